@@ -1,0 +1,143 @@
+/*
+ * addr.c: address normalisation for RFC 3464 / RFC 6533 fields.
+ *
+ * A field value looks like "rfc822; <Alice@Example.ORG>" or
+ * "utf-8; j\x{00F6}rg@example.de".  The result is the bare address with
+ * its domain lower-cased (the local part is left alone: RFC 5321 says it
+ * may be case-sensitive).  Invalid UTF-8 is repaired, never passed on.
+ * Every function returns a newly allocated string or NULL for nothing.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "addr.h"
+
+#include <glib.h>
+
+static int
+addr_is_hexchar(char c)
+{
+	return g_ascii_isdigit(c) || (c >= 'A' && c <= 'F');
+}
+
+static int
+addr_hexval(int c)
+{
+	return g_ascii_xdigit_value((char)c);
+}
+
+/* RFC 3461 xtext: "+HH" (upper-case hex) stands for the octet 0xHH. */
+char *
+addr_xtext_decode(const char *text)
+{
+	GString *out = g_string_sized_new(strlen(text));
+	const char *p;
+
+	for (p = text; *p != '\0'; p++) {
+		if (p[0] == '+' && addr_is_hexchar(p[1]) &&
+		    addr_is_hexchar(p[2])) {
+			g_string_append_c(out,
+			    (char)(addr_hexval(p[1]) * 16 + addr_hexval(p[2])));
+			p += 2;
+		} else
+			g_string_append_c(out, *p);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* RFC 6533 unitext/utf-8-addr-xtext: "\x{HHHH}" stands for a code point. */
+char *
+addr_unitext_decode(const char *text)
+{
+	GString *out = g_string_sized_new(strlen(text));
+	const char *p, *close;
+	gunichar c;
+	char *endp;
+
+	for (p = text; *p != '\0'; p++) {
+		if (strncmp(p, "\\x{", 3) == 0 &&
+		    (close = strchr(p + 3, '}')) != NULL &&
+		    close - p > 3 && close - p <= 9) {
+			c = (gunichar)g_ascii_strtoull(p + 3, &endp, 16);
+			if (endp == close && g_unichar_validate(c) && c != 0) {
+				g_string_append_unichar(out, c);
+				p = close;
+				continue;
+			}
+		}
+		g_string_append_c(out, *p);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* "dns; mx.example.org" -> "mx.example.org"; no type: the value itself. */
+char *
+addr_strip_type(const char *value)
+{
+	const char *semi = strchr(value, ';');
+	const char *p;
+
+	if (semi != NULL) {
+		for (p = value; p < semi; p++)
+			if (g_ascii_isspace(*p) || *p == '@' || *p == '<')
+				break;
+		if (p == semi)
+			value = semi + 1;
+	}
+	return g_strstrip(g_strdup(value));
+}
+
+/* The address inside the first "<...>", if any, else the whole text. */
+static char *
+addr_unbracket(char *s)
+{
+	char *open = strchr(s, '<'), *close;
+
+	if (open == NULL || (close = strchr(open, '>')) == NULL)
+		return s;
+	*close = '\0';
+	memmove(s, open + 1, close - open);
+	return g_strstrip(s);
+}
+
+static char *
+addr_lower_domain(char *addr)
+{
+	char *at = strrchr(addr, '@'), *domain, *lowered;
+
+	if (at == NULL || at[1] == '\0')
+		return addr;
+	domain = g_utf8_strdown(at + 1, -1);
+	at[1] = '\0';
+	lowered = g_strconcat(addr, domain, NULL);
+	g_free(domain);
+	g_free(addr);
+	return lowered;
+}
+
+char *
+addr_normalise(const char *value)
+{
+	g_autofree char *typed = NULL, *raw = NULL, *valid = NULL;
+	char *decoded;
+	const char *semi;
+	size_t typelen = 0;
+
+	if (value == NULL)
+		return NULL;
+	typed = g_strstrip(g_strdup(value));
+	if ((semi = strchr(typed, ';')) != NULL && strchr(typed, '@') > semi)
+		typelen = semi - typed;
+	raw = addr_strip_type(typed);
+	addr_unbracket(raw);
+	if (typelen == 5 && g_ascii_strncasecmp(typed, "utf-8", 5) == 0)
+		decoded = addr_unitext_decode(raw);
+	else
+		decoded = g_strdup(raw);
+	valid = g_utf8_make_valid(decoded, -1);
+	g_free(decoded);
+	if (valid[0] == '\0')
+		return NULL;
+	return addr_lower_domain(g_steal_pointer(&valid));
+}

@@ -1,0 +1,221 @@
+/*
+ * cmd_parse.c: "rebound parse [--format tsv|json] PATH...".
+ *
+ * Reads each message, parses and classifies it, and prints one row per
+ * recipient (TSV, the columns DESIGN.md fixes) or one object per message
+ * (JSON, with every fact and what decided each reason).  No database.
+ * A PATH that cannot be read is reported on stderr and the others are
+ * still processed; the exit status is then 1.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "classify.h"
+#include "cli.h"
+#include "json.h"
+#include "parse.h"
+#include "pathwalk.h"
+
+enum parse_format { FORMAT_TSV, FORMAT_JSON };
+
+struct parse_out {
+	enum parse_format format;
+	guint		 messages;
+	GString		*buf;
+};
+
+/* A TSV cell: tabs and line ends would break the row. */
+static void
+tsv_cell(GString *out, const char *s)
+{
+	const char *p;
+
+	g_string_append_c(out, '\t');
+	for (p = s ? s : ""; *p != '\0'; p++)
+		g_string_append_c(out, (*p == '\t' || *p == '\n' ||
+		    *p == '\r') ? ' ' : *p);
+}
+
+static void
+tsv_report(GString *out, const char *file, struct report *rp)
+{
+	g_autofree char *base = g_path_get_basename(file);
+	guint i;
+
+	if (rp->recipients->len == 0) {
+		g_string_append(out, base);
+		g_string_append(out, "\t-\t\t\tnone\t0\t\t\tnone\n");
+		return;
+	}
+	for (i = 0; i < rp->recipients->len; i++) {
+		struct recipient *r = g_ptr_array_index(rp->recipients, i);
+		char code[8] = "";
+
+		if (r->replycode != 0)
+			g_snprintf(code, sizeof code, "%d", r->replycode);
+		g_string_append(out, base);
+		g_string_append_printf(out, "\t%u", i);
+		tsv_cell(out, r->status);
+		tsv_cell(out, code);
+		tsv_cell(out, r->reason);
+		g_string_append_printf(out, "\t%d", r->hard);
+		tsv_cell(out, r->address);
+		tsv_cell(out, r->action);
+		tsv_cell(out, report_kind_name(rp->kind));
+		g_string_append_c(out, '\n');
+	}
+}
+
+static void
+json_recipient(GString *out, guint index, struct recipient *r)
+{
+	g_string_append_c(out, '{');
+	json_member_int(out, "index", index);
+	json_member(out, "recipient", r->address);
+	json_member(out, "original_recipient", r->original);
+	json_member(out, "action", r->action);
+	json_member(out, "status", r->status[0] ? r->status : NULL);
+	if (r->replycode != 0)
+		json_member_int(out, "replycode", r->replycode);
+	else
+		json_member(out, "replycode", NULL);
+	json_member(out, "reason", r->reason);
+	json_member_int(out, "hard", r->hard);
+	json_member(out, "decided_by", r->decided);
+	json_member(out, "remote_mta", r->remote_mta);
+	json_member(out, "diagnostic", r->diagnostic);
+	json_member(out, "last_attempt", r->last_attempt);
+	json_member(out, "will_retry_until", r->retry_until);
+	g_string_append_c(out, '}');
+}
+
+static void
+json_report(GString *out, const char *file, struct report *rp)
+{
+	g_autofree char *base = g_path_get_basename(file);
+	guint i;
+
+	g_string_append_c(out, '{');
+	json_member(out, "file", base);
+	json_member(out, "path", file);
+	json_member(out, "kind", report_kind_name(rp->kind));
+	json_member(out, "subject", rp->subject);
+	json_member(out, "from", rp->from);
+	json_member(out, "reporting_mta", rp->reporting_mta);
+	json_member(out, "arrival_date", rp->arrival_date);
+	json_member(out, "envelope_id", rp->envelope_id);
+	json_member(out, "feedback_type", rp->feedback_type);
+	g_string_append(out, ",\"returned\":{");
+	json_member(out, "message_id", rp->orig_message_id);
+	json_member(out, "subject", rp->orig_subject);
+	json_member(out, "from", rp->orig_from);
+	json_member(out, "to", rp->orig_to);
+	json_member(out, "list_id", rp->orig_list_id);
+	g_string_append(out, "},\"recipients\":[");
+	for (i = 0; i < rp->recipients->len; i++) {
+		if (i > 0)
+			g_string_append_c(out, ',');
+		json_recipient(out, i, g_ptr_array_index(rp->recipients, i));
+	}
+	g_string_append(out, "]}");
+}
+
+static void
+parse_print(struct parse_out *po, const char *file, struct report *rp)
+{
+	g_string_truncate(po->buf, 0);
+	if (po->format == FORMAT_TSV)
+		tsv_report(po->buf, file, rp);
+	else {
+		g_string_append(po->buf, po->messages == 0 ? "[\n" : ",\n");
+		json_report(po->buf, file, rp);
+	}
+	fwrite(po->buf->str, 1, po->buf->len, stdout);
+	po->messages++;
+}
+
+static int
+parse_file(struct parse_out *po, const char *file)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *bytes = NULL;
+	struct report *rp;
+	gsize len;
+
+	if (!g_file_get_contents(file, &bytes, &len, &error)) {
+		g_printerr("rebound: %s\n", error->message);
+		return 0;
+	}
+	rp = parse_message(bytes, len);
+	classify_report(rp);
+	parse_print(po, file, rp);
+	report_free(&rp);
+	return 1;
+}
+
+static int
+parse_path(struct parse_out *po, const char *path)
+{
+	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GError) error = NULL;
+	int ok;
+	guint i;
+
+	ok = pathwalk_collect(path, files, &error);
+	if (!ok)
+		g_printerr("rebound: %s\n", error->message);
+	for (i = 0; i < files->len; i++)
+		ok &= parse_file(po, g_ptr_array_index(files, i));
+	return ok;
+}
+
+static int
+parse_format(const char *name, enum parse_format *format)
+{
+	if (name == NULL || strcmp(name, "tsv") == 0)
+		*format = FORMAT_TSV;
+	else if (strcmp(name, "json") == 0)
+		*format = FORMAT_JSON;
+	else {
+		g_printerr("rebound parse: unknown format '%s' "
+		    "(use tsv or json)\n", name);
+		return 0;
+	}
+	return 1;
+}
+
+int
+cmd_parse(int argc, char **argv)
+{
+	g_autofree char *format = NULL;
+	GOptionEntry entries[] = {
+		{ "format", 'f', 0, G_OPTION_ARG_STRING, &format,
+		  "Output format: tsv (default) or json", "FORMAT" },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
+	struct parse_out po = { FORMAT_TSV, 0, NULL };
+	int i, ok = 1;
+
+	if (!cli_options(&argc, &argv, "PATH... - parse returned messages",
+	    "Prints one row per recipient of each message file, directory or\n"
+	    "maildir.  No database is read or written.", entries))
+		return CLI_EXIT_USAGE;
+	if (!parse_format(format, &po.format))
+		return CLI_EXIT_USAGE;
+	if (argc < 2) {
+		g_printerr("rebound parse: no PATH given (see --help)\n");
+		return CLI_EXIT_USAGE;
+	}
+	po.buf = g_string_new(NULL);
+	if (po.format == FORMAT_TSV)
+		fputs("file\tindex\tstatus\treplycode\treason\thard\t"
+		    "recipient\taction\tkind\n", stdout);
+	for (i = 1; i < argc; i++)
+		ok &= parse_path(&po, argv[i]);
+	if (po.format == FORMAT_JSON)
+		fputs(po.messages == 0 ? "[]\n" : "\n]\n", stdout);
+	g_string_free(po.buf, TRUE);
+	return ok ? CLI_EXIT_OK : CLI_EXIT_INPUT;
+}

@@ -1,0 +1,75 @@
+/*
+ * json.c: JSON strings and object members (RFC 8259).
+ *
+ * Strings are escaped per RFC 8259 section 7; input that is not UTF-8
+ * is repaired first so the output is always valid JSON.  Members append
+ * a leading comma unless they open the object.
+ */
+#include "config.h"
+
+#include "json.h"
+
+void
+json_string(GString *out, const char *s)
+{
+	g_autofree char *valid = NULL;
+	const unsigned char *p;
+
+	if (s == NULL) {
+		g_string_append(out, "null");
+		return;
+	}
+	if (!g_utf8_validate(s, -1, NULL))
+		s = valid = g_utf8_make_valid(s, -1);
+	g_string_append_c(out, '"');
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':
+			g_string_append(out, "\\\"");
+			break;
+		case '\\':
+			g_string_append(out, "\\\\");
+			break;
+		case '\n':
+			g_string_append(out, "\\n");
+			break;
+		case '\t':
+			g_string_append(out, "\\t");
+			break;
+		case '\r':
+			g_string_append(out, "\\r");
+			break;
+		default:
+			if (*p < 0x20)
+				g_string_append_printf(out, "\\u%04x", *p);
+			else
+				g_string_append_c(out, (char)*p);
+		}
+	}
+	g_string_append_c(out, '"');
+}
+
+static void
+json_name(GString *out, const char *name)
+{
+	char last = out->len > 0 ? out->str[out->len - 1] : '\0';
+
+	if (last != '{' && last != '[')
+		g_string_append_c(out, ',');
+	json_string(out, name);
+	g_string_append_c(out, ':');
+}
+
+void
+json_member(GString *out, const char *name, const char *value)
+{
+	json_name(out, name);
+	json_string(out, value);
+}
+
+void
+json_member_int(GString *out, const char *name, long long value)
+{
+	json_name(out, name);
+	g_string_append_printf(out, "%lld", value);
+}

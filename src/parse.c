@@ -1,0 +1,295 @@
+/*
+ * parse.c: one returned message, as bytes, into a struct report.
+ *
+ * Line endings are made LF first (GMime reads LF and CRLF, not a bare
+ * CR), a leading mbox "From " line is dropped, then GMime parses the
+ * MIME structure.  The tree is walked without recursion, to a bounded
+ * depth and part count: report parts are decoded and read by
+ * parse_dsn.c / parse_arf.c, the returned message's headers by
+ * parse_returned.c, the first text/plain part is kept (bounded) for the
+ * classifier.  The returned message's own parts are never entered.
+ * What the message is (DSN, ARF, auto-reply or nothing) is decided last.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "addr.h"
+#include "parse.h"
+
+struct parse_frame {
+	GMimeObject	*object;
+	int		 depth;
+};
+
+struct parse_walk {
+	struct report	*report;
+	int		 has_dsn;
+	int		 has_arf;
+	guint		 parts;
+};
+
+void
+parse_init(void)
+{
+	g_mime_init();
+}
+
+void
+parse_shutdown(void)
+{
+	g_mime_shutdown();
+}
+
+/*
+ * A copy of the message with CRLF and bare CR made LF and a leading
+ * mbox "From " line removed.  Returns NULL when the bytes can be used
+ * as they are (*off then says where the message starts).
+ */
+static char *
+parse_normalise(const char *buf, size_t len, size_t *off, size_t *len_r)
+{
+	const char *nl;
+	char *out, *q;
+	size_t i;
+
+	*off = 0;
+	if (len > 5 && memcmp(buf, "From ", 5) == 0 &&
+	    (nl = memchr(buf, '\n', len)) != NULL)
+		*off = nl - buf + 1;
+	*len_r = len - *off;
+	if (memchr(buf + *off, '\r', *len_r) == NULL)
+		return NULL;
+	out = q = g_malloc(*len_r + 1);
+	for (i = *off; i < len; i++) {
+		if (buf[i] != '\r')
+			*q++ = buf[i];
+		else if (i + 1 >= len || buf[i + 1] != '\n')
+			*q++ = '\n';
+	}
+	*len_r = q - out;
+	*off = 0;
+	return out;
+}
+
+/* The decoded content of a leaf part, NUL-terminated, at most max bytes. */
+static char *
+parse_part_content(GMimePart *part, size_t max, size_t *len_r)
+{
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	GMimeStream *mem;
+	GByteArray *bytes;
+	char *out;
+
+	*len_r = 0;
+	if (content == NULL)
+		return NULL;
+	mem = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(content, mem);
+	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	*len_r = MIN(bytes->len, max);
+	out = g_strndup((const char *)bytes->data, *len_r);
+	g_object_unref(mem);
+	return out;
+}
+
+static void
+parse_text(struct parse_walk *w, GMimeObject *object)
+{
+	char *text, *valid;
+
+	if (w->report->text != NULL || !GMIME_IS_TEXT_PART(object))
+		return;
+	text = g_mime_text_part_get_text(GMIME_TEXT_PART(object));
+	if (text == NULL)
+		return;
+	if (strlen(text) > PARSE_TEXT_MAX)
+		text[PARSE_TEXT_MAX] = '\0';
+	valid = g_utf8_make_valid(text, -1);
+	g_free(text);
+	w->report->text = valid;
+}
+
+static int
+parse_is(GMimeContentType *ct, const char *type, const char *subtype)
+{
+	return g_mime_content_type_is_type(ct, type, subtype);
+}
+
+/* A leaf part: a report, returned headers, or the human-readable text. */
+static void
+parse_leaf(struct parse_walk *w, GMimeObject *object)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(object);
+	char *body;
+	size_t len;
+
+	if (!GMIME_IS_PART(object))
+		return;
+	if (parse_is(ct, "message", "delivery-status") ||
+	    parse_is(ct, "message", "global-delivery-status")) {
+		body = parse_part_content(GMIME_PART(object), G_MAXSIZE, &len);
+		parse_dsn(w->report, body, len);
+		w->has_dsn = 1;
+	} else if (parse_is(ct, "message", "feedback-report")) {
+		body = parse_part_content(GMIME_PART(object), G_MAXSIZE, &len);
+		parse_arf(w->report, body, len);
+		w->has_arf = 1;
+	} else if (parse_is(ct, "text", "rfc822-headers") ||
+	    parse_is(ct, "text", "rfc822-header") ||
+	    parse_is(ct, "message", "global-headers") ||
+	    parse_is(ct, "message", "rfc822") ||
+	    parse_is(ct, "message", "global")) {
+		body = parse_part_content(GMIME_PART(object), G_MAXSIZE, &len);
+		parse_returned_headers(w->report, body, len);
+	} else if (parse_is(ct, "text", "plain")) {
+		parse_text(w, object);
+		return;
+	} else
+		return;
+	g_free(body);
+}
+
+static void
+parse_push(GArray *stack, GMimeObject *object, int depth)
+{
+	struct parse_frame frame = { object, depth };
+
+	g_array_append_val(stack, frame);
+}
+
+/* Depth-first, in document order, with an explicit stack. */
+static void
+parse_tree(struct parse_walk *w, GMimeObject *root)
+{
+	GArray *stack = g_array_new(FALSE, FALSE, sizeof(struct parse_frame));
+	struct parse_frame f;
+	int i, n;
+
+	parse_push(stack, root, 0);
+	while (stack->len > 0 && w->parts++ < PARSE_PARTS_MAX) {
+		f = g_array_index(stack, struct parse_frame, stack->len - 1);
+		g_array_set_size(stack, stack->len - 1);
+		if (GMIME_IS_MESSAGE_PART(f.object)) {
+			GMimeMessage *m = g_mime_message_part_get_message(
+			    GMIME_MESSAGE_PART(f.object));
+
+			if (m != NULL)
+				parse_returned_message(w->report, m);
+		} else if (GMIME_IS_MULTIPART(f.object)) {
+			if (f.depth >= PARSE_DEPTH_MAX)
+				continue;
+			n = g_mime_multipart_get_count(GMIME_MULTIPART(f.object));
+			for (i = n - 1; i >= 0; i--)
+				parse_push(stack, g_mime_multipart_get_part(
+				    GMIME_MULTIPART(f.object), i), f.depth + 1);
+		} else
+			parse_leaf(w, f.object);
+	}
+	g_array_free(stack, TRUE);
+}
+
+static char *
+parse_header(GMimeMessage *msg, const char *name)
+{
+	const char *raw = g_mime_object_get_header(GMIME_OBJECT(msg), name);
+
+	return raw == NULL ? NULL : g_strstrip(g_strdup(raw));
+}
+
+/* The address part of the bounce's From: header. */
+static char *
+parse_from(GMimeMessage *msg)
+{
+	InternetAddressList *list = g_mime_message_get_from(msg);
+	InternetAddress *ia;
+
+	if (list == NULL || internet_address_list_length(list) == 0)
+		return NULL;
+	ia = internet_address_list_get_address(list, 0);
+	if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
+		return NULL;
+	return addr_normalise(internet_address_mailbox_get_addr(
+	    INTERNET_ADDRESS_MAILBOX(ia)));
+}
+
+static void
+parse_autoreply(struct report *rp, GMimeMessage *msg)
+{
+	g_autofree char *as = parse_header(msg, "Auto-Submitted");
+	g_autofree char *prec = parse_header(msg, "Precedence");
+	int vendor = g_mime_object_get_header(GMIME_OBJECT(msg),
+	    "X-Autoreply") != NULL || g_mime_object_get_header(
+	    GMIME_OBJECT(msg), "X-Autorespond") != NULL;
+	const char *apple = g_mime_object_get_header(GMIME_OBJECT(msg),
+	    "X-Apple-Action");
+	struct recipient *r;
+
+	if (apple != NULL && g_ascii_strncasecmp(apple, "vacation", 8) == 0)
+		vendor = 1;
+	if (!parse_is_autoreply(as, prec, rp->subject, rp->from, vendor))
+		return;
+	rp->kind = REPORT_AUTOREPLY;
+	r = report_add_recipient(rp);
+	r->address = g_strdup(rp->from);
+}
+
+/* Recipients a report left without an address get the returned To:. */
+static void
+parse_fill_addresses(struct report *rp)
+{
+	struct recipient *r;
+	guint i;
+
+	for (i = 0; i < rp->recipients->len; i++) {
+		r = g_ptr_array_index(rp->recipients, i);
+		if (r->address == NULL && r->original != NULL)
+			r->address = g_strdup(r->original);
+		if (r->address == NULL && rp->orig_to != NULL)
+			r->address = addr_normalise(rp->orig_to);
+	}
+}
+
+static void
+parse_decide(struct report *rp, struct parse_walk *w, GMimeMessage *msg)
+{
+	if (w->has_dsn && rp->recipients->len > 0)
+		rp->kind = REPORT_DSN;
+	else if (w->has_arf)
+		rp->kind = REPORT_ARF;
+	else {
+		g_ptr_array_set_size(rp->recipients, 0);
+		parse_autoreply(rp, msg);
+	}
+	parse_fill_addresses(rp);
+}
+
+struct report *
+parse_message(const char *buf, size_t len)
+{
+	struct report *rp = report_new();
+	struct parse_walk w = { rp, 0, 0, 0 };
+	g_autofree char *copy = NULL;
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+	size_t off, n;
+
+	copy = parse_normalise(buf, len, &off, &n);
+	stream = g_mime_stream_mem_new_with_buffer(copy ? copy : buf + off, n);
+	parser = g_mime_parser_new_with_stream(stream);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	if (msg == NULL)
+		return rp;
+	rp->subject = g_strdup(g_mime_message_get_subject(msg));
+	rp->from = parse_from(msg);
+	if (g_mime_message_get_mime_part(msg) != NULL)
+		parse_tree(&w, g_mime_message_get_mime_part(msg));
+	parse_decide(rp, &w, msg);
+	g_object_unref(msg);
+	return rp;
+}

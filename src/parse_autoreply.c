@@ -1,0 +1,50 @@
+/*
+ * parse_autoreply.c: is a message without a report an auto-reply?
+ *
+ * RFC 3834 marks auto-replies with Auto-Submitted: auto-replied; older
+ * responders use Precedence: auto_reply, X-Autoreply, X-Autorespond, or
+ * only a subject such as "Out of Office" (phrases.tab, autoreply-subject).
+ * A message from a mailer daemon, or whose subject says delivery failed
+ * (phrases.tab, bounce-subject), is never taken for an auto-reply even if
+ * it carries those headers: mail systems mark their notices the same way.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "parse.h"
+#include "phrases.h"
+
+static int
+autoreply_from_daemon(const char *from)
+{
+	if (from == NULL)
+		return 0;
+	return phrases_find("daemon-address", from, NULL) != NULL;
+}
+
+static int
+autoreply_headers(const char *auto_submitted, const char *precedence)
+{
+	if (auto_submitted != NULL &&
+	    g_ascii_strncasecmp(auto_submitted, "auto-replied", 12) == 0)
+		return 1;
+	if (precedence != NULL &&
+	    g_ascii_strncasecmp(precedence, "auto_reply", 10) == 0)
+		return 1;
+	return 0;
+}
+
+int
+parse_is_autoreply(const char *auto_submitted, const char *precedence,
+    const char *subject, const char *from, int vendor_flag)
+{
+	if (autoreply_from_daemon(from) ||
+	    phrases_find("bounce-subject", subject, NULL) != NULL)
+		return 0;
+	if (vendor_flag || autoreply_headers(auto_submitted, precedence))
+		return 1;
+	return phrases_find("autoreply-subject", subject, NULL) != NULL;
+}

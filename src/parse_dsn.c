@@ -1,0 +1,194 @@
+/*
+ * parse_dsn.c: the body of a message/delivery-status (RFC 3464) or
+ * message/global-delivery-status (RFC 6533) part.
+ *
+ * The body is a per-message block and one block per recipient.  Real
+ * reports bend this: blocks without blank lines between them, the
+ * per-message fields inside a recipient block, Original-Recipient before
+ * or after Final-Recipient.  So fields are read in order: per-message
+ * names always go to the report, a recipient name starts a new recipient
+ * after a blank line or when the current one already has that field.
+ * Status and reply code missing or generic in the fields are taken from
+ * the Diagnostic-Code text when it holds a more specific one.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "addr.h"
+#include "fields.h"
+#include "parse.h"
+#include "status.h"
+
+enum dsn_field {
+	DSN_OTHER,
+	DSN_REPORTING_MTA,
+	DSN_ARRIVAL_DATE,
+	DSN_ENVELOPE_ID,
+	DSN_FINAL_RECIPIENT,
+	DSN_ORIGINAL_RECIPIENT,
+	DSN_ACTION,
+	DSN_STATUS,
+	DSN_REMOTE_MTA,
+	DSN_DIAGNOSTIC,
+	DSN_LAST_ATTEMPT,
+	DSN_RETRY_UNTIL
+};
+
+static const struct {
+	const char	*name;
+	enum dsn_field	 field;
+} dsn_names[] = {
+	{ "Reporting-MTA", DSN_REPORTING_MTA },
+	{ "Arrival-Date", DSN_ARRIVAL_DATE },
+	{ "Original-Envelope-Id", DSN_ENVELOPE_ID },
+	{ "Final-Recipient", DSN_FINAL_RECIPIENT },
+	{ "Original-Recipient", DSN_ORIGINAL_RECIPIENT },
+	{ "Action", DSN_ACTION },
+	{ "Status", DSN_STATUS },
+	{ "Remote-MTA", DSN_REMOTE_MTA },
+	{ "Diagnostic-Code", DSN_DIAGNOSTIC },
+	{ "Last-Attempt-Date", DSN_LAST_ATTEMPT },
+	{ "Will-Retry-Until", DSN_RETRY_UNTIL },
+};
+
+static enum dsn_field
+dsn_lookup(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(dsn_names); i++)
+		if (g_ascii_strcasecmp(name, dsn_names[i].name) == 0)
+			return dsn_names[i].field;
+	return DSN_OTHER;
+}
+
+/* The slot of recipient r that field f fills. */
+static char **
+dsn_slot(struct recipient *r, enum dsn_field f)
+{
+	switch (f) {
+	case DSN_FINAL_RECIPIENT:
+		return &r->address;
+	case DSN_ORIGINAL_RECIPIENT:
+		return &r->original;
+	case DSN_ACTION:
+		return &r->action;
+	case DSN_REMOTE_MTA:
+		return &r->remote_mta;
+	case DSN_DIAGNOSTIC:
+		return &r->diagnostic;
+	case DSN_LAST_ATTEMPT:
+		return &r->last_attempt;
+	case DSN_RETRY_UNTIL:
+		return &r->retry_until;
+	default:
+		return NULL;
+	}
+}
+
+static int
+dsn_recipient_has(struct recipient *r, enum dsn_field f)
+{
+	char **slot;
+
+	if (f == DSN_STATUS)
+		return r->status[0] != '\0';
+	slot = dsn_slot(r, f);
+	return slot != NULL && *slot != NULL;
+}
+
+static char *
+dsn_action(const char *value)
+{
+	char *action = g_ascii_strdown(value, -1);
+
+	action[strcspn(action, " \t;(")] = '\0';
+	return action;
+}
+
+static void
+dsn_set_recipient(struct recipient *r, enum dsn_field f, const char *value)
+{
+	char **slot;
+	char *decoded;
+
+	switch (f) {
+	case DSN_STATUS:
+		status_parse(value, r->status);
+		return;
+	case DSN_FINAL_RECIPIENT:
+		r->address = addr_normalise(value);
+		return;
+	case DSN_ORIGINAL_RECIPIENT:
+		decoded = addr_xtext_decode(value);
+		r->original = addr_normalise(decoded);
+		g_free(decoded);
+		return;
+	case DSN_ACTION:
+		r->action = dsn_action(value);
+		return;
+	default:
+		slot = dsn_slot(r, f);
+		g_free(*slot);
+		*slot = addr_strip_type(value);
+	}
+}
+
+static void
+dsn_set_message(struct report *rp, enum dsn_field f, const char *value)
+{
+	char **slot = f == DSN_REPORTING_MTA ? &rp->reporting_mta :
+	    f == DSN_ARRIVAL_DATE ? &rp->arrival_date : &rp->envelope_id;
+
+	if (*slot == NULL)
+		*slot = addr_strip_type(value);
+}
+
+/* Fill status and reply code from the diagnostic where the fields lack them. */
+static void
+dsn_complete(struct recipient *r)
+{
+	char found[STATUS_MAX];
+
+	if (r->diagnostic == NULL)
+		return;
+	if (status_is_generic(r->status) && status_find(r->diagnostic, found) &&
+	    !status_is_generic(found))
+		memcpy(r->status, found, sizeof found);
+	else if (r->status[0] == '\0' && status_find(r->diagnostic, found))
+		memcpy(r->status, found, sizeof found);
+	if (r->replycode == 0)
+		r->replycode = replycode_find(r->diagnostic);
+}
+
+void
+parse_dsn(struct report *rp, const char *buf, size_t len)
+{
+	GPtrArray *fields = fields_parse(buf, len, 0);
+	struct recipient *r = NULL;
+	int group = -1;
+	guint i;
+
+	for (i = 0; i < fields->len; i++) {
+		struct field *fl = g_ptr_array_index(fields, i);
+		enum dsn_field f = dsn_lookup(fl->name);
+
+		if (f == DSN_OTHER)
+			continue;
+		if (f <= DSN_ENVELOPE_ID) {
+			dsn_set_message(rp, f, fl->value);
+			continue;
+		}
+		if (r == NULL || fl->group != group || dsn_recipient_has(r, f)) {
+			if (rp->recipients->len >= PARSE_RECIPIENTS_MAX)
+				break;
+			r = report_add_recipient(rp);
+			group = fl->group;
+		}
+		dsn_set_recipient(r, f, fl->value);
+	}
+	g_ptr_array_unref(fields);
+	for (i = 0; i < rp->recipients->len; i++)
+		dsn_complete(g_ptr_array_index(rp->recipients, i));
+}

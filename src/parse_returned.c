@@ -1,0 +1,77 @@
+/*
+ * parse_returned.c: the headers of the returned original message.
+ *
+ * They come as message/rfc822 or message/global (a parsed GMimeMessage)
+ * or as text/rfc822-headers or message/global-headers (a header block).
+ * Only Message-ID, Subject, From, To and List-Id are kept, decoded from
+ * RFC 2047 to UTF-8.  The returned body is never read.  The first
+ * returned message wins: a bounce of a bounce nests more of them.
+ */
+#include "config.h"
+
+#include <gmime/gmime.h>
+
+#include "fields.h"
+#include "parse.h"
+
+typedef const char *(*returned_get)(void *, const char *);
+
+static char *
+returned_value(returned_get get, void *src, const char *name, int decode)
+{
+	const char *raw = get(src, name);
+	char *value;
+
+	if (raw == NULL)
+		return NULL;
+	value = decode ? g_mime_utils_header_decode_text(NULL, raw) :
+	    g_strdup(raw);
+	g_strstrip(value);
+	if (!g_utf8_validate(value, -1, NULL)) {
+		char *valid = g_utf8_make_valid(value, -1);
+
+		g_free(value);
+		value = valid;
+	}
+	return value;
+}
+
+static void
+returned_fill(struct report *rp, returned_get get, void *src)
+{
+	if (rp->orig_message_id != NULL || rp->orig_subject != NULL ||
+	    rp->orig_to != NULL)
+		return;
+	rp->orig_message_id = returned_value(get, src, "Message-ID", 0);
+	rp->orig_subject = returned_value(get, src, "Subject", 1);
+	rp->orig_from = returned_value(get, src, "From", 1);
+	rp->orig_to = returned_value(get, src, "To", 1);
+	rp->orig_list_id = returned_value(get, src, "List-Id", 1);
+}
+
+static const char *
+returned_get_field(void *src, const char *name)
+{
+	return fields_get(src, name);
+}
+
+static const char *
+returned_get_object(void *src, const char *name)
+{
+	return g_mime_object_get_header(src, name);
+}
+
+void
+parse_returned_headers(struct report *rp, const char *buf, size_t len)
+{
+	GPtrArray *fields = fields_parse(buf, len, 1);
+
+	returned_fill(rp, returned_get_field, fields);
+	g_ptr_array_unref(fields);
+}
+
+void
+parse_returned_message(struct report *rp, GMimeMessage *msg)
+{
+	returned_fill(rp, returned_get_object, msg);
+}

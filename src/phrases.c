@@ -1,0 +1,293 @@
+/*
+ * phrases.c: case-insensitive phrase matching in linear time.
+ *
+ * The tables live in phrases.tab, embedded at build time as phrases_tab:
+ * a line "[section label]" opens a group, each following line is one
+ * phrase.  Within a section, the phrase that comes first in the file
+ * wins when several match, so the file is ordered by trust.
+ *
+ * Each section is compiled once into an Aho-Corasick automaton over a
+ * small alphabet (the bytes phrases use; every other byte is one class),
+ * so matching reads each byte of the text once and never backtracks,
+ * whatever a hostile bounce contains.  ASCII letters fold to lower case;
+ * runs of white space (including line ends) count as one space.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "phrases.h"
+
+extern const char phrases_tab[];
+
+#define PHRASE_NONE	G_MAXUINT
+
+struct phrase {
+	char	*label;
+	char	*text;
+};
+
+struct automaton {
+	GPtrArray	*phrases;	/* of struct phrase *, in file order */
+	guint8		 class[256];	/* byte -> alphabet class */
+	guint		 nclass;
+	GArray		*next;		/* state * nclass -> state */
+	GArray		*best;		/* state -> lowest phrase index or NONE */
+	GArray		*fail;		/* state -> failure state (build only) */
+};
+
+static GHashTable *phrases_sections;	/* name -> struct automaton * */
+
+static guint8
+phrases_fold(guint8 c)
+{
+	if (c == '\t' || c == '\r' || c == '\n')
+		return ' ';
+	return (guint8)g_ascii_tolower((char)c);
+}
+
+static void
+phrase_free(gpointer p)
+{
+	struct phrase *ph = p;
+
+	g_free(ph->label);
+	g_free(ph->text);
+	g_free(ph);
+}
+
+static void
+automaton_free(gpointer p)
+{
+	struct automaton *a = p;
+
+	g_ptr_array_unref(a->phrases);
+	if (a->next != NULL) {
+		g_array_free(a->next, TRUE);
+		g_array_free(a->best, TRUE);
+	}
+	g_free(a);
+}
+
+static guint
+automaton_new_state(struct automaton *a)
+{
+	guint zero = 0, none = PHRASE_NONE, i, state = a->best->len;
+
+	for (i = 0; i < a->nclass; i++)
+		g_array_append_val(a->next, zero);
+	g_array_append_val(a->best, none);
+	g_array_append_val(a->fail, zero);
+	return state;
+}
+
+#define NEXT(a, s, c)	g_array_index((a)->next, guint, (s) * (a)->nclass + (c))
+#define BEST(a, s)	g_array_index((a)->best, guint, (s))
+#define FAIL(a, s)	g_array_index((a)->fail, guint, (s))
+
+static void
+automaton_alphabet(struct automaton *a)
+{
+	const guint8 *p;
+	guint i;
+
+	memset(a->class, 0, sizeof a->class);
+	a->nclass = 1;
+	for (i = 0; i < a->phrases->len; i++) {
+		struct phrase *ph = g_ptr_array_index(a->phrases, i);
+
+		for (p = (const guint8 *)ph->text; *p != '\0'; p++)
+			if (a->class[*p] == 0)
+				a->class[*p] = a->nclass++;
+	}
+	for (i = 0; i < 256; i++)
+		a->class[i] = a->class[phrases_fold((guint8)i)];
+}
+
+/* The trie of all phrases, each end state marked with its index. */
+static void
+automaton_trie(struct automaton *a)
+{
+	const guint8 *p;
+	guint i, s, c, t;
+
+	automaton_new_state(a);
+	for (i = 0; i < a->phrases->len; i++) {
+		struct phrase *ph = g_ptr_array_index(a->phrases, i);
+
+		for (s = 0, p = (const guint8 *)ph->text; *p != '\0'; p++) {
+			c = a->class[*p];
+			if (NEXT(a, s, c) == 0) {
+				/* Appending may move the array: no lvalue across it. */
+				t = automaton_new_state(a);
+				NEXT(a, s, c) = t;
+			}
+			s = NEXT(a, s, c);
+		}
+		if (BEST(a, s) == PHRASE_NONE)
+			BEST(a, s) = i;
+	}
+}
+
+/* Breadth first: failure links, full transitions, best match per state. */
+static void
+automaton_links(struct automaton *a)
+{
+	GQueue queue = G_QUEUE_INIT;
+	guint s, c, t, f;
+
+	for (c = 0; c < a->nclass; c++)
+		if ((t = NEXT(a, 0, c)) != 0)
+			g_queue_push_tail(&queue, GUINT_TO_POINTER(t));
+	while (!g_queue_is_empty(&queue)) {
+		s = GPOINTER_TO_UINT(g_queue_pop_head(&queue));
+		f = FAIL(a, s);
+		if (BEST(a, f) < BEST(a, s))
+			BEST(a, s) = BEST(a, f);
+		for (c = 0; c < a->nclass; c++) {
+			t = NEXT(a, s, c);
+			if (t == 0) {
+				NEXT(a, s, c) = NEXT(a, f, c);
+				continue;
+			}
+			FAIL(a, t) = NEXT(a, f, c);
+			g_queue_push_tail(&queue, GUINT_TO_POINTER(t));
+		}
+	}
+}
+
+static void
+automaton_build(struct automaton *a)
+{
+	automaton_alphabet(a);
+	a->next = g_array_new(FALSE, FALSE, sizeof(guint));
+	a->best = g_array_new(FALSE, FALSE, sizeof(guint));
+	a->fail = g_array_new(FALSE, FALSE, sizeof(guint));
+	automaton_trie(a);
+	automaton_links(a);
+	g_array_free(a->fail, TRUE);
+	a->fail = NULL;
+}
+
+static struct automaton *
+phrases_section(const char *name)
+{
+	struct automaton *a = g_hash_table_lookup(phrases_sections, name);
+
+	if (a == NULL) {
+		a = g_new0(struct automaton, 1);
+		a->phrases = g_ptr_array_new_with_free_func(phrase_free);
+		g_hash_table_insert(phrases_sections, g_strdup(name), a);
+	}
+	return a;
+}
+
+/* Lower-case, one space for each run of white space, trimmed. */
+static char *
+phrases_canon(const char *line)
+{
+	GString *out = g_string_new(NULL);
+	const char *p;
+
+	for (p = line; *p != '\0'; p++) {
+		guint8 c = phrases_fold((guint8)*p);
+
+		if (c == ' ' && (out->len == 0 || out->str[out->len - 1] == ' '))
+			continue;
+		g_string_append_c(out, (char)c);
+	}
+	if (out->len > 0 && out->str[out->len - 1] == ' ')
+		g_string_truncate(out, out->len - 1);
+	return g_string_free(out, FALSE);
+}
+
+static void
+phrases_load(void)
+{
+	g_auto(GStrv) lines = g_strsplit(phrases_tab, "\n", -1);
+	g_auto(GStrv) head = NULL;
+	struct automaton *a = NULL;
+	const char *label = NULL;
+	struct phrase *ph;
+	guint i;
+
+	for (i = 0; lines[i] != NULL; i++) {
+		char *line = g_strstrip(lines[i]);
+
+		if (line[0] == '\0')
+			continue;
+		if (line[0] == '[' && line[strlen(line) - 1] == ']') {
+			line[strlen(line) - 1] = '\0';
+			g_strfreev(head);
+			head = g_strsplit_set(line + 1, " \t", 2);
+			a = phrases_section(head[0]);
+			label = head[1] != NULL ? g_strstrip(head[1]) : "";
+			continue;
+		}
+		if (a == NULL)
+			continue;
+		ph = g_new0(struct phrase, 1);
+		ph->label = g_strdup(label);
+		ph->text = phrases_canon(line);
+		g_ptr_array_add(a->phrases, ph);
+	}
+}
+
+void
+phrases_init(void)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	if (phrases_sections != NULL)
+		return;
+	phrases_sections = g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, automaton_free);
+	phrases_load();
+	g_hash_table_iter_init(&iter, phrases_sections);
+	while (g_hash_table_iter_next(&iter, NULL, &value))
+		automaton_build(value);
+}
+
+void
+phrases_shutdown(void)
+{
+	if (phrases_sections != NULL)
+		g_hash_table_destroy(phrases_sections);
+	phrases_sections = NULL;
+}
+
+/*
+ * The label of the most trusted phrase of section found in text, or
+ * NULL.  *phrase_r, when given, gets the phrase itself.
+ */
+const char *
+phrases_find(const char *section, const char *text, const char **phrase_r)
+{
+	struct automaton *a;
+	const guint8 *p;
+	guint s = 0, best = PHRASE_NONE, c, prev = 0;
+	struct phrase *ph;
+
+	phrases_init();
+	if (text == NULL ||
+	    (a = g_hash_table_lookup(phrases_sections, section)) == NULL)
+		return NULL;
+	for (p = (const guint8 *)text; *p != '\0'; p++) {
+		c = phrases_fold(*p);
+		if (c == ' ' && prev == ' ')
+			continue;
+		prev = c;
+		s = NEXT(a, s, a->class[*p]);
+		if (BEST(a, s) < best)
+			best = BEST(a, s);
+	}
+	if (best == PHRASE_NONE)
+		return NULL;
+	ph = g_ptr_array_index(a->phrases, best);
+	if (phrase_r != NULL)
+		*phrase_r = ph->text;
+	return ph->label;
+}

@@ -1,0 +1,93 @@
+/*
+ * rebound.c: the rebound command-line tool: dispatch to a subcommand.
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "classify.h"
+#include "cli.h"
+#include "parse.h"
+
+static const struct {
+	const char	*name;
+	int		(*run)(int, char **);
+	const char	*help;
+} rebound_commands[] = {
+	{ "parse", cmd_parse, "parse returned messages and print what they say" },
+};
+
+static void
+rebound_usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "Usage: rebound [--help] [--version] COMMAND [ARG...]\n\n"
+	    "Commands:\n");
+	for (i = 0; i < G_N_ELEMENTS(rebound_commands); i++)
+		fprintf(out, "  %-10s %s\n", rebound_commands[i].name,
+		    rebound_commands[i].help);
+	fprintf(out, "\n'rebound COMMAND --help' describes a command; "
+	    "see also rebound(1).\n");
+}
+
+/* Parse a subcommand's options; on --help GLib prints and exits 0. */
+int
+cli_options(int *argc, char ***argv, const char *summary,
+    const char *description, const GOptionEntry *entries)
+{
+	g_autoptr(GOptionContext) ctx = g_option_context_new(summary);
+	g_autoptr(GError) error = NULL;
+
+	g_option_context_set_description(ctx, description);
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, argc, argv, &error)) {
+		g_printerr("rebound %s: %s (see --help)\n", (*argv)[0],
+		    error->message);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+rebound_run(int argc, char **argv)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < G_N_ELEMENTS(rebound_commands); i++) {
+		if (strcmp(argv[0], rebound_commands[i].name) != 0)
+			continue;
+		g_set_prgname(argv[0]);
+		parse_init();
+		classify_init();
+		rc = rebound_commands[i].run(argc, argv);
+		classify_shutdown();
+		parse_shutdown();
+		return rc;
+	}
+	g_printerr("rebound: unknown command '%s'\n", argv[0]);
+	rebound_usage(stderr);
+	return CLI_EXIT_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	if (argc < 2) {
+		rebound_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		rebound_usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+		printf("rebound %s\n", PACKAGE_VERSION);
+		return CLI_EXIT_OK;
+	}
+	return rebound_run(argc - 1, argv + 1);
+}

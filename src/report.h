@@ -1,0 +1,78 @@
+/*
+ * report.h: what one returned message tells, as plain data.
+ *
+ * A struct report is the result of parsing one message: the per-message
+ * facts of the bounce (RFC 3464 per-message fields, the headers of the
+ * returned original) and one struct recipient per failed, delayed or
+ * delivered recipient.  The parser fills the facts; the classifier fills
+ * reason, hard and decided.  The store and the CLI only read it.
+ * Every string is owned by the struct and freed by report_free().
+ */
+#ifndef REBOUND_REPORT_H
+#define REBOUND_REPORT_H
+
+#include <glib.h>
+
+enum report_kind {
+	REPORT_NONE,		/* not a bounce: nothing to record */
+	REPORT_DSN,		/* RFC 3464 / RFC 6533 delivery status */
+	REPORT_ARF,		/* RFC 5965 feedback report */
+	REPORT_AUTOREPLY,	/* RFC 3834 auto-reply */
+	REPORT_HEURISTIC	/* recognised from prose, no DSN */
+};
+
+/* An RFC 3463 status code "c.sss.ddd" fits in 12 bytes with its NUL. */
+#define STATUS_MAX 12
+
+struct recipient {
+	char	*address;		/* Final-Recipient, normalised */
+	char	*original;		/* Original-Recipient, normalised */
+	char	*action;		/* failed|delayed|delivered|relayed|expanded */
+	char	 status[STATUS_MAX];	/* validated RFC 3463 code or "" */
+	int	 replycode;		/* SMTP reply code or 0 */
+	char	*remote_mta;
+	char	*diagnostic;		/* Diagnostic-Code text, unfolded */
+	char	*last_attempt;
+	char	*retry_until;
+
+	/* Filled by the classifier. */
+	const char *reason;		/* static string from the taxonomy */
+	int	 hard;
+	char	*decided;		/* what decided the reason */
+};
+
+struct report {
+	enum report_kind kind;
+
+	/* The bounce itself. */
+	char	*subject;
+	char	*from;
+	char	*text;			/* first human-readable part, bounded */
+
+	/* RFC 3464 per-message fields. */
+	char	*reporting_mta;
+	char	*arrival_date;
+	char	*envelope_id;
+
+	/* RFC 5965 */
+	char	*feedback_type;
+
+	/* The returned original message (headers only). */
+	char	*orig_message_id;
+	char	*orig_subject;
+	char	*orig_from;
+	char	*orig_to;
+	char	*orig_list_id;
+
+	GPtrArray *recipients;		/* of struct recipient * */
+};
+
+struct report	*report_new(void);
+void		 report_free(struct report **);
+struct recipient *report_add_recipient(struct report *);
+const char	*report_kind_name(enum report_kind);
+
+/* Replace *field with a copy of value (NULL clears it). */
+void		 report_set(char **field, const char *value);
+
+#endif

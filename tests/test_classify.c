@@ -1,0 +1,107 @@
+/*
+ * test_classify.c: reason and hard/soft from status, reply code and
+ * Action, as ../shared/corpus/README.md defines them.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "classify.h"
+#include "report.h"
+
+struct classify_case {
+	const char	*action;
+	const char	*status;
+	int		 replycode;
+	const char	*diagnostic;
+	const char	*reason;
+	int		 hard;
+	const char	*decided;
+};
+
+static const struct classify_case cases[] = {
+	{ "failed", "5.1.1", 550, NULL, "userunknown", 1, "status 5.1.1" },
+	{ "failed", "4.1.1", 450, NULL, "userunknown", 0, "status 4.1.1" },
+	{ "failed", "5.1.2", 0, NULL, "hostunknown", 1, "status 5.1.2" },
+	{ "failed", "5.1.6", 0, NULL, "hasmoved", 1, "status 5.1.6" },
+	{ "failed", "5.1.10", 0, NULL, "notaccept", 1, "status 5.1.10" },
+	{ "failed", "5.2.2", 552, NULL, "mailboxfull", 0, "status 5.2.2" },
+	{ "failed", "5.3.4", 0, NULL, "mesgtoobig", 0, "status 5.3.4" },
+	{ "failed", "5.4.7", 0, NULL, "expired", 0, "status 5.4.7" },
+	{ "failed", "4.4.7", 0, NULL, "expired", 0, "status 4.4.7" },
+	{ "failed", "5.7.26", 550, NULL, "authfailure", 0, "status 5.7.26" },
+	{ "failed", "5.7.25", 550, NULL, "requireptr", 0, "status 5.7.25" },
+	{ "failed", "5.7.1", 550, NULL, "securityerror", 0, "status 5.7.1" },
+	{ "failed", "", 552, NULL, "mailboxfull", 0, "reply 552" },
+	{ "failed", "", 550, NULL, "onhold", 0, "reply 550" },
+	{ "failed", "", 0, NULL, "undefined", 0, "no evidence" },
+	{ "delayed", "4.4.1", 0, NULL, "expired", 0, "action delayed" },
+	{ "delayed", "4.2.2", 0, NULL, "mailboxfull", 0, "status 4.2.2" },
+	{ "delayed", "5.1.1", 0, NULL, "expired", 0, "action delayed" },
+	{ "delivered", "2.0.0", 250, NULL, "delivered", 0, "action delivered" },
+	{ "relayed", "", 0, NULL, "delivered", 0, "action relayed" },
+	{ NULL, "2.1.5", 0, NULL, "delivered", 0, "status 2.1.5" },
+};
+
+static void
+test_dsn_cases(void)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		const struct classify_case *c = &cases[i];
+		struct report *rp = report_new();
+		struct recipient *r = report_add_recipient(rp);
+
+		rp->kind = REPORT_DSN;
+		r->action = g_strdup(c->action);
+		g_strlcpy(r->status, c->status, sizeof r->status);
+		r->replycode = c->replycode;
+		r->diagnostic = g_strdup(c->diagnostic);
+		classify_report(rp);
+		if (strcmp(r->reason, c->reason) != 0 || r->hard != c->hard)
+			g_test_message("case %zu (%s %s %d): got %s/%d want %s/%d",
+			    i, c->action, c->status, c->replycode, r->reason,
+			    r->hard, c->reason, c->hard);
+		g_assert_cmpstr(r->reason, ==, c->reason);
+		g_assert_cmpint(r->hard, ==, c->hard);
+		g_assert_cmpstr(r->decided, ==, c->decided);
+		report_free(&rp);
+	}
+}
+
+static void
+test_kinds(void)
+{
+	struct report *rp = report_new();
+	struct recipient *r = report_add_recipient(rp);
+
+	rp->kind = REPORT_ARF;
+	rp->feedback_type = g_strdup("abuse");
+	g_strlcpy(r->status, "5.1.1", sizeof r->status);
+	classify_report(rp);
+	g_assert_cmpstr(r->reason, ==, "feedback");
+	g_assert_cmpint(r->hard, ==, 0);
+	g_assert_cmpstr(r->decided, ==, "feedback-type abuse");
+	rp->kind = REPORT_AUTOREPLY;
+	classify_report(rp);
+	g_assert_cmpstr(r->reason, ==, "vacation");
+	report_free(&rp);
+	g_assert_null(rp);
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc;
+
+	g_test_init(&argc, &argv, NULL);
+	classify_init();
+	g_test_add_func("/classify/dsn", test_dsn_cases);
+	g_test_add_func("/classify/kinds", test_kinds);
+	rc = g_test_run();
+	classify_shutdown();
+	return rc;
+}

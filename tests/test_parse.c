@@ -1,0 +1,294 @@
+/*
+ * test_parse.c: whole messages through parse_message(): DSN groups,
+ * line-ending independence, RFC 6533, ARF, auto-replies, garbage.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "classify.h"
+#include "parse.h"
+
+static const char dsn_two[] =
+    "From MAILER-DAEMON Mon Jan  1 00:00:00 2024\n"
+    "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\n"
+    "To: list-bounces@example.org\n"
+    "Subject: Undelivered Mail Returned to Sender\n"
+    "Auto-Submitted: auto-replied\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/report; report-type=delivery-status;\n"
+    "\tboundary=\"B\"\n"
+    "\n"
+    "--B\n"
+    "Content-Type: text/plain\n"
+    "\n"
+    "Your message could not be delivered.\n"
+    "--B\n"
+    "Content-Type: message/delivery-status\n"
+    "\n"
+    "Reporting-MTA: dns; mx.example.org\n"
+    "Original-Envelope-Id: env-1\n"
+    "\n"
+    "Final-Recipient: rfc822; <Alice@Example.ORG>\n"
+    "Original-Recipient: rfc822;alice+2Bx@example.org\n"
+    "Action: failed\n"
+    "Status: 5.0.0\n"
+    "Diagnostic-Code: smtp; 550 5.1.1 <alice@example.org>: Recipient\n"
+    "    address rejected: User unknown\n"
+    "\n"
+    "Final-Recipient: rfc822; bob@example.net\n"
+    "Action: failed\n"
+    "Status: 5.2.2\n"
+    "--B\n"
+    "Content-Type: message/rfc822\n"
+    "\n"
+    "From: List <list@example.org>\n"
+    "To: alice@example.org\n"
+    "Subject: =?UTF-8?Q?Caf=C3=A9?= news\n"
+    "Message-ID: <m1@example.org>\n"
+    "List-Id: News <news.example.org>\n"
+    "\n"
+    "Body is never decoded.\n"
+    "--B--\n";
+
+static struct recipient *
+rcpt(struct report *rp, guint i)
+{
+	g_assert_cmpuint(i, <, rp->recipients->len);
+	return g_ptr_array_index(rp->recipients, i);
+}
+
+static struct report *
+parse_str(const char *text)
+{
+	struct report *rp = parse_message(text, strlen(text));
+
+	classify_report(rp);
+	return rp;
+}
+
+static void
+check_dsn_two(struct report *rp)
+{
+	g_assert_cmpint(rp->kind, ==, REPORT_DSN);
+	g_assert_cmpuint(rp->recipients->len, ==, 2);
+	g_assert_cmpstr(rp->reporting_mta, ==, "mx.example.org");
+	g_assert_cmpstr(rp->envelope_id, ==, "env-1");
+	g_assert_cmpstr(rcpt(rp, 0)->address, ==, "Alice@example.org");
+	g_assert_cmpstr(rcpt(rp, 0)->original, ==, "alice+x@example.org");
+	g_assert_cmpstr(rcpt(rp, 0)->status, ==, "5.1.1");
+	g_assert_cmpint(rcpt(rp, 0)->replycode, ==, 550);
+	g_assert_cmpstr(rcpt(rp, 0)->reason, ==, "userunknown");
+	g_assert_cmpint(rcpt(rp, 0)->hard, ==, 1);
+	g_assert_cmpstr(rcpt(rp, 0)->diagnostic, ==, "550 5.1.1 "
+	    "<alice@example.org>: Recipient address rejected: User unknown");
+	g_assert_cmpstr(rcpt(rp, 1)->address, ==, "bob@example.net");
+	g_assert_cmpstr(rcpt(rp, 1)->reason, ==, "mailboxfull");
+	g_assert_cmpint(rcpt(rp, 1)->hard, ==, 0);
+	g_assert_cmpstr(rp->orig_subject, ==, "Caf\xc3\xa9 news");
+	g_assert_cmpstr(rp->orig_message_id, ==, "<m1@example.org>");
+	g_assert_cmpstr(rp->orig_list_id, ==, "News <news.example.org>");
+	g_assert_cmpstr(rp->from, ==, "MAILER-DAEMON@mx.example.org");
+	g_assert_nonnull(strstr(rp->text, "could not be delivered"));
+}
+
+static void
+test_dsn(void)
+{
+	struct report *rp = parse_str(dsn_two);
+
+	check_dsn_two(rp);
+	report_free(&rp);
+}
+
+static char *
+with_eol(const char *in, const char *eol)
+{
+	g_auto(GStrv) lines = g_strsplit(in, "\n", -1);
+
+	return g_strjoinv(eol, lines);
+}
+
+static void
+test_line_endings(void)
+{
+	const char *eols[] = { "\r\n", "\r" };
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(eols); i++) {
+		g_autofree char *text = with_eol(dsn_two, eols[i]);
+		struct report *rp = parse_str(text);
+
+		check_dsn_two(rp);
+		report_free(&rp);
+	}
+}
+
+static const char global_dsn[] =
+    "From: postmaster@mx.example.de\n"
+    "Subject: Delivery failure\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/report; report-type=global-delivery-status;"
+    " boundary=G\n"
+    "\n"
+    "--G\n"
+    "Content-Type: message/global-delivery-status\n"
+    "Content-Transfer-Encoding: 8bit\n"
+    "\n"
+    "Reporting-MTA: dns; mx.example.de\n"
+    "\n"
+    "Original-Recipient: utf-8; j\\x{00F6}rg@B\\x{00DC}CHER.example\n"
+    "Final-Recipient: utf-8; j\xc3\xb6rg@b\xc3\xbc" "cher.example\n"
+    "Action: failed\n"
+    "Status: 5.1.1\n"
+    "--G\n"
+    "Content-Type: message/global-headers\n"
+    "\n"
+    "Subject: Gr\xc3\xbc\xc3\x9f" "e\n"
+    "To: j\xc3\xb6rg@b\xc3\xbc" "cher.example\n"
+    "\n"
+    "--G--\n";
+
+static void
+test_global(void)
+{
+	struct report *rp = parse_str(global_dsn);
+
+	g_assert_cmpint(rp->kind, ==, REPORT_DSN);
+	g_assert_cmpuint(rp->recipients->len, ==, 1);
+	g_assert_cmpstr(rcpt(rp, 0)->address, ==,
+	    "j\xc3\xb6rg@b\xc3\xbc" "cher.example");
+	g_assert_cmpstr(rcpt(rp, 0)->original, ==,
+	    "j\xc3\xb6rg@b\xc3\xbc" "cher.example");
+	g_assert_cmpstr(rcpt(rp, 0)->reason, ==, "userunknown");
+	g_assert_cmpstr(rp->orig_subject, ==, "Gr\xc3\xbc\xc3\x9f" "e");
+	report_free(&rp);
+}
+
+static const char arf[] =
+    "From: abuse@isp.example\n"
+    "Subject: FW: offer\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/report; report-type=feedback-report; boundary=A\n"
+    "\n"
+    "--A\n"
+    "Content-Type: text/plain\n"
+    "\n"
+    "A complaint.\n"
+    "--A\n"
+    "Content-Type: message/feedback-report\n"
+    "\n"
+    "Feedback-Type: Abuse\n"
+    "Version: 1\n"
+    "--A\n"
+    "Content-Type: text/rfc822-headers\n"
+    "\n"
+    "From: list@example.org\n"
+    "To: <Carol@ISP.example>\n"
+    "Subject: offer\n"
+    "--A--\n";
+
+static void
+test_arf(void)
+{
+	struct report *rp = parse_str(arf);
+
+	g_assert_cmpint(rp->kind, ==, REPORT_ARF);
+	g_assert_cmpstr(rp->feedback_type, ==, "abuse");
+	g_assert_cmpuint(rp->recipients->len, ==, 1);
+	g_assert_cmpstr(rcpt(rp, 0)->address, ==, "Carol@isp.example");
+	g_assert_cmpstr(rcpt(rp, 0)->reason, ==, "feedback");
+	report_free(&rp);
+}
+
+static void
+test_autoreply(void)
+{
+	static const struct { const char *text; enum report_kind kind; } cases[] = {
+		{ "From: a@example.org\nAuto-Submitted: auto-replied\n"
+		  "Subject: Re: hi\n\nAway.\n", REPORT_AUTOREPLY },
+		{ "From: a@example.org\nSubject: Out of Office: hi\n\nAway.\n",
+		  REPORT_AUTOREPLY },
+		{ "From: a@example.org\nX-Autoreply: yes\nSubject: x\n\nx\n",
+		  REPORT_AUTOREPLY },
+		{ "From: MAILER-DAEMON@example.org\nAuto-Submitted: auto-replied\n"
+		  "Subject: hello\n\nx\n", REPORT_NONE },
+		{ "From: a@example.org\nAuto-Submitted: auto-replied\n"
+		  "Subject: Undeliverable: hi\n\nx\n", REPORT_NONE },
+		{ "From: a@example.org\nAuto-Submitted: no\nSubject: hi\n\nx\n",
+		  REPORT_NONE },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct report *rp = parse_str(cases[i].text);
+
+		g_assert_cmpint(rp->kind, ==, cases[i].kind);
+		if (rp->kind == REPORT_AUTOREPLY) {
+			g_assert_cmpstr(rcpt(rp, 0)->reason, ==, "vacation");
+			g_assert_cmpstr(rcpt(rp, 0)->address, ==, "a@example.org");
+		}
+		report_free(&rp);
+	}
+}
+
+/* A DSN marked Auto-Submitted is a bounce, not an auto-reply. */
+static void
+test_dsn_not_autoreply(void)
+{
+	struct report *rp = parse_str(dsn_two);
+
+	g_assert_cmpint(rp->kind, ==, REPORT_DSN);
+	report_free(&rp);
+}
+
+static void
+test_garbage(void)
+{
+	static const char *inputs[] = {
+		"", "\n", "\r\r\r", "From \n", "no headers at all",
+		"Content-Type: multipart/report; boundary=x\n\n--x\n",
+		"Content-Type: message/delivery-status\n\n\n\n",
+	};
+	guchar noise[4096];
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(inputs); i++) {
+		struct report *rp = parse_str(inputs[i]);
+
+		g_assert_cmpint(rp->kind, ==, REPORT_NONE);
+		report_free(&rp);
+	}
+	for (i = 0; i < sizeof noise; i++)
+		noise[i] = (guchar)g_test_rand_int_range(0, 256);
+	for (i = 0; i < 64; i++) {
+		struct report *rp = parse_message((const char *)noise + i,
+		    sizeof noise - i);
+
+		classify_report(rp);
+		report_free(&rp);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc;
+
+	g_test_init(&argc, &argv, NULL);
+	parse_init();
+	classify_init();
+	g_test_add_func("/parse/dsn", test_dsn);
+	g_test_add_func("/parse/line-endings", test_line_endings);
+	g_test_add_func("/parse/global", test_global);
+	g_test_add_func("/parse/arf", test_arf);
+	g_test_add_func("/parse/autoreply", test_autoreply);
+	g_test_add_func("/parse/dsn-not-autoreply", test_dsn_not_autoreply);
+	g_test_add_func("/parse/garbage", test_garbage);
+	rc = g_test_run();
+	classify_shutdown();
+	parse_shutdown();
+	return rc;
+}
