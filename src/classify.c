@@ -7,13 +7,15 @@
  * (phrases.tab, section "diagnostic"), a status code that servers use
  * for many causes ("weak" in status.tab), the bare SMTP reply code.
  * A recipient is hard only when the reason says the address is gone
- * (userunknown, hostunknown, hasmoved, notaccept) and the failure is
- * permanent: a 5xx, or a failed Action with no code at all.  When in
- * doubt, soft: removing a live subscriber is the worse mistake.
+ * (userunknown, hostunknown, hasmoved; notaccept only when permanent:
+ * a 5xx, or a failed Action with no code at all) and the report is not
+ * a delay warning.  When in doubt, soft: removing a live subscriber is
+ * the worse mistake.
  * Each recipient records what decided it in r->decided.
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
@@ -102,8 +104,6 @@ classify_status(const char *status, int replycode, int *weak_r)
 static int
 classify_permanent(const char *status, int replycode, const char *action)
 {
-	if (action != NULL && strcmp(action, "delayed") == 0)
-		return 0;
 	if (status != NULL && status[0] != '\0')
 		return status_class(status) == 5;
 	if (replycode != 0)
@@ -111,19 +111,23 @@ classify_permanent(const char *status, int replycode, const char *action)
 	return action != NULL && strcmp(action, "failed") == 0;
 }
 
+static int
+classify_is_dead(const char *reason)
+{
+	return reason != NULL && (strcmp(reason, "userunknown") == 0 ||
+	    strcmp(reason, "hostunknown") == 0 ||
+	    strcmp(reason, "hasmoved") == 0 || strcmp(reason, "notaccept") == 0);
+}
+
 int
 classify_is_hard(const char *reason, const char *status, int replycode,
     const char *action)
 {
-	static const char *dead[] = {
-		"userunknown", "hostunknown", "hasmoved", "notaccept"
-	};
-	size_t i;
-
-	for (i = 0; i < G_N_ELEMENTS(dead); i++)
-		if (strcmp(reason, dead[i]) == 0)
-			return classify_permanent(status, replycode, action);
-	return 0;
+	if (action != NULL && strcmp(action, "delayed") == 0)
+		return 0;
+	if (strcmp(reason, "notaccept") == 0)
+		return classify_permanent(status, replycode, action);
+	return classify_is_dead(reason);
 }
 
 static void
@@ -159,36 +163,146 @@ classify_delivered(struct recipient *r)
 	return 0;
 }
 
+/* Is s a multi-line reply prefix "550-" or "550-5.2.1" / "550 5.2.1"? */
+static size_t
+classify_reply_prefix(const char *s, int first_code)
+{
+	char code[STATUS_MAX];
+	size_t n;
+
+	if (!g_ascii_isdigit(s[0]) || !g_ascii_isdigit(s[1]) ||
+	    !g_ascii_isdigit(s[2]) || (s[3] != '-' && s[3] != ' '))
+		return 0;
+	if (s[3] == ' ' && atoi(s) != first_code)
+		return 0;
+	n = 4;
+	if (status_parse(s + n, code))
+		n += strlen(code) + (s[n + strlen(code)] == ' ');
+	else if (s[3] == ' ')
+		return 0;
+	return n;
+}
+
+/*
+ * The diagnostic without the reply codes that multi-line SMTP replies
+ * repeat on every line ("550-5.2.1 The user ... 550-5.2.1 prevents"),
+ * so that phrases broken across lines still match.
+ */
+static char *
+classify_clean(const char *diag, int first_code)
+{
+	GString *out = g_string_sized_new(strlen(diag));
+	const char *p = diag;
+	size_t skip;
+
+	while (*p != '\0') {
+		if (p != diag && p[-1] == ' ' &&
+		    (skip = classify_reply_prefix(p, first_code)) > 0) {
+			p += skip;
+			continue;
+		}
+		g_string_append_c(out, *p++);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* Faults that pass with time: what a message retried until expiry met. */
+static int
+classify_is_passing(const char *reason)
+{
+	return reason != NULL && (strcmp(reason, "networkerror") == 0 ||
+	    strcmp(reason, "systemerror") == 0);
+}
+
+/*
+ * What the diagnostic text says, or NULL.  "User unknown" in reply to
+ * DATA comes from a content filter: the recipient was accepted at RCPT.
+ */
+static const char *
+classify_text(struct recipient *r, char **decided, int *after_data)
+{
+	g_autofree char *clean = NULL;
+	const char *reason, *phrase = NULL;
+
+	if (r->diagnostic == NULL)
+		return NULL;
+	clean = classify_clean(r->diagnostic, r->replycode);
+	if ((reason = phrases_find("diagnostic", clean, &phrase)) == NULL)
+		return NULL;
+	if (strcmp(reason, "userunknown") == 0 && r->command != NULL &&
+	    strcmp(r->command, "DATA") == 0 &&
+	    phrases_find("filtered-after-data", clean, NULL) != NULL) {
+		*after_data = 1;
+		*decided = g_strdup_printf("diagnostic \"%s\" after DATA", phrase);
+		return "filtered";
+	}
+	*decided = g_strdup_printf("diagnostic \"%s\"", phrase);
+	return reason;
+}
+
+/*
+ * A specific status decides, except that the text may show a dead
+ * address to be something else (a filter, a blocklist, a full disk):
+ * the text can make a bounce soft, never hard.  The SMTP command alone
+ * does not outweigh the code: Sendmail's pipelined transcripts show
+ * RCPT replies after ">>> DATA".
+ */
+static int
+classify_by_status(struct recipient *r, const char *reason,
+    const char *text_reason, char **text_decided, int after_data)
+{
+	if (text_reason != NULL && !after_data && classify_is_dead(reason) &&
+	    !classify_is_dead(text_reason)) {
+		classify_set(r, text_reason, g_steal_pointer(text_decided));
+		return 1;
+	}
+	classify_set(r, reason, g_strdup_printf("status %s", r->status));
+	return 1;
+}
+
 static void
 classify_failure(struct recipient *r)
 {
-	const char *reason, *phrase = NULL, *text_reason;
+	g_autofree char *text_decided = NULL;
+	const char *reason, *text_reason;
 	int weak = 0, delayed = classify_action_is(r, "delayed");
+	int transient = status_class(r->status) == 4, after_data = 0;
 
 	reason = classify_status(r->status, 0, &weak);
-	if (reason != NULL && !weak && (!delayed || status_class(r->status) == 4)) {
-		classify_set(r, reason, g_strdup_printf("status %s", r->status));
-		return;
-	}
-	text_reason = phrases_find("diagnostic", r->diagnostic, &phrase);
-	if (text_reason != NULL && !delayed) {
-		classify_set(r, text_reason, g_strdup_printf("diagnostic \"%s\"",
-		    phrase));
-		return;
-	}
-	if (delayed) {
+	text_reason = classify_text(r, &text_decided, &after_data);
+	/*
+	 * Retried until it gave up (delayed, or failed with a transient
+	 * code): a network or system fault behind it is the expiry itself.
+	 */
+	if ((delayed || transient) && classify_is_passing(text_reason))
+		text_reason = NULL;
+	if (reason != NULL && !weak && (!delayed || transient))
+		classify_by_status(r, reason, text_reason, &text_decided,
+		    after_data);
+	else if (text_reason != NULL)
+		classify_set(r, text_reason, g_steal_pointer(&text_decided));
+	else if (delayed)
 		classify_set(r, "expired", g_strdup("action delayed"));
-		return;
-	}
-	if (reason != NULL) {
+	else if (transient && classify_action_is(r, "failed"))
+		classify_set(r, "expired", g_strdup_printf("status %s, "
+		    "action failed", r->status));
+	else if (reason != NULL)
 		classify_set(r, reason, g_strdup_printf("status %s", r->status));
-		return;
-	}
-	if ((reason = classify_status(NULL, r->replycode, &weak)) != NULL) {
+	else if ((reason = classify_status(NULL, r->replycode, &weak)) != NULL)
 		classify_set(r, reason, g_strdup_printf("reply %d", r->replycode));
-		return;
-	}
-	classify_set(r, "undefined", g_strdup("no evidence"));
+	else
+		classify_set(r, "undefined", g_strdup("no evidence"));
+}
+
+/* A host that cannot be found for now is a network problem. */
+static void
+classify_transient_host(struct recipient *r)
+{
+	int transient = r->status[0] != '\0' ? status_class(r->status) == 4 :
+	    r->replycode / 100 == 4;
+
+	if (transient && strcmp(r->reason, "hostunknown") == 0)
+		r->reason = g_intern_static_string("networkerror");
 }
 
 static void
@@ -207,8 +321,10 @@ classify_recipient(struct report *rp, struct recipient *r)
 	default:
 		break;
 	}
-	if (!classify_delivered(r))
+	if (!classify_delivered(r)) {
 		classify_failure(r);
+		classify_transient_host(r);
+	}
 	r->hard = classify_is_hard(r->reason, r->status, r->replycode,
 	    r->action);
 }

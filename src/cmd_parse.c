@@ -3,7 +3,8 @@
  *
  * Reads each message, parses and classifies it, and prints one row per
  * recipient (TSV, the columns DESIGN.md fixes) or one object per message
- * (JSON, with every fact and what decided each reason).  No database.
+ * (JSON, with every fact and what decided each reason).  An mbox file
+ * is read message by message.  No database.
  * A PATH that cannot be read is reported on stderr and the others are
  * still processed; the exit status is then 1.
  */
@@ -15,6 +16,7 @@
 #include "classify.h"
 #include "cli.h"
 #include "json.h"
+#include "mbox.h"
 #include "parse.h"
 #include "pathwalk.h"
 
@@ -38,8 +40,12 @@ tsv_cell(GString *out, const char *s)
 		    *p == '\r') ? ' ' : *p);
 }
 
+/*
+ * Rows of one message; first is the index of its first recipient in
+ * the file (an mbox file numbers on across its messages).
+ */
 static void
-tsv_report(GString *out, const char *file, struct report *rp)
+tsv_report(GString *out, const char *file, struct report *rp, guint first)
 {
 	g_autofree char *base = g_path_get_basename(file);
 	guint i;
@@ -56,7 +62,7 @@ tsv_report(GString *out, const char *file, struct report *rp)
 		if (r->replycode != 0)
 			g_snprintf(code, sizeof code, "%d", r->replycode);
 		g_string_append(out, base);
-		g_string_append_printf(out, "\t%u", i);
+		g_string_append_printf(out, "\t%u", first + i);
 		tsv_cell(out, r->status);
 		tsv_cell(out, code);
 		tsv_cell(out, r->reason);
@@ -92,7 +98,7 @@ json_recipient(GString *out, guint index, struct recipient *r)
 }
 
 static void
-json_report(GString *out, const char *file, struct report *rp)
+json_report(GString *out, const char *file, struct report *rp, guint first)
 {
 	g_autofree char *base = g_path_get_basename(file);
 	guint i;
@@ -117,20 +123,22 @@ json_report(GString *out, const char *file, struct report *rp)
 	for (i = 0; i < rp->recipients->len; i++) {
 		if (i > 0)
 			g_string_append_c(out, ',');
-		json_recipient(out, i, g_ptr_array_index(rp->recipients, i));
+		json_recipient(out, first + i,
+		    g_ptr_array_index(rp->recipients, i));
 	}
 	g_string_append(out, "]}");
 }
 
 static void
-parse_print(struct parse_out *po, const char *file, struct report *rp)
+parse_print(struct parse_out *po, const char *file, struct report *rp,
+    guint first)
 {
 	g_string_truncate(po->buf, 0);
 	if (po->format == FORMAT_TSV)
-		tsv_report(po->buf, file, rp);
+		tsv_report(po->buf, file, rp, first);
 	else {
 		g_string_append(po->buf, po->messages == 0 ? "[\n" : ",\n");
-		json_report(po->buf, file, rp);
+		json_report(po->buf, file, rp, first);
 	}
 	fwrite(po->buf->str, 1, po->buf->len, stdout);
 	po->messages++;
@@ -142,16 +150,25 @@ parse_file(struct parse_out *po, const char *file)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *bytes = NULL;
 	struct report *rp;
+	GArray *spans;
+	guint i, first = 0;
 	gsize len;
 
 	if (!g_file_get_contents(file, &bytes, &len, &error)) {
 		g_printerr("rebound: %s\n", error->message);
 		return 0;
 	}
-	rp = parse_message(bytes, len);
-	classify_report(rp);
-	parse_print(po, file, rp);
-	report_free(&rp);
+	spans = mbox_split(bytes, len);
+	for (i = 0; i < spans->len; i++) {
+		struct mbox_span *span = &g_array_index(spans, struct mbox_span, i);
+
+		rp = parse_message(bytes + span->offset, span->length);
+		classify_report(rp);
+		parse_print(po, file, rp, first);
+		first += rp->recipients->len;
+		report_free(&rp);
+	}
+	g_array_unref(spans);
 	return 1;
 }
 

@@ -18,6 +18,7 @@
 
 #include "addr.h"
 #include "parse.h"
+#include "phrases.h"
 
 struct parse_frame {
 	GMimeObject	*object;
@@ -160,6 +161,31 @@ parse_push(GArray *stack, GMimeObject *object, int depth)
 	g_array_append_val(stack, frame);
 }
 
+/*
+ * An attached message is the returned original, unless no report was
+ * seen yet and it is itself a report: a bounce forwarded as an
+ * attachment.  Then it is walked like the top level.
+ */
+static void
+parse_attached(struct parse_walk *w, GArray *stack, struct parse_frame f)
+{
+	GMimeMessage *m = g_mime_message_part_get_message(
+	    GMIME_MESSAGE_PART(f.object));
+	GMimeObject *body;
+
+	if (m == NULL)
+		return;
+	body = g_mime_message_get_mime_part(m);
+	if (!w->has_dsn && !w->has_arf && body != NULL &&
+	    GMIME_IS_MULTIPART(body) && f.depth < PARSE_DEPTH_MAX &&
+	    parse_is(g_mime_object_get_content_type(body), "multipart",
+	    "report")) {
+		parse_push(stack, body, f.depth + 1);
+		return;
+	}
+	parse_returned_message(w->report, m);
+}
+
 /* Depth-first, in document order, with an explicit stack. */
 static void
 parse_tree(struct parse_walk *w, GMimeObject *root)
@@ -172,13 +198,9 @@ parse_tree(struct parse_walk *w, GMimeObject *root)
 	while (stack->len > 0 && w->parts++ < PARSE_PARTS_MAX) {
 		f = g_array_index(stack, struct parse_frame, stack->len - 1);
 		g_array_set_size(stack, stack->len - 1);
-		if (GMIME_IS_MESSAGE_PART(f.object)) {
-			GMimeMessage *m = g_mime_message_part_get_message(
-			    GMIME_MESSAGE_PART(f.object));
-
-			if (m != NULL)
-				parse_returned_message(w->report, m);
-		} else if (GMIME_IS_MULTIPART(f.object)) {
+		if (GMIME_IS_MESSAGE_PART(f.object))
+			parse_attached(w, stack, f);
+		else if (GMIME_IS_MULTIPART(f.object)) {
 			if (f.depth >= PARSE_DEPTH_MAX)
 				continue;
 			n = g_mime_multipart_get_count(GMIME_MULTIPART(f.object));
@@ -252,9 +274,112 @@ parse_fill_addresses(struct report *rp)
 	}
 }
 
+/*
+ * Where no report part carried a recipient, a report may still sit in
+ * the text: broken boundaries, a multipart without a boundary, or a DSN
+ * pasted into a plain message.  Its fields are read from the first
+ * recipient field on.
+ */
 static void
-parse_decide(struct report *rp, struct parse_walk *w, GMimeMessage *msg)
+parse_dsn_in_text(struct report *rp, struct parse_walk *w, const char *text)
 {
+	static const char *starts[] = {
+		"\nfinal-recipient:", "\noriginal-recipient:"
+	};
+	const char *at = NULL, *p;
+	size_t i;
+
+	if (text == NULL || rp->recipients->len > 0)
+		return;
+	for (i = 0; i < G_N_ELEMENTS(starts); i++)
+		if ((p = strcasestr(text, starts[i])) != NULL &&
+		    (at == NULL || p < at))
+			at = p;
+	if (at == NULL)
+		return;
+	parse_dsn(rp, at + 1, strlen(at + 1));
+	w->has_dsn = 1;
+}
+
+/* The raw body of the message, NUL-terminated and bounded. */
+static char *
+parse_raw_body(const char *msg, size_t len)
+{
+	const char *body = g_strstr_len(msg, len, "\n\n");
+
+	if (body == NULL)
+		return NULL;
+	body += 2;
+	return g_strndup(body, MIN(len - (body - msg), PARSE_RAW_MAX));
+}
+
+/*
+ * A delivery report that names nobody ("Delivery report unavailable")
+ * still reports a failure: of the X-Failed-Recipients, or else of the
+ * returned message's To.
+ */
+static void
+parse_unnamed_recipients(struct report *rp, GMimeMessage *msg)
+{
+	const char *failed = g_mime_object_get_header(GMIME_OBJECT(msg),
+	    "X-Failed-Recipients");
+	g_auto(GStrv) addrs = NULL;
+	struct recipient *r;
+	guint i;
+
+	if (rp->recipients->len > 0)
+		return;
+	if (failed != NULL) {
+		addrs = g_strsplit(failed, ",", 0);
+		for (i = 0; addrs[i] != NULL && i < PARSE_RECIPIENTS_MAX; i++) {
+			r = report_add_recipient(rp);
+			r->address = addr_normalise(addrs[i]);
+			r->action = g_strdup("failed");
+		}
+	} else if (rp->orig_to != NULL) {
+		r = report_add_recipient(rp);
+		r->action = g_strdup("failed");
+	}
+}
+
+/*
+ * The prose about each recipient: the SMTP command it failed at, and
+ * the diagnostic where the report gave none.
+ */
+static void
+parse_prose(struct report *rp)
+{
+	struct recipient *r;
+	char *about;
+	guint i;
+
+	if (rp->text == NULL || rp->recipients->len > PARSE_ABOUT_MAX)
+		return;
+	for (i = 0; i < rp->recipients->len; i++) {
+		r = g_ptr_array_index(rp->recipients, i);
+		if ((about = parse_text_about(rp->text, r->address)) == NULL)
+			continue;
+		r->command = phrases_find("smtp-command", about, NULL);
+		if (r->diagnostic == NULL || r->diagnostic[0] == '\0') {
+			g_free(r->diagnostic);
+			r->diagnostic = about;
+			parse_dsn_complete(r);
+		} else
+			g_free(about);
+	}
+}
+
+static void
+parse_decide(struct report *rp, struct parse_walk *w, GMimeMessage *msg,
+    const char *raw, size_t rawlen)
+{
+	g_autofree char *body = NULL;
+
+	parse_dsn_in_text(rp, w, rp->text);
+	if (rp->recipients->len == 0 && !w->has_arf)
+		parse_dsn_in_text(rp, w, body = parse_raw_body(raw, rawlen));
+	if (w->has_dsn)
+		parse_unnamed_recipients(rp, msg);
 	if (w->has_dsn && rp->recipients->len > 0)
 		rp->kind = REPORT_DSN;
 	else if (w->has_arf)
@@ -264,6 +389,7 @@ parse_decide(struct report *rp, struct parse_walk *w, GMimeMessage *msg)
 		parse_autoreply(rp, msg);
 	}
 	parse_fill_addresses(rp);
+	parse_prose(rp);
 }
 
 struct report *
@@ -289,7 +415,7 @@ parse_message(const char *buf, size_t len)
 	rp->from = parse_from(msg);
 	if (g_mime_message_get_mime_part(msg) != NULL)
 		parse_tree(&w, g_mime_message_get_mime_part(msg));
-	parse_decide(rp, &w, msg);
+	parse_decide(rp, &w, msg, copy ? copy : buf + off, n);
 	g_object_unref(msg);
 	return rp;
 }

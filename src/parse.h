@@ -14,9 +14,11 @@
 
 /* Bounds on what one message may make the parser do. */
 #define PARSE_TEXT_MAX		(256 * 1024)	/* human-readable part kept */
+#define PARSE_RAW_MAX		(1024 * 1024)	/* raw body searched for a DSN */
 #define PARSE_DEPTH_MAX		100		/* MIME nesting walked */
 #define PARSE_PARTS_MAX		1000		/* MIME parts walked */
 #define PARSE_RECIPIENTS_MAX	10000		/* per report */
+#define PARSE_ABOUT_MAX		20		/* recipients looked up in text */
 
 void		 parse_init(void);
 void		 parse_shutdown(void);
@@ -27,6 +29,8 @@ void		 parse_dsn(struct report *, const char *buf, size_t len);
 void		 parse_arf(struct report *, const char *buf, size_t len);
 void		 parse_returned_headers(struct report *, const char *buf,
 		    size_t len);
+char		*parse_text_about(const char *text, const char *address);
+void		 parse_dsn_complete(struct recipient *);
 struct _GMimeMessage;
 void		 parse_returned_message(struct report *, struct _GMimeMessage *);
 int		 parse_is_autoreply(const char *auto_submitted,

@@ -98,13 +98,45 @@ dsn_recipient_has(struct recipient *r, enum dsn_field f)
 	return slot != NULL && *slot != NULL;
 }
 
+/*
+ * The Action as one of RFC 3464's words; the variants some servers
+ * write are mapped, anything else is dropped (NULL).
+ */
 static char *
 dsn_action(const char *value)
 {
-	char *action = g_ascii_strdown(value, -1);
+	static const char *map[][2] = {
+		{ "failed", "failed" }, { "failure", "failed" },
+		{ "delayed", "delayed" }, { "delay", "delayed" },
+		{ "delivered", "delivered" }, { "deliverable", "delivered" },
+		{ "relayed", "relayed" }, { "expanded", "expanded" },
+	};
+	g_autofree char *word = g_ascii_strdown(value, -1);
+	size_t i;
 
-	action[strcspn(action, " \t;(")] = '\0';
-	return action;
+	word[strcspn(word, " \t;(")] = '\0';
+	for (i = 0; i < G_N_ELEMENTS(map); i++)
+		if (strcmp(word, map[i][0]) == 0)
+			return g_strdup(map[i][1]);
+	return NULL;
+}
+
+/*
+ * Diagnostic text as UTF-8.  Japanese MTAs write ISO-2022-JP into the
+ * field as it is: 7-bit, so it passes for ASCII, but only the escape
+ * sequences make it readable.  Anything else invalid is repaired.
+ */
+static char *
+dsn_text(const char *value)
+{
+	g_autofree char *plain = addr_strip_type(value);
+	char *utf8;
+
+	if (strstr(plain, "\033$") != NULL &&
+	    (utf8 = g_convert(plain, -1, "UTF-8", "ISO-2022-JP", NULL, NULL,
+	    NULL)) != NULL)
+		return utf8;
+	return g_utf8_make_valid(plain, -1);
 }
 
 static void
@@ -128,6 +160,9 @@ dsn_set_recipient(struct recipient *r, enum dsn_field f, const char *value)
 	case DSN_ACTION:
 		r->action = dsn_action(value);
 		return;
+	case DSN_DIAGNOSTIC:
+		r->diagnostic = dsn_text(value);
+		return;
 	default:
 		slot = dsn_slot(r, f);
 		g_free(*slot);
@@ -145,18 +180,21 @@ dsn_set_message(struct report *rp, enum dsn_field f, const char *value)
 		*slot = addr_strip_type(value);
 }
 
-/* Fill status and reply code from the diagnostic where the fields lack them. */
-static void
-dsn_complete(struct recipient *r)
+/*
+ * Status and reply code from the diagnostic.  A specific code in the
+ * remote server's own words beats the Status field, which is the
+ * reporting MTA's summary of them (Sendmail writes 5.1.1 for a "550
+ * 5.7.1 IP blacklisted" reply).
+ */
+void
+parse_dsn_complete(struct recipient *r)
 {
 	char found[STATUS_MAX];
 
 	if (r->diagnostic == NULL)
 		return;
-	if (status_is_generic(r->status) && status_find(r->diagnostic, found) &&
-	    !status_is_generic(found))
-		memcpy(r->status, found, sizeof found);
-	else if (r->status[0] == '\0' && status_find(r->diagnostic, found))
+	if (status_find(r->diagnostic, found) && (r->status[0] == '\0' ||
+	    !status_is_generic(found)))
 		memcpy(r->status, found, sizeof found);
 	if (r->replycode == 0)
 		r->replycode = replycode_find(r->diagnostic);
@@ -190,5 +228,5 @@ parse_dsn(struct report *rp, const char *buf, size_t len)
 	}
 	g_ptr_array_unref(fields);
 	for (i = 0; i < rp->recipients->len; i++)
-		dsn_complete(g_ptr_array_index(rp->recipients, i));
+		parse_dsn_complete(g_ptr_array_index(rp->recipients, i));
 }

@@ -34,6 +34,7 @@ struct recipient {
 	char	*diagnostic;		/* Diagnostic-Code text, unfolded */
 	char	*last_attempt;
 	char	*retry_until;
+	const char *command;		/* SMTP command that failed, or NULL */
 
 	/* Filled by the classifier. */
 	const char *reason;		/* static string from the taxonomy */

@@ -23,7 +23,14 @@ struct classify_case {
 
 static const struct classify_case cases[] = {
 	{ "failed", "5.1.1", 550, NULL, "userunknown", 1, "status 5.1.1" },
-	{ "failed", "4.1.1", 450, NULL, "userunknown", 0, "status 4.1.1" },
+	{ "failed", "4.1.1", 450, NULL, "userunknown", 1, "status 4.1.1" },
+	{ "failed", "4.0.0", 0, "host unknown", "networkerror", 0,
+	  "diagnostic \"host unknown\"" },
+	{ "failed", "4.3.2", 421, NULL, "expired", 0,
+	  "status 4.3.2, action failed" },
+	{ "failed", "5.0.0", 521, NULL, "notaccept", 1, "reply 521" },
+	{ "failed", "5.1.1", 550, "550 5.1.1 IP blacklisted by recipient", "blocked", 0,
+	  "diagnostic \"blacklist\"" },
 	{ "failed", "5.1.2", 0, NULL, "hostunknown", 1, "status 5.1.2" },
 	{ "failed", "5.1.6", 0, NULL, "hasmoved", 1, "status 5.1.6" },
 	{ "failed", "5.1.10", 0, NULL, "notaccept", 1, "status 5.1.10" },

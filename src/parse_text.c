@@ -1,0 +1,106 @@
+/*
+ * parse_text.c: what the human-readable part says about one recipient.
+ *
+ * Mail systems explain each failure in prose next to the address:
+ * Postfix "<a@b>: host x said: 550 ... (in reply to RCPT TO command)",
+ * Sendmail's transcript ">>> DATA" / "<<< 550 ... User unknown", Exim
+ * "a@b\n    host x [ip]: 550 ...".  The lines naming the address, the
+ * indented lines that continue them and the line before each are
+ * gathered (bounded); the classifier reads the SMTP command from them,
+ * and they stand in for a Diagnostic-Code the report lacks.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "parse.h"
+
+#define ABOUT_MAX	4096	/* bytes gathered per recipient */
+
+static const char *
+text_line_end(const char *p)
+{
+	const char *nl = strchr(p, '\n');
+
+	return nl != NULL ? nl : p + strlen(p);
+}
+
+/* Does line[0..n) contain address, ignoring ASCII case? */
+static int
+text_names(const char *line, size_t n, const char *address, size_t alen)
+{
+	char first = g_ascii_tolower(address[0]);
+	size_t i;
+
+	for (i = 0; i + alen <= n; i++)
+		if (g_ascii_tolower(line[i]) == first &&
+		    g_ascii_strncasecmp(line + i, address, alen) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+text_is_continuation(const char *p)
+{
+	return (*p == ' ' || *p == '\t') && p[strspn(p, " \t")] != '\n' &&
+	    p[strspn(p, " \t")] != '\0';
+}
+
+static void
+text_append(GString *out, const char *p, const char *end)
+{
+	size_t n = end - p;
+
+	if (out->len >= ABOUT_MAX)
+		return;
+	if (n > ABOUT_MAX - out->len)
+		n = ABOUT_MAX - out->len;
+	if (out->len > 0)
+		g_string_append_c(out, ' ');
+	g_string_append_len(out, p, n);
+}
+
+/* Gather the block at line (naming the address) into out; return its end. */
+static const char *
+text_block(GString *out, const char *prev, const char *line)
+{
+	const char *end = text_line_end(line);
+
+	if (prev != NULL)
+		text_append(out, prev, text_line_end(prev));
+	text_append(out, line, end);
+	while (*end == '\n' && text_is_continuation(end + 1)) {
+		line = end + 1;
+		end = text_line_end(line);
+		text_append(out, line, end);
+	}
+	return end;
+}
+
+/*
+ * The prose of text about address, or NULL when text never names it.
+ * Runs of white space are left as they are: the phrase matcher folds them.
+ */
+char *
+parse_text_about(const char *text, const char *address)
+{
+	const char *line, *prev = NULL, *end;
+	size_t alen;
+	GString *out;
+
+	if (text == NULL || address == NULL || (alen = strlen(address)) < 3)
+		return NULL;
+	out = g_string_new(NULL);
+	for (line = text; *line != '\0' && out->len < ABOUT_MAX; ) {
+		end = text_line_end(line);
+		if (text_names(line, end - line, address, alen))
+			end = text_block(out, prev, line);
+		prev = line;
+		line = *end == '\n' ? end + 1 : end;
+	}
+	if (out->len == 0) {
+		g_string_free(out, TRUE);
+		return NULL;
+	}
+	return g_string_free(out, FALSE);
+}
