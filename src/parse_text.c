@@ -66,7 +66,8 @@ text_block(GString *out, const char *prev, const char *line)
 {
 	const char *end = text_line_end(line);
 
-	if (prev != NULL)
+	/* A transcript's command line belongs to the reply below it. */
+	if (prev != NULL && strncmp(prev, ">>> ", 4) == 0)
 		text_append(out, prev, text_line_end(prev));
 	text_append(out, line, end);
 	while (*end == '\n' && text_is_continuation(end + 1)) {

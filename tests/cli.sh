@@ -1,2 +1,40 @@
 #!/bin/sh
-echo 1..0
+# cli.sh: the command line of rebound: help, version, exit codes.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+scratch
+
+out=$("$REBOUND" --version); rc=$?
+is "--version exits 0" "$rc" 0
+case $out in "rebound "[0-9]*) ok "--version names the program" ;;
+*) not_ok "--version names the program: $out" ;; esac
+
+"$REBOUND" --help >"$tmp/help"; rc=$?
+is "--help exits 0" "$rc" 0
+check "--help lists parse" grep -q '^  parse ' "$tmp/help"
+
+"$REBOUND" >/dev/null 2>"$tmp/err"; rc=$?
+is "no command exits 2" "$rc" 2
+check "no command prints usage" grep -q '^Usage: rebound' "$tmp/err"
+
+"$REBOUND" frobnicate 2>"$tmp/err"; rc=$?
+is "unknown command exits 2" "$rc" 2
+check "unknown command is named" grep -q "unknown command 'frobnicate'" "$tmp/err"
+
+"$REBOUND" parse --help >"$tmp/help"; rc=$?
+is "parse --help exits 0" "$rc" 0
+check "parse --help shows --format" grep -q -- '--format' "$tmp/help"
+
+"$REBOUND" parse 2>"$tmp/err"; rc=$?
+is "parse without PATH exits 2" "$rc" 2
+
+"$REBOUND" parse --format xml "$top_srcdir/tests/data" 2>"$tmp/err"; rc=$?
+is "unknown format exits 2" "$rc" 2
+check "unknown format is named" grep -q "unknown format 'xml'" "$tmp/err"
+
+"$REBOUND" parse --bogus x 2>"$tmp/err"; rc=$?
+is "unknown option exits 2" "$rc" 2
+
+head -1 "$top_srcdir/src/rebound.1" >"$tmp/man"
+check "man page rebound(1) exists" grep -q '^\.TH REBOUND 1' "$tmp/man"
+
+done_testing
