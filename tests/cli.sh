@@ -34,7 +34,11 @@ check "unknown format is named" grep -q "unknown format 'xml'" "$tmp/err"
 "$REBOUND" parse --bogus x 2>"$tmp/err"; rc=$?
 is "unknown option exits 2" "$rc" 2
 
-head -1 "$top_srcdir/src/rebound.1" >"$tmp/man"
+cp "$top_srcdir/src/rebound.1" "$tmp/man"
 check "man page rebound(1) exists" grep -q '^\.TH REBOUND 1' "$tmp/man"
+if command -v groff >/dev/null; then
+	groff -man -Tutf8 -ww -z "$tmp/man" 2>"$tmp/err"
+	is "man page renders without warnings" "$(cat "$tmp/err")" ""
+fi
 
 done_testing

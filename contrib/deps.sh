@@ -1,0 +1,26 @@
+#!/bin/sh
+# deps.sh: install the Debian 12 packages rebound needs, as root.
+#   contrib/deps.sh build   what building needs
+#   contrib/deps.sh test    that, and what the tests need
+# Packages already installed are left alone; apt's index is refreshed
+# only when an install fails without it.
+set -e
+want="gcc make libc6-dev autoconf automake libtool pkg-config
+libgmime-3.0-dev libevent-dev libsqlite3-dev sqlite3 groff-base"
+[ "${1:-build}" = test ] && want="$want valgrind"
+
+missing=
+for p in $want; do
+	dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps.sh: missing packages:$missing (run as root to install)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "deps.sh: installing$missing"
+apt-get install -y --no-install-recommends $missing >/dev/null ||
+    { apt-get update >/dev/null &&
+      apt-get install -y --no-install-recommends $missing >/dev/null; }
