@@ -115,4 +115,18 @@ is "100 nested multiparts: one row" "$(rows "$tmp/nested.out")" 1
 bounded "$tmp/deeper.out" "$REBOUND" parse "$tmp/deeper.eml"; rc=$?
 is "5,000 nested multiparts: exit 0 within limits" "$rc" 0
 
+# The same inputs under valgrind memcheck: no error, no definite leak.
+if command -v valgrind >/dev/null; then
+	for f in empty nomime garbage longline many nested deeper; do
+		valgrind -q --error-exitcode=99 --leak-check=full \
+		    --errors-for-leak-kinds=definite \
+		    --suppressions="$top_srcdir/tests/valgrind.supp" \
+		    "$REBOUND" parse "$tmp/$f.eml" >/dev/null 2>"$tmp/vg"; rc=$?
+		is "$f: valgrind clean" "$rc" 0
+		[ "$rc" -eq 0 ] || sed 's/^/#   /' "$tmp/vg" | head -30
+	done
+else
+	diag "valgrind not installed: memory checks skipped"
+fi
+
 done_testing
