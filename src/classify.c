@@ -260,8 +260,30 @@ classify_by_status(struct recipient *r, const char *reason,
 	return 1;
 }
 
+/*
+ * A report about one recipient says in its prose, or in its subject
+ * ("Returned mail: User unknown"), what its diagnostic may not.
+ */
+static const char *
+classify_report_words(struct report *rp, char **decided)
+{
+	const char *reason, *phrase = NULL;
+
+	if (rp->recipients->len != 1)
+		return NULL;
+	if ((reason = phrases_find("diagnostic", rp->text, &phrase)) != NULL) {
+		*decided = g_strdup_printf("text \"%s\"", phrase);
+		return reason;
+	}
+	if ((reason = phrases_find("diagnostic", rp->subject, &phrase)) != NULL) {
+		*decided = g_strdup_printf("subject \"%s\"", phrase);
+		return reason;
+	}
+	return NULL;
+}
+
 static void
-classify_failure(struct recipient *r)
+classify_failure(struct report *rp, struct recipient *r)
 {
 	g_autofree char *text_decided = NULL;
 	const char *reason, *text_reason;
@@ -270,6 +292,8 @@ classify_failure(struct recipient *r)
 
 	reason = classify_status(r->status, 0, &weak);
 	text_reason = classify_text(r, &text_decided, &after_data);
+	if (text_reason == NULL && (reason == NULL || weak))
+		text_reason = classify_report_words(rp, &text_decided);
 	/*
 	 * Retried until it gave up (delayed, or failed with a transient
 	 * code): a network or system fault behind it is the expiry itself.
@@ -322,7 +346,7 @@ classify_recipient(struct report *rp, struct recipient *r)
 		break;
 	}
 	if (!classify_delivered(r)) {
-		classify_failure(r);
+		classify_failure(rp, r);
 		classify_transient_host(r);
 	}
 	r->hard = classify_is_hard(r->reason, r->status, r->replycode,

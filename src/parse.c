@@ -54,7 +54,7 @@ parse_normalise(const char *buf, size_t len, size_t *off, size_t *len_r)
 {
 	const char *nl;
 	char *out, *q;
-	size_t i;
+	size_t i, run;
 
 	*off = 0;
 	if (len > 5 && memcmp(buf, "From ", 5) == 0 &&
@@ -65,9 +65,16 @@ parse_normalise(const char *buf, size_t len, size_t *off, size_t *len_r)
 		return NULL;
 	out = q = g_malloc(*len_r + 1);
 	for (i = *off; i < len; i++) {
-		if (buf[i] != '\r')
+		if (buf[i] != '\r') {
 			*q++ = buf[i];
-		else if (i + 1 >= len || buf[i + 1] != '\n')
+			continue;
+		}
+		/* "\r\n" and "\r\r\n" end one line; a bare CR ends one too. */
+		for (run = i; run + 1 < len && buf[run + 1] == '\r'; run++)
+			;
+		if (run + 1 < len && buf[run + 1] == '\n')
+			i = run;
+		else
 			*q++ = '\n';
 	}
 	*len_r = q - out;
@@ -357,7 +364,8 @@ parse_prose(struct report *rp)
 		return;
 	for (i = 0; i < rp->recipients->len; i++) {
 		r = g_ptr_array_index(rp->recipients, i);
-		if ((about = parse_text_about(rp->text, r->address)) == NULL)
+		if ((about = parse_text_about(rp->text, r->address,
+		    rp->recipients)) == NULL)
 			continue;
 		r->command = phrases_find("smtp-command", about, NULL);
 		if (r->diagnostic == NULL || r->diagnostic[0] == '\0') {
@@ -386,7 +394,12 @@ parse_decide(struct report *rp, struct parse_walk *w, GMimeMessage *msg,
 		rp->kind = REPORT_ARF;
 	else {
 		g_ptr_array_set_size(rp->recipients, 0);
-		parse_autoreply(rp, msg);
+		if (parse_looks_bounced(rp, msg))
+			parse_heuristic(rp, msg);
+		if (rp->recipients->len > 0)
+			rp->kind = REPORT_HEURISTIC;
+		else
+			parse_autoreply(rp, msg);
 	}
 	parse_fill_addresses(rp);
 	parse_prose(rp);

@@ -29,10 +29,13 @@ void		 parse_dsn(struct report *, const char *buf, size_t len);
 void		 parse_arf(struct report *, const char *buf, size_t len);
 void		 parse_returned_headers(struct report *, const char *buf,
 		    size_t len);
-char		*parse_text_about(const char *text, const char *address);
+char		*parse_text_about(const char *text, const char *address,
+		    GPtrArray *recipients);
 void		 parse_dsn_complete(struct recipient *);
 struct _GMimeMessage;
 void		 parse_returned_message(struct report *, struct _GMimeMessage *);
+int		 parse_looks_bounced(struct report *, struct _GMimeMessage *);
+void		 parse_heuristic(struct report *, struct _GMimeMessage *);
 int		 parse_is_autoreply(const char *auto_submitted,
 		    const char *precedence, const char *subject, const char *from,
 		    int vendor_flag);

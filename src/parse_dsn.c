@@ -198,6 +198,9 @@ parse_dsn_complete(struct recipient *r)
 		memcpy(r->status, found, sizeof found);
 	if (r->replycode == 0)
 		r->replycode = replycode_find(r->diagnostic);
+	/* A reply code alone still tells the class (RFC 3463 x.0.0). */
+	if (r->status[0] == '\0' && r->replycode / 100 >= 4)
+		g_snprintf(r->status, STATUS_MAX, "%d.0.0", r->replycode / 100);
 }
 
 void

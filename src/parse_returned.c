@@ -39,9 +39,11 @@ returned_value(returned_get get, void *src, const char *name, int decode)
 static void
 returned_fill(struct report *rp, returned_get get, void *src)
 {
-	if (rp->orig_message_id != NULL || rp->orig_subject != NULL ||
-	    rp->orig_to != NULL)
+	if (rp->orig_message_id != NULL || rp->orig_to != NULL)
 		return;
+	g_free(rp->orig_subject);
+	g_free(rp->orig_from);
+	g_free(rp->orig_list_id);
 	rp->orig_message_id = returned_value(get, src, "Message-ID", 0);
 	rp->orig_subject = returned_value(get, src, "Subject", 1);
 	rp->orig_from = returned_value(get, src, "From", 1);

@@ -16,6 +16,7 @@
 #include "parse.h"
 
 #define ABOUT_MAX	4096	/* bytes gathered per recipient */
+#define ABOUT_LINES	12	/* lines of one block */
 
 static const char *
 text_line_end(const char *p)
@@ -39,11 +40,22 @@ text_names(const char *line, size_t n, const char *address, size_t alen)
 	return 0;
 }
 
+/* Does the line at p name one of the other recipients? */
 static int
-text_is_continuation(const char *p)
+text_names_other(const char *p, const char *end, const char *address,
+    GPtrArray *recipients)
 {
-	return (*p == ' ' || *p == '\t') && p[strspn(p, " \t")] != '\n' &&
-	    p[strspn(p, " \t")] != '\0';
+	struct recipient *r;
+	guint i;
+
+	for (i = 0; i < recipients->len; i++) {
+		r = g_ptr_array_index(recipients, i);
+		if (r->address != NULL &&
+		    g_ascii_strcasecmp(r->address, address) != 0 &&
+		    text_names(p, end - p, r->address, strlen(r->address)))
+			return 1;
+	}
+	return 0;
 }
 
 static void
@@ -60,19 +72,32 @@ text_append(GString *out, const char *p, const char *end)
 	g_string_append_len(out, p, n);
 }
 
-/* Gather the block at line (naming the address) into out; return its end. */
+/*
+ * Gather the block at line (naming the address) into out: the lines
+ * up to a blank one or one that names another recipient, at most
+ * ABOUT_LINES.  Returns where the block ends.
+ */
 static const char *
-text_block(GString *out, const char *prev, const char *line)
+text_block(GString *out, const char *prev, const char *line,
+    const char *address, GPtrArray *recipients)
 {
 	const char *end = text_line_end(line);
+	int n = 1;
 
 	/* A transcript's command line belongs to the reply below it. */
 	if (prev != NULL && strncmp(prev, ">>> ", 4) == 0)
 		text_append(out, prev, text_line_end(prev));
 	text_append(out, line, end);
-	while (*end == '\n' && text_is_continuation(end + 1)) {
+	while (*end == '\n' && n++ < ABOUT_LINES) {
 		line = end + 1;
+		if (line[strspn(line, " \t")] == '\n' ||
+		    line[strspn(line, " \t")] == '\0')
+			break;
 		end = text_line_end(line);
+		if (text_names_other(line, end, address, recipients)) {
+			end = line - 1;
+			break;
+		}
 		text_append(out, line, end);
 	}
 	return end;
@@ -83,7 +108,7 @@ text_block(GString *out, const char *prev, const char *line)
  * Runs of white space are left as they are: the phrase matcher folds them.
  */
 char *
-parse_text_about(const char *text, const char *address)
+parse_text_about(const char *text, const char *address, GPtrArray *recipients)
 {
 	const char *line, *prev = NULL, *end;
 	size_t alen;
@@ -95,7 +120,7 @@ parse_text_about(const char *text, const char *address)
 	for (line = text; *line != '\0' && out->len < ABOUT_MAX; ) {
 		end = text_line_end(line);
 		if (text_names(line, end - line, address, alen))
-			end = text_block(out, prev, line);
+			end = text_block(out, prev, line, address, recipients);
 		prev = line;
 		line = *end == '\n' ? end + 1 : end;
 	}

@@ -260,34 +260,75 @@ phrases_shutdown(void)
 }
 
 /*
- * The label of the most trusted phrase of section found in text, or
- * NULL.  *phrase_r, when given, gets the phrase itself.
+ * Run text through the automaton of section.  Where a phrase ends, call
+ * each (unless NULL) with the most trusted phrase ending there and the
+ * offset just past it; stop early when each returns 0.  Returns the
+ * index of the most trusted phrase seen, or PHRASE_NONE.
  */
-const char *
-phrases_find(const char *section, const char *text, const char **phrase_r)
+static guint
+phrases_run(struct automaton *a, const char *text, phrases_each_fn each,
+    void *arg)
 {
-	struct automaton *a;
 	const guint8 *p;
 	guint s = 0, best = PHRASE_NONE, c, prev = 0;
 	struct phrase *ph;
 
-	phrases_init();
-	if (text == NULL ||
-	    (a = g_hash_table_lookup(phrases_sections, section)) == NULL)
-		return NULL;
 	for (p = (const guint8 *)text; *p != '\0'; p++) {
 		c = phrases_fold(*p);
 		if (c == ' ' && prev == ' ')
 			continue;
 		prev = c;
 		s = NEXT(a, s, a->class[*p]);
+		if (BEST(a, s) == PHRASE_NONE)
+			continue;
 		if (BEST(a, s) < best)
 			best = BEST(a, s);
+		if (each == NULL)
+			continue;
+		ph = g_ptr_array_index(a->phrases, BEST(a, s));
+		if (!each(arg, ph->label, ph->text,
+		    (const char *)p + 1 - text))
+			break;
 	}
-	if (best == PHRASE_NONE)
+	return best;
+}
+
+static struct automaton *
+phrases_automaton(const char *section, const char *text)
+{
+	phrases_init();
+	if (text == NULL)
+		return NULL;
+	return g_hash_table_lookup(phrases_sections, section);
+}
+
+/*
+ * The label of the most trusted phrase of section found in text, or
+ * NULL.  *phrase_r, when given, gets the phrase itself.
+ */
+const char *
+phrases_find(const char *section, const char *text, const char **phrase_r)
+{
+	struct automaton *a = phrases_automaton(section, text);
+	struct phrase *ph;
+	guint best;
+
+	if (a == NULL ||
+	    (best = phrases_run(a, text, NULL, NULL)) == PHRASE_NONE)
 		return NULL;
 	ph = g_ptr_array_index(a->phrases, best);
 	if (phrase_r != NULL)
 		*phrase_r = ph->text;
 	return ph->label;
+}
+
+/* Every place in text where a phrase of section ends, in text order. */
+void
+phrases_each(const char *section, const char *text, phrases_each_fn each,
+    void *arg)
+{
+	struct automaton *a = phrases_automaton(section, text);
+
+	if (a != NULL)
+		phrases_run(a, text, each, arg);
 }

@@ -1,0 +1,249 @@
+/*
+ * parse_heuristic.c: bounces that carry no machine-readable report.
+ *
+ * qmail, Exim without DSN, old Sendmail, Exchange, webmail providers
+ * write the failure in prose.  A message is taken for such a bounce
+ * only when its envelope says so: an X-Failed-Recipients header, a
+ * mailer-daemon or postmaster sender, or a failure subject
+ * (phrases.tab: daemon-address, bounce-subject, delay-subject).  Its
+ * failed recipients are, in order of trust: X-Failed-Recipients; an
+ * address right after a lead phrase ("Delivery to the following
+ * recipient failed permanently:"); an address that opens a line of the
+ * prose ("<a@b>:", "a@b" alone, "<a@b>... User unknown"); the returned
+ * message's To: as the last resort.  The prose stops where the returned
+ * message is quoted (returned-marker), and the bounce's own parties
+ * (its From and To, the original sender, mail daemons) are never taken
+ * for recipients.  Each recipient's diagnostic is the prose about it.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "addr.h"
+#include "parse.h"
+#include "phrases.h"
+
+#define LEAD_WINDOW	300	/* bytes after a lead phrase to find the address */
+
+struct heuristic {
+	struct report	*report;
+	const char	*text;
+	GPtrArray	*found;		/* candidate addresses, in order */
+	GPtrArray	*parties;	/* addresses that are never recipients */
+};
+
+#define ADDR_LOCAL(c)	(g_ascii_isalnum(c) || strchr("!#$%&'*+/=?^_`{|}~.-", (c)))
+#define ADDR_DOMAIN(c)	(g_ascii_isalnum(c) || (c) == '.' || (c) == '-')
+
+/* The address around the '@' at at, within [start, end), or NULL. */
+static char *
+heuristic_addr_at(const char *start, const char *at, const char *end)
+{
+	const char *l = at, *r = at + 1;
+
+	while (l > start && ADDR_LOCAL(l[-1]) && (l[-1] & 0x80) == 0)
+		l--;
+	while (r < end && ADDR_DOMAIN(*r))
+		r++;
+	while (r > at + 1 && r[-1] == '.')
+		r--;
+	if (l == at || r == at + 1 || l[0] == '.')
+		return NULL;
+	return g_strndup(l, r - l);
+}
+
+/* The first address in [p, end), or NULL. */
+static char *
+heuristic_first_addr(const char *p, const char *end)
+{
+	const char *at;
+	char *addr;
+
+	while ((at = memchr(p, '@', end - p)) != NULL) {
+		if ((addr = heuristic_addr_at(p, at, end)) != NULL)
+			return addr;
+		p = at + 1;
+	}
+	return NULL;
+}
+
+static int
+heuristic_has(GPtrArray *list, const char *addr)
+{
+	guint i;
+
+	for (i = 0; i < list->len; i++)
+		if (g_ascii_strcasecmp(g_ptr_array_index(list, i), addr) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+heuristic_add(struct heuristic *h, char *raw)
+{
+	char *addr = raw ? addr_normalise(raw) : NULL;
+
+	g_free(raw);
+	if (addr == NULL || strchr(addr, '@') == NULL ||
+	    heuristic_has(h->found, addr) || heuristic_has(h->parties, addr) ||
+	    phrases_find("daemon-address", addr, NULL) != NULL ||
+	    h->found->len >= PARSE_RECIPIENTS_MAX) {
+		g_free(addr);
+		return;
+	}
+	g_ptr_array_add(h->found, addr);
+}
+
+static void
+heuristic_party(struct heuristic *h, const char *header_value)
+{
+	InternetAddressList *list;
+	InternetAddress *ia;
+	int i, n;
+
+	if (header_value == NULL ||
+	    (list = internet_address_list_parse(NULL, header_value)) == NULL)
+		return;
+	n = internet_address_list_length(list);
+	for (i = 0; i < n; i++) {
+		ia = internet_address_list_get_address(list, i);
+		if (INTERNET_ADDRESS_IS_MAILBOX(ia))
+			g_ptr_array_add(h->parties, addr_normalise(
+			    internet_address_mailbox_get_addr(
+			    INTERNET_ADDRESS_MAILBOX(ia))));
+	}
+	g_object_unref(list);
+}
+
+static int
+heuristic_lead(void *arg, const char *label, const char *phrase, size_t end)
+{
+	struct heuristic *h = arg;
+	const char *p = h->text + end;
+	size_t left = strlen(p);
+
+	heuristic_add(h, heuristic_first_addr(p, p + MIN(left, LEAD_WINDOW)));
+	return 1;
+}
+
+/* An address opening a line: "<a@b>:", "a@b", "<a@b>... reason". */
+static void
+heuristic_line(struct heuristic *h, const char *line, const char *eol)
+{
+	const char *p = line + strspn(line, " \t"), *at, *q;
+
+	if (*p == '<')
+		p++;
+	at = memchr(p, '@', eol - p);
+	if (at == NULL)
+		return;
+	for (q = p; q < at; q++)
+		if (!ADDR_LOCAL(*q))
+			return;
+	heuristic_add(h, heuristic_addr_at(p, at, eol));
+}
+
+static void
+heuristic_lines(struct heuristic *h)
+{
+	const char *line = h->text, *eol;
+
+	while (*line != '\0') {
+		eol = strchr(line, '\n');
+		if (eol == NULL)
+			eol = line + strlen(line);
+		heuristic_line(h, line, eol);
+		line = *eol == '\n' ? eol + 1 : eol;
+	}
+}
+
+/* Does the envelope of msg say it is a bounce? */
+int
+parse_looks_bounced(struct report *rp, GMimeMessage *msg)
+{
+	const char *from = g_mime_object_get_header(GMIME_OBJECT(msg), "From");
+
+	if (g_mime_object_get_header(GMIME_OBJECT(msg),
+	    "X-Failed-Recipients") != NULL)
+		return 1;
+	if (from != NULL && phrases_find("daemon-address", from, NULL) != NULL)
+		return 1;
+	return phrases_find("bounce-subject", rp->subject, NULL) != NULL ||
+	    phrases_find("delay-subject", rp->subject, NULL) != NULL;
+}
+
+static int
+heuristic_cut(void *arg, const char *label, const char *phrase, size_t end)
+{
+	size_t *cut = arg;
+
+	*cut = end - strlen(phrase);
+	return 0;
+}
+
+/*
+ * The prose ends where the returned message is quoted; the quoted
+ * headers stand in for a returned message part the bounce lacks.
+ */
+static void
+heuristic_trim_text(struct report *rp)
+{
+	size_t cut = G_MAXSIZE;
+	const char *quoted;
+
+	phrases_each("returned-marker", rp->text, heuristic_cut, &cut);
+	if (cut == G_MAXSIZE)
+		return;
+	if (rp->orig_to == NULL && (quoted = strchr(rp->text + cut, '\n')))
+		parse_returned_headers(rp, quoted, strlen(quoted));
+	rp->text[cut] = '\0';
+}
+
+static void
+heuristic_recipients(struct report *rp, struct heuristic *h)
+{
+	int delayed = phrases_find("delay-subject", rp->subject, NULL) != NULL;
+	struct recipient *r;
+	guint i;
+
+	for (i = 0; i < h->found->len; i++) {
+		r = report_add_recipient(rp);
+		r->address = g_strdup(g_ptr_array_index(h->found, i));
+		r->action = g_strdup(delayed ? "delayed" : "failed");
+	}
+}
+
+void
+parse_heuristic(struct report *rp, GMimeMessage *msg)
+{
+	struct heuristic h = { rp, NULL, NULL, NULL };
+	const char *failed;
+	g_auto(GStrv) addrs = NULL;
+	guint i;
+
+	h.found = g_ptr_array_new_with_free_func(g_free);
+	h.parties = g_ptr_array_new_with_free_func(g_free);
+	heuristic_party(&h, g_mime_object_get_header(GMIME_OBJECT(msg), "To"));
+	heuristic_party(&h, g_mime_object_get_header(GMIME_OBJECT(msg), "From"));
+	heuristic_party(&h, rp->orig_from);
+	failed = g_mime_object_get_header(GMIME_OBJECT(msg),
+	    "X-Failed-Recipients");
+	if (failed != NULL) {
+		addrs = g_strsplit(failed, ",", 0);
+		for (i = 0; addrs[i] != NULL; i++)
+			heuristic_add(&h, g_strdup(addrs[i]));
+	}
+	if (rp->text != NULL) {
+		heuristic_trim_text(rp);
+		h.text = rp->text;
+		phrases_each("recipient-lead", h.text, heuristic_lead, &h);
+		heuristic_lines(&h);
+	}
+	if (h.found->len == 0 && rp->orig_to != NULL)
+		heuristic_add(&h, g_strdup(rp->orig_to));
+	heuristic_recipients(rp, &h);
+	g_ptr_array_unref(h.found);
+	g_ptr_array_unref(h.parties);
+}
