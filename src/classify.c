@@ -318,7 +318,11 @@ classify_failure(struct report *rp, struct recipient *r)
 		classify_set(r, "undefined", g_strdup("no evidence"));
 }
 
-/* A host that cannot be found for now is a network problem. */
+/*
+ * A host that cannot be found for now is a network problem; a network
+ * problem that ended the delivery with no code at all is the retry
+ * period running out.
+ */
 static void
 classify_transient_host(struct recipient *r)
 {
@@ -327,6 +331,10 @@ classify_transient_host(struct recipient *r)
 
 	if (transient && strcmp(r->reason, "hostunknown") == 0)
 		r->reason = g_intern_static_string("networkerror");
+	else if (r->status[0] == '\0' && r->replycode == 0 &&
+	    strcmp(r->reason, "networkerror") == 0 &&
+	    classify_action_is(r, "failed"))
+		r->reason = g_intern_static_string("expired");
 }
 
 static void

@@ -128,13 +128,33 @@ heuristic_lead(void *arg, const char *label, const char *phrase, size_t end)
 	return 1;
 }
 
+/*
+ * The address right after a sender lead ("A message sent by <a@b>") is
+ * a party: only the next word counts.
+ */
+static int
+heuristic_sender(void *arg, const char *label, const char *phrase, size_t end)
+{
+	struct heuristic *h = arg;
+	const char *p = h->text + end, *word;
+	char *addr;
+
+	p += strspn(p, " \t\n<\"");
+	word = p + strcspn(p, " \t\n>\"");
+	if ((addr = heuristic_first_addr(p, word)) != NULL) {
+		g_ptr_array_add(h->parties, addr_normalise(addr));
+		g_free(addr);
+	}
+	return 1;
+}
+
 /* An address opening a line: "<a@b>:", "a@b", "<a@b>... reason". */
 static void
 heuristic_line(struct heuristic *h, const char *line, const char *eol)
 {
 	const char *p = line + strspn(line, " \t"), *at, *q;
 
-	if (*p == '<')
+	if (*p == '<' || *p == '"')
 		p++;
 	at = memchr(p, '@', eol - p);
 	if (at == NULL)
@@ -238,6 +258,7 @@ parse_heuristic(struct report *rp, GMimeMessage *msg)
 	if (rp->text != NULL) {
 		heuristic_trim_text(rp);
 		h.text = rp->text;
+		phrases_each("sender-lead", h.text, heuristic_sender, &h);
 		phrases_each("recipient-lead", h.text, heuristic_lead, &h);
 		heuristic_lines(&h);
 	}

@@ -3,8 +3,9 @@
  *
  * The tables live in phrases.tab, embedded at build time as phrases_tab:
  * a line "[section label]" opens a group, each following line is one
- * phrase.  Within a section, the phrase that comes first in the file
- * wins when several match, so the file is ordered by trust.
+ * phrase.  Where phrases end at the same place, the longest wins ("not
+ * listed in" over "listed in"); elsewhere the phrase that comes first
+ * in the file wins, so the file is ordered by trust.
  *
  * Each section is compiled once into an Aho-Corasick automaton over a
  * small alphabet (the bytes phrases use; every other byte is one class),
@@ -144,7 +145,8 @@ automaton_links(struct automaton *a)
 	while (!g_queue_is_empty(&queue)) {
 		s = GPOINTER_TO_UINT(g_queue_pop_head(&queue));
 		f = FAIL(a, s);
-		if (BEST(a, f) < BEST(a, s))
+		/* A phrase ending here beats the shorter ones it contains. */
+		if (BEST(a, s) == PHRASE_NONE)
 			BEST(a, s) = BEST(a, f);
 		for (c = 0; c < a->nclass; c++) {
 			t = NEXT(a, s, c);
