@@ -244,7 +244,8 @@ parse_from(GMimeMessage *msg)
 	    INTERNET_ADDRESS_MAILBOX(ia)));
 }
 
-static void
+/* Make rp an auto-reply if msg is one; returns whether it did. */
+static int
 parse_autoreply(struct report *rp, GMimeMessage *msg)
 {
 	g_autofree char *as = parse_header(msg, "Auto-Submitted");
@@ -259,10 +260,11 @@ parse_autoreply(struct report *rp, GMimeMessage *msg)
 	if (apple != NULL && g_ascii_strncasecmp(apple, "vacation", 8) == 0)
 		vendor = 1;
 	if (!parse_is_autoreply(as, prec, rp->subject, rp->from, vendor))
-		return;
+		return 0;
 	rp->kind = REPORT_AUTOREPLY;
 	r = report_add_recipient(rp);
 	r->address = g_strdup(rp->from);
+	return 1;
 }
 
 /* Recipients a report left without an address get the returned To:. */
@@ -382,6 +384,7 @@ parse_decide(struct report *rp, struct parse_walk *w, GMimeMessage *msg,
     const char *raw, size_t rawlen)
 {
 	g_autofree char *body = NULL;
+	int bounced;
 
 	parse_dsn_in_text(rp, w, rp->text);
 	if (rp->recipients->len == 0 && !w->has_arf)
@@ -393,10 +396,18 @@ parse_decide(struct report *rp, struct parse_walk *w, GMimeMessage *msg,
 	else if (w->has_arf)
 		rp->kind = REPORT_ARF;
 	else {
+		/*
+		 * The null sender alone is shared with auto-replies: their
+		 * own headers decide first.
+		 */
 		g_ptr_array_set_size(rp->recipients, 0);
-		if (parse_looks_bounced(rp, msg))
+		bounced = parse_looks_bounced(rp, msg);
+		if (bounced == BOUNCED_SURELY ||
+		    (bounced == BOUNCED_MAYBE && !parse_autoreply(rp, msg)))
 			parse_heuristic(rp, msg);
-		if (rp->recipients->len > 0)
+		if (rp->kind == REPORT_AUTOREPLY)
+			;
+		else if (rp->recipients->len > 0)
 			rp->kind = REPORT_HEURISTIC;
 		else
 			parse_autoreply(rp, msg);

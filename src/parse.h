@@ -34,6 +34,7 @@ char		*parse_text_about(const char *text, const char *address,
 void		 parse_dsn_complete(struct recipient *);
 struct _GMimeMessage;
 void		 parse_returned_message(struct report *, struct _GMimeMessage *);
+enum { BOUNCED_NOT, BOUNCED_MAYBE, BOUNCED_SURELY };
 int		 parse_looks_bounced(struct report *, struct _GMimeMessage *);
 void		 parse_heuristic(struct report *, struct _GMimeMessage *);
 int		 parse_is_autoreply(const char *auto_submitted,

@@ -80,15 +80,25 @@ heuristic_has(GPtrArray *list, const char *addr)
 	return 0;
 }
 
+/*
+ * Keep a candidate unless it is one of the bounce's own parties or a
+ * mail daemon; the returned message's own recipient is always kept
+ * (a list may send to its own bounce address, a test to postmaster).
+ */
 static void
 heuristic_add(struct heuristic *h, char *raw)
 {
 	char *addr = raw ? addr_normalise(raw) : NULL;
+	g_autofree char *orig_to = addr_normalise(h->report->orig_to);
+	int returned_to;
 
 	g_free(raw);
+	returned_to = addr != NULL && orig_to != NULL &&
+	    g_ascii_strcasecmp(addr, orig_to) == 0;
 	if (addr == NULL || strchr(addr, '@') == NULL ||
-	    heuristic_has(h->found, addr) || heuristic_has(h->parties, addr) ||
-	    phrases_find("daemon-address", addr, NULL) != NULL ||
+	    heuristic_has(h->found, addr) ||
+	    (!returned_to && (heuristic_has(h->parties, addr) ||
+	    phrases_find("daemon-address", addr, NULL) != NULL)) ||
 	    h->found->len >= PARSE_RECIPIENTS_MAX) {
 		g_free(addr);
 		return;
@@ -179,19 +189,31 @@ heuristic_lines(struct heuristic *h)
 	}
 }
 
+static int
+heuristic_null_path(const char *path)
+{
+	path += strspn(path, " \t");
+	return strncmp(path, "<>", 2) == 0 && path[2 + strspn(path + 2, " \t")] == '\0';
+}
+
 /* Does the envelope of msg say it is a bounce? */
 int
 parse_looks_bounced(struct report *rp, GMimeMessage *msg)
 {
 	const char *from = g_mime_object_get_header(GMIME_OBJECT(msg), "From");
+	const char *path = g_mime_object_get_header(GMIME_OBJECT(msg),
+	    "Return-Path");
 
 	if (g_mime_object_get_header(GMIME_OBJECT(msg),
-	    "X-Failed-Recipients") != NULL)
-		return 1;
-	if (from != NULL && phrases_find("daemon-address", from, NULL) != NULL)
-		return 1;
-	return phrases_find("bounce-subject", rp->subject, NULL) != NULL ||
-	    phrases_find("delay-subject", rp->subject, NULL) != NULL;
+	    "X-Failed-Recipients") != NULL ||
+	    (from != NULL && phrases_find("daemon-address", from, NULL)) ||
+	    phrases_find("bounce-subject", rp->subject, NULL) != NULL ||
+	    phrases_find("delay-subject", rp->subject, NULL) != NULL)
+		return BOUNCED_SURELY;
+	/* Notices go out with the null sender (RFC 5321 4.5.5), not only they. */
+	if (path != NULL && heuristic_null_path(path))
+		return BOUNCED_MAYBE;
+	return BOUNCED_NOT;
 }
 
 static int
