@@ -98,7 +98,7 @@ heuristic_add(struct heuristic *h, char *raw)
 	if (addr == NULL || strchr(addr, '@') == NULL ||
 	    heuristic_has(h->found, addr) ||
 	    (!returned_to && (heuristic_has(h->parties, addr) ||
-	    phrases_find("daemon-address", addr, NULL) != NULL)) ||
+	    phrases_find("not-recipient", addr, NULL) != NULL)) ||
 	    h->found->len >= PARSE_RECIPIENTS_MAX) {
 		g_free(addr);
 		return;
@@ -158,12 +158,16 @@ heuristic_sender(void *arg, const char *label, const char *phrase, size_t end)
 	return 1;
 }
 
-/* An address opening a line: "<a@b>:", "a@b", "<a@b>... reason". */
+/*
+ * An address opening a line, maybe after a bullet: "<a@b>:", "a@b",
+ * "<a@b>... reason", "  * a@b".
+ */
 static void
 heuristic_line(struct heuristic *h, const char *line, const char *eol)
 {
-	const char *p = line + strspn(line, " \t"), *at, *q;
+	const char *p = line + strspn(line, " \t*-"), *at, *q;
 
+	p += strspn(p, " \t");
 	if (*p == '<' || *p == '"')
 		p++;
 	at = memchr(p, '@', eol - p);

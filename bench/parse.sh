@@ -1,0 +1,234 @@
+#!/bin/sh
+# parse.sh: how fast "rebound parse" reads bounces, against two yardsticks:
+#   floor    bench/floor.c: GMime parses each message and decodes every leaf
+#            part once, and nothing else; no GMime-based parser can beat it.
+#   sisimai  Sisimai 4.25 (Debian's libsisimai-perl), Sisimai->make(DIR).
+# All three read the same directory of COPIES x the Sisimai corpus, in
+# alternating rounds (A B C A B C ...), and the median wall time of each is
+# reported, with messages/s, the two ratios and the peak RSS of one run.
+# The goal: rebound >= 0.7 x the floor's rate and >= 8 x Sisimai's.
+#
+# Usage: bench/parse.sh [--write]
+#   --write          also add the result as a row to bench/RESULTS.md
+# Environment:
+#   REBOUND_CORPUS   corpus root holding sisimai/maildir
+#                    (default: ../shared/corpus beside the repository)
+#   REBOUND          the binary to time (default: src/rebound, built if absent)
+#   COPIES=10        how many copies of the corpus make the working set
+#   ROUNDS=3         timed rounds (each runs all three programs once)
+#   SISIMAI_SUBSET   copies Sisimai reads (default: all); its rate is then
+#                    measured on fewer messages, which the output says
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+corpus=${REBOUND_CORPUS:-$here/../../shared/corpus}
+rebound=${REBOUND:-$top/src/rebound}
+copies=${COPIES:-10}
+rounds=${ROUNDS:-3}
+subset=${SISIMAI_SUBSET:-$copies}
+write=0
+
+for arg in "$@"; do
+	case $arg in
+	--write) write=1 ;;
+	*) echo "usage: $0 [--write]" >&2; exit 2 ;;
+	esac
+done
+
+die() { echo "parse.sh: $*" >&2; exit 1; }
+
+maildir=$corpus/sisimai/maildir
+[ -d "$maildir" ] || die "no corpus at $maildir (set REBOUND_CORPUS)"
+if [ "$subset" -lt 1 ] || [ "$subset" -gt "$copies" ]; then
+	die "SISIMAI_SUBSET must be between 1 and COPIES ($copies)"
+fi
+[ "$rounds" -ge 1 ] || die "ROUNDS must be at least 1"
+
+# What the bench needs beyond the build: Sisimai, GNU time for peak RSS,
+# and GMime's headers for the floor.  Installed only when missing.
+missing=
+for pkg in libsisimai-perl time libgmime-3.0-dev pkg-config gcc; do
+	dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
+done
+if [ -n "$missing" ]; then
+	[ "$(id -u)" -eq 0 ] || die "missing packages:$missing (run as root)"
+	echo "installing:$missing"
+	apt-get update -qq
+	# shellcheck disable=SC2086  # one word per package
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+fi
+
+if [ ! -x "$rebound" ]; then
+	make -C "$top" -j2 >/dev/null || die "cannot build $rebound"
+fi
+# The floor is rebuilt every time: it takes a second, and a stale one
+# would measure something else.
+floor=$here/floor
+# shellcheck disable=SC2046  # pkg-config's words are meant to split
+cc -O2 -o "$floor" "$here/floor.c" $(pkg-config --cflags --libs gmime-3.0) ||
+	die "cannot build $floor"
+
+# The working set lives in a temporary directory, never in the tree.
+# Copies get distinct names (c01-arf-01.eml, ...) so every file is a new
+# message to every program.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rebound-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+mkdir "$tmp/all" "$tmp/sub"
+i=1
+while [ "$i" -le "$copies" ]; do
+	c=$(printf 'c%02d' "$i")
+	for f in "$maildir"/*; do
+		[ -f "$f" ] || continue
+		cp "$f" "$tmp/all/$c-${f##*/}"
+		if [ "$i" -le "$subset" ]; then
+			ln "$tmp/all/$c-${f##*/}" "$tmp/sub/"
+		fi
+	done
+	i=$((i + 1))
+done
+n_all=$(ls "$tmp/all" | wc -l)
+sisdir=$tmp/all
+if [ "$subset" -lt "$copies" ]; then
+	sisdir=$tmp/sub
+fi
+n_sis=$(ls "$sisdir" | wc -l)
+
+# Sisimai's whole job, as its documentation shows it; the count of
+# records is printed only to show that it read something.
+# shellcheck disable=SC2016  # Perl's variables, not the shell's
+sis_pl='my $v = Sisimai->make($ARGV[0]) // []; print scalar(@$v), "\n";'
+
+# run_NAME OUT: one run of a program over the working set.
+run_rebound() { "$rebound" parse "$tmp/all" >"$1"; }
+run_floor() { "$floor" "$tmp/all" >"$1"; }
+run_sisimai() { perl -MSisimai -e "$sis_pl" "$sisdir" >"$1"; }
+
+# Milliseconds of wall time for one run of run_NAME, output to /dev/null.
+elapsed() {
+	s=$(date +%s%N)
+	"run_$1" /dev/null
+	e=$(date +%s%N)
+	echo $(((e - s) / 1000000))
+}
+
+echo "working set: $n_all messages ($copies x $(ls "$maildir" | wc -l)) in $tmp"
+
+# One untimed run of each under GNU time: peak RSS, warm cache, sanity.
+/usr/bin/time -f %M -o "$tmp/rss.rebound" \
+    "$rebound" parse "$tmp/all" >"$tmp/out.rebound"
+/usr/bin/time -f %M -o "$tmp/rss.floor" "$floor" "$tmp/all" >"$tmp/out.floor"
+/usr/bin/time -f %M -o "$tmp/rss.sisimai" \
+    perl -MSisimai -e "$sis_pl" "$sisdir" >"$tmp/out.sisimai"
+got=$(awk -F '\t' 'NR > 1 { f[$1] } END { print length(f) }' "$tmp/out.rebound")
+[ "$got" -eq "$n_all" ] || die "rebound reported $got messages of $n_all"
+got=$(cat "$tmp/out.floor")
+[ "$got" -eq "$n_all" ] || die "floor parsed $got messages of $n_all"
+echo "sisimai: $(cat "$tmp/out.sisimai") records from $n_sis messages"
+
+: >"$tmp/t.rebound"; : >"$tmp/t.floor"; : >"$tmp/t.sisimai"
+r=1
+while [ "$r" -le "$rounds" ]; do
+	for p in rebound floor sisimai; do
+		elapsed "$p" >>"$tmp/t.$p"
+	done
+	echo "round $r/$rounds (ms): rebound $(tail -n 1 "$tmp/t.rebound")" \
+	    "floor $(tail -n 1 "$tmp/t.floor")" \
+	    "sisimai $(tail -n 1 "$tmp/t.sisimai")"
+	r=$((r + 1))
+done
+
+median() {
+	sort -n "$1" | awk '{ v[NR] = $1 }
+	    END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+ms_r=$(median "$tmp/t.rebound")
+ms_f=$(median "$tmp/t.floor")
+ms_s=$(median "$tmp/t.sisimai")
+rate() { awk -v n="$1" -v ms="$2" 'BEGIN { printf "%.0f", n * 1000 / ms }'; }
+rate_r=$(rate "$n_all" "$ms_r")
+rate_f=$(rate "$n_all" "$ms_f")
+rate_s=$(rate "$n_sis" "$ms_s")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+r_floor=$(ratio "$rate_r" "$rate_f")
+r_sis=$(ratio "$rate_r" "$rate_s")
+mib() { awk -v k="$(cat "$tmp/rss.$1")" 'BEGIN { printf "%.0f", k / 1024 }'; }
+rss_r=$(mib rebound)
+rss_f=$(mib floor)
+rss_s=$(mib sisimai)
+verdict() { awk -v g="$1" -v w="$2" 'BEGIN { print (g >= w) ? "met" : "NOT met" }'; }
+
+cpu=$(awk -F ': *' '/^(model name|Hardware|cpu model)/ { print $2; exit }' \
+    /proc/cpuinfo)
+machine="$(uname -m), ${cpu:-unknown CPU}, $(nproc) CPUs"
+when=$(date -u '+%Y-%m-%d %H:%M UTC')
+commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git -C "$top" status --porcelain -- src 2>/dev/null)" ]; then
+	commit="$commit+"
+fi
+note=
+if [ "$n_sis" -ne "$n_all" ]; then
+	note=" (Sisimai read $n_sis of the $n_all messages: SISIMAI_SUBSET=$subset)"
+fi
+
+cat <<EOF
+
+date:     $when
+commit:   $commit
+machine:  $machine
+messages: $n_all, median of $rounds rounds$note
+program   median ms   messages/s   peak RSS
+rebound   $(printf '%9s   %10s   %4s MiB' "$ms_r" "$rate_r" "$rss_r")
+floor     $(printf '%9s   %10s   %4s MiB' "$ms_f" "$rate_f" "$rss_f")
+sisimai   $(printf '%9s   %10s   %4s MiB' "$ms_s" "$rate_s" "$rss_s")
+rebound / floor:   $r_floor  (goal >= 0.7: $(verdict "$r_floor" 0.7))
+rebound / sisimai: $r_sis  (goal >= 8: $(verdict "$r_sis" 8))
+EOF
+
+[ "$write" -eq 1 ] || exit 0
+
+# RESULTS.md: the explanation is rewritten each time, the rows are kept
+# and the new one added at the end.
+results=$here/RESULTS.md
+rows=$tmp/rows
+: >"$rows"
+if [ -f "$results" ]; then
+	grep '^| [0-9]' "$results" >"$rows" || true
+fi
+sis_cell=$rate_s
+[ -n "$note" ] && sis_cell="$rate_s ($n_sis msgs)"
+printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s |\n' \
+    "$when" "$commit" "$machine" "$rate_r" "$rate_f" "$sis_cell" \
+    "$r_floor" "$r_sis" "$rss_r" "$rss_f" "$rss_s" >>"$rows"
+cat >"$results" <<'EOF'
+# rebound parse: speed
+
+Written by `bench/parse.sh --write`; run it again to add a row.
+
+**What is measured.** The wall time of one process reading a directory of
+4,250 real bounces: the 425 messages of `../shared/corpus/sisimai/maildir`
+copied ten times under distinct names into a temporary directory.  Three
+programs read it, in alternating rounds (rebound, floor, Sisimai, rebound,
+...), and each one's median time over the rounds gives its rate in
+messages per second.  The files are in the page cache (an untimed run of
+each comes first), so this is parsing, not disk.
+
+- **rebound**: `rebound parse DIR >/dev/null`, the whole job: parse,
+  classify, print a TSV row per recipient.
+- **floor**: `bench/floor DIR` (`bench/floor.c`): GMime builds each
+  message's MIME tree and every leaf part is decoded once into memory, and
+  nothing else.  It is the least work any GMime-based parser must do, so it
+  is the fastest rebound could be.
+- **Sisimai**: `perl -MSisimai -e 'Sisimai->make($dir)'`, Sisimai 4.25 from
+  Debian's `libsisimai-perl`, the reference bounce parser.
+
+**Goal:** rebound at least 0.7 × the floor's rate and at least 8 × Sisimai's.
+Peak RSS is the maximum resident set of one run over the same directory
+(GNU time's `%M`).  A commit marked `+` had uncommitted changes in `src/`.
+
+| date | commit | machine | rebound msg/s | floor msg/s | Sisimai msg/s | rebound / floor | rebound / Sisimai | peak RSS MiB (rebound / floor / Sisimai) |
+| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |
+EOF
+cat "$rows" >>"$results"
+echo "wrote $results"
