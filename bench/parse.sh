@@ -15,7 +15,7 @@
 #                    (default: ../shared/corpus beside the repository)
 #   REBOUND          the binary to time (default: src/rebound, built if absent)
 #   COPIES=10        how many copies of the corpus make the working set
-#   ROUNDS=3         timed rounds (each runs all three programs once)
+#   ROUNDS=5         timed rounds (each runs all three programs once)
 #   SISIMAI_SUBSET   copies Sisimai reads (default: all); its rate is then
 #                    measured on fewer messages, which the output says
 set -eu
@@ -25,7 +25,7 @@ top=$(dirname "$here")
 corpus=${REBOUND_CORPUS:-$here/../../shared/corpus}
 rebound=${REBOUND:-$top/src/rebound}
 copies=${COPIES:-10}
-rounds=${ROUNDS:-3}
+rounds=${ROUNDS:-5}
 subset=${SISIMAI_SUBSET:-$copies}
 write=0
 

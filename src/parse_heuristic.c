@@ -10,10 +10,11 @@
  * address right after a lead phrase ("Delivery to the following
  * recipient failed permanently:"); an address that opens a line of the
  * prose ("<a@b>:", "a@b" alone, "<a@b>... User unknown"); the returned
- * message's To: as the last resort.  The prose stops where the returned
- * message is quoted (returned-marker), and the bounce's own parties
- * (its From and To, the original sender, mail daemons) are never taken
- * for recipients.  Each recipient's diagnostic is the prose about it.
+ * message's To:, then the first "<a@b>" of the prose, as the last
+ * resorts.  The prose stops where the returned message is quoted
+ * (returned-marker), and the bounce's own parties (its From and To,
+ * the original sender, mail daemons) are never taken for recipients,
+ * unless the returned message was addressed to them.  Each recipient's diagnostic is the prose about it.
  */
 #include "config.h"
 
@@ -32,6 +33,7 @@ struct heuristic {
 	const char	*text;
 	GPtrArray	*found;		/* candidate addresses, in order */
 	GPtrArray	*parties;	/* addresses that are never recipients */
+	GPtrArray	*notified;	/* the bounce's To: a recipient only when named */
 };
 
 #define ADDR_LOCAL(c)	(g_ascii_isalnum(c) || strchr("!#$%&'*+/=?^_`{|}~.-", (c)))
@@ -84,9 +86,12 @@ heuristic_has(GPtrArray *list, const char *addr)
  * Keep a candidate unless it is one of the bounce's own parties or a
  * mail daemon; the returned message's own recipient is always kept
  * (a list may send to its own bounce address, a test to postmaster).
+ * The bounce's To (the notified sender) counts only when named as the
+ * failed recipient (X-Failed-Recipients, a lead phrase): a sender may
+ * write to itself, but prose greets it too ("Hello a@b,").
  */
 static void
-heuristic_add(struct heuristic *h, char *raw)
+heuristic_add(struct heuristic *h, char *raw, int named)
 {
 	char *addr = raw ? addr_normalise(raw) : NULL;
 	g_autofree char *orig_to = addr_normalise(h->report->orig_to);
@@ -98,6 +103,7 @@ heuristic_add(struct heuristic *h, char *raw)
 	if (addr == NULL || strchr(addr, '@') == NULL ||
 	    heuristic_has(h->found, addr) ||
 	    (!returned_to && (heuristic_has(h->parties, addr) ||
+	    (!named && heuristic_has(h->notified, addr)) ||
 	    phrases_find("not-recipient", addr, NULL) != NULL)) ||
 	    h->found->len >= PARSE_RECIPIENTS_MAX) {
 		g_free(addr);
@@ -107,7 +113,7 @@ heuristic_add(struct heuristic *h, char *raw)
 }
 
 static void
-heuristic_party(struct heuristic *h, const char *header_value)
+heuristic_party(GPtrArray *parties, const char *header_value)
 {
 	InternetAddressList *list;
 	InternetAddress *ia;
@@ -120,7 +126,7 @@ heuristic_party(struct heuristic *h, const char *header_value)
 	for (i = 0; i < n; i++) {
 		ia = internet_address_list_get_address(list, i);
 		if (INTERNET_ADDRESS_IS_MAILBOX(ia))
-			g_ptr_array_add(h->parties, addr_normalise(
+			g_ptr_array_add(parties, addr_normalise(
 			    internet_address_mailbox_get_addr(
 			    INTERNET_ADDRESS_MAILBOX(ia))));
 	}
@@ -134,7 +140,7 @@ heuristic_lead(void *arg, const char *label, const char *phrase, size_t end)
 	const char *p = h->text + end;
 	size_t left = strlen(p);
 
-	heuristic_add(h, heuristic_first_addr(p, p + MIN(left, LEAD_WINDOW)));
+	heuristic_add(h, heuristic_first_addr(p, p + MIN(left, LEAD_WINDOW)), 1);
 	return 1;
 }
 
@@ -167,6 +173,10 @@ heuristic_line(struct heuristic *h, const char *line, const char *eol)
 {
 	const char *p = line + strspn(line, " \t*-"), *at, *q;
 
+	/* Sendmail v5: "554 <a@b>... 550 Host unknown". */
+	if (g_ascii_isdigit(p[0]) && g_ascii_isdigit(p[1]) &&
+	    g_ascii_isdigit(p[2]) && p[3] == ' ')
+		p += 4;
 	p += strspn(p, " \t");
 	if (*p == '<' || *p == '"')
 		p++;
@@ -176,7 +186,7 @@ heuristic_line(struct heuristic *h, const char *line, const char *eol)
 	for (q = p; q < at; q++)
 		if (!ADDR_LOCAL(*q))
 			return;
-	heuristic_add(h, heuristic_addr_at(p, at, eol));
+	heuristic_add(h, heuristic_addr_at(p, at, eol), 0);
 }
 
 static void
@@ -198,6 +208,21 @@ heuristic_null_path(const char *path)
 {
 	path += strspn(path, " \t");
 	return strncmp(path, "<>", 2) == 0 && path[2 + strspn(path + 2, " \t")] == '\0';
+}
+
+/* The last resort: the first "<a@b>" of the prose that is no party. */
+static void
+heuristic_bracketed(struct heuristic *h)
+{
+	const char *p = h->text, *close;
+
+	while (h->found->len == 0 && (p = strchr(p, '<')) != NULL) {
+		if ((close = strchr(p, '>')) == NULL)
+			break;
+		if (memchr(p, '@', close - p) != NULL && close - p < 256)
+			heuristic_add(h, heuristic_first_addr(p + 1, close), 0);
+		p = close;
+	}
 }
 
 /* Does the envelope of msg say it is a bounce? */
@@ -264,22 +289,25 @@ heuristic_recipients(struct report *rp, struct heuristic *h)
 void
 parse_heuristic(struct report *rp, GMimeMessage *msg)
 {
-	struct heuristic h = { rp, NULL, NULL, NULL };
+	struct heuristic h = { rp, NULL, NULL, NULL, NULL };
 	const char *failed;
 	g_auto(GStrv) addrs = NULL;
 	guint i;
 
 	h.found = g_ptr_array_new_with_free_func(g_free);
 	h.parties = g_ptr_array_new_with_free_func(g_free);
-	heuristic_party(&h, g_mime_object_get_header(GMIME_OBJECT(msg), "To"));
-	heuristic_party(&h, g_mime_object_get_header(GMIME_OBJECT(msg), "From"));
-	heuristic_party(&h, rp->orig_from);
+	h.notified = g_ptr_array_new_with_free_func(g_free);
+	heuristic_party(h.notified, g_mime_object_get_header(GMIME_OBJECT(msg),
+	    "To"));
+	heuristic_party(h.parties, g_mime_object_get_header(GMIME_OBJECT(msg),
+	    "From"));
+	heuristic_party(h.parties, rp->orig_from);
 	failed = g_mime_object_get_header(GMIME_OBJECT(msg),
 	    "X-Failed-Recipients");
 	if (failed != NULL) {
 		addrs = g_strsplit(failed, ",", 0);
 		for (i = 0; addrs[i] != NULL; i++)
-			heuristic_add(&h, g_strdup(addrs[i]));
+			heuristic_add(&h, g_strdup(addrs[i]), 1);
 	}
 	if (rp->text != NULL) {
 		heuristic_trim_text(rp);
@@ -289,8 +317,11 @@ parse_heuristic(struct report *rp, GMimeMessage *msg)
 		heuristic_lines(&h);
 	}
 	if (h.found->len == 0 && rp->orig_to != NULL)
-		heuristic_add(&h, g_strdup(rp->orig_to));
+		heuristic_add(&h, g_strdup(rp->orig_to), 0);
+	if (h.found->len == 0 && h.text != NULL)
+		heuristic_bracketed(&h);
 	heuristic_recipients(rp, &h);
 	g_ptr_array_unref(h.found);
 	g_ptr_array_unref(h.parties);
+	g_ptr_array_unref(h.notified);
 }
