@@ -352,6 +352,25 @@ parse_unnamed_recipients(struct report *rp, GMimeMessage *msg)
 }
 
 /*
+ * Complaint loops that send no feedback-report part (Hotmail's "complaint
+ * about message from ...") still return the message complained about.
+ */
+static int
+parse_complaint(struct report *rp)
+{
+	struct recipient *r;
+
+	if (rp->orig_to == NULL ||
+	    phrases_find("complaint-subject", rp->subject, NULL) == NULL)
+		return 0;
+	rp->kind = REPORT_ARF;
+	rp->feedback_type = g_strdup("abuse");
+	r = report_add_recipient(rp);
+	r->address = addr_normalise(rp->orig_to);
+	return 1;
+}
+
+/*
  * The prose about each recipient: the SMTP command it failed at, and
  * the diagnostic where the report gave none.
  */
@@ -395,6 +414,8 @@ parse_decide(struct report *rp, struct parse_walk *w, GMimeMessage *msg,
 		rp->kind = REPORT_DSN;
 	else if (w->has_arf)
 		rp->kind = REPORT_ARF;
+	else if (parse_ses(rp, rp->text) || parse_complaint(rp))
+		;
 	else {
 		/*
 		 * The null sender alone is shared with auto-replies: their

@@ -37,6 +37,7 @@ void		 parse_returned_message(struct report *, struct _GMimeMessage *);
 enum { BOUNCED_NOT, BOUNCED_MAYBE, BOUNCED_SURELY };
 int		 parse_looks_bounced(struct report *, struct _GMimeMessage *);
 void		 parse_heuristic(struct report *, struct _GMimeMessage *);
+int		 parse_ses(struct report *, const char *text);
 int		 parse_is_autoreply(const char *auto_submitted,
 		    const char *precedence, const char *subject, const char *from,
 		    int vendor_flag);
