@@ -183,10 +183,26 @@ classify_reply_prefix(const char *s, int first_code)
 	return n;
 }
 
+#define CLEAN_ADDR(c)	(g_ascii_isalnum(c) || strchr(".-_+=%!#$&'*/?^`{|}~", (c)))
+
+/* Drop the address whose '@' is at p: its local part already copied. */
+static const char *
+classify_skip_addr(GString *out, const char *p)
+{
+	while (out->len > 0 && out->str[out->len - 1] != '\0' &&
+	    CLEAN_ADDR(out->str[out->len - 1]))
+		g_string_truncate(out, out->len - 1);
+	for (p++; *p != '\0' && CLEAN_ADDR(*p); p++)
+		;
+	return p;
+}
+
 /*
- * The diagnostic without the reply codes that multi-line SMTP replies
- * repeat on every line ("550-5.2.1 The user ... 550-5.2.1 prevents"),
- * so that phrases broken across lines still match.
+ * The diagnostic as the phrase tables should see it: without the reply
+ * codes that multi-line SMTP replies repeat on every line ("550-5.2.1
+ * The user ... 550-5.2.1 prevents"), so that phrases broken across
+ * lines still match, and without e-mail addresses, whose local parts
+ * ("spam@", "filtered@") are no evidence.
  */
 static char *
 classify_clean(const char *diag, int first_code)
@@ -199,6 +215,10 @@ classify_clean(const char *diag, int first_code)
 		if (p != diag && p[-1] == ' ' &&
 		    (skip = classify_reply_prefix(p, first_code)) > 0) {
 			p += skip;
+			continue;
+		}
+		if (*p == '@') {
+			p = classify_skip_addr(out, p);
 			continue;
 		}
 		g_string_append_c(out, *p++);
@@ -267,11 +287,13 @@ classify_by_status(struct recipient *r, const char *reason,
 static const char *
 classify_report_words(struct report *rp, char **decided)
 {
+	g_autofree char *clean = NULL;
 	const char *reason, *phrase = NULL;
 
 	if (rp->recipients->len != 1)
 		return NULL;
-	if ((reason = phrases_find("diagnostic", rp->text, &phrase)) != NULL) {
+	clean = classify_clean(rp->text ? rp->text : "", 0);
+	if ((reason = phrases_find("diagnostic", clean, &phrase)) != NULL) {
 		*decided = g_strdup_printf("text \"%s\"", phrase);
 		return reason;
 	}
@@ -337,6 +359,19 @@ classify_transient_host(struct recipient *r)
 		r->reason = g_intern_static_string("expired");
 }
 
+/* A reporter without mailboxes cannot know a user to be unknown. */
+static void
+classify_filtering_reporter(struct report *rp, struct recipient *r)
+{
+	const char *phrase;
+
+	if (strcmp(r->reason, "userunknown") != 0 ||
+	    phrases_find("filtering-reporter", rp->reporting_mta, &phrase) == NULL)
+		return;
+	classify_set(r, "filtered", g_strdup_printf("reporting-mta \"%s\"",
+	    phrase));
+}
+
 static void
 classify_recipient(struct report *rp, struct recipient *r)
 {
@@ -356,6 +391,7 @@ classify_recipient(struct report *rp, struct recipient *r)
 	if (!classify_delivered(r)) {
 		classify_failure(rp, r);
 		classify_transient_host(r);
+		classify_filtering_reporter(rp, r);
 	}
 	r->hard = classify_is_hard(r->reason, r->status, r->replycode,
 	    r->action);
