@@ -337,7 +337,7 @@ classify_failure(struct report *rp, struct recipient *r)
 	else if ((reason = classify_status(NULL, r->replycode, &weak)) != NULL)
 		classify_set(r, reason, g_strdup_printf("reply %d", r->replycode));
 	else
-		classify_set(r, "undefined", g_strdup("no evidence"));
+		classify_set(r, "onhold", g_strdup("no evidence"));
 }
 
 /*

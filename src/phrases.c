@@ -11,7 +11,9 @@
  * small alphabet (the bytes phrases use; every other byte is one class),
  * so matching reads each byte of the text once and never backtracks,
  * whatever a hostile bounce contains.  ASCII letters fold to lower case;
- * runs of white space (including line ends) count as one space.
+ * runs of white space (including line ends) count as one space.  A
+ * phrase matches from the start of a word ("locked" is not found in
+ * "blocked"), and may end inside one ("block" finds "blocked").
  */
 #include "config.h"
 
@@ -27,8 +29,13 @@ extern const char phrases_tab[];
 
 struct phrase {
 	char	*label;
-	char	*text;
+	char	*text;		/* as shown: lower case, spaces collapsed */
+	char	*keys;		/* as matched: text with word-start marks */
 };
+
+/* Marks the start of a word, so that "locked" does not match "blocked". */
+#define WORD_MARK	'\001'
+#define IS_WORD(c)	(g_ascii_isalnum(c))
 
 struct automaton {
 	GPtrArray	*phrases;	/* of struct phrase *, in file order */
@@ -56,6 +63,7 @@ phrase_free(gpointer p)
 
 	g_free(ph->label);
 	g_free(ph->text);
+	g_free(ph->keys);
 	g_free(ph);
 }
 
@@ -99,7 +107,7 @@ automaton_alphabet(struct automaton *a)
 	for (i = 0; i < a->phrases->len; i++) {
 		struct phrase *ph = g_ptr_array_index(a->phrases, i);
 
-		for (p = (const guint8 *)ph->text; *p != '\0'; p++)
+		for (p = (const guint8 *)ph->keys; *p != '\0'; p++)
 			if (a->class[*p] == 0)
 				a->class[*p] = a->nclass++;
 	}
@@ -118,7 +126,7 @@ automaton_trie(struct automaton *a)
 	for (i = 0; i < a->phrases->len; i++) {
 		struct phrase *ph = g_ptr_array_index(a->phrases, i);
 
-		for (s = 0, p = (const guint8 *)ph->text; *p != '\0'; p++) {
+		for (s = 0, p = (const guint8 *)ph->keys; *p != '\0'; p++) {
 			c = a->class[*p];
 			if (NEXT(a, s, c) == 0) {
 				/* Appending may move the array: no lvalue across it. */
@@ -205,6 +213,21 @@ phrases_canon(const char *line)
 	return g_string_free(out, FALSE);
 }
 
+/* The phrase with WORD_MARK before each ASCII word (see phrases_run). */
+static char *
+phrases_keys(const char *text)
+{
+	GString *out = g_string_new(NULL);
+	const char *p;
+
+	for (p = text; *p != '\0'; p++) {
+		if (IS_WORD(*p) && (p == text || !IS_WORD(p[-1])))
+			g_string_append_c(out, WORD_MARK);
+		g_string_append_c(out, *p);
+	}
+	return g_string_free(out, FALSE);
+}
+
 static void
 phrases_load(void)
 {
@@ -233,6 +256,7 @@ phrases_load(void)
 		ph = g_new0(struct phrase, 1);
 		ph->label = g_strdup(label);
 		ph->text = phrases_canon(line);
+		ph->keys = phrases_keys(ph->text);
 		g_ptr_array_add(a->phrases, ph);
 	}
 }
@@ -272,13 +296,15 @@ phrases_run(struct automaton *a, const char *text, phrases_each_fn each,
     void *arg)
 {
 	const guint8 *p;
-	guint s = 0, best = PHRASE_NONE, c, prev = 0;
+	guint s = 0, best = PHRASE_NONE, c, prev = ' ';
 	struct phrase *ph;
 
 	for (p = (const guint8 *)text; *p != '\0'; p++) {
 		c = phrases_fold(*p);
 		if (c == ' ' && prev == ' ')
 			continue;
+		if (IS_WORD(c) && !IS_WORD(prev))
+			s = NEXT(a, s, a->class[WORD_MARK]);
 		prev = c;
 		s = NEXT(a, s, a->class[*p]);
 		if (BEST(a, s) == PHRASE_NONE)

@@ -43,7 +43,7 @@ static const struct classify_case cases[] = {
 	{ "failed", "5.7.1", 550, NULL, "securityerror", 0, "status 5.7.1" },
 	{ "failed", "", 552, NULL, "mailboxfull", 0, "reply 552" },
 	{ "failed", "", 550, NULL, "onhold", 0, "reply 550" },
-	{ "failed", "", 0, NULL, "undefined", 0, "no evidence" },
+	{ "failed", "", 0, NULL, "onhold", 0, "no evidence" },
 	{ "delayed", "4.4.1", 0, NULL, "expired", 0, "action delayed" },
 	{ "delayed", "4.2.2", 0, NULL, "mailboxfull", 0, "status 4.2.2" },
 	{ "delayed", "5.1.1", 0, NULL, "expired", 0, "action delayed" },
