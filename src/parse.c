@@ -19,6 +19,7 @@
 #include "addr.h"
 #include "parse.h"
 #include "phrases.h"
+#include "status.h"
 
 struct parse_frame {
 	GMimeObject	*object;
@@ -115,7 +116,7 @@ parse_text(struct parse_walk *w, GMimeObject *object)
 		return;
 	if (strlen(text) > PARSE_TEXT_MAX)
 		text[PARSE_TEXT_MAX] = '\0';
-	valid = g_utf8_make_valid(text, -1);
+	valid = parse_text_utf8(text);
 	g_free(text);
 	w->report->text = valid;
 }
@@ -371,6 +372,27 @@ parse_complaint(struct report *rp)
 }
 
 /*
+ * A report about one recipient may quote the remote reply apart from
+ * the address ("Technical details of permanent failure: ... The error
+ * that the other server returned was: 550 ..."): it completes a
+ * diagnostic that has no reply code.
+ */
+static void
+parse_quoted_reply(struct report *rp, struct recipient *r)
+{
+	g_autofree char *reply = NULL;
+	char *joined;
+
+	if (r->replycode != 0 || !status_is_generic(r->status) ||
+	    (reply = parse_text_reply(rp->text)) == NULL)
+		return;
+	joined = g_strjoin(" ", r->diagnostic ? r->diagnostic : "", reply, NULL);
+	g_free(r->diagnostic);
+	r->diagnostic = g_strstrip(joined);
+	parse_dsn_complete(r);
+}
+
+/*
  * The prose about each recipient: the SMTP command it failed at, and
  * the diagnostic where the report gave none.
  */
@@ -396,6 +418,8 @@ parse_prose(struct report *rp)
 		} else
 			g_free(about);
 	}
+	if (rp->recipients->len == 1)
+		parse_quoted_reply(rp, g_ptr_array_index(rp->recipients, 0));
 }
 
 static void

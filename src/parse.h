@@ -31,6 +31,8 @@ void		 parse_returned_headers(struct report *, const char *buf,
 		    size_t len);
 char		*parse_text_about(const char *text, const char *address,
 		    GPtrArray *recipients);
+char		*parse_text_reply(const char *text);
+char		*parse_text_utf8(const char *text);
 void		 parse_dsn_complete(struct recipient *);
 struct _GMimeMessage;
 void		 parse_returned_message(struct report *, struct _GMimeMessage *);

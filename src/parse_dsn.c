@@ -121,22 +121,12 @@ dsn_action(const char *value)
 	return NULL;
 }
 
-/*
- * Diagnostic text as UTF-8.  Japanese MTAs write ISO-2022-JP into the
- * field as it is: 7-bit, so it passes for ASCII, but only the escape
- * sequences make it readable.  Anything else invalid is repaired.
- */
 static char *
 dsn_text(const char *value)
 {
 	g_autofree char *plain = addr_strip_type(value);
-	char *utf8;
 
-	if (strstr(plain, "\033$") != NULL &&
-	    (utf8 = g_convert(plain, -1, "UTF-8", "ISO-2022-JP", NULL, NULL,
-	    NULL)) != NULL)
-		return utf8;
-	return g_utf8_make_valid(plain, -1);
+	return parse_text_utf8(plain);
 }
 
 static void

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "phrases.h"
 
 #define ABOUT_MAX	4096	/* bytes gathered per recipient */
 #define ABOUT_LINES	12	/* lines of one block */
@@ -129,4 +130,51 @@ parse_text_about(const char *text, const char *address, GPtrArray *recipients)
 		return NULL;
 	}
 	return g_string_free(out, FALSE);
+}
+
+static int
+reply_lead(void *arg, const char *label, const char *phrase, size_t end)
+{
+	size_t *at = arg;
+
+	*at = end;
+	return 0;
+}
+
+/*
+ * What the remote server answered, where the prose quotes it after a
+ * lead ("The error that the other server returned was:", "Remote host
+ * said:"): up to the next blank line, bounded.  NULL if no lead.
+ */
+char *
+parse_text_reply(const char *text)
+{
+	size_t at = G_MAXSIZE, n;
+	const char *p, *blank;
+
+	phrases_each("reply-lead", text, reply_lead, &at);
+	if (at == G_MAXSIZE)
+		return NULL;
+	p = text + at;
+	p += strspn(p, " \t\n:");
+	blank = strstr(p, "\n\n");
+	n = blank != NULL ? (size_t)(blank - p) : strlen(p);
+	return g_strndup(p, MIN(n, ABOUT_MAX));
+}
+
+/*
+ * Text as UTF-8.  Japanese mail systems write ISO-2022-JP where ASCII is
+ * declared: 7-bit, so it passes for ASCII, but only its escape sequences
+ * make it readable.  Anything else invalid is repaired.
+ */
+char *
+parse_text_utf8(const char *text)
+{
+	char *utf8;
+
+	if (strstr(text, "\033$") != NULL &&
+	    (utf8 = g_convert(text, -1, "UTF-8", "ISO-2022-JP", NULL, NULL,
+	    NULL)) != NULL)
+		return utf8;
+	return g_utf8_make_valid(text, -1);
 }
