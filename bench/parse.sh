@@ -13,7 +13,7 @@
 # Environment:
 #   REBOUND_CORPUS   corpus root holding sisimai/maildir
 #                    (default: ../shared/corpus beside the repository)
-#   REBOUND          the binary to time (default: src/rebound, built if absent)
+#   REBOUND          the binary to time (default: src/rebound, made first)
 #   COPIES=10        how many copies of the corpus make the working set
 #   ROUNDS=5         timed rounds (each runs all three programs once)
 #   SISIMAI_SUBSET   copies Sisimai reads (default: all); its rate is then
@@ -59,9 +59,12 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 fi
 
-if [ ! -x "$rebound" ]; then
+# The tree's own binary is brought up to date first (a no-op when it is),
+# so a row never times a stale build; a binary given by REBOUND is as is.
+if [ -z "${REBOUND:-}" ]; then
 	make -C "$top" -j2 >/dev/null || die "cannot build $rebound"
 fi
+[ -x "$rebound" ] || die "no binary at $rebound"
 # The floor is rebuilt every time: it takes a second, and a stale one
 # would measure something else.
 floor=$here/floor

@@ -21,6 +21,9 @@ test_match(void)
 		{ "bounce-subject", "Undelivered Mail Returned to Sender", 1 },
 		{ "daemon-address", "MAILER-DAEMON@mx.example.org", 1 },
 		{ "no-such-section", "anything", 0 },
+		/* Phrases match from a word start: "locked" is not in "blocked". */
+		{ "diagnostic", "IP 192.0.2.1 is blocked", 1 },
+		{ "autoreply-subject", "about our office", 0 },
 	};
 	size_t i;
 
@@ -34,6 +37,20 @@ test_match(void)
 		g_assert_cmpint(got != NULL, ==, cases[i].match);
 	}
 	g_assert_null(phrases_find("autoreply-subject", NULL, NULL));
+}
+
+/* Word starts, and the longest phrase where several end together. */
+static void
+test_words(void)
+{
+	const char *phrase = NULL;
+
+	g_assert_cmpstr(phrases_find("diagnostic", "Ip frequency limited Blocked",
+	    &phrase), ==, "toomanyconn");
+	g_assert_cmpstr(phrase, ==, "frequency limited");
+	g_assert_cmpstr(phrases_find("diagnostic", "User not listed in "
+	    "Domino Directory", &phrase), ==, "userunknown");
+	g_assert_cmpstr(phrase, ==, "not listed in");
 }
 
 static void
@@ -73,6 +90,7 @@ main(int argc, char **argv)
 	phrases_init();
 	g_test_add_func("/phrases/match", test_match);
 	g_test_add_func("/phrases/phrase-returned", test_phrase_returned);
+	g_test_add_func("/phrases/words", test_words);
 	g_test_add_func("/phrases/linear", test_linear);
 	rc = g_test_run();
 	phrases_shutdown();
