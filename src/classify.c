@@ -139,7 +139,7 @@ classify_set(struct recipient *r, const char *reason, char *decided)
 }
 
 static int
-classify_action_is(struct recipient *r, const char *action)
+classify_action_is(const struct recipient *r, const char *action)
 {
 	return r->action != NULL && strcmp(r->action, action) == 0;
 }
@@ -405,4 +405,38 @@ classify_report(struct report *rp)
 	classify_init();
 	for (i = 0; i < rp->recipients->len; i++)
 		classify_recipient(rp, g_ptr_array_index(rp->recipients, i));
+}
+
+/*
+ * The class of an outcome, as the policy counts it: a dead address
+ * (hard), a failure that may pass (soft), a delay notice (delay), a
+ * failure of the sending side that says nothing about the subscriber
+ * (sender), a complaint, a delivery, an auto-reply.
+ */
+const char *
+classify_class(enum report_kind kind, const struct recipient *r)
+{
+	static const char *sender_side[] = {
+		"blocked", "badreputation", "authfailure", "requireptr",
+		"spamdetected", "policyviolation", "rejected", "norelaying",
+		"securityerror", "speeding", "toomanyconn", "virusdetected",
+		"contenterror", "notcompliantrfc", "syntaxerror", "mesgtoobig",
+		"exceedlimit"
+	};
+	size_t i;
+
+	if (kind == REPORT_ARF)
+		return "complaint";
+	if (kind == REPORT_AUTOREPLY)
+		return "vacation";
+	if (r->reason != NULL && strcmp(r->reason, "delivered") == 0)
+		return "delivered";
+	if (classify_action_is(r, "delayed"))
+		return "delay";
+	if (r->hard)
+		return "hard";
+	for (i = 0; r->reason != NULL && i < G_N_ELEMENTS(sender_side); i++)
+		if (strcmp(r->reason, sender_side[i]) == 0)
+			return "sender";
+	return "soft";
 }

@@ -13,5 +13,6 @@ void	 classify_report(struct report *);
 int	 classify_is_hard(const char *reason, const char *status,
 	    int replycode, const char *action);
 const char *classify_status(const char *status, int replycode, int *weak_r);
+const char *classify_class(enum report_kind, const struct recipient *);
 
 #endif

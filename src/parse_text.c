@@ -138,13 +138,15 @@ reply_lead(void *arg, const char *label, const char *phrase, size_t end)
 	size_t *at = arg;
 
 	*at = end;
-	return 0;
+	return 1;
 }
 
 /*
  * What the remote server answered, where the prose quotes it after a
  * lead ("The error that the other server returned was:", "Remote host
- * said:"): up to the next blank line, bounded.  NULL if no lead.
+ * said:"): up to the next blank line, bounded.  The last lead is the one
+ * nearest the reply ("Technical details of permanent failure:" comes
+ * before "The error ... was:").  NULL if no lead.
  */
 char *
 parse_text_reply(const char *text)

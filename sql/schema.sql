@@ -1,0 +1,60 @@
+-- schema.sql: the first schema of the rebound database (user_version 1).
+-- Later changes are the numbered migrations beside it (002-*.sql ...),
+-- applied in order by store.c; a database is never changed by hand.
+
+-- One row per returned message, however many recipients it names.
+CREATE TABLE messages (
+	id		INTEGER PRIMARY KEY,
+	digest		TEXT NOT NULL UNIQUE,	-- SHA-256 of the bytes, hex
+	received	INTEGER NOT NULL,	-- when recorded, Unix time
+	source		TEXT NOT NULL,		-- import, maildir, lmtp
+	envelope_to	TEXT,			-- envelope recipient (RCPT TO)
+	subscriber	TEXT,			-- decoded from a VERP envelope
+	list		TEXT,			-- VERP list, else List-Id
+	kind		TEXT NOT NULL,		-- dsn arf autoreply heuristic none
+	subject		TEXT,			-- of the bounce
+	sender		TEXT,			-- From of the bounce
+	returned_id	TEXT,			-- Message-ID of the returned message
+	returned_subject TEXT,
+	list_id		TEXT,
+	reporting_mta	TEXT,
+	arrival_date	TEXT
+);
+
+-- One row per recipient of a message: what happened and the evidence.
+CREATE TABLE outcomes (
+	id		INTEGER PRIMARY KEY,
+	message		INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+	idx		INTEGER NOT NULL,	-- position in the report
+	address		TEXT NOT NULL,		-- who bounced: VERP subscriber, else recipient
+	recipient	TEXT,			-- Final-Recipient as reported
+	original	TEXT,			-- Original-Recipient
+	at		INTEGER NOT NULL,	-- when it happened, Unix time
+	class		TEXT NOT NULL,		-- hard soft delay sender complaint delivered vacation
+	reason		TEXT NOT NULL,
+	hard		INTEGER NOT NULL,
+	action		TEXT,
+	status		TEXT,
+	replycode	INTEGER,
+	diagnostic	TEXT,
+	remote_mta	TEXT,
+	decided		TEXT,			-- the evidence that decided the reason
+	UNIQUE (message, idx)
+);
+CREATE INDEX outcomes_by_address ON outcomes (address, at);
+CREATE INDEX outcomes_by_time ON outcomes (at);
+
+-- One row per address, kept current as outcomes arrive (policy.c).
+CREATE TABLE addresses (
+	address		TEXT PRIMARY KEY,
+	state		TEXT NOT NULL,		-- alive dead complained
+	state_reason	TEXT,			-- why it is in that state
+	hard		INTEGER NOT NULL DEFAULT 0,	-- hard bounces seen
+	soft		INTEGER NOT NULL DEFAULT 0,	-- soft bounces seen
+	soft_days	TEXT NOT NULL DEFAULT '',	-- distinct soft days counting now
+	complaints	INTEGER NOT NULL DEFAULT 0,
+	first_seen	INTEGER NOT NULL,
+	last_seen	INTEGER NOT NULL,
+	last_reason	TEXT
+) WITHOUT ROWID;
+CREATE INDEX addresses_by_state ON addresses (state);

@@ -1,0 +1,231 @@
+/*
+ * conf.c: read rebound.conf (GKeyFile INI) into a struct conf.
+ *
+ * Every key has a default (conf_defaults); the file only overrides.
+ * An unknown group or key, or a value that does not parse, is refused
+ * with the file, the line and the key: a typo must not silently leave
+ * a default in force.  etc/rebound.conf documents every key.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+
+struct conf_key {
+	const char	*group;
+	const char	*key;
+	int		(*set)(struct conf *, const char *, const char *,
+			    GError **);
+};
+
+static int
+conf_set_path(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	g_free(c->db_path);
+	c->db_path = g_strdup(value);
+	return 1;
+}
+
+static int
+conf_set_sync(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	if (g_ascii_strcasecmp(value, "full") == 0)
+		c->sync_full = 1;
+	else if (g_ascii_strcasecmp(value, "normal") == 0)
+		c->sync_full = 0;
+	else {
+		g_set_error(error, G_KEY_FILE_ERROR,
+		    G_KEY_FILE_ERROR_INVALID_VALUE,
+		    "'%s' is not full or normal", value);
+		return 0;
+	}
+	return 1;
+}
+
+static int
+conf_int(const char *value, int min, int max, int *out, GError **error)
+{
+	char *end;
+	long n = strtol(value, &end, 10);
+
+	if (end == value || *end != '\0' || n < min || n > max) {
+		g_set_error(error, G_KEY_FILE_ERROR,
+		    G_KEY_FILE_ERROR_INVALID_VALUE,
+		    "'%s' is not a number from %d to %d", value, min, max);
+		return 0;
+	}
+	*out = (int)n;
+	return 1;
+}
+
+static int
+conf_set_busy(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	return conf_int(value, 0, 3600000, &c->busy_timeout, error);
+}
+
+static int
+conf_set_batch(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	return conf_int(value, 1, 100000, &c->batch, error);
+}
+
+static int
+conf_set_policy(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	return policy_set(&c->policy, key, value, error);
+}
+
+static int
+conf_set_verp(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	if (strlen(value) != 1 || g_ascii_isalnum(value[0]) || value[0] == '@') {
+		g_set_error(error, G_KEY_FILE_ERROR,
+		    G_KEY_FILE_ERROR_INVALID_VALUE,
+		    "'%s' is not one punctuation character", value);
+		return 0;
+	}
+	if (strcmp(key, "delimiter") == 0)
+		c->verp.delimiter = value[0];
+	else
+		c->verp.equals = value[0];
+	return 1;
+}
+
+static const struct conf_key conf_keys[] = {
+	{ "store", "path", conf_set_path },
+	{ "store", "synchronous", conf_set_sync },
+	{ "store", "busy_timeout", conf_set_busy },
+	{ "store", "batch", conf_set_batch },
+	{ "policy", "hard_threshold", conf_set_policy },
+	{ "policy", "soft_threshold", conf_set_policy },
+	{ "policy", "soft_window", conf_set_policy },
+	{ "policy", "soft_stale", conf_set_policy },
+	{ "policy", "complaint_threshold", conf_set_policy },
+	{ "verp", "delimiter", conf_set_verp },
+	{ "verp", "equals", conf_set_verp },
+};
+
+void
+conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof *c);
+	c->db_path = g_strdup(CONF_DB_DEFAULT);
+	c->sync_full = 1;
+	c->busy_timeout = 5000;
+	c->batch = 500;
+	policy_defaults(&c->policy);
+	verp_defaults(&c->verp);
+}
+
+void
+conf_clear(struct conf *c)
+{
+	g_free(c->file);
+	g_free(c->db_path);
+	memset(c, 0, sizeof *c);
+}
+
+/* The line of file where key (or the group, if key is NULL) is set. */
+static int
+conf_line(const char *text, const char *group, const char *key)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	int in_group = 0, i;
+	char *line;
+
+	for (i = 0; lines[i] != NULL; i++) {
+		line = g_strstrip(lines[i]);
+		if (line[0] == '[') {
+			in_group = strncmp(line + 1, group, strlen(group)) == 0 &&
+			    line[1 + strlen(group)] == ']';
+			if (in_group && key == NULL)
+				return i + 1;
+		} else if (in_group && key != NULL &&
+		    strncmp(line, key, strlen(key)) == 0 &&
+		    strchr(" \t=", line[strlen(key)]) != NULL)
+			return i + 1;
+	}
+	return 0;
+}
+
+static const struct conf_key *
+conf_find(const char *group, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(conf_keys); i++)
+		if (strcmp(conf_keys[i].group, group) == 0 &&
+		    (key == NULL || strcmp(conf_keys[i].key, key) == 0))
+			return &conf_keys[i];
+	return NULL;
+}
+
+static int
+conf_fail(GError **error, const char *file, const char *text,
+    const char *group, const char *key, const char *what)
+{
+	g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+	    "%s:%d: %s%s%s%s: %s", file, conf_line(text, group, key),
+	    key ? "[" : "[", group, key ? "] " : "]", key ? key : "", what);
+	return 0;
+}
+
+static int
+conf_group(struct conf *c, GKeyFile *kf, const char *file,
+    const char *text, const char *group, GError **error)
+{
+	g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
+	const struct conf_key *ck;
+	g_autoptr(GError) err = NULL;
+	g_autofree char *value = NULL;
+	guint i;
+
+	if (conf_find(group, NULL) == NULL)
+		return conf_fail(error, file, text, group, NULL,
+		    "unknown group");
+	for (i = 0; keys != NULL && keys[i] != NULL; i++) {
+		if ((ck = conf_find(group, keys[i])) == NULL)
+			return conf_fail(error, file, text, group, keys[i],
+			    "unknown key");
+		g_free(value);
+		value = g_key_file_get_string(kf, group, keys[i], NULL);
+		if (!ck->set(c, keys[i], g_strstrip(value), &err))
+			return conf_fail(error, file, text, group, keys[i],
+			    err->message);
+	}
+	return 1;
+}
+
+/* Override c's defaults with the settings in file. */
+int
+conf_load(struct conf *c, const char *file, GError **error)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autofree char *text = NULL;
+	g_auto(GStrv) groups = NULL;
+	g_autoptr(GError) err = NULL;
+	guint i;
+
+	if (!g_file_get_contents(file, &text, NULL, &err) ||
+	    !g_key_file_load_from_data(kf, text, -1, G_KEY_FILE_NONE, &err)) {
+		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE,
+		    "%s: %s", file, err->message);
+		return 0;
+	}
+	groups = g_key_file_get_groups(kf, NULL);
+	for (i = 0; groups[i] != NULL; i++)
+		if (!conf_group(c, kf, file, text, groups[i], error))
+			return 0;
+	g_free(c->file);
+	c->file = g_strdup(file);
+	return 1;
+}

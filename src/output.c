@@ -1,0 +1,221 @@
+/*
+ * output.c: one way to print rows for every query command.
+ *
+ * "table" (the default on a terminal) aligns columns under a header;
+ * "plain" (the default when piped) prints values separated by tabs, one
+ * row a line, no header, ready for cut, awk or "mailman delmembers";
+ * "csv" follows RFC 4180; "json" prints an array of objects.  Control
+ * characters in values are shown as spaces, never passed to a terminal.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "output.h"
+
+enum output_format { OUTPUT_TABLE, OUTPUT_PLAIN, OUTPUT_CSV, OUTPUT_JSON };
+
+struct output {
+	enum output_format format;
+	guint		 ncolumns;
+	char		**names;	/* without the '#' */
+	gboolean	*numeric;
+	GPtrArray	*rows;		/* table: of char ** (buffered) */
+	guint		 printed;
+	GString		*buf;
+};
+
+static int
+output_parse_format(const char *name, enum output_format *f, GError **error)
+{
+	if (name == NULL)
+		*f = isatty(STDOUT_FILENO) ? OUTPUT_TABLE : OUTPUT_PLAIN;
+	else if (strcmp(name, "table") == 0)
+		*f = OUTPUT_TABLE;
+	else if (strcmp(name, "plain") == 0)
+		*f = OUTPUT_PLAIN;
+	else if (strcmp(name, "csv") == 0)
+		*f = OUTPUT_CSV;
+	else if (strcmp(name, "json") == 0)
+		*f = OUTPUT_JSON;
+	else {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "unknown format '%s' (use table, plain, csv or json)", name);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+output_free_row(gpointer p)
+{
+	g_strfreev(p);
+}
+
+struct output *
+output_new(const char *format, const char *const *columns, GError **error)
+{
+	enum output_format f;
+	struct output *o;
+	guint i;
+
+	if (!output_parse_format(format, &f, error))
+		return NULL;
+	o = g_new0(struct output, 1);
+	o->format = f;
+	o->ncolumns = g_strv_length((char **)columns);
+	o->names = g_new0(char *, o->ncolumns + 1);
+	o->numeric = g_new0(gboolean, o->ncolumns);
+	for (i = 0; i < o->ncolumns; i++) {
+		o->numeric[i] = columns[i][0] == '#';
+		o->names[i] = g_strdup(columns[i] + o->numeric[i]);
+	}
+	o->rows = g_ptr_array_new_with_free_func(output_free_row);
+	o->buf = g_string_new(NULL);
+	if (f == OUTPUT_CSV)
+		output_row(o, (const char *const *)o->names);
+	return o;
+}
+
+/* A value safe to print: control characters become spaces. */
+static void
+output_clean(GString *out, const char *v)
+{
+	for (; v != NULL && *v != '\0'; v++)
+		g_string_append_c(out, (guchar)*v < 0x20 || *v == 0x7f ? ' ' : *v);
+}
+
+static void
+output_csv(struct output *o, const char *const *values)
+{
+	guint i;
+	const char *p;
+
+	for (i = 0; i < o->ncolumns; i++) {
+		if (i > 0)
+			g_string_append_c(o->buf, ',');
+		if (values[i] == NULL)
+			continue;
+		g_string_append_c(o->buf, '"');
+		for (p = values[i]; *p != '\0'; p++) {
+			if (*p == '"')
+				g_string_append_c(o->buf, '"');
+			g_string_append_c(o->buf, *p);
+		}
+		g_string_append_c(o->buf, '"');
+	}
+	g_string_append(o->buf, "\r\n");
+}
+
+static void
+output_json(struct output *o, const char *const *values)
+{
+	guint i;
+
+	g_string_append(o->buf, o->printed == 0 ? "[\n{" : ",\n{");
+	for (i = 0; i < o->ncolumns; i++) {
+		if (o->numeric[i] && values[i] != NULL && *values[i] != '\0') {
+			g_string_append_printf(o->buf, "%s\"%s\":%s", i ? "," : "",
+			    o->names[i], values[i]);
+			continue;
+		}
+		if (i == 0)
+			g_string_append_c(o->buf, '{'), g_string_truncate(o->buf,
+			    o->buf->len - 1);
+		json_member(o->buf, o->names[i], values[i]);
+	}
+	g_string_append_c(o->buf, '}');
+}
+
+void
+output_row(struct output *o, const char *const *values)
+{
+	guint i;
+
+	g_string_truncate(o->buf, 0);
+	switch (o->format) {
+	case OUTPUT_TABLE:
+		g_ptr_array_add(o->rows, g_strdupv((char **)values));
+		return;
+	case OUTPUT_PLAIN:
+		for (i = 0; i < o->ncolumns; i++) {
+			if (i > 0)
+				g_string_append_c(o->buf, '\t');
+			output_clean(o->buf, values[i]);
+		}
+		g_string_append_c(o->buf, '\n');
+		break;
+	case OUTPUT_CSV:
+		output_csv(o, values);
+		break;
+	case OUTPUT_JSON:
+		output_json(o, values);
+		break;
+	}
+	fwrite(o->buf->str, 1, o->buf->len, stdout);
+	o->printed++;
+}
+
+static void
+output_table_line(struct output *o, char **values, const guint *width)
+{
+	GString *cell = g_string_new(NULL);
+	guint i;
+
+	g_string_truncate(o->buf, 0);
+	for (i = 0; i < o->ncolumns; i++) {
+		g_string_truncate(cell, 0);
+		output_clean(cell, values[i]);
+		g_string_append(o->buf, cell->str);
+		if (i + 1 < o->ncolumns)
+			g_string_append_printf(o->buf, "%*s", (int)(width[i] -
+			    g_utf8_strlen(cell->str, -1) + 2), "");
+	}
+	g_string_append_c(o->buf, '\n');
+	fwrite(o->buf->str, 1, o->buf->len, stdout);
+	g_string_free(cell, TRUE);
+}
+
+static void
+output_table(struct output *o)
+{
+	guint *width = g_new0(guint, o->ncolumns), i, j, n;
+	char **row;
+
+	for (i = 0; i < o->ncolumns; i++)
+		width[i] = g_utf8_strlen(o->names[i], -1);
+	for (j = 0; j < o->rows->len; j++) {
+		row = g_ptr_array_index(o->rows, j);
+		for (i = 0; i < o->ncolumns; i++)
+			if (row[i] != NULL && (n = g_utf8_strlen(row[i], -1)) >
+			    width[i])
+				width[i] = MIN(n, 60);
+	}
+	output_table_line(o, o->names, width);
+	for (j = 0; j < o->rows->len; j++)
+		output_table_line(o, g_ptr_array_index(o->rows, j), width);
+	g_free(width);
+}
+
+void
+output_finish(struct output **op)
+{
+	struct output *o = *op;
+
+	if (o == NULL)
+		return;
+	if (o->format == OUTPUT_TABLE)
+		output_table(o);
+	else if (o->format == OUTPUT_JSON)
+		fputs(o->printed == 0 ? "[]\n" : "\n]\n", stdout);
+	fflush(stdout);
+	g_strfreev(o->names);
+	g_free(o->numeric);
+	g_ptr_array_unref(o->rows);
+	g_string_free(o->buf, TRUE);
+	g_free(o);
+	*op = NULL;
+}

@@ -1,0 +1,17 @@
+/*
+ * output.h: rows for people and for programs.
+ */
+#ifndef REBOUND_OUTPUT_H
+#define REBOUND_OUTPUT_H
+
+#include <glib.h>
+
+struct output;
+
+/* Columns named "#name" hold numbers (unquoted in JSON). */
+struct output	*output_new(const char *format, const char *const *columns,
+		    GError **);
+void		 output_row(struct output *, const char *const *values);
+void		 output_finish(struct output **);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * policy.h: when a bounced address is to be removed.
+ */
+#ifndef REBOUND_POLICY_H
+#define REBOUND_POLICY_H
+
+#include <glib.h>
+
+struct policy {
+	int	hard_threshold;		/* hard bounces that make an address dead */
+	int	soft_threshold;		/* distinct soft days that make it dead */
+	int	soft_window;		/* ... within so many days */
+	int	soft_stale;		/* quiet days after which soft days reset */
+	int	complaint_threshold;	/* complaints that make it complained */
+};
+
+/* An address as the policy sees it (a row of the addresses table). */
+struct policy_state {
+	char	 state[12];		/* alive, dead, complained */
+	char	*state_reason;
+	int	 hard;
+	int	 soft;
+	int	 complaints;
+	GArray	*soft_days;		/* of int: day numbers counting now */
+};
+
+void	 policy_defaults(struct policy *);
+int	 policy_set(struct policy *, const char *key, const char *value,
+	    GError **);
+const char *const *policy_keys(void);
+
+void	 policy_state_init(struct policy_state *, const char *soft_days);
+void	 policy_state_clear(struct policy_state *);
+char	*policy_state_days(const struct policy_state *);
+void	 policy_apply(const struct policy *, struct policy_state *,
+	    const char *class, const char *reason, gint64 at);
+
+#endif

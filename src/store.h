@@ -1,0 +1,46 @@
+/*
+ * store.h: the bounce database (SQLite).
+ */
+#ifndef REBOUND_STORE_H
+#define REBOUND_STORE_H
+
+#include <sqlite3.h>
+
+#include <glib.h>
+
+#include "conf.h"
+#include "report.h"
+
+#define STORE_VERSION	2	/* schema.sql is 1; sql/002-*.sql makes 2 */
+
+/* What the source knows about a message, beside its report. */
+struct store_meta {
+	char		 digest[65];	/* SHA-256 of the bytes, hex */
+	gint64		 received;	/* when recorded */
+	gint64		 at;		/* when it happened (the bounce's date) */
+	const char	*source;	/* import, maildir, lmtp */
+	const char	*envelope_to;
+	const char	*subscriber;	/* VERP */
+	const char	*list;
+};
+
+enum store_mode { STORE_READ, STORE_WRITE };
+
+struct store;
+
+struct store	*store_open(const char *path, const struct conf *,
+		    enum store_mode, GError **);
+void		 store_close(struct store **);
+sqlite3		*store_db(struct store *);
+const char	*store_path(struct store *);
+
+void		 store_digest(const char *buf, size_t len, char out[65]);
+int		 store_begin(struct store *, GError **);
+int		 store_add(struct store *, const struct store_meta *,
+		    const struct report *, int *added_r, GError **);
+int		 store_commit(struct store *, GError **);
+void		 store_rollback(struct store *);
+int		 store_replay(struct store *, const char *address, GError **);
+int		 store_error(struct store *, GError **, const char *what);
+
+#endif
