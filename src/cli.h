@@ -6,13 +6,49 @@
 
 #include <glib.h>
 
+#include "conf.h"
+#include "store.h"
+
 /* Exit status of every subcommand (documented in rebound(1)). */
 #define CLI_EXIT_OK	0	/* done */
 #define CLI_EXIT_INPUT	1	/* some input could not be read */
 #define CLI_EXIT_USAGE	2	/* bad command line */
+#define CLI_EXIT_DB	3	/* the database could not be opened or written */
 
-int	 cli_options(int *argc, char ***argv, const char *summary,
-	    const char *description, const GOptionEntry *entries);
+/* The options every database command takes. */
+struct cli_db {
+	char		*config;	/* --config FILE */
+	char		*db;		/* --db PATH */
+	char		*format;	/* --format table|plain|csv|json */
+	struct conf	 conf;
+};
+
+#define CLI_DB_ENTRIES(d)						\
+	{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &(d)->config,	\
+	  "Read settings from FILE (default " SYSCONFDIR "/rebound.conf)", \
+	  "FILE" },							\
+	{ "db", 'd', 0, G_OPTION_ARG_FILENAME, &(d)->db,		\
+	  "The database (default: [store] path of the config)", "PATH" }
+
+#define CLI_FORMAT_ENTRY(d)						\
+	{ "format", 'f', 0, G_OPTION_ARG_STRING, &(d)->format,		\
+	  "table (on a terminal), plain (when piped), csv or json",	\
+	  "FORMAT" }
+
+int		 cli_options(int *argc, char ***argv, const char *summary,
+		    const char *description, const GOptionEntry *entries);
+struct store	*cli_store(struct cli_db *, enum store_mode);
+void		 cli_db_clear(struct cli_db *);
+int		 cli_since(const char *spec, gint64 now, gint64 *cutoff_r);
+char		*cli_time(gint64 t);
+
 int	 cmd_parse(int argc, char **argv);
+int	 cmd_import(int argc, char **argv);
+int	 cmd_list(int argc, char **argv);
+int	 cmd_show(int argc, char **argv);
+int	 cmd_stats(int argc, char **argv);
+int	 cmd_prune(int argc, char **argv);
+int	 cmd_forget(int argc, char **argv);
+int	 cmd_expire(int argc, char **argv);
 
 #endif

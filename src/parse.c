@@ -245,6 +245,25 @@ parse_from(GMimeMessage *msg)
 	    INTERNET_ADDRESS_MAILBOX(ia)));
 }
 
+/*
+ * Where the message came from and when: the bounce's Date, and the
+ * envelope recipient a local delivery agent wrote down (VERP lives
+ * there when the message comes from a file or a maildir).
+ */
+static void
+parse_envelope(struct report *rp, GMimeMessage *msg)
+{
+	GDateTime *date = g_mime_message_get_date(msg);
+	const char *to = g_mime_object_get_header(GMIME_OBJECT(msg),
+	    "X-Original-To");
+
+	if (date != NULL)
+		rp->date = g_date_time_to_unix(date);
+	if (to == NULL)
+		to = g_mime_object_get_header(GMIME_OBJECT(msg), "Delivered-To");
+	rp->envelope_to = addr_normalise(to);
+}
+
 /* Make rp an auto-reply if msg is one; returns whether it did. */
 static int
 parse_autoreply(struct report *rp, GMimeMessage *msg)
@@ -482,6 +501,7 @@ parse_message(const char *buf, size_t len)
 		return rp;
 	rp->subject = g_strdup(g_mime_message_get_subject(msg));
 	rp->from = parse_from(msg);
+	parse_envelope(rp, msg);
 	if (g_mime_message_get_mime_part(msg) != NULL)
 		parse_tree(&w, g_mime_message_get_mime_part(msg));
 	parse_decide(rp, &w, msg, copy ? copy : buf + off, n);

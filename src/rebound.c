@@ -17,6 +17,7 @@ static const struct {
 	const char	*help;
 } rebound_commands[] = {
 	{ "parse", cmd_parse, "parse returned messages and print what they say" },
+	{ "import", cmd_import, "parse messages and record them in the database" },
 };
 
 static void
@@ -31,24 +32,6 @@ rebound_usage(FILE *out)
 		    rebound_commands[i].help);
 	fprintf(out, "\n'rebound COMMAND --help' describes a command; "
 	    "see also rebound(1).\n");
-}
-
-/* Parse a subcommand's options; on --help GLib prints and exits 0. */
-int
-cli_options(int *argc, char ***argv, const char *summary,
-    const char *description, const GOptionEntry *entries)
-{
-	g_autoptr(GOptionContext) ctx = g_option_context_new(summary);
-	g_autoptr(GError) error = NULL;
-
-	g_option_context_set_description(ctx, description);
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	if (!g_option_context_parse(ctx, argc, argv, &error)) {
-		g_printerr("rebound %s: %s (see --help)\n", (*argv)[0],
-		    error->message);
-		return 0;
-	}
-	return 1;
 }
 
 static int

@@ -39,6 +39,7 @@ report_free(struct report **rpp)
 		return;
 	g_free(rp->subject);
 	g_free(rp->from);
+	g_free(rp->envelope_to);
 	g_free(rp->text);
 	g_free(rp->reporting_mta);
 	g_free(rp->arrival_date);

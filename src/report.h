@@ -48,6 +48,8 @@ struct report {
 	/* The bounce itself. */
 	char	*subject;
 	char	*from;
+	gint64	 date;			/* its Date, Unix time, or 0 */
+	char	*envelope_to;		/* X-Original-To / Delivered-To */
 	char	*text;			/* first human-readable part, bounded */
 
 	/* RFC 3464 per-message fields. */

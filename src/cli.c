@@ -1,0 +1,101 @@
+/*
+ * cli.c: what the subcommands of rebound share: option parsing, the
+ * configuration and the database behind --config and --db, durations.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+/* Parse a subcommand's options; on --help GLib prints and exits 0. */
+int
+cli_options(int *argc, char ***argv, const char *summary,
+    const char *description, const GOptionEntry *entries)
+{
+	g_autoptr(GOptionContext) ctx = g_option_context_new(summary);
+	g_autoptr(GError) error = NULL;
+
+	g_option_context_set_description(ctx, description);
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, argc, argv, &error)) {
+		g_printerr("rebound %s: %s (see --help)\n", (*argv)[0],
+		    error->message);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Load the configuration (--config, else the system file if there is
+ * one, else the defaults) and open the database it or --db names.
+ * Errors are printed; NULL means exit CLI_EXIT_DB.
+ */
+struct store *
+cli_store(struct cli_db *d, enum store_mode mode)
+{
+	const char *file = d->config;
+	g_autoptr(GError) error = NULL;
+	struct store *s;
+
+	conf_defaults(&d->conf);
+	if (file == NULL && g_file_test(SYSCONFDIR "/rebound.conf",
+	    G_FILE_TEST_EXISTS))
+		file = SYSCONFDIR "/rebound.conf";
+	if (file != NULL && !conf_load(&d->conf, file, &error)) {
+		g_printerr("rebound: %s\n", error->message);
+		return NULL;
+	}
+	s = store_open(d->db ? d->db : d->conf.db_path, &d->conf, mode, &error);
+	if (s == NULL)
+		g_printerr("rebound: %s\n", error->message);
+	return s;
+}
+
+void
+cli_db_clear(struct cli_db *d)
+{
+	g_free(d->config);
+	g_free(d->db);
+	g_free(d->format);
+	conf_clear(&d->conf);
+}
+
+/*
+ * A point in the past: "7d", "12h", "30m", "2w" ago, or a date
+ * "2026-11-01" (UTC).  Returns 0 for anything else.
+ */
+int
+cli_since(const char *spec, gint64 now, gint64 *cutoff_r)
+{
+	g_autoptr(GDateTime) dt = NULL;
+	g_autofree char *iso = NULL;
+	char *end;
+	long n;
+
+	n = strtol(spec, &end, 10);
+	if (end != spec && n >= 0 && end[0] != '\0' && end[1] == '\0' &&
+	    strchr("mhdw", end[0]) != NULL) {
+		*cutoff_r = now - n * (end[0] == 'm' ? 60 : end[0] == 'h' ?
+		    3600 : end[0] == 'd' ? 86400 : 7 * 86400);
+		return 1;
+	}
+	iso = g_strdup_printf("%sT00:00:00Z", spec);
+	if (strlen(spec) == 10 && (dt = g_date_time_new_from_iso8601(iso,
+	    NULL)) != NULL) {
+		*cutoff_r = g_date_time_to_unix(dt);
+		return 1;
+	}
+	return 0;
+}
+
+/* A Unix time as "2026-11-23 17:35:03" (UTC). */
+char *
+cli_time(gint64 t)
+{
+	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(t);
+
+	return dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S") : g_strdup("");
+}
