@@ -312,21 +312,21 @@ parse_fill_addresses(struct report *rp)
 static void
 parse_dsn_in_text(struct report *rp, struct parse_walk *w, const char *text)
 {
-	static const char *starts[] = {
-		"\nfinal-recipient:", "\noriginal-recipient:"
-	};
-	const char *at = NULL, *p;
-	size_t i;
+	const char *p, *line;
 
 	if (text == NULL || rp->recipients->len > 0)
 		return;
-	for (i = 0; i < G_N_ELEMENTS(starts); i++)
-		if ((p = strcasestr(text, starts[i])) != NULL &&
-		    (at == NULL || p < at))
-			at = p;
-	if (at == NULL)
+	/* One pass for "Final-Recipient:" and "Original-Recipient:". */
+	for (p = text; (p = strcasestr(p, "-recipient:")) != NULL; p++) {
+		for (line = p; line > text && line[-1] != '\n'; line--)
+			;
+		if ((p - line == 5 && g_ascii_strncasecmp(line, "final", 5) == 0) ||
+		    (p - line == 8 && g_ascii_strncasecmp(line, "original", 8) == 0))
+			break;
+	}
+	if (p == NULL)
 		return;
-	parse_dsn(rp, at + 1, strlen(at + 1));
+	parse_dsn(rp, line, strlen(line));
 	w->has_dsn = 1;
 }
 
@@ -480,6 +480,17 @@ parse_decide(struct report *rp, struct parse_walk *w, GMimeMessage *msg,
 	parse_prose(rp);
 }
 
+/*
+ * The stream borrowed the bytes: drop it once the message (whose parts
+ * may still read it) is gone, then the array without its data.
+ */
+static void
+parse_free_stream(GMimeStream *stream, GByteArray *bytes)
+{
+	g_object_unref(stream);
+	g_byte_array_free(bytes, FALSE);
+}
+
 struct report *
 parse_message(const char *buf, size_t len)
 {
@@ -489,16 +500,21 @@ parse_message(const char *buf, size_t len)
 	GMimeStream *stream;
 	GMimeParser *parser;
 	GMimeMessage *msg;
+	GByteArray *bytes;
 	size_t off, n;
 
 	copy = parse_normalise(buf, len, &off, &n);
-	stream = g_mime_stream_mem_new_with_buffer(copy ? copy : buf + off, n);
+	/* GMime reads the bytes where they are: no copy (see parse_free). */
+	bytes = g_byte_array_new_take((guint8 *)(copy ? copy : buf + off), n);
+	stream = g_mime_stream_mem_new_with_byte_array(bytes);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);
 	parser = g_mime_parser_new_with_stream(stream);
 	msg = g_mime_parser_construct_message(parser, NULL);
 	g_object_unref(parser);
-	g_object_unref(stream);
-	if (msg == NULL)
+	if (msg == NULL) {
+		parse_free_stream(stream, bytes);
 		return rp;
+	}
 	rp->subject = g_strdup(g_mime_message_get_subject(msg));
 	rp->from = parse_from(msg);
 	parse_envelope(rp, msg);
@@ -506,5 +522,6 @@ parse_message(const char *buf, size_t len)
 		parse_tree(&w, g_mime_message_get_mime_part(msg));
 	parse_decide(rp, &w, msg, copy ? copy : buf + off, n);
 	g_object_unref(msg);
+	parse_free_stream(stream, bytes);
 	return rp;
 }

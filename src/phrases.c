@@ -48,12 +48,23 @@ struct automaton {
 
 static GHashTable *phrases_sections;	/* name -> struct automaton * */
 
-static guint8
+static guint8 phrases_folded[256];	/* byte -> folded byte */
+
+static void
+phrases_fold_init(void)
+{
+	int c;
+
+	for (c = 0; c < 256; c++)
+		phrases_folded[c] = (c == '\t' || c == '\r' || c == '\n') ? ' ' :
+		    (guint8)g_ascii_tolower((char)c);
+}
+
+/* Lower-case ASCII, and every line end or tab a space: a table lookup. */
+static inline guint8
 phrases_fold(guint8 c)
 {
-	if (c == '\t' || c == '\r' || c == '\n')
-		return ' ';
-	return (guint8)g_ascii_tolower((char)c);
+	return phrases_folded[c];
 }
 
 static void
@@ -269,6 +280,7 @@ phrases_init(void)
 
 	if (phrases_sections != NULL)
 		return;
+	phrases_fold_init();
 	phrases_sections = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, automaton_free);
 	phrases_load();

@@ -1,0 +1,108 @@
+#!/bin/sh
+# store.sh: "rebound import" and the database it writes, as an operator
+# sees them with rebound and sqlite3: rows, duplicates, VERP, migration,
+# a reader during a write, and what bad databases and configs get.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+scratch
+data="$top_srcdir/tests/data"
+q() { sqlite3 "$tmp/db" "$1"; }
+
+# Import the samples: one outcome per row of rebound parse.
+"$REBOUND" import --db "$tmp/db" "$data"/*.eml >"$tmp/out" 2>&1; rc=$?
+is "import exits 0" "$rc" 0
+want=$("$REBOUND" parse "$data"/*.eml | awk -F'\t' 'NR > 1 && $2 != "-"' | wc -l)
+is "one outcome per row of rebound parse" "$(q 'select count(*) from outcomes')" "$want"
+check "summary names what was recorded" grep -q "recorded" "$tmp/out"
+is "integrity" "$(q 'pragma integrity_check')" ok
+is "WAL mode" "$(q 'pragma journal_mode')" wal
+is "schema version" "$(q 'pragma user_version')" 2
+is "hard row for the Postfix sample" \
+    "$(q "select reason||' '||hard||' '||status from outcomes where address='Alice.Nobody@example.org' limit 1")" \
+    "userunknown 1 5.1.1"
+is "complaint recorded as such" \
+    "$(q "select class from outcomes where reason='feedback'")" complaint
+is "not-bounce messages are recorded, with no outcome" \
+    "$(q "select count(*) from messages m where kind='none' and not exists (select 1 from outcomes o where o.message=m.id)")" 1
+
+# The same bytes again add nothing.
+before=$(q 'select count(*) from messages')
+"$REBOUND" import --db "$tmp/db" "$data"/*.eml >"$tmp/out" 2>&1
+is "importing again adds no message" "$(q 'select count(*) from messages')" "$before"
+check "importing again says so" grep -q " 0 recorded" "$tmp/out"
+
+# VERP: the envelope recipient names the subscriber.
+cat >"$tmp/verp.eml" <<'MSG'
+X-Original-To: news-bounces+carol=example.com@lists.example.net
+From: MAILER-DAEMON@mx.example.org
+Subject: Undelivered Mail Returned to Sender
+Date: Mon, 02 Nov 2026 10:00:00 +0000
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary=B
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.org
+
+Final-Recipient: rfc822; carol.forwarded@example.org
+Action: failed
+Status: 5.1.1
+
+--B--
+MSG
+"$REBOUND" import --db "$tmp/db" "$tmp/verp.eml" >/dev/null
+is "VERP subscriber is the outcome's address" \
+    "$(q "select address||' '||recipient from outcomes where recipient='carol.forwarded@example.org'")" \
+    "carol@example.com carol.forwarded@example.org"
+is "VERP list" "$(q "select list from messages where subscriber='carol@example.com'")" news
+is "dated by the bounce" "$(q "select datetime(at,'unixepoch') from outcomes where address='carol@example.com'")" \
+    "2026-11-02 10:00:00"
+is "the prune view lists the dead address" \
+    "$(q "select state from prune where address='carol@example.com'")" dead
+
+# Migration from the first schema (schema.sql alone is version 1).
+sqlite3 "$tmp/old.db" <"$top_srcdir/sql/schema.sql"
+sqlite3 "$tmp/old.db" "pragma user_version = 1"
+"$REBOUND" import --db "$tmp/old.db" "$data/postfix-user-unknown.eml" >/dev/null 2>&1; rc=$?
+is "an older database is migrated" "$rc" 0
+is "migrated to version 2" "$(sqlite3 "$tmp/old.db" 'pragma user_version')" 2
+is "migration added the views" "$(sqlite3 "$tmp/old.db" "select count(*) from sqlite_master where type='view'")" 3
+
+# A newer database is refused and left alone.
+sqlite3 "$tmp/new.db" "create table t(x); pragma user_version = 99"
+"$REBOUND" import --db "$tmp/new.db" "$data" >/dev/null 2>"$tmp/err"; rc=$?
+is "newer database: exit 3" "$rc" 3
+check "newer database: says so" grep -q "version 99 is newer" "$tmp/err"
+is "newer database: untouched" "$(sqlite3 "$tmp/new.db" 'pragma user_version')" 99
+
+# A corrupt file: clear error, never overwritten.
+head -c 8192 /dev/urandom >"$tmp/corrupt.db"
+sum=$(cksum <"$tmp/corrupt.db")
+"$REBOUND" import --db "$tmp/corrupt.db" "$data" >/dev/null 2>"$tmp/err"; rc=$?
+is "corrupt database: exit 3" "$rc" 3
+check "corrupt database: named" grep -q "corrupt.db" "$tmp/err"
+is "corrupt database: not overwritten" "$(cksum <"$tmp/corrupt.db")" "$sum"
+
+# A database in a directory that does not exist.
+"$REBOUND" import --db "$tmp/nowhere/x.db" "$data" >/dev/null 2>"$tmp/err"; rc=$?
+is "missing directory: exit 3" "$rc" 3
+check "missing directory: named" grep -q "directory $tmp/nowhere does not exist" "$tmp/err"
+
+# A bad config key: file, line and key.
+printf '[store]\npath = %s\n\n[policy]\nsoft_treshold = 3\n' "$tmp/db" >"$tmp/bad.conf"
+"$REBOUND" import --config "$tmp/bad.conf" "$data" >/dev/null 2>"$tmp/err"; rc=$?
+is "bad config key: exit 3" "$rc" 3
+check "bad config key: file, line and key" \
+    grep -q "bad.conf:5: \[policy\] soft_treshold: unknown key" "$tmp/err"
+
+# A reader during a write (WAL): a long write transaction holds the
+# write lock; a reader still reads the last committed state at once.
+count=$(q 'select count(*) from outcomes')
+( sqlite3 "$tmp/db" "begin immediate; delete from outcomes; select 1 from (with recursive c(x) as (select 1 union all select x+1 from c where x < 3000000) select count(*) from c);" >/dev/null ) &
+writer=$!
+sleep 0.3
+is "reader sees committed rows while a write is open" "$(q 'select count(*) from outcomes')" "$count"
+wait $writer
+is "the uncommitted write is gone" "$(q 'select count(*) from outcomes')" "$count"
+
+done_testing

@@ -1,0 +1,183 @@
+/*
+ * test_conf.c: rebound.conf parsing, policy values and VERP decoding.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "policy.h"
+#include "verp.h"
+
+static char *
+write_conf(const char *text)
+{
+	char *path = NULL;
+	int fd = g_file_open_tmp("rebound-conf-XXXXXX", &path, NULL);
+
+	g_assert_cmpint(fd, >=, 0);
+	close(fd);
+	g_assert_true(g_file_set_contents(path, text, -1, NULL));
+	return path;
+}
+
+static void
+test_defaults_and_overrides(void)
+{
+	g_autofree char *path = write_conf("# comment\n[store]\n"
+	    "path = /tmp/x.db\nsynchronous = normal\n\n[policy]\n"
+	    "soft_threshold = 3\nsoft_window = 10d\n[verp]\ndelimiter = -\n");
+	g_autoptr(GError) error = NULL;
+	struct conf c;
+
+	conf_defaults(&c);
+	g_assert_cmpint(c.policy.hard_threshold, ==, 1);
+	g_assert_true(conf_load(&c, path, &error));
+	g_assert_no_error(error);
+	g_assert_cmpstr(c.db_path, ==, "/tmp/x.db");
+	g_assert_cmpint(c.sync_full, ==, 0);
+	g_assert_cmpint(c.policy.soft_threshold, ==, 3);
+	g_assert_cmpint(c.policy.soft_window, ==, 10);
+	g_assert_cmpint(c.policy.soft_stale, ==, 7);
+	g_assert_cmpint(c.verp.delimiter, ==, '-');
+	conf_clear(&c);
+	g_unlink(path);
+}
+
+/* Bad keys and values are refused with the file, the line and the key. */
+static void
+test_refusals(void)
+{
+	static const struct { const char *text, *want; } cases[] = {
+		{ "[store]\npath = x\nsynchronus = full\n", ":3: [store] synchronus: unknown key" },
+		{ "[stor]\npath = x\n", ":1: [stor]: unknown group" },
+		{ "[policy]\n\nsoft_window = soon\n", ":3: [policy] soft_window: policy soft_window: 'soon' is not a number of days" },
+		{ "[store]\nsynchronous = sometimes\n", ":2: [store] synchronous: 'sometimes' is not full or normal" },
+		{ "[store]\nbatch = 0\n", ":2: [store] batch: '0' is not a number from 1" },
+		{ "not an ini file\n", "" },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *path = write_conf(cases[i].text);
+		g_autoptr(GError) error = NULL;
+		struct conf c;
+
+		conf_defaults(&c);
+		g_assert_false(conf_load(&c, path, &error));
+		g_assert_nonnull(error);
+		g_test_message("%s", error->message);
+		g_assert_true(g_str_has_prefix(error->message, path));
+		g_assert_nonnull(strstr(error->message, cases[i].want));
+		conf_clear(&c);
+		g_unlink(path);
+	}
+}
+
+static void
+test_verp(void)
+{
+	static const struct { const char *env, *sub, *list; } cases[] = {
+		{ "list-bounces+alice=example.org@lists.example.net",
+		  "alice@example.org", "list" },
+		{ "<news+bob=Mail.Example.COM@example.net>", "bob@mail.example.com",
+		  "news" },
+		{ "bounces+a=b=example.org@x.example", "a=b@example.org", "bounces" },
+		{ "bounces@lists.example.net", NULL, NULL },
+		{ "bounces+nodomain@lists.example.net", NULL, NULL },
+		{ "bounces+x=localhost@lists.example.net", NULL, NULL },
+		{ "+alice=example.org@x.example", NULL, NULL },
+		{ NULL, NULL, NULL },
+	};
+	struct verp v;
+	size_t i;
+
+	verp_defaults(&v);
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *sub = NULL, *list = NULL;
+
+		verp_decode(&v, cases[i].env, &sub, &list);
+		g_assert_cmpstr(sub, ==, cases[i].sub);
+		g_assert_cmpstr(list, ==, cases[i].list);
+	}
+}
+
+/* The soft policy, day by day (the shell test replays real messages). */
+static void
+test_policy_days(void)
+{
+	static const struct { const char *days; const char *state; } cases[] = {
+		{ "1 2 3 4", "alive" },
+		{ "1 2 3 4 5", "dead" },
+		{ "1 1 1 1 1 1", "alive" },
+		{ "1 2 3 4 13", "alive" },		/* 9 quiet days: reset */
+		{ "1 3 9 15 21", "dead" },		/* gaps of 6: no reset */
+		{ "1 7 13 19 25 31 37", "dead" },	/* 5 within 30 days */
+		{ "1 8 15 22 29", "dead" },
+		{ "1 2 3 D 4 5", "alive" },		/* a delivery resets */
+	};
+	struct policy p;
+	size_t i;
+
+	policy_defaults(&p);
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_auto(GStrv) days = g_strsplit(cases[i].days, " ", 0);
+		struct policy_state s;
+		guint j;
+
+		policy_state_init(&s, NULL);
+		for (j = 0; days[j] != NULL; j++) {
+			if (strcmp(days[j], "D") == 0)
+				policy_apply(&p, &s, "delivered", "delivered",
+				    100 * 86400);
+			else
+				policy_apply(&p, &s, "soft", "mailboxfull",
+				    (gint64)(100 + atoi(days[j])) * 86400);
+		}
+		if (strcmp(s.state, cases[i].state) != 0)
+			g_test_message("days %s: got %s want %s", cases[i].days,
+			    s.state, cases[i].state);
+		g_assert_cmpstr(s.state, ==, cases[i].state);
+		policy_state_clear(&s);
+	}
+}
+
+static void
+test_policy_kinds(void)
+{
+	struct policy p;
+	struct policy_state s;
+	int i;
+
+	policy_defaults(&p);
+	policy_state_init(&s, NULL);
+	for (i = 0; i < 10; i++) {
+		policy_apply(&p, &s, "sender", "blocked", (gint64)i * 86400);
+		policy_apply(&p, &s, "delay", "expired", (gint64)i * 86400);
+		policy_apply(&p, &s, "vacation", "vacation", (gint64)i * 86400);
+	}
+	g_assert_cmpstr(s.state, ==, "alive");
+	policy_apply(&p, &s, "hard", "userunknown", 20 * 86400);
+	g_assert_cmpstr(s.state, ==, "dead");
+	g_assert_cmpstr(s.state_reason, ==, "hard bounce: userunknown");
+	policy_apply(&p, &s, "delivered", "delivered", 21 * 86400);
+	g_assert_cmpstr(s.state, ==, "dead");
+	policy_state_clear(&s);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/conf/defaults-and-overrides", test_defaults_and_overrides);
+	g_test_add_func("/conf/refusals", test_refusals);
+	g_test_add_func("/verp/decode", test_verp);
+	g_test_add_func("/policy/days", test_policy_days);
+	g_test_add_func("/policy/kinds", test_policy_kinds);
+	return g_test_run();
+}
