@@ -38,6 +38,7 @@ struct store {
 	sqlite3_stmt	*add_message;
 	sqlite3_stmt	*add_outcome;
 	sqlite3_stmt	*history;
+	sqlite3_stmt	*get_address;
 	sqlite3_stmt	*put_address;
 };
 
@@ -53,6 +54,9 @@ struct store {
 #define SQL_HISTORY \
 	"SELECT class, reason, at FROM outcomes WHERE address = ? " \
 	"ORDER BY at, id"
+#define SQL_GET_ADDRESS \
+	"SELECT state, state_reason, hard, soft, soft_days, complaints, " \
+	"first_seen, last_seen FROM addresses WHERE address = ?"
 #define SQL_PUT_ADDRESS \
 	"INSERT OR REPLACE INTO addresses (address, state, state_reason, " \
 	"hard, soft, soft_days, complaints, first_seen, last_seen, " \
@@ -155,6 +159,8 @@ store_prepare(struct store *s, GError **error)
 	    SQLITE_PREPARE_PERSISTENT, &s->add_outcome, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, SQL_HISTORY, -1,
 	    SQLITE_PREPARE_PERSISTENT, &s->history, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, SQL_GET_ADDRESS, -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->get_address, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(s->db, SQL_PUT_ADDRESS, -1,
 	    SQLITE_PREPARE_PERSISTENT, &s->put_address, NULL) != SQLITE_OK)
 		return store_error(s, error, "preparing statements");
@@ -170,9 +176,16 @@ store_pragmas(struct store *s, const struct conf *c, enum store_mode mode,
 		return 0;
 	if (mode == STORE_READ)
 		return 1;
+	/*
+	 * A bigger page cache and memory-mapped reads: the digest index is
+	 * looked up at random for every message, and the default 2 MB cache
+	 * sends those lookups to the disk.
+	 */
 	return store_exec(s, "PRAGMA journal_mode = WAL", error) &&
 	    store_exec(s, c->sync_full ? "PRAGMA synchronous = FULL" :
-	    "PRAGMA synchronous = NORMAL", error);
+	    "PRAGMA synchronous = NORMAL", error) &&
+	    store_exec(s, "PRAGMA cache_size = -32768", error) &&
+	    store_exec(s, "PRAGMA mmap_size = 268435456", error);
 }
 
 static int
@@ -232,6 +245,7 @@ store_close(struct store **sp)
 	sqlite3_finalize(s->add_message);
 	sqlite3_finalize(s->add_outcome);
 	sqlite3_finalize(s->history);
+	sqlite3_finalize(s->get_address);
 	sqlite3_finalize(s->put_address);
 	sqlite3_close(s->db);
 	g_free(s->path);
@@ -305,6 +319,9 @@ store_step(struct store *s, sqlite3_stmt *st, GError **error,
 	return store_error(s, error, what);
 }
 
+static int store_update(struct store *, const char *, const char *,
+    const char *, gint64, GError **);
+
 static int
 store_add_message(struct store *s, const struct store_meta *m,
     const struct report *rp, GError **error)
@@ -377,7 +394,8 @@ store_add(struct store *s, const struct store_meta *m,
 		if (address == NULL)
 			continue;
 		if (!store_add_outcome(s, message, i, address, m, rp, r, error) ||
-		    !store_replay(s, address, error))
+		    !store_update(s, address, classify_class(rp->kind, r),
+		    r->reason ? r->reason : "undefined", m->at, error))
 			return 0;
 	}
 	return 1;
@@ -402,6 +420,51 @@ store_put_address(struct store *s, const char *address,
 	sqlite3_bind_int64(st, 9, last);
 	bind_text(st, 10, reason);
 	return store_step(s, st, error, "updating an address");
+}
+
+/*
+ * Bring the row of address up to date with one new outcome.  When it is
+ * the newest of the address (the usual case) the stored state goes one
+ * step further; an outcome older than the last one seen (an import of
+ * old mail) makes the whole history replay in time order instead.  Both
+ * give what store_replay() gives.
+ */
+static int
+store_update(struct store *s, const char *address, const char *class,
+    const char *reason, gint64 at, GError **error)
+{
+	sqlite3_stmt *st = s->get_address;
+	struct policy_state ps;
+	gint64 first = at, last = at;
+	int rc, ok;
+
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    sqlite3_column_int64(st, 7) > at) {
+		sqlite3_reset(st);
+		return store_replay(s, address, error);
+	}
+	policy_state_init(&ps, rc == SQLITE_ROW ?
+	    (const char *)sqlite3_column_text(st, 4) : NULL);
+	if (rc == SQLITE_ROW) {
+		g_strlcpy(ps.state, (const char *)sqlite3_column_text(st, 0),
+		    sizeof ps.state);
+		ps.state_reason = g_strdup((const char *)sqlite3_column_text(st,
+		    1));
+		ps.hard = sqlite3_column_int(st, 2);
+		ps.soft = sqlite3_column_int(st, 3);
+		ps.complaints = sqlite3_column_int(st, 5);
+		first = sqlite3_column_int64(st, 6);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		policy_state_clear(&ps);
+		return store_error(s, error, "reading an address");
+	}
+	policy_apply(&s->policy, &ps, class, reason, at);
+	ok = store_put_address(s, address, &ps, first, last, reason, error);
+	policy_state_clear(&ps);
+	return ok;
 }
 
 /*
