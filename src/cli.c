@@ -75,8 +75,10 @@ cli_since(const char *spec, gint64 now, gint64 *cutoff_r)
 	char *end;
 	long n;
 
-	n = strtol(spec, &end, 10);
-	if (end != spec && n >= 0 && end[0] != '\0' && end[1] == '\0' &&
+	/* Digits only, and at most about a century: no sign, no overflow. */
+	n = g_ascii_isdigit(spec[0]) ? strtol(spec, &end, 10) : -1;
+	if (n >= 0 && n <= 100 * 366 * 24 * 60 && end[0] != '\0' &&
+	    end[1] == '\0' &&
 	    strchr("mhdw", end[0]) != NULL) {
 		*cutoff_r = now - n * (end[0] == 'm' ? 60 : end[0] == 'h' ?
 		    3600 : end[0] == 'd' ? 86400 : 7 * 86400);

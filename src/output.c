@@ -28,6 +28,7 @@ struct output {
 	GString		*buf;
 };
 
+/* Which format a --format value (NULL: the default) stands for. */
 static int
 output_parse_format(const char *name, enum output_format *f, GError **error)
 {
@@ -49,10 +50,41 @@ output_parse_format(const char *name, enum output_format *f, GError **error)
 	return 1;
 }
 
+#define OUTPUT_CELL_MAX	60	/* characters of a table cell */
+
+/* A row copied for the table: NULL cells become "". */
+static char **
+output_copy(const struct output *o, const char *const *values)
+{
+	char **row = g_new0(char *, o->ncolumns + 1);
+	guint i;
+
+	for (i = 0; i < o->ncolumns; i++)
+		row[i] = g_strdup(values[i] ? values[i] : "");
+	return row;
+}
+
 static void
 output_free_row(gpointer p)
 {
 	g_strfreev(p);
+}
+
+int
+output_check_format(const char *format, GError **error)
+{
+	enum output_format f;
+
+	return output_parse_format(format, &f, error);
+}
+
+/* Will rows go out as plain lines (the default when piped)? */
+int
+output_is_plain(const char *format)
+{
+	enum output_format f;
+
+	return output_parse_format(format, &f, NULL) && f == OUTPUT_PLAIN;
 }
 
 struct output *
@@ -110,22 +142,36 @@ output_csv(struct output *o, const char *const *values)
 	g_string_append(o->buf, "\r\n");
 }
 
+/* Is v an integer, as a numeric column may print it bare in JSON? */
+static int
+output_is_integer(const char *v)
+{
+	if (*v == '-')
+		v++;
+	if (*v == '\0')
+		return 0;
+	for (; *v != '\0'; v++)
+		if (!g_ascii_isdigit(*v))
+			return 0;
+	return 1;
+}
+
 static void
 output_json(struct output *o, const char *const *values)
 {
+	const char *v;
 	guint i;
 
 	g_string_append(o->buf, o->printed == 0 ? "[\n{" : ",\n{");
 	for (i = 0; i < o->ncolumns; i++) {
-		if (o->numeric[i] && values[i] != NULL && *values[i] != '\0') {
+		v = values[i];
+		if (o->numeric[i] && v != NULL && output_is_integer(v)) {
 			g_string_append_printf(o->buf, "%s\"%s\":%s", i ? "," : "",
-			    o->names[i], values[i]);
+			    o->names[i], v);
 			continue;
 		}
-		if (i == 0)
-			g_string_append_c(o->buf, '{'), g_string_truncate(o->buf,
-			    o->buf->len - 1);
-		json_member(o->buf, o->names[i], values[i]);
+		json_member(o->buf, o->names[i],
+		    o->numeric[i] && v != NULL && *v == '\0' ? NULL : v);
 	}
 	g_string_append_c(o->buf, '}');
 }
@@ -138,7 +184,7 @@ output_row(struct output *o, const char *const *values)
 	g_string_truncate(o->buf, 0);
 	switch (o->format) {
 	case OUTPUT_TABLE:
-		g_ptr_array_add(o->rows, g_strdupv((char **)values));
+		g_ptr_array_add(o->rows, output_copy(o, values));
 		return;
 	case OUTPUT_PLAIN:
 		for (i = 0; i < o->ncolumns; i++) {
@@ -159,6 +205,21 @@ output_row(struct output *o, const char *const *values)
 	o->printed++;
 }
 
+/* A table cell: cleaned, and cut to OUTPUT_CELL_MAX characters. */
+static void
+output_cell(GString *cell, const char *value)
+{
+	const char *cut;
+
+	g_string_truncate(cell, 0);
+	output_clean(cell, value);
+	if (g_utf8_strlen(cell->str, -1) > OUTPUT_CELL_MAX) {
+		cut = g_utf8_offset_to_pointer(cell->str, OUTPUT_CELL_MAX - 1);
+		g_string_truncate(cell, cut - cell->str);
+		g_string_append(cell, "\u2026");
+	}
+}
+
 static void
 output_table_line(struct output *o, char **values, const guint *width)
 {
@@ -167,8 +228,7 @@ output_table_line(struct output *o, char **values, const guint *width)
 
 	g_string_truncate(o->buf, 0);
 	for (i = 0; i < o->ncolumns; i++) {
-		g_string_truncate(cell, 0);
-		output_clean(cell, values[i]);
+		output_cell(cell, values[i]);
 		g_string_append(o->buf, cell->str);
 		if (i + 1 < o->ncolumns)
 			g_string_append_printf(o->buf, "%*s", (int)(width[i] -
@@ -190,9 +250,8 @@ output_table(struct output *o)
 	for (j = 0; j < o->rows->len; j++) {
 		row = g_ptr_array_index(o->rows, j);
 		for (i = 0; i < o->ncolumns; i++)
-			if (row[i] != NULL && (n = g_utf8_strlen(row[i], -1)) >
-			    width[i])
-				width[i] = MIN(n, 60);
+			if ((n = g_utf8_strlen(row[i], -1)) > width[i])
+				width[i] = MIN(n, OUTPUT_CELL_MAX);
 	}
 	output_table_line(o, o->names, width);
 	for (j = 0; j < o->rows->len; j++)

@@ -13,5 +13,7 @@ struct output	*output_new(const char *format, const char *const *columns,
 		    GError **);
 void		 output_row(struct output *, const char *const *values);
 void		 output_finish(struct output **);
+int		 output_check_format(const char *format, GError **);
+int		 output_is_plain(const char *format);
 
 #endif

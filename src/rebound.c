@@ -18,6 +18,12 @@ static const struct {
 } rebound_commands[] = {
 	{ "parse", cmd_parse, "parse returned messages and print what they say" },
 	{ "import", cmd_import, "parse messages and record them in the database" },
+	{ "list", cmd_list, "print recorded outcomes, newest first, filtered" },
+	{ "show", cmd_show, "print one address's state and its whole history" },
+	{ "stats", cmd_stats, "count outcomes by class, reason, domain and day" },
+	{ "prune", cmd_prune, "print the addresses to remove from a list" },
+	{ "forget", cmd_forget, "erase what is recorded about addresses" },
+	{ "expire", cmd_expire, "drop bounces older than a given age" },
 };
 
 static void

@@ -200,6 +200,44 @@ store_check_dir(const char *path, GError **error)
 	return 0;
 }
 
+static int
+store_connect(struct store *s, const struct conf *c, const char *path,
+    int flags, GError **error)
+{
+	g_autofree char *uri = NULL, *escaped = NULL;
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX,
+	    NULL) != SQLITE_OK)
+		return store_error(s, error, "cannot open");
+	sqlite3_busy_timeout(s->db, c->busy_timeout);
+	sqlite3_extended_result_codes(s->db, 1);
+	if ((flags & SQLITE_OPEN_READONLY) == 0)
+		return 1;
+	/*
+	 * Reading a WAL database needs its -shm file, which a reader without
+	 * write access to the directory cannot create.  When no writer has
+	 * it open (no -shm), the file alone is the whole database: read it
+	 * as immutable.
+	 */
+	if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM sqlite_master", -1,
+	    &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return 1;
+	}
+	sqlite3_finalize(st);
+	if ((sqlite3_extended_errcode(s->db) & 0xff) != SQLITE_CANTOPEN &&
+	    (sqlite3_extended_errcode(s->db) & 0xff) != SQLITE_READONLY)
+		return 1;	/* the real error shows in the next query */
+	sqlite3_close(s->db);
+	escaped = g_uri_escape_string(path, "/", TRUE);
+	uri = g_strdup_printf("file:%s?immutable=1", escaped);
+	if (sqlite3_open_v2(uri, &s->db, flags | SQLITE_OPEN_URI |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		return store_error(s, error, "cannot open");
+	return 1;
+}
+
 struct store *
 store_open(const char *path, const struct conf *c, enum store_mode mode,
     GError **error)
@@ -218,15 +256,8 @@ store_open(const char *path, const struct conf *c, enum store_mode mode,
 	s = g_new0(struct store, 1);
 	s->path = g_strdup(path);
 	s->policy = c->policy;
-	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX,
-	    NULL) != SQLITE_OK) {
-		store_error(s, error, "cannot open");
-		store_close(&s);
-		return NULL;
-	}
-	sqlite3_busy_timeout(s->db, c->busy_timeout);
-	sqlite3_extended_result_codes(s->db, 1);
-	if (!store_pragmas(s, c, mode, error) ||
+	if (!store_connect(s, c, path, flags, error) ||
+	    !store_pragmas(s, c, mode, error) ||
 	    !store_check_version(s, mode, error) ||
 	    (mode == STORE_WRITE && !store_prepare(s, error))) {
 		store_close(&s);
@@ -422,6 +453,21 @@ store_put_address(struct store *s, const char *address,
 	return store_step(s, st, error, "updating an address");
 }
 
+static int
+store_forget_address(struct store *s, const char *address, GError **error)
+{
+	sqlite3_stmt *st;
+	int ok;
+
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM addresses WHERE address = ?",
+	    -1, &st, NULL) != SQLITE_OK)
+		return store_error(s, error, "forgetting an address");
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	ok = sqlite3_step(st) == SQLITE_DONE;
+	sqlite3_finalize(st);
+	return ok ? 1 : store_error(s, error, "forgetting an address");
+}
+
 /*
  * Bring the row of address up to date with one new outcome.  When it is
  * the newest of the address (the usual case) the stored state goes one
@@ -497,7 +543,7 @@ store_replay(struct store *s, const char *address, GError **error)
 	if (rc != SQLITE_DONE)
 		ok = store_error(s, error, "reading an address's history");
 	else if (n == 0)
-		ok = 1;
+		ok = store_forget_address(s, address, error);
 	else
 		ok = store_put_address(s, address, &ps, first, last, reason,
 		    error);
