@@ -14,16 +14,17 @@
 static const struct {
 	const char	*name;
 	int		(*run)(int, char **);
+	int		 parses;	/* reads mail: needs GMime and the tables */
 	const char	*help;
 } rebound_commands[] = {
-	{ "parse", cmd_parse, "parse returned messages and print what they say" },
-	{ "import", cmd_import, "parse messages and record them in the database" },
-	{ "list", cmd_list, "print recorded outcomes, newest first, filtered" },
-	{ "show", cmd_show, "print one address's state and its whole history" },
-	{ "stats", cmd_stats, "count outcomes by class, reason, domain and day" },
-	{ "prune", cmd_prune, "print the addresses to remove from a list" },
-	{ "forget", cmd_forget, "erase what is recorded about addresses" },
-	{ "expire", cmd_expire, "drop bounces older than a given age" },
+	{ "parse", cmd_parse, 1, "parse returned messages and print what they say" },
+	{ "import", cmd_import, 1, "parse messages and record them in the database" },
+	{ "list", cmd_list, 0, "print recorded outcomes, newest first, filtered" },
+	{ "show", cmd_show, 0, "print one address's state and its whole history" },
+	{ "stats", cmd_stats, 0, "count outcomes by class, reason, domain and day" },
+	{ "prune", cmd_prune, 0, "print the addresses to remove from a list" },
+	{ "forget", cmd_forget, 0, "erase what is recorded about addresses" },
+	{ "expire", cmd_expire, 0, "drop bounces older than a given age" },
 };
 
 static void
@@ -50,6 +51,8 @@ rebound_run(int argc, char **argv)
 		if (strcmp(argv[0], rebound_commands[i].name) != 0)
 			continue;
 		g_set_prgname(argv[0]);
+		if (!rebound_commands[i].parses)
+			return rebound_commands[i].run(argc, argv);
 		parse_init();
 		classify_init();
 		rc = rebound_commands[i].run(argc, argv);

@@ -27,9 +27,10 @@
 
 extern const char sql_schema[];
 extern const char sql_002[];
+extern const char sql_003[];
 
 /* The migration that makes version i + 2 from i + 1. */
-static const char *const store_migrations[] = { sql_002 };
+static const char *const store_migrations[] = { sql_002, sql_003 };
 
 struct store {
 	sqlite3		*db;

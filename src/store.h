@@ -11,7 +11,7 @@
 #include "conf.h"
 #include "report.h"
 
-#define STORE_VERSION	2	/* schema.sql is 1; sql/002-*.sql makes 2 */
+#define STORE_VERSION	3	/* schema.sql is 1; sql/00N-*.sql makes N */
 
 /* What the source knows about a message, beside its report. */
 struct store_meta {

@@ -1,0 +1,71 @@
+#!/bin/sh
+# query.sh: how fast the operator's questions are answered on a big
+# database: 1,000,000 outcomes for 100,000 addresses over 90 days,
+# written straight into a new database with SQL (the shape of rows that
+# import writes), then "rebound show", "prune" and "stats --since 30d"
+# timed, median of ROUNDS runs each.
+# Goals (issue "The bounce database"): show < 10 ms, prune < 1 s,
+# stats --since 30d < 1 s.
+#
+# Usage: bench/query.sh [--write]    (--write adds a row to RESULTS.md)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+rebound=${REBOUND:-$top/src/rebound}
+rounds=${ROUNDS:-5}
+outcomes=${OUTCOMES:-1000000}
+[ -n "${REBOUND:-}" ] || make -C "$top" -s >/dev/null
+work=$(mktemp -d "${TMPDIR:-/tmp}/rebound-query.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+db="$work/db"
+
+# An empty database with the schema, made by rebound itself.
+printf 'From: a@example.org\nSubject: x\n\nx\n' >"$work/seed.eml"
+"$rebound" import --db "$db" "$work/seed.eml" >/dev/null
+now=$(date +%s)
+sqlite3 "$db" <<SQL
+PRAGMA synchronous = OFF;
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $outcomes / 2)
+INSERT INTO messages (digest, received, source, kind)
+SELECT printf('%064x', i), $now - (i % 90) * 86400, 'bench', 'dsn' FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $outcomes)
+INSERT INTO outcomes (message, idx, address, at, class, reason, hard, status)
+SELECT 1 + (i - 1) / 2, (i - 1) % 2, printf('user%d@d%d.example', i % 100000, i % 997),
+    $now - (i % 90) * 86400 - (i % 86400),
+    CASE WHEN i % 10 = 0 THEN 'hard' WHEN i % 3 = 0 THEN 'sender' ELSE 'soft' END,
+    CASE WHEN i % 10 = 0 THEN 'userunknown' WHEN i % 3 = 0 THEN 'blocked' ELSE 'mailboxfull' END,
+    i % 10 = 0, CASE WHEN i % 10 = 0 THEN '5.1.1' ELSE '4.2.2' END
+FROM n;
+INSERT OR REPLACE INTO addresses (address, state, state_reason, hard, soft, soft_days, complaints, first_seen, last_seen, last_reason)
+SELECT address, CASE WHEN sum(hard) > 0 THEN 'dead' ELSE 'alive' END,
+    CASE WHEN sum(hard) > 0 THEN 'hard bounce: userunknown' END,
+    sum(hard), sum(class = 'soft'), '', 0, min(at), max(at), max(reason)
+FROM outcomes GROUP BY address;
+COMMIT;
+ANALYZE;
+SQL
+sqlite3 "$db" 'pragma wal_checkpoint(truncate)' >/dev/null
+rows=$(sqlite3 "$db" 'select count(*) from outcomes')
+bytes=$(stat -c %s "$db")
+
+# median_ms COMMAND...: the median wall time of ROUNDS runs, in ms.
+median_ms() {
+	i=0
+	while [ $i -lt "$rounds" ]; do
+		s=$(date +%s%N)
+		"$@" >/dev/null
+		echo $(( ($(date +%s%N) - s) / 1000 ))
+		i=$((i + 1))
+	done | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] / 1000 }'
+}
+show=$(median_ms "$rebound" show --db "$db" user4242@d254.example)
+prune=$(median_ms "$rebound" prune --db "$db" --format plain)
+stats=$(median_ms "$rebound" stats --db "$db" --since 30d --format plain)
+machine="$(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) CPUs"
+echo "database: $rows outcomes, $bytes bytes ($((bytes / rows)) bytes/outcome)"
+echo "show: $show ms   prune: $prune ms   stats --since 30d: $stats ms (median of $rounds, whole process)"
+if [ "${1:-}" = --write ]; then
+	printf '| %s | %s | %s outcomes | show %s ms | prune %s ms | stats --since 30d %s ms |\n' \
+	    "$(date -u +%Y-%m-%d)" "$machine" "$rows" "$show" "$prune" "$stats" >>"$here/RESULTS.md"
+fi
