@@ -12,6 +12,19 @@
 # Environment: REBOUND_CORPUS, REBOUND, COPIES=100
 set -eu
 
+# bench_row HEADING: add the row on stdin at the end of the table under
+# HEADING in RESULTS.md (before the next section).
+bench_row() {
+	awk -v head="$1" -v row="$(cat)" '
+		index($0, head) == 1 { inside = 1 }
+		inside && /^## / && index($0, head) != 1 && !done { print row; print ""; done = 1; inside = 0 }
+		inside && /^$/ && seen_table && !done { print row; done = 1 }
+		inside && /^\|/ { seen_table = 1 }
+		{ print }
+		END { if (!done) print row }' "$here/RESULTS.md" >"$here/RESULTS.md.new" &&
+	    mv "$here/RESULTS.md.new" "$here/RESULTS.md"
+}
+
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 corpus=${REBOUND_CORPUS:-$here/../../shared/corpus}
@@ -60,5 +73,5 @@ echo "import: $ms ms, $rate messages/s (synchronous=full); database $bytes bytes
 if [ $write -eq 1 ]; then
 	printf '| %s | %s | import %s messages | %s msg/s | %s bytes/outcome |\n' \
 	    "$(date -u +%Y-%m-%d)" "$machine" "$messages" "$rate" "$per" \
-	    >>"$here/RESULTS.md"
+	    | bench_row "## rebound import"
 fi

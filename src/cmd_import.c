@@ -8,10 +8,17 @@
  * dated by the bounce's Date (the policy counts days), else by now.  The
  * subscriber comes from a VERP X-Original-To/Delivered-To when there is
  * one.  On a terminal a progress line runs on stderr; a summary ends it.
+ *
+ * Parsing is the costly part and each message is independent: a pool
+ * of worker threads (one per CPU) reads and parses files, at most
+ * IMPORT_INFLIGHT at a time, while this thread records what they hand
+ * back.  Only this thread touches the database; the parser's tables are
+ * built before the workers start and only read after.
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "classify.h"
@@ -20,6 +27,21 @@
 #include "parse.h"
 #include "pathwalk.h"
 #include "verp.h"
+
+#define IMPORT_INFLIGHT	64	/* files read ahead of the recording */
+
+/* A message a worker parsed, ready to record. */
+struct import_parsed {
+	struct report	*report;
+	char		 digest[65];
+};
+
+/* One file, as a worker hands it back. */
+struct import_job {
+	char		*file;
+	GPtrArray	*parsed;	/* of struct import_parsed * */
+	char		*error;		/* why it could not be read */
+};
 
 struct import {
 	struct store	*store;
@@ -30,6 +52,7 @@ struct import {
 	gint64		 now, last_progress;
 	int		 progress;
 	int		 failed;
+	GAsyncQueue	*done;		/* of struct import_job * */
 };
 
 static void
@@ -80,17 +103,66 @@ import_batch(struct import *im, int final)
 	return 1;
 }
 
+static void
+import_parsed_free(gpointer p)
+{
+	struct import_parsed *ip = p;
+
+	report_free(&ip->report);
+	g_free(ip);
+}
+
+static void
+import_job_free(struct import_job *job)
+{
+	g_free(job->file);
+	g_free(job->error);
+	g_ptr_array_unref(job->parsed);
+	g_free(job);
+}
+
+/* A worker: read one file and parse each of its messages. */
+static void
+import_work(gpointer data, gpointer user)
+{
+	struct import_job *job = data;
+	struct import *im = user;
+	g_autoptr(GError) error = NULL;
+	g_autofree char *bytes = NULL;
+	struct import_parsed *ip;
+	GArray *spans;
+	gsize len;
+	guint i;
+
+	if (!g_file_get_contents(job->file, &bytes, &len, &error)) {
+		job->error = g_strdup(error->message);
+		g_async_queue_push(im->done, job);
+		return;
+	}
+	spans = mbox_split(bytes, len);
+	for (i = 0; i < spans->len; i++) {
+		struct mbox_span *s = &g_array_index(spans, struct mbox_span, i);
+
+		ip = g_new0(struct import_parsed, 1);
+		ip->report = parse_message(bytes + s->offset, s->length);
+		classify_report(ip->report);
+		store_digest(bytes + s->offset, s->length, ip->digest);
+		g_ptr_array_add(job->parsed, ip);
+	}
+	g_array_unref(spans);
+	g_async_queue_push(im->done, job);
+}
+
 static int
-import_message(struct import *im, const char *bytes, size_t len)
+import_record(struct import *im, struct import_parsed *ip)
 {
 	g_autoptr(GError) error = NULL;
 	g_autofree char *subscriber = NULL, *list = NULL;
 	struct store_meta meta = { .source = "import" };
-	struct report *rp = parse_message(bytes, len);
-	int added, ok;
+	struct report *rp = ip->report;
+	int added;
 
-	classify_report(rp);
-	store_digest(bytes, len, meta.digest);
+	memcpy(meta.digest, ip->digest, sizeof meta.digest);
 	meta.received = im->now;
 	meta.at = rp->date > 0 ? rp->date : im->now;
 	meta.envelope_to = rp->envelope_to;
@@ -98,63 +170,86 @@ import_message(struct import *im, const char *bytes, size_t len)
 		meta.subscriber = subscriber;
 		meta.list = list;
 	}
-	ok = store_add(im->store, &meta, rp, &added, &error);
-	if (!ok)
+	im->messages++;
+	if (!store_add(im->store, &meta, rp, &added, &error)) {
 		g_printerr("rebound import: %s\n", error->message);
-	else if (added) {
+		return 0;
+	}
+	if (added) {
 		im->added++;
 		im->in_batch++;
 		import_count(im, rp);
 	} else
 		im->duplicates++;
-	im->messages++;
-	report_free(&rp);
-	return ok && import_batch(im, 0);
+	return import_batch(im, 0);
 }
 
 static int
-import_file(struct import *im, const char *file)
+import_job_record(struct import *im, struct import_job *job)
 {
-	g_autoptr(GError) error = NULL;
-	g_autofree char *bytes = NULL;
-	GArray *spans;
-	gsize len;
 	guint i;
-	int ok = 1;
 
 	im->files++;
-	if (!g_file_get_contents(file, &bytes, &len, &error)) {
+	if (job->error != NULL) {
 		g_printerr("%srebound import: %s\n", im->progress ? "\n" : "",
-		    error->message);
+		    job->error);
 		im->unreadable++;
 		return 1;
 	}
-	spans = mbox_split(bytes, len);
-	for (i = 0; i < spans->len && ok; i++) {
-		struct mbox_span *s = &g_array_index(spans, struct mbox_span, i);
-
-		ok = import_message(im, bytes + s->offset, s->length);
-	}
-	g_array_unref(spans);
+	for (i = 0; i < job->parsed->len; i++)
+		if (!import_record(im, g_ptr_array_index(job->parsed, i)))
+			return 0;
 	import_progress(im, 0);
-	return ok;
+	return 1;
 }
 
+static void
+import_submit(struct import *im, GThreadPool *pool, const char *file)
+{
+	struct import_job *job = g_new0(struct import_job, 1);
+
+	job->file = g_strdup(file);
+	job->parsed = g_ptr_array_new_with_free_func(import_parsed_free);
+	g_thread_pool_push(pool, job, NULL);
+}
+
+/*
+ * Feed the workers IMPORT_INFLIGHT files ahead and record what comes
+ * back; on a database error stop submitting, drain, and roll back.
+ */
 static int
 import_run(struct import *im, GPtrArray *files)
 {
 	g_autoptr(GError) error = NULL;
-	guint i;
+	GThreadPool *pool;
+	struct import_job *job;
+	guint next = 0, inflight = 0;
+	int ok;
 
 	if (!store_begin(im->store, &error)) {
 		g_printerr("rebound import: %s\n", error->message);
 		return 0;
 	}
-	for (i = 0; i < files->len; i++)
-		if (!import_file(im, g_ptr_array_index(files, i))) {
-			store_rollback(im->store);
-			return 0;
+	im->done = g_async_queue_new();
+	pool = g_thread_pool_new(import_work, im, (int)g_get_num_processors(),
+	    FALSE, NULL);
+	for (ok = 1; next < files->len || inflight > 0; inflight--) {
+		while (ok && inflight < IMPORT_INFLIGHT && next < files->len) {
+			import_submit(im, pool, g_ptr_array_index(files, next++));
+			inflight++;
 		}
+		if (inflight == 0)
+			break;
+		job = g_async_queue_pop(im->done);
+		ok = ok && import_job_record(im, job);
+		import_job_free(job);
+	}
+	g_thread_pool_free(pool, FALSE, TRUE);
+	g_async_queue_unref(im->done);
+	if (!ok) {
+		store_rollback(im->store);
+		return 0;
+	}
 	return import_batch(im, 1);
 }
 

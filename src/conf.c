@@ -121,7 +121,7 @@ conf_defaults(struct conf *c)
 	c->db_path = g_strdup(CONF_DB_DEFAULT);
 	c->sync_full = 1;
 	c->busy_timeout = 5000;
-	c->batch = 500;
+	c->batch = 5000;
 	policy_defaults(&c->policy);
 	verp_defaults(&c->verp);
 }

@@ -41,6 +41,7 @@ struct store {
 	sqlite3_stmt	*history;
 	sqlite3_stmt	*get_address;
 	sqlite3_stmt	*put_address;
+	GHashTable	*stale;		/* addresses to replay before commit */
 };
 
 #define SQL_ADD_MESSAGE \
@@ -256,6 +257,7 @@ store_open(const char *path, const struct conf *c, enum store_mode mode,
 	}
 	s = g_new0(struct store, 1);
 	s->path = g_strdup(path);
+	s->stale = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	s->policy = c->policy;
 	if (!store_connect(s, c, path, flags, error) ||
 	    !store_pragmas(s, c, mode, error) ||
@@ -280,6 +282,7 @@ store_close(struct store **sp)
 	sqlite3_finalize(s->get_address);
 	sqlite3_finalize(s->put_address);
 	sqlite3_close(s->db);
+	g_hash_table_destroy(s->stale);
 	g_free(s->path);
 	g_free(s);
 	*sp = NULL;
@@ -313,10 +316,25 @@ store_begin(struct store *s, GError **error)
 	return store_exec(s, "BEGIN IMMEDIATE", error);
 }
 
+/* Replay, once each, the addresses that got outcomes out of order. */
+static int
+store_replay_stale(struct store *s, GError **error)
+{
+	GHashTableIter iter;
+	gpointer address;
+
+	g_hash_table_iter_init(&iter, s->stale);
+	while (g_hash_table_iter_next(&iter, &address, NULL))
+		if (!store_replay(s, address, error))
+			return 0;
+	g_hash_table_remove_all(s->stale);
+	return 1;
+}
+
 int
 store_commit(struct store *s, GError **error)
 {
-	if (store_exec(s, "COMMIT", error))
+	if (store_replay_stale(s, error) && store_exec(s, "COMMIT", error))
 		return 1;
 	store_rollback(s);
 	return 0;
@@ -325,6 +343,7 @@ store_commit(struct store *s, GError **error)
 void
 store_rollback(struct store *s)
 {
+	g_hash_table_remove_all(s->stale);
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -473,8 +492,9 @@ store_forget_address(struct store *s, const char *address, GError **error)
  * Bring the row of address up to date with one new outcome.  When it is
  * the newest of the address (the usual case) the stored state goes one
  * step further; an outcome older than the last one seen (an import of
- * old mail) makes the whole history replay in time order instead.  Both
- * give what store_replay() gives.
+ * old mail) marks the address stale instead, and store_commit() replays
+ * its whole history once, in time order.  Both give what store_replay()
+ * gives.
  */
 static int
 store_update(struct store *s, const char *address, const char *class,
@@ -485,11 +505,14 @@ store_update(struct store *s, const char *address, const char *class,
 	gint64 first = at, last = at;
 	int rc, ok;
 
+	if (g_hash_table_contains(s->stale, address))
+		return 1;
 	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
 	    sqlite3_column_int64(st, 7) > at) {
 		sqlite3_reset(st);
-		return store_replay(s, address, error);
+		g_hash_table_add(s->stale, g_strdup(address));
+		return 1;
 	}
 	policy_state_init(&ps, rc == SQLITE_ROW ?
 	    (const char *)sqlite3_column_text(st, 4) : NULL);

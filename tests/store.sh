@@ -67,6 +67,7 @@ sqlite3 "$tmp/old.db" "pragma user_version = 1"
 is "an older database is migrated" "$rc" 0
 is "migrated to the latest version" "$(sqlite3 "$tmp/old.db" 'pragma user_version')" 3
 is "migration rebuilt the time index" "$(sqlite3 "$tmp/old.db" "select sql like '%class, reason, address%' from sqlite_master where name='outcomes_by_time'")" 1
+is "migration rebuilt the address index" "$(sqlite3 "$tmp/old.db" "select sql like '%address, at, class, reason%' from sqlite_master where name='outcomes_by_address'")" 1
 is "migration added the views" "$(sqlite3 "$tmp/old.db" "select count(*) from sqlite_master where type='view'")" 3
 
 # A newer database is refused and left alone.
