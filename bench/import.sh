@@ -71,7 +71,7 @@ machine="$(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 
 echo "files: $n, messages recorded: $messages, outcomes: $outcomes"
 echo "import: $ms ms, $rate messages/s (synchronous=full); database $bytes bytes, $per bytes/outcome"
 if [ $write -eq 1 ]; then
-	printf '| %s | %s | import %s messages | %s msg/s | %s bytes/outcome |\n' \
+	printf '| %s | %s | %s | %s msg/s | %s |\n' \
 	    "$(date -u +%Y-%m-%d)" "$machine" "$messages" "$rate" "$per" \
 	    | bench_row "## rebound import"
 fi

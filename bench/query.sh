@@ -79,6 +79,6 @@ machine="$(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 
 echo "database: $rows outcomes, $bytes bytes ($((bytes / rows)) bytes/outcome)"
 echo "show: $show ms   prune: $prune ms   stats --since 30d: $stats ms (median of $rounds, whole process)"
 if [ "${1:-}" = --write ]; then
-	printf '| %s | %s | %s outcomes | show %s ms | prune %s ms | stats --since 30d %s ms |\n' \
+	printf '| %s | %s | %s | %s ms | %s ms | %s ms |\n' \
 	    "$(date -u +%Y-%m-%d)" "$machine" "$rows" "$show" "$prune" "$stats" | bench_row "## rebound show"
 fi
