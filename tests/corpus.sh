@@ -64,6 +64,24 @@ is "not-bounce: exit 0" "$rc" 0
 bad=$(tail -n +2 "$tmp/nb" | awk -F'\t' '$5 != "none"')
 is "every not-bounce message is none" "$bad" ""
 
+# The corpus in a database: one outcome per row of rebound parse (files
+# with the same bytes recorded once), and "prune" under the default
+# policy lists exactly the hard-bounced and complained addresses.
+"$REBOUND" import --db "$tmp/db" "$sis/maildir" >/dev/null 2>&1; rc=$?
+is "import of the corpus exits 0" "$rc" 0
+sha256sum "$sis"/maildir/* | sort -k1,1 | awk '!seen[$1]++ { print $2 }' >"$tmp/distinct"
+want=$(xargs "$REBOUND" parse <"$tmp/distinct" | awk -F'\t' 'NR > 1 && $2 != "-"' | wc -l)
+is "import records one outcome per parsed row" \
+    "$(sqlite3 "$tmp/db" 'select count(*) from outcomes')" "$want"
+"$REBOUND" import --db "$tmp/db" "$sis/maildir" >"$tmp/again" 2>&1
+check "importing the corpus again records nothing" grep -q " 0 recorded" "$tmp/again"
+"$REBOUND" prune --db "$tmp/db" | sort >"$tmp/prune"
+sqlite3 "$tmp/db" "select distinct address from outcomes where class in ('hard', 'complaint')" |
+    sort >"$tmp/dead"
+check "prune lists exactly the hard-bounced and complained addresses" \
+    cmp -s "$tmp/prune" "$tmp/dead"
+diag "prune lists $(wc -l <"$tmp/prune") addresses"
+
 # Bounces a real Postfix 3.7 wrote (CRLF, as delivered over LMTP).
 pf="$REBOUND_CORPUS/postfix"
 "$REBOUND" parse "$pf"/*.eml | tail -n +2 | cut -f1-9 >"$tmp/pf"
