@@ -100,6 +100,104 @@ conf_set_verp(struct conf *c, const char *key, const char *value,
 	return 1;
 }
 
+static int
+conf_set_string(char **slot, const char *value)
+{
+	g_free(*slot);
+	*slot = *value != '\0' ? g_strdup(value) : NULL;
+	return 1;
+}
+
+static int
+conf_set_maildir(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	if (strcmp(key, "path") == 0)
+		return conf_set_string(&c->maildir, value);
+	if (strcmp(key, "other") == 0) {
+		if (strchr(value, '/') != NULL || *value == '\0' ||
+		    strcmp(value, ".") == 0 || strcmp(value, "..") == 0) {
+			g_set_error(error, G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "'%s' is not a folder name (such as .NotBounce)", value);
+			return 0;
+		}
+		return conf_set_string(&c->maildir_other, value);
+	}
+	if (strcmp(value, "cur") == 0 || strcmp(value, "delete") == 0) {
+		c->maildir_delete = strcmp(value, "delete") == 0;
+		return 1;
+	}
+	g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+	    "'%s' is not cur or delete", value);
+	return 0;
+}
+
+/* "unix:/path" or "host:port", separated by commas or semicolons. */
+static int
+conf_set_listen(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	g_auto(GStrv) specs = g_strsplit_set(value, ",;", -1);
+	GPtrArray *out = g_ptr_array_new();
+	guint i;
+
+	for (i = 0; specs[i] != NULL; i++) {
+		char *spec = g_strstrip(specs[i]);
+
+		if (*spec == '\0')
+			continue;
+		if (!g_str_has_prefix(spec, "unix:/") && strrchr(spec, ':') == NULL) {
+			g_ptr_array_free(out, TRUE);
+			g_set_error(error, G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_INVALID_VALUE, "'%s' is neither "
+			    "unix:/path nor host:port", spec);
+			return 0;
+		}
+		g_ptr_array_add(out, g_strdup(spec));
+	}
+	g_ptr_array_add(out, NULL);
+	g_strfreev(c->listen);
+	c->listen = (char **)g_ptr_array_free(out, FALSE);
+	return 1;
+}
+
+static int
+conf_set_lmtp(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	char *end;
+	long mode;
+
+	if (strcmp(key, "socket_group") == 0)
+		return conf_set_string(&c->socket_group, value);
+	if (strcmp(key, "socket_mode") == 0) {
+		mode = strtol(value, &end, 8);
+		if (end == value || *end != '\0' || mode < 0 || mode > 0777) {
+			g_set_error(error, G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "'%s' is not an octal mode such as 0660", value);
+			return 0;
+		}
+		c->socket_mode = (int)mode;
+		return 1;
+	}
+	if (strcmp(key, "max_sessions") == 0)
+		return conf_int(value, 1, 100000, &c->max_sessions, error);
+	if (strcmp(key, "max_message_size") == 0)
+		return conf_int(value, 1024, 1 << 30, &c->max_size, error);
+	return conf_int(value, 1, 86400, &c->idle_timeout, error);
+}
+
+static int
+conf_set_intake(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	if (strcmp(key, "batch") == 0)
+		return conf_int(value, 1, 100000, &c->intake_batch, error);
+	return conf_int(value, 0, 10000, &c->intake_delay, error);
+}
+
 static const struct conf_key conf_keys[] = {
 	{ "store", "path", conf_set_path },
 	{ "store", "synchronous", conf_set_sync },
@@ -112,6 +210,17 @@ static const struct conf_key conf_keys[] = {
 	{ "policy", "complaint_threshold", conf_set_policy },
 	{ "verp", "delimiter", conf_set_verp },
 	{ "verp", "equals", conf_set_verp },
+	{ "maildir", "path", conf_set_maildir },
+	{ "maildir", "done", conf_set_maildir },
+	{ "maildir", "other", conf_set_maildir },
+	{ "lmtp", "listen", conf_set_listen },
+	{ "lmtp", "socket_mode", conf_set_lmtp },
+	{ "lmtp", "socket_group", conf_set_lmtp },
+	{ "lmtp", "max_sessions", conf_set_lmtp },
+	{ "lmtp", "max_message_size", conf_set_lmtp },
+	{ "lmtp", "idle_timeout", conf_set_lmtp },
+	{ "intake", "batch", conf_set_intake },
+	{ "intake", "delay", conf_set_intake },
 };
 
 void
@@ -124,6 +233,14 @@ conf_defaults(struct conf *c)
 	c->batch = 5000;
 	policy_defaults(&c->policy);
 	verp_defaults(&c->verp);
+	c->maildir_other = g_strdup(".NotBounce");
+	c->listen = g_new0(char *, 1);
+	c->socket_mode = 0660;
+	c->max_sessions = 100;
+	c->max_size = 10 * 1024 * 1024;
+	c->idle_timeout = 300;
+	c->intake_batch = 200;
+	c->intake_delay = 5;
 }
 
 void
@@ -131,6 +248,10 @@ conf_clear(struct conf *c)
 {
 	g_free(c->file);
 	g_free(c->db_path);
+	g_free(c->maildir);
+	g_free(c->maildir_other);
+	g_strfreev(c->listen);
+	g_free(c->socket_group);
 	memset(c, 0, sizeof *c);
 }
 

@@ -19,6 +19,19 @@ struct conf {
 	int		 batch;		/* [store] batch, messages per commit */
 	struct policy	 policy;
 	struct verp	 verp;
+
+	/* The daemon (reboundd). */
+	char		*maildir;	/* [maildir] path, or NULL */
+	int		 maildir_delete; /* [maildir] done = delete (else cur) */
+	char		*maildir_other;	/* [maildir] other: folder for non-bounces */
+	char		**listen;	/* [lmtp] listen: unix:/path, host:port */
+	int		 socket_mode;	/* [lmtp] socket_mode */
+	char		*socket_group;	/* [lmtp] socket_group, or NULL */
+	int		 max_sessions;	/* [lmtp] max_sessions */
+	int		 max_size;	/* [lmtp] max_message_size, bytes */
+	int		 idle_timeout;	/* [lmtp] idle_timeout, seconds */
+	int		 intake_batch;	/* [intake] batch, messages */
+	int		 intake_delay;	/* [intake] delay, milliseconds */
 };
 
 void	 conf_defaults(struct conf *);

@@ -1,0 +1,46 @@
+/*
+ * intake.h: where every source hands a returned message, and learns
+ * when it is safe to acknowledge it.
+ *
+ * A source (maildir.c, lmtp.c) submits a message's bytes; intake parses
+ * and classifies it at once and adds it to the open database batch.  The
+ * batch is committed when it holds [intake] batch messages or its first
+ * message has waited [intake] delay milliseconds, whichever comes first
+ * (group commit).  Only then is each message's callback called, with
+ * ok = 1 once the commit is on disk, or ok = 0 when the batch could not
+ * be committed (nothing of it is recorded; the source must keep the
+ * message: "451 4.3.0" over LMTP, the file left in new/ for a maildir).
+ * Callbacks run from the event loop, never from within intake_submit().
+ */
+#ifndef REBOUND_INTAKE_H
+#define REBOUND_INTAKE_H
+
+#include <stddef.h>
+
+#include <event2/event.h>
+
+#include "conf.h"
+#include "report.h"
+#include "store.h"
+
+/* What became of one submitted message. */
+struct intake_result {
+	int		 ok;		/* committed to disk */
+	enum report_kind kind;		/* REPORT_NONE: not a bounce */
+	const char	*error;		/* why not ok, for the log */
+};
+
+typedef void	(*intake_done_fn)(void *arg, const struct intake_result *);
+
+struct intake;
+
+struct intake	*intake_new(struct event_base *, struct store *,
+		    const struct conf *);
+void		 intake_submit(struct intake *, const char *bytes, size_t len,
+		    const char *source, const char *envelope_to,
+		    const char *id, intake_done_fn done, void *arg);
+void		 intake_flush(struct intake *);
+guint		 intake_pending(struct intake *);
+void		 intake_free(struct intake **);
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * lmtp.h: returned mail delivered over LMTP (RFC 2033), on unix sockets
+ * and TCP, acknowledged per recipient only once intake has committed it.
+ */
+#ifndef REBOUND_LMTP_H
+#define REBOUND_LMTP_H
+
+#include <event2/event.h>
+
+#include <glib.h>
+
+#include "conf.h"
+#include "intake.h"
+
+struct lmtp;
+
+/*
+ * Listen on every conf->listen spec: "unix:/path" (a stale socket is
+ * removed first; mode conf->socket_mode, group conf->socket_group) or
+ * "host:port" ("127.0.0.1:2424", "[::1]:2424", "*:2424").  The error
+ * names the spec that failed.  conf must outlive the struct lmtp, and
+ * the process must ignore SIGPIPE (a client may vanish before a reply).
+ */
+struct lmtp	*lmtp_new(struct event_base *, struct intake *,
+		    const struct conf *, GError **);
+
+/* Accept on an fd already bound and listening (socket activation). */
+int		 lmtp_adopt(struct lmtp *, int fd, GError **);
+
+/*
+ * Stop accepting.  An open session answers "421 4.3.2" to its next
+ * command; one waiting for a commit still gets its replies first.
+ */
+void		 lmtp_stop(struct lmtp *);
+
+/* Sessions with a client still connected. */
+guint		 lmtp_sessions(struct lmtp *);
+
+/*
+ * Close the listeners and every session.  A session whose message is
+ * still waiting for its commit lives on, detached, until intake calls
+ * it back (intake_flush() or intake_free() does, at the latest).
+ */
+void		 lmtp_free(struct lmtp **);
+
+#endif

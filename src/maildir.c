@@ -1,0 +1,273 @@
+/*
+ * maildir.c: take returned mail from a maildir's new/ directory.
+ *
+ * Everything already in new/ at start is submitted, then whatever
+ * arrives: inotify reports files moved or written into new/ (tmp/ is
+ * where delivery agents write; it is ignored).  A file leaves new/ only
+ * after intake says its message is committed: a bounce goes to
+ * cur/NAME:2,S (or is deleted, [maildir] done = delete), anything else
+ * goes to the folder [maildir] other (new/ there, unread, for a person
+ * to read): never dropped.  The directories are fsynced after the
+ * renames.  A message that could not be recorded stays in new/ and is
+ * tried again a second later; an inotify queue overflow rescans new/.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "maildir.h"
+
+#define MAILDIR_RETRY_SECONDS	1
+
+struct maildir {
+	struct event_base *base;
+	struct intake	*intake;
+	const struct conf *conf;
+	char		*new_dir;
+	char		*cur_dir;
+	char		*other_new;	/* the other folder's new/ */
+	int		 inotify_fd;
+	struct event	*watch;
+	struct event	*retry;
+	struct event	*sync;		/* fsync the directories, once a burst */
+	GHashTable	*inflight;	/* names submitted, not yet done */
+	int		 stopped;
+};
+
+/* One file on its way through intake. */
+struct maildir_file {
+	struct maildir	*md;
+	char		*name;
+};
+
+static void maildir_scan(struct maildir *);
+
+static int
+maildir_mkdirs(const char *base, GError **error)
+{
+	static const char *subdirs[] = { "", "tmp", "new", "cur" };
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(subdirs); i++) {
+		g_autofree char *dir = g_build_filename(base, subdirs[i], NULL);
+
+		if (g_mkdir_with_parents(dir, 0700) != 0) {
+			g_set_error(error, G_FILE_ERROR,
+			    g_file_error_from_errno(errno), "%s: %s", dir,
+			    g_strerror(errno));
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void
+maildir_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) != 0)
+		g_warning("maildir: fsync %s: %s", dir, g_strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static void
+maildir_sync_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct maildir *md = arg;
+
+	maildir_fsync_dir(md->new_dir);
+	maildir_fsync_dir(md->cur_dir);
+	maildir_fsync_dir(md->other_new);
+}
+
+/* Where a recorded message goes: cur/NAME:2,S, or other/new/NAME. */
+static char *
+maildir_target(struct maildir *md, const char *name, enum report_kind kind)
+{
+	if (kind == REPORT_NONE)
+		return g_build_filename(md->other_new, name, NULL);
+	if (strstr(name, ":2,") != NULL)
+		return g_build_filename(md->cur_dir, name, NULL);
+	return g_strdup_printf("%s/%s:2,S", md->cur_dir, name);
+}
+
+static void
+maildir_done(void *arg, const struct intake_result *res)
+{
+	struct maildir_file *f = arg;
+	struct maildir *md = f->md;
+	g_autofree char *from = g_build_filename(md->new_dir, f->name, NULL);
+	g_autofree char *to = NULL;
+	struct timeval tv = { MAILDIR_RETRY_SECONDS, 0 };
+
+	if (!res->ok) {
+		/* Left in new/: tried again once the store may have recovered. */
+		if (!md->stopped)
+			evtimer_add(md->retry, &tv);
+	} else if (res->kind != REPORT_NONE && md->conf->maildir_delete) {
+		if (unlink(from) != 0)
+			g_warning("maildir: %s: %s", from, g_strerror(errno));
+		event_active(md->sync, EV_WRITE, 0);
+	} else {
+		to = maildir_target(md, f->name, res->kind);
+		if (rename(from, to) != 0)
+			g_warning("maildir: %s -> %s: %s", from, to,
+			    g_strerror(errno));
+		event_active(md->sync, EV_WRITE, 0);
+	}
+	g_hash_table_remove(md->inflight, f->name);
+	g_free(f->name);
+	g_free(f);
+}
+
+static void
+maildir_submit(struct maildir *md, const char *name)
+{
+	g_autofree char *path = g_build_filename(md->new_dir, name, NULL);
+	g_autofree char *bytes = NULL, *id = NULL;
+	g_autoptr(GError) error = NULL;
+	struct maildir_file *f;
+	gsize len;
+
+	if (name[0] == '.' || g_hash_table_contains(md->inflight, name))
+		return;
+	if (!g_file_get_contents(path, &bytes, &len, &error)) {
+		if (!g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+			g_warning("maildir: %s", error->message);
+		return;
+	}
+	f = g_new0(struct maildir_file, 1);
+	f->md = md;
+	f->name = g_strdup(name);
+	g_hash_table_add(md->inflight, g_strdup(name));
+	id = g_strdup_printf("maildir %s", name);
+	intake_submit(md->intake, bytes, len, "maildir", NULL, id, maildir_done,
+	    f);
+}
+
+static void
+maildir_scan(struct maildir *md)
+{
+	g_autoptr(GError) error = NULL;
+	const char *name;
+	GDir *dir;
+
+	if ((dir = g_dir_open(md->new_dir, 0, &error)) == NULL) {
+		g_warning("maildir: %s", error->message);
+		return;
+	}
+	while (!md->stopped && (name = g_dir_read_name(dir)) != NULL)
+		maildir_submit(md, name);
+	g_dir_close(dir);
+}
+
+static void
+maildir_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	maildir_scan(arg);
+}
+
+/* inotify events: one struct inotify_event after another, each sized. */
+static void
+maildir_watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct maildir *md = arg;
+	char buf[16384] __attribute__((aligned(8)));
+	const struct inotify_event *ev;
+	ssize_t n;
+	char *p;
+
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		for (p = buf; p < buf + n; p += sizeof *ev + ev->len) {
+			ev = (const struct inotify_event *)p;
+			if (ev->mask & IN_Q_OVERFLOW) {
+				g_warning("maildir: inotify queue overflow: "
+				    "rescanning %s", md->new_dir);
+				maildir_scan(md);
+			} else if (ev->len > 0 && !md->stopped)
+				maildir_submit(md, ev->name);
+		}
+	}
+}
+
+struct maildir *
+maildir_new(struct event_base *base, struct intake *intake,
+    const struct conf *conf, GError **error)
+{
+	struct maildir *md;
+	g_autofree char *other = NULL;
+
+	other = g_build_filename(conf->maildir, conf->maildir_other, NULL);
+	if (!maildir_mkdirs(conf->maildir, error) || !maildir_mkdirs(other, error))
+		return NULL;
+	md = g_new0(struct maildir, 1);
+	md->base = base;
+	md->intake = intake;
+	md->conf = conf;
+	md->new_dir = g_build_filename(conf->maildir, "new", NULL);
+	md->cur_dir = g_build_filename(conf->maildir, "cur", NULL);
+	md->other_new = g_build_filename(other, "new", NULL);
+	md->inflight = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    NULL);
+	md->retry = evtimer_new(base, maildir_retry_cb, md);
+	md->sync = event_new(base, -1, 0, maildir_sync_cb, md);
+	md->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (md->inotify_fd < 0 || inotify_add_watch(md->inotify_fd,
+	    md->new_dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+		    "%s: inotify: %s", md->new_dir, g_strerror(errno));
+		maildir_free(&md);
+		return NULL;
+	}
+	md->watch = event_new(base, md->inotify_fd, EV_READ | EV_PERSIST,
+	    maildir_watch_cb, md);
+	event_add(md->watch, NULL);
+	g_info("maildir: watching %s", md->new_dir);
+	maildir_scan(md);
+	return md;
+}
+
+/* Take nothing more; what is in flight still finishes. */
+void
+maildir_stop(struct maildir *md)
+{
+	md->stopped = 1;
+	if (md->watch != NULL)
+		event_del(md->watch);
+	evtimer_del(md->retry);
+}
+
+guint
+maildir_pending(struct maildir *md)
+{
+	return g_hash_table_size(md->inflight);
+}
+
+void
+maildir_free(struct maildir **mdp)
+{
+	struct maildir *md = *mdp;
+
+	if (md == NULL)
+		return;
+	if (md->watch != NULL)
+		event_free(md->watch);
+	event_free(md->retry);
+	maildir_sync_cb(-1, 0, md);	/* renames of the last round */
+	event_free(md->sync);
+	if (md->inotify_fd >= 0)
+		close(md->inotify_fd);
+	g_hash_table_destroy(md->inflight);
+	g_free(md->new_dir);
+	g_free(md->cur_dir);
+	g_free(md->other_new);
+	g_free(md);
+	*mdp = NULL;
+}

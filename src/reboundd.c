@@ -1,0 +1,274 @@
+/*
+ * reboundd.c: the rebound daemon: one libevent loop that takes returned
+ * mail from a maildir and over LMTP, and records it (intake.c) so that
+ * nothing acknowledged is ever lost.
+ *
+ * Start-up: read the configuration (refused with file, line and key),
+ * open the database, start the sources.  SIGHUP re-reads the
+ * configuration (the policy, VERP and intake settings take effect; a
+ * changed listener, maildir or database needs a restart, and a file
+ * that does not load is reported and the running settings kept).
+ * SIGTERM or SIGINT: stop taking mail, commit and acknowledge what is in
+ * flight, and exit 0.  Logs go to stderr in the foreground and to the
+ * journal under systemd.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "classify.h"
+#include "conf.h"
+#include "intake.h"
+#include "lmtp.h"
+#include "maildir.h"
+#include "parse.h"
+#include "store.h"
+
+#define EXIT_CONFIG	78	/* EX_CONFIG: the configuration is wrong */
+#define EXIT_SOFTWARE	70	/* EX_SOFTWARE: cannot start */
+#define STOP_SECONDS	30	/* longest wait for sessions at shutdown */
+
+struct daemon {
+	struct event_base *base;
+	struct conf	 conf;
+	char		*config_file;
+	struct store	*store;
+	struct intake	*intake;
+	struct maildir	*maildir;
+	struct lmtp	*lmtp;
+	struct event	*sigterm, *sigint, *sighup, *stopper;
+	int		 stopping;
+	gint64		 stop_deadline;
+};
+
+static int
+daemon_load_conf(struct conf *c, const char *file, GError **error)
+{
+	conf_defaults(c);
+	if (file == NULL && g_file_test(SYSCONFDIR "/rebound.conf",
+	    G_FILE_TEST_EXISTS))
+		file = SYSCONFDIR "/rebound.conf";
+	return file == NULL || conf_load(c, file, error);
+}
+
+/* SIGHUP: the settings that can change while running do. */
+static void
+daemon_reload(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	g_autoptr(GError) error = NULL;
+	struct conf fresh;
+
+	if (!daemon_load_conf(&fresh, d->config_file, &error)) {
+		g_warning("reload: %s (keeping the running settings)",
+		    error->message);
+		conf_clear(&fresh);
+		return;
+	}
+	d->conf.policy = fresh.policy;
+	d->conf.verp = fresh.verp;
+	d->conf.intake_batch = fresh.intake_batch;
+	d->conf.intake_delay = fresh.intake_delay;
+	conf_clear(&fresh);
+	g_info("reload: settings re-read from %s", d->conf.file ?
+	    d->conf.file : "defaults");
+}
+
+static void
+daemon_check_stopped(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct timeval tv = { 0, 100000 };
+	guint busy = (d->lmtp ? lmtp_sessions(d->lmtp) : 0) +
+	    (d->maildir ? maildir_pending(d->maildir) : 0) +
+	    intake_pending(d->intake);
+
+	if (busy > 0 && g_get_monotonic_time() < d->stop_deadline) {
+		evtimer_add(d->stopper, &tv);
+		return;
+	}
+	if (busy > 0)
+		g_warning("stop: giving up on %u messages or sessions", busy);
+	intake_flush(d->intake);
+	event_base_loopexit(d->base, NULL);
+}
+
+/* SIGTERM, SIGINT: take nothing new, finish what is in flight. */
+static void
+daemon_stop(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (d->stopping)
+		return;
+	d->stopping = 1;
+	g_info("stop: signal %d, finishing what is in flight", (int)fd);
+	if (d->lmtp != NULL)
+		lmtp_stop(d->lmtp);
+	if (d->maildir != NULL)
+		maildir_stop(d->maildir);
+	d->stop_deadline = g_get_monotonic_time() + STOP_SECONDS * G_USEC_PER_SEC;
+	d->stopper = evtimer_new(d->base, daemon_check_stopped, d);
+	daemon_check_stopped(-1, 0, d);
+}
+
+static int
+daemon_start(struct daemon *d)
+{
+	g_autoptr(GError) error = NULL;
+
+	d->store = store_open(d->conf.db_path, &d->conf, STORE_WRITE, &error);
+	if (d->store == NULL) {
+		g_critical("%s", error->message);
+		return 0;
+	}
+	d->intake = intake_new(d->base, d->store, &d->conf);
+	if (d->conf.listen[0] != NULL &&
+	    (d->lmtp = lmtp_new(d->base, d->intake, &d->conf, &error)) == NULL) {
+		g_critical("lmtp: %s", error->message);
+		return 0;
+	}
+	if (d->conf.maildir != NULL && (d->maildir = maildir_new(d->base,
+	    d->intake, &d->conf, &error)) == NULL) {
+		g_critical("maildir: %s", error->message);
+		return 0;
+	}
+	if (d->lmtp == NULL && d->maildir == NULL) {
+		g_critical("nothing to do: neither [maildir] path nor [lmtp] "
+		    "listen is set");
+		return 0;
+	}
+	return 1;
+}
+
+static void
+daemon_signals(struct daemon *d)
+{
+	signal(SIGPIPE, SIG_IGN);
+	d->sigterm = evsignal_new(d->base, SIGTERM, daemon_stop, d);
+	d->sigint = evsignal_new(d->base, SIGINT, daemon_stop, d);
+	d->sighup = evsignal_new(d->base, SIGHUP, daemon_reload, d);
+	evsignal_add(d->sigterm, NULL);
+	evsignal_add(d->sigint, NULL);
+	evsignal_add(d->sighup, NULL);
+}
+
+/* One teardown, in reverse order of start-up. */
+static void
+daemon_free(struct daemon *d)
+{
+	lmtp_free(&d->lmtp);
+	if (d->intake != NULL)
+		intake_flush(d->intake);
+	maildir_free(&d->maildir);
+	intake_free(&d->intake);
+	store_close(&d->store);
+	g_clear_pointer(&d->stopper, event_free);
+	g_clear_pointer(&d->sigterm, event_free);
+	g_clear_pointer(&d->sigint, event_free);
+	g_clear_pointer(&d->sighup, event_free);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	conf_clear(&d->conf);
+	g_free(d->config_file);
+}
+
+/*
+ * Every line to stderr in the foreground (GLib would send info lines to
+ * stdout), or to the journal; debug lines only with G_MESSAGES_DEBUG.
+ */
+static GLogWriterOutput
+daemon_log_writer(GLogLevelFlags level, const GLogField *fields,
+    gsize n, gpointer foreground)
+{
+	g_autofree char *line = NULL;
+
+	if ((level & G_LOG_LEVEL_DEBUG) && g_getenv("G_MESSAGES_DEBUG") == NULL)
+		return G_LOG_WRITER_HANDLED;
+	if (foreground == NULL &&
+	    g_log_writer_journald(level, fields, n, NULL) == G_LOG_WRITER_HANDLED)
+		return G_LOG_WRITER_HANDLED;
+	line = g_log_writer_format_fields(level, fields, n, FALSE);
+	fprintf(stderr, "%s\n", line);
+	return G_LOG_WRITER_HANDLED;
+}
+
+static void
+daemon_logging(int foreground)
+{
+	g_log_set_writer_func(daemon_log_writer,
+	    foreground ? GINT_TO_POINTER(1) : NULL, NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon d = { 0 };
+	gboolean foreground = FALSE, check = FALSE, version = FALSE;
+	GOptionEntry entries[] = {
+		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &d.config_file,
+		  "Read settings from FILE (default " SYSCONFDIR "/rebound.conf)",
+		  "FILE" },
+		{ "foreground", 'f', 0, G_OPTION_ARG_NONE, &foreground,
+		  "Stay in the foreground and log to stderr", NULL },
+		{ "check-config", 'n', 0, G_OPTION_ARG_NONE, &check,
+		  "Check the configuration and exit", NULL },
+		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version,
+		  "Print the version and exit", NULL },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new(
+	    "- record returned mail from a maildir and over LMTP");
+	g_autoptr(GError) error = NULL;
+	int rc = EXIT_SUCCESS;
+
+	setlocale(LC_ALL, "");
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+		g_printerr("reboundd: %s (see --help)\n", error->message);
+		return 2;
+	}
+	if (version) {
+		printf("reboundd %s\n", PACKAGE_VERSION);
+		return EXIT_SUCCESS;
+	}
+	if (!daemon_load_conf(&d.conf, d.config_file, &error)) {
+		g_printerr("reboundd: %s\n", error->message);
+		conf_clear(&d.conf);
+		g_free(d.config_file);
+		return EXIT_CONFIG;
+	}
+	if (check) {
+		printf("%s: ok\n", d.conf.file ? d.conf.file : "defaults");
+		daemon_free(&d);
+		return EXIT_SUCCESS;
+	}
+	if (!foreground && daemon(0, 0) != 0) {
+		g_printerr("reboundd: daemon: %s\n", g_strerror(errno));
+		return EXIT_SOFTWARE;
+	}
+	daemon_logging(foreground);
+	parse_init();
+	classify_init();
+	d.base = event_base_new();
+	daemon_signals(&d);
+	if (daemon_start(&d)) {
+		g_info("reboundd %s: started, database %s", PACKAGE_VERSION,
+		    d.conf.db_path);
+		event_base_dispatch(d.base);
+		g_info("reboundd: stopped");
+	} else
+		rc = EXIT_SOFTWARE;
+	daemon_free(&d);
+	classify_shutdown();
+	parse_shutdown();
+	return rc;
+}

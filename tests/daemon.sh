@@ -1,0 +1,112 @@
+#!/bin/sh
+# daemon.sh: reboundd on a maildir, as an operator runs it: start-up scan,
+# new arrivals, non-bounces kept aside, exactly once, a burst, a locked
+# database (nothing acknowledged, recovery without a restart), reload on
+# SIGHUP, configuration errors, and a clean stop on SIGTERM.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+: "${REBOUNDD:=$top_builddir/src/reboundd}"
+scratch
+data="$top_srcdir/tests/data"
+md="$tmp/Maildir"
+q() { sqlite3 "$tmp/db" "$1"; }
+cat >"$tmp/conf" <<CONF
+[store]
+path = $tmp/db
+busy_timeout = 200
+[maildir]
+path = $md
+[intake]
+delay = 5
+CONF
+
+# wait_for DESCRIPTION COMMAND...: poll up to 10 s for COMMAND to succeed.
+wait_for() {
+	w_desc=$1
+	shift
+	w_i=0
+	while [ $w_i -lt 100 ]; do
+		if "$@" >/dev/null 2>&1; then ok "$w_desc"; return 0; fi
+		sleep 0.1
+		w_i=$((w_i + 1))
+	done
+	not_ok "$w_desc"
+	return 1
+}
+files_in() { ls "$1" 2>/dev/null | wc -l | tr -d ' '; }
+is_n() { [ "$(eval "$1")" = "$2" ]; }
+# deliver NAME FILE: as a delivery agent does: write in tmp/, rename to new/.
+deliver() {
+	cp "$2" "$md/tmp/$1" && mv "$md/tmp/$1" "$md/new/$1"
+}
+
+# Configuration errors: file, line and key; exit 78.
+printf '[maildir]\npath = %s\n[lmtp]\nlisten = unix:%s/s\nmax_sesions = 3\n' "$md" "$tmp" >"$tmp/bad.conf"
+"$REBOUNDD" --config "$tmp/bad.conf" --check-config >/dev/null 2>"$tmp/err"; rc=$?
+is "bad config: exit 78" "$rc" 78
+check "bad config: file, line and key" grep -q "bad.conf:5: \[lmtp\] max_sesions: unknown key" "$tmp/err"
+"$REBOUNDD" --config "$tmp/conf" --check-config >"$tmp/out"; rc=$?
+is "good config: --check-config exits 0" "$rc" 0
+"$REBOUNDD" --version | grep -q '^reboundd [0-9]'
+is "--version" "$?" 0
+
+# Mail already waiting is taken at start.
+mkdir -p "$md/tmp" "$md/new" "$md/cur"
+cp "$data/postfix-user-unknown.eml" "$md/new/early1"
+cp "$data/not-bounce.eml" "$md/new/early2"
+"$REBOUNDD" --config "$tmp/conf" --foreground 2>"$tmp/log" &
+pid=$!
+wait_for "start-up scan: the bounce moves to cur/" test -f "$md/cur/early1:2,S"
+wait_for "start-up scan: a non-bounce goes to .NotBounce/new" test -f "$md/.NotBounce/new/early2"
+is "the bounce is recorded" "$(q "select reason from outcomes where address='Alice.Nobody@example.org'")" userunknown
+is "the non-bounce is recorded as such" "$(q "select kind from messages where source='maildir' and kind='none'")" none
+check "the log says what happened to which message" grep -q "maildir early1: recorded .*userunknown (hard)" "$tmp/log"
+
+# New arrivals, and the same bytes twice: recorded once, both moved.
+deliver new1 "$data/exim-mailbox-full.eml"
+deliver new2 "$data/exim-mailbox-full.eml"
+wait_for "new arrivals leave new/" is_n 'files_in "$md/new"' 0
+is "the same bytes are recorded once" "$(q "select count(*) from outcomes where reason='mailboxfull'")" 1
+
+# A burst of 500 distinct bounces while running.
+i=0
+while [ $i -lt 500 ]; do
+	{ printf 'X-Burst: %d\n' $i; cat "$data/multi-recipient.eml"; } >"$md/tmp/b$i"
+	mv "$md/tmp/b$i" "$md/new/b$i"
+	i=$((i + 1))
+done
+wait_for "a burst of 500 leaves new/" is_n 'files_in "$md/new"' 0
+is "a burst of 500: all recorded" "$(q "select count(*) from messages where source='maildir'")" 503
+
+# Another writer holds the database: nothing is moved while it does, and
+# everything is recorded once it lets go, without a restart.
+sqlite3 "$tmp/db" "begin exclusive; select 1 from (with recursive c(x) as (select 1 union all select x+1 from c where x < 6000000) select count(*) from c);" >/dev/null &
+locker=$!
+sleep 0.3
+deliver locked "$data/sendmail-host-unknown.eml"
+sleep 1
+is "locked database: the file stays in new/" "$(files_in "$md/new")" 1
+check "locked database: the log says it was not recorded" grep -q "maildir locked: not recorded" "$tmp/log"
+wait $locker
+wait_for "after the lock: recorded and moved" test -f "$md/cur/locked:2,S"
+is "after the lock: recorded once" "$(q "select count(*) from outcomes where reason='hostunknown'")" 1
+
+# SIGHUP: a broken file is reported and the running settings kept.
+cp "$tmp/conf" "$tmp/conf.good"
+printf '[policy]\nsoft_treshold = 2\n' >>"$tmp/conf"
+kill -HUP $pid
+sleep 0.3
+check "reload with a bad file: reported" grep -q "reload: .*soft_treshold: unknown key (keeping the running settings)" "$tmp/log"
+cp "$tmp/conf.good" "$tmp/conf"
+kill -HUP $pid
+sleep 0.3
+check "reload with a good file: done" grep -q "reload: settings re-read" "$tmp/log"
+check "still running after reloads" kill -0 $pid
+
+# SIGTERM: a clean stop, exit 0.
+kill -TERM $pid
+wait $pid
+is "SIGTERM: exit 0" "$?" 0
+check "SIGTERM: logged" grep -q "reboundd: stopped" "$tmp/log"
+is "integrity after the run" "$(q 'pragma integrity_check')" ok
+
+done_testing
