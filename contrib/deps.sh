@@ -7,7 +7,7 @@
 set -e
 want="gcc make libc6-dev autoconf automake libtool pkg-config
 libgmime-3.0-dev libevent-dev libsqlite3-dev sqlite3 groff-base"
-[ "${1:-build}" = test ] && want="$want valgrind"
+[ "${1:-build}" = test ] && want="$want valgrind postfix swaks"
 
 missing=
 for p in $want; do
@@ -20,6 +20,11 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Postfix asks questions when installed: local only, on loopback.
+case " $missing " in *" postfix "*)
+	echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
+	echo "postfix postfix/mailname string $(hostname)" | debconf-set-selections
+esac
 echo "deps.sh: installing$missing"
 apt-get install -y --no-install-recommends $missing >/dev/null ||
     { apt-get update >/dev/null &&

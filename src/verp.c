@@ -8,7 +8,8 @@
  * character standing for '@' ('=') are configurable ([verp]).  The last
  * '=' of the part after the delimiter is the '@'; the part before the
  * delimiter, with a "-bounces" suffix removed, names the list.
- * Anything that does not decode to a plausible address is not VERP.
+ * Anything that does not decode to an address with a host name after
+ * the '@' is not VERP.
  */
 #include "config.h"
 
@@ -26,6 +27,18 @@ verp_defaults(struct verp *v)
 	v->equals = '=';
 }
 
+/* A host name: letters, digits, hyphens and dots ("localhost" too). */
+static int
+verp_domain(const char *s)
+{
+	if (*s == '\0' || *s == '.' || *s == '-')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!g_ascii_isalnum(*s) && *s != '-' && *s != '.')
+			return 0;
+	return 1;
+}
+
 int
 verp_decode(const struct verp *v, const char *envelope, char **subscriber_r,
     char **list_r)
@@ -41,7 +54,7 @@ verp_decode(const struct verp *v, const char *envelope, char **subscriber_r,
 		return 0;
 	*delim++ = '\0';
 	if ((eq = strrchr(delim, v->equals)) == NULL || eq == delim ||
-	    eq[1] == '\0' || strchr(eq + 1, '.') == NULL)
+	    !verp_domain(eq + 1))
 		return 0;
 	*eq = '@';
 	*subscriber_r = addr_normalise(delim);

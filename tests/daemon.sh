@@ -90,6 +90,23 @@ wait $locker
 wait_for "after the lock: recorded and moved" test -f "$md/cur/locked:2,S"
 is "after the lock: recorded once" "$(q "select count(*) from outcomes where reason='hostunknown'")" 1
 
+# LMTP beside the maildir: one reply per recipient after the commit.
+if command -v swaks >/dev/null; then
+	printf '[lmtp]\nlisten = unix:%s/lmtp.sock\n' "$tmp" >>"$tmp/conf"
+	kill -TERM $pid; wait $pid
+	"$REBOUNDD" --config "$tmp/conf" --foreground 2>>"$tmp/log" &
+	pid=$!
+	wait_for "the LMTP socket is there" test -S "$tmp/lmtp.sock"
+	swaks --protocol LMTP --socket "$tmp/lmtp.sock" --from '<>' \
+	    --to 'list-bounces+dora=example.com@lists.example.net,second@example.net' \
+	    --data "$data/qmail-no-dsn.eml" >"$tmp/swaks" 2>&1
+	is "LMTP: one 250 per recipient" "$(grep -c '^<-  250 2.0.0 <.*> recorded' "$tmp/swaks")" 2
+	is "LMTP: the VERP subscriber is recorded" \
+	    "$(q "select address from outcomes where address='dora@example.com'")" dora@example.com
+else
+	ok "LMTP with swaks # SKIP swaks not installed"
+fi
+
 # SIGHUP: a broken file is reported and the running settings kept.
 cp "$tmp/conf" "$tmp/conf.good"
 printf '[policy]\nsoft_treshold = 2\n' >>"$tmp/conf"

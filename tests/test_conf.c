@@ -90,7 +90,9 @@ test_verp(void)
 		{ "bounces+a=b=example.org@x.example", "a=b@example.org", "bounces" },
 		{ "bounces@lists.example.net", NULL, NULL },
 		{ "bounces+nodomain@lists.example.net", NULL, NULL },
-		{ "bounces+x=localhost@lists.example.net", NULL, NULL },
+		{ "bounces+nosuchuser=localhost@bounces.test", "nosuchuser@localhost",
+		  "bounces" },
+		{ "bounces+a=b_c@lists.example.net", NULL, NULL },
 		{ "+alice=example.org@x.example", NULL, NULL },
 		{ NULL, NULL, NULL },
 	};

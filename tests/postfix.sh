@@ -1,0 +1,114 @@
+#!/bin/sh
+# postfix.sh: a real Postfix writes bounces and delivers them over LMTP to
+# reboundd, which records them: the way a list's bounces arrive for real.
+# Postfix (Debian's) runs on loopback only, configured for the test and
+# restored after; mail to a nonexistent local user, sent with VERP,
+# bounces to bounces+USER=HOST@bounces.test, which Postfix routes to
+# reboundd's socket.  Needs root and postfix (contrib/deps.sh test
+# installs it); skipped otherwise.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+: "${REBOUNDD:=$top_builddir/src/reboundd}"
+
+if [ "$(id -u)" -ne 0 ] || ! command -v postconf >/dev/null ||
+    ! command -v sendmail >/dev/null; then
+	echo "1..0 # SKIP needs root and Debian's postfix"
+	exit 77
+fi
+scratch
+spool=$(postconf -h queue_directory)
+sock="$spool/private/rebound-test-$$"
+plog=/var/log/postfix-rebound-test.log
+cp /etc/postfix/main.cf "$tmp/main.cf.saved"
+was_running=0
+postfix status >/dev/null 2>&1 && was_running=1
+cleanup() {
+	[ -n "${pid:-}" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	postfix stop >/dev/null 2>&1
+	cp "$tmp/main.cf.saved" /etc/postfix/main.cf
+	[ $was_running -eq 1 ] && postfix start >/dev/null 2>&1
+	rm -f "$sock" /etc/postfix/rebound-test.regexp
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+cat >"$tmp/conf" <<CONF
+[store]
+path = $tmp/db
+[lmtp]
+listen = unix:$sock
+socket_mode = 0660
+socket_group = postfix
+[intake]
+delay = 5
+CONF
+"$REBOUNDD" --config "$tmp/conf" --foreground 2>"$tmp/log" &
+pid=$!
+
+printf '%s\n' '/^bounces(\+.*)?@bounces\.test$/ OK' >/etc/postfix/rebound-test.regexp
+postconf -e 'inet_interfaces = loopback-only' 'inet_protocols = ipv4' \
+    "maillog_file = $plog" 'virtual_mailbox_domains = bounces.test' \
+    'virtual_mailbox_maps = regexp:/etc/postfix/rebound-test.regexp' \
+    "virtual_transport = lmtp:unix:private/rebound-test-$$" \
+    'delay_warning_time = 0'
+: >"$plog"
+postfix stop >/dev/null 2>&1
+postfix check && postfix start >/dev/null 2>&1
+is "postfix starts" "$?" 0
+
+# wait_for DESCRIPTION COMMAND...: poll up to 60 s.
+wait_for() {
+	w_desc=$1
+	shift
+	w_i=0
+	while [ $w_i -lt 600 ]; do
+		if "$@" >/dev/null 2>&1; then ok "$w_desc"; return 0; fi
+		sleep 0.1
+		w_i=$((w_i + 1))
+	done
+	not_ok "$w_desc"
+	return 1
+}
+state_of() { "$REBOUND" show --db "$tmp/db" --format plain "$1" 2>/dev/null; }
+
+# Mail to nonexistent local users, sent with VERP and an envelope id.
+host=$(postconf -h myhostname)
+for user in nosuchuser nobody-here-$$; do
+	printf 'Subject: rebound test to %s\nFrom: bounces@bounces.test\n\nhello\n' "$user" |
+	    sendmail -f bounces@bounces.test -XV -V "envid-$user" "$user@localhost"
+done
+postqueue -f >/dev/null 2>&1
+wait_for "the bounce Postfix wrote is recorded" \
+    sh -c "state_of() { \"$REBOUND\" show --db \"$tmp/db\" --format plain \"\$1\"; }; state_of nosuchuser@localhost | grep -q 'state: dead'"
+state_of nosuchuser@localhost >"$tmp/show"
+check "show: hard, status 5.1.1" grep -q "hard.*userunknown.*5\.1\.1" "$tmp/show"
+is "the VERP subscriber is decoded from the envelope" \
+    "$(sqlite3 "$tmp/db" "select subscriber from messages where envelope_to like 'bounces+nosuchuser=%'")" \
+    nosuchuser@localhost
+is "the envelope recipient is kept" \
+    "$(sqlite3 "$tmp/db" "select envelope_to from messages where subscriber='nosuchuser@localhost'")" \
+    "bounces+nosuchuser=localhost@bounces.test"
+wait_for "the second bounce too" \
+    sh -c "sqlite3 '$tmp/db' \"select 1 from outcomes where address='nobody-here-$$@localhost'\" | grep -q 1"
+wait_for "postfix logs status=sent (250 ...) for the bounce delivery" \
+    grep -q "to=<bounces+nosuchuser=localhost@bounces.test>.*status=sent (250 " "$plog"
+check "reboundd logs the message over LMTP" grep -q "lmtp#[0-9]*: recorded .*userunknown" "$tmp/log"
+is "nothing left in Postfix's queue" "$(postqueue -p | tail -1)" "Mail queue is empty"
+
+# reboundd stops: Postfix defers (never bounces) what it cannot deliver.
+kill -TERM "$pid"
+wait "$pid"
+is "reboundd stops cleanly" "$?" 0
+pid=
+printf 'Subject: later\nFrom: bounces@bounces.test\n\nhello\n' |
+    sendmail -f bounces@bounces.test -XV "later-$$@localhost"
+postqueue -f >/dev/null 2>&1
+wait_for "without reboundd, Postfix defers the bounce" \
+    grep -q "to=<bounces+later-$$=localhost@bounces.test>.*status=deferred" "$plog"
+"$REBOUNDD" --config "$tmp/conf" --foreground 2>>"$tmp/log" &
+pid=$!
+sleep 0.5
+postqueue -f >/dev/null 2>&1
+wait_for "once reboundd is back, the deferred bounce is recorded" \
+    sh -c "sqlite3 '$tmp/db' \"select 1 from outcomes where address='later-$$@localhost'\" | grep -q 1"
+
+done_testing
