@@ -29,6 +29,7 @@
 #include "intake.h"
 #include "lmtp.h"
 #include "maildir.h"
+#include "notify.h"
 #include "parse.h"
 #include "store.h"
 
@@ -44,7 +45,7 @@ struct daemon {
 	struct intake	*intake;
 	struct maildir	*maildir;
 	struct lmtp	*lmtp;
-	struct event	*sigterm, *sigint, *sighup, *stopper;
+	struct event	*sigterm, *sigint, *sighup, *stopper, *watchdog;
 	int		 stopping;
 	gint64		 stop_deadline;
 };
@@ -67,10 +68,12 @@ daemon_reload(evutil_socket_t fd, short what, void *arg)
 	g_autoptr(GError) error = NULL;
 	struct conf fresh;
 
+	notify_send("RELOADING=1");
 	if (!daemon_load_conf(&fresh, d->config_file, &error)) {
 		g_warning("reload: %s (keeping the running settings)",
 		    error->message);
 		conf_clear(&fresh);
+		notify_send("READY=1\nSTATUS=reload failed: running settings kept");
 		return;
 	}
 	d->conf.policy = fresh.policy;
@@ -80,6 +83,13 @@ daemon_reload(evutil_socket_t fd, short what, void *arg)
 	conf_clear(&fresh);
 	g_info("reload: settings re-read from %s", d->conf.file ?
 	    d->conf.file : "defaults");
+	notify_send("READY=1\nSTATUS=running, settings reloaded");
+}
+
+static void
+daemon_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	notify_send("WATCHDOG=1");
 }
 
 static void
@@ -110,6 +120,7 @@ daemon_stop(evutil_socket_t fd, short what, void *arg)
 	if (d->stopping)
 		return;
 	d->stopping = 1;
+	notify_send("STOPPING=1\nSTATUS=stopping: finishing what is in flight");
 	g_info("stop: signal %d, finishing what is in flight", (int)fd);
 	if (d->lmtp != NULL)
 		lmtp_stop(d->lmtp);
@@ -120,10 +131,29 @@ daemon_stop(evutil_socket_t fd, short what, void *arg)
 	daemon_check_stopped(-1, 0, d);
 }
 
+/* READY for systemd (Type=notify), and a watchdog if it wants one. */
+static void
+daemon_notify_ready(struct daemon *d)
+{
+	g_autofree char *state = g_strdup_printf("READY=1\nSTATUS=running: "
+	    "%s%s%s", d->maildir ? "maildir " : "", d->lmtp ? "lmtp " : "",
+	    d->conf.db_path);
+	gint64 usec = notify_watchdog_usec();
+	struct timeval tv = { usec / 2 / G_USEC_PER_SEC,
+	    usec / 2 % G_USEC_PER_SEC };
+
+	notify_send(state);
+	if (usec <= 0)
+		return;
+	d->watchdog = event_new(d->base, -1, EV_PERSIST, daemon_watchdog, d);
+	event_add(d->watchdog, &tv);
+}
+
 static int
 daemon_start(struct daemon *d)
 {
 	g_autoptr(GError) error = NULL;
+	int nfds, fd;
 
 	d->store = store_open(d->conf.db_path, &d->conf, STORE_WRITE, &error);
 	if (d->store == NULL) {
@@ -131,11 +161,18 @@ daemon_start(struct daemon *d)
 		return 0;
 	}
 	d->intake = intake_new(d->base, d->store, &d->conf);
-	if (d->conf.listen[0] != NULL &&
+	nfds = notify_listen_fds();
+	if ((d->conf.listen[0] != NULL || nfds > 0) &&
 	    (d->lmtp = lmtp_new(d->base, d->intake, &d->conf, &error)) == NULL) {
 		g_critical("lmtp: %s", error->message);
 		return 0;
 	}
+	/* Sockets systemd opened for us (rebound.socket) are LMTP too. */
+	for (fd = NOTIFY_FIRST_FD; fd < NOTIFY_FIRST_FD + nfds; fd++)
+		if (!lmtp_adopt(d->lmtp, fd, &error)) {
+			g_critical("lmtp: socket from systemd: %s", error->message);
+			return 0;
+		}
 	if (d->conf.maildir != NULL && (d->maildir = maildir_new(d->base,
 	    d->intake, &d->conf, &error)) == NULL) {
 		g_critical("maildir: %s", error->message);
@@ -146,6 +183,7 @@ daemon_start(struct daemon *d)
 		    "listen is set");
 		return 0;
 	}
+	daemon_notify_ready(d);
 	return 1;
 }
 
@@ -172,6 +210,7 @@ daemon_free(struct daemon *d)
 	intake_free(&d->intake);
 	store_close(&d->store);
 	g_clear_pointer(&d->stopper, event_free);
+	g_clear_pointer(&d->watchdog, event_free);
 	g_clear_pointer(&d->sigterm, event_free);
 	g_clear_pointer(&d->sigint, event_free);
 	g_clear_pointer(&d->sighup, event_free);
