@@ -1053,6 +1053,9 @@ lmtp_adopt(struct lmtp *l, int fd, GError **error)
 void
 lmtp_stop(struct lmtp *l)
 {
+	GHashTableIter iter;
+	gpointer key;
+
 	if (l->stopped)
 		return;
 	l->stopped = 1;
@@ -1061,6 +1064,20 @@ lmtp_stop(struct lmtp *l)
 	g_info("lmtp: stopped accepting, %u session%s open",
 	    g_hash_table_size(l->sessions),
 	    g_hash_table_size(l->sessions) == 1 ? "" : "s");
+	/*
+	 * Sessions between transactions are told now rather than at their
+	 * next command, which an idle client may never send: a stop must
+	 * not wait for the idle timeout.
+	 */
+	g_hash_table_iter_init(&iter, l->sessions);
+	while (g_hash_table_iter_next(&iter, &key, NULL)) {
+		struct lmtp_session *s = key;
+
+		if (s->state == LMTP_CONNECTED || s->state == LMTP_READY) {
+			lmtp_reply(s, LMTP_R_SHUTDOWN, NULL);
+			lmtp_session_closing(s);
+		}
+	}
 }
 
 guint

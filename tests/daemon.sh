@@ -119,10 +119,21 @@ sleep 0.3
 check "reload with a good file: done" grep -q "reload: settings re-read" "$tmp/log"
 check "still running after reloads" kill -0 $pid
 
-# SIGTERM: a clean stop, exit 0.
+# SIGTERM: a clean stop, exit 0, not held up by an idle LMTP client.
+if [ -S "$tmp/lmtp.sock" ]; then
+	perl -MIO::Socket::UNIX -e '
+		my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die;
+		print $s "LHLO test\r\n"; sleep 30' "$tmp/lmtp.sock" &
+	idle=$!
+	sleep 0.3
+fi
+start=$(date +%s)
 kill -TERM $pid
 wait $pid
 is "SIGTERM: exit 0" "$?" 0
+check "SIGTERM: an idle LMTP client does not hold the stop" \
+    test $(( $(date +%s) - start )) -lt 5
+[ -n "${idle:-}" ] && kill $idle 2>/dev/null
 check "SIGTERM: logged" grep -q "reboundd: stopped" "$tmp/log"
 is "integrity after the run" "$(q 'pragma integrity_check')" ok
 
