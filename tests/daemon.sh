@@ -19,19 +19,6 @@ path = $md
 delay = 5
 CONF
 
-# wait_for DESCRIPTION COMMAND...: poll up to 10 s for COMMAND to succeed.
-wait_for() {
-	w_desc=$1
-	shift
-	w_i=0
-	while [ $w_i -lt 100 ]; do
-		if "$@" >/dev/null 2>&1; then ok "$w_desc"; return 0; fi
-		sleep 0.1
-		w_i=$((w_i + 1))
-	done
-	not_ok "$w_desc"
-	return 1
-}
 files_in() { ls "$1" 2>/dev/null | wc -l | tr -d ' '; }
 is_n() { [ "$(eval "$1")" = "$2" ]; }
 # deliver NAME FILE: as a delivery agent does: write in tmp/, rename to new/.

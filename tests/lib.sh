@@ -38,6 +38,21 @@ done_testing() {
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]
 }
+# wait_for DESCRIPTION COMMAND...: ok once COMMAND succeeds, polling
+# every 0.1 s for up to WAIT_SECONDS (default 10), else not ok.
+wait_for() {
+	w_desc=$1
+	shift
+	w_i=0
+	while [ $w_i -lt $(( ${WAIT_SECONDS:-10} * 10 )) ]; do
+		if "$@" >/dev/null 2>&1; then ok "$w_desc"; return 0; fi
+		sleep 0.1
+		w_i=$((w_i + 1))
+	done
+	not_ok "$w_desc"
+	return 1
+}
+
 # A scratch directory removed on exit.
 scratch() {
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/rebound-test.XXXXXX")

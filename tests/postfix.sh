@@ -55,19 +55,7 @@ postfix stop >/dev/null 2>&1
 postfix check && postfix start >/dev/null 2>&1
 is "postfix starts" "$?" 0
 
-# wait_for DESCRIPTION COMMAND...: poll up to 60 s.
-wait_for() {
-	w_desc=$1
-	shift
-	w_i=0
-	while [ $w_i -lt 600 ]; do
-		if "$@" >/dev/null 2>&1; then ok "$w_desc"; return 0; fi
-		sleep 0.1
-		w_i=$((w_i + 1))
-	done
-	not_ok "$w_desc"
-	return 1
-}
+WAIT_SECONDS=60
 state_of() { "$REBOUND" show --db "$tmp/db" --format plain "$1" 2>/dev/null; }
 
 # Mail to nonexistent local users, sent with VERP and an envelope id.

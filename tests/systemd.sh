@@ -40,18 +40,6 @@ perl -MIO::Socket::UNIX -MPOSIX -e '
 ' "$tmp" "$REBOUNDD" "$tmp/conf" 2>"$tmp/perl.err" &
 manager=$!
 
-wait_for() {
-	w_desc=$1
-	shift
-	w_i=0
-	while [ $w_i -lt 100 ]; do
-		if "$@" >/dev/null 2>&1; then ok "$w_desc"; return 0; fi
-		sleep 0.1
-		w_i=$((w_i + 1))
-	done
-	not_ok "$w_desc"
-	return 1
-}
 wait_for "READY=1 once started" grep -q '^READY=1' "$tmp/notified"
 check "STATUS says what runs" grep -q '^STATUS=running: lmtp' "$tmp/notified"
 pid=$(cat "$tmp/pid")
