@@ -1,7 +1,9 @@
 #!/bin/sh
 # check.sh: from a fresh Debian 12 machine (as root): install what the
-# tests need, build, and run every test (make check, then make
-# distcheck).  Ends with the automake summary and "N passed, M failed".
+# tests need, build, and run every test (make check, make distcheck, and
+# make check again in an ASan+UBSan build).  Ends with the automake
+# summary and "N passed, M failed" (a failed distcheck or ASan run
+# counts as one more failure).
 cd "$(dirname "$0")/.." || exit 1
 contrib/deps.sh test || exit 1
 contrib/build.sh || exit 1
@@ -15,9 +17,26 @@ if [ $distcheck_rc -ne 0 ]; then
 	tail -30 distcheck.out
 fi
 echo "distcheck: $([ $distcheck_rc -eq 0 ] && echo passed || echo FAILED)"
+
+# The whole suite again, built with AddressSanitizer and UBSan, from the
+# distributed sources in a directory of its own.
+corpus=$(cd .. && pwd)/shared/corpus
+rm -rf _asan && mkdir _asan
+make distdir distdir=_asan/rebound >/dev/null 2>&1 &&
+    (cd _asan/rebound && ./configure --enable-asan >/dev/null &&
+     make -j"$(nproc)" >/dev/null 2>&1 &&
+     REBOUND_CORPUS=$corpus make -j"$(nproc)" check) >asan.out 2>&1
+asan_rc=$?
+if [ $asan_rc -ne 0 ]; then
+	echo "ASan/UBSan build: FAILED"
+	grep -E '^(FAIL|ERROR)' asan.out | head -20
+	tail -20 asan.out
+fi
+echo "ASan/UBSan build: $(grep -E '^# (PASS|FAIL|ERROR):' asan.out | tr '\n' ' ')"
 grep -E '^(=+$|Testsuite summary|# [A-Z]+: )' check.out | tail -10
 passed=$(sed -n 's/^# PASS: *//p' check.out)
 failed=$(awk '/^# (FAIL|ERROR|XPASS):/ { n += $3 } END { print n + 0 }' check.out)
 [ $distcheck_rc -ne 0 ] && failed=$((failed + 1))
+[ $asan_rc -ne 0 ] && failed=$((failed + 1))
 echo "${passed:-0} passed, $failed failed"
-[ $check_rc -eq 0 ] && [ $distcheck_rc -eq 0 ]
+[ $check_rc -eq 0 ] && [ $distcheck_rc -eq 0 ] && [ $asan_rc -eq 0 ]

@@ -1,0 +1,134 @@
+#!/bin/sh
+# maildir.sh: how fast reboundd drains a backlog in a maildir's new/.
+#
+# N (default 20,000) distinct bounce files are written into new/ of a
+# new maildir: the samples of tests/data (not-bounce.eml left out) in
+# turn, each with an "X-Bench: N" line first, so every file has its own
+# digest.  After a sync, reboundd starts on that maildir with
+# synchronous=full and the default [intake] settings, and the clock runs
+# from its start until new/ is empty (polled every 10 ms; a file leaves
+# new/ only once its message is committed) and the database holds N
+# messages.  Prints messages/s and reboundd's peak RSS.
+# Goal (issue "reboundd"): >= 5,000 messages/s.
+#
+# Usage: bench/maildir.sh [--write]    (--write adds a row to RESULTS.md)
+# Environment: N=20000, REBOUNDD (default src/reboundd, built if
+# missing), TIMEOUT=170 (seconds to wait for the drain)
+set -eu
+
+# bench_row HEADING: add the row on stdin at the end of the table under
+# HEADING in RESULTS.md (before the next section).
+bench_row() {
+	awk -v head="$1" -v row="$(cat)" '
+		index($0, head) == 1 { inside = 1 }
+		inside && /^## / && index($0, head) != 1 && !done { print row; print ""; done = 1; inside = 0 }
+		inside && /^$/ && seen_table && !done { print row; done = 1 }
+		inside && /^\|/ { seen_table = 1 }
+		{ print }
+		END { if (!done) print row }' "$here/RESULTS.md" >"$here/RESULTS.md.new" &&
+	    mv "$here/RESULTS.md.new" "$here/RESULTS.md"
+}
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+reboundd=${REBOUNDD:-$top/src/reboundd}
+n=${N:-20000}
+timeout=${TIMEOUT:-170}
+write=0
+for arg in "$@"; do
+	case $arg in
+	--write) write=1 ;;
+	*) echo "usage: $0 [--write]" >&2; exit 2 ;;
+	esac
+done
+
+die() { echo "maildir.sh: $*" >&2; exit 1; }
+
+command -v sqlite3 >/dev/null || die "sqlite3 is missing (apt-get install sqlite3)"
+[ -x "$reboundd" ] || make -C "$top" -j2 >/dev/null || die "cannot build $reboundd"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/rebound-maildir.XXXXXX")
+rpid=
+cleanup() {
+	[ -z "$rpid" ] || { kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null; } || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The backlog, written straight into new/ (the bench owns the maildir).
+md=$work/Maildir
+mkdir -p "$md/tmp" "$md/new" "$md/cur"
+perl -e '
+	my ($dst, $n, @files) = @ARGV;
+	my @samples;
+	for my $f (grep { !m{/not-bounce\.eml$} } @files) {
+		open(my $in, "<:raw", $f) or die "$f: $!";
+		local $/;
+		push @samples, scalar <$in>;
+	}
+	my $t = time;
+	for my $i (1 .. $n) {
+		my $m = $samples[$i % @samples];
+		my $name = sprintf "%s/%d.M%dP%d.bench", $dst, $t, $i, $$;
+		open(my $out, ">", $name) or die "$name: $!";
+		# an mbox "From " line stays first
+		print $out $1 if $m =~ s/\A(From [^\n]*\n)//;
+		print $out "X-Bench: $t-$i\n", $m;
+		close $out or die "$name: $!";
+	}' "$md/new" "$n" "$top"/tests/data/*.eml
+[ "$(find "$md/new" -type f | wc -l)" -eq "$n" ] || die "could not write the backlog"
+sync
+
+printf '[store]\npath = %s/rebound.db\nsynchronous = full\n\n[maildir]\npath = %s\n' \
+    "$work" "$md" >"$work/rebound.conf"
+start=$(date +%s%N)
+"$reboundd" --config "$work/rebound.conf" --foreground 2>"$work/reboundd.log" &
+rpid=$!
+
+# Until new/ is empty: one process polls every 10 ms, reading no more of
+# the directory than its first entries.
+perl -MTime::HiRes=sleep,time -e '
+	my ($dir, $pid, $deadline) = @ARGV;
+	for (;;) {
+		opendir(my $d, $dir) or die "$dir: $!\n";
+		my $e;
+		while (defined($e = readdir $d)) { last if $e !~ /^\./ }
+		exit 0 unless defined $e;
+		exit 3 unless kill 0, $pid;
+		exit 4 if time > $deadline;
+		sleep 0.01;
+	}' "$md/new" "$rpid" $(( start / 1000000000 + timeout )) || case $? in
+	3) tail -5 "$work/reboundd.log" >&2; die "reboundd died" ;;
+	4) die "new/ not drained in $timeout s: $(find "$md/new" -type f | wc -l) left" ;;
+	*) die "cannot watch $md/new" ;;
+	esac
+drained=$(date +%s%N)
+recorded=$(sqlite3 "$work/rebound.db" 'select count(*) from messages')
+end=$(date +%s%N)
+hwm=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$rpid/status")
+kill "$rpid"
+wait "$rpid" || die "reboundd exited $? on SIGTERM"
+rpid=
+[ "$recorded" -eq "$n" ] || die "new/ is empty but $recorded of $n messages are recorded"
+moved=$(find "$md/cur" "$md/.NotBounce/new" -type f | wc -l)
+[ "$moved" -eq "$n" ] || die "$moved of $n files in cur/ and .NotBounce/new/"
+
+ms=$(( (drained - start) / 1000000 ))
+rate=$(( n * 1000 / (ms > 0 ? ms : 1) ))
+mib=$(awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }')
+verdict() { awk -v g="$1" -v w="$2" 'BEGIN { print (g >= w) ? "met" : "NOT met" }'; }
+echo "backlog: $n files in new/, drained and recorded in $ms ms: $rate messages/s (synchronous=full; goal >= 5000: $(verdict "$rate" 5000))"
+echo "reboundd peak RSS (VmHWM): $mib MiB; checked: $recorded messages recorded, $moved files moved, $(( (end - drained) / 1000000 )) ms for the check"
+[ $write -eq 1 ] || exit 0
+cpu=$(awk -F ': *' '/^(model name|Hardware|cpu model)/ { print $2; exit }' \
+    /proc/cpuinfo)
+machine="$(uname -m), ${cpu:-unknown CPU}, $(nproc) CPUs"
+commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git -C "$top" status --porcelain -- src 2>/dev/null)" ]; then
+	commit="$commit+"
+fi
+printf '| %s | %s | %s | %s | %s ms | %s msg/s | %s |\n' \
+    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$commit" "$machine" "$n" "$ms" \
+    "$rate" "$mib" | bench_row "## reboundd on a maildir backlog"
+echo "wrote $here/RESULTS.md"
