@@ -191,53 +191,14 @@ EOF
 
 [ "$write" -eq 1 ] || exit 0
 
-# RESULTS.md: the explanation is rewritten each time, the rows are kept
-# and the new one added at the end.
+# The row goes at the end of the "rebound parse" table of RESULTS.md
+# (its explanation lives there, written once).
+. "$here/lib.sh"
 results=$here/RESULTS.md
-rows=$tmp/rows
-: >"$rows"
-if [ -f "$results" ]; then
-	grep '^| [0-9]' "$results" >"$rows" || true
-fi
 sis_cell=$rate_s
 [ -n "$note" ] && sis_cell="$rate_s ($n_sis msgs)"
 printf '| %s | %s | %s | %s × %s | %s | %s | %s | %s | %s | %s / %s / %s |\n' \
     "$when" "$commit" "$machine" "$n_all" "$rounds" "$rate_r" "$rate_f" \
-    "$sis_cell" "$r_floor" "$r_sis" "$rss_r" "$rss_f" "$rss_s" >>"$rows"
-cat >"$results" <<'EOF'
-# rebound parse: speed
-
-Written by `bench/parse.sh --write` (see `bench/README`); each run adds a
-row.
-
-**What is measured.** The wall time of one process reading a directory of
-real bounces: the 425 messages of `../shared/corpus/sisimai/maildir`, copied
-ten times (`COPIES`) under distinct names into a temporary directory, 4,250
-messages.  Three programs read that same directory in alternating rounds
-(rebound, floor, Sisimai, rebound, floor, ...; `ROUNDS`, 5 by default), and
-the median of each one's times gives its rate in messages per second.  An
-untimed run of each comes first, so the files are in the page cache and
-this is parsing, not disk.
-
-- **rebound**: `rebound parse DIR >/dev/null`, the whole job: parse,
-  classify, print a TSV row per recipient.
-- **floor**: `bench/floor DIR` (`bench/floor.c`): GMime builds each
-  message's MIME tree and every leaf part outside the returned original is
-  decoded once into memory, and nothing else: the least work any
-  GMime-based parser must do, so about the fastest rebound could be.
-- **Sisimai**: `perl -MSisimai -e 'Sisimai->make($dir)'`, Sisimai 4.25 from
-  Debian's `libsisimai-perl`, the reference bounce parser.  If a row says
-  Sisimai read fewer messages, it ran on `SISIMAI_SUBSET` copies only.
-
-**Goal:** rebound at least 0.7 × the floor's rate and at least 8 × Sisimai's.
-Peak RSS is the maximum resident set of one run over the same directory
-(GNU time's `%M`).  A commit marked `+` had uncommitted changes in `src/`.
-On a small shared virtual machine single runs vary by 20% or more; the
-alternating rounds spread that noise over all three, but a ratio within a
-few hundredths of its goal is not a clear pass or fail.
-
-| date | commit | machine | messages × rounds | rebound msg/s | floor msg/s | Sisimai msg/s | rebound / floor | rebound / Sisimai | peak RSS MiB (rebound / floor / Sisimai) |
-| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |
-EOF
-cat "$rows" >>"$results"
+    "$sis_cell" "$r_floor" "$r_sis" "$rss_r" "$rss_f" "$rss_s" |
+    bench_row "## rebound parse"
 echo "wrote $results"

@@ -240,7 +240,7 @@ conf_defaults(struct conf *c)
 	c->max_size = 10 * 1024 * 1024;
 	c->idle_timeout = 300;
 	c->intake_batch = 200;
-	c->intake_delay = 5;
+	c->intake_delay = 0;
 }
 
 void

@@ -4,7 +4,10 @@
  * Every message is parsed and classified as it is submitted and added to
  * the open transaction.  The transaction commits when it holds
  * conf->intake_batch messages or when the first of them has waited
- * conf->intake_delay milliseconds; then, and only then, each source is
+ * conf->intake_delay milliseconds (0: at the end of the pass of the
+ * event loop that submitted it, so that everything that arrived together
+ * shares one commit, and a lone sender waits for no timer); then, and
+ * only then, each source is
  * told (from the event loop) that its message is on disk.  If anything
  * in the batch fails, the whole transaction is rolled back and every
  * message of the batch is reported as not recorded: the source keeps

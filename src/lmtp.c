@@ -294,7 +294,7 @@ lmtp_done(void *arg, const struct intake_result *res)
 
 		lmtp_reply(s, r, rcpt);
 	}
-	g_info("%s: %s, %d to %u recipient%s", s->name, res->ok ? "recorded" :
+	g_debug("%s: %s, %d to %u recipient%s", s->name, res->ok ? "recorded" :
 	    "not recorded", lmtp_replies[r].code, s->tx.rcpts->len,
 	    s->tx.rcpts->len == 1 ? "" : "s");
 	lmtp_tx_reset(&s->tx);
@@ -322,7 +322,7 @@ lmtp_data_end(struct lmtp_session *s)
 		lmtp_enter_state(s, LMTP_READY);
 		return;
 	}
-	g_info("%s: received %zu bytes for %u recipient%s", s->name, tx->size,
+	g_debug("%s: received %zu bytes for %u recipient%s", s->name, tx->size,
 	    tx->rcpts->len, tx->rcpts->len == 1 ? "" : "s");
 	/* Nothing more is read until the replies are out (see lmtp_done). */
 	lmtp_enter_state(s, LMTP_COMMIT);

@@ -23,6 +23,7 @@
 #include "maildir.h"
 
 #define MAILDIR_RETRY_SECONDS	1
+#define MAILDIR_SCAN_STEP	256	/* files taken per pass of the loop */
 
 struct maildir {
 	struct event_base *base;
@@ -35,6 +36,8 @@ struct maildir {
 	struct event	*watch;
 	struct event	*retry;
 	struct event	*sync;		/* fsync the directories, once a burst */
+	struct event	*scan_step;	/* the next part of a scan of new/ */
+	GDir		*scanning;	/* new/ being scanned, or NULL */
 	GHashTable	*inflight;	/* names submitted, not yet done */
 	int		 stopped;
 };
@@ -152,20 +155,40 @@ maildir_submit(struct maildir *md, const char *name)
 	    f);
 }
 
+/*
+ * A scan of new/ takes MAILDIR_SCAN_STEP files a pass of the event
+ * loop, so that a backlog of any size neither blocks LMTP sessions nor
+ * holds back the moves of what is already recorded.
+ */
+static void
+maildir_scan_step(evutil_socket_t fd, short what, void *arg)
+{
+	struct maildir *md = arg;
+	const char *name = NULL;
+	int n;
+
+	for (n = 0; n < MAILDIR_SCAN_STEP && !md->stopped &&
+	    (name = g_dir_read_name(md->scanning)) != NULL; n++)
+		maildir_submit(md, name);
+	if (name != NULL && !md->stopped) {
+		event_active(md->scan_step, EV_WRITE, 0);
+		return;
+	}
+	g_clear_pointer(&md->scanning, g_dir_close);
+}
+
 static void
 maildir_scan(struct maildir *md)
 {
 	g_autoptr(GError) error = NULL;
-	const char *name;
-	GDir *dir;
 
-	if ((dir = g_dir_open(md->new_dir, 0, &error)) == NULL) {
+	if (md->scanning != NULL)
+		g_dir_rewind(md->scanning);	/* a scan is on: start it over */
+	else if ((md->scanning = g_dir_open(md->new_dir, 0, &error)) == NULL) {
 		g_warning("maildir: %s", error->message);
 		return;
 	}
-	while (!md->stopped && (name = g_dir_read_name(dir)) != NULL)
-		maildir_submit(md, name);
-	g_dir_close(dir);
+	event_active(md->scan_step, EV_WRITE, 0);
 }
 
 static void
@@ -218,6 +241,7 @@ maildir_new(struct event_base *base, struct intake *intake,
 	    NULL);
 	md->retry = evtimer_new(base, maildir_retry_cb, md);
 	md->sync = event_new(base, -1, 0, maildir_sync_cb, md);
+	md->scan_step = event_new(base, -1, 0, maildir_scan_step, md);
 	md->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (md->inotify_fd < 0 || inotify_add_watch(md->inotify_fd,
 	    md->new_dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
@@ -242,6 +266,7 @@ maildir_stop(struct maildir *md)
 	if (md->watch != NULL)
 		event_del(md->watch);
 	evtimer_del(md->retry);
+	event_del(md->scan_step);
 }
 
 guint
@@ -260,6 +285,9 @@ maildir_free(struct maildir **mdp)
 	if (md->watch != NULL)
 		event_free(md->watch);
 	event_free(md->retry);
+	event_free(md->scan_step);
+	if (md->scanning != NULL)
+		g_dir_close(md->scanning);
 	maildir_sync_cb(-1, 0, md);	/* renames of the last round */
 	event_free(md->sync);
 	if (md->inotify_fd >= 0)

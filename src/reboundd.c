@@ -270,6 +270,8 @@ main(int argc, char **argv)
 	int rc = EXIT_SUCCESS;
 
 	setlocale(LC_ALL, "");
+	/* Log time stamps without a stat of /etc/localtime for every line. */
+	g_setenv("TZ", ":/etc/localtime", FALSE);
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		g_printerr("reboundd: %s (see --help)\n", error->message);
