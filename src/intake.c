@@ -13,10 +13,18 @@
  * message of the batch is reported as not recorded: the source keeps
  * it and the sender retries, and the digest makes a retry of something
  * that did reach the disk harmless.
+ *
+ * Parsing is the costly part: a pool of worker threads (one per CPU)
+ * parses, classifies and digests a copy of each message, and hands it
+ * back through a queue and an eventfd that wakes the loop; only the
+ * loop's thread touches the database and calls the sources back.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "classify.h"
 #include "intake.h"
@@ -35,6 +43,16 @@ struct intake_item {
 	char		*error;		/* why not ok */
 };
 
+/* A message on its way through a worker. */
+struct intake_job {
+	struct intake_item *item;
+	char		*bytes;		/* a copy: the source may free its own */
+	size_t		 len;
+	char		*source;
+	char		*envelope_to;
+	struct report	*report;	/* the worker's result */
+};
+
 struct intake {
 	struct event_base *base;
 	struct store	*store;
@@ -45,7 +63,15 @@ struct intake {
 	GPtrArray	*finished;	/* items waiting for their callback */
 	int		 open;		/* a transaction is open */
 	char		*error;		/* why the open batch will fail */
+	GThreadPool	*pool;		/* parses struct intake_job */
+	GAsyncQueue	*parsed;	/* jobs back from the workers */
+	int		 wake_fd;	/* eventfd: a worker finished a job */
+	struct event	*wake;
+	guint		 parsing;	/* jobs in the workers' hands */
 };
+
+static void intake_work(gpointer, gpointer);
+static void intake_wake_cb(evutil_socket_t, short, void *);
 
 static void
 intake_item_free(gpointer p)
@@ -144,6 +170,15 @@ intake_new(struct event_base *base, struct store *store,
 	in->deliver = event_new(base, -1, 0, intake_deliver_cb, in);
 	in->batch = g_ptr_array_new();
 	in->finished = g_ptr_array_new_with_free_func(intake_item_free);
+	in->parsed = g_async_queue_new();
+	in->pool = g_thread_pool_new(intake_work, in,
+	    (int)g_get_num_processors(), FALSE, NULL);
+	in->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (in->wake_fd < 0)
+		g_error("intake: eventfd: %s", g_strerror(errno));
+	in->wake = event_new(base, in->wake_fd, EV_READ | EV_PERSIST,
+	    intake_wake_cb, in);
+	event_add(in->wake, NULL);
 	return in;
 }
 
@@ -176,29 +211,37 @@ intake_describe(struct intake_item *it, const struct report *rp)
 	    r->reason ? r->reason : "", r->hard ? " (hard)" : "");
 }
 
-/* Parse, classify and add one message to the open batch. */
-void
-intake_submit(struct intake *in, const char *bytes, size_t len,
-    const char *source, const char *envelope_to, const char *id,
-    intake_done_fn done, void *arg)
+/* In a worker: parse, classify and digest; hand back to the loop. */
+static void
+intake_work(gpointer data, gpointer user)
 {
-	struct intake_item *it = g_new0(struct intake_item, 1);
+	struct intake_job *job = data;
+	struct intake *in = user;
+	guint64 one = 1;
+
+	job->report = parse_message(job->bytes, job->len);
+	classify_report(job->report);
+	intake_describe(job->item, job->report);
+	store_digest(job->bytes, job->len, job->item->digest);
+	g_clear_pointer(&job->bytes, g_free);
+	g_async_queue_push(in->parsed, job);
+	if (write(in->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+		g_warning("intake: eventfd: %s", g_strerror(errno));
+}
+
+/* In the loop: add a parsed message to the open batch. */
+static void
+intake_add(struct intake *in, struct intake_job *job)
+{
 	g_autofree char *subscriber = NULL, *list = NULL;
-	struct store_meta meta = { .source = source };
+	struct store_meta meta = { .source = job->source };
 	g_autoptr(GError) error = NULL;
-	struct report *rp;
+	struct report *rp = job->report;
 	int added;
 
-	it->done = done;
-	it->arg = arg;
-	it->id = g_strdup(id);
-	rp = parse_message(bytes, len);
-	classify_report(rp);
-	intake_describe(it, rp);
-	store_digest(bytes, len, it->digest);
-	memcpy(meta.digest, it->digest, sizeof meta.digest);
+	memcpy(meta.digest, job->item->digest, sizeof meta.digest);
 	meta.received = meta.at = g_get_real_time() / G_USEC_PER_SEC;
-	meta.envelope_to = envelope_to ? envelope_to : rp->envelope_to;
+	meta.envelope_to = job->envelope_to ? job->envelope_to : rp->envelope_to;
 	if (verp_decode(&in->conf->verp, meta.envelope_to, &subscriber, &list)) {
 		meta.subscriber = subscriber;
 		meta.list = list;
@@ -206,16 +249,62 @@ intake_submit(struct intake *in, const char *bytes, size_t len,
 	intake_open(in);
 	if (in->error == NULL && !store_add(in->store, &meta, rp, &added, &error))
 		in->error = g_strdup(error->message);
-	report_free(&rp);
-	g_ptr_array_add(in->batch, it);
+	g_ptr_array_add(in->batch, job->item);
+	report_free(&job->report);
+	g_free(job->source);
+	g_free(job->envelope_to);
+	g_free(job);
+	in->parsing--;
 	if (in->batch->len >= (guint)in->conf->intake_batch || in->error != NULL)
 		intake_commit(in);
+}
+
+/* Add every message the workers have finished (wait for them if told). */
+static void
+intake_collect(struct intake *in, int wait)
+{
+	struct intake_job *job;
+
+	while (in->parsing > 0 && (job = wait ?
+	    g_async_queue_pop(in->parsed) : g_async_queue_try_pop(in->parsed)))
+		intake_add(in, job);
+}
+
+static void
+intake_wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	guint64 n;
+
+	if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
+		g_warning("intake: eventfd: %s", g_strerror(errno));
+	intake_collect(arg, 0);
+}
+
+/* Hand one message to the workers; its callback comes after the commit. */
+void
+intake_submit(struct intake *in, const char *bytes, size_t len,
+    const char *source, const char *envelope_to, const char *id,
+    intake_done_fn done, void *arg)
+{
+	struct intake_job *job = g_new0(struct intake_job, 1);
+
+	job->item = g_new0(struct intake_item, 1);
+	job->item->done = done;
+	job->item->arg = arg;
+	job->item->id = g_strdup(id);
+	job->bytes = g_memdup2(bytes, len);
+	job->len = len;
+	job->source = g_strdup(source);
+	job->envelope_to = g_strdup(envelope_to);
+	in->parsing++;
+	g_thread_pool_push(in->pool, job, NULL);
 }
 
 /* Commit what is open and tell every source now (at shutdown). */
 void
 intake_flush(struct intake *in)
 {
+	intake_collect(in, 1);
 	intake_commit(in);
 	event_del(in->deliver);
 	intake_report_results(in);
@@ -224,7 +313,7 @@ intake_flush(struct intake *in)
 guint
 intake_pending(struct intake *in)
 {
-	return in->batch->len + in->finished->len;
+	return in->parsing + in->batch->len + in->finished->len;
 }
 
 void
@@ -235,6 +324,10 @@ intake_free(struct intake **inp)
 	if (in == NULL)
 		return;
 	intake_flush(in);
+	g_thread_pool_free(in->pool, FALSE, TRUE);
+	g_async_queue_unref(in->parsed);
+	event_free(in->wake);
+	close(in->wake_fd);
 	event_free(in->timer);
 	event_free(in->deliver);
 	g_ptr_array_unref(in->batch);

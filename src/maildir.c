@@ -24,6 +24,7 @@
 
 #define MAILDIR_RETRY_SECONDS	1
 #define MAILDIR_SCAN_STEP	256	/* files taken per pass of the loop */
+#define MAILDIR_SCAN_AHEAD	1024	/* at most so many waiting in intake */
 
 struct maildir {
 	struct event_base *base;
@@ -165,8 +166,14 @@ maildir_scan_step(evutil_socket_t fd, short what, void *arg)
 {
 	struct maildir *md = arg;
 	const char *name = NULL;
+	struct timeval soon = { 0, 1000 };
 	int n;
 
+	/* Read no further ahead than intake keeps up with: memory is bounded. */
+	if (intake_pending(md->intake) > MAILDIR_SCAN_AHEAD && !md->stopped) {
+		event_add(md->scan_step, &soon);
+		return;
+	}
 	for (n = 0; n < MAILDIR_SCAN_STEP && !md->stopped &&
 	    (name = g_dir_read_name(md->scanning)) != NULL; n++)
 		maildir_submit(md, name);
