@@ -54,15 +54,24 @@ deliver new2 "$data/exim-mailbox-full.eml"
 wait_for "new arrivals leave new/" is_n 'files_in "$md/new"' 0
 is "the same bytes are recorded once" "$(q "select count(*) from outcomes where reason='mailboxfull'")" 1
 
-# A burst of 500 distinct bounces while running.
-i=0
-while [ $i -lt 500 ]; do
-	{ printf 'X-Burst: %d\n' $i; cat "$data/multi-recipient.eml"; } >"$md/tmp/b$i"
-	mv "$md/tmp/b$i" "$md/new/b$i"
-	i=$((i + 1))
-done
-wait_for "a burst of 500 leaves new/" is_n 'files_in "$md/new"' 0
-is "a burst of 500: all recorded" "$(q "select count(*) from messages where source='maildir'")" 503
+# burst DIR PREFIX N: N distinct bounces into DIR/new, each written in
+# tmp/ and renamed, as a delivery agent does.
+burst() {
+	perl -e '
+		my ($md, $prefix, $n, $src) = @ARGV;
+		open(my $in, "<", $src) or die; local $/; my $m = <$in>;
+		for my $i (1 .. $n) {
+			open(my $o, ">", "$md/tmp/$prefix$i") or die;
+			print $o "X-Burst: $prefix$i\n", $m; close $o;
+			rename("$md/tmp/$prefix$i", "$md/new/$prefix$i") or die;
+		}' "$1" "$2" "$3" "$data/multi-recipient.eml"
+}
+
+# A burst of 5,000 distinct bounces while running.
+burst "$md" b 5000
+WAIT_SECONDS=60 wait_for "a burst of 5,000 leaves new/" is_n 'files_in "$md/new"' 0
+is "a burst of 5,000: all recorded" "$(q "select count(*) from messages where source='maildir'")" 5003
+is "a burst of 5,000: all in cur/" "$(files_in "$md/cur")" 5003
 
 # Another writer holds the database: nothing is moved while it does, and
 # everything is recorded once it lets go, without a restart.
@@ -93,6 +102,17 @@ if command -v swaks >/dev/null; then
 else
 	ok "LMTP with swaks # SKIP swaks not installed"
 fi
+
+# Files that arrive while the start-up scan of a backlog is under way.
+kill -TERM $pid; wait $pid
+burst "$md" s 3000
+"$REBOUNDD" --config "$tmp/conf" --foreground 2>>"$tmp/log" &
+pid=$!
+burst "$md" d 500
+WAIT_SECONDS=60 wait_for "backlog and arrivals during the scan leave new/" \
+    is_n 'files_in "$md/new"' 0
+is "backlog and arrivals: each recorded once" \
+    "$(q "select count(*) from messages where source='maildir'")" 8504
 
 # SIGHUP: a broken file is reported and the running settings kept.
 cp "$tmp/conf" "$tmp/conf.good"
