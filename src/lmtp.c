@@ -22,8 +22,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,6 +34,7 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include "listen.h"
 #include "lmtp.h"
 
 #define LMTP_LINE_MAX	2000		/* a command line, without its CRLF */
@@ -856,166 +855,16 @@ lmtp_listen_fd(struct lmtp *l, int fd, int backlog, const char *spec,
 	return 1;
 }
 
-/*
- * A socket file left by a daemon that died is removed; one that a live
- * server still accepts on is not (connect() tells them apart).
- */
 static int
-lmtp_unlink_stale(const struct sockaddr_un *sun, const char *spec,
-    GError **error)
+lmtp_listen_each(void *arg, int fd, const char *spec, GError **error)
 {
-	struct stat st;
-	int fd, rc, err;
-
-	if (lstat(sun->sun_path, &st) != 0)
-		return errno == ENOENT ? 1 : lmtp_fail(error, spec, "stat", errno);
-	if (!S_ISSOCK(st.st_mode)) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
-		    "%s: exists and is not a socket", spec);
-		return 0;
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) < 0)
-		return lmtp_fail(error, spec, "socket", errno);
-	rc = connect(fd, (const struct sockaddr *)sun, sizeof *sun);
-	err = errno;
-	close(fd);
-	if (rc == 0 || err == EAGAIN) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
-		    "%s: another server is listening there", spec);
-		return 0;
-	}
-	if (err != ECONNREFUSED)
-		return lmtp_fail(error, spec, "connect", err);
-	if (unlink(sun->sun_path) != 0 && errno != ENOENT)
-		return lmtp_fail(error, spec, "unlink", errno);
-	return 1;
-}
-
-/* Mode and group on the socket file are who may deliver. */
-static int
-lmtp_socket_owner(const struct conf *conf, const char *path, const char *spec,
-    GError **error)
-{
-	struct group *gr;
-
-	if (chmod(path, conf->socket_mode) != 0)
-		return lmtp_fail(error, spec, "chmod", errno);
-	if (conf->socket_group == NULL)
-		return 1;
-	if ((gr = getgrnam(conf->socket_group)) == NULL) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-		    "%s: no group %s", spec, conf->socket_group);
-		return 0;
-	}
-	if (chown(path, (uid_t)-1, gr->gr_gid) != 0)
-		return lmtp_fail(error, spec, "chgrp", errno);
-	return 1;
-}
-
-static int
-lmtp_bind_unix(struct lmtp *l, const char *spec, GError **error)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	const char *path = spec + strlen("unix:");
-	int fd;
-
-	if (strlen(path) >= sizeof sun.sun_path)
-		return lmtp_fail(error, spec, "path", ENAMETOOLONG);
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if (!lmtp_unlink_stale(&sun, spec, error))
-		return 0;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
-		return lmtp_fail(error, spec, "socket", errno);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
-		close(fd);
-		return lmtp_fail(error, spec, "bind", errno);
-	}
-	if (!lmtp_socket_owner(l->conf, path, spec, error)) {
-		close(fd);
-		return 0;
-	}
-	return lmtp_listen_fd(l, fd, LMTP_BACKLOG, spec, error);
-}
-
-/* "host:port", "[v6]:port"; host "" or "*" is every address. */
-static int
-lmtp_split_hostport(const char *spec, char **host_r, char **port_r)
-{
-	const char *colon, *end;
-
-	if (spec[0] == '[') {
-		if ((end = strchr(spec, ']')) == NULL || end[1] != ':')
-			return 0;
-		*host_r = g_strndup(spec + 1, end - spec - 1);
-		colon = end + 1;
-	} else {
-		if ((colon = strrchr(spec, ':')) == NULL ||
-		    memchr(spec, ':', colon - spec) != NULL)
-			return 0;	/* a bare IPv6 address needs brackets */
-		*host_r = g_strndup(spec, colon - spec);
-	}
-	if (colon[1] == '\0') {
-		g_clear_pointer(host_r, g_free);
-		return 0;
-	}
-	*port_r = g_strdup(colon + 1);
-	return 1;
-}
-
-static int
-lmtp_bind_addr(struct lmtp *l, const struct addrinfo *ai, const char *spec,
-    GError **error)
-{
-	int fd, on = 1;
-
-	if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-	    ai->ai_protocol)) < 0)
-		return lmtp_fail(error, spec, "socket", errno);
-	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-	/* "*:port" binds :: and 0.0.0.0 both: they must not overlap. */
-	if (ai->ai_family == AF_INET6)
-		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-		close(fd);
-		return lmtp_fail(error, spec, "bind", errno);
-	}
-	return lmtp_listen_fd(l, fd, LMTP_BACKLOG, spec, error);
-}
-
-static int
-lmtp_bind_tcp(struct lmtp *l, const char *spec, GError **error)
-{
-	struct addrinfo hints = { .ai_flags = AI_PASSIVE,
-	    .ai_socktype = SOCK_STREAM }, *res, *ai;
-	g_autofree char *host = NULL, *port = NULL;
-	int rc;
-
-	if (!lmtp_split_hostport(spec, &host, &port)) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-		    "%s: neither unix:/path nor host:port", spec);
-		return 0;
-	}
-	rc = getaddrinfo(*host != '\0' && strcmp(host, "*") != 0 ? host : NULL,
-	    port, &hints, &res);
-	if (rc != 0) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s: %s",
-		    spec, gai_strerror(rc));
-		return 0;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next)
-		if (!lmtp_bind_addr(l, ai, spec, error))
-			break;
-	freeaddrinfo(res);
-	return ai == NULL;
+	return lmtp_listen_fd(arg, fd, LMTP_BACKLOG, spec, error);
 }
 
 static int
 lmtp_listen(struct lmtp *l, const char *spec, GError **error)
 {
-	if (g_str_has_prefix(spec, "unix:"))
-		return lmtp_bind_unix(l, spec, error);
-	return lmtp_bind_tcp(l, spec, error);
+	return listen_open(spec, l->conf, lmtp_listen_each, l, error);
 }
 
 struct lmtp *

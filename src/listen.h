@@ -1,0 +1,18 @@
+/*
+ * listen.h: listening sockets named as the configuration names them.
+ */
+#ifndef REBOUND_LISTEN_H
+#define REBOUND_LISTEN_H
+
+#include <glib.h>
+
+#include "conf.h"
+
+/* Called with each bound socket (not yet listening); takes the fd. */
+typedef int	(*listen_fd_fn)(void *arg, int fd, const char *spec,
+		    GError **error);
+
+int	 listen_open(const char *spec, const struct conf *, listen_fd_fn,
+	    void *arg, GError **);
+
+#endif
