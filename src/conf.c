@@ -198,6 +198,13 @@ conf_set_intake(struct conf *c, const char *key, const char *value,
 	return conf_int(value, 0, 10000, &c->intake_delay, error);
 }
 
+static int
+conf_set_metrics(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	return conf_set_string(&c->metrics, value);
+}
+
 static const struct conf_key conf_keys[] = {
 	{ "store", "path", conf_set_path },
 	{ "store", "synchronous", conf_set_sync },
@@ -221,6 +228,7 @@ static const struct conf_key conf_keys[] = {
 	{ "lmtp", "idle_timeout", conf_set_lmtp },
 	{ "intake", "batch", conf_set_intake },
 	{ "intake", "delay", conf_set_intake },
+	{ "metrics", "listen", conf_set_metrics },
 };
 
 void
@@ -252,6 +260,7 @@ conf_clear(struct conf *c)
 	g_free(c->maildir_other);
 	g_strfreev(c->listen);
 	g_free(c->socket_group);
+	g_free(c->metrics);
 	memset(c, 0, sizeof *c);
 }
 

@@ -32,6 +32,7 @@ struct conf {
 	int		 idle_timeout;	/* [lmtp] idle_timeout, seconds */
 	int		 intake_batch;	/* [intake] batch, messages */
 	int		 intake_delay;	/* [intake] delay, milliseconds */
+	char		*metrics;	/* [metrics] listen: port or host:port */
 };
 
 void	 conf_defaults(struct conf *);

@@ -68,6 +68,7 @@ struct intake {
 	int		 wake_fd;	/* eventfd: a worker finished a job */
 	struct event	*wake;
 	guint		 parsing;	/* jobs in the workers' hands */
+	struct intake_stats stats;
 };
 
 static void intake_work(gpointer, gpointer);
@@ -127,6 +128,7 @@ static void
 intake_commit(struct intake *in)
 {
 	g_autoptr(GError) error = NULL;
+	gint64 start = g_get_monotonic_time();
 	int ok = 0;
 	guint i;
 
@@ -138,6 +140,9 @@ intake_commit(struct intake *in)
 		store_rollback(in->store);
 	else if (!(ok = store_commit(in->store, &error)))
 		in->error = g_strdup(error->message);
+	in->stats.commits++;
+	in->stats.commit_failures += !ok;
+	in->stats.commit_seconds += (g_get_monotonic_time() - start) / 1e6;
 	for (i = 0; i < in->batch->len; i++) {
 		struct intake_item *it = g_ptr_array_index(in->batch, i);
 
@@ -171,6 +176,10 @@ intake_new(struct event_base *base, struct store *store,
 	in->batch = g_ptr_array_new();
 	in->finished = g_ptr_array_new_with_free_func(intake_item_free);
 	in->parsed = g_async_queue_new();
+	in->stats.messages = g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, g_free);
+	in->stats.recipients = g_hash_table_new_full(g_str_hash, g_str_equal,
+	    g_free, g_free);
 	in->pool = g_thread_pool_new(intake_work, in,
 	    (int)g_get_num_processors(), FALSE, NULL);
 	in->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -229,6 +238,35 @@ intake_work(gpointer data, gpointer user)
 		g_warning("intake: eventfd: %s", g_strerror(errno));
 }
 
+static void
+intake_count(GHashTable *counts, const char *a, const char *b)
+{
+	char *key = g_strdup_printf("%s %s", a, b);
+	guint64 *n = g_hash_table_lookup(counts, key);
+
+	if (n == NULL) {
+		n = g_new0(guint64, 1);
+		g_hash_table_insert(counts, key, n);
+	} else
+		g_free(key);
+	(*n)++;
+}
+
+static void
+intake_count_report(struct intake *in, const char *source,
+    const struct report *rp)
+{
+	guint i;
+
+	intake_count(in->stats.messages, source, report_kind_name(rp->kind));
+	for (i = 0; i < rp->recipients->len; i++) {
+		const struct recipient *r = g_ptr_array_index(rp->recipients, i);
+
+		intake_count(in->stats.recipients, classify_class(rp->kind, r),
+		    r->reason ? r->reason : "undefined");
+	}
+}
+
 /* In the loop: add a parsed message to the open batch. */
 static void
 intake_add(struct intake *in, struct intake_job *job)
@@ -250,6 +288,7 @@ intake_add(struct intake *in, struct intake_job *job)
 	if (in->error == NULL && !store_add(in->store, &meta, rp, &added, &error))
 		in->error = g_strdup(error->message);
 	g_ptr_array_add(in->batch, job->item);
+	intake_count_report(in, job->source, rp);
 	report_free(&job->report);
 	g_free(job->source);
 	g_free(job->envelope_to);
@@ -310,6 +349,12 @@ intake_flush(struct intake *in)
 	intake_report_results(in);
 }
 
+const struct intake_stats *
+intake_stats(struct intake *in)
+{
+	return &in->stats;
+}
+
 guint
 intake_pending(struct intake *in)
 {
@@ -332,6 +377,8 @@ intake_free(struct intake **inp)
 	event_free(in->deliver);
 	g_ptr_array_unref(in->batch);
 	g_ptr_array_unref(in->finished);
+	g_hash_table_destroy(in->stats.messages);
+	g_hash_table_destroy(in->stats.recipients);
 	g_free(in->error);
 	g_free(in);
 	*inp = NULL;

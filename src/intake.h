@@ -32,6 +32,15 @@ struct intake_result {
 
 typedef void	(*intake_done_fn)(void *arg, const struct intake_result *);
 
+/* What went through intake since start (for the metrics listener). */
+struct intake_stats {
+	GHashTable	*messages;	/* "source kind" -> guint64 count */
+	GHashTable	*recipients;	/* "class reason" -> guint64 count */
+	guint64		 commits;
+	guint64		 commit_failures;
+	double		 commit_seconds;	/* summed */
+};
+
 struct intake;
 
 struct intake	*intake_new(struct event_base *, struct store *,
@@ -41,6 +50,7 @@ void		 intake_submit(struct intake *, const char *bytes, size_t len,
 		    const char *id, intake_done_fn done, void *arg);
 void		 intake_flush(struct intake *);
 guint		 intake_pending(struct intake *);
+const struct intake_stats *intake_stats(struct intake *);
 void		 intake_free(struct intake **);
 
 #endif

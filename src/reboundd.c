@@ -29,6 +29,7 @@
 #include "intake.h"
 #include "lmtp.h"
 #include "maildir.h"
+#include "metrics.h"
 #include "notify.h"
 #include "parse.h"
 #include "store.h"
@@ -45,6 +46,7 @@ struct daemon {
 	struct intake	*intake;
 	struct maildir	*maildir;
 	struct lmtp	*lmtp;
+	struct metrics	*metrics;
 	struct event	*sigterm, *sigint, *sighup, *stopper, *watchdog;
 	int		 stopping;
 	gint64		 stop_deadline;
@@ -183,6 +185,11 @@ daemon_start(struct daemon *d)
 		    "listen is set");
 		return 0;
 	}
+	if (d->conf.metrics != NULL && (d->metrics = metrics_new(d->base,
+	    d->conf.metrics, d->intake, d->lmtp, d->maildir, &error)) == NULL) {
+		g_critical("metrics: %s", error->message);
+		return 0;
+	}
 	daemon_notify_ready(d);
 	return 1;
 }
@@ -203,6 +210,7 @@ daemon_signals(struct daemon *d)
 static void
 daemon_free(struct daemon *d)
 {
+	metrics_free(&d->metrics);
 	lmtp_free(&d->lmtp);
 	if (d->intake != NULL)
 		intake_flush(d->intake);

@@ -9,6 +9,8 @@ scratch
 data="$top_srcdir/tests/data"
 md="$tmp/Maildir"
 q() { sqlite3 "$tmp/db" "$1"; }
+port=$(perl -MIO::Socket::INET -e \
+    'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
 cat >"$tmp/conf" <<CONF
 [store]
 path = $tmp/db
@@ -17,7 +19,18 @@ busy_timeout = 200
 path = $md
 [intake]
 delay = 5
+[metrics]
+listen = $port
 CONF
+# http PATH: GET it from the metrics listener; the status line, then the body.
+http() {
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]") or die;
+		print $s "GET $ARGV[1] HTTP/1.0\r\n\r\n";
+		my $r = join("", <$s>); $r =~ s/\r//g;
+		my ($head, $body) = split(/\n\n/, $r, 2);
+		print((split(/\n/, $head))[0], "\n", $body);' "$port" "$1"
+}
 
 files_in() { ls "$1" 2>/dev/null | wc -l | tr -d ' '; }
 is_n() { [ "$(eval "$1")" = "$2" ]; }
@@ -47,6 +60,19 @@ wait_for "start-up scan: a non-bounce goes to .NotBounce/new" test -f "$md/.NotB
 is "the bounce is recorded" "$(q "select reason from outcomes where address='Alice.Nobody@example.org'")" userunknown
 is "the non-bounce is recorded as such" "$(q "select kind from messages where source='maildir' and kind='none'")" none
 check "the log says what happened to which message" grep -q "maildir early1: recorded .*userunknown (hard)" "$tmp/log"
+
+# Metrics on loopback, for Prometheus.
+http /metrics >"$tmp/metrics"
+check "metrics: 200" grep -q '^HTTP/1.[01] 200' "$tmp/metrics"
+check "metrics: messages by source and kind" \
+    grep -q '^rebound_messages_total{source="maildir",kind="dsn"} 1$' "$tmp/metrics"
+check "metrics: recipients by class and reason" \
+    grep -q '^rebound_recipients_total{class="hard",reason="userunknown"} 1$' "$tmp/metrics"
+check "metrics: commits" grep -q '^rebound_commits_total [1-9]' "$tmp/metrics"
+check "metrics: backlog" grep -q '^rebound_backlog 0$' "$tmp/metrics"
+is "healthz" "$(http /healthz | tail -1)" ok
+http /nothing | head -1 | grep -q ' 404 '
+is "other paths: 404" "$?" 0
 
 # New arrivals, and the same bytes twice: recorded once, both moved.
 deliver new1 "$data/exim-mailbox-full.eml"

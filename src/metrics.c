@@ -1,0 +1,151 @@
+/*
+ * metrics.c: what reboundd has done, for Prometheus, over HTTP (libevent's
+ * evhttp) on [metrics] listen: "port" alone is 127.0.0.1:port, so that
+ * nothing is exposed beyond the machine unless asked for.
+ *
+ *   GET /metrics   the text exposition format, version 0.0.4: messages
+ *                  by source and kind, recipients by class and reason,
+ *                  commits, their failures and time, LMTP sessions, and
+ *                  the backlog (messages taken but not yet acknowledged)
+ *   GET /healthz   "ok"
+ * Anything else is 404.  Only counters are read; nothing here changes.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "metrics.h"
+
+struct metrics {
+	struct evhttp	*http;
+	struct intake	*intake;
+	struct lmtp	*lmtp;
+	struct maildir	*maildir;
+};
+
+/* One labelled counter family from a "a b" -> count table. */
+static void
+metrics_family(struct evbuffer *out, const char *name, const char *help,
+    const char *label_a, const char *label_b, GHashTable *counts)
+{
+	GHashTableIter iter;
+	gpointer key, value;
+
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help,
+	    name);
+	g_hash_table_iter_init(&iter, counts);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		g_auto(GStrv) ab = g_strsplit(key, " ", 2);
+
+		evbuffer_add_printf(out, "%s{%s=\"%s\",%s=\"%s\"} %" G_GUINT64_FORMAT
+		    "\n", name, label_a, ab[0], label_b, ab[1] ? ab[1] : "",
+		    *(guint64 *)value);
+	}
+}
+
+static void
+metrics_one(struct evbuffer *out, const char *name, const char *type,
+    const char *help, double value)
+{
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.6g\n", name,
+	    help, name, type, name, value);
+}
+
+static void
+metrics_page(struct metrics *m, struct evbuffer *out)
+{
+	const struct intake_stats *st = intake_stats(m->intake);
+
+	metrics_family(out, "rebound_messages_total", "Messages taken, by "
+	    "source and kind.", "source", "kind", st->messages);
+	metrics_family(out, "rebound_recipients_total", "Recipients of the "
+	    "messages taken, by class and reason.", "class", "reason",
+	    st->recipients);
+	metrics_one(out, "rebound_commits_total", "counter",
+	    "Transactions committed or failed.", (double)st->commits);
+	metrics_one(out, "rebound_commit_failures_total", "counter",
+	    "Transactions that failed (their messages were not acknowledged).",
+	    (double)st->commit_failures);
+	metrics_one(out, "rebound_commit_seconds_total", "counter",
+	    "Time spent committing.", st->commit_seconds);
+	metrics_one(out, "rebound_lmtp_sessions", "gauge",
+	    "LMTP sessions open.", m->lmtp ? (double)lmtp_sessions(m->lmtp) : 0);
+	metrics_one(out, "rebound_backlog", "gauge", "Messages taken but not "
+	    "yet acknowledged.", (double)intake_pending(m->intake) +
+	    (m->maildir ? (double)maildir_pending(m->maildir) : 0));
+}
+
+static void
+metrics_request(struct evhttp_request *req, void *arg)
+{
+	struct metrics *m = arg;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	struct evbuffer *out = evbuffer_new();
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET || path == NULL) {
+		evhttp_send_error(req, 405, "GET only");
+	} else if (strcmp(path, "/metrics") == 0) {
+		metrics_page(m, out);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Type", "text/plain; version=0.0.4");
+		evhttp_send_reply(req, 200, "OK", out);
+	} else if (strcmp(path, "/healthz") == 0) {
+		evbuffer_add_printf(out, "ok\n");
+		evhttp_send_reply(req, 200, "OK", out);
+	} else
+		evhttp_send_error(req, 404, "Not found");
+	evbuffer_free(out);
+}
+
+struct metrics *
+metrics_new(struct event_base *base, const char *listen, struct intake *intake,
+    struct lmtp *lmtp, struct maildir *maildir, GError **error)
+{
+	const char *colon = strrchr(listen, ':');
+	g_autofree char *host = colon ? g_strndup(listen, colon - listen) :
+	    g_strdup("127.0.0.1");
+	const char *port = colon ? colon + 1 : listen;
+	struct metrics *m;
+	char *end;
+	long n = strtol(port, &end, 10);
+
+	if (*host == '[' && host[strlen(host) - 1] == ']') {
+		memmove(host, host + 1, strlen(host) - 2);
+		host[strlen(host) - 2] = '\0';
+	}
+	if (end == port || *end != '\0' || n < 1 || n > 65535) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+		    "%s: not a port or host:port", listen);
+		return NULL;
+	}
+	m = g_new0(struct metrics, 1);
+	m->intake = intake;
+	m->lmtp = lmtp;
+	m->maildir = maildir;
+	m->http = evhttp_new(base);
+	evhttp_set_gencb(m->http, metrics_request, m);
+	if (evhttp_bind_socket_with_handle(m->http, host, (guint16)n) == NULL) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+		    "%s: cannot listen", listen);
+		metrics_free(&m);
+		return NULL;
+	}
+	g_info("metrics: listening on %s:%ld", host, n);
+	return m;
+}
+
+void
+metrics_free(struct metrics **mp)
+{
+	struct metrics *m = *mp;
+
+	if (m == NULL)
+		return;
+	evhttp_free(m->http);
+	g_free(m);
+	*mp = NULL;
+}

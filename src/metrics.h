@@ -1,0 +1,21 @@
+/*
+ * metrics.h: /metrics and /healthz over HTTP.
+ */
+#ifndef REBOUND_METRICS_H
+#define REBOUND_METRICS_H
+
+#include <event2/event.h>
+
+#include <glib.h>
+
+#include "intake.h"
+#include "lmtp.h"
+#include "maildir.h"
+
+struct metrics;
+
+struct metrics	*metrics_new(struct event_base *, const char *listen,
+		    struct intake *, struct lmtp *, struct maildir *, GError **);
+void		 metrics_free(struct metrics **);
+
+#endif
