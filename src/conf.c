@@ -205,6 +205,13 @@ conf_set_metrics(struct conf *c, const char *key, const char *value,
 	return conf_set_string(&c->metrics, value);
 }
 
+static int
+conf_set_user(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	return conf_set_string(&c->user, value);
+}
+
 static const struct conf_key conf_keys[] = {
 	{ "store", "path", conf_set_path },
 	{ "store", "synchronous", conf_set_sync },
@@ -229,6 +236,7 @@ static const struct conf_key conf_keys[] = {
 	{ "intake", "batch", conf_set_intake },
 	{ "intake", "delay", conf_set_intake },
 	{ "metrics", "listen", conf_set_metrics },
+	{ "daemon", "user", conf_set_user },
 };
 
 void
@@ -261,6 +269,7 @@ conf_clear(struct conf *c)
 	g_strfreev(c->listen);
 	g_free(c->socket_group);
 	g_free(c->metrics);
+	g_free(c->user);
 	memset(c, 0, sizeof *c);
 }
 

@@ -33,6 +33,7 @@ struct conf {
 	int		 intake_batch;	/* [intake] batch, messages */
 	int		 intake_delay;	/* [intake] delay, milliseconds */
 	char		*metrics;	/* [metrics] listen: port or host:port */
+	char		*user;		/* [daemon] user: run as, after binding */
 };
 
 void	 conf_defaults(struct conf *);

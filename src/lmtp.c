@@ -891,6 +891,13 @@ lmtp_new(struct event_base *base, struct intake *intake,
 	return l;
 }
 
+/* Where messages go, when the listeners were bound before intake existed. */
+void
+lmtp_set_intake(struct lmtp *l, struct intake *intake)
+{
+	l->intake = intake;
+}
+
 int
 lmtp_adopt(struct lmtp *l, int fd, GError **error)
 {

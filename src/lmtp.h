@@ -26,6 +26,7 @@ struct lmtp	*lmtp_new(struct event_base *, struct intake *,
 
 /* Accept on an fd already bound and listening (socket activation). */
 int		 lmtp_adopt(struct lmtp *, int fd, GError **);
+void		 lmtp_set_intake(struct lmtp *, struct intake *);
 
 /*
  * Stop accepting.  An open session answers "421 4.3.2" to its next

@@ -15,6 +15,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
@@ -151,21 +153,47 @@ daemon_notify_ready(struct daemon *d)
 	event_add(d->watchdog, &tv);
 }
 
+/*
+ * Started as root with [daemon] user set: become that user, with its
+ * groups, for good.  Called after the listeners are bound (a socket in a
+ * root-owned directory, a port below 1024) and before anything else is
+ * opened, so that the database and maildir belong to the user.
+ */
 static int
-daemon_start(struct daemon *d)
+daemon_drop_privileges(const struct conf *c)
 {
-	g_autoptr(GError) error = NULL;
-	int nfds, fd;
+	struct passwd *pw;
 
-	d->store = store_open(d->conf.db_path, &d->conf, STORE_WRITE, &error);
-	if (d->store == NULL) {
-		g_critical("%s", error->message);
+	if (c->user == NULL)
+		return 1;
+	if (geteuid() != 0) {
+		g_info("not started as root: staying user %u, not %s",
+		    (unsigned)geteuid(), c->user);
+		return 1;
+	}
+	if ((pw = getpwnam(c->user)) == NULL) {
+		g_critical("[daemon] user: no user %s", c->user);
 		return 0;
 	}
-	d->intake = intake_new(d->base, d->store, &d->conf);
-	nfds = notify_listen_fds();
+	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
+	    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0 ||
+	    setuid(0) == 0) {
+		g_critical("cannot become user %s: %s", c->user, g_strerror(errno));
+		return 0;
+	}
+	g_info("running as user %s", c->user);
+	return 1;
+}
+
+/* LMTP listeners, from the configuration and from systemd, bound first. */
+static int
+daemon_listen(struct daemon *d)
+{
+	g_autoptr(GError) error = NULL;
+	int nfds = notify_listen_fds(), fd;
+
 	if ((d->conf.listen[0] != NULL || nfds > 0) &&
-	    (d->lmtp = lmtp_new(d->base, d->intake, &d->conf, &error)) == NULL) {
+	    (d->lmtp = lmtp_new(d->base, NULL, &d->conf, &error)) == NULL) {
 		g_critical("lmtp: %s", error->message);
 		return 0;
 	}
@@ -175,6 +203,24 @@ daemon_start(struct daemon *d)
 			g_critical("lmtp: socket from systemd: %s", error->message);
 			return 0;
 		}
+	return 1;
+}
+
+static int
+daemon_start(struct daemon *d)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!daemon_listen(d) || !daemon_drop_privileges(&d->conf))
+		return 0;
+	d->store = store_open(d->conf.db_path, &d->conf, STORE_WRITE, &error);
+	if (d->store == NULL) {
+		g_critical("%s", error->message);
+		return 0;
+	}
+	d->intake = intake_new(d->base, d->store, &d->conf);
+	if (d->lmtp != NULL)
+		lmtp_set_intake(d->lmtp, d->intake);
 	if (d->conf.maildir != NULL && (d->maildir = maildir_new(d->base,
 	    d->intake, &d->conf, &error)) == NULL) {
 		g_critical("maildir: %s", error->message);

@@ -170,4 +170,26 @@ check "SIGTERM: an idle LMTP client does not hold the stop" \
 check "SIGTERM: logged" grep -q "reboundd: stopped" "$tmp/log"
 is "integrity after the run" "$(q 'pragma integrity_check')" ok
 
+# Started as root with [daemon] user: binds first, then runs as that user.
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 && command -v swaks >/dev/null; then
+	chmod 0755 "$tmp"	# nobody must reach $tmp/priv
+	mkdir -m 0777 "$tmp/priv"
+	printf '[store]\npath = %s/priv/db\n[lmtp]\nlisten = unix:%s/lmtp2.sock\nsocket_mode = 0666\n[daemon]\nuser = nobody\n' \
+	    "$tmp" "$tmp" >"$tmp/priv.conf"
+	"$REBOUNDD" --config "$tmp/priv.conf" --foreground 2>"$tmp/priv.log" &
+	ppid=$!
+	wait_for "as root with user = nobody: starts" test -S "$tmp/lmtp2.sock"
+	sleep 0.2
+	is "runs as nobody" "$(awk '/^Uid:/ { print $2 }' /proc/$ppid/status)" "$(id -u nobody)"
+	is "the socket was bound as root" "$(stat -c %U "$tmp/lmtp2.sock")" root
+	swaks --protocol LMTP --socket "$tmp/lmtp2.sock" --from '<>' --to b@example.org \
+	    --data "$data/postfix-user-unknown.eml" >"$tmp/swaks2" 2>&1
+	check "as nobody: a message is recorded" grep -q '^<-  250 ' "$tmp/swaks2"
+	is "the database belongs to nobody" "$(stat -c %U "$tmp/priv/db")" nobody
+	kill -TERM $ppid; wait $ppid
+	is "as nobody: a clean stop" "$?" 0
+else
+	ok "privilege drop # SKIP not root, or no nobody or swaks"
+fi
+
 done_testing
