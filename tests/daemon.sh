@@ -21,6 +21,8 @@ path = $md
 delay = 5
 [metrics]
 listen = $port
+[lmtp]
+listen = unix:$tmp/lmtp.sock
 CONF
 # http PATH: GET it from the metrics listener; the status line, then the body.
 http() {
@@ -108,16 +110,19 @@ deliver locked "$data/sendmail-host-unknown.eml"
 sleep 1
 is "locked database: the file stays in new/" "$(files_in "$md/new")" 1
 check "locked database: the log says it was not recorded" grep -q "maildir locked: not recorded" "$tmp/log"
+if [ -S "$tmp/lmtp.sock" ] && command -v swaks >/dev/null; then
+	swaks --protocol LMTP --socket "$tmp/lmtp.sock" --from '<>' \
+	    --to 'a@example.org,b@example.org' --data "$data/delay-no-dsn.eml" \
+	    >"$tmp/swaks-locked" 2>&1
+	is "locked database: LMTP answers 451 4.3.0 per recipient" \
+	    "$(grep -c '^<\*\* 451 4.3.0 ' "$tmp/swaks-locked")" 2
+fi
 wait $locker
 wait_for "after the lock: recorded and moved" test -f "$md/cur/locked:2,S"
 is "after the lock: recorded once" "$(q "select count(*) from outcomes where reason='hostunknown'")" 1
 
 # LMTP beside the maildir: one reply per recipient after the commit.
 if command -v swaks >/dev/null; then
-	printf '[lmtp]\nlisten = unix:%s/lmtp.sock\n' "$tmp" >>"$tmp/conf"
-	kill -TERM $pid; wait $pid
-	"$REBOUNDD" --config "$tmp/conf" --foreground 2>>"$tmp/log" &
-	pid=$!
 	wait_for "the LMTP socket is there" test -S "$tmp/lmtp.sock"
 	swaks --protocol LMTP --socket "$tmp/lmtp.sock" --from '<>' \
 	    --to 'list-bounces+dora=example.com@lists.example.net,second@example.net' \
