@@ -3,7 +3,7 @@
 # Extra arguments go to configure (e.g. --enable-asan).
 set -e
 cd "$(dirname "$0")/.."
-[ -x configure ] && [ configure -nt configure.ac ] && [ configure -nt Makefile.am ] ||
+[ -x configure ] && [ configure -nt configure.ac ] ||
     ./autogen.sh >/dev/null 2>&1
 if [ ! -f Makefile ] || [ -n "$*" ]; then
 	./configure --enable-debug "$@" >/dev/null
