@@ -103,7 +103,7 @@ is "a burst of 5,000: all in cur/" "$(files_in "$md/cur")" 5003
 
 # Another writer holds the database: nothing is moved while it does, and
 # everything is recorded once it lets go, without a restart.
-sqlite3 "$tmp/db" "begin exclusive; select 1 from (with recursive c(x) as (select 1 union all select x+1 from c where x < 6000000) select count(*) from c);" >/dev/null &
+printf 'begin exclusive;\n.shell sleep 3\ncommit;\n' | sqlite3 "$tmp/db" >/dev/null &
 locker=$!
 sleep 0.3
 deliver locked "$data/sendmail-host-unknown.eml"
