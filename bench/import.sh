@@ -14,13 +14,9 @@ set -eu
 
 . "$(dirname "$0")/lib.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
-corpus=${REBOUND_CORPUS:-$here/../../shared/corpus}
 rebound=${REBOUND:-$top/src/rebound}
 copies=${COPIES:-100}
-write=0
-[ "${1:-}" = --write ] && write=1
+bench_args "$@"
 
 [ -d "$corpus/sisimai/maildir" ] || { echo "import.sh: no corpus at $corpus" >&2; exit 1; }
 [ -n "${REBOUND:-}" ] || make -C "$top" -s >/dev/null

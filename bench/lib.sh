@@ -1,6 +1,26 @@
-# lib.sh: shared by the benchmarks (sourced).  $here is bench/.
+# lib.sh: shared by the benchmarks (sourced, after "set -eu", with the
+# script's arguments: ". lib.sh" then "bench_args "$@"").
+#   here      bench/
+#   top       the source tree
+#   corpus    ../shared/corpus, or $REBOUND_CORPUS
+#   write     1 with --write (add a row to RESULTS.md), else 0
 
-here=${here:-$(cd "$(dirname "$0")" && pwd)}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+corpus=${REBOUND_CORPUS:-$here/../../shared/corpus}
+write=0
+
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+
+# bench_args "$@": the only argument a benchmark takes is --write.
+bench_args() {
+	for arg in "$@"; do
+		case $arg in
+		--write) write=1 ;;
+		*) echo "usage: $0 [--write]" >&2; exit 2 ;;
+		esac
+	done
+}
 
 # bench_row HEADING: add the row on stdin at the end of the table under
 # HEADING in RESULTS.md (before the next section).

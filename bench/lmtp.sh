@@ -38,23 +38,13 @@ set -eu
 
 . "$(dirname "$0")/lib.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
-corpus=${REBOUND_CORPUS:-$here/../../shared/corpus}
 reboundd=${REBOUNDD:-$top/src/reboundd}
 n=${N:-10000}
 n1=${N1:-1000}
 soak=${SOAK:-100000}
 sessions=${SESSIONS:-16}
-write=0
-for arg in "$@"; do
-	case $arg in
-	--write) write=1 ;;
-	*) echo "usage: $0 [--write]" >&2; exit 2 ;;
-	esac
-done
+bench_args "$@"
 
-die() { echo "lmtp.sh: $*" >&2; exit 1; }
 
 set -- "$corpus"/postfix/*.eml
 [ -f "$1" ] || die "no bounces at $corpus/postfix (set REBOUND_CORPUS)"

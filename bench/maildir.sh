@@ -18,20 +18,11 @@ set -eu
 
 . "$(dirname "$0")/lib.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
 reboundd=${REBOUNDD:-$top/src/reboundd}
 n=${N:-20000}
 timeout=${TIMEOUT:-170}
-write=0
-for arg in "$@"; do
-	case $arg in
-	--write) write=1 ;;
-	*) echo "usage: $0 [--write]" >&2; exit 2 ;;
-	esac
-done
+bench_args "$@"
 
-die() { echo "maildir.sh: $*" >&2; exit 1; }
 
 command -v sqlite3 >/dev/null || die "sqlite3 is missing (apt-get install sqlite3)"
 [ -x "$reboundd" ] || make -C "$top" -j2 >/dev/null || die "cannot build $reboundd"

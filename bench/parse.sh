@@ -19,24 +19,14 @@
 #   SISIMAI_SUBSET   copies Sisimai reads (default: all); its rate is then
 #                    measured on fewer messages, which the output says
 set -eu
+. "$(dirname "$0")/lib.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
-corpus=${REBOUND_CORPUS:-$here/../../shared/corpus}
 rebound=${REBOUND:-$top/src/rebound}
 copies=${COPIES:-10}
 rounds=${ROUNDS:-5}
 subset=${SISIMAI_SUBSET:-$copies}
-write=0
+bench_args "$@"
 
-for arg in "$@"; do
-	case $arg in
-	--write) write=1 ;;
-	*) echo "usage: $0 [--write]" >&2; exit 2 ;;
-	esac
-done
-
-die() { echo "parse.sh: $*" >&2; exit 1; }
 
 maildir=$corpus/sisimai/maildir
 [ -d "$maildir" ] || die "no corpus at $maildir (set REBOUND_CORPUS)"
@@ -193,7 +183,6 @@ EOF
 
 # The row goes at the end of the "rebound parse" table of RESULTS.md
 # (its explanation lives there, written once).
-. "$here/lib.sh"
 results=$here/RESULTS.md
 sis_cell=$rate_s
 [ -n "$note" ] && sis_cell="$rate_s ($n_sis msgs)"

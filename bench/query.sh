@@ -11,8 +11,7 @@
 set -eu
 
 . "$(dirname "$0")/lib.sh"
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
+bench_args "$@"
 rebound=${REBOUND:-$top/src/rebound}
 rounds=${ROUNDS:-5}
 outcomes=${OUTCOMES:-1000000}
@@ -67,7 +66,7 @@ stats=$(median_ms "$rebound" stats --db "$db" --since 30d --format plain)
 machine="$(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) CPUs"
 echo "database: $rows outcomes, $bytes bytes ($((bytes / rows)) bytes/outcome)"
 echo "show: $show ms   prune: $prune ms   stats --since 30d: $stats ms (median of $rounds, whole process)"
-if [ "${1:-}" = --write ]; then
+if [ "$write" -eq 1 ]; then
 	printf '| %s | %s | %s | %s ms | %s ms | %s ms |\n' \
 	    "$(date -u +%Y-%m-%d)" "$machine" "$rows" "$show" "$prune" "$stats" | bench_row "## rebound show"
 fi
