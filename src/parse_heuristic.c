@@ -34,6 +34,7 @@ struct heuristic {
 	GPtrArray	*found;		/* candidate addresses, in order */
 	GPtrArray	*parties;	/* addresses that are never recipients */
 	GPtrArray	*notified;	/* the bounce's To: a recipient only when named */
+	char		*orig_to;	/* the returned message's To, normalised */
 };
 
 #define ADDR_LOCAL(c)	(g_ascii_isalnum(c) || strchr("!#$%&'*+/=?^_`{|}~.-", (c)))
@@ -94,12 +95,11 @@ static void
 heuristic_add(struct heuristic *h, char *raw, int named)
 {
 	char *addr = raw ? addr_normalise(raw) : NULL;
-	g_autofree char *orig_to = addr_normalise(h->report->orig_to);
 	int returned_to;
 
 	g_free(raw);
-	returned_to = addr != NULL && orig_to != NULL &&
-	    g_ascii_strcasecmp(addr, orig_to) == 0;
+	returned_to = addr != NULL && h->orig_to != NULL &&
+	    g_ascii_strcasecmp(addr, h->orig_to) == 0;
 	if (addr == NULL || strchr(addr, '@') == NULL ||
 	    heuristic_has(h->found, addr) ||
 	    (!returned_to && (heuristic_has(h->parties, addr) ||
@@ -289,11 +289,15 @@ heuristic_recipients(struct report *rp, struct heuristic *h)
 void
 parse_heuristic(struct report *rp, GMimeMessage *msg)
 {
-	struct heuristic h = { rp, NULL, NULL, NULL, NULL };
+	struct heuristic h = { rp, NULL, NULL, NULL, NULL, NULL };
 	const char *failed;
 	g_auto(GStrv) addrs = NULL;
 	guint i;
 
+	/* The prose first: where it quotes the returned headers, they count. */
+	if (rp->text != NULL)
+		heuristic_trim_text(rp);
+	h.orig_to = addr_normalise(rp->orig_to);
 	h.found = g_ptr_array_new_with_free_func(g_free);
 	h.parties = g_ptr_array_new_with_free_func(g_free);
 	h.notified = g_ptr_array_new_with_free_func(g_free);
@@ -310,7 +314,6 @@ parse_heuristic(struct report *rp, GMimeMessage *msg)
 			heuristic_add(&h, g_strdup(addrs[i]), 1);
 	}
 	if (rp->text != NULL) {
-		heuristic_trim_text(rp);
 		h.text = rp->text;
 		phrases_each("sender-lead", h.text, heuristic_sender, &h);
 		phrases_each("recipient-lead", h.text, heuristic_lead, &h);
@@ -324,4 +327,5 @@ parse_heuristic(struct report *rp, GMimeMessage *msg)
 	g_ptr_array_unref(h.found);
 	g_ptr_array_unref(h.parties);
 	g_ptr_array_unref(h.notified);
+	g_free(h.orig_to);
 }
