@@ -186,6 +186,8 @@ conf_set_lmtp(struct conf *c, const char *key, const char *value,
 		return conf_int(value, 1, 100000, &c->max_sessions, error);
 	if (strcmp(key, "max_message_size") == 0)
 		return conf_int(value, 1024, 1 << 30, &c->max_size, error);
+	if (strcmp(key, "reply_timeout") == 0)
+		return conf_int(value, 1, 3600, &c->reply_timeout, error);
 	return conf_int(value, 1, 86400, &c->idle_timeout, error);
 }
 
@@ -233,6 +235,7 @@ static const struct conf_key conf_keys[] = {
 	{ "lmtp", "max_sessions", conf_set_lmtp },
 	{ "lmtp", "max_message_size", conf_set_lmtp },
 	{ "lmtp", "idle_timeout", conf_set_lmtp },
+	{ "lmtp", "reply_timeout", conf_set_lmtp },
 	{ "intake", "batch", conf_set_intake },
 	{ "intake", "delay", conf_set_intake },
 	{ "metrics", "listen", conf_set_metrics },
@@ -255,6 +258,7 @@ conf_defaults(struct conf *c)
 	c->max_sessions = 100;
 	c->max_size = 10 * 1024 * 1024;
 	c->idle_timeout = 300;
+	c->reply_timeout = 60;
 	c->intake_batch = 200;
 	c->intake_delay = 0;
 }

@@ -30,6 +30,7 @@ struct conf {
 	int		 max_sessions;	/* [lmtp] max_sessions */
 	int		 max_size;	/* [lmtp] max_message_size, bytes */
 	int		 idle_timeout;	/* [lmtp] idle_timeout, seconds */
+	int		 reply_timeout;	/* [lmtp] reply_timeout, seconds */
 	int		 intake_batch;	/* [intake] batch, messages */
 	int		 intake_delay;	/* [intake] delay, milliseconds */
 	char		*metrics;	/* [metrics] listen: port or host:port */

@@ -1,23 +1,25 @@
 /*
  * intake.c: group commit between the sources and the store.
  *
- * Every message is parsed and classified as it is submitted and added to
- * the open transaction.  The transaction commits when it holds
- * conf->intake_batch messages or when the first of them has waited
- * conf->intake_delay milliseconds (0: at the end of the pass of the
- * event loop that submitted it, so that everything that arrived together
- * shares one commit, and a lone sender waits for no timer); then, and
- * only then, each source is
- * told (from the event loop) that its message is on disk.  If anything
- * in the batch fails, the whole transaction is rolled back and every
- * message of the batch is reported as not recorded: the source keeps
- * it and the sender retries, and the digest makes a retry of something
- * that did reach the disk harmless.
+ * Three kinds of thread, each owning one thing.  Worker threads (one
+ * per CPU) parse, classify and digest a copy of each message.  The
+ * event loop's thread owns the sources: it gathers parsed messages into
+ * the open batch and calls each source back.  One writer thread owns
+ * the database: it writes a batch in one transaction and commits it.
+ * Results come back to the loop through queues and an eventfd.
  *
- * Parsing is the costly part: a pool of worker threads (one per CPU)
- * parses, classifies and digests a copy of each message, and hands it
- * back through a queue and an eventfd that wakes the loop; only the
- * loop's thread touches the database and calls the sources back.
+ * One batch is with the writer at a time.  While its commit (and its
+ * fsync, or SQLite's wait for another writer's lock) runs, the loop
+ * goes on reading and parsing, and what arrives gathers in the next
+ * batch, which goes to the writer as soon as it is free (group commit).
+ * A batch is also handed over when it holds conf->intake_batch messages
+ * or its first message has waited conf->intake_delay milliseconds (0:
+ * at the end of the loop pass that filled it).  Only after the commit
+ * is each source told its message is on disk.  If anything in a batch
+ * fails, the whole transaction is rolled back and every message of it
+ * is reported as not recorded: the source keeps it and the sender
+ * retries, and the digest makes a retry of something that did reach
+ * the disk harmless.
  */
 #include "config.h"
 
@@ -43,7 +45,7 @@ struct intake_item {
 	char		*error;		/* why not ok */
 };
 
-/* A message on its way through a worker. */
+/* A message on its way through a worker, then the writer. */
 struct intake_job {
 	struct intake_item *item;
 	char		*bytes;		/* a copy: the source may free its own */
@@ -51,27 +53,44 @@ struct intake_job {
 	char		*source;
 	char		*envelope_to;
 	struct report	*report;	/* the worker's result */
+	gint64		 received;
+	char		*subscriber;	/* VERP, decoded in the loop */
+	char		*list;
+};
+
+/* What the writer writes in one transaction, and how that went. */
+struct intake_batch {
+	GPtrArray	*jobs;
+	int		 ok;
+	char		*error;
+	double		 seconds;
 };
 
 struct intake {
 	struct event_base *base;
-	struct store	*store;
+	struct store	*store;		/* the writer's, once it runs */
 	const struct conf *conf;
-	struct event	*timer;		/* the batch's deadline */
+	struct event	*timer;		/* the open batch's deadline */
 	struct event	*deliver;	/* runs the callbacks of finished items */
-	GPtrArray	*batch;		/* items in the open transaction */
+	GPtrArray	*batch;		/* jobs gathered for the next commit */
+	struct intake_batch *writing;	/* with the writer, or NULL */
 	GPtrArray	*finished;	/* items waiting for their callback */
-	int		 open;		/* a transaction is open */
-	char		*error;		/* why the open batch will fail */
 	GThreadPool	*pool;		/* parses struct intake_job */
 	GAsyncQueue	*parsed;	/* jobs back from the workers */
-	int		 wake_fd;	/* eventfd: a worker finished a job */
+	GThread		*writer;
+	GAsyncQueue	*to_write;	/* batches for the writer */
+	GAsyncQueue	*written;	/* batches back from it */
+	int		 wake_fd;	/* eventfd: a worker or the writer is done */
 	struct event	*wake;
 	guint		 parsing;	/* jobs in the workers' hands */
 	struct intake_stats stats;
 };
 
+/* Handed to the writer to make it stop. */
+static struct intake_batch intake_stop_writer;
+
 static void intake_work(gpointer, gpointer);
+static gpointer intake_write_thread(gpointer);
 static void intake_wake_cb(evutil_socket_t, short, void *);
 
 static void
@@ -83,6 +102,30 @@ intake_item_free(gpointer p)
 	g_free(it->summary);
 	g_free(it->error);
 	g_free(it);
+}
+
+static void
+intake_job_free(gpointer p)
+{
+	struct intake_job *job = p;
+
+	report_free(&job->report);
+	g_free(job->bytes);
+	g_free(job->source);
+	g_free(job->envelope_to);
+	g_free(job->subscriber);
+	g_free(job->list);
+	g_free(job);
+}
+
+/* Wake the loop: a thread has put something in a queue for it. */
+static void
+intake_wake(struct intake *in)
+{
+	guint64 one = 1;
+
+	if (write(in->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+		g_warning("intake: eventfd: %s", g_strerror(errno));
 }
 
 /*
@@ -123,43 +166,98 @@ intake_deliver_cb(evutil_socket_t fd, short what, void *arg)
 	intake_report_results(in);
 }
 
-/* End the open batch: commit it, or roll it back if it went wrong. */
+/* In the writer: one batch, one transaction, all or nothing. */
 static void
-intake_commit(struct intake *in)
+intake_write_batch(struct store *store, struct intake_batch *b)
 {
 	g_autoptr(GError) error = NULL;
 	gint64 start = g_get_monotonic_time();
-	int ok = 0;
+	int added;
 	guint i;
 
-	evtimer_del(in->timer);
-	if (!in->open)
-		return;
-	in->open = 0;
-	if (in->error != NULL)
-		store_rollback(in->store);
-	else if (!(ok = store_commit(in->store, &error)))
-		in->error = g_strdup(error->message);
-	in->stats.commits++;
-	in->stats.commit_failures += !ok;
-	in->stats.commit_seconds += (g_get_monotonic_time() - start) / 1e6;
-	for (i = 0; i < in->batch->len; i++) {
-		struct intake_item *it = g_ptr_array_index(in->batch, i);
+	b->ok = store_begin(store, &error);
+	for (i = 0; b->ok && i < b->jobs->len; i++) {
+		struct intake_job *job = g_ptr_array_index(b->jobs, i);
+		struct store_meta meta = { .source = job->source };
 
-		it->ok = ok;
-		if (!ok)
-			it->error = g_strdup(in->error);
-		g_ptr_array_add(in->finished, it);
+		memcpy(meta.digest, job->item->digest, sizeof meta.digest);
+		meta.received = meta.at = job->received;
+		meta.envelope_to = job->envelope_to ? job->envelope_to :
+		    job->report->envelope_to;
+		meta.subscriber = job->subscriber;
+		meta.list = job->list;
+		b->ok = store_add(store, &meta, job->report, &added, &error);
 	}
-	g_ptr_array_set_size(in->batch, 0);
-	g_clear_pointer(&in->error, g_free);
+	if (b->ok)
+		b->ok = store_commit(store, &error);	/* rolls back if not */
+	else
+		store_rollback(store);
+	if (!b->ok)
+		b->error = g_strdup(error->message);
+	b->seconds = (g_get_monotonic_time() - start) / 1e6;
+}
+
+/* The writer thread: the only one that touches the database. */
+static gpointer
+intake_write_thread(gpointer arg)
+{
+	struct intake *in = arg;
+	struct intake_batch *b;
+
+	while ((b = g_async_queue_pop(in->to_write)) != &intake_stop_writer) {
+		intake_write_batch(in->store, b);
+		g_async_queue_push(in->written, b);
+		intake_wake(in);
+	}
+	return NULL;
+}
+
+/* Give the gathered jobs to the writer, unless it is busy. */
+static void
+intake_send(struct intake *in)
+{
+	struct intake_batch *b;
+
+	if (in->writing != NULL || in->batch->len == 0)
+		return;
+	evtimer_del(in->timer);
+	b = g_new0(struct intake_batch, 1);
+	b->jobs = in->batch;
+	in->batch = g_ptr_array_new_with_free_func(intake_job_free);
+	in->writing = b;
+	g_async_queue_push(in->to_write, b);
+}
+
+/* A batch is back from the writer: its messages are done, either way. */
+static void
+intake_written(struct intake *in, struct intake_batch *b)
+{
+	guint i;
+
+	in->stats.commits++;
+	in->stats.commit_failures += !b->ok;
+	in->stats.commit_seconds += b->seconds;
+	for (i = 0; i < b->jobs->len; i++) {
+		struct intake_job *job = g_ptr_array_index(b->jobs, i);
+
+		job->item->ok = b->ok;
+		if (!b->ok)
+			job->item->error = g_strdup(b->error);
+		g_ptr_array_add(in->finished, job->item);
+	}
+	g_ptr_array_unref(b->jobs);
+	g_free(b->error);
+	g_free(b);
+	in->writing = NULL;
 	event_active(in->deliver, EV_WRITE, 0);
+	/* What gathered meanwhile has waited long enough. */
+	intake_send(in);
 }
 
 static void
 intake_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
-	intake_commit(arg);
+	intake_send(arg);
 }
 
 struct intake *
@@ -173,37 +271,25 @@ intake_new(struct event_base *base, struct store *store,
 	in->conf = conf;
 	in->timer = evtimer_new(base, intake_timer_cb, in);
 	in->deliver = event_new(base, -1, 0, intake_deliver_cb, in);
-	in->batch = g_ptr_array_new();
+	in->batch = g_ptr_array_new_with_free_func(intake_job_free);
 	in->finished = g_ptr_array_new_with_free_func(intake_item_free);
 	in->parsed = g_async_queue_new();
+	in->to_write = g_async_queue_new();
+	in->written = g_async_queue_new();
 	in->stats.messages = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, g_free);
 	in->stats.recipients = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, g_free);
-	in->pool = g_thread_pool_new(intake_work, in,
-	    (int)g_get_num_processors(), FALSE, NULL);
 	in->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (in->wake_fd < 0)
 		g_error("intake: eventfd: %s", g_strerror(errno));
 	in->wake = event_new(base, in->wake_fd, EV_READ | EV_PERSIST,
 	    intake_wake_cb, in);
 	event_add(in->wake, NULL);
+	in->pool = g_thread_pool_new(intake_work, in,
+	    (int)g_get_num_processors(), FALSE, NULL);
+	in->writer = g_thread_new("writer", intake_write_thread, in);
 	return in;
-}
-
-static void
-intake_open(struct intake *in)
-{
-	g_autoptr(GError) error = NULL;
-	struct timeval tv = { in->conf->intake_delay / 1000,
-	    (in->conf->intake_delay % 1000) * 1000 };
-
-	if (in->open)
-		return;
-	in->open = 1;
-	if (!store_begin(in->store, &error))
-		in->error = g_strdup(error->message);
-	evtimer_add(in->timer, &tv);
 }
 
 static void
@@ -226,7 +312,6 @@ intake_work(gpointer data, gpointer user)
 {
 	struct intake_job *job = data;
 	struct intake *in = user;
-	guint64 one = 1;
 
 	job->report = parse_message(job->bytes, job->len);
 	classify_report(job->report);
@@ -234,8 +319,7 @@ intake_work(gpointer data, gpointer user)
 	store_digest(job->bytes, job->len, job->item->digest);
 	g_clear_pointer(&job->bytes, g_free);
 	g_async_queue_push(in->parsed, job);
-	if (write(in->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
-		g_warning("intake: eventfd: %s", g_strerror(errno));
+	intake_wake(in);
 }
 
 static void
@@ -267,46 +351,38 @@ intake_count_report(struct intake *in, const char *source,
 	}
 }
 
-/* In the loop: add a parsed message to the open batch. */
+/* In the loop: add a parsed message to the next batch. */
 static void
 intake_add(struct intake *in, struct intake_job *job)
 {
-	g_autofree char *subscriber = NULL, *list = NULL;
-	struct store_meta meta = { .source = job->source };
-	g_autoptr(GError) error = NULL;
-	struct report *rp = job->report;
-	int added;
+	struct timeval tv = { in->conf->intake_delay / 1000,
+	    (in->conf->intake_delay % 1000) * 1000 };
+	const char *to;
 
-	memcpy(meta.digest, job->item->digest, sizeof meta.digest);
-	meta.received = meta.at = g_get_real_time() / G_USEC_PER_SEC;
-	meta.envelope_to = job->envelope_to ? job->envelope_to : rp->envelope_to;
-	if (verp_decode(&in->conf->verp, meta.envelope_to, &subscriber, &list)) {
-		meta.subscriber = subscriber;
-		meta.list = list;
-	}
-	intake_open(in);
-	if (in->error == NULL && !store_add(in->store, &meta, rp, &added, &error))
-		in->error = g_strdup(error->message);
-	g_ptr_array_add(in->batch, job->item);
-	intake_count_report(in, job->source, rp);
-	report_free(&job->report);
-	g_free(job->source);
-	g_free(job->envelope_to);
-	g_free(job);
 	in->parsing--;
-	if (in->batch->len >= (guint)in->conf->intake_batch || in->error != NULL)
-		intake_commit(in);
+	job->received = g_get_real_time() / G_USEC_PER_SEC;
+	to = job->envelope_to ? job->envelope_to : job->report->envelope_to;
+	verp_decode(&in->conf->verp, to, &job->subscriber, &job->list);
+	intake_count_report(in, job->source, job->report);
+	if (in->batch->len == 0)
+		evtimer_add(in->timer, &tv);
+	g_ptr_array_add(in->batch, job);
+	if (in->batch->len >= (guint)in->conf->intake_batch)
+		intake_send(in);
 }
 
-/* Add every message the workers have finished (wait for them if told). */
+/* Take back what the workers and the writer have finished. */
 static void
-intake_collect(struct intake *in, int wait)
+intake_collect(struct intake *in)
 {
+	struct intake_batch *b;
 	struct intake_job *job;
 
-	while (in->parsing > 0 && (job = wait ?
-	    g_async_queue_pop(in->parsed) : g_async_queue_try_pop(in->parsed)))
+	while (in->parsing > 0 &&
+	    (job = g_async_queue_try_pop(in->parsed)) != NULL)
 		intake_add(in, job);
+	while ((b = g_async_queue_try_pop(in->written)) != NULL)
+		intake_written(in, b);
 }
 
 static void
@@ -316,7 +392,7 @@ intake_wake_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
 		g_warning("intake: eventfd: %s", g_strerror(errno));
-	intake_collect(arg, 0);
+	intake_collect(arg);
 }
 
 /* Hand one message to the workers; its callback comes after the commit. */
@@ -339,14 +415,29 @@ intake_submit(struct intake *in, const char *bytes, size_t len,
 	g_thread_pool_push(in->pool, job, NULL);
 }
 
-/* Commit what is open and tell every source now (at shutdown). */
+/*
+ * Wait until everything submitted is parsed, written and committed,
+ * then tell every source now (at shutdown, and before a reload changes
+ * what the writer uses).
+ */
 void
 intake_flush(struct intake *in)
 {
-	intake_collect(in, 1);
-	intake_commit(in);
+	while (in->parsing > 0)
+		intake_add(in, g_async_queue_pop(in->parsed));
+	intake_send(in);
+	while (in->writing != NULL)
+		intake_written(in, g_async_queue_pop(in->written));
 	event_del(in->deliver);
 	intake_report_results(in);
+}
+
+/* New policy settings for the store (SIGHUP). */
+void
+intake_set_policy(struct intake *in, const struct policy *policy)
+{
+	intake_flush(in);
+	store_set_policy(in->store, policy);
 }
 
 const struct intake_stats *
@@ -358,7 +449,8 @@ intake_stats(struct intake *in)
 guint
 intake_pending(struct intake *in)
 {
-	return in->parsing + in->batch->len + in->finished->len;
+	return in->parsing + in->batch->len +
+	    (in->writing ? in->writing->jobs->len : 0) + in->finished->len;
 }
 
 void
@@ -369,8 +461,12 @@ intake_free(struct intake **inp)
 	if (in == NULL)
 		return;
 	intake_flush(in);
+	g_async_queue_push(in->to_write, &intake_stop_writer);
+	g_thread_join(in->writer);
 	g_thread_pool_free(in->pool, FALSE, TRUE);
 	g_async_queue_unref(in->parsed);
+	g_async_queue_unref(in->to_write);
+	g_async_queue_unref(in->written);
 	event_free(in->wake);
 	close(in->wake_fd);
 	event_free(in->timer);
@@ -379,7 +475,6 @@ intake_free(struct intake **inp)
 	g_ptr_array_unref(in->finished);
 	g_hash_table_destroy(in->stats.messages);
 	g_hash_table_destroy(in->stats.recipients);
-	g_free(in->error);
 	g_free(in);
 	*inp = NULL;
 }

@@ -49,6 +49,7 @@ void		 intake_submit(struct intake *, const char *bytes, size_t len,
 		    const char *source, const char *envelope_to,
 		    const char *id, intake_done_fn done, void *arg);
 void		 intake_flush(struct intake *);
+void		 intake_set_policy(struct intake *, const struct policy *);
 guint		 intake_pending(struct intake *);
 const struct intake_stats *intake_stats(struct intake *);
 void		 intake_free(struct intake **);

@@ -52,12 +52,13 @@ enum lmtp_state {
 	LMTP_RCPT,		/* one recipient or more accepted */
 	LMTP_DATA,		/* reading the message text */
 	LMTP_COMMIT,		/* submitted, waiting for intake's commit */
+	LMTP_LATE,		/* COMMIT past reply_timeout: 451 sent, closing */
 	LMTP_CLOSING,		/* writing the last reply, then close */
-	LMTP_GONE		/* client gone in COMMIT: the callback frees */
+	LMTP_GONE		/* client gone in COMMIT or LATE: the callback frees */
 };
 
 static const char *lmtp_state_names[] = {
-	"CONNECTED", "READY", "MAIL", "RCPT", "DATA", "COMMIT", "CLOSING",
+	"CONNECTED", "READY", "MAIL", "RCPT", "DATA", "COMMIT", "LATE", "CLOSING",
 	"GONE"
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(lmtp_state_names) == LMTP_GONE + 1);
@@ -88,7 +89,8 @@ enum lmtp_reply {
 	LMTP_R_RCPT_MAX,
 	LMTP_R_SHUTDOWN,
 	LMTP_R_BUSY,
-	LMTP_R_IDLE
+	LMTP_R_IDLE,
+	LMTP_R_LATE
 };
 
 /* Every reply the server sends; status NULL where RFC 2034 has none. */
@@ -123,8 +125,9 @@ static const struct lmtp_reply_text {
 	[LMTP_R_SHUTDOWN] =	{ 421, "4.3.2", "Service shutting down" },
 	[LMTP_R_BUSY] =		{ 421, "4.3.2", "too many sessions" },
 	[LMTP_R_IDLE] =		{ 421, "4.4.2", "idle timeout" },
+	[LMTP_R_LATE] =		{ 451, "4.3.0", "not recorded in time, try again later" },
 };
-G_STATIC_ASSERT(G_N_ELEMENTS(lmtp_replies) == LMTP_R_IDLE + 1);
+G_STATIC_ASSERT(G_N_ELEMENTS(lmtp_replies) == LMTP_R_LATE + 1);
 
 /* One transaction: from MAIL to the replies after the final dot. */
 struct lmtp_tx {
@@ -142,6 +145,8 @@ struct lmtp_session {
 	struct bufferevent *bev;
 	enum lmtp_state	 state;
 	int		 discard;	/* skipping an over-long command line */
+	struct event	*late;		/* COMMIT: the reply_timeout */
+	int		 late_sent;	/* 451 sent on it, before the commit */
 	struct lmtp_tx	 tx;
 };
 
@@ -234,6 +239,12 @@ lmtp_tx_reset(struct lmtp_tx *tx)
 }
 
 /* The one teardown of a session. */
+static int
+lmtp_committing(const struct lmtp_session *s)
+{
+	return s->state == LMTP_COMMIT || s->state == LMTP_LATE;
+}
+
 static void
 lmtp_session_free(struct lmtp_session *s)
 {
@@ -242,6 +253,7 @@ lmtp_session_free(struct lmtp_session *s)
 		g_hash_table_remove(s->lmtp->sessions, s);
 	if (s->bev != NULL)
 		bufferevent_free(s->bev);
+	event_free(s->late);
 	lmtp_tx_reset(&s->tx);
 	g_ptr_array_unref(s->tx.rcpts);
 	g_free(s);
@@ -255,7 +267,7 @@ lmtp_session_free(struct lmtp_session *s)
 static void
 lmtp_session_close(struct lmtp_session *s)
 {
-	if (s->state != LMTP_COMMIT) {
+	if (!lmtp_committing(s)) {
 		lmtp_session_free(s);
 		return;
 	}
@@ -263,6 +275,7 @@ lmtp_session_close(struct lmtp_session *s)
 		g_hash_table_remove(s->lmtp->sessions, s);
 	s->lmtp = NULL;
 	g_clear_pointer(&s->bev, bufferevent_free);
+	evtimer_del(s->late);
 	lmtp_enter_state(s, LMTP_GONE);
 }
 
@@ -274,34 +287,71 @@ lmtp_session_closing(struct lmtp_session *s)
 	bufferevent_disable(s->bev, EV_READ);
 }
 
+/* After the final dot: one reply per accepted recipient (RFC 2033 4.2). */
 static void
-lmtp_done(void *arg, const struct intake_result *res)
+lmtp_reply_rcpts(struct lmtp_session *s, enum lmtp_reply r)
 {
-	struct lmtp_session *s = arg;
-	enum lmtp_reply r = res->ok ? LMTP_R_RECORDED : LMTP_R_STORAGE;
 	guint i;
 
-	if (s->state == LMTP_GONE) {
-		g_info("%s: %s, but the client is gone", s->name,
-		    res->ok ? "recorded" : "not recorded");
-		lmtp_session_free(s);
-		return;
-	}
 	for (i = 0; i < s->tx.rcpts->len; i++) {
 		g_autofree char *rcpt = g_strdup_printf("<%s>",
 		    (char *)g_ptr_array_index(s->tx.rcpts, i));
 
 		lmtp_reply(s, r, rcpt);
 	}
-	g_debug("%s: %s, %d to %u recipient%s", s->name, res->ok ? "recorded" :
-	    "not recorded", lmtp_replies[r].code, s->tx.rcpts->len,
-	    s->tx.rcpts->len == 1 ? "" : "s");
+}
+
+static void
+lmtp_done(void *arg, const struct intake_result *res)
+{
+	struct lmtp_session *s = arg;
+	enum lmtp_reply r = res->ok ? LMTP_R_RECORDED : LMTP_R_STORAGE;
+
+	/* Told 451 already, the client will send it again: harmless. */
+	if (s->late_sent)
+		g_info("%s: %s after the reply timeout", s->name,
+		    res->ok ? "recorded" : "not recorded");
+	else if (s->state == LMTP_GONE)
+		g_info("%s: %s, but the client is gone", s->name,
+		    res->ok ? "recorded" : "not recorded");
+	if (s->state == LMTP_GONE) {
+		lmtp_session_free(s);
+		return;
+	}
+	evtimer_del(s->late);
+	if (!s->late_sent) {
+		lmtp_reply_rcpts(s, r);
+		g_debug("%s: %s, %d to %u recipient%s", s->name,
+		    res->ok ? "recorded" : "not recorded", lmtp_replies[r].code,
+		    s->tx.rcpts->len, s->tx.rcpts->len == 1 ? "" : "s");
+	}
+	s->late_sent = 0;
 	lmtp_tx_reset(&s->tx);
 	lmtp_enter_state(s, LMTP_READY);
 	/* Commands pipelined after the dot were left waiting: now them. */
 	lmtp_session_input(s);
-	if (s->state != LMTP_CLOSING && s->state != LMTP_COMMIT)
+	if (s->state != LMTP_CLOSING && !lmtp_committing(s))
 		bufferevent_enable(s->bev, EV_READ);
+}
+
+/*
+ * The commit takes too long (a lock held elsewhere, a stalled disk):
+ * the client hears 451 now rather than give up on us without a reply.
+ * Once the replies are out the connection closes (the client's next
+ * command could wait as long again), and the session lives on,
+ * detached, until intake calls back.
+ */
+static void
+lmtp_late_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lmtp_session *s = arg;
+
+	g_warning("%s: no commit within %d s: 451 to %u recipient%s", s->name,
+	    s->lmtp->conf->reply_timeout, s->tx.rcpts->len,
+	    s->tx.rcpts->len == 1 ? "" : "s");
+	lmtp_reply_rcpts(s, LMTP_R_LATE);
+	s->late_sent = 1;
+	lmtp_enter_state(s, LMTP_LATE);
 }
 
 /* The final dot: answer a message too big, or hand it to intake. */
@@ -310,6 +360,7 @@ lmtp_data_end(struct lmtp_session *s)
 {
 	struct lmtp *l = s->lmtp;
 	struct lmtp_tx *tx = &s->tx;
+	struct timeval tv = { l->conf->reply_timeout, 0 };
 	guint i;
 
 	if (tx->text == NULL) {
@@ -326,6 +377,7 @@ lmtp_data_end(struct lmtp_session *s)
 	/* Nothing more is read until the replies are out (see lmtp_done). */
 	lmtp_enter_state(s, LMTP_COMMIT);
 	bufferevent_disable(s->bev, EV_READ);
+	evtimer_add(s->late, &tv);
 	intake_submit(l->intake, tx->text->str, tx->text->len, "lmtp",
 	    g_ptr_array_index(tx->rcpts, 0), s->name, lmtp_done, s);
 }
@@ -674,7 +726,7 @@ lmtp_line_input(struct lmtp_session *s, const char *buf, size_t len)
 static int
 lmtp_session_reading(struct lmtp_session *s)
 {
-	if (s->state == LMTP_COMMIT || s->state == LMTP_CLOSING ||
+	if (lmtp_committing(s) || s->state == LMTP_CLOSING ||
 	    s->state == LMTP_GONE)
 		return 0;
 	return evbuffer_get_length(bufferevent_get_output(s->bev)) <
@@ -715,6 +767,8 @@ lmtp_write_cb(struct bufferevent *bev, void *arg)
 
 	if (s->state == LMTP_CLOSING)
 		lmtp_session_free(s);
+	else if (s->state == LMTP_LATE)
+		lmtp_session_close(s);
 	else
 		lmtp_session_input(s);
 }
@@ -735,7 +789,7 @@ lmtp_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (s->state == LMTP_DATA)
 		g_info("%s: connection lost in DATA, %zu bytes not recorded",
 		    s->name, s->tx.size);
-	else if ((what & BEV_EVENT_EOF) && s->state != LMTP_COMMIT &&
+	else if ((what & BEV_EVENT_EOF) && !lmtp_committing(s) &&
 	    evbuffer_get_length(out) > 0) {
 		/* Half-closed: the replies to what it sent still go out. */
 		lmtp_session_closing(s);
@@ -763,6 +817,7 @@ lmtp_session_new(struct lmtp *l, evutil_socket_t fd)
 	s = g_new0(struct lmtp_session, 1);
 	s->lmtp = l;
 	s->bev = bev;
+	s->late = evtimer_new(l->base, lmtp_late_cb, s);
 	s->tx.rcpts = g_ptr_array_new_with_free_func(g_free);
 	g_snprintf(s->name, sizeof s->name, "lmtp#%u", ++l->next_id);
 	g_hash_table_add(l->sessions, s);

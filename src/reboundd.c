@@ -81,6 +81,7 @@ daemon_reload(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	d->conf.policy = fresh.policy;
+	intake_set_policy(d->intake, &d->conf.policy);
 	d->conf.verp = fresh.verp;
 	d->conf.intake_batch = fresh.intake_batch;
 	d->conf.intake_delay = fresh.intake_delay;

@@ -340,6 +340,13 @@ store_commit(struct store *s, GError **error)
 	return 0;
 }
 
+/* Between transactions only: the writer's thread must be idle. */
+void
+store_set_policy(struct store *s, const struct policy *policy)
+{
+	s->policy = *policy;
+}
+
 void
 store_rollback(struct store *s)
 {

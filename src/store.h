@@ -40,6 +40,7 @@ int		 store_add(struct store *, const struct store_meta *,
 		    const struct report *, int *added_r, GError **);
 int		 store_commit(struct store *, GError **);
 void		 store_rollback(struct store *);
+void		 store_set_policy(struct store *, const struct policy *);
 int		 store_replay(struct store *, const char *address, GError **);
 int		 store_error(struct store *, GError **, const char *what);
 

@@ -197,4 +197,53 @@ else
 	ok "privilege drop # SKIP not root, or no nobody or swaks"
 fi
 
+# A commit slower than [lmtp] reply_timeout (another writer holds the
+# lock longer than that, and busy_timeout lets SQLite wait it out): the
+# client hears 451 4.3.0 in time, other clients are served meanwhile
+# (the commit waits on its own thread), the late commit still lands,
+# and the MTA's retry is recorded once.
+if command -v swaks >/dev/null; then
+	printf '[store]\npath = %s/slow.db\nbusy_timeout = 10000\n[lmtp]\nlisten = unix:%s/slow.sock\nreply_timeout = 1\n' \
+	    "$tmp" "$tmp" >"$tmp/slow.conf"
+	"$REBOUNDD" --config "$tmp/slow.conf" --foreground 2>"$tmp/slow.log" &
+	spid=$!
+	wait_for "reply timeout: the daemon starts" test -S "$tmp/slow.sock"
+	sqlite3 "$tmp/slow.db" 'select 1' >/dev/null
+	printf 'begin exclusive;\n.shell sleep 4\ncommit;\n' | sqlite3 "$tmp/slow.db" >/dev/null &
+	locker=$!
+	sleep 0.3
+	slow() {
+		swaks --protocol LMTP --socket "$tmp/slow.sock" --from '<>' \
+		    --to 'c@example.org,d@example.org' --data "$data/exim-mailbox-full.eml"
+	}
+	start=$(date +%s%N)
+	slow >"$tmp/swaks-slow" 2>&1 &
+	swaks_pid=$!
+	sleep 0.3
+	swaks --protocol LMTP --socket "$tmp/slow.sock" --quit-after LHLO \
+	    >"$tmp/swaks-other" 2>&1
+	other_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	check "reply timeout: another client is served while the commit waits" \
+	    grep -q '^<-  250 SMTPUTF8' "$tmp/swaks-other"
+	wait $swaks_pid
+	slow_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	diag "LHLO of another client after ${other_ms} ms; 451 after ${slow_ms} ms"
+	is "reply timeout: 451 4.3.0 per recipient" \
+	    "$(grep -c '^<\*\* 451 4.3.0 <.*> not recorded in time' "$tmp/swaks-slow")" 2
+	check "reply timeout: before the lock is released" test "$slow_ms" -lt 3500
+	check "reply timeout: logged" grep -q "no commit within 1 s: 451 to 2 recipients" "$tmp/slow.log"
+	wait $locker
+	wait_for "reply timeout: the late commit lands" \
+	    grep -q "recorded after the reply timeout" "$tmp/slow.log"
+	slow >"$tmp/swaks-retry" 2>&1
+	is "reply timeout: the retry gets 250 per recipient" \
+	    "$(grep -c '^<-  250 2.0.0 ' "$tmp/swaks-retry")" 2
+	is "reply timeout: recorded once" \
+	    "$(sqlite3 "$tmp/slow.db" "select count(*) from messages")" 1
+	kill -TERM $spid; wait $spid
+	is "reply timeout: a clean stop" "$?" 0
+else
+	ok "reply timeout # SKIP swaks not installed"
+fi
+
 done_testing
