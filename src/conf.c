@@ -108,29 +108,39 @@ conf_set_string(char **slot, const char *value)
 	return 1;
 }
 
+/* A folder inside the maildir: one path component, not . or .. */
+static int
+conf_folder(const char *value, GError **error)
+{
+	if (strchr(value, '/') != NULL || *value == '\0' ||
+	    strcmp(value, ".") == 0 || strcmp(value, "..") == 0) {
+		g_set_error(error, G_KEY_FILE_ERROR,
+		    G_KEY_FILE_ERROR_INVALID_VALUE,
+		    "'%s' is not a folder name (such as .NotBounce)", value);
+		return 0;
+	}
+	return 1;
+}
+
 static int
 conf_set_maildir(struct conf *c, const char *key, const char *value,
     GError **error)
 {
 	if (strcmp(key, "path") == 0)
 		return conf_set_string(&c->maildir, value);
-	if (strcmp(key, "other") == 0) {
-		if (strchr(value, '/') != NULL || *value == '\0' ||
-		    strcmp(value, ".") == 0 || strcmp(value, "..") == 0) {
-			g_set_error(error, G_KEY_FILE_ERROR,
-			    G_KEY_FILE_ERROR_INVALID_VALUE,
-			    "'%s' is not a folder name (such as .NotBounce)", value);
-			return 0;
-		}
-		return conf_set_string(&c->maildir_other, value);
-	}
-	if (strcmp(value, "cur") == 0 || strcmp(value, "delete") == 0) {
-		c->maildir_delete = strcmp(value, "delete") == 0;
+	if (strcmp(key, "other") == 0)
+		return conf_folder(value, error) &&
+		    conf_set_string(&c->maildir_other, value);
+	/* done: cur, delete, or a folder */
+	c->maildir_delete = strcmp(value, "delete") == 0;
+	g_clear_pointer(&c->maildir_done, g_free);
+	if (c->maildir_delete || strcmp(value, "cur") == 0)
 		return 1;
+	if (!conf_folder(value, error)) {
+		g_prefix_error(error, "not cur, delete or a folder: ");
+		return 0;
 	}
-	g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
-	    "'%s' is not cur or delete", value);
-	return 0;
+	return conf_set_string(&c->maildir_done, value);
 }
 
 /* "unix:/path" or "host:port", separated by commas or semicolons. */
@@ -270,6 +280,7 @@ conf_clear(struct conf *c)
 	g_free(c->db_path);
 	g_free(c->maildir);
 	g_free(c->maildir_other);
+	g_free(c->maildir_done);
 	g_strfreev(c->listen);
 	g_free(c->socket_group);
 	g_free(c->metrics);

@@ -22,7 +22,8 @@ struct conf {
 
 	/* The daemon (reboundd). */
 	char		*maildir;	/* [maildir] path, or NULL */
-	int		 maildir_delete; /* [maildir] done = delete (else cur) */
+	int		 maildir_delete; /* [maildir] done = delete */
+	char		*maildir_done;	/* [maildir] done = FOLDER (NULL: cur) */
 	char		*maildir_other;	/* [maildir] other: folder for non-bounces */
 	char		**listen;	/* [lmtp] listen: unix:/path, host:port */
 	int		 socket_mode;	/* [lmtp] socket_mode */

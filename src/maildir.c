@@ -5,7 +5,8 @@
  * arrives: inotify reports files moved or written into new/ (tmp/ is
  * where delivery agents write; it is ignored).  A file leaves new/ only
  * after intake says its message is committed: a bounce goes to
- * cur/NAME:2,S (or is deleted, [maildir] done = delete), anything else
+ * cur/NAME:2,S ([maildir] done: or to a folder's cur/, or is deleted),
+ * anything else
  * goes to the folder [maildir] other (new/ there, unread, for a person
  * to read): never dropped.  The directories are fsynced after the
  * renames.  A message that could not be recorded stays in new/ and is
@@ -31,7 +32,7 @@ struct maildir {
 	struct intake	*intake;
 	const struct conf *conf;
 	char		*new_dir;
-	char		*cur_dir;
+	char		*cur_dir;	/* where a recorded bounce goes */
 	char		*other_new;	/* the other folder's new/ */
 	int		 inotify_fd;
 	struct event	*watch;
@@ -232,17 +233,19 @@ maildir_new(struct event_base *base, struct intake *intake,
     const struct conf *conf, GError **error)
 {
 	struct maildir *md;
-	g_autofree char *other = NULL;
+	g_autofree char *other = NULL, *done = NULL;
 
 	other = g_build_filename(conf->maildir, conf->maildir_other, NULL);
-	if (!maildir_mkdirs(conf->maildir, error) || !maildir_mkdirs(other, error))
+	done = g_build_filename(conf->maildir, conf->maildir_done, NULL);
+	if (!maildir_mkdirs(conf->maildir, error) ||
+	    !maildir_mkdirs(other, error) || !maildir_mkdirs(done, error))
 		return NULL;
 	md = g_new0(struct maildir, 1);
 	md->base = base;
 	md->intake = intake;
 	md->conf = conf;
 	md->new_dir = g_build_filename(conf->maildir, "new", NULL);
-	md->cur_dir = g_build_filename(conf->maildir, "cur", NULL);
+	md->cur_dir = g_build_filename(done, "cur", NULL);
 	md->other_new = g_build_filename(other, "new", NULL);
 	md->inflight = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    NULL);

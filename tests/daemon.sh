@@ -203,12 +203,15 @@ fi
 # (the commit waits on its own thread), the late commit still lands,
 # and the MTA's retry is recorded once.
 if command -v swaks >/dev/null; then
-	printf '[store]\npath = %s/slow.db\nbusy_timeout = 10000\n[lmtp]\nlisten = unix:%s/slow.sock\nreply_timeout = 1\n' \
-	    "$tmp" "$tmp" >"$tmp/slow.conf"
+	printf '[store]\npath = %s/slow.db\nbusy_timeout = 10000\n[lmtp]\nlisten = unix:%s/slow.sock\nreply_timeout = 1\n[maildir]\npath = %s/md2\ndone = .Processed\n' \
+	    "$tmp" "$tmp" "$tmp" >"$tmp/slow.conf"
 	"$REBOUNDD" --config "$tmp/slow.conf" --foreground 2>"$tmp/slow.log" &
 	spid=$!
-	wait_for "reply timeout: the daemon starts" test -S "$tmp/slow.sock"
-	sqlite3 "$tmp/slow.db" 'select 1' >/dev/null
+	wait_for "reply timeout: the daemon starts" test -d "$tmp/md2/.Processed/cur"
+	# [maildir] done = a folder: recorded bounces go to its cur/.
+	md="$tmp/md2" deliver proc "$data/postfix-user-unknown.eml"
+	wait_for "done = .Processed: the bounce moves to .Processed/cur/" \
+	    test -f "$tmp/md2/.Processed/cur/proc:2,S"
 	printf 'begin exclusive;\n.shell sleep 4\ncommit;\n' | sqlite3 "$tmp/slow.db" >/dev/null &
 	locker=$!
 	sleep 0.3
@@ -239,7 +242,7 @@ if command -v swaks >/dev/null; then
 	is "reply timeout: the retry gets 250 per recipient" \
 	    "$(grep -c '^<-  250 2.0.0 ' "$tmp/swaks-retry")" 2
 	is "reply timeout: recorded once" \
-	    "$(sqlite3 "$tmp/slow.db" "select count(*) from messages")" 1
+	    "$(sqlite3 "$tmp/slow.db" "select count(*) from messages where source='lmtp'")" 1
 	kill -TERM $spid; wait $spid
 	is "reply timeout: a clean stop" "$?" 0
 else

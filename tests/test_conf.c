@@ -45,8 +45,31 @@ test_defaults_and_overrides(void)
 	g_assert_cmpint(c.policy.soft_window, ==, 10);
 	g_assert_cmpint(c.policy.soft_stale, ==, 7);
 	g_assert_cmpint(c.verp.delimiter, ==, '-');
+	g_assert_null(c.maildir_done);
+	g_assert_cmpint(c.reply_timeout, ==, 60);
 	conf_clear(&c);
 	g_unlink(path);
+}
+
+/* [maildir] done: cur, delete, or a folder; the last one given wins. */
+static void
+test_maildir_done(void)
+{
+	g_autofree char *path = write_conf("[maildir]\ndone = .Processed\n");
+	g_autofree char *path2 = write_conf("[maildir]\ndone = delete\n");
+	g_autoptr(GError) error = NULL;
+	struct conf c;
+
+	conf_defaults(&c);
+	g_assert_true(conf_load(&c, path, &error));
+	g_assert_cmpstr(c.maildir_done, ==, ".Processed");
+	g_assert_false(c.maildir_delete);
+	g_assert_true(conf_load(&c, path2, &error));
+	g_assert_null(c.maildir_done);
+	g_assert_true(c.maildir_delete);
+	conf_clear(&c);
+	g_unlink(path);
+	g_unlink(path2);
 }
 
 /* Bad keys and values are refused with the file, the line and the key. */
@@ -59,6 +82,8 @@ test_refusals(void)
 		{ "[policy]\n\nsoft_window = soon\n", ":3: [policy] soft_window: policy soft_window: 'soon' is not a number of days" },
 		{ "[store]\nsynchronous = sometimes\n", ":2: [store] synchronous: 'sometimes' is not full or normal" },
 		{ "[store]\nbatch = 0\n", ":2: [store] batch: '0' is not a number from 1" },
+		{ "[maildir]\ndone = ../elsewhere\n", ":2: [maildir] done: not cur, delete or a folder: '../elsewhere' is not a folder name" },
+		{ "[lmtp]\nreply_timeout = 0\n", ":2: [lmtp] reply_timeout: '0' is not a number from 1" },
 		{ "not an ini file\n", "" },
 	};
 	size_t i;
@@ -178,6 +203,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/conf/defaults-and-overrides", test_defaults_and_overrides);
 	g_test_add_func("/conf/refusals", test_refusals);
+	g_test_add_func("/conf/maildir-done", test_maildir_done);
 	g_test_add_func("/verp/decode", test_verp);
 	g_test_add_func("/policy/days", test_policy_days);
 	g_test_add_func("/policy/kinds", test_policy_kinds);
