@@ -51,9 +51,10 @@ struct intake_job {
 	char		*bytes;		/* a copy: the source may free its own */
 	size_t		 len;
 	char		*source;
-	char		*envelope_to;
+	GPtrArray	*envelope_to;	/* of char *: RCPT TO, or NULL */
 	struct report	*report;	/* the worker's result */
 	gint64		 received;
+	const char	*to;		/* the envelope recipient recorded */
 	char		*subscriber;	/* VERP, decoded in the loop */
 	char		*list;
 };
@@ -112,7 +113,8 @@ intake_job_free(gpointer p)
 	report_free(&job->report);
 	g_free(job->bytes);
 	g_free(job->source);
-	g_free(job->envelope_to);
+	if (job->envelope_to != NULL)
+		g_ptr_array_unref(job->envelope_to);
 	g_free(job->subscriber);
 	g_free(job->list);
 	g_free(job);
@@ -182,8 +184,7 @@ intake_write_batch(struct store *store, struct intake_batch *b)
 
 		memcpy(meta.digest, job->item->digest, sizeof meta.digest);
 		meta.received = meta.at = job->received;
-		meta.envelope_to = job->envelope_to ? job->envelope_to :
-		    job->report->envelope_to;
+		meta.envelope_to = job->to;
 		meta.subscriber = job->subscriber;
 		meta.list = job->list;
 		b->ok = store_add(store, &meta, job->report, &added, &error);
@@ -351,18 +352,41 @@ intake_count_report(struct intake *in, const char *source,
 	}
 }
 
+/*
+ * Which envelope recipient the message is recorded under: the first
+ * that VERP-decodes to a subscriber, else the first given, else the one
+ * in its headers (Delivered-To, X-Original-To).
+ */
+static void
+intake_envelope(struct intake *in, struct intake_job *job)
+{
+	const struct verp *verp = &in->conf->verp;
+	GPtrArray *rcpts = job->envelope_to;
+	guint i;
+
+	for (i = 0; rcpts != NULL && i < rcpts->len; i++) {
+		job->to = g_ptr_array_index(rcpts, i);
+		if (verp_decode(verp, job->to, &job->subscriber, &job->list))
+			return;
+	}
+	if (rcpts != NULL && rcpts->len > 0)
+		job->to = g_ptr_array_index(rcpts, 0);
+	else {
+		job->to = job->report->envelope_to;
+		verp_decode(verp, job->to, &job->subscriber, &job->list);
+	}
+}
+
 /* In the loop: add a parsed message to the next batch. */
 static void
 intake_add(struct intake *in, struct intake_job *job)
 {
 	struct timeval tv = { in->conf->intake_delay / 1000,
 	    (in->conf->intake_delay % 1000) * 1000 };
-	const char *to;
 
 	in->parsing--;
 	job->received = g_get_real_time() / G_USEC_PER_SEC;
-	to = job->envelope_to ? job->envelope_to : job->report->envelope_to;
-	verp_decode(&in->conf->verp, to, &job->subscriber, &job->list);
+	intake_envelope(in, job);
 	intake_count_report(in, job->source, job->report);
 	if (in->batch->len == 0)
 		evtimer_add(in->timer, &tv);
@@ -395,10 +419,16 @@ intake_wake_cb(evutil_socket_t fd, short what, void *arg)
 	intake_collect(arg);
 }
 
+static gpointer
+intake_strdup(gconstpointer s, gpointer unused)
+{
+	return g_strdup(s);
+}
+
 /* Hand one message to the workers; its callback comes after the commit. */
 void
 intake_submit(struct intake *in, const char *bytes, size_t len,
-    const char *source, const char *envelope_to, const char *id,
+    const char *source, GPtrArray *envelope_to, const char *id,
     intake_done_fn done, void *arg)
 {
 	struct intake_job *job = g_new0(struct intake_job, 1);
@@ -410,7 +440,9 @@ intake_submit(struct intake *in, const char *bytes, size_t len,
 	job->bytes = g_memdup2(bytes, len);
 	job->len = len;
 	job->source = g_strdup(source);
-	job->envelope_to = g_strdup(envelope_to);
+	if (envelope_to != NULL)
+		job->envelope_to = g_ptr_array_copy(envelope_to, intake_strdup,
+		    NULL);
 	in->parsing++;
 	g_thread_pool_push(in->pool, job, NULL);
 }

@@ -11,6 +11,11 @@
  * be committed (nothing of it is recorded; the source must keep the
  * message: "451 4.3.0" over LMTP, the file left in new/ for a maildir).
  * Callbacks run from the event loop, never from within intake_submit().
+ *
+ * envelope_to (of char *, copied; NULL for none) holds the envelope
+ * recipients: the message is recorded under the first that decodes as
+ * VERP, else the first; with none, under the recipient its headers name
+ * (Delivered-To, X-Original-To).
  */
 #ifndef REBOUND_INTAKE_H
 #define REBOUND_INTAKE_H
@@ -46,7 +51,7 @@ struct intake;
 struct intake	*intake_new(struct event_base *, struct store *,
 		    const struct conf *);
 void		 intake_submit(struct intake *, const char *bytes, size_t len,
-		    const char *source, const char *envelope_to,
+		    const char *source, GPtrArray *envelope_to,
 		    const char *id, intake_done_fn done, void *arg);
 void		 intake_flush(struct intake *);
 void		 intake_set_policy(struct intake *, const struct policy *);

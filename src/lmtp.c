@@ -379,7 +379,7 @@ lmtp_data_end(struct lmtp_session *s)
 	bufferevent_disable(s->bev, EV_READ);
 	evtimer_add(s->late, &tv);
 	intake_submit(l->intake, tx->text->str, tx->text->len, "lmtp",
-	    g_ptr_array_index(tx->rcpts, 0), s->name, lmtp_done, s);
+	    tx->rcpts, s->name, lmtp_done, s);
 }
 
 static void
