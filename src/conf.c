@@ -181,6 +181,8 @@ conf_set_lmtp(struct conf *c, const char *key, const char *value,
 
 	if (strcmp(key, "socket_group") == 0)
 		return conf_set_string(&c->socket_group, value);
+	if (strcmp(key, "other") == 0)
+		return conf_set_string(&c->lmtp_other, value);
 	if (strcmp(key, "socket_mode") == 0) {
 		mode = strtol(value, &end, 8);
 		if (end == value || *end != '\0' || mode < 0 || mode > 0777) {
@@ -245,6 +247,7 @@ static const struct conf_key conf_keys[] = {
 	{ "lmtp", "max_sessions", conf_set_lmtp },
 	{ "lmtp", "max_message_size", conf_set_lmtp },
 	{ "lmtp", "idle_timeout", conf_set_lmtp },
+	{ "lmtp", "other", conf_set_lmtp },
 	{ "lmtp", "reply_timeout", conf_set_lmtp },
 	{ "intake", "batch", conf_set_intake },
 	{ "intake", "delay", conf_set_intake },
@@ -281,6 +284,7 @@ conf_clear(struct conf *c)
 	g_free(c->maildir);
 	g_free(c->maildir_other);
 	g_free(c->maildir_done);
+	g_free(c->lmtp_other);
 	g_strfreev(c->listen);
 	g_free(c->socket_group);
 	g_free(c->metrics);

@@ -32,6 +32,7 @@ struct conf {
 	int		 max_size;	/* [lmtp] max_message_size, bytes */
 	int		 idle_timeout;	/* [lmtp] idle_timeout, seconds */
 	int		 reply_timeout;	/* [lmtp] reply_timeout, seconds */
+	char		*lmtp_other;	/* [lmtp] other: maildir for non-bounces */
 	int		 intake_batch;	/* [intake] batch, messages */
 	int		 intake_delay;	/* [intake] delay, milliseconds */
 	char		*metrics;	/* [metrics] listen: port or host:port */

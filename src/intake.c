@@ -30,6 +30,7 @@
 
 #include "classify.h"
 #include "intake.h"
+#include "mdir.h"
 #include "parse.h"
 #include "verp.h"
 
@@ -52,6 +53,8 @@ struct intake_job {
 	size_t		 len;
 	char		*source;
 	GPtrArray	*envelope_to;	/* of char *: RCPT TO, or NULL */
+	char		*keep;		/* maildir for what is not a bounce */
+	int		 kept;		/* 0: could not be kept, see item's error */
 	struct report	*report;	/* the worker's result */
 	gint64		 received;
 	const char	*to;		/* the envelope recipient recorded */
@@ -117,6 +120,7 @@ intake_job_free(gpointer p)
 		g_ptr_array_unref(job->envelope_to);
 	g_free(job->subscriber);
 	g_free(job->list);
+	g_free(job->keep);
 	g_free(job);
 }
 
@@ -307,6 +311,30 @@ intake_describe(struct intake_item *it, const struct report *rp)
 	    r->reason ? r->reason : "", r->hard ? " (hard)" : "");
 }
 
+/*
+ * In a worker: a message that is not a bounce goes to the source's
+ * keep maildir, for a person to read, before anything acknowledges it.
+ * Named by its digest, a retry of it is kept once.
+ */
+static void
+intake_keep(struct intake_job *job)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *name = NULL;
+
+	job->kept = 1;
+	if (job->keep == NULL || job->report->kind != REPORT_NONE)
+		return;
+	name = g_strdup_printf("%.32s.rebound", job->item->digest);
+	if (!mdir_deliver(job->keep, name, job->bytes, job->len, &error)) {
+		job->kept = 0;
+		job->item->error = g_strdup_printf("not a bounce, and not kept: %s",
+		    error->message);
+	} else
+		g_info("%s: not a bounce: kept as %s/new/%s", job->item->id,
+		    job->keep, name);
+}
+
 /* In a worker: parse, classify and digest; hand back to the loop. */
 static void
 intake_work(gpointer data, gpointer user)
@@ -318,6 +346,7 @@ intake_work(gpointer data, gpointer user)
 	classify_report(job->report);
 	intake_describe(job->item, job->report);
 	store_digest(job->bytes, job->len, job->item->digest);
+	intake_keep(job);
 	g_clear_pointer(&job->bytes, g_free);
 	g_async_queue_push(in->parsed, job);
 	intake_wake(in);
@@ -385,6 +414,13 @@ intake_add(struct intake *in, struct intake_job *job)
 	    (in->conf->intake_delay % 1000) * 1000 };
 
 	in->parsing--;
+	if (!job->kept) {
+		/* Nothing of it is recorded: the source keeps it instead. */
+		g_ptr_array_add(in->finished, g_steal_pointer(&job->item));
+		event_active(in->deliver, EV_WRITE, 0);
+		intake_job_free(job);
+		return;
+	}
 	job->received = g_get_real_time() / G_USEC_PER_SEC;
 	intake_envelope(in, job);
 	intake_count_report(in, job->source, job->report);
@@ -428,8 +464,8 @@ intake_strdup(gconstpointer s, gpointer unused)
 /* Hand one message to the workers; its callback comes after the commit. */
 void
 intake_submit(struct intake *in, const char *bytes, size_t len,
-    const char *source, GPtrArray *envelope_to, const char *id,
-    intake_done_fn done, void *arg)
+    const char *source, GPtrArray *envelope_to, const char *keep,
+    const char *id, intake_done_fn done, void *arg)
 {
 	struct intake_job *job = g_new0(struct intake_job, 1);
 
@@ -440,6 +476,7 @@ intake_submit(struct intake *in, const char *bytes, size_t len,
 	job->bytes = g_memdup2(bytes, len);
 	job->len = len;
 	job->source = g_strdup(source);
+	job->keep = g_strdup(keep);
 	if (envelope_to != NULL)
 		job->envelope_to = g_ptr_array_copy(envelope_to, intake_strdup,
 		    NULL);

@@ -16,6 +16,10 @@
  * recipients: the message is recorded under the first that decodes as
  * VERP, else the first; with none, under the recipient its headers name
  * (Delivered-To, X-Original-To).
+ *
+ * keep (or NULL) is a maildir where a message that is not a bounce is
+ * delivered, on disk before the callback; if that fails, the callback
+ * says not ok.
  */
 #ifndef REBOUND_INTAKE_H
 #define REBOUND_INTAKE_H
@@ -52,6 +56,7 @@ struct intake	*intake_new(struct event_base *, struct store *,
 		    const struct conf *);
 void		 intake_submit(struct intake *, const char *bytes, size_t len,
 		    const char *source, GPtrArray *envelope_to,
+		    const char *keep,
 		    const char *id, intake_done_fn done, void *arg);
 void		 intake_flush(struct intake *);
 void		 intake_set_policy(struct intake *, const struct policy *);

@@ -154,6 +154,7 @@ struct lmtp {
 	struct event_base *base;
 	struct intake	*intake;
 	const struct conf *conf;
+	char		*other;		/* maildir for mail that is not a bounce */
 	GPtrArray	*listeners;	/* of struct evconnlistener * */
 	GHashTable	*sessions;	/* set of struct lmtp_session * */
 	struct event	*resume;	/* accept again after an accept error */
@@ -379,7 +380,7 @@ lmtp_data_end(struct lmtp_session *s)
 	bufferevent_disable(s->bev, EV_READ);
 	evtimer_add(s->late, &tv);
 	intake_submit(l->intake, tx->text->str, tx->text->len, "lmtp",
-	    tx->rcpts, s->name, lmtp_done, s);
+	    tx->rcpts, l->other, s->name, lmtp_done, s);
 }
 
 static void
@@ -922,6 +923,18 @@ lmtp_listen(struct lmtp *l, const char *spec, GError **error)
 	return listen_open(spec, l->conf, lmtp_listen_each, l, error);
 }
 
+/* [lmtp] other, by default NotBounce beside the database. */
+static char *
+lmtp_other_maildir(const struct conf *conf)
+{
+	g_autofree char *dir = NULL;
+
+	if (conf->lmtp_other != NULL)
+		return g_strdup(conf->lmtp_other);
+	dir = g_path_get_dirname(conf->db_path);
+	return g_build_filename(dir, "NotBounce", NULL);
+}
+
 struct lmtp *
 lmtp_new(struct event_base *base, struct intake *intake,
     const struct conf *conf, GError **error)
@@ -936,6 +949,7 @@ lmtp_new(struct event_base *base, struct intake *intake,
 	    (GDestroyNotify)evconnlistener_free);
 	l->sessions = g_hash_table_new(NULL, NULL);
 	l->resume = evtimer_new(base, lmtp_resume_cb, l);
+	l->other = lmtp_other_maildir(conf);
 	for (i = 0; conf->listen != NULL && conf->listen[i] != NULL; i++) {
 		if (!lmtp_listen(l, conf->listen[i], error)) {
 			lmtp_free(&l);
@@ -1012,6 +1026,7 @@ lmtp_free(struct lmtp **lp)
 	g_list_free(sessions);
 	g_hash_table_unref(l->sessions);
 	event_free(l->resume);
+	g_free(l->other);
 	g_ptr_array_unref(l->listeners);
 	g_free(l);
 	*lp = NULL;

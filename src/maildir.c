@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "maildir.h"
+#include "mdir.h"
 
 #define MAILDIR_RETRY_SECONDS	1
 #define MAILDIR_SCAN_STEP	256	/* files taken per pass of the loop */
@@ -52,34 +53,13 @@ struct maildir_file {
 
 static void maildir_scan(struct maildir *);
 
-static int
-maildir_mkdirs(const char *base, GError **error)
-{
-	static const char *subdirs[] = { "", "tmp", "new", "cur" };
-	size_t i;
-
-	for (i = 0; i < G_N_ELEMENTS(subdirs); i++) {
-		g_autofree char *dir = g_build_filename(base, subdirs[i], NULL);
-
-		if (g_mkdir_with_parents(dir, 0700) != 0) {
-			g_set_error(error, G_FILE_ERROR,
-			    g_file_error_from_errno(errno), "%s: %s", dir,
-			    g_strerror(errno));
-			return 0;
-		}
-	}
-	return 1;
-}
-
 static void
-maildir_fsync_dir(const char *dir)
+maildir_sync(const char *dir)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	g_autoptr(GError) error = NULL;
 
-	if (fd < 0 || fsync(fd) != 0)
-		g_warning("maildir: fsync %s: %s", dir, g_strerror(errno));
-	if (fd >= 0)
-		close(fd);
+	if (!mdir_sync(dir, &error))
+		g_warning("maildir: %s", error->message);
 }
 
 static void
@@ -87,9 +67,9 @@ maildir_sync_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct maildir *md = arg;
 
-	maildir_fsync_dir(md->new_dir);
-	maildir_fsync_dir(md->cur_dir);
-	maildir_fsync_dir(md->other_new);
+	maildir_sync(md->new_dir);
+	maildir_sync(md->cur_dir);
+	maildir_sync(md->other_new);
 }
 
 /* Where a recorded message goes: cur/NAME:2,S, or other/new/NAME. */
@@ -153,8 +133,8 @@ maildir_submit(struct maildir *md, const char *name)
 	f->name = g_strdup(name);
 	g_hash_table_add(md->inflight, g_strdup(name));
 	id = g_strdup_printf("maildir %s", name);
-	intake_submit(md->intake, bytes, len, "maildir", NULL, id, maildir_done,
-	    f);
+	intake_submit(md->intake, bytes, len, "maildir", NULL, NULL, id,
+	    maildir_done, f);
 }
 
 /*
@@ -237,8 +217,8 @@ maildir_new(struct event_base *base, struct intake *intake,
 
 	other = g_build_filename(conf->maildir, conf->maildir_other, NULL);
 	done = g_build_filename(conf->maildir, conf->maildir_done, NULL);
-	if (!maildir_mkdirs(conf->maildir, error) ||
-	    !maildir_mkdirs(other, error) || !maildir_mkdirs(done, error))
+	if (!mdir_create(conf->maildir, error) ||
+	    !mdir_create(other, error) || !mdir_create(done, error))
 		return NULL;
 	md = g_new0(struct maildir, 1);
 	md->base = base;

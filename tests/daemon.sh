@@ -131,6 +131,15 @@ if command -v swaks >/dev/null; then
 	is "LMTP: one 250 per recipient" "$(grep -c '^<-  250 2.0.0 <.*> recorded' "$tmp/swaks")" 2
 	is "LMTP: the VERP subscriber is recorded" \
 	    "$(q "select address from outcomes where address='dora@example.com'")" dora@example.com
+	# Not a bounce: kept beside the database for a person, once.
+	for i in 1 2; do
+		swaks --protocol LMTP --socket "$tmp/lmtp.sock" --from 'person@example.com' \
+		    --to 'list-bounces@lists.example.net' --data "$data/not-bounce.eml" \
+		    >"$tmp/swaks-person" 2>&1
+	done
+	check "LMTP, not a bounce: 250" grep -q '^<-  250 2.0.0 <.*> recorded' "$tmp/swaks-person"
+	is "LMTP, not a bounce: kept in NotBounce/new, once" "$(files_in "$tmp/NotBounce/new")" 1
+	check "LMTP, not a bounce: the log says where" grep -q "lmtp#.*: not a bounce: kept as $tmp/NotBounce/new/" "$tmp/log"
 else
 	ok "LMTP with swaks # SKIP swaks not installed"
 fi
@@ -204,8 +213,9 @@ fi
 # (the commit waits on its own thread), the late commit still lands,
 # and the MTA's retry is recorded once.
 if command -v swaks >/dev/null; then
-	printf '[store]\npath = %s/slow.db\nbusy_timeout = 10000\n[lmtp]\nlisten = unix:%s/slow.sock\nreply_timeout = 1\n[maildir]\npath = %s/md2\ndone = .Processed\n' \
-	    "$tmp" "$tmp" "$tmp" >"$tmp/slow.conf"
+	printf '[store]\npath = %s/slow.db\nbusy_timeout = 10000\n[lmtp]\nlisten = unix:%s/slow.sock\nreply_timeout = 1\nother = %s/notadir/keep\n[maildir]\npath = %s/md2\ndone = .Processed\n' \
+	    "$tmp" "$tmp" "$tmp" "$tmp" >"$tmp/slow.conf"
+	: >"$tmp/notadir"	# so the keep maildir cannot be made
 	"$REBOUNDD" --config "$tmp/slow.conf" --foreground 2>"$tmp/slow.log" &
 	spid=$!
 	wait_for "reply timeout: the daemon starts" test -d "$tmp/md2/.Processed/cur"
@@ -244,6 +254,15 @@ if command -v swaks >/dev/null; then
 	    "$(grep -c '^<-  250 2.0.0 ' "$tmp/swaks-retry")" 2
 	is "reply timeout: recorded once" \
 	    "$(sqlite3 "$tmp/slow.db" "select count(*) from messages where source='lmtp'")" 1
+	# A non-bounce that cannot be kept is not acknowledged.
+	swaks --protocol LMTP --socket "$tmp/slow.sock" --from 'person@example.com' \
+	    --to 'list-bounces@lists.example.net' --data "$data/not-bounce.eml" \
+	    >"$tmp/swaks-nokeep" 2>&1
+	check "not a bounce, cannot be kept: 451 4.3.0" grep -q '^<\*\* 451 4.3.0 ' "$tmp/swaks-nokeep"
+	check "not a bounce, cannot be kept: logged" \
+	    grep -q "lmtp#.*: not recorded: not a bounce, and not kept: $tmp/notadir/keep" "$tmp/slow.log"
+	is "not a bounce, cannot be kept: nothing recorded" \
+	    "$(sqlite3 "$tmp/slow.db" "select count(*) from messages where kind='none'")" 0
 	kill -TERM $spid; wait $spid
 	is "reply timeout: a clean stop" "$?" 0
 else
