@@ -265,7 +265,8 @@ classify_text(struct recipient *r, char **decided, int *after_data)
 	if (r->diagnostic == NULL)
 		return NULL;
 	clean = classify_clean(r->diagnostic, r->replycode);
-	if ((reason = phrases_find("diagnostic", clean, &phrase)) == NULL)
+	if ((reason = phrases_find("diagnostic", clean, &phrase)) == NULL &&
+	    (reason = phrases_find("reply-word", clean, &phrase)) == NULL)
 		return NULL;
 	if (strcmp(reason, "userunknown") == 0 && r->command != NULL &&
 	    strcmp(r->command, "DATA") == 0 &&

@@ -188,6 +188,26 @@ test_local_program(void)
 	}
 }
 
+/* A bare "spam" counts in the remote reply, not in the bounce's prose. */
+static void
+test_reply_word(void)
+{
+	struct report *rp = report_new();
+	struct recipient *r = report_add_recipient(rp);
+
+	rp->kind = REPORT_DSN;
+	rp->text = g_strdup("Every message here is scanned for spam.");
+	r->action = g_strdup("failed");
+	r->replycode = 550;
+	classify_report(rp);
+	g_assert_cmpstr(r->reason, ==, "onhold");
+	r->diagnostic = g_strdup("550 Rejected - SPAM");
+	classify_report(rp);
+	g_assert_cmpstr(r->reason, ==, "spamdetected");
+	g_assert_cmpstr(r->decided, ==, "diagnostic \"spam\"");
+	report_free(&rp);
+}
+
 static void
 test_kinds(void)
 {
@@ -218,6 +238,7 @@ main(int argc, char **argv)
 	g_test_add_func("/classify/dsn", test_dsn_cases);
 	g_test_add_func("/classify/command", test_command_cases);
 	g_test_add_func("/classify/local-program", test_local_program);
+	g_test_add_func("/classify/reply-word", test_reply_word);
 	g_test_add_func("/classify/kinds", test_kinds);
 	rc = g_test_run();
 	classify_shutdown();
