@@ -289,6 +289,38 @@ test_lost_boundary(void)
 	report_free(&rp);
 }
 
+/* DragonFly's dma quotes the reply apart from the address. */
+static const char dma_notice[] =
+    "From: MAILER-DAEMON <>\n"
+    "To: list@example.org\n"
+    "Subject: Mail delivery failed\n"
+    "\n"
+    "This is the DragonFly Mail Agent at mx.example.org.\n"
+    "\n"
+    "There was an error delivering your mail to <erin@example.net>.\n"
+    "\n"
+    "mx.example.net [192.0.2.8] did not like our final DATA:\n"
+    "550 5.7.26 This mail is not authenticated and the domain of the\n"
+    "550 5.7.26 sender asks us to refuse it.\n"
+    "\n"
+    "Message headers follow.\n"
+    "\n"
+    "To: <erin@example.net>\n"
+    "Subject: hello\n";
+
+static void
+test_reply_apart(void)
+{
+	struct report *rp = parse_str(dma_notice);
+
+	g_assert_cmpint(rp->kind, ==, REPORT_HEURISTIC);
+	g_assert_cmpstr(rcpt(rp, 0)->address, ==, "erin@example.net");
+	g_assert_cmpstr(rcpt(rp, 0)->status, ==, "5.7.26");
+	g_assert_cmpint(rcpt(rp, 0)->replycode, ==, 550);
+	g_assert_cmpstr(rcpt(rp, 0)->reason, ==, "authfailure");
+	report_free(&rp);
+}
+
 static const char dsn_fields_head[] =
     "From: MAILER-DAEMON@mx.example.org\n"
     "Subject: Undelivered Mail Returned to Sender\n"
@@ -400,6 +432,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/dsn-not-autoreply", test_dsn_not_autoreply);
 	g_test_add_func("/parse/lost-boundary", test_lost_boundary);
 	g_test_add_func("/parse/dsn-variants", test_dsn_variants);
+	g_test_add_func("/parse/reply-apart", test_reply_apart);
 	g_test_add_func("/parse/garbage", test_garbage);
 	rc = g_test_run();
 	classify_shutdown();
