@@ -409,10 +409,11 @@ classify_before_mail(struct recipient *r)
 		"notcompliantrfc"
 	};
 	size_t i;
+	int weak = 1;
 
 	if (r->command == NULL || (strcmp(r->command, "CONN") != 0 &&
 	    strcmp(r->command, "HELO") != 0) ||
-	    g_str_has_prefix(r->decided, "status "))
+	    (classify_status(r->status, 0, &weak) != NULL && !weak))
 		return;
 	for (i = 0; i < G_N_ELEMENTS(need_mail); i++)
 		if (strcmp(r->reason, need_mail[i]) == 0) {
