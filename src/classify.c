@@ -8,7 +8,7 @@
  * local delivery program failed), a status code that servers use for
  * many causes ("weak" in status.tab), the bare SMTP reply code.  The
  * SMTP command refines it: a refusal before MAIL FROM can only be of
- * the sending host.
+ * the sending host, one at MAIL FROM of the host or the sender.
  * A recipient is hard only when the reason says the address is gone
  * (userunknown, hostunknown, hasmoved; notaccept only when permanent:
  * a 5xx, or a failed Action with no code at all) and the report is not
@@ -394,33 +394,55 @@ classify_filtering_reporter(struct report *rp, struct recipient *r)
 }
 
 /*
- * A refusal before MAIL FROM (at the greeting, or to HELO/EHLO) knows
- * neither sender address, recipient nor content: it is about the
- * sending host.  Reasons that could only be about those become
- * "blocked"; a reason a specific status code gave stands.
+ * What a server can know when it refuses a command.  Before MAIL FROM
+ * (at the greeting, or to HELO/EHLO) it knows neither the sender
+ * address, the recipient nor the content: the refusal is of the sending
+ * host.  At MAIL FROM it knows no recipient yet: "user unknown" there
+ * is the sender's address.  Reasons that could only be about what was
+ * not yet said become what could be; a reason a specific status code
+ * gave stands.
  */
+static const char *const classify_need_mail[] = {
+	"onhold", "userunknown", "hasmoved", "mailboxfull", "suspend",
+	"filtered", "rejected", "policyviolation", "spamdetected",
+	"virusdetected", "contenterror", "mesgtoobig", "exceedlimit",
+	"notcompliantrfc", NULL
+};
+static const char *const classify_need_rcpt[] = {
+	"onhold", "userunknown", "hasmoved", "mailboxfull", "suspend",
+	"filtered", NULL
+};
+static const struct {
+	const char		*command;
+	const char		*instead;
+	const char *const	*cannot;
+} classify_too_early[] = {
+	{ "CONN", "blocked", classify_need_mail },
+	{ "HELO", "blocked", classify_need_mail },
+	{ "MAIL", "rejected", classify_need_rcpt },
+};
+
 static void
-classify_before_mail(struct recipient *r)
+classify_by_command(struct recipient *r)
 {
-	static const char *need_mail[] = {
-		"onhold", "userunknown", "hasmoved", "mailboxfull", "suspend",
-		"filtered", "rejected", "policyviolation", "spamdetected",
-		"virusdetected", "contenterror", "mesgtoobig", "exceedlimit",
-		"notcompliantrfc"
-	};
+	const char *const *cannot;
 	size_t i;
 	int weak = 1;
 
-	if (r->command == NULL || (strcmp(r->command, "CONN") != 0 &&
-	    strcmp(r->command, "HELO") != 0) ||
+	if (r->command == NULL ||
 	    (classify_status(r->status, 0, &weak) != NULL && !weak))
 		return;
-	for (i = 0; i < G_N_ELEMENTS(need_mail); i++)
-		if (strcmp(r->reason, need_mail[i]) == 0) {
-			classify_set(r, "blocked", g_strdup_printf("%s at %s",
-			    r->decided, r->command));
-			return;
-		}
+	for (i = 0; i < G_N_ELEMENTS(classify_too_early); i++) {
+		if (strcmp(r->command, classify_too_early[i].command) != 0)
+			continue;
+		for (cannot = classify_too_early[i].cannot; *cannot; cannot++)
+			if (strcmp(r->reason, *cannot) == 0) {
+				classify_set(r, classify_too_early[i].instead,
+				    g_strdup_printf("%s at %s", r->decided,
+				    r->command));
+				return;
+			}
+	}
 }
 
 static void
@@ -443,7 +465,7 @@ classify_recipient(struct report *rp, struct recipient *r)
 		classify_failure(rp, r);
 		classify_transient_host(r);
 		classify_filtering_reporter(rp, r);
-		classify_before_mail(r);
+		classify_by_command(r);
 	}
 	r->hard = classify_is_hard(r->reason, r->status, r->replycode,
 	    r->action);

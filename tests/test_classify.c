@@ -96,6 +96,16 @@ static const struct {
 	  "status 5.7.25" },
 	{ "RCPT", "5.0.0", 550, "550 Access denied", "rejected",
 	  "diagnostic \"access denied\"" },
+	/* At MAIL FROM no recipient is known: the sender is unknown. */
+	{ "MAIL", "5.0.0", 550, "550 unknown user", "rejected",
+	  "diagnostic \"unknown user\" at MAIL" },
+	{ "MAIL", "", 553, "553 go away", "rejected", "reply 553 at MAIL" },
+	{ "MAIL", "4.7.0", 421, "421 4.7.0 [TS01] Mail from 192.0.2.5 is "
+	  "deferred due to user complaints", "badreputation",
+	  "diagnostic \"deferred due to user complaints\"" },
+	{ "RCPT", "5.7.1", 550, "550 5.7.1 <mx.local>: Helo command "
+	  "rejected: Host not found", "blocked",
+	  "diagnostic \"helo command rejected\"" },
 	/* "No such user" to DATA is a content filter speaking. */
 	{ "DATA", "5.0.0", 550, "550 No such user", "filtered",
 	  "diagnostic \"no such user\" after DATA" },

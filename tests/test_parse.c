@@ -378,6 +378,15 @@ test_dsn_variants(void)
 	g_assert_cmpint(rcpt(rp, 0)->hard, ==, 0);
 	report_free(&rp);
 
+	/* qmail-remote names the command in its own words. */
+	rp = parse_dsn_with("<dave@example.net>:\nConnected to 192.0.2.7 but "
+	    "sender was rejected.\nRemote host said: 550 no such user\n",
+	    "Action: failed\nStatus: 5.0.0\n");
+	g_assert_cmpstr(rcpt(rp, 0)->command, ==, "MAIL");
+	g_assert_cmpstr(rcpt(rp, 0)->reason, ==, "rejected");
+	g_assert_cmpint(rcpt(rp, 0)->hard, ==, 0);
+	report_free(&rp);
+
 	/* Exim: refused to EHLO, so the sending host was refused. */
 	rp = parse_dsn_with("  dave@example.net\n    host mx.example.net "
 	    "[192.0.2.7]\n    SMTP error from remote mail server after EHLO "
