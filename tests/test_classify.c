@@ -75,6 +75,12 @@ static const struct classify_case cases[] = {
 	  "diagnostic \"provide a valid from\"" },
 	{ "failed", "5.0.0", 500, "500 Line limit exceeded", "mesgtoobig", 0,
 	  "diagnostic \"line limit exceeded\"" },
+	/* Exim and Postfix: the domain's mail hosts, a loop. */
+	{ "failed", "", 0, "all relevant MX records point to non-existent "
+	  "hosts", "hostunknown", 1,
+	  "diagnostic \"mx records point to non-existent hosts\"" },
+	{ "failed", "5.0.0", 0, "mail forwarding loop for x@example.org",
+	  "networkerror", 0, "diagnostic \"mail forwarding loop\"" },
 };
 
 /* What the command a reply answered says about it. */
