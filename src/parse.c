@@ -231,11 +231,11 @@ parse_tree(struct parse_walk *w, GMimeObject *root)
 		else if (GMIME_IS_MULTIPART(f.object)) {
 			if (f.depth >= PARSE_DEPTH_MAX)
 				continue;
-			parse_lost_boundary(w, GMIME_MULTIPART(f.object));
 			n = g_mime_multipart_get_count(GMIME_MULTIPART(f.object));
 			for (i = n - 1; i >= 0; i--)
 				parse_push(stack, g_mime_multipart_get_part(
 				    GMIME_MULTIPART(f.object), i), f.depth + 1);
+			parse_lost_boundary(w, GMIME_MULTIPART(f.object));
 		} else
 			parse_leaf(w, f.object);
 	}
