@@ -4,8 +4,11 @@
  *
  * Evidence in order of trust: the Action (delivered, delayed), a
  * specific enhanced status code (status.tab), the diagnostic text
- * (phrases.tab, section "diagnostic"), a status code that servers use
- * for many causes ("weak" in status.tab), the bare SMTP reply code.
+ * (phrases.tab, section "diagnostic"), a diagnostic of type X-Unix (a
+ * local delivery program failed), a status code that servers use for
+ * many causes ("weak" in status.tab), the bare SMTP reply code.  The
+ * SMTP command refines it: a refusal before MAIL FROM can only be of
+ * the sending host, one at MAIL FROM of the host or the sender.
  * A recipient is hard only when the reason says the address is gone
  * (userunknown, hostunknown, hasmoved; notaccept only when permanent:
  * a 5xx, or a failed Action with no code at all) and the report is not
@@ -197,12 +200,22 @@ classify_skip_addr(GString *out, const char *p)
 	return p;
 }
 
+/* Is p the start of a web address ("https://...")? Returns its length. */
+static size_t
+classify_url(const char *p)
+{
+	if (g_ascii_strncasecmp(p, "http://", 7) != 0 &&
+	    g_ascii_strncasecmp(p, "https://", 8) != 0)
+		return 0;
+	return strcspn(p, " \t\n\r>)]\"'");
+}
+
 /*
  * The diagnostic as the phrase tables should see it: without the reply
  * codes that multi-line SMTP replies repeat on every line ("550-5.2.1
  * The user ... 550-5.2.1 prevents"), so that phrases broken across
- * lines still match, and without e-mail addresses, whose local parts
- * ("spam@", "filtered@") are no evidence.
+ * lines still match, and without e-mail and web addresses, whose words
+ * ("spam@", "filtered@", ".../reason/#filtered") are no evidence.
  */
 static char *
 classify_clean(const char *diag, int first_code)
@@ -219,6 +232,11 @@ classify_clean(const char *diag, int first_code)
 		}
 		if (*p == '@') {
 			p = classify_skip_addr(out, p);
+			continue;
+		}
+		if ((p == diag || !g_ascii_isalnum(p[-1])) &&
+		    (skip = classify_url(p)) > 0) {
+			p += skip;
 			continue;
 		}
 		g_string_append_c(out, *p++);
@@ -247,7 +265,8 @@ classify_text(struct recipient *r, char **decided, int *after_data)
 	if (r->diagnostic == NULL)
 		return NULL;
 	clean = classify_clean(r->diagnostic, r->replycode);
-	if ((reason = phrases_find("diagnostic", clean, &phrase)) == NULL)
+	if ((reason = phrases_find("diagnostic", clean, &phrase)) == NULL &&
+	    (reason = phrases_find("reply-word", clean, &phrase)) == NULL)
 		return NULL;
 	if (strcmp(reason, "userunknown") == 0 && r->command != NULL &&
 	    strcmp(r->command, "DATA") == 0 &&
@@ -327,6 +346,8 @@ classify_failure(struct report *rp, struct recipient *r)
 		    after_data);
 	else if (text_reason != NULL)
 		classify_set(r, text_reason, g_steal_pointer(&text_decided));
+	else if (r->local_program)
+		classify_set(r, "mailererror", g_strdup("diagnostic-type x-unix"));
 	else if (delayed)
 		classify_set(r, "expired", g_strdup("action delayed"));
 	else if (transient && classify_action_is(r, "failed"))
@@ -372,6 +393,58 @@ classify_filtering_reporter(struct report *rp, struct recipient *r)
 	    phrase));
 }
 
+/*
+ * What a server can know when it refuses a command.  Before MAIL FROM
+ * (at the greeting, or to HELO/EHLO) it knows neither the sender
+ * address, the recipient nor the content: the refusal is of the sending
+ * host.  At MAIL FROM it knows no recipient yet: "user unknown" there
+ * is the sender's address.  Reasons that could only be about what was
+ * not yet said become what could be; a reason a specific status code
+ * gave stands.
+ */
+static const char *const classify_need_mail[] = {
+	"onhold", "userunknown", "hasmoved", "mailboxfull", "suspend",
+	"filtered", "rejected", "policyviolation", "spamdetected",
+	"virusdetected", "contenterror", "mesgtoobig", "exceedlimit",
+	"notcompliantrfc", NULL
+};
+static const char *const classify_need_rcpt[] = {
+	"onhold", "userunknown", "hasmoved", "mailboxfull", "suspend",
+	"filtered", NULL
+};
+static const struct {
+	const char		*command;
+	const char		*instead;
+	const char *const	*cannot;
+} classify_too_early[] = {
+	{ "CONN", "blocked", classify_need_mail },
+	{ "HELO", "blocked", classify_need_mail },
+	{ "MAIL", "rejected", classify_need_rcpt },
+};
+
+static void
+classify_by_command(struct recipient *r)
+{
+	const char *const *cannot;
+	size_t i;
+	int weak = 1;
+
+	if (r->command == NULL ||
+	    (classify_status(r->status, 0, &weak) != NULL && !weak))
+		return;
+	for (i = 0; i < G_N_ELEMENTS(classify_too_early); i++) {
+		if (strcmp(r->command, classify_too_early[i].command) != 0)
+			continue;
+		for (cannot = classify_too_early[i].cannot; *cannot; cannot++)
+			if (strcmp(r->reason, *cannot) == 0) {
+				classify_set(r, classify_too_early[i].instead,
+				    g_strdup_printf("%s at %s", r->decided,
+				    r->command));
+				return;
+			}
+	}
+}
+
 static void
 classify_recipient(struct report *rp, struct recipient *r)
 {
@@ -392,6 +465,7 @@ classify_recipient(struct report *rp, struct recipient *r)
 		classify_failure(rp, r);
 		classify_transient_host(r);
 		classify_filtering_reporter(rp, r);
+		classify_by_command(r);
 	}
 	r->hard = classify_is_hard(r->reason, r->status, r->replycode,
 	    r->action);

@@ -104,21 +104,41 @@ parse_part_content(GMimePart *part, size_t max, size_t *len_r)
 	return out;
 }
 
+/* Keep text (taken) as the human-readable part, bounded, as UTF-8. */
+static void
+parse_keep_text(struct parse_walk *w, char *text)
+{
+	if (strlen(text) > PARSE_TEXT_MAX)
+		text[PARSE_TEXT_MAX] = '\0';
+	w->report->text = parse_text_utf8(text);
+	g_free(text);
+}
+
 static void
 parse_text(struct parse_walk *w, GMimeObject *object)
 {
-	char *text, *valid;
+	char *text;
 
 	if (w->report->text != NULL || !GMIME_IS_TEXT_PART(object))
 		return;
 	text = g_mime_text_part_get_text(GMIME_TEXT_PART(object));
-	if (text == NULL)
-		return;
-	if (strlen(text) > PARSE_TEXT_MAX)
-		text[PARSE_TEXT_MAX] = '\0';
-	valid = parse_text_utf8(text);
-	g_free(text);
-	w->report->text = valid;
+	if (text != NULL)
+		parse_keep_text(w, text);
+}
+
+/*
+ * A multipart whose boundary parameter was lost (written on a line of
+ * its own, unfolded) has no parts: GMime keeps its whole content as the
+ * prologue.  Its first part is most often the human-readable text.
+ */
+static void
+parse_lost_boundary(struct parse_walk *w, GMimeMultipart *mp)
+{
+	const char *prologue = g_mime_multipart_get_prologue(mp);
+
+	if (w->report->text == NULL && prologue != NULL &&
+	    g_mime_multipart_get_count(mp) == 0)
+		parse_keep_text(w, g_strdup(prologue));
 }
 
 static int
@@ -215,6 +235,7 @@ parse_tree(struct parse_walk *w, GMimeObject *root)
 			for (i = n - 1; i >= 0; i--)
 				parse_push(stack, g_mime_multipart_get_part(
 				    GMIME_MULTIPART(f.object), i), f.depth + 1);
+			parse_lost_boundary(w, GMIME_MULTIPART(f.object));
 		} else
 			parse_leaf(w, f.object);
 	}
@@ -411,6 +432,32 @@ parse_quoted_reply(struct report *rp, struct recipient *r)
 	parse_dsn_complete(r);
 }
 
+static int
+parse_last_label(void *arg, const char *label, const char *phrase, size_t end)
+{
+	const char **last = arg;
+
+	*last = label;
+	return 1;
+}
+
+/*
+ * The SMTP command the prose of a one-recipient report names last,
+ * where the lines about the recipient name none (m-FILTER writes it in
+ * a block of its own): a transcript names commands in the order they
+ * were sent, the failed one last.
+ */
+static void
+parse_prose_command(struct report *rp, struct recipient *r)
+{
+	const char *last = NULL;
+
+	if (r->command != NULL || rp->recipients->len != 1)
+		return;
+	phrases_each("smtp-command", rp->text, parse_last_label, &last);
+	r->command = last;
+}
+
 /*
  * The prose about each recipient: the SMTP command it failed at, and
  * the diagnostic where the report gave none.
@@ -437,8 +484,10 @@ parse_prose(struct report *rp)
 		} else
 			g_free(about);
 	}
-	if (rp->recipients->len == 1)
+	if (rp->recipients->len == 1) {
+		parse_prose_command(rp, g_ptr_array_index(rp->recipients, 0));
 		parse_quoted_reply(rp, g_ptr_array_index(rp->recipients, 0));
+	}
 }
 
 static void

@@ -100,13 +100,15 @@ dsn_recipient_has(struct recipient *r, enum dsn_field f)
 
 /*
  * The Action as one of RFC 3464's words; the variants some servers
- * write are mapped, anything else is dropped (NULL).
+ * write are mapped (SendGrid's "expired": given up after retrying),
+ * anything else is dropped (NULL).
  */
 static char *
 dsn_action(const char *value)
 {
 	static const char *map[][2] = {
 		{ "failed", "failed" }, { "failure", "failed" },
+		{ "expired", "failed" },
 		{ "delayed", "delayed" }, { "delay", "delayed" },
 		{ "delivered", "delivered" }, { "deliverable", "delivered" },
 		{ "relayed", "relayed" }, { "expanded", "expanded" },
@@ -152,6 +154,8 @@ dsn_set_recipient(struct recipient *r, enum dsn_field f, const char *value)
 		return;
 	case DSN_DIAGNOSTIC:
 		r->diagnostic = dsn_text(value);
+		r->local_program = g_ascii_strncasecmp(value + strspn(value,
+		    " \t"), "x-unix;", 7) == 0;
 		return;
 	default:
 		slot = dsn_slot(r, f);
@@ -170,11 +174,22 @@ dsn_set_message(struct report *rp, enum dsn_field f, const char *value)
 		*slot = addr_strip_type(value);
 }
 
+/* Does the recipient's Action or Status report a success? */
+static int
+dsn_succeeded(const struct recipient *r)
+{
+	if (r->action == NULL)
+		return status_class(r->status) == 2;
+	return strcmp(r->action, "delivered") == 0 ||
+	    strcmp(r->action, "relayed") == 0 ||
+	    strcmp(r->action, "expanded") == 0;
+}
+
 /*
  * Status and reply code from the diagnostic.  A specific code in the
  * remote server's own words beats the Status field, which is the
  * reporting MTA's summary of them (Sendmail writes 5.1.1 for a "550
- * 5.7.1 IP blacklisted" reply).
+ * 5.7.1 IP blacklisted" reply).  Only a success has a 2xx reply.
  */
 void
 parse_dsn_complete(struct recipient *r)
@@ -187,7 +202,8 @@ parse_dsn_complete(struct recipient *r)
 	    !status_is_generic(found)))
 		memcpy(r->status, found, sizeof found);
 	if (r->replycode == 0)
-		r->replycode = replycode_find(r->diagnostic);
+		r->replycode = replycode_find(r->diagnostic,
+		    dsn_succeeded(r) ? 2 : 4);
 	/* A reply code alone still tells the class (RFC 3463 x.0.0). */
 	if (r->status[0] == '\0' && r->replycode / 100 >= 4)
 		g_snprintf(r->status, STATUS_MAX, "%d.0.0", r->replycode / 100);

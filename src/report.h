@@ -35,6 +35,8 @@ struct recipient {
 	char	*last_attempt;
 	char	*retry_until;
 	const char *command;		/* SMTP command that failed, or NULL */
+	int	 local_program;		/* diagnostic of type X-Unix: the
+					   local delivery program's exit */
 
 	/* Filled by the classifier. */
 	const char *reason;		/* static string from the taxonomy */

@@ -129,17 +129,20 @@ status_class(const char *code)
 /*
  * The first SMTP reply code in free text: three digits, 2xx/4xx/5xx with
  * a second digit of 0 to 5 (RFC 5321 4.2), standing alone and followed by
- * a space, a hyphen (multi-line reply) or the end.
+ * a space, a hyphen (multi-line reply) or the end, of class lowest (2,
+ * 4 or 5) or above: a failure's reply is never a 2xx, and prose around
+ * it has other numbers ("Size (in bytes): 222").
  */
 int
-replycode_find(const char *text)
+replycode_find(const char *text, int lowest)
 {
 	const char *p;
 
 	if (text == NULL)
 		return 0;
 	for (p = text; p[0] != '\0'; p++) {
-		if (p[0] != '2' && p[0] != '4' && p[0] != '5')
+		if ((p[0] != '2' && p[0] != '4' && p[0] != '5') ||
+		    p[0] - '0' < lowest)
 			continue;
 		if (p > text && (IS_ALNUM(p[-1]) || p[-1] == '.' ||
 		    p[-1] == '-' || p[-1] == ':'))

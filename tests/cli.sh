@@ -1,5 +1,5 @@
 #!/bin/sh
-# cli.sh: the command line of rebound: help, version, exit codes.
+# cli.sh: the command line of rebound: help, version, exit codes, mbox files.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 scratch
 
@@ -33,6 +33,18 @@ check "unknown format is named" grep -q "unknown format 'xml'" "$tmp/err"
 
 "$REBOUND" parse --bogus x 2>"$tmp/err"; rc=$?
 is "unknown option exits 2" "$rc" 2
+
+# An mbox file gives every message, whatever its line ends.
+for msg in postfix-user-unknown exim-mailbox-full; do
+	echo "From MAILER-DAEMON  Thu Apr 29 23:34:45 2026"
+	cat "$top_srcdir/tests/data/$msg.eml"
+	echo
+done >"$tmp/mbox"
+tr '\n' '\r' <"$tmp/mbox" >"$tmp/mbox-cr"
+for f in mbox mbox-cr; do
+	"$REBOUND" parse "$tmp/$f" | cut -f5 | tail -n +2 | tr '\n' ' ' >"$tmp/reasons"
+	is "$f: both messages read" "$(cat "$tmp/reasons")" "userunknown mailboxfull "
+done
 
 cp "$top_srcdir/src/rebound.1" "$tmp/man"
 check "man page rebound(1) exists" grep -q '^\.TH REBOUND 1' "$tmp/man"

@@ -1,7 +1,9 @@
 #!/bin/sh
 # corpus.sh: rebound parse over the real bounces of ../shared/corpus,
 # scored against expected.tsv.  Prints the figures; fails below the bar.
-# Skips (exit 77) only when ../shared/corpus is absent.
+# With CORPUS_MISSES=1 it also lists, per message, the reasons expected
+# and given where they differ.  Skips (exit 77) only when
+# ../shared/corpus is absent.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 scratch
 
@@ -33,12 +35,13 @@ grep -l -i -E 'content-type: *message/(global-)?(delivery-status|feedback-report
     "$sis"/maildir/* | xargs -n 1 basename >"$tmp/reports"
 awk -v only="$tmp/reports" -f "$top_srcdir/tests/corpus-score.awk" \
     "$tmp/reports" "$sis/expected.tsv" "$tmp/got" >"$tmp/score.reports"
-awk -f "$top_srcdir/tests/corpus-score.awk" "$sis/expected.tsv" "$tmp/got" \
-    >"$tmp/score.all"
+awk -v misses="${CORPUS_MISSES:-0}" -f "$top_srcdir/tests/corpus-score.awk" \
+    "$sis/expected.tsv" "$tmp/got" >"$tmp/score.all"
 diag "with a report part ($(wc -l <"$tmp/reports") messages):"
 sed 's/^/#   /' "$tmp/score.reports"
 diag "all messages:"
-sed 's/^/#   /' "$tmp/score.all"
+grep -v '^miss ' "$tmp/score.all" | sed 's/^/#   /'
+grep '^miss ' "$tmp/score.all" | sort | sed 's/^/#   /'
 
 # The bar of "Foundation" on the samples with a report part.
 at_least "report samples: found" "$(figure found "$tmp/score.reports")" 98
@@ -48,11 +51,12 @@ at_least "report samples: reason" "$(figure reason "$tmp/score.reports")" 75
 # All samples, with the recognisers for bounces without a report.  The
 # issue "Every mail server's wording" asks found 98, hard 97, reason 90,
 # status 95: found and status are met; hard and reason are held at what
-# has been reached so far (they must not fall back) until they meet it.
+# has been reached so far (they must not fall back).  Most of the rest
+# is where the reference labels the same wording two ways (README.md).
 at_least "all samples: found" "$(figure found "$tmp/score.all")" 98
 at_least "all samples: status (real codes)" "$(figure status "$tmp/score.all")" 95
-at_least "all samples: hard (reached so far)" "$(figure hard "$tmp/score.all")" 93
-at_least "all samples: reason (reached so far)" "$(figure reason "$tmp/score.all")" 84
+at_least "all samples: hard (reached so far)" "$(figure hard "$tmp/score.all")" 94.5
+at_least "all samples: reason (reached so far)" "$(figure reason "$tmp/score.all")" 88.5
 
 # Auto-replies are vacation, never a bounce.
 bad=$(awk -F'\t' '$1 ~ /^rfc3834-/ && $5 != "vacation"' "$tmp/got")

@@ -50,6 +50,71 @@ static const struct classify_case cases[] = {
 	{ "delivered", "2.0.0", 250, NULL, "delivered", 0, "action delivered" },
 	{ "relayed", "", 0, NULL, "delivered", 0, "action relayed" },
 	{ NULL, "2.1.5", 0, NULL, "delivered", 0, "status 2.1.5" },
+	/* Words of a web address are no evidence. */
+	{ "failed", "5.0.0", 550, "550 5.0.0 <x@example.org>: mailbox not "
+	  "found, see https://help.example.net/errors/#filtered-spam",
+	  "userunknown", 1, "diagnostic \"mailbox not found\"" },
+	/* Provider and MTA wordings. */
+	{ "failed", "5.0.0", 554, "554 Service currently unavailable",
+	  "systemerror", 0, "diagnostic \"service currently unavailable\"" },
+	{ "failed", "5.7.0", 554, "554 5.7.0 Rejected, ref=42 - SPAM",
+	  "spamdetected", 0, "diagnostic \"spam\"" },
+	{ "failed", "5.5.0", 550, "550 helo name [mx.example.net] mismatches "
+	  "client ip 192.0.2.9", "requireptr", 0,
+	  "diagnostic \"mismatches client ip\"" },
+	{ "delayed", "4.0.0", 450, "450 we take 3 unverifyable sending IPs "
+	  "only", "requireptr", 0, "diagnostic \"unverifyable sending ip\"" },
+	{ "failed", "5.0.0", 554, "554 Host network not allowed - see the "
+	  "gateway's policy", "policyviolation", 0,
+	  "diagnostic \"host network not allowed\"" },
+	{ "failed", "5.0.0", 554, "554 Message rejected: Email address is "
+	  "not verified.", "norelaying", 0,
+	  "diagnostic \"email address is not verified\"" },
+	{ "failed", "5.2.0", 550, "550 5.2.0 From: header domain is invalid. "
+	  "Please provide a valid From: address", "rejected", 0,
+	  "diagnostic \"provide a valid from\"" },
+	{ "failed", "5.0.0", 500, "500 Line limit exceeded", "mesgtoobig", 0,
+	  "diagnostic \"line limit exceeded\"" },
+	/* Exim and Postfix: the domain's mail hosts, a loop. */
+	{ "failed", "", 0, "all relevant MX records point to non-existent "
+	  "hosts", "hostunknown", 1,
+	  "diagnostic \"mx records point to non-existent hosts\"" },
+	{ "failed", "5.0.0", 0, "mail forwarding loop for x@example.org",
+	  "networkerror", 0, "diagnostic \"mail forwarding loop\"" },
+};
+
+/* What the command a reply answered says about it. */
+static const struct {
+	const char	*command;
+	const char	*status;
+	int		 replycode;
+	const char	*diagnostic;
+	const char	*reason;
+	const char	*decided;
+} command_cases[] = {
+	/* Before MAIL FROM nothing but the sending host is known. */
+	{ "HELO", "5.0.0", 550, "550 Go away", "blocked", "reply 550 at HELO" },
+	{ "CONN", "5.0.0", 550, "550 Access denied", "blocked",
+	  "diagnostic \"access denied\" at CONN" },
+	{ "CONN", "5.0.0", 554, "554 no reverse DNS for your address",
+	  "requireptr", "diagnostic \"reverse dns\"" },
+	{ "CONN", "5.7.25", 550, "550 5.7.25 Go away", "requireptr",
+	  "status 5.7.25" },
+	{ "RCPT", "5.0.0", 550, "550 Access denied", "rejected",
+	  "diagnostic \"access denied\"" },
+	/* At MAIL FROM no recipient is known: the sender is unknown. */
+	{ "MAIL", "5.0.0", 550, "550 unknown user", "rejected",
+	  "diagnostic \"unknown user\" at MAIL" },
+	{ "MAIL", "", 553, "553 go away", "rejected", "reply 553 at MAIL" },
+	{ "MAIL", "4.7.0", 421, "421 4.7.0 [TS01] Mail from 192.0.2.5 is "
+	  "deferred due to user complaints", "badreputation",
+	  "diagnostic \"deferred due to user complaints\"" },
+	{ "RCPT", "5.7.1", 550, "550 5.7.1 <mx.local>: Helo command "
+	  "rejected: Host not found", "blocked",
+	  "diagnostic \"helo command rejected\"" },
+	/* "No such user" to DATA is a content filter speaking. */
+	{ "DATA", "5.0.0", 550, "550 No such user", "filtered",
+	  "diagnostic \"no such user\" after DATA" },
 };
 
 static void
@@ -80,6 +145,86 @@ test_dsn_cases(void)
 }
 
 static void
+test_command_cases(void)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(command_cases); i++) {
+		struct report *rp = report_new();
+		struct recipient *r = report_add_recipient(rp);
+
+		rp->kind = REPORT_DSN;
+		r->action = g_strdup("failed");
+		r->command = command_cases[i].command;
+		g_strlcpy(r->status, command_cases[i].status, sizeof r->status);
+		r->replycode = command_cases[i].replycode;
+		r->diagnostic = g_strdup(command_cases[i].diagnostic);
+		classify_report(rp);
+		g_test_message("command case %zu: got %s (%s)", i, r->reason,
+		    r->decided);
+		g_assert_cmpstr(r->reason, ==, command_cases[i].reason);
+		g_assert_cmpint(r->hard, ==, 0);
+		g_assert_cmpstr(r->decided, ==, command_cases[i].decided);
+		report_free(&rp);
+	}
+}
+
+/*
+ * A diagnostic of type X-Unix is the exit of a local delivery program:
+ * its failure, unless its words say more.
+ */
+static void
+test_local_program(void)
+{
+	static const struct {
+		const char *action, *status, *diagnostic, *reason, *decided;
+	} local_cases[] = {
+		{ "delayed", "4.5.0", "75", "mailererror",
+		  "diagnostic-type x-unix" },
+		{ "failed", "4.3.0", "temporary failure", "mailererror",
+		  "diagnostic-type x-unix" },
+		{ "failed", "5.3.0", "user quota exceeded", "mailboxfull",
+		  "diagnostic \"quota exceeded\"" },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(local_cases); i++) {
+		struct report *rp = report_new();
+		struct recipient *r = report_add_recipient(rp);
+
+		rp->kind = REPORT_DSN;
+		r->action = g_strdup(local_cases[i].action);
+		g_strlcpy(r->status, local_cases[i].status, sizeof r->status);
+		r->diagnostic = g_strdup(local_cases[i].diagnostic);
+		r->local_program = 1;
+		classify_report(rp);
+		g_assert_cmpstr(r->reason, ==, local_cases[i].reason);
+		g_assert_cmpstr(r->decided, ==, local_cases[i].decided);
+		report_free(&rp);
+	}
+}
+
+/* A bare "spam" counts in the remote reply, not in the bounce's prose. */
+static void
+test_reply_word(void)
+{
+	struct report *rp = report_new();
+	struct recipient *r = report_add_recipient(rp);
+
+	rp->kind = REPORT_DSN;
+	rp->text = g_strdup("Every message here is scanned for spam.");
+	r->action = g_strdup("failed");
+	r->replycode = 550;
+	classify_report(rp);
+	g_assert_cmpstr(r->reason, ==, "onhold");
+	r->diagnostic = g_strdup("550 Rejected - SPAM");
+	classify_report(rp);
+	g_assert_cmpstr(r->reason, ==, "spamdetected");
+	g_assert_cmpstr(r->decided, ==, "diagnostic \"spam\"");
+	report_free(&rp);
+}
+
+static void
 test_kinds(void)
 {
 	struct report *rp = report_new();
@@ -107,6 +252,9 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	classify_init();
 	g_test_add_func("/classify/dsn", test_dsn_cases);
+	g_test_add_func("/classify/command", test_command_cases);
+	g_test_add_func("/classify/local-program", test_local_program);
+	g_test_add_func("/classify/reply-word", test_reply_word);
 	g_test_add_func("/classify/kinds", test_kinds);
 	rc = g_test_run();
 	classify_shutdown();

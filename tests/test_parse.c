@@ -244,6 +244,159 @@ test_dsn_not_autoreply(void)
 	report_free(&rp);
 }
 
+/*
+ * A notice whose multipart lost its boundary (the parameter on a line
+ * of its own) is still read: its text sits in the prologue.  The size
+ * in its prose is no reply code.
+ */
+static const char lost_boundary[] =
+    "From: post_master@sms.example.net\n"
+    "To: list@example.org\n"
+    "Subject: Re: Weekly news\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=\"OUT\"\n"
+    "\n"
+    "--OUT\n"
+    "Content-Type: multipart/alternative;\n"
+    "boundary=\"IN\"\n"
+    "\n"
+    "--IN\n"
+    "Content-Type: text/plain; charset=us-ascii\n"
+    "\n"
+    "Error: Invalid user address\n"
+    "\n"
+    "Error message below:\n"
+    "550 - Requested action not taken: no such user here\n"
+    "\n"
+    "Message details:\n"
+    "  RCPT TO: 5550100@sms.example.net\n"
+    "  Size (in bytes): 250\n"
+    "\n"
+    "--IN--\n"
+    "\n"
+    "--OUT--\n";
+
+static void
+test_lost_boundary(void)
+{
+	struct report *rp = parse_str(lost_boundary);
+
+	g_assert_cmpint(rp->kind, ==, REPORT_HEURISTIC);
+	g_assert_cmpuint(rp->recipients->len, ==, 1);
+	g_assert_cmpstr(rcpt(rp, 0)->address, ==, "5550100@sms.example.net");
+	g_assert_cmpint(rcpt(rp, 0)->replycode, ==, 550);
+	g_assert_cmpstr(rcpt(rp, 0)->reason, ==, "userunknown");
+	report_free(&rp);
+}
+
+/* DragonFly's dma quotes the reply apart from the address. */
+static const char dma_notice[] =
+    "From: MAILER-DAEMON <>\n"
+    "To: list@example.org\n"
+    "Subject: Mail delivery failed\n"
+    "\n"
+    "This is the DragonFly Mail Agent at mx.example.org.\n"
+    "\n"
+    "There was an error delivering your mail to <erin@example.net>.\n"
+    "\n"
+    "mx.example.net [192.0.2.8] did not like our final DATA:\n"
+    "550 5.7.26 This mail is not authenticated and the domain of the\n"
+    "550 5.7.26 sender asks us to refuse it.\n"
+    "\n"
+    "Message headers follow.\n"
+    "\n"
+    "To: <erin@example.net>\n"
+    "Subject: hello\n";
+
+static void
+test_reply_apart(void)
+{
+	struct report *rp = parse_str(dma_notice);
+
+	g_assert_cmpint(rp->kind, ==, REPORT_HEURISTIC);
+	g_assert_cmpstr(rcpt(rp, 0)->address, ==, "erin@example.net");
+	g_assert_cmpstr(rcpt(rp, 0)->status, ==, "5.7.26");
+	g_assert_cmpint(rcpt(rp, 0)->replycode, ==, 550);
+	g_assert_cmpstr(rcpt(rp, 0)->reason, ==, "authfailure");
+	report_free(&rp);
+}
+
+static const char dsn_fields_head[] =
+    "From: MAILER-DAEMON@mx.example.org\n"
+    "Subject: Undelivered Mail Returned to Sender\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/report; report-type=delivery-status; boundary=D\n"
+    "\n"
+    "--D\n"
+    "Content-Type: text/plain\n"
+    "\n"
+    "%s\n"
+    "--D\n"
+    "Content-Type: message/delivery-status\n"
+    "\n"
+    "Reporting-MTA: dns; mx.example.org\n"
+    "\n"
+    "Final-Recipient: rfc822; dave@example.net\n"
+    "%s"
+    "--D--\n";
+
+/* One DSN with the given prose and recipient fields, parsed. */
+static struct report *
+parse_dsn_with(const char *prose, const char *fields)
+{
+	g_autofree char *text = g_strdup_printf(dsn_fields_head, prose,
+	    fields);
+
+	return parse_str(text);
+}
+
+static void
+test_dsn_variants(void)
+{
+	struct report *rp;
+
+	/* SendGrid writes "Action: expired" for a message it gave up on. */
+	rp = parse_dsn_with("Gave up.", "Action: expired\nStatus:\n"
+	    "Diagnostic-Code: Connection timed out\n");
+	g_assert_cmpstr(rcpt(rp, 0)->action, ==, "failed");
+	g_assert_cmpstr(rcpt(rp, 0)->reason, ==, "expired");
+	report_free(&rp);
+
+	/* X-Unix: a local delivery program's exit status. */
+	rp = parse_dsn_with("Mailer failed.", "Action: failed\n"
+	    "Status: 4.3.0\nDiagnostic-Code: X-Unix; 75\n");
+	g_assert_true(rcpt(rp, 0)->local_program);
+	g_assert_cmpstr(rcpt(rp, 0)->reason, ==, "mailererror");
+	report_free(&rp);
+
+	/* m-FILTER names the command in a block of its own. */
+	rp = parse_dsn_with("dave@example.net\n\n-------server message\n"
+	    "550 dave@example.net... No such user\n\n-------SMTP command\n"
+	    "DATA\n", "Action: failed\nStatus: 5.0.0\n");
+	g_assert_cmpstr(rcpt(rp, 0)->command, ==, "DATA");
+	g_assert_cmpstr(rcpt(rp, 0)->reason, ==, "filtered");
+	g_assert_cmpint(rcpt(rp, 0)->hard, ==, 0);
+	report_free(&rp);
+
+	/* qmail-remote names the command in its own words. */
+	rp = parse_dsn_with("<dave@example.net>:\nConnected to 192.0.2.7 but "
+	    "sender was rejected.\nRemote host said: 550 no such user\n",
+	    "Action: failed\nStatus: 5.0.0\n");
+	g_assert_cmpstr(rcpt(rp, 0)->command, ==, "MAIL");
+	g_assert_cmpstr(rcpt(rp, 0)->reason, ==, "rejected");
+	g_assert_cmpint(rcpt(rp, 0)->hard, ==, 0);
+	report_free(&rp);
+
+	/* Exim: refused to EHLO, so the sending host was refused. */
+	rp = parse_dsn_with("  dave@example.net\n    host mx.example.net "
+	    "[192.0.2.7]\n    SMTP error from remote mail server after EHLO "
+	    "mx.example.org:\n    550 Not now\n", "Action: failed\n"
+	    "Status: 5.0.0\nDiagnostic-Code: smtp; 550 Not now\n");
+	g_assert_cmpstr(rcpt(rp, 0)->command, ==, "HELO");
+	g_assert_cmpstr(rcpt(rp, 0)->reason, ==, "blocked");
+	report_free(&rp);
+}
+
 static void
 test_garbage(void)
 {
@@ -286,6 +439,9 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/arf", test_arf);
 	g_test_add_func("/parse/autoreply", test_autoreply);
 	g_test_add_func("/parse/dsn-not-autoreply", test_dsn_not_autoreply);
+	g_test_add_func("/parse/lost-boundary", test_lost_boundary);
+	g_test_add_func("/parse/dsn-variants", test_dsn_variants);
+	g_test_add_func("/parse/reply-apart", test_reply_apart);
 	g_test_add_func("/parse/garbage", test_garbage);
 	rc = g_test_run();
 	classify_shutdown();
