@@ -101,9 +101,10 @@ is "rebound parse: one row per file" "$(wc -l <"$tmp/rows" | tr -d ' ')" 3
 
 # The socket: the configured mode and group; outside the group, no way in.
 rm -f "$tmp/lmtp.sock"
-"$REBOUNDD" --config "$tmp/conf" --foreground 2>>"$tmp/log" &
+"$REBOUNDD" --config "$tmp/conf" --foreground 2>"$tmp/log2" &
 pid=$!
-wait_for "reboundd starts again" test -S "$tmp/lmtp.sock"
+# Listening: bound, given its mode and group, then listen().
+wait_for "reboundd starts again" grep -q "listening on unix:$tmp/lmtp.sock" "$tmp/log2"
 is "socket_mode and socket_group are on the socket" \
     "$(stat -c '%a %G' "$tmp/lmtp.sock")" "640 $group"
 if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null && id nobody >/dev/null 2>&1; then
