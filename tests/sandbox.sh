@@ -49,11 +49,16 @@ if nm -D "$REBOUNDD" 2>/dev/null | grep -q '__[au]san'; then
 	exit
 fi
 
-# The unit runs reboundd as its own user: so does strace, when root.
+# The unit runs reboundd as its own user: so does strace, when root
+# (SQLite, for one, calls fchown() as root only), with a copy of reboundd
+# that user can reach wherever the build tree is.
 as=
+run_reboundd=$REBOUNDD
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	as="-u nobody"
 	chmod 0777 "$tmp"
+	run_reboundd=$tmp/reboundd
+	cp "$REBOUNDD" "$run_reboundd"
 fi
 port() {
 	perl -MIO::Socket::INET -e \
@@ -111,7 +116,7 @@ run() {
 	# shellcheck disable=SC2086
 	NOTIFY_SOCKET="$tmp/notify" WATCHDOG_USEC=200000 \
 	    strace $as -f -qq -o "$trace" "$@" \
-	    "$REBOUNDD" --config "$tmp/conf" --foreground 2>>"$tmp/log" &
+	    "$run_reboundd" --config "$tmp/conf" --foreground 2>>"$tmp/log" &
 	pid=$!
 	wait_for "started" healthy
 	cp "$data/exim-mailbox-full.eml" "$md/tmp/m$pid"
