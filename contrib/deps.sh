@@ -8,6 +8,8 @@ set -e
 want="gcc make libc6-dev autoconf automake libtool pkg-config
 libgmime-3.0-dev libevent-dev libsqlite3-dev sqlite3 groff-base"
 [ "${1:-build}" = test ] && want="$want valgrind postfix swaks"
+# tests/sandbox.sh: systemd-analyze (not in a base image) and strace.
+[ "${1:-build}" = test ] && want="$want systemd strace"
 
 missing=
 for p in $want; do

@@ -28,16 +28,25 @@ struct parse_out {
 	GString		*buf;
 };
 
-/* A TSV cell: tabs and line ends would break the row. */
+/*
+ * A TSV cell's text: tabs and line ends would break the row, and other
+ * control characters (an ESC in an address) would reach the terminal;
+ * each becomes a space, as in output.c.
+ */
 static void
-tsv_cell(GString *out, const char *s)
+tsv_text(GString *out, const char *s)
 {
 	const char *p;
 
-	g_string_append_c(out, '\t');
 	for (p = s ? s : ""; *p != '\0'; p++)
-		g_string_append_c(out, (*p == '\t' || *p == '\n' ||
-		    *p == '\r') ? ' ' : *p);
+		g_string_append_c(out, g_ascii_iscntrl(*p) ? ' ' : *p);
+}
+
+static void
+tsv_cell(GString *out, const char *s)
+{
+	g_string_append_c(out, '\t');
+	tsv_text(out, s);
 }
 
 /*
@@ -51,7 +60,7 @@ tsv_report(GString *out, const char *file, struct report *rp, guint first)
 	guint i;
 
 	if (rp->recipients->len == 0) {
-		g_string_append(out, base);
+		tsv_text(out, base);
 		g_string_append(out, "\t-\t\t\tnone\t0\t\t\tnone\n");
 		return;
 	}
@@ -61,7 +70,7 @@ tsv_report(GString *out, const char *file, struct report *rp, guint first)
 
 		if (r->replycode != 0)
 			g_snprintf(code, sizeof code, "%d", r->replycode);
-		g_string_append(out, base);
+		tsv_text(out, base);
 		g_string_append_printf(out, "\t%u", first + i);
 		tsv_cell(out, r->status);
 		tsv_cell(out, code);

@@ -291,8 +291,13 @@ intake_new(struct event_base *base, struct store *store,
 	in->wake = event_new(base, in->wake_fd, EV_READ | EV_PERSIST,
 	    intake_wake_cb, in);
 	event_add(in->wake, NULL);
+	/*
+	 * Exclusive: its threads start here and stay.  A shared pool would
+	 * have GLib call sched_setattr() for each thread it starts later,
+	 * a call rebound.service forbids (@resources).
+	 */
 	in->pool = g_thread_pool_new(intake_work, in,
-	    (int)g_get_num_processors(), FALSE, NULL);
+	    (int)g_get_num_processors(), TRUE, NULL);
 	in->writer = g_thread_new("writer", intake_write_thread, in);
 	return in;
 }

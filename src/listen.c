@@ -90,7 +90,8 @@ listen_unix(const char *spec, const struct conf *conf, listen_fd_fn each,
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	const char *path = spec + strlen("unix:");
-	int fd;
+	mode_t mask;
+	int fd, rc, err;
 
 	if (strlen(path) >= sizeof sun.sun_path)
 		return listen_fail(error, spec, "path", ENAMETOOLONG);
@@ -99,9 +100,14 @@ listen_unix(const char *spec, const struct conf *conf, listen_fd_fn each,
 		return 0;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return listen_fail(error, spec, "socket", errno);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+	/* Born with no more than socket_mode allows, before the chmod. */
+	mask = umask(~conf->socket_mode & 0777);
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof sun);
+	err = errno;
+	umask(mask);
+	if (rc != 0) {
 		close(fd);
-		return listen_fail(error, spec, "bind", errno);
+		return listen_fail(error, spec, "bind", err);
 	}
 	if (!listen_socket_owner(conf, path, spec, error)) {
 		close(fd);

@@ -169,19 +169,6 @@ struct lmtp_command {
 
 static void	lmtp_session_input(struct lmtp_session *);
 
-/* A copy of client bytes fit for a log line: printable ASCII, bounded. */
-static char *
-lmtp_printable(const char *s, size_t len)
-{
-	char *out = g_strndup(s, MIN(len, 64));
-	char *p;
-
-	for (p = out; *p != '\0'; p++)
-		if (!g_ascii_isgraph(*p) && *p != ' ')
-			*p = '?';
-	return out;
-}
-
 static void
 lmtp_enter_state(struct lmtp_session *s, enum lmtp_state state)
 {
@@ -685,9 +672,10 @@ lmtp_command(struct lmtp_session *s, const char *line, size_t len)
 	if (memchr(line, '\0', len) == NULL)
 		cmd = lmtp_command_find(line, len);
 	if (cmd == NULL) {
-		g_autofree char *safe = lmtp_printable(line, len);
+		/* Its start only; the logger escapes what is in it. */
+		g_autofree char *shown = g_strndup(line, MIN(len, 64));
 
-		g_debug("%s: unknown command: %s", s->name, safe);
+		g_debug("%s: unknown command: %s", s->name, shown);
 		lmtp_reply(s, LMTP_R_UNKNOWN, NULL);
 		return;
 	}

@@ -9,6 +9,7 @@
 
 #include "classify.h"
 #include "cli.h"
+#include "log.h"
 #include "parse.h"
 
 static const struct {
@@ -69,6 +70,7 @@ int
 main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
+	log_init(LOG_STDERR);
 	if (argc < 2) {
 		rebound_usage(stderr);
 		return CLI_EXIT_USAGE;

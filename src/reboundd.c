@@ -30,6 +30,7 @@
 #include "conf.h"
 #include "intake.h"
 #include "lmtp.h"
+#include "log.h"
 #include "maildir.h"
 #include "metrics.h"
 #include "notify.h"
@@ -275,33 +276,6 @@ daemon_free(struct daemon *d)
 	g_free(d->config_file);
 }
 
-/*
- * Every line to stderr in the foreground (GLib would send info lines to
- * stdout), or to the journal; debug lines only with G_MESSAGES_DEBUG.
- */
-static GLogWriterOutput
-daemon_log_writer(GLogLevelFlags level, const GLogField *fields,
-    gsize n, gpointer foreground)
-{
-	g_autofree char *line = NULL;
-
-	if ((level & G_LOG_LEVEL_DEBUG) && g_getenv("G_MESSAGES_DEBUG") == NULL)
-		return G_LOG_WRITER_HANDLED;
-	if (foreground == NULL &&
-	    g_log_writer_journald(level, fields, n, NULL) == G_LOG_WRITER_HANDLED)
-		return G_LOG_WRITER_HANDLED;
-	line = g_log_writer_format_fields(level, fields, n, FALSE);
-	fprintf(stderr, "%s\n", line);
-	return G_LOG_WRITER_HANDLED;
-}
-
-static void
-daemon_logging(int foreground)
-{
-	g_log_set_writer_func(daemon_log_writer,
-	    foreground ? GINT_TO_POINTER(1) : NULL, NULL);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -332,6 +306,7 @@ main(int argc, char **argv)
 		g_printerr("reboundd: %s (see --help)\n", error->message);
 		return 2;
 	}
+	log_init(foreground ? LOG_STDERR : LOG_JOURNAL);
 	if (version) {
 		printf("reboundd %s\n", PACKAGE_VERSION);
 		return EXIT_SUCCESS;
@@ -351,7 +326,6 @@ main(int argc, char **argv)
 		g_printerr("reboundd: daemon: %s\n", g_strerror(errno));
 		return EXIT_SOFTWARE;
 	}
-	daemon_logging(foreground);
 	parse_init();
 	classify_init();
 	d.base = event_base_new();

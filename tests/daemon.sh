@@ -196,6 +196,14 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 && command -v swaks >/dev/n
 	wait_for "as root with user = nobody: starts" test -S "$tmp/lmtp2.sock"
 	sleep 0.2
 	is "runs as nobody" "$(awk '/^Uid:/ { print $2 }' /proc/$ppid/status)" "$(id -u nobody)"
+	# Real, effective, saved and file-system ids; root's groups gone.
+	u=$(id -u nobody) g=$(id -g nobody)
+	is "uids all nobody's" "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' /proc/$ppid/status)" "$u $u $u $u"
+	is "gids all nobody's" "$(awk '/^Gid:/ { print $2, $3, $4, $5 }' /proc/$ppid/status)" "$g $g $g $g"
+	is "supplementary groups: nobody's, none of root's" \
+	    "$(awk '/^Groups:/ { $1 = ""; print }' /proc/$ppid/status | tr ' ' '\n' | sort -n | xargs)" \
+	    "$(id -G nobody | tr ' ' '\n' | sort -n | xargs)"
+	is "no capabilities left" "$(awk '/^CapPrm:/ { print $2 }' /proc/$ppid/status)" 0000000000000000
 	is "the socket was bound as root" "$(stat -c %U "$tmp/lmtp2.sock")" root
 	swaks --protocol LMTP --socket "$tmp/lmtp2.sock" --from '<>' --to b@example.org \
 	    --data "$data/postfix-user-unknown.eml" >"$tmp/swaks2" 2>&1
