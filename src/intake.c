@@ -50,6 +50,7 @@ struct intake_job {
 	size_t		 len;
 	char		*source;
 	char		*envelope_to;
+	struct parse_limits limits;	/* as they were when it came in */
 	struct report	*report;	/* the worker's result */
 };
 
@@ -228,7 +229,7 @@ intake_work(gpointer data, gpointer user)
 	struct intake *in = user;
 	guint64 one = 1;
 
-	job->report = parse_message(job->bytes, job->len);
+	job->report = parse_message_limited(job->bytes, job->len, &job->limits);
 	classify_report(job->report);
 	intake_describe(job->item, job->report);
 	store_digest(job->bytes, job->len, job->item->digest);
@@ -278,6 +279,10 @@ intake_add(struct intake *in, struct intake_job *job)
 	int added;
 
 	memcpy(meta.digest, job->item->digest, sizeof meta.digest);
+	/* Never refused for its content: what came before the limit counts. */
+	if (rp->limit != NULL)
+		g_info("%s: %.12s: cut short by %s; recording what came "
+		    "before it", job->item->id, job->item->digest, rp->limit);
 	meta.received = meta.at = g_get_real_time() / G_USEC_PER_SEC;
 	meta.envelope_to = job->envelope_to ? job->envelope_to : rp->envelope_to;
 	if (verp_decode(&in->conf->verp, meta.envelope_to, &subscriber, &list)) {
@@ -335,6 +340,7 @@ intake_submit(struct intake *in, const char *bytes, size_t len,
 	job->len = len;
 	job->source = g_strdup(source);
 	job->envelope_to = g_strdup(envelope_to);
+	job->limits = in->conf->limits;
 	in->parsing++;
 	g_thread_pool_push(in->pool, job, NULL);
 }
