@@ -113,6 +113,16 @@ else
 	check "the daemon's peak memory stays within $HWM_KB KB" test "$hwm" -le "$HWM_KB"
 fi
 
+# A hard limit on open files below max_sessions: said at start.
+printf '[store]\npath = %s/db2\n[lmtp]\nlisten = unix:%s/lmtp2.sock\nmax_sessions = %s\n' \
+    "$tmp" "$tmp" "$MAX_SESSIONS" >"$tmp/conf2"
+( ulimit -n 256; exec "$REBOUNDD" --config "$tmp/conf2" --foreground ) 2>"$tmp/log2" &
+pid2=$!
+wait_for "with 256 open files: listening" test -S "$tmp/lmtp2.sock"
+kill -TERM $pid2; wait $pid2
+check "with 256 open files: max_sessions that does not fit is logged" \
+    grep -q "\[lmtp\] max_sessions = $MAX_SESSIONS: only 256 open files allowed" "$tmp/log2"
+
 # The held sessions go; nothing of theirs was recorded; the daemon goes on.
 kill $holder $drip 2>/dev/null
 wait $holder $drip 2>/dev/null
