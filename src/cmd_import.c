@@ -144,7 +144,8 @@ import_work(gpointer data, gpointer user)
 		struct mbox_span *s = &g_array_index(spans, struct mbox_span, i);
 
 		ip = g_new0(struct import_parsed, 1);
-		ip->report = parse_message(bytes + s->offset, s->length);
+		ip->report = parse_message_limited(bytes + s->offset, s->length,
+		    &im->conf->limits);
 		classify_report(ip->report);
 		store_digest(bytes + s->offset, s->length, ip->digest);
 		g_ptr_array_add(job->parsed, ip);
@@ -196,9 +197,15 @@ import_job_record(struct import *im, struct import_job *job)
 		im->unreadable++;
 		return 1;
 	}
-	for (i = 0; i < job->parsed->len; i++)
-		if (!import_record(im, g_ptr_array_index(job->parsed, i)))
+	for (i = 0; i < job->parsed->len; i++) {
+		struct import_parsed *ip = g_ptr_array_index(job->parsed, i);
+
+		if (ip->report->limit != NULL)
+			g_printerr("%srebound import: %s: cut short by %s\n",
+			    im->progress ? "\n" : "", job->file, ip->report->limit);
+		if (!import_record(im, ip))
 			return 0;
+	}
 	import_progress(im, 0);
 	return 1;
 }

@@ -172,6 +172,9 @@ parse_file(struct parse_out *po, const char *file)
 		struct mbox_span *span = &g_array_index(spans, struct mbox_span, i);
 
 		rp = parse_message(bytes + span->offset, span->length);
+		if (rp->limit != NULL)
+			g_printerr("rebound: %s: cut short by %s\n", file,
+			    rp->limit);
 		classify_report(rp);
 		parse_print(po, file, rp, first);
 		first += rp->recipients->len;

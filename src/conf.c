@@ -212,6 +212,32 @@ conf_set_intake(struct conf *c, const char *key, const char *value,
 	return conf_int(value, 0, 10000, &c->intake_delay, error);
 }
 
+/* [limits]: what one message may make the parser do. */
+static int
+conf_set_limits(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	struct parse_limits *l = &c->limits;
+	int n;
+
+	if (strcmp(key, "header_bytes") == 0) {
+		if (!conf_int(value, 1024, 64 << 20, &n, error))
+			return 0;
+		l->header_bytes = (gsize)n;
+		return 1;
+	}
+	if (!conf_int(value, 1, strcmp(key, "mime_depth") == 0 ? 1000 :
+	    1000000, &n, error))
+		return 0;
+	if (strcmp(key, "recipients") == 0)
+		l->recipients = (guint)n;
+	else if (strcmp(key, "mime_depth") == 0)
+		l->depth = (guint)n;
+	else
+		l->parts = (guint)n;
+	return 1;
+}
+
 static int
 conf_set_metrics(struct conf *c, const char *key, const char *value,
     GError **error)
@@ -251,6 +277,10 @@ static const struct conf_key conf_keys[] = {
 	{ "lmtp", "reply_timeout", conf_set_lmtp },
 	{ "intake", "batch", conf_set_intake },
 	{ "intake", "delay", conf_set_intake },
+	{ "limits", "recipients", conf_set_limits },
+	{ "limits", "mime_depth", conf_set_limits },
+	{ "limits", "mime_parts", conf_set_limits },
+	{ "limits", "header_bytes", conf_set_limits },
 	{ "metrics", "listen", conf_set_metrics },
 	{ "daemon", "user", conf_set_user },
 };
@@ -265,6 +295,7 @@ conf_defaults(struct conf *c)
 	c->batch = 5000;
 	policy_defaults(&c->policy);
 	verp_defaults(&c->verp);
+	parse_limits_defaults(&c->limits);
 	c->maildir_other = g_strdup(".NotBounce");
 	c->listen = g_new0(char *, 1);
 	c->socket_mode = 0660;

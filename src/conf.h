@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "parse.h"
 #include "policy.h"
 #include "verp.h"
 
@@ -19,6 +20,7 @@ struct conf {
 	int		 batch;		/* [store] batch, messages per commit */
 	struct policy	 policy;
 	struct verp	 verp;
+	struct parse_limits limits;	/* [limits] */
 
 	/* The daemon (reboundd). */
 	char		*maildir;	/* [maildir] path, or NULL */

@@ -55,6 +55,7 @@ struct intake_job {
 	GPtrArray	*envelope_to;	/* of char *: RCPT TO, or NULL */
 	char		*keep;		/* maildir for what is not a bounce */
 	int		 kept;		/* 0: could not be kept, see item's error */
+	struct parse_limits limits;	/* as they were when it came in */
 	struct report	*report;	/* the worker's result */
 	gint64		 received;
 	const char	*to;		/* the envelope recipient recorded */
@@ -347,7 +348,7 @@ intake_work(gpointer data, gpointer user)
 	struct intake_job *job = data;
 	struct intake *in = user;
 
-	job->report = parse_message(job->bytes, job->len);
+	job->report = parse_message_limited(job->bytes, job->len, &job->limits);
 	classify_report(job->report);
 	intake_describe(job->item, job->report);
 	store_digest(job->bytes, job->len, job->item->digest);
@@ -426,6 +427,11 @@ intake_add(struct intake *in, struct intake_job *job)
 		intake_job_free(job);
 		return;
 	}
+	/* Never refused for its content: what came before the limit counts. */
+	if (job->report->limit != NULL)
+		g_info("%s: %.12s: cut short by %s; recording what came "
+		    "before it", job->item->id, job->item->digest,
+		    job->report->limit);
 	job->received = g_get_real_time() / G_USEC_PER_SEC;
 	intake_envelope(in, job);
 	intake_count_report(in, job->source, job->report);
@@ -485,6 +491,7 @@ intake_submit(struct intake *in, const char *bytes, size_t len,
 	if (envelope_to != NULL)
 		job->envelope_to = g_ptr_array_copy(envelope_to, intake_strdup,
 		    NULL);
+	job->limits = in->conf->limits;
 	in->parsing++;
 	g_thread_pool_push(in->pool, job, NULL);
 }

@@ -2,12 +2,14 @@
  * parse.c: one returned message, as bytes, into a struct report.
  *
  * Line endings are made LF first (GMime reads LF and CRLF, not a bare
- * CR), a leading mbox "From " line is dropped, then GMime parses the
- * MIME structure.  The tree is walked without recursion, to a bounded
- * depth and part count: report parts are decoded and read by
- * parse_dsn.c / parse_arf.c, the returned message's headers by
- * parse_returned.c, the first text/plain part is kept (bounded) for the
- * classifier.  The returned message's own parts are never entered.
+ * CR), a leading mbox "From " line is dropped, over-long header fields
+ * are cut and the message ends at the part limit (parse_guard.c); then
+ * GMime parses the MIME structure.  The tree is walked without
+ * recursion, to a bounded depth and part count ([limits] of
+ * rebound.conf): report parts are decoded and read by parse_dsn.c /
+ * parse_arf.c, the returned message's headers by parse_returned.c, the
+ * first text/plain part is kept (bounded) for the classifier.  The
+ * returned message's own parts are never entered.
  * What the message is (DSN, ARF, auto-reply or nothing) is decided last.
  */
 #include "config.h"
@@ -28,10 +30,38 @@ struct parse_frame {
 
 struct parse_walk {
 	struct report	*report;
+	const struct parse_limits *limits;
 	int		 has_dsn;
 	int		 has_arf;
 	guint		 parts;
 };
+
+void
+parse_limits_defaults(struct parse_limits *l)
+{
+	l->recipients = 10000;
+	l->depth = 100;
+	l->parts = 1000;
+	l->header_bytes = 100 * 1024;	/* Postfix's header_size_limit */
+}
+
+/* The first limit the message hit, as the operator sets it. */
+void
+parse_over_limit(struct report *rp, const char *key, gsize value)
+{
+	if (rp->limit == NULL)
+		rp->limit = g_strdup_printf("[limits] %s = %" G_GSIZE_FORMAT,
+		    key, value);
+}
+
+int
+parse_recipient_fits(struct report *rp)
+{
+	if (rp->recipients->len < rp->max_recipients)
+		return 1;
+	parse_over_limit(rp, "recipients", rp->max_recipients);
+	return 0;
+}
 
 void
 parse_init(void)
@@ -205,7 +235,7 @@ parse_attached(struct parse_walk *w, GArray *stack, struct parse_frame f)
 		return;
 	body = g_mime_message_get_mime_part(m);
 	if (!w->has_dsn && !w->has_arf && body != NULL &&
-	    GMIME_IS_MULTIPART(body) && f.depth < PARSE_DEPTH_MAX &&
+	    GMIME_IS_MULTIPART(body) && f.depth < (int)w->limits->depth &&
 	    parse_is(g_mime_object_get_content_type(body), "multipart",
 	    "report")) {
 		parse_push(stack, body, f.depth + 1);
@@ -223,14 +253,21 @@ parse_tree(struct parse_walk *w, GMimeObject *root)
 	int i, n;
 
 	parse_push(stack, root, 0);
-	while (stack->len > 0 && w->parts++ < PARSE_PARTS_MAX) {
+	while (stack->len > 0) {
+		if (w->parts++ >= w->limits->parts) {
+			parse_over_limit(w->report, "mime_parts", w->limits->parts);
+			break;
+		}
 		f = g_array_index(stack, struct parse_frame, stack->len - 1);
 		g_array_set_size(stack, stack->len - 1);
 		if (GMIME_IS_MESSAGE_PART(f.object))
 			parse_attached(w, stack, f);
 		else if (GMIME_IS_MULTIPART(f.object)) {
-			if (f.depth >= PARSE_DEPTH_MAX)
+			if (f.depth >= (int)w->limits->depth) {
+				parse_over_limit(w->report, "mime_depth",
+				    w->limits->depth);
 				continue;
+			}
 			n = g_mime_multipart_get_count(GMIME_MULTIPART(f.object));
 			for (i = n - 1; i >= 0; i--)
 				parse_push(stack, g_mime_multipart_get_part(
@@ -381,7 +418,7 @@ parse_unnamed_recipients(struct report *rp, GMimeMessage *msg)
 		return;
 	if (failed != NULL) {
 		addrs = g_strsplit(failed, ",", 0);
-		for (i = 0; addrs[i] != NULL && i < PARSE_RECIPIENTS_MAX; i++) {
+		for (i = 0; addrs[i] != NULL && parse_recipient_fits(rp); i++) {
 			r = report_add_recipient(rp);
 			r->address = addr_normalise(addrs[i]);
 			r->action = g_strdup("failed");
@@ -543,8 +580,18 @@ parse_free_stream(GMimeStream *stream, GByteArray *bytes)
 struct report *
 parse_message(const char *buf, size_t len)
 {
+	struct parse_limits limits;
+
+	parse_limits_defaults(&limits);
+	return parse_message_limited(buf, len, &limits);
+}
+
+struct report *
+parse_message_limited(const char *buf, size_t len,
+    const struct parse_limits *limits)
+{
 	struct report *rp = report_new();
-	struct parse_walk w = { rp, 0, 0, 0 };
+	struct parse_walk w = { rp, limits, 0, 0, 0 };
 	g_autofree char *copy = NULL;
 	GMimeStream *stream;
 	GMimeParser *parser;
@@ -552,7 +599,15 @@ parse_message(const char *buf, size_t len)
 	GByteArray *bytes;
 	size_t off, n;
 
+	rp->max_recipients = limits->recipients;
 	copy = parse_normalise(buf, len, &off, &n);
+	if (parse_guard_needed(copy ? copy : buf + off, n, limits)) {
+		if (copy == NULL) {
+			copy = g_memdup2(buf + off, n);
+			off = 0;
+		}
+		n = parse_guard(copy, n, limits, rp);
+	}
 	/* GMime reads the bytes where they are: no copy (see parse_free). */
 	bytes = g_byte_array_new_take((guint8 *)(copy ? copy : buf + off), n);
 	stream = g_mime_stream_mem_new_with_byte_array(bytes);

@@ -12,17 +12,40 @@
 
 #include "report.h"
 
-/* Bounds on what one message may make the parser do. */
+/* Fixed bounds on what one message may make the parser do. */
 #define PARSE_TEXT_MAX		(256 * 1024)	/* human-readable part kept */
 #define PARSE_RAW_MAX		(1024 * 1024)	/* raw body searched for a DSN */
-#define PARSE_DEPTH_MAX		100		/* MIME nesting walked */
-#define PARSE_PARTS_MAX		1000		/* MIME parts walked */
-#define PARSE_RECIPIENTS_MAX	10000		/* per report */
 #define PARSE_ABOUT_MAX		20		/* recipients looked up in text */
 
+/*
+ * The bounds an operator sets ([limits] in rebound.conf).  A message
+ * over one is not refused: what was read before the limit is reported,
+ * and report->limit names the limit (see parse_guard.c for how parts
+ * and header bytes are counted before GMime sees the bytes).
+ */
+struct parse_limits {
+	guint		 recipients;	/* per report; the rest are dropped */
+	guint		 depth;		/* MIME nesting walked */
+	guint		 parts;		/* MIME parts; the message is cut there */
+	gsize		 header_bytes;	/* one header field, continuation lines too */
+};
+
+void		 parse_limits_defaults(struct parse_limits *);
 void		 parse_init(void);
 void		 parse_shutdown(void);
+/* With the default limits. */
 struct report	*parse_message(const char *buf, size_t len);
+struct report	*parse_message_limited(const char *buf, size_t len,
+		    const struct parse_limits *);
+
+/* Whether one more recipient fits; if not, rp->limit says so. */
+int		 parse_recipient_fits(struct report *);
+void		 parse_over_limit(struct report *, const char *key, gsize value);
+/* parse_guard.c: cut over-long header fields, stop at the part limit. */
+size_t		 parse_guard(char *buf, size_t len,
+		    const struct parse_limits *, struct report *);
+int		 parse_guard_needed(const char *buf, size_t len,
+		    const struct parse_limits *);
 
 /* The format readers parse.c dispatches to (parse_dsn.c, parse_arf.c). */
 void		 parse_dsn(struct report *, const char *buf, size_t len);

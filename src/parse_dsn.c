@@ -228,7 +228,7 @@ parse_dsn(struct report *rp, const char *buf, size_t len)
 			continue;
 		}
 		if (r == NULL || fl->group != group || dsn_recipient_has(r, f)) {
-			if (rp->recipients->len >= PARSE_RECIPIENTS_MAX)
+			if (!parse_recipient_fits(rp))
 				break;
 			r = report_add_recipient(rp);
 			group = fl->group;

@@ -104,8 +104,13 @@ heuristic_add(struct heuristic *h, char *raw, int named)
 	    heuristic_has(h->found, addr) ||
 	    (!returned_to && (heuristic_has(h->parties, addr) ||
 	    (!named && heuristic_has(h->notified, addr)) ||
-	    phrases_find("not-recipient", addr, NULL) != NULL)) ||
-	    h->found->len >= PARSE_RECIPIENTS_MAX) {
+	    phrases_find("not-recipient", addr, NULL) != NULL))) {
+		g_free(addr);
+		return;
+	}
+	if (h->found->len >= h->report->max_recipients) {
+		parse_over_limit(h->report, "recipients",
+		    h->report->max_recipients);
 		g_free(addr);
 		return;
 	}

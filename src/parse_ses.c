@@ -55,7 +55,7 @@ ses_recipients(struct report *rp, const char *p, const char *action)
 	char *addr, *status;
 
 	while (end != NULL && (addr = ses_string(p, "emailAddress", &next)) &&
-	    next < end && rp->recipients->len < PARSE_RECIPIENTS_MAX) {
+	    next < end && parse_recipient_fits(rp)) {
 		r = report_add_recipient(rp);
 		r->address = addr_normalise(addr);
 		g_free(addr);

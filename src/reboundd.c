@@ -5,9 +5,9 @@
  *
  * Start-up: read the configuration (refused with file, line and key),
  * open the database, start the sources.  SIGHUP re-reads the
- * configuration (the policy, VERP and intake settings take effect; a
- * changed listener, maildir or database needs a restart, and a file
- * that does not load is reported and the running settings kept).
+ * configuration (the policy, VERP, intake and [limits] settings take
+ * effect; a changed listener, maildir or database needs a restart, and
+ * a file that does not load is reported and the running settings kept).
  * SIGTERM or SIGINT: stop taking mail, commit and acknowledge what is in
  * flight, and exit 0.  Logs go to stderr in the foreground and to the
  * journal under systemd.
@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -40,6 +41,7 @@
 #define EXIT_CONFIG	78	/* EX_CONFIG: the configuration is wrong */
 #define EXIT_SOFTWARE	70	/* EX_SOFTWARE: cannot start */
 #define STOP_SECONDS	30	/* longest wait for sessions at shutdown */
+#define SPARE_FDS	64	/* the database, listeners, inotify, metrics */
 
 struct daemon {
 	struct event_base *base;
@@ -84,6 +86,7 @@ daemon_reload(evutil_socket_t fd, short what, void *arg)
 	d->conf.policy = fresh.policy;
 	intake_set_policy(d->intake, &d->conf.policy);
 	d->conf.verp = fresh.verp;
+	d->conf.limits = fresh.limits;
 	d->conf.intake_batch = fresh.intake_batch;
 	d->conf.intake_delay = fresh.intake_delay;
 	conf_clear(&fresh);
@@ -187,6 +190,35 @@ daemon_drop_privileges(const struct conf *c)
 	return 1;
 }
 
+/*
+ * Each LMTP session holds a descriptor: take all the kernel allows (the
+ * soft limit is often 1024, the hard one far more), and say so when
+ * [lmtp] max_sessions still does not fit: past the limit, accept()
+ * fails and the listeners pause for a second at a time.
+ */
+static void
+daemon_raise_nofile(const struct conf *c)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			g_warning("setrlimit(RLIMIT_NOFILE): %s", g_strerror(errno));
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	g_debug("open files: at most %llu", (unsigned long long)rl.rlim_cur);
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)c->max_sessions + SPARE_FDS > rl.rlim_cur)
+		g_warning("[lmtp] max_sessions = %d: only %llu open files "
+		    "allowed (RLIMIT_NOFILE), about %llu sessions at once",
+		    c->max_sessions, (unsigned long long)rl.rlim_cur,
+		    rl.rlim_cur > SPARE_FDS ?
+		    (unsigned long long)(rl.rlim_cur - SPARE_FDS) : 0ULL);
+}
+
 /* LMTP listeners, from the configuration and from systemd, bound first. */
 static int
 daemon_listen(struct daemon *d)
@@ -213,6 +245,7 @@ daemon_start(struct daemon *d)
 {
 	g_autoptr(GError) error = NULL;
 
+	daemon_raise_nofile(&d->conf);
 	if (!daemon_listen(d) || !daemon_drop_privileges(&d->conf))
 		return 0;
 	d->store = store_open(d->conf.db_path, &d->conf, STORE_WRITE, &error);

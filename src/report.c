@@ -27,6 +27,7 @@ report_new(void)
 	struct report *rp = g_new0(struct report, 1);
 
 	rp->recipients = g_ptr_array_new_with_free_func(recipient_free);
+	rp->max_recipients = G_MAXUINT;
 	return rp;
 }
 
@@ -50,6 +51,7 @@ report_free(struct report **rpp)
 	g_free(rp->orig_from);
 	g_free(rp->orig_to);
 	g_free(rp->orig_list_id);
+	g_free(rp->limit);
 	g_ptr_array_unref(rp->recipients);
 	g_free(rp);
 	*rpp = NULL;

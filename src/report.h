@@ -70,6 +70,10 @@ struct report {
 	char	*orig_list_id;
 
 	GPtrArray *recipients;		/* of struct recipient * */
+
+	/* Set by the parser: its recipient bound, and the limit it hit. */
+	guint	 max_recipients;
+	char	*limit;			/* "[limits] key = value", or NULL */
 };
 
 struct report	*report_new(void);

@@ -58,3 +58,7 @@ scratch() {
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/rebound-test.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT INT TERM
 }
+
+# asan_build PROGRAM: whether it was built with AddressSanitizer, which
+# maps terabytes of shadow memory: no memory limit or RSS bound applies.
+asan_build() { ldd "$1" 2>/dev/null | grep -q libasan; }

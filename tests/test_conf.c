@@ -31,7 +31,8 @@ test_defaults_and_overrides(void)
 {
 	g_autofree char *path = write_conf("# comment\n[store]\n"
 	    "path = /tmp/x.db\nsynchronous = normal\n\n[policy]\n"
-	    "soft_threshold = 3\nsoft_window = 10d\n[verp]\ndelimiter = -\n");
+	    "soft_threshold = 3\nsoft_window = 10d\n[verp]\ndelimiter = -\n"
+	    "[limits]\nrecipients = 50\nheader_bytes = 4096\n");
 	g_autoptr(GError) error = NULL;
 	struct conf c;
 
@@ -47,6 +48,10 @@ test_defaults_and_overrides(void)
 	g_assert_cmpint(c.verp.delimiter, ==, '-');
 	g_assert_null(c.maildir_done);
 	g_assert_cmpint(c.reply_timeout, ==, 60);
+	g_assert_cmpuint(c.limits.recipients, ==, 50);
+	g_assert_cmpuint(c.limits.header_bytes, ==, 4096);
+	g_assert_cmpuint(c.limits.parts, ==, 1000);
+	g_assert_cmpuint(c.limits.depth, ==, 100);
 	conf_clear(&c);
 	g_unlink(path);
 }
@@ -79,6 +84,7 @@ test_refusals(void)
 	static const struct { const char *text, *want; } cases[] = {
 		{ "[store]\npath = x\nsynchronus = full\n", ":3: [store] synchronus: unknown key" },
 		{ "[stor]\npath = x\n", ":1: [stor]: unknown group" },
+		{ "[limits]\nmime_depth = 5000\n", ":2: [limits] mime_depth: '5000' is not a number from 1 to 1000" },
 		{ "[policy]\n\nsoft_window = soon\n", ":3: [policy] soft_window: policy soft_window: 'soon' is not a number of days" },
 		{ "[store]\nsynchronous = sometimes\n", ":2: [store] synchronous: 'sometimes' is not full or normal" },
 		{ "[store]\nbatch = 0\n", ":2: [store] batch: '0' is not a number from 1" },

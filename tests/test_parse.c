@@ -1,6 +1,7 @@
 /*
  * test_parse.c: whole messages through parse_message(): DSN groups,
- * line-ending independence, RFC 6533, ARF, auto-replies, garbage.
+ * line-ending independence, RFC 6533, ARF, auto-replies, garbage, and
+ * what parse_message_limited() keeps of a message over each limit.
  */
 #include "config.h"
 
@@ -425,6 +426,80 @@ test_garbage(void)
 	}
 }
 
+static const char nested[] =
+    "From: MAILER-DAEMON@mx.example.org\n"
+    "Subject: failure notice\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=O\n"
+    "\n"
+    "--O\n"
+    "Content-Type: multipart/report; boundary=B\n"
+    "\n"
+    "--B\n"
+    "Content-Type: message/delivery-status\n"
+    "\n"
+    "Final-Recipient: rfc822; deep@example.net\n"
+    "Action: failed\n"
+    "Status: 5.1.1\n"
+    "--B--\n"
+    "--O--\n";
+
+/* dsn_two with a 5,000-byte Subject folded over ten more lines. */
+static char *
+long_subject(void)
+{
+	GString *s = g_string_new("Subject: ");
+	const char *rest = strchr(dsn_two, '\n') + 1;
+	int i;
+
+	for (i = 0; i < 5000; i++)
+		g_string_append_c(s, 'x');
+	for (i = 0; i < 10; i++)
+		g_string_append(s, "\n yyyyyyyyyy");
+	g_string_append_c(s, '\n');
+	g_string_append(s, rest);
+	return g_string_free(s, FALSE);
+}
+
+/* Over each limit: what came before it is kept, and the limit named. */
+static void
+test_limits(void)
+{
+	static const struct {
+		const char	*text;	/* NULL: long_subject() */
+		guint		 recipients, depth, parts;
+		gsize		 header_bytes;
+		guint		 want_rcpts;
+		const char	*want_limit;
+	} cases[] = {
+		{ dsn_two, 10000, 100, 1000, 102400, 2, NULL },
+		{ dsn_two, 1, 100, 1000, 102400, 1, "[limits] recipients = 1" },
+		{ dsn_two, 10000, 100, 3, 102400, 2, "[limits] mime_parts = 3" },
+		{ nested, 10000, 2, 1000, 102400, 1, NULL },
+		{ nested, 10000, 1, 1000, 102400, 1, "[limits] mime_depth = 1" },
+		{ NULL, 10000, 100, 1000, 1024, 2, "[limits] header_bytes = 1024" },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct parse_limits l = { cases[i].recipients, cases[i].depth,
+		    cases[i].parts, cases[i].header_bytes };
+		g_autofree char *text = cases[i].text ? g_strdup(cases[i].text) :
+		    long_subject();
+		struct report *rp = parse_message_limited(text, strlen(text), &l);
+
+		g_test_message("case %zu: %u recipients, limit %s", i,
+		    rp->recipients->len, rp->limit ? rp->limit : "none");
+		g_assert_cmpuint(rp->recipients->len, ==, cases[i].want_rcpts);
+		g_assert_cmpstr(rp->limit, ==, cases[i].want_limit);
+		if (l.parts == 3)	/* the returned message was past the cut */
+			g_assert_null(rp->orig_subject);
+		if (cases[i].text == NULL)
+			g_assert_cmpuint(strlen(rp->subject), <, 1024);
+		report_free(&rp);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -443,6 +518,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/dsn-variants", test_dsn_variants);
 	g_test_add_func("/parse/reply-apart", test_reply_apart);
 	g_test_add_func("/parse/garbage", test_garbage);
+	g_test_add_func("/parse/limits", test_limits);
 	rc = g_test_run();
 	classify_shutdown();
 	parse_shutdown();

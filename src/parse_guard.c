@@ -1,0 +1,115 @@
+/*
+ * parse_guard.c: bound what GMime is given, before it reads a byte.
+ *
+ * GMime 3.2 builds the whole MIME tree before anything can be walked
+ * (200,000 parts took 400 MB) and reads each header field into a buffer
+ * it grows 64 bytes at a time (a 10 MB field: minutes under ASan).  So
+ * one pass over the message (its line ends already LF) keeps:
+ *
+ * - of a header field with its continuation lines, the first
+ *   header_bytes bytes.  Headers cannot be told from body lines before
+ *   parsing, so every line, with the lines starting with a space or a
+ *   tab after it, is held to that; a longer body line loses its end
+ *   (the text kept for the classifier is bounded far below anyway);
+ * - the message up to its (parts + 1)-th line that may be a MIME
+ *   boundary ("--" and a character other than white space), or its
+ *   (parts + 1)-th Content-Type field (nested messages need one each):
+ *   GMime parses what came before, a message whose last parts lack
+ *   their closing boundary.
+ *
+ * What was cut is named in report->limit, and the rest is parsed as
+ * usual: a bounce is never refused for its content.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "parse.h"
+
+enum guard_verdict {
+	GUARD_KEEP,		/* the whole line */
+	GUARD_CUT,		/* its first bytes (maybe none) */
+	GUARD_STOP		/* nothing from here on */
+};
+
+struct guard {
+	const struct parse_limits *limits;
+	gsize		 field;		/* bytes of the current field so far */
+	guint		 boundaries;
+	guint		 types;
+};
+
+/* What to keep of one line (len bytes, without its LF). */
+static enum guard_verdict
+guard_line(struct guard *g, const char *p, size_t len, size_t *keep_r)
+{
+	gsize max = g->limits->header_bytes;
+	gsize room;
+
+	if (len > 2 && p[0] == '-' && p[1] == '-' && !g_ascii_isspace(p[2]) &&
+	    ++g->boundaries > g->limits->parts)
+		return GUARD_STOP;
+	if (len >= 13 && g_ascii_strncasecmp(p, "content-type:", 13) == 0 &&
+	    ++g->types > g->limits->parts)
+		return GUARD_STOP;
+	if (len == 0 || (p[0] != ' ' && p[0] != '\t'))
+		g->field = 0;		/* a new field, or not a header at all */
+	room = max > g->field ? max - g->field : 0;
+	g->field += len + 1;
+	*keep_r = MIN(len, room);
+	return *keep_r < len ? GUARD_CUT : GUARD_KEEP;
+}
+
+/*
+ * One pass over buf.  With out NULL, only returns whether anything
+ * would be cut; else writes what is kept to out (which may be buf: the
+ * writing never runs ahead of the reading) and returns its length.
+ */
+static size_t
+guard_pass(const char *buf, size_t len, char *out,
+    const struct parse_limits *limits, struct report *rp)
+{
+	struct guard g = { limits, 0, 0, 0 };
+	const char *p = buf, *end = buf + len, *nl;
+	size_t n, keep, o = 0;
+	enum guard_verdict v;
+
+	for (; p < end; p = nl ? nl + 1 : end) {
+		nl = memchr(p, '\n', end - p);
+		n = (nl ? nl : end) - p;
+		v = guard_line(&g, p, n, &keep);
+		if (v != GUARD_KEEP && out == NULL)
+			return 1;
+		if (v == GUARD_STOP) {
+			parse_over_limit(rp, "mime_parts", limits->parts);
+			break;
+		}
+		if (out == NULL)
+			continue;
+		if (v == GUARD_CUT)
+			parse_over_limit(rp, "header_bytes", limits->header_bytes);
+		/* A continuation line with no room left goes, line end too. */
+		if (keep == 0 && v == GUARD_CUT && n > 0 && g.field > n + 1)
+			continue;
+		memmove(out + o, p, keep);
+		o += keep;
+		if (nl != NULL)
+			out[o++] = '\n';
+	}
+	return out == NULL ? 0 : o;
+}
+
+int
+parse_guard_needed(const char *buf, size_t len,
+    const struct parse_limits *limits)
+{
+	return guard_pass(buf, len, NULL, limits, NULL) != 0;
+}
+
+/* Cut buf in place; returns the length kept. */
+size_t
+parse_guard(char *buf, size_t len, const struct parse_limits *limits,
+    struct report *rp)
+{
+	return guard_pass(buf, len, buf, limits, rp);
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/perl
+# lmtp-send.pl: one LMTP transaction, as an MTA makes it, for the tests.
+#
+#   perl lmtp-send.pl SOCKET FILE RCPT...
+#
+# Connects to the unix socket SOCKET, sends LHLO, MAIL FROM:<>, one RCPT
+# per RCPT, DATA and FILE (dot-stuffed, CRLF line ends), then QUIT, each
+# in turn after the reply to the one before.  Prints every reply line the
+# server sent, CR removed, so that a test greps for "250 2.0.0 <a@b>".
+# Stops early (after printing it) at a reply that ends the dialogue: a
+# 421, or a 4xx/5xx to MAIL or DATA.  Gives up after 30 seconds.
+use strict;
+use warnings;
+use IO::Socket::UNIX;
+
+my ($path, $file, @rcpts) = @ARGV;
+die "usage: lmtp-send.pl SOCKET FILE RCPT...\n" unless @rcpts;
+alarm 30;
+my $s = IO::Socket::UNIX->new(Peer => $path) or die "connect $path: $!\n";
+
+# One reply (its continuation lines too); returns the last line's code.
+sub reply {
+	while (defined(my $line = <$s>)) {
+		$line =~ s/\r?\n$//;
+		print "$line\n";
+		return substr($line, 0, 3) if $line !~ /^\d{3}-/;
+	}
+	return "000";
+}
+sub command {
+	print $s "$_[0]\r\n";
+	return reply();
+}
+
+open(my $in, '<', $file) or die "$file: $!\n";
+my $text = do { local $/; <$in> };
+$text =~ s/\r?\n/\r\n/g;
+$text .= "\r\n" unless $text =~ /\r\n$/;
+$text =~ s/^\./../mg;
+
+exit 1 if reply() ne "220";
+command("LHLO test.example.org");
+exit 1 if command("MAIL FROM:<>") !~ /^2/;
+command("RCPT TO:<$_>") for @rcpts;
+exit 1 if command("DATA") ne "354";
+print $s $text, ".\r\n";
+reply() for @rcpts;
+command("QUIT");
