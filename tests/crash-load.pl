@@ -23,6 +23,7 @@
 # start, with --messages).
 use strict;
 use warnings;
+use File::Basename qw(dirname);
 use Getopt::Long;
 use IO::Select;
 use IO::Socket::UNIX;
@@ -43,7 +44,10 @@ open(my $log, '>>', $opt{log}) or die "$opt{log}: $!\n";
 # One line, in one write: the log is shared by processes (O_APPEND).
 sub logline { syswrite($log, "@_\n") }
 
-sub stopped { defined $opt{stop} && -e $opt{stop} }
+# Told to stop, or the test that started us is gone (its directory too).
+sub stopped {
+	defined $opt{stop} && (-e $opt{stop} || !-d dirname($opt{stop}));
+}
 
 # A bounce naming KEY everywhere; LF line ends.
 sub bounce {
@@ -179,6 +183,7 @@ sub lmtp_main {
 		}
 		push @pids, $pid;
 	}
+	$SIG{TERM} = sub { kill 'TERM', @pids; _exit(1) };
 	my $failed = 0;
 	for (@pids) {
 		waitpid($_, 0);

@@ -11,8 +11,8 @@
 # split by another thread ("<unfinished ...>" ... "<... resumed>") starts
 # at its first line and ends at its second.
 #
-# A message is acknowledged by a reply "250 2.0.0 <KEY> recorded" on a
-# socket (KEY: its envelope recipient) or by a rename of .../new/NAME
+# A message is acknowledged by a reply "250 2.0.0 <KEY> recorded" written
+# to a socket (KEY: its envelope recipient) or by a rename of .../new/NAME
 # (KEY: what --map FILE gives for NAME, lines "NAME KEY": its digest).
 # The key is in the message's row, so the first write to the -wal file
 # that holds it is part of the transaction that records the message.
@@ -106,7 +106,8 @@ for my $c (@calls) {
 	} elsif ($n =~ /^f(data)?sync$/ && defined $c->{path} &&
 	    $c->{path} =~ $wal && $c->{ret} eq '0') {
 		push @syncs, $c;
-	} elsif ($n =~ /^(write|writev|sendmsg|sendto|send)$/) {
+	} elsif ($n =~ /^(write|writev|sendmsg|sendto|send)$/ &&
+	    defined $c->{path} && $c->{path} =~ /^(socket|UNIX|TCP)/) {
 		push @acks, map { { %$c, key => $_, what => 'reply' } }
 		    $data =~ /(?:^|\n)250[ -]2\.0\.0 <([^>]*)> recorded/g;
 	} elsif ($n =~ /^rename(at2?)?$/ && $c->{ret} eq '0') {

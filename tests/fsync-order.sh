@@ -14,6 +14,8 @@ if ! command -v strace >/dev/null || ! strace -f -o /dev/null true 2>/dev/null; 
 	exit 77
 fi
 scratch
+trap 'kill $tracer $clients 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM PIPE
 t0=$(date +%s)
 checker="$top_srcdir/tests/fsync-order.pl"
 load="$top_srcdir/tests/crash-load.pl"
@@ -84,11 +86,13 @@ traced_run() {
 	clients=$!
 	deliver
 	wait $clients
+	clients=
 	is "$1: LMTP: 60 messages acknowledged" "$(grep -c '^ack ' "$d/lmtp.log")" 60
 	wait_for "$1: maildir: 60 files out of new/" test -z "$(ls "$md/new")"
 	kill -TERM "$(cat /proc/$tracer/task/*/children)"
 	wait $tracer
 	is "$1: reboundd stops cleanly under strace" "$?" 0
+	tracer=	# nothing for the trap to end
 }
 syscalls=fsync,fdatasync,pwrite64,pwritev,write,writev,sendmsg,sendto,rename,renameat,renameat2
 # Files are written in a maildir of their own first, to know their digests.
@@ -112,5 +116,6 @@ perl "$checker" --map "$d/map" "$d/trace" >"$d/out"
 is "normal (no fsync at commit): the check fails" "$?" 1
 check "normal: acknowledgements before the sync are named" \
     grep -q '^line [0-9]*: .*before its commit was synced\|never synced' "$d/out"
+diag "normal: $(grep -c '^line ' "$d/out") of 120 acknowledgements before their commit's sync"
 diag "run time $(( $(date +%s) - t0 )) s"
 done_testing
