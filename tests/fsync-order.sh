@@ -64,6 +64,8 @@ is "checker: after the other thread's fdatasync returned it passes" \
     '100 10:00:00.000005 epoll_wait(3<anon_inode:[eventpoll]>, [], 32, 1) = 0' \
     '101 10:00:00.000008 <... fdatasync resumed>) = 0' "$reply" "$rename")" "0 0"
 
+# SQLite writes with pwrite64, libevent replies with writev: traced too.
+syscalls=fsync,fdatasync,pwrite64,pwritev,write,writev,sendmsg,sendto,rename,renameat,renameat2
 # traced_run SYNCHRONOUS: the daemon under strace in $tmp/SYNCHRONOUS with
 # [store] synchronous as given: a maildir backlog at start, then files and
 # three LMTP sessions at once.  Leaves trace and map there.
@@ -94,7 +96,6 @@ traced_run() {
 	is "$1: reboundd stops cleanly under strace" "$?" 0
 	tracer=	# nothing for the trap to end
 }
-syscalls=fsync,fdatasync,pwrite64,pwritev,write,writev,sendmsg,sendto,rename,renameat,renameat2
 # Files are written in a maildir of their own first, to know their digests.
 stage() {
 	perl "$load" maildir --dir "$d/stage" --prefix "$1" --count "$2" \
