@@ -1,16 +1,17 @@
 #!/usr/bin/perl
 # crash-load.pl: the load of tests/crash.sh, for a reboundd that is
 # killed and restarted under it.  Every message is a distinct bounce: its
-# key (l3-17, m42) is in its bytes, its envelope recipient and the two
+# key (l3-17, d42) is in its bytes, its envelope recipient and the two
 # recipients its report names (KEY-a@example.org, KEY-b@example.org), so
 # the database tells which messages arrived, and how often.
 #
 #   crash-load.pl lmtp --socket PATH --clients N --log FILE
 #	    (--stop FILE | --messages M)
 #	N sessions (processes), each sending one message after another to
-#	<KEY@lists.crash.test> until FILE exists, or M of them.  As an MTA does, a message
-#	whose reply never came (the daemon died) or was 4xx is sent again,
-#	the same bytes, on a new connection, until it gets its 250.  Logs
+#	<KEY@lists.crash.test> until FILE exists, or M of them.  As an MTA
+#	does, a message whose reply never came (the daemon died) or was 4xx
+#	is sent again, the same bytes, on a new connection, until it gets
+#	its 250.  Logs
 #	"ack KEY" for each 250 after the final dot (written before the next
 #	message starts), "lost KEY" when the connection died after the final
 #	dot, before its reply, "tempfail KEY" for a 4xx.
