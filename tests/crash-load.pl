@@ -3,7 +3,8 @@
 # killed and restarted under it.  Every message is a distinct bounce: its
 # key (l3-17, d42) is in its bytes, its envelope recipient and the two
 # recipients its report names (KEY-a@example.org, KEY-b@example.org), so
-# the database tells which messages arrived, and how often.
+# the database tells which messages arrived, and how often.  Every tenth
+# message (its key ends in 0) is not a bounce but a person's mail.
 #
 #   crash-load.pl lmtp --socket PATH --clients N --log FILE
 #	    (--stop FILE | --messages M)
@@ -19,7 +20,7 @@
 #	    [--count N] [--interval SECONDS] [--stop FILE]
 #	Delivers files as a delivery agent does (written in tmp/, renamed
 #	into new/): N of them at once, or one every SECONDS until FILE
-#	exists.  Every tenth is not a bounce.  Logs "drop NAME KEY".
+#	exists.  Logs "drop NAME KEY".
 # Exits 1 if a message could not be sent within 60 s of the stop (of the
 # start, with --messages).
 use strict;
@@ -155,7 +156,8 @@ sub lmtp_client {
 	for (my $n = 1; $opt{messages} ? $n <= $opt{messages} : !stopped();
 	    $n++) {
 		my $key = "l$k-$n";
-		my $text = bounce($key) =~ s/^\./../mgr =~ s/\n/\r\n/gr . ".\r\n";
+		my $text = ($n % 10 == 0 ? not_bounce($key) : bounce($key))
+		    =~ s/^\./../mgr =~ s/\n/\r\n/gr . ".\r\n";
 		for (;;) {
 			$deadline //= time + $GIVE_UP if stopped();
 			die "lmtp client $k: $key not acknowledged in time\n"

@@ -21,6 +21,9 @@
 # size (bytes 4-7), its commit frame.  The message is on disk once an
 # fsync or fdatasync of the -wal file that started after that frame was
 # written has returned 0.  Every acknowledgement must start after that.
+# A reply whose key was also written to a file in a maildir's tmp/ (a
+# copy kept for a person to read) must moreover start after that file
+# was synced, moved into new/ (not before it was synced) and new/ synced.
 #
 # Prints one line per acknowledgement
 # that came too early (or for a key never written), what the trace holds,
@@ -94,25 +97,27 @@ sub read_trace {
 
 my @calls = read_trace($ARGV[0]);
 my $wal = qr/-wal$/;
-my (@writes, @frames, @syncs, @acks);
+my (@writes, @frames, @syncs, @acks, @kept, @file_syncs, @moves);
 for my $c (@calls) {
 	my $n = $c->{name};
+	my $path = $c->{path} // '';
 	my $data = join '', @{$c->{strings}};
-	if ($n =~ /^(p?write(v|64)?|pwritev2?)$/ && defined $c->{path} &&
-	    $c->{path} =~ $wal) {
+	if ($n =~ /^(p?write(v|64)?|pwritev2?)$/ && $path =~ $wal) {
 		push @writes, { %$c, data => $data };
 		push @frames, $#writes if length $data == 24 &&
 		    substr($data, 4, 4) ne "\0\0\0\0";
-	} elsif ($n =~ /^f(data)?sync$/ && defined $c->{path} &&
-	    $c->{path} =~ $wal && $c->{ret} eq '0') {
-		push @syncs, $c;
+	} elsif ($n =~ /^f(data)?sync$/ && $c->{ret} eq '0') {
+		push @{$path =~ $wal ? \@syncs : \@file_syncs}, $c;
 	} elsif ($n =~ /^(write|writev|sendmsg|sendto|send)$/ &&
-	    defined $c->{path} && $c->{path} =~ /^(socket|UNIX|TCP)/) {
+	    $path =~ /^(socket|UNIX|TCP)/) {
 		push @acks, map { { %$c, key => $_, what => 'reply' } }
 		    $data =~ /(?:^|\n)250[ -]2\.0\.0 <([^>]*)> recorded/g;
+	} elsif ($n =~ /^(write|writev|pwrite64)$/ && $path =~ m{/tmp/[^/]+$}) {
+		push @kept, { %$c, data => $data };	# a maildir delivery
 	} elsif ($n =~ /^rename(at2?)?$/ && $c->{ret} eq '0') {
-		my $from = $c->{strings}[0];
+		my ($from, $to) = @{$c->{strings}};
 		$from = "$c->{dir}/$from" if defined $c->{dir} && $from !~ m{^/};
+		push @moves, { %$c, from => $from, to => $to };
 		next unless $from =~ m{/new/([^/]+)$};
 		push @acks, { %$c, key => $key_of_file{$1} // "(unmapped $1)",
 		    what => "rename of $1" };
@@ -120,16 +125,22 @@ for my $c (@calls) {
 }
 die "no commit frame in the trace: nothing can be checked\n" unless @frames;
 
-# The first write to the WAL of each key acknowledged.
-my %first;
-if (@acks) {
+# first_writes WRITES: for each key acknowledged, the index of the first
+# of WRITES whose data holds it.
+sub first_writes {
+	my ($writes) = @_;
+	my %first;
+	return \%first unless @acks;
 	my $any = join '|', map { quotemeta } sort { length $b <=> length $a }
 	    keys %{{ map { $_->{key} => 1 } @acks }};
 	my $re = qr/($any)/;
-	for my $i (0 .. $#writes) {
-		$first{$1} //= $i while $writes[$i]{data} =~ /$re/g;
+	for my $i (0 .. $#$writes) {
+		$first{$1} //= $i while $writes->[$i]{data} =~ /$re/g;
 	}
+	return \%first;
 }
+my %first = %{first_writes(\@writes)};
+my %first_kept = %{first_writes(\@kept)};
 
 # When was what write $i holds on disk: the line a WAL sync returned on.
 sub durable_line {
@@ -141,19 +152,52 @@ sub durable_line {
 	return defined $s ? $s->{exit} : undef;
 }
 
-my ($replies, $renames, $bad) = (0, 0, 0);
+# The first call of LIST after line AFTER (its exit) that TEST accepts.
+sub first_after {
+	my ($after, $test, @list) = @_;
+	my ($c) = grep { $_->{entry} > $after && $test->($_) } @list;
+	return $c;
+}
+
+# A kept copy (a file the reply's key was written to in a maildir's tmp/)
+# is on disk when the file was synced, then moved into new/, then new/
+# synced.  Returns why not, or undef.
+sub kept_problem {
+	my ($w, $reply) = @_;
+	my $path = $w->{path};
+	my $sync = first_after($w->{exit}, sub { $_[0]{path} eq $path },
+	    @file_syncs);
+	my $move = first_after($w->{exit}, sub { $_[0]{from} eq $path }, @moves);
+	return 'its kept copy was never moved into new/' unless $move;
+	return 'its kept copy entered new/ before it was synced'
+	    unless $sync && $sync->{exit} < $move->{entry};
+	(my $dir = $move->{to}) =~ s{/[^/]+$}{};
+	my $dir_sync = first_after($move->{exit}, sub { $_[0]{path} eq $dir },
+	    @file_syncs);
+	return 'after its kept copy, but before new/ was synced'
+	    unless $dir_sync && $dir_sync->{exit} < $reply->{entry};
+	return;
+}
+
+my ($replies, $renames, $kept, $bad) = (0, 0, 0, 0);
 for my $ack (@acks) {
 	$ack->{what} eq 'reply' ? $replies++ : $renames++;
 	my $i = $first{$ack->{key}};
 	my $durable = defined $i ? durable_line($i) : undef;
-	next if defined $durable && $durable < $ack->{entry};
-	$bad++;
-	printf "line %d: %s <%s>: %s\n", $ack->{entry}, $ack->{what}, $ack->{key},
-	    !defined $i ? 'never written to the WAL' :
+	my $k = $ack->{what} eq 'reply' ? $first_kept{$ack->{key}} : undef;
+	my $problem = !defined $i ? 'never written to the WAL' :
 	    !defined $durable ? 'its commit was never synced' :
-	    "before its commit was synced (line $durable)";
+	    $durable > $ack->{entry} ?
+	    "before its commit was synced (line $durable)" :
+	    defined $k ? kept_problem($kept[$k], $ack) : undef;
+	$kept++ if defined $k;
+	next unless defined $problem;
+	$bad++;
+	printf "line %d: %s <%s>: %s\n", $ack->{entry}, $ack->{what},
+	    $ack->{key}, $problem;
 }
-printf "trace: %d WAL writes, %d commit frames, %d WAL syncs\n",
-    scalar @writes, scalar @frames, scalar @syncs;
+printf "trace: %d WAL writes, %d commit frames, %d WAL syncs; " .
+    "%d replies for a copy kept in a maildir\n",
+    scalar @writes, scalar @frames, scalar @syncs, $kept;
 print "checked $replies replies and $renames renames\n";
 exit($bad ? 1 : 0);

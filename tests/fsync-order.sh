@@ -22,7 +22,7 @@ load="$top_srcdir/tests/crash-load.pl"
 
 # Traces written by hand: one message over LMTP (its key in a WAL page,
 # then its commit frame, whose header's bytes 4-7 are not zero) and one
-# file (key: its digest).
+# file (key: its digest).  The lines' times are not read: their order is.
 hdr='\x00\x00\x00\x02\x00\x00\x00\x00saltsaltchecksum'
 commit='\x00\x00\x00\x03\x00\x00\x00\x03saltsaltchecksum'
 page='100 10:00:00.000002 pwrite64(5</t/db-wal>, "..k1@lists.crash.test..f1digest..", 4096, 56) = 4096'
@@ -53,6 +53,22 @@ is "checker: an fsync of another file does not count" \
     "${sync%%fdatasync*}fsync(4</t/db>) = 0" "$reply" "$rename")" "1 2"
 is "checker: a message never written fails" \
     "$(verdict "$h1" "$h2" "$p2" "$sync" "$reply" "$rename")" "1 2"
+# A copy kept in a maildir (mail that is not a bounce): the file synced,
+# then moved into new/, then new/ synced, all before the 250.
+kw='100 10:00:00.000006 write(6</t/NotBounce/tmp/k1>, "To: <k1@lists.crash.test>\n", 27) = 27'
+kf='100 10:00:00.000006 fsync(6</t/NotBounce/tmp/k1>) = 0'
+km='100 10:00:00.000006 rename("/t/NotBounce/tmp/k1", "/t/NotBounce/new/k1") = 0'
+kd='100 10:00:00.000006 fsync(7</t/NotBounce/new>) = 0'
+is "checker: a kept copy on disk before the 250 passes" \
+    "$(verdict "$h1" "$page" "$h2" "$p2" "$sync" "$kw" "$kf" "$km" "$kd" \
+    "$reply" "$rename")" "0 0"
+check "checker: counts the kept copy" grep -q "1 replies for a copy kept" "$tmp/out"
+is "checker: a kept copy moved into new/ before its fsync fails" \
+    "$(verdict "$h1" "$page" "$h2" "$p2" "$sync" "$kw" "$km" "$kf" "$kd" \
+    "$reply" "$rename")" "1 1"
+is "checker: a 250 before new/ is synced fails" \
+    "$(verdict "$h1" "$page" "$h2" "$p2" "$sync" "$kw" "$kf" "$km" "$reply" \
+    "$kd" "$rename")" "1 1"
 # Threads: the reply starts while another thread's fdatasync is under way.
 is "checker: a 250 during another thread's fdatasync fails" \
     "$(verdict "$h1" "$page" "$h2" "$p2" \
