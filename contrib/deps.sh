@@ -7,8 +7,9 @@
 set -e
 want="gcc make libc6-dev autoconf automake libtool pkg-config
 libgmime-3.0-dev libevent-dev libsqlite3-dev sqlite3 groff-base"
-[ "${1:-build}" = test ] && want="$want valgrind postfix swaks time"
-# tests/sandbox.sh: systemd-analyze (not in a base image) and strace.
+[ "${1:-build}" = test ] && want="$want valgrind postfix swaks time perl"
+# tests/sandbox.sh: systemd-analyze (not in a base image); strace for it,
+# tests/crash.sh and tests/fsync-order.sh.
 [ "${1:-build}" = test ] && want="$want systemd strace"
 
 missing=
