@@ -373,11 +373,15 @@ classify_transient_host(struct recipient *r)
 	    r->replycode / 100 == 4;
 
 	if (transient && strcmp(r->reason, "hostunknown") == 0)
-		r->reason = g_intern_static_string("networkerror");
+		classify_set(r, "networkerror", g_strdup_printf("%s; "
+		    "a 4xx code: the host may come back", r->decided ?
+		    r->decided : "hostunknown"));
 	else if (r->status[0] == '\0' && r->replycode == 0 &&
 	    strcmp(r->reason, "networkerror") == 0 &&
 	    classify_action_is(r, "failed"))
-		r->reason = g_intern_static_string("expired");
+		classify_set(r, "expired", g_strdup_printf("%s; "
+		    "action failed without a code: retried until it expired",
+		    r->decided ? r->decided : "networkerror"));
 }
 
 /* A reporter without mailboxes cannot know a user to be unknown. */

@@ -25,7 +25,7 @@ static const struct classify_case cases[] = {
 	{ "failed", "5.1.1", 550, NULL, "userunknown", 1, "status 5.1.1" },
 	{ "failed", "4.1.1", 450, NULL, "userunknown", 1, "status 4.1.1" },
 	{ "failed", "4.0.0", 0, "host unknown", "networkerror", 0,
-	  "diagnostic \"host unknown\"" },
+	  "diagnostic \"host unknown\"; a 4xx code: the host may come back" },
 	{ "failed", "4.3.2", 421, NULL, "expired", 0,
 	  "status 4.3.2, action failed" },
 	{ "failed", "5.0.0", 521, NULL, "notaccept", 1, "reply 521" },
