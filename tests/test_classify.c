@@ -55,6 +55,10 @@ static const struct classify_case cases[] = {
 	  "found, see https://help.example.net/errors/#filtered-spam",
 	  "userunknown", 1, "diagnostic \"mailbox not found\"" },
 	/* Provider and MTA wordings. */
+	{ "failed", "", 0, "User Jo Example not listed in Domino Directory",
+	  "userunknown", 1, "diagnostic \"not listed in domino directory\"" },
+	{ "failed", "5.0.0", 550, "550 Our IP is not listed in your allowed "
+	  "senders", "blocked", 0, "diagnostic \"listed in\"" },
 	{ "failed", "5.0.0", 554, "554 Service currently unavailable",
 	  "systemerror", 0, "diagnostic \"service currently unavailable\"" },
 	{ "failed", "5.7.0", 554, "554 5.7.0 Rejected, ref=42 - SPAM",
