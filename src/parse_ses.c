@@ -54,8 +54,12 @@ ses_recipients(struct report *rp, const char *p, const char *action)
 	const char *end = strchr(p, ']'), *next;
 	char *addr, *status;
 
-	while (end != NULL && (addr = ses_string(p, "emailAddress", &next)) &&
-	    next < end && rp->recipients->len < PARSE_RECIPIENTS_MAX) {
+	while (end != NULL && rp->recipients->len < PARSE_RECIPIENTS_MAX &&
+	    (addr = ses_string(p, "emailAddress", &next)) != NULL) {
+		if (next >= end) {	/* an address past the list's end */
+			g_free(addr);
+			break;
+		}
 		r = report_add_recipient(rp);
 		r->address = addr_normalise(addr);
 		g_free(addr);

@@ -59,6 +59,9 @@ test_refusals(void)
 		{ "[policy]\n\nsoft_window = soon\n", ":3: [policy] soft_window: policy soft_window: 'soon' is not a number of days" },
 		{ "[store]\nsynchronous = sometimes\n", ":2: [store] synchronous: 'sometimes' is not full or normal" },
 		{ "[store]\nbatch = 0\n", ":2: [store] batch: '0' is not a number from 1" },
+		{ "[store]\npath = a\\zb\n", ":2: [store] path: Key file contains" },
+		{ "[daemon]\nuser = \xff\xfe\n", ":2: [daemon] user: Key file contains" },
+		{ "[lmtp]\nlisten = unix:/a, localhost\n", ":2: [lmtp] listen: 'localhost' is neither" },
 		{ "not an ini file\n", "" },
 	};
 	size_t i;
