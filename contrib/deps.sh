@@ -7,7 +7,8 @@
 set -e
 want="gcc make libc6-dev autoconf automake libtool pkg-config
 libgmime-3.0-dev libevent-dev libsqlite3-dev sqlite3 groff-base"
-[ "${1:-build}" = test ] && want="$want valgrind postfix swaks"
+[ "${1:-build}" = test ] && want="$want valgrind postfix swaks
+clang libclang-rt-14-dev"
 
 missing=
 for p in $want; do
