@@ -27,13 +27,15 @@ clean() {
 }
 
 for t in "$top_builddir"/tests/test_*; do
-	case $t in *.*) continue ;; esac
-	[ -x "$t" ] || continue
 	name=$(basename "$t")
+	case $name in *.*) continue ;; esac	# test_x.c, .o, .log, .trs
+	[ -x "$t" ] || continue
 	memcheck "$t" >"$tmp/out" 2>"$tmp/err"; rc=$?
 	clean "$name: passes under valgrind, no error, no definite leak"
 	check "$name: ran its tests" grep -q '^ok ' "$tmp/out"
 done
+
+check "the unit test programs were found" [ "$tap_n" -gt 0 ]
 
 if [ -d "$REBOUND_CORPUS" ]; then
 	memcheck "$REBOUND" parse --format json "$REBOUND_CORPUS" \
