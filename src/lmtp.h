@@ -28,7 +28,7 @@ struct lmtp	*lmtp_new(struct event_base *, struct intake *,
 int		 lmtp_adopt(struct lmtp *, int fd, GError **);
 void		 lmtp_set_intake(struct lmtp *, struct intake *);
 
-/* Serve a client already connected on fd (one end of a socketpair). */
+/* Serve a client already connected on fd (a socketpair's end); takes fd. */
 void		 lmtp_serve(struct lmtp *, evutil_socket_t fd);
 
 /*
