@@ -1,9 +1,9 @@
 #!/bin/sh
 # check.sh: from a fresh Debian 12 machine (as root): install what the
-# tests need, build, and run every test (make check, make distcheck, and
-# make check again in an ASan+UBSan build).  Ends with the automake
-# summary and "N passed, M failed" (a failed distcheck or ASan run
-# counts as one more failure).
+# tests need, build, and run every test (make check, make distcheck,
+# make check again in an ASan+UBSan build, and the fuzz targets for a
+# minute each).  Ends with the automake summary and "N passed, M failed"
+# (a failed distcheck, ASan run or fuzz run counts as one more failure).
 cd "$(dirname "$0")/.." || exit 1
 contrib/deps.sh test || exit 1
 contrib/build.sh || exit 1
@@ -33,10 +33,26 @@ if [ $asan_rc -ne 0 ]; then
 	tail -20 asan.out
 fi
 echo "ASan/UBSan build: $(grep -E '^# (PASS|FAIL|ERROR):' asan.out | tr '\n' ' ')"
+
+# The libFuzzer targets (clang, ASan+UBSan), a minute each on every CPU,
+# from the distributed sources in a directory of their own: a crash, a
+# leak, a hang or fewer than a million executions in all is one failure.
+rm -rf _fuzz && mkdir _fuzz
+make distdir distdir=_fuzz/rebound >/dev/null 2>&1 &&
+    (cd _fuzz/rebound && ./configure CC=clang --enable-fuzzing >/dev/null &&
+     FUZZ_TIME=60 FUZZ_JOBS="$(nproc)" FUZZ_MIN_EXECS=1000000 \
+     REBOUND_CORPUS=$corpus \
+     make -j"$(nproc)" fuzz) >fuzz.out 2>&1
+fuzz_rc=$?
+grep -E '^fuzz(_[a-z]+)?: ' fuzz.out
+[ $fuzz_rc -ne 0 ] && tail -40 fuzz.out
+echo "fuzz: $([ $fuzz_rc -eq 0 ] && echo passed || echo FAILED)"
 grep -E '^(=+$|Testsuite summary|# [A-Z]+: )' check.out | tail -10
 passed=$(sed -n 's/^# PASS: *//p' check.out)
 failed=$(awk '/^# (FAIL|ERROR|XPASS):/ { n += $3 } END { print n + 0 }' check.out)
 [ $distcheck_rc -ne 0 ] && failed=$((failed + 1))
 [ $asan_rc -ne 0 ] && failed=$((failed + 1))
+[ $fuzz_rc -ne 0 ] && failed=$((failed + 1))
 echo "${passed:-0} passed, $failed failed"
-[ $check_rc -eq 0 ] && [ $distcheck_rc -eq 0 ] && [ $asan_rc -eq 0 ]
+[ $check_rc -eq 0 ] && [ $distcheck_rc -eq 0 ] && [ $asan_rc -eq 0 ] &&
+    [ $fuzz_rc -eq 0 ]

@@ -11,6 +11,8 @@ libgmime-3.0-dev libevent-dev libsqlite3-dev sqlite3 groff-base"
 # tests/sandbox.sh: systemd-analyze (not in a base image); strace for it,
 # tests/crash.sh and tests/fsync-order.sh.
 [ "${1:-build}" = test ] && want="$want systemd strace"
+# The fuzz step of contrib/check.sh: clang and its libFuzzer runtime.
+[ "${1:-build}" = test ] && want="$want clang libclang-rt-14-dev"
 
 missing=
 for p in $want; do

@@ -149,7 +149,7 @@ conf_set_listen(struct conf *c, const char *key, const char *value,
     GError **error)
 {
 	g_auto(GStrv) specs = g_strsplit_set(value, ",;", -1);
-	GPtrArray *out = g_ptr_array_new();
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
 	guint i;
 
 	for (i = 0; specs[i] != NULL; i++) {
@@ -386,26 +386,30 @@ conf_group(struct conf *c, GKeyFile *kf, const char *file,
 			return conf_fail(error, file, text, group, keys[i],
 			    "unknown key");
 		g_free(value);
-		value = g_key_file_get_string(kf, group, keys[i], NULL);
-		if (!ck->set(c, keys[i], g_strstrip(value), &err))
+		/* Bad UTF-8 gives NULL, a bad escape a value and an error. */
+		value = g_key_file_get_string(kf, group, keys[i], &err);
+		if (err != NULL ||
+		    !ck->set(c, keys[i], g_strstrip(value), &err))
 			return conf_fail(error, file, text, group, keys[i],
 			    err->message);
 	}
 	return 1;
 }
 
-/* Override c's defaults with the settings in file. */
+/*
+ * Override c's defaults with the settings in text: len bytes and a NUL
+ * after them, read from file (which errors name).
+ */
 int
-conf_load(struct conf *c, const char *file, GError **error)
+conf_load_data(struct conf *c, const char *file, const char *text, gsize len,
+    GError **error)
 {
 	g_autoptr(GKeyFile) kf = g_key_file_new();
-	g_autofree char *text = NULL;
 	g_auto(GStrv) groups = NULL;
 	g_autoptr(GError) err = NULL;
 	guint i;
 
-	if (!g_file_get_contents(file, &text, NULL, &err) ||
-	    !g_key_file_load_from_data(kf, text, -1, G_KEY_FILE_NONE, &err)) {
+	if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &err)) {
 		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE,
 		    "%s: %s", file, err->message);
 		return 0;
@@ -417,4 +421,20 @@ conf_load(struct conf *c, const char *file, GError **error)
 	g_free(c->file);
 	c->file = g_strdup(file);
 	return 1;
+}
+
+/* Override c's defaults with the settings in file. */
+int
+conf_load(struct conf *c, const char *file, GError **error)
+{
+	g_autofree char *text = NULL;
+	g_autoptr(GError) err = NULL;
+	gsize len;
+
+	if (!g_file_get_contents(file, &text, &len, &err)) {
+		g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE,
+		    "%s: %s", file, err->message);
+		return 0;
+	}
+	return conf_load_data(c, file, text, len, error);
 }

@@ -43,6 +43,8 @@ struct conf {
 
 void	 conf_defaults(struct conf *);
 int	 conf_load(struct conf *, const char *file, GError **);
+int	 conf_load_data(struct conf *, const char *file, const char *text,
+	    gsize len, GError **);
 void	 conf_clear(struct conf *);
 
 #endif

@@ -102,11 +102,13 @@ fields_parse(const char *buf, size_t len, int headers_only)
 {
 	GPtrArray *fields = g_ptr_array_new_with_free_func(field_free);
 	GString *value = g_string_new(NULL);
-	const char *p = buf, *end = buf + len, *next;
+	const char *p = buf, *end, *next;
 	struct field *cur = NULL;
 	int group = 0, seen = 0;
 	size_t n, namelen;
 
+	/* An empty part comes as NULL, and even NULL + 0 is undefined. */
+	end = len > 0 ? buf + len : buf;
 	for (; p < end; p = next) {
 		n = fields_line(p, end, &next);
 		if (fields_blank(p, n)) {

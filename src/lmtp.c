@@ -955,6 +955,13 @@ lmtp_set_intake(struct lmtp *l, struct intake *intake)
 	l->intake = intake;
 }
 
+/* A session not made by accept(): a fuzzer's or a test's socketpair. */
+void
+lmtp_serve(struct lmtp *l, evutil_socket_t fd)
+{
+	lmtp_session_new(l, fd);
+}
+
 int
 lmtp_adopt(struct lmtp *l, int fd, GError **error)
 {

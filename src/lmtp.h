@@ -28,6 +28,9 @@ struct lmtp	*lmtp_new(struct event_base *, struct intake *,
 int		 lmtp_adopt(struct lmtp *, int fd, GError **);
 void		 lmtp_set_intake(struct lmtp *, struct intake *);
 
+/* Serve a client already connected on fd (a socketpair's end); takes fd. */
+void		 lmtp_serve(struct lmtp *, evutil_socket_t fd);
+
 /*
  * Stop accepting.  An open session answers "421 4.3.2" to its next
  * command; one waiting for a commit still gets its replies first.

@@ -54,8 +54,12 @@ ses_recipients(struct report *rp, const char *p, const char *action)
 	const char *end = strchr(p, ']'), *next;
 	char *addr, *status;
 
-	while (end != NULL && (addr = ses_string(p, "emailAddress", &next)) &&
-	    next < end && parse_recipient_fits(rp)) {
+	while (end != NULL && parse_recipient_fits(rp) &&
+	    (addr = ses_string(p, "emailAddress", &next)) != NULL) {
+		if (next >= end) {	/* an address past the list's end */
+			g_free(addr);
+			break;
+		}
 		r = report_add_recipient(rp);
 		r->address = addr_normalise(addr);
 		g_free(addr);

@@ -90,6 +90,9 @@ test_refusals(void)
 		{ "[store]\nbatch = 0\n", ":2: [store] batch: '0' is not a number from 1" },
 		{ "[maildir]\ndone = ../elsewhere\n", ":2: [maildir] done: not cur, delete or a folder: '../elsewhere' is not a folder name" },
 		{ "[lmtp]\nreply_timeout = 0\n", ":2: [lmtp] reply_timeout: '0' is not a number from 1" },
+		{ "[store]\npath = a\\zb\n", ":2: [store] path: Key file contains" },
+		{ "[daemon]\nuser = \xff\xfe\n", ":2: [daemon] user: Key file contains" },
+		{ "[lmtp]\nlisten = unix:/a, localhost\n", ":2: [lmtp] listen: 'localhost' is neither" },
 		{ "not an ini file\n", "" },
 	};
 	size_t i;

@@ -50,7 +50,10 @@ test_words(void)
 	g_assert_cmpstr(phrase, ==, "frequency limited");
 	g_assert_cmpstr(phrases_find("diagnostic", "User not listed in "
 	    "Domino Directory", &phrase), ==, "userunknown");
-	g_assert_cmpstr(phrase, ==, "not listed in");
+	g_assert_cmpstr(phrase, ==, "not listed in domino directory");
+	g_assert_cmpstr(phrases_find("diagnostic", "Your IP is not listed in "
+	    "our allowed senders", &phrase), ==, "blocked");
+	g_assert_cmpstr(phrase, ==, "listed in");
 }
 
 static void
