@@ -52,7 +52,7 @@ sqlite3 "$work/db" 'pragma wal_checkpoint(truncate)' >/dev/null
 bytes=$(stat -c %s "$work/db")
 rate=$(( messages * 1000 / (ms > 0 ? ms : 1) ))
 per=$(( bytes / (outcomes > 0 ? outcomes : 1) ))
-machine="$(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) CPUs"
+machine=$(bench_machine)
 echo "files: $n, messages recorded: $messages, outcomes: $outcomes"
 echo "import: $ms ms, $rate messages/s (synchronous=full); database $bytes bytes, $per bytes/outcome"
 if [ $write -eq 1 ]; then

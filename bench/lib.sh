@@ -22,6 +22,25 @@ bench_args() {
 	done
 }
 
+# bench_machine: "x86_64, AMD EPYC ..., 2 CPUs", for a row.
+bench_machine() {
+	cpu=$(awk -F ': *' '/^(model name|Hardware|cpu model)/ { print $2; exit }' \
+	    /proc/cpuinfo)
+	echo "$(uname -m), ${cpu:-unknown CPU}, $(nproc) CPUs"
+}
+
+# bench_commit: the commit measured, with "+" if src/ has changes.
+bench_commit() {
+	c=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
+	if [ -n "$(git -C "$top" status --porcelain -- src 2>/dev/null)" ]; then
+		c="$c+"
+	fi
+	echo "$c"
+}
+
+# verdict GOT WANT: "met" when GOT >= WANT.
+verdict() { awk -v g="$1" -v w="$2" 'BEGIN { print (g >= w) ? "met" : "NOT met" }'; }
+
 # bench_row HEADING: add the row on stdin at the end of the table under
 # HEADING in RESULTS.md (before the next section).
 bench_row() {

@@ -220,7 +220,6 @@ wait "$dpid" || true
 dpid=
 
 # --- Report -----------------------------------------------------------
-verdict() { awk -v g="$1" -v w="$2" 'BEGIN { print (g >= w) ? "met" : "NOT met" }'; }
 intake="${INTAKE_DELAY:+delay = $INTAKE_DELAY }${INTAKE_BATCH:+batch = $INTAKE_BATCH}"
 intake=${intake:-defaults}
 rb1=$(field rate "$r1"); rb16=$(field rate "$r16")
@@ -240,13 +239,8 @@ reboundd RSS: $(mib "$rss_start") MiB at start, at most $(mib "$rss_busy") MiB w
   $series messages; VmHWM $(mib "$hwm") MiB
 EOF
 [ $write -eq 1 ] || exit 0
-cpu=$(awk -F ': *' '/^(model name|Hardware|cpu model)/ { print $2; exit }' \
-    /proc/cpuinfo)
-machine="$(uname -m), ${cpu:-unknown CPU}, $(nproc) CPUs"
-commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git -C "$top" status --porcelain -- src 2>/dev/null)" ]; then
-	commit="$commit+"
-fi
+machine=$(bench_machine)
+commit=$(bench_commit)
 printf '| %s | %s | %s | %s / %s | %s / %s | %s / %s | %s / %s | %s / %s | %s / %s | %s | %s / %s / %s after %s |\n' \
     "$(date -u '+%Y-%m-%d %H:%M UTC')" "$commit" "$machine" "$n1" "$n" \
     "$ss1" "$ss16" "$rb1" "$rb16" "$rp1" "$rp16" "$dv1" "$dv16" "$dp1" "$dp16" \

@@ -97,17 +97,11 @@ moved=$(find "$md/cur" "$md/.NotBounce/new" -type f | wc -l)
 ms=$(( (drained - start) / 1000000 ))
 rate=$(( n * 1000 / (ms > 0 ? ms : 1) ))
 mib=$(awk -v k="$hwm" 'BEGIN { printf "%.1f", k / 1024 }')
-verdict() { awk -v g="$1" -v w="$2" 'BEGIN { print (g >= w) ? "met" : "NOT met" }'; }
 echo "backlog: $n files in new/, drained and recorded in $ms ms: $rate messages/s (synchronous=full; goal >= 5000: $(verdict "$rate" 5000))"
 echo "reboundd peak RSS (VmHWM): $mib MiB; checked: $recorded messages recorded, $moved files moved, $(( (end - drained) / 1000000 )) ms for the check"
 [ $write -eq 1 ] || exit 0
-cpu=$(awk -F ': *' '/^(model name|Hardware|cpu model)/ { print $2; exit }' \
-    /proc/cpuinfo)
-machine="$(uname -m), ${cpu:-unknown CPU}, $(nproc) CPUs"
-commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git -C "$top" status --porcelain -- src 2>/dev/null)" ]; then
-	commit="$commit+"
-fi
+machine=$(bench_machine)
+commit=$(bench_commit)
 printf '| %s | %s | %s | %s | %s ms | %s msg/s | %s |\n' \
     "$(date -u '+%Y-%m-%d %H:%M UTC')" "$commit" "$machine" "$n" "$ms" \
     "$rate" "$mib" | bench_row "## reboundd on a maildir backlog"

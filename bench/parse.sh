@@ -150,16 +150,10 @@ mib() { awk -v k="$(cat "$tmp/rss.$1")" 'BEGIN { printf "%.0f", k / 1024 }'; }
 rss_r=$(mib rebound)
 rss_f=$(mib floor)
 rss_s=$(mib sisimai)
-verdict() { awk -v g="$1" -v w="$2" 'BEGIN { print (g >= w) ? "met" : "NOT met" }'; }
 
-cpu=$(awk -F ': *' '/^(model name|Hardware|cpu model)/ { print $2; exit }' \
-    /proc/cpuinfo)
-machine="$(uname -m), ${cpu:-unknown CPU}, $(nproc) CPUs"
+machine=$(bench_machine)
 when=$(date -u '+%Y-%m-%d %H:%M UTC')
-commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git -C "$top" status --porcelain -- src 2>/dev/null)" ]; then
-	commit="$commit+"
-fi
+commit=$(bench_commit)
 note=
 if [ "$n_sis" -ne "$n_all" ]; then
 	note=" (Sisimai read $n_sis of the $n_all messages: SISIMAI_SUBSET=$subset)"

@@ -63,7 +63,7 @@ median_ms() {
 show=$(median_ms "$rebound" show --db "$db" user4242@d254.example)
 prune=$(median_ms "$rebound" prune --db "$db" --format plain)
 stats=$(median_ms "$rebound" stats --db "$db" --since 30d --format plain)
-machine="$(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) CPUs"
+machine=$(bench_machine)
 echo "database: $rows outcomes, $bytes bytes ($((bytes / rows)) bytes/outcome)"
 echo "show: $show ms   prune: $prune ms   stats --since 30d: $stats ms (median of $rounds, whole process)"
 if [ "$write" -eq 1 ]; then
