@@ -94,10 +94,10 @@ automaton_free(gpointer p)
 static guint
 automaton_new_state(struct automaton *a)
 {
-	guint zero = 0, none = PHRASE_NONE, i, state = a->best->len;
+	guint zero = 0, none = PHRASE_NONE, state = a->best->len;
 
-	for (i = 0; i < a->nclass; i++)
-		g_array_append_val(a->next, zero);
+	/* A row of transitions to state 0 (the array clears what it grows). */
+	g_array_set_size(a->next, a->next->len + a->nclass);
 	g_array_append_val(a->best, none);
 	g_array_append_val(a->fail, zero);
 	return state;
@@ -183,7 +183,7 @@ static void
 automaton_build(struct automaton *a)
 {
 	automaton_alphabet(a);
-	a->next = g_array_new(FALSE, FALSE, sizeof(guint));
+	a->next = g_array_new(FALSE, TRUE, sizeof(guint));
 	a->best = g_array_new(FALSE, FALSE, sizeof(guint));
 	a->fail = g_array_new(FALSE, FALSE, sizeof(guint));
 	automaton_trie(a);
