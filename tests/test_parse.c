@@ -112,6 +112,20 @@ with_eol(const char *in, const char *eol)
 	return g_strjoinv(eol, lines);
 }
 
+/* No bytes at all (an LMTP DATA with nothing before its dot). */
+static void
+test_empty(void)
+{
+	struct report *rp = parse_message(NULL, 0);
+
+	g_assert_cmpint(rp->kind, ==, REPORT_NONE);
+	g_assert_cmpuint(rp->recipients->len, ==, 0);
+	report_free(&rp);
+	rp = parse_message("", 0);
+	g_assert_cmpint(rp->kind, ==, REPORT_NONE);
+	report_free(&rp);
+}
+
 static void
 test_line_endings(void)
 {
@@ -509,6 +523,7 @@ main(int argc, char **argv)
 	parse_init();
 	classify_init();
 	g_test_add_func("/parse/dsn", test_dsn);
+	g_test_add_func("/parse/empty", test_empty);
 	g_test_add_func("/parse/line-endings", test_line_endings);
 	g_test_add_func("/parse/global", test_global);
 	g_test_add_func("/parse/arf", test_arf);
