@@ -49,12 +49,11 @@ struct intake_item {
 /* A message on its way through a worker, then the writer. */
 struct intake_job {
 	struct intake_item *item;
-	char		*bytes;		/* a copy: the source may free its own */
+	char		*bytes;		/* the message, the job's own until parsed */
 	size_t		 len;
 	char		*source;
 	GPtrArray	*envelope_to;	/* of char *: RCPT TO, or NULL */
 	char		*keep;		/* maildir for what is not a bounce */
-	int		 kept;		/* 0: could not be kept, see item's error */
 	struct parse_limits limits;	/* as they were when it came in */
 	struct report	*report;	/* the worker's result */
 	gint64		 received;
@@ -328,15 +327,13 @@ intake_keep(struct intake_job *job)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *name = NULL;
 
-	job->kept = 1;
 	if (job->keep == NULL || job->report->kind != REPORT_NONE)
 		return;
 	name = g_strdup_printf("%.32s.rebound", job->item->digest);
-	if (!mdir_deliver(job->keep, name, job->bytes, job->len, &error)) {
-		job->kept = 0;
+	if (!mdir_deliver(job->keep, name, job->bytes, job->len, &error))
 		job->item->error = g_strdup_printf("not a bounce, and not kept: %s",
 		    error->message);
-	} else
+	else
 		g_info("%s: not a bounce: kept as %s/new/%s", job->item->id,
 		    job->keep, name);
 }
@@ -420,8 +417,8 @@ intake_add(struct intake *in, struct intake_job *job)
 	    (in->conf->intake_delay % 1000) * 1000 };
 
 	in->parsing--;
-	if (!job->kept) {
-		/* Nothing of it is recorded: the source keeps it instead. */
+	if (job->item->error != NULL) {
+		/* Not kept, so not recorded: the source keeps it instead. */
 		g_ptr_array_add(in->finished, g_steal_pointer(&job->item));
 		event_active(in->deliver, EV_WRITE, 0);
 		intake_job_free(job);
@@ -474,7 +471,7 @@ intake_strdup(gconstpointer s, gpointer unused)
 
 /* Hand one message to the workers; its callback comes after the commit. */
 void
-intake_submit(struct intake *in, const char *bytes, size_t len,
+intake_submit(struct intake *in, char *bytes, size_t len,
     const char *source, GPtrArray *envelope_to, const char *keep,
     const char *id, intake_done_fn done, void *arg)
 {
@@ -484,7 +481,7 @@ intake_submit(struct intake *in, const char *bytes, size_t len,
 	job->item->done = done;
 	job->item->arg = arg;
 	job->item->id = g_strdup(id);
-	job->bytes = g_memdup2(bytes, len);
+	job->bytes = bytes;
 	job->len = len;
 	job->source = g_strdup(source);
 	job->keep = g_strdup(keep);

@@ -12,6 +12,8 @@
  * message: "451 4.3.0" over LMTP, the file left in new/ for a maildir).
  * Callbacks run from the event loop, never from within intake_submit().
  *
+ * bytes (g_malloc'd) become intake's: it frees them once parsed.
+ *
  * envelope_to (of char *, copied; NULL for none) holds the envelope
  * recipients: the message is recorded under the first that decodes as
  * VERP, else the first; with none, under the recipient its headers name
@@ -54,7 +56,7 @@ struct intake;
 
 struct intake	*intake_new(struct event_base *, struct store *,
 		    const struct conf *);
-void		 intake_submit(struct intake *, const char *bytes, size_t len,
+void		 intake_submit(struct intake *, char *bytes, size_t len,
 		    const char *source, GPtrArray *envelope_to,
 		    const char *keep,
 		    const char *id, intake_done_fn done, void *arg);

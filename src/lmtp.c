@@ -349,6 +349,7 @@ lmtp_data_end(struct lmtp_session *s)
 	struct lmtp *l = s->lmtp;
 	struct lmtp_tx *tx = &s->tx;
 	struct timeval tv = { l->conf->reply_timeout, 0 };
+	size_t len;
 	guint i;
 
 	if (tx->text == NULL) {
@@ -366,8 +367,9 @@ lmtp_data_end(struct lmtp_session *s)
 	lmtp_enter_state(s, LMTP_COMMIT);
 	bufferevent_disable(s->bev, EV_READ);
 	evtimer_add(s->late, &tv);
-	intake_submit(l->intake, tx->text->str, tx->text->len, "lmtp",
-	    tx->rcpts, l->other, s->name, lmtp_done, s);
+	len = tx->text->len;
+	intake_submit(l->intake, g_string_free(g_steal_pointer(&tx->text), FALSE),
+	    len, "lmtp", tx->rcpts, l->other, s->name, lmtp_done, s);
 }
 
 static void

@@ -133,8 +133,8 @@ maildir_submit(struct maildir *md, const char *name)
 	f->name = g_strdup(name);
 	g_hash_table_add(md->inflight, g_strdup(name));
 	id = g_strdup_printf("maildir %s", name);
-	intake_submit(md->intake, bytes, len, "maildir", NULL, NULL, id,
-	    maildir_done, f);
+	intake_submit(md->intake, g_steal_pointer(&bytes), len, "maildir", NULL,
+	    NULL, id, maildir_done, f);
 }
 
 /*

@@ -600,7 +600,7 @@ parse_message_limited(const char *buf, size_t len,
 	size_t off, n;
 
 	rp->max_recipients = limits->recipients;
-	if (buf == NULL)	/* an empty message, as g_memdup2() copies it */
+	if (buf == NULL)	/* no bytes at all (g_memdup2() gives NULL for 0) */
 		buf = "", len = 0;
 	copy = parse_normalise(buf, len, &off, &n);
 	if (parse_guard_needed(copy ? copy : buf + off, n, limits)) {
