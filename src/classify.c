@@ -253,14 +253,35 @@ classify_is_passing(const char *reason)
 }
 
 /*
- * What the diagnostic text says, or NULL.  "User unknown" in reply to
- * DATA comes from a content filter: the recipient was accepted at RCPT.
+ * Where a server says "user unknown" in words any rule can use, does
+ * it speak of its own mailboxes?  Only at RCPT, where it looks the
+ * address up, is that certain.  In reply to DATA the recipient was
+ * accepted and a content filter speaks.  With a status code for a
+ * mailbox that exists (x.2), the mail system (x.3) or a policy (x.7),
+ * and no sign of RCPT, the code and the words disagree: a rule of the
+ * recipient's refused it, and the address may well be alive.
  */
 static const char *
-classify_text(struct recipient *r, char **decided, int *after_data)
+classify_not_unknown(const struct recipient *r, const char *clean)
+{
+	int subject = status_subject(r->status);
+	int at_rcpt = r->command != NULL && strcmp(r->command, "RCPT") == 0;
+
+	if (phrases_find("filtered-after-data", clean, NULL) == NULL)
+		return NULL;
+	if (r->command != NULL && strcmp(r->command, "DATA") == 0)
+		return "after DATA";
+	if (!at_rcpt && (subject == 2 || subject == 3 || subject == 7))
+		return "under a code for something else, not at RCPT";
+	return NULL;
+}
+
+/* What the diagnostic text says, or NULL. */
+static const char *
+classify_text(struct recipient *r, char **decided, int *doubted)
 {
 	g_autofree char *clean = NULL;
-	const char *reason, *phrase = NULL;
+	const char *reason, *phrase = NULL, *why;
 
 	if (r->diagnostic == NULL)
 		return NULL;
@@ -268,11 +289,10 @@ classify_text(struct recipient *r, char **decided, int *after_data)
 	if ((reason = phrases_find("diagnostic", clean, &phrase)) == NULL &&
 	    (reason = phrases_find("reply-word", clean, &phrase)) == NULL)
 		return NULL;
-	if (strcmp(reason, "userunknown") == 0 && r->command != NULL &&
-	    strcmp(r->command, "DATA") == 0 &&
-	    phrases_find("filtered-after-data", clean, NULL) != NULL) {
-		*after_data = 1;
-		*decided = g_strdup_printf("diagnostic \"%s\" after DATA", phrase);
+	if (strcmp(reason, "userunknown") == 0 &&
+	    (why = classify_not_unknown(r, clean)) != NULL) {
+		*doubted = 1;
+		*decided = g_strdup_printf("diagnostic \"%s\" %s", phrase, why);
 		return "filtered";
 	}
 	*decided = g_strdup_printf("diagnostic \"%s\"", phrase);
@@ -288,9 +308,9 @@ classify_text(struct recipient *r, char **decided, int *after_data)
  */
 static int
 classify_by_status(struct recipient *r, const char *reason,
-    const char *text_reason, char **text_decided, int after_data)
+    const char *text_reason, char **text_decided, int doubted)
 {
-	if (text_reason != NULL && !after_data && classify_is_dead(reason) &&
+	if (text_reason != NULL && !doubted && classify_is_dead(reason) &&
 	    !classify_is_dead(text_reason)) {
 		classify_set(r, text_reason, g_steal_pointer(text_decided));
 		return 1;
@@ -323,16 +343,31 @@ classify_report_words(struct report *rp, char **decided)
 	return NULL;
 }
 
+/*
+ * The reason the sending MTA's own category of the failure gives
+ * (status.tab), or NULL.
+ */
+static const char *
+classify_category(const struct recipient *r)
+{
+	struct code_entry *e;
+
+	if (r->category == NULL)
+		return NULL;
+	e = g_hash_table_lookup(classify_codes, r->category);
+	return e != NULL ? e->reason : NULL;
+}
+
 static void
 classify_failure(struct report *rp, struct recipient *r)
 {
 	g_autofree char *text_decided = NULL;
-	const char *reason, *text_reason;
+	const char *reason, *text_reason, *category;
 	int weak = 0, delayed = classify_action_is(r, "delayed");
-	int transient = status_class(r->status) == 4, after_data = 0;
+	int transient = status_class(r->status) == 4, doubted = 0;
 
 	reason = classify_status(r->status, 0, &weak);
-	text_reason = classify_text(r, &text_decided, &after_data);
+	text_reason = classify_text(r, &text_decided, &doubted);
 	if (text_reason == NULL && (reason == NULL || weak))
 		text_reason = classify_report_words(rp, &text_decided);
 	/*
@@ -343,7 +378,10 @@ classify_failure(struct report *rp, struct recipient *r)
 		text_reason = NULL;
 	if (reason != NULL && !weak && (!delayed || transient))
 		classify_by_status(r, reason, text_reason, &text_decided,
-		    after_data);
+		    doubted);
+	else if ((category = classify_category(r)) != NULL)
+		classify_set(r, category, g_strdup_printf("category %s",
+		    r->category));
 	else if (text_reason != NULL)
 		classify_set(r, text_reason, g_steal_pointer(&text_decided));
 	else if (r->local_program)
@@ -395,6 +433,49 @@ classify_filtering_reporter(struct report *rp, struct recipient *r)
 		return;
 	classify_set(r, "filtered", g_strdup_printf("reporting-mta \"%s\"",
 	    phrase));
+}
+
+struct alive_words {
+	const char	*label;
+	const char	*phrase;
+};
+
+static int
+classify_alive_word(void *arg, const char *label, const char *phrase,
+    size_t end)
+{
+	struct alive_words *found = arg;
+
+	if (strcmp(label, "suspend") != 0 && strcmp(label, "mailboxfull") != 0 &&
+	    strcmp(label, "systemfull") != 0)
+		return 1;
+	found->label = label;
+	found->phrase = phrase;
+	return 0;
+}
+
+/*
+ * The reporter's own prose about its one recipient may say that the
+ * mailbox exists and cannot take mail for now: disabled, full, out of
+ * disk ("The user(s) account is disabled" above a quoted "550 user
+ * unknown").  A dead address and a live one cannot both be: when in
+ * doubt, soft.
+ */
+static void
+classify_alive_prose(struct report *rp, struct recipient *r)
+{
+	g_autofree char *clean = NULL;
+	struct alive_words found = { NULL, NULL };
+
+	if (!classify_is_dead(r->reason) || rp->recipients->len != 1 ||
+	    rp->text == NULL)
+		return;
+	clean = classify_clean(rp->text, 0);
+	phrases_each("diagnostic", clean, classify_alive_word, &found);
+	if (found.label == NULL)
+		return;
+	classify_set(r, found.label, g_strdup_printf("%s; text \"%s\" says "
+	    "the mailbox exists", r->decided, found.phrase));
 }
 
 /*
@@ -469,6 +550,7 @@ classify_recipient(struct report *rp, struct recipient *r)
 		classify_failure(rp, r);
 		classify_transient_host(r);
 		classify_filtering_reporter(rp, r);
+		classify_alive_prose(rp, r);
 		classify_by_command(r);
 	}
 	r->hard = classify_is_hard(r->reason, r->status, r->replycode,

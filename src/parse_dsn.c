@@ -32,7 +32,8 @@ enum dsn_field {
 	DSN_REMOTE_MTA,
 	DSN_DIAGNOSTIC,
 	DSN_LAST_ATTEMPT,
-	DSN_RETRY_UNTIL
+	DSN_RETRY_UNTIL,
+	DSN_CATEGORY
 };
 
 static const struct {
@@ -50,6 +51,8 @@ static const struct {
 	{ "Diagnostic-Code", DSN_DIAGNOSTIC },
 	{ "Last-Attempt-Date", DSN_LAST_ATTEMPT },
 	{ "Will-Retry-Until", DSN_RETRY_UNTIL },
+	/* PowerMTA's own class of the remote reply ("bad-mailbox"). */
+	{ "X-PowerMTA-BounceCategory", DSN_CATEGORY },
 };
 
 static enum dsn_field
@@ -82,6 +85,8 @@ dsn_slot(struct recipient *r, enum dsn_field f)
 		return &r->last_attempt;
 	case DSN_RETRY_UNTIL:
 		return &r->retry_until;
+	case DSN_CATEGORY:
+		return &r->category;
 	default:
 		return NULL;
 	}
@@ -151,6 +156,10 @@ dsn_set_recipient(struct recipient *r, enum dsn_field f, const char *value)
 		return;
 	case DSN_ACTION:
 		r->action = dsn_action(value);
+		return;
+	case DSN_CATEGORY:
+		r->category = g_ascii_strdown(value, -1);
+		g_strstrip(r->category);
 		return;
 	case DSN_DIAGNOSTIC:
 		r->diagnostic = dsn_text(value);

@@ -17,6 +17,7 @@ recipient_free(gpointer p)
 	g_free(r->diagnostic);
 	g_free(r->last_attempt);
 	g_free(r->retry_until);
+	g_free(r->category);
 	g_free(r->decided);
 	g_free(r);
 }

@@ -34,6 +34,8 @@ struct recipient {
 	char	*diagnostic;		/* Diagnostic-Code text, unfolded */
 	char	*last_attempt;
 	char	*retry_until;
+	char	*category;		/* the sending MTA's own class of the
+					   failure (PowerMTA), lower case */
 	const char *command;		/* SMTP command that failed, or NULL */
 	int	 local_program;		/* diagnostic of type X-Unix: the
 					   local delivery program's exit */

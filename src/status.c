@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "status.h"
@@ -124,6 +125,13 @@ int
 status_class(const char *code)
 {
 	return IS_DIGIT(code[0]) ? code[0] - '0' : 0;
+}
+
+/* The subject of a valid code ("5.2.1" -> 2), or -1 for none. */
+int
+status_subject(const char *code)
+{
+	return code[0] != '\0' && IS_DIGIT(code[2]) ? atoi(code + 2) : -1;
 }
 
 /*

@@ -14,6 +14,7 @@ int	 status_parse(const char *text, char out[STATUS_MAX]);
 int	 status_find(const char *text, char out[STATUS_MAX]);
 int	 status_is_generic(const char *code);
 int	 status_class(const char *code);
+int	 status_subject(const char *code);
 int	 replycode_find(const char *text, int lowest);
 
 #endif

@@ -119,7 +119,49 @@ static const struct {
 	/* "No such user" to DATA is a content filter speaking. */
 	{ "DATA", "5.0.0", 550, "550 No such user", "filtered",
 	  "diagnostic \"no such user\" after DATA" },
+	/*
+	 * "User unknown" under a code for a mailbox that exists, the mail
+	 * system or a policy: unknown only when refused at RCPT.
+	 */
+	{ NULL, "5.2.1", 550, "550 5.2.1 <x@example.org>... User Unknown",
+	  "filtered", "diagnostic \"user unknown\" under a code for "
+	  "something else, not at RCPT" },
+	{ NULL, "5.7.1", 550, "550 5.7.1 550 User Unknown", "filtered",
+	  "diagnostic \"user unknown\" under a code for something else, "
+	  "not at RCPT" },
+	{ NULL, "5.3.0", 550, "550 Unknown user", "filtered",
+	  "diagnostic \"unknown user\" under a code for something else, "
+	  "not at RCPT" },
 };
+
+/* The same, refused at RCPT: the server looked the address up. */
+static const struct {
+	const char	*status;
+	const char	*diagnostic;
+} rcpt_unknown_cases[] = {
+	{ "5.2.1", "550 5.2.1 <x@example.org>... User Unknown" },
+	{ "5.7.1", "550 5.7.1 User unknown" },
+	/* A generic code does not contradict the words. */
+	{ "5.0.0", "550 No such user" },
+	{ "", "550 No such user" },
+};
+
+/* A DSN report of one failed recipient, as the parser would leave it. */
+static struct report *
+one_recipient(const char *action, const char *status, int replycode,
+    const char *diagnostic, struct recipient **r_r)
+{
+	struct report *rp = report_new();
+	struct recipient *r = report_add_recipient(rp);
+
+	rp->kind = REPORT_DSN;
+	r->action = g_strdup(action);
+	g_strlcpy(r->status, status, sizeof r->status);
+	r->replycode = replycode;
+	r->diagnostic = g_strdup(diagnostic);
+	*r_r = r;
+	return rp;
+}
 
 static void
 test_dsn_cases(void)
@@ -128,14 +170,10 @@ test_dsn_cases(void)
 
 	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
 		const struct classify_case *c = &cases[i];
-		struct report *rp = report_new();
-		struct recipient *r = report_add_recipient(rp);
+		struct recipient *r;
+		struct report *rp = one_recipient(c->action, c->status,
+		    c->replycode, c->diagnostic, &r);
 
-		rp->kind = REPORT_DSN;
-		r->action = g_strdup(c->action);
-		g_strlcpy(r->status, c->status, sizeof r->status);
-		r->replycode = c->replycode;
-		r->diagnostic = g_strdup(c->diagnostic);
 		classify_report(rp);
 		if (strcmp(r->reason, c->reason) != 0 || r->hard != c->hard)
 			g_test_message("case %zu (%s %s %d): got %s/%d want %s/%d",
@@ -154,21 +192,117 @@ test_command_cases(void)
 	size_t i;
 
 	for (i = 0; i < G_N_ELEMENTS(command_cases); i++) {
-		struct report *rp = report_new();
-		struct recipient *r = report_add_recipient(rp);
+		struct recipient *r;
+		struct report *rp = one_recipient("failed",
+		    command_cases[i].status, command_cases[i].replycode,
+		    command_cases[i].diagnostic, &r);
 
-		rp->kind = REPORT_DSN;
-		r->action = g_strdup("failed");
 		r->command = command_cases[i].command;
-		g_strlcpy(r->status, command_cases[i].status, sizeof r->status);
-		r->replycode = command_cases[i].replycode;
-		r->diagnostic = g_strdup(command_cases[i].diagnostic);
 		classify_report(rp);
 		g_test_message("command case %zu: got %s (%s)", i, r->reason,
 		    r->decided);
 		g_assert_cmpstr(r->reason, ==, command_cases[i].reason);
 		g_assert_cmpint(r->hard, ==, 0);
 		g_assert_cmpstr(r->decided, ==, command_cases[i].decided);
+		report_free(&rp);
+	}
+}
+
+static void
+test_rcpt_unknown(void)
+{
+	const char *commands[] = { "RCPT", NULL };
+	size_t i, j;
+
+	for (i = 0; i < G_N_ELEMENTS(rcpt_unknown_cases); i++)
+		for (j = 0; j < G_N_ELEMENTS(commands); j++) {
+			struct recipient *r;
+			struct report *rp;
+
+			/* Without a command only the generic codes stay. */
+			if (commands[j] == NULL &&
+			    rcpt_unknown_cases[i].status[0] != '\0' &&
+			    strcmp(rcpt_unknown_cases[i].status, "5.0.0") != 0)
+				continue;
+			rp = one_recipient("failed", rcpt_unknown_cases[i].status,
+			    550, rcpt_unknown_cases[i].diagnostic, &r);
+			r->command = commands[j];
+			classify_report(rp);
+			g_test_message("rcpt case %zu/%zu: %s (%s)", i, j,
+			    r->reason, r->decided);
+			g_assert_cmpstr(r->reason, ==, "userunknown");
+			g_assert_cmpint(r->hard, ==, 1);
+			report_free(&rp);
+		}
+}
+
+/*
+ * PowerMTA's own category of the reply decides where the status code
+ * is weak, before the words; a specific code still outranks it.
+ */
+static void
+test_category(void)
+{
+	static const struct {
+		const char *status, *category, *diagnostic, *reason, *decided;
+	} category_cases[] = {
+		{ "5.2.1", "bad-mailbox", "550 5.2.1 <x@example.org>... "
+		  "User Unknown", "userunknown", "category bad-mailbox" },
+		{ "5.0.0", "quota-issues", "550 over the limit", "mailboxfull",
+		  "category quota-issues" },
+		{ "5.1.1", "spam-related", NULL, "userunknown", "status 5.1.1" },
+		/* "other" says nothing: the words decide. */
+		{ "5.0.0", "other", "550 mailbox unavailable", "userunknown",
+		  "diagnostic \"mailbox unavailable\"" },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(category_cases); i++) {
+		struct recipient *r;
+		struct report *rp = one_recipient("failed",
+		    category_cases[i].status, 550, category_cases[i].diagnostic,
+		    &r);
+
+		r->category = g_strdup(category_cases[i].category);
+		classify_report(rp);
+		g_assert_cmpstr(r->reason, ==, category_cases[i].reason);
+		g_assert_cmpstr(r->decided, ==, category_cases[i].decided);
+		report_free(&rp);
+	}
+}
+
+/*
+ * The reporter's prose saying the one recipient's mailbox exists
+ * (disabled, full) makes a quoted "user unknown" soft; prose about
+ * something else does not.
+ */
+static void
+test_alive_prose(void)
+{
+	static const struct {
+		const char *text, *reason;
+		int hard;
+	} prose_cases[] = {
+		{ "The user(s) account is disabled.\n\n<x@example.org>: 550 "
+		  "user unknown (in reply to RCPT TO command)", "suspend", 0 },
+		{ "Your message was rejected: Not enough disk space",
+		  "systemfull", 0 },
+		{ "I'm sorry to have to inform you that the message could "
+		  "not be delivered.", "userunknown", 1 },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(prose_cases); i++) {
+		struct recipient *r;
+		struct report *rp = one_recipient("failed", "5.1.1", 550,
+		    "550 5.1.1 <x@example.org>... User unknown", &r);
+
+		rp->text = g_strdup(prose_cases[i].text);
+		classify_report(rp);
+		g_test_message("prose case %zu: %s (%s)", i, r->reason,
+		    r->decided);
+		g_assert_cmpstr(r->reason, ==, prose_cases[i].reason);
+		g_assert_cmpint(r->hard, ==, prose_cases[i].hard);
 		report_free(&rp);
 	}
 }
@@ -193,13 +327,10 @@ test_local_program(void)
 	size_t i;
 
 	for (i = 0; i < G_N_ELEMENTS(local_cases); i++) {
-		struct report *rp = report_new();
-		struct recipient *r = report_add_recipient(rp);
+		struct recipient *r;
+		struct report *rp = one_recipient(local_cases[i].action,
+		    local_cases[i].status, 0, local_cases[i].diagnostic, &r);
 
-		rp->kind = REPORT_DSN;
-		r->action = g_strdup(local_cases[i].action);
-		g_strlcpy(r->status, local_cases[i].status, sizeof r->status);
-		r->diagnostic = g_strdup(local_cases[i].diagnostic);
 		r->local_program = 1;
 		classify_report(rp);
 		g_assert_cmpstr(r->reason, ==, local_cases[i].reason);
@@ -257,6 +388,9 @@ main(int argc, char **argv)
 	classify_init();
 	g_test_add_func("/classify/dsn", test_dsn_cases);
 	g_test_add_func("/classify/command", test_command_cases);
+	g_test_add_func("/classify/rcpt-unknown", test_rcpt_unknown);
+	g_test_add_func("/classify/category", test_category);
+	g_test_add_func("/classify/alive-prose", test_alive_prose);
 	g_test_add_func("/classify/local-program", test_local_program);
 	g_test_add_func("/classify/reply-word", test_reply_word);
 	g_test_add_func("/classify/kinds", test_kinds);
