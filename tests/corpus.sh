@@ -62,6 +62,33 @@ at_least "all samples: hard (reached so far)" "$(figure hard "$tmp/score.all")" 
 bad=$(awk -F'\t' '$1 ~ /^rfc3834-/ && $5 != "vacation"' "$tmp/got")
 is "every rfc3834 sample is vacation" "$bad" ""
 
+# Line endings do not matter: the corpus made LF (a few samples are CRLF),
+# CRLF and bare CR, in scratch copies, gives the same rows.
+for ending in lf crlf cr; do
+	mkdir "$tmp/$ending"
+	perl -e '
+		my ($dir, $end) = (shift, shift);
+		$end = { lf => "\n", crlf => "\r\n", cr => "\r" }->{$end};
+		for my $f (@ARGV) {
+			open(my $in, "<:raw", $f) or die "$f: $!";
+			local $/; my $m = <$in>; close $in;
+			$m =~ s/\r?\n/\n/g;
+			$m =~ s/\n/$end/g;
+			(my $name = $f) =~ s{.*/}{};
+			open(my $out, ">:raw", "$dir/$name") or die "$dir/$name: $!";
+			print $out $m; close $out;
+		}' "$tmp/$ending" "$ending" "$sis"/maildir/*
+	"$REBOUND" parse "$tmp/$ending" >"$tmp/got.$ending"
+done
+check "the corpus in LF and in CRLF gives the same rows" \
+    cmp -s "$tmp/got.lf" "$tmp/got.crlf"
+check "the corpus in LF and in bare CR gives the same rows" \
+    cmp -s "$tmp/got.lf" "$tmp/got.cr"
+awk -f "$top_srcdir/tests/corpus-score.awk" "$sis/expected.tsv" \
+    "$tmp/got.cr" >"$tmp/score.cr"
+at_least "bare-CR copies: hard" "$(figure hard "$tmp/score.cr")" \
+    "$(figure hard "$tmp/score.all")"
+
 # Ordinary mail records nothing.
 "$REBOUND" parse "$REBOUND_CORPUS/not-bounce" >"$tmp/nb"; rc=$?
 is "not-bounce: exit 0" "$rc" 0
