@@ -71,7 +71,11 @@ addr_unitext_decode(const char *text)
 	return g_string_free(out, FALSE);
 }
 
-/* "dns; mx.example.org" -> "mx.example.org"; no type: the value itself. */
+/*
+ * "dns; mx.example.org" -> "mx.example.org"; no type: the value itself.
+ * A type is a word before the first ';': what has a space, '@', '<' or
+ * a quote before it is an address whose quoted local part holds the ';'.
+ */
 char *
 addr_strip_type(const char *value)
 {
@@ -80,7 +84,8 @@ addr_strip_type(const char *value)
 
 	if (semi != NULL) {
 		for (p = value; p < semi; p++)
-			if (g_ascii_isspace(*p) || *p == '@' || *p == '<')
+			if (g_ascii_isspace(*p) || *p == '@' || *p == '<' ||
+			    *p == '"')
 				break;
 		if (p == semi)
 			value = semi + 1;
@@ -116,6 +121,21 @@ addr_lower_domain(char *addr)
 	return lowered;
 }
 
+/* Does s hold a control character (C0 or DEL)? */
+static int
+addr_has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * An address no mail system could have delivered to: control bytes make
+ * it none at all (NULL), rather than a near-copy that might be a live
+ * subscriber's address once they are dropped.
+ */
 char *
 addr_normalise(const char *value)
 {
@@ -137,7 +157,7 @@ addr_normalise(const char *value)
 		decoded = g_strdup(raw);
 	valid = g_utf8_make_valid(decoded, -1);
 	g_free(decoded);
-	if (valid[0] == '\0')
+	if (valid[0] == '\0' || addr_has_control(valid))
 		return NULL;
 	return addr_lower_domain(g_steal_pointer(&valid));
 }

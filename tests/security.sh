@@ -84,8 +84,12 @@ check "the log shows the file name escaped" grep -qF \
     "$tmp/log"
 check "the log shows the LMTP command escaped" \
     grep -qF 'unknown command: FOO \x1b[2J\rforged\x07' "$tmp/log"
-check "the log shows the recipient escaped" \
-    grep -qF 'ev\x1b[2Jil\x7f@example.org userunknown' "$tmp/log"
+# An address with control bytes is no address: the bounce is recorded
+# under its Original-Recipient, and nothing with a control byte is stored.
+check "a recipient with control bytes falls back to Original-Recipient" \
+    grep -qF 'Alice.Nobody@example.org userunknown' "$tmp/log"
+is "no stored address holds a control byte" \
+    "$(q "select count(*) from outcomes where address glob '*[$(printf '\001-\037\177')]*'")" 0
 
 # The CLI: its errors and its rows.
 "$REBOUND" parse "$tmp/$evil" >/dev/null 2>"$tmp/cli.err"

@@ -24,6 +24,13 @@ test_normalise(void)
 		  "list-bounces+a=b.org@lists.example.net" },
 		{ "rfc822;", NULL },
 		{ "", NULL },
+		/* A quoted local part may hold a ';': no type there. */
+		{ "\"a;b\"@Example.org", "\"a;b\"@example.org" },
+		{ "rfc822; \"a;b\"@example.org", "\"a;b\"@example.org" },
+		/* Control bytes: no address at all, not a near-copy. */
+		{ "rfc822; al\x01ice@example.org", NULL },
+		{ "bob\x7f@example.org", NULL },
+		{ "rfc822; carol@exa\tmple.org", NULL },
 	};
 	size_t i;
 
