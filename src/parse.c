@@ -543,7 +543,8 @@ parse_decide(struct report *rp, struct parse_walk *w, GMimeMessage *msg,
 		rp->kind = REPORT_DSN;
 	else if (w->has_arf)
 		rp->kind = REPORT_ARF;
-	else if (parse_ses(rp, rp->text) || parse_complaint(rp))
+	else if (parse_ses(rp, rp->text) || parse_complaint(rp) ||
+	    parse_list_refusal(rp, msg))
 		;
 	else {
 		/*
