@@ -215,6 +215,8 @@ conf_set_lmtp(struct conf *c, const char *key, const char *value,
 		return conf_int(value, 1024, 1 << 30, &c->max_size, error);
 	if (strcmp(key, "reply_timeout") == 0)
 		return conf_int(value, 1, 3600, &c->reply_timeout, error);
+	if (strcmp(key, "data_timeout") == 0)
+		return conf_int(value, 1, 86400, &c->data_timeout, error);
 	if (strcmp(key, "max_buffered") == 0)
 		return conf_bytes(value, 1024, MIN((guint64)G_MAXSIZE / 2,
 		    G_GUINT64_CONSTANT(1) << 40), &c->max_buffered, error);
@@ -293,6 +295,7 @@ static const struct conf_key conf_keys[] = {
 	{ "lmtp", "idle_timeout", conf_set_lmtp },
 	{ "lmtp", "other", conf_set_lmtp },
 	{ "lmtp", "reply_timeout", conf_set_lmtp },
+	{ "lmtp", "data_timeout", conf_set_lmtp },
 	{ "lmtp", "max_buffered", conf_set_lmtp },
 	{ "intake", "batch", conf_set_intake },
 	{ "intake", "delay", conf_set_intake },
@@ -322,6 +325,7 @@ conf_defaults(struct conf *c)
 	c->max_size = 10 * 1024 * 1024;
 	c->idle_timeout = 300;
 	c->reply_timeout = 60;
+	c->data_timeout = 600;
 	c->max_buffered = 256 * 1024 * 1024;
 	c->intake_batch = 200;
 	c->intake_delay = 0;

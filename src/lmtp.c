@@ -24,7 +24,8 @@
  * [lmtp] max_buffered.  A message that would pass it is read to its dot
  * all the same (reading never waits for memory, so nothing can
  * deadlock), kept nowhere, and answered 452 4.3.1 per recipient: the
- * MTA tries again later.
+ * MTA tries again later.  A DATA phase longer than [lmtp] data_timeout
+ * (a client dripping bytes) gets 421 4.4.2 and the session is closed.
  */
 #include "config.h"
 
@@ -99,7 +100,8 @@ enum lmtp_reply {
 	LMTP_R_BUSY,
 	LMTP_R_IDLE,
 	LMTP_R_LATE,
-	LMTP_R_NOMEM
+	LMTP_R_NOMEM,
+	LMTP_R_DATA_SLOW
 };
 
 /* Every reply the server sends; status NULL where RFC 2034 has none. */
@@ -136,8 +138,9 @@ static const struct lmtp_reply_text {
 	[LMTP_R_IDLE] =		{ 421, "4.4.2", "idle timeout" },
 	[LMTP_R_LATE] =		{ 451, "4.3.0", "not recorded in time, try again later" },
 	[LMTP_R_NOMEM] =	{ 452, "4.3.1", "insufficient system storage" },
+	[LMTP_R_DATA_SLOW] =	{ 421, "4.4.2", "DATA took too long" },
 };
-G_STATIC_ASSERT(G_N_ELEMENTS(lmtp_replies) == LMTP_R_NOMEM + 1);
+G_STATIC_ASSERT(G_N_ELEMENTS(lmtp_replies) == LMTP_R_DATA_SLOW + 1);
 
 /* One transaction: from MAIL to the replies after the final dot. */
 struct lmtp_tx {
@@ -158,6 +161,7 @@ struct lmtp_session {
 	int		 discard;	/* skipping an over-long command line */
 	struct event	*late;		/* COMMIT: the reply_timeout */
 	int		 late_sent;	/* 451 sent on it, before the commit */
+	struct event	*data_deadline;	/* DATA: the data_timeout */
 	struct lmtp_tx	 tx;
 };
 
@@ -294,6 +298,7 @@ lmtp_session_free(struct lmtp_session *s)
 	if (s->bev != NULL)
 		bufferevent_free(s->bev);
 	event_free(s->late);
+	event_free(s->data_deadline);
 	lmtp_tx_reset(s);
 	g_ptr_array_unref(s->tx.rcpts);
 	g_free(s);
@@ -395,6 +400,23 @@ lmtp_late_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * DATA has lasted data_timeout: a client that drips its text (each byte
+ * puts off the idle timeout) would otherwise hold the session, and what
+ * it kept of the message, for as long as it likes.
+ */
+static void
+lmtp_data_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lmtp_session *s = arg;
+
+	g_info("%s: DATA took over %d s, %zu bytes received: closing", s->name,
+	    s->lmtp->conf->data_timeout, s->tx.size);
+	lmtp_tx_reset(s);
+	lmtp_reply(s, LMTP_R_DATA_SLOW, NULL);
+	lmtp_session_closing(s);
+}
+
+/*
  * The final dot of a message not kept: over the size limit (552, for
  * good), or over max_buffered while it came (452: the MTA retries).
  */
@@ -432,6 +454,7 @@ lmtp_data_end(struct lmtp_session *s)
 	struct timeval tv = { l->conf->reply_timeout, 0 };
 	size_t len;
 
+	evtimer_del(s->data_deadline);
 	if (tx->text == NULL) {
 		lmtp_data_refuse(s);
 		return;
@@ -676,6 +699,7 @@ static void
 lmtp_cmd_data(struct lmtp_session *s, const char *args)
 {
 	struct lmtp *l = s->lmtp;
+	struct timeval tv = { l->conf->data_timeout, 0 };
 	guint64 hint = MIN(s->tx.size_hint, lmtp_size_limit(l));
 
 	if (s->state != LMTP_RCPT) {
@@ -688,6 +712,7 @@ lmtp_cmd_data(struct lmtp_session *s, const char *args)
 	if (lmtp_buffered(l) + hint > l->conf->max_buffered)
 		hint = 0;
 	s->tx.text = g_string_sized_new(hint > 0 ? hint + 1 : 8192);
+	evtimer_add(s->data_deadline, &tv);
 	lmtp_enter_state(s, LMTP_DATA);
 	lmtp_reply(s, LMTP_R_DATA, NULL);
 }
@@ -904,6 +929,7 @@ lmtp_session_new(struct lmtp *l, evutil_socket_t fd)
 	s->lmtp = l;
 	s->bev = bev;
 	s->late = evtimer_new(l->base, lmtp_late_cb, s);
+	s->data_deadline = evtimer_new(l->base, lmtp_data_timeout_cb, s);
 	s->tx.rcpts = g_ptr_array_new_with_free_func(g_free);
 	g_snprintf(s->name, sizeof s->name, "lmtp#%u", ++l->next_id);
 	g_hash_table_add(l->sessions, s);

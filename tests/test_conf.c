@@ -48,6 +48,7 @@ test_defaults_and_overrides(void)
 	g_assert_cmpint(c.verp.delimiter, ==, '-');
 	g_assert_null(c.maildir_done);
 	g_assert_cmpint(c.reply_timeout, ==, 60);
+	g_assert_cmpint(c.data_timeout, ==, 600);
 	g_assert_cmpuint(c.max_buffered, ==, 256 * 1024 * 1024);
 	g_assert_cmpuint(c.limits.recipients, ==, 50);
 	g_assert_cmpuint(c.limits.header_bytes, ==, 4096);
@@ -57,11 +58,12 @@ test_defaults_and_overrides(void)
 	g_unlink(path);
 }
 
-/* [lmtp] max_buffered takes bytes past 4 GiB. */
+/* [lmtp] max_buffered takes bytes past 4 GiB; data_timeout seconds. */
 static void
 test_lmtp_limits(void)
 {
-	g_autofree char *path = write_conf("[lmtp]\nmax_buffered = 8589934592\n");
+	g_autofree char *path = write_conf("[lmtp]\nmax_buffered = 8589934592\n"
+	    "data_timeout = 2\n");
 	g_autoptr(GError) error = NULL;
 	struct conf c;
 
@@ -69,6 +71,7 @@ test_lmtp_limits(void)
 	g_assert_true(conf_load(&c, path, &error));
 	g_assert_no_error(error);
 	g_assert_cmpuint(c.max_buffered, ==, G_GUINT64_CONSTANT(8589934592));
+	g_assert_cmpint(c.data_timeout, ==, 2);
 	conf_clear(&c);
 	g_unlink(path);
 }
@@ -107,6 +110,8 @@ test_refusals(void)
 		{ "[store]\nbatch = 0\n", ":2: [store] batch: '0' is not a number from 1" },
 		{ "[maildir]\ndone = ../elsewhere\n", ":2: [maildir] done: not cur, delete or a folder: '../elsewhere' is not a folder name" },
 		{ "[lmtp]\nreply_timeout = 0\n", ":2: [lmtp] reply_timeout: '0' is not a number from 1" },
+		{ "[lmtp]\ndata_timeout = 0\n", ":2: [lmtp] data_timeout: '0' is not a number from 1 to 86400" },
+		{ "[lmtp]\ndata_timeout = 10m\n", ":2: [lmtp] data_timeout: '10m' is not a number" },
 		{ "[lmtp]\nmax_buffered = 256M\n", ":2: [lmtp] max_buffered: '256M' is not a number of bytes from 1024 to " },
 		{ "[lmtp]\nmax_buffered = 1023\n", ":2: [lmtp] max_buffered: '1023' is not a number of bytes" },
 		{ "[lmtp]\nmax_buffered = -1\n", ":2: [lmtp] max_buffered: '-1' is not a number of bytes" },

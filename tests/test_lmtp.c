@@ -80,6 +80,7 @@ struct options {
 	int	 max_size;
 	int	 intake_delay;
 	guint64	 max_buffered;
+	int	 data_timeout;
 };
 
 struct client {
@@ -123,6 +124,8 @@ fixture_setup(struct fixture *f, gconstpointer data)
 		f->conf.intake_delay = o->intake_delay;
 	if (o != NULL && o->max_buffered)
 		f->conf.max_buffered = o->max_buffered;
+	if (o != NULL && o->data_timeout)
+		f->conf.data_timeout = o->data_timeout;
 	f->base = event_base_new();
 	f->tick = event_new(f->base, -1, EV_PERSIST, tick_cb, NULL);
 	event_add(f->tick, &tv);
@@ -276,6 +279,14 @@ static void
 client_say(struct client *c, const char *text)
 {
 	client_send(c, text, strlen(text));
+}
+
+/* Send what a client may send as the server hangs up: EPIPE is no error. */
+static void
+client_try_say(struct client *c, const char *text)
+{
+	if (send(c->fd, text, strlen(text), MSG_NOSIGNAL) < 0)
+		g_test_message("send: %s", g_strerror(errno));
 }
 
 static int
@@ -854,6 +865,47 @@ test_buffered_released(struct fixture *f, gconstpointer data)
 	g_assert_cmpint(count_messages(f), ==, 0);
 }
 
+/*
+ * [lmtp] data_timeout 1 s: a client that sends a line every 100 ms is
+ * never idle, and still gets 421 4.4.2 and the end of its connection
+ * when its DATA has lasted a second; what it sent is let go at once.
+ * The next client is served as usual.
+ */
+static void
+test_data_timeout(struct fixture *f, gconstpointer data)
+{
+	struct client *c = client_connect(f);
+	gint64 start, deadline;
+
+	client_to_data(c);
+	client_say(c, BOUNCE_HEAD);
+	start = g_get_monotonic_time();
+	deadline = start + 3 * G_USEC_PER_SEC;
+	while (!client_has_line(c) && g_get_monotonic_time() < deadline) {
+		gint64 next = g_get_monotonic_time() + 100000;
+
+		client_try_say(c, "a line dripped slowly\r\n");
+		while (!client_has_line(c) && g_get_monotonic_time() < next)
+			event_base_loop(f->base, EVLOOP_ONCE);
+	}
+	g_test_message("421 after %" G_GINT64_FORMAT " ms",
+	    (g_get_monotonic_time() - start) / 1000);
+	client_expect(c, "421 4.4.2 DATA took too long");
+	g_assert_cmpint(g_get_monotonic_time() - start, >=, 900000);
+	g_assert_cmpuint(lmtp_buffered(f->lmtp), ==, 0);
+	g_assert_true(fixture_run(f, client_closed, c));
+	client_free(c);
+	g_assert_true(fixture_run(f, no_sessions, f));
+
+	c = client_connect(f);
+	client_to_data(c);
+	client_say(c, BOUNCE ".\r\n");
+	client_expect(c, "250 2.0.0 <" RCPT1 "> recorded");
+	client_free(c);
+	g_assert_true(fixture_run(f, no_sessions, f));
+	g_assert_cmpint(count_messages(f), ==, 1);
+}
+
 static int
 free_tcp_port(void)
 {
@@ -995,6 +1047,7 @@ main(int argc, char **argv)
 	static const struct options small = { .max_size = 2048 };
 	static const struct options slow = { .intake_delay = 300 };
 	static const struct options tight = { .max_buffered = 65536 };
+	static const struct options brief = { .data_timeout = 1 };
 	static const struct {
 		const char *name;
 		const struct options *o;
@@ -1013,6 +1066,7 @@ main(int argc, char **argv)
 		{ "/lmtp/stop", &slow, test_stop },
 		{ "/lmtp/max-buffered", &tight, test_max_buffered },
 		{ "/lmtp/buffered-released", &defaults, test_buffered_released },
+		{ "/lmtp/data-timeout", &brief, test_data_timeout },
 		{ "/lmtp/tcp", &defaults, test_tcp },
 		{ "/lmtp/adopt", &defaults, test_adopt },
 		{ "/lmtp/listen", &defaults, test_listen },
