@@ -62,6 +62,21 @@ conf_int(const char *value, int min, int max, int *out, GError **error)
 	return 1;
 }
 
+/* A count of bytes, plain digits as max_message_size takes them. */
+static int
+conf_bytes(const char *value, guint64 min, guint64 max, guint64 *out,
+    GError **error)
+{
+	if (!g_ascii_string_to_unsigned(value, 10, min, max, out, NULL)) {
+		g_set_error(error, G_KEY_FILE_ERROR,
+		    G_KEY_FILE_ERROR_INVALID_VALUE,
+		    "'%s' is not a number of bytes from %" G_GUINT64_FORMAT
+		    " to %" G_GUINT64_FORMAT, value, min, max);
+		return 0;
+	}
+	return 1;
+}
+
 static int
 conf_set_busy(struct conf *c, const char *key, const char *value,
     GError **error)
@@ -200,6 +215,11 @@ conf_set_lmtp(struct conf *c, const char *key, const char *value,
 		return conf_int(value, 1024, 1 << 30, &c->max_size, error);
 	if (strcmp(key, "reply_timeout") == 0)
 		return conf_int(value, 1, 3600, &c->reply_timeout, error);
+	if (strcmp(key, "data_timeout") == 0)
+		return conf_int(value, 1, 86400, &c->data_timeout, error);
+	if (strcmp(key, "max_buffered") == 0)
+		return conf_bytes(value, 1024, MIN((guint64)G_MAXSIZE / 2,
+		    G_GUINT64_CONSTANT(1) << 40), &c->max_buffered, error);
 	return conf_int(value, 1, 86400, &c->idle_timeout, error);
 }
 
@@ -275,6 +295,8 @@ static const struct conf_key conf_keys[] = {
 	{ "lmtp", "idle_timeout", conf_set_lmtp },
 	{ "lmtp", "other", conf_set_lmtp },
 	{ "lmtp", "reply_timeout", conf_set_lmtp },
+	{ "lmtp", "data_timeout", conf_set_lmtp },
+	{ "lmtp", "max_buffered", conf_set_lmtp },
 	{ "intake", "batch", conf_set_intake },
 	{ "intake", "delay", conf_set_intake },
 	{ "limits", "recipients", conf_set_limits },
@@ -303,6 +325,8 @@ conf_defaults(struct conf *c)
 	c->max_size = 10 * 1024 * 1024;
 	c->idle_timeout = 300;
 	c->reply_timeout = 60;
+	c->data_timeout = 600;
+	c->max_buffered = 256 * 1024 * 1024;
 	c->intake_batch = 200;
 	c->intake_delay = 0;
 }

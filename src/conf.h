@@ -34,6 +34,8 @@ struct conf {
 	int		 max_size;	/* [lmtp] max_message_size, bytes */
 	int		 idle_timeout;	/* [lmtp] idle_timeout, seconds */
 	int		 reply_timeout;	/* [lmtp] reply_timeout, seconds */
+	int		 data_timeout;	/* [lmtp] data_timeout, seconds */
+	guint64		 max_buffered;	/* [lmtp] max_buffered, bytes, all sessions */
 	char		*lmtp_other;	/* [lmtp] other: maildir for non-bounces */
 	int		 intake_batch;	/* [intake] batch, messages */
 	int		 intake_delay;	/* [intake] delay, milliseconds */

@@ -87,6 +87,7 @@ struct intake {
 	int		 wake_fd;	/* eventfd: a worker or the writer is done */
 	struct event	*wake;
 	guint		 parsing;	/* jobs in the workers' hands */
+	GHashTable	*held;		/* source -> bytes submitted, not yet freed */
 	struct intake_stats stats;
 };
 
@@ -285,6 +286,7 @@ intake_new(struct event_base *base, struct store *store,
 	    g_free, g_free);
 	in->stats.recipients = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, g_free);
+	in->held = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	in->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (in->wake_fd < 0)
 		g_error("intake: eventfd: %s", g_strerror(errno));
@@ -409,6 +411,23 @@ intake_envelope(struct intake *in, struct intake_job *job)
 	}
 }
 
+/*
+ * The count of bytes intake holds for a source: from intake_submit()
+ * until the loop sees the job back from its worker, which has freed
+ * them by then (so a moment late, never too early).
+ */
+static gsize *
+intake_held_count(struct intake *in, const char *source)
+{
+	gsize *n = g_hash_table_lookup(in->held, source);
+
+	if (n == NULL) {
+		n = g_new0(gsize, 1);
+		g_hash_table_insert(in->held, g_strdup(source), n);
+	}
+	return n;
+}
+
 /* In the loop: add a parsed message to the next batch. */
 static void
 intake_add(struct intake *in, struct intake_job *job)
@@ -417,6 +436,7 @@ intake_add(struct intake *in, struct intake_job *job)
 	    (in->conf->intake_delay % 1000) * 1000 };
 
 	in->parsing--;
+	*intake_held_count(in, job->source) -= job->len;
 	if (job->item->error != NULL) {
 		/* Not kept, so not recorded: the source keeps it instead. */
 		g_ptr_array_add(in->finished, g_steal_pointer(&job->item));
@@ -489,6 +509,7 @@ intake_submit(struct intake *in, char *bytes, size_t len,
 		job->envelope_to = g_ptr_array_copy(envelope_to, intake_strdup,
 		    NULL);
 	job->limits = in->conf->limits;
+	*intake_held_count(in, source) += len;
 	in->parsing++;
 	g_thread_pool_push(in->pool, job, NULL);
 }
@@ -524,6 +545,14 @@ intake_stats(struct intake *in)
 	return &in->stats;
 }
 
+gsize
+intake_held(struct intake *in, const char *source)
+{
+	const gsize *n = g_hash_table_lookup(in->held, source);
+
+	return n != NULL ? *n : 0;
+}
+
 guint
 intake_pending(struct intake *in)
 {
@@ -553,6 +582,7 @@ intake_free(struct intake **inp)
 	g_ptr_array_unref(in->finished);
 	g_hash_table_destroy(in->stats.messages);
 	g_hash_table_destroy(in->stats.recipients);
+	g_hash_table_destroy(in->held);
 	g_free(in);
 	*inp = NULL;
 }

@@ -13,6 +13,8 @@
  * Callbacks run from the event loop, never from within intake_submit().
  *
  * bytes (g_malloc'd) become intake's: it frees them once parsed.
+ * Until then intake_held() counts them under their source, so that a
+ * source can bound the memory it has handed over.
  *
  * envelope_to (of char *, copied; NULL for none) holds the envelope
  * recipients: the message is recorded under the first that decodes as
@@ -63,6 +65,7 @@ void		 intake_submit(struct intake *, char *bytes, size_t len,
 void		 intake_flush(struct intake *);
 void		 intake_set_policy(struct intake *, const struct policy *);
 guint		 intake_pending(struct intake *);
+gsize		 intake_held(struct intake *, const char *source);
 const struct intake_stats *intake_stats(struct intake *);
 void		 intake_free(struct intake **);
 

@@ -18,6 +18,14 @@
  * not kept), and a session that ends before its final dot records
  * nothing.  Log lines name the session ("lmtp#42") and never carry the
  * client's control bytes.
+ *
+ * Memory is bounded for all sessions together: the text of messages in
+ * DATA plus what was handed to intake and is not yet parsed stays under
+ * [lmtp] max_buffered.  A message that would pass it is read to its dot
+ * all the same (reading never waits for memory, so nothing can
+ * deadlock), kept nowhere, and answered 452 4.3.1 per recipient: the
+ * MTA tries again later.  A DATA phase longer than [lmtp] data_timeout
+ * (a client dripping bytes) gets 421 4.4.2 and the session is closed.
  */
 #include "config.h"
 
@@ -44,6 +52,7 @@
 #define LMTP_RCPT_MAX	1000		/* recipients in one transaction */
 #define LMTP_BACKLOG	128
 #define LMTP_PAUSE	1		/* seconds without accept() after EMFILE */
+#define LMTP_SOURCE	"lmtp"		/* what intake calls our messages */
 
 enum lmtp_state {
 	LMTP_CONNECTED,		/* greeted, waiting for LHLO */
@@ -90,7 +99,9 @@ enum lmtp_reply {
 	LMTP_R_SHUTDOWN,
 	LMTP_R_BUSY,
 	LMTP_R_IDLE,
-	LMTP_R_LATE
+	LMTP_R_LATE,
+	LMTP_R_NOMEM,
+	LMTP_R_DATA_SLOW
 };
 
 /* Every reply the server sends; status NULL where RFC 2034 has none. */
@@ -126,17 +137,20 @@ static const struct lmtp_reply_text {
 	[LMTP_R_BUSY] =		{ 421, "4.3.2", "too many sessions" },
 	[LMTP_R_IDLE] =		{ 421, "4.4.2", "idle timeout" },
 	[LMTP_R_LATE] =		{ 451, "4.3.0", "not recorded in time, try again later" },
+	[LMTP_R_NOMEM] =	{ 452, "4.3.1", "insufficient system storage" },
+	[LMTP_R_DATA_SLOW] =	{ 421, "4.4.2", "DATA took too long" },
 };
-G_STATIC_ASSERT(G_N_ELEMENTS(lmtp_replies) == LMTP_R_LATE + 1);
+G_STATIC_ASSERT(G_N_ELEMENTS(lmtp_replies) == LMTP_R_DATA_SLOW + 1);
 
 /* One transaction: from MAIL to the replies after the final dot. */
 struct lmtp_tx {
 	char		*from;
 	GPtrArray	*rcpts;		/* of char *, the accepted addresses */
-	GString		*text;		/* unstuffed, LF line ends; NULL if too big */
+	GString		*text;		/* unstuffed, LF line ends; NULL if not kept */
 	size_t		 size;		/* bytes of text, counted past the limit */
 	guint64		 size_hint;	/* MAIL FROM SIZE=, or 0 */
 	int		 midline;	/* DATA: inside a line taken in pieces */
+	guint64		 nomem;		/* text dropped at this many bytes buffered */
 };
 
 struct lmtp_session {
@@ -147,6 +161,7 @@ struct lmtp_session {
 	int		 discard;	/* skipping an over-long command line */
 	struct event	*late;		/* COMMIT: the reply_timeout */
 	int		 late_sent;	/* 451 sent on it, before the commit */
+	struct event	*data_deadline;	/* DATA: the data_timeout */
 	struct lmtp_tx	 tx;
 };
 
@@ -158,6 +173,7 @@ struct lmtp {
 	GPtrArray	*listeners;	/* of struct evconnlistener * */
 	GHashTable	*sessions;	/* set of struct lmtp_session * */
 	struct event	*resume;	/* accept again after an accept error */
+	size_t		 receiving;	/* bytes of text kept by sessions in DATA */
 	guint		 next_id;
 	int		 stopped;
 };
@@ -175,6 +191,28 @@ lmtp_enter_state(struct lmtp_session *s, enum lmtp_state state)
 	g_debug("%s: %s -> %s", s->name, lmtp_state_names[s->state],
 	    lmtp_state_names[state]);
 	s->state = state;
+}
+
+/*
+ * Bytes of messages held for LMTP: the text sessions in DATA keep, and
+ * what they handed to intake that it has not parsed (and freed) yet.
+ */
+guint64
+lmtp_buffered(struct lmtp *l)
+{
+	return l->receiving +
+	    (l->intake != NULL ? intake_held(l->intake, LMTP_SOURCE) : 0);
+}
+
+/*
+ * The largest message taken: max_message_size, or max_buffered where
+ * that is smaller, since such a message could never fit: 552 for good,
+ * rather than 452 and a retry for ever.
+ */
+static guint64
+lmtp_size_limit(const struct lmtp *l)
+{
+	return MIN((guint64)l->conf->max_size, l->conf->max_buffered);
 }
 
 static void
@@ -207,23 +245,41 @@ lmtp_reply_lhlo(struct lmtp_session *s)
 	    "ENHANCEDSTATUSCODES", "8BITMIME", size, "SMTPUTF8" };
 	size_t i, last = G_N_ELEMENTS(lines) - 1;
 
-	g_snprintf(size, sizeof size, "SIZE %d", s->lmtp->conf->max_size);
+	g_snprintf(size, sizeof size, "SIZE %" G_GUINT64_FORMAT,
+	    lmtp_size_limit(s->lmtp));
 	for (i = 0; i <= last; i++)
 		lmtp_reply_line(s, t->code, i == last ? ' ' : '-', t->status,
 		    NULL, lines[i]);
 }
 
+/*
+ * Let go of the text kept so far, and of its share of max_buffered.
+ * Only a session in DATA keeps text, and it is never detached.
+ */
 static void
-lmtp_tx_reset(struct lmtp_tx *tx)
+lmtp_tx_drop(struct lmtp_session *s)
 {
+	struct lmtp_tx *tx = &s->tx;
+
+	if (tx->text == NULL)
+		return;
+	s->lmtp->receiving -= tx->text->len;
+	g_string_free(tx->text, TRUE);
+	tx->text = NULL;
+}
+
+static void
+lmtp_tx_reset(struct lmtp_session *s)
+{
+	struct lmtp_tx *tx = &s->tx;
+
+	lmtp_tx_drop(s);
 	g_clear_pointer(&tx->from, g_free);
 	g_ptr_array_set_size(tx->rcpts, 0);
-	if (tx->text != NULL)
-		g_string_free(tx->text, TRUE);
-	tx->text = NULL;
 	tx->size = 0;
 	tx->size_hint = 0;
 	tx->midline = 0;
+	tx->nomem = 0;
 }
 
 /* The one teardown of a session. */
@@ -242,7 +298,8 @@ lmtp_session_free(struct lmtp_session *s)
 	if (s->bev != NULL)
 		bufferevent_free(s->bev);
 	event_free(s->late);
-	lmtp_tx_reset(&s->tx);
+	event_free(s->data_deadline);
+	lmtp_tx_reset(s);
 	g_ptr_array_unref(s->tx.rcpts);
 	g_free(s);
 }
@@ -314,7 +371,7 @@ lmtp_done(void *arg, const struct intake_result *res)
 		    s->tx.rcpts->len, s->tx.rcpts->len == 1 ? "" : "s");
 	}
 	s->late_sent = 0;
-	lmtp_tx_reset(&s->tx);
+	lmtp_tx_reset(s);
 	lmtp_enter_state(s, LMTP_READY);
 	/* Commands pipelined after the dot were left waiting: now them. */
 	lmtp_session_input(s);
@@ -342,7 +399,53 @@ lmtp_late_cb(evutil_socket_t fd, short what, void *arg)
 	lmtp_enter_state(s, LMTP_LATE);
 }
 
-/* The final dot: answer a message too big, or hand it to intake. */
+/*
+ * DATA has lasted data_timeout: a client that drips its text (each byte
+ * puts off the idle timeout) would otherwise hold the session, and what
+ * it kept of the message, for as long as it likes.
+ */
+static void
+lmtp_data_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct lmtp_session *s = arg;
+
+	g_info("%s: DATA took over %d s, %zu bytes received: closing", s->name,
+	    s->lmtp->conf->data_timeout, s->tx.size);
+	lmtp_tx_reset(s);
+	lmtp_reply(s, LMTP_R_DATA_SLOW, NULL);
+	lmtp_session_closing(s);
+}
+
+/*
+ * The final dot of a message not kept: over the size limit (552, for
+ * good), or over max_buffered while it came (452: the MTA retries).
+ */
+static void
+lmtp_data_refuse(struct lmtp_session *s)
+{
+	struct lmtp *l = s->lmtp;
+	struct lmtp_tx *tx = &s->tx;
+	enum lmtp_reply r = LMTP_R_TOOBIG;
+	guint i;
+
+	if (tx->size > lmtp_size_limit(l))
+		g_info("%s: refused %zu bytes, over the limit of %" G_GUINT64_FORMAT,
+		    s->name, tx->size, lmtp_size_limit(l));
+	else {
+		r = LMTP_R_NOMEM;
+		g_warning("%s: %zu bytes not kept: %" G_GUINT64_FORMAT " bytes "
+		    "buffered of [lmtp] max_buffered %" G_GUINT64_FORMAT ": "
+		    "452 4.3.1 to %u recipient%s", s->name, tx->size, tx->nomem,
+		    l->conf->max_buffered, tx->rcpts->len,
+		    tx->rcpts->len == 1 ? "" : "s");
+	}
+	for (i = 0; i < tx->rcpts->len; i++)
+		lmtp_reply(s, r, NULL);
+	lmtp_tx_reset(s);
+	lmtp_enter_state(s, LMTP_READY);
+}
+
+/* The final dot: answer a message not kept, or hand it to intake. */
 static void
 lmtp_data_end(struct lmtp_session *s)
 {
@@ -350,15 +453,10 @@ lmtp_data_end(struct lmtp_session *s)
 	struct lmtp_tx *tx = &s->tx;
 	struct timeval tv = { l->conf->reply_timeout, 0 };
 	size_t len;
-	guint i;
 
+	evtimer_del(s->data_deadline);
 	if (tx->text == NULL) {
-		g_info("%s: refused %zu bytes, over the limit of %d", s->name,
-		    tx->size, l->conf->max_size);
-		for (i = 0; i < tx->rcpts->len; i++)
-			lmtp_reply(s, LMTP_R_TOOBIG, NULL);
-		lmtp_tx_reset(tx);
-		lmtp_enter_state(s, LMTP_READY);
+		lmtp_data_refuse(s);
 		return;
 	}
 	g_debug("%s: received %zu bytes for %u recipient%s", s->name, tx->size,
@@ -368,27 +466,43 @@ lmtp_data_end(struct lmtp_session *s)
 	bufferevent_disable(s->bev, EV_READ);
 	evtimer_add(s->late, &tv);
 	len = tx->text->len;
+	l->receiving -= len;	/* intake_held() counts it from here */
 	intake_submit(l->intake, g_string_free(g_steal_pointer(&tx->text), FALSE),
-	    len, "lmtp", tx->rcpts, l->other, s->name, lmtp_done, s);
+	    len, LMTP_SOURCE, tx->rcpts, l->other, s->name, lmtp_done, s);
 }
 
+/*
+ * Keep a line of text, unless the message is too big or there is no
+ * room left under max_buffered: then read on to the dot keeping nothing
+ * (the reply comes at the dot).  Never wait for room: a session that
+ * stopped reading could wait on others that wait on it.
+ */
 static void
 lmtp_data_append(struct lmtp_session *s, const char *line, size_t len,
     int eol)
 {
+	struct lmtp *l = s->lmtp;
 	struct lmtp_tx *tx = &s->tx;
+	size_t n = len + (eol ? 1 : 0);
+	guint64 buffered;
 
-	tx->size += len + (eol ? 1 : 0);
-	if (tx->text != NULL && tx->size > (size_t)s->lmtp->conf->max_size) {
-		/* Read on to the dot, keeping nothing. */
-		g_string_free(tx->text, TRUE);
-		tx->text = NULL;
-	}
+	tx->size += n;
 	if (tx->text == NULL)
 		return;
+	if (tx->size > lmtp_size_limit(l)) {
+		lmtp_tx_drop(s);
+		return;
+	}
+	buffered = lmtp_buffered(l);
+	if (buffered + n > l->conf->max_buffered) {
+		tx->nomem = buffered;
+		lmtp_tx_drop(s);
+		return;
+	}
 	g_string_append_len(tx->text, line, len);
 	if (eol)
 		g_string_append_c(tx->text, '\n');
+	l->receiving += n;
 }
 
 /* One line of text (eol), or a piece of a long one (!eol). */
@@ -503,7 +617,7 @@ lmtp_mail_params(struct lmtp_session *s, const char *params)
 			lmtp_reply(s, LMTP_R_ARGS, NULL);
 			return 0;
 		}
-		if (size > (guint64)s->lmtp->conf->max_size) {
+		if (size > lmtp_size_limit(s->lmtp)) {
 			lmtp_reply(s, LMTP_R_TOOBIG, NULL);
 			return 0;
 		}
@@ -519,7 +633,7 @@ lmtp_cmd_lhlo(struct lmtp_session *s, const char *args)
 		lmtp_reply(s, LMTP_R_ARGS, NULL);
 		return;
 	}
-	lmtp_tx_reset(&s->tx);
+	lmtp_tx_reset(s);
 	if (s->state != LMTP_READY)
 		lmtp_enter_state(s, LMTP_READY);
 	lmtp_reply_lhlo(s);
@@ -584,7 +698,9 @@ lmtp_cmd_rcpt(struct lmtp_session *s, const char *args)
 static void
 lmtp_cmd_data(struct lmtp_session *s, const char *args)
 {
-	size_t hint = MIN(s->tx.size_hint, (guint64)s->lmtp->conf->max_size);
+	struct lmtp *l = s->lmtp;
+	struct timeval tv = { l->conf->data_timeout, 0 };
+	guint64 hint = MIN(s->tx.size_hint, lmtp_size_limit(l));
 
 	if (s->state != LMTP_RCPT) {
 		lmtp_reply(s, s->state == LMTP_CONNECTED ? LMTP_R_NEED_LHLO :
@@ -592,7 +708,11 @@ lmtp_cmd_data(struct lmtp_session *s, const char *args)
 		    NULL);
 		return;
 	}
+	/* SIZE= is the client's word: reserve for it only what is free. */
+	if (lmtp_buffered(l) + hint > l->conf->max_buffered)
+		hint = 0;
 	s->tx.text = g_string_sized_new(hint > 0 ? hint + 1 : 8192);
+	evtimer_add(s->data_deadline, &tv);
 	lmtp_enter_state(s, LMTP_DATA);
 	lmtp_reply(s, LMTP_R_DATA, NULL);
 }
@@ -600,7 +720,7 @@ lmtp_cmd_data(struct lmtp_session *s, const char *args)
 static void
 lmtp_cmd_rset(struct lmtp_session *s, const char *args)
 {
-	lmtp_tx_reset(&s->tx);
+	lmtp_tx_reset(s);
 	if (s->state != LMTP_CONNECTED && s->state != LMTP_READY)
 		lmtp_enter_state(s, LMTP_READY);
 	lmtp_reply(s, LMTP_R_OK, NULL);
@@ -809,6 +929,7 @@ lmtp_session_new(struct lmtp *l, evutil_socket_t fd)
 	s->lmtp = l;
 	s->bev = bev;
 	s->late = evtimer_new(l->base, lmtp_late_cb, s);
+	s->data_deadline = evtimer_new(l->base, lmtp_data_timeout_cb, s);
 	s->tx.rcpts = g_ptr_array_new_with_free_func(g_free);
 	g_snprintf(s->name, sizeof s->name, "lmtp#%u", ++l->next_id);
 	g_hash_table_add(l->sessions, s);
@@ -1021,6 +1142,8 @@ lmtp_free(struct lmtp **lp)
 	for (e = sessions; e != NULL; e = e->next)
 		lmtp_session_close(e->data);
 	g_list_free(sessions);
+	/* Every session's text is freed; what intake holds, it frees. */
+	g_warn_if_fail(l->receiving == 0);
 	g_hash_table_unref(l->sessions);
 	event_free(l->resume);
 	g_free(l->other);

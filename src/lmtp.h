@@ -41,6 +41,13 @@ void		 lmtp_stop(struct lmtp *);
 guint		 lmtp_sessions(struct lmtp *);
 
 /*
+ * Bytes of messages held in memory for LMTP, bounded by [lmtp]
+ * max_buffered: the text of messages in DATA, and what was handed to
+ * intake and is not parsed yet.
+ */
+guint64		 lmtp_buffered(struct lmtp *);
+
+/*
  * Close the listeners and every session.  A session whose message is
  * still waiting for its commit lives on, detached, until intake calls
  * it back (intake_flush() or intake_free() does, at the latest).

@@ -5,8 +5,9 @@
  *
  *   GET /metrics   the text exposition format, version 0.0.4: messages
  *                  by source and kind, recipients by class and reason,
- *                  commits, their failures and time, LMTP sessions, and
- *                  the backlog (messages taken but not yet acknowledged)
+ *                  commits, their failures and time, LMTP sessions and
+ *                  the bytes of messages they hold, and the backlog
+ *                  (messages taken but not yet acknowledged)
  *   GET /healthz   "ok"
  * Anything else is 404.  Only counters are read; nothing here changes.
  */
@@ -74,6 +75,10 @@ metrics_page(struct metrics *m, struct evbuffer *out)
 	    "Time spent committing.", st->commit_seconds);
 	metrics_one(out, "rebound_lmtp_sessions", "gauge",
 	    "LMTP sessions open.", m->lmtp ? (double)lmtp_sessions(m->lmtp) : 0);
+	metrics_one(out, "rebound_lmtp_buffered_bytes", "gauge",
+	    "Bytes of LMTP messages in memory: in DATA, or taken and not yet "
+	    "parsed (bounded by [lmtp] max_buffered).",
+	    m->lmtp ? (double)lmtp_buffered(m->lmtp) : 0);
 	metrics_one(out, "rebound_backlog", "gauge", "Messages taken but not "
 	    "yet acknowledged.", (double)intake_pending(m->intake) +
 	    (m->maildir ? (double)maildir_pending(m->maildir) : 0));

@@ -48,10 +48,30 @@ test_defaults_and_overrides(void)
 	g_assert_cmpint(c.verp.delimiter, ==, '-');
 	g_assert_null(c.maildir_done);
 	g_assert_cmpint(c.reply_timeout, ==, 60);
+	g_assert_cmpint(c.data_timeout, ==, 600);
+	g_assert_cmpuint(c.max_buffered, ==, 256 * 1024 * 1024);
 	g_assert_cmpuint(c.limits.recipients, ==, 50);
 	g_assert_cmpuint(c.limits.header_bytes, ==, 4096);
 	g_assert_cmpuint(c.limits.parts, ==, 1000);
 	g_assert_cmpuint(c.limits.depth, ==, 100);
+	conf_clear(&c);
+	g_unlink(path);
+}
+
+/* [lmtp] max_buffered takes bytes past 4 GiB; data_timeout seconds. */
+static void
+test_lmtp_limits(void)
+{
+	g_autofree char *path = write_conf("[lmtp]\nmax_buffered = 8589934592\n"
+	    "data_timeout = 2\n");
+	g_autoptr(GError) error = NULL;
+	struct conf c;
+
+	conf_defaults(&c);
+	g_assert_true(conf_load(&c, path, &error));
+	g_assert_no_error(error);
+	g_assert_cmpuint(c.max_buffered, ==, G_GUINT64_CONSTANT(8589934592));
+	g_assert_cmpint(c.data_timeout, ==, 2);
 	conf_clear(&c);
 	g_unlink(path);
 }
@@ -90,6 +110,12 @@ test_refusals(void)
 		{ "[store]\nbatch = 0\n", ":2: [store] batch: '0' is not a number from 1" },
 		{ "[maildir]\ndone = ../elsewhere\n", ":2: [maildir] done: not cur, delete or a folder: '../elsewhere' is not a folder name" },
 		{ "[lmtp]\nreply_timeout = 0\n", ":2: [lmtp] reply_timeout: '0' is not a number from 1" },
+		{ "[lmtp]\ndata_timeout = 0\n", ":2: [lmtp] data_timeout: '0' is not a number from 1 to 86400" },
+		{ "[lmtp]\ndata_timeout = 10m\n", ":2: [lmtp] data_timeout: '10m' is not a number" },
+		{ "[lmtp]\nmax_buffered = 256M\n", ":2: [lmtp] max_buffered: '256M' is not a number of bytes from 1024 to " },
+		{ "[lmtp]\nmax_buffered = 1023\n", ":2: [lmtp] max_buffered: '1023' is not a number of bytes" },
+		{ "[lmtp]\nmax_buffered = -1\n", ":2: [lmtp] max_buffered: '-1' is not a number of bytes" },
+		{ "[lmtp]\nmax_buffered = 99999999999999999999\n", ":2: [lmtp] max_buffered: '99999999999999999999' is not" },
 		{ "[store]\npath = a\\zb\n", ":2: [store] path: Key file contains" },
 		{ "[daemon]\nuser = \xff\xfe\n", ":2: [daemon] user: Key file contains" },
 		{ "[lmtp]\nlisten = unix:/a, localhost\n", ":2: [lmtp] listen: 'localhost' is neither" },
@@ -213,6 +239,7 @@ main(int argc, char **argv)
 	g_test_add_func("/conf/defaults-and-overrides", test_defaults_and_overrides);
 	g_test_add_func("/conf/refusals", test_refusals);
 	g_test_add_func("/conf/maildir-done", test_maildir_done);
+	g_test_add_func("/conf/lmtp-limits", test_lmtp_limits);
 	g_test_add_func("/verp/decode", test_verp);
 	g_test_add_func("/policy/days", test_policy_days);
 	g_test_add_func("/policy/kinds", test_policy_kinds);

@@ -79,6 +79,8 @@ struct options {
 	int	 idle_timeout;
 	int	 max_size;
 	int	 intake_delay;
+	guint64	 max_buffered;
+	int	 data_timeout;
 };
 
 struct client {
@@ -120,6 +122,10 @@ fixture_setup(struct fixture *f, gconstpointer data)
 		f->conf.max_size = o->max_size;
 	if (o != NULL && o->intake_delay)
 		f->conf.intake_delay = o->intake_delay;
+	if (o != NULL && o->max_buffered)
+		f->conf.max_buffered = o->max_buffered;
+	if (o != NULL && o->data_timeout)
+		f->conf.data_timeout = o->data_timeout;
 	f->base = event_base_new();
 	f->tick = event_new(f->base, -1, EV_PERSIST, tick_cb, NULL);
 	event_add(f->tick, &tv);
@@ -273,6 +279,14 @@ static void
 client_say(struct client *c, const char *text)
 {
 	client_send(c, text, strlen(text));
+}
+
+/* Send what a client may send as the server hangs up: EPIPE is no error. */
+static void
+client_try_say(struct client *c, const char *text)
+{
+	if (send(c->fd, text, strlen(text), MSG_NOSIGNAL) < 0)
+		g_test_message("send: %s", g_strerror(errno));
 }
 
 static int
@@ -694,6 +708,205 @@ test_stop(struct fixture *f, gconstpointer data)
 }
 
 static int
+nothing_buffered(void *arg)
+{
+	struct fixture *f = arg;
+
+	return lmtp_buffered(f->lmtp) == 0;
+}
+
+static int
+one_session(void *arg)
+{
+	struct fixture *f = arg;
+
+	return lmtp_sessions(f->lmtp) == 1;
+}
+
+/* What a test waits for: at least so many bytes buffered. */
+struct buffered_wait {
+	struct fixture	*f;
+	guint64		 bytes;
+};
+
+static int
+buffered_at_least(void *arg)
+{
+	struct buffered_wait *w = arg;
+
+	return lmtp_buffered(w->f->lmtp) >= w->bytes;
+}
+
+/* A bounce of about kb kilobytes, its filler lines of one letter. */
+static char *
+bounce_of(guint kb, char letter)
+{
+	g_autofree char *line = g_strnfill(1022, letter);
+	GString *s = g_string_new(BOUNCE_HEAD);
+	guint i;
+
+	for (i = 0; i < kb; i++)
+		g_string_append_printf(s, "%s\r\n", line);
+	g_string_append(s, BOUNCE_TAIL);
+	return g_string_free(s, FALSE);
+}
+
+/* After LHLO: MAIL, RCPT1 and RCPT2, DATA, up to the 354. */
+static void
+client_two_rcpts(struct client *c)
+{
+	client_say(c, "MAIL FROM:<>\r\nRCPT TO:<" RCPT1 ">\r\n"
+	    "RCPT TO:<" RCPT2 ">\r\nDATA\r\n");
+	client_expect(c, "250 2.1.0");
+	client_expect(c, "250 2.1.5");
+	client_expect(c, "250 2.1.5");
+	client_expect(c, "354 ");
+}
+
+/*
+ * [lmtp] max_buffered 64 KiB: a session in DATA holds 40 KB of it, so
+ * another's 40 KB message does not fit.  That one is read to its dot
+ * and answered 452 4.3.1 per recipient, and its session goes on; once
+ * the first message is parsed its bytes are free again and a retry of
+ * the second is recorded.  LHLO's SIZE and MAIL's SIZE= check the
+ * smaller limit, and a message bigger than max_buffered alone gets 552:
+ * it could never fit.
+ */
+static void
+test_max_buffered(struct fixture *f, gconstpointer data)
+{
+	struct client *a = client_connect(f), *b = client_connect(f);
+	g_autofree char *first = bounce_of(40, 'y');
+	g_autofree char *second = bounce_of(40, 'z');
+	g_autofree char *huge = bounce_of(70, 'h');
+	size_t head = strlen(BOUNCE_HEAD) + 40 * 1024;
+	struct buffered_wait w = { f, 40 * 1023 };
+	guint64 held;
+
+	client_to_data(a);
+	client_send(a, first, head);
+	g_assert_true(fixture_run(f, buffered_at_least, &w));
+	held = lmtp_buffered(f->lmtp);
+	g_test_message("a holds %" G_GUINT64_FORMAT " bytes", held);
+
+	client_expect(b, "220 ");
+	client_say(b, "LHLO test.example\r\n");
+	client_expect(b, "250-");
+	client_expect(b, "250-PIPELINING");
+	client_expect(b, "250-ENHANCEDSTATUSCODES");
+	client_expect(b, "250-8BITMIME");
+	client_expect(b, "250-SIZE 65536");
+	client_expect(b, "250 SMTPUTF8");
+	client_say(b, "MAIL FROM:<> SIZE=65537\r\n");
+	client_expect(b, "552 5.3.4");
+	client_two_rcpts(b);
+	g_test_expect_message("rebound", G_LOG_LEVEL_WARNING, "lmtp#2: * bytes "
+	    "not kept: * bytes buffered of [lmtp] max_buffered 65536: 452 4.3.1 "
+	    "to 2 recipients");
+	client_say(b, second);
+	client_say(b, ".\r\nNOOP\r\n");
+	client_expect(b, "452 4.3.1 insufficient system storage");
+	client_expect(b, "452 4.3.1 insufficient system storage");
+	client_expect(b, "250 2.0.0");
+	g_test_assert_expected_messages();
+	/* What b sent was let go; what a holds is still counted. */
+	g_assert_cmpuint(lmtp_buffered(f->lmtp), ==, held);
+
+	client_say(a, first + head);
+	client_say(a, ".\r\n");
+	client_expect(a, "250 2.0.0 <" RCPT1 "> recorded");
+	g_assert_true(fixture_run(f, nothing_buffered, f));
+
+	client_two_rcpts(b);
+	client_say(b, second);
+	client_say(b, ".\r\n");
+	client_expect(b, "250 2.0.0 <" RCPT1 "> recorded");
+	client_expect(b, "250 2.0.0 <" RCPT2 "> recorded");
+
+	/* Bigger than max_buffered alone: 552, for good, not 452. */
+	client_say(b, "MAIL FROM:<>\r\nRCPT TO:<" RCPT1 ">\r\nDATA\r\n");
+	client_expect(b, "250 2.1.0");
+	client_expect(b, "250 2.1.5");
+	client_expect(b, "354 ");
+	client_say(b, huge);
+	client_say(b, ".\r\n");
+	client_expect(b, "552 5.3.4");
+	client_free(a);
+	client_free(b);
+	g_assert_true(fixture_run(f, no_sessions, f));
+	g_assert_cmpuint(lmtp_buffered(f->lmtp), ==, 0);
+	g_assert_cmpint(count_messages(f), ==, 2);
+}
+
+/*
+ * The count goes back down on every way out of DATA: a client gone
+ * mid-message, and the server freed with sessions in DATA (lmtp_free
+ * warns, fatally here, if any byte is left counted).
+ */
+static void
+test_buffered_released(struct fixture *f, gconstpointer data)
+{
+	struct client *a = client_connect(f), *b = client_connect(f);
+	g_autofree char *msg = bounce_of(20, 'q');
+	struct buffered_wait w = { f, 2 * 10 * 1023 };
+
+	client_to_data(a);
+	client_to_data(b);
+	client_send(a, msg, strlen(BOUNCE_HEAD) + 10 * 1024);
+	client_send(b, msg, strlen(BOUNCE_HEAD) + 10 * 1024);
+	g_assert_true(fixture_run(f, buffered_at_least, &w));
+	client_free(a);
+	g_assert_true(fixture_run(f, one_session, f));
+	g_assert_cmpuint(lmtp_buffered(f->lmtp), >=, 10 * 1023);
+	g_assert_cmpuint(lmtp_buffered(f->lmtp), <, 11 * 1024);
+	lmtp_free(&f->lmtp);
+	client_expect_close(b);
+	client_free(b);
+	g_assert_cmpint(count_messages(f), ==, 0);
+}
+
+/*
+ * [lmtp] data_timeout 1 s: a client that sends a line every 100 ms is
+ * never idle, and still gets 421 4.4.2 and the end of its connection
+ * when its DATA has lasted a second; what it sent is let go at once.
+ * The next client is served as usual.
+ */
+static void
+test_data_timeout(struct fixture *f, gconstpointer data)
+{
+	struct client *c = client_connect(f);
+	gint64 start, deadline;
+
+	client_to_data(c);
+	client_say(c, BOUNCE_HEAD);
+	start = g_get_monotonic_time();
+	deadline = start + 3 * G_USEC_PER_SEC;
+	while (!client_has_line(c) && g_get_monotonic_time() < deadline) {
+		gint64 next = g_get_monotonic_time() + 100000;
+
+		client_try_say(c, "a line dripped slowly\r\n");
+		while (!client_has_line(c) && g_get_monotonic_time() < next)
+			event_base_loop(f->base, EVLOOP_ONCE);
+	}
+	g_test_message("421 after %" G_GINT64_FORMAT " ms",
+	    (g_get_monotonic_time() - start) / 1000);
+	client_expect(c, "421 4.4.2 DATA took too long");
+	g_assert_cmpint(g_get_monotonic_time() - start, >=, 900000);
+	g_assert_cmpuint(lmtp_buffered(f->lmtp), ==, 0);
+	g_assert_true(fixture_run(f, client_closed, c));
+	client_free(c);
+	g_assert_true(fixture_run(f, no_sessions, f));
+
+	c = client_connect(f);
+	client_to_data(c);
+	client_say(c, BOUNCE ".\r\n");
+	client_expect(c, "250 2.0.0 <" RCPT1 "> recorded");
+	client_free(c);
+	g_assert_true(fixture_run(f, no_sessions, f));
+	g_assert_cmpint(count_messages(f), ==, 1);
+}
+
+static int
 free_tcp_port(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -833,6 +1046,8 @@ main(int argc, char **argv)
 	static const struct options one = { .max_sessions = 1 };
 	static const struct options small = { .max_size = 2048 };
 	static const struct options slow = { .intake_delay = 300 };
+	static const struct options tight = { .max_buffered = 65536 };
+	static const struct options brief = { .data_timeout = 1 };
 	static const struct {
 		const char *name;
 		const struct options *o;
@@ -849,6 +1064,9 @@ main(int argc, char **argv)
 		{ "/lmtp/gone-after-dot", &slow, test_gone_after_dot },
 		{ "/lmtp/free-in-commit", &slow, test_free_in_commit },
 		{ "/lmtp/stop", &slow, test_stop },
+		{ "/lmtp/max-buffered", &tight, test_max_buffered },
+		{ "/lmtp/buffered-released", &defaults, test_buffered_released },
+		{ "/lmtp/data-timeout", &brief, test_data_timeout },
 		{ "/lmtp/tcp", &defaults, test_tcp },
 		{ "/lmtp/adopt", &defaults, test_adopt },
 		{ "/lmtp/listen", &defaults, test_listen },
