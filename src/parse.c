@@ -113,14 +113,19 @@ parse_normalise(const char *buf, size_t len, size_t *off, size_t *len_r)
 	return out;
 }
 
-/* The decoded content of a leaf part, NUL-terminated, at most max bytes. */
+/*
+ * The decoded content of a leaf part (taken), NUL-terminated, or NULL
+ * if it has none.  Only the transfer encoding is undone, not the
+ * charset.  *len_r gets the decoded length; bytes after a NUL are
+ * cleared, as a copy with g_strndup() would have them.
+ */
 static char *
-parse_part_content(GMimePart *part, size_t max, size_t *len_r)
+parse_part_content(GMimePart *part, size_t *len_r)
 {
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
 	GMimeStream *mem;
 	GByteArray *bytes;
-	char *out;
+	char *nul;
 
 	*len_r = 0;
 	if (content == NULL)
@@ -128,32 +133,80 @@ parse_part_content(GMimePart *part, size_t max, size_t *len_r)
 	mem = g_mime_stream_mem_new();
 	g_mime_data_wrapper_write_to_stream(content, mem);
 	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	*len_r = MIN(bytes->len, max);
-	out = g_strndup((const char *)bytes->data, *len_r);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
 	g_object_unref(mem);
-	return out;
+	*len_r = bytes->len;
+	g_byte_array_append(bytes, (const guint8 *)"", 1);
+	if ((nul = memchr(bytes->data, '\0', *len_r)) != NULL)
+		memset(nul, 0, *len_r - (nul - (char *)bytes->data));
+	return (char *)g_byte_array_free(bytes, FALSE);
 }
 
-/* Keep text (taken) as the human-readable part, bounded, as UTF-8. */
+/*
+ * Keep text (taken) as the human-readable part, bounded, as UTF-8.
+ * Text known to be valid UTF-8 is kept as it is, unless the bound cuts
+ * it (maybe inside a character) or it is ISO-2022-JP in disguise.
+ */
 static void
-parse_keep_text(struct parse_walk *w, char *text)
+parse_keep_text(struct parse_walk *w, char *text, int valid)
 {
-	if (strlen(text) > PARSE_TEXT_MAX)
+	if (strlen(text) > PARSE_TEXT_MAX) {
 		text[PARSE_TEXT_MAX] = '\0';
+		valid = 0;
+	}
+	if (valid && !parse_text_is_jis(text)) {
+		w->report->text = text;
+		return;
+	}
 	w->report->text = parse_text_utf8(text);
 	g_free(text);
 }
 
+/*
+ * Would GMime's conversion from charset to UTF-8 give the bytes back
+ * as they are?  It does for valid UTF-8 and for 7-bit US-ASCII (a NUL
+ * aside, which ends the text either way), and converting costs an
+ * iconv pass and a copy.
+ */
+static int
+parse_is_utf8_already(const char *charset, const char *text, size_t len)
+{
+	size_t i;
+
+	if (g_ascii_strcasecmp(charset, "utf-8") == 0)
+		return g_utf8_validate_len(text, len, NULL);
+	if (g_ascii_strcasecmp(charset, "us-ascii") != 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (text[i] == '\0' || (text[i] & 0x80) != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * The first text/plain part, as g_mime_text_part_get_text() would give
+ * it, but converted only where the conversion changes something.
+ */
 static void
 parse_text(struct parse_walk *w, GMimeObject *object)
 {
+	const char *charset;
 	char *text;
+	size_t len;
 
 	if (w->report->text != NULL || !GMIME_IS_TEXT_PART(object))
 		return;
+	if ((text = parse_part_content(GMIME_PART(object), &len)) == NULL)
+		return;
+	charset = g_mime_object_get_content_type_parameter(object, "charset");
+	if (charset == NULL || parse_is_utf8_already(charset, text, len)) {
+		parse_keep_text(w, text, charset != NULL);
+		return;
+	}
+	g_free(text);
 	text = g_mime_text_part_get_text(GMIME_TEXT_PART(object));
 	if (text != NULL)
-		parse_keep_text(w, text);
+		parse_keep_text(w, text, 0);
 }
 
 /*
@@ -168,7 +221,7 @@ parse_lost_boundary(struct parse_walk *w, GMimeMultipart *mp)
 
 	if (w->report->text == NULL && prologue != NULL &&
 	    g_mime_multipart_get_count(mp) == 0)
-		parse_keep_text(w, g_strdup(prologue));
+		parse_keep_text(w, g_strdup(prologue), 0);
 }
 
 static int
@@ -189,11 +242,11 @@ parse_leaf(struct parse_walk *w, GMimeObject *object)
 		return;
 	if (parse_is(ct, "message", "delivery-status") ||
 	    parse_is(ct, "message", "global-delivery-status")) {
-		body = parse_part_content(GMIME_PART(object), G_MAXSIZE, &len);
+		body = parse_part_content(GMIME_PART(object), &len);
 		parse_dsn(w->report, body, len);
 		w->has_dsn = 1;
 	} else if (parse_is(ct, "message", "feedback-report")) {
-		body = parse_part_content(GMIME_PART(object), G_MAXSIZE, &len);
+		body = parse_part_content(GMIME_PART(object), &len);
 		parse_arf(w->report, body, len);
 		w->has_arf = 1;
 	} else if (parse_is(ct, "text", "rfc822-headers") ||
@@ -201,7 +254,7 @@ parse_leaf(struct parse_walk *w, GMimeObject *object)
 	    parse_is(ct, "message", "global-headers") ||
 	    parse_is(ct, "message", "rfc822") ||
 	    parse_is(ct, "message", "global")) {
-		body = parse_part_content(GMIME_PART(object), G_MAXSIZE, &len);
+		body = parse_part_content(GMIME_PART(object), &len);
 		parse_returned_headers(w->report, body, len);
 	} else if (parse_is(ct, "text", "plain")) {
 		parse_text(w, object);

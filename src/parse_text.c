@@ -169,12 +169,19 @@ parse_text_reply(const char *text)
  * declared: 7-bit, so it passes for ASCII, but only its escape sequences
  * make it readable.  Anything else invalid is repaired.
  */
+/* Does 7-bit text hold ISO-2022-JP's escape sequences? */
+int
+parse_text_is_jis(const char *text)
+{
+	return strstr(text, "\033$") != NULL;
+}
+
 char *
 parse_text_utf8(const char *text)
 {
 	char *utf8;
 
-	if (strstr(text, "\033$") != NULL &&
+	if (parse_text_is_jis(text) &&
 	    (utf8 = g_convert(text, -1, "UTF-8", "ISO-2022-JP", NULL, NULL,
 	    NULL)) != NULL)
 		return utf8;
