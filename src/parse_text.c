@@ -31,11 +31,13 @@ text_line_end(const char *p)
 static int
 text_names(const char *line, size_t n, const char *address, size_t alen)
 {
-	char first = g_ascii_tolower(address[0]);
+	/* Both cases of the first byte, compared inline: this runs per byte. */
+	char lower = g_ascii_tolower(address[0]);
+	char upper = g_ascii_toupper(address[0]);
 	size_t i;
 
 	for (i = 0; i + alen <= n; i++)
-		if (g_ascii_tolower(line[i]) == first &&
+		if ((line[i] == lower || line[i] == upper) &&
 		    g_ascii_strncasecmp(line + i, address, alen) == 0)
 			return 1;
 	return 0;
