@@ -144,8 +144,9 @@ parse_part_content(GMimePart *part, size_t *len_r)
 
 /*
  * Keep text (taken) as the human-readable part, bounded, as UTF-8.
- * Text known to be valid UTF-8 is kept as it is, unless the bound cuts
- * it (maybe inside a character) or it is ISO-2022-JP in disguise.
+ * Valid UTF-8 (valid says it is known to be, unless the bound cuts it,
+ * maybe inside a character) is kept as it is, not copied, unless it is
+ * ISO-2022-JP in disguise.
  */
 static void
 parse_keep_text(struct parse_walk *w, char *text, int valid)
@@ -154,7 +155,8 @@ parse_keep_text(struct parse_walk *w, char *text, int valid)
 		text[PARSE_TEXT_MAX] = '\0';
 		valid = 0;
 	}
-	if (valid && !parse_text_is_jis(text)) {
+	if ((valid || g_utf8_validate(text, -1, NULL)) &&
+	    !parse_text_is_jis(text)) {
 		w->report->text = text;
 		return;
 	}
