@@ -422,6 +422,26 @@ parse_fill_addresses(struct report *rp)
  * pasted into a plain message.  Its fields are read from the first
  * recipient field on.
  */
+/*
+ * The next "-recipient:" in text at or after p, in any case, or NULL.
+ * Found from its colon: strchr() skips the text far faster than
+ * strcasestr() compares it.
+ */
+static const char *
+parse_find_recipient_field(const char *p)
+{
+	static const char name[] = "-recipient";
+	const size_t n = sizeof name - 1;
+	const char *colon;
+
+	if (strnlen(p, n) < n)
+		return NULL;
+	for (colon = p + n; (colon = strchr(colon, ':')) != NULL; colon++)
+		if (g_ascii_strncasecmp(colon - n, name, n) == 0)
+			return colon - n;
+	return NULL;
+}
+
 static void
 parse_dsn_in_text(struct report *rp, struct parse_walk *w, const char *text)
 {
@@ -430,7 +450,7 @@ parse_dsn_in_text(struct report *rp, struct parse_walk *w, const char *text)
 	if (text == NULL || rp->recipients->len > 0)
 		return;
 	/* One pass for "Final-Recipient:" and "Original-Recipient:". */
-	for (p = text; (p = strcasestr(p, "-recipient:")) != NULL; p++) {
+	for (p = text; (p = parse_find_recipient_field(p)) != NULL; p++) {
 		for (line = p; line > text && line[-1] != '\n'; line--)
 			;
 		if ((p - line == 5 && g_ascii_strncasecmp(line, "final", 5) == 0) ||
@@ -447,7 +467,8 @@ parse_dsn_in_text(struct report *rp, struct parse_walk *w, const char *text)
 static char *
 parse_raw_body(const char *msg, size_t len)
 {
-	const char *body = g_strstr_len(msg, len, "\n\n");
+	/* As g_strstr_len() did: the search ends at a NUL. */
+	const char *body = memmem(msg, strnlen(msg, len), "\n\n", 2);
 
 	if (body == NULL)
 		return NULL;
