@@ -331,18 +331,18 @@ phrases_run(struct automaton *a, const char *text, phrases_each_fn each,
 	const guint8 *class = a->class;
 	guint mark = class[WORD_MARK];
 	const guint8 *p;
-	guint s = 0, best = PHRASE_NONE, kind, prev = KIND_SPACE;
+	guint s = 0, best = PHRASE_NONE, c, kind, prev = KIND_SPACE;
 	struct phrase *ph;
 
-	for (p = (const guint8 *)text; *p != '\0'; p++) {
-		kind = phrases_kinds[*p];
+	for (p = (const guint8 *)text; (c = *p) != '\0'; p++) {
+		kind = phrases_kinds[c];
 		if (kind & prev & KIND_SPACE)
 			continue;
-		if ((kind & KIND_WORD) && !(prev & KIND_WORD))
+		if (kind & ~prev & KIND_WORD)	/* a word starts */
 			s = rows[s + mark];
 		prev = kind;
-		s = rows[s + class[*p]];
-		if (rows[s + CELL_BEST] == PHRASE_NONE)
+		s = rows[s + class[c]];
+		if (G_LIKELY(rows[s + CELL_BEST] == PHRASE_NONE))
 			continue;
 		if (rows[s + CELL_BEST] < best)
 			best = rows[s + CELL_BEST];
