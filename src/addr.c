@@ -106,12 +106,26 @@ addr_unbracket(char *s)
 	return g_strstrip(s);
 }
 
+/*
+ * Is s lower case already, whatever the locale?  ASCII without capitals
+ * is: g_utf8_strdown() would only copy it (its locale rules, Turkish
+ * dotless i and the like, are for capitals).
+ */
+static int
+addr_is_lower_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((*s & 0x80) != 0 || g_ascii_isupper(*s))
+			return 0;
+	return 1;
+}
+
 static char *
 addr_lower_domain(char *addr)
 {
 	char *at = strrchr(addr, '@'), *domain, *lowered;
 
-	if (at == NULL || at[1] == '\0')
+	if (at == NULL || at[1] == '\0' || addr_is_lower_ascii(at + 1))
 		return addr;
 	domain = g_utf8_strdown(at + 1, -1);
 	at[1] = '\0';
@@ -154,9 +168,14 @@ addr_normalise(const char *value)
 	if (typelen == 5 && g_ascii_strncasecmp(typed, "utf-8", 5) == 0)
 		decoded = addr_unitext_decode(raw);
 	else
-		decoded = g_strdup(raw);
-	valid = g_utf8_make_valid(decoded, -1);
-	g_free(decoded);
+		decoded = g_steal_pointer(&raw);
+	/* Repaired only if broken: most addresses need no copy. */
+	if (g_utf8_validate(decoded, -1, NULL))
+		valid = decoded;
+	else {
+		valid = g_utf8_make_valid(decoded, -1);
+		g_free(decoded);
+	}
 	if (valid[0] == '\0' || addr_has_control(valid))
 		return NULL;
 	return addr_lower_domain(g_steal_pointer(&valid));

@@ -204,6 +204,9 @@ classify_skip_addr(GString *out, const char *p)
 static size_t
 classify_url(const char *p)
 {
+	/* Most words are no address: one byte tells, not a call. */
+	if (*p != 'h' && *p != 'H')
+		return 0;
 	if (g_ascii_strncasecmp(p, "http://", 7) != 0 &&
 	    g_ascii_strncasecmp(p, "https://", 8) != 0)
 		return 0;

@@ -113,14 +113,19 @@ parse_normalise(const char *buf, size_t len, size_t *off, size_t *len_r)
 	return out;
 }
 
-/* The decoded content of a leaf part, NUL-terminated, at most max bytes. */
+/*
+ * The decoded content of a leaf part (taken), NUL-terminated, or NULL
+ * if it has none.  Only the transfer encoding is undone, not the
+ * charset.  *len_r gets the decoded length; bytes after a NUL are
+ * cleared, as a copy with g_strndup() would have them.
+ */
 static char *
-parse_part_content(GMimePart *part, size_t max, size_t *len_r)
+parse_part_content(GMimePart *part, size_t *len_r)
 {
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
 	GMimeStream *mem;
 	GByteArray *bytes;
-	char *out;
+	char *nul;
 
 	*len_r = 0;
 	if (content == NULL)
@@ -128,32 +133,82 @@ parse_part_content(GMimePart *part, size_t max, size_t *len_r)
 	mem = g_mime_stream_mem_new();
 	g_mime_data_wrapper_write_to_stream(content, mem);
 	bytes = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	*len_r = MIN(bytes->len, max);
-	out = g_strndup((const char *)bytes->data, *len_r);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
 	g_object_unref(mem);
-	return out;
+	*len_r = bytes->len;
+	g_byte_array_append(bytes, (const guint8 *)"", 1);
+	if ((nul = memchr(bytes->data, '\0', *len_r)) != NULL)
+		memset(nul, 0, *len_r - (nul - (char *)bytes->data));
+	return (char *)g_byte_array_free(bytes, FALSE);
 }
 
-/* Keep text (taken) as the human-readable part, bounded, as UTF-8. */
+/*
+ * Keep text (taken) as the human-readable part, bounded, as UTF-8.
+ * Valid UTF-8 (valid says it is known to be, unless the bound cuts it,
+ * maybe inside a character) is kept as it is, not copied, unless it is
+ * ISO-2022-JP in disguise.
+ */
 static void
-parse_keep_text(struct parse_walk *w, char *text)
+parse_keep_text(struct parse_walk *w, char *text, int valid)
 {
-	if (strlen(text) > PARSE_TEXT_MAX)
+	if (strlen(text) > PARSE_TEXT_MAX) {
 		text[PARSE_TEXT_MAX] = '\0';
+		valid = 0;
+	}
+	if ((valid || g_utf8_validate(text, -1, NULL)) &&
+	    !parse_text_is_jis(text)) {
+		w->report->text = text;
+		return;
+	}
 	w->report->text = parse_text_utf8(text);
 	g_free(text);
 }
 
+/*
+ * Would GMime's conversion from charset to UTF-8 give the bytes back
+ * as they are?  It does for valid UTF-8 and for 7-bit US-ASCII (a NUL
+ * aside, which ends the text either way), and converting costs an
+ * iconv pass and a copy.
+ */
+static int
+parse_is_utf8_already(const char *charset, const char *text, size_t len)
+{
+	size_t i;
+
+	if (g_ascii_strcasecmp(charset, "utf-8") == 0)
+		return g_utf8_validate_len(text, len, NULL);
+	if (g_ascii_strcasecmp(charset, "us-ascii") != 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (text[i] == '\0' || (text[i] & 0x80) != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * The first text/plain part, as g_mime_text_part_get_text() would give
+ * it, but converted only where the conversion changes something.
+ */
 static void
 parse_text(struct parse_walk *w, GMimeObject *object)
 {
+	const char *charset;
 	char *text;
+	size_t len;
 
 	if (w->report->text != NULL || !GMIME_IS_TEXT_PART(object))
 		return;
+	if ((text = parse_part_content(GMIME_PART(object), &len)) == NULL)
+		return;
+	charset = g_mime_object_get_content_type_parameter(object, "charset");
+	if (charset == NULL || parse_is_utf8_already(charset, text, len)) {
+		parse_keep_text(w, text, charset != NULL);
+		return;
+	}
+	g_free(text);
 	text = g_mime_text_part_get_text(GMIME_TEXT_PART(object));
 	if (text != NULL)
-		parse_keep_text(w, text);
+		parse_keep_text(w, text, 0);
 }
 
 /*
@@ -168,7 +223,7 @@ parse_lost_boundary(struct parse_walk *w, GMimeMultipart *mp)
 
 	if (w->report->text == NULL && prologue != NULL &&
 	    g_mime_multipart_get_count(mp) == 0)
-		parse_keep_text(w, g_strdup(prologue));
+		parse_keep_text(w, g_strdup(prologue), 0);
 }
 
 static int
@@ -189,11 +244,11 @@ parse_leaf(struct parse_walk *w, GMimeObject *object)
 		return;
 	if (parse_is(ct, "message", "delivery-status") ||
 	    parse_is(ct, "message", "global-delivery-status")) {
-		body = parse_part_content(GMIME_PART(object), G_MAXSIZE, &len);
+		body = parse_part_content(GMIME_PART(object), &len);
 		parse_dsn(w->report, body, len);
 		w->has_dsn = 1;
 	} else if (parse_is(ct, "message", "feedback-report")) {
-		body = parse_part_content(GMIME_PART(object), G_MAXSIZE, &len);
+		body = parse_part_content(GMIME_PART(object), &len);
 		parse_arf(w->report, body, len);
 		w->has_arf = 1;
 	} else if (parse_is(ct, "text", "rfc822-headers") ||
@@ -201,7 +256,7 @@ parse_leaf(struct parse_walk *w, GMimeObject *object)
 	    parse_is(ct, "message", "global-headers") ||
 	    parse_is(ct, "message", "rfc822") ||
 	    parse_is(ct, "message", "global")) {
-		body = parse_part_content(GMIME_PART(object), G_MAXSIZE, &len);
+		body = parse_part_content(GMIME_PART(object), &len);
 		parse_returned_headers(w->report, body, len);
 	} else if (parse_is(ct, "text", "plain")) {
 		parse_text(w, object);
@@ -367,6 +422,26 @@ parse_fill_addresses(struct report *rp)
  * pasted into a plain message.  Its fields are read from the first
  * recipient field on.
  */
+/*
+ * The next "-recipient:" in text at or after p, in any case, or NULL.
+ * Found from its colon: strchr() skips the text far faster than
+ * strcasestr() compares it.
+ */
+static const char *
+parse_find_recipient_field(const char *p)
+{
+	static const char name[] = "-recipient";
+	const size_t n = sizeof name - 1;
+	const char *colon;
+
+	if (strnlen(p, n) < n)
+		return NULL;
+	for (colon = p + n; (colon = strchr(colon, ':')) != NULL; colon++)
+		if (g_ascii_strncasecmp(colon - n, name, n) == 0)
+			return colon - n;
+	return NULL;
+}
+
 static void
 parse_dsn_in_text(struct report *rp, struct parse_walk *w, const char *text)
 {
@@ -375,7 +450,7 @@ parse_dsn_in_text(struct report *rp, struct parse_walk *w, const char *text)
 	if (text == NULL || rp->recipients->len > 0)
 		return;
 	/* One pass for "Final-Recipient:" and "Original-Recipient:". */
-	for (p = text; (p = strcasestr(p, "-recipient:")) != NULL; p++) {
+	for (p = text; (p = parse_find_recipient_field(p)) != NULL; p++) {
 		for (line = p; line > text && line[-1] != '\n'; line--)
 			;
 		if ((p - line == 5 && g_ascii_strncasecmp(line, "final", 5) == 0) ||
@@ -392,7 +467,8 @@ parse_dsn_in_text(struct report *rp, struct parse_walk *w, const char *text)
 static char *
 parse_raw_body(const char *msg, size_t len)
 {
-	const char *body = g_strstr_len(msg, len, "\n\n");
+	/* As g_strstr_len() did: the search ends at a NUL. */
+	const char *body = memmem(msg, strnlen(msg, len), "\n\n", 2);
 
 	if (body == NULL)
 		return NULL;

@@ -49,7 +49,9 @@ guard_line(struct guard *g, const char *p, size_t len, size_t *keep_r)
 	if (len > 2 && p[0] == '-' && p[1] == '-' && !g_ascii_isspace(p[2]) &&
 	    ++g->boundaries > g->limits->parts)
 		return GUARD_STOP;
-	if (len >= 13 && g_ascii_strncasecmp(p, "content-type:", 13) == 0 &&
+	/* The first byte first: this runs for every line of every message. */
+	if (len >= 13 && (p[0] == 'c' || p[0] == 'C') &&
+	    g_ascii_strncasecmp(p, "content-type:", 13) == 0 &&
 	    ++g->types > g->limits->parts)
 		return GUARD_STOP;
 	if (len == 0 || (p[0] != ' ' && p[0] != '\t'))

@@ -16,6 +16,21 @@
 
 typedef const char *(*returned_get)(void *, const char *);
 
+/*
+ * Does RFC 2047 decoding leave text as it is?  It does for 7-bit text
+ * without an encoded word ("=?"), most headers: then a copy will do.
+ */
+static int
+returned_is_plain(const char *text)
+{
+	const char *p;
+
+	for (p = text; *p != '\0'; p++)
+		if ((*p & 0x80) != 0 || (p[0] == '=' && p[1] == '?'))
+			return 0;
+	return 1;
+}
+
 static char *
 returned_value(returned_get get, void *src, const char *name, int decode)
 {
@@ -24,8 +39,8 @@ returned_value(returned_get get, void *src, const char *name, int decode)
 
 	if (raw == NULL)
 		return NULL;
-	value = decode ? g_mime_utils_header_decode_text(NULL, raw) :
-	    g_strdup(raw);
+	value = decode && !returned_is_plain(raw) ?
+	    g_mime_utils_header_decode_text(NULL, raw) : g_strdup(raw);
 	g_strstrip(value);
 	if (!g_utf8_validate(value, -1, NULL)) {
 		char *valid = g_utf8_make_valid(value, -1);

@@ -31,11 +31,13 @@ text_line_end(const char *p)
 static int
 text_names(const char *line, size_t n, const char *address, size_t alen)
 {
-	char first = g_ascii_tolower(address[0]);
+	/* Both cases of the first byte, compared inline: this runs per byte. */
+	char lower = g_ascii_tolower(address[0]);
+	char upper = g_ascii_toupper(address[0]);
 	size_t i;
 
 	for (i = 0; i + alen <= n; i++)
-		if (g_ascii_tolower(line[i]) == first &&
+		if ((line[i] == lower || line[i] == upper) &&
 		    g_ascii_strncasecmp(line + i, address, alen) == 0)
 			return 1;
 	return 0;
@@ -169,12 +171,19 @@ parse_text_reply(const char *text)
  * declared: 7-bit, so it passes for ASCII, but only its escape sequences
  * make it readable.  Anything else invalid is repaired.
  */
+/* Does 7-bit text hold ISO-2022-JP's escape sequences? */
+int
+parse_text_is_jis(const char *text)
+{
+	return strstr(text, "\033$") != NULL;
+}
+
 char *
 parse_text_utf8(const char *text)
 {
 	char *utf8;
 
-	if (strstr(text, "\033$") != NULL &&
+	if (parse_text_is_jis(text) &&
 	    (utf8 = g_convert(text, -1, "UTF-8", "ISO-2022-JP", NULL, NULL,
 	    NULL)) != NULL)
 		return utf8;

@@ -37,27 +37,46 @@ struct phrase {
 #define WORD_MARK	'\001'
 #define IS_WORD(c)	(g_ascii_isalnum(c))
 
+/*
+ * A state is the offset of its row in rows: the lowest phrase index
+ * ending there (or NONE) in its first cell, then for each class of
+ * byte the offset of the next state's row.  Offsets rather than state
+ * numbers spare a multiplication at every byte, and the best phrase
+ * lies beside the transitions, often in the same cache line (the
+ * "diagnostic" table is larger than the cache).
+ */
+#define CELL_BEST	0		/* the cell of the best phrase */
+#define CLASS_OTHER	1		/* the class of bytes no phrase has */
+
 struct automaton {
 	GPtrArray	*phrases;	/* of struct phrase *, in file order */
-	guint8		 class[256];	/* byte -> alphabet class */
-	guint		 nclass;
-	GArray		*next;		/* state * nclass -> state */
-	GArray		*best;		/* state -> lowest phrase index or NONE */
-	GArray		*fail;		/* state -> failure state (build only) */
+	guint8		 class[256];	/* byte -> alphabet class: its cell */
+	guint		 nclass;	/* cells of a row, CELL_BEST included */
+	GArray		*rows;		/* of guint, a row per state */
+	GArray		*fail;		/* state / nclass -> failure state
+					   (build only) */
 };
 
 static GHashTable *phrases_sections;	/* name -> struct automaton * */
 
 static guint8 phrases_folded[256];	/* byte -> folded byte */
 
+/* What a byte is to phrases_run, a table lookup. */
+#define KIND_SPACE	0x1		/* folds to a space */
+#define KIND_WORD	0x2		/* IS_WORD */
+static guint8 phrases_kinds[256];
+
 static void
 phrases_fold_init(void)
 {
 	int c;
 
-	for (c = 0; c < 256; c++)
+	for (c = 0; c < 256; c++) {
 		phrases_folded[c] = (c == '\t' || c == '\r' || c == '\n') ? ' ' :
 		    (guint8)g_ascii_tolower((char)c);
+		phrases_kinds[c] = (phrases_folded[c] == ' ' ? KIND_SPACE : 0) |
+		    (IS_WORD(phrases_folded[c]) ? KIND_WORD : 0);
+	}
 }
 
 /* Lower-case ASCII, and every line end or tab a space: a table lookup. */
@@ -84,28 +103,26 @@ automaton_free(gpointer p)
 	struct automaton *a = p;
 
 	g_ptr_array_unref(a->phrases);
-	if (a->next != NULL) {
-		g_array_free(a->next, TRUE);
-		g_array_free(a->best, TRUE);
-	}
+	if (a->rows != NULL)
+		g_array_free(a->rows, TRUE);
 	g_free(a);
 }
+
+#define NEXT(a, s, c)	g_array_index((a)->rows, guint, (s) + (c))
+#define BEST(a, s)	NEXT(a, s, CELL_BEST)
+#define FAIL(a, s)	g_array_index((a)->fail, guint, (s) / (a)->nclass)
 
 static guint
 automaton_new_state(struct automaton *a)
 {
-	guint zero = 0, none = PHRASE_NONE, state = a->best->len;
+	guint zero = 0, state = a->rows->len;
 
 	/* A row of transitions to state 0 (the array clears what it grows). */
-	g_array_set_size(a->next, a->next->len + a->nclass);
-	g_array_append_val(a->best, none);
+	g_array_set_size(a->rows, a->rows->len + a->nclass);
+	BEST(a, state) = PHRASE_NONE;
 	g_array_append_val(a->fail, zero);
 	return state;
 }
-
-#define NEXT(a, s, c)	g_array_index((a)->next, guint, (s) * (a)->nclass + (c))
-#define BEST(a, s)	g_array_index((a)->best, guint, (s))
-#define FAIL(a, s)	g_array_index((a)->fail, guint, (s))
 
 static void
 automaton_alphabet(struct automaton *a)
@@ -114,7 +131,7 @@ automaton_alphabet(struct automaton *a)
 	guint i;
 
 	memset(a->class, 0, sizeof a->class);
-	a->nclass = 1;
+	a->nclass = CLASS_OTHER + 1;
 	for (i = 0; i < a->phrases->len; i++) {
 		struct phrase *ph = g_ptr_array_index(a->phrases, i);
 
@@ -124,6 +141,9 @@ automaton_alphabet(struct automaton *a)
 	}
 	for (i = 0; i < 256; i++)
 		a->class[i] = a->class[phrases_fold((guint8)i)];
+	for (i = 0; i < 256; i++)
+		if (a->class[i] == 0)
+			a->class[i] = CLASS_OTHER;
 }
 
 /* The trie of all phrases, each end state marked with its index. */
@@ -158,7 +178,7 @@ automaton_links(struct automaton *a)
 	GQueue queue = G_QUEUE_INIT;
 	guint s, c, t, f;
 
-	for (c = 0; c < a->nclass; c++)
+	for (c = CLASS_OTHER; c < a->nclass; c++)
 		if ((t = NEXT(a, 0, c)) != 0)
 			g_queue_push_tail(&queue, GUINT_TO_POINTER(t));
 	while (!g_queue_is_empty(&queue)) {
@@ -167,7 +187,7 @@ automaton_links(struct automaton *a)
 		/* A phrase ending here beats the shorter ones it contains. */
 		if (BEST(a, s) == PHRASE_NONE)
 			BEST(a, s) = BEST(a, f);
-		for (c = 0; c < a->nclass; c++) {
+		for (c = CLASS_OTHER; c < a->nclass; c++) {
 			t = NEXT(a, s, c);
 			if (t == 0) {
 				NEXT(a, s, c) = NEXT(a, f, c);
@@ -183,8 +203,7 @@ static void
 automaton_build(struct automaton *a)
 {
 	automaton_alphabet(a);
-	a->next = g_array_new(FALSE, TRUE, sizeof(guint));
-	a->best = g_array_new(FALSE, FALSE, sizeof(guint));
+	a->rows = g_array_new(FALSE, TRUE, sizeof(guint));
 	a->fail = g_array_new(FALSE, FALSE, sizeof(guint));
 	automaton_trie(a);
 	automaton_links(a);
@@ -307,25 +326,29 @@ static guint
 phrases_run(struct automaton *a, const char *text, phrases_each_fn each,
     void *arg)
 {
+	/* In locals: each may write memory, so a->... would be read anew. */
+	const guint *rows = (const guint *)a->rows->data;
+	const guint8 *class = a->class;
+	guint mark = class[WORD_MARK];
 	const guint8 *p;
-	guint s = 0, best = PHRASE_NONE, c, prev = ' ';
+	guint s = 0, best = PHRASE_NONE, c, kind, prev = KIND_SPACE;
 	struct phrase *ph;
 
-	for (p = (const guint8 *)text; *p != '\0'; p++) {
-		c = phrases_fold(*p);
-		if (c == ' ' && prev == ' ')
+	for (p = (const guint8 *)text; (c = *p) != '\0'; p++) {
+		kind = phrases_kinds[c];
+		if (kind & prev & KIND_SPACE)
 			continue;
-		if (IS_WORD(c) && !IS_WORD(prev))
-			s = NEXT(a, s, a->class[WORD_MARK]);
-		prev = c;
-		s = NEXT(a, s, a->class[*p]);
-		if (BEST(a, s) == PHRASE_NONE)
+		if (kind & ~prev & KIND_WORD)	/* a word starts */
+			s = rows[s + mark];
+		prev = kind;
+		s = rows[s + class[c]];
+		if (G_LIKELY(rows[s + CELL_BEST] == PHRASE_NONE))
 			continue;
-		if (BEST(a, s) < best)
-			best = BEST(a, s);
+		if (rows[s + CELL_BEST] < best)
+			best = rows[s + CELL_BEST];
 		if (each == NULL)
 			continue;
-		ph = g_ptr_array_index(a->phrases, BEST(a, s));
+		ph = g_ptr_array_index(a->phrases, rows[s + CELL_BEST]);
 		if (!each(arg, ph->label, ph->text,
 		    (const char *)p + 1 - text))
 			break;

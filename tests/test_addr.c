@@ -22,6 +22,8 @@ test_normalise(void)
 		  "\xe7\x94\xb0\xe4\xb8\xad@example.jp" },
 		{ "rfc822; list-bounces+a=b.org@Lists.Example.NET",
 		  "list-bounces+a=b.org@lists.example.net" },
+		{ "rfc822; bad\xff@Example.ORG", "bad\xef\xbf\xbd@example.org" },
+		{ "rfc822; bad\xff@example.org", "bad\xef\xbf\xbd@example.org" },
 		{ "rfc822;", NULL },
 		{ "", NULL },
 		/* A quoted local part may hold a ';': no type there. */

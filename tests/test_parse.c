@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <glib.h>
+#include <gmime/gmime.h>
 
 #include "classify.h"
 #include "parse.h"
@@ -514,6 +515,74 @@ test_limits(void)
 	}
 }
 
+/* The text as GMime converts it, the way parse.c did for every part. */
+static char *
+text_by_gmime(const char *msg, size_t len)
+{
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(msg, len);
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	GMimeMessage *m = g_mime_parser_construct_message(parser, NULL);
+	char *text, *utf8;
+
+	g_assert_nonnull(m);
+	text = g_mime_text_part_get_text(GMIME_TEXT_PART(
+	    g_mime_message_get_mime_part(m)));
+	utf8 = parse_text_utf8(text);
+	g_free(text);
+	g_object_unref(m);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	return utf8;
+}
+
+/*
+ * Text that is already UTF-8 is not converted: the result must be what
+ * GMime's conversion gives, for text that is and text that is not.
+ */
+static void
+test_text_charset(void)
+{
+	static const struct {
+		const char	*charset;	/* NULL: no parameter */
+		const char	*body;
+		size_t		 len;
+	} cases[] = {
+#define BODY(s)	s, sizeof(s) - 1
+		{ "us-ascii", BODY("plain ascii\n") },
+		{ "US-ASCII", BODY("caf\xe9 in ascii\n") },
+		{ "us-ascii", BODY("\033$B$3$s\033(B jis\n") },
+		{ "utf-8", BODY("caf\xc3\xa9\n") },
+		{ "UTF-8", BODY("bad \xc3\x28 sequence\n") },
+		{ "utf-8", BODY("cut \xe2\x82") },
+		{ "utf-8", BODY("nul \0 inside\n") },
+		{ "us-ascii", BODY("nul \0 inside\n") },
+		{ "iso-8859-1", BODY("caf\xe9\n") },
+		{ NULL, BODY("caf\xe9 unlabelled\n") },
+#undef BODY
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		GString *msg = g_string_new("From: a@example.org\n"
+		    "Content-Type: text/plain");
+		struct report *rp;
+		char *want;
+
+		if (cases[i].charset != NULL)
+			g_string_append_printf(msg, "; charset=%s",
+			    cases[i].charset);
+		g_string_append(msg, "\nContent-Transfer-Encoding: 8bit\n\n");
+		g_string_append_len(msg, cases[i].body, cases[i].len);
+		want = text_by_gmime(msg->str, msg->len);
+		rp = parse_message(msg->str, msg->len);
+		g_test_message("case %zu: %s", i, want);
+		g_assert_cmpstr(rp->text, ==, want);
+		report_free(&rp);
+		g_free(want);
+		g_string_free(msg, TRUE);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -534,6 +603,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/reply-apart", test_reply_apart);
 	g_test_add_func("/parse/garbage", test_garbage);
 	g_test_add_func("/parse/limits", test_limits);
+	g_test_add_func("/parse/text-charset", test_text_charset);
 	rc = g_test_run();
 	classify_shutdown();
 	parse_shutdown();
