@@ -118,16 +118,12 @@ heuristic_add(struct heuristic *h, char *raw, int named)
 }
 
 static void
-heuristic_party(GPtrArray *parties, const char *header_value)
+heuristic_party_list(GPtrArray *parties, InternetAddressList *list)
 {
-	InternetAddressList *list;
 	InternetAddress *ia;
 	int i, n;
 
-	if (header_value == NULL ||
-	    (list = internet_address_list_parse(NULL, header_value)) == NULL)
-		return;
-	n = internet_address_list_length(list);
+	n = list != NULL ? internet_address_list_length(list) : 0;
 	for (i = 0; i < n; i++) {
 		ia = internet_address_list_get_address(list, i);
 		if (INTERNET_ADDRESS_IS_MAILBOX(ia))
@@ -135,6 +131,17 @@ heuristic_party(GPtrArray *parties, const char *header_value)
 			    internet_address_mailbox_get_addr(
 			    INTERNET_ADDRESS_MAILBOX(ia))));
 	}
+}
+
+static void
+heuristic_party(GPtrArray *parties, const char *header_value)
+{
+	InternetAddressList *list;
+
+	if (header_value == NULL ||
+	    (list = internet_address_list_parse(NULL, header_value)) == NULL)
+		return;
+	heuristic_party_list(parties, list);
 	g_object_unref(list);
 }
 
@@ -143,9 +150,9 @@ heuristic_lead(void *arg, const char *label, const char *phrase, size_t end)
 {
 	struct heuristic *h = arg;
 	const char *p = h->text + end;
-	size_t left = strlen(p);
 
-	heuristic_add(h, heuristic_first_addr(p, p + MIN(left, LEAD_WINDOW)), 1);
+	heuristic_add(h, heuristic_first_addr(p, p + strnlen(p, LEAD_WINDOW)),
+	    1);
 	return 1;
 }
 
@@ -306,10 +313,9 @@ parse_heuristic(struct report *rp, GMimeMessage *msg)
 	h.found = g_ptr_array_new_with_free_func(g_free);
 	h.parties = g_ptr_array_new_with_free_func(g_free);
 	h.notified = g_ptr_array_new_with_free_func(g_free);
-	heuristic_party(h.notified, g_mime_object_get_header(GMIME_OBJECT(msg),
-	    "To"));
-	heuristic_party(h.parties, g_mime_object_get_header(GMIME_OBJECT(msg),
-	    "From"));
+	/* GMime parsed the bounce's own To and From already. */
+	heuristic_party_list(h.notified, g_mime_message_get_to(msg));
+	heuristic_party_list(h.parties, g_mime_message_get_from(msg));
 	heuristic_party(h.parties, rp->orig_from);
 	failed = g_mime_object_get_header(GMIME_OBJECT(msg),
 	    "X-Failed-Recipients");
