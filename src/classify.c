@@ -228,6 +228,12 @@ classify_clean(const char *diag, int first_code)
 	size_t skip;
 
 	while (*p != '\0') {
+		/* Only a digit, an '@' or an h can start what is left out. */
+		if ((skip = strcspn(p, "@hH0123456789")) > 0) {
+			g_string_append_len(out, p, skip);
+			p += skip;
+			continue;
+		}
 		if (p != diag && p[-1] == ' ' &&
 		    (skip = classify_reply_prefix(p, first_code)) > 0) {
 			p += skip;
