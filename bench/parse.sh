@@ -6,6 +6,9 @@
 # All three read the same directory of COPIES x the Sisimai corpus, in
 # alternating rounds (A B C A B C ...), and the median wall time of each is
 # reported, with messages/s, the two ratios and the peak RSS of one run.
+# The median CPU time (user + system) of each is reported too, with the
+# two ratios it gives: on a shared virtual machine the wall time of one
+# run swings by a third with the neighbours' load, the CPU time far less.
 # The goal: rebound >= 0.7 x the floor's rate and >= 8 x Sisimai's.
 #
 # Usage: bench/parse.sh [--write]
@@ -15,7 +18,7 @@
 #                    (default: ../shared/corpus beside the repository)
 #   REBOUND          the binary to time (default: src/rebound, made first)
 #   COPIES=10        how many copies of the corpus make the working set
-#   ROUNDS=5         timed rounds (each runs all three programs once)
+#   ROUNDS=7         timed rounds (each runs all three programs once)
 #   SISIMAI_SUBSET   copies Sisimai reads (default: all); its rate is then
 #                    measured on fewer messages, which the output says
 set -eu
@@ -23,7 +26,7 @@ set -eu
 
 rebound=${REBOUND:-$top/src/rebound}
 copies=${COPIES:-10}
-rounds=${ROUNDS:-5}
+rounds=${ROUNDS:-7}
 subset=${SISIMAI_SUBSET:-$copies}
 bench_args "$@"
 
@@ -93,17 +96,19 @@ n_sis=$(ls "$sisdir" | wc -l)
 # shellcheck disable=SC2016  # Perl's variables, not the shell's
 sis_pl='my $v = Sisimai->make($ARGV[0]) // []; print scalar(@$v), "\n";'
 
-# run_NAME OUT: one run of a program over the working set.
-run_rebound() { "$rebound" parse "$tmp/all" >"$1"; }
-run_floor() { "$floor" "$tmp/all" >"$1"; }
-run_sisimai() { perl -MSisimai -e "$sis_pl" "$sisdir" >"$1"; }
-
-# Milliseconds of wall time for one run of run_NAME, output to /dev/null.
-elapsed() {
+# One run of NAME, output to /dev/null: its milliseconds of wall time go
+# to t.NAME, of CPU time (user + system, as GNU time reads them) to c.NAME.
+measure() {
+	case $1 in
+	rebound) set -- "$rebound" parse "$tmp/all" ;;
+	floor) set -- "$floor" "$tmp/all" ;;
+	sisimai) set -- perl -MSisimai -e "$sis_pl" "$sisdir" ;;
+	esac
 	s=$(date +%s%N)
-	"run_$1" /dev/null
+	/usr/bin/time -f '%U %S' -o "$tmp/cpu" "$@" >/dev/null
 	e=$(date +%s%N)
 	echo $(((e - s) / 1000000))
+	awk '{ printf "%.0f\n", ($1 + $2) * 1000 }' "$tmp/cpu" >&3
 }
 
 echo "working set: $n_all messages ($copies x $(ls "$maildir" | wc -l)) in $tmp"
@@ -121,14 +126,16 @@ got=$(cat "$tmp/out.floor")
 echo "sisimai: $(cat "$tmp/out.sisimai") records from $n_sis messages"
 
 : >"$tmp/t.rebound"; : >"$tmp/t.floor"; : >"$tmp/t.sisimai"
+: >"$tmp/c.rebound"; : >"$tmp/c.floor"; : >"$tmp/c.sisimai"
 r=1
 while [ "$r" -le "$rounds" ]; do
 	for p in rebound floor sisimai; do
-		elapsed "$p" >>"$tmp/t.$p"
+		measure "$p" >>"$tmp/t.$p" 3>>"$tmp/c.$p"
 	done
-	echo "round $r/$rounds (ms): rebound $(tail -n 1 "$tmp/t.rebound")" \
-	    "floor $(tail -n 1 "$tmp/t.floor")" \
-	    "sisimai $(tail -n 1 "$tmp/t.sisimai")"
+	echo "round $r/$rounds (ms wall/cpu):" \
+	    "rebound $(tail -n 1 "$tmp/t.rebound")/$(tail -n 1 "$tmp/c.rebound")" \
+	    "floor $(tail -n 1 "$tmp/t.floor")/$(tail -n 1 "$tmp/c.floor")" \
+	    "sisimai $(tail -n 1 "$tmp/t.sisimai")/$(tail -n 1 "$tmp/c.sisimai")"
 	r=$((r + 1))
 done
 
@@ -146,6 +153,12 @@ rate_s=$(rate "$n_sis" "$ms_s")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 r_floor=$(ratio "$rate_r" "$rate_f")
 r_sis=$(ratio "$rate_r" "$rate_s")
+# The same ratios by CPU time (rates per CPU second).
+cpu_r=$(median "$tmp/c.rebound")
+cpu_f=$(median "$tmp/c.floor")
+cpu_s=$(median "$tmp/c.sisimai")
+c_floor=$(ratio "$(rate "$n_all" "$cpu_r")" "$(rate "$n_all" "$cpu_f")")
+c_sis=$(ratio "$(rate "$n_all" "$cpu_r")" "$(rate "$n_sis" "$cpu_s")")
 mib() { awk -v k="$(cat "$tmp/rss.$1")" 'BEGIN { printf "%.0f", k / 1024 }'; }
 rss_r=$(mib rebound)
 rss_f=$(mib floor)
@@ -165,12 +178,12 @@ date:     $when
 commit:   $commit
 machine:  $machine
 messages: $n_all, median of $rounds rounds$note
-program   median ms   messages/s   peak RSS
-rebound   $(printf '%9s   %10s   %4s MiB' "$ms_r" "$rate_r" "$rss_r")
-floor     $(printf '%9s   %10s   %4s MiB' "$ms_f" "$rate_f" "$rss_f")
-sisimai   $(printf '%9s   %10s   %4s MiB' "$ms_s" "$rate_s" "$rss_s")
-rebound / floor:   $r_floor  (goal >= 0.7: $(verdict "$r_floor" 0.7))
-rebound / sisimai: $r_sis  (goal >= 8: $(verdict "$r_sis" 8))
+program   median ms   messages/s   peak RSS   median CPU ms
+rebound   $(printf '%9s   %10s   %4s MiB   %13s' "$ms_r" "$rate_r" "$rss_r" "$cpu_r")
+floor     $(printf '%9s   %10s   %4s MiB   %13s' "$ms_f" "$rate_f" "$rss_f" "$cpu_f")
+sisimai   $(printf '%9s   %10s   %4s MiB   %13s' "$ms_s" "$rate_s" "$rss_s" "$cpu_s")
+rebound / floor:   $r_floor  (goal >= 0.7: $(verdict "$r_floor" 0.7)); by CPU time $c_floor ($(verdict "$c_floor" 0.7))
+rebound / sisimai: $r_sis  (goal >= 8: $(verdict "$r_sis" 8)); by CPU time $c_sis ($(verdict "$c_sis" 8))
 EOF
 
 [ "$write" -eq 1 ] || exit 0
@@ -180,8 +193,9 @@ EOF
 results=$here/RESULTS.md
 sis_cell=$rate_s
 [ -n "$note" ] && sis_cell="$rate_s ($n_sis msgs)"
-printf '| %s | %s | %s | %s × %s | %s | %s | %s | %s | %s | %s / %s / %s |\n' \
+printf '| %s | %s | %s | %s × %s | %s | %s | %s | %s | %s | %s / %s / %s | %s / %s |\n' \
     "$when" "$commit" "$machine" "$n_all" "$rounds" "$rate_r" "$rate_f" \
-    "$sis_cell" "$r_floor" "$r_sis" "$rss_r" "$rss_f" "$rss_s" |
+    "$sis_cell" "$r_floor" "$r_sis" "$rss_r" "$rss_f" "$rss_s" \
+    "$c_floor" "$c_sis" |
     bench_row "## rebound parse"
 echo "wrote $results"
