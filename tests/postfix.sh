@@ -4,7 +4,8 @@
 # Postfix (Debian's) runs on loopback only, configured for the test and
 # restored after; mail to a nonexistent local user, sent with VERP,
 # bounces to bounces+USER=HOST@bounces.test, which Postfix routes to
-# reboundd's socket.  Needs root and postfix (contrib/deps.sh test
+# reboundd's socket.  So does mail to a local user (created for the test,
+# removed after) whose mailbox is at mailbox_size_limit.  Needs root and postfix (contrib/deps.sh test
 # installs it); skipped otherwise.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 : "${REBOUNDD:=$top_builddir/src/reboundd}"
@@ -21,12 +22,14 @@ plog=/var/log/postfix-rebound-test.log
 cp /etc/postfix/main.cf "$tmp/main.cf.saved"
 was_running=0
 postfix status >/dev/null 2>&1 && was_running=1
+full=rbfull$$			# a local user whose mailbox is full
 cleanup() {
 	[ -n "${pid:-}" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	postfix stop >/dev/null 2>&1
 	cp "$tmp/main.cf.saved" /etc/postfix/main.cf
 	[ $was_running -eq 1 ] && postfix start >/dev/null 2>&1
-	rm -f "$sock" /etc/postfix/rebound-test.regexp
+	rm -f "$sock" /etc/postfix/rebound-test.regexp "/var/mail/$full"
+	userdel "$full" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -49,7 +52,8 @@ postconf -e 'inet_interfaces = loopback-only' 'inet_protocols = ipv4' \
     "maillog_file = $plog" 'virtual_mailbox_domains = bounces.test' \
     'virtual_mailbox_maps = regexp:/etc/postfix/rebound-test.regexp' \
     "virtual_transport = lmtp:unix:private/rebound-test-$$" \
-    'delay_warning_time = 0'
+    'delay_warning_time = 0' \
+    'mailbox_size_limit = 100000' 'message_size_limit = 100000'
 : >"$plog"
 postfix stop >/dev/null 2>&1
 postfix check && postfix start >/dev/null 2>&1
@@ -81,6 +85,25 @@ wait_for "postfix logs status=sent (250 ...) for the bounce delivery" \
     grep -q "to=<bounces+nosuchuser=localhost@bounces.test>.*status=sent (250 " "$plog"
 check "reboundd logs the message over LMTP" grep -q "lmtp#[0-9]*: recorded .*userunknown" "$tmp/log"
 is "nothing left in Postfix's queue" "$(postqueue -p | tail -1)" "Mail queue is empty"
+
+# A full mailbox: Postfix's local delivery finds the user's mailbox at
+# mailbox_size_limit.  The address lives: soft, mailboxfull.
+useradd -M -s /usr/sbin/nologin "$full"
+head -c 99990 /dev/zero | tr '\0' x >"/var/mail/$full"
+chown "$full" "/var/mail/$full"
+printf 'Subject: to a full mailbox\nFrom: bounces@bounces.test\n\nhello\n' |
+    sendmail -f bounces@bounces.test -XV "$full@localhost"
+postqueue -f >/dev/null 2>&1
+wait_for "the full-mailbox bounce Postfix wrote is recorded" \
+    sh -c "sqlite3 '$tmp/db' \"select 1 from outcomes where address='$full@localhost'\" | grep -q 1"
+is "full mailbox: mailboxfull, soft, status 5.2.2" \
+    "$(sqlite3 "$tmp/db" "select reason||' '||class||' '||status from outcomes where address='$full@localhost'")" \
+    "mailboxfull soft 5.2.2"
+# Postfix's local(8) writes "x-unix; input/output error" as the
+# Diagnostic-Code of a full mailbox; its Status 5.2.2 decides.
+is "full mailbox: decided by the status, not the local program's words" \
+    "$(sqlite3 "$tmp/db" "select decided from outcomes where address='$full@localhost'")" \
+    "status 5.2.2"
 
 # reboundd stops: Postfix defers (never bounces) what it cannot deliver.
 kill -TERM "$pid"
