@@ -5,7 +5,9 @@
 # restored after; mail to a nonexistent local user, sent with VERP,
 # bounces to bounces+USER=HOST@bounces.test, which Postfix routes to
 # reboundd's socket.  So does mail to a local user (created for the test,
-# removed after) whose mailbox is at mailbox_size_limit.  Needs root and postfix (contrib/deps.sh test
+# removed after) whose mailbox is at mailbox_size_limit, and mail to
+# remote.test, which a second smtpd of the same Postfix on 127.0.0.1:2525
+# refuses (relay denied; over its size limit).  Needs root and postfix (contrib/deps.sh test
 # installs it); skipped otherwise.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 : "${REBOUNDD:=$top_builddir/src/reboundd}"
@@ -20,6 +22,7 @@ spool=$(postconf -h queue_directory)
 sock="$spool/private/rebound-test-$$"
 plog=/var/log/postfix-rebound-test.log
 cp /etc/postfix/main.cf "$tmp/main.cf.saved"
+cp /etc/postfix/master.cf "$tmp/master.cf.saved"
 was_running=0
 postfix status >/dev/null 2>&1 && was_running=1
 full=rbfull$$			# a local user whose mailbox is full
@@ -27,8 +30,10 @@ cleanup() {
 	[ -n "${pid:-}" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	postfix stop >/dev/null 2>&1
 	cp "$tmp/main.cf.saved" /etc/postfix/main.cf
+	cp "$tmp/master.cf.saved" /etc/postfix/master.cf
 	[ $was_running -eq 1 ] && postfix start >/dev/null 2>&1
-	rm -f "$sock" /etc/postfix/rebound-test.regexp "/var/mail/$full"
+	rm -f "$sock" /etc/postfix/rebound-test.regexp "/var/mail/$full" \
+	    /etc/postfix/rebound-test-transport.regexp
 	userdel "$full" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -48,12 +53,22 @@ CONF
 pid=$!
 
 printf '%s\n' '/^bounces(\+.*)?@bounces\.test$/ OK' >/etc/postfix/rebound-test.regexp
+# remote.test is "another server": a second smtpd on 127.0.0.1:2525 that
+# relays for nobody and takes messages of 2,000 bytes at most.
+printf '%s\n' '/@remote\.test$/ smtp:[127.0.0.1]:2525' \
+    >/etc/postfix/rebound-test-transport.regexp
+printf '%s\n' '127.0.0.1:2525 inet n - n - - smtpd' \
+    '  -o message_size_limit=2000 -o mynetworks=' \
+    '  -o smtpd_relay_restrictions=reject_unauth_destination' \
+    >>/etc/postfix/master.cf
 postconf -e 'inet_interfaces = loopback-only' 'inet_protocols = ipv4' \
     "maillog_file = $plog" 'virtual_mailbox_domains = bounces.test' \
     'virtual_mailbox_maps = regexp:/etc/postfix/rebound-test.regexp' \
     "virtual_transport = lmtp:unix:private/rebound-test-$$" \
     'delay_warning_time = 0' \
-    'mailbox_size_limit = 100000' 'message_size_limit = 100000'
+    'mailbox_size_limit = 100000' 'message_size_limit = 100000' \
+    'transport_maps = regexp:/etc/postfix/rebound-test-transport.regexp' \
+    'smtp_tls_security_level = none'
 : >"$plog"
 postfix stop >/dev/null 2>&1
 postfix check && postfix start >/dev/null 2>&1
@@ -104,6 +119,24 @@ is "full mailbox: mailboxfull, soft, status 5.2.2" \
 is "full mailbox: decided by the status, not the local program's words" \
     "$(sqlite3 "$tmp/db" "select decided from outcomes where address='$full@localhost'")" \
     "status 5.2.2"
+
+# What the other server said, in Postfix's words: a recipient it will not
+# relay for (at RCPT) and a message over its size limit (at MAIL FROM).
+# Both are about the sender's side: soft.
+printf 'Subject: relay\nFrom: bounces@bounces.test\n\nhello\n' |
+    sendmail -f bounces@bounces.test -XV "norelay$$@remote.test"
+{ printf 'Subject: big\nFrom: bounces@bounces.test\n\n'; head -c 5000 /dev/zero | tr '\0' x; echo; } |
+    sendmail -f bounces@bounces.test -XV "big$$@remote.test"
+postqueue -f >/dev/null 2>&1
+outcome() { sqlite3 "$tmp/db" "select reason||' '||class||' '||status from outcomes where address='$1'"; }
+wait_for "the relay-denied bounce is recorded" \
+    sh -c "sqlite3 '$tmp/db' \"select 1 from outcomes where address='norelay$$@remote.test'\" | grep -q 1"
+is "relay denied: norelaying, sender side, 5.7.1" "$(outcome "norelay$$@remote.test")" \
+    "norelaying sender 5.7.1"
+wait_for "the too-big bounce is recorded" \
+    sh -c "sqlite3 '$tmp/db' \"select 1 from outcomes where address='big$$@remote.test'\" | grep -q 1"
+is "too big: mesgtoobig, sender side, 5.3.4" "$(outcome "big$$@remote.test")" \
+    "mesgtoobig sender 5.3.4"
 
 # reboundd stops: Postfix defers (never bounces) what it cannot deliver.
 kill -TERM "$pid"
