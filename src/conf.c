@@ -146,6 +146,9 @@ conf_set_maildir(struct conf *c, const char *key, const char *value,
 	if (strcmp(key, "other") == 0)
 		return conf_folder(value, error) &&
 		    conf_set_string(&c->maildir_other, value);
+	if (strcmp(key, "max_message_size") == 0)
+		return conf_int(value, 1024, 1 << 30, &c->maildir_max_size,
+		    error);
 	/* done: cur, delete, or a folder */
 	c->maildir_delete = strcmp(value, "delete") == 0;
 	g_clear_pointer(&c->maildir_done, g_free);
@@ -287,6 +290,7 @@ static const struct conf_key conf_keys[] = {
 	{ "maildir", "path", conf_set_maildir },
 	{ "maildir", "done", conf_set_maildir },
 	{ "maildir", "other", conf_set_maildir },
+	{ "maildir", "max_message_size", conf_set_maildir },
 	{ "lmtp", "listen", conf_set_listen },
 	{ "lmtp", "socket_mode", conf_set_lmtp },
 	{ "lmtp", "socket_group", conf_set_lmtp },
@@ -323,6 +327,7 @@ conf_defaults(struct conf *c)
 	c->socket_mode = 0660;
 	c->max_sessions = 100;
 	c->max_size = 10 * 1024 * 1024;
+	c->maildir_max_size = 10 * 1024 * 1024;
 	c->idle_timeout = 300;
 	c->reply_timeout = 60;
 	c->data_timeout = 600;

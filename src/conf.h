@@ -27,6 +27,7 @@ struct conf {
 	int		 maildir_delete; /* [maildir] done = delete */
 	char		*maildir_done;	/* [maildir] done = FOLDER (NULL: cur) */
 	char		*maildir_other;	/* [maildir] other: folder for non-bounces */
+	int		 maildir_max_size; /* [maildir] max_message_size, bytes */
 	char		**listen;	/* [lmtp] listen: unix:/path, host:port */
 	int		 socket_mode;	/* [lmtp] socket_mode */
 	char		*socket_group;	/* [lmtp] socket_group, or NULL */

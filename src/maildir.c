@@ -27,6 +27,7 @@
 #define MAILDIR_RETRY_SECONDS	1
 #define MAILDIR_SCAN_STEP	256	/* files taken per pass of the loop */
 #define MAILDIR_SCAN_AHEAD	1024	/* at most so many waiting in intake */
+#define MAILDIR_AHEAD_BYTES	(64 * 1024 * 1024) /* and so many bytes */
 
 struct maildir {
 	struct event_base *base;
@@ -112,22 +113,66 @@ maildir_done(void *arg, const struct intake_result *res)
 	g_free(f);
 }
 
+/*
+ * The first max bytes of a file, where a report sits (the returned
+ * message comes last): a bigger file is parsed from its start, and the
+ * file itself is kept whole wherever it goes.  NULL when it is gone.
+ */
+static char *
+maildir_read(const char *path, gsize max, gsize *len_r, gsize *size_r)
+{
+	struct stat st;
+	char *bytes;
+	ssize_t n;
+	gsize len = 0, want;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT)
+			g_warning("maildir: %s: %s", path, g_strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1) {
+		g_warning("maildir: %s: %s", path, g_strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	*size_r = st.st_size;
+	want = MIN((gsize)st.st_size, max);
+	bytes = g_malloc(want + 1);
+	while (len < want && (n = read(fd, bytes + len, want - len)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			g_warning("maildir: %s: %s", path, g_strerror(errno));
+			close(fd);
+			g_free(bytes);
+			return NULL;
+		}
+		len += n;
+	}
+	close(fd);
+	bytes[len] = '\0';
+	*len_r = len;
+	return bytes;
+}
+
 static void
 maildir_submit(struct maildir *md, const char *name)
 {
 	g_autofree char *path = g_build_filename(md->new_dir, name, NULL);
 	g_autofree char *bytes = NULL, *id = NULL;
-	g_autoptr(GError) error = NULL;
+	gsize max = md->conf->maildir_max_size, len, size;
 	struct maildir_file *f;
-	gsize len;
 
 	if (name[0] == '.' || g_hash_table_contains(md->inflight, name))
 		return;
-	if (!g_file_get_contents(path, &bytes, &len, &error)) {
-		if (!g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-			g_warning("maildir: %s", error->message);
+	if ((bytes = maildir_read(path, max, &len, &size)) == NULL)
 		return;
-	}
+	if (size > max)
+		g_info("maildir %s: %" G_GSIZE_FORMAT " bytes, the first "
+		    "%" G_GSIZE_FORMAT " read ([maildir] max_message_size)",
+		    name, size, len);
 	f = g_new0(struct maildir_file, 1);
 	f->md = md;
 	f->name = g_strdup(name);
@@ -151,7 +196,9 @@ maildir_scan_step(evutil_socket_t fd, short what, void *arg)
 	int n;
 
 	/* Read no further ahead than intake keeps up with: memory is bounded. */
-	if (intake_pending(md->intake) > MAILDIR_SCAN_AHEAD && !md->stopped) {
+	if ((intake_pending(md->intake) > MAILDIR_SCAN_AHEAD ||
+	    intake_held(md->intake, "maildir") > MAILDIR_AHEAD_BYTES) &&
+	    !md->stopped) {
 		event_add(md->scan_step, &soon);
 		return;
 	}

@@ -133,6 +133,7 @@ cat >"$tmp/conf" <<CONF
 path = $tmp/db
 [maildir]
 path = $md
+max_message_size = 65536
 [lmtp]
 listen = unix:$tmp/lmtp.sock
 max_sessions = 3
@@ -178,6 +179,21 @@ cp "$tmp/parts100.eml" "$md/tmp/parts" && mv "$md/tmp/parts" "$md/new/parts"
 wait_for "over mime_parts (maildir): recorded and moved" test -f "$md/cur/parts:2,S"
 check "over mime_parts (maildir): the file and limit are logged" \
     grep -q "maildir parts: [0-9a-f]\{12\}: cut short by \[limits\] mime_parts = 50" "$tmp/log"
+
+# Over [maildir] max_message_size: the report at the start is read and
+# recorded, the file is moved whole, a line says how much was read.
+cp "$data/postfix-user-unknown.eml" "$md/tmp/big"
+head -c 200000 /dev/zero | tr '\0' z | fold -w 76 >>"$md/tmp/big"
+size=$(wc -c <"$md/tmp/big")
+mv "$md/tmp/big" "$md/new/big"
+wait_for "over [maildir] max_message_size: recorded and moved" test -f "$md/cur/big:2,S"
+is "over [maildir] max_message_size: the file is moved whole" \
+    "$(wc -c <"$md/cur/big:2,S")" "$size"
+is "over [maildir] max_message_size: the report at its start is recorded" \
+    "$(q "select reason||' '||status from outcomes where address = 'Alice.Nobody@example.org'")" \
+    "userunknown 5.1.1"
+check "over [maildir] max_message_size: logged" \
+    grep -q "maildir big: $size bytes, the first 65536 read (\[maildir\] max_message_size)" "$tmp/log"
 
 # max_sessions = 3: a fourth session gets 421 4.3.2 and a log line.
 perl -MIO::Socket::UNIX -e '

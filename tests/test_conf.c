@@ -50,6 +50,7 @@ test_defaults_and_overrides(void)
 	g_assert_cmpint(c.reply_timeout, ==, 60);
 	g_assert_cmpint(c.data_timeout, ==, 600);
 	g_assert_cmpuint(c.max_buffered, ==, 256 * 1024 * 1024);
+	g_assert_cmpint(c.maildir_max_size, ==, 10 * 1024 * 1024);
 	g_assert_cmpuint(c.limits.recipients, ==, 50);
 	g_assert_cmpuint(c.limits.header_bytes, ==, 4096);
 	g_assert_cmpuint(c.limits.parts, ==, 1000);
@@ -110,6 +111,7 @@ test_refusals(void)
 		{ "[store]\nbatch = 0\n", ":2: [store] batch: '0' is not a number from 1" },
 		{ "[maildir]\ndone = ../elsewhere\n", ":2: [maildir] done: not cur, delete or a folder: '../elsewhere' is not a folder name" },
 		{ "[lmtp]\nreply_timeout = 0\n", ":2: [lmtp] reply_timeout: '0' is not a number from 1" },
+		{ "[maildir]\nmax_message_size = 1000\n", ":2: [maildir] max_message_size: '1000' is not a number from 1024" },
 		{ "[lmtp]\ndata_timeout = 0\n", ":2: [lmtp] data_timeout: '0' is not a number from 1 to 86400" },
 		{ "[lmtp]\ndata_timeout = 10m\n", ":2: [lmtp] data_timeout: '10m' is not a number" },
 		{ "[lmtp]\nmax_buffered = 256M\n", ":2: [lmtp] max_buffered: '256M' is not a number of bytes from 1024 to " },
