@@ -670,6 +670,7 @@ parse_message_limited(const char *buf, size_t len,
 	struct report *rp = report_new();
 	struct parse_walk w = { rp, limits, 0, 0, 0 };
 	g_autofree char *copy = NULL;
+	char *shallow;
 	GMimeStream *stream;
 	GMimeParser *parser;
 	GMimeMessage *msg;
@@ -686,6 +687,10 @@ parse_message_limited(const char *buf, size_t len,
 			off = 0;
 		}
 		n = parse_guard(copy, n, limits, rp);
+	}
+	if ((shallow = parse_shallow(copy ? copy : buf + off, n, &n)) != NULL) {
+		g_free(copy);
+		copy = shallow;
 	}
 	/* GMime reads the bytes where they are: no copy (see parse_free). */
 	bytes = g_byte_array_new_take((guint8 *)(copy ? copy : buf + off), n);

@@ -64,6 +64,7 @@ enum { BOUNCED_NOT, BOUNCED_MAYBE, BOUNCED_SURELY };
 int		 parse_looks_bounced(struct report *, struct _GMimeMessage *);
 void		 parse_heuristic(struct report *, struct _GMimeMessage *);
 int		 parse_ses(struct report *, const char *text);
+char		*parse_shallow(const char *buf, size_t len, size_t *len_r);
 int		 parse_list_refusal(struct report *, struct _GMimeMessage *);
 int		 parse_is_autoreply(const char *auto_submitted,
 		    const char *precedence, const char *subject, const char *from,

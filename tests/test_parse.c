@@ -583,6 +583,56 @@ test_text_charset(void)
 	}
 }
 
+/*
+ * The returned original of a report is given to GMime as a header
+ * block: after a report part only, never a forwarded bounce, and the
+ * same facts come out.
+ */
+static void
+test_shallow(void)
+{
+	static const char forwarded[] =
+	    "From: alice@example.org\nSubject: Fwd: bounce\n"
+	    "MIME-Version: 1.0\nContent-Type: multipart/report; "
+	    "report-type=delivery-status; boundary=F\n\n"
+	    "--F\nContent-Type: message/rfc822\n\nFrom: x@example.org\n\n"
+	    "--F\nContent-Type: message/delivery-status\n\n"
+	    "Final-Recipient: rfc822; a@example.net\nAction: failed\n"
+	    "Status: 5.1.1\n--F--\n";
+	static const char mixed[] =
+	    "From: alice@example.org\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=M\n\n"
+	    "--M\nContent-Type: message/delivery-status\n\n"
+	    "Final-Recipient: rfc822; a@example.net\n"
+	    "--M\nContent-Type: message/rfc822\n\nFrom: x@example.org\n\n"
+	    "--M--\n";
+	static const char no_boundary[] =
+	    "Content-Type: multipart/report\n\n--\n";
+	g_autofree char *flat = NULL;
+	struct report *rp;
+	const char *at;
+	size_t len;
+
+	flat = parse_shallow(dsn_two, strlen(dsn_two), &len);
+	g_assert_nonnull(flat);
+	g_assert_cmpuint(len, ==, strlen(flat));
+	at = strstr(flat, "--B\nContent-Type: text/rfc822-headers\n\nFrom: List");
+	g_assert_nonnull(at);
+	g_assert_null(strstr(flat, "message/rfc822"));
+	/* Only the media type changed. */
+	g_assert_cmpuint(len, ==, strlen(dsn_two) + strlen("text/rfc822-headers") -
+	    strlen("message/rfc822"));
+	rp = parse_str(dsn_two);
+	check_dsn_two(rp);
+	report_free(&rp);
+
+	/* A message/rfc822 before the report, or outside a report. */
+	g_assert_null(parse_shallow(forwarded, strlen(forwarded), &len));
+	g_assert_null(parse_shallow(mixed, strlen(mixed), &len));
+	g_assert_null(parse_shallow("", 0, &len));
+	g_assert_null(parse_shallow(no_boundary, strlen(no_boundary), &len));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -604,6 +654,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/garbage", test_garbage);
 	g_test_add_func("/parse/limits", test_limits);
 	g_test_add_func("/parse/text-charset", test_text_charset);
+	g_test_add_func("/parse/shallow", test_shallow);
 	rc = g_test_run();
 	classify_shutdown();
 	parse_shutdown();
