@@ -19,7 +19,7 @@
 
 #include <string.h>
 
-#include <gmime/gmime.h>
+#include <glib.h>
 
 #include "parse.h"
 
@@ -69,80 +69,116 @@ shallow_headers(const char *p, const char *end, const char **ct,
 	return p < end ? p + 1 : end;
 }
 
-/* The Content-Type value at ct, unfolded and parsed; NULL if none. */
-static GMimeContentType *
-shallow_type(const char *ct, const char *ct_end)
+/*
+ * The media type of the Content-Type value at ct ("type/subtype",
+ * white space and folding before it skipped), its length in *len.
+ * GMime's parser would take a GObject per field: this is all it takes.
+ */
+static const char *
+shallow_media(const char *ct, const char *ct_end, size_t *len)
 {
-	g_autofree char *raw = NULL, *value = NULL;
+	const char *p, *q;
 
-	if (ct == NULL)
-		return NULL;
-	raw = g_strndup(ct, ct_end - ct);
-	value = g_mime_utils_header_unfold(raw);
-	return g_mime_content_type_parse(NULL, value);
+	for (p = ct; p < ct_end && g_ascii_isspace(*p); p++)
+		;
+	for (q = p; q < ct_end && *q != ';' && *q != '(' &&
+	    !g_ascii_isspace(*q); q++)
+		;
+	*len = q - p;
+	return p;
+}
+
+static int
+shallow_is(const char *media, size_t len, const char *type)
+{
+	return len == strlen(type) && g_ascii_strncasecmp(media, type, len) == 0;
+}
+
+/*
+ * The boundary parameter of the Content-Type value at ct: a token or a
+ * quoted string.  NULL if there is none, or it is written in a way this
+ * does not read (RFC 2231 continuations): then nothing is changed.
+ */
+static char *
+shallow_boundary(const char *ct, const char *ct_end)
+{
+	const char *p = ct, *q;
+	GString *value;
+
+	while ((p = memchr(p, ';', ct_end - p)) != NULL) {
+		for (p++; p < ct_end && g_ascii_isspace(*p); p++)
+			;
+		if (ct_end - p <= 9 || g_ascii_strncasecmp(p, "boundary=", 9))
+			continue;
+		p += 9;
+		if (*p != '"') {
+			for (q = p; q < ct_end && *q != ';' &&
+			    !g_ascii_isspace(*q); q++)
+				;
+			return q > p ? g_strndup(p, q - p) : NULL;
+		}
+		value = g_string_new(NULL);
+		for (p++; p < ct_end && *p != '"'; p++) {
+			if (*p == '\\' && p + 1 < ct_end)
+				p++;
+			g_string_append_c(value, *p);
+		}
+		if (p == ct_end || value->len == 0) {
+			g_string_free(value, TRUE);
+			return NULL;
+		}
+		return g_string_free(value, FALSE);
+	}
+	return NULL;
 }
 
 /* The top level's boundary if it is a multipart/report, else NULL. */
 static char *
 shallow_report_boundary(const char *ct, const char *ct_end)
 {
-	GMimeContentType *type = shallow_type(ct, ct_end);
-	const char *boundary;
-	char *copy = NULL;
+	const char *media;
+	size_t len;
 
-	if (type == NULL)
+	if (ct == NULL)
 		return NULL;
-	if (g_mime_content_type_is_type(type, "multipart", "report") &&
-	    (boundary = g_mime_content_type_get_parameter(type,
-	    "boundary")) != NULL && boundary[0] != '\0')
-		copy = g_strdup(boundary);
-	g_object_unref(type);
-	return copy;
+	media = shallow_media(ct, ct_end, &len);
+	if (!shallow_is(media, len, "multipart/report"))
+		return NULL;
+	return shallow_boundary(media + len, ct_end);
 }
 
-/*
- * What a part with this Content-Type is to this pass.  A returned
- * message counts only where its media type is written first, plainly,
- * so that the edit replaces exactly it.
- */
+/* What a part with this Content-Type is to this pass. */
 static enum shallow_kind
 shallow_part(const char *ct, const char *ct_end, struct shallow_edit *edit,
     const char *buf)
 {
+	static const char *const reports[] = {
+		"message/delivery-status", "message/global-delivery-status",
+		"message/feedback-report"
+	};
 	static const struct {
 		const char *type, *with;
 	} messages[] = {
 		{ "message/rfc822", "text/rfc822-headers" },
 		{ "message/global", "message/global-headers" },
 	};
-	GMimeContentType *type = shallow_type(ct, ct_end);
-	enum shallow_kind kind = SHALLOW_OTHER;
-	const char *p;
-	size_t i, n;
+	const char *media;
+	size_t i, len;
 
-	if (type == NULL)
+	if (ct == NULL)
 		return SHALLOW_OTHER;
-	if (g_mime_content_type_is_type(type, "message", "delivery-status") ||
-	    g_mime_content_type_is_type(type, "message",
-	    "global-delivery-status") ||
-	    g_mime_content_type_is_type(type, "message", "feedback-report"))
-		kind = SHALLOW_REPORT;
-	for (p = ct; p < ct_end && (*p == ' ' || *p == '\t'); p++)
-		;
-	for (i = 0; kind == SHALLOW_OTHER && i < G_N_ELEMENTS(messages); i++) {
-		n = strlen(messages[i].type);
-		if (g_mime_content_type_is_type(type, "message",
-		    messages[i].type + 8) && (size_t)(ct_end - p) >= n &&
-		    g_ascii_strncasecmp(p, messages[i].type, n) == 0 &&
-		    (p + n == ct_end || !g_ascii_isalnum(p[n]))) {
-			edit->at = p - buf;
-			edit->len = n;
+	media = shallow_media(ct, ct_end, &len);
+	for (i = 0; i < G_N_ELEMENTS(reports); i++)
+		if (shallow_is(media, len, reports[i]))
+			return SHALLOW_REPORT;
+	for (i = 0; i < G_N_ELEMENTS(messages); i++)
+		if (shallow_is(media, len, messages[i].type)) {
+			edit->at = media - buf;
+			edit->len = len;
 			edit->with = messages[i].with;
-			kind = SHALLOW_MESSAGE;
+			return SHALLOW_MESSAGE;
 		}
-	}
-	g_object_unref(type);
-	return kind;
+	return SHALLOW_OTHER;
 }
 
 /* Is the line at p a delimiter of boundary?  2: the closing one. */

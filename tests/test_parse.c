@@ -608,6 +608,13 @@ test_shallow(void)
 	    "--M--\n";
 	static const char no_boundary[] =
 	    "Content-Type: multipart/report\n\n--\n";
+	static const char unquoted[] =
+	    "Content-Type: Multipart/Report; Boundary=X.Y;\n"
+	    " report-type=delivery-status\n\n"
+	    "--X.Y\nContent-Type: Message/Delivery-Status\n\n"
+	    "Final-Recipient: rfc822; a@example.net\n"
+	    "--X.Y  \nContent-Type:\n Message/RFC822 (the original)\n\n"
+	    "To: a@example.net\n\nhi\n--X.Y--\n";
 	g_autofree char *flat = NULL;
 	struct report *rp;
 	const char *at;
@@ -631,6 +638,12 @@ test_shallow(void)
 	g_assert_null(parse_shallow(mixed, strlen(mixed), &len));
 	g_assert_null(parse_shallow("", 0, &len));
 	g_assert_null(parse_shallow(no_boundary, strlen(no_boundary), &len));
+	/* Any case, a token boundary, padding after it, a folded type. */
+	g_free(flat);
+	flat = parse_shallow(unquoted, strlen(unquoted), &len);
+	g_assert_nonnull(flat);
+	g_assert_nonnull(strstr(flat, "Content-Type:\n text/rfc822-headers "
+	    "(the original)\n"));
 }
 
 int
