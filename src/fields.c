@@ -97,8 +97,23 @@ fields_finish(GPtrArray *fields, struct field **cur, GString *value)
 	g_string_truncate(value, 0);
 }
 
-GPtrArray *
-fields_parse(const char *buf, size_t len, int headers_only)
+/* Is the name at p (len bytes) one of only? */
+static int
+fields_wanted(const char *const *only, const char *p, size_t len)
+{
+	for (; *only != NULL; only++)
+		if (strlen(*only) == len && g_ascii_strncasecmp(*only, p, len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * With only (a NULL-terminated list of names), other fields are skipped
+ * without a copy: a returned message's Received lines are many.
+ */
+static GPtrArray *
+fields_parse_some(const char *buf, size_t len, int headers_only,
+    const char *const *only)
 {
 	GPtrArray *fields = g_ptr_array_new_with_free_func(field_free);
 	GString *value = g_string_new(NULL);
@@ -122,17 +137,32 @@ fields_parse(const char *buf, size_t len, int headers_only)
 			fields_append(value, p, n);
 		else if ((namelen = fields_name(p, n)) > 0) {
 			fields_finish(fields, &cur, value);
+			seen = 1;
+			if (only != NULL && !fields_wanted(only, p, namelen))
+				continue;	/* its continuation lines too */
 			cur = g_new0(struct field, 1);
 			cur->name = g_strndup(p, namelen);
 			cur->group = group;
 			fields_append(value, p + namelen + 1, n - namelen - 1);
-			seen = 1;
 		} else
 			fields_finish(fields, &cur, value);
 	}
 	fields_finish(fields, &cur, value);
 	g_string_free(value, TRUE);
 	return fields;
+}
+
+GPtrArray *
+fields_parse(const char *buf, size_t len, int headers_only)
+{
+	return fields_parse_some(buf, len, headers_only, NULL);
+}
+
+/* The header fields named in only (NULL-terminated) of a header block. */
+GPtrArray *
+fields_parse_headers(const char *buf, size_t len, const char *const *only)
+{
+	return fields_parse_some(buf, len, 1, only);
 }
 
 /* The value of the first field of that name (case-insensitive), or NULL. */

@@ -19,6 +19,8 @@ struct field {
 #define FIELDS_VALUE_MAX (64 * 1024)
 
 GPtrArray	*fields_parse(const char *buf, size_t len, int headers_only);
+GPtrArray	*fields_parse_headers(const char *buf, size_t len,
+		    const char *const *only);
 const char	*fields_get(GPtrArray *fields, const char *name);
 
 #endif

@@ -81,7 +81,11 @@ returned_get_object(void *src, const char *name)
 void
 parse_returned_headers(struct report *rp, const char *buf, size_t len)
 {
-	GPtrArray *fields = fields_parse(buf, len, 1);
+	/* What returned_fill() reads. */
+	static const char *const names[] = {
+		"Message-ID", "Subject", "From", "To", "List-Id", NULL
+	};
+	GPtrArray *fields = fields_parse_headers(buf, len, names);
 
 	returned_fill(rp, returned_get_field, fields);
 	g_ptr_array_unref(fields);

@@ -91,6 +91,27 @@ test_headers_only(void)
 }
 
 /* Every prefix parses without harm, as a truncated message would. */
+/* Only the fields asked for; others, folded or not, leave no trace. */
+static void
+test_headers_some(void)
+{
+	static const char hdr[] =
+	    "Received: from a\n\tby b\n"
+	    "Subject: Hello\n"
+	    "X-Other: x\n  subject: not a field\n"
+	    "TO: a@example.org,\n b@example.org\n"
+	    "\n"
+	    "Subject: body\n";
+	static const char *const only[] = { "Subject", "To", NULL };
+	GPtrArray *f = fields_parse_headers(hdr, strlen(hdr), only);
+
+	g_assert_cmpuint(f->len, ==, 2);
+	g_assert_cmpstr(fields_get(f, "subject"), ==, "Hello");
+	g_assert_cmpstr(fields_get(f, "To"), ==, "a@example.org, b@example.org");
+	g_assert_null(fields_get(f, "Received"));
+	g_ptr_array_unref(f);
+}
+
 static void
 test_byte_at_a_time(void)
 {
@@ -128,6 +149,7 @@ main(int argc, char **argv)
 	g_test_add_func("/fields/groups", test_groups);
 	g_test_add_func("/fields/line-endings", test_line_endings);
 	g_test_add_func("/fields/headers-only", test_headers_only);
+	g_test_add_func("/fields/headers-some", test_headers_some);
 	g_test_add_func("/fields/byte-at-a-time", test_byte_at_a_time);
 	g_test_add_func("/fields/value-cap", test_value_cap);
 	return g_test_run();
