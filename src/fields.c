@@ -32,10 +32,12 @@ field_free(gpointer p)
 static size_t
 fields_line(const char *p, const char *end, const char **next)
 {
-	const char *q = p;
+	const char *q = memchr(p, '\n', end - p), *cr;
 
-	while (q < end && *q != '\n' && *q != '\r')
-		q++;
+	if (q == NULL)
+		q = end;
+	if ((cr = memchr(p, '\r', q - p)) != NULL)
+		q = cr;
 	*next = q;
 	if (q < end)
 		*next = (*q == '\r' && q + 1 < end && q[1] == '\n') ? q + 2 : q + 1;
