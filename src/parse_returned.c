@@ -51,19 +51,27 @@ returned_value(returned_get get, void *src, const char *name, int decode)
 	return value;
 }
 
+/* The fields kept, in the order of returned_fill()'s slots. */
+static const char *const returned_names[] = {
+	"Message-ID", "Subject", "From", "To", "List-Id", NULL
+};
+
 static void
 returned_fill(struct report *rp, returned_get get, void *src)
 {
+	char **slots[] = { &rp->orig_message_id, &rp->orig_subject,
+	    &rp->orig_from, &rp->orig_to, &rp->orig_list_id };
+	size_t i;
+
+	G_STATIC_ASSERT(G_N_ELEMENTS(slots) + 1 ==
+	    G_N_ELEMENTS(returned_names));
 	if (rp->orig_message_id != NULL || rp->orig_to != NULL)
 		return;
-	g_free(rp->orig_subject);
-	g_free(rp->orig_from);
-	g_free(rp->orig_list_id);
-	rp->orig_message_id = returned_value(get, src, "Message-ID", 0);
-	rp->orig_subject = returned_value(get, src, "Subject", 1);
-	rp->orig_from = returned_value(get, src, "From", 1);
-	rp->orig_to = returned_value(get, src, "To", 1);
-	rp->orig_list_id = returned_value(get, src, "List-Id", 1);
+	/* A Message-ID is no text: it is not decoded. */
+	for (i = 0; i < G_N_ELEMENTS(slots); i++) {
+		g_free(*slots[i]);
+		*slots[i] = returned_value(get, src, returned_names[i], i > 0);
+	}
 }
 
 static const char *
@@ -81,11 +89,7 @@ returned_get_object(void *src, const char *name)
 void
 parse_returned_headers(struct report *rp, const char *buf, size_t len)
 {
-	/* What returned_fill() reads. */
-	static const char *const names[] = {
-		"Message-ID", "Subject", "From", "To", "List-Id", NULL
-	};
-	GPtrArray *fields = fields_parse_headers(buf, len, names);
+	GPtrArray *fields = fields_parse_headers(buf, len, returned_names);
 
 	returned_fill(rp, returned_get_field, fields);
 	g_ptr_array_unref(fields);
