@@ -96,16 +96,23 @@ n_sis=$(ls "$sisdir" | wc -l)
 # shellcheck disable=SC2016  # Perl's variables, not the shell's
 sis_pl='my $v = Sisimai->make($ARGV[0]) // []; print scalar(@$v), "\n";'
 
-# One run of NAME, output to /dev/null: its milliseconds of wall time go
-# to t.NAME, of CPU time (user + system, as GNU time reads them) to c.NAME.
-measure() {
+# timed NAME FORMAT FILE: one run of NAME over the working set under GNU
+# time, which writes FORMAT to FILE; NAME's output goes to stdout.
+timed() {
+	t_fmt=$2 t_file=$3
 	case $1 in
 	rebound) set -- "$rebound" parse "$tmp/all" ;;
 	floor) set -- "$floor" "$tmp/all" ;;
 	sisimai) set -- perl -MSisimai -e "$sis_pl" "$sisdir" ;;
 	esac
+	/usr/bin/time -f "$t_fmt" -o "$t_file" "$@"
+}
+
+# One run of NAME, output to /dev/null: its milliseconds of wall time go
+# to stdout, of CPU time (user + system, as GNU time reads them) to fd 3.
+measure() {
 	s=$(date +%s%N)
-	/usr/bin/time -f '%U %S' -o "$tmp/cpu" "$@" >/dev/null
+	timed "$1" '%U %S' "$tmp/cpu" >/dev/null
 	e=$(date +%s%N)
 	echo $(((e - s) / 1000000))
 	awk '{ printf "%.0f\n", ($1 + $2) * 1000 }' "$tmp/cpu" >&3
@@ -114,11 +121,9 @@ measure() {
 echo "working set: $n_all messages ($copies x $(ls "$maildir" | wc -l)) in $tmp"
 
 # One untimed run of each under GNU time: peak RSS, warm cache, sanity.
-/usr/bin/time -f %M -o "$tmp/rss.rebound" \
-    "$rebound" parse "$tmp/all" >"$tmp/out.rebound"
-/usr/bin/time -f %M -o "$tmp/rss.floor" "$floor" "$tmp/all" >"$tmp/out.floor"
-/usr/bin/time -f %M -o "$tmp/rss.sisimai" \
-    perl -MSisimai -e "$sis_pl" "$sisdir" >"$tmp/out.sisimai"
+for p in rebound floor sisimai; do
+	timed "$p" %M "$tmp/rss.$p" >"$tmp/out.$p"
+done
 got=$(awk -F '\t' 'NR > 1 { f[$1] } END { print length(f) }' "$tmp/out.rebound")
 [ "$got" -eq "$n_all" ] || die "rebound reported $got messages of $n_all"
 got=$(cat "$tmp/out.floor")
