@@ -84,10 +84,6 @@ check "the corpus in LF and in CRLF gives the same rows" \
     cmp -s "$tmp/got.lf" "$tmp/got.crlf"
 check "the corpus in LF and in bare CR gives the same rows" \
     cmp -s "$tmp/got.lf" "$tmp/got.cr"
-awk -f "$top_srcdir/tests/corpus-score.awk" "$sis/expected.tsv" \
-    "$tmp/got.cr" >"$tmp/score.cr"
-at_least "bare-CR copies: hard" "$(figure hard "$tmp/score.cr")" \
-    "$(figure hard "$tmp/score.all")"
 
 # Ordinary mail records nothing.
 "$REBOUND" parse "$REBOUND_CORPUS/not-bounce" >"$tmp/nb"; rc=$?
