@@ -117,6 +117,8 @@ maildir_done(void *arg, const struct intake_result *res)
  * The first max bytes of a file, where a report sits (the returned
  * message comes last): a bigger file is parsed from its start, and the
  * file itself is kept whole wherever it goes.  NULL when it is gone.
+ * read(), not GMappedFile: a file cut short under a mapping would kill
+ * the daemon with SIGBUS; g_file_get_contents() has no bound.
  */
 static char *
 maildir_read(const char *path, gsize max, gsize *len_r, gsize *size_r)
