@@ -57,6 +57,15 @@ static const struct classify_case cases[] = {
 	/* Provider and MTA wordings. */
 	{ "failed", "", 0, "User Jo Example not listed in Domino Directory",
 	  "userunknown", 1, "diagnostic \"not listed in domino directory\"" },
+	/* Asking to check the address blames the address, but weakly: any
+	 * other wording outranks it. */
+	{ "failed", "", 0, "Unable to deliver message to <jo@example.org>. "
+	  "Please check if address is correct.", "userunknown", 1,
+	  "diagnostic \"check if address is correct\"" },
+	{ "failed", "", 0, "Connection timed out. Please check the e-mail "
+	  "address and try again.", "expired", 0,
+	  "diagnostic \"connection timed out\"; action failed without a "
+	  "code: retried until it expired" },
 	{ "failed", "5.0.0", 550, "550 Our IP is not listed in your allowed "
 	  "senders", "blocked", 0, "diagnostic \"listed in\"" },
 	{ "failed", "5.0.0", 554, "554 Service currently unavailable",
