@@ -56,8 +56,13 @@ static const char *const returned_names[] = {
 	"Message-ID", "Subject", "From", "To", "List-Id", NULL
 };
 
+/*
+ * Fill the slots from a source; encoded says its values are still as
+ * written (a header block), not decoded already (a message GMime parsed,
+ * whose values must not be decoded twice).
+ */
 static void
-returned_fill(struct report *rp, returned_get get, void *src)
+returned_fill(struct report *rp, returned_get get, void *src, int encoded)
 {
 	char **slots[] = { &rp->orig_message_id, &rp->orig_subject,
 	    &rp->orig_from, &rp->orig_to, &rp->orig_list_id };
@@ -70,7 +75,8 @@ returned_fill(struct report *rp, returned_get get, void *src)
 	/* A Message-ID is no text: it is not decoded. */
 	for (i = 0; i < G_N_ELEMENTS(slots); i++) {
 		g_free(*slots[i]);
-		*slots[i] = returned_value(get, src, returned_names[i], i > 0);
+		*slots[i] = returned_value(get, src, returned_names[i],
+		    encoded && i > 0);
 	}
 }
 
@@ -91,12 +97,12 @@ parse_returned_headers(struct report *rp, const char *buf, size_t len)
 {
 	GPtrArray *fields = fields_parse_headers(buf, len, returned_names);
 
-	returned_fill(rp, returned_get_field, fields);
+	returned_fill(rp, returned_get_field, fields, 1);
 	g_ptr_array_unref(fields);
 }
 
 void
 parse_returned_message(struct report *rp, GMimeMessage *msg)
 {
-	returned_fill(rp, returned_get_object, msg);
+	returned_fill(rp, returned_get_object, msg, 0);
 }

@@ -646,6 +646,30 @@ test_shallow(void)
 	    "(the original)\n"));
 }
 
+/*
+ * A returned message/rfc822 outside a report is a message GMime has
+ * parsed and whose headers it has decoded: they are not decoded twice,
+ * so an encoded word spelt out in a subject stays as it was written.
+ */
+static void
+test_returned_decoded_once(void)
+{
+	static const char forwarded[] =
+	    "From: MAILER-DAEMON@example.net\nTo: list@example.org\n"
+	    "Subject: Undelivered Mail Returned to Sender\n"
+	    "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=M\n\n"
+	    "--M\nContent-Type: text/plain\n\n<a@example.net>: User unknown\n"
+	    "--M\nContent-Type: message/rfc822\n\n"
+	    "From: list@example.org\nTo: a@example.net\n"
+	    "Subject: =?UTF-8?Q?How_to_write_=3D=3FUTF-8=3FQ=3F=3D41=3F=3D?=\n"
+	    "\nhi\n--M--\n";
+	struct report *rp = parse_str(forwarded);
+
+	g_assert_cmpstr(rp->orig_subject, ==, "How to write =?UTF-8?Q?=41?=");
+	g_assert_cmpstr(rp->orig_to, ==, "a@example.net");
+	report_free(&rp);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -655,6 +679,8 @@ main(int argc, char **argv)
 	parse_init();
 	classify_init();
 	g_test_add_func("/parse/dsn", test_dsn);
+	g_test_add_func("/parse/returned-decoded-once",
+	    test_returned_decoded_once);
 	g_test_add_func("/parse/empty", test_empty);
 	g_test_add_func("/parse/line-endings", test_line_endings);
 	g_test_add_func("/parse/global", test_global);
