@@ -57,6 +57,19 @@ static const struct classify_case cases[] = {
 	/* Provider and MTA wordings. */
 	{ "failed", "", 0, "User Jo Example not listed in Domino Directory",
 	  "userunknown", 1, "diagnostic \"not listed in domino directory\"" },
+	/* Wordings of more servers, each grouped by what it means. */
+	{ "failed", "5.0.0", 550, "550 Protocol violation", "policyviolation",
+	  0, "diagnostic \"protocol violation\"" },
+	{ "failed", "5.0.0", 553, "553 BATV failed to verify the bounce",
+	  "rejected", 0, "diagnostic \"batv failed\"" },
+	{ "failed", "5.0.0", 550, "550 Quota violation for jo@example.org",
+	  "mailboxfull", 0, "diagnostic \"quota violation\"" },
+	{ "failed", "5.0.0", 554, "554 This is not an open relay, so get lost",
+	  "norelaying", 0, "diagnostic \"not an open relay\"" },
+	{ "failed", "5.0.0", 550, "550 Recipient domain must exist",
+	  "hostunknown", 1, "diagnostic \"recipient domain must exist\"" },
+	{ "failed", "5.0.0", 501, "501 Sender domain must exist",
+	  "rejected", 0, "diagnostic \"sender domain\"" },
 	/* Asking to check the address blames the address, but weakly: any
 	 * other wording outranks it. */
 	{ "failed", "", 0, "Unable to deliver message to <jo@example.org>. "
