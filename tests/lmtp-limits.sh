@@ -58,7 +58,7 @@ for m in first second; do
 	    head -c 204800 | sed '$d' >"$tmp/$m.eml"
 done
 
-# A stops before its final dot; once the daemon holds its 200 KiB
+# A stops before its final dot; once the daemon holds all its 200 KiB
 # (the gauge says so), B sends a whole transaction, then a NOOP; then A
 # ends its message; then B sends its message again.
 perl -MIO::Socket::UNIX -MIO::Socket::INET -e '
@@ -85,7 +85,9 @@ perl -MIO::Socket::UNIX -MIO::Socket::INET -e '
 	my $a = open_tx("A", "a\@example.org");
 	data($a, "A", slurp($first), 0);
 	my $n = 0;
-	select(undef, undef, undef, 0.05) while ($n = buffered()) < 200000;
+	# All of it, not just most: the rest may still be on its way.
+	my $whole = -s $first;
+	select(undef, undef, undef, 0.05) while ($n = buffered()) != $whole;
 	print "held: $n\n";
 	my @b = ("b1\@example.org", "b2\@example.org");
 	my $b = open_tx("B", @b);
