@@ -70,6 +70,14 @@ static const struct classify_case cases[] = {
 	  "hostunknown", 1, "diagnostic \"recipient domain must exist\"" },
 	{ "failed", "5.0.0", 501, "501 Sender domain must exist",
 	  "rejected", 0, "diagnostic \"sender domain\"" },
+	{ "failed", "5.0.0", 550, "550 This email address is wrong or no "
+	  "longer valid", "userunknown", 1,
+	  "diagnostic \"wrong or no longer valid\"" },
+	{ "failed", "5.0.0", 550, "550 nessun utente simile in questo "
+	  "indirizzo", "userunknown", 1, "diagnostic \"nessun utente simile\"" },
+	{ "failed", "5.0.0", 553, "553 sorry, this recipient is not in my "
+	  "validrcptto list", "userunknown", 1,
+	  "diagnostic \"validrcptto list\"" },
 	/* Asking to check the address blames the address, but weakly: any
 	 * other wording outranks it. */
 	{ "failed", "", 0, "Unable to deliver message to <jo@example.org>. "
