@@ -63,15 +63,40 @@ parse_recipient_fits(struct report *rp)
 	return 0;
 }
 
+/*
+ * Charsets bounces are written in, besides UTF-8 and ASCII (which need
+ * no module).  glibc unloads a charset's conversion module when its last
+ * converter closes, and GMime opens and closes one for each part and
+ * encoded word it converts: each message would load the module again
+ * (a dlopen, some 4% of the time over the corpus).  A converter held
+ * open for each keeps its module loaded.
+ */
+static const char *const parse_pinned_charsets[] = {
+	"ISO-8859-1", "ISO-8859-15", "WINDOWS-1252", "WINDOWS-1251",
+	"ISO-2022-JP", "SHIFT_JIS", "EUC-JP", "UTF-7",
+};
+static GIConv parse_pins[G_N_ELEMENTS(parse_pinned_charsets)];
+
 void
 parse_init(void)
 {
+	size_t i;
+
 	g_mime_init();
+	for (i = 0; i < G_N_ELEMENTS(parse_pins); i++)
+		parse_pins[i] = g_iconv_open("UTF-8", parse_pinned_charsets[i]);
 }
 
 void
 parse_shutdown(void)
 {
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(parse_pins); i++) {
+		if (parse_pins[i] != (GIConv)-1)
+			g_iconv_close(parse_pins[i]);
+		parse_pins[i] = (GIConv)-1;
+	}
 	g_mime_shutdown();
 }
 
