@@ -78,6 +78,17 @@ static const struct classify_case cases[] = {
 	{ "failed", "5.0.0", 553, "553 sorry, this recipient is not in my "
 	  "validrcptto list", "userunknown", 1,
 	  "diagnostic \"validrcptto list\"" },
+	{ "failed", "4.7.1", 450, "450 4.7.1 Error: too much mail from "
+	  "192.0.2.1", "speeding", 0, "diagnostic \"too much mail from\"" },
+	{ "failed", "5.6.11", 550, "550 5.6.11 SMTPSEND.BareLinefeedsAreIllegal",
+	  "contenterror", 0, "status 5.6.11" },
+	{ "failed", "5.7.1", 550, "550-5.7.1 The IP you're using to send mail "
+	  "is not authorized to send email directly to our servers.",
+	  "blocked", 0,
+	  "diagnostic \"not authorized to send email directly\"" },
+	{ "failed", "5.7.1", 550, "550 5.7.1 Recipient mailbox rejected the "
+	  "message per its owner's filter settings", "filtered", 0,
+	  "diagnostic \"filter settings\"" },
 	/* Asking to check the address blames the address, but weakly: any
 	 * other wording outranks it. */
 	{ "failed", "", 0, "Unable to deliver message to <jo@example.org>. "
