@@ -89,6 +89,10 @@ static const struct classify_case cases[] = {
 	{ "failed", "5.7.1", 550, "550 5.7.1 Recipient mailbox rejected the "
 	  "message per its owner's filter settings", "filtered", 0,
 	  "diagnostic \"filter settings\"" },
+	/* Exim's sender verification: the address that failed is ours. */
+	{ "failed", "5.0.0", 550, "550-Verification failed for "
+	  "<bounces@example.org> 550-Unrouteable address", "rejected", 0,
+	  "diagnostic \"verification failed for\"" },
 	/* Asking to check the address blames the address, but weakly: any
 	 * other wording outranks it. */
 	{ "failed", "", 0, "Unable to deliver message to <jo@example.org>. "
