@@ -493,8 +493,9 @@ classify_alive_prose(struct report *rp, struct recipient *r)
  * address, the recipient nor the content: the refusal is of the sending
  * host.  At MAIL FROM it knows no recipient yet: "user unknown" there
  * is the sender's address.  Reasons that could only be about what was
- * not yet said become what could be; a reason a specific status code
- * gave stands.
+ * not yet said become what could be, whatever status code came with
+ * them: "553 5.1.1 ... User unknown (in reply to MAIL FROM command)"
+ * cannot be about a recipient the server had not been told of.
  */
 static const char *const classify_need_mail[] = {
 	"onhold", "userunknown", "hasmoved", "mailboxfull", "suspend",
@@ -521,10 +522,8 @@ classify_by_command(struct recipient *r)
 {
 	const char *const *cannot;
 	size_t i;
-	int weak = 1;
 
-	if (r->command == NULL ||
-	    (classify_status(r->status, 0, &weak) != NULL && !weak))
+	if (r->command == NULL)
 		return;
 	for (i = 0; i < G_N_ELEMENTS(classify_too_early); i++) {
 		if (strcmp(r->command, classify_too_early[i].command) != 0)

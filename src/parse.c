@@ -598,31 +598,37 @@ parse_prose_command(struct report *rp, struct recipient *r)
 
 /*
  * The prose about each recipient: the SMTP command it failed at, and
- * the diagnostic where the report gave none.
+ * the diagnostic where the report gave none.  Where the prose names no
+ * command, the recipient's own diagnostic may ("... (in reply to MAIL
+ * FROM command)"), before the last command the whole prose names.
  */
 static void
 parse_prose(struct report *rp)
 {
+	int read_about = rp->text != NULL &&
+	    rp->recipients->len <= PARSE_ABOUT_MAX;
 	struct recipient *r;
 	char *about;
 	guint i;
 
-	if (rp->text == NULL || rp->recipients->len > PARSE_ABOUT_MAX)
-		return;
 	for (i = 0; i < rp->recipients->len; i++) {
 		r = g_ptr_array_index(rp->recipients, i);
-		if ((about = parse_text_about(rp->text, r->address,
-		    rp->recipients)) == NULL)
-			continue;
-		r->command = phrases_find("smtp-command", about, NULL);
-		if (r->diagnostic == NULL || r->diagnostic[0] == '\0') {
-			g_free(r->diagnostic);
-			r->diagnostic = about;
-			parse_dsn_complete(r);
-		} else
+		about = read_about ? parse_text_about(rp->text, r->address,
+		    rp->recipients) : NULL;
+		if (about != NULL) {
+			r->command = phrases_find("smtp-command", about, NULL);
+			if (r->diagnostic == NULL || r->diagnostic[0] == '\0') {
+				g_free(r->diagnostic);
+				r->diagnostic = g_steal_pointer(&about);
+				parse_dsn_complete(r);
+			}
 			g_free(about);
+		}
+		if (r->command == NULL)
+			r->command = phrases_find("smtp-command", r->diagnostic,
+			    NULL);
 	}
-	if (rp->recipients->len == 1) {
+	if (rp->text != NULL && rp->recipients->len == 1) {
 		parse_prose_command(rp, g_ptr_array_index(rp->recipients, 0));
 		parse_quoted_reply(rp, g_ptr_array_index(rp->recipients, 0));
 	}
