@@ -89,6 +89,9 @@ static const struct classify_case cases[] = {
 	{ "failed", "5.7.1", 550, "550 5.7.1 Recipient mailbox rejected the "
 	  "message per its owner's filter settings", "filtered", 0,
 	  "diagnostic \"filter settings\"" },
+	/* The sending host's HELO name is no recipient's address. */
+	{ "failed", "5.0.0", 550, "550 Your HELO name mx.example.org does "
+	  "not exist", "blocked", 0, "diagnostic \"helo name\"" },
 	/* Exim's sender verification: the address that failed is ours. */
 	{ "failed", "5.0.0", 550, "550-Verification failed for "
 	  "<bounces@example.org> 550-Unrouteable address", "rejected", 0,
