@@ -158,6 +158,9 @@ static const struct {
 	{ "MAIL", "5.0.0", 550, "550 unknown user", "rejected",
 	  "diagnostic \"unknown user\" at MAIL" },
 	{ "MAIL", "", 553, "553 go away", "rejected", "reply 553 at MAIL" },
+	/* ... whatever status code came with it. */
+	{ "MAIL", "5.1.1", 553, "553 5.1.1 <bounces@example.org>... User "
+	  "unknown", "rejected", "status 5.1.1 at MAIL" },
 	{ "MAIL", "4.7.0", 421, "421 4.7.0 [TS01] Mail from 192.0.2.5 is "
 	  "deferred due to user complaints", "badreputation",
 	  "diagnostic \"deferred due to user complaints\"" },
@@ -427,6 +430,49 @@ test_kinds(void)
 	g_assert_null(rp);
 }
 
+/*
+ * Wordings about the sending side that also hold words of a dead
+ * mailbox ("does not exist", "no such user", "not found"): never hard,
+ * whatever reason they get.  Removing a live subscriber because the
+ * list's own address or host was refused is the mistake not to make.
+ */
+static const char *const never_hard[] = {
+	"550 Your HELO name mx.example.org does not exist",
+	"554 The domain in your From: header does not exist",
+	"550 The sending domain example.org does not exist",
+	"553 Bounce address does not exist",
+	"550 Return address not found",
+	"550 5.7.1 Invalid address in From header",
+	"550 No such user (bounces@example.org) in the sender's domain",
+	"550 Envelope sender not found",
+	"550 Originator unknown",
+	"550-Verification failed for <bounces@example.org> 550-Unrouteable "
+	    "address 550 Sender verify failed",
+	"553 5.1.8 Domain of sender address bounces@example.org does not "
+	    "exist",
+	"550 5.1.0 <bounces@example.org>: Sender address rejected: User "
+	    "unknown in local recipient table",
+	"550 5.7.1 Reverse DNS lookup failed: host 192.0.2.1 does not exist",
+};
+
+static void
+test_never_hard(void)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(never_hard); i++) {
+		struct recipient *r;
+		struct report *rp = one_recipient("failed", "5.0.0", 550,
+		    never_hard[i], &r);
+
+		classify_report(rp);
+		g_test_message("never hard %zu: %s (%s)", i, r->reason,
+		    r->decided);
+		g_assert_cmpint(r->hard, ==, 0);
+		report_free(&rp);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -436,6 +482,7 @@ main(int argc, char **argv)
 	classify_init();
 	g_test_add_func("/classify/dsn", test_dsn_cases);
 	g_test_add_func("/classify/command", test_command_cases);
+	g_test_add_func("/classify/never-hard", test_never_hard);
 	g_test_add_func("/classify/rcpt-unknown", test_rcpt_unknown);
 	g_test_add_func("/classify/category", test_category);
 	g_test_add_func("/classify/alive-prose", test_alive_prose);
