@@ -89,6 +89,12 @@ static const struct classify_case cases[] = {
 	{ "failed", "5.7.1", 550, "550 5.7.1 Recipient mailbox rejected the "
 	  "message per its owner's filter settings", "filtered", 0,
 	  "diagnostic \"filter settings\"" },
+	/* Other languages. */
+	{ "failed", "5.0.0", 550, "550 Empf\xc3\xa4nger unbekannt",
+	  "userunknown", 1, "diagnostic \"empf\xc3\xa4nger unbekannt\"" },
+	{ "failed", "5.0.0", 550, "550 Bo\xc3\xaete aux lettres pleine",
+	  "mailboxfull", 0,
+	  "diagnostic \"bo\xc3\xaete aux lettres pleine\"" },
 	/* The sending host's HELO name is no recipient's address. */
 	{ "failed", "5.0.0", 550, "550 Your HELO name mx.example.org does "
 	  "not exist", "blocked", 0, "diagnostic \"helo name\"" },
