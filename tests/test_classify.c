@@ -95,6 +95,13 @@ static const struct classify_case cases[] = {
 	{ "failed", "5.0.0", 550, "550 Bo\xc3\xaete aux lettres pleine",
 	  "mailboxfull", 0,
 	  "diagnostic \"bo\xc3\xaete aux lettres pleine\"" },
+	/* A route or a DNS failure is no unknown host or user. */
+	{ "failed", "5.0.0", 550, "550 connect to mx.example.net[192.0.2.7]:25:"
+	  " No route to host", "networkerror", 0,
+	  "diagnostic \"no route to host\"" },
+	{ "failed", "5.4.0", 0, "#5.4.0 DNS records for the destination "
+	  "computer could not be found", "networkerror", 0,
+	  "diagnostic \"dns records for the destination computer\"" },
 	/* The sending host's HELO name is no recipient's address. */
 	{ "failed", "5.0.0", 550, "550 Your HELO name mx.example.org does "
 	  "not exist", "blocked", 0, "diagnostic \"helo name\"" },
