@@ -466,6 +466,14 @@ static const char *const never_hard[] = {
 	"550 5.1.0 <bounces@example.org>: Sender address rejected: User "
 	    "unknown in local recipient table",
 	"550 5.7.1 Reverse DNS lookup failed: host 192.0.2.1 does not exist",
+	"550 Sender IP not registered",
+	"554 Client not registered",
+	"550 5.7.1 Mail from this network is not accepted: invalid address "
+	    "range",
+	"550 The IP address 192.0.2.1 does not exist in our allowed list",
+	"554 Policy does not exist for this sender",
+	"550 Mailbox not found for your IP",
+	"550 Authentication required: user not found",
 };
 
 static void
