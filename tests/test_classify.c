@@ -146,6 +146,32 @@ static const struct classify_case cases[] = {
 	  "diagnostic \"mx records point to non-existent hosts\"" },
 	{ "failed", "5.0.0", 0, "mail forwarding loop for x@example.org",
 	  "networkerror", 0, "diagnostic \"mail forwarding loop\"" },
+	/* A failed name server, the sender's SPF: never a dead domain. */
+	{ "failed", "5.4.4", 554, "554 5.4.4 Unable to look up MX record for "
+	  "example.com: SERVFAIL", "networkerror", 0,
+	  "diagnostic \"servfail\"" },
+	{ "failed", "5.7.1", 550, "550 5.7.1 SPF permerror: too many DNS "
+	  "lookups", "authfailure", 0, "diagnostic \"spf\"" },
+	{ "failed", "5.0.0", 501, "501 Invalid domain name in HELO",
+	  "blocked", 0, "diagnostic \"in helo\"" },
+	{ "failed", "5.0.0", 550, "550 No MX record for domain of sender",
+	  "rejected", 0, "diagnostic \"domain of sender\"" },
+	/* A name that does not exist, a mailbox unknown: still hard. */
+	{ "failed", "5.0.0", 0, "DNS Error: DNS type 'mx' lookup of "
+	  "example.com responded with code NXDOMAIN", "hostunknown", 1,
+	  "diagnostic \"nxdomain\"" },
+	{ "failed", "5.0.0", 550, "550 5.1.10 RESOLVER.ADR.RecipientNotFound; "
+	  "Recipient not found by SMTP address lookup", "userunknown", 1,
+	  "diagnostic \"recipient not found\"" },
+	/* RFC 7505: 5.7.27 is the sender's null MX; the text may say more. */
+	{ "failed", "5.7.27", 550, NULL, "rejected", 0, "status 5.7.27" },
+	{ "failed", "5.7.27", 550, "550 Host does not accept mail",
+	  "notaccept", 1, "diagnostic \"does not accept mail\"" },
+	/* Postfix's probe of the address had not finished. */
+	{ "failed", "4.1.1", 450, "450 4.1.1 <x@example.org>: Recipient "
+	  "address rejected: unverified address: Address verification in "
+	  "progress", "expired", 0,
+	  "diagnostic \"address verification in progress\"" },
 };
 
 /* What the command a reply answered says about it. */
@@ -474,6 +500,44 @@ static const char *const never_hard[] = {
 	"554 Policy does not exist for this sender",
 	"550 Mailbox not found for your IP",
 	"550 Authentication required: user not found",
+	/* A name server that failed: the domain may resolve tomorrow. */
+	"DNS Error: DNS type 'mx' lookup of example.com responded with code "
+	    "SERVFAIL",
+	"DNS Error: DNS server returned general failure",
+	"554 5.4.4 Unable to look up MX record for example.com: SERVFAIL",
+	"550 5.4.4 DNS lookup timed out",
+	"550 Name server: mx.example.com: host name lookup failure",
+	"554 5.4.4 [internal] no MXs for this domain could be reached at "
+	    "this time",
+	/* The sender's SPF, DKIM, DMARC or login. */
+	"550 5.7.1 SPF permerror: too many DNS lookups",
+	"550 5.7.1 DKIM public key does not exist",
+	"550 5.7.1 DMARC record does not exist for the From domain",
+	"550 Unauthenticated mail from example.org refused: no such domain",
+	"535 Authentication failed: user not found",
+	/* The sending host's HELO name, its DNS, its registration. */
+	"501 Invalid domain name in HELO",
+	"550 Connecting host does not exist in DNS",
+	"550 5.7.1 Client IP has no hostname: domain not found",
+	"554 5.7.1 Your mail server is not registered as an authorized "
+	    "sender",
+	/* The envelope sender, the From, the Reply-To, the Message-ID. */
+	"553 Invalid address in MAIL FROM",
+	"550 Mail from example.org not accepted: domain does not exist",
+	"550 5.7.1 Mail from example.org rejected: no MX record",
+	"550 No MX record for domain of sender",
+	"550 Could not verify sender: domain not found",
+	"553 Sender refused: unknown domain",
+	"550 The account you are sending from does not exist",
+	"550 Your message was rejected because the From: domain does not "
+	    "exist",
+	"550 5.7.1 Reply-To address does not exist",
+	"554 5.6.0 Invalid domain name in Message-ID",
+	/* What the message carries, and where the recipient forwards it. */
+	"554 5.7.1 This server does not accept mail containing executable "
+	    "attachments",
+	"550 This domain does not accept mail larger than 10MB",
+	"550 Could not deliver to forwarding address: connection timed out",
 };
 
 static void
