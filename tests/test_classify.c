@@ -102,6 +102,10 @@ static const struct classify_case cases[] = {
 	{ "failed", "5.4.0", 0, "#5.4.0 DNS records for the destination "
 	  "computer could not be found", "networkerror", 0,
 	  "diagnostic \"dns records for the destination computer\"" },
+	/* Postfix's reject_unknown_recipient_domain, made permanent. */
+	{ "failed", "5.0.0", 550, "550 5.1.2 <a@nxdomain.example>: Recipient "
+	  "address rejected: Domain not found", "hostunknown", 1,
+	  "diagnostic \"domain not found\"" },
 	/* The sending host's HELO name is no recipient's address. */
 	{ "failed", "5.0.0", 550, "550 Your HELO name mx.example.org does "
 	  "not exist", "blocked", 0, "diagnostic \"helo name\"" },
@@ -493,6 +497,7 @@ static const char *const never_hard[] = {
 	    "unknown in local recipient table",
 	"550 5.7.1 Reverse DNS lookup failed: host 192.0.2.1 does not exist",
 	"550 Sender IP not registered",
+	"450 <bounces@example.org>: Sender address rejected: Domain not found",
 	"554 Client not registered",
 	"550 5.7.1 Mail from this network is not accepted: invalid address "
 	    "range",
