@@ -13,8 +13,9 @@
  * message's To:, then the first "<a@b>" of the prose, as the last
  * resorts.  The prose stops where the returned message is quoted
  * (returned-marker), and the bounce's own parties (its From and To,
- * the original sender, mail daemons) are never taken for recipients,
- * unless the returned message was addressed to them.  Each recipient's diagnostic is the prose about it.
+ * the original sender, a contact for help, mail daemons) are never
+ * taken for recipients, unless the returned message was addressed to
+ * them.  Each recipient's diagnostic is the prose about it.
  */
 #include "config.h"
 
@@ -157,8 +158,9 @@ heuristic_lead(void *arg, const char *label, const char *phrase, size_t end)
 }
 
 /*
- * The address right after a sender lead ("A message sent by <a@b>") is
- * a party: only the next word counts.
+ * The address right after a sender lead ("A message sent by <a@b>") or
+ * a contact lead ("please contact <postmaster@b>") is a party: only the
+ * next word counts.
  */
 static int
 heuristic_sender(void *arg, const char *label, const char *phrase, size_t end)
@@ -327,6 +329,7 @@ parse_heuristic(struct report *rp, GMimeMessage *msg)
 	if (rp->text != NULL) {
 		h.text = rp->text;
 		phrases_each("sender-lead", h.text, heuristic_sender, &h);
+		phrases_each("contact-lead", h.text, heuristic_sender, &h);
 		phrases_each("recipient-lead", h.text, heuristic_lead, &h);
 		heuristic_lines(&h);
 	}
