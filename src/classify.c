@@ -329,6 +329,28 @@ classify_by_status(struct recipient *r, const char *reason,
 }
 
 /*
+ * Blank out, in place, each occurrence of the returned message's
+ * subject in text: Exchange's "Undeliverable: <subject>" and the
+ * "Subject: <subject>" line of its prose repeat what the list wrote
+ * ("Our office has moved", "Unknown user? Update your profile"), words
+ * of the sender, never of the server.
+ */
+static void
+classify_drop_subject(char *text, const char *subject)
+{
+	size_t n = subject != NULL ? strlen(subject) : 0;
+	char *p;
+
+	if (text == NULL || n < 4)
+		return;
+	for (p = text; *p != '\0'; p++)
+		if (g_ascii_strncasecmp(p, subject, n) == 0) {
+			memset(p, ' ', n);
+			p += n - 1;
+		}
+}
+
+/*
  * A report about one recipient says in its prose, or in its subject
  * ("Returned mail: User unknown"), what its diagnostic may not.
  */
@@ -336,16 +358,19 @@ static const char *
 classify_report_words(struct report *rp, char **decided)
 {
 	g_autofree char *clean = NULL;
+	g_autofree char *subject = g_strdup(rp->subject);
 	const char *reason, *phrase = NULL;
 
 	if (rp->recipients->len != 1)
 		return NULL;
 	clean = classify_clean(rp->text ? rp->text : "", 0);
+	classify_drop_subject(clean, rp->orig_subject);
+	classify_drop_subject(subject, rp->orig_subject);
 	if ((reason = phrases_find("diagnostic", clean, &phrase)) != NULL) {
 		*decided = g_strdup_printf("text \"%s\"", phrase);
 		return reason;
 	}
-	if ((reason = phrases_find("diagnostic", rp->subject, &phrase)) != NULL) {
+	if ((reason = phrases_find("diagnostic", subject, &phrase)) != NULL) {
 		*decided = g_strdup_printf("subject \"%s\"", phrase);
 		return reason;
 	}

@@ -12,9 +12,11 @@
  * prose ("<a@b>:", "a@b" alone, "<a@b>... User unknown"); the returned
  * message's To:, then the first "<a@b>" of the prose, as the last
  * resorts.  The prose stops where the returned message is quoted
- * (returned-marker), and the bounce's own parties (its From and To,
- * the original sender, mail daemons) are never taken for recipients,
- * unless the returned message was addressed to them.  Each recipient's diagnostic is the prose about it.
+ * (returned-marker; with none, at its "Return-Path:" or "Received:"
+ * line), and the bounce's own parties (its From and To,
+ * the original sender, a contact for help, mail daemons) are never
+ * taken for recipients, unless the returned message was addressed to
+ * them.  Each recipient's diagnostic is the prose about it.
  */
 #include "config.h"
 
@@ -157,8 +159,9 @@ heuristic_lead(void *arg, const char *label, const char *phrase, size_t end)
 }
 
 /*
- * The address right after a sender lead ("A message sent by <a@b>") is
- * a party: only the next word counts.
+ * The address right after a sender lead ("A message sent by <a@b>") or
+ * a contact lead ("please contact <postmaster@b>") is a party: only the
+ * next word counts.
  */
 static int
 heuristic_sender(void *arg, const char *label, const char *phrase, size_t end)
@@ -267,6 +270,23 @@ heuristic_cut(void *arg, const char *label, const char *phrase, size_t end)
 }
 
 /*
+ * Where a returned message is quoted with no marker: its first line,
+ * "Return-Path:" or "Received:" at the start of a line, is never prose.
+ */
+static void
+heuristic_cut_headers(const char *text, size_t *cut)
+{
+	static const char *const first[] = { "\nReturn-Path:", "\nReceived:" };
+	const char *p;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(first); i++)
+		if ((p = strstr(text, first[i])) != NULL &&
+		    (size_t)(p - text) < *cut)
+			*cut = p - text;
+}
+
+/*
  * The prose ends where the returned message is quoted; the quoted
  * headers stand in for a returned message part the bounce lacks.
  */
@@ -277,6 +297,8 @@ heuristic_trim_text(struct report *rp)
 	const char *quoted;
 
 	phrases_each("returned-marker", rp->text, heuristic_cut, &cut);
+	if (cut == G_MAXSIZE)
+		heuristic_cut_headers(rp->text, &cut);
 	if (cut == G_MAXSIZE)
 		return;
 	if (rp->orig_to == NULL && (quoted = strchr(rp->text + cut, '\n')))
@@ -327,6 +349,7 @@ parse_heuristic(struct report *rp, GMimeMessage *msg)
 	if (rp->text != NULL) {
 		h.text = rp->text;
 		phrases_each("sender-lead", h.text, heuristic_sender, &h);
+		phrases_each("contact-lead", h.text, heuristic_sender, &h);
 		phrases_each("recipient-lead", h.text, heuristic_lead, &h);
 		heuristic_lines(&h);
 	}

@@ -27,6 +27,26 @@ text_line_end(const char *p)
 	return nl != NULL ? nl : p + strlen(p);
 }
 
+/*
+ * Is line[i..i+alen) a whole address, not the tail or head of a longer
+ * one?  "ann@example.net" is inside "joann@example.net" and
+ * "ann@example.net.example.org": read as naming ann, the other's
+ * failure (a 5.1.1) would become hers.
+ */
+static int
+text_whole(const char *line, size_t n, size_t i, size_t alen)
+{
+	const char *after = line + i + alen, *end = line + n;
+
+	if (i > 0 && (g_ascii_isalnum(line[i - 1]) ||
+	    strchr("!#$%&'*+/=?^_`{|}~.-", line[i - 1]) != NULL))
+		return 0;
+	if (after < end && (g_ascii_isalnum(*after) || *after == '-' ||
+	    (*after == '.' && after + 1 < end && g_ascii_isalnum(after[1]))))
+		return 0;
+	return 1;
+}
+
 /* Does line[0..n) contain address, ignoring ASCII case? */
 static int
 text_names(const char *line, size_t n, const char *address, size_t alen)
@@ -38,7 +58,8 @@ text_names(const char *line, size_t n, const char *address, size_t alen)
 
 	for (i = 0; i + alen <= n; i++)
 		if ((line[i] == lower || line[i] == upper) &&
-		    g_ascii_strncasecmp(line + i, address, alen) == 0)
+		    g_ascii_strncasecmp(line + i, address, alen) == 0 &&
+		    text_whole(line, n, i, alen))
 			return 1;
 	return 0;
 }
