@@ -338,16 +338,19 @@ classify_by_status(struct recipient *r, const char *reason,
 static void
 classify_drop_subject(char *text, const char *subject)
 {
-	size_t n = subject != NULL ? strlen(subject) : 0;
-	char *p;
+	g_autofree char *low = NULL, *needle = NULL;
+	size_t n = subject != NULL ? strlen(subject) : 0, len;
+	char *p, *at;
 
 	if (text == NULL || n < 4)
 		return;
-	for (p = text; *p != '\0'; p++)
-		if (g_ascii_strncasecmp(p, subject, n) == 0) {
-			memset(p, ' ', n);
-			p += n - 1;
-		}
+	/* memmem() on folded copies: linear, however long both are. */
+	len = strlen(text);
+	low = g_ascii_strdown(text, len);
+	needle = g_ascii_strdown(subject, n);
+	for (p = low; (at = memmem(p, len - (p - low), needle, n)) != NULL;
+	    p = at + n)
+		memset(text + (at - low), ' ', n);
 }
 
 /*
