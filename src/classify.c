@@ -353,6 +353,40 @@ classify_drop_subject(char *text, const char *subject)
 		memset(text + (at - low), ' ', n);
 }
 
+/* The end of an echo prefix that opens the subject: see below. */
+static int
+classify_echo_end(void *arg, const char *label, const char *phrase,
+    size_t end)
+{
+	size_t *at = arg;
+
+	if (end == at[1] + strlen(phrase))
+		at[0] = end;
+	return 0;
+}
+
+/*
+ * Exchange's "Undeliverable: <subject>" repeats the returned message's
+ * subject after a prefix (subject-echo): the list's words, never the
+ * server's.  Cut the bounce's subject there; what follows is the
+ * returned subject, where no returned headers say what it was.
+ */
+static void
+classify_cut_echo(char *subject, char **echoed)
+{
+	size_t at[2] = { 0, 0 };
+
+	*echoed = NULL;
+	if (subject == NULL)
+		return;
+	at[1] = strspn(subject, " \t");
+	phrases_each("subject-echo", subject, classify_echo_end, at);
+	if (at[0] == 0)
+		return;
+	*echoed = g_strstrip(g_strdup(subject + at[0]));
+	subject[at[0]] = '\0';
+}
+
 /*
  * A report about one recipient says in its prose, or in its subject
  * ("Returned mail: User unknown"), what its diagnostic may not.
@@ -360,15 +394,18 @@ classify_drop_subject(char *text, const char *subject)
 static const char *
 classify_report_words(struct report *rp, char **decided)
 {
-	g_autofree char *clean = NULL;
+	g_autofree char *clean = NULL, *echoed = NULL;
 	g_autofree char *subject = g_strdup(rp->subject);
 	const char *reason, *phrase = NULL;
+	const char *returned;
 
 	if (rp->recipients->len != 1)
 		return NULL;
+	classify_cut_echo(subject, &echoed);
+	returned = rp->orig_subject != NULL ? rp->orig_subject : echoed;
 	clean = classify_clean(rp->text ? rp->text : "", 0);
-	classify_drop_subject(clean, rp->orig_subject);
-	classify_drop_subject(subject, rp->orig_subject);
+	classify_drop_subject(clean, returned);
+	classify_drop_subject(subject, returned);
 	if ((reason = phrases_find("diagnostic", clean, &phrase)) != NULL) {
 		*decided = g_strdup_printf("text \"%s\"", phrase);
 		return reason;
