@@ -8,6 +8,15 @@
 
 #include <stddef.h>
 
+/*
+ * Bytes of an address as prose writes it: the local part's (RFC 5322
+ * atext and '.') and the domain's.  For finding where an address in
+ * text begins and ends; callers include <glib.h> and <string.h>.
+ */
+#define ADDR_LOCAL(c)	(g_ascii_isalnum(c) || ((c) != '\0' && \
+			    strchr("!#$%&'*+/=?^_`{|}~.-", (c)) != NULL))
+#define ADDR_DOMAIN(c)	(g_ascii_isalnum(c) || (c) == '.' || (c) == '-')
+
 char	*addr_normalise(const char *value);
 char	*addr_xtext_decode(const char *text);
 char	*addr_unitext_decode(const char *text);

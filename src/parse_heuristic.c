@@ -39,9 +39,6 @@ struct heuristic {
 	char		*orig_to;	/* the returned message's To, normalised */
 };
 
-#define ADDR_LOCAL(c)	(g_ascii_isalnum(c) || strchr("!#$%&'*+/=?^_`{|}~.-", (c)))
-#define ADDR_DOMAIN(c)	(g_ascii_isalnum(c) || (c) == '.' || (c) == '-')
-
 /* The address around the '@' at at, within [start, end), or NULL. */
 static char *
 heuristic_addr_at(const char *start, const char *at, const char *end)

@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "addr.h"
 #include "parse.h"
 #include "phrases.h"
 
@@ -38,11 +39,11 @@ text_whole(const char *line, size_t n, size_t i, size_t alen)
 {
 	const char *after = line + i + alen, *end = line + n;
 
-	if (i > 0 && (g_ascii_isalnum(line[i - 1]) ||
-	    strchr("!#$%&'*+/=?^_`{|}~.-", line[i - 1]) != NULL))
+	if (i > 0 && ADDR_LOCAL(line[i - 1]))
 		return 0;
-	if (after < end && (g_ascii_isalnum(*after) || *after == '-' ||
-	    (*after == '.' && after + 1 < end && g_ascii_isalnum(after[1]))))
+	/* A full stop after it ends a sentence, not a longer domain. */
+	if (after < end && ADDR_DOMAIN(*after) && (*after != '.' ||
+	    (after + 1 < end && g_ascii_isalnum(after[1]))))
 		return 0;
 	return 1;
 }
