@@ -156,12 +156,12 @@ heuristic_lead(void *arg, const char *label, const char *phrase, size_t end)
 }
 
 /*
- * The address right after a sender lead ("A message sent by <a@b>") or
- * a contact lead ("please contact <postmaster@b>") is a party: only the
- * next word counts.
+ * The address right after a party lead ("A message sent by <a@b>",
+ * "please contact <postmaster@b>") is a party: only the next word
+ * counts.
  */
 static int
-heuristic_sender(void *arg, const char *label, const char *phrase, size_t end)
+heuristic_party_lead(void *arg, const char *label, const char *phrase, size_t end)
 {
 	struct heuristic *h = arg;
 	const char *p = h->text + end, *word;
@@ -345,8 +345,7 @@ parse_heuristic(struct report *rp, GMimeMessage *msg)
 	}
 	if (rp->text != NULL) {
 		h.text = rp->text;
-		phrases_each("sender-lead", h.text, heuristic_sender, &h);
-		phrases_each("contact-lead", h.text, heuristic_sender, &h);
+		phrases_each("party-lead", h.text, heuristic_party_lead, &h);
 		phrases_each("recipient-lead", h.text, heuristic_lead, &h);
 		heuristic_lines(&h);
 	}
