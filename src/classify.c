@@ -388,24 +388,41 @@ classify_cut_echo(char *subject, char **echoed)
 }
 
 /*
+ * The report's prose as the diagnostic table reads it, without the
+ * returned message's subject; *subject_r, when asked for, gets the
+ * report's own subject, without it too.
+ */
+static char *
+classify_report_prose(const struct report *rp, char **subject_r)
+{
+	g_autofree char *subject = g_strdup(rp->subject), *echoed = NULL;
+	const char *returned;
+	char *clean;
+
+	classify_cut_echo(subject, &echoed);
+	returned = rp->orig_subject != NULL ? rp->orig_subject : echoed;
+	clean = classify_clean(rp->text ? rp->text : "", 0);
+	classify_drop_subject(clean, returned);
+	if (subject_r != NULL) {
+		classify_drop_subject(subject, returned);
+		*subject_r = g_steal_pointer(&subject);
+	}
+	return clean;
+}
+
+/*
  * A report about one recipient says in its prose, or in its subject
  * ("Returned mail: User unknown"), what its diagnostic may not.
  */
 static const char *
 classify_report_words(struct report *rp, char **decided)
 {
-	g_autofree char *clean = NULL, *echoed = NULL;
-	g_autofree char *subject = g_strdup(rp->subject);
+	g_autofree char *clean = NULL, *subject = NULL;
 	const char *reason, *phrase = NULL;
-	const char *returned;
 
 	if (rp->recipients->len != 1)
 		return NULL;
-	classify_cut_echo(subject, &echoed);
-	returned = rp->orig_subject != NULL ? rp->orig_subject : echoed;
-	clean = classify_clean(rp->text ? rp->text : "", 0);
-	classify_drop_subject(clean, returned);
-	classify_drop_subject(subject, returned);
+	clean = classify_report_prose(rp, &subject);
 	if ((reason = phrases_find("diagnostic", clean, &phrase)) != NULL) {
 		*decided = g_strdup_printf("text \"%s\"", phrase);
 		return reason;
@@ -544,7 +561,7 @@ classify_alive_prose(struct report *rp, struct recipient *r)
 	if (!classify_is_dead(r->reason) || rp->recipients->len != 1 ||
 	    rp->text == NULL)
 		return;
-	clean = classify_clean(rp->text, 0);
+	clean = classify_report_prose(rp, NULL);
 	phrases_each("diagnostic", clean, classify_alive_word, &found);
 	if (found.label == NULL)
 		return;
