@@ -25,6 +25,7 @@
 
 #include "classify.h"
 #include "phrases.h"
+#include "remote.h"
 #include "status.h"
 
 extern const char status_tab[];
@@ -285,47 +286,157 @@ classify_not_unknown(const struct recipient *r, const char *clean)
 	return NULL;
 }
 
-/* What the diagnostic text says, or NULL. */
-static const char *
-classify_text(struct recipient *r, char **decided, int *doubted)
+/*
+ * Reasons an expiry can name as its cause: the network (refused, timed
+ * out, no route), a name that did not resolve, a missing PTR record.
+ * "Please try again" and other generic words are no cause.
+ */
+static int
+classify_is_cause(const char *label)
 {
-	g_autofree char *clean = NULL;
-	const char *reason, *phrase = NULL, *why;
+	return strcmp(label, "networkerror") == 0 ||
+	    strcmp(label, "hostunknown") == 0 ||
+	    strcmp(label, "requireptr") == 0;
+}
 
-	if (r->diagnostic == NULL)
+struct cause {
+	const char	*label;
+	const char	*phrase;
+};
+
+static int
+classify_first_cause(void *arg, const char *label, const char *phrase,
+    size_t end)
+{
+	struct cause *c = arg;
+
+	if (!classify_is_cause(label))
+		return 1;
+	c->label = label;
+	c->phrase = phrase;
+	return 0;
+}
+
+/*
+ * A message retried until the sender gave up, and the words say why:
+ * the stated cause (connection refused, no route, a DNS failure, no PTR
+ * record) is the reason, "expired" only when none is given.  A name
+ * that did not resolve for days is the network, not a dead domain.
+ */
+static const char *
+classify_expiry_cause(const char *clean, const char **phrase_r)
+{
+	struct cause c = { NULL, NULL };
+
+	phrases_each("diagnostic", clean, classify_first_cause, &c);
+	if (c.label == NULL)
 		return NULL;
-	clean = classify_clean(r->diagnostic, r->replycode);
+	*phrase_r = c.phrase;
+	return strcmp(c.label, "hostunknown") == 0 ? "networkerror" : c.label;
+}
+
+/*
+ * What one voice's words say (voice: "remote" for the remote server's
+ * own reply, "reporter" for the report's paraphrase), or NULL.
+ */
+static const char *
+classify_words(struct recipient *r, const char *words, const char *voice,
+    char **decided, int *doubted, int *caused)
+{
+	g_autofree char *clean = classify_clean(words, r->replycode);
+	const char *reason, *phrase = NULL, *why, *cause, *cause_phrase;
+
 	if ((reason = phrases_find("diagnostic", clean, &phrase)) == NULL &&
 	    (reason = phrases_find("reply-word", clean, &phrase)) == NULL)
 		return NULL;
 	if (strcmp(reason, "userunknown") == 0 &&
 	    (why = classify_not_unknown(r, clean)) != NULL) {
 		*doubted = 1;
-		*decided = g_strdup_printf("diagnostic \"%s\" %s", phrase, why);
+		*decided = g_strdup_printf("%s \"%s\" %s", voice, phrase, why);
 		return "filtered";
 	}
-	*decided = g_strdup_printf("diagnostic \"%s\"", phrase);
+	if (strcmp(reason, "expired") == 0 &&
+	    (cause = classify_expiry_cause(clean, &cause_phrase)) != NULL) {
+		*decided = g_strdup_printf("%s \"%s\", the cause of \"%s\"",
+		    voice, cause_phrase, phrase);
+		*caused = 1;
+		return cause;
+	}
+	*decided = g_strdup_printf("%s \"%s\"", voice, phrase);
 	return reason;
+}
+
+/*
+ * What the diagnostic text says, or NULL: the remote server's own words
+ * first, then the report's (*remote_r tells which decided).
+ */
+static const char *
+classify_text(struct recipient *r, const char *remote, char **decided,
+    int *doubted, int *caused, int *remote_r)
+{
+	const char *reason;
+
+	*remote_r = 0;
+	if (remote != NULL &&
+	    (reason = classify_words(r, remote, "remote", decided, doubted,
+	    caused)) != NULL) {
+		*remote_r = 1;
+		return reason;
+	}
+	if (r->diagnostic == NULL || (remote != NULL &&
+	    strcmp(remote, r->diagnostic) == 0))
+		return NULL;
+	return classify_words(r, r->diagnostic, "reporter", decided, doubted,
+	    caused);
+}
+
+/*
+ * A reply that names a DNS blocklist (a zone or its lookup page, read
+ * with web addresses kept) refuses the sending host, whatever code sits
+ * beside it and whatever the reporter's summary line says.
+ */
+static int
+classify_dnsbl(struct recipient *r, const char *remote)
+{
+	const char *phrase = NULL;
+
+	if (r->diagnostic == NULL ||
+	    phrases_find("dnsbl", r->diagnostic, &phrase) == NULL)
+		return 0;
+	classify_set(r, "blocked", g_strdup_printf("%s \"%s\": a DNS "
+	    "blocklist", remote != NULL && phrases_find("dnsbl", remote,
+	    NULL) != NULL ? "remote" : "reporter", phrase));
+	return 1;
 }
 
 /*
  * A specific status decides, except that the text may show a dead
  * address to be something else (a filter, a blocklist, a full disk):
- * the text can make a bounce soft, never hard.  The SMTP command alone
- * does not outweigh the code: Sendmail's pipelined transcripts show
- * RCPT replies after ">>> DATA".
+ * the text can make a bounce soft, never hard.  The remote server's own words outrank a Status
+ * that only the reporter wrote (outrank): the reporter paraphrased
+ * them.  The SMTP command alone does not outweigh the code: Sendmail's
+ * pipelined transcripts show RCPT replies after ">>> DATA".
  */
-static int
+static void
 classify_by_status(struct recipient *r, const char *reason,
-    const char *text_reason, char **text_decided, int doubted)
+    const char *text_reason, char **text_decided, int doubted, int outrank,
+    int said)
 {
-	if (text_reason != NULL && !doubted && classify_is_dead(reason) &&
-	    !classify_is_dead(text_reason)) {
+	if (text_reason != NULL && !doubted && (outrank ||
+	    (classify_is_dead(reason) && !classify_is_dead(text_reason)))) {
 		classify_set(r, text_reason, g_steal_pointer(text_decided));
-		return 1;
+		return;
 	}
-	classify_set(r, reason, g_strdup_printf("status %s", r->status));
-	return 1;
+	classify_set(r, reason, g_strdup_printf("status %s (%s)", r->status,
+	    said ? "remote" : "reporter"));
+}
+
+/* Did the remote server itself give the recipient's status code? */
+static int
+classify_status_said(const struct recipient *r, const char *remote)
+{
+	return remote != NULL && r->status[0] != '\0' &&
+	    strstr(remote, r->status) != NULL;
 }
 
 /*
@@ -424,7 +535,7 @@ classify_report_words(struct report *rp, char **decided)
 		return NULL;
 	clean = classify_report_prose(rp, &subject);
 	if ((reason = phrases_find("diagnostic", clean, &phrase)) != NULL) {
-		*decided = g_strdup_printf("text \"%s\"", phrase);
+		*decided = g_strdup_printf("reporter \"%s\"", phrase);
 		return reason;
 	}
 	if ((reason = phrases_find("diagnostic", subject, &phrase)) != NULL) {
@@ -452,24 +563,32 @@ classify_category(const struct recipient *r)
 static void
 classify_failure(struct report *rp, struct recipient *r)
 {
-	g_autofree char *text_decided = NULL;
+	g_autofree char *text_decided = NULL, *remote = NULL;
 	const char *reason, *text_reason, *category;
 	int weak = 0, delayed = classify_action_is(r, "delayed");
-	int transient = status_class(r->status) == 4, doubted = 0;
+	int transient = status_class(r->status) == 4, doubted = 0, by_remote;
+	int said, caused = 0;
 
+	remote = remote_words(r->diagnostic, r->remote_diagnostic);
+	if (!delayed && classify_dnsbl(r, remote))
+		return;
+	said = classify_status_said(r, remote);
 	reason = classify_status(r->status, 0, &weak);
-	text_reason = classify_text(r, &text_decided, &doubted);
+	text_reason = classify_text(r, remote, &text_decided, &doubted,
+	    &caused, &by_remote);
 	if (text_reason == NULL && (reason == NULL || weak))
 		text_reason = classify_report_words(rp, &text_decided);
 	/*
 	 * Retried until it gave up (delayed, or failed with a transient
-	 * code): a network or system fault behind it is the expiry itself.
+	 * code): a network or system fault behind it is the expiry itself,
+	 * unless the words name it as what the expiry came of.
 	 */
-	if ((delayed || transient) && classify_is_passing(text_reason))
+	if ((delayed || transient) && !caused &&
+	    classify_is_passing(text_reason))
 		text_reason = NULL;
 	if (reason != NULL && !weak && (!delayed || transient))
 		classify_by_status(r, reason, text_reason, &text_decided,
-		    doubted);
+		    doubted, by_remote && !said, said);
 	else if ((category = classify_category(r)) != NULL)
 		classify_set(r, category, g_strdup_printf("category %s",
 		    r->category));
@@ -483,7 +602,8 @@ classify_failure(struct report *rp, struct recipient *r)
 		classify_set(r, "expired", g_strdup_printf("status %s, "
 		    "action failed", r->status));
 	else if (reason != NULL)
-		classify_set(r, reason, g_strdup_printf("status %s", r->status));
+		classify_set(r, reason, g_strdup_printf("status %s (%s)",
+		    r->status, said ? "remote" : "reporter"));
 	else if ((reason = classify_status(NULL, r->replycode, &weak)) != NULL)
 		classify_set(r, reason, g_strdup_printf("reply %d", r->replycode));
 	else
@@ -565,7 +685,7 @@ classify_alive_prose(struct report *rp, struct recipient *r)
 	phrases_each("diagnostic", clean, classify_alive_word, &found);
 	if (found.label == NULL)
 		return;
-	classify_set(r, found.label, g_strdup_printf("%s; text \"%s\" says "
+	classify_set(r, found.label, g_strdup_printf("%s; reporter \"%s\" says "
 	    "the mailbox exists", r->decided, found.phrase));
 }
 

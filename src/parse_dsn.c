@@ -165,6 +165,8 @@ dsn_set_recipient(struct recipient *r, enum dsn_field f, const char *value)
 		r->diagnostic = dsn_text(value);
 		r->local_program = g_ascii_strncasecmp(value + strspn(value,
 		    " \t"), "x-unix;", 7) == 0;
+		r->remote_diagnostic = g_ascii_strncasecmp(value +
+		    strspn(value, " \t"), "smtp;", 5) == 0;
 		return;
 	default:
 		slot = dsn_slot(r, f);

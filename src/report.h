@@ -39,6 +39,8 @@ struct recipient {
 	const char *command;		/* SMTP command that failed, or NULL */
 	int	 local_program;		/* diagnostic of type X-Unix: the
 					   local delivery program's exit */
+	int	 remote_diagnostic;	/* diagnostic of type smtp: the
+					   remote server's own reply */
 
 	/* Filled by the classifier. */
 	const char *reason;		/* static string from the taxonomy */

@@ -27,7 +27,7 @@ check "directory run equals the golden rows" cmp -s "$tmp/all" "$tmp/want"
 # JSON: one object per message with the evidence behind each reason.
 "$REBOUND" parse --format json "$top_srcdir/tests/data/postfix-user-unknown.eml" >"$tmp/json"
 check "json is an array" grep -q '^\[' "$tmp/json"
-check "json records what decided" grep -q '"decided_by":"status 5.1.1"' "$tmp/json"
+check "json records what decided" grep -q '"decided_by":"status 5.1.1 (remote)"' "$tmp/json"
 check "json keeps the unfolded diagnostic" \
     grep -q '"diagnostic":"550 5.1.1 <Alice.Nobody@Example.ORG>: Recipient address rejected: User unknown in virtual mailbox table"' "$tmp/json"
 check "json keeps the returned Message-ID" grep -q '"message_id":"<' "$tmp/json"

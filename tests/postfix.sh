@@ -118,7 +118,7 @@ is "full mailbox: mailboxfull, soft, status 5.2.2" \
 # Diagnostic-Code of a full mailbox; its Status 5.2.2 decides.
 is "full mailbox: decided by the status, not the local program's words" \
     "$(sqlite3 "$tmp/db" "select decided from outcomes where address='$full@localhost'")" \
-    "status 5.2.2"
+    "status 5.2.2 (reporter)"
 
 # What the other server said, in Postfix's words: a recipient it will not
 # relay for (at RCPT) and a message over its size limit (at MAIL FROM).

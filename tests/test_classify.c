@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "classify.h"
+#include "remote.h"
 #include "report.h"
 
 struct classify_case {
@@ -22,30 +23,30 @@ struct classify_case {
 };
 
 static const struct classify_case cases[] = {
-	{ "failed", "5.1.1", 550, NULL, "userunknown", 1, "status 5.1.1" },
-	{ "failed", "4.1.1", 450, NULL, "userunknown", 1, "status 4.1.1" },
+	{ "failed", "5.1.1", 550, NULL, "userunknown", 1, "status 5.1.1 (reporter)" },
+	{ "failed", "4.1.1", 450, NULL, "userunknown", 1, "status 4.1.1 (reporter)" },
 	{ "failed", "4.0.0", 0, "host unknown", "networkerror", 0,
-	  "diagnostic \"host unknown\"; a 4xx code: the host may come back" },
+	  "reporter \"host unknown\"; a 4xx code: the host may come back" },
 	{ "failed", "4.3.2", 421, NULL, "expired", 0,
 	  "status 4.3.2, action failed" },
 	{ "failed", "5.0.0", 521, NULL, "notaccept", 1, "reply 521" },
 	{ "failed", "5.1.1", 550, "550 5.1.1 IP blacklisted by recipient", "blocked", 0,
-	  "diagnostic \"blacklist\"" },
-	{ "failed", "5.1.2", 0, NULL, "hostunknown", 1, "status 5.1.2" },
-	{ "failed", "5.1.6", 0, NULL, "hasmoved", 1, "status 5.1.6" },
-	{ "failed", "5.1.10", 0, NULL, "notaccept", 1, "status 5.1.10" },
-	{ "failed", "5.2.2", 552, NULL, "mailboxfull", 0, "status 5.2.2" },
-	{ "failed", "5.3.4", 0, NULL, "mesgtoobig", 0, "status 5.3.4" },
-	{ "failed", "5.4.7", 0, NULL, "expired", 0, "status 5.4.7" },
-	{ "failed", "4.4.7", 0, NULL, "expired", 0, "status 4.4.7" },
-	{ "failed", "5.7.26", 550, NULL, "authfailure", 0, "status 5.7.26" },
-	{ "failed", "5.7.25", 550, NULL, "requireptr", 0, "status 5.7.25" },
-	{ "failed", "5.7.1", 550, NULL, "securityerror", 0, "status 5.7.1" },
+	  "reporter \"blacklist\"" },
+	{ "failed", "5.1.2", 0, NULL, "hostunknown", 1, "status 5.1.2 (reporter)" },
+	{ "failed", "5.1.6", 0, NULL, "hasmoved", 1, "status 5.1.6 (reporter)" },
+	{ "failed", "5.1.10", 0, NULL, "notaccept", 1, "status 5.1.10 (reporter)" },
+	{ "failed", "5.2.2", 552, NULL, "mailboxfull", 0, "status 5.2.2 (reporter)" },
+	{ "failed", "5.3.4", 0, NULL, "mesgtoobig", 0, "status 5.3.4 (reporter)" },
+	{ "failed", "5.4.7", 0, NULL, "expired", 0, "status 5.4.7 (reporter)" },
+	{ "failed", "4.4.7", 0, NULL, "expired", 0, "status 4.4.7 (reporter)" },
+	{ "failed", "5.7.26", 550, NULL, "authfailure", 0, "status 5.7.26 (reporter)" },
+	{ "failed", "5.7.25", 550, NULL, "requireptr", 0, "status 5.7.25 (reporter)" },
+	{ "failed", "5.7.1", 550, NULL, "securityerror", 0, "status 5.7.1 (reporter)" },
 	{ "failed", "", 552, NULL, "mailboxfull", 0, "reply 552" },
 	{ "failed", "", 550, NULL, "onhold", 0, "reply 550" },
 	{ "failed", "", 0, NULL, "onhold", 0, "no evidence" },
 	{ "delayed", "4.4.1", 0, NULL, "expired", 0, "action delayed" },
-	{ "delayed", "4.2.2", 0, NULL, "mailboxfull", 0, "status 4.2.2" },
+	{ "delayed", "4.2.2", 0, NULL, "mailboxfull", 0, "status 4.2.2 (reporter)" },
 	{ "delayed", "5.1.1", 0, NULL, "expired", 0, "action delayed" },
 	{ "delivered", "2.0.0", 250, NULL, "delivered", 0, "action delivered" },
 	{ "relayed", "", 0, NULL, "delivered", 0, "action relayed" },
@@ -53,129 +54,165 @@ static const struct classify_case cases[] = {
 	/* Words of a web address are no evidence. */
 	{ "failed", "5.0.0", 550, "550 5.0.0 <x@example.org>: mailbox not "
 	  "found, see https://help.example.net/errors/#filtered-spam",
-	  "userunknown", 1, "diagnostic \"mailbox not found\"" },
+	  "userunknown", 1, "reporter \"mailbox not found\"" },
 	/* Provider and MTA wordings. */
 	{ "failed", "", 0, "User Jo Example not listed in Domino Directory",
-	  "userunknown", 1, "diagnostic \"not listed in domino directory\"" },
+	  "userunknown", 1, "reporter \"not listed in domino directory\"" },
 	/* Wordings of more servers, each grouped by what it means. */
 	{ "failed", "5.0.0", 550, "550 Protocol violation", "policyviolation",
-	  0, "diagnostic \"protocol violation\"" },
+	  0, "reporter \"protocol violation\"" },
 	{ "failed", "5.0.0", 553, "553 BATV failed to verify the bounce",
-	  "rejected", 0, "diagnostic \"batv failed\"" },
+	  "rejected", 0, "reporter \"batv failed\"" },
 	{ "failed", "5.0.0", 550, "550 Quota violation for jo@example.org",
-	  "mailboxfull", 0, "diagnostic \"quota violation\"" },
+	  "mailboxfull", 0, "reporter \"quota violation\"" },
 	{ "failed", "5.0.0", 554, "554 This is not an open relay, so get lost",
-	  "norelaying", 0, "diagnostic \"not an open relay\"" },
+	  "norelaying", 0, "reporter \"not an open relay\"" },
 	{ "failed", "5.0.0", 550, "550 Recipient domain must exist",
-	  "hostunknown", 1, "diagnostic \"recipient domain must exist\"" },
+	  "hostunknown", 1, "reporter \"recipient domain must exist\"" },
 	{ "failed", "5.0.0", 501, "501 Sender domain must exist",
-	  "rejected", 0, "diagnostic \"sender domain\"" },
+	  "rejected", 0, "reporter \"sender domain\"" },
 	{ "failed", "5.0.0", 550, "550 This email address is wrong or no "
 	  "longer valid", "userunknown", 1,
-	  "diagnostic \"wrong or no longer valid\"" },
+	  "reporter \"wrong or no longer valid\"" },
 	{ "failed", "5.0.0", 550, "550 nessun utente simile in questo "
-	  "indirizzo", "userunknown", 1, "diagnostic \"nessun utente simile\"" },
+	  "indirizzo", "userunknown", 1, "reporter \"nessun utente simile\"" },
 	{ "failed", "5.0.0", 553, "553 sorry, this recipient is not in my "
 	  "validrcptto list", "userunknown", 1,
-	  "diagnostic \"validrcptto list\"" },
+	  "reporter \"validrcptto list\"" },
 	{ "failed", "4.7.1", 450, "450 4.7.1 Error: too much mail from "
-	  "192.0.2.1", "speeding", 0, "diagnostic \"too much mail from\"" },
+	  "192.0.2.1", "speeding", 0, "reporter \"too much mail from\"" },
 	{ "failed", "5.6.11", 550, "550 5.6.11 SMTPSEND.BareLinefeedsAreIllegal",
-	  "contenterror", 0, "status 5.6.11" },
+	  "contenterror", 0, "status 5.6.11 (reporter)" },
 	{ "failed", "5.7.1", 550, "550-5.7.1 The IP you're using to send mail "
 	  "is not authorized to send email directly to our servers.",
 	  "blocked", 0,
-	  "diagnostic \"not authorized to send email directly\"" },
+	  "reporter \"not authorized to send email directly\"" },
 	{ "failed", "5.7.1", 550, "550 5.7.1 Recipient mailbox rejected the "
 	  "message per its owner's filter settings", "filtered", 0,
-	  "diagnostic \"filter settings\"" },
+	  "reporter \"filter settings\"" },
 	/* Other languages. */
 	{ "failed", "5.0.0", 550, "550 Empf\xc3\xa4nger unbekannt",
-	  "userunknown", 1, "diagnostic \"empf\xc3\xa4nger unbekannt\"" },
+	  "userunknown", 1, "reporter \"empf\xc3\xa4nger unbekannt\"" },
 	{ "failed", "5.0.0", 550, "550 Bo\xc3\xaete aux lettres pleine",
 	  "mailboxfull", 0,
-	  "diagnostic \"bo\xc3\xaete aux lettres pleine\"" },
+	  "reporter \"bo\xc3\xaete aux lettres pleine\"" },
 	/* A route or a DNS failure is no unknown host or user. */
 	{ "failed", "5.0.0", 550, "550 connect to mx.example.net[192.0.2.7]:25:"
 	  " No route to host", "networkerror", 0,
-	  "diagnostic \"no route to host\"" },
+	  "reporter \"no route to host\"" },
 	{ "failed", "5.4.0", 0, "#5.4.0 DNS records for the destination "
 	  "computer could not be found", "networkerror", 0,
-	  "diagnostic \"dns records for the destination computer\"" },
+	  "reporter \"dns records for the destination computer\"" },
 	/* Postfix's reject_unknown_recipient_domain, made permanent. */
 	{ "failed", "5.0.0", 550, "550 5.1.2 <a@nxdomain.example>: Recipient "
 	  "address rejected: Domain not found", "hostunknown", 1,
-	  "diagnostic \"domain not found\"" },
+	  "reporter \"domain not found\"" },
 	/* The sending host's HELO name is no recipient's address. */
 	{ "failed", "5.0.0", 550, "550 Your HELO name mx.example.org does "
-	  "not exist", "blocked", 0, "diagnostic \"helo name\"" },
+	  "not exist", "blocked", 0, "reporter \"helo name\"" },
 	/* Exim's sender verification: the address that failed is ours. */
 	{ "failed", "5.0.0", 550, "550-Verification failed for "
 	  "<bounces@example.org> 550-Unrouteable address", "rejected", 0,
-	  "diagnostic \"verification failed for\"" },
+	  "reporter \"verification failed for\"" },
 	/* Asking to check the address blames the address, but weakly: any
 	 * other wording outranks it. */
 	{ "failed", "", 0, "Unable to deliver message to <jo@example.org>. "
 	  "Please check if address is correct.", "userunknown", 1,
-	  "diagnostic \"check if address is correct\"" },
+	  "reporter \"check if address is correct\"" },
 	{ "failed", "", 0, "Connection timed out. Please check the e-mail "
 	  "address and try again.", "expired", 0,
-	  "diagnostic \"connection timed out\"; action failed without a "
+	  "reporter \"connection timed out\"; action failed without a "
 	  "code: retried until it expired" },
 	{ "failed", "5.0.0", 550, "550 Our IP is not listed in your allowed "
-	  "senders", "blocked", 0, "diagnostic \"listed in\"" },
+	  "senders", "blocked", 0, "reporter \"listed in\"" },
 	{ "failed", "5.0.0", 554, "554 Service currently unavailable",
-	  "systemerror", 0, "diagnostic \"service currently unavailable\"" },
+	  "systemerror", 0, "reporter \"service currently unavailable\"" },
 	{ "failed", "5.7.0", 554, "554 5.7.0 Rejected, ref=42 - SPAM",
-	  "spamdetected", 0, "diagnostic \"spam\"" },
+	  "spamdetected", 0, "reporter \"spam\"" },
 	{ "failed", "5.5.0", 550, "550 helo name [mx.example.net] mismatches "
 	  "client ip 192.0.2.9", "requireptr", 0,
-	  "diagnostic \"mismatches client ip\"" },
+	  "reporter \"mismatches client ip\"" },
 	{ "delayed", "4.0.0", 450, "450 we take 3 unverifyable sending IPs "
-	  "only", "requireptr", 0, "diagnostic \"unverifyable sending ip\"" },
+	  "only", "requireptr", 0, "reporter \"unverifyable sending ip\"" },
 	{ "failed", "5.0.0", 554, "554 Host network not allowed - see the "
 	  "gateway's policy", "policyviolation", 0,
-	  "diagnostic \"host network not allowed\"" },
+	  "reporter \"host network not allowed\"" },
 	{ "failed", "5.0.0", 554, "554 Message rejected: Email address is "
 	  "not verified.", "norelaying", 0,
-	  "diagnostic \"email address is not verified\"" },
+	  "reporter \"email address is not verified\"" },
 	{ "failed", "5.2.0", 550, "550 5.2.0 From: header domain is invalid. "
 	  "Please provide a valid From: address", "rejected", 0,
-	  "diagnostic \"provide a valid from\"" },
+	  "reporter \"provide a valid from\"" },
 	{ "failed", "5.0.0", 500, "500 Line limit exceeded", "mesgtoobig", 0,
-	  "diagnostic \"line limit exceeded\"" },
+	  "reporter \"line limit exceeded\"" },
 	/* Exim and Postfix: the domain's mail hosts, a loop. */
 	{ "failed", "", 0, "all relevant MX records point to non-existent "
 	  "hosts", "hostunknown", 1,
-	  "diagnostic \"mx records point to non-existent hosts\"" },
+	  "reporter \"mx records point to non-existent hosts\"" },
 	{ "failed", "5.0.0", 0, "mail forwarding loop for x@example.org",
-	  "networkerror", 0, "diagnostic \"mail forwarding loop\"" },
+	  "networkerror", 0, "reporter \"mail forwarding loop\"" },
 	/* A failed name server, the sender's SPF: never a dead domain. */
 	{ "failed", "5.4.4", 554, "554 5.4.4 Unable to look up MX record for "
 	  "example.com: SERVFAIL", "networkerror", 0,
-	  "diagnostic \"servfail\"" },
+	  "reporter \"servfail\"" },
 	{ "failed", "5.7.1", 550, "550 5.7.1 SPF permerror: too many DNS "
-	  "lookups", "authfailure", 0, "diagnostic \"spf\"" },
+	  "lookups", "authfailure", 0, "reporter \"spf\"" },
 	{ "failed", "5.0.0", 501, "501 Invalid domain name in HELO",
-	  "blocked", 0, "diagnostic \"in helo\"" },
+	  "blocked", 0, "reporter \"in helo\"" },
 	{ "failed", "5.0.0", 550, "550 No MX record for domain of sender",
-	  "rejected", 0, "diagnostic \"domain of sender\"" },
+	  "rejected", 0, "reporter \"domain of sender\"" },
 	/* A name that does not exist, a mailbox unknown: still hard. */
 	{ "failed", "5.0.0", 0, "DNS Error: DNS type 'mx' lookup of "
 	  "example.com responded with code NXDOMAIN", "hostunknown", 1,
-	  "diagnostic \"nxdomain\"" },
+	  "reporter \"nxdomain\"" },
 	{ "failed", "5.0.0", 550, "550 5.1.10 RESOLVER.ADR.RecipientNotFound; "
 	  "Recipient not found by SMTP address lookup", "userunknown", 1,
-	  "diagnostic \"recipient not found\"" },
+	  "reporter \"recipient not found\"" },
 	/* RFC 7505: 5.7.27 is the sender's null MX; the text may say more. */
-	{ "failed", "5.7.27", 550, NULL, "rejected", 0, "status 5.7.27" },
+	{ "failed", "5.7.27", 550, NULL, "rejected", 0, "status 5.7.27 (reporter)" },
 	{ "failed", "5.7.27", 550, "550 Host does not accept mail",
-	  "notaccept", 1, "diagnostic \"does not accept mail\"" },
+	  "notaccept", 1, "reporter \"does not accept mail\"" },
 	/* Postfix's probe of the address had not finished. */
 	{ "failed", "4.1.1", 450, "450 4.1.1 <x@example.org>: Recipient "
 	  "address rejected: unverified address: Address verification in "
 	  "progress", "expired", 0,
-	  "diagnostic \"address verification in progress\"" },
+	  "reporter \"address verification in progress\"" },
+	/*
+	 * Whose words decide: the remote server's reply ("<<<", "said:")
+	 * over the reporter's summary line and its Status.
+	 */
+	{ "failed", "5.1.1", 550, ">>> RCPT To:<ann@example.org> <<< 553 "
+	  "5.3.0 <ann@example.org>... Refused, see "
+	  "http://dnsbl.example.net/lookup?ip=192.0.2.1 550 5.1.1 "
+	  "<ann@example.org>... User unknown", "blocked", 0,
+	  "remote \"dnsbl\": a DNS blocklist" },
+	{ "failed", "5.1.1", 550, "550 5.7.1 Service unavailable; client host "
+	  "[192.0.2.1] blocked using zen.spamhaus.org", "blocked", 0,
+	  "reporter \"spamhaus.org\": a DNS blocklist" },
+	{ "failed", "5.1.1", 550, ">>> RCPT To:<bo@example.org> <<< 550 This "
+	  "account is disabled 550 5.1.1 <bo@example.org>... User unknown",
+	  "suspend", 0, "remote \"account is disabled\"" },
+	{ "failed", "5.1.1", 550, "host mx.example.org[192.0.2.9] said: 550 "
+	  "mailbox temporarily inactive (in reply to RCPT TO command) "
+	  "User unknown", "suspend", 0, "remote \"temporarily inactive\"" },
+	/* The cause of an expiry, where the words give one. */
+	{ "failed", "4.4.1", 0, "connect to mx.example.org[192.0.2.9]:25: "
+	  "Connection timed out. Giving up: the message has been in the "
+	  "queue for 5 days", "networkerror", 0, "reporter \"connection "
+	  "timed out\", the cause of \"giving up\"" },
+	{ "failed", "4.4.1", 0, "Giving up on it: the message was queued "
+	  "too long", "expired", 0, "reporter \"giving up\"" },
+	/* Postfix's failed lookup is for a while; NXDOMAIN is dead. */
+	{ "failed", "5.4.4", 0, "Name service error for name=example.org "
+	  "type=MX: Malformed or unexpected name server reply",
+	  "networkerror", 0,
+	  "reporter \"malformed or unexpected name server reply\"" },
+	{ "failed", "5.4.4", 0, "Host or domain name not found. Name service "
+	  "error for name=example.org type=A: Host not found",
+	  "hostunknown", 1, "reporter \"host not found\"" },
+	/* Exact words over an odd code (RFC 7293's X.7.17 used otherwise). */
+	{ "failed", "5.7.17", 550, "Sorry, no mailbox here by that name. "
+	  "(#5.7.17)", "userunknown", 1, "reporter \"no mailbox\"" },
 };
 
 /* What the command a reply answered says about it. */
@@ -190,41 +227,41 @@ static const struct {
 	/* Before MAIL FROM nothing but the sending host is known. */
 	{ "HELO", "5.0.0", 550, "550 Go away", "blocked", "reply 550 at HELO" },
 	{ "CONN", "5.0.0", 550, "550 Access denied", "blocked",
-	  "diagnostic \"access denied\" at CONN" },
+	  "reporter \"access denied\" at CONN" },
 	{ "CONN", "5.0.0", 554, "554 no reverse DNS for your address",
-	  "requireptr", "diagnostic \"reverse dns\"" },
+	  "requireptr", "reporter \"reverse dns\"" },
 	{ "CONN", "5.7.25", 550, "550 5.7.25 Go away", "requireptr",
-	  "status 5.7.25" },
+	  "status 5.7.25 (reporter)" },
 	{ "RCPT", "5.0.0", 550, "550 Access denied", "rejected",
-	  "diagnostic \"access denied\"" },
+	  "reporter \"access denied\"" },
 	/* At MAIL FROM no recipient is known: the sender is unknown. */
 	{ "MAIL", "5.0.0", 550, "550 unknown user", "rejected",
-	  "diagnostic \"unknown user\" at MAIL" },
+	  "reporter \"unknown user\" at MAIL" },
 	{ "MAIL", "", 553, "553 go away", "rejected", "reply 553 at MAIL" },
 	/* ... whatever status code came with it. */
 	{ "MAIL", "5.1.1", 553, "553 5.1.1 <bounces@example.org>... User "
-	  "unknown", "rejected", "status 5.1.1 at MAIL" },
+	  "unknown", "rejected", "status 5.1.1 (reporter) at MAIL" },
 	{ "MAIL", "4.7.0", 421, "421 4.7.0 [TS01] Mail from 192.0.2.5 is "
 	  "deferred due to user complaints", "badreputation",
-	  "diagnostic \"deferred due to user complaints\"" },
+	  "reporter \"deferred due to user complaints\"" },
 	{ "RCPT", "5.7.1", 550, "550 5.7.1 <mx.local>: Helo command "
 	  "rejected: Host not found", "blocked",
-	  "diagnostic \"helo command rejected\"" },
+	  "reporter \"helo command rejected\"" },
 	/* "No such user" to DATA is a content filter speaking. */
 	{ "DATA", "5.0.0", 550, "550 No such user", "filtered",
-	  "diagnostic \"no such user\" after DATA" },
+	  "reporter \"no such user\" after DATA" },
 	/*
 	 * "User unknown" under a code for a mailbox that exists, the mail
 	 * system or a policy: unknown only when refused at RCPT.
 	 */
 	{ NULL, "5.2.1", 550, "550 5.2.1 <x@example.org>... User Unknown",
-	  "filtered", "diagnostic \"user unknown\" under a code for "
+	  "filtered", "reporter \"user unknown\" under a code for "
 	  "something else, not at RCPT" },
 	{ NULL, "5.7.1", 550, "550 5.7.1 550 User Unknown", "filtered",
-	  "diagnostic \"user unknown\" under a code for something else, "
+	  "reporter \"user unknown\" under a code for something else, "
 	  "not at RCPT" },
 	{ NULL, "5.3.0", 550, "550 Unknown user", "filtered",
-	  "diagnostic \"unknown user\" under a code for something else, "
+	  "reporter \"unknown user\" under a code for something else, "
 	  "not at RCPT" },
 };
 
@@ -344,10 +381,10 @@ test_category(void)
 		  "User Unknown", "userunknown", "category bad-mailbox" },
 		{ "5.0.0", "quota-issues", "550 over the limit", "mailboxfull",
 		  "category quota-issues" },
-		{ "5.1.1", "spam-related", NULL, "userunknown", "status 5.1.1" },
+		{ "5.1.1", "spam-related", NULL, "userunknown", "status 5.1.1 (reporter)" },
 		/* "other" says nothing: the words decide. */
 		{ "5.0.0", "other", "550 mailbox unavailable", "userunknown",
-		  "diagnostic \"mailbox unavailable\"" },
+		  "reporter \"mailbox unavailable\"" },
 	};
 	size_t i;
 
@@ -416,7 +453,7 @@ test_local_program(void)
 		{ "failed", "4.3.0", "temporary failure", "mailererror",
 		  "diagnostic-type x-unix" },
 		{ "failed", "5.3.0", "user quota exceeded", "mailboxfull",
-		  "diagnostic \"quota exceeded\"" },
+		  "reporter \"quota exceeded\"" },
 	};
 	size_t i;
 
@@ -449,7 +486,7 @@ test_reply_word(void)
 	r->diagnostic = g_strdup("550 Rejected - SPAM");
 	classify_report(rp);
 	g_assert_cmpstr(r->reason, ==, "spamdetected");
-	g_assert_cmpstr(r->decided, ==, "diagnostic \"spam\"");
+	g_assert_cmpstr(r->decided, ==, "reporter \"spam\"");
 	report_free(&rp);
 }
 
@@ -563,6 +600,41 @@ test_never_hard(void)
 	}
 }
 
+/* The remote server's own words, apart from the reporter's. */
+static void
+test_remote_words(void)
+{
+	static const struct {
+		const char	*diagnostic;
+		int		 smtp;
+		const char	*want;
+	} remote_cases[] = {
+		{ ">>> RCPT To:<a@example.org> <<< 550 5.2.1 Account disabled "
+		  "550 5.1.1 <a@example.org>... User unknown", 0,
+		  "550 5.2.1 Account disabled" },
+		{ "<<< 550-5.7.1 Refused <<< 550 5.7.1 see the page", 0,
+		  "550-5.7.1 Refused 550 5.7.1 see the page" },
+		{ "host mx.example.org[192.0.2.1] said: 550 No such user (in "
+		  "reply to RCPT TO command)", 0,
+		  "550 No such user (in reply to RCPT TO command)" },
+		{ "550 5.1.1 User unknown", 0, NULL },
+		{ "550 5.1.1 User unknown", 1, "550 5.1.1 User unknown" },
+		{ ">>> DATA", 0, NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(remote_cases); i++) {
+		g_autofree char *got = remote_words(remote_cases[i].diagnostic,
+		    remote_cases[i].smtp);
+
+		if (g_strcmp0(got, remote_cases[i].want) != 0)
+			g_test_message("case %zu: got \"%s\", want \"%s\"", i,
+			    got ? got : "(null)", remote_cases[i].want ?
+			    remote_cases[i].want : "(null)");
+		g_assert_cmpstr(got, ==, remote_cases[i].want);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -571,6 +643,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	classify_init();
 	g_test_add_func("/classify/dsn", test_dsn_cases);
+	g_test_add_func("/classify/remote-words", test_remote_words);
 	g_test_add_func("/classify/command", test_command_cases);
 	g_test_add_func("/classify/never-hard", test_never_hard);
 	g_test_add_func("/classify/rcpt-unknown", test_rcpt_unknown);
