@@ -415,9 +415,10 @@ classify_dnsbl(struct recipient *r, const char *remote)
  * the text can make a bounce soft, never hard.  The remote server's own words outrank a Status
  * that only the reporter wrote (outrank): the reporter paraphrased
  * them.  The SMTP command alone does not outweigh the code: Sendmail's
- * pipelined transcripts show RCPT replies after ">>> DATA".
+ * pipelined transcripts show RCPT replies after ">>> DATA".  Returns 1
+ * when the text decided, 0 when the status did.
  */
-static void
+static int
 classify_by_status(struct recipient *r, const char *reason,
     const char *text_reason, char **text_decided, int doubted, int outrank,
     int said)
@@ -425,10 +426,11 @@ classify_by_status(struct recipient *r, const char *reason,
 	if (text_reason != NULL && !doubted && (outrank ||
 	    (classify_is_dead(reason) && !classify_is_dead(text_reason)))) {
 		classify_set(r, text_reason, g_steal_pointer(text_decided));
-		return;
+		return 1;
 	}
 	classify_set(r, reason, g_strdup_printf("status %s (%s)", r->status,
 	    said ? "remote" : "reporter"));
+	return 0;
 }
 
 /* Did the remote server itself give the recipient's status code? */
@@ -528,6 +530,7 @@ classify_report_prose(const struct report *rp, char **subject_r)
 static const char *
 classify_report_words(struct report *rp, char **decided)
 {
+	/* Callers treat what this finds as weak: the prose is no reply. */
 	g_autofree char *clean = NULL, *subject = NULL;
 	const char *reason, *phrase = NULL;
 
@@ -568,7 +571,9 @@ classify_failure(struct report *rp, struct recipient *r)
 	int weak = 0, delayed = classify_action_is(r, "delayed");
 	int transient = status_class(r->status) == 4, doubted = 0, by_remote;
 	int said, caused = 0;
+	enum confidence text_confidence = CONFIDENCE_LIKELY;
 
+	r->confidence = CONFIDENCE_LIKELY;
 	remote = remote_words(r->diagnostic, r->remote_diagnostic);
 	if (!delayed && classify_dnsbl(r, remote))
 		return;
@@ -576,8 +581,10 @@ classify_failure(struct report *rp, struct recipient *r)
 	reason = classify_status(r->status, 0, &weak);
 	text_reason = classify_text(r, remote, &text_decided, &doubted,
 	    &caused, &by_remote);
-	if (text_reason == NULL && (reason == NULL || weak))
+	if (text_reason == NULL && (reason == NULL || weak)) {
 		text_reason = classify_report_words(rp, &text_decided);
+		text_confidence = CONFIDENCE_WEAK;
+	}
 	/*
 	 * Retried until it gave up (delayed, or failed with a transient
 	 * code): a network or system fault behind it is the expiry itself,
@@ -586,28 +593,58 @@ classify_failure(struct report *rp, struct recipient *r)
 	if ((delayed || transient) && !caused &&
 	    classify_is_passing(text_reason))
 		text_reason = NULL;
-	if (reason != NULL && !weak && (!delayed || transient))
-		classify_by_status(r, reason, text_reason, &text_decided,
-		    doubted, by_remote && !said, said);
-	else if ((category = classify_category(r)) != NULL)
+	if (reason != NULL && !weak && (!delayed || transient)) {
+		if (classify_by_status(r, reason, text_reason, &text_decided,
+		    doubted, by_remote && !said, said))
+			r->confidence = text_confidence;
+	} else if ((category = classify_category(r)) != NULL)
 		classify_set(r, category, g_strdup_printf("category %s",
 		    r->category));
-	else if (text_reason != NULL)
+	else if (text_reason != NULL) {
 		classify_set(r, text_reason, g_steal_pointer(&text_decided));
-	else if (r->local_program)
+		r->confidence = text_confidence;
+	} else if (r->local_program)
 		classify_set(r, "mailererror", g_strdup("diagnostic-type x-unix"));
 	else if (delayed)
 		classify_set(r, "expired", g_strdup("action delayed"));
 	else if (transient && classify_action_is(r, "failed"))
 		classify_set(r, "expired", g_strdup_printf("status %s, "
 		    "action failed", r->status));
-	else if (reason != NULL)
-		classify_set(r, reason, g_strdup_printf("status %s (%s)",
-		    r->status, said ? "remote" : "reporter"));
-	else if ((reason = classify_status(NULL, r->replycode, &weak)) != NULL)
-		classify_set(r, reason, g_strdup_printf("reply %d", r->replycode));
-	else
-		classify_set(r, "onhold", g_strdup("no evidence"));
+	else {
+		r->confidence = CONFIDENCE_WEAK;
+		if (reason != NULL)
+			classify_set(r, reason, g_strdup_printf("status %s (%s)",
+			    r->status, said ? "remote" : "reporter"));
+		else if ((reason = classify_status(NULL, r->replycode,
+		    &weak)) != NULL)
+			classify_set(r, reason, g_strdup_printf("reply %d",
+			    r->replycode));
+		else
+			classify_set(r, "onhold", g_strdup("no evidence"));
+	}
+}
+
+/*
+ * A dead address is certain when the remote server itself gave both a
+ * recipient-level permanent code (5.1.x) and words that say the same:
+ * two signs from the one party that knows, and nothing against them.
+ */
+static void
+classify_certain(struct recipient *r)
+{
+	g_autofree char *remote = NULL, *clean = NULL;
+	const char *label;
+
+	if (!r->hard || r->confidence != CONFIDENCE_LIKELY ||
+	    status_class(r->status) != 5 || status_subject(r->status) != 1)
+		return;
+	remote = remote_words(r->diagnostic, r->remote_diagnostic);
+	if (remote == NULL || !classify_status_said(r, remote))
+		return;
+	clean = classify_clean(remote, r->replycode);
+	label = phrases_find("diagnostic", clean, NULL);
+	if (label != NULL && strcmp(label, r->reason) == 0)
+		r->confidence = CONFIDENCE_CERTAIN;
 }
 
 /*
@@ -685,6 +722,7 @@ classify_alive_prose(struct report *rp, struct recipient *r)
 	phrases_each("diagnostic", clean, classify_alive_word, &found);
 	if (found.label == NULL)
 		return;
+	r->confidence = CONFIDENCE_WEAK;
 	classify_set(r, found.label, g_strdup_printf("%s; reporter \"%s\" says "
 	    "the mailbox exists", r->decided, found.phrase));
 }
@@ -773,14 +811,17 @@ classify_recipient(struct report *rp, struct recipient *r)
 		classify_set(r, "feedback", g_strdup_printf("feedback-type %s",
 		    rp->feedback_type ? rp->feedback_type : "unknown"));
 		r->hard = 0;
+		r->confidence = CONFIDENCE_CERTAIN;
 		return;
 	case REPORT_AUTOREPLY:
 		classify_set(r, "vacation", g_strdup("auto-reply"));
 		r->hard = 0;
+		r->confidence = CONFIDENCE_CERTAIN;
 		return;
 	default:
 		break;
 	}
+	r->confidence = CONFIDENCE_CERTAIN;
 	if (!classify_delivered(r)) {
 		classify_failure(rp, r);
 		classify_transient_host(r);
@@ -796,6 +837,10 @@ classify_recipient(struct report *rp, struct recipient *r)
 		    "list's own address (List-Id), no subscriber", r->decided,
 		    r->address));
 	}
+	classify_certain(r);
+	/* A recipient the prose never speaks of was only guessed. */
+	if (rp->kind == REPORT_HEURISTIC && r->diagnostic == NULL)
+		r->confidence = CONFIDENCE_WEAK;
 }
 
 void

@@ -91,3 +91,17 @@ report_set(char **field, const char *value)
 	g_free(*field);
 	*field = g_strdup(value);
 }
+
+const char *
+report_confidence_name(enum confidence confidence)
+{
+	static const char *const names[] = {
+		[CONFIDENCE_WEAK] = "weak",
+		[CONFIDENCE_LIKELY] = "likely",
+		[CONFIDENCE_CERTAIN] = "certain",
+	};
+
+	if ((size_t)confidence >= G_N_ELEMENTS(names))
+		return "weak";
+	return names[confidence];
+}

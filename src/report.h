@@ -21,6 +21,20 @@ enum report_kind {
 	REPORT_HEURISTIC	/* recognised from prose, no DSN */
 };
 
+/*
+ * How sure a verdict is (issue "Never remove a live subscriber"):
+ * certain when the remote server's own reply gives a recipient-level
+ * permanent code and words that agree; likely on one strong sign (a
+ * specific status code, or unambiguous words about the recipient); weak
+ * when only inferred (the report's general prose, its subject, a bare
+ * reply code).
+ */
+enum confidence {
+	CONFIDENCE_WEAK,
+	CONFIDENCE_LIKELY,
+	CONFIDENCE_CERTAIN
+};
+
 /* An RFC 3463 status code "c.sss.ddd" fits in 12 bytes with its NUL. */
 #define STATUS_MAX 12
 
@@ -45,6 +59,7 @@ struct recipient {
 	/* Filled by the classifier. */
 	const char *reason;		/* static string from the taxonomy */
 	int	 hard;
+	enum confidence confidence;	/* how sure the reason is */
 	char	*decided;		/* what decided the reason */
 };
 
@@ -84,6 +99,7 @@ struct report	*report_new(void);
 void		 report_free(struct report **);
 struct recipient *report_add_recipient(struct report *);
 const char	*report_kind_name(enum report_kind);
+const char	*report_confidence_name(enum confidence);
 
 /* Replace *field with a copy of value (NULL clears it). */
 void		 report_set(char **field, const char *value);

@@ -600,6 +600,50 @@ test_never_hard(void)
 	}
 }
 
+/* How sure each verdict is, from what decided it. */
+static void
+test_confidence(void)
+{
+	static const struct {
+		const char	*status;
+		int		 replycode, smtp;
+		const char	*diagnostic, *text, *confidence;
+	} conf_cases[] = {
+		/* The remote's own 5.1.1 and words that agree. */
+		{ "5.1.1", 550, 1, "550 5.1.1 <x@example.org>: no such user",
+		  NULL, "certain" },
+		/* The same words from the reporter only: one strong sign. */
+		{ "5.1.1", 550, 0, "550 5.1.1 <x@example.org>... User unknown",
+		  NULL, "likely" },
+		/* A specific status alone. */
+		{ "5.1.1", 0, 0, NULL, NULL, "likely" },
+		/* The remote's words against its own code (a full mailbox). */
+		{ "5.2.2", 552, 1, "552 5.2.2 user unknown", NULL, "likely" },
+		/* Only the report's general prose. */
+		{ "5.0.0", 0, 0, NULL, "Delivery failed: mailbox does not "
+		  "exist.", "weak" },
+		/* A bare reply code. */
+		{ "", 550, 0, NULL, NULL, "weak" },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(conf_cases); i++) {
+		struct recipient *r;
+		struct report *rp = one_recipient("failed", conf_cases[i].status,
+		    conf_cases[i].replycode, conf_cases[i].diagnostic, &r);
+
+		r->remote_diagnostic = conf_cases[i].smtp;
+		rp->text = g_strdup(conf_cases[i].text);
+		classify_report(rp);
+		g_test_message("confidence case %zu: %s %s (%s)", i,
+		    report_confidence_name(r->confidence), r->reason,
+		    r->decided);
+		g_assert_cmpstr(report_confidence_name(r->confidence), ==,
+		    conf_cases[i].confidence);
+		report_free(&rp);
+	}
+}
+
 /* The remote server's own words, apart from the reporter's. */
 static void
 test_remote_words(void)
@@ -644,6 +688,7 @@ main(int argc, char **argv)
 	classify_init();
 	g_test_add_func("/classify/dsn", test_dsn_cases);
 	g_test_add_func("/classify/remote-words", test_remote_words);
+	g_test_add_func("/classify/confidence", test_confidence);
 	g_test_add_func("/classify/command", test_command_cases);
 	g_test_add_func("/classify/never-hard", test_never_hard);
 	g_test_add_func("/classify/rcpt-unknown", test_rcpt_unknown);
