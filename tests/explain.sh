@@ -1,7 +1,8 @@
 #!/bin/sh
 # explain.sh: "rebound explain CODE...": what a status or reply code
 # means and what rebound makes of it, in each format; a bad CODE is
-# named and exits 2 while the others are still printed.
+# named and exits 2 while the others are still printed; and "rebound
+# show" prints the meaning beside an outcome's codes.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 scratch
 LC_ALL=C
@@ -88,5 +89,19 @@ sys.exit(not (len(a) == 3 and a[0]["replycode"] == 550 and
     a[1]["weak"] == 1 and a[1]["class"] == "sender" and
     a[2]["status"] is None and a[2]["outcome"] == "mailboxfull"))' "$tmp/out"
 fi
+
+# show: the meaning beside each outcome's codes.
+"$REBOUND" import --db "$tmp/db" "$top_srcdir/tests/data/postfix-user-unknown.eml" \
+    >/dev/null 2>&1
+"$REBOUND" show --db "$tmp/db" --format plain Alice.Nobody@example.org \
+    >"$tmp/out"; rc=$?
+is "show exits 0" "$rc" 0
+is "show: the meaning beside the codes" \
+    "$(sed '1,/^$/d' "$tmp/out" | cut -f4-6 | sort -u)" \
+    "$(printf '5.1.1\t550\tBad destination mailbox address')"
+"$REBOUND" show --db "$tmp/db" --format json Alice.Nobody@example.org \
+    >"$tmp/out"
+check "show --format json: the meaning" \
+    grep -q '"meaning":"Bad destination mailbox address"' "$tmp/out"
 
 done_testing
