@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "cli.h"
+#include "explain.h"
 #include "json.h"
 #include "output.h"
 
@@ -372,8 +373,8 @@ static int
 show_rows(struct show *sh, sqlite3_stmt *st)
 {
 	static const char *const columns[] = { "address", "time", "class",
-	    "reason", "status", "#replycode", "diagnostic", "decided", "list",
-	    "source", NULL };
+	    "reason", "status", "#replycode", "meaning", "diagnostic",
+	    "decided", "list", "source", NULL };
 	int csv = sh->format != NULL && strcmp(sh->format, "csv") == 0;
 	g_autoptr(GError) error = NULL;
 	struct output *out;
@@ -387,10 +388,12 @@ show_rows(struct show *sh, sqlite3_stmt *st)
 		show_summary(sh);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		g_autofree char *time = cli_time(sqlite3_column_int64(st, 0));
+		g_autofree char *meaning = explain_brief(query_text(st, 3),
+		    sqlite3_column_int(st, 4));
 		const char *row[] = { sh->address, time, query_text(st, 1),
 		    query_text(st, 2), query_text(st, 3), query_text(st, 4),
-		    query_text(st, 5), query_text(st, 6), query_text(st, 7),
-		    query_text(st, 8), NULL };
+		    meaning, query_text(st, 5), query_text(st, 6),
+		    query_text(st, 7), query_text(st, 8), NULL };
 
 		output_row(out, row + !csv);
 	}
@@ -404,6 +407,8 @@ static void
 show_json_outcome(GString *j, sqlite3_stmt *st)
 {
 	g_autofree char *time = cli_time(sqlite3_column_int64(st, 0));
+	g_autofree char *meaning = explain_brief(query_text(st, 3),
+	    sqlite3_column_int(st, 4));
 
 	json_member(j, "time", time);
 	json_member(j, "class", query_text(st, 1));
@@ -413,6 +418,7 @@ show_json_outcome(GString *j, sqlite3_stmt *st)
 		json_member(j, "replycode", NULL);
 	else
 		json_member_int(j, "replycode", sqlite3_column_int64(st, 4));
+	json_member(j, "meaning", meaning);
 	json_member(j, "diagnostic", query_text(st, 5));
 	json_member(j, "decided", query_text(st, 6));
 	json_member(j, "list", query_text(st, 7));

@@ -1,0 +1,305 @@
+/*
+ * cmd_explain.c: "rebound explain CODE...": what an SMTP reply code or
+ * an enhanced status code means, and what rebound makes of it.
+ *
+ * Each CODE is "5.1.1", "X.1.1", "550" or "550 5.1.1" (explain.c reads
+ * it).  The default format is text for a person, a block per CODE;
+ * --format plain, csv or json prints rows through output.c, one per
+ * code of one class (an "X." code alone gives a row for 5 and one for
+ * 4).  A CODE that is malformed or unknown is named on stderr and makes
+ * the exit status 2; the others are still printed.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "explain.h"
+#include "output.h"
+#include "status.h"
+
+#define EXPLAIN_WIDTH	76	/* columns of the text format */
+#define EXPLAIN_INDENT	12	/* where a field's text starts */
+
+/* What one CODE argument names. */
+struct explain_arg {
+	const char		*text;		/* as given */
+	char			 status[STATUS_MAX];	/* may be "X.1.1" */
+	int			 replycode;
+	struct explain_code	*code;		/* the status's line */
+	struct explain_code	*reply;		/* the reply code's line */
+};
+
+static void
+explain_arg_clear(struct explain_arg *a)
+{
+	explain_code_free(&a->code);
+	explain_code_free(&a->reply);
+}
+
+/*
+ * An enhanced status code that is neither registered nor a provider's
+ * code rebound knows.  RFC 3463 lets a reader fall back to the subject
+ * (x.7.0 for an unknown x.7.y): name it where it is one.
+ */
+static void
+explain_unknown(const char *status)
+{
+	g_autofree char *key = g_strdup_printf("X.%d.0",
+	    status_subject(status));
+	struct explain_code *c = explain_lookup(key);
+
+	if (c != NULL)
+		g_printerr("rebound explain: %s: no such enhanced status code in "
+		    "RFC 3463 or the IANA registry, nor one rebound knows (its "
+		    "subject alone, %s, is \"%s\")\n", status, c->key,
+		    c->title);
+	else
+		g_printerr("rebound explain: %s: no such enhanced status code in "
+		    "RFC 3463 or the IANA registry, nor one rebound knows\n",
+		    status);
+	explain_code_free(&c);
+}
+
+/* Parse and look up; on failure name the CODE on stderr. */
+static int
+explain_arg_read(struct explain_arg *a, const char *text)
+{
+	memset(a, 0, sizeof *a);
+	a->text = text;
+	if (!explain_parse(text, a->status, &a->replycode)) {
+		g_printerr("rebound explain: '%s' is not a code: write a status "
+		    "code (5.1.1, or X.1.1 for any class), a reply code (550) "
+		    "or both (\"550 5.1.1\")\n", text);
+		return 0;
+	}
+	if (a->status[0] != '\0' &&
+	    (a->code = explain_status(a->status)) == NULL) {
+		explain_unknown(a->status);
+		return 0;
+	}
+	if (a->replycode != 0 &&
+	    (a->reply = explain_reply(a->replycode)) == NULL) {
+		g_printerr("rebound explain: %d: not an SMTP reply code rebound "
+		    "knows\n", a->replycode);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * The codes of one class that the argument stands for: itself, or for
+ * an "X." code its class 5 and 4 forms (the reply code's class alone,
+ * when one is given).  Returns how many were written to out.
+ */
+static int
+explain_classes(const struct explain_arg *a, char out[2][STATUS_MAX])
+{
+	int n = 0;
+
+	if (a->status[0] != 'X') {
+		g_strlcpy(out[0], a->status, STATUS_MAX);
+		return 1;
+	}
+	if (a->replycode == 0 || a->replycode / 100 == 5)
+		g_snprintf(out[n++], STATUS_MAX, "5%s", a->status + 1);
+	if (a->replycode == 0 || a->replycode / 100 == 4)
+		g_snprintf(out[n++], STATUS_MAX, "4%s", a->status + 1);
+	if (n == 0)
+		g_snprintf(out[n++], STATUS_MAX, "%d%s", a->replycode / 100,
+		    a->status + 1);
+	return n;
+}
+
+/* label, then text wrapped at EXPLAIN_WIDTH under EXPLAIN_INDENT. */
+static void
+explain_field(GString *out, const char *label, const char *text)
+{
+	g_auto(GStrv) words = g_strsplit(text, " ", -1);
+	size_t col, len;
+	guint i;
+
+	g_string_append_printf(out, "  %-*s", EXPLAIN_INDENT - 2, label);
+	col = EXPLAIN_INDENT;
+	for (i = 0; words[i] != NULL; i++) {
+		len = g_utf8_strlen(words[i], -1);
+		if (col > EXPLAIN_INDENT && col + 1 + len > EXPLAIN_WIDTH) {
+			g_string_append_printf(out, "\n%*s", EXPLAIN_INDENT, "");
+			col = EXPLAIN_INDENT;
+		} else if (col > EXPLAIN_INDENT) {
+			g_string_append_c(out, ' ');
+			col++;
+		}
+		g_string_append(out, words[i]);
+		col += len;
+	}
+	g_string_append_c(out, '\n');
+}
+
+/* A line of codes.tab as a field: title, source, meaning. */
+static void
+explain_code_field(GString *out, const struct explain_code *c)
+{
+	g_autofree char *text = NULL;
+
+	if (c == NULL)
+		return;
+	text = g_strdup_printf("%s (%s). %s", c->title, c->source, c->meaning);
+	explain_field(out, c->key, text);
+}
+
+/* The verdict for one code of one class, as a text field. */
+static void
+explain_alone_field(GString *out, const char *label, const char *status,
+    int replycode)
+{
+	struct explain_verdict v;
+	g_autofree char *text = NULL;
+
+	explain_verdict(status, replycode, &v);
+	text = g_strdup_printf("a failure with only this code is %s, %s: %s "
+	    "(decided_by \"%s\")", v.reason, v.hard ? "hard" : "soft",
+	    explain_class_words(v.class), v.decided ? v.decided : "");
+	explain_field(out, label, text);
+	explain_verdict_clear(&v);
+}
+
+/* What status.tab says of the code, and whether the words may change it. */
+static void
+explain_reason_fields(GString *out, const char *status, int replycode)
+{
+	struct explain_verdict v;
+	g_autofree char *reason = NULL;
+
+	explain_verdict(status, replycode, &v);
+	if (v.table_reason == NULL)
+		reason = g_strdup("none in status.tab");
+	else if (v.by_reply)
+		reason = g_strdup_printf("%s (status.tab, for the reply code %d)",
+		    v.table_reason, replycode);
+	else
+		reason = g_strdup_printf("%s (status.tab)", v.table_reason);
+	explain_field(out, "reason", reason);
+	explain_field(out, "words", explain_text_rule(&v));
+	explain_verdict_clear(&v);
+}
+
+/* The block of one CODE for a person. */
+static void
+explain_text(const struct explain_arg *a, int first)
+{
+	char classes[2][STATUS_MAX];
+	struct explain_code *cls;
+	GString *out = g_string_new(NULL);
+	int i, n = explain_classes(a, classes);
+
+	g_string_append_printf(out, "%s%s\n", first ? "" : "\n",
+	    a->text + strspn(a->text, " \t"));
+	explain_code_field(out, a->code);
+	explain_code_field(out, a->reply);
+	for (i = 0; i < n; i++) {
+		cls = explain_class(classes[i], a->replycode);
+		explain_code_field(out, cls);
+		explain_code_free(&cls);
+	}
+	explain_reason_fields(out, classes[0], a->replycode);
+	for (i = 0; i < n; i++) {
+		g_autofree char *label = n > 1 ? g_strdup_printf("as %s",
+		    classes[i]) : g_strdup("alone");
+
+		explain_alone_field(out, label, classes[i], a->replycode);
+	}
+	fwrite(out->str, 1, out->len, stdout);
+	g_string_free(out, TRUE);
+}
+
+static const char *const explain_columns[] = {
+	"code", "status", "#replycode", "entry", "title", "source", "meaning",
+	"reply_title", "reply_meaning", "reason", "#weak", "words", "outcome",
+	"#hard", "class", "decided_by", NULL
+};
+
+/* The row of one code of one class (status), through output.c. */
+static void
+explain_row(struct output *o, const struct explain_arg *a,
+    const char *status)
+{
+	const struct explain_code *c = a->code ? a->code : a->reply;
+	const struct explain_code *r = a->code ? a->reply : NULL;
+	struct explain_verdict v;
+	g_autofree char *code = NULL;
+	char reply[8] = "";
+
+	if (a->replycode != 0)
+		g_snprintf(reply, sizeof reply, "%d", a->replycode);
+	code = g_strstrip(g_strjoin(" ", reply, status, NULL));
+	explain_verdict(status, a->replycode, &v);
+	{
+		const char *row[] = { code, status[0] ? status : NULL,
+		    reply, c->key, c->title,
+		    c->source, c->meaning, r ? r->title : NULL,
+		    r ? r->meaning : NULL, v.table_reason, v.weak ? "1" : "0",
+		    explain_text_rule(&v), v.reason, v.hard ? "1" : "0",
+		    v.class, v.decided, NULL };
+
+		output_row(o, row);
+	}
+	explain_verdict_clear(&v);
+}
+
+static void
+explain_rows(struct output *o, const struct explain_arg *a)
+{
+	char classes[2][STATUS_MAX];
+	int i, n = explain_classes(a, classes);
+
+	for (i = 0; i < n; i++)
+		explain_row(o, a, classes[i]);
+}
+
+int
+cmd_explain(int argc, char **argv)
+{
+	g_autofree char *format = NULL;
+	GOptionEntry entries[] = {
+		{ "format", 'f', 0, G_OPTION_ARG_STRING, &format,
+		  "text (the default), plain, csv, json or table", "FORMAT" },
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
+	g_autoptr(GError) error = NULL;
+	struct output *o = NULL;
+	struct explain_arg a;
+	int i, rc = CLI_EXIT_OK;
+
+	if (!cli_options(&argc, &argv, "CODE... - what a status or reply code "
+	    "means",
+	    "For each CODE (5.1.1, X.1.1, 550 or \"550 5.1.1\"), prints what it\n"
+	    "means (RFC 3463, the IANA registry, RFC 5321) and what rebound\n"
+	    "makes of it: the reason status.tab gives, whether the words of a\n"
+	    "report may change it, and what a failure with only that code\n"
+	    "records: reason, hard or soft.", entries))
+		return CLI_EXIT_USAGE;
+	if (argc < 2) {
+		g_printerr("rebound explain: missing CODE (see --help)\n");
+		return CLI_EXIT_USAGE;
+	}
+	if (format != NULL && strcmp(format, "text") != 0 &&
+	    (o = output_new(format, explain_columns, &error)) == NULL) {
+		g_printerr("rebound explain: unknown format '%s' (use text, "
+		    "plain, csv, json or table)\n", format);
+		return CLI_EXIT_USAGE;
+	}
+	for (i = 1; i < argc; i++) {
+		if (!explain_arg_read(&a, argv[i]))
+			rc = CLI_EXIT_USAGE;
+		else if (o != NULL)
+			explain_rows(o, &a);
+		else
+			explain_text(&a, i == 1);
+		explain_arg_clear(&a);
+		fflush(stdout);
+	}
+	output_finish(&o);
+	return rc;
+}
