@@ -500,10 +500,47 @@ classify_cut_echo(char *subject, char **echoed)
 	subject[at[0]] = '\0';
 }
 
+static int
+classify_speculation_at(void *arg, const char *label, const char *phrase,
+    size_t end)
+{
+	GArray *ends = arg;
+
+	g_array_append_val(ends, end);
+	return 1;
+}
+
+/*
+ * Blank out, in place, what a report only guesses: the paragraph after
+ * "Possible causes:" (GroupWise, Exchange's help text) lists every
+ * reason a delivery can fail ("the recipient is no longer at this
+ * address"), none of them said of this one.
+ */
+static void
+classify_drop_speculation(char *text)
+{
+	GArray *ends = g_array_new(FALSE, FALSE, sizeof(size_t));
+	size_t len = strlen(text), from, to;
+	const char *blank;
+	guint i;
+
+	phrases_each("speculation", text, classify_speculation_at, ends);
+	for (i = 0; i < ends->len; i++) {
+		from = g_array_index(ends, size_t, i);
+		if (from >= len)
+			continue;
+		blank = strstr(text + from, "\n\n");
+		to = blank != NULL ? (size_t)(blank - text) : len;
+		memset(text + from, ' ', to - from);
+	}
+	g_array_free(ends, TRUE);
+}
+
 /*
  * The report's prose as the diagnostic table reads it, without the
- * returned message's subject; *subject_r, when asked for, gets the
- * report's own subject, without it too.
+ * returned message's subject and without its speculation; *subject_r,
+ * when asked for, gets the report's own subject, without the returned
+ * one.
  */
 static char *
 classify_report_prose(const struct report *rp, char **subject_r)
@@ -516,6 +553,7 @@ classify_report_prose(const struct report *rp, char **subject_r)
 	returned = rp->orig_subject != NULL ? rp->orig_subject : echoed;
 	clean = classify_clean(rp->text ? rp->text : "", 0);
 	classify_drop_subject(clean, returned);
+	classify_drop_speculation(clean);
 	if (subject_r != NULL) {
 		classify_drop_subject(subject, returned);
 		*subject_r = g_steal_pointer(&subject);
