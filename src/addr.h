@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include <glib.h>
+
 /*
  * Bytes of an address as prose writes it: the local part's (RFC 5322
  * atext and '.') and the domain's.  For finding where an address in
@@ -21,5 +23,10 @@ char	*addr_normalise(const char *value);
 char	*addr_xtext_decode(const char *text);
 char	*addr_unitext_decode(const char *text);
 char	*addr_strip_type(const char *value);
+char	*addr_x400_rfc822(const char *value);
+/* A GPtrArray of char *, which frees them. */
+GPtrArray *addr_split(const char *value);
+int	 addr_is_list_id(const char *address, const char *list_id);
+char	*addr_mailto(const char *value);
 
 #endif
