@@ -816,31 +816,6 @@ classify_by_command(struct recipient *r)
 	}
 }
 
-/*
- * Is the address the list's own, by the returned message's List-Id?  A
- * list that posts "To: list@..." gets bounces whose returned To is that
- * address, and where a bounce names no recipient the returned To stands
- * in: the bounce then says nothing of any subscriber.  RFC 2919 list
- * identifiers are the list address with '@' made '.' by convention
- * (Mailman, Sympa and mlmmj write them so).
- */
-static int
-classify_is_list_address(const struct report *rp, const char *address)
-{
-	const char *id = rp->orig_list_id, *open, *at;
-	size_t len, local;
-
-	if (id == NULL || address == NULL || (at = strchr(address, '@')) == NULL)
-		return 0;
-	if ((open = strrchr(id, '<')) != NULL)
-		id = open + 1;
-	len = strcspn(id, ">");
-	local = at - address;
-	return len == strlen(address) &&
-	    g_ascii_strncasecmp(id, address, local) == 0 && id[local] == '.' &&
-	    g_ascii_strncasecmp(id + local + 1, at + 1, len - local - 1) == 0;
-}
-
 static void
 classify_recipient(struct report *rp, struct recipient *r)
 {
@@ -869,12 +844,6 @@ classify_recipient(struct report *rp, struct recipient *r)
 	}
 	r->hard = classify_is_hard(r->reason, r->status, r->replycode,
 	    r->action);
-	if (r->hard && classify_is_list_address(rp, r->address)) {
-		r->hard = 0;
-		classify_set(r, r->reason, g_strdup_printf("%s; %s is the "
-		    "list's own address (List-Id), no subscriber", r->decided,
-		    r->address));
-	}
 	classify_certain(r);
 	/* A recipient the prose never speaks of was only guessed. */
 	if (rp->kind == REPORT_HEURISTIC && r->diagnostic == NULL)

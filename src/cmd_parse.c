@@ -90,6 +90,7 @@ json_recipient(GString *out, guint index, struct recipient *r)
 	json_member_int(out, "index", index);
 	json_member(out, "recipient", r->address);
 	json_member(out, "original_recipient", r->original);
+	json_member(out, "final_recipient", r->final);
 	json_member(out, "action", r->action);
 	json_member(out, "status", r->status[0] ? r->status : NULL);
 	if (r->replycode != 0)

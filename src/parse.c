@@ -367,11 +367,10 @@ parse_header(GMimeMessage *msg, const char *name)
 	return raw == NULL ? NULL : g_strstrip(g_strdup(raw));
 }
 
-/* The address part of the bounce's From: header. */
+/* The first address of the bounce's From: or To: header. */
 static char *
-parse_from(GMimeMessage *msg)
+parse_first_address(InternetAddressList *list)
 {
-	InternetAddressList *list = g_mime_message_get_from(msg);
 	InternetAddress *ia;
 
 	if (list == NULL || internet_address_list_length(list) == 0)
@@ -511,17 +510,17 @@ parse_unnamed_recipients(struct report *rp, GMimeMessage *msg)
 {
 	const char *failed = g_mime_object_get_header(GMIME_OBJECT(msg),
 	    "X-Failed-Recipients");
-	g_auto(GStrv) addrs = NULL;
+	g_autoptr(GPtrArray) addrs = NULL;
 	struct recipient *r;
 	guint i;
 
 	if (rp->recipients->len > 0)
 		return;
 	if (failed != NULL) {
-		addrs = g_strsplit(failed, ",", 0);
-		for (i = 0; addrs[i] != NULL && parse_recipient_fits(rp); i++) {
+		addrs = addr_split(failed);
+		for (i = 0; i < addrs->len && parse_recipient_fits(rp); i++) {
 			r = report_add_recipient(rp);
-			r->address = addr_normalise(addrs[i]);
+			r->address = g_strdup(g_ptr_array_index(addrs, i));
 			r->action = g_strdup("failed");
 		}
 	} else if (rp->orig_to != NULL) {
@@ -615,6 +614,11 @@ parse_prose(struct report *rp)
 		r = g_ptr_array_index(rp->recipients, i);
 		about = read_about ? parse_text_about(rp->text, r->address,
 		    rp->recipients) : NULL;
+		/* The prose may name the address the receiver aliased it to. */
+		if (about == NULL && read_about && r->final != NULL &&
+		    g_strcmp0(r->final, r->address) != 0)
+			about = parse_text_about(rp->text, r->final,
+			    rp->recipients);
 		if (about != NULL) {
 			r->command = phrases_find("smtp-command", about, NULL);
 			if (r->diagnostic == NULL || r->diagnostic[0] == '\0') {
@@ -671,6 +675,7 @@ parse_decide(struct report *rp, struct parse_walk *w, GMimeMessage *msg,
 			parse_autoreply(rp, msg);
 	}
 	parse_fill_addresses(rp);
+	parse_recipients(rp);
 	parse_prose(rp);
 }
 
@@ -735,7 +740,8 @@ parse_message_limited(const char *buf, size_t len,
 		return rp;
 	}
 	rp->subject = g_strdup(g_mime_message_get_subject(msg));
-	rp->from = parse_from(msg);
+	rp->from = parse_first_address(g_mime_message_get_from(msg));
+	rp->to = parse_first_address(g_mime_message_get_to(msg));
 	parse_envelope(rp, msg);
 	if (g_mime_message_get_mime_part(msg) != NULL)
 		parse_tree(&w, g_mime_message_get_mime_part(msg));

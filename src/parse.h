@@ -66,6 +66,8 @@ void		 parse_heuristic(struct report *, struct _GMimeMessage *);
 int		 parse_ses(struct report *, const char *text);
 char		*parse_shallow(const char *buf, size_t len, size_t *len_r);
 int		 parse_list_refusal(struct report *, struct _GMimeMessage *);
+/* parse_recipients.c: Original-Recipient chosen, the list's own dropped. */
+void		 parse_recipients(struct report *);
 int		 parse_is_autoreply(const char *auto_submitted,
 		    const char *precedence, const char *subject, const char *from,
 		    int vendor_flag);

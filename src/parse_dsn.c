@@ -148,6 +148,7 @@ dsn_set_recipient(struct recipient *r, enum dsn_field f, const char *value)
 		return;
 	case DSN_FINAL_RECIPIENT:
 		r->address = addr_normalise(value);
+		r->final = g_strdup(r->address);
 		return;
 	case DSN_ORIGINAL_RECIPIENT:
 		decoded = addr_xtext_decode(value);
@@ -220,10 +221,70 @@ parse_dsn_complete(struct recipient *r)
 		g_snprintf(r->status, STATUS_MAX, "%d.0.0", r->replycode / 100);
 }
 
+/* A copy of r's fields for another address of its group. */
+static struct recipient *
+dsn_copy(struct report *rp, guint at, const struct recipient *r,
+    const char *address, const char *original)
+{
+	struct recipient *c = g_new0(struct recipient, 1);
+
+	c->address = g_strdup(address);
+	c->final = g_strdup(address);
+	c->original = g_strdup(original);
+	c->action = g_strdup(r->action);
+	memcpy(c->status, r->status, sizeof c->status);
+	c->replycode = r->replycode;
+	c->remote_mta = g_strdup(r->remote_mta);
+	c->diagnostic = g_strdup(r->diagnostic);
+	c->last_attempt = g_strdup(r->last_attempt);
+	c->retry_until = g_strdup(r->retry_until);
+	c->category = g_strdup(r->category);
+	c->local_program = r->local_program;
+	g_ptr_array_insert(rp->recipients, at, c);
+	return c;
+}
+
+/*
+ * A Final-Recipient that names several addresses ("rfc822; a@example.org,
+ * b@example.net") is one recipient each, with the rest of its group;
+ * an Original-Recipient naming as many pairs with them, one naming
+ * another count with none.
+ */
+static void
+dsn_split(struct report *rp, guint at, const char *final,
+    const char *original)
+{
+	g_autoptr(GPtrArray) finals = addr_split(final);
+	g_autoptr(GPtrArray) originals = NULL;
+	g_autofree char *decoded = NULL;
+	struct recipient *r = g_ptr_array_index(rp->recipients, at);
+	guint i;
+
+	if (finals->len < 2)
+		return;
+	decoded = original != NULL ? addr_xtext_decode(original) : NULL;
+	originals = addr_split(decoded);
+	if (originals->len != finals->len)
+		g_ptr_array_set_size(originals, 0);
+	for (i = finals->len - 1; i > 0; i--)
+		if (parse_recipient_fits(rp))
+			dsn_copy(rp, at + 1, r, g_ptr_array_index(finals, i),
+			    originals->len ? g_ptr_array_index(originals, i) :
+			    NULL);
+	report_set(&r->address, g_ptr_array_index(finals, 0));
+	report_set(&r->final, r->address);
+	report_set(&r->original, originals->len ?
+	    g_ptr_array_index(originals, 0) : NULL);
+}
+
 void
 parse_dsn(struct report *rp, const char *buf, size_t len)
 {
 	GPtrArray *fields = fields_parse(buf, len, 0);
+	/* Each new recipient's Final- and Original-Recipient, as written. */
+	g_autoptr(GPtrArray) finals = g_ptr_array_new();
+	g_autoptr(GPtrArray) originals = g_ptr_array_new();
+	guint first = rp->recipients->len;
 	struct recipient *r = NULL;
 	int group = -1;
 	guint i;
@@ -242,10 +303,20 @@ parse_dsn(struct report *rp, const char *buf, size_t len)
 			if (!parse_recipient_fits(rp))
 				break;
 			r = report_add_recipient(rp);
+			g_ptr_array_add(finals, NULL);
+			g_ptr_array_add(originals, NULL);
 			group = fl->group;
 		}
+		if (f == DSN_FINAL_RECIPIENT)
+			finals->pdata[finals->len - 1] = fl->value;
+		else if (f == DSN_ORIGINAL_RECIPIENT)
+			originals->pdata[originals->len - 1] = fl->value;
 		dsn_set_recipient(r, f, fl->value);
 	}
+	for (i = finals->len; i-- > 0; )
+		if (finals->pdata[i] != NULL)
+			dsn_split(rp, first + i, finals->pdata[i],
+			    originals->pdata[i]);
 	g_ptr_array_unref(fields);
 	for (i = 0; i < rp->recipients->len; i++)
 		parse_dsn_complete(g_ptr_array_index(rp->recipients, i));

@@ -39,9 +39,13 @@ struct heuristic {
 	char		*orig_to;	/* the returned message's To, normalised */
 };
 
-/* The address around the '@' at at, within [start, end), or NULL. */
+/*
+ * The address around the '@' at at, within [start, end), or NULL;
+ * *end_r (when given) gets where it ends.
+ */
 static char *
-heuristic_addr_at(const char *start, const char *at, const char *end)
+heuristic_addr_at(const char *start, const char *at, const char *end,
+    const char **end_r)
 {
 	const char *l = at, *r = at + 1;
 
@@ -53,18 +57,20 @@ heuristic_addr_at(const char *start, const char *at, const char *end)
 		r--;
 	if (l == at || r == at + 1 || l[0] == '.')
 		return NULL;
+	if (end_r != NULL)
+		*end_r = r;
 	return g_strndup(l, r - l);
 }
 
-/* The first address in [p, end), or NULL. */
+/* The first address in [p, end), or NULL; *end_r as above. */
 static char *
-heuristic_first_addr(const char *p, const char *end)
+heuristic_first_addr(const char *p, const char *end, const char **end_r)
 {
 	const char *at;
 	char *addr;
 
 	while ((at = memchr(p, '@', end - p)) != NULL) {
-		if ((addr = heuristic_addr_at(p, at, end)) != NULL)
+		if ((addr = heuristic_addr_at(p, at, end, end_r)) != NULL)
 			return addr;
 		p = at + 1;
 	}
@@ -83,9 +89,9 @@ heuristic_has(GPtrArray *list, const char *addr)
 }
 
 /*
- * Keep a candidate unless it is one of the bounce's own parties or a
- * mail daemon; the returned message's own recipient is always kept
- * (a list may send to its own bounce address, a test to postmaster).
+ * Keep a candidate unless it is one of the bounce's own parties, a
+ * mail daemon or the list's own address; the returned message's own
+ * recipient is kept otherwise (a test may send to postmaster).
  * The bounce's To (the notified sender) counts only when named as the
  * failed recipient (X-Failed-Recipients, a lead phrase): a sender may
  * write to itself, but prose greets it too ("Hello a@b,").
@@ -101,6 +107,7 @@ heuristic_add(struct heuristic *h, char *raw, int named)
 	    g_ascii_strcasecmp(addr, h->orig_to) == 0;
 	if (addr == NULL || strchr(addr, '@') == NULL ||
 	    heuristic_has(h->found, addr) ||
+	    report_is_list_address(h->report, addr) ||
 	    (!returned_to && (heuristic_has(h->parties, addr) ||
 	    (!named && heuristic_has(h->notified, addr)) ||
 	    phrases_find("not-recipient", addr, NULL) != NULL))) {
@@ -144,14 +151,55 @@ heuristic_party(GPtrArray *parties, const char *header_value)
 	g_object_unref(list);
 }
 
+/* The address that starts at p, before eol, or NULL; *end_r as above. */
+static char *
+heuristic_addr_from(const char *p, const char *eol, const char **end_r)
+{
+	const char *at = memchr(p, '@', eol - p), *q;
+
+	if (at == NULL)
+		return NULL;
+	for (q = p; q < at; q++)
+		if (!ADDR_LOCAL(*q))
+			return NULL;
+	return heuristic_addr_at(p, at, eol, end_r);
+}
+
+/*
+ * The addresses that follow the one ending at p on its line, each after
+ * a ',' or ';' ("a@example.org, <b@example.net>; c@example.com"): a list
+ * of recipients is one recipient each.
+ */
+static void
+heuristic_more(struct heuristic *h, const char *p, int named)
+{
+	const char *eol = p + strcspn(p, "\n");
+	char *addr;
+
+	for (;;) {
+		p += strspn(p, ">\" \t");
+		if (*p != ',' && *p != ';')
+			return;
+		p++;
+		p += strspn(p, " \t<\"");
+		if ((addr = heuristic_addr_from(p, eol, &p)) == NULL)
+			return;
+		heuristic_add(h, addr, named);
+	}
+}
+
 static int
 heuristic_lead(void *arg, const char *label, const char *phrase, size_t end)
 {
 	struct heuristic *h = arg;
-	const char *p = h->text + end;
+	const char *p = h->text + end, *after;
+	char *addr;
 
-	heuristic_add(h, heuristic_first_addr(p, p + strnlen(p, LEAD_WINDOW)),
-	    1);
+	addr = heuristic_first_addr(p, p + strnlen(p, LEAD_WINDOW), &after);
+	if (addr == NULL)
+		return 1;
+	heuristic_add(h, addr, 1);
+	heuristic_more(h, after, 1);
 	return 1;
 }
 
@@ -169,7 +217,7 @@ heuristic_party_lead(void *arg, const char *label, const char *phrase, size_t en
 
 	p += strspn(p, " \t\n<\"");
 	word = p + strcspn(p, " \t\n>\"");
-	if ((addr = heuristic_first_addr(p, word)) != NULL) {
+	if ((addr = heuristic_first_addr(p, word, NULL)) != NULL) {
 		g_ptr_array_add(h->parties, addr_normalise(addr));
 		g_free(addr);
 	}
@@ -183,7 +231,8 @@ heuristic_party_lead(void *arg, const char *label, const char *phrase, size_t en
 static void
 heuristic_line(struct heuristic *h, const char *line, const char *eol)
 {
-	const char *p = line + strspn(line, " \t*-"), *at, *q;
+	const char *p = line + strspn(line, " \t*-"), *after;
+	char *addr;
 
 	/* Sendmail v5: "554 <a@b>... 550 Host unknown". */
 	if (g_ascii_isdigit(p[0]) && g_ascii_isdigit(p[1]) &&
@@ -192,13 +241,10 @@ heuristic_line(struct heuristic *h, const char *line, const char *eol)
 	p += strspn(p, " \t");
 	if (*p == '<' || *p == '"')
 		p++;
-	at = memchr(p, '@', eol - p);
-	if (at == NULL)
+	if ((addr = heuristic_addr_from(p, eol, &after)) == NULL)
 		return;
-	for (q = p; q < at; q++)
-		if (!ADDR_LOCAL(*q))
-			return;
-	heuristic_add(h, heuristic_addr_at(p, at, eol), 0);
+	heuristic_add(h, addr, 0);
+	heuristic_more(h, after, 0);
 }
 
 static void
@@ -232,7 +278,8 @@ heuristic_bracketed(struct heuristic *h)
 		if ((close = strchr(p, '>')) == NULL)
 			break;
 		if (memchr(p, '@', close - p) != NULL && close - p < 256)
-			heuristic_add(h, heuristic_first_addr(p + 1, close), 0);
+			heuristic_add(h, heuristic_first_addr(p + 1, close,
+			    NULL), 0);
 		p = close;
 	}
 }
@@ -322,7 +369,7 @@ parse_heuristic(struct report *rp, GMimeMessage *msg)
 {
 	struct heuristic h = { rp, NULL, NULL, NULL, NULL, NULL };
 	const char *failed;
-	g_auto(GStrv) addrs = NULL;
+	g_autoptr(GPtrArray) addrs = NULL;
 	guint i;
 
 	/* The prose first: where it quotes the returned headers, they count. */
@@ -339,9 +386,10 @@ parse_heuristic(struct report *rp, GMimeMessage *msg)
 	failed = g_mime_object_get_header(GMIME_OBJECT(msg),
 	    "X-Failed-Recipients");
 	if (failed != NULL) {
-		addrs = g_strsplit(failed, ",", 0);
-		for (i = 0; addrs[i] != NULL; i++)
-			heuristic_add(&h, g_strdup(addrs[i]), 1);
+		addrs = addr_split(failed);
+		for (i = 0; i < addrs->len; i++)
+			heuristic_add(&h, g_strdup(g_ptr_array_index(addrs, i)),
+			    1);
 	}
 	if (rp->text != NULL) {
 		h.text = rp->text;

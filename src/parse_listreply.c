@@ -75,18 +75,13 @@ listreply_bracketed(const char *p)
 static char *
 listreply_address(struct report *rp, GMimeMessage *msg, const char *after)
 {
-	g_autofree char *mailto = NULL;
-	const char *post;
 	char *address;
 
 	if (after != NULL && (address = listreply_bracketed(after)) != NULL)
 		return address;
-	post = g_mime_object_get_header(GMIME_OBJECT(msg), "List-Post");
-	if (post != NULL && (post = strstr(post, "mailto:")) != NULL) {
-		mailto = g_strndup(post + 7, strcspn(post + 7, ">?, \t"));
-		if (strchr(mailto, '@') != NULL)
-			return addr_normalise(mailto);
-	}
+	if ((address = addr_mailto(g_mime_object_get_header(GMIME_OBJECT(msg),
+	    "List-Post"))) != NULL)
+		return address;
 	return g_strdup(rp->from);
 }
 

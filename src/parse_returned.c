@@ -3,8 +3,8 @@
  *
  * They come as message/rfc822 or message/global (a parsed GMimeMessage)
  * or as text/rfc822-headers or message/global-headers (a header block).
- * Only Message-ID, Subject, From, To and List-Id are kept, decoded from
- * RFC 2047 to UTF-8.  The returned body is never read.  The first
+ * Only Message-ID, Subject, From, To, List-Id, List-Post and Return-Path
+ * are kept, decoded from RFC 2047 to UTF-8.  The returned body is never read.  The first
  * returned message wins: a bounce of a bounce nests more of them.
  */
 #include "config.h"
@@ -53,7 +53,8 @@ returned_value(returned_get get, void *src, const char *name, int decode)
 
 /* The fields kept, in the order of returned_fill()'s slots. */
 static const char *const returned_names[] = {
-	"Message-ID", "Subject", "From", "To", "List-Id", NULL
+	"Message-ID", "Subject", "From", "To", "List-Id", "List-Post",
+	"Return-Path", NULL
 };
 
 /*
@@ -65,7 +66,8 @@ static void
 returned_fill(struct report *rp, returned_get get, void *src, int encoded)
 {
 	char **slots[] = { &rp->orig_message_id, &rp->orig_subject,
-	    &rp->orig_from, &rp->orig_to, &rp->orig_list_id };
+	    &rp->orig_from, &rp->orig_to, &rp->orig_list_id,
+	    &rp->orig_list_post, &rp->orig_return_path };
 	size_t i;
 
 	G_STATIC_ASSERT(G_N_ELEMENTS(slots) + 1 ==

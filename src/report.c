@@ -1,8 +1,12 @@
 /*
- * report.c: allocation and teardown of struct report and its recipients.
+ * report.c: allocation and teardown of struct report and its recipients,
+ * and what the report says of the list's own addresses.
  */
 #include "config.h"
 
+#include <string.h>
+
+#include "addr.h"
 #include "report.h"
 
 static void
@@ -12,6 +16,7 @@ recipient_free(gpointer p)
 
 	g_free(r->address);
 	g_free(r->original);
+	g_free(r->final);
 	g_free(r->action);
 	g_free(r->remote_mta);
 	g_free(r->diagnostic);
@@ -42,6 +47,7 @@ report_free(struct report **rpp)
 	g_free(rp->subject);
 	g_free(rp->from);
 	g_free(rp->envelope_to);
+	g_free(rp->to);
 	g_free(rp->text);
 	g_free(rp->reporting_mta);
 	g_free(rp->arrival_date);
@@ -52,6 +58,8 @@ report_free(struct report **rpp)
 	g_free(rp->orig_from);
 	g_free(rp->orig_to);
 	g_free(rp->orig_list_id);
+	g_free(rp->orig_list_post);
+	g_free(rp->orig_return_path);
 	g_free(rp->limit);
 	g_ptr_array_unref(rp->recipients);
 	g_free(rp);
@@ -104,4 +112,47 @@ report_confidence_name(enum confidence confidence)
 	if ((size_t)confidence >= G_N_ELEMENTS(names))
 		return "weak";
 	return names[confidence];
+}
+
+static int
+report_same(const char *address, const char *other)
+{
+	g_autofree char *norm = addr_normalise(other);
+
+	return norm != NULL && g_ascii_strcasecmp(address, norm) == 0;
+}
+
+/*
+ * The list's own addresses, as the returned post and the bounce's
+ * envelope tell them: its List-Id as list@domain (the returned To, when
+ * it is the list, is that address), its List-Post, and its bounce
+ * address: the returned post's Return-Path, the bounce's envelope
+ * recipient (X-Original-To, Delivered-To) where the bounce is addressed
+ * to it (its To:; some mail systems write the failed recipient in an
+ * X-Original-To of their own).  The bounce address counts only where
+ * the returned post shows it is a list's (List-Id or List-Post): a
+ * person who wrote to themselves gets the bounce at the address that
+ * failed.  A VERP-encoded bounce address (list-bounces+ann=example.org@...)
+ * is never a subscriber's address, so comparing with it whole is safe.
+ * None of them is ever a failed recipient: a list that posts to itself
+ * or whose own bounce address refuses mail says nothing of any
+ * subscriber.
+ */
+int
+report_is_list_address(const struct report *rp, const char *address)
+{
+	g_autofree char *post = NULL;
+
+	if (address == NULL || strchr(address, '@') == NULL)
+		return 0;
+	if (addr_is_list_id(address, rp->orig_list_id))
+		return 1;
+	post = addr_mailto(rp->orig_list_post);
+	if (post != NULL && g_ascii_strcasecmp(address, post) == 0)
+		return 1;
+	if (rp->orig_list_id == NULL && post == NULL)
+		return 0;
+	return report_same(address, rp->orig_return_path) ||
+	    (rp->to != NULL && g_ascii_strcasecmp(address, rp->to) == 0 &&
+	    report_same(address, rp->envelope_to));
 }

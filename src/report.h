@@ -39,8 +39,14 @@ enum confidence {
 #define STATUS_MAX 12
 
 struct recipient {
-	char	*address;		/* Final-Recipient, normalised */
+	char	*address;		/* the one that failed, normalised:
+					   Original-Recipient where usable
+					   (the address the list sent to),
+					   else Final-Recipient, else what
+					   the prose names */
 	char	*original;		/* Original-Recipient, normalised */
+	char	*final;			/* Final-Recipient as reported, after
+					   the receiver's aliasing (evidence) */
 	char	*action;		/* failed|delayed|delivered|relayed|expanded */
 	char	 status[STATUS_MAX];	/* validated RFC 3463 code or "" */
 	int	 replycode;		/* SMTP reply code or 0 */
@@ -71,6 +77,7 @@ struct report {
 	char	*from;
 	gint64	 date;			/* its Date, Unix time, or 0 */
 	char	*envelope_to;		/* X-Original-To / Delivered-To */
+	char	*to;			/* its To: (the post's sender) */
 	char	*text;			/* first human-readable part, bounded */
 
 	/* RFC 3464 per-message fields. */
@@ -87,6 +94,8 @@ struct report {
 	char	*orig_from;
 	char	*orig_to;
 	char	*orig_list_id;
+	char	*orig_list_post;	/* its List-Post (RFC 2369) */
+	char	*orig_return_path;	/* the list's bounce address, or VERP */
 
 	GPtrArray *recipients;		/* of struct recipient * */
 
@@ -100,6 +109,8 @@ void		 report_free(struct report **);
 struct recipient *report_add_recipient(struct report *);
 const char	*report_kind_name(enum report_kind);
 const char	*report_confidence_name(enum confidence);
+/* Is address one of the list's own (its post, List-Id or bounce address)? */
+int		 report_is_list_address(const struct report *, const char *);
 
 /* Replace *field with a copy of value (NULL clears it). */
 void		 report_set(char **field, const char *value);

@@ -413,7 +413,7 @@ store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
 	sqlite3_bind_int64(st, 1, message);
 	sqlite3_bind_int(st, 2, (int)idx);
 	bind_text(st, 3, address);
-	bind_text(st, 4, r->address);
+	bind_text(st, 4, r->final != NULL ? r->final : r->address);
 	bind_text(st, 5, r->original);
 	sqlite3_bind_int64(st, 6, m->at);
 	bind_text(st, 7, classify_class(rp->kind, r));
@@ -447,8 +447,11 @@ store_add(struct store *s, const struct store_meta *m,
 	for (i = 0; i < rp->recipients->len; i++) {
 		const struct recipient *r = g_ptr_array_index(rp->recipients, i);
 
-		/* VERP names the subscriber more surely than any report. */
-		address = m->subscriber != NULL ? m->subscriber : r->address;
+		/* VERP names the subscriber more surely than any report,
+		   unless it names the list itself. */
+		address = m->subscriber != NULL &&
+		    !report_is_list_address(rp, m->subscriber) ?
+		    m->subscriber : r->address;
 		if (address == NULL)
 			continue;
 		if (!store_add_outcome(s, message, i, address, m, rp, r, error) ||

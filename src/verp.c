@@ -9,7 +9,9 @@
  * '=' of the part after the delimiter is the '@'; the part before the
  * delimiter, with a "-bounces" suffix removed, names the list.
  * Anything that does not decode to an address with a host name after
- * the '@' is not VERP.
+ * the '@' is not VERP, nor is one that decodes to the list's own
+ * address (list-bounces+list=lists.example.net@lists.example.net: the
+ * list sent to itself): the list is never a failed subscriber.
  */
 #include "config.h"
 
@@ -39,11 +41,31 @@ verp_domain(const char *s)
 	return 1;
 }
 
+/*
+ * Is subscriber the list itself: at the envelope's domain, its local
+ * part the list's name or the whole bounce local part (bounce)?
+ */
+static int
+verp_is_list(const char *subscriber, const char *list, const char *bounce,
+    const char *domain)
+{
+	const char *at = strrchr(subscriber, '@');
+	size_t local;
+
+	if (at == NULL || g_ascii_strcasecmp(at + 1, domain) != 0)
+		return 0;
+	local = at - subscriber;
+	return (strlen(list) == local &&
+	    g_ascii_strncasecmp(subscriber, list, local) == 0) ||
+	    (strlen(bounce) == local &&
+	    g_ascii_strncasecmp(subscriber, bounce, local) == 0);
+}
+
 int
 verp_decode(const struct verp *v, const char *envelope, char **subscriber_r,
     char **list_r)
 {
-	g_autofree char *addr = addr_normalise(envelope);
+	g_autofree char *addr = addr_normalise(envelope), *bounce = NULL;
 	char *at, *delim, *eq, *suffix;
 
 	*subscriber_r = *list_r = NULL;
@@ -58,8 +80,14 @@ verp_decode(const struct verp *v, const char *envelope, char **subscriber_r,
 		return 0;
 	*eq = '@';
 	*subscriber_r = addr_normalise(delim);
+	bounce = g_strdup(addr);
 	if ((suffix = g_strrstr(addr, "-bounces")) != NULL && suffix[8] == '\0')
 		*suffix = '\0';
 	*list_r = g_strdup(addr);
+	if (*subscriber_r != NULL && verp_is_list(*subscriber_r, addr, bounce,
+	    at + 1)) {
+		g_clear_pointer(subscriber_r, g_free);
+		g_clear_pointer(list_r, g_free);
+	}
 	return *subscriber_r != NULL;
 }

@@ -156,6 +156,13 @@ test_verp(void)
 		  "bounces" },
 		{ "bounces+a=b_c@lists.example.net", NULL, NULL },
 		{ "+alice=example.org@x.example", NULL, NULL },
+		/* A VERP that decodes to the list itself names no subscriber. */
+		{ "list-bounces+list=lists.example.net@lists.example.net",
+		  NULL, NULL },
+		{ "news-bounces+news-bounces=example.net@example.net", NULL, NULL },
+		{ "news-bounces+News=Example.NET@example.net", NULL, NULL },
+		{ "list-bounces+list=other.example@lists.example.net",
+		  "list@other.example", "list" },
 		{ NULL, NULL, NULL },
 	};
 	struct verp v;

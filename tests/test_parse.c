@@ -78,8 +78,11 @@ check_dsn_two(struct report *rp)
 	g_assert_cmpuint(rp->recipients->len, ==, 2);
 	g_assert_cmpstr(rp->reporting_mta, ==, "mx.example.org");
 	g_assert_cmpstr(rp->envelope_id, ==, "env-1");
-	g_assert_cmpstr(rcpt(rp, 0)->address, ==, "Alice@example.org");
+	/* Original-Recipient is the address the list sent to; the
+	   Final-Recipient, after aliasing, is kept as evidence. */
+	g_assert_cmpstr(rcpt(rp, 0)->address, ==, "alice+x@example.org");
 	g_assert_cmpstr(rcpt(rp, 0)->original, ==, "alice+x@example.org");
+	g_assert_cmpstr(rcpt(rp, 0)->final, ==, "Alice@example.org");
 	g_assert_cmpstr(rcpt(rp, 0)->status, ==, "5.1.1");
 	g_assert_cmpint(rcpt(rp, 0)->replycode, ==, 550);
 	g_assert_cmpstr(rcpt(rp, 0)->reason, ==, "userunknown");
@@ -87,6 +90,7 @@ check_dsn_two(struct report *rp)
 	g_assert_cmpstr(rcpt(rp, 0)->diagnostic, ==, "550 5.1.1 "
 	    "<alice@example.org>: Recipient address rejected: User unknown");
 	g_assert_cmpstr(rcpt(rp, 1)->address, ==, "bob@example.net");
+	g_assert_cmpstr(rcpt(rp, 1)->final, ==, "bob@example.net");
 	g_assert_cmpstr(rcpt(rp, 1)->reason, ==, "mailboxfull");
 	g_assert_cmpint(rcpt(rp, 1)->hard, ==, 0);
 	g_assert_cmpstr(rp->orig_subject, ==, "Caf\xc3\xa9 news");
