@@ -816,6 +816,22 @@ classify_by_command(struct recipient *r)
 	}
 }
 
+/*
+ * A challenge-response system's notice (report.h) says the mailbox
+ * exists: whatever a report beside it says failed is never a dead
+ * address.  (The list's own addresses never reach here: the parser
+ * drops them, parse_recipients.c.)
+ */
+static void
+classify_challenge(const struct report *rp, struct recipient *r)
+{
+	if (!rp->challenge || !r->hard)
+		return;
+	r->hard = 0;
+	classify_set(r, r->reason, g_strdup_printf("%s; in a challenge-"
+	    "response notice, never a dead address", r->decided));
+}
+
 static void
 classify_recipient(struct report *rp, struct recipient *r)
 {
@@ -844,6 +860,7 @@ classify_recipient(struct report *rp, struct recipient *r)
 	}
 	r->hard = classify_is_hard(r->reason, r->status, r->replycode,
 	    r->action);
+	classify_challenge(rp, r);
 	classify_certain(r);
 	/* A recipient the prose never speaks of was only guessed. */
 	if (rp->kind == REPORT_HEURISTIC && r->diagnostic == NULL)

@@ -677,6 +677,7 @@ parse_decide(struct report *rp, struct parse_walk *w, GMimeMessage *msg,
 	parse_fill_addresses(rp);
 	parse_recipients(rp);
 	parse_prose(rp);
+	parse_challenge(rp);
 }
 
 /*

@@ -68,6 +68,9 @@ char		*parse_shallow(const char *buf, size_t len, size_t *len_r);
 int		 parse_list_refusal(struct report *, struct _GMimeMessage *);
 /* parse_recipients.c: Original-Recipient chosen, the list's own dropped. */
 void		 parse_recipients(struct report *);
+void		 parse_challenge(struct report *);
+int		 parse_is_challenge(const char *subject, const char *text);
+size_t		 parse_prose_end(const char *text);
 int		 parse_is_autoreply(const char *auto_submitted,
 		    const char *precedence, const char *subject, const char *from,
 		    int vendor_flag);

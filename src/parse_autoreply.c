@@ -7,6 +7,9 @@
  * A message from a mailer daemon, or whose subject says delivery failed
  * (phrases.tab, bounce-subject), is never taken for an auto-reply even if
  * it carries those headers: mail systems mark their notices the same way.
+ * A challenge-response system's request that the sender prove to be a
+ * person, or a notice asking to be added to an allow list (phrases.tab,
+ * challenge), is neither an auto-reply nor a bounce: the mailbox exists.
  */
 #include "config.h"
 
@@ -47,4 +50,37 @@ parse_is_autoreply(const char *auto_submitted, const char *precedence,
 	if (vendor_flag || autoreply_headers(auto_submitted, precedence))
 		return 1;
 	return phrases_find("autoreply-subject", subject, NULL) != NULL;
+}
+
+struct challenge_scan {
+	size_t	 end;		/* where the prose ends */
+	int	 found;
+};
+
+static int
+challenge_at(void *arg, const char *label, const char *phrase, size_t end)
+{
+	struct challenge_scan *c = arg;
+
+	if (end <= c->end)
+		c->found = 1;
+	return !c->found && end <= c->end;
+}
+
+/*
+ * Do the subject or the prose (before any quoted copy of the post, whose
+ * words are the list's) ask the sender to confirm, verify or allow-list?
+ */
+int
+parse_is_challenge(const char *subject, const char *text)
+{
+	struct challenge_scan c = { G_MAXSIZE, 0 };
+
+	if (subject != NULL && phrases_find("challenge", subject, NULL))
+		return 1;
+	if (text == NULL)
+		return 0;
+	c.end = parse_prose_end(text);
+	phrases_each("challenge", text, challenge_at, &c);
+	return c.found;
 }

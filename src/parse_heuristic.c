@@ -331,18 +331,32 @@ heuristic_cut_headers(const char *text, size_t *cut)
 }
 
 /*
+ * Where the prose of text ends and the returned message is quoted (a
+ * returned-marker, else its first header line), or G_MAXSIZE.
+ */
+size_t
+parse_prose_end(const char *text)
+{
+	size_t cut = G_MAXSIZE;
+
+	if (text == NULL)
+		return cut;
+	phrases_each("returned-marker", text, heuristic_cut, &cut);
+	if (cut == G_MAXSIZE)
+		heuristic_cut_headers(text, &cut);
+	return cut;
+}
+
+/*
  * The prose ends where the returned message is quoted; the quoted
  * headers stand in for a returned message part the bounce lacks.
  */
 static void
 heuristic_trim_text(struct report *rp)
 {
-	size_t cut = G_MAXSIZE;
+	size_t cut = parse_prose_end(rp->text);
 	const char *quoted;
 
-	phrases_each("returned-marker", rp->text, heuristic_cut, &cut);
-	if (cut == G_MAXSIZE)
-		heuristic_cut_headers(rp->text, &cut);
 	if (cut == G_MAXSIZE)
 		return;
 	if (rp->orig_to == NULL && (quoted = strchr(rp->text + cut, '\n')))

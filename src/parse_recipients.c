@@ -13,12 +13,15 @@
  * subscriber and is no bounce (REPORT_NONE; the daemon leaves it to a
  * person).  An Original-Recipient that is the list's (a list run as an
  * alias expands list@ to its members) gives way to the Final-Recipient.
+ * A challenge-response notice (parse_is_challenge()) keeps only the
+ * recipients a report says failed outright.
  */
 #include "config.h"
 
 #include <string.h>
 
 #include "parse.h"
+#include "status.h"
 
 static void
 recipients_choose(struct report *rp, struct recipient *r)
@@ -51,6 +54,19 @@ recipients_is_list(struct report *rp, struct recipient *r)
 	return report_is_list_address(rp, r->address);
 }
 
+/*
+ * In a challenge-response notice, a recipient failed only where a
+ * report says so with a specific code (a 5.1.1 of a DSN part beside
+ * it), not the notice's own "message held" or a bare x.0.0.
+ */
+static int
+recipients_not_failed(struct report *rp, struct recipient *r)
+{
+	return r->action == NULL || strcmp(r->action, "failed") != 0 ||
+	    status_is_generic(r->status) || status_class(r->status) < 4 ||
+	    parse_is_challenge(NULL, r->diagnostic);
+}
+
 void
 parse_recipients(struct report *rp)
 {
@@ -63,3 +79,28 @@ parse_recipients(struct report *rp)
 	recipients_drop(rp, recipients_is_list);
 }
 
+/*
+ * A challenge-response system's notice: the mailbox exists and holds
+ * the post.  Only what a report beside it says failed outright stays;
+ * with nothing, it is no bounce.
+ */
+void
+parse_challenge(struct report *rp)
+{
+	g_autofree char *subject = NULL;
+	char *echo;
+
+	if (rp->kind == REPORT_NONE || rp->kind == REPORT_ARF)
+		return;
+	/* A subject that quotes the post ("Re: ... [verify]") quotes the
+	   list's words: only the rest of it counts. */
+	subject = g_strdup(rp->subject);
+	if (subject != NULL && rp->orig_subject != NULL &&
+	    rp->orig_subject[0] != '\0' &&
+	    (echo = strstr(subject, rp->orig_subject)) != NULL)
+		memset(echo, ' ', strlen(rp->orig_subject));
+	if (!parse_is_challenge(subject, rp->text))
+		return;
+	rp->challenge = 1;
+	recipients_drop(rp, recipients_not_failed);
+}

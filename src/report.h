@@ -97,6 +97,10 @@ struct report {
 	char	*orig_list_post;	/* its List-Post (RFC 2369) */
 	char	*orig_return_path;	/* the list's bounce address, or VERP */
 
+	/* A challenge-response system's notice (parse_challenge.c): the
+	   mailbox exists and holds the post; never a dead address. */
+	int	 challenge;
+
 	GPtrArray *recipients;		/* of struct recipient * */
 
 	/* Set by the parser: its recipient bound, and the limit it hit. */

@@ -674,6 +674,37 @@ test_returned_decoded_once(void)
 	report_free(&rp);
 }
 
+/*
+ * A challenge-response system's request, or an allow-list notice, in
+ * the subject or in the prose before a quoted copy of the post (whose
+ * words are the list's: a newsletter asks to be added to address books).
+ */
+static void
+test_challenge(void)
+{
+	static const struct { const char *subject, *text; int want; } cases[] = {
+		{ "Please confirm your message", NULL, 1 },
+		{ "Re: News [Spam Arrest verification]", NULL, 1 },
+		{ NULL, "I'm protected by a spam blocker.\n", 1 },
+		{ NULL, "Click below to verify that you are human.\n", 1 },
+		{ NULL, "Your message is held, awaiting your confirmation.\n", 1 },
+		{ NULL, "Please add us to your safe senders list.\n", 1 },
+		{ "Undelivered Mail Returned to Sender",
+		  "550 5.1.1 User unknown\n", 0 },
+		{ "failure notice", "550 5.1.1 User unknown\n\n"
+		  "--- Below this line is a copy of the message.\n\n"
+		  "Subject: news\n\nAdd us to your address book!\n", 0 },
+		{ NULL, "550 5.1.1 User unknown\n\nReturn-Path: <a@example.org>\n"
+		  "\nTo keep receiving, add us to your whitelist.\n", 0 },
+		{ NULL, NULL, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++)
+		g_assert_cmpint(parse_is_challenge(cases[i].subject,
+		    cases[i].text), ==, cases[i].want);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -698,6 +729,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/limits", test_limits);
 	g_test_add_func("/parse/text-charset", test_text_charset);
 	g_test_add_func("/parse/shallow", test_shallow);
+	g_test_add_func("/parse/challenge", test_challenge);
 	rc = g_test_run();
 	classify_shutdown();
 	parse_shutdown();
