@@ -226,6 +226,10 @@ static const struct classify_case cases[] = {
 	{ "failed", "5.0.0", 0, "lowest numbered MX record points to local "
 	  "host", "networkerror", 0,
 	  "diagnostic \"mx record points to local host\"" },
+	{ "failed", "5.0.0", 550, "550 OU-001 (EX0PR01MB0001) Unfortunately, "
+	  "messages from 192.0.2.5 weren't sent. Please contact your Internet "
+	  "service provider.",
+	  "blocked", 0, "diagnostic \"contact your internet service provider\"" },
 	{ "failed", "5.0.0", 0, "Deferred: Connection refused by "
 	  "mx.example.net.", "networkerror", 0,
 	  "diagnostic \"connection refused\"" },
