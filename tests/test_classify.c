@@ -213,6 +213,63 @@ static const struct classify_case cases[] = {
 	/* Exact words over an odd code (RFC 7293's X.7.17 used otherwise). */
 	{ "failed", "5.7.17", 550, "Sorry, no mailbox here by that name. "
 	  "(#5.7.17)", "userunknown", 1, "reporter \"no mailbox\"" },
+	/*
+	 * Wordings the providers and MTAs document, one case per group of
+	 * phrases.tab (the comment there names the source).
+	 */
+	{ "failed", "4.0.0", 451, "451 VS1-MF Excessive unknown recipients - "
+	  "possible Open Relay (#4.4.5)", "badreputation", 0,
+	  "reporter \"excessive unknown recipients\"" },
+	{ "failed", "4.2.1", 450, "450-4.2.1 The user you are trying to "
+	  "contact is receiving mail too quickly. Please resend your message "
+	  "at a later time.", "speeding", 0,
+	  "reporter \"receiving mail too quickly\"" },
+	{ "failed", "5.0.0", 550, "550 5.4.5 Daily user sending quota "
+	  "exceeded.", "speeding", 0, "reporter \"sending quota\"" },
+	{ "failed", "5.0.0", 550, "550 5.2.121 Recipient's per hour message "
+	  "receive limit from specific sender exceeded", "speeding", 0,
+	  "reporter \"message receive limit\"" },
+	{ "failed", "5.0.0", 421, "421 Max message per connection reached, "
+	  "closing transmission channel", "toomanyconn", 0,
+	  "reporter \"max message per connection\"" },
+	{ "failed", "5.0.0", 550, "550 5.7.9 This mail has been blocked "
+	  "because the sender is unauthenticated.", "authfailure", 0,
+	  "reporter \"sender is unauthenticated\"" },
+	{ "failed", "5.0.0", 554, "554-No SMTP service 554-Bad DNS PTR "
+	  "resource record", "requireptr", 0, "reporter \"dns ptr\"" },
+	{ "failed", "5.0.0", 553, "553 Relaying disallowed", "norelaying", 0,
+	  "reporter \"relaying disallowed\"" },
+	{ "failed", "5.0.0", 0, "TLS is required, but was not offered by host "
+	  "mx.example.net[192.0.2.7]", "securityerror", 0,
+	  "reporter \"tls is required\"" },
+	{ "failed", "5.0.0", 553, "553 5.7.1 [BL21] Connections will not be "
+	  "accepted from 192.0.2.5, because the ip is in a list",
+	  "blocked", 0, "reporter \"connections will not be accepted from\"" },
+	{ "failed", "5.0.0", 550, "550 Anti-Spoofing policy - Inbound not "
+	  "allowed", "policyviolation", 0, "reporter \"anti-spoofing policy\"" },
+	{ "failed", "5.0.0", 554, "554 Maximum email size exceeded",
+	  "mesgtoobig", 0, "reporter \"email size exceeded\"" },
+	{ "failed", "5.0.0", 0, "cannot update mailbox /var/mail/jo for user "
+	  "jo. error writing message: File too large", "mailboxfull", 0,
+	  "reporter \"error writing message: file too large\"" },
+	{ "failed", "5.0.0", 0, "Cannot send message for 5 days",
+	  "expired", 0, "reporter \"cannot send message for\"" },
+	{ "failed", "5.0.0", 550, "550 5.4.4 SMTPSEND.DNS.NonExistentDomain; "
+	  "nonexistent domain", "hostunknown", 1,
+	  "reporter \"nonexistentdomain\"" },
+	{ "failed", "5.0.0", 0, "The recipient's e-mail address was not found "
+	  "in the recipient's e-mail system.", "userunknown", 1,
+	  "reporter \"address was not found in the recipient's\"" },
+	{ "failed", "5.0.0", 0, "lowest numbered MX record points to local "
+	  "host", "networkerror", 0,
+	  "reporter \"mx record points to local host\"" },
+	{ "failed", "5.0.0", 550, "550 OU-001 (EX0PR01MB0001) Unfortunately, "
+	  "messages from 192.0.2.5 weren't sent. Please contact your Internet "
+	  "service provider.",
+	  "blocked", 0, "reporter \"contact your internet service provider\"" },
+	{ "failed", "5.0.0", 0, "Deferred: Connection refused by "
+	  "mx.example.net.", "networkerror", 0,
+	  "reporter \"connection refused\"" },
 };
 
 /* What the command a reply answered says about it. */
