@@ -685,6 +685,14 @@ classify_certain(struct recipient *r)
 		r->confidence = CONFIDENCE_CERTAIN;
 }
 
+/* Did the failure come with a transient (4xx) code? */
+static int
+classify_transient(const struct recipient *r)
+{
+	return r->status[0] != '\0' ? status_class(r->status) == 4 :
+	    r->replycode / 100 == 4;
+}
+
 /*
  * A host that cannot be found for now is a network problem; a network
  * problem that ended the delivery with no code at all is the retry
@@ -693,10 +701,7 @@ classify_certain(struct recipient *r)
 static void
 classify_transient_host(struct recipient *r)
 {
-	int transient = r->status[0] != '\0' ? status_class(r->status) == 4 :
-	    r->replycode / 100 == 4;
-
-	if (transient && strcmp(r->reason, "hostunknown") == 0)
+	if (classify_transient(r) && strcmp(r->reason, "hostunknown") == 0)
 		classify_set(r, "networkerror", g_strdup_printf("%s; "
 		    "a 4xx code: the host may come back", r->decided ?
 		    r->decided : "hostunknown"));
@@ -862,8 +867,13 @@ classify_recipient(struct report *rp, struct recipient *r)
 	    r->action);
 	classify_challenge(rp, r);
 	classify_certain(r);
-	/* A recipient the prose never speaks of was only guessed. */
-	if (rp->kind == REPORT_HEURISTIC && r->diagnostic == NULL)
+	/*
+	 * A recipient the prose never speaks of was only guessed; a dead
+	 * address in a transient reply ("450 4.1.1", a lookup the server
+	 * could not finish) is no more than a sign.
+	 */
+	if ((rp->kind == REPORT_HEURISTIC && r->diagnostic == NULL) ||
+	    (r->hard && classify_transient(r)))
 		r->confidence = CONFIDENCE_WEAK;
 }
 

@@ -681,6 +681,9 @@ test_confidence(void)
 		  "exist.", "weak" },
 		/* A bare reply code. */
 		{ "", 550, 0, NULL, NULL, "weak" },
+		/* A dead address in a transient reply: only a sign. */
+		{ "4.1.1", 450, 1, "450 4.1.1 <x@example.org>: Recipient address "
+		  "rejected: User unknown", NULL, "weak" },
 	};
 	size_t i;
 
