@@ -11,8 +11,6 @@
 #include "conf.h"
 #include "report.h"
 
-#define STORE_VERSION	3	/* schema.sql is 1; sql/00N-*.sql makes N */
-
 /* What the source knows about a message, beside its report. */
 struct store_meta {
 	char		 digest[65];	/* SHA-256 of the bytes, hex */
