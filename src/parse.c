@@ -19,7 +19,7 @@
 #include <gmime/gmime.h>
 
 #include "addr.h"
-#include "parse.h"
+#include "parse_int.h"
 #include "phrases.h"
 #include "status.h"
 
