@@ -70,25 +70,48 @@ struct intake_batch {
 	double		 seconds;
 };
 
+/*
+ * Who may touch each field: "loop" is the event loop's thread, which
+ * also makes and frees the whole (intake_new, intake_free); "writer" is
+ * the writer thread; "set once" is written by intake_new() before any
+ * thread starts and only read after.  A job is its worker's while in
+ * the pool, a batch the writer's from to_write until it is in written:
+ * the queues (GLib's, locked) hand them over.
+ */
 struct intake {
-	struct event_base *base;
-	struct store	*store;		/* the writer's, once it runs */
-	const struct conf *conf;
-	struct event	*timer;		/* the open batch's deadline */
-	struct event	*deliver;	/* runs the callbacks of finished items */
-	GPtrArray	*batch;		/* jobs gathered for the next commit */
-	struct intake_batch *writing;	/* with the writer, or NULL */
-	GPtrArray	*finished;	/* items waiting for their callback */
-	GThreadPool	*pool;		/* parses struct intake_job */
-	GAsyncQueue	*parsed;	/* jobs back from the workers */
-	GThread		*writer;
-	GAsyncQueue	*to_write;	/* batches for the writer */
-	GAsyncQueue	*written;	/* batches back from it */
-	int		 wake_fd;	/* eventfd: a worker or the writer is done */
-	struct event	*wake;
-	guint		 parsing;	/* jobs in the workers' hands */
-	GHashTable	*held;		/* source -> bytes submitted, not yet freed */
-	struct intake_stats stats;
+	struct event_base *base;	/* loop */
+	struct store	*store;		/* writer; the loop only while the
+					   writer is idle (intake_set_policy,
+					   after a flush) */
+	const struct conf *conf;	/* loop */
+	struct event	*timer;		/* loop: the open batch's deadline */
+	struct event	*deliver;	/* loop: runs the callbacks of
+					   finished items */
+	GPtrArray	*batch;		/* loop: jobs gathered for the next
+					   commit */
+	struct intake_batch *writing;	/* loop: the batch with the writer,
+					   or NULL (the pointer, not the
+					   batch) */
+	GPtrArray	*finished;	/* loop: items waiting for their
+					   callback */
+	GThreadPool	*pool;		/* set once: the loop pushes struct
+					   intake_job, workers parse them */
+	GAsyncQueue	*parsed;	/* set once: workers push jobs, the
+					   loop pops them */
+	GThread		*writer;	/* loop: started and joined there */
+	GAsyncQueue	*to_write;	/* set once: the loop pushes batches,
+					   the writer pops them */
+	GAsyncQueue	*written;	/* set once: the writer pushes them
+					   back, the loop pops */
+	int		 wake_fd;	/* set once: workers and the writer
+					   write (a worker or the writer is
+					   done), the loop reads */
+	struct event	*wake;		/* loop */
+	guint		 parsing;	/* loop: jobs in the workers' hands */
+	GHashTable	*held;		/* loop: source -> bytes submitted,
+					   not yet freed */
+	struct intake_stats stats;	/* loop (the metrics listener reads
+					   it there) */
 };
 
 /* Handed to the writer to make it stop. */
