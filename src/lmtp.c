@@ -282,13 +282,14 @@ lmtp_tx_reset(struct lmtp_session *s)
 	tx->nomem = 0;
 }
 
-/* The one teardown of a session. */
+/* Waiting for intake's commit: intake will call the session back. */
 static int
 lmtp_committing(const struct lmtp_session *s)
 {
 	return s->state == LMTP_COMMIT || s->state == LMTP_LATE;
 }
 
+/* The one teardown of a session. */
 static void
 lmtp_session_free(struct lmtp_session *s)
 {
