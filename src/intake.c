@@ -289,17 +289,46 @@ intake_timer_cb(evutil_socket_t fd, short what, void *arg)
 	intake_send(arg);
 }
 
+/* Before any thread starts: what can fail does first. */
+static int
+intake_events_new(struct intake *in, GError **error)
+{
+	in->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (in->wake_fd < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+		    "intake: eventfd: %s", g_strerror(errno));
+		return 0;
+	}
+	in->timer = evtimer_new(in->base, intake_timer_cb, in);
+	in->deliver = event_new(in->base, -1, 0, intake_deliver_cb, in);
+	in->wake = event_new(in->base, in->wake_fd, EV_READ | EV_PERSIST,
+	    intake_wake_cb, in);
+	if (in->timer == NULL || in->deliver == NULL || in->wake == NULL ||
+	    event_add(in->wake, NULL) != 0) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
+		    "intake: cannot make its events: out of resources");
+		g_clear_pointer(&in->timer, event_free);
+		g_clear_pointer(&in->deliver, event_free);
+		g_clear_pointer(&in->wake, event_free);
+		close(in->wake_fd);
+		return 0;
+	}
+	return 1;
+}
+
 struct intake *
 intake_new(struct event_base *base, struct store *store,
-    const struct conf *conf)
+    const struct conf *conf, GError **error)
 {
 	struct intake *in = g_new0(struct intake, 1);
 
 	in->base = base;
 	in->store = store;
 	in->conf = conf;
-	in->timer = evtimer_new(base, intake_timer_cb, in);
-	in->deliver = event_new(base, -1, 0, intake_deliver_cb, in);
+	if (!intake_events_new(in, error)) {
+		g_free(in);
+		return NULL;
+	}
 	in->batch = g_ptr_array_new_with_free_func(intake_job_free);
 	in->finished = g_ptr_array_new_with_free_func(intake_item_free);
 	in->parsed = g_async_queue_new();
@@ -310,12 +339,6 @@ intake_new(struct event_base *base, struct store *store,
 	in->stats.recipients = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, g_free);
 	in->held = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	in->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (in->wake_fd < 0)
-		g_error("intake: eventfd: %s", g_strerror(errno));
-	in->wake = event_new(base, in->wake_fd, EV_READ | EV_PERSIST,
-	    intake_wake_cb, in);
-	event_add(in->wake, NULL);
 	/*
 	 * Exclusive: its threads start here and stay.  A shared pool would
 	 * have GLib call sched_setattr() for each thread it starts later,

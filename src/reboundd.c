@@ -253,7 +253,11 @@ daemon_start(struct daemon *d)
 		g_critical("%s", error->message);
 		return 0;
 	}
-	d->intake = intake_new(d->base, d->store, &d->conf);
+	if ((d->intake = intake_new(d->base, d->store, &d->conf,
+	    &error)) == NULL) {
+		g_critical("%s", error->message);
+		return 0;
+	}
 	if (d->lmtp != NULL)
 		lmtp_set_intake(d->lmtp, d->intake);
 	if (d->conf.maildir != NULL && (d->maildir = maildir_new(d->base,

@@ -131,7 +131,8 @@ fixture_setup(struct fixture *f, gconstpointer data)
 	event_add(f->tick, &tv);
 	f->store = store_open(f->conf.db_path, &f->conf, STORE_WRITE, &error);
 	g_assert_no_error(error);
-	f->intake = intake_new(f->base, f->store, &f->conf);
+	f->intake = intake_new(f->base, f->store, &f->conf, &error);
+	g_assert_no_error(error);
 	f->lmtp = lmtp_new(f->base, f->intake, &f->conf, &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(f->lmtp);

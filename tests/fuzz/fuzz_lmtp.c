@@ -58,7 +58,9 @@ fuzz_server_start(struct fuzz_server *fs)
 	fs->store = store_open(":memory:", &fs->conf, STORE_WRITE, &error);
 	if (fs->store == NULL)
 		g_error("fuzz_lmtp: %s", error->message);
-	fs->intake = intake_new(fs->base, fs->store, &fs->conf);
+	fs->intake = intake_new(fs->base, fs->store, &fs->conf, &error);
+	if (fs->intake == NULL)
+		g_error("fuzz_lmtp: %s", error->message);
 	fs->lmtp = lmtp_new(fs->base, fs->intake, &fs->conf, &error);
 	if (fs->lmtp == NULL)
 		g_error("fuzz_lmtp: %s", error->message);
