@@ -289,19 +289,13 @@ store_db(struct store *s)
 	return s->db;
 }
 
-const char *
-store_path(struct store *s)
-{
-	return s->path;
-}
-
 void
-store_digest(const char *buf, size_t len, char out[65])
+store_digest(const char *buf, size_t len, char out[STORE_DIGEST_SIZE])
 {
 	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
 
 	g_checksum_update(sum, (const guchar *)buf, len);
-	g_strlcpy(out, g_checksum_get_string(sum), 65);
+	g_strlcpy(out, g_checksum_get_string(sum), STORE_DIGEST_SIZE);
 	g_checksum_free(sum);
 }
 

@@ -390,7 +390,7 @@ check_message(struct fixture *f, const char *bytes, const char *envelope_to,
 	g_autoptr(GError) error = NULL;
 	struct store *st = store_open(f->conf.db_path, &f->conf, STORE_READ,
 	    &error);
-	char digest[65];
+	char digest[STORE_DIGEST_SIZE];
 	sqlite3_stmt *stmt;
 
 	g_assert_no_error(error);
