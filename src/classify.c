@@ -35,6 +35,8 @@ struct code_entry {
 	int		 weak;
 };
 
+/* Built once (g_once: worker threads may race to it), then only read. */
+static gsize classify_ready;
 static GHashTable *classify_codes;	/* code -> struct code_entry * */
 
 static void
@@ -60,20 +62,23 @@ classify_load(void)
 void
 classify_init(void)
 {
-	if (classify_codes != NULL)
+	if (!g_once_init_enter(&classify_ready))
 		return;
 	classify_codes = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, g_free);
 	classify_load();
 	phrases_init();
+	g_once_init_leave(&classify_ready, 1);
 }
 
+/* With no other thread left to classify: a later classify_init() rebuilds. */
 void
 classify_shutdown(void)
 {
 	if (classify_codes != NULL)
 		g_hash_table_destroy(classify_codes);
 	classify_codes = NULL;
+	classify_ready = 0;
 	phrases_shutdown();
 }
 

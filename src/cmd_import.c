@@ -33,7 +33,7 @@
 /* A message a worker parsed, ready to record. */
 struct import_parsed {
 	struct report	*report;
-	char		 digest[65];
+	char		 digest[STORE_DIGEST_SIZE];
 };
 
 /* One file, as a worker hands it back. */

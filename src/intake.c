@@ -38,7 +38,7 @@ struct intake_item {
 	intake_done_fn	 done;
 	void		*arg;
 	char		*id;		/* the source's name for it: lmtp#4, a file */
-	char		 digest[65];
+	char		 digest[STORE_DIGEST_SIZE];
 	enum report_kind kind;
 	guint		 recipients;
 	char		*summary;	/* first recipient: address, reason */
@@ -70,25 +70,48 @@ struct intake_batch {
 	double		 seconds;
 };
 
+/*
+ * Who may touch each field: "loop" is the event loop's thread, which
+ * also makes and frees the whole (intake_new, intake_free); "writer" is
+ * the writer thread; "set once" is written by intake_new() before any
+ * thread starts and only read after.  A job is its worker's while in
+ * the pool, a batch the writer's from to_write until it is in written:
+ * the queues (GLib's, locked) hand them over.
+ */
 struct intake {
-	struct event_base *base;
-	struct store	*store;		/* the writer's, once it runs */
-	const struct conf *conf;
-	struct event	*timer;		/* the open batch's deadline */
-	struct event	*deliver;	/* runs the callbacks of finished items */
-	GPtrArray	*batch;		/* jobs gathered for the next commit */
-	struct intake_batch *writing;	/* with the writer, or NULL */
-	GPtrArray	*finished;	/* items waiting for their callback */
-	GThreadPool	*pool;		/* parses struct intake_job */
-	GAsyncQueue	*parsed;	/* jobs back from the workers */
-	GThread		*writer;
-	GAsyncQueue	*to_write;	/* batches for the writer */
-	GAsyncQueue	*written;	/* batches back from it */
-	int		 wake_fd;	/* eventfd: a worker or the writer is done */
-	struct event	*wake;
-	guint		 parsing;	/* jobs in the workers' hands */
-	GHashTable	*held;		/* source -> bytes submitted, not yet freed */
-	struct intake_stats stats;
+	struct event_base *base;	/* loop */
+	struct store	*store;		/* writer; the loop only while the
+					   writer is idle (intake_set_policy,
+					   after a flush) */
+	const struct conf *conf;	/* loop */
+	struct event	*timer;		/* loop: the open batch's deadline */
+	struct event	*deliver;	/* loop: runs the callbacks of
+					   finished items */
+	GPtrArray	*batch;		/* loop: jobs gathered for the next
+					   commit */
+	struct intake_batch *writing;	/* loop: the batch with the writer,
+					   or NULL (the pointer, not the
+					   batch) */
+	GPtrArray	*finished;	/* loop: items waiting for their
+					   callback */
+	GThreadPool	*pool;		/* set once: the loop pushes struct
+					   intake_job, workers parse them */
+	GAsyncQueue	*parsed;	/* set once: workers push jobs, the
+					   loop pops them */
+	GThread		*writer;	/* loop: started and joined there */
+	GAsyncQueue	*to_write;	/* set once: the loop pushes batches,
+					   the writer pops them */
+	GAsyncQueue	*written;	/* set once: the writer pushes them
+					   back, the loop pops */
+	int		 wake_fd;	/* set once: workers and the writer
+					   write (a worker or the writer is
+					   done), the loop reads */
+	struct event	*wake;		/* loop */
+	guint		 parsing;	/* loop: jobs in the workers' hands */
+	GHashTable	*held;		/* loop: source -> bytes submitted,
+					   not yet freed */
+	struct intake_stats stats;	/* loop (the metrics listener reads
+					   it there) */
 };
 
 /* Handed to the writer to make it stop. */
@@ -266,17 +289,46 @@ intake_timer_cb(evutil_socket_t fd, short what, void *arg)
 	intake_send(arg);
 }
 
+/* Before any thread starts: what can fail does first. */
+static int
+intake_events_new(struct intake *in, GError **error)
+{
+	in->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (in->wake_fd < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+		    "intake: eventfd: %s", g_strerror(errno));
+		return 0;
+	}
+	in->timer = evtimer_new(in->base, intake_timer_cb, in);
+	in->deliver = event_new(in->base, -1, 0, intake_deliver_cb, in);
+	in->wake = event_new(in->base, in->wake_fd, EV_READ | EV_PERSIST,
+	    intake_wake_cb, in);
+	if (in->timer == NULL || in->deliver == NULL || in->wake == NULL ||
+	    event_add(in->wake, NULL) != 0) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
+		    "intake: cannot make its events: out of resources");
+		g_clear_pointer(&in->timer, event_free);
+		g_clear_pointer(&in->deliver, event_free);
+		g_clear_pointer(&in->wake, event_free);
+		close(in->wake_fd);
+		return 0;
+	}
+	return 1;
+}
+
 struct intake *
 intake_new(struct event_base *base, struct store *store,
-    const struct conf *conf)
+    const struct conf *conf, GError **error)
 {
 	struct intake *in = g_new0(struct intake, 1);
 
 	in->base = base;
 	in->store = store;
 	in->conf = conf;
-	in->timer = evtimer_new(base, intake_timer_cb, in);
-	in->deliver = event_new(base, -1, 0, intake_deliver_cb, in);
+	if (!intake_events_new(in, error)) {
+		g_free(in);
+		return NULL;
+	}
 	in->batch = g_ptr_array_new_with_free_func(intake_job_free);
 	in->finished = g_ptr_array_new_with_free_func(intake_item_free);
 	in->parsed = g_async_queue_new();
@@ -287,12 +339,6 @@ intake_new(struct event_base *base, struct store *store,
 	in->stats.recipients = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, g_free);
 	in->held = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	in->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (in->wake_fd < 0)
-		g_error("intake: eventfd: %s", g_strerror(errno));
-	in->wake = event_new(base, in->wake_fd, EV_READ | EV_PERSIST,
-	    intake_wake_cb, in);
-	event_add(in->wake, NULL);
 	/*
 	 * Exclusive: its threads start here and stay.  A shared pool would
 	 * have GLib call sched_setattr() for each thread it starts later,

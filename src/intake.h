@@ -57,7 +57,7 @@ struct intake_stats {
 struct intake;
 
 struct intake	*intake_new(struct event_base *, struct store *,
-		    const struct conf *);
+		    const struct conf *, GError **);
 void		 intake_submit(struct intake *, char *bytes, size_t len,
 		    const char *source, GPtrArray *envelope_to,
 		    const char *keep,

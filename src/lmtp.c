@@ -282,13 +282,14 @@ lmtp_tx_reset(struct lmtp_session *s)
 	tx->nomem = 0;
 }
 
-/* The one teardown of a session. */
+/* Waiting for intake's commit: intake will call the session back. */
 static int
 lmtp_committing(const struct lmtp_session *s)
 {
 	return s->state == LMTP_COMMIT || s->state == LMTP_LATE;
 }
 
+/* The one teardown of a session. */
 static void
 lmtp_session_free(struct lmtp_session *s)
 {
@@ -919,17 +920,23 @@ lmtp_session_new(struct lmtp *l, evutil_socket_t fd)
 	struct timeval tv = { l->conf->idle_timeout, 0 };
 	struct bufferevent *bev;
 
-	bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL) {
-		g_warning("lmtp: cannot make a session: out of resources");
-		evutil_closesocket(fd);
-		return;
-	}
 	s = g_new0(struct lmtp_session, 1);
-	s->lmtp = l;
-	s->bev = bev;
 	s->late = evtimer_new(l->base, lmtp_late_cb, s);
 	s->data_deadline = evtimer_new(l->base, lmtp_data_timeout_cb, s);
+	bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL || s->late == NULL || s->data_deadline == NULL) {
+		g_warning("lmtp: cannot make a session: out of resources");
+		if (bev != NULL)
+			bufferevent_free(bev);
+		else
+			evutil_closesocket(fd);
+		g_clear_pointer(&s->late, event_free);
+		g_clear_pointer(&s->data_deadline, event_free);
+		g_free(s);
+		return;
+	}
+	s->lmtp = l;
+	s->bev = bev;
 	s->tx.rcpts = g_ptr_array_new_with_free_func(g_free);
 	g_snprintf(s->name, sizeof s->name, "lmtp#%u", ++l->next_id);
 	g_hash_table_add(l->sessions, s);
@@ -1053,13 +1060,18 @@ lmtp_new(struct event_base *base, struct intake *intake,
 	struct lmtp *l = g_new0(struct lmtp, 1);
 	size_t i;
 
+	if ((l->resume = evtimer_new(base, lmtp_resume_cb, l)) == NULL) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
+		    "cannot make a timer: out of resources");
+		g_free(l);
+		return NULL;
+	}
 	l->base = base;
 	l->intake = intake;
 	l->conf = conf;
 	l->listeners = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)evconnlistener_free);
 	l->sessions = g_hash_table_new(NULL, NULL);
-	l->resume = evtimer_new(base, lmtp_resume_cb, l);
 	l->other = lmtp_other_maildir(conf);
 	for (i = 0; conf->listen != NULL && conf->listen[i] != NULL; i++) {
 		if (!lmtp_listen(l, conf->listen[i], error)) {

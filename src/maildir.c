@@ -291,7 +291,13 @@ maildir_new(struct event_base *base, struct intake *intake,
 	}
 	md->watch = event_new(base, md->inotify_fd, EV_READ | EV_PERSIST,
 	    maildir_watch_cb, md);
-	event_add(md->watch, NULL);
+	if (md->retry == NULL || md->sync == NULL || md->scan_step == NULL ||
+	    md->watch == NULL || event_add(md->watch, NULL) != 0) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
+		    "%s: cannot make its events: out of resources", md->new_dir);
+		maildir_free(&md);
+		return NULL;
+	}
 	g_info("maildir: watching %s", md->new_dir);
 	maildir_scan(md);
 	return md;
@@ -321,14 +327,13 @@ maildir_free(struct maildir **mdp)
 
 	if (md == NULL)
 		return;
-	if (md->watch != NULL)
-		event_free(md->watch);
-	event_free(md->retry);
-	event_free(md->scan_step);
+	g_clear_pointer(&md->watch, event_free);
+	g_clear_pointer(&md->retry, event_free);
+	g_clear_pointer(&md->scan_step, event_free);
 	if (md->scanning != NULL)
 		g_dir_close(md->scanning);
 	maildir_sync_cb(-1, 0, md);	/* renames of the last round */
-	event_free(md->sync);
+	g_clear_pointer(&md->sync, event_free);
 	if (md->inotify_fd >= 0)
 		close(md->inotify_fd);
 	g_hash_table_destroy(md->inflight);

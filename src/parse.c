@@ -19,7 +19,7 @@
 #include <gmime/gmime.h>
 
 #include "addr.h"
-#include "parse.h"
+#include "parse_int.h"
 #include "phrases.h"
 #include "status.h"
 
@@ -441,12 +441,6 @@ parse_fill_addresses(struct report *rp)
 }
 
 /*
- * Where no report part carried a recipient, a report may still sit in
- * the text: broken boundaries, a multipart without a boundary, or a DSN
- * pasted into a plain message.  Its fields are read from the first
- * recipient field on.
- */
-/*
  * The next "-recipient:" in text at or after p, in any case, or NULL.
  * Found from its colon: strchr() skips the text far faster than
  * strcasestr() compares it.
@@ -466,6 +460,12 @@ parse_find_recipient_field(const char *p)
 	return NULL;
 }
 
+/*
+ * Where no report part carried a recipient, a report may still sit in
+ * the text: broken boundaries, a multipart without a boundary, or a DSN
+ * pasted into a plain message.  Its fields are read from the first
+ * recipient field on.
+ */
 static void
 parse_dsn_in_text(struct report *rp, struct parse_walk *w, const char *text)
 {
@@ -729,7 +729,7 @@ parse_message_limited(const char *buf, size_t len,
 		g_free(copy);
 		copy = shallow;
 	}
-	/* GMime reads the bytes where they are: no copy (see parse_free). */
+	/* GMime reads the bytes where they are: no copy (parse_free_stream). */
 	bytes = g_byte_array_new_take((guint8 *)(copy ? copy : buf + off), n);
 	stream = g_mime_stream_mem_new_with_byte_array(bytes);
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), FALSE);

@@ -3,7 +3,8 @@
  *
  * The parser is pure: no file or network I/O, no globals but GMime's own
  * initialisation (parse_init() once per process).  It never fails: a
- * message it cannot read is a report of kind REPORT_NONE.
+ * message it cannot read is a report of kind REPORT_NONE.  What the
+ * parser's files share among themselves is in parse_int.h.
  */
 #ifndef REBOUND_PARSE_H
 #define REBOUND_PARSE_H
@@ -11,11 +12,6 @@
 #include <stddef.h>
 
 #include "report.h"
-
-/* Fixed bounds on what one message may make the parser do. */
-#define PARSE_TEXT_MAX		(256 * 1024)	/* human-readable part kept */
-#define PARSE_RAW_MAX		(1024 * 1024)	/* raw body searched for a DSN */
-#define PARSE_ABOUT_MAX		20		/* recipients looked up in text */
 
 /*
  * The bounds an operator sets ([limits] in rebound.conf).  A message
@@ -37,42 +33,5 @@ void		 parse_shutdown(void);
 struct report	*parse_message(const char *buf, size_t len);
 struct report	*parse_message_limited(const char *buf, size_t len,
 		    const struct parse_limits *);
-
-/* Whether one more recipient fits; if not, rp->limit says so. */
-int		 parse_recipient_fits(struct report *);
-void		 parse_over_limit(struct report *, const char *key, gsize value);
-/* parse_guard.c: cut over-long header fields, stop at the part limit. */
-size_t		 parse_guard(char *buf, size_t len,
-		    const struct parse_limits *, struct report *);
-int		 parse_guard_needed(const char *buf, size_t len,
-		    const struct parse_limits *);
-
-/* The format readers parse.c dispatches to (parse_dsn.c, parse_arf.c). */
-void		 parse_dsn(struct report *, const char *buf, size_t len);
-void		 parse_arf(struct report *, const char *buf, size_t len);
-void		 parse_returned_headers(struct report *, const char *buf,
-		    size_t len);
-char		*parse_text_about(const char *text, const char *address,
-		    GPtrArray *recipients);
-char		*parse_text_reply(const char *text);
-char		*parse_text_utf8(const char *text);
-int		 parse_text_is_jis(const char *text);
-void		 parse_dsn_complete(struct recipient *);
-struct _GMimeMessage;
-void		 parse_returned_message(struct report *, struct _GMimeMessage *);
-enum { BOUNCED_NOT, BOUNCED_MAYBE, BOUNCED_SURELY };
-int		 parse_looks_bounced(struct report *, struct _GMimeMessage *);
-void		 parse_heuristic(struct report *, struct _GMimeMessage *);
-int		 parse_ses(struct report *, const char *text);
-char		*parse_shallow(const char *buf, size_t len, size_t *len_r);
-int		 parse_list_refusal(struct report *, struct _GMimeMessage *);
-/* parse_recipients.c: Original-Recipient chosen, the list's own dropped. */
-void		 parse_recipients(struct report *);
-void		 parse_challenge(struct report *);
-int		 parse_is_challenge(const char *subject, const char *text);
-size_t		 parse_prose_end(const char *text);
-int		 parse_is_autoreply(const char *auto_submitted,
-		    const char *precedence, const char *subject, const char *from,
-		    int vendor_flag);
 
 #endif

@@ -12,7 +12,7 @@
 
 #include "addr.h"
 #include "fields.h"
-#include "parse.h"
+#include "parse_int.h"
 
 void
 parse_arf(struct report *rp, const char *buf, size_t len)

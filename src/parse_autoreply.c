@@ -17,7 +17,7 @@
 
 #include <glib.h>
 
-#include "parse.h"
+#include "parse_int.h"
 #include "phrases.h"
 
 static int

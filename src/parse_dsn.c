@@ -17,7 +17,7 @@
 
 #include "addr.h"
 #include "fields.h"
-#include "parse.h"
+#include "parse_int.h"
 #include "status.h"
 
 enum dsn_field {

@@ -24,7 +24,7 @@
 
 #include <string.h>
 
-#include "parse.h"
+#include "parse_int.h"
 
 enum guard_verdict {
 	GUARD_KEEP,		/* the whole line */

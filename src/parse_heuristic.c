@@ -25,7 +25,7 @@
 #include <gmime/gmime.h>
 
 #include "addr.h"
-#include "parse.h"
+#include "parse_int.h"
 #include "phrases.h"
 
 #define LEAD_WINDOW	300	/* bytes after a lead phrase to find the address */

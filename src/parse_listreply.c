@@ -22,7 +22,7 @@
 #include <gmime/gmime.h>
 
 #include "addr.h"
-#include "parse.h"
+#include "parse_int.h"
 #include "phrases.h"
 
 /* Headers only list managers write. */

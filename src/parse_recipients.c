@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "parse_int.h"
 #include "status.h"
 
 static void

@@ -12,7 +12,7 @@
 #include <gmime/gmime.h>
 
 #include "fields.h"
-#include "parse.h"
+#include "parse_int.h"
 
 typedef const char *(*returned_get)(void *, const char *);
 

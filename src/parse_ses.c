@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "parse.h"
+#include "parse_int.h"
 #include "status.h"
 
 /* The JSON string value of the next "key" at or after p; *next after it. */

@@ -21,7 +21,7 @@
 
 #include <glib.h>
 
-#include "parse.h"
+#include "parse_int.h"
 
 enum shallow_kind { SHALLOW_OTHER, SHALLOW_REPORT, SHALLOW_MESSAGE };
 

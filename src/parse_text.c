@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "parse.h"
+#include "parse_int.h"
 #include "phrases.h"
 
 #define ABOUT_MAX	4096	/* bytes gathered per recipient */

@@ -57,6 +57,11 @@ struct automaton {
 					   (build only) */
 };
 
+/*
+ * Built once, by the first phrases_init() (g_once: worker threads may
+ * race to it), then only read, by any thread.
+ */
+static gsize phrases_ready;
 static GHashTable *phrases_sections;	/* name -> struct automaton * */
 
 static guint8 phrases_folded[256];	/* byte -> folded byte */
@@ -297,7 +302,7 @@ phrases_init(void)
 	GHashTableIter iter;
 	gpointer value;
 
-	if (phrases_sections != NULL)
+	if (!g_once_init_enter(&phrases_ready))
 		return;
 	phrases_fold_init();
 	phrases_sections = g_hash_table_new_full(g_str_hash, g_str_equal,
@@ -306,14 +311,17 @@ phrases_init(void)
 	g_hash_table_iter_init(&iter, phrases_sections);
 	while (g_hash_table_iter_next(&iter, NULL, &value))
 		automaton_build(value);
+	g_once_init_leave(&phrases_ready, 1);
 }
 
+/* With no other thread left to match: a later phrases_init() rebuilds. */
 void
 phrases_shutdown(void)
 {
 	if (phrases_sections != NULL)
 		g_hash_table_destroy(phrases_sections);
 	phrases_sections = NULL;
+	phrases_ready = 0;
 }
 
 /*

@@ -136,12 +136,11 @@ daemon_stop(evutil_socket_t fd, short what, void *arg)
 	if (d->maildir != NULL)
 		maildir_stop(d->maildir);
 	d->stop_deadline = g_get_monotonic_time() + STOP_SECONDS * G_USEC_PER_SEC;
-	d->stopper = evtimer_new(d->base, daemon_check_stopped, d);
 	daemon_check_stopped(-1, 0, d);
 }
 
 /* READY for systemd (Type=notify), and a watchdog if it wants one. */
-static void
+static int
 daemon_notify_ready(struct daemon *d)
 {
 	g_autofree char *state = g_strdup_printf("READY=1\nSTATUS=running: "
@@ -151,11 +150,13 @@ daemon_notify_ready(struct daemon *d)
 	struct timeval tv = { usec / 2 / G_USEC_PER_SEC,
 	    usec / 2 % G_USEC_PER_SEC };
 
+	if (usec > 0 && ((d->watchdog = event_new(d->base, -1, EV_PERSIST,
+	    daemon_watchdog, d)) == NULL || event_add(d->watchdog, &tv) != 0)) {
+		g_critical("watchdog: cannot make its timer: out of resources");
+		return 0;
+	}
 	notify_send(state);
-	if (usec <= 0)
-		return;
-	d->watchdog = event_new(d->base, -1, EV_PERSIST, daemon_watchdog, d);
-	event_add(d->watchdog, &tv);
+	return 1;
 }
 
 /*
@@ -253,7 +254,11 @@ daemon_start(struct daemon *d)
 		g_critical("%s", error->message);
 		return 0;
 	}
-	d->intake = intake_new(d->base, d->store, &d->conf);
+	if ((d->intake = intake_new(d->base, d->store, &d->conf,
+	    &error)) == NULL) {
+		g_critical("%s", error->message);
+		return 0;
+	}
 	if (d->lmtp != NULL)
 		lmtp_set_intake(d->lmtp, d->intake);
 	if (d->conf.maildir != NULL && (d->maildir = maildir_new(d->base,
@@ -271,20 +276,33 @@ daemon_start(struct daemon *d)
 		g_critical("metrics: %s", error->message);
 		return 0;
 	}
-	daemon_notify_ready(d);
-	return 1;
+	return daemon_notify_ready(d);
 }
 
-static void
-daemon_signals(struct daemon *d)
+/*
+ * The daemon's own events: the signals, and the timer a stop waits
+ * with, made now so that stopping cannot fail.
+ */
+static int
+daemon_events(struct daemon *d)
 {
 	signal(SIGPIPE, SIG_IGN);
+	if ((d->base = event_base_new()) == NULL) {
+		g_critical("cannot make an event loop: out of resources");
+		return 0;
+	}
 	d->sigterm = evsignal_new(d->base, SIGTERM, daemon_stop, d);
 	d->sigint = evsignal_new(d->base, SIGINT, daemon_stop, d);
 	d->sighup = evsignal_new(d->base, SIGHUP, daemon_reload, d);
-	evsignal_add(d->sigterm, NULL);
-	evsignal_add(d->sigint, NULL);
-	evsignal_add(d->sighup, NULL);
+	d->stopper = evtimer_new(d->base, daemon_check_stopped, d);
+	if (d->sigterm == NULL || d->sigint == NULL || d->sighup == NULL ||
+	    d->stopper == NULL || evsignal_add(d->sigterm, NULL) != 0 ||
+	    evsignal_add(d->sigint, NULL) != 0 ||
+	    evsignal_add(d->sighup, NULL) != 0) {
+		g_critical("cannot make the daemon's events: out of resources");
+		return 0;
+	}
+	return 1;
 }
 
 /* One teardown, in reverse order of start-up. */
@@ -361,9 +379,7 @@ main(int argc, char **argv)
 	}
 	parse_init();
 	classify_init();
-	d.base = event_base_new();
-	daemon_signals(&d);
-	if (daemon_start(&d)) {
+	if (daemon_events(&d) && daemon_start(&d)) {
 		g_info("reboundd %s: started, database %s", PACKAGE_VERSION,
 		    d.conf.db_path);
 		event_base_dispatch(d.base);

@@ -1,9 +1,9 @@
 /*
  * store.c: one SQLite file holds every outcome with its evidence.
  *
- * Opening creates or migrates the schema (sql/schema.sql, then each
+ * Opening creates or migrates the schema (sql/001-schema.sql, then each
  * numbered migration, tracked in PRAGMA user_version, all embedded at
- * build time) and refuses a newer one.  The file is in WAL mode with
+ * build time: sql.h) and refuses a newer one.  The file is in WAL mode with
  * foreign keys on and synchronous=FULL unless configured otherwise, so
  * that a commit that returned is on disk: the daemon acknowledges mail
  * only after store_commit().  A file that is not a database is reported
@@ -23,14 +23,11 @@
 
 #include "classify.h"
 #include "policy.h"
+#include "sql.h"
 #include "store.h"
 
-extern const char sql_schema[];
-extern const char sql_002[];
-extern const char sql_003[];
-
-/* The migration that makes version i + 2 from i + 1. */
-static const char *const store_migrations[] = { sql_002, sql_003 };
+/* The schema version this build makes: that of the last sql/NNN-*.sql. */
+#define STORE_VERSION	sql_version
 
 struct store {
 	sqlite3		*db;
@@ -112,10 +109,8 @@ store_migrate(struct store *s, int version, GError **error)
 
 	if (!store_exec(s, "BEGIN IMMEDIATE", error))
 		return 0;
-	if (version == 0 && !store_exec(s, sql_schema, error))
-		goto fail;
-	for (v = MAX(version, 1); v < STORE_VERSION; v++)
-		if (!store_exec(s, store_migrations[v - 1], error))
+	for (v = version; v < STORE_VERSION; v++)
+		if (!store_exec(s, sql_migrations[v], error))
 			goto fail;
 	set = g_strdup_printf("PRAGMA user_version = %d", STORE_VERSION);
 	if (!store_exec(s, set, error) || !store_exec(s, "COMMIT", error))
@@ -294,19 +289,13 @@ store_db(struct store *s)
 	return s->db;
 }
 
-const char *
-store_path(struct store *s)
-{
-	return s->path;
-}
-
 void
-store_digest(const char *buf, size_t len, char out[65])
+store_digest(const char *buf, size_t len, char out[STORE_DIGEST_SIZE])
 {
 	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
 
 	g_checksum_update(sum, (const guchar *)buf, len);
-	g_strlcpy(out, g_checksum_get_string(sum), 65);
+	g_strlcpy(out, g_checksum_get_string(sum), STORE_DIGEST_SIZE);
 	g_checksum_free(sum);
 }
 

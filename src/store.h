@@ -11,11 +11,12 @@
 #include "conf.h"
 #include "report.h"
 
-#define STORE_VERSION	3	/* schema.sql is 1; sql/00N-*.sql makes N */
+/* A message's name: the SHA-256 of its bytes in hex, and a NUL. */
+#define STORE_DIGEST_SIZE	65
 
 /* What the source knows about a message, beside its report. */
 struct store_meta {
-	char		 digest[65];	/* SHA-256 of the bytes, hex */
+	char		 digest[STORE_DIGEST_SIZE];
 	gint64		 received;	/* when recorded */
 	gint64		 at;		/* when it happened (the bounce's date) */
 	const char	*source;	/* import, maildir, lmtp */
@@ -32,9 +33,9 @@ struct store	*store_open(const char *path, const struct conf *,
 		    enum store_mode, GError **);
 void		 store_close(struct store **);
 sqlite3		*store_db(struct store *);
-const char	*store_path(struct store *);
 
-void		 store_digest(const char *buf, size_t len, char out[65]);
+void		 store_digest(const char *buf, size_t len,
+		    char out[STORE_DIGEST_SIZE]);
 int		 store_begin(struct store *, GError **);
 int		 store_add(struct store *, const struct store_meta *,
 		    const struct report *, int *added_r, GError **);

@@ -61,8 +61,8 @@ is "dated by the bounce" "$(q "select datetime(at,'unixepoch') from outcomes whe
 is "the prune view lists the dead address" \
     "$(q "select state from prune where address='carol@example.com'")" dead
 
-# Migration from the first schema (schema.sql alone is version 1).
-sqlite3 "$tmp/old.db" <"$top_srcdir/sql/schema.sql"
+# Migration from the first schema (001-schema.sql alone is version 1).
+sqlite3 "$tmp/old.db" <"$top_srcdir/sql/001-schema.sql"
 sqlite3 "$tmp/old.db" "pragma user_version = 1"
 "$REBOUND" import --db "$tmp/old.db" "$data/postfix-user-unknown.eml" >/dev/null 2>&1; rc=$?
 is "an older database is migrated" "$rc" 0

@@ -127,11 +127,14 @@ fixture_setup(struct fixture *f, gconstpointer data)
 	if (o != NULL && o->data_timeout)
 		f->conf.data_timeout = o->data_timeout;
 	f->base = event_base_new();
+	g_assert_nonnull(f->base);
 	f->tick = event_new(f->base, -1, EV_PERSIST, tick_cb, NULL);
+	g_assert_nonnull(f->tick);
 	event_add(f->tick, &tv);
 	f->store = store_open(f->conf.db_path, &f->conf, STORE_WRITE, &error);
 	g_assert_no_error(error);
-	f->intake = intake_new(f->base, f->store, &f->conf);
+	f->intake = intake_new(f->base, f->store, &f->conf, &error);
+	g_assert_no_error(error);
 	f->lmtp = lmtp_new(f->base, f->intake, &f->conf, &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(f->lmtp);
@@ -220,6 +223,7 @@ client_new(struct fixture *f, int fd)
 	c->in = g_string_new(NULL);
 	evutil_make_socket_nonblocking(fd);
 	c->ev = event_new(f->base, fd, EV_READ | EV_PERSIST, client_read_cb, c);
+	g_assert_nonnull(c->ev);
 	event_add(c->ev, NULL);
 	return c;
 }
@@ -386,7 +390,7 @@ check_message(struct fixture *f, const char *bytes, const char *envelope_to,
 	g_autoptr(GError) error = NULL;
 	struct store *st = store_open(f->conf.db_path, &f->conf, STORE_READ,
 	    &error);
-	char digest[65];
+	char digest[STORE_DIGEST_SIZE];
 	sqlite3_stmt *stmt;
 
 	g_assert_no_error(error);

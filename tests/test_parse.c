@@ -11,7 +11,7 @@
 #include <gmime/gmime.h>
 
 #include "classify.h"
-#include "parse.h"
+#include "parse_int.h"	/* parse_dsn(), parse_shallow(), parse_text_utf8() */
 
 static const char dsn_two[] =
     "From MAILER-DAEMON Mon Jan  1 00:00:00 2024\n"

@@ -58,7 +58,9 @@ fuzz_server_start(struct fuzz_server *fs)
 	fs->store = store_open(":memory:", &fs->conf, STORE_WRITE, &error);
 	if (fs->store == NULL)
 		g_error("fuzz_lmtp: %s", error->message);
-	fs->intake = intake_new(fs->base, fs->store, &fs->conf);
+	fs->intake = intake_new(fs->base, fs->store, &fs->conf, &error);
+	if (fs->intake == NULL)
+		g_error("fuzz_lmtp: %s", error->message);
 	fs->lmtp = lmtp_new(fs->base, fs->intake, &fs->conf, &error);
 	if (fs->lmtp == NULL)
 		g_error("fuzz_lmtp: %s", error->message);
@@ -162,6 +164,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    fuzz_client_write_cb, &c);
 	c.reader = event_new(server.base, sv[1], EV_READ | EV_PERSIST,
 	    fuzz_client_read_cb, &c);
+	if (c.writer == NULL || c.reader == NULL)
+		g_error("fuzz_lmtp: cannot make the client's events");
 	event_add(c.writer, NULL);
 	event_add(c.reader, NULL);
 	while (!fuzz_done(&c))

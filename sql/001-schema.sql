@@ -1,6 +1,8 @@
--- schema.sql: the first schema of the rebound database (user_version 1).
+-- 001-schema.sql: the first schema of the rebound database (user_version 1).
 -- Later changes are the numbered migrations beside it (002-*.sql ...),
 -- applied in order by store.c; a database is never changed by hand.
+-- A new migration is a new file, numbered next: the build embeds every
+-- sql/NNN-*.sql and the schema version is the last number (src/sql2c.awk).
 
 -- One row per returned message, however many recipients it names.
 CREATE TABLE messages (
