@@ -74,13 +74,12 @@ import_count(struct import *im, const struct report *rp)
 	guint i;
 
 	for (i = 0; i < rp->recipients->len; i++) {
-		const char *class = classify_class(rp->kind,
-		    g_ptr_array_index(rp->recipients, i));
+		const struct recipient *r = g_ptr_array_index(rp->recipients, i);
 
 		im->outcomes++;
-		if (g_str_equal(class, "hard"))
+		if (g_str_equal(r->class, "hard"))
 			im->hard++;
-		else if (g_str_equal(class, "soft"))
+		else if (g_str_equal(r->class, "soft"))
 			im->soft++;
 		else
 			im->other++;
