@@ -3,10 +3,10 @@
  *
  * Three kinds of thread, each owning one thing.  Worker threads (one
  * per CPU) parse, classify and digest each message (ingest_parse(), as
- * "rebound import" does).  The
- * event loop's thread owns the sources: it gathers parsed messages into
- * the open batch and calls each source back.  One writer thread owns
- * the database: it writes a batch in one transaction and commits it.
+ * "rebound import" does).  The event loop's thread owns the sources: it
+ * gathers parsed messages into the open batch and calls each source
+ * back.  One writer thread owns the database: it writes a batch in one
+ * transaction (ingest_record() for each message) and commits it.
  * Results come back to the loop through queues and an eventfd.
  *
  * One batch is with the writer at a time.  While its commit (and its
