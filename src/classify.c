@@ -882,14 +882,22 @@ classify_recipient(struct report *rp, struct recipient *r)
 		r->confidence = CONFIDENCE_WEAK;
 }
 
+static const char *classify_class(enum report_kind,
+    const struct recipient *);
+
+/* Each recipient's reason, hard/soft and evidence, then its class. */
 void
 classify_report(struct report *rp)
 {
+	struct recipient *r;
 	guint i;
 
 	classify_init();
-	for (i = 0; i < rp->recipients->len; i++)
-		classify_recipient(rp, g_ptr_array_index(rp->recipients, i));
+	for (i = 0; i < rp->recipients->len; i++) {
+		r = g_ptr_array_index(rp->recipients, i);
+		classify_recipient(rp, r);
+		r->class = classify_class(rp->kind, r);
+	}
 }
 
 /*
@@ -898,7 +906,7 @@ classify_report(struct report *rp)
  * failure of the sending side that says nothing about the subscriber
  * (sender), a complaint, a delivery, an auto-reply.
  */
-const char *
+static const char *
 classify_class(enum report_kind kind, const struct recipient *r)
 {
 	static const char *sender_side[] = {

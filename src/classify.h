@@ -1,6 +1,7 @@
 /*
- * classify.h: reason, hard/soft and the deciding evidence for each
- * recipient of a parsed report.
+ * classify.h: reason, hard/soft, class and the deciding evidence for
+ * each recipient of a parsed report.  The class is decided here once;
+ * the store, intake and the CLI read recipient->class.
  */
 #ifndef REBOUND_CLASSIFY_H
 #define REBOUND_CLASSIFY_H
@@ -13,6 +14,5 @@ void	 classify_report(struct report *);
 int	 classify_is_hard(const char *reason, const char *status,
 	    int replycode, const char *action);
 const char *classify_status(const char *status, int replycode, int *weak_r);
-const char *classify_class(enum report_kind, const struct recipient *);
 
 #endif

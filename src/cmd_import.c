@@ -4,10 +4,12 @@
  * Files, directories, maildirs and mbox files, as "rebound parse" reads
  * them, go into the database in batches of [store] batch messages (one
  * transaction each).  A message already recorded (same SHA-256) is
- * counted and skipped, so importing twice adds nothing.  Each outcome is
- * dated by the bounce's Date (the policy counts days), else by now.  The
- * subscriber comes from a VERP X-Original-To/Delivered-To when there is
- * one.  On a terminal a progress line runs on stderr; a summary ends it.
+ * counted and skipped, so importing twice adds nothing.  Each message
+ * takes reboundd's own step (ingest.h), with two differences that are
+ * parameters: there is no RCPT TO (the subscriber comes from a VERP
+ * Delivered-To/X-Original-To when there is one), and each outcome is
+ * dated by the bounce's Date (the policy counts days), else by now.  On
+ * a terminal a progress line runs on stderr; a summary ends it.
  *
  * Parsing is the costly part and each message is independent: a pool
  * of worker threads (one per CPU) reads and parses files, at most
@@ -18,28 +20,19 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
-#include "classify.h"
 #include "cli.h"
+#include "ingest.h"
 #include "mbox.h"
-#include "parse.h"
 #include "pathwalk.h"
-#include "verp.h"
 
 #define IMPORT_INFLIGHT	64	/* files read ahead of the recording */
-
-/* A message a worker parsed, ready to record. */
-struct import_parsed {
-	struct report	*report;
-	char		 digest[STORE_DIGEST_SIZE];
-};
 
 /* One file, as a worker hands it back. */
 struct import_job {
 	char		*file;
-	GPtrArray	*parsed;	/* of struct import_parsed * */
+	GPtrArray	*parsed;	/* of struct ingest * */
 	char		*error;		/* why it could not be read */
 };
 
@@ -74,13 +67,12 @@ import_count(struct import *im, const struct report *rp)
 	guint i;
 
 	for (i = 0; i < rp->recipients->len; i++) {
-		const char *class = classify_class(rp->kind,
-		    g_ptr_array_index(rp->recipients, i));
+		const struct recipient *r = g_ptr_array_index(rp->recipients, i);
 
 		im->outcomes++;
-		if (g_str_equal(class, "hard"))
+		if (g_str_equal(r->class, "hard"))
 			im->hard++;
-		else if (g_str_equal(class, "soft"))
+		else if (g_str_equal(r->class, "soft"))
 			im->soft++;
 		else
 			im->other++;
@@ -106,10 +98,9 @@ import_batch(struct import *im, int final)
 static void
 import_parsed_free(gpointer p)
 {
-	struct import_parsed *ip = p;
+	struct ingest *msg = p;
 
-	report_free(&ip->report);
-	g_free(ip);
+	ingest_free(&msg);
 }
 
 static void
@@ -129,7 +120,6 @@ import_work(gpointer data, gpointer user)
 	struct import *im = user;
 	g_autoptr(GError) error = NULL;
 	g_autofree char *bytes = NULL;
-	struct import_parsed *ip;
 	GArray *spans;
 	gsize len;
 	guint i;
@@ -143,43 +133,30 @@ import_work(gpointer data, gpointer user)
 	for (i = 0; i < spans->len; i++) {
 		struct mbox_span *s = &g_array_index(spans, struct mbox_span, i);
 
-		ip = g_new0(struct import_parsed, 1);
-		ip->report = parse_message_limited(bytes + s->offset, s->length,
-		    &im->conf->limits);
-		classify_report(ip->report);
-		store_digest(bytes + s->offset, s->length, ip->digest);
-		g_ptr_array_add(job->parsed, ip);
+		g_ptr_array_add(job->parsed, ingest_parse(bytes + s->offset,
+		    s->length, &im->conf->limits, &im->conf->verp, NULL));
 	}
 	g_array_unref(spans);
 	g_async_queue_push(im->done, job);
 }
 
+/* An archive: an outcome happened when its bounce was written. */
 static int
-import_record(struct import *im, struct import_parsed *ip)
+import_record(struct import *im, const struct ingest *msg)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *subscriber = NULL, *list = NULL;
-	struct store_meta meta = { .source = "import" };
-	struct report *rp = ip->report;
 	int added;
 
-	memcpy(meta.digest, ip->digest, sizeof meta.digest);
-	meta.received = im->now;
-	meta.at = rp->date > 0 ? rp->date : im->now;
-	meta.envelope_to = rp->envelope_to;
-	if (verp_decode(&im->conf->verp, rp->envelope_to, &subscriber, &list)) {
-		meta.subscriber = subscriber;
-		meta.list = list;
-	}
 	im->messages++;
-	if (!store_add(im->store, &meta, rp, &added, &error)) {
+	if (!ingest_record(im->store, msg, "import", im->now, INGEST_AT_DATE,
+	    &added, &error)) {
 		g_printerr("rebound import: %s\n", error->message);
 		return 0;
 	}
 	if (added) {
 		im->added++;
 		im->in_batch++;
-		import_count(im, rp);
+		import_count(im, msg->report);
 	} else
 		im->duplicates++;
 	return import_batch(im, 0);
@@ -198,12 +175,12 @@ import_job_record(struct import *im, struct import_job *job)
 		return 1;
 	}
 	for (i = 0; i < job->parsed->len; i++) {
-		struct import_parsed *ip = g_ptr_array_index(job->parsed, i);
+		const struct ingest *msg = g_ptr_array_index(job->parsed, i);
 
-		if (ip->report->limit != NULL)
+		if (msg->report->limit != NULL)
 			g_printerr("%srebound import: %s: cut short by %s\n",
-			    im->progress ? "\n" : "", job->file, ip->report->limit);
-		if (!import_record(im, ip))
+			    im->progress ? "\n" : "", job->file, msg->report->limit);
+		if (!import_record(im, msg))
 			return 0;
 	}
 	import_progress(im, 0);

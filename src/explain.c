@@ -236,7 +236,7 @@ explain_verdict(const char *status, int replycode, struct explain_verdict *v)
 	classify_report(rp);
 	v->reason = r->reason;
 	v->hard = r->hard;
-	v->class = classify_class(rp->kind, r);
+	v->class = r->class;
 	v->decided = g_steal_pointer(&r->decided);
 	report_free(&rp);
 }

@@ -2,10 +2,11 @@
  * intake.c: group commit between the sources and the store.
  *
  * Three kinds of thread, each owning one thing.  Worker threads (one
- * per CPU) parse, classify and digest a copy of each message.  The
- * event loop's thread owns the sources: it gathers parsed messages into
- * the open batch and calls each source back.  One writer thread owns
- * the database: it writes a batch in one transaction and commits it.
+ * per CPU) parse, classify and digest each message (ingest_parse(), as
+ * "rebound import" does).  The event loop's thread owns the sources: it
+ * gathers parsed messages into the open batch and calls each source
+ * back.  One writer thread owns the database: it writes a batch in one
+ * transaction (ingest_record() for each message) and commits it.
  * Results come back to the loop through queues and an eventfd.
  *
  * One batch is with the writer at a time.  While its commit (and its
@@ -28,11 +29,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "classify.h"
+#include "ingest.h"
 #include "intake.h"
 #include "mdir.h"
-#include "parse.h"
-#include "verp.h"
 
 struct intake_item {
 	intake_done_fn	 done;
@@ -55,11 +54,9 @@ struct intake_job {
 	GPtrArray	*envelope_to;	/* of char *: RCPT TO, or NULL */
 	char		*keep;		/* maildir for what is not a bounce */
 	struct parse_limits limits;	/* as they were when it came in */
-	struct report	*report;	/* the worker's result */
+	struct verp	 verp;		/* likewise */
+	struct ingest	*msg;		/* the worker's result */
 	gint64		 received;
-	const char	*to;		/* the envelope recipient recorded */
-	char		*subscriber;	/* VERP, decoded in the loop */
-	char		*list;
 };
 
 /* What the writer writes in one transaction, and how that went. */
@@ -137,13 +134,11 @@ intake_job_free(gpointer p)
 {
 	struct intake_job *job = p;
 
-	report_free(&job->report);
+	ingest_free(&job->msg);
 	g_free(job->bytes);
 	g_free(job->source);
 	if (job->envelope_to != NULL)
 		g_ptr_array_unref(job->envelope_to);
-	g_free(job->subscriber);
-	g_free(job->list);
 	g_free(job->keep);
 	g_free(job);
 }
@@ -208,14 +203,10 @@ intake_write_batch(struct store *store, struct intake_batch *b)
 	b->ok = store_begin(store, &error);
 	for (i = 0; b->ok && i < b->jobs->len; i++) {
 		struct intake_job *job = g_ptr_array_index(b->jobs, i);
-		struct store_meta meta = { .source = job->source };
 
-		memcpy(meta.digest, job->item->digest, sizeof meta.digest);
-		meta.received = meta.at = job->received;
-		meta.envelope_to = job->to;
-		meta.subscriber = job->subscriber;
-		meta.list = job->list;
-		b->ok = store_add(store, &meta, job->report, &added, &error);
+		/* Live mail: an outcome happened when its bounce came. */
+		b->ok = ingest_record(store, job->msg, job->source,
+		    job->received, INGEST_AT_ARRIVAL, &added, &error);
 	}
 	if (b->ok)
 		b->ok = store_commit(store, &error);	/* rolls back if not */
@@ -375,7 +366,7 @@ intake_keep(struct intake_job *job)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *name = NULL;
 
-	if (job->keep == NULL || job->report->kind != REPORT_NONE)
+	if (job->keep == NULL || job->msg->report->kind != REPORT_NONE)
 		return;
 	name = g_strdup_printf("%.32s.rebound", job->item->digest);
 	if (!mdir_deliver(job->keep, name, job->bytes, job->len, &error))
@@ -386,17 +377,17 @@ intake_keep(struct intake_job *job)
 		    job->keep, name);
 }
 
-/* In a worker: parse, classify and digest; hand back to the loop. */
+/* In a worker: parse, classify, digest, VERP; hand back to the loop. */
 static void
 intake_work(gpointer data, gpointer user)
 {
 	struct intake_job *job = data;
 	struct intake *in = user;
 
-	job->report = parse_message_limited(job->bytes, job->len, &job->limits);
-	classify_report(job->report);
-	intake_describe(job->item, job->report);
-	store_digest(job->bytes, job->len, job->item->digest);
+	job->msg = ingest_parse(job->bytes, job->len, &job->limits, &job->verp,
+	    job->envelope_to);
+	intake_describe(job->item, job->msg->report);
+	memcpy(job->item->digest, job->msg->digest, sizeof job->item->digest);
 	intake_keep(job);
 	g_clear_pointer(&job->bytes, g_free);
 	g_async_queue_push(in->parsed, job);
@@ -427,33 +418,8 @@ intake_count_report(struct intake *in, const char *source,
 	for (i = 0; i < rp->recipients->len; i++) {
 		const struct recipient *r = g_ptr_array_index(rp->recipients, i);
 
-		intake_count(in->stats.recipients, classify_class(rp->kind, r),
+		intake_count(in->stats.recipients, r->class,
 		    r->reason ? r->reason : "undefined");
-	}
-}
-
-/*
- * Which envelope recipient the message is recorded under: the first
- * that VERP-decodes to a subscriber, else the first given, else the one
- * in its headers (Delivered-To, X-Original-To).
- */
-static void
-intake_envelope(struct intake *in, struct intake_job *job)
-{
-	const struct verp *verp = &in->conf->verp;
-	GPtrArray *rcpts = job->envelope_to;
-	guint i;
-
-	for (i = 0; rcpts != NULL && i < rcpts->len; i++) {
-		job->to = g_ptr_array_index(rcpts, i);
-		if (verp_decode(verp, job->to, &job->subscriber, &job->list))
-			return;
-	}
-	if (rcpts != NULL && rcpts->len > 0)
-		job->to = g_ptr_array_index(rcpts, 0);
-	else {
-		job->to = job->report->envelope_to;
-		verp_decode(verp, job->to, &job->subscriber, &job->list);
 	}
 }
 
@@ -491,13 +457,12 @@ intake_add(struct intake *in, struct intake_job *job)
 		return;
 	}
 	/* Never refused for its content: what came before the limit counts. */
-	if (job->report->limit != NULL)
+	if (job->msg->report->limit != NULL)
 		g_info("%s: %.12s: cut short by %s; recording what came "
 		    "before it", job->item->id, job->item->digest,
-		    job->report->limit);
+		    job->msg->report->limit);
 	job->received = g_get_real_time() / G_USEC_PER_SEC;
-	intake_envelope(in, job);
-	intake_count_report(in, job->source, job->report);
+	intake_count_report(in, job->source, job->msg->report);
 	if (in->batch->len == 0)
 		evtimer_add(in->timer, &tv);
 	g_ptr_array_add(in->batch, job);
@@ -555,6 +520,7 @@ intake_submit(struct intake *in, char *bytes, size_t len,
 		job->envelope_to = g_ptr_array_copy(envelope_to, intake_strdup,
 		    NULL);
 	job->limits = in->conf->limits;
+	job->verp = in->conf->verp;
 	*intake_held_count(in, source) += len;
 	in->parsing++;
 	g_thread_pool_push(in->pool, job, NULL);

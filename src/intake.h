@@ -3,7 +3,9 @@
  * when it is safe to acknowledge it.
  *
  * A source (maildir.c, lmtp.c) submits a message's bytes; intake parses
- * and classifies it at once and adds it to the open database batch.  The
+ * and classifies it at once (ingest.h, the step "rebound import" takes
+ * too) and adds it to the open database batch, each outcome dated by
+ * the message's arrival.  The
  * batch is committed when it holds [intake] batch messages or its first
  * message has waited [intake] delay milliseconds, whichever comes first
  * (group commit).  Only then is each message's callback called, with
@@ -18,8 +20,8 @@
  *
  * envelope_to (of char *, copied; NULL for none) holds the envelope
  * recipients: the message is recorded under the first that decodes as
- * VERP, else the first; with none, under the recipient its headers name
- * (Delivered-To, X-Original-To).
+ * VERP, else under its headers' (Delivered-To, X-Original-To) if that
+ * does, else under the first given (ingest.c has the rule).
  *
  * keep (or NULL) is a maildir where a message that is not a bounce is
  * delivered, on disk before the callback; if that fails, the callback

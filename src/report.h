@@ -5,7 +5,7 @@
  * facts of the bounce (RFC 3464 per-message fields, the headers of the
  * returned original) and one struct recipient per failed, delayed or
  * delivered recipient.  The parser fills the facts; the classifier fills
- * reason, hard and decided.  The store and the CLI only read it.
+ * reason, hard, class and decided.  The store and the CLI only read it.
  * Every string is owned by the struct and freed by report_free().
  */
 #ifndef REBOUND_REPORT_H
@@ -66,6 +66,8 @@ struct recipient {
 	const char *reason;		/* static string from the taxonomy */
 	int	 hard;
 	enum confidence confidence;	/* how sure the reason is */
+	const char *class;		/* static: hard soft delay sender
+					   complaint delivered vacation */
 	char	*decided;		/* what decided the reason */
 };
 

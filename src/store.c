@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "classify.h"
 #include "policy.h"
 #include "sql.h"
 #include "store.h"
@@ -394,7 +393,7 @@ store_add_message(struct store *s, const struct store_meta *m,
 
 static int
 store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
-    const char *address, const struct store_meta *m, const struct report *rp,
+    const char *address, const struct store_meta *m,
     const struct recipient *r, GError **error)
 {
 	sqlite3_stmt *st = s->add_outcome;
@@ -405,7 +404,7 @@ store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
 	bind_text(st, 4, r->final != NULL ? r->final : r->address);
 	bind_text(st, 5, r->original);
 	sqlite3_bind_int64(st, 6, m->at);
-	bind_text(st, 7, classify_class(rp->kind, r));
+	bind_text(st, 7, r->class);
 	bind_text(st, 8, r->reason ? r->reason : "undefined");
 	sqlite3_bind_int(st, 9, r->hard);
 	bind_text(st, 10, r->action);
@@ -443,8 +442,8 @@ store_add(struct store *s, const struct store_meta *m,
 		    m->subscriber : r->address;
 		if (address == NULL)
 			continue;
-		if (!store_add_outcome(s, message, i, address, m, rp, r, error) ||
-		    !store_update(s, address, classify_class(rp->kind, r),
+		if (!store_add_outcome(s, message, i, address, m, r, error) ||
+		    !store_update(s, address, r->class,
 		    r->reason ? r->reason : "undefined", m->at, error))
 			return 0;
 	}

@@ -567,6 +567,40 @@ test_kinds(void)
 	g_assert_null(rp);
 }
 
+/* The class the policy counts, decided with the reason, read by all. */
+static const struct {
+	enum report_kind kind;
+	const char	*action, *status, *diagnostic, *class;
+} class_cases[] = {
+	{ REPORT_DSN, "failed", "5.1.1", "550 5.1.1 user unknown", "hard" },
+	{ REPORT_DSN, "failed", "5.2.2", "552 mailbox full", "soft" },
+	{ REPORT_DSN, "delayed", "4.4.1", "connection timed out", "delay" },
+	{ REPORT_DSN, "failed", "5.7.1", "554 blocked using zen.spamhaus.org",
+	  "sender" },
+	{ REPORT_DSN, "delivered", "2.0.0", "250 ok", "delivered" },
+	{ REPORT_ARF, "", "", "", "complaint" },
+	{ REPORT_AUTOREPLY, "", "", "", "vacation" },
+};
+
+static void
+test_class(void)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(class_cases); i++) {
+		struct recipient *r;
+		struct report *rp = one_recipient(class_cases[i].action,
+		    class_cases[i].status, 0, class_cases[i].diagnostic, &r);
+
+		rp->kind = class_cases[i].kind;
+		classify_report(rp);
+		g_test_message("class case %zu: got %s (%s), want %s", i,
+		    r->class, r->reason, class_cases[i].class);
+		g_assert_cmpstr(r->class, ==, class_cases[i].class);
+		report_free(&rp);
+	}
+}
+
 /*
  * Wordings about the sending side that also hold words of a dead
  * mailbox ("does not exist", "no such user", "not found"): never hard,
@@ -757,6 +791,7 @@ main(int argc, char **argv)
 	g_test_add_func("/classify/local-program", test_local_program);
 	g_test_add_func("/classify/reply-word", test_reply_word);
 	g_test_add_func("/classify/kinds", test_kinds);
+	g_test_add_func("/classify/class", test_class);
 	rc = g_test_run();
 	classify_shutdown();
 	return rc;

@@ -1,0 +1,112 @@
+/*
+ * ingest.c: one returned message, from its bytes to the store's rows.
+ *
+ * ingest_parse() parses within the [limits], classifies (the reason,
+ * hard/soft and class come from classify.c alone), digests the bytes
+ * and decides under which envelope recipient, and so which VERP
+ * subscriber, the message is recorded.  ingest_record() dates the
+ * outcomes and hands them to the store.  A message that is not a bounce
+ * is parsed like any other: its report has kind REPORT_NONE and no
+ * recipients, and the store records the message alone.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "classify.h"
+#include "ingest.h"
+
+/*
+ * The VERP rule, one for every source.  The candidates, strongest
+ * first: the envelope recipients the source was given (LMTP's RCPT TO:
+ * where the MTA delivered the bounce, whatever the message says), then
+ * the one the bounce's own headers name (Delivered-To, X-Original-To:
+ * written by the MTA that delivered it to a maildir, the only evidence
+ * a maildir or an archive has).  The first candidate that VERP-decodes
+ * names the subscriber and is the recorded envelope recipient; when
+ * none does, the first candidate is recorded and each outcome counts
+ * against the address its report names.
+ *
+ * This was reboundd's rule, and "rebound import" (which has no RCPT TO)
+ * already came to the same; reboundd now also reads the headers when no
+ * RCPT TO decodes (a bounce forwarded from the VERP mailbox to a plain
+ * LMTP address), where it used to take the report's addresses.
+ */
+static void
+ingest_envelope(struct ingest *m, const struct verp *verp,
+    const GPtrArray *rcpts)
+{
+	guint i, n = rcpts != NULL ? rcpts->len : 0;
+	const char *to, *first = NULL;
+	char *subscriber, *list;
+
+	for (i = 0; i <= n; i++) {
+		to = i < n ? g_ptr_array_index(rcpts, i) : m->report->envelope_to;
+		if (to == NULL)
+			continue;
+		if (first == NULL)
+			first = to;
+		if (verp_decode(verp, to, &subscriber, &list)) {
+			m->envelope_to = g_strdup(to);
+			m->subscriber = subscriber;
+			m->list = list;
+			return;
+		}
+		g_free(subscriber);
+		g_free(list);
+	}
+	m->envelope_to = g_strdup(first);
+}
+
+/* Any thread: bytes (and the source's envelope recipients) to a report. */
+struct ingest *
+ingest_parse(const char *bytes, size_t len, const struct parse_limits *limits,
+    const struct verp *verp, const GPtrArray *envelope_to)
+{
+	struct ingest *m = g_new0(struct ingest, 1);
+
+	m->report = parse_message_limited(bytes, len, limits);
+	classify_report(m->report);
+	store_digest(bytes, len, m->digest);
+	ingest_envelope(m, verp, envelope_to);
+	return m;
+}
+
+/*
+ * The store's thread, inside a batch: record the message and its
+ * outcomes (once: *added_r is 0 for a digest already stored).
+ */
+int
+ingest_record(struct store *store, const struct ingest *m,
+    const char *source, gint64 arrived, enum ingest_dating dating,
+    int *added_r, GError **error)
+{
+	struct store_meta meta = {
+		.received = arrived,
+		.at = arrived,
+		.source = source,
+		.envelope_to = m->envelope_to,
+		.subscriber = m->subscriber,
+		.list = m->list
+	};
+
+	memcpy(meta.digest, m->digest, sizeof meta.digest);
+	if (dating == INGEST_AT_DATE && m->report->date > 0)
+		meta.at = m->report->date;
+	return store_add(store, &meta, m->report, added_r, error);
+}
+
+void
+ingest_free(struct ingest **mp)
+{
+	struct ingest *m = *mp;
+
+	if (m == NULL)
+		return;
+	report_free(&m->report);
+	g_free(m->envelope_to);
+	g_free(m->subscriber);
+	g_free(m->list);
+	g_free(m);
+	*mp = NULL;
+}

@@ -1,0 +1,49 @@
+/*
+ * ingest.h: one returned message, from its bytes to the store's rows,
+ * the same whatever brought it: reboundd's maildir and LMTP (through
+ * intake.c) and "rebound import" (cmd_import.c) call these and nothing
+ * else to parse, classify, digest, pick the VERP address and record.
+ *
+ * It is two steps because they run on different threads: ingest_parse()
+ * is pure (no I/O, no shared state) and runs on any worker thread;
+ * ingest_record() writes the rows on the thread that owns the store.
+ * What must differ between the sources is a parameter, never a second
+ * copy: the envelope recipients the source knows (RCPT TO, or none) and
+ * how an outcome is dated (enum ingest_dating).
+ */
+#ifndef REBOUND_INGEST_H
+#define REBOUND_INGEST_H
+
+#include <stddef.h>
+
+#include <glib.h>
+
+#include "parse.h"
+#include "report.h"
+#include "store.h"
+#include "verp.h"
+
+/* When an outcome happened, as the policy counts its days. */
+enum ingest_dating {
+	INGEST_AT_ARRIVAL,	/* when it arrived: the daemon, live mail */
+	INGEST_AT_DATE		/* the bounce's Date, else arrival: an archive */
+};
+
+/* A parsed and classified message, ready to record. */
+struct ingest {
+	struct report	*report;
+	char		 digest[STORE_DIGEST_SIZE];	/* SHA-256, hex */
+	char		*envelope_to;	/* the envelope recipient recorded */
+	char		*subscriber;	/* VERP-decoded from it, or NULL */
+	char		*list;		/* the VERP list, or NULL */
+};
+
+struct ingest	*ingest_parse(const char *bytes, size_t len,
+		    const struct parse_limits *, const struct verp *,
+		    const GPtrArray *envelope_to);
+int		 ingest_record(struct store *, const struct ingest *,
+		    const char *source, gint64 arrived, enum ingest_dating,
+		    int *added_r, GError **);
+void		 ingest_free(struct ingest **);
+
+#endif
