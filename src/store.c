@@ -16,6 +16,9 @@
  * stored is not stored again.  The addresses table is kept current by
  * replaying each touched address's outcomes through policy.c, the same
  * function "rebound prune --dry-run" replays, so they always agree.
+ * Triggers (sql/004-*.sql) keep the count of outcomes per day in the
+ * same transaction as the outcomes, so that stats read a month of days,
+ * not a month of outcomes.
  *
  * The statements are data: one table, store_sql[], each prepared with
  * bound parameters on first use and kept until store_close().
@@ -34,9 +37,10 @@
 extern const char sql_schema[];
 extern const char sql_002[];
 extern const char sql_003[];
+extern const char sql_004[];
 
 /* The migration that makes version i + 2 from i + 1. */
-static const char *const store_migrations[] = { sql_002, sql_003 };
+static const char *const store_migrations[] = { sql_002, sql_003, sql_004 };
 
 /* Every statement, by what it does. */
 enum store_stmt {
@@ -71,9 +75,18 @@ enum store_stmt {
 	"o.diagnostic, o.decided, m.list, m.source " \
 	"FROM outcomes o JOIN messages m ON m.id = o.message "
 
-/* stats: one GROUP BY per group, from ?1 on, by outcomes_by_time. */
-#define STORE_STATS(select, group) \
-	"SELECT " select ", count(*) FROM outcomes WHERE at >= ?1 " group
+/*
+ * stats: a month of outcomes is the days wholly inside it, counted in
+ * outcomes_per_day (sql/004-*.sql), and the part of a day before them
+ * (?1 <= at < ?2 days), read from outcomes_by_time.  Without --since ?1
+ * is the smallest time and ?2 day 1: the days before it count by the
+ * outcome, as at / 86400 rounds towards zero there.
+ */
+#define STORE_STATS(select, key, raw, rest) \
+	"SELECT " select ", sum(n) FROM (" \
+	"SELECT " key ", n FROM outcomes_per_day WHERE day >= ?2 " \
+	"UNION ALL SELECT " raw ", 1 FROM outcomes " \
+	"WHERE at >= ?1 AND at < ?2 * 86400) " rest
 #define STORE_DOMAIN(address) \
 	"substr(" address ", instr(" address ", '@') + 1)"
 
@@ -133,21 +146,21 @@ static const char *const store_sql[STORE_NSTMT] = {
 	[STORE_HISTORY] =
 	    "SELECT " STORE_OUTCOME_COLUMNS
 	    "WHERE o.address = ?1 ORDER BY o.at DESC, o.id DESC",
+	/* The partial index addresses_removed holds these rows, in order. */
 	[STORE_REMOVED] =
 	    "SELECT address, state, state_reason, last_seen FROM addresses "
 	    "WHERE state IN ('dead', 'complained') ORDER BY address",
 	[STORE_REPLAY_ALL] =
 	    "SELECT address, class, reason, at FROM outcomes "
 	    "ORDER BY address, at, id",
-	[STORE_STATS_CLASS] = STORE_STATS("class",
+	[STORE_STATS_CLASS] = STORE_STATS("class", "class", "class",
 	    "GROUP BY 1 ORDER BY 2 DESC, 1"),
-	[STORE_STATS_REASON] = STORE_STATS("reason",
+	[STORE_STATS_REASON] = STORE_STATS("reason", "reason", "reason",
 	    "GROUP BY 1 ORDER BY 2 DESC, 1"),
-	[STORE_STATS_DOMAIN] = STORE_STATS(STORE_DOMAIN("address"),
-	    "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20"),
-	/* By day number: at alone is in outcomes_by_time, a covering index. */
-	[STORE_STATS_DAY] = STORE_STATS("date(at / 86400 * 86400, 'unixepoch')",
-	    "GROUP BY at / 86400 ORDER BY at / 86400"),
+	[STORE_STATS_DOMAIN] = STORE_STATS("domain", "domain",
+	    STORE_DOMAIN("address"), "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20"),
+	[STORE_STATS_DAY] = STORE_STATS("date(day * 86400, 'unixepoch')",
+	    "day", "at / 86400", "GROUP BY day ORDER BY day"),
 	[STORE_FORGET_COUNT] =
 	    "SELECT count(*) FROM outcomes WHERE address = ?1",
 	[STORE_FORGET_MESSAGES] =
@@ -899,6 +912,8 @@ int
 store_stats(struct store *s, gint64 since, store_count_fn *fn, void *data,
     GError **error)
 {
+	/* The first day wholly since then; the days before it are 1..0. */
+	gint64 day = since <= 0 ? 1 : since / 86400 + (since % 86400 != 0);
 	sqlite3_stmt *st;
 	guint i;
 	int rc;
@@ -908,6 +923,7 @@ store_stats(struct store *s, gint64 since, store_count_fn *fn, void *data,
 		    error)) == NULL)
 			return 0;
 		sqlite3_bind_int64(st, 1, since);
+		sqlite3_bind_int64(st, 2, day);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			fn(store_stats_groups[i].group, column_text(st, 0),
 			    sqlite3_column_int64(st, 1), data);

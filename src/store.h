@@ -11,7 +11,7 @@
 #include "policy.h"
 #include "report.h"
 
-#define STORE_VERSION	3	/* schema.sql is 1; sql/00N-*.sql makes N */
+#define STORE_VERSION	4	/* schema.sql is 1; sql/00N-*.sql makes N */
 
 /* What the source knows about a message, beside its report. */
 struct store_meta {
