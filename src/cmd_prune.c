@@ -56,7 +56,8 @@ static void
 prune_row(const struct store_removed *r, void *data)
 {
 	struct prune_print *pp = data;
-	g_autofree char *last = cli_time(r->last_seen);
+	/* Plain is the address alone: no time to format, a million times. */
+	g_autofree char *last = pp->plain ? NULL : cli_time(r->last_seen);
 	const char *row[] = { r->address, r->state, r->reason, last, NULL };
 
 	output_row(pp->out, row);
