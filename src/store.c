@@ -16,9 +16,9 @@
  * stored is not stored again.  The addresses table is kept current by
  * replaying each touched address's outcomes through policy.c, the same
  * function "rebound prune --dry-run" replays, so they always agree.
- * Triggers (sql/004-*.sql) keep the count of outcomes per day in the
- * same transaction as the outcomes, so that stats read a month of days,
- * not a month of outcomes.
+ * Triggers (sql/004-*.sql) keep counts of outcomes per day in the same
+ * transaction as the outcomes, so that stats read a month of days, not
+ * a month of outcomes.
  *
  * The statements are data: one table, store_sql[], each prepared with
  * bound parameters on first use and kept until store_close().
@@ -76,17 +76,17 @@ enum store_stmt {
 	"FROM outcomes o JOIN messages m ON m.id = o.message "
 
 /*
- * stats: a month of outcomes is the days wholly inside it, counted in
- * outcomes_per_day (sql/004-*.sql), and the part of a day before them
- * (?1 <= at < ?2 days), read from outcomes_by_time.  Without --since ?1
- * is the smallest time and ?2 day 1: the days before it count by the
- * outcome, as at / 86400 rounds towards zero there.
+ * stats: a month of outcomes is whole days, counted per day in table
+ * (sql/004-*.sql) from day ?1 on, and the part of a day the bound cuts,
+ * ?2 <= at < ?3, read from outcomes_by_time and counted ?4 each: +1 for
+ * the end of the day before ?1, or -1 for the start of day ?1 when that
+ * is the shorter part.  A key whose count comes to 0 is not there.
  */
-#define STORE_STATS(select, key, raw, rest) \
+#define STORE_STATS(select, table, key, raw, rest) \
 	"SELECT " select ", sum(n) FROM (" \
-	"SELECT " key ", n FROM outcomes_per_day WHERE day >= ?2 " \
-	"UNION ALL SELECT " raw ", 1 FROM outcomes " \
-	"WHERE at >= ?1 AND at < ?2 * 86400) " rest
+	"SELECT " key ", n FROM " table " WHERE day >= ?1 " \
+	"UNION ALL SELECT " raw ", ?4 FROM outcomes " \
+	"WHERE at >= ?2 AND at < ?3) " rest
 #define STORE_DOMAIN(address) \
 	"substr(" address ", instr(" address ", '@') + 1)"
 
@@ -153,14 +153,17 @@ static const char *const store_sql[STORE_NSTMT] = {
 	[STORE_REPLAY_ALL] =
 	    "SELECT address, class, reason, at FROM outcomes "
 	    "ORDER BY address, at, id",
-	[STORE_STATS_CLASS] = STORE_STATS("class", "class", "class",
-	    "GROUP BY 1 ORDER BY 2 DESC, 1"),
-	[STORE_STATS_REASON] = STORE_STATS("reason", "reason", "reason",
-	    "GROUP BY 1 ORDER BY 2 DESC, 1"),
-	[STORE_STATS_DOMAIN] = STORE_STATS("domain", "domain",
-	    STORE_DOMAIN("address"), "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20"),
+	[STORE_STATS_CLASS] = STORE_STATS("class", "outcomes_per_day",
+	    "class", "class", "GROUP BY 1 HAVING sum(n) > 0 ORDER BY 2 DESC, 1"),
+	[STORE_STATS_REASON] = STORE_STATS("reason", "outcomes_per_day",
+	    "reason", "reason",
+	    "GROUP BY 1 HAVING sum(n) > 0 ORDER BY 2 DESC, 1"),
+	[STORE_STATS_DOMAIN] = STORE_STATS("domain", "domains_per_day",
+	    "domain", STORE_DOMAIN("address"),
+	    "GROUP BY 1 HAVING sum(n) > 0 ORDER BY 2 DESC, 1 LIMIT 20"),
 	[STORE_STATS_DAY] = STORE_STATS("date(day * 86400, 'unixepoch')",
-	    "day", "at / 86400", "GROUP BY day ORDER BY day"),
+	    "outcomes_per_day", "day", "at / 86400",
+	    "GROUP BY day HAVING sum(n) > 0 ORDER BY day"),
 	[STORE_FORGET_COUNT] =
 	    "SELECT count(*) FROM outcomes WHERE address = ?1",
 	[STORE_FORGET_MESSAGES] =
@@ -904,6 +907,32 @@ store_history(struct store *s, const char *address, store_outcome_fn *fn,
 }
 
 /*
+ * The bounds of STORE_STATS for outcomes since a time: from day 1 on
+ * with the time before it (at / 86400 rounds towards zero, so day 0
+ * holds the first day on either side of 1970) read outcome by outcome;
+ * else from the day the time cuts, less its start, or from the next
+ * day, plus the end of the day cut: whichever part is shorter.
+ */
+static void
+store_stats_bind(sqlite3_stmt *st, gint64 since)
+{
+	gint64 day = since / 86400, into = since % 86400;
+
+	if (since < 86400 || into >= 86400 / 2) {
+		day = since < 86400 ? 1 : day + (into != 0);
+		sqlite3_bind_int64(st, 1, day);
+		sqlite3_bind_int64(st, 2, since);
+		sqlite3_bind_int64(st, 3, day * 86400);
+		sqlite3_bind_int(st, 4, 1);
+	} else {
+		sqlite3_bind_int64(st, 1, day);
+		sqlite3_bind_int64(st, 2, day * 86400);
+		sqlite3_bind_int64(st, 3, since);
+		sqlite3_bind_int(st, 4, -1);
+	}
+}
+
+/*
  * Outcomes since a time (G_MININT64: all) counted by class, by reason,
  * by domain (the 20 with most) and by day, in that order, each most
  * first (days in order).
@@ -912,8 +941,6 @@ int
 store_stats(struct store *s, gint64 since, store_count_fn *fn, void *data,
     GError **error)
 {
-	/* The first day wholly since then; the days before it are 1..0. */
-	gint64 day = since <= 0 ? 1 : since / 86400 + (since % 86400 != 0);
 	sqlite3_stmt *st;
 	guint i;
 	int rc;
@@ -922,8 +949,7 @@ store_stats(struct store *s, gint64 since, store_count_fn *fn, void *data,
 		if ((st = store_stmt(s, store_stats_groups[i].stmt,
 		    error)) == NULL)
 			return 0;
-		sqlite3_bind_int64(st, 1, since);
-		sqlite3_bind_int64(st, 2, day);
+		store_stats_bind(st, since);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			fn(store_stats_groups[i].group, column_text(st, 0),
 			    sqlite3_column_int64(st, 1), data);

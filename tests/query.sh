@@ -176,12 +176,18 @@ rowwise() {
 	select 'day', date(at / 86400 * 86400, 'unixepoch'), count(*) from outcomes
 	    where at >= $1 group by at / 86400 order by at / 86400"
 }
-for since in 1m 90m 1d 1500m 2d 3000m 4d 5d; do
+# Bounds 1 to 22 hours ago fall in both halves of a day, whatever the
+# time now: the store reads the shorter part of the day they cut.
+for since in 1m 90m 200m 370m 550m 700m 900m 1100m 1320m 1d 2d 3000m 4d 5d; do
 	secs=$(echo "$since" | awk '/m$/ { print $1 * 60 } /d$/ { print $1 * 86400 }')
 	is "stats --since $since counts as a row-by-row count does" \
 	    "$("$REBOUND" stats --db "$tmp/days.db" --since "$since")" \
 	    "$(rowwise $((now - secs)))"
 done
+day=$(date -u -d "@$((now - 2 * 86400))" +%Y-%m-%d)
+is "stats --since $day (a midnight) counts as a row-by-row count does" \
+    "$("$REBOUND" stats --db "$tmp/days.db" --since "$day")" \
+    "$(rowwise $((now / 86400 * 86400 - 2 * 86400)))"
 is "stats counts as a row-by-row count does" \
     "$("$REBOUND" stats --db "$tmp/days.db")" "$(rowwise -9223372036854775808)"
 

@@ -75,17 +75,22 @@ is "migration added the views" "$(sqlite3 "$tmp/old.db" "select count(*) from sq
 # triggers whoever writes: an import, forget, expire, a hand-made row,
 # and a migration of a database that already has outcomes.
 counts_agree() {
-	sqlite3 "$1" "create temp view counted as select at / 86400, class,
-	    reason, substr(address, instr(address, '@') + 1), count(*)
-	    from outcomes group by 1, 2, 3, 4;
-	    create temp view kept as select day, class, reason, domain, n
-	    from outcomes_per_day;
+	sqlite3 "$1" "create temp view counted as
+	    select 'c', at / 86400, class || ' ' || reason, count(*)
+	    from outcomes group by 1, 2, 3 union all
+	    select 'd', at / 86400, substr(address, instr(address, '@') + 1),
+	    count(*) from outcomes group by 1, 2, 3;
+	    create temp view kept as
+	    select 'c', day, class || ' ' || reason, n from outcomes_per_day
+	    union all select 'd', day, domain, n from domains_per_day;
 	    select (select count(*) from (select * from counted except
 	    select * from kept)) + (select count(*) from (select * from kept
 	    except select * from counted))"
 }
 is "per-day counts agree after an import" "$(counts_agree "$tmp/db")" 0
 is "... and are there" "$(q 'select sum(n) from outcomes_per_day')" \
+    "$(q 'select count(*) from outcomes')"
+is "... by domain too" "$(q 'select sum(n) from domains_per_day')" \
     "$(q 'select count(*) from outcomes')"
 "$REBOUND" forget --db "$tmp/db" carol@example.com >/dev/null
 is "per-day counts agree after forget" "$(counts_agree "$tmp/db")" 0
