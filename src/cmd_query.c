@@ -1,12 +1,13 @@
 /*
  * cmd_query.c: "rebound list", "rebound show ADDRESS" and "rebound
- * stats": questions to the database, which is opened read-only.
+ * stats": questions to the database, which is opened read-only.  The
+ * store answers them (store.c); this file reads the options and prints.
  *
  * list prints outcomes newest first, narrowed by optional filters that
- * all go into one prepared statement; show prints what the policy made
- * of one address and every outcome behind it, with its evidence; stats
- * counts outcomes by class, reason, receiving domain and day.  Rows go
- * through output.c, so every command speaks table, plain, csv and json.
+ * all must match; show prints what the policy made of one address and
+ * every outcome behind it, with its evidence; stats counts outcomes by
+ * class, reason, receiving domain and day.  Rows go through output.c,
+ * so every command speaks table, plain, csv and json.
  */
 #include "config.h"
 
@@ -74,64 +75,15 @@ query_args(const char *cmd, int argc, char **argv, int wanted)
 	return 0;
 }
 
+/* Report a database error; the exit status it gives. */
 static int
-query_prepare(const char *cmd, struct store *s, const char *sql,
-    sqlite3_stmt **st)
+query_failed(const char *cmd, const GError *error)
 {
-	g_autoptr(GError) error = NULL;
-
-	if (sqlite3_prepare_v2(store_db(s), sql, -1, st, NULL) == SQLITE_OK)
-		return 1;
-	store_error(s, &error, "preparing a query");
-	g_printerr("rebound %s: %s\n", cmd, error->message);
-	return 0;
-}
-
-/* Report a failed sqlite3_step(); the exit status of a database error. */
-static int
-query_failed(const char *cmd, struct store *s)
-{
-	g_autoptr(GError) error = NULL;
-
-	store_error(s, &error, "reading");
 	g_printerr("rebound %s: %s\n", cmd, error->message);
 	return CLI_EXIT_DB;
 }
 
-static const char *
-query_text(sqlite3_stmt *st, int col)
-{
-	return (const char *)sqlite3_column_text(st, col);
-}
-
-/* Bind a filter's value, or NULL so that "?N IS NULL" lets every row by. */
-static void
-query_bind(sqlite3_stmt *st, int i, const char *value)
-{
-	if (value == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, value, -1, SQLITE_TRANSIENT);
-}
-
-/*
- * list.  The time bound is a plain "o.at >= ?1" (the smallest time when
- * --since is not given) rather than an IS NULL test: that lets SQLite
- * walk outcomes_by_time backwards, which is also the order wanted, so
- * --limit stops after N rows instead of sorting them all.
- */
-#define SQL_LIST \
-	"SELECT o.at, o.address, o.class, o.reason, o.status, o.replycode, " \
-	"m.list, o.diagnostic " \
-	"FROM outcomes o JOIN messages m ON m.id = o.message " \
-	"WHERE o.at >= ?1 " \
-	"AND (?2 IS NULL OR o.class = ?2) " \
-	"AND (?3 IS NULL OR o.reason = ?3) " \
-	"AND (?4 IS NULL OR " \
-	"lower(substr(o.address, instr(o.address, '@') + 1)) = ?4) " \
-	"AND (?5 IS NULL OR m.list = ?5) " \
-	"ORDER BY o.at DESC, o.id DESC LIMIT ?6"
-
+/* list */
 struct list_filter {
 	char	*since;
 	char	*class;
@@ -173,18 +125,14 @@ list_check(struct list_filter *f, gint64 *cutoff_r)
 }
 
 static void
-list_bind(sqlite3_stmt *st, const struct list_filter *f, gint64 cutoff)
+list_row(const struct store_outcome *o, void *data)
 {
-	/* Domains are stored lower-cased (addr.c), in UTF-8 as well. */
-	g_autofree char *domain = f->domain ? g_utf8_strdown(f->domain, -1) :
-	    NULL;
+	struct output *out = data;
+	g_autofree char *time = cli_time(o->at);
+	const char *row[] = { time, o->address, o->class, o->reason,
+	    o->status, o->replycode, o->list, o->diagnostic, NULL };
 
-	sqlite3_bind_int64(st, 1, cutoff);
-	query_bind(st, 2, f->class);
-	query_bind(st, 3, f->reason);
-	query_bind(st, 4, domain);
-	query_bind(st, 5, f->list);
-	sqlite3_bind_int(st, 6, f->limit);	/* -1: no limit */
+	output_row(out, row);
 }
 
 static int
@@ -193,35 +141,23 @@ list_run(struct store *s, const char *format, const struct list_filter *f,
 {
 	static const char *const columns[] = { "time", "address", "class",
 	    "reason", "status", "#replycode", "list", "diagnostic", NULL };
+	/* Domains are stored lower-cased (addr.c), in UTF-8 as well. */
+	g_autofree char *domain = f->domain ? g_utf8_strdown(f->domain, -1) :
+	    NULL;
+	struct store_filter sf = { .since = cutoff, .class = f->class,
+	    .reason = f->reason, .domain = domain, .list = f->list,
+	    .limit = f->limit };
 	g_autoptr(GError) error = NULL;
-	sqlite3_stmt *st;
 	struct output *out;
-	int rc;
+	int ok;
 
-	if (!query_prepare("list", s, SQL_LIST, &st))
-		return CLI_EXIT_DB;
-	list_bind(st, f, cutoff);
 	if ((out = output_new(format, columns, &error)) == NULL) {
 		g_printerr("rebound list: %s\n", error->message);
-		sqlite3_finalize(st);
 		return CLI_EXIT_USAGE;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		g_autofree char *time = cli_time(sqlite3_column_int64(st, 0));
-		const char *row[] = { time, query_text(st, 1),
-		    query_text(st, 2), query_text(st, 3), query_text(st, 4),
-		    query_text(st, 5), query_text(st, 6), query_text(st, 7),
-		    NULL };
-
-		output_row(out, row);
-	}
+	ok = store_list(s, &sf, list_row, out, &error);
 	output_finish(&out);
-	if (rc != SQLITE_DONE)
-		rc = query_failed("list", s);
-	else
-		rc = CLI_EXIT_OK;
-	sqlite3_finalize(st);
-	return rc;
+	return ok ? CLI_EXIT_OK : query_failed("list", error);
 }
 
 int
@@ -276,63 +212,22 @@ done:
  * show.  The addresses table holds what the policy decided (kept
  * current by store.c); the history is every outcome, newest first.
  */
-#define SQL_SHOW_ADDRESS \
-	"SELECT state, state_reason, hard, soft, complaints, first_seen, " \
-	"last_seen FROM addresses WHERE address = ?1"
-#define SQL_SHOW_HISTORY \
-	"SELECT o.at, o.class, o.reason, o.status, o.replycode, " \
-	"o.diagnostic, o.decided, m.list, m.source " \
-	"FROM outcomes o JOIN messages m ON m.id = o.message " \
-	"WHERE o.address = ?1 ORDER BY o.at DESC, o.id DESC"
-/* Only after a miss: NOCASE cannot use the primary key, so it scans. */
-#define SQL_SHOW_NOCASE \
-	"SELECT address FROM addresses WHERE address = ?1 COLLATE NOCASE " \
-	"LIMIT 1"
-
 struct show {
-	struct store	*store;
-	const char	*format;
-	char		*address;
-	char		*state;
-	char		*state_reason;
-	gint64		 hard, soft, complaints;
-	gint64		 first_seen, last_seen;
+	struct store		*store;
+	const char		*format;
+	char			*address;
+	struct store_address	 row;
+	struct output		*out;	/* table, plain, csv */
+	int			 csv;
+	GString			*json;
+	int			 n;	/* outcomes in json */
 };
 
 static void
 show_clear(struct show *sh)
 {
 	g_free(sh->address);
-	g_free(sh->state);
-	g_free(sh->state_reason);
-}
-
-/* Read the address's row: 1 found, 0 not there, -1 database error. */
-static int
-show_address(struct show *sh)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (!query_prepare("show", sh->store, SQL_SHOW_ADDRESS, &st))
-		return -1;
-	sqlite3_bind_text(st, 1, sh->address, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		sh->state = g_strdup(query_text(st, 0));
-		sh->state_reason = g_strdup(query_text(st, 1));
-		sh->hard = sqlite3_column_int64(st, 2);
-		sh->soft = sqlite3_column_int64(st, 3);
-		sh->complaints = sqlite3_column_int64(st, 4);
-		sh->first_seen = sqlite3_column_int64(st, 5);
-		sh->last_seen = sqlite3_column_int64(st, 6);
-	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	query_failed("show", sh->store);
-	return -1;
+	store_address_clear(&sh->row);
 }
 
 /* A stored value for a terminal: control characters become spaces. */
@@ -350,19 +245,34 @@ show_clean(const char *v)
 static void
 show_summary(const struct show *sh)
 {
+	const struct store_address *a = &sh->row;
 	g_autofree char *address = show_clean(sh->address);
-	g_autofree char *reason = show_clean(sh->state_reason);
-	g_autofree char *first = cli_time(sh->first_seen);
-	g_autofree char *last = cli_time(sh->last_seen);
+	g_autofree char *reason = show_clean(a->state_reason);
+	g_autofree char *first = cli_time(a->first_seen);
+	g_autofree char *last = cli_time(a->last_seen);
 
 	printf("address: %s\n", address);
 	if (*reason != '\0')
-		printf("state: %s (%s)\n", sh->state, reason);
+		printf("state: %s (%s)\n", a->state, reason);
 	else
-		printf("state: %s\n", sh->state);
+		printf("state: %s\n", a->state);
 	printf("hard: %" G_GINT64_FORMAT "  soft: %" G_GINT64_FORMAT
 	    "  complaints: %" G_GINT64_FORMAT "  first seen: %s  last seen: %s"
-	    "\n\n", sh->hard, sh->soft, sh->complaints, first, last);
+	    "\n\n", a->hard, a->soft, a->complaints, first, last);
+}
+
+static void
+show_row(const struct store_outcome *o, void *data)
+{
+	struct show *sh = data;
+	g_autofree char *time = cli_time(o->at);
+	g_autofree char *meaning = explain_brief(o->status, o->replycode ?
+	    (int)g_ascii_strtoll(o->replycode, NULL, 10) : 0);
+	const char *row[] = { sh->address, time, o->class, o->reason,
+	    o->status, o->replycode, meaning, o->diagnostic, o->decided,
+	    o->list, o->source, NULL };
+
+	output_row(sh->out, row + !sh->csv);
 }
 
 /*
@@ -370,110 +280,93 @@ show_summary(const struct show *sh)
  * an address column first so that rows of several runs can be joined.
  */
 static int
-show_rows(struct show *sh, sqlite3_stmt *st)
+show_rows(struct show *sh)
 {
 	static const char *const columns[] = { "address", "time", "class",
 	    "reason", "status", "#replycode", "meaning", "diagnostic",
 	    "decided", "list", "source", NULL };
-	int csv = sh->format != NULL && strcmp(sh->format, "csv") == 0;
 	g_autoptr(GError) error = NULL;
-	struct output *out;
-	int rc;
+	int ok;
 
-	if ((out = output_new(sh->format, columns + !csv, &error)) == NULL) {
+	sh->csv = sh->format != NULL && strcmp(sh->format, "csv") == 0;
+	if ((sh->out = output_new(sh->format, columns + !sh->csv,
+	    &error)) == NULL) {
 		g_printerr("rebound show: %s\n", error->message);
 		return CLI_EXIT_USAGE;
 	}
-	if (!csv)
+	if (!sh->csv)
 		show_summary(sh);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		g_autofree char *time = cli_time(sqlite3_column_int64(st, 0));
-		g_autofree char *meaning = explain_brief(query_text(st, 3),
-		    sqlite3_column_int(st, 4));
-		const char *row[] = { sh->address, time, query_text(st, 1),
-		    query_text(st, 2), query_text(st, 3), query_text(st, 4),
-		    meaning, query_text(st, 5), query_text(st, 6),
-		    query_text(st, 7), query_text(st, 8), NULL };
-
-		output_row(out, row + !csv);
-	}
-	output_finish(&out);
-	if (rc != SQLITE_DONE)
-		return query_failed("show", sh->store);
-	return CLI_EXIT_OK;
+	ok = store_history(sh->store, sh->address, show_row, sh, &error);
+	output_finish(&sh->out);
+	return ok ? CLI_EXIT_OK : query_failed("show", error);
 }
 
 static void
-show_json_outcome(GString *j, sqlite3_stmt *st)
+show_json_outcome(const struct store_outcome *o, void *data)
 {
-	g_autofree char *time = cli_time(sqlite3_column_int64(st, 0));
-	g_autofree char *meaning = explain_brief(query_text(st, 3),
-	    sqlite3_column_int(st, 4));
+	struct show *sh = data;
+	GString *j = sh->json;
+	g_autofree char *time = cli_time(o->at);
+	g_autofree char *meaning = explain_brief(o->status, o->replycode ?
+	    (int)g_ascii_strtoll(o->replycode, NULL, 10) : 0);
 
+	g_string_append(j, sh->n++ == 0 ? "\n{" : ",\n{");
 	json_member(j, "time", time);
-	json_member(j, "class", query_text(st, 1));
-	json_member(j, "reason", query_text(st, 2));
-	json_member(j, "status", query_text(st, 3));
-	if (sqlite3_column_type(st, 4) == SQLITE_NULL)
+	json_member(j, "class", o->class);
+	json_member(j, "reason", o->reason);
+	json_member(j, "status", o->status);
+	if (o->replycode == NULL)
 		json_member(j, "replycode", NULL);
 	else
-		json_member_int(j, "replycode", sqlite3_column_int64(st, 4));
+		json_member_int(j, "replycode",
+		    g_ascii_strtoll(o->replycode, NULL, 10));
 	json_member(j, "meaning", meaning);
-	json_member(j, "diagnostic", query_text(st, 5));
-	json_member(j, "decided", query_text(st, 6));
-	json_member(j, "list", query_text(st, 7));
-	json_member(j, "source", query_text(st, 8));
+	json_member(j, "diagnostic", o->diagnostic);
+	json_member(j, "decided", o->decided);
+	json_member(j, "list", o->list);
+	json_member(j, "source", o->source);
+	g_string_append_c(j, '}');
 }
 
 /* One object, the history an array in it: built whole, then printed. */
 static int
-show_json(struct show *sh, sqlite3_stmt *st)
+show_json(struct show *sh)
 {
-	g_autofree char *first = cli_time(sh->first_seen);
-	g_autofree char *last = cli_time(sh->last_seen);
+	const struct store_address *a = &sh->row;
+	g_autofree char *first = cli_time(a->first_seen);
+	g_autofree char *last = cli_time(a->last_seen);
+	g_autoptr(GError) error = NULL;
 	GString *j = g_string_new("{");
-	int rc, n = 0;
+	int ok;
 
 	json_member(j, "address", sh->address);
-	json_member(j, "state", sh->state);
-	json_member(j, "state_reason", sh->state_reason);
-	json_member_int(j, "hard", sh->hard);
-	json_member_int(j, "soft", sh->soft);
-	json_member_int(j, "complaints", sh->complaints);
+	json_member(j, "state", a->state);
+	json_member(j, "state_reason", a->state_reason);
+	json_member_int(j, "hard", a->hard);
+	json_member_int(j, "soft", a->soft);
+	json_member_int(j, "complaints", a->complaints);
 	json_member(j, "first_seen", first);
 	json_member(j, "last_seen", last);
 	g_string_append(j, ",\"history\":[");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		g_string_append(j, n++ == 0 ? "\n{" : ",\n{");
-		show_json_outcome(j, st);
-		g_string_append_c(j, '}');
-	}
-	g_string_append(j, n > 0 ? "\n]}\n" : "]}\n");
-	if (rc == SQLITE_DONE)
+	sh->json = j;
+	ok = store_history(sh->store, sh->address, show_json_outcome, sh,
+	    &error);
+	g_string_append(j, sh->n > 0 ? "\n]}\n" : "]}\n");
+	if (ok)
 		fwrite(j->str, 1, j->len, stdout);
 	g_string_free(j, TRUE);
-	if (rc != SQLITE_DONE)
-		return query_failed("show", sh->store);
-	return CLI_EXIT_OK;
+	sh->json = NULL;
+	return ok ? CLI_EXIT_OK : query_failed("show", error);
 }
 
-/*
- * The local part is kept as reported (RFC 5321 lets it be
- * case-sensitive), so "alice@" misses "Alice@": name the near miss.
- */
+/* No row: name the address that differs only in case, if there is one. */
 static void
 show_missing(struct show *sh)
 {
 	g_autofree char *address = show_clean(sh->address);
-	g_autofree char *near = NULL;
-	sqlite3_stmt *st;
+	g_autofree char *found = store_address_near(sh->store, sh->address);
+	g_autofree char *near = found ? show_clean(found) : NULL;
 
-	if (query_prepare("show", sh->store, SQL_SHOW_NOCASE, &st)) {
-		sqlite3_bind_text(st, 1, sh->address, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			near = show_clean(query_text(st, 0));
-		sqlite3_finalize(st);
-	}
 	if (near != NULL)
 		g_printerr("rebound show: no outcomes for %s (did you mean "
 		    "%s? the part before the @ must match exactly)\n", address,
@@ -485,24 +378,19 @@ show_missing(struct show *sh)
 static int
 show_run(struct show *sh)
 {
-	sqlite3_stmt *st;
+	g_autoptr(GError) error = NULL;
 	int rc;
 
-	if ((rc = show_address(sh)) < 0)
-		return CLI_EXIT_DB;
+	if ((rc = store_address(sh->store, sh->address, &sh->row,
+	    &error)) < 0)
+		return query_failed("show", error);
 	if (rc == 0) {
 		show_missing(sh);
 		return CLI_EXIT_INPUT;
 	}
-	if (!query_prepare("show", sh->store, SQL_SHOW_HISTORY, &st))
-		return CLI_EXIT_DB;
-	sqlite3_bind_text(st, 1, sh->address, -1, SQLITE_STATIC);
 	if (sh->format != NULL && strcmp(sh->format, "json") == 0)
-		rc = show_json(sh, st);
-	else
-		rc = show_rows(sh, st);
-	sqlite3_finalize(st);
-	return rc;
+		return show_json(sh);
+	return show_rows(sh);
 }
 
 int
@@ -542,77 +430,33 @@ done:
 	return rc;
 }
 
-/*
- * stats: one GROUP BY per group.  With --since, "at >= ?1" lets SQLite
- * read only that part of outcomes_by_time.  Without it there is no WHERE
- * at all: a bound from the beginning of time would still make SQLite
- * walk the index and fetch every row through it: slower than reading
- * the table, up to three times when rows were not recorded in time
- * order (as an import of old mail does).
- */
-#define SQL_STATS_WHERE	" WHERE at >= ?1"
-
-static const struct {
-	const char	*group;
-	const char	*select;	/* key, count */
-	const char	*rest;		/* after the WHERE */
-} stats_groups[] = {
-	{ "class", "SELECT class, count(*) FROM outcomes",
-	  " GROUP BY 1 ORDER BY 2 DESC, 1" },
-	{ "reason", "SELECT reason, count(*) FROM outcomes",
-	  " GROUP BY 1 ORDER BY 2 DESC, 1" },
-	{ "domain", "SELECT substr(address, instr(address, '@') + 1), "
-	  "count(*) FROM outcomes", " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20" },
-	/* By day number: at alone is in outcomes_by_time, a covering index. */
-	{ "day", "SELECT date(at / 86400 * 86400, 'unixepoch'), count(*) "
-	  "FROM outcomes", " GROUP BY at / 86400 ORDER BY at / 86400" },
-};
-
-static int
-stats_group(struct store *s, struct output *out, guint i,
-    const char *since, gint64 cutoff)
+/* stats: the store counts; each count is a row group, key, count. */
+static void
+stats_row(const char *group, const char *key, gint64 count, void *data)
 {
-	g_autofree char *sql = g_strconcat(stats_groups[i].select,
-	    since ? SQL_STATS_WHERE : "", stats_groups[i].rest, NULL);
-	sqlite3_stmt *st;
-	int rc;
+	struct output *out = data;
+	char n[24];
+	const char *row[] = { group, key, n, NULL };
 
-	if (!query_prepare("stats", s, sql, &st))
-		return 0;
-	if (since != NULL)
-		sqlite3_bind_int64(st, 1, cutoff);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *row[] = { stats_groups[i].group, query_text(st, 0),
-		    query_text(st, 1), NULL };
-
-		output_row(out, row);
-	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return 1;
-	query_failed("stats", s);
-	return 0;
+	g_snprintf(n, sizeof n, "%" G_GINT64_FORMAT, count);
+	output_row(out, row);
 }
 
 static int
-stats_run(struct store *s, const char *format, const char *since,
-    gint64 cutoff)
+stats_run(struct store *s, const char *format, gint64 cutoff)
 {
 	static const char *const columns[] = { "group", "key", "#count", NULL };
 	g_autoptr(GError) error = NULL;
 	struct output *out;
-	guint i;
-	int ok = 1;
+	int ok;
 
 	if ((out = output_new(format, columns, &error)) == NULL) {
 		g_printerr("rebound stats: %s\n", error->message);
 		return CLI_EXIT_USAGE;
 	}
-	for (i = 0; i < G_N_ELEMENTS(stats_groups) && ok; i++)
-		ok = stats_group(s, out, i, since,
-		    cutoff);
+	ok = store_stats(s, cutoff, stats_row, out, &error);
 	output_finish(&out);
-	return ok ? CLI_EXIT_OK : CLI_EXIT_DB;
+	return ok ? CLI_EXIT_OK : query_failed("stats", error);
 }
 
 int
@@ -644,7 +488,7 @@ cmd_stats(int argc, char **argv)
 		rc = CLI_EXIT_DB;
 		goto done;
 	}
-	rc = stats_run(s, d.format, since, cutoff);
+	rc = stats_run(s, d.format, cutoff);
 done:
 	store_close(&s);
 	cli_db_clear(&d);

@@ -1,5 +1,7 @@
 /*
- * store.c: one SQLite file holds every outcome with its evidence.
+ * store.c: one SQLite file holds every outcome with its evidence, and
+ * this file holds every statement on it: the daemon and the CLI ask
+ * through store.h and never see SQL or a database handle.
  *
  * Opening creates or migrates the schema (sql/001-schema.sql, then each
  * numbered migration, tracked in PRAGMA user_version, all embedded at
@@ -14,12 +16,19 @@
  * stored is not stored again.  The addresses table is kept current by
  * replaying each touched address's outcomes through policy.c, the same
  * function "rebound prune --dry-run" replays, so they always agree.
- * Every statement is prepared with bound parameters.
+ * Triggers (sql/004-*.sql) keep counts of outcomes per day in the same
+ * transaction as the outcomes, so that stats read a month of days, not
+ * a month of outcomes.
+ *
+ * The statements are data: one table, store_sql[], each prepared with
+ * bound parameters on first use and kept until store_close().
  */
 #include "config.h"
 
 #include <errno.h>
 #include <string.h>
+
+#include <sqlite3.h>
 
 #include "policy.h"
 #include "sql.h"
@@ -28,40 +37,168 @@
 /* The schema version this build makes: that of the last sql/NNN-*.sql. */
 #define STORE_VERSION	sql_version
 
+/* Every statement, by what it does. */
+enum store_stmt {
+	STORE_ADD_MESSAGE,
+	STORE_ADD_OUTCOME,
+	STORE_REPLAY,
+	STORE_GET_ADDRESS,
+	STORE_PUT_ADDRESS,
+	STORE_DELETE_ADDRESS,
+	STORE_LIST,
+	STORE_ADDRESS,
+	STORE_ADDRESS_NOCASE,
+	STORE_HISTORY,
+	STORE_REMOVED,
+	STORE_REPLAY_ALL,
+	STORE_STATS_CLASS,
+	STORE_STATS_REASON,
+	STORE_STATS_DOMAIN,
+	STORE_STATS_DAY,
+	STORE_FORGET_COUNT,
+	STORE_FORGET_MESSAGES,
+	STORE_FORGET_OUTCOMES,
+	STORE_EXPIRE_ADDRESSES,
+	STORE_EXPIRE_COUNT,
+	STORE_EXPIRE_DELETE,
+	STORE_NSTMT
+};
+
+/* The columns list and show print, in struct store_outcome's order. */
+#define STORE_OUTCOME_COLUMNS \
+	"o.at, o.address, o.class, o.reason, o.status, o.replycode, " \
+	"o.diagnostic, o.decided, m.list, m.source " \
+	"FROM outcomes o JOIN messages m ON m.id = o.message "
+
+/*
+ * stats: a month of outcomes is whole days, counted per day in table
+ * (sql/004-*.sql) from day ?1 on, and the part of a day the bound cuts,
+ * ?2 <= at < ?3, read from outcomes_by_time and counted ?4 each: +1 for
+ * the end of the day before ?1, or -1 for the start of day ?1 when that
+ * is the shorter part.  A key whose count comes to 0 is not there.
+ */
+#define STORE_STATS(select, table, key, raw, rest) \
+	"SELECT " select ", sum(n) FROM (" \
+	"SELECT " key ", n FROM " table " WHERE day >= ?1 " \
+	"UNION ALL SELECT " raw ", ?4 FROM outcomes " \
+	"WHERE at >= ?2 AND at < ?3) " rest
+#define STORE_DOMAIN(address) \
+	"substr(" address ", instr(" address ", '@') + 1)"
+
+/*
+ * expire: a message is as old as the bounce it holds (its outcomes'
+ * date, which the policy counts by), else as when it was recorded: an
+ * archive imported today is still as old as its bounces.
+ */
+#define STORE_EXPIRED \
+	"SELECT m.id FROM messages m WHERE coalesce((SELECT max(o.at) " \
+	"FROM outcomes o WHERE o.message = m.id), m.received) < ?1"
+
+static const char *const store_sql[STORE_NSTMT] = {
+	[STORE_ADD_MESSAGE] =
+	    "INSERT OR IGNORE INTO messages (digest, received, source, "
+	    "envelope_to, subscriber, list, kind, subject, sender, "
+	    "returned_id, returned_subject, list_id, reporting_mta, "
+	    "arrival_date) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[STORE_ADD_OUTCOME] =
+	    "INSERT INTO outcomes (message, idx, address, recipient, "
+	    "original, at, class, reason, hard, action, status, replycode, "
+	    "diagnostic, remote_mta, decided) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[STORE_REPLAY] =
+	    "SELECT class, reason, at FROM outcomes WHERE address = ? "
+	    "ORDER BY at, id",
+	[STORE_GET_ADDRESS] =
+	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
+	    "first_seen, last_seen FROM addresses WHERE address = ?",
+	[STORE_PUT_ADDRESS] =
+	    "INSERT OR REPLACE INTO addresses (address, state, state_reason, "
+	    "hard, soft, soft_days, complaints, first_seen, last_seen, "
+	    "last_reason) VALUES (?,?,?,?,?,?,?,?,?,?)",
+	[STORE_DELETE_ADDRESS] =
+	    "DELETE FROM addresses WHERE address = ?1",
+	/*
+	 * The time bound is a plain "o.at >= ?1" (the smallest time when
+	 * --since is not given) rather than an IS NULL test: that lets
+	 * SQLite walk outcomes_by_time backwards, which is also the order
+	 * wanted, so --limit stops after N rows instead of sorting them all.
+	 */
+	[STORE_LIST] =
+	    "SELECT " STORE_OUTCOME_COLUMNS
+	    "WHERE o.at >= ?1 "
+	    "AND (?2 IS NULL OR o.class = ?2) "
+	    "AND (?3 IS NULL OR o.reason = ?3) "
+	    "AND (?4 IS NULL OR lower(" STORE_DOMAIN("o.address") ") = ?4) "
+	    "AND (?5 IS NULL OR m.list = ?5) "
+	    "ORDER BY o.at DESC, o.id DESC LIMIT ?6",
+	[STORE_ADDRESS] =
+	    "SELECT state, state_reason, hard, soft, complaints, first_seen, "
+	    "last_seen FROM addresses WHERE address = ?1",
+	/* Only after a miss: NOCASE cannot use the primary key, so it scans. */
+	[STORE_ADDRESS_NOCASE] =
+	    "SELECT address FROM addresses WHERE address = ?1 COLLATE NOCASE "
+	    "LIMIT 1",
+	[STORE_HISTORY] =
+	    "SELECT " STORE_OUTCOME_COLUMNS
+	    "WHERE o.address = ?1 ORDER BY o.at DESC, o.id DESC",
+	/* The partial index addresses_removed holds these rows, in order. */
+	[STORE_REMOVED] =
+	    "SELECT address, state, state_reason, last_seen FROM addresses "
+	    "WHERE state IN ('dead', 'complained') ORDER BY address",
+	[STORE_REPLAY_ALL] =
+	    "SELECT address, class, reason, at FROM outcomes "
+	    "ORDER BY address, at, id",
+	[STORE_STATS_CLASS] = STORE_STATS("class", "outcomes_per_day",
+	    "class", "class", "GROUP BY 1 HAVING sum(n) > 0 ORDER BY 2 DESC, 1"),
+	[STORE_STATS_REASON] = STORE_STATS("reason", "outcomes_per_day",
+	    "reason", "reason",
+	    "GROUP BY 1 HAVING sum(n) > 0 ORDER BY 2 DESC, 1"),
+	[STORE_STATS_DOMAIN] = STORE_STATS("domain", "domains_per_day",
+	    "domain", STORE_DOMAIN("address"),
+	    "GROUP BY 1 HAVING sum(n) > 0 ORDER BY 2 DESC, 1 LIMIT 20"),
+	[STORE_STATS_DAY] = STORE_STATS("date(day * 86400, 'unixepoch')",
+	    "outcomes_per_day", "day", "at / 86400",
+	    "GROUP BY day HAVING sum(n) > 0 ORDER BY day"),
+	[STORE_FORGET_COUNT] =
+	    "SELECT count(*) FROM outcomes WHERE address = ?1",
+	[STORE_FORGET_MESSAGES] =
+	    "DELETE FROM messages WHERE id IN (SELECT message FROM outcomes "
+	    "WHERE address = ?1) AND NOT EXISTS (SELECT 1 FROM outcomes o "
+	    "WHERE o.message = messages.id AND o.address <> ?1)",
+	[STORE_FORGET_OUTCOMES] =
+	    "DELETE FROM outcomes WHERE address = ?1",
+	[STORE_EXPIRE_ADDRESSES] =
+	    "SELECT DISTINCT address FROM outcomes WHERE message IN ("
+	    STORE_EXPIRED ")",
+	[STORE_EXPIRE_COUNT] =
+	    "SELECT count(*) FROM outcomes WHERE message IN (" STORE_EXPIRED ")",
+	[STORE_EXPIRE_DELETE] =
+	    "DELETE FROM messages WHERE id IN (" STORE_EXPIRED ")",
+};
+
+/* The groups of stats, in the order printed. */
+static const struct {
+	const char	*group;
+	enum store_stmt	 stmt;
+} store_stats_groups[] = {
+	{ "class", STORE_STATS_CLASS },
+	{ "reason", STORE_STATS_REASON },
+	{ "domain", STORE_STATS_DOMAIN },
+	{ "day", STORE_STATS_DAY },
+};
+
 struct store {
 	sqlite3		*db;
 	char		*path;
 	struct policy	 policy;
-	sqlite3_stmt	*add_message;
-	sqlite3_stmt	*add_outcome;
-	sqlite3_stmt	*history;
-	sqlite3_stmt	*get_address;
-	sqlite3_stmt	*put_address;
+	sqlite3_stmt	*stmt[STORE_NSTMT];	/* prepared on first use */
 	GHashTable	*stale;		/* addresses to replay before commit */
 };
 
-#define SQL_ADD_MESSAGE \
-	"INSERT OR IGNORE INTO messages (digest, received, source, " \
-	"envelope_to, subscriber, list, kind, subject, sender, returned_id, " \
-	"returned_subject, list_id, reporting_mta, arrival_date) " \
-	"VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-#define SQL_ADD_OUTCOME \
-	"INSERT INTO outcomes (message, idx, address, recipient, original, " \
-	"at, class, reason, hard, action, status, replycode, diagnostic, " \
-	"remote_mta, decided) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-#define SQL_HISTORY \
-	"SELECT class, reason, at FROM outcomes WHERE address = ? " \
-	"ORDER BY at, id"
-#define SQL_GET_ADDRESS \
-	"SELECT state, state_reason, hard, soft, soft_days, complaints, " \
-	"first_seen, last_seen FROM addresses WHERE address = ?"
-#define SQL_PUT_ADDRESS \
-	"INSERT OR REPLACE INTO addresses (address, state, state_reason, " \
-	"hard, soft, soft_days, complaints, first_seen, last_seen, " \
-	"last_reason) VALUES (?,?,?,?,?,?,?,?,?,?)"
+static int	store_replay(struct store *, const char *, GError **);
 
 /* Set *error from the database's last error, prefixed with what failed. */
-int
+static int
 store_error(struct store *s, GError **error, const char *what)
 {
 	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s: %s",
@@ -146,21 +283,26 @@ store_check_version(struct store *s, enum store_mode mode, GError **error)
 	return store_migrate(s, version, error);
 }
 
-static int
-store_prepare(struct store *s, GError **error)
+/*
+ * The statement i, prepared on first use, ready for its parameters.  A
+ * user steps it and then calls store_done(), which leaves it ready again.
+ */
+static sqlite3_stmt *
+store_stmt(struct store *s, enum store_stmt i, GError **error)
 {
-	if (sqlite3_prepare_v3(s->db, SQL_ADD_MESSAGE, -1,
-	    SQLITE_PREPARE_PERSISTENT, &s->add_message, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(s->db, SQL_ADD_OUTCOME, -1,
-	    SQLITE_PREPARE_PERSISTENT, &s->add_outcome, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(s->db, SQL_HISTORY, -1,
-	    SQLITE_PREPARE_PERSISTENT, &s->history, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(s->db, SQL_GET_ADDRESS, -1,
-	    SQLITE_PREPARE_PERSISTENT, &s->get_address, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(s->db, SQL_PUT_ADDRESS, -1,
-	    SQLITE_PREPARE_PERSISTENT, &s->put_address, NULL) != SQLITE_OK)
-		return store_error(s, error, "preparing statements");
-	return 1;
+	if (s->stmt[i] == NULL && sqlite3_prepare_v3(s->db, store_sql[i], -1,
+	    SQLITE_PREPARE_PERSISTENT, &s->stmt[i], NULL) != SQLITE_OK) {
+		store_error(s, error, "preparing a statement");
+		return NULL;
+	}
+	return s->stmt[i];
+}
+
+static void
+store_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 }
 
 /* Pragmas of a writer: WAL, and how hard a commit waits for the disk. */
@@ -255,8 +397,7 @@ store_open(const char *path, const struct conf *c, enum store_mode mode,
 	s->policy = c->policy;
 	if (!store_connect(s, c, path, flags, error) ||
 	    !store_pragmas(s, c, mode, error) ||
-	    !store_check_version(s, mode, error) ||
-	    (mode == STORE_WRITE && !store_prepare(s, error))) {
+	    !store_check_version(s, mode, error)) {
 		store_close(&s);
 		return NULL;
 	}
@@ -267,25 +408,17 @@ void
 store_close(struct store **sp)
 {
 	struct store *s = *sp;
+	guint i;
 
 	if (s == NULL)
 		return;
-	sqlite3_finalize(s->add_message);
-	sqlite3_finalize(s->add_outcome);
-	sqlite3_finalize(s->history);
-	sqlite3_finalize(s->get_address);
-	sqlite3_finalize(s->put_address);
+	for (i = 0; i < STORE_NSTMT; i++)
+		sqlite3_finalize(s->stmt[i]);
 	sqlite3_close(s->db);
 	g_hash_table_destroy(s->stale);
 	g_free(s->path);
 	g_free(s);
 	*sp = NULL;
-}
-
-sqlite3 *
-store_db(struct store *s)
-{
-	return s->db;
 }
 
 void
@@ -352,17 +485,71 @@ bind_text(sqlite3_stmt *st, int i, const char *value)
 		sqlite3_bind_text(st, i, value, -1, SQLITE_STATIC);
 }
 
+/* A filter's value, or NULL so that "?N IS NULL" lets every row by. */
+static void
+bind_filter(sqlite3_stmt *st, int i, const char *value)
+{
+	if (value == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, value, -1, SQLITE_STATIC);
+}
+
+static const char *
+column_text(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+/* Step a statement that changes rows or returns at most one; reset it. */
 static int
 store_step(struct store *s, sqlite3_stmt *st, GError **error,
     const char *what)
 {
 	int rc = sqlite3_step(st);
 
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	store_done(st);
 	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
 		return 1;
 	return store_error(s, error, what);
+}
+
+/* The end of a loop over rows: reset st; 0 with *error unless done. */
+static int
+store_rows_end(struct store *s, sqlite3_stmt *st, int rc, GError **error,
+    const char *what)
+{
+	store_done(st);
+	if (rc == SQLITE_DONE)
+		return 1;
+	return store_error(s, error, what);
+}
+
+/*
+ * A statement that counts (one row) or changes rows, with ?1 bound to
+ * text, else to number; *n_r gets the count or the rows it changed
+ * itself (not those a cascade or a trigger changed).
+ */
+static int
+store_count(struct store *s, enum store_stmt i, const char *text,
+    gint64 number, gint64 *n_r, GError **error)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = store_stmt(s, i, error)) == NULL)
+		return 0;
+	if (text != NULL)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, number);
+	rc = sqlite3_step(st);
+	*n_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) :
+	    sqlite3_changes(s->db);
+	store_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(s, error, "updating the database");
+	return 1;
 }
 
 static int store_update(struct store *, const char *, const char *,
@@ -372,8 +559,10 @@ static int
 store_add_message(struct store *s, const struct store_meta *m,
     const struct report *rp, GError **error)
 {
-	sqlite3_stmt *st = s->add_message;
+	sqlite3_stmt *st = store_stmt(s, STORE_ADD_MESSAGE, error);
 
+	if (st == NULL)
+		return 0;
 	bind_text(st, 1, m->digest);
 	sqlite3_bind_int64(st, 2, m->received);
 	bind_text(st, 3, m->source);
@@ -393,18 +582,20 @@ store_add_message(struct store *s, const struct store_meta *m,
 
 static int
 store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
-    const char *address, const struct store_meta *m,
+    const char *address, const char *class, const struct store_meta *m,
     const struct recipient *r, GError **error)
 {
-	sqlite3_stmt *st = s->add_outcome;
+	sqlite3_stmt *st = store_stmt(s, STORE_ADD_OUTCOME, error);
 
+	if (st == NULL)
+		return 0;
 	sqlite3_bind_int64(st, 1, message);
 	sqlite3_bind_int(st, 2, (int)idx);
 	bind_text(st, 3, address);
 	bind_text(st, 4, r->final != NULL ? r->final : r->address);
 	bind_text(st, 5, r->original);
 	sqlite3_bind_int64(st, 6, m->at);
-	bind_text(st, 7, r->class);
+	bind_text(st, 7, class);
 	bind_text(st, 8, r->reason ? r->reason : "undefined");
 	sqlite3_bind_int(st, 9, r->hard);
 	bind_text(st, 10, r->action);
@@ -442,8 +633,8 @@ store_add(struct store *s, const struct store_meta *m,
 		    m->subscriber : r->address;
 		if (address == NULL)
 			continue;
-		if (!store_add_outcome(s, message, i, address, m, r, error) ||
-		    !store_update(s, address, r->class,
+		if (!store_add_outcome(s, message, i, address, r->class, m, r,
+		    error) || !store_update(s, address, r->class,
 		    r->reason ? r->reason : "undefined", m->at, error))
 			return 0;
 	}
@@ -455,9 +646,12 @@ store_put_address(struct store *s, const char *address,
     struct policy_state *ps, gint64 first, gint64 last, const char *reason,
     GError **error)
 {
-	sqlite3_stmt *st = s->put_address;
-	g_autofree char *days = policy_state_days(ps);
+	sqlite3_stmt *st = store_stmt(s, STORE_PUT_ADDRESS, error);
+	g_autofree char *days = NULL;
 
+	if (st == NULL)
+		return 0;
+	days = policy_state_days(ps);
 	bind_text(st, 1, address);
 	bind_text(st, 2, ps->state);
 	bind_text(st, 3, ps->state_reason);
@@ -469,21 +663,6 @@ store_put_address(struct store *s, const char *address,
 	sqlite3_bind_int64(st, 9, last);
 	bind_text(st, 10, reason);
 	return store_step(s, st, error, "updating an address");
-}
-
-static int
-store_forget_address(struct store *s, const char *address, GError **error)
-{
-	sqlite3_stmt *st;
-	int ok;
-
-	if (sqlite3_prepare_v2(s->db, "DELETE FROM addresses WHERE address = ?",
-	    -1, &st, NULL) != SQLITE_OK)
-		return store_error(s, error, "forgetting an address");
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	ok = sqlite3_step(st) == SQLITE_DONE;
-	sqlite3_finalize(st);
-	return ok ? 1 : store_error(s, error, "forgetting an address");
 }
 
 /*
@@ -498,33 +677,32 @@ static int
 store_update(struct store *s, const char *address, const char *class,
     const char *reason, gint64 at, GError **error)
 {
-	sqlite3_stmt *st = s->get_address;
+	sqlite3_stmt *st;
 	struct policy_state ps;
 	gint64 first = at, last = at;
 	int rc, ok;
 
 	if (g_hash_table_contains(s->stale, address))
 		return 1;
+	if ((st = store_stmt(s, STORE_GET_ADDRESS, error)) == NULL)
+		return 0;
 	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
 	    sqlite3_column_int64(st, 7) > at) {
-		sqlite3_reset(st);
+		store_done(st);
 		g_hash_table_add(s->stale, g_strdup(address));
 		return 1;
 	}
-	policy_state_init(&ps, rc == SQLITE_ROW ?
-	    (const char *)sqlite3_column_text(st, 4) : NULL);
+	policy_state_init(&ps, rc == SQLITE_ROW ? column_text(st, 4) : NULL);
 	if (rc == SQLITE_ROW) {
-		g_strlcpy(ps.state, (const char *)sqlite3_column_text(st, 0),
-		    sizeof ps.state);
-		ps.state_reason = g_strdup((const char *)sqlite3_column_text(st,
-		    1));
+		g_strlcpy(ps.state, column_text(st, 0), sizeof ps.state);
+		ps.state_reason = g_strdup(column_text(st, 1));
 		ps.hard = sqlite3_column_int(st, 2);
 		ps.soft = sqlite3_column_int(st, 3);
 		ps.complaints = sqlite3_column_int(st, 5);
 		first = sqlite3_column_int64(st, 6);
 	}
-	sqlite3_reset(st);
+	store_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		policy_state_clear(&ps);
 		return store_error(s, error, "reading an address");
@@ -535,40 +713,489 @@ store_update(struct store *s, const char *address, const char *class,
 	return ok;
 }
 
+/* An address's history folded through the policy, oldest first. */
+struct store_fold {
+	struct policy_state	 ps;
+	char			*reason;	/* of the last outcome */
+	gint64			 first, last;
+	int			 n;
+};
+
+static void
+store_fold_init(struct store_fold *f)
+{
+	memset(f, 0, sizeof *f);
+	policy_state_init(&f->ps, NULL);
+}
+
+static void
+store_fold_clear(struct store_fold *f)
+{
+	policy_state_clear(&f->ps);
+	g_free(f->reason);
+	f->reason = NULL;
+}
+
+static void
+store_fold(struct store_fold *f, const struct policy *p, const char *class,
+    const char *reason, gint64 at)
+{
+	if (f->n++ == 0)
+		f->first = at;
+	f->last = at;
+	g_free(f->reason);
+	f->reason = g_strdup(reason);
+	policy_apply(p, &f->ps, class, reason, at);
+}
+
 /*
  * Recompute the row of address in the addresses table from all its
  * outcomes, oldest first; an address without outcomes loses its row.
  */
-int
+static int
 store_replay(struct store *s, const char *address, GError **error)
 {
-	sqlite3_stmt *st = s->history;
-	struct policy_state ps;
-	g_autofree char *reason = NULL;
-	gint64 first = 0, last = 0, at;
-	int rc, n = 0, ok;
+	sqlite3_stmt *st = store_stmt(s, STORE_REPLAY, error);
+	struct store_fold f;
+	gint64 gone;
+	int rc, ok;
 
-	policy_state_init(&ps, NULL);
+	if (st == NULL)
+		return 0;
+	store_fold_init(&f);
 	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		at = sqlite3_column_int64(st, 2);
-		if (n++ == 0)
-			first = at;
-		last = at;
-		g_free(reason);
-		reason = g_strdup((const char *)sqlite3_column_text(st, 1));
-		policy_apply(&s->policy, &ps,
-		    (const char *)sqlite3_column_text(st, 0), reason, at);
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
-		ok = store_error(s, error, "reading an address's history");
-	else if (n == 0)
-		ok = store_forget_address(s, address, error);
-	else
-		ok = store_put_address(s, address, &ps, first, last, reason,
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		store_fold(&f, &s->policy, column_text(st, 0),
+		    column_text(st, 1), sqlite3_column_int64(st, 2));
+	if (!store_rows_end(s, st, rc, error, "reading an address's history"))
+		ok = 0;
+	else if (f.n == 0)
+		ok = store_count(s, STORE_DELETE_ADDRESS, address, 0, &gone,
 		    error);
-	policy_state_clear(&ps);
+	else
+		ok = store_put_address(s, address, &f.ps, f.first, f.last,
+		    f.reason, error);
+	store_fold_clear(&f);
 	return ok;
+}
+
+/* The columns of STORE_OUTCOME_COLUMNS, for a callback. */
+static void
+store_outcome_row(sqlite3_stmt *st, struct store_outcome *o)
+{
+	o->at = sqlite3_column_int64(st, 0);
+	o->address = column_text(st, 1);
+	o->class = column_text(st, 2);
+	o->reason = column_text(st, 3);
+	o->status = column_text(st, 4);
+	o->replycode = column_text(st, 5);
+	o->diagnostic = column_text(st, 6);
+	o->decided = column_text(st, 7);
+	o->list = column_text(st, 8);
+	o->source = column_text(st, 9);
+}
+
+/* Each row of st, which has STORE_OUTCOME_COLUMNS, to fn. */
+static int
+store_outcomes(struct store *s, sqlite3_stmt *st, store_outcome_fn *fn,
+    void *data, GError **error)
+{
+	struct store_outcome o;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_outcome_row(st, &o);
+		fn(&o, data);
+	}
+	return store_rows_end(s, st, rc, error, "reading outcomes");
+}
+
+/* Outcomes newest first, as f lets them by. */
+int
+store_list(struct store *s, const struct store_filter *f,
+    store_outcome_fn *fn, void *data, GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, STORE_LIST, error);
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, f->since);
+	bind_filter(st, 2, f->class);
+	bind_filter(st, 3, f->reason);
+	bind_filter(st, 4, f->domain);
+	bind_filter(st, 5, f->list);
+	sqlite3_bind_int(st, 6, f->limit);	/* -1: no limit */
+	return store_outcomes(s, st, fn, data, error);
+}
+
+/* The row of address: 1 found, 0 not there, -1 error. */
+int
+store_address(struct store *s, const char *address, struct store_address *r,
+    GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, STORE_ADDRESS, error);
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r->address = g_strdup(address);
+		r->state = g_strdup(column_text(st, 0));
+		r->state_reason = g_strdup(column_text(st, 1));
+		r->hard = sqlite3_column_int64(st, 2);
+		r->soft = sqlite3_column_int64(st, 3);
+		r->complaints = sqlite3_column_int64(st, 4);
+		r->first_seen = sqlite3_column_int64(st, 5);
+		r->last_seen = sqlite3_column_int64(st, 6);
+		store_done(st);
+		return 1;
+	}
+	store_done(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_error(s, error, "reading");
+	return -1;
+}
+
+void
+store_address_clear(struct store_address *r)
+{
+	g_free(r->address);
+	g_free(r->state);
+	g_free(r->state_reason);
+	memset(r, 0, sizeof *r);
+}
+
+/*
+ * The local part is kept as reported (RFC 5321 lets it be
+ * case-sensitive), so "alice@" misses "Alice@": the address that
+ * differs only in case, or NULL.
+ */
+char *
+store_address_near(struct store *s, const char *address)
+{
+	sqlite3_stmt *st = store_stmt(s, STORE_ADDRESS_NOCASE, NULL);
+	char *near = NULL;
+
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		near = g_strdup(column_text(st, 0));
+	store_done(st);
+	return near;
+}
+
+/* Every outcome of address, newest first. */
+int
+store_history(struct store *s, const char *address, store_outcome_fn *fn,
+    void *data, GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, STORE_HISTORY, error);
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	return store_outcomes(s, st, fn, data, error);
+}
+
+/*
+ * The bounds of STORE_STATS for outcomes since a time: from day 1 on
+ * with the time before it (at / 86400 rounds towards zero, so day 0
+ * holds the first day on either side of 1970) read outcome by outcome;
+ * else from the day the time cuts, less its start, or from the next
+ * day, plus the end of the day cut: whichever part is shorter.
+ */
+static void
+store_stats_bind(sqlite3_stmt *st, gint64 since)
+{
+	gint64 day = since / 86400, into = since % 86400;
+
+	if (since < 86400 || into >= 86400 / 2) {
+		day = since < 86400 ? 1 : day + (into != 0);
+		sqlite3_bind_int64(st, 1, day);
+		sqlite3_bind_int64(st, 2, since);
+		sqlite3_bind_int64(st, 3, day * 86400);
+		sqlite3_bind_int(st, 4, 1);
+	} else {
+		sqlite3_bind_int64(st, 1, day);
+		sqlite3_bind_int64(st, 2, day * 86400);
+		sqlite3_bind_int64(st, 3, since);
+		sqlite3_bind_int(st, 4, -1);
+	}
+}
+
+/*
+ * Outcomes since a time (G_MININT64: all) counted by class, by reason,
+ * by domain (the 20 with most) and by day, in that order, each most
+ * first (days in order).
+ */
+int
+store_stats(struct store *s, gint64 since, store_count_fn *fn, void *data,
+    GError **error)
+{
+	sqlite3_stmt *st;
+	guint i;
+	int rc;
+
+	for (i = 0; i < G_N_ELEMENTS(store_stats_groups); i++) {
+		if ((st = store_stmt(s, store_stats_groups[i].stmt,
+		    error)) == NULL)
+			return 0;
+		store_stats_bind(st, since);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			fn(store_stats_groups[i].group, column_text(st, 0),
+			    sqlite3_column_int64(st, 1), data);
+		if (!store_rows_end(s, st, rc, error, "reading"))
+			return 0;
+	}
+	return 1;
+}
+
+/* A difference between the addresses table and a replay. */
+struct store_change {
+	char	 change;
+	char	*address;
+	char	*state;
+	char	*reason;
+	gint64	 last_seen;
+};
+
+static struct store_change *
+store_change_new(char change, const char *address, const char *state,
+    const char *reason, gint64 last_seen)
+{
+	struct store_change *c = g_new0(struct store_change, 1);
+
+	c->change = change;
+	c->address = g_strdup(address);
+	c->state = g_strdup(state);
+	c->reason = g_strdup(reason);
+	c->last_seen = last_seen;
+	return c;
+}
+
+static void
+store_change_free(gpointer p)
+{
+	struct store_change *c = p;
+
+	g_free(c->address);
+	g_free(c->state);
+	g_free(c->reason);
+	g_free(c);
+}
+
+static int
+store_change_cmp(gconstpointer a, gconstpointer b)
+{
+	const struct store_change *ca = *(struct store_change *const *)a;
+	const struct store_change *cb = *(struct store_change *const *)b;
+
+	return strcmp(ca->address, cb->address);
+}
+
+/* The addresses the policy removes now, in order, as stored. */
+static int
+store_removed(struct store *s, store_removed_fn *fn, void *data,
+    GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, STORE_REMOVED, error);
+	struct store_removed r = { 0 };
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.address = column_text(st, 0);
+		r.state = column_text(st, 1);
+		r.reason = column_text(st, 2);
+		r.last_seen = sqlite3_column_int64(st, 3);
+		fn(&r, data);
+	}
+	return store_rows_end(s, st, rc, error, "listing addresses");
+}
+
+/*
+ * Each removed address as a '-' change: the replay takes out those it
+ * still removes, and what is left is no longer removed.
+ */
+static void
+store_removed_load(const struct store_removed *r, void *data)
+{
+	GHashTable *current = data;
+	struct store_change *c = store_change_new('-', r->address, r->state,
+	    r->reason, r->last_seen);
+
+	g_hash_table_replace(current, c->address, c);
+}
+
+/* One address replayed: compare its new state with the current one. */
+static void
+store_settle(GHashTable *current, GPtrArray *changes, const char *address,
+    const struct store_fold *f)
+{
+	int removed = strcmp(f->ps.state, "alive") != 0;
+
+	if (g_hash_table_contains(current, address)) {
+		if (removed)
+			g_hash_table_remove(current, address);
+	} else if (removed)
+		g_ptr_array_add(changes, store_change_new('+', address,
+		    f->ps.state, f->ps.state_reason, f->last));
+}
+
+/* Replay every address's outcomes under p, in one pass over them. */
+static int
+store_replay_all(struct store *s, const struct policy *p,
+    GHashTable *current, GPtrArray *changes, GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, STORE_REPLAY_ALL, error);
+	g_autofree char *address = NULL;
+	struct store_fold f;
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	store_fold_init(&f);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (address == NULL || strcmp(address, column_text(st, 0)) != 0) {
+			if (address != NULL)
+				store_settle(current, changes, address, &f);
+			store_fold_clear(&f);
+			store_fold_init(&f);
+			g_free(address);
+			address = g_strdup(column_text(st, 0));
+		}
+		store_fold(&f, p, column_text(st, 1), column_text(st, 2),
+		    sqlite3_column_int64(st, 3));
+	}
+	if (rc == SQLITE_DONE && address != NULL)
+		store_settle(current, changes, address, &f);
+	store_fold_clear(&f);
+	return store_rows_end(s, st, rc, error, "reading the history");
+}
+
+/*
+ * What p would change, sorted by address.  One read transaction: both
+ * passes see the same snapshot.
+ */
+static int
+store_prune_changes(struct store *s, const struct policy *p,
+    GPtrArray *changes, GError **error)
+{
+	g_autoptr(GHashTable) current = g_hash_table_new_full(g_str_hash,
+	    g_str_equal, NULL, store_change_free);
+	GHashTableIter iter;
+	gpointer value;
+	int ok;
+
+	if (!store_exec(s, "BEGIN", error))
+		return 0;
+	ok = store_removed(s, store_removed_load, current, error) &&
+	    store_replay_all(s, p, current, changes, error);
+	sqlite3_exec(s->db, ok ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+	if (!ok)
+		return 0;
+	g_hash_table_iter_init(&iter, current);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		g_hash_table_iter_steal(&iter);
+		g_ptr_array_add(changes, value);
+	}
+	g_ptr_array_sort(changes, store_change_cmp);
+	return 1;
+}
+
+/*
+ * The addresses the policy removes (dead or complained), in order; or
+ * with p, what replaying every history under p would change: '+' newly
+ * removed, '-' no longer removed.  Nothing is written.
+ */
+int
+store_prune(struct store *s, const struct policy *p, store_removed_fn *fn,
+    void *data, GError **error)
+{
+	g_autoptr(GPtrArray) changes = NULL;
+	struct store_removed r;
+	guint i;
+
+	if (p == NULL)
+		return store_removed(s, fn, data, error);
+	changes = g_ptr_array_new_with_free_func(store_change_free);
+	if (!store_prune_changes(s, p, changes, error))
+		return 0;
+	for (i = 0; i < changes->len; i++) {
+		const struct store_change *c = g_ptr_array_index(changes, i);
+
+		r.change = c->change;
+		r.address = c->address;
+		r.state = c->state;
+		r.reason = c->reason;
+		r.last_seen = c->last_seen;
+		fn(&r, data);
+	}
+	return 1;
+}
+
+/*
+ * Everything about one address: the messages that name no one else
+ * (their outcomes go with them), its other outcomes, its row.  *found_r
+ * is 0 when there was nothing.
+ */
+int
+store_forget(struct store *s, const char *address, gint64 *outcomes_r,
+    int *found_r, GError **error)
+{
+	gint64 n, row;
+
+	if (!store_count(s, STORE_FORGET_COUNT, address, 0, outcomes_r,
+	    error) ||
+	    !store_count(s, STORE_FORGET_MESSAGES, address, 0, &n, error) ||
+	    !store_count(s, STORE_FORGET_OUTCOMES, address, 0, &n, error) ||
+	    !store_count(s, STORE_DELETE_ADDRESS, address, 0, &row, error))
+		return 0;
+	*found_r = *outcomes_r != 0 || row != 0;
+	return 1;
+}
+
+/* The addresses the expiring messages name: to recompute afterwards. */
+static int
+store_expiring(struct store *s, gint64 cutoff, GPtrArray *addresses,
+    GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, STORE_EXPIRE_ADDRESSES, error);
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, cutoff);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		g_ptr_array_add(addresses, g_strdup(column_text(st, 0)));
+	return store_rows_end(s, st, rc, error, "finding expired outcomes");
+}
+
+/*
+ * Drop the messages (and their outcomes) dated before cutoff and
+ * recompute the addresses they named.
+ */
+int
+store_expire(struct store *s, gint64 cutoff, gint64 *messages_r,
+    gint64 *outcomes_r, guint *addresses_r, GError **error)
+{
+	g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func(g_free);
+	guint i;
+
+	if (!store_expiring(s, cutoff, addresses, error) ||
+	    !store_count(s, STORE_EXPIRE_COUNT, NULL, cutoff, outcomes_r,
+	    error) ||
+	    !store_count(s, STORE_EXPIRE_DELETE, NULL, cutoff, messages_r,
+	    error))
+		return 0;
+	for (i = 0; i < addresses->len; i++)
+		if (!store_replay(s, g_ptr_array_index(addresses, i), error))
+			return 0;
+	*addresses_r = addresses->len;
+	return 1;
 }

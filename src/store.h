@@ -1,14 +1,14 @@
 /*
- * store.h: the bounce database (SQLite).
+ * store.h: the bounce database (SQLite).  Every statement on it is in
+ * store.c: the daemon and the CLI ask through these functions.
  */
 #ifndef REBOUND_STORE_H
 #define REBOUND_STORE_H
 
-#include <sqlite3.h>
-
 #include <glib.h>
 
 #include "conf.h"
+#include "policy.h"
 #include "report.h"
 
 /* A message's name: the SHA-256 of its bytes in hex, and a NUL. */
@@ -32,7 +32,6 @@ struct store;
 struct store	*store_open(const char *path, const struct conf *,
 		    enum store_mode, GError **);
 void		 store_close(struct store **);
-sqlite3		*store_db(struct store *);
 
 void		 store_digest(const char *buf, size_t len,
 		    char out[STORE_DIGEST_SIZE]);
@@ -42,7 +41,77 @@ int		 store_add(struct store *, const struct store_meta *,
 int		 store_commit(struct store *, GError **);
 void		 store_rollback(struct store *);
 void		 store_set_policy(struct store *, const struct policy *);
-int		 store_replay(struct store *, const char *address, GError **);
-int		 store_error(struct store *, GError **, const char *what);
+
+/*
+ * The questions.  Rows come to a callback and are valid only during the
+ * call; text columns may be NULL.
+ */
+
+/* One outcome as list and show print it. */
+struct store_outcome {
+	gint64		 at;
+	const char	*address;
+	const char	*class;
+	const char	*reason;
+	const char	*status;
+	const char	*replycode;	/* as text; NULL when there is none */
+	const char	*diagnostic;
+	const char	*decided;
+	const char	*list;
+	const char	*source;
+};
+typedef void	 store_outcome_fn(const struct store_outcome *, void *);
+
+/* list's filters; NULL (or limit -1) lets every row by. */
+struct store_filter {
+	gint64		 since;		/* G_MININT64: from the beginning */
+	const char	*class;
+	const char	*reason;
+	const char	*domain;	/* lower case */
+	const char	*list;
+	int		 limit;
+};
+
+/* An address's row: what the policy made of its outcomes. */
+struct store_address {
+	char		*address;
+	char		*state;
+	char		*state_reason;
+	gint64		 hard, soft, complaints;
+	gint64		 first_seen, last_seen;
+};
+
+/* An address the policy removes, or with a policy, a change to that. */
+struct store_removed {
+	char		 change;	/* '+' newly removed, '-' no longer */
+	const char	*address;
+	const char	*state;
+	const char	*reason;
+	gint64		 last_seen;
+};
+typedef void	 store_removed_fn(const struct store_removed *, void *);
+
+/* stats: a count of outcomes in a group (class, reason, domain, day). */
+typedef void	 store_count_fn(const char *group, const char *key,
+		    gint64 count, void *);
+
+int	 store_list(struct store *, const struct store_filter *,
+	    store_outcome_fn *, void *, GError **);
+int	 store_address(struct store *, const char *address,
+	    struct store_address *r, GError **);
+void	 store_address_clear(struct store_address *);
+char	*store_address_near(struct store *, const char *address);
+int	 store_history(struct store *, const char *address,
+	    store_outcome_fn *, void *, GError **);
+int	 store_stats(struct store *, gint64 since, store_count_fn *, void *,
+	    GError **);
+int	 store_prune(struct store *, const struct policy *,
+	    store_removed_fn *, void *, GError **);
+
+/* Changes, each inside store_begin() .. store_commit(). */
+int	 store_forget(struct store *, const char *address, gint64 *outcomes_r,
+	    int *found_r, GError **);
+int	 store_expire(struct store *, gint64 cutoff, gint64 *messages_r,
+	    gint64 *outcomes_r, guint *addresses_r, GError **);
 
 #endif

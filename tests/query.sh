@@ -151,6 +151,46 @@ is "stats days add up to the outcomes" \
 check "stats has domains" grep -q "^domain	example.net	" "$tmp/out"
 is "stats --since a date to come counts nothing" \
     "$(rb stats --since 2999-01-01 | wc -l)" 0
+
+# stats --since counts what a row-by-row count counts, when the bound
+# falls inside a day (read from the outcomes) as well as on one (read
+# from the counts per day).  Outcomes every 7 minutes over 4 days, made
+# with sqlite3, each 210 s from a whole minute: the seconds this test
+# takes do not move a bound past one.
+"$REBOUND" import --db "$tmp/days.db" "$data/postfix-user-unknown.eml" >/dev/null
+now=$(date +%s)
+sqlite3 "$tmp/days.db" "
+    insert into messages (id, digest, received, source, kind) values (1000, 'days', $now, 'import', 'dsn');
+    with recursive k(i) as (select 0 union all select i + 1 from k where i < 822)
+    insert into outcomes (message, idx, address, at, class, reason, hard)
+    select 1000, i, 'u' || (i % 13) || '@d' || (i % 5) || '.example', $now - 210 - 420 * i,
+        case i % 3 when 0 then 'hard' when 1 then 'soft' else 'delay' end,
+        case i % 4 when 0 then 'userunknown' when 1 then 'mailboxfull' else 'expired' end,
+        i % 3 = 0 from k"
+rowwise() {
+	sqlite3 -separator '	' "$tmp/days.db" "
+	select 'class', class, count(*) from outcomes where at >= $1 group by 2 order by 3 desc, 2;
+	select 'reason', reason, count(*) from outcomes where at >= $1 group by 2 order by 3 desc, 2;
+	select 'domain', substr(address, instr(address, '@') + 1), count(*) from outcomes
+	    where at >= $1 group by 2 order by 3 desc, 2 limit 20;
+	select 'day', date(at / 86400 * 86400, 'unixepoch'), count(*) from outcomes
+	    where at >= $1 group by at / 86400 order by at / 86400"
+}
+# Bounds 1 to 22 hours ago fall in both halves of a day, whatever the
+# time now: the store reads the shorter part of the day they cut.
+for since in 1m 90m 200m 370m 550m 700m 900m 1100m 1320m 1d 2d 3000m 4d 5d; do
+	secs=$(echo "$since" | awk '/m$/ { print $1 * 60 } /d$/ { print $1 * 86400 }')
+	is "stats --since $since counts as a row-by-row count does" \
+	    "$("$REBOUND" stats --db "$tmp/days.db" --since "$since")" \
+	    "$(rowwise $((now - secs)))"
+done
+day=$(date -u -d "@$((now - 2 * 86400))" +%Y-%m-%d)
+is "stats --since $day (a midnight) counts as a row-by-row count does" \
+    "$("$REBOUND" stats --db "$tmp/days.db" --since "$day")" \
+    "$(rowwise $((now / 86400 * 86400 - 2 * 86400)))"
+is "stats counts as a row-by-row count does" \
+    "$("$REBOUND" stats --db "$tmp/days.db")" "$(rowwise -9223372036854775808)"
+
 rb stats --since soon 2>"$tmp/err"; rc=$?
 is "stats --since soon exits 2" "$rc" 2
 
