@@ -111,8 +111,7 @@ wait $dropper
 clients= dropper=	# nothing for the trap to end
 backlog=$(ls "$md/new" | wc -l)
 t1=$(date +%s)
-WAIT_SECONDS=120 wait_for "the last daemon empties new/" \
-    test -z "$(ls "$md/new")"
+WAIT_SECONDS=120 wait_for "the last daemon empties new/" empty "$md/new"
 diag "the last daemon took $backlog files left in new/ in $(( $(date +%s) - t1 )) s"
 kill -TERM $pid
 wait $pid

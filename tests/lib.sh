@@ -67,6 +67,8 @@ wait_for() {
 logged() {
 	[ "$(grep -c -- "$2" "$3" 2>/dev/null)" -ge "$1" ]
 }
+# empty DIR: nothing in DIR (a maildir's new/, emptied).
+empty() { [ -z "$(ls -A "$1")" ]; }
 # started LOG [N]: reboundd has logged its Nth (default first) start in
 # LOG: it listens, has dropped privileges, opened the database and
 # scans its maildir (a socket file exists before it accepts).

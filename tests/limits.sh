@@ -146,7 +146,7 @@ CONF
 "$REBOUNDD" --config "$tmp/conf" --foreground 2>"$tmp/log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
-wait_for "daemon: listening" test -S "$tmp/lmtp.sock"
+wait_for "daemon: listening" started "$tmp/log"
 
 # Over max_message_size: 552 5.3.4 per recipient, logged; the session goes on.
 { cat "$data/postfix-user-unknown.eml"; head -c 70000 /dev/zero | tr '\0' z | fold -w 76; } >"$tmp/toobig.eml"
@@ -203,7 +203,14 @@ perl -MIO::Socket::UNIX -e '
 	my $r = <$x>; print $r; close $_ for @s;' "$tmp/lmtp.sock" >"$tmp/r"
 check "over max_sessions: 421 4.3.2" grep -q '^421 4.3.2 ' "$tmp/r"
 check "over max_sessions: logged" grep -q "lmtp#[0-9]*: refused: too many sessions (max_sessions 3)" "$tmp/log"
-sleep 0.2
+# The three have left: once the daemon has seen them go, a session is
+# greeted again.
+greeted() {
+	perl -MIO::Socket::UNIX -e '
+		my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or exit 1;
+		my $g = <$s> // ""; print $s "QUIT\r\n"; exit($g =~ /^220 / ? 0 : 1)' "$1"
+}
+wait_until "the daemon to see the three sessions end" greeted "$tmp/lmtp.sock"
 send "$tmp/lmtp.sock" "$data/qmail-no-dsn.eml" c@example.org >"$tmp/r" 2>&1
 check "after the refusal: the next session is served" grep -q '^250 2.0.0 <c@example.org> recorded' "$tmp/r"
 check "the daemon goes on" kill -0 $pid
