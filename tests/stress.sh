@@ -96,17 +96,22 @@ wait_for "the daemon has read their DATA" \
     at_least rebound_lmtp_buffered_bytes $((IN_DATA * 640 * 76))
 diag "with $CONNS connections and the drip: VmRSS $(status_kb VmRSS) KB, $(ls /proc/$pid/fd | wc -l) fds"
 
-# Meanwhile another client's transactions: each within 2 seconds.
-worst=0
+# Meanwhile another client's transactions: each within 2 seconds, from
+# its connection to its last reply (the client's own start-up, which a
+# loaded machine slows, is not the daemon's).
+worst=0 worst_run=0
 for i in 1 2 3 4 5; do
 	start=$(date +%s%N)
-	perl "$top_srcdir/tests/lmtp-send.pl" "$tmp/lmtp.sock" "$data/postfix-user-unknown.eml" \
-	    "probe$i@example.org" >"$tmp/probe$i" 2>&1
-	ms=$(( ($(date +%s%N) - start) / 1000000 ))
-	[ $ms -gt $worst ] && worst=$ms
+	LMTP_SEND_TIME=1 perl "$top_srcdir/tests/lmtp-send.pl" "$tmp/lmtp.sock" \
+	    "$data/postfix-user-unknown.eml" "probe$i@example.org" \
+	    >"$tmp/probe$i" 2>"$tmp/probe$i.time"
+	run_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	[ $run_ms -gt $worst_run ] && worst_run=$run_ms
+	ms=$(sed -n 's/^transaction \([0-9]*\) ms$/\1/p' "$tmp/probe$i.time")
+	[ "${ms:-99999}" -gt $worst ] && worst=${ms:-99999}
 	grep -q "^250 2.0.0 <probe$i@example.org> recorded" "$tmp/probe$i" || worst=99999
 done
-diag "a whole transaction beside them: at worst $worst ms of 5"
+diag "a whole transaction beside them: at worst $worst ms of 5 ($worst_run ms with the client's start)"
 check "another client's transactions complete, each within 2 s" test $worst -lt 2000
 
 # Past max_sessions: 421 4.3.2, and a log line.
