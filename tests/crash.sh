@@ -26,9 +26,14 @@ path = $md
 listen = unix:$tmp/lmtp.sock
 CONF
 
+# start: reboundd, and wait until it is up (its start line), so that
+# the kill's delay is time it spends working, however loaded the machine.
+starts=0
 start() {
 	"$REBOUNDD" --config "$tmp/conf" --foreground 2>>"$tmp/log" &
 	pid=$!
+	starts=$((starts + 1))
+	wait_until "reboundd's start number $starts" started "$tmp/log" $starts
 }
 
 # What the database holds, read from a copy: the daemon's own files stay
