@@ -5,7 +5,8 @@
 scratch
 good="$top_srcdir/tests/data/postfix-user-unknown.eml"
 LIMIT_KB=${LIMIT_KB:-1048576}	# 1 GiB of address space
-LIMIT_S=${LIMIT_S:-60}
+LIMIT_S=${LIMIT_S:-60}		# CPU seconds: the work, whatever else runs
+HANG_S=${HANG_S:-300}		# wall-clock seconds before it counts as hung
 
 # An AddressSanitizer build maps terabytes of shadow memory: it cannot
 # run under an address-space limit, nor under valgrind.
@@ -19,7 +20,7 @@ bounded() {
 	shift
 	b_start=$(date +%s%N)
 	( [ $asan -eq 1 ] || ulimit -v "$LIMIT_KB"
-	  exec timeout "$LIMIT_S" "$@" ) >"$b_out" 2>"$tmp/err"
+	  ulimit -t "$LIMIT_S" && exec timeout "$HANG_S" "$@" ) >"$b_out" 2>"$tmp/err"
 	b_rc=$?
 	diag "$(basename "$b_out"): exit $b_rc in $(( ($(date +%s%N) - b_start) / 1000000 )) ms"
 	return $b_rc

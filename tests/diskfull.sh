@@ -48,7 +48,7 @@ listen = unix:$tmp/lmtp.sock
 CONF
 "$REBOUNDD" --config "$tmp/conf" --foreground 2>"$tmp/log" &
 pid=$!
-wait_for "daemon: listening" test -S "$tmp/lmtp.sock"
+wait_for "daemon: listening" started "$tmp/log"
 send "$tmp/lmtp.sock" "$data/postfix-user-unknown.eml" first@example.org >"$tmp/r"
 check "with space: 250" grep -q '^250 2.0.0 <first@example.org> recorded' "$tmp/r"
 
@@ -63,7 +63,8 @@ check "disk full: logged with the session" grep -q "lmtp#[0-9]*: not recorded: .
 cp "$tmp/maildir.eml" "$md/tmp/full" && mv "$md/tmp/full" "$md/new/full"
 wait_for "disk full: the maildir file is tried and not recorded" \
     grep -q "maildir full: not recorded: .*full" "$tmp/log"
-sleep 1.5	# and tried again, at least once
+wait_for "disk full: tried again, and again not recorded" \
+    logged 2 "maildir full: not recorded: .*full" "$tmp/log"
 is "disk full: the maildir file stays in new/" "$(files_in "$md/new")" 1
 check "disk full: the daemon goes on" kill -0 $pid
 

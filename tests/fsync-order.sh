@@ -97,7 +97,7 @@ traced_run() {
 	    strace -f -tt -y -xx -s 8192 -o "$d/trace" -e trace=$syscalls \
 	    "$REBOUNDD" --config "$d/conf" --foreground 2>"$d/log" &
 	tracer=$!
-	wait_for "$1: reboundd runs under strace" test -S "$d/lmtp.sock"
+	wait_for "$1: reboundd runs under strace" started "$d/log"
 	stage d 30
 	perl "$load" lmtp --socket "$d/lmtp.sock" --clients 3 --messages 20 \
 	    --log "$d/lmtp.log" &
@@ -106,7 +106,7 @@ traced_run() {
 	wait $clients
 	clients=
 	is "$1: LMTP: 60 messages acknowledged" "$(grep -c '^ack ' "$d/lmtp.log")" 60
-	wait_for "$1: maildir: 60 files out of new/" test -z "$(ls "$md/new")"
+	wait_for "$1: maildir: 60 files out of new/" empty "$md/new"
 	kill -TERM "$(cat /proc/$tracer/task/*/children)"
 	wait $tracer
 	is "$1: reboundd stops cleanly under strace" "$?" 0

@@ -38,19 +38,58 @@ done_testing() {
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]
 }
-# wait_for DESCRIPTION COMMAND...: ok once COMMAND succeeds, polling
-# every 0.1 s for up to WAIT_SECONDS (default 10), else not ok.
-wait_for() {
+# wait_until DESCRIPTION COMMAND...: poll COMMAND (output discarded)
+# every 0.05 s until it succeeds.  Every wait in the tests is on the
+# thing itself (a log line, a file, a row, a socket that answers), never
+# a fixed sleep, so a loaded machine only makes them slower.  After
+# WAIT_SECONDS of wall time (default 60) it says what it waited for and
+# fails.
+wait_until() {
 	w_desc=$1
 	shift
-	w_i=0
-	while [ $w_i -lt $(( ${WAIT_SECONDS:-10} * 10 )) ]; do
-		if "$@" >/dev/null 2>&1; then ok "$w_desc"; return 0; fi
-		sleep 0.1
-		w_i=$((w_i + 1))
+	w_end=$(( $(date +%s) + ${WAIT_SECONDS:-60} ))
+	until "$@" >/dev/null 2>&1; do
+		if [ "$(date +%s)" -ge "$w_end" ]; then
+			diag "gave up after ${WAIT_SECONDS:-60} s waiting for: $w_desc"
+			diag "  (still failing: $*)"
+			return 1
+		fi
+		sleep 0.05
 	done
-	not_ok "$w_desc"
-	return 1
+}
+# wait_for DESCRIPTION COMMAND...: wait_until, as a test: ok or not ok.
+wait_for() {
+	w_test=$1
+	if wait_until "$@"; then ok "$w_test"; else not_ok "$w_test"; fi
+}
+# logged N PATTERN FILE: FILE has at least N lines that match PATTERN
+# (a log appended to by several runs of the daemon).
+logged() {
+	[ "$(grep -c -- "$2" "$3" 2>/dev/null)" -ge "$1" ]
+}
+# empty DIR: nothing in DIR (a maildir's new/, emptied).
+empty() { [ -z "$(ls -A "$1")" ]; }
+# started LOG [N]: reboundd has logged its Nth (default first) start in
+# LOG: it listens, has dropped privileges, opened the database and
+# scans its maildir (a socket file exists before it accepts).
+started() {
+	logged "${2:-1}" ': reboundd [^ ]*: started, database ' "$1"
+}
+# lock_db DB BEGIN END: another program holds a write transaction on DB:
+# sqlite3 runs BEGIN (e.g. "begin exclusive", or "begin immediate;
+# delete from t") and keeps it open, until unlock_db runs END ("commit",
+# "rollback").  Returns once the lock is held; one lock at a time.
+lock_db() {
+	lk_dir=$(mktemp -d "$tmp/lock.XXXXXX")
+	printf '.bail on\n.timeout 60000\n%s;\n.shell touch %s/held\n.shell %s\n%s;\n' "$2" "$lk_dir" \
+	    "while [ -d $lk_dir ] && [ ! -e $lk_dir/release ]; do sleep 0.05; done" \
+	    "$3" | sqlite3 "$1" >/dev/null &
+	lk_pid=$!
+	wait_until "sqlite3 to hold a lock on $1" test -e "$lk_dir/held"
+}
+unlock_db() {
+	touch "$lk_dir/release"
+	wait $lk_pid
 }
 
 # A scratch directory removed on exit.

@@ -41,7 +41,7 @@ CONF
 "$REBOUNDD" --config "$tmp/conf" --foreground 2>"$tmp/log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
-wait_for "daemon: listening" test -S "$tmp/lmtp.sock"
+wait_for "daemon: listening" started "$tmp/log"
 # gauge: rebound_lmtp_buffered_bytes from /metrics.
 gauge() {
 	perl -MIO::Socket::INET -e '
@@ -118,8 +118,8 @@ is "max_buffered: each message recorded once" \
     "$(q "select count(*) from messages where source = 'lmtp'")" 2
 is "max_buffered: B's message recorded once" \
     "$(q "select count(*) from messages where envelope_to like 'b_@example.org'")" 1
-WAIT_SECONDS=5 wait_for "metrics: nothing buffered once they are done" \
-    test "$(gauge)" = 0
+nothing_buffered() { [ "$(gauge)" = 0 ]; }
+wait_for "metrics: nothing buffered once they are done" nothing_buffered
 check "max_buffered: the daemon goes on" kill -0 $pid
 diag "$(grep 'not kept' "$tmp/log")"
 

@@ -8,14 +8,19 @@
 # in turn after the reply to the one before.  Prints every reply line the
 # server sent, CR removed, so that a test greps for "250 2.0.0 <a@b>".
 # Stops early (after printing it) at a reply that ends the dialogue: a
-# 421, or a 4xx/5xx to MAIL or DATA.  Gives up after 30 seconds.
+# 421, or a 4xx/5xx to MAIL or DATA.  Gives up after 30 seconds.  With
+# LMTP_SEND_TIME set, says on stderr how long the transaction took, from
+# the connection to the last reply to DATA ("transaction N ms"): the
+# server's time, not the time this program took to start.
 use strict;
 use warnings;
 use IO::Socket::UNIX;
+use Time::HiRes qw(time);
 
 my ($path, $file, @rcpts) = @ARGV;
 die "usage: lmtp-send.pl SOCKET FILE RCPT...\n" unless @rcpts;
 alarm 30;
+my $t0 = time;
 my $s = IO::Socket::UNIX->new(Peer => $path) or die "connect $path: $!\n";
 
 # One reply (its continuation lines too); returns the last line's code.
@@ -45,4 +50,5 @@ command("RCPT TO:<$_>") for @rcpts;
 exit 1 if command("DATA") ne "354";
 print $s $text, ".\r\n";
 reply() for @rcpts;
+printf STDERR "transaction %d ms\n", (time - $t0) * 1000 if $ENV{LMTP_SEND_TIME};
 command("QUIT");

@@ -1,40 +1,150 @@
 #!/bin/sh
 # postfix.sh: a real Postfix writes bounces and delivers them over LMTP to
 # reboundd, which records them: the way a list's bounces arrive for real.
-# Postfix (Debian's) runs on loopback only, configured for the test and
-# restored after; mail to a nonexistent local user, sent with VERP,
-# bounces to bounces+USER=HOST@bounces.test, which Postfix routes to
-# reboundd's socket.  So does mail to a local user (created for the test,
-# removed after) whose mailbox is at mailbox_size_limit, and mail to
-# remote.test, which a second smtpd of the same Postfix on 127.0.0.1:2525
-# refuses (relay denied; over its size limit).  Needs root and postfix (contrib/deps.sh test
-# installs it); skipped otherwise.
+# The Postfix is a private instance of Debian's: its own configuration,
+# queue and data directories in the test's scratch directory, its own
+# loopback port, started with "postfix -c" and stopped at the end.  The
+# machine's /etc/postfix (checked unchanged, before and after) and any
+# Postfix running on it are left alone, and two runs at once never meet.
+# Mail to a nonexistent local user, sent with VERP, bounces to
+# bounces+USER=HOST@bounces.test, which Postfix routes to reboundd's
+# socket.  So does mail to a virtual mailbox at virtual_mailbox_limit, and
+# mail to remote.test, which a second smtpd of the same Postfix on a free
+# loopback port refuses (relay denied; over its size limit).  Needs root
+# and postfix (contrib/deps.sh test installs it); skipped otherwise.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 : "${REBOUNDD:=$top_builddir/src/reboundd}"
 
 if [ "$(id -u)" -ne 0 ] || ! command -v postconf >/dev/null ||
-    ! command -v sendmail >/dev/null; then
-	echo "1..0 # SKIP needs root and Debian's postfix"
+    ! command -v sendmail >/dev/null || ! id postfix >/dev/null 2>&1 ||
+    ! id nobody >/dev/null 2>&1; then
+	echo "1..0 # SKIP needs root, Debian's postfix and a user nobody"
 	exit 77
 fi
 scratch
-spool=$(postconf -h queue_directory)
-sock="$spool/private/rebound-test-$$"
-plog=/var/log/postfix-rebound-test.log
-cp /etc/postfix/main.cf "$tmp/main.cf.saved"
-cp /etc/postfix/master.cf "$tmp/master.cf.saved"
-was_running=0
-postfix status >/dev/null 2>&1 && was_running=1
-full=rbfull$$			# a local user whose mailbox is full
+chmod 0755 "$tmp"	# Postfix's users (postfix, nobody) reach inside
+
+# The machine's Postfix: its configuration tree (names, types, modes,
+# owners, sizes, times and contents) and whether a master runs, and which.
+etc_postfix() {
+	(cd /etc/postfix && find . -printf '%p %y %m %u %g %s %T@ %l\n' | sort &&
+	    find . -type f -exec sha256sum {} + | sort) 2>&1
+}
+system_master() {
+	MAIL_CONFIG=/etc/postfix postfix status >/dev/null 2>&1 &&
+	    cat "$(MAIL_CONFIG=/etc/postfix postconf -h queue_directory)/pid/master.pid" 2>/dev/null |
+	    tr -d ' '
+}
+etc_postfix >"$tmp/etc-postfix.before"
+master_before=$(system_master)
+
+# The private instance.  Every Postfix command of the test reads it:
+# sendmail, postqueue and postconf through MAIL_CONFIG, postfix by -c.
+pf="$tmp/postfix"
+cf="$pf/etc"
+spool="$pf/spool"
+mkdir -p "$cf" "$spool" "$pf/data"
+chown postfix "$pf/data"
+chmod 0700 "$pf/data"
+# Postfix's own lists of its files and map plugins, so that even the
+# directories "postfix check" would create are private.
+meta=$(postconf -d -h meta_directory)
+for f in postfix-files postfix-files.d dynamicmaps.cf dynamicmaps.cf.d; do
+	[ -e "$meta/$f" ] && cp -R "$meta/$f" "$cf/"
+done
+sock="$spool/private/rebound-lmtp"	# lmtp:unix:private/... from the queue
+plog="$pf/maillog"
+# The programs it runs are the machine's, where Debian put them.
+dirs=$(for p in daemon_directory shlib_directory command_directory; do
+	echo "$p = $(postconf -d -h "$p")"
+done)
+vuid=$(id -u nobody) vgid=$(id -g nobody)
+# A virtual mailbox (of uid nobody) whose file is at its limit.
+mkdir -m 0755 "$pf/vmail"
+head -c 99990 /dev/zero | tr '\0' x >"$pf/vmail/full"
+chown "$vuid:$vgid" "$pf/vmail" "$pf/vmail/full"
+
+printf '%s\n' '/^bounces(\+.*)?@bounces\.test$/ OK' '/^full@full\.test$/ full' \
+    >"$cf/mailboxes.regexp"
+cat >"$cf/main.cf" <<MAIN
+$dirs
+compatibility_level = 3.6
+meta_directory = $cf
+queue_directory = $spool
+data_directory = $pf/data
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $plog
+maillog_file_prefixes = $pf
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mx.rebound.test
+mydomain = rebound.test
+mydestination = \$myhostname, localhost
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+biff = no
+default_transport = error:5.7.1 nothing leaves this test
+relay_transport = error:5.7.1 nothing leaves this test
+smtp_tls_security_level = none
+delay_warning_time = 0
+message_size_limit = 100000
+virtual_mailbox_domains = bounces.test, full.test
+virtual_mailbox_maps = regexp:$cf/mailboxes.regexp
+virtual_transport = lmtp:unix:private/rebound-lmtp
+virtual_mailbox_base = $pf/vmail
+virtual_mailbox_limit = 100000
+virtual_minimum_uid = 1
+virtual_uid_maps = static:$vuid
+virtual_gid_maps = static:$vgid
+transport_maps = regexp:$cf/transport.regexp
+MAIN
+export MAIL_CONFIG="$cf"
+
+# master.cf: the services the test uses, none chrooted, and the smtpd of
+# "another server" (mx.remote.test: relays for nobody, takes 2,000 bytes
+# at most) on PORT.
+master_cf() {
+	cat <<MASTER
+127.0.0.1:$1 inet n - n - - smtpd
+  -o myhostname=mx.remote.test -o mynetworks= -o message_size_limit=2000
+  -o smtpd_relay_restrictions=reject_unauth_destination
+pickup    unix  n - n 60   1 pickup
+cleanup   unix  n - n -    0 cleanup
+qmgr      unix  n - n 300  1 qmgr
+rewrite   unix  - - n -    - trivial-rewrite
+bounce    unix  - - n -    0 bounce
+defer     unix  - - n -    0 bounce
+trace     unix  - - n -    0 bounce
+verify    unix  - - n -    1 verify
+flush     unix  n - n 1000? 0 flush
+proxymap  unix  - - n -    - proxymap
+smtp      unix  - - n -    - smtp
+relay     unix  - - n -    - smtp
+showq     unix  n - n -    - showq
+error     unix  - - n -    - error
+retry     unix  - - n -    - error
+discard   unix  - - n -    - discard
+local     unix  - n n -    - local
+virtual   unix  - n n -    - virtual
+lmtp      unix  - - n -    - lmtp
+anvil     unix  - - n -    1 anvil
+scache    unix  - - n -    1 scache
+postlog   unix-dgram n - n - 1 postlogd
+MASTER
+}
+free_port() {
+	perl -MIO::Socket::INET -e \
+	    'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'
+}
+stop_postfix() {
+	[ -f "$spool/pid/master.pid" ] && postfix -c "$cf" stop >/dev/null 2>&1
+	rm -f "$spool/pid/master.pid"
+}
 cleanup() {
 	[ -n "${pid:-}" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	postfix stop >/dev/null 2>&1
-	cp "$tmp/main.cf.saved" /etc/postfix/main.cf
-	cp "$tmp/master.cf.saved" /etc/postfix/master.cf
-	[ $was_running -eq 1 ] && postfix start >/dev/null 2>&1
-	rm -f "$sock" /etc/postfix/rebound-test.regexp "/var/mail/$full" \
-	    /etc/postfix/rebound-test-transport.regexp
-	userdel "$full" 2>/dev/null
+	stop_postfix
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -49,44 +159,51 @@ socket_group = postfix
 [intake]
 delay = 5
 CONF
+
+# Start it on a free port: one another program takes between the choice
+# and the bind is given up for the next.
+postfix_started=1
+for attempt in 1 2 3 4 5; do
+	port=$(free_port)
+	master_cf "$port" >"$cf/master.cf"
+	printf '%s\n' "/@remote\\.test\$/ smtp:[127.0.0.1]:$port" \
+	    '/@full\.test$/ virtual:' >"$cf/transport.regexp"
+	: >"$plog"
+	postfix -c "$cf" check >"$tmp/postfix-start" 2>&1 &&
+	    postfix -c "$cf" start >>"$tmp/postfix-start" 2>&1 && { postfix_started=0; break; }
+	grep -q "Address already in use" "$tmp/postfix-start" "$plog" || break
+	stop_postfix
+done
+is "a private postfix starts" "$postfix_started" 0
+if [ $postfix_started -ne 0 ]; then
+	sed 's/^/#   /' "$tmp/postfix-start" "$plog"
+	done_testing
+	exit 1
+fi
+wait_for "its smtpd listens on 127.0.0.1:$port" perl -MIO::Socket::INET -e '
+	my $s = IO::Socket::INET->new(PeerAddr => $ARGV[0]) or exit 1;
+	exit((<$s> // "") =~ /^220 / ? 0 : 1)' "127.0.0.1:$port"
+is "its queue is its own" "$(postconf -h queue_directory)" "$spool"
+
 "$REBOUNDD" --config "$tmp/conf" --foreground 2>"$tmp/log" &
 pid=$!
+wait_for "reboundd listens on the private queue's socket" started "$tmp/log"
 
-printf '%s\n' '/^bounces(\+.*)?@bounces\.test$/ OK' >/etc/postfix/rebound-test.regexp
-# remote.test is "another server": a second smtpd on 127.0.0.1:2525 that
-# relays for nobody and takes messages of 2,000 bytes at most.
-printf '%s\n' '/@remote\.test$/ smtp:[127.0.0.1]:2525' \
-    >/etc/postfix/rebound-test-transport.regexp
-printf '%s\n' '127.0.0.1:2525 inet n - n - - smtpd' \
-    '  -o message_size_limit=2000 -o mynetworks=' \
-    '  -o smtpd_relay_restrictions=reject_unauth_destination' \
-    >>/etc/postfix/master.cf
-postconf -e 'inet_interfaces = loopback-only' 'inet_protocols = ipv4' \
-    "maillog_file = $plog" 'virtual_mailbox_domains = bounces.test' \
-    'virtual_mailbox_maps = regexp:/etc/postfix/rebound-test.regexp' \
-    "virtual_transport = lmtp:unix:private/rebound-test-$$" \
-    'delay_warning_time = 0' \
-    'mailbox_size_limit = 100000' 'message_size_limit = 100000' \
-    'transport_maps = regexp:/etc/postfix/rebound-test-transport.regexp' \
-    'smtp_tls_security_level = none'
-: >"$plog"
-postfix stop >/dev/null 2>&1
-postfix check && postfix start >/dev/null 2>&1
-is "postfix starts" "$?" 0
-
-WAIT_SECONDS=60
 state_of() { "$REBOUND" show --db "$tmp/db" --format plain "$1" 2>/dev/null; }
+recorded() {
+	[ -n "$(sqlite3 "$tmp/db" "select 1 from outcomes where address='$1'" 2>/dev/null)" ]
+}
+outcome() { sqlite3 "$tmp/db" "select reason||' '||class||' '||status from outcomes where address='$1'"; }
 
 # Mail to nonexistent local users, sent with VERP and an envelope id.
-host=$(postconf -h myhostname)
 for user in nosuchuser nobody-here-$$; do
 	printf 'Subject: rebound test to %s\nFrom: bounces@bounces.test\n\nhello\n' "$user" |
 	    sendmail -f bounces@bounces.test -XV -V "envid-$user" "$user@localhost"
 done
 postqueue -f >/dev/null 2>&1
-wait_for "the bounce Postfix wrote is recorded" \
-    sh -c "state_of() { \"$REBOUND\" show --db \"$tmp/db\" --format plain \"\$1\"; }; state_of nosuchuser@localhost | grep -q 'state: dead'"
+wait_for "the bounce Postfix wrote is recorded" recorded nosuchuser@localhost
 state_of nosuchuser@localhost >"$tmp/show"
+check "show: dead" grep -q 'state: dead' "$tmp/show"
 check "show: hard, status 5.1.1" grep -q "hard.*userunknown.*5\.1\.1" "$tmp/show"
 is "the VERP subscriber is decoded from the envelope" \
     "$(sqlite3 "$tmp/db" "select subscriber from messages where envelope_to like 'bounces+nosuchuser=%'")" \
@@ -94,31 +211,27 @@ is "the VERP subscriber is decoded from the envelope" \
 is "the envelope recipient is kept" \
     "$(sqlite3 "$tmp/db" "select envelope_to from messages where subscriber='nosuchuser@localhost'")" \
     "bounces+nosuchuser=localhost@bounces.test"
-wait_for "the second bounce too" \
-    sh -c "sqlite3 '$tmp/db' \"select 1 from outcomes where address='nobody-here-$$@localhost'\" | grep -q 1"
+wait_for "the second bounce too" recorded "nobody-here-$$@localhost"
 wait_for "postfix logs status=sent (250 ...) for the bounce delivery" \
     grep -q "to=<bounces+nosuchuser=localhost@bounces.test>.*status=sent (250 " "$plog"
 check "reboundd logs the message over LMTP" grep -q "lmtp#[0-9]*: recorded .*userunknown" "$tmp/log"
-is "nothing left in Postfix's queue" "$(postqueue -p | tail -1)" "Mail queue is empty"
+wait_for "nothing left in Postfix's queue" \
+    sh -c 'postqueue -p | tail -1 | grep -qx "Mail queue is empty"'
 
-# A full mailbox: Postfix's local delivery finds the user's mailbox at
-# mailbox_size_limit.  The address lives: soft, mailboxfull.
-useradd -M -s /usr/sbin/nologin "$full"
-head -c 99990 /dev/zero | tr '\0' x >"/var/mail/$full"
-chown "$full" "/var/mail/$full"
+# A full mailbox: Postfix's virtual(8) finds the mailbox file at
+# virtual_mailbox_limit.  The address lives: soft, mailboxfull.
 printf 'Subject: to a full mailbox\nFrom: bounces@bounces.test\n\nhello\n' |
-    sendmail -f bounces@bounces.test -XV "$full@localhost"
+    sendmail -f bounces@bounces.test -XV full@full.test
 postqueue -f >/dev/null 2>&1
-wait_for "the full-mailbox bounce Postfix wrote is recorded" \
-    sh -c "sqlite3 '$tmp/db' \"select 1 from outcomes where address='$full@localhost'\" | grep -q 1"
-is "full mailbox: mailboxfull, soft, status 5.2.2" \
-    "$(sqlite3 "$tmp/db" "select reason||' '||class||' '||status from outcomes where address='$full@localhost'")" \
+wait_for "the full-mailbox bounce Postfix wrote is recorded" recorded full@full.test
+is "full mailbox: mailboxfull, soft, status 5.2.2" "$(outcome full@full.test)" \
     "mailboxfull soft 5.2.2"
-# Postfix's local(8) writes "x-unix; input/output error" as the
-# Diagnostic-Code of a full mailbox; its Status 5.2.2 decides.
-is "full mailbox: decided by the status, not the local program's words" \
-    "$(sqlite3 "$tmp/db" "select decided from outcomes where address='$full@localhost'")" \
+# Postfix writes its own words about the file as the Diagnostic-Code of a
+# full mailbox; its Status 5.2.2 decides.
+is "full mailbox: decided by the status, not the delivery agent's words" \
+    "$(sqlite3 "$tmp/db" "select decided from outcomes where address='full@full.test'")" \
     "status 5.2.2 (reporter)"
+is "full mailbox: the mailbox is as it was" "$(wc -c <"$pf/vmail/full")" 99990
 
 # What the other server said, in Postfix's words: a recipient it will not
 # relay for (at RCPT) and a message over its size limit (at MAIL FROM).
@@ -128,13 +241,10 @@ printf 'Subject: relay\nFrom: bounces@bounces.test\n\nhello\n' |
 { printf 'Subject: big\nFrom: bounces@bounces.test\n\n'; head -c 5000 /dev/zero | tr '\0' x; echo; } |
     sendmail -f bounces@bounces.test -XV "big$$@remote.test"
 postqueue -f >/dev/null 2>&1
-outcome() { sqlite3 "$tmp/db" "select reason||' '||class||' '||status from outcomes where address='$1'"; }
-wait_for "the relay-denied bounce is recorded" \
-    sh -c "sqlite3 '$tmp/db' \"select 1 from outcomes where address='norelay$$@remote.test'\" | grep -q 1"
+wait_for "the relay-denied bounce is recorded" recorded "norelay$$@remote.test"
 is "relay denied: norelaying, sender side, 5.7.1" "$(outcome "norelay$$@remote.test")" \
     "norelaying sender 5.7.1"
-wait_for "the too-big bounce is recorded" \
-    sh -c "sqlite3 '$tmp/db' \"select 1 from outcomes where address='big$$@remote.test'\" | grep -q 1"
+wait_for "the too-big bounce is recorded" recorded "big$$@remote.test"
 is "too big: mesgtoobig, sender side, 5.3.4" "$(outcome "big$$@remote.test")" \
     "mesgtoobig sender 5.3.4"
 
@@ -150,9 +260,28 @@ wait_for "without reboundd, Postfix defers the bounce" \
     grep -q "to=<bounces+later-$$=localhost@bounces.test>.*status=deferred" "$plog"
 "$REBOUNDD" --config "$tmp/conf" --foreground 2>>"$tmp/log" &
 pid=$!
-sleep 0.5
+wait_until "reboundd to start again" started "$tmp/log" 2
 postqueue -f >/dev/null 2>&1
-wait_for "once reboundd is back, the deferred bounce is recorded" \
-    sh -c "sqlite3 '$tmp/db' \"select 1 from outcomes where address='later-$$@localhost'\" | grep -q 1"
+wait_for "once reboundd is back, the deferred bounce is recorded" recorded "later-$$@localhost"
+
+# Stopped, the private instance leaves nothing running; the machine's
+# Postfix was never touched.
+kill -TERM "$pid"
+wait "$pid"
+pid=
+master=$(cat "$spool/pid/master.pid" 2>/dev/null | tr -d ' ')
+postfix -c "$cf" stop >/dev/null 2>&1
+is "the private postfix stops" "$?" 0
+# (It lets go of its lock a moment before it is gone.)
+wait_for "its master is gone" sh -c "! ps -o stat= -p '${master:-0}' | grep -qv Z"
+etc_postfix >"$tmp/etc-postfix.after"
+if cmp -s "$tmp/etc-postfix.before" "$tmp/etc-postfix.after"; then
+	ok "/etc/postfix is unchanged"
+else
+	not_ok "/etc/postfix is unchanged"
+	diff "$tmp/etc-postfix.before" "$tmp/etc-postfix.after" | sed 's/^/#   /'
+fi
+is "the machine's Postfix runs as it did (master pid '${master_before}')" \
+    "$(system_master)" "$master_before"
 
 done_testing

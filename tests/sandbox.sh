@@ -99,14 +99,17 @@ lmtp() {
 		    "DATA\r\n", $m, ".\r\nQUIT\r\n";
 		print while <$s>;' "$1" "$data/postfix-user-unknown.eml"
 }
-# The service manager's notify socket, writable by the user.
+# The service manager's notify socket, writable by the user; what it is
+# told goes to $tmp/notified.
 perl -MIO::Socket::UNIX -e '
 	my $s = IO::Socket::UNIX->new(Type => SOCK_DGRAM, Local => $ARGV[0])
 	    or die "notify: $!";
 	chmod 0666, $ARGV[0];
-	1 while defined $s->recv(my $m, 4096);' "$tmp/notify" &
+	open(my $o, ">>", $ARGV[1]) or die; $o->autoflush(1);
+	while (defined $s->recv(my $m, 4096)) { print $o "$m\n" }' \
+	    "$tmp/notify" "$tmp/notified" &
 manager=$!
-wait_for "a notify socket" test -S "$tmp/notify"
+wait_for "a notify socket" test -f "$tmp/notified"
 
 # run TRACE [STRACE-OPTION...]: reboundd under strace, through its life.
 run() {
@@ -129,9 +132,12 @@ run() {
 	lmtp "127.0.0.1:$lport" >"$tmp/lmtp2"
 	check "LMTP on TCP: 250" grep -q '^250 2.0.0 <b@example.org>' "$tmp/lmtp2"
 	check "metrics" counting
-	sleep 0.3	# a watchdog ping or two
+	# A watchdog ping, a reload and a stop, each seen through.
+	pings=$(grep -c '^WATCHDOG=1' "$tmp/notified")
+	wait_for "watchdog" logged $((pings + 1)) '^WATCHDOG=1' "$tmp/notified"
+	reloads=$(grep -c 'settings reloaded' "$tmp/notified")
 	pkill -HUP -P "$pid" -x reboundd
-	sleep 0.2
+	wait_for "reloaded" logged $((reloads + 1)) 'settings reloaded' "$tmp/notified"
 	pkill -TERM -P "$pid" -x reboundd
 	wait "$pid"
 	is "stopped: exit 0" "$?" 0

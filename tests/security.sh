@@ -53,7 +53,7 @@ sed "s/^Final-Recipient: rfc822; .*/Final-Recipient: rfc822; $sql/" \
 G_MESSAGES_DEBUG=all "$REBOUNDD" --config "$tmp/conf" --foreground \
     2>"$tmp/log" &
 pid=$!
-wait_for "reboundd starts" test -S "$tmp/lmtp.sock"
+wait_for "reboundd starts" started "$tmp/log"
 cp "$data/exim-mailbox-full.eml" "$md/tmp/x"
 mv "$md/tmp/x" "$md/new/$evil"
 wait_for "a file with control bytes in its name is recorded" \

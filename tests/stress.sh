@@ -25,17 +25,29 @@ fi
 asan=0
 asan_build "$REBOUNDD" && asan=1 && diag "AddressSanitizer build: the memory bound is not checked"
 
+mport=$(perl -MIO::Socket::INET -e \
+    'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
 cat >"$tmp/conf" <<CONF
 [store]
 path = $tmp/db
 [lmtp]
 listen = unix:$tmp/lmtp.sock
 max_sessions = $MAX_SESSIONS
+[metrics]
+listen = $mport
 CONF
+# at_least NAME N: the daemon's metric NAME is N or more.
+at_least() {
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]") or exit 1;
+		print $s "GET /metrics HTTP/1.0\r\n\r\n"; print <$s>;' "$mport" |
+	    awk -v k="$1" -v n="$2" '$1 == k { found = 1; ok = ($2 + 0 >= n) }
+		END { exit !(found && ok) }'
+}
 ( ulimit -Sn 1024; exec "$REBOUNDD" --config "$tmp/conf" --foreground ) 2>"$tmp/log" &
 pid=$!
 trap 'kill $pid $holder $drip 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
-wait_for "daemon: listening" test -S "$tmp/lmtp.sock"
+wait_for "daemon: listening" started "$tmp/log"
 is "the daemon raised its soft limit on open files to the hard one" \
     "$(awk '/^Max open files/ { print ($4 == $5) }' /proc/$pid/limits)" 1
 
@@ -79,20 +91,27 @@ perl -MIO::Socket::UNIX -e '
 holder=$!
 WAIT_SECONDS=60 wait_for "$CONNS connections opened" test -s "$tmp/ready"
 is "$CONNS connections: each greeted with 220" "$(cat "$tmp/ready")" "$CONNS"
-sleep 1		# the daemon reads what they sent
+# The daemon has read what they sent: 640 lines of 76 bytes (LF) each.
+wait_for "the daemon has read their DATA" \
+    at_least rebound_lmtp_buffered_bytes $((IN_DATA * 640 * 76))
 diag "with $CONNS connections and the drip: VmRSS $(status_kb VmRSS) KB, $(ls /proc/$pid/fd | wc -l) fds"
 
-# Meanwhile another client's transactions: each within 2 seconds.
-worst=0
+# Meanwhile another client's transactions: each within 2 seconds, from
+# its connection to its last reply (the client's own start-up, which a
+# loaded machine slows, is not the daemon's).
+worst=0 worst_run=0
 for i in 1 2 3 4 5; do
 	start=$(date +%s%N)
-	perl "$top_srcdir/tests/lmtp-send.pl" "$tmp/lmtp.sock" "$data/postfix-user-unknown.eml" \
-	    "probe$i@example.org" >"$tmp/probe$i" 2>&1
-	ms=$(( ($(date +%s%N) - start) / 1000000 ))
-	[ $ms -gt $worst ] && worst=$ms
+	LMTP_SEND_TIME=1 perl "$top_srcdir/tests/lmtp-send.pl" "$tmp/lmtp.sock" \
+	    "$data/postfix-user-unknown.eml" "probe$i@example.org" \
+	    >"$tmp/probe$i" 2>"$tmp/probe$i.time"
+	run_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	[ $run_ms -gt $worst_run ] && worst_run=$run_ms
+	ms=$(sed -n 's/^transaction \([0-9]*\) ms$/\1/p' "$tmp/probe$i.time")
+	[ "${ms:-99999}" -gt $worst ] && worst=${ms:-99999}
 	grep -q "^250 2.0.0 <probe$i@example.org> recorded" "$tmp/probe$i" || worst=99999
 done
-diag "a whole transaction beside them: at worst $worst ms of 5"
+diag "a whole transaction beside them: at worst $worst ms of 5 ($worst_run ms with the client's start)"
 check "another client's transactions complete, each within 2 s" test $worst -lt 2000
 
 # Past max_sessions: 421 4.3.2, and a log line.
@@ -118,7 +137,7 @@ printf '[store]\npath = %s/db2\n[lmtp]\nlisten = unix:%s/lmtp2.sock\nmax_session
     "$tmp" "$tmp" "$MAX_SESSIONS" >"$tmp/conf2"
 ( ulimit -n 256; exec "$REBOUNDD" --config "$tmp/conf2" --foreground ) 2>"$tmp/log2" &
 pid2=$!
-wait_for "with 256 open files: listening" test -S "$tmp/lmtp2.sock"
+wait_for "with 256 open files: listening" started "$tmp/log2"
 kill -TERM $pid2; wait $pid2
 check "with 256 open files: max_sessions that does not fit is logged" \
     grep -q "\[lmtp\] max_sessions = $MAX_SESSIONS: only 256 open files allowed" "$tmp/log2"
