@@ -47,7 +47,9 @@ sql="x'or'1'='1@example.org"
 evil=$(printf 'ev\033[31mil\r\nforged: recorded\177\302\233\342\200\256\\')
 sed "s/^Final-Recipient: rfc822; .*/Final-Recipient: rfc822; $(printf 'ev\033[2Jil\177')@example.org/" \
     "$data/postfix-user-unknown.eml" >"$tmp/evil.eml"
-sed "s/^Final-Recipient: rfc822; .*/Final-Recipient: rfc822; $sql/" \
+# (Original-Recipient too: where a report gives it, it is the address.)
+sed -e "s/^Final-Recipient: rfc822; .*/Final-Recipient: rfc822; $sql/" \
+    -e "s/^Original-Recipient: rfc822;.*/Original-Recipient: rfc822;$sql/" \
     "$data/postfix-user-unknown.eml" >"$tmp/sql.eml"
 
 G_MESSAGES_DEBUG=all "$REBOUNDD" --config "$tmp/conf" --foreground \
