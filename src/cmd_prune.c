@@ -89,7 +89,8 @@ prune_change_row(const struct store_removed *r, void *data)
  * change, sorted by address.
  */
 static int
-prune_run(struct store *s, const struct policy *p, const char *format)
+prune_run(struct store *s, const struct policy *p, int suspects,
+    const char *format)
 {
 	static const char *const wide[] = { "address", "state", "reason",
 	    "last_seen", NULL };
@@ -105,8 +106,11 @@ prune_run(struct store *s, const struct policy *p, const char *format)
 
 	if ((pp.out = prune_output("prune", format, columns)) == NULL)
 		return CLI_EXIT_USAGE;
-	ok = store_prune(s, p, p != NULL ? prune_change_row : prune_row, &pp,
-	    &error);
+	if (suspects)
+		ok = store_suspects(s, prune_row, &pp, &error);
+	else
+		ok = store_prune(s, p, p != NULL ? prune_change_row : prune_row,
+		    &pp, &error);
 	output_finish(&pp.out);
 	if (!ok) {
 		g_printerr("rebound prune: %s\n", error->message);
@@ -140,7 +144,7 @@ int
 cmd_prune(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
-	gboolean dry_run = FALSE;
+	gboolean dry_run = FALSE, suspects = FALSE;
 	g_auto(GStrv) overrides = NULL;
 	GOptionEntry entries[] = {
 		CLI_DB_ENTRIES(&d),
@@ -151,6 +155,9 @@ cmd_prune(int argc, char **argv)
 		{ "policy", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &overrides,
 		  "With --dry-run: try this policy value (repeatable)",
 		  "KEY=VALUE" },
+		{ "suspect", 's', 0, G_OPTION_ARG_NONE, &suspects,
+		  "List the suspects instead: a hard bounce each, waiting for "
+		  "a second to confirm it", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	g_autoptr(GError) error = NULL;
@@ -164,13 +171,19 @@ cmd_prune(int argc, char **argv)
 	    "every address's history under other policy values and prints\n"
 	    "what would change: + newly removed, - no longer removed.\n"
 	    "Policy keys: hard_threshold, soft_threshold, soft_window,\n"
-	    "soft_stale, complaint_threshold.  Nothing is changed.", entries))
+	    "soft_stale, complaint_threshold, confirm_hard.  With --suspect,\n"
+	    "the addresses a hard bounce made suspect, with its evidence,\n"
+	    "which a second hard bounce on another day would make dead.\n"
+	    "Nothing is changed.", entries))
 		return CLI_EXIT_USAGE;
 	rc = CLI_EXIT_USAGE;
 	policy_defaults(&scratch);
 	if (argc > 1)
 		g_printerr("rebound prune: unexpected argument '%s' (see "
 		    "--help)\n", argv[1]);
+	else if (suspects && dry_run)
+		g_printerr("rebound prune: --suspect lists the suspects as "
+		    "they are; it takes no --dry-run\n");
 	else if (overrides != NULL && !dry_run)
 		g_printerr("rebound prune: --policy needs --dry-run (change "
 		    "the config to apply a policy)\n");
@@ -190,9 +203,9 @@ cmd_prune(int argc, char **argv)
 		/* Checked above; now on top of the configured policy. */
 		policy = d.conf.policy;
 		prune_overrides(&policy, overrides, NULL);
-		rc = prune_run(s, &policy, d.format);
+		rc = prune_run(s, &policy, 0, d.format);
 	} else
-		rc = prune_run(s, NULL, d.format);
+		rc = prune_run(s, NULL, suspects, d.format);
 	store_close(&s);
 	cli_db_clear(&d);
 	return rc;

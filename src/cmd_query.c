@@ -323,6 +323,7 @@ show_json_outcome(const struct store_outcome *o, void *data)
 	json_member(j, "meaning", meaning);
 	json_member(j, "diagnostic", o->diagnostic);
 	json_member(j, "decided", o->decided);
+	json_member(j, "confidence", o->confidence);
 	json_member(j, "list", o->list);
 	json_member(j, "source", o->source);
 	g_string_append_c(j, '}');

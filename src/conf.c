@@ -285,6 +285,7 @@ static const struct conf_key conf_keys[] = {
 	{ "policy", "soft_window", conf_set_policy },
 	{ "policy", "soft_stale", conf_set_policy },
 	{ "policy", "complaint_threshold", conf_set_policy },
+	{ "policy", "confirm_hard", conf_set_policy },
 	{ "verp", "delimiter", conf_set_verp },
 	{ "verp", "equals", conf_set_verp },
 	{ "maildir", "path", conf_set_maildir },

@@ -6,7 +6,11 @@
  * addresses table current as outcomes arrive and "rebound prune
  * --dry-run --policy" can replay the same history under other values.
  *
- *  - hard bounces: dead at hard_threshold (default 1);
+ *  - hard bounces: dead at hard_threshold (default 1), but one whose
+ *    confidence is at or below confirm_hard (default likely: all but a
+ *    certain one) makes the address suspect, and only a second hard
+ *    bounce on another day within soft_window days makes it dead; a
+ *    delivery or "rebound forget" makes a suspect alive again;
  *  - complaints (ARF): complained at complaint_threshold (default 1);
  *  - soft bounces count at most once per day (UTC); the address is dead
  *    when soft_threshold distinct days (default 5) fall within
@@ -14,7 +18,8 @@
  *    with no soft bounce reset the count, as a delivery does;
  *  - delay notices, auto-replies and sender-side failures (the list's
  *    own server blocked, its reputation, its authentication) never count.
- * Dead and complained are final until "rebound forget".
+ * Dead and complained are final until "rebound forget".  A parser's
+ * mistake or a provider's bad hour costs a suspect, not a subscriber.
  */
 #include "config.h"
 
@@ -27,8 +32,10 @@
 
 static const char *const policy_key_names[] = {
 	"hard_threshold", "soft_threshold", "soft_window", "soft_stale",
-	"complaint_threshold", NULL
+	"complaint_threshold", "confirm_hard", NULL
 };
+
+static const char *const policy_confirm_names[] = { "weak", "likely" };
 
 void
 policy_defaults(struct policy *p)
@@ -38,6 +45,25 @@ policy_defaults(struct policy *p)
 	p->soft_window = 30;
 	p->soft_stale = 7;
 	p->complaint_threshold = 1;
+	p->confirm_hard = POLICY_CONFIRM_LIKELY;
+}
+
+/* none, weak or likely. */
+static int
+policy_confirm(const char *value, int *out)
+{
+	size_t i;
+
+	if (strcmp(value, "none") == 0) {
+		*out = POLICY_CONFIRM_NONE;
+		return 1;
+	}
+	for (i = 0; i < G_N_ELEMENTS(policy_confirm_names); i++)
+		if (strcmp(value, policy_confirm_names[i]) == 0) {
+			*out = (int)i;
+			return 1;
+		}
+	return 0;
 }
 
 const char *const *
@@ -69,6 +95,14 @@ policy_set(struct policy *p, const char *key, const char *value,
 {
 	int *slot = NULL, days = 0;
 
+	if (strcmp(key, "confirm_hard") == 0) {
+		if (policy_confirm(value, &p->confirm_hard))
+			return 1;
+		g_set_error(error, G_KEY_FILE_ERROR,
+		    G_KEY_FILE_ERROR_INVALID_VALUE, "policy confirm_hard: '%s' "
+		    "is not none, weak or likely", value);
+		return 0;
+	}
 	if (strcmp(key, "hard_threshold") == 0)
 		slot = &p->hard_threshold;
 	else if (strcmp(key, "soft_threshold") == 0)
@@ -83,7 +117,7 @@ policy_set(struct policy *p, const char *key, const char *value,
 		g_set_error(error, G_KEY_FILE_ERROR,
 		    G_KEY_FILE_ERROR_KEY_NOT_FOUND, "unknown policy key '%s' "
 		    "(known: hard_threshold, soft_threshold, soft_window, "
-		    "soft_stale, complaint_threshold)", key);
+		    "soft_stale, complaint_threshold, confirm_hard)", key);
 		return 0;
 	}
 	if (!policy_number(value, days, slot)) {
@@ -140,13 +174,15 @@ policy_state_days(const struct policy_state *s)
 static void
 policy_become(struct policy_state *s, const char *state, char *why)
 {
-	if (strcmp(s->state, "alive") != 0) {
+	if (strcmp(s->state, "alive") != 0 && strcmp(s->state, "suspect") != 0) {
 		g_free(why);
 		return;
 	}
 	g_strlcpy(s->state, state, sizeof s->state);
 	g_free(s->state_reason);
 	s->state_reason = why;
+	if (strcmp(state, "suspect") != 0)
+		s->suspect_day = 0;
 }
 
 /* Count one soft bounce on day: drop days out of the window or stale. */
@@ -164,19 +200,51 @@ policy_soft(const struct policy *p, struct policy_state *s, int day)
 		g_array_append_val(d, day);
 }
 
+/*
+ * A hard bounce that needs confirming: the first makes the address
+ * suspect; one on another day within soft_window days makes it dead;
+ * one after the window starts the wait again.
+ */
+static void
+policy_unconfirmed(const struct policy *p, struct policy_state *s,
+    const char *reason, enum confidence confidence, int day)
+{
+	if (strcmp(s->state, "suspect") == 0 && day != s->suspect_day &&
+	    day - s->suspect_day < p->soft_window) {
+		policy_become(s, "dead", g_strdup_printf("hard bounce confirmed "
+		    "on a second day: %s", reason));
+		return;
+	}
+	if (strcmp(s->state, "suspect") == 0 && day == s->suspect_day)
+		return;
+	policy_become(s, "suspect", g_strdup_printf("hard bounce of %s "
+	    "confidence, to be confirmed: %s",
+	    report_confidence_name(confidence), reason));
+	if (strcmp(s->state, "suspect") == 0)
+		s->suspect_day = day;
+}
+
 void
 policy_apply(const struct policy *p, struct policy_state *s,
-    const char *class, const char *reason, gint64 at)
+    const char *class, const char *reason, enum confidence confidence,
+    gint64 at)
 {
 	int day = (int)(at / DAY);
 
 	if (strcmp(class, "delivered") == 0) {
 		g_array_set_size(s->soft_days, 0);
+		if (strcmp(s->state, "suspect") == 0) {
+			g_strlcpy(s->state, "alive", sizeof s->state);
+			g_clear_pointer(&s->state_reason, g_free);
+			s->suspect_day = 0;
+		}
 		return;
 	}
 	if (strcmp(class, "hard") == 0) {
 		s->hard++;
-		if (s->hard >= p->hard_threshold)
+		if ((int)confidence <= p->confirm_hard)
+			policy_unconfirmed(p, s, reason, confidence, day);
+		else if (s->hard >= p->hard_threshold)
 			policy_become(s, "dead", g_strdup_printf("hard bounce: %s",
 			    reason));
 	} else if (strcmp(class, "complaint") == 0) {

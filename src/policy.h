@@ -6,22 +6,39 @@
 
 #include <glib.h>
 
+#include "report.h"
+
+/*
+ * Which hard outcomes need a second one to make an address dead
+ * ([policy] confirm_hard): none, those of weak confidence, or those
+ * of weak or likely confidence (the default: only a certain one kills
+ * at once).
+ */
+enum policy_confirm {
+	POLICY_CONFIRM_NONE = -1,
+	POLICY_CONFIRM_WEAK = CONFIDENCE_WEAK,
+	POLICY_CONFIRM_LIKELY = CONFIDENCE_LIKELY
+};
+
 struct policy {
 	int	hard_threshold;		/* hard bounces that make an address dead */
 	int	soft_threshold;		/* distinct soft days that make it dead */
 	int	soft_window;		/* ... within so many days */
 	int	soft_stale;		/* quiet days after which soft days reset */
 	int	complaint_threshold;	/* complaints that make it complained */
+	int	confirm_hard;		/* enum policy_confirm */
 };
 
 /* An address as the policy sees it (a row of the addresses table). */
 struct policy_state {
-	char	 state[12];		/* alive, dead, complained */
+	char	 state[12];		/* alive, suspect, dead, complained */
 	char	*state_reason;
 	int	 hard;
 	int	 soft;
 	int	 complaints;
 	GArray	*soft_days;		/* of int: day numbers counting now */
+	int	 suspect_day;		/* day of the unconfirmed hard bounce
+					   that made it suspect, or 0 */
 };
 
 void	 policy_defaults(struct policy *);
@@ -33,6 +50,7 @@ void	 policy_state_init(struct policy_state *, const char *soft_days);
 void	 policy_state_clear(struct policy_state *);
 char	*policy_state_days(const struct policy_state *);
 void	 policy_apply(const struct policy *, struct policy_state *,
-	    const char *class, const char *reason, gint64 at);
+	    const char *class, const char *reason, enum confidence,
+	    gint64 at);
 
 #endif

@@ -50,6 +50,7 @@ enum store_stmt {
 	STORE_ADDRESS_NOCASE,
 	STORE_HISTORY,
 	STORE_REMOVED,
+	STORE_SUSPECTS,
 	STORE_REPLAY_ALL,
 	STORE_STATS_CLASS,
 	STORE_STATS_REASON,
@@ -67,7 +68,7 @@ enum store_stmt {
 /* The columns list and show print, in struct store_outcome's order. */
 #define STORE_OUTCOME_COLUMNS \
 	"o.at, o.address, o.class, o.reason, o.status, o.replycode, " \
-	"o.diagnostic, o.decided, m.list, m.source " \
+	"o.diagnostic, o.decided, m.list, m.source, o.confidence " \
 	"FROM outcomes o JOIN messages m ON m.id = o.message "
 
 /*
@@ -103,18 +104,19 @@ static const char *const store_sql[STORE_NSTMT] = {
 	[STORE_ADD_OUTCOME] =
 	    "INSERT INTO outcomes (message, idx, address, recipient, "
 	    "original, at, class, reason, hard, action, status, replycode, "
-	    "diagnostic, remote_mta, decided) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "diagnostic, remote_mta, decided, confidence) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STORE_REPLAY] =
-	    "SELECT class, reason, at FROM outcomes WHERE address = ? "
-	    "ORDER BY at, id",
+	    "SELECT class, reason, at, confidence FROM outcomes "
+	    "WHERE address = ? ORDER BY at, id",
 	[STORE_GET_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
-	    "first_seen, last_seen FROM addresses WHERE address = ?",
+	    "first_seen, last_seen, suspect_day FROM addresses "
+	    "WHERE address = ?",
 	[STORE_PUT_ADDRESS] =
 	    "INSERT OR REPLACE INTO addresses (address, state, state_reason, "
 	    "hard, soft, soft_days, complaints, first_seen, last_seen, "
-	    "last_reason) VALUES (?,?,?,?,?,?,?,?,?,?)",
+	    "last_reason, suspect_day) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 	[STORE_DELETE_ADDRESS] =
 	    "DELETE FROM addresses WHERE address = ?1",
 	/*
@@ -145,8 +147,12 @@ static const char *const store_sql[STORE_NSTMT] = {
 	[STORE_REMOVED] =
 	    "SELECT address, state, state_reason, last_seen FROM addresses "
 	    "WHERE state IN ('dead', 'complained') ORDER BY address",
+	/* The partial index addresses_suspect holds these. */
+	[STORE_SUSPECTS] =
+	    "SELECT address, state, state_reason, last_seen FROM addresses "
+	    "WHERE state = 'suspect' ORDER BY address",
 	[STORE_REPLAY_ALL] =
-	    "SELECT address, class, reason, at FROM outcomes "
+	    "SELECT address, class, reason, at, confidence FROM outcomes "
 	    "ORDER BY address, at, id",
 	[STORE_STATS_CLASS] = STORE_STATS("class", "outcomes_per_day",
 	    "class", "class", "GROUP BY 1 HAVING sum(n) > 0 ORDER BY 2 DESC, 1"),
@@ -553,7 +559,7 @@ store_count(struct store *s, enum store_stmt i, const char *text,
 }
 
 static int store_update(struct store *, const char *, const char *,
-    const char *, gint64, GError **);
+    const char *, enum confidence, gint64, GError **);
 
 static int
 store_add_message(struct store *s, const struct store_meta *m,
@@ -605,6 +611,7 @@ store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
 	bind_text(st, 13, r->diagnostic);
 	bind_text(st, 14, r->remote_mta);
 	bind_text(st, 15, r->decided);
+	bind_text(st, 16, report_confidence_name(r->confidence));
 	return store_step(s, st, error, "recording an outcome");
 }
 
@@ -635,7 +642,8 @@ store_add(struct store *s, const struct store_meta *m,
 			continue;
 		if (!store_add_outcome(s, message, i, address, r->class, m, r,
 		    error) || !store_update(s, address, r->class,
-		    r->reason ? r->reason : "undefined", m->at, error))
+		    r->reason ? r->reason : "undefined", r->confidence, m->at,
+		    error))
 			return 0;
 	}
 	return 1;
@@ -662,6 +670,7 @@ store_put_address(struct store *s, const char *address,
 	sqlite3_bind_int64(st, 8, first);
 	sqlite3_bind_int64(st, 9, last);
 	bind_text(st, 10, reason);
+	sqlite3_bind_int(st, 11, ps->suspect_day);
 	return store_step(s, st, error, "updating an address");
 }
 
@@ -675,7 +684,8 @@ store_put_address(struct store *s, const char *address,
  */
 static int
 store_update(struct store *s, const char *address, const char *class,
-    const char *reason, gint64 at, GError **error)
+    const char *reason, enum confidence confidence, gint64 at,
+    GError **error)
 {
 	sqlite3_stmt *st;
 	struct policy_state ps;
@@ -701,13 +711,14 @@ store_update(struct store *s, const char *address, const char *class,
 		ps.soft = sqlite3_column_int(st, 3);
 		ps.complaints = sqlite3_column_int(st, 5);
 		first = sqlite3_column_int64(st, 6);
+		ps.suspect_day = sqlite3_column_int(st, 8);
 	}
 	store_done(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		policy_state_clear(&ps);
 		return store_error(s, error, "reading an address");
 	}
-	policy_apply(&s->policy, &ps, class, reason, at);
+	policy_apply(&s->policy, &ps, class, reason, confidence, at);
 	ok = store_put_address(s, address, &ps, first, last, reason, error);
 	policy_state_clear(&ps);
 	return ok;
@@ -736,16 +747,30 @@ store_fold_clear(struct store_fold *f)
 	f->reason = NULL;
 }
 
+/*
+ * An outcome's confidence as stored; one recorded before rebound knew
+ * it (NULL) counts as it counted then, as certain.
+ */
+static enum confidence
+store_confidence(const char *name)
+{
+	if (name == NULL || strcmp(name, "certain") == 0)
+		return CONFIDENCE_CERTAIN;
+	return strcmp(name, "likely") == 0 ? CONFIDENCE_LIKELY :
+	    CONFIDENCE_WEAK;
+}
+
 static void
 store_fold(struct store_fold *f, const struct policy *p, const char *class,
-    const char *reason, gint64 at)
+    const char *reason, const char *confidence, gint64 at)
 {
 	if (f->n++ == 0)
 		f->first = at;
 	f->last = at;
 	g_free(f->reason);
 	f->reason = g_strdup(reason);
-	policy_apply(p, &f->ps, class, reason, at);
+	policy_apply(p, &f->ps, class, reason, store_confidence(confidence),
+	    at);
 }
 
 /*
@@ -766,7 +791,8 @@ store_replay(struct store *s, const char *address, GError **error)
 	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		store_fold(&f, &s->policy, column_text(st, 0),
-		    column_text(st, 1), sqlite3_column_int64(st, 2));
+		    column_text(st, 1), column_text(st, 3),
+		    sqlite3_column_int64(st, 2));
 	if (!store_rows_end(s, st, rc, error, "reading an address's history"))
 		ok = 0;
 	else if (f.n == 0)
@@ -793,6 +819,7 @@ store_outcome_row(sqlite3_stmt *st, struct store_outcome *o)
 	o->decided = column_text(st, 7);
 	o->list = column_text(st, 8);
 	o->source = column_text(st, 9);
+	o->confidence = column_text(st, 10);
 }
 
 /* Each row of st, which has STORE_OUTCOME_COLUMNS, to fn. */
@@ -1018,6 +1045,27 @@ store_removed(struct store *s, store_removed_fn *fn, void *data,
 	return store_rows_end(s, st, rc, error, "listing addresses");
 }
 
+/* The suspects: a hard bounce each, waiting for a second to confirm it. */
+int
+store_suspects(struct store *s, store_removed_fn *fn, void *data,
+    GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, STORE_SUSPECTS, error);
+	struct store_removed r = { 0 };
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.address = column_text(st, 0);
+		r.state = column_text(st, 1);
+		r.reason = column_text(st, 2);
+		r.last_seen = sqlite3_column_int64(st, 3);
+		fn(&r, data);
+	}
+	return store_rows_end(s, st, rc, error, "listing suspects");
+}
+
 /*
  * Each removed address as a '-' change: the replay takes out those it
  * still removes, and what is left is no longer removed.
@@ -1037,7 +1085,8 @@ static void
 store_settle(GHashTable *current, GPtrArray *changes, const char *address,
     const struct store_fold *f)
 {
-	int removed = strcmp(f->ps.state, "alive") != 0;
+	int removed = strcmp(f->ps.state, "dead") == 0 ||
+	    strcmp(f->ps.state, "complained") == 0;
 
 	if (g_hash_table_contains(current, address)) {
 		if (removed)
@@ -1070,7 +1119,7 @@ store_replay_all(struct store *s, const struct policy *p,
 			address = g_strdup(column_text(st, 0));
 		}
 		store_fold(&f, p, column_text(st, 1), column_text(st, 2),
-		    sqlite3_column_int64(st, 3));
+		    column_text(st, 4), sqlite3_column_int64(st, 3));
 	}
 	if (rc == SQLITE_DONE && address != NULL)
 		store_settle(current, changes, address, &f);

@@ -59,6 +59,7 @@ struct store_outcome {
 	const char	*decided;
 	const char	*list;
 	const char	*source;
+	const char	*confidence;	/* certain, likely, weak; NULL: older */
 };
 typedef void	 store_outcome_fn(const struct store_outcome *, void *);
 
@@ -107,6 +108,8 @@ int	 store_stats(struct store *, gint64 since, store_count_fn *, void *,
 	    GError **);
 int	 store_prune(struct store *, const struct policy *,
 	    store_removed_fn *, void *, GError **);
+int	 store_suspects(struct store *, store_removed_fn *, void *,
+	    GError **);
 
 /* Changes, each inside store_begin() .. store_commit(). */
 int	 store_forget(struct store *, const char *address, gint64 *outcomes_r,

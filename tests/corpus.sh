@@ -101,11 +101,27 @@ is "import records one outcome per parsed row" \
 "$REBOUND" import --db "$tmp/db" "$sis/maildir" >"$tmp/again" 2>&1
 check "importing the corpus again records nothing" grep -q " 0 recorded" "$tmp/again"
 "$REBOUND" prune --db "$tmp/db" | sort >"$tmp/prune"
-sqlite3 "$tmp/db" "select distinct address from outcomes where class in ('hard', 'complaint')" |
+sqlite3 "$tmp/db" "select address from addresses where state in ('dead', 'complained')" |
     sort >"$tmp/dead"
-check "prune lists exactly the hard-bounced and complained addresses" \
+check "prune lists exactly the dead and complained addresses" \
     cmp -s "$tmp/prune" "$tmp/dead"
-diag "prune lists $(wc -l <"$tmp/prune") addresses"
+# With no confirmation asked, every hard bounce kills at once.
+"$REBOUND" prune --db "$tmp/db" --dry-run --policy confirm_hard=none \
+    --format plain | sed -n 's/^+ *//p' | sort >"$tmp/plus"
+sort -u "$tmp/prune" "$tmp/plus" >"$tmp/all"
+sqlite3 "$tmp/db" "select distinct address from outcomes where class in ('hard', 'complaint')" |
+    sort >"$tmp/hardset"
+check "confirm_hard=none: exactly the hard-bounced and complained addresses" \
+    cmp -s "$tmp/all" "$tmp/hardset"
+# Confirmation only ever spares: nothing dead under it that would not be
+# dead without it, and no address of a certain hard bounce is spared.
+check "confirmation removes no address that confirm_hard=none would not" \
+    test -z "$(comm -23 "$tmp/prune" "$tmp/hardset")"
+sqlite3 "$tmp/db" "select distinct address from outcomes where class = 'hard' and confidence = 'certain'" |
+    sort >"$tmp/certain"
+check "every address of a certain hard bounce is dead" \
+    test -z "$(comm -23 "$tmp/certain" "$tmp/prune")"
+diag "prune lists $(wc -l <"$tmp/prune") addresses; $(wc -l <"$tmp/plus") more wait for confirmation"
 
 # Bounces a real Postfix 3.7 wrote (CRLF, as delivered over LMTP).
 pf="$REBOUND_CORPUS/postfix"

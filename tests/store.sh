@@ -15,7 +15,7 @@ is "one outcome per row of rebound parse" "$(q 'select count(*) from outcomes')"
 check "summary names what was recorded" grep -q "recorded" "$tmp/out"
 is "integrity" "$(q 'pragma integrity_check')" ok
 is "WAL mode" "$(q 'pragma journal_mode')" wal
-is "schema version" "$(q 'pragma user_version')" 4
+is "schema version" "$(q 'pragma user_version')" 5
 is "hard row for the Postfix sample" \
     "$(q "select reason||' '||hard||' '||status from outcomes where address='Alice.Nobody@example.org' limit 1")" \
     "userunknown 1 5.1.1"
@@ -58,15 +58,24 @@ is "VERP subscriber is the outcome's address" \
 is "VERP list" "$(q "select list from messages where subscriber='carol@example.com'")" news
 is "dated by the bounce" "$(q "select datetime(at,'unixepoch') from outcomes where address='carol@example.com'")" \
     "2026-11-02 10:00:00"
-is "the prune view lists the dead address" \
-    "$(q "select state from prune where address='carol@example.com'")" dead
+# A Status 5.1.1 alone is one strong sign (likely), not certain: the
+# address waits for a second hard bounce on another day.
+is "one likely hard bounce makes a suspect" \
+    "$(q "select state||' '||suspect_day from addresses where address='carol@example.com'")" \
+    "suspect $(( $(date -u -d '2026-11-02 10:00:00' +%s) / 86400 ))"
+is "... which the prune view does not list" \
+    "$(q "select count(*) from prune where address='carol@example.com'")" 0
+is "... and prune --suspect does" \
+    "$("$REBOUND" prune --db "$tmp/db" --suspect --format plain | grep -c '^carol@example.com$')" 1
+is "the outcome keeps its confidence" \
+    "$(q "select confidence from outcomes where address='carol@example.com'")" likely
 
 # Migration from the first schema (001-schema.sql alone is version 1).
 sqlite3 "$tmp/old.db" <"$top_srcdir/sql/001-schema.sql"
 sqlite3 "$tmp/old.db" "pragma user_version = 1"
 "$REBOUND" import --db "$tmp/old.db" "$data/postfix-user-unknown.eml" >/dev/null 2>&1; rc=$?
 is "an older database is migrated" "$rc" 0
-is "migrated to the latest version" "$(sqlite3 "$tmp/old.db" 'pragma user_version')" 4
+is "migrated to the latest version" "$(sqlite3 "$tmp/old.db" 'pragma user_version')" 5
 is "migration rebuilt the time index" "$(sqlite3 "$tmp/old.db" "select sql like '%class, reason, address%' from sqlite_master where name='outcomes_by_time'")" 1
 is "migration rebuilt the address index" "$(sqlite3 "$tmp/old.db" "select sql like '%address, at, class, reason%' from sqlite_master where name='outcomes_by_address'")" 1
 is "migration added the views" "$(sqlite3 "$tmp/old.db" "select count(*) from sqlite_master where type='view'")" 3

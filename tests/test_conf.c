@@ -205,9 +205,10 @@ test_policy_days(void)
 		for (j = 0; days[j] != NULL; j++) {
 			if (strcmp(days[j], "D") == 0)
 				policy_apply(&p, &s, "delivered", "delivered",
-				    100 * 86400);
+				    CONFIDENCE_CERTAIN, 100 * 86400);
 			else
 				policy_apply(&p, &s, "soft", "mailboxfull",
+				    CONFIDENCE_LIKELY,
 				    (gint64)(100 + atoi(days[j])) * 86400);
 		}
 		if (strcmp(s.state, cases[i].state) != 0)
@@ -228,17 +229,95 @@ test_policy_kinds(void)
 	policy_defaults(&p);
 	policy_state_init(&s, NULL);
 	for (i = 0; i < 10; i++) {
-		policy_apply(&p, &s, "sender", "blocked", (gint64)i * 86400);
-		policy_apply(&p, &s, "delay", "expired", (gint64)i * 86400);
-		policy_apply(&p, &s, "vacation", "vacation", (gint64)i * 86400);
+		policy_apply(&p, &s, "sender", "blocked", CONFIDENCE_CERTAIN,
+		    (gint64)i * 86400);
+		policy_apply(&p, &s, "delay", "expired", CONFIDENCE_CERTAIN,
+		    (gint64)i * 86400);
+		policy_apply(&p, &s, "vacation", "vacation", CONFIDENCE_CERTAIN,
+		    (gint64)i * 86400);
 	}
 	g_assert_cmpstr(s.state, ==, "alive");
-	policy_apply(&p, &s, "hard", "userunknown", 20 * 86400);
+	policy_apply(&p, &s, "hard", "userunknown", CONFIDENCE_CERTAIN,
+	    20 * 86400);
 	g_assert_cmpstr(s.state, ==, "dead");
 	g_assert_cmpstr(s.state_reason, ==, "hard bounce: userunknown");
-	policy_apply(&p, &s, "delivered", "delivered", 21 * 86400);
+	policy_apply(&p, &s, "delivered", "delivered", CONFIDENCE_CERTAIN,
+	    21 * 86400);
 	g_assert_cmpstr(s.state, ==, "dead");
 	policy_state_clear(&s);
+}
+
+/*
+ * Confirmation: a hard bounce at or below confirm_hard makes a suspect;
+ * a second on another day within soft_window makes it dead.  Each case
+ * is a run of "DAY:CONFIDENCE" hard bounces ("D" a delivery), under
+ * confirm_hard, and the state it ends in.
+ */
+static void
+test_policy_confirm(void)
+{
+	static const struct {
+		const char	*confirm, *events, *state;
+	} cases[] = {
+		{ "likely", "1:certain", "dead" },
+		{ "likely", "1:likely", "suspect" },
+		{ "likely", "1:weak", "suspect" },
+		{ "likely", "1:likely 1:likely", "suspect" },
+		{ "likely", "1:likely 2:weak", "dead" },
+		{ "likely", "1:likely 29:likely", "dead" },
+		{ "likely", "1:likely 31:likely", "suspect" },
+		{ "likely", "1:likely 31:likely 32:weak", "dead" },
+		{ "likely", "1:likely D 2:likely", "suspect" },
+		{ "likely", "1:likely 1:certain", "dead" },
+		{ "weak", "1:likely", "dead" },
+		{ "weak", "1:weak", "suspect" },
+		{ "none", "1:weak", "dead" },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_auto(GStrv) events = g_strsplit(cases[i].events, " ", 0);
+		g_autoptr(GError) error = NULL;
+		struct policy_state s;
+		struct policy p;
+		guint j;
+
+		policy_defaults(&p);
+		g_assert_true(policy_set(&p, "confirm_hard", cases[i].confirm,
+		    &error));
+		policy_state_init(&s, NULL);
+		for (j = 0; events[j] != NULL; j++) {
+			const char *colon = strchr(events[j], ':');
+			gint64 at = (gint64)(1000 + atoi(events[j])) * 86400;
+
+			if (colon == NULL)
+				policy_apply(&p, &s, "delivered", "delivered",
+				    CONFIDENCE_CERTAIN, at);
+			else
+				policy_apply(&p, &s, "hard", "userunknown",
+				    strcmp(colon + 1, "certain") == 0 ?
+				    CONFIDENCE_CERTAIN : strcmp(colon + 1,
+				    "likely") == 0 ? CONFIDENCE_LIKELY :
+				    CONFIDENCE_WEAK, at);
+		}
+		if (strcmp(s.state, cases[i].state) != 0)
+			g_test_message("%s, %s: got %s want %s", cases[i].confirm,
+			    cases[i].events, s.state, cases[i].state);
+		g_assert_cmpstr(s.state, ==, cases[i].state);
+		policy_state_clear(&s);
+	}
+}
+
+static void
+test_policy_confirm_refused(void)
+{
+	g_autoptr(GError) error = NULL;
+	struct policy p;
+
+	policy_defaults(&p);
+	g_assert_cmpint(p.confirm_hard, ==, POLICY_CONFIRM_LIKELY);
+	g_assert_false(policy_set(&p, "confirm_hard", "certain", &error));
+	g_assert_nonnull(strstr(error->message, "none, weak or likely"));
 }
 
 int
@@ -252,5 +331,7 @@ main(int argc, char **argv)
 	g_test_add_func("/verp/decode", test_verp);
 	g_test_add_func("/policy/days", test_policy_days);
 	g_test_add_func("/policy/kinds", test_policy_kinds);
+	g_test_add_func("/policy/confirm", test_policy_confirm);
+	g_test_add_func("/policy/confirm-refused", test_policy_confirm_refused);
 	return g_test_run();
 }
