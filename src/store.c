@@ -1024,12 +1024,12 @@ store_change_cmp(gconstpointer a, gconstpointer b)
 	return strcmp(ca->address, cb->address);
 }
 
-/* The addresses the policy removes now, in order, as stored. */
+/* Each address row of which (STORE_REMOVED, STORE_SUSPECTS), to fn. */
 static int
-store_removed(struct store *s, store_removed_fn *fn, void *data,
-    GError **error)
+store_address_rows(struct store *s, enum store_stmt which,
+    store_removed_fn *fn, void *data, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, STORE_REMOVED, error);
+	sqlite3_stmt *st = store_stmt(s, which, error);
 	struct store_removed r = { 0 };
 	int rc;
 
@@ -1045,25 +1045,20 @@ store_removed(struct store *s, store_removed_fn *fn, void *data,
 	return store_rows_end(s, st, rc, error, "listing addresses");
 }
 
+/* The addresses the policy removes now, in order, as stored. */
+static int
+store_removed(struct store *s, store_removed_fn *fn, void *data,
+    GError **error)
+{
+	return store_address_rows(s, STORE_REMOVED, fn, data, error);
+}
+
 /* The suspects: a hard bounce each, waiting for a second to confirm it. */
 int
 store_suspects(struct store *s, store_removed_fn *fn, void *data,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, STORE_SUSPECTS, error);
-	struct store_removed r = { 0 };
-	int rc;
-
-	if (st == NULL)
-		return 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r.address = column_text(st, 0);
-		r.state = column_text(st, 1);
-		r.reason = column_text(st, 2);
-		r.last_seen = sqlite3_column_int64(st, 3);
-		fn(&r, data);
-	}
-	return store_rows_end(s, st, rc, error, "listing suspects");
+	return store_address_rows(s, STORE_SUSPECTS, fn, data, error);
 }
 
 /*
