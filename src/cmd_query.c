@@ -130,7 +130,8 @@ list_row(const struct store_outcome *o, void *data)
 	struct output *out = data;
 	g_autofree char *time = cli_time(o->at);
 	const char *row[] = { time, o->address, o->class, o->reason,
-	    o->status, o->replycode, o->list, o->diagnostic, NULL };
+	    o->status, o->replycode, o->confidence, o->list, o->diagnostic,
+	    NULL };
 
 	output_row(out, row);
 }
@@ -140,7 +141,8 @@ list_run(struct store *s, const char *format, const struct list_filter *f,
     gint64 cutoff)
 {
 	static const char *const columns[] = { "time", "address", "class",
-	    "reason", "status", "#replycode", "list", "diagnostic", NULL };
+	    "reason", "status", "#replycode", "confidence", "list",
+	    "diagnostic", NULL };
 	/* Domains are stored lower-cased (addr.c), in UTF-8 as well. */
 	g_autofree char *domain = f->domain ? g_utf8_strdown(f->domain, -1) :
 	    NULL;
@@ -270,7 +272,7 @@ show_row(const struct store_outcome *o, void *data)
 	    (int)g_ascii_strtoll(o->replycode, NULL, 10) : 0);
 	const char *row[] = { sh->address, time, o->class, o->reason,
 	    o->status, o->replycode, meaning, o->diagnostic, o->decided,
-	    o->list, o->source, NULL };
+	    o->confidence, o->list, o->source, NULL };
 
 	output_row(sh->out, row + !sh->csv);
 }
@@ -284,7 +286,7 @@ show_rows(struct show *sh)
 {
 	static const char *const columns[] = { "address", "time", "class",
 	    "reason", "status", "#replycode", "meaning", "diagnostic",
-	    "decided", "list", "source", NULL };
+	    "decided", "confidence", "list", "source", NULL };
 	g_autoptr(GError) error = NULL;
 	int ok;
 
