@@ -7,7 +7,8 @@
 # socket listening, the first LMTP connection starting the service,
 # Type=notify reaching "running" with reboundd's STATUS, a bounce
 # recorded and shown by "rebound list", reload, stop, the journal, the
-# sandbox in force (NoNewPrivs, seccomp) and the unit's exposure.
+# sandbox in force (NoNewPrivs, seccomp), the unit's exposure, the
+# watchdog, and remove and purge.
 #
 # Needs root with CAP_SYS_ADMIN, systemd-nspawn and debootstrap (contrib/
 # deps.sh test); skips otherwise.  The Debian root is made once with
@@ -187,7 +188,26 @@ check "the journal holds reboundd's lines" grep -q 'started, database /var/lib/r
     sed 's/^/# /' "$tmp/journal"
 check "... and its stop" grep -q 'stop: signal' "$tmp/journal"
 
-# 9. Remove keeps the database; purge deletes it.
+# 9. The watchdog: a reboundd that stops answering (SIGSTOP) is killed
+# and restarted.  A drop-in shortens WatchdogSec= from 30 s to 2.
+ct mkdir -p /run/systemd/system/rebound.service.d
+printf '[Service]\nWatchdogSec=2\n' |
+    ct sh -c 'cat >/run/systemd/system/rebound.service.d/watchdog.conf'
+ct systemctl daemon-reload
+ct systemctl start rebound.service
+wait_for "started again" running
+pid=$(ct systemctl show -p MainPID --value rebound.service)
+ct sh -c "kill -STOP $pid"
+restarted() {
+	[ "$(ct systemctl show -p NRestarts --value rebound.service)" -ge 1 ] &&
+	    running &&
+	    [ "$(ct systemctl show -p MainPID --value rebound.service)" != "$pid" ]
+}
+wait_for "a stopped reboundd is restarted by the watchdog" restarted
+check "... as the journal says" sh -c "nsenter -t $leader -a journalctl -u rebound.service --no-pager -q | grep -q 'Watchdog timeout'"
+ct systemctl stop rebound.service 2>/dev/null
+
+# 10. Remove keeps the database; purge deletes it.
 ct dpkg -r rebound >"$tmp/remove" 2>&1
 check "dpkg -r: removed" sh -c "! nsenter -t $leader -a test -e /usr/sbin/reboundd"
 check "... /var/lib/rebound kept" ct test -s /var/lib/rebound/rebound.db
