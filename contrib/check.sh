@@ -1,9 +1,11 @@
 #!/bin/sh
 # check.sh: from a fresh Debian 12 machine (as root): install what the
 # tests need, build, and run every test (make check, make distcheck,
-# make check again in an ASan+UBSan build, and the fuzz targets for a
-# minute each).  Ends with the automake summary and "N passed, M failed"
-# (a failed distcheck, ASan run or fuzz run counts as one more failure).
+# make check again in an ASan+UBSan build, the fuzz targets for a
+# minute each, and the Debian package under systemd in a container,
+# tests/systemd-nspawn.sh).  Ends with the automake summary and "N
+# passed, M failed" (a failed distcheck, ASan run or fuzz run counts as
+# one more failure; the container test's checks count one by one).
 cd "$(dirname "$0")/.." || exit 1
 contrib/deps.sh test || exit 1
 contrib/build.sh || exit 1
@@ -47,12 +49,29 @@ fuzz_rc=$?
 grep -E '^fuzz(_[a-z]+)?: ' fuzz.out
 [ $fuzz_rc -ne 0 ] && tail -40 fuzz.out
 echo "fuzz: $([ $fuzz_rc -eq 0 ] && echo passed || echo FAILED)"
+
+# The Debian package under a real systemd, in a container
+# (tests/systemd-nspawn.sh): a step of its own, since it builds the
+# package and boots a Debian 12 (debootstrapped once, then cached).  Its
+# checks count with make check's; skipped where nspawn cannot run.
+top_srcdir=$(pwd) top_builddir=$(pwd) sh tests/systemd-nspawn.sh >nspawn.out 2>&1
+nspawn_rc=$?
+nspawn_ok=$(grep -c '^ok ' nspawn.out)
+nspawn_failed=$(grep -c '^not ok ' nspawn.out)
+case $nspawn_rc in
+0) echo "systemd-nspawn: passed ($nspawn_ok checks)" ;;
+77) echo "systemd-nspawn: skipped ($(sed -n 's/^1\.\.0 # SKIP //p' nspawn.out))" ;;
+*) echo "systemd-nspawn: FAILED"; grep -E '^(not ok|#)' nspawn.out | head -30
+   [ "$nspawn_failed" -eq 0 ] && nspawn_failed=1 ;;
+esac
 grep -E '^(=+$|Testsuite summary|# [A-Z]+: )' check.out | tail -10
 passed=$(sed -n 's/^# PASS: *//p' check.out)
+passed=$((${passed:-0} + nspawn_ok))
 failed=$(awk '/^# (FAIL|ERROR|XPASS):/ { n += $3 } END { print n + 0 }' check.out)
+failed=$((failed + nspawn_failed))
 [ $distcheck_rc -ne 0 ] && failed=$((failed + 1))
 [ $asan_rc -ne 0 ] && failed=$((failed + 1))
 [ $fuzz_rc -ne 0 ] && failed=$((failed + 1))
 echo "${passed:-0} passed, $failed failed"
 [ $check_rc -eq 0 ] && [ $distcheck_rc -eq 0 ] && [ $asan_rc -eq 0 ] &&
-    [ $fuzz_rc -eq 0 ]
+    [ $fuzz_rc -eq 0 ] && [ "$nspawn_failed" -eq 0 ]

@@ -13,6 +13,10 @@ libgmime-3.0-dev libevent-dev libsqlite3-dev sqlite3 groff-base"
 [ "${1:-build}" = test ] && want="$want systemd strace"
 # The fuzz step of contrib/check.sh: clang and its libFuzzer runtime.
 [ "${1:-build}" = test ] && want="$want clang libclang-rt-14-dev"
+# contrib/package.sh and tests/systemd-nspawn.sh: the packaging tools, a
+# container and a Debian root for it.
+[ "${1:-build}" = test ] &&
+    want="$want dpkg-dev debhelper fakeroot lintian systemd-container debootstrap zstd"
 
 missing=
 for p in $want; do
@@ -29,6 +33,12 @@ export DEBIAN_FRONTEND=noninteractive
 case " $missing " in *" postfix "*)
 	echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
 	echo "postfix postfix/mailname string $(hostname)" | debconf-set-selections
+esac
+# systemd-container at the version of the installed systemd, which is
+# then not upgraded with it.
+case " $missing " in *" systemd-container "*)
+	sv=$(dpkg-query -W -f '${Version}' systemd 2>/dev/null) &&
+	    missing=$(echo "$missing" | sed "s/ systemd-container\b/ systemd-container=$sv/")
 esac
 echo "deps.sh: installing$missing"
 apt-get install -y --no-install-recommends $missing >/dev/null ||

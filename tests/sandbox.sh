@@ -1,5 +1,5 @@
 #!/bin/sh
-# sandbox.sh: contrib/rebound.service as systemd would judge it, and
+# sandbox.sh: contrib/rebound.service(.in) as systemd would judge it, and
 # reboundd inside what it allows.  "systemd-analyze security" must score
 # its exposure 1.5 or lower and "systemd-analyze verify" find nothing
 # wrong.  No systemd runs the service here, so reboundd runs under strace
@@ -10,14 +10,22 @@
 # RestrictAddressFamilies=, or reboundd must work without it.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 : "${REBOUNDD:=$top_builddir/src/reboundd}"
-unit="$top_srcdir/contrib/rebound.service"
+scratch
+data="$top_srcdir/tests/data"
+# The unit as installed from this build (as "make install" writes it),
+# beside rebound.socket that names it: verify wants the programs it
+# names to exist.
+daemon=$(cd "$(dirname "$REBOUNDD")" && pwd)/$(basename "$REBOUNDD")
+mkdir "$tmp/units"
+sed -e "s|@sbindir@/reboundd|$daemon|" -e 's|@sysconfdir@|/etc|' \
+    "$top_srcdir/contrib/rebound.service.in" >"$tmp/units/rebound.service"
+cp "$top_srcdir/contrib/rebound.socket" "$tmp/units/"
+unit="$tmp/units/rebound.service"
 if ! command -v systemd-analyze >/dev/null ||
     ! systemd-analyze security --offline=yes "$unit" >/dev/null 2>&1; then
 	echo "1..0 # SKIP needs systemd-analyze security --offline (systemd 252)"
 	exit 77
 fi
-scratch
-data="$top_srcdir/tests/data"
 
 systemd-analyze security --offline=yes "$unit" >"$tmp/security" 2>&1
 score=$(sed -n 's/.*Overall exposure level for rebound.service: \([0-9.]*\).*/\1/p' \
@@ -26,12 +34,6 @@ diag "systemd-analyze security: exposure ${score:-none}"
 check "rebound.service: exposure ${score:-none}, at most 1.5" \
     awk -v s="$score" 'BEGIN { exit !(s != "" && s + 0 <= 1.5) }'
 
-# verify wants the programs it names to exist: the unit as installed
-# from this build, beside rebound.socket that names it.
-daemon=$(cd "$(dirname "$REBOUNDD")" && pwd)/$(basename "$REBOUNDD")
-mkdir "$tmp/units"
-sed "s|/usr/local/sbin/reboundd|$daemon|" "$unit" >"$tmp/units/rebound.service"
-cp "$top_srcdir/contrib/rebound.socket" "$tmp/units/"
 systemd-analyze verify --man=no "$tmp/units/rebound.service" \
     "$tmp/units/rebound.socket" >"$tmp/verify" 2>&1
 is "systemd-analyze verify: the units are clean" "$?:$(cat "$tmp/verify")" "0:"
