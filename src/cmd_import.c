@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -42,6 +43,7 @@ struct import {
 	guint		 files, files_total, unreadable;
 	guint		 messages, added, duplicates, in_batch;
 	guint		 outcomes, hard, soft, other;
+	guint		 incidents;	/* opened by the guard */
 	gint64		 now, last_progress;
 	int		 progress;
 	int		 failed;
@@ -230,6 +232,11 @@ import_run(struct import *im, GPtrArray *files)
 	}
 	g_thread_pool_free(pool, FALSE, TRUE);
 	g_async_queue_unref(im->done);
+	/* Incidents whose quiet time has passed by now close. */
+	if (ok && !store_tick(im->store, im->now, &error)) {
+		g_printerr("rebound import: %s\n", error->message);
+		ok = 0;
+	}
 	if (!ok) {
 		store_rollback(im->store);
 		return 0;
@@ -247,6 +254,19 @@ import_summary(struct import *im)
 	printf("%u outcomes recorded: %u hard, %u soft, %u other "
 	    "(delays, sender-side, complaints, deliveries, auto-replies)\n",
 	    im->outcomes, im->hard, im->soft, im->other);
+	if (im->incidents > 0)
+		printf("%u incidents opened by the guard: their hard bounces "
+		    "are held (see rebound incidents)\n", im->incidents);
+}
+
+/* The guard opened an incident (it closes at the end, by the clock). */
+static void
+import_incident(const struct store_incident *i, void *data)
+{
+	struct import *im = data;
+
+	if (strcmp(i->state, "open") == 0)
+		im->incidents++;
 }
 
 int
@@ -283,6 +303,7 @@ cmd_import(int argc, char **argv)
 		return CLI_EXIT_DB;
 	}
 	im.conf = &d.conf;
+	store_set_incident_fn(im.store, import_incident, &im);
 	im.files_total = files->len;
 	im.now = g_get_real_time() / G_USEC_PER_SEC;
 	im.progress = isatty(STDERR_FILENO);

@@ -232,7 +232,25 @@ conf_set_intake(struct conf *c, const char *key, const char *value,
 {
 	if (strcmp(key, "batch") == 0)
 		return conf_int(value, 1, 100000, &c->intake_batch, error);
+	if (strcmp(key, "dating") == 0) {
+		if (strcmp(value, "arrival") != 0 && strcmp(value, "date") != 0) {
+			g_set_error(error, G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "'%s' is not arrival or date", value);
+			return 0;
+		}
+		c->intake_by_date = value[0] == 'd';
+		return 1;
+	}
 	return conf_int(value, 0, 10000, &c->intake_delay, error);
+}
+
+/* [guard]: the incident guard's keys (guard.c judges them). */
+static int
+conf_set_guard(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	return guard_set(&c->policy.guard, key, value, error);
 }
 
 /* [limits]: what one message may make the parser do. */
@@ -304,6 +322,13 @@ static const struct conf_key conf_keys[] = {
 	{ "lmtp", "max_buffered", conf_set_lmtp },
 	{ "intake", "batch", conf_set_intake },
 	{ "intake", "delay", conf_set_intake },
+	{ "intake", "dating", conf_set_intake },
+	{ "guard", "enabled", conf_set_guard },
+	{ "guard", "window", conf_set_guard },
+	{ "guard", "min_addresses", conf_set_guard },
+	{ "guard", "factor", conf_set_guard },
+	{ "guard", "baseline", conf_set_guard },
+	{ "guard", "quiet", conf_set_guard },
 	{ "limits", "recipients", conf_set_limits },
 	{ "limits", "mime_depth", conf_set_limits },
 	{ "limits", "mime_parts", conf_set_limits },

@@ -40,6 +40,8 @@ struct conf {
 	char		*lmtp_other;	/* [lmtp] other: maildir for non-bounces */
 	int		 intake_batch;	/* [intake] batch, messages */
 	int		 intake_delay;	/* [intake] delay, milliseconds */
+	int		 intake_by_date; /* [intake] dating = date: outcomes
+					   dated by the bounce (a replay) */
 	char		*metrics;	/* [metrics] listen: port or host:port */
 	char		*user;		/* [daemon] user: run as, after binding */
 };

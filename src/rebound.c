@@ -26,6 +26,7 @@ static const struct {
 	{ "prune", cmd_prune, 0, "print the addresses to remove from a list" },
 	{ "forget", cmd_forget, 0, "erase what is recorded about addresses" },
 	{ "expire", cmd_expire, 0, "drop bounces older than a given age" },
+	{ "incidents", cmd_incidents, 0, "list the bursts the incident guard held" },
 	{ "explain", cmd_explain, 1, "what a status or SMTP reply code means" },
 };
 
