@@ -32,6 +32,7 @@
 
 /* One file, as a worker hands it back. */
 struct import_job {
+	guint		 seq;		/* its place in the files given */
 	char		*file;
 	GPtrArray	*parsed;	/* of struct ingest * */
 	char		*error;		/* why it could not be read */
@@ -190,10 +191,12 @@ import_job_record(struct import *im, struct import_job *job)
 }
 
 static void
-import_submit(struct import *im, GThreadPool *pool, const char *file)
+import_submit(struct import *im, GThreadPool *pool, const char *file,
+    guint seq)
 {
 	struct import_job *job = g_new0(struct import_job, 1);
 
+	job->seq = seq;
 	job->file = g_strdup(file);
 	job->parsed = g_ptr_array_new_with_free_func(import_parsed_free);
 	g_thread_pool_push(pool, job, NULL);
@@ -201,15 +204,20 @@ import_submit(struct import *im, GThreadPool *pool, const char *file)
 
 /*
  * Feed the workers IMPORT_INFLIGHT files ahead and record what comes
- * back; on a database error stop submitting, drain, and roll back.
+ * back, in the order the files were given (a maildir's names and an
+ * mbox are in time order, which the incident guard counts by), whatever
+ * order the workers finish in; on a database error stop submitting,
+ * drain, and roll back.
  */
 static int
 import_run(struct import *im, GPtrArray *files)
 {
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GHashTable) waiting = g_hash_table_new(g_direct_hash,
+	    g_direct_equal);
 	GThreadPool *pool;
 	struct import_job *job;
-	guint next = 0, inflight = 0;
+	guint next = 0, recorded = 0;
 	int ok;
 
 	if (!store_begin(im->store, &error)) {
@@ -219,16 +227,22 @@ import_run(struct import *im, GPtrArray *files)
 	im->done = g_async_queue_new();
 	pool = g_thread_pool_new(import_work, im, (int)g_get_num_processors(),
 	    FALSE, NULL);
-	for (ok = 1; next < files->len || inflight > 0; inflight--) {
-		while (ok && inflight < IMPORT_INFLIGHT && next < files->len) {
-			import_submit(im, pool, g_ptr_array_index(files, next++));
-			inflight++;
+	for (ok = 1; recorded < next || (ok && next < files->len);) {
+		while (ok && next - recorded < IMPORT_INFLIGHT &&
+		    next < files->len) {
+			import_submit(im, pool, g_ptr_array_index(files, next),
+			    next);
+			next++;
 		}
-		if (inflight == 0)
-			break;
 		job = g_async_queue_pop(im->done);
-		ok = ok && import_job_record(im, job);
-		import_job_free(job);
+		g_hash_table_insert(waiting, GUINT_TO_POINTER(job->seq), job);
+		while ((job = g_hash_table_lookup(waiting,
+		    GUINT_TO_POINTER(recorded))) != NULL) {
+			g_hash_table_remove(waiting, GUINT_TO_POINTER(recorded));
+			ok = ok && import_job_record(im, job);
+			import_job_free(job);
+			recorded++;
+		}
 	}
 	g_thread_pool_free(pool, FALSE, TRUE);
 	g_async_queue_unref(im->done);

@@ -470,15 +470,20 @@ guard_domain(const char *address)
  * the store recorded.
  */
 static struct guard_incident *
-guard_holder(struct guard_group **grs, const struct guard_hit *h,
-    int evaluate)
+guard_holder(const struct guard *g, struct guard_group **grs,
+    const struct guard_hit *h, int evaluate)
 {
 	int k;
 
-	for (k = 1; k >= 0; k--)
-		if (grs[k] != NULL && grs[k]->open != NULL && (evaluate ||
-		    grs[k]->open->id == h->incident))
-			return grs[k]->open;
+	struct guard_incident *inc;
+
+	for (k = 1; k >= 0; k--) {
+		if (grs[k] == NULL || (inc = grs[k]->open) == NULL)
+			continue;
+		if (!evaluate ? inc->id == h->incident :
+		    h->at > inc->first - g->conf.window)
+			return inc;	/* not one from well before, late */
+	}
 	return NULL;
 }
 
@@ -506,7 +511,7 @@ guard_groups(struct guard *g, const struct guard_hit *h, int evaluate)
 	if (domain != NULL && (h->provider == NULL ||
 	    g_ascii_strcasecmp(h->provider, domain) != 0))
 		grs[GUARD_DOMAIN] = guard_group(g, GUARD_DOMAIN, domain);
-	inc = guard_holder(grs, h, evaluate);
+	inc = guard_holder(g, grs, h, evaluate);
 	held = evaluate ? inc != NULL : h->incident != 0;
 	for (k = 0; k < 2; k++)
 		if (grs[k] != NULL)
