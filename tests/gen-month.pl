@@ -299,21 +299,19 @@ sub in_burst_day {
 my (@events, %truth, %hard_times);
 my $rt = rng('timing');
 my $rrelay = rng('relays');
-sub relay { my $x = rnd($rrelay); return $x < 0.5 ? 'postfix' : $x < 0.75 ? 'exim' : 'eximdsn'; }
 
-# When the list's delivery to this address on DAY is: somewhere in the
-# day's delivery; for a hard bounce, a time at which neither of its
-# groups would pass --cap distinct addresses in a --window.
-sub delivery_time {
-	my ($d, $addr, $day, $hard) = @_;
-	my $span = int($o{spread} * 3600);
-	for my $try (1 .. 200) {
-		my $t = send_time($day) + int(rnd($rt) * $span);
-		return $t if !$hard || in_burst_day($d, $t) ||
-		    (fits($d->{name}, $addr, $t) && fits("p:$d->{provider}", $addr, $t));
-	}
-	die "gen-month.pl: cannot place a bounce of $addr on day $day under --cap $o{cap}\n";
+# The relay whose bounce tells, and how long after the delivery it is
+# dated: refused at RCPT, the list's relay writes its bounce within
+# seconds; Exchange accepts, tries inside, and writes its NDR minutes
+# later.
+sub route {
+	my ($d, $what) = @_;
+	return 'exchange' if $d->{style} eq 'exchange' && $what ne 'nohost';
+	my $x = rnd($rrelay);
+	return $x < 0.5 ? 'postfix' : $x < 0.75 ? 'exim' : 'eximdsn';
 }
+sub latency { return $_[0] eq 'exchange' ? rint($rt, 20, 900) : rint($rt, 1, 90); }
+
 # Would one more hard bounce of ADDR at T keep GROUP within --cap
 # distinct addresses in every window that holds T?
 sub fits {
@@ -332,25 +330,37 @@ sub fits {
 	}
 	return 1;
 }
-# A hard bounce of ADDR at T counts for its domain and, WITH_MX (a
-# domain gone from the DNS has none), for its provider.
-sub note_hard {
-	my ($d, $addr, $t, $with_mx) = @_;
-	push @{$hard_times{$d->{name}}}, [$t, $addr];
-	push @{$hard_times{"p:$d->{provider}"}}, [$t, $addr] if $with_mx;
+# The groups a hard bounce counts for: its domain and, but for a domain
+# gone from the DNS (no MX answered), its provider.
+sub groups_of {
+	my ($d, $what) = @_;
+	return ($d->{name}, $what eq 'nohost' ? () : "p:$d->{provider}");
 }
 
-sub add_event {
-	my ($d, $addr, $what, $t, %more) = @_;
-	my $relay = $d->{style} eq 'exchange' && $what ne 'nohost' ? 'exchange' :
-	    relay();
-	# Refused at RCPT: the relay writes its bounce within seconds;
-	# Exchange accepts, tries inside, and writes its NDR minutes later.
-	my $at = $t + ($relay eq 'exchange' ? rint($rt, 20, 900) : rint($rt, 1, 90));
+sub push_event {
+	my ($d, $addr, $what, $relay, $t, $at, %more) = @_;
 	push @events, { domain => $d, addr => $addr, what => $what, sent => $t,
 	    at => $at, relay => $relay, day => day_of($t), %more };
 	$truth{$addr}{bounces}++;
-	return $at;
+}
+# The list mails ADDR on DAY, and it bounces (WHAT: hard, nohost, full):
+# at a moment of the day's delivery; for a hard bounce outside a burst,
+# one at which none of its groups passes --cap addresses in a --window.
+sub bounce {
+	my ($d, $addr, $what, $day) = @_;
+	my $relay = route($d, $what);
+	my $span = int($o{spread} * 3600);
+	my @groups = groups_of($d, $what);
+	for my $try (1 .. 200) {
+		my $t = send_time($day) + int(rnd($rt) * $span);
+		my $at = $t + latency($relay);
+		next if $what ne 'full' && !in_burst_day($d, $t) &&
+		    grep { !fits($_, $addr, $at) } @groups;
+		push @{$hard_times{$_}}, [$at, $addr] for $what eq 'full' ? () : @groups;
+		push_event($d, $addr, $what, $relay, $t, $at);
+		return $t;
+	}
+	die "gen-month.pl: cannot place a bounce of $addr on day $day under --cap $o{cap}\n";
 }
 
 # A dead address: from DAY on, bounced each day the list mails it
@@ -361,9 +371,7 @@ sub dead_from {
 	$truth{$addr} = { truth => 'dead', why => $why, domain => $d };
 	for (my $k = $day; $k <= $ndays && $counted < $o{repeat}; $k++) {
 		my $what_k = ref $what ? $what->($k) : $what;
-		my $t = delivery_time($d, $addr, $k, 1);
-		add_event($d, $addr, $what_k, $t);
-		note_hard($d, $addr, $t, $what_k ne 'nohost');
+		my $t = bounce($d, $addr, $what_k, $k);
 		$counted++ unless in_burst_day($d, $t);
 	}
 	die "gen-month.pl: $addr (dead from day $day) bounced on $counted days only\n"
@@ -390,16 +398,14 @@ sub last_death_day { return $ndays - $o{repeat} - 1; }
 		my $len = rint($r, 1, 3);
 		my $day = rint($r, 1, $ndays - $len + 1);
 		$truth{$addr} = { truth => 'live', why => "full on $len days", domain => $d };
-		add_event($d, $addr, 'full', delivery_time($d, $addr, $_, 0))
-		    for $day .. $day + $len - 1;
+		bounce($d, $addr, 'full', $_) for $day .. $day + $len - 1;
 	}
 	for my $i (1 .. $o{abandoned} * $o{scale}) {
 		my $d = rnd($r) < 0.3 ? pick($r, @bigs) : pick($r, @ordinary);
 		my $addr = new_address($r, $d->{name});
 		my $day = rint($r, 1, $ndays - 5);
 		$truth{$addr} = { truth => 'dead', why => 'abandoned: full on 5 days', domain => $d };
-		add_event($d, $addr, 'full', delivery_time($d, $addr, $_, 0))
-		    for $day .. $day + 4;
+		bounce($d, $addr, 'full', $_) for $day .. $day + 4;
 	}
 }
 
@@ -416,7 +422,8 @@ sub burst_victims {
 		my $addr = new_address($r, $d->{name});
 		my $t = $b->{start} + int(rnd($r) * ($b->{end} - $b->{start}));
 		$truth{$addr} = { truth => 'live', why => "burst at $b->{group}", domain => $d };
-		add_event($d, $addr, 'hard', $t, burst => 1);
+		my $relay = route($d, 'hard');
+		push_event($d, $addr, 'hard', $relay, $t, $t + latency($relay), burst => 1);
 	}
 	$b->{addresses} = $n;
 	$b->{ndomains} = scalar(keys %per);
@@ -469,11 +476,9 @@ sub burst_victims {
 		my $addr = new_address($r, $d->{name});
 		my $day = rint($r, 1, $ndays - 2);
 		$truth{$addr} = { truth => 'complained', why => 'complaint', domain => $d };
-		my $t = delivery_time($d, $addr, $day, 0);
-		push @events, { domain => $d, addr => $addr, what => 'complaint',
-		    sent => $t, at => $t + rint($r, 3600, 30 * 3600),
-		    relay => 'arf', day => $day };
-		$truth{$addr}{bounces}++;
+		my $t = send_time($day) + int(rnd($rt) * $o{spread} * 3600);
+		push_event($d, $addr, 'complaint', 'arf', $t,
+		    $t + rint($r, 3600, 30 * 3600));
 	}
 }
 
