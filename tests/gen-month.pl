@@ -2,8 +2,20 @@
 # gen-month.pl: a month of a mailing list's bounces, for the replays of
 # issue 14 (tests/replay.sh, bench/replay.sh).
 #
-#   perl gen-month.pl --out DIR [--seed N] [--month YYYY-MM] [--scale N]
-#       [--hostco] [--oldcorp] [--verp] [counts...]      (--help: all)
+#   perl gen-month.pl --out DIR [OPTION...]
+#
+#   --seed N          the random choices (1)
+#   --month YYYY-MM   the month (2026-11)
+#   --scale N         N of each group, see below (1)
+#   --hostco          add a hosting provider's burst
+#   --oldcorp         add a corporate domain's week-long clean-up
+#   --verp            the list's envelope is VERP (news-bounces+a=b@...)
+#   --domains N --dead N --full N --abandoned N --big-dead N --burst N
+#   --burst-minutes N --complaints N --hostco-domains N --hostco-dead N
+#   --hostco-burst N --oldcorp-size N --oldcorp-days N: the counts below
+#   --send-hour H --spread H   when each day's issue goes out, how long
+#                     its delivery takes (6, 4)
+#   --repeat N --cap N --window S   see below (2, 15, 3600)
 #
 # The list news@lists.example.org (List-Id <news.lists.example.org>)
 # sends one issue a day, delivered over --spread hours from --send-hour
@@ -84,7 +96,7 @@ sub usage {
 	open(my $in, '<', $0) or exit $_[0];
 	while (<$in>) {
 		last unless /^#/;
-		print STDERR substr($_, 2) if $. > 1;
+		print STDERR s/^# ?//r if $. > 1;
 	}
 	exit $_[0];
 }

@@ -15,6 +15,7 @@
 # 10 times the baseline of 30 days, 6 h quiet).  Without the guard (no
 # "rebound incidents", no [intake] dating) this test fails; it does not
 # skip.  Figures (live removed, dead kept, time to open) as comments.
+# REPLAY_SEED=N generates another month of the same scenario (default 1).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 : "${REBOUNDD:=$top_builddir/src/reboundd}"
 scratch
@@ -41,7 +42,7 @@ is "reboundd takes [intake] dating = date (issue 14)" "$rc" 0
 
 start=$(date +%s%N)
 perl "$top_srcdir/tests/gen-month.pl" --out "$month" --hostco --oldcorp \
-    >"$tmp/gen" 2>&1
+    --seed "${REPLAY_SEED:-1}" >"$tmp/gen" 2>&1
 is "gen-month.pl writes the month" "$?" 0
 sed 's/^/# /' "$tmp/gen"
 n=$(ls "$month/new" | wc -l | tr -d ' ')
