@@ -71,9 +71,10 @@ verdict() {
 	tab=$(printf '\t')
 	while IFS=$tab read -r _ group domains victims length count kind delay held; do
 		is "$v: one incident for the burst at $group" "$count" 1
-		# A provider of many domains, none over the threshold alone.
-		[ "$domains" -gt 1 ] &&
-		    is "$v: $group's incident is of its provider" "$kind" provider
+		# Of the provider, even where it is its own only domain; a
+		# provider of many domains: none crossed the threshold alone.
+		is "$v: $group's incident is of its provider ($domains domains)" \
+		    "$kind" provider
 		check "$v: $group's incident opened during its burst ($delay s after its start)" \
 		    in_range "$delay" 0 "$length"
 		check "$v: $group's incident holds its $victims live addresses (holds $held)" \
