@@ -58,31 +58,11 @@ EOF
 # Status, which needs a second hard bounce on another day.
 certain() { dsn "$1" "$2" 5.1.1 "$3" "550 5.1.1 User unknown"; }
 likely() { dsn "$1" "$2" 5.1.1 "$3"; }
+# arf FILE ADDRESS DAY: the sample complaint, of ADDRESS, that day.
 arf() {
-	cat >"$tmp/$1.eml" <<EOF
-Date: $3 Oct 2025 16:00:00 +0000
-From: fbl@fbl.example.net
-To: abuse@lists.example.com
-Subject: Abuse report
-Message-Id: <$1@fbl.example.net>
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=feedback-report; boundary="f"
-
---f
-Content-Type: text/plain
-
-A user marked a message as spam.
-
---f
-Content-Type: message/feedback-report
-
-Feedback-Type: abuse
-User-Agent: TestFBL/1.0
-Version: 1
-Original-Rcpt-To: $2
-
---f--
-EOF
+	sed -e "s/complainer@example.net/$2/g" \
+	    -e "s/^Date: .*/Date: $3 Oct 2025 16:00:00 +0000/" \
+	    "$top_srcdir/tests/data/arf-abuse.eml" >"$tmp/$1.eml"
 }
 digest() { sha256sum "$tmp/$1.eml" | cut -d' ' -f1; }
 
@@ -117,7 +97,7 @@ check "a likely hard bounce: address.suspect with the outcome's fields" has \
 check "a certain one: address.dead at once (delay 0)" has \
     '"type":"address.dead","time":"2025-10-02T10:00:00Z","address":"certain@example.org","list":"weekly.lists.example.com","state":"dead","previous":"alive","reason":"userunknown","class":"hard","status":"5.1.1","confidence":"certain","digest":"'"$(digest c1)"'","incident":null,"evidence":"'
 check "a complaint: address.complained" has \
-    '"type":"address.complained","time":"2025-10-04T16:00:00Z","address":"complainer@example.net","list":null,"state":"complained","previous":"alive","reason":"feedback","class":"complaint",'
+    '"type":"address.complained","time":"2025-10-04T16:00:00Z","address":"complainer@example.net","list":"weekly.lists.example.com","state":"complained","previous":"alive","reason":"feedback","class":"complaint",'
 is "the second hard bounce makes the suspect dead, last" "$(tail -1 "$tmp/all" | grep -o '"type":"address.dead","time":"2025-10-03T10:00:00Z","address":"likely@example.org","list":"weekly.lists.example.com","state":"dead","previous":"suspect","reason":"userunknown"')" \
     '"type":"address.dead","time":"2025-10-03T10:00:00Z","address":"likely@example.org","list":"weekly.lists.example.com","state":"dead","previous":"suspect","reason":"userunknown"'
 check "the evidence is the outcome's decided_by" has '"evidence":"status 5.1.1 (remote)"}'
@@ -158,7 +138,7 @@ while read -r id type time address list state previous reason class status \
 	[ "$address" = complainer@example.net ] || continue
 	is "plain: a while-read loop gets each field" \
 	    "$type $time $address $list $state $previous $reason $class $status $incident $evidence" \
-	    "address.complained 2025-10-04T16:00:00Z complainer@example.net - complained alive feedback complaint - - feedback-type abuse"
+	    "address.complained 2025-10-04T16:00:00Z complainer@example.net weekly.lists.example.com complained alive feedback complaint - - feedback-type abuse"
 done <"$tmp/plain"
 events --format xml >/dev/null 2>&1; rc=$?
 is "--format: an unknown one is a usage error" "$rc" 2
