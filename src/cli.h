@@ -52,5 +52,6 @@ int	 cmd_forget(int argc, char **argv);
 int	 cmd_expire(int argc, char **argv);
 int	 cmd_incidents(int argc, char **argv);
 int	 cmd_explain(int argc, char **argv);
+int	 cmd_events(int argc, char **argv);
 
 #endif

@@ -279,6 +279,17 @@ conf_set_limits(struct conf *c, const char *key, const char *value,
 	return 1;
 }
 
+/*
+ * [events] delay: seconds an address.dead event waits, at most 30 days;
+ * unset, the guard's window (conf_event_delay()).
+ */
+static int
+conf_set_events(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	return conf_int(value, 0, 30 * 86400, &c->event_delay, error);
+}
+
 static int
 conf_set_metrics(struct conf *c, const char *key, const char *value,
     GError **error)
@@ -333,6 +344,7 @@ static const struct conf_key conf_keys[] = {
 	{ "limits", "mime_depth", conf_set_limits },
 	{ "limits", "mime_parts", conf_set_limits },
 	{ "limits", "header_bytes", conf_set_limits },
+	{ "events", "delay", conf_set_events },
 	{ "metrics", "listen", conf_set_metrics },
 	{ "daemon", "user", conf_set_user },
 };
@@ -360,6 +372,7 @@ conf_defaults(struct conf *c)
 	c->max_buffered = 256 * 1024 * 1024;
 	c->intake_batch = 200;
 	c->intake_delay = 0;
+	c->event_delay = -1;	/* [guard] window */
 }
 
 void
@@ -492,4 +505,17 @@ conf_load(struct conf *c, const char *file, GError **error)
 		return 0;
 	}
 	return conf_load_data(c, file, text, len, error);
+}
+
+/*
+ * How long an address.dead event waits before it is published: [events]
+ * delay, else the incident guard's window, so that a burst the guard
+ * holds never reaches a list manager; without the guard, no wait.
+ */
+gint64
+conf_event_delay(const struct conf *c)
+{
+	if (c->event_delay >= 0)
+		return c->event_delay;
+	return c->policy.guard.enabled ? c->policy.guard.window : 0;
 }

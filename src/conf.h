@@ -21,6 +21,7 @@ struct conf {
 	struct policy	 policy;
 	struct verp	 verp;
 	struct parse_limits limits;	/* [limits] */
+	int		 event_delay;	/* [events] delay, seconds; -1: unset */
 
 	/* The daemon (reboundd). */
 	char		*maildir;	/* [maildir] path, or NULL */
@@ -51,5 +52,6 @@ int	 conf_load(struct conf *, const char *file, GError **);
 int	 conf_load_data(struct conf *, const char *file, const char *text,
 	    gsize len, GError **);
 void	 conf_clear(struct conf *);
+gint64	 conf_event_delay(const struct conf *);
 
 #endif

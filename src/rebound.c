@@ -28,6 +28,7 @@ static const struct {
 	{ "expire", cmd_expire, 0, "drop bounces older than a given age" },
 	{ "incidents", cmd_incidents, 0, "list the bursts the incident guard held" },
 	{ "explain", cmd_explain, 1, "what a status or SMTP reply code means" },
+	{ "events", cmd_events, 0, "print changes of state, oldest first; --follow" },
 };
 
 static void

@@ -33,8 +33,10 @@
 #include "guard.h"
 #include "policy.h"
 #include "provider.h"
+#include "revent.h"
 #include "sql.h"
 #include "store.h"
+#include "store_int.h"	/* events: store_events.c */
 
 /* The schema version this build makes: that of the last sql/NNN-*.sql. */
 #define STORE_VERSION	sql_version
@@ -130,7 +132,7 @@ static const char *const store_sql[STORE_NSTMT] = {
 	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STORE_REPLAY] =
 	    "SELECT o.class, o.reason, o.at, o.confidence, " STORE_HELD_STATE
-	    " FROM outcomes o WHERE o.address = ? ORDER BY o.at, o.id",
+	    ", o.id FROM outcomes o WHERE o.address = ? ORDER BY o.at, o.id",
 	[STORE_GET_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
 	    "first_seen, last_seen, suspect_day FROM addresses "
@@ -261,12 +263,27 @@ struct store {
 	void		*incident_data;
 	guint64		 held;		/* outcomes held since opened */
 	guint64		 opened;	/* incidents opened since then */
+	struct store_events *events;	/* store_events.c's own */
 };
 
-static int	store_replay(struct store *, const char *, GError **);
+static int	store_replay(struct store *, const char *, const char *,
+		    GError **);
+
+/* For store_events.c (store_int.h). */
+sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
+struct store_events *
+store_events_data(struct store *s)
+{
+	return s->events;
+}
 
 /* Set *error from the database's last error, prefixed with what failed. */
-static int
+int
 store_error(struct store *s, GError **error, const char *what)
 {
 	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s: %s",
@@ -366,7 +383,7 @@ store_stmt(struct store *s, enum store_stmt i, GError **error)
 	return s->stmt[i];
 }
 
-static void
+void
 store_done(sqlite3_stmt *st)
 {
 	sqlite3_reset(st);
@@ -463,6 +480,7 @@ store_open(const char *path, const struct conf *c, enum store_mode mode,
 	s->path = g_strdup(path);
 	s->stale = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	s->policy = c->policy;
+	s->events = store_events_new();
 	if (!store_connect(s, c, path, flags, error) ||
 	    !store_pragmas(s, c, mode, error) ||
 	    !store_check_version(s, mode, error)) {
@@ -482,6 +500,7 @@ store_close(struct store **sp)
 		return;
 	for (i = 0; i < STORE_NSTMT; i++)
 		sqlite3_finalize(s->stmt[i]);
+	store_events_free(&s->events);
 	sqlite3_close(s->db);
 	g_hash_table_destroy(s->stale);
 	guard_free(&s->guard);
@@ -516,7 +535,7 @@ store_replay_stale(struct store *s, GError **error)
 
 	g_hash_table_iter_init(&iter, s->stale);
 	while (g_hash_table_iter_next(&iter, &address, NULL))
-		if (!store_replay(s, address, error))
+		if (!store_replay(s, address, "replay", error))
 			return 0;
 	g_hash_table_remove_all(s->stale);
 	return 1;
@@ -578,7 +597,7 @@ column_text(sqlite3_stmt *st, int col)
 }
 
 /* Step a statement that changes rows or returns at most one; reset it. */
-static int
+int
 store_step(struct store *s, sqlite3_stmt *st, GError **error,
     const char *what)
 {
@@ -591,7 +610,7 @@ store_step(struct store *s, sqlite3_stmt *st, GError **error,
 }
 
 /* The end of a loop over rows: reset st; 0 with *error unless done. */
-static int
+int
 store_rows_end(struct store *s, sqlite3_stmt *st, int rc, GError **error,
     const char *what)
 {
@@ -629,7 +648,7 @@ store_count(struct store *s, enum store_stmt i, const char *text,
 }
 
 static int store_update(struct store *, const char *, const char *,
-    const char *, enum confidence, gint64, GError **);
+    const char *, enum confidence, gint64, gint64, GError **);
 
 static int
 store_add_message(struct store *s, const struct store_meta *m,
@@ -723,6 +742,28 @@ store_incident_notify(struct store *s, const struct guard_incident *inc,
 		s->incident_fn(&si, s->incident_data);
 }
 
+/*
+ * An incident opened or closed is an event too (incident.opened,
+ * incident.closed), in the same transaction: its group and size in the
+ * evidence, as no field of an event names a group.
+ */
+static int
+store_incident_event(struct store *s, const struct guard_incident *inc,
+    enum revent_type type, const char *state, gint64 time, GError **error)
+{
+	g_autofree char *evidence = g_strdup_printf("%s %s: %u addresses "
+	    "bounced hard within %" G_GINT64_FORMAT " min", guard_kind_name(
+	    inc->kind), inc->group, g_hash_table_size(inc->addresses),
+	    (inc->last - inc->first + 59) / 60);
+	struct revent ev = {
+		.type = revent_type_name(type), .time = time, .state = state,
+		.reason = inc->sample, .class = "hard", .evidence = evidence,
+		.incident = inc->id,
+	};
+
+	return store_event_add(s, &ev, time, error);
+}
+
 /* Hold one outcome; its address is replayed before commit. */
 static int
 store_hold(struct store *s, gint64 incident, gint64 outcome, GError **error)
@@ -788,6 +829,9 @@ store_guard_opened(struct guard_incident *inc, const GArray *earlier,
 		if (!store_hold(s, inc->id, g_array_index(earlier, gint64, i),
 		    &error))
 			goto fail;
+	if (!store_incident_event(s, inc, REVENT_INCIDENT_OPENED, "open",
+	    inc->opened, &error))
+		goto fail;
 	store_incident_notify(s, inc, "open");
 	return;
 fail:
@@ -807,8 +851,12 @@ store_guard_closed(const struct guard_incident *inc, void *data)
 	sqlite3_bind_int64(st, 2, inc->closed);
 	if (!store_step(s, st, &error, "closing an incident"))
 		goto fail;
-	if (sqlite3_changes(s->db) > 0)
-		store_incident_notify(s, inc, "closed");
+	if (sqlite3_changes(s->db) == 0)
+		return;
+	if (!store_incident_event(s, inc, REVENT_INCIDENT_CLOSED, "closed",
+	    inc->closed, &error))
+		goto fail;
+	store_incident_notify(s, inc, "closed");
 	return;
 fail:
 	store_guard_failed(s, error);
@@ -908,13 +956,15 @@ store_add_one(struct store *s, sqlite3_int64 message, guint idx,
 	const char *class = r->class, *reason = r->reason ? r->reason :
 	    "undefined";
 	struct guard_hit h = { 0 };
+	gint64 outcome;
 	int held = 0;
 
 	if (!store_add_outcome(s, message, idx, address, provider, m, r,
 	    error))
 		return 0;
+	outcome = sqlite3_last_insert_rowid(s->db);
 	if (strcmp(class, "hard") == 0) {
-		h.outcome = sqlite3_last_insert_rowid(s->db);
+		h.outcome = outcome;
 		h.address = address;
 		h.provider = provider;
 		h.at = m->at;
@@ -925,7 +975,7 @@ store_add_one(struct store *s, sqlite3_int64 message, guint idx,
 			class = guard_counts_as(class, "open");
 	}
 	return store_update(s, address, class, reason, r->confidence, m->at,
-	    error);
+	    outcome, error);
 }
 
 int
@@ -1020,15 +1070,16 @@ store_put_address(struct store *s, const char *address,
  * step further; an outcome older than the last one seen (an import of
  * old mail) marks the address stale instead, and store_commit() replays
  * its whole history once, in time order.  Both give what store_replay()
- * gives.
+ * gives.  A change of state is an event, caused by outcome.
  */
 static int
 store_update(struct store *s, const char *address, const char *class,
     const char *reason, enum confidence confidence, gint64 at,
-    GError **error)
+    gint64 outcome, GError **error)
 {
 	sqlite3_stmt *st;
 	struct policy_state ps;
+	char previous[sizeof ps.state];
 	gint64 first = at, last = at;
 	int rc, ok;
 
@@ -1058,8 +1109,11 @@ store_update(struct store *s, const char *address, const char *class,
 		policy_state_clear(&ps);
 		return store_error(s, error, "reading an address");
 	}
+	g_strlcpy(previous, ps.state, sizeof previous);
 	policy_apply(&s->policy, &ps, class, reason, confidence, at);
-	ok = store_put_address(s, address, &ps, first, last, reason, error);
+	ok = store_events_change(s, address, previous, ps.state, outcome,
+	    NULL, error) &&
+	    store_put_address(s, address, &ps, first, last, reason, error);
 	policy_state_clear(&ps);
 	return ok;
 }
@@ -1070,6 +1124,8 @@ struct store_fold {
 	char			*reason;	/* of the last outcome */
 	gint64			 first, last;
 	int			 n;
+	gint64			 changed;	/* outcome that last changed
+						   the state (0: none) */
 };
 
 static void
@@ -1107,8 +1163,11 @@ store_confidence(const char *name)
 static void
 store_fold(struct store_fold *f, const struct policy *p, const char *class,
     const char *reason, const char *confidence, const char *held_state,
-    gint64 at)
+    gint64 at, gint64 outcome)
 {
+	char before[sizeof f->ps.state];
+
+	g_strlcpy(before, f->ps.state, sizeof before);
 	if (f->n++ == 0)
 		f->first = at;
 	f->last = at;
@@ -1117,14 +1176,19 @@ store_fold(struct store_fold *f, const struct policy *p, const char *class,
 	if ((class = guard_counts_as(class, held_state)) != NULL)
 		policy_apply(p, &f->ps, class, reason,
 		    store_confidence(confidence), at);
+	if (strcmp(before, f->ps.state) != 0)
+		f->changed = outcome;
 }
 
 /*
  * Recompute the row of address in the addresses table from all its
  * outcomes, oldest first; an address without outcomes loses its row.
+ * A change of state is an event, caused by the outcome that made the
+ * state, or by why (a command) when none did.
  */
 static int
-store_replay(struct store *s, const char *address, GError **error)
+store_replay(struct store *s, const char *address, const char *why,
+    GError **error)
 {
 	sqlite3_stmt *st = store_stmt(s, STORE_REPLAY, error);
 	struct store_fold f;
@@ -1138,8 +1202,11 @@ store_replay(struct store *s, const char *address, GError **error)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		store_fold(&f, &s->policy, column_text(st, 0),
 		    column_text(st, 1), column_text(st, 3),
-		    column_text(st, 4), sqlite3_column_int64(st, 2));
-	if (!store_rows_end(s, st, rc, error, "reading an address's history"))
+		    column_text(st, 4), sqlite3_column_int64(st, 2),
+		    sqlite3_column_int64(st, 5));
+	if (!store_rows_end(s, st, rc, error, "reading an address's history") ||
+	    !store_events_change(s, address, NULL, f.n ? f.ps.state : NULL,
+	    f.changed, why, error))
 		ok = 0;
 	else if (f.n == 0)
 		ok = store_count(s, STORE_DELETE_ADDRESS, address, 0, &gone,
@@ -1478,7 +1545,7 @@ store_replay_all(struct store *s, const struct policy *p, GHashTable *held,
 		store_fold(&f, p, column_text(st, 1), column_text(st, 2),
 		    column_text(st, 4), store_replay_held(column_text(st, 5),
 		    held, sqlite3_column_int64(st, 6)),
-		    sqlite3_column_int64(st, 3));
+		    sqlite3_column_int64(st, 3), 0);
 	}
 	if (rc == SQLITE_DONE && address != NULL)
 		store_settle(current, changes, address, &f);
@@ -1605,7 +1672,9 @@ store_forget(struct store *s, const char *address, gint64 *outcomes_r,
 {
 	gint64 n, row;
 
-	if (!store_count(s, STORE_FORGET_COUNT, address, 0, outcomes_r,
+	if (!store_events_change(s, address, NULL, "alive", 0, "forget",
+	    error) ||
+	    !store_count(s, STORE_FORGET_COUNT, address, 0, outcomes_r,
 	    error) ||
 	    !store_count(s, STORE_FORGET_MESSAGES, address, 0, &n, error) ||
 	    !store_count(s, STORE_FORGET_OUTCOMES, address, 0, &n, error) ||
@@ -1649,7 +1718,8 @@ store_expire(struct store *s, gint64 cutoff, gint64 *messages_r,
 	    error))
 		return 0;
 	for (i = 0; i < addresses->len; i++)
-		if (!store_replay(s, g_ptr_array_index(addresses, i), error))
+		if (!store_replay(s, g_ptr_array_index(addresses, i), "expire",
+		    error))
 			return 0;
 	*addresses_r = addresses->len;
 	return 1;
@@ -1744,7 +1814,8 @@ store_incident_decide(struct store *s, gint64 id, const char *state,
 	if (!*found_r || !store_incident_addresses(s, id, addresses, error))
 		return !*found_r;
 	for (i = 0; i < addresses->len; i++)
-		if (!store_replay(s, g_ptr_array_index(addresses, i), error))
+		if (!store_replay(s, g_ptr_array_index(addresses, i), state,
+		    error))
 			return 0;
 	return 1;
 }
