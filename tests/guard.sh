@@ -154,6 +154,12 @@ R import --db "$tmp/v.db" "$vanished" >/dev/null 2>&1
 is "vanished domain, 5 days: all 25 removed by the soft rule" "$(R prune --db "$tmp/v.db" | grep -c '@vanished.example$')" 25
 is "... after 5 incidents" "$(R incidents --db "$tmp/v.db" --format csv | tail -n +2 | wc -l | tr -d ' ')" 5
 
+# A bad [guard] value stops the daemon at start: file, line and key.
+printf '[lmtp]\nlisten = unix:%s/x.sock\n[guard]\nwindow = 1h\nquiet = soon\n' "$tmp" >"$tmp/bad.conf"
+"$REBOUNDD" --config "$tmp/bad.conf" --check-config >/dev/null 2>"$tmp/err"
+is "bad [guard] value: exit 78" "$?" 78
+check "... naming file, line and key" grep -q "bad.conf:5: \[guard\] quiet: guard quiet: 'soon' is not a duration" "$tmp/err"
+
 # The same month through reboundd over LMTP, in time order, dated by
 # the bounces ([intake] dating = date): the same verdicts.
 port=$(perl -MIO::Socket::INET -e \
@@ -189,6 +195,13 @@ R prune --db "$tmp/d.db" >"$tmp/dprune"
 R prune --db "$tmp/db2" --dry-run --policy confirm_hard=none >/dev/null
 is "daemon: prune lists the same as import" "$(sort "$tmp/dprune" | tr '\n' ' ')" "$(R prune --db "$tmp/db2" | sort | tr '\n' ' ')"
 check "daemon: no bigmail.example reader listed" sh -c "! grep -q bigmail.example '$tmp/dprune'"
+R events --db "$tmp/d.db" --type incident.opened >"$tmp/ev"
+is "one incident.opened event" "$(wc -l <"$tmp/ev" | tr -d ' ')" 1
+check "... naming the provider and its size" grep -q '"evidence":"provider bigmail.example: 2[0-9] addresses' "$tmp/ev"
+is "no address.dead waits for a held reader (the burst reaches no list manager)" \
+    "$(sqlite3 "$tmp/d.db" "select count(*) from events_pending where address like '%@bigmail.example'")" 0
+is "... while the ordinary dead addresses' do" \
+    "$(sqlite3 "$tmp/d.db" "select count(*) from events_pending where type = 'address.dead' and address = 'gone1@small.example'")" 1
 kill -TERM $pid
 wait $pid
 is "reboundd stops cleanly" "$?" 0
