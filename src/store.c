@@ -33,6 +33,7 @@
 #include "policy.h"
 #include "sql.h"
 #include "store.h"
+#include "store_int.h"
 
 /* The schema version this build makes: that of the last sql/NNN-*.sql. */
 #define STORE_VERSION	sql_version
@@ -1242,4 +1243,17 @@ store_expire(struct store *s, gint64 cutoff, gint64 *messages_r,
 			return 0;
 	*addresses_r = addresses->len;
 	return 1;
+}
+
+/* store_int.h: for the store's other files. */
+sqlite3 *
+store_sqlite(struct store *s)
+{
+	return s->db;
+}
+
+int
+store_fail(struct store *s, GError **error, const char *what)
+{
+	return store_error(s, error, what);
 }
