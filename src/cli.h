@@ -51,5 +51,6 @@ int	 cmd_prune(int argc, char **argv);
 int	 cmd_forget(int argc, char **argv);
 int	 cmd_expire(int argc, char **argv);
 int	 cmd_explain(int argc, char **argv);
+int	 cmd_hooks(int argc, char **argv);
 
 #endif
