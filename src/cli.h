@@ -51,6 +51,8 @@ int	 cmd_prune(int argc, char **argv);
 int	 cmd_forget(int argc, char **argv);
 int	 cmd_expire(int argc, char **argv);
 int	 cmd_explain(int argc, char **argv);
+int	 cmd_events(int argc, char **argv);
 int	 cmd_hooks(int argc, char **argv);
+int	 cmd_hooks_wanted(int argc, char **argv);
 
 #endif

@@ -100,6 +100,20 @@ hooks_retry(struct cli_db *d, const char *arg, const char *hook)
 	return CLI_EXIT_OK;
 }
 
+/* Whether "rebound events" was given --failed or retry: ours. */
+int
+cmd_hooks_wanted(int argc, char **argv)
+{
+	int i;
+
+	if (argc > 1 && strcmp(argv[1], "retry") == 0)
+		return 1;
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--failed") == 0)
+			return 1;
+	return 0;
+}
+
 /*
  * rebound events --failed, rebound events retry ID: argv as given to
  * "rebound events" (argv[0] is "events").

@@ -16,6 +16,9 @@
  * IMPORT_INFLIGHT at a time, while this thread records what they hand
  * back.  Only this thread touches the database; the parser's tables are
  * built before the workers start and only read after.
+ *
+ * At the end, the events that have come due are published, as reboundd
+ * does once a second (store_events_publish()).
  */
 #include "config.h"
 
@@ -110,6 +113,20 @@ import_job_free(struct import_job *job)
 	g_free(job->error);
 	g_ptr_array_unref(job->parsed);
 	g_free(job);
+}
+
+/* The events due now: those of this import and of earlier ones. */
+static int
+import_publish(struct import *im)
+{
+	g_autoptr(GError) error = NULL;
+	guint n;
+
+	if (store_events_publish(im->store, g_get_real_time() / G_USEC_PER_SEC,
+	    &n, &error))
+		return 1;
+	g_printerr("rebound import: %s\n", error->message);
+	return 0;
 }
 
 /* A worker: read one file and parse each of its messages. */
@@ -234,7 +251,7 @@ import_run(struct import *im, GPtrArray *files)
 		store_rollback(im->store);
 		return 0;
 	}
-	return import_batch(im, 1);
+	return import_batch(im, 1) && import_publish(im);
 }
 
 static void

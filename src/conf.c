@@ -261,6 +261,14 @@ conf_set_limits(struct conf *c, const char *key, const char *value,
 	return 1;
 }
 
+/* [events] delay: seconds an address.dead event waits, at most 30 days. */
+static int
+conf_set_events(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	return conf_int(value, 0, 30 * 86400, &c->event_delay, error);
+}
+
 static int
 conf_set_metrics(struct conf *c, const char *key, const char *value,
     GError **error)
@@ -308,6 +316,7 @@ static const struct conf_key conf_keys[] = {
 	{ "limits", "mime_depth", conf_set_limits },
 	{ "limits", "mime_parts", conf_set_limits },
 	{ "limits", "header_bytes", conf_set_limits },
+	{ "events", "delay", conf_set_events },
 	{ "metrics", "listen", conf_set_metrics },
 	{ "daemon", "user", conf_set_user },
 	{ "hooks", "max_age", conf_hooks_set },
@@ -338,6 +347,7 @@ conf_defaults(struct conf *c)
 	c->max_buffered = 256 * 1024 * 1024;
 	c->intake_batch = 200;
 	c->intake_delay = 0;
+	c->event_delay = 3600;
 	conf_hook_defaults(c);
 }
 

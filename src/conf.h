@@ -39,6 +39,7 @@ struct conf {
 	struct policy	 policy;
 	struct verp	 verp;
 	struct parse_limits limits;	/* [limits] */
+	int		 event_delay;	/* [events] delay, seconds */
 
 	/* The daemon (reboundd). */
 	char		*maildir;	/* [maildir] path, or NULL */

@@ -21,6 +21,11 @@
  * is reported as not recorded: the source keeps it and the sender
  * retries, and the digest makes a retry of something that did reach
  * the disk harmless.
+ *
+ * The writer also publishes the events that have come due (address.dead
+ * waits out the incident guard's window: store_events_publish()), after
+ * each commit and whenever it has waited INTAKE_PUBLISH_USEC for a
+ * batch: the store is its own, so no other thread may do it.
  */
 #include "config.h"
 
@@ -32,6 +37,8 @@
 #include "ingest.h"
 #include "intake.h"
 #include "mdir.h"
+
+#define INTAKE_PUBLISH_USEC	G_USEC_PER_SEC	/* idle writer publishes */
 
 struct intake_item {
 	intake_done_fn	 done;
@@ -217,6 +224,21 @@ intake_write_batch(struct store *store, struct intake_batch *b)
 	b->seconds = (g_get_monotonic_time() - start) / 1e6;
 }
 
+/* In the writer: the events due now become readable. */
+static void
+intake_publish(struct store *store)
+{
+	g_autoptr(GError) error = NULL;
+	guint n;
+
+	if (!store_events_publish(store, g_get_real_time() / G_USEC_PER_SEC,
+	    &n, &error))
+		g_warning("events: cannot publish: %s (again in a second)",
+		    error->message);
+	else if (n > 0)
+		g_info("events: %u published", n);
+}
+
 /* The writer thread: the only one that touches the database. */
 static gpointer
 intake_write_thread(gpointer arg)
@@ -224,10 +246,16 @@ intake_write_thread(gpointer arg)
 	struct intake *in = arg;
 	struct intake_batch *b;
 
-	while ((b = g_async_queue_pop(in->to_write)) != &intake_stop_writer) {
-		intake_write_batch(in->store, b);
-		g_async_queue_push(in->written, b);
-		intake_wake(in);
+	for (;;) {
+		b = g_async_queue_timeout_pop(in->to_write, INTAKE_PUBLISH_USEC);
+		if (b == &intake_stop_writer)
+			break;
+		if (b != NULL) {
+			intake_write_batch(in->store, b);
+			g_async_queue_push(in->written, b);
+			intake_wake(in);
+		}
+		intake_publish(in->store);
 	}
 	return NULL;
 }

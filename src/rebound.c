@@ -27,7 +27,7 @@ static const struct {
 	{ "forget", cmd_forget, 0, "erase what is recorded about addresses" },
 	{ "expire", cmd_expire, 0, "drop bounces older than a given age" },
 	{ "explain", cmd_explain, 1, "what a status or SMTP reply code means" },
-	{ "events", cmd_hooks, 0, "deliveries to hooks: --failed, retry ID" },
+	{ "events", cmd_events, 0, "print changes of state, oldest first; --follow" },
 };
 
 static void

@@ -284,6 +284,7 @@ daemon_start(struct daemon *d)
 		g_critical("%s", error->message);
 		return 0;
 	}
+	store_set_event_delay(d->store, d->conf.event_delay);
 	if ((d->intake = intake_new(d->base, d->store, &d->conf,
 	    &error)) == NULL) {
 		g_critical("%s", error->message);

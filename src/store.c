@@ -33,7 +33,7 @@
 #include "policy.h"
 #include "sql.h"
 #include "store.h"
-#include "store_int.h"
+#include "store_int.h"	/* events: store_events.c */
 
 /* The schema version this build makes: that of the last sql/NNN-*.sql. */
 #define STORE_VERSION	sql_version
@@ -108,7 +108,7 @@ static const char *const store_sql[STORE_NSTMT] = {
 	    "diagnostic, remote_mta, decided, confidence) "
 	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STORE_REPLAY] =
-	    "SELECT class, reason, at, confidence FROM outcomes "
+	    "SELECT class, reason, at, confidence, id FROM outcomes "
 	    "WHERE address = ? ORDER BY at, id",
 	[STORE_GET_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
@@ -200,12 +200,27 @@ struct store {
 	struct policy	 policy;
 	sqlite3_stmt	*stmt[STORE_NSTMT];	/* prepared on first use */
 	GHashTable	*stale;		/* addresses to replay before commit */
+	struct store_events *events;	/* store_events.c's own */
 };
 
-static int	store_replay(struct store *, const char *, GError **);
+static int	store_replay(struct store *, const char *, const char *,
+		    GError **);
+
+/* For store_events.c (store_int.h). */
+sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
+struct store_events *
+store_events_data(struct store *s)
+{
+	return s->events;
+}
 
 /* Set *error from the database's last error, prefixed with what failed. */
-static int
+int
 store_error(struct store *s, GError **error, const char *what)
 {
 	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s: %s",
@@ -305,7 +320,7 @@ store_stmt(struct store *s, enum store_stmt i, GError **error)
 	return s->stmt[i];
 }
 
-static void
+void
 store_done(sqlite3_stmt *st)
 {
 	sqlite3_reset(st);
@@ -402,6 +417,7 @@ store_open(const char *path, const struct conf *c, enum store_mode mode,
 	s->path = g_strdup(path);
 	s->stale = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	s->policy = c->policy;
+	s->events = store_events_new();
 	if (!store_connect(s, c, path, flags, error) ||
 	    !store_pragmas(s, c, mode, error) ||
 	    !store_check_version(s, mode, error)) {
@@ -421,6 +437,7 @@ store_close(struct store **sp)
 		return;
 	for (i = 0; i < STORE_NSTMT; i++)
 		sqlite3_finalize(s->stmt[i]);
+	store_events_free(&s->events);
 	sqlite3_close(s->db);
 	g_hash_table_destroy(s->stale);
 	g_free(s->path);
@@ -453,7 +470,7 @@ store_replay_stale(struct store *s, GError **error)
 
 	g_hash_table_iter_init(&iter, s->stale);
 	while (g_hash_table_iter_next(&iter, &address, NULL))
-		if (!store_replay(s, address, error))
+		if (!store_replay(s, address, "replay", error))
 			return 0;
 	g_hash_table_remove_all(s->stale);
 	return 1;
@@ -509,7 +526,7 @@ column_text(sqlite3_stmt *st, int col)
 }
 
 /* Step a statement that changes rows or returns at most one; reset it. */
-static int
+int
 store_step(struct store *s, sqlite3_stmt *st, GError **error,
     const char *what)
 {
@@ -522,7 +539,7 @@ store_step(struct store *s, sqlite3_stmt *st, GError **error,
 }
 
 /* The end of a loop over rows: reset st; 0 with *error unless done. */
-static int
+int
 store_rows_end(struct store *s, sqlite3_stmt *st, int rc, GError **error,
     const char *what)
 {
@@ -560,7 +577,7 @@ store_count(struct store *s, enum store_stmt i, const char *text,
 }
 
 static int store_update(struct store *, const char *, const char *,
-    const char *, enum confidence, gint64, GError **);
+    const char *, enum confidence, gint64, gint64, GError **);
 
 static int
 store_add_message(struct store *s, const struct store_meta *m,
@@ -644,7 +661,7 @@ store_add(struct store *s, const struct store_meta *m,
 		if (!store_add_outcome(s, message, i, address, r->class, m, r,
 		    error) || !store_update(s, address, r->class,
 		    r->reason ? r->reason : "undefined", r->confidence, m->at,
-		    error))
+		    sqlite3_last_insert_rowid(s->db), error))
 			return 0;
 	}
 	return 1;
@@ -681,15 +698,16 @@ store_put_address(struct store *s, const char *address,
  * step further; an outcome older than the last one seen (an import of
  * old mail) marks the address stale instead, and store_commit() replays
  * its whole history once, in time order.  Both give what store_replay()
- * gives.
+ * gives.  A change of state is an event, caused by outcome.
  */
 static int
 store_update(struct store *s, const char *address, const char *class,
     const char *reason, enum confidence confidence, gint64 at,
-    GError **error)
+    gint64 outcome, GError **error)
 {
 	sqlite3_stmt *st;
 	struct policy_state ps;
+	char previous[sizeof ps.state];
 	gint64 first = at, last = at;
 	int rc, ok;
 
@@ -719,8 +737,11 @@ store_update(struct store *s, const char *address, const char *class,
 		policy_state_clear(&ps);
 		return store_error(s, error, "reading an address");
 	}
+	g_strlcpy(previous, ps.state, sizeof previous);
 	policy_apply(&s->policy, &ps, class, reason, confidence, at);
-	ok = store_put_address(s, address, &ps, first, last, reason, error);
+	ok = store_events_change(s, address, previous, ps.state, outcome,
+	    NULL, error) &&
+	    store_put_address(s, address, &ps, first, last, reason, error);
 	policy_state_clear(&ps);
 	return ok;
 }
@@ -731,6 +752,8 @@ struct store_fold {
 	char			*reason;	/* of the last outcome */
 	gint64			 first, last;
 	int			 n;
+	gint64			 changed;	/* outcome that last changed
+						   the state (0: none) */
 };
 
 static void
@@ -763,8 +786,11 @@ store_confidence(const char *name)
 
 static void
 store_fold(struct store_fold *f, const struct policy *p, const char *class,
-    const char *reason, const char *confidence, gint64 at)
+    const char *reason, const char *confidence, gint64 at, gint64 outcome)
 {
+	char before[sizeof f->ps.state];
+
+	g_strlcpy(before, f->ps.state, sizeof before);
 	if (f->n++ == 0)
 		f->first = at;
 	f->last = at;
@@ -772,14 +798,19 @@ store_fold(struct store_fold *f, const struct policy *p, const char *class,
 	f->reason = g_strdup(reason);
 	policy_apply(p, &f->ps, class, reason, store_confidence(confidence),
 	    at);
+	if (strcmp(before, f->ps.state) != 0)
+		f->changed = outcome;
 }
 
 /*
  * Recompute the row of address in the addresses table from all its
  * outcomes, oldest first; an address without outcomes loses its row.
+ * A change of state is an event, caused by the outcome that made the
+ * state, or by why (a command) when none did.
  */
 static int
-store_replay(struct store *s, const char *address, GError **error)
+store_replay(struct store *s, const char *address, const char *why,
+    GError **error)
 {
 	sqlite3_stmt *st = store_stmt(s, STORE_REPLAY, error);
 	struct store_fold f;
@@ -793,8 +824,10 @@ store_replay(struct store *s, const char *address, GError **error)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		store_fold(&f, &s->policy, column_text(st, 0),
 		    column_text(st, 1), column_text(st, 3),
-		    sqlite3_column_int64(st, 2));
-	if (!store_rows_end(s, st, rc, error, "reading an address's history"))
+		    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 4));
+	if (!store_rows_end(s, st, rc, error, "reading an address's history") ||
+	    !store_events_change(s, address, NULL, f.n ? f.ps.state : NULL,
+	    f.changed, why, error))
 		ok = 0;
 	else if (f.n == 0)
 		ok = store_count(s, STORE_DELETE_ADDRESS, address, 0, &gone,
@@ -1115,7 +1148,7 @@ store_replay_all(struct store *s, const struct policy *p,
 			address = g_strdup(column_text(st, 0));
 		}
 		store_fold(&f, p, column_text(st, 1), column_text(st, 2),
-		    column_text(st, 4), sqlite3_column_int64(st, 3));
+		    column_text(st, 4), sqlite3_column_int64(st, 3), 0);
 	}
 	if (rc == SQLITE_DONE && address != NULL)
 		store_settle(current, changes, address, &f);
@@ -1195,7 +1228,9 @@ store_forget(struct store *s, const char *address, gint64 *outcomes_r,
 {
 	gint64 n, row;
 
-	if (!store_count(s, STORE_FORGET_COUNT, address, 0, outcomes_r,
+	if (!store_events_change(s, address, NULL, "alive", 0, "forget",
+	    error) ||
+	    !store_count(s, STORE_FORGET_COUNT, address, 0, outcomes_r,
 	    error) ||
 	    !store_count(s, STORE_FORGET_MESSAGES, address, 0, &n, error) ||
 	    !store_count(s, STORE_FORGET_OUTCOMES, address, 0, &n, error) ||
@@ -1239,21 +1274,9 @@ store_expire(struct store *s, gint64 cutoff, gint64 *messages_r,
 	    error))
 		return 0;
 	for (i = 0; i < addresses->len; i++)
-		if (!store_replay(s, g_ptr_array_index(addresses, i), error))
+		if (!store_replay(s, g_ptr_array_index(addresses, i), "expire",
+		    error))
 			return 0;
 	*addresses_r = addresses->len;
 	return 1;
-}
-
-/* store_int.h: for the store's other files. */
-sqlite3 *
-store_sqlite(struct store *s)
-{
-	return s->db;
-}
-
-int
-store_fail(struct store *s, GError **error, const char *what)
-{
-	return store_error(s, error, what);
 }

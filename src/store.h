@@ -118,6 +118,32 @@ int	 store_expire(struct store *, gint64 cutoff, gint64 *messages_r,
 	    gint64 *outcomes_r, guint *addresses_r, GError **);
 
 /*
+ * Events (store_events.c): the outbox of state changes, each written in
+ * the same transaction as the outcome that caused it (event.h).
+ * store_event_add() writes one inside a transaction: published at once
+ * when due <= ev->time, else pending until due.  store_events_publish()
+ * publishes what is due at now (reboundd after each commit and once a
+ * second, rebound import at its end): only then does an event get its
+ * id, so ids grow in the order events can be read.  store_events()
+ * reads published ones, oldest first: after_id (0: from the first),
+ * since_time (G_MININT64: all), type (NULL: any), limit (-1: all); fn
+ * returns 0 to stop.  store_events_last() is the highest id (0: none,
+ * -1: error).  address.dead waits store_set_event_delay() seconds
+ * (default 3600; 0: published at once).
+ */
+struct event;
+typedef int	 store_event_fn(const struct event *, void *);
+
+int	 store_event_add(struct store *, const struct event *, gint64 due,
+	    GError **);
+int	 store_events_publish(struct store *, gint64 now,
+	    guint *published_r, GError **);
+int	 store_events(struct store *, gint64 after_id, gint64 since_time,
+	    const char *type, int limit, store_event_fn *, void *, GError **);
+gint64	 store_events_last(struct store *);
+void	 store_set_event_delay(struct store *, gint64 seconds);
+
+/*
  * Hooks (store_hooks.c): events on their way to each [hook NAME], at
  * least once and in order per address.  A hook's cursor is the last
  * event handed over: store_hook_queue() makes a pending delivery of
@@ -128,7 +154,6 @@ int	 store_expire(struct store *, gint64 cutoff, gint64 *messages_r,
  * or store_hook_failed() (parked for the operator, who may
  * store_hook_requeue() it).
  */
-struct event;
 struct store_delivery {
 	const char	*hook;
 	gint64		 event;

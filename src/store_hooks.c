@@ -89,9 +89,9 @@ hook_prepare(struct store *s, enum hook_stmt i, GError **error)
 {
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(store_sqlite(s), hook_sql[i], -1, &st,
+	if (sqlite3_prepare_v2(store_db(s), hook_sql[i], -1, &st,
 	    NULL) != SQLITE_OK) {
-		store_fail(s, error, "preparing a hooks statement");
+		store_error(s, error, "preparing a hooks statement");
 		sqlite3_finalize(st);
 		return NULL;
 	}
@@ -114,7 +114,7 @@ hook_run(struct store *s, sqlite3_stmt *st, GError **error, const char *what)
 	int rc = sqlite3_step(st);
 
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		store_fail(s, error, what);
+		store_error(s, error, what);
 		sqlite3_finalize(st);
 		return 0;
 	}
@@ -130,7 +130,7 @@ hook_int(struct store *s, sqlite3_stmt *st, gint64 *out, GError **error)
 
 	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		store_fail(s, error, "reading the hooks' state");
+		store_error(s, error, "reading the hooks' state");
 		sqlite3_finalize(st);
 		return 0;
 	}
@@ -182,7 +182,7 @@ hook_rows(struct store *s, sqlite3_stmt *st, store_delivery_fn *fn,
 		}
 	}
 	if (rc != SQLITE_DONE) {
-		store_fail(s, error, "reading the hooks' deliveries");
+		store_error(s, error, "reading the hooks' deliveries");
 		sqlite3_finalize(st);
 		return 0;
 	}
@@ -205,9 +205,9 @@ store_hook_start(struct store *s, const char *hook, GError **error)
 static int
 hook_exec(struct store *s, const char *sql, GError **error)
 {
-	if (sqlite3_exec(store_sqlite(s), sql, NULL, NULL, NULL) == SQLITE_OK)
+	if (sqlite3_exec(store_db(s), sql, NULL, NULL, NULL) == SQLITE_OK)
 		return 1;
-	return store_fail(s, error, sql);
+	return store_error(s, error, sql);
 }
 
 /*
@@ -244,7 +244,7 @@ store_hook_queue(struct store *s, const char *hook, const char *types,
 	sqlite3_bind_int64(st, 4, newest);
 	if (!hook_run(s, st, error, "queueing events for a hook"))
 		goto fail;
-	*queued_r = (guint)sqlite3_changes(store_sqlite(s));
+	*queued_r = (guint)sqlite3_changes(store_db(s));
 	if ((st = hook_prepare(s, HOOK_MOVE, error)) == NULL)
 		goto fail;
 	hook_bind_text(st, 1, hook);
@@ -255,7 +255,7 @@ store_hook_queue(struct store *s, const char *hook, const char *types,
 	return 1;
 fail:
 	*queued_r = 0;
-	sqlite3_exec(store_sqlite(s), "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(store_db(s), "ROLLBACK", NULL, NULL, NULL);
 	return 0;
 }
 
@@ -330,7 +330,7 @@ store_hook_backlog(struct store *s, const char *hook, gint64 *pending_r,
 	*oldest_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
-		return store_fail(s, error, "counting a hook's backlog");
+		return store_error(s, error, "counting a hook's backlog");
 	return 1;
 }
 
@@ -361,6 +361,6 @@ store_hook_requeue(struct store *s, gint64 event, const char *hook,
 	sqlite3_bind_int64(st, 3, now);
 	if (!hook_run(s, st, error, "re-queueing a delivery"))
 		return 0;
-	*requeued_r = (guint)sqlite3_changes(store_sqlite(s));
+	*requeued_r = (guint)sqlite3_changes(store_db(s));
 	return 1;
 }
