@@ -13,7 +13,8 @@ Rebound-Timestamp within 5 minutes, Rebound-Signature the HMAC-SHA256
 of timestamp "." body under SECRET, "version": 1.  Logs
 "ID ADDRESS TYPE ok|bad:WHY STATUS" and answers
   503 while DIR/down exists (the receiver is "down"),
-  400 for an address whose local part starts with "refused",
+  400 for an address whose local part starts with "refused" (until
+      DIR/accept exists),
   503 the first time it sees an event of an address starting "flaky",
   200 otherwise.
 
@@ -122,7 +123,8 @@ class Receiver(http.server.BaseHTTPRequestHandler):
             first = seen[eid] == 1
         if os.path.exists(os.path.join(directory, "down")):
             status = 503
-        elif address.startswith("refused"):
+        elif address.startswith("refused") and \
+                not os.path.exists(os.path.join(directory, "accept")):
             status = 400
         elif address.startswith("flaky") and first:
             status = 503
