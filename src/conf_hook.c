@@ -16,12 +16,7 @@
 #include <string.h>
 
 #include "conf.h"
-
-/* The event types there are (issue 15's vocabulary). */
-static const char *const conf_hook_types[] = {
-	"address.dead", "address.complained", "address.suspect",
-	"address.alive", "incident.opened", "incident.closed",
-};
+#include "event.h"
 
 #define CONF_HOOK_ACTIONS	"address.dead,address.complained"
 
@@ -122,17 +117,6 @@ conf_hook_action(struct conf_hook *h, const char *value, GError **error)
 	return 1;
 }
 
-static int
-conf_hook_is_type(const char *type)
-{
-	guint i;
-
-	for (i = 0; i < G_N_ELEMENTS(conf_hook_types); i++)
-		if (strcmp(type, conf_hook_types[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* A comma list of event types; "all" (or nothing) is every one. */
 static int
 conf_hook_set_types(struct conf_hook *h, const char *value, GError **error)
@@ -146,7 +130,7 @@ conf_hook_set_types(struct conf_hook *h, const char *value, GError **error)
 
 		if (*t == '\0')
 			continue;
-		if (!conf_hook_is_type(t)) {
+		if (!event_type_known(t)) {
 			g_ptr_array_free(out, TRUE);
 			return conf_hook_invalid(error, "'%s' is not an event "
 			    "type (address.dead, address.complained, "
