@@ -87,7 +87,10 @@ import_batch(struct import *im, int final)
 {
 	g_autoptr(GError) error = NULL;
 
-	if (im->in_batch == 0 || (!final && im->in_batch < (guint)im->conf->batch))
+	/* The last commit ends the batch even when empty: nothing is left
+	   open for store_events_publish() to join and store_close() to
+	   roll back. */
+	if (!final && im->in_batch < (guint)im->conf->batch)
 		return 1;
 	if (!store_commit(im->store, &error) ||
 	    (!final && !store_begin(im->store, &error))) {

@@ -440,6 +440,8 @@ store_events_change(struct store *s, const char *address,
 
 	if (state == NULL)
 		state = "alive";
+	if (previous != NULL && strcmp(previous, state) == 0)
+		return 1;	/* most outcomes: no change, no query */
 	before = previous ? g_strdup(previous) : events_state(s, address,
 	    error);
 	if (before == NULL)
