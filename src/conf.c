@@ -115,7 +115,8 @@ conf_set_verp(struct conf *c, const char *key, const char *value,
 	return 1;
 }
 
-static int
+/* A string setting; empty is none (NULL).  Also conf_hook.c's. */
+int
 conf_set_string(char **slot, const char *value)
 {
 	g_free(*slot);

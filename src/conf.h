@@ -72,6 +72,7 @@ int	 conf_load(struct conf *, const char *file, GError **);
 int	 conf_load_data(struct conf *, const char *file, const char *text,
 	    gsize len, GError **);
 void	 conf_clear(struct conf *);
+int	 conf_set_string(char **slot, const char *value);
 
 /* conf_hook.c: the [hook NAME] groups and [hooks]. */
 void	 conf_hook_defaults(struct conf *);

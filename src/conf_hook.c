@@ -79,29 +79,21 @@ conf_hook_url(struct conf_hook *h, const char *value, GError **error)
 }
 
 static int
-conf_hook_string(char **slot, const char *value)
-{
-	g_free(*slot);
-	*slot = *value != '\0' ? g_strdup(value) : NULL;
-	return 1;
-}
-
-static int
 conf_hook_secret(struct conf_hook *h, const char *value, GError **error)
 {
-	return conf_hook_string(&h->secret, value);
+	return conf_set_string(&h->secret, value);
 }
 
 static int
 conf_hook_user(struct conf_hook *h, const char *value, GError **error)
 {
-	return conf_hook_string(&h->user, value);
+	return conf_set_string(&h->user, value);
 }
 
 static int
 conf_hook_password(struct conf_hook *h, const char *value, GError **error)
 {
-	return conf_hook_string(&h->password, value);
+	return conf_set_string(&h->password, value);
 }
 
 static int

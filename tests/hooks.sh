@@ -51,8 +51,7 @@ python3 "$top_srcdir/tests/hook-receiver.py" "$lm" listmonk 'api:t0ken' &
 lm_pid=$!
 trap 'kill $web_pid $lm_pid $pid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
 wait_until "the receivers listen" test -f "$web/port" -a -f "$lm/port"
-mport=$(perl -MIO::Socket::INET -e \
-    'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport')
+mport=$(free_port)
 cat >"$tmp/conf" <<CONF
 [store]
 path = $tmp/db

@@ -18,11 +18,7 @@ fi
 scratch
 mm="$tmp/mailman"
 mkdir -p "$mm"
-freeport() {
-	perl -MIO::Socket::INET -e \
-	    'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'
-}
-rest_port=$(freeport) mm_lmtp=$(freeport)
+rest_port=$(free_port) mm_lmtp=$(free_port)
 # Each run its own password: a 401 then means another instance's port.
 pass=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 {
