@@ -162,7 +162,7 @@ hook_done(const struct http_response *r, void *arg)
 {
 	struct hook_job *j = arg;
 
-	if (hook_answer(j, r, "answer"))
+	if (hook_answer(j, r, conf_hook_kind_name(j->conf->kind)))
 		hook_finish(j, HOOK_DELIVERED, NULL);
 }
 

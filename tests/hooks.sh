@@ -74,6 +74,17 @@ kind = listmonk
 url = http://127.0.0.1:$(cat "$lm/port")/
 user = api
 password = t0ken
+[hook closed]
+kind = webhook
+url = http://127.0.0.1:$(free_port)/
+secret = s
+types = address.dead
+[hook dry]
+kind = mailman3
+url = http://127.0.0.1:$(free_port)/3.1
+user = u
+password = p
+dry_run = yes
 CONF
 "$REBOUNDD" --config "$tmp/conf" --check-config >/dev/null
 is "good hooks: --check-config exits 0" "$?" 0
@@ -112,10 +123,15 @@ wait_for "webhook: a 503 is retried, then delivered" got "$web" ' flaky1@example
 is "webhook: the 503 came first" "$(grep -c ' flaky1@example.com address.dead ok 503$' "$web/log")" 1
 parked() { [ "$(q "select state from hook_deliveries where hook = 'web'")" = failed ]; }
 wait_for "webhook: a 400 is parked as failed" parked
+wait_until "a retry to the closed port" grep -q "hook closed: .*attempt 1 failed" "$tmp/log"
 is "webhook: every request signed, with the promised headers" \
     "$(grep -v -c ' ok [0-9]*$' "$web/log")" 0
+check "a refused connection: retried, the log says why" grep -q \
+    "hook closed: event [0-9]* address.dead ann@example.com: attempt 1 failed, will retry: webhook: .*onnect" "$tmp/log"
+check "dry run: logged, not sent" grep -q \
+    "hook dry: dry run: would send event [0-9]* address.dead ann@example.com list news.lists.example.org to http" "$tmp/log"
 check "the log says it was parked, and why" \
-    grep -q "hook web: event [0-9]* address.dead refused1@example.com: failed, parked .*HTTP 400" "$tmp/log"
+    grep -q "hook web: event [0-9]* address.dead refused1@example.com: failed, parked .*webhook: HTTP 400" "$tmp/log"
 
 # The operator sees it, and sends it again once the receiver takes it.
 "$REBOUND" events --failed --db "$tmp/db" --format plain >"$tmp/failed"
@@ -169,9 +185,10 @@ wait_for "after SIGKILL: dave's death delivered" got "$web" ' dave@example.com a
 grep ' 200$' "$web/log" | cut -d' ' -f1 | sort -n -u >"$tmp/delivered"
 is "no event lost: each published one was delivered" \
     "$(comm -23 "$tmp/published" "$tmp/delivered" | tr '\n' ' ')" ""
-drained() { [ "$(q "select count(*) from hook_deliveries")" = 0 ]; }
+drained() { [ "$(q "select count(*) from hook_deliveries where hook <> 'closed'")" = 0 ]; }
 wait_until "the hooks' state is empty" drained
-is "nothing left to deliver" "$(q "select count(*) from hook_deliveries")" 0
+is "nothing left to deliver (but to the closed port)" \
+    "$(q "select count(*) from hook_deliveries where hook <> 'closed'")" 0
 
 kill $pid
 wait $pid
