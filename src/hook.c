@@ -9,7 +9,9 @@
  * most HOOK_INFLIGHT at once per hook.  A job's kind (hook_webhook.c,
  * hook_mailman3.c, hook_listmonk.c) makes the requests and ends it with
  * hook_finish(), which records the result before the address's next
- * event may go:
+ * event may go (if the writer holds the database, the job stays in
+ * flight and the next tick records it: the loop never waits long, and
+ * nothing is sent twice for it):
  *   - 2xx: delivered, the row goes;
  *   - 4xx but 408 and 429: failed, parked for the operator;
  *   - anything else (5xx, 408, 429, no answer): retried after 1 s, 2 s,
@@ -31,7 +33,7 @@
 #define HOOK_TICK	1		/* seconds between polls */
 #define HOOK_INFLIGHT	8		/* jobs at once per hook */
 #define HOOK_BACKOFF_MAX 3600		/* seconds between tries, at most */
-#define HOOK_DB_BUSY	250		/* ms the loop waits for the writer */
+#define HOOK_DB_BUSY	50		/* ms the loop waits for the writer */
 
 /* One [hook NAME], kept by name across reloads. */
 struct hook {
@@ -68,7 +70,7 @@ hook_job_free(struct hook_job *j)
 	g_free(j->type);
 	g_free(j->address);
 	g_free(j->list);
-	g_free(j->member);
+	g_free(j->why);
 	g_string_free(j->json, TRUE);
 	g_free(j);
 }
@@ -194,53 +196,74 @@ hook_log(struct hook_job *j, enum hook_result res, const char *why)
 		    j->type, j->address ? j->address : "-", why);
 }
 
-/* Record the result of job j: before its address's next event goes. */
-static void
-hook_record(struct hooks *hs, struct hook_job *j, enum hook_result res,
-    const char *why)
+/*
+ * Write job j's result to the database.  If the writer holds it past
+ * HOOK_DB_BUSY, 0: the job stays in flight (so it is not sent again)
+ * and the next tick tries again.
+ */
+static int
+hook_save(struct hooks *hs, struct hook_job *j)
 {
 	g_autoptr(GError) error = NULL;
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	g_autofree char *late = NULL;
+	const char *name = j->conf->name;
 	int ok;
+
+	if (j->result == HOOK_DELIVERED)
+		ok = store_hook_delivered(hs->store, name, j->event, &error);
+	else if (j->result == HOOK_RETRY)
+		ok = store_hook_retry(hs->store, name, j->event, j->next_try,
+		    j->why, &error);
+	else
+		ok = store_hook_failed(hs->store, name, j->event, j->why, &error);
+	if (!ok)
+		g_debug("hook %s: event %" G_GINT64_FORMAT ": %s (will record "
+		    "it again)", name, j->event, error->message);
+	return ok;
+}
+
+/* End job j with its result: logged, counted, recorded, then freed. */
+void
+hook_finish(struct hook_job *j, enum hook_result res, const char *why)
+{
+	struct hooks *hs = j->hooks;
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 
 	if (res == HOOK_RETRY && now - j->queued >= hs->max_age) {
 		res = HOOK_FAILED;
-		why = late = g_strdup_printf("gave up after [hooks] max_age "
-		    "(%d s): %s", hs->max_age, why);
-	}
-	hook_log(j, res, why);
-	if (res == HOOK_DELIVERED)
-		ok = store_hook_delivered(hs->store, j->conf->name, j->event,
-		    &error);
-	else if (res == HOOK_RETRY)
-		ok = store_hook_retry(hs->store, j->conf->name, j->event,
-		    MIN(hook_next_try(now, j->attempts), j->queued + hs->max_age),
-		    why, &error);
-	else
-		ok = store_hook_failed(hs->store, j->conf->name, j->event, why,
-		    &error);
-	/* Still pending in the database: it goes again (at least once). */
-	if (!ok)
-		g_warning("hook %s: event %" G_GINT64_FORMAT ": %s (it will be "
-		    "sent again)", j->conf->name, j->event, error->message);
+		j->why = g_strdup_printf("gave up after [hooks] max_age (%d s): "
+		    "%s", hs->max_age, why);
+	} else
+		j->why = g_strdup(why);
+	j->result = res;
+	j->finished = 1;
+	j->next_try = MIN(hook_next_try(now, j->attempts),
+	    j->queued + hs->max_age);
+	hook_log(j, res, j->why);
 	if (res == HOOK_DELIVERED)
 		j->hook->delivered++;
 	else if (res == HOOK_RETRY)
 		j->hook->retried++;
 	else
 		j->hook->failed++;
+	if (hook_save(hs, j))
+		g_hash_table_remove(j->hook->inflight, &j->event);
+	hooks_kick(hs);
 }
 
-/* End job j with its result; it is freed. */
-void
-hook_finish(struct hook_job *j, enum hook_result res, const char *why)
+/* Record the results the writer's lock kept out of the database. */
+static void
+hook_save_finished(struct hooks *hs, struct hook *h)
 {
-	struct hooks *hs = j->hooks;
+	GHashTableIter iter;
+	gpointer value;
 
-	hook_record(hs, j, res, why);
-	g_hash_table_remove(j->hook->inflight, &j->event);
-	hooks_kick(hs);
+	g_hash_table_iter_init(&iter, h->inflight);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		struct hook_job *j = value;
+
+		if (j->finished && hook_save(hs, j))
+			g_hash_table_iter_remove(&iter);
+	}
 }
 
 static struct hook_job *
@@ -328,6 +351,7 @@ hooks_tick(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < hs->hooks->len; i++) {
 		struct hook *h = hs->hooks->pdata[i];
 
+		hook_save_finished(hs, h);
 		if (!h->removed)
 			hook_poll(hs, h, now);
 	}

@@ -24,7 +24,11 @@ struct hook_job {
 	char		*address;
 	char		*list;
 	GString		*json;		/* event_json() */
-	char		*member;	/* mailman3: the member's URL */
+	/* Once finished, until recorded (hook.c). */
+	int		 finished;
+	enum hook_result result;
+	char		*why;
+	gint64		 next_try;
 };
 
 void	 hook_request(struct hook_job *, const char *method, const char *url,
