@@ -1,6 +1,6 @@
 /*
  * cmd_events.c: "rebound events": the changes of state the store has
- * published (store_events.c), oldest first, as JSON lines (event.h's
+ * published (store_events.c), oldest first, as JSON lines (revent.h's
  * schema), plain lines for "while read" or CSV.
  *
  * --since takes an event id (the events after it: a consumer passes the
@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "event.h"
+#include "revent.h"
 #include "output.h"
 
 #define EVENTS_POLL_MS	200
@@ -87,7 +87,7 @@ events_options(struct events_cmd *c, const char *format, const char *type)
 		return 0;
 	}
 	c->format = format ? (enum events_format)i : EVENTS_JSON;
-	if (type != NULL && !event_type_known(type)) {
+	if (type != NULL && !revent_type_known(type)) {
 		g_printerr("rebound events: unknown type '%s' (use "
 		    "address.dead, address.complained, address.suspect, "
 		    "address.alive, incident.opened or incident.closed)\n",
@@ -109,23 +109,23 @@ events_flush(struct events_cmd *c)
 }
 
 static int
-events_print(const struct event *ev, void *data)
+events_print(const struct revent *ev, void *data)
 {
 	struct events_cmd *c = data;
-	struct event_values v;
+	struct revent_values v;
 
 	c->after = ev->id;
 	g_string_truncate(c->buf, 0);
 	switch (c->format) {
 	case EVENTS_JSON:
-		event_json(ev, c->buf);
+		revent_json(ev, c->buf);
 		g_string_append_c(c->buf, '\n');
 		break;
 	case EVENTS_PLAIN:
-		event_plain(ev, c->buf);
+		revent_plain(ev, c->buf);
 		break;
 	case EVENTS_CSV:
-		event_values(ev, &v);
+		revent_values(ev, &v);
 		output_row(c->csv, v.v);
 		break;
 	}
@@ -171,7 +171,7 @@ events_run(struct events_cmd *c)
 	int ok;
 
 	if (c->format == EVENTS_CSV)
-		c->csv = output_new("csv", event_columns(), NULL);
+		c->csv = output_new("csv", revent_columns(), NULL);
 	if (c->follow)
 		events_signals();
 	ok = events_read(c, &error);

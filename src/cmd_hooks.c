@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "event.h"
+#include "revent.h"
 #include "output.h"
 
 static const char *const hooks_columns[] = {

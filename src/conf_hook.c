@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "conf.h"
-#include "event.h"
+#include "revent.h"
 
 #define CONF_HOOK_ACTIONS	"address.dead,address.complained"
 
@@ -122,7 +122,7 @@ conf_hook_set_types(struct conf_hook *h, const char *value, GError **error)
 
 		if (*t == '\0')
 			continue;
-		if (!event_type_known(t)) {
+		if (!revent_type_known(t)) {
 			g_ptr_array_free(out, TRUE);
 			return conf_hook_invalid(error, "'%s' is not an event "
 			    "type (address.dead, address.complained, "

@@ -24,7 +24,7 @@
 
 #include <string.h>
 
-#include "event.h"
+#include "revent.h"
 #include "hook.h"
 #include "hook_int.h"
 #include "log.h"
@@ -281,7 +281,7 @@ hook_job_new(struct hooks *hs, struct hook *h, const struct store_delivery *d)
 	j->address = g_strdup(d->ev->address);
 	j->list = g_strdup(d->ev->list);
 	j->json = g_string_new(NULL);
-	event_json(d->ev, j->json);
+	revent_json(d->ev, j->json);
 	return j;
 }
 

@@ -23,7 +23,7 @@ struct hook_job {
 	char		*type;
 	char		*address;
 	char		*list;
-	GString		*json;		/* event_json() */
+	GString		*json;		/* revent_json() */
 	/* Once finished, until recorded (hook.c). */
 	int		 finished;
 	enum hook_result result;

@@ -1,5 +1,5 @@
 /*
- * hook_webhook.c: kind = webhook: POST one event as JSON (event_json(),
+ * hook_webhook.c: kind = webhook: POST one event as JSON (revent_json(),
  * "version": 1), signed so that the receiver can tell it came from us
  * and is fresh:
  *   Rebound-Event: ID

@@ -119,7 +119,7 @@ int	 store_expire(struct store *, gint64 cutoff, gint64 *messages_r,
 
 /*
  * Events (store_events.c): the outbox of state changes, each written in
- * the same transaction as the outcome that caused it (event.h).
+ * the same transaction as the outcome that caused it (revent.h).
  * store_event_add() writes one inside a transaction: published at once
  * when due <= ev->time, else pending until due.  store_events_publish()
  * publishes what is due at now (reboundd after each commit and once a
@@ -131,10 +131,10 @@ int	 store_expire(struct store *, gint64 cutoff, gint64 *messages_r,
  * -1: error).  address.dead waits store_set_event_delay() seconds
  * (default 3600; 0: published at once).
  */
-struct event;
-typedef int	 store_event_fn(const struct event *, void *);
+struct revent;
+typedef int	 store_event_fn(const struct revent *, void *);
 
-int	 store_event_add(struct store *, const struct event *, gint64 due,
+int	 store_event_add(struct store *, const struct revent *, gint64 due,
 	    GError **);
 int	 store_events_publish(struct store *, gint64 now,
 	    guint *published_r, GError **);
@@ -162,7 +162,7 @@ struct store_delivery {
 	gint64		 queued;	/* handed over, Unix time */
 	gint64		 next_try;
 	const char	*last_error;	/* NULL: none yet */
-	const struct event *ev;		/* the event itself */
+	const struct revent *ev;		/* the event itself */
 };
 typedef int	 store_delivery_fn(const struct store_delivery *, void *);
 

@@ -4,7 +4,7 @@
  * an address's state, inside the batch transaction that records the
  * outcome, so an event is never lost and never invented.
  *
- * A change of state is an event of type "address.STATE" (event.h),
+ * A change of state is an event of type "address.STATE" (revent.h),
  * caused by one outcome (its reason, class, status, confidence,
  * evidence, message and list are the event's) or by a command that has
  * none ("forget", "expire").  Most are published at once: they go to
@@ -24,7 +24,7 @@
 
 #include <string.h>
 
-#include "event.h"
+#include "revent.h"
 #include "store_int.h"
 
 #define STORE_EVENT_DELAY	3600	/* seconds address.dead waits */
@@ -140,7 +140,7 @@ events_text(sqlite3_stmt *st, int col)
 
 /* ?1 .. ?13: the columns of EVENTS_COLUMNS. */
 static void
-events_bind(sqlite3_stmt *st, const struct event *ev)
+events_bind(sqlite3_stmt *st, const struct revent *ev)
 {
 	const char *text[] = { ev->address, ev->list, ev->state,
 	    ev->previous, ev->reason, ev->class, ev->status, ev->confidence,
@@ -159,7 +159,7 @@ events_bind(sqlite3_stmt *st, const struct event *ev)
 
 /* The columns id, EVENTS_COLUMNS of a row. */
 static void
-events_row(sqlite3_stmt *st, struct event *ev)
+events_row(sqlite3_stmt *st, struct revent *ev)
 {
 	ev->id = sqlite3_column_int64(st, 0);
 	ev->type = events_text(st, 1);
@@ -182,7 +182,7 @@ events_row(sqlite3_stmt *st, struct event *ev)
  * due.  Inside the caller's transaction.
  */
 int
-store_event_add(struct store *s, const struct event *ev, gint64 due,
+store_event_add(struct store *s, const struct revent *ev, gint64 due,
     GError **error)
 {
 	int pending = due > ev->time;
@@ -267,7 +267,7 @@ store_events(struct store *s, gint64 after_id, gint64 since_time,
     GError **error)
 {
 	sqlite3_stmt *st = events_stmt(s, EVENTS_LIST, error);
-	struct event ev;
+	struct revent ev;
 	int rc;
 
 	if (st == NULL)
@@ -366,7 +366,7 @@ events_unpend(struct store *s, const char *address, char **previous_r,
  * calls store_done(st) when it has used them.
  */
 static sqlite3_stmt *
-events_cause(struct store *s, gint64 outcome, struct event *ev,
+events_cause(struct store *s, gint64 outcome, struct revent *ev,
     GError **error)
 {
 	sqlite3_stmt *st = events_stmt(s, EVENTS_CAUSE, error);
@@ -401,7 +401,7 @@ events_cause(struct store *s, gint64 outcome, struct event *ev,
  * that is later (a bounce dated in the future waits as long).
  */
 static int
-events_add_caused(struct store *s, struct event *ev, gint64 outcome,
+events_add_caused(struct store *s, struct revent *ev, gint64 outcome,
     const char *why, GError **error)
 {
 	struct store_events *e = store_events_data(s);
@@ -414,9 +414,9 @@ events_add_caused(struct store *s, struct event *ev, gint64 outcome,
 	ev->reason = why;
 	if (outcome != 0 && (st = events_cause(s, outcome, ev, error)) == NULL)
 		return 0;
-	ev->list = list = event_list_id(ev->list);
+	ev->list = list = revent_list_id(ev->list);
 	due = ev->time;
-	if (strcmp(ev->type, event_type_name(EVENT_ADDRESS_DEAD)) == 0 &&
+	if (strcmp(ev->type, revent_type_name(REVENT_ADDRESS_DEAD)) == 0 &&
 	    e->delay > 0)
 		due = MAX(now, ev->time) + e->delay;
 	ok = store_event_add(s, ev, due, error);
@@ -436,7 +436,7 @@ store_events_change(struct store *s, const char *address,
     const char *why, GError **error)
 {
 	g_autofree char *before = NULL;
-	struct event ev = { 0 };
+	struct revent ev = { 0 };
 
 	if (state == NULL)
 		state = "alive";
@@ -452,7 +452,7 @@ store_events_change(struct store *s, const char *address,
 		return 0;
 	/* Unchanged as published; or a state with no event of its own. */
 	if (strcmp(before, state) == 0 ||
-	    (ev.type = event_type_of_state(state)) == NULL)
+	    (ev.type = revent_type_of_state(state)) == NULL)
 		return 1;
 	ev.address = address;
 	ev.state = state;

@@ -15,7 +15,7 @@
 
 #include <string.h>
 
-#include "event.h"
+#include "revent.h"
 #include "store_int.h"
 
 /* The columns of a delivery and its event, as store_hook_row() reads them. */
@@ -150,7 +150,7 @@ hook_rows(struct store *s, sqlite3_stmt *st, store_delivery_fn *fn,
     void *arg, GError **error)
 {
 	struct store_delivery d;
-	struct event ev;
+	struct revent ev;
 	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -1,7 +1,7 @@
 /*
- * event.c: an event's names and renderings (event.h).
+ * revent.c: an event's names and renderings (revent.h).
  *
- * One table of fields, event_columns_table[], decides the order and the
+ * One table of fields, revent_columns_table[], decides the order and the
  * names of every rendering: JSON (one object a line, for "rebound
  * events" and webhook bodies), plain and CSV.  Times are RFC 3339 in
  * UTC ("2026-12-02T07:45:00Z"); a column whose name starts with '#' is
@@ -16,53 +16,53 @@
 
 #include <string.h>
 
-#include "event.h"
+#include "revent.h"
 #include "json.h"
 
-static const char *const event_type_names[EVENT_NTYPES] = {
-	[EVENT_ADDRESS_DEAD] = "address.dead",
-	[EVENT_ADDRESS_COMPLAINED] = "address.complained",
-	[EVENT_ADDRESS_SUSPECT] = "address.suspect",
-	[EVENT_ADDRESS_ALIVE] = "address.alive",
-	[EVENT_INCIDENT_OPENED] = "incident.opened",
-	[EVENT_INCIDENT_CLOSED] = "incident.closed",
+static const char *const revent_type_names[REVENT_NTYPES] = {
+	[REVENT_ADDRESS_DEAD] = "address.dead",
+	[REVENT_ADDRESS_COMPLAINED] = "address.complained",
+	[REVENT_ADDRESS_SUSPECT] = "address.suspect",
+	[REVENT_ADDRESS_ALIVE] = "address.alive",
+	[REVENT_INCIDENT_OPENED] = "incident.opened",
+	[REVENT_INCIDENT_CLOSED] = "incident.closed",
 };
 
-/* In struct event_values' order; evidence last (see above). */
-static const char *const event_columns_table[EVENT_NFIELDS + 1] = {
+/* In struct revent_values' order; evidence last (see above). */
+static const char *const revent_columns_table[REVENT_NFIELDS + 1] = {
 	"#id", "type", "time", "address", "list", "state", "previous",
 	"reason", "class", "status", "confidence", "digest", "#incident",
 	"evidence", NULL
 };
 
 const char *
-event_type_name(enum event_type t)
+revent_type_name(enum revent_type t)
 {
-	return t < EVENT_NTYPES ? event_type_names[t] : NULL;
+	return t < REVENT_NTYPES ? revent_type_names[t] : NULL;
 }
 
 int
-event_type_known(const char *name)
+revent_type_known(const char *name)
 {
 	guint i;
 
-	for (i = 0; i < EVENT_NTYPES; i++)
-		if (strcmp(name, event_type_names[i]) == 0)
+	for (i = 0; i < REVENT_NTYPES; i++)
+		if (strcmp(name, revent_type_names[i]) == 0)
 			return 1;
 	return 0;
 }
 
 /* The type of an address's change to state ("dead"), or NULL. */
 const char *
-event_type_of_state(const char *state)
+revent_type_of_state(const char *state)
 {
 	guint i;
 
-	for (i = 0; i < EVENT_NTYPES; i++)
-		if (g_str_has_prefix(event_type_names[i], "address.") &&
-		    strcmp(event_type_names[i] + strlen("address."),
+	for (i = 0; i < REVENT_NTYPES; i++)
+		if (g_str_has_prefix(revent_type_names[i], "address.") &&
+		    strcmp(revent_type_names[i] + strlen("address."),
 		    state) == 0)
-			return event_type_names[i];
+			return revent_type_names[i];
 	return NULL;
 }
 
@@ -72,7 +72,7 @@ event_type_of_state(const char *state)
  * names its lists), else the value as it is (a VERP list's name).
  */
 char *
-event_list_id(const char *list)
+revent_list_id(const char *list)
 {
 	const char *open;
 
@@ -84,14 +84,14 @@ event_list_id(const char *list)
 }
 
 const char *const *
-event_columns(void)
+revent_columns(void)
 {
-	return event_columns_table;
+	return revent_columns_table;
 }
 
 /* RFC 3339, UTC, to the second; "" for a time GLib cannot show. */
 void
-event_time(gint64 t, char out[32])
+revent_time(gint64 t, char out[32])
 {
 	g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc(t);
 	g_autofree char *s = dt ? g_date_time_format(dt,
@@ -101,12 +101,12 @@ event_time(gint64 t, char out[32])
 }
 
 void
-event_values(const struct event *ev, struct event_values *r)
+revent_values(const struct revent *ev, struct revent_values *r)
 {
 	const char **v = r->v;
 
 	g_snprintf(r->id, sizeof r->id, "%" G_GINT64_FORMAT, ev->id);
-	event_time(ev->time, r->time);
+	revent_time(ev->time, r->time);
 	g_snprintf(r->incident, sizeof r->incident, "%" G_GINT64_FORMAT,
 	    ev->incident);
 	*v++ = ev->id ? r->id : NULL;
@@ -128,17 +128,17 @@ event_values(const struct event *ev, struct event_values *r)
 
 /* One JSON object, no newline: {"version":1,"id":12,"type":...}. */
 void
-event_json(const struct event *ev, GString *out)
+revent_json(const struct revent *ev, GString *out)
 {
-	struct event_values r;
+	struct revent_values r;
 	const char *name;
 	guint i;
 
-	event_values(ev, &r);
+	revent_values(ev, &r);
 	g_string_append_c(out, '{');
-	json_member_int(out, "version", EVENT_VERSION);
-	for (i = 0; i < EVENT_NFIELDS; i++) {
-		name = event_columns_table[i];
+	json_member_int(out, "version", REVENT_VERSION);
+	for (i = 0; i < REVENT_NFIELDS; i++) {
+		name = revent_columns_table[i];
 		if (name[0] != '#' || r.v[i] == NULL)
 			json_member(out, name + (name[0] == '#'), r.v[i]);
 		else
@@ -150,14 +150,14 @@ event_json(const struct event *ev, GString *out)
 
 /* One plain line, with its newline. */
 void
-event_plain(const struct event *ev, GString *out)
+revent_plain(const struct revent *ev, GString *out)
 {
-	struct event_values r;
+	struct revent_values r;
 	const char *p;
 	guint i;
 
-	event_values(ev, &r);
-	for (i = 0; i < EVENT_NFIELDS; i++) {
+	revent_values(ev, &r);
+	for (i = 0; i < REVENT_NFIELDS; i++) {
 		if (i > 0)
 			g_string_append_c(out, '\t');
 		if (r.v[i] == NULL || *r.v[i] == '\0') {

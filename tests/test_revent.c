@@ -1,5 +1,5 @@
 /*
- * test_event.c: an event's renderings (event.c): the JSON schema of
+ * test_revent.c: an event's renderings (revent.c): the JSON schema of
  * "rebound events" and of webhook bodies, field by field; plain lines
  * for "while read"; the values CSV prints; type and list names.
  */
@@ -9,10 +9,10 @@
 
 #include <glib.h>
 
-#include "event.h"
+#include "revent.h"
 
 /* An address.dead as a bounce makes it. */
-static const struct event dead = {
+static const struct revent dead = {
 	.id = 42,
 	.type = "address.dead",
 	.time = 1796197500,		/* 2026-12-02T07:45:00Z */
@@ -33,7 +33,7 @@ test_json(void)
 {
 	GString *out = g_string_new(NULL);
 
-	event_json(&dead, out);
+	revent_json(&dead, out);
 	g_assert_cmpstr(out->str, ==, "{\"version\":1,\"id\":42,"
 	    "\"type\":\"address.dead\",\"time\":\"2026-12-02T07:45:00Z\","
 	    "\"address\":\"alice@example.org\","
@@ -49,7 +49,7 @@ test_json(void)
 static void
 test_json_sparse(void)
 {
-	struct event ev = {
+	struct revent ev = {
 		.id = 7,
 		.type = "incident.opened",
 		.time = 0,
@@ -58,7 +58,7 @@ test_json_sparse(void)
 	};
 	GString *out = g_string_new(NULL);
 
-	event_json(&ev, out);
+	revent_json(&ev, out);
 	g_assert_cmpstr(out->str, ==, "{\"version\":1,\"id\":7,"
 	    "\"type\":\"incident.opened\",\"time\":\"1970-01-01T00:00:00Z\","
 	    "\"address\":null,\"list\":null,\"state\":null,\"previous\":null,"
@@ -72,12 +72,12 @@ test_json_sparse(void)
 static void
 test_plain(void)
 {
-	struct event ev = dead;
+	struct revent ev = dead;
 	GString *out = g_string_new(NULL);
 
 	ev.list = NULL;
 	ev.address = "bob\t@example.org";
-	event_plain(&ev, out);
+	revent_plain(&ev, out);
 	g_assert_cmpstr(out->str, ==, "42\taddress.dead\t2026-12-02T07:45:00Z"
 	    "\tbob @example.org\t-\tdead\tsuspect\tuserunknown\thard\t5.1.1"
 	    "\tcertain\t9f3a\t-\tremote \"user unknown\"\n");
@@ -88,12 +88,12 @@ test_plain(void)
 static void
 test_values(void)
 {
-	const char *const *columns = event_columns();
-	struct event_values v;
+	const char *const *columns = revent_columns();
+	struct revent_values v;
 	guint i;
 
-	event_values(&dead, &v);
-	g_assert_cmpuint(g_strv_length((char **)columns), ==, EVENT_NFIELDS);
+	revent_values(&dead, &v);
+	g_assert_cmpuint(g_strv_length((char **)columns), ==, REVENT_NFIELDS);
 	for (i = 0; columns[i] != NULL; i++)
 		if (strcmp(columns[i], "#id") == 0)
 			g_assert_cmpstr(v.v[i], ==, "42");
@@ -103,7 +103,7 @@ test_values(void)
 			g_assert_null(v.v[i]);
 		else if (strcmp(columns[i], "evidence") == 0)
 			g_assert_cmpstr(v.v[i], ==, dead.evidence);
-	g_assert_null(v.v[EVENT_NFIELDS]);
+	g_assert_null(v.v[REVENT_NFIELDS]);
 }
 
 static void
@@ -111,16 +111,16 @@ test_types(void)
 {
 	guint i;
 
-	for (i = 0; i < EVENT_NTYPES; i++)
-		g_assert_true(event_type_known(event_type_name(i)));
-	g_assert_false(event_type_known("address.gone"));
-	g_assert_cmpstr(event_type_of_state("dead"), ==, "address.dead");
-	g_assert_cmpstr(event_type_of_state("complained"), ==,
+	for (i = 0; i < REVENT_NTYPES; i++)
+		g_assert_true(revent_type_known(revent_type_name(i)));
+	g_assert_false(revent_type_known("address.gone"));
+	g_assert_cmpstr(revent_type_of_state("dead"), ==, "address.dead");
+	g_assert_cmpstr(revent_type_of_state("complained"), ==,
 	    "address.complained");
-	g_assert_cmpstr(event_type_of_state("suspect"), ==, "address.suspect");
-	g_assert_cmpstr(event_type_of_state("alive"), ==, "address.alive");
-	g_assert_null(event_type_of_state("opened"));
-	g_assert_null(event_type_of_state("held"));
+	g_assert_cmpstr(revent_type_of_state("suspect"), ==, "address.suspect");
+	g_assert_cmpstr(revent_type_of_state("alive"), ==, "address.alive");
+	g_assert_null(revent_type_of_state("opened"));
+	g_assert_null(revent_type_of_state("held"));
 }
 
 static void
@@ -139,22 +139,22 @@ test_list_id(void)
 	guint i;
 
 	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autofree char *got = event_list_id(cases[i].in);
+		g_autofree char *got = revent_list_id(cases[i].in);
 
 		g_assert_cmpstr(got, ==, cases[i].want);
 	}
-	g_assert_null(event_list_id(NULL));
+	g_assert_null(revent_list_id(NULL));
 }
 
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	g_test_add_func("/event/json", test_json);
-	g_test_add_func("/event/json-sparse", test_json_sparse);
-	g_test_add_func("/event/plain", test_plain);
-	g_test_add_func("/event/values", test_values);
-	g_test_add_func("/event/types", test_types);
-	g_test_add_func("/event/list-id", test_list_id);
+	g_test_add_func("/revent/json", test_json);
+	g_test_add_func("/revent/json-sparse", test_json_sparse);
+	g_test_add_func("/revent/plain", test_plain);
+	g_test_add_func("/revent/values", test_values);
+	g_test_add_func("/revent/types", test_types);
+	g_test_add_func("/revent/list-id", test_list_id);
 	return g_test_run();
 }
