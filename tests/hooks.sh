@@ -5,7 +5,8 @@
 # checks each request; listmonk itself is not packaged for Debian).
 # Signed and with the promised headers; in order per address; a 503
 # retried, a 400 parked and listed by "rebound events --failed", then
-# sent again by "rebound events retry ID"; a SIGKILL while the receiver
+# sent again by "rebound events retry ID"; a refused connection and a
+# server that never answers retried; a SIGKILL while the receiver
 # is down loses nothing; bad [hook NAME] settings refused with file,
 # line and key; the metrics the dashboard reads.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
@@ -50,7 +51,18 @@ web_pid=$!
 python3 "$top_srcdir/tests/hook-receiver.py" "$lm" listmonk 'api:t0ken' &
 lm_pid=$!
 trap 'kill $web_pid $lm_pid $pid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
-wait_until "the receivers listen" test -f "$web/port" -a -f "$lm/port"
+# A server that takes connections and never answers: the timeout.
+python3 -c 'import os, socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+time.sleep(3600)' "$tmp/mute.port" &
+mute_pid=$!
+trap 'kill $web_pid $lm_pid $mute_pid $pid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+wait_until "the receivers listen" test -f "$web/port" -a -f "$lm/port" -a -f "$tmp/mute.port"
 mport=$(free_port)
 cat >"$tmp/conf" <<CONF
 [store]
@@ -79,6 +91,11 @@ kind = webhook
 url = http://127.0.0.1:$(free_port)/
 secret = s
 types = address.dead
+[hook mute]
+kind = listmonk
+url = http://127.0.0.1:$(cat "$tmp/mute.port")/
+user = u
+password = p
 [hook dry]
 kind = mailman3
 url = http://127.0.0.1:$(free_port)/3.1
@@ -141,6 +158,8 @@ is "webhook: every request signed, with the promised headers" \
     "$(grep -v -c ' ok [0-9]*$' "$web/log")" 0
 check "a refused connection: retried, the log says why" grep -q \
     "hook closed: event [0-9]* address.dead ann@example.com: attempt 1 failed, will retry: webhook: .*onnect" "$tmp/log"
+wait_for "no answer within [hooks] timeout: retried, the log says why" grep -q \
+    "hook mute: event [0-9]* address.dead ann@example.com: attempt 1 failed, will retry: listmonk: .*imed out" "$tmp/log"
 check "dry run: logged, not sent" grep -q \
     "hook dry: dry run: would send event [0-9]* address.dead ann@example.com list news.lists.example.org to http" "$tmp/log"
 check "the log says it was parked, and why" \
@@ -198,10 +217,10 @@ wait_for "after SIGKILL: dave's death delivered" got "$web" ' dave@example.com a
 grep ' 200$' "$web/log" | cut -d' ' -f1 | sort -n -u >"$tmp/delivered"
 is "no event lost: each published one was delivered" \
     "$(comm -23 "$tmp/published" "$tmp/delivered" | tr '\n' ' ')" ""
-drained() { [ "$(q "select count(*) from hook_deliveries where hook <> 'closed'")" = 0 ]; }
+drained() { [ "$(q "select count(*) from hook_deliveries where hook not in ('closed', 'mute')")" = 0 ]; }
 wait_until "the hooks' state is empty" drained
-is "nothing left to deliver (but to the closed port)" \
-    "$(q "select count(*) from hook_deliveries where hook <> 'closed'")" 0
+is "nothing left to deliver (but to the closed port and the mute server)" \
+    "$(q "select count(*) from hook_deliveries where hook not in ('closed', 'mute')")" 0
 
 kill $pid
 wait $pid
