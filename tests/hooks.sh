@@ -61,7 +61,12 @@ with open(sys.argv[1] + ".tmp", "w") as f:
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 time.sleep(3600)' "$tmp/mute.port" &
 mute_pid=$!
-trap 'kill $web_pid $lm_pid $mute_pid $pid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
+# contrib/webhook-receiver.py, as an operator would run it.
+cport=$(free_port)
+REBOUND_SECRET=contrib-s3cret python3 "$top_srcdir/contrib/webhook-receiver.py" \
+    "$cport" >"$tmp/contrib.out" 2>"$tmp/contrib.err" &
+contrib_pid=$!
+trap 'kill $web_pid $lm_pid $mute_pid $contrib_pid $pid 2>/dev/null; rm -rf "$tmp"' EXIT INT TERM
 wait_until "the receivers listen" test -f "$web/port" -a -f "$lm/port" -a -f "$tmp/mute.port"
 mport=$(free_port)
 cat >"$tmp/conf" <<CONF
@@ -96,6 +101,10 @@ kind = listmonk
 url = http://127.0.0.1:$(cat "$tmp/mute.port")/
 user = u
 password = p
+[hook contrib]
+kind = webhook
+url = http://127.0.0.1:$cport/
+secret = contrib-s3cret
 [hook dry]
 kind = mailman3
 url = http://127.0.0.1:$(free_port)/3.1
@@ -160,6 +169,8 @@ check "a refused connection: retried, the log says why" grep -q \
     "hook closed: event [0-9]* address.dead ann@example.com: attempt 1 failed, will retry: webhook: .*onnect" "$tmp/log"
 wait_for "no answer within [hooks] timeout: retried, the log says why" grep -q \
     "hook mute: event [0-9]* address.dead ann@example.com: attempt 1 failed, will retry: listmonk: .*imed out" "$tmp/log"
+wait_for "contrib/webhook-receiver.py: checks the signature, prints the event" \
+    grep -q '"address": "ann@example.com"' "$tmp/contrib.out"
 check "dry run: logged, not sent" grep -q \
     "hook dry: dry run: would send event [0-9]* address.dead ann@example.com list news.lists.example.org to http" "$tmp/log"
 check "the log says it was parked, and why" \
