@@ -882,7 +882,7 @@ classify_recipient(struct report *rp, struct recipient *r)
 		r->confidence = CONFIDENCE_WEAK;
 }
 
-static const char *classify_class(enum report_kind,
+static enum report_class classify_class(enum report_kind,
     const struct recipient *);
 
 /* Each recipient's reason, hard/soft and evidence, then its class. */
@@ -906,7 +906,7 @@ classify_report(struct report *rp)
  * failure of the sending side that says nothing about the subscriber
  * (sender), a complaint, a delivery, an auto-reply.
  */
-static const char *
+static enum report_class
 classify_class(enum report_kind kind, const struct recipient *r)
 {
 	static const char *sender_side[] = {
@@ -919,17 +919,17 @@ classify_class(enum report_kind kind, const struct recipient *r)
 	size_t i;
 
 	if (kind == REPORT_ARF)
-		return "complaint";
+		return CLASS_COMPLAINT;
 	if (kind == REPORT_AUTOREPLY)
-		return "vacation";
+		return CLASS_VACATION;
 	if (r->reason != NULL && strcmp(r->reason, "delivered") == 0)
-		return "delivered";
+		return CLASS_DELIVERED;
 	if (classify_action_is(r, "delayed"))
-		return "delay";
+		return CLASS_DELAY;
 	if (r->hard)
-		return "hard";
+		return CLASS_HARD;
 	for (i = 0; r->reason != NULL && i < G_N_ELEMENTS(sender_side); i++)
 		if (strcmp(r->reason, sender_side[i]) == 0)
-			return "sender";
-	return "soft";
+			return CLASS_SENDER;
+	return CLASS_SOFT;
 }

@@ -19,8 +19,16 @@
 #include "mbox.h"
 #include "parse.h"
 #include "pathwalk.h"
+#include "vocab.h"
 
 enum parse_format { FORMAT_TSV, FORMAT_JSON };
+#define FORMAT_COUNT	(FORMAT_JSON + 1)
+
+static const char *const parse_format_names[] = {
+	[FORMAT_TSV] = "tsv",
+	[FORMAT_JSON] = "json",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(parse_format_names) == FORMAT_COUNT);
 
 struct parse_out {
 	enum parse_format format;
@@ -202,19 +210,23 @@ parse_path(struct parse_out *po, const char *path)
 	return ok;
 }
 
+/* --format NAME (NULL: tsv). */
 static int
 parse_format(const char *name, enum parse_format *format)
 {
-	if (name == NULL || strcmp(name, "tsv") == 0)
-		*format = FORMAT_TSV;
-	else if (strcmp(name, "json") == 0)
-		*format = FORMAT_JSON;
-	else {
-		g_printerr("rebound parse: unknown format '%s' "
-		    "(use tsv or json)\n", name);
-		return 0;
+	g_autofree char *names = NULL;
+	int i;
+
+	if (name == NULL)
+		name = parse_format_names[FORMAT_TSV];
+	if ((i = vocab_find(parse_format_names, FORMAT_COUNT, name)) >= 0) {
+		*format = (enum parse_format)i;
+		return 1;
 	}
-	return 1;
+	names = vocab_join(parse_format_names, FORMAT_COUNT, "or");
+	g_printerr("rebound parse: unknown format '%s' (use %s)\n", name,
+	    names);
+	return 0;
 }
 
 int

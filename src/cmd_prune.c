@@ -165,16 +165,19 @@ cmd_prune(int argc, char **argv)
 	struct store *s;
 	int rc;
 
-	if (!cli_options(&argc, &argv, "- the addresses to remove",
+	g_autofree char *keys = policy_keys_help();
+	g_autofree char *help = g_strdup_printf(
 	    "Prints the addresses the policy removes (dead or complained),\n"
 	    "plain: one address a line.  With --dry-run and --policy, replays\n"
 	    "every address's history under other policy values and prints\n"
-	    "what would change: + newly removed, - no longer removed.\n"
-	    "Policy keys: hard_threshold, soft_threshold, soft_window,\n"
-	    "soft_stale, complaint_threshold, confirm_hard.  With --suspect,\n"
-	    "the addresses a hard bounce made suspect, with its evidence,\n"
-	    "which a second hard bounce on another day would make dead.\n"
-	    "Nothing is changed.", entries))
+	    "what would change: + newly removed, - no longer removed.  With\n"
+	    "--suspect, the addresses a hard bounce made suspect, with its\n"
+	    "evidence, which a second hard bounce on another day would make\n"
+	    "dead.  Nothing is changed.\n\n"
+	    "Policy keys, with their defaults:\n%s", keys);
+
+	if (!cli_options(&argc, &argv, "- the addresses to remove", help,
+	    entries))
 		return CLI_EXIT_USAGE;
 	rc = CLI_EXIT_USAGE;
 	policy_defaults(&scratch);

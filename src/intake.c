@@ -418,7 +418,7 @@ intake_count_report(struct intake *in, const char *source,
 	for (i = 0; i < rp->recipients->len; i++) {
 		const struct recipient *r = g_ptr_array_index(rp->recipients, i);
 
-		intake_count(in->stats.recipients, r->class,
+		intake_count(in->stats.recipients, report_class_name(r->class),
 		    r->reason ? r->reason : "undefined");
 	}
 }

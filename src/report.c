@@ -8,6 +8,18 @@
 
 #include "addr.h"
 #include "report.h"
+#include "vocab.h"
+
+static const char *const report_class_names[] = {
+	[CLASS_HARD] = "hard",
+	[CLASS_SOFT] = "soft",
+	[CLASS_COMPLAINT] = "complaint",
+	[CLASS_DELAY] = "delay",
+	[CLASS_SENDER] = "sender",
+	[CLASS_DELIVERED] = "delivered",
+	[CLASS_VACATION] = "vacation",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(report_class_names) == CLASS_COUNT);
 
 static void
 recipient_free(gpointer p)
@@ -112,6 +124,31 @@ report_confidence_name(enum confidence confidence)
 	if ((size_t)confidence >= G_N_ELEMENTS(names))
 		return "weak";
 	return names[confidence];
+}
+
+const char *
+report_class_name(enum report_class class)
+{
+	g_return_val_if_fail((size_t)class < CLASS_COUNT, "soft");
+	return report_class_names[class];
+}
+
+/* The class a name stands for; 0 if it names none. */
+int
+report_class_parse(const char *name, enum report_class *class_r)
+{
+	int i = vocab_find(report_class_names, CLASS_COUNT, name);
+
+	if (i < 0)
+		return 0;
+	*class_r = (enum report_class)i;
+	return 1;
+}
+
+char *
+report_class_list(void)
+{
+	return vocab_join(report_class_names, CLASS_COUNT, "or");
 }
 
 static int

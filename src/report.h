@@ -35,6 +35,24 @@ enum confidence {
 	CONFIDENCE_CERTAIN
 };
 
+/*
+ * What an outcome does to its address, as the policy counts it
+ * (classify.c decides it, once; report.c names it): a dead address
+ * (hard), a failure that may pass (soft), a complaint, a delay notice, a
+ * failure of the sending side that says nothing about the subscriber
+ * (sender), a delivery, an auto-reply.  The database stores the name.
+ */
+enum report_class {
+	CLASS_HARD,
+	CLASS_SOFT,
+	CLASS_COMPLAINT,
+	CLASS_DELAY,
+	CLASS_SENDER,
+	CLASS_DELIVERED,
+	CLASS_VACATION
+};
+#define CLASS_COUNT	(CLASS_VACATION + 1)
+
 /* An RFC 3463 status code "c.sss.ddd" fits in 12 bytes with its NUL. */
 #define STATUS_MAX 12
 
@@ -66,8 +84,7 @@ struct recipient {
 	const char *reason;		/* static string from the taxonomy */
 	int	 hard;
 	enum confidence confidence;	/* how sure the reason is */
-	const char *class;		/* static: hard soft delay sender
-					   complaint delivered vacation */
+	enum report_class class;
 	char	*decided;		/* what decided the reason */
 };
 
@@ -115,6 +132,10 @@ void		 report_free(struct report **);
 struct recipient *report_add_recipient(struct report *);
 const char	*report_kind_name(enum report_kind);
 const char	*report_confidence_name(enum confidence);
+const char	*report_class_name(enum report_class);
+int		 report_class_parse(const char *, enum report_class *);
+/* "hard, soft, ... or vacation": for help texts and messages. */
+char		*report_class_list(void);
 /* Is address one of the list's own (its post, List-Id or bounce address)? */
 int		 report_is_list_address(const struct report *, const char *);
 

@@ -640,8 +640,9 @@ store_add(struct store *s, const struct store_meta *m,
 		    m->subscriber : r->address;
 		if (address == NULL)
 			continue;
-		if (!store_add_outcome(s, message, i, address, r->class, m, r,
-		    error) || !store_update(s, address, r->class,
+		if (!store_add_outcome(s, message, i, address,
+		    report_class_name(r->class), m, r, error) ||
+		    !store_update(s, address, report_class_name(r->class),
 		    r->reason ? r->reason : "undefined", r->confidence, m->at,
 		    error))
 			return 0;
@@ -661,7 +662,7 @@ store_put_address(struct store *s, const char *address,
 		return 0;
 	days = policy_state_days(ps);
 	bind_text(st, 1, address);
-	bind_text(st, 2, ps->state);
+	bind_text(st, 2, policy_state_name(ps->state));
 	bind_text(st, 3, ps->state_reason);
 	sqlite3_bind_int(st, 4, ps->hard);
 	sqlite3_bind_int(st, 5, ps->soft);
@@ -705,7 +706,7 @@ store_update(struct store *s, const char *address, const char *class,
 	}
 	policy_state_init(&ps, rc == SQLITE_ROW ? column_text(st, 4) : NULL);
 	if (rc == SQLITE_ROW) {
-		g_strlcpy(ps.state, column_text(st, 0), sizeof ps.state);
+		policy_state_parse(column_text(st, 0), &ps.state);
 		ps.state_reason = g_strdup(column_text(st, 1));
 		ps.hard = sqlite3_column_int(st, 2);
 		ps.soft = sqlite3_column_int(st, 3);
@@ -1080,15 +1081,16 @@ static void
 store_settle(GHashTable *current, GPtrArray *changes, const char *address,
     const struct store_fold *f)
 {
-	int removed = strcmp(f->ps.state, "dead") == 0 ||
-	    strcmp(f->ps.state, "complained") == 0;
+	int removed = f->ps.state == STATE_DEAD ||
+	    f->ps.state == STATE_COMPLAINED;
 
 	if (g_hash_table_contains(current, address)) {
 		if (removed)
 			g_hash_table_remove(current, address);
 	} else if (removed)
 		g_ptr_array_add(changes, store_change_new('+', address,
-		    f->ps.state, f->ps.state_reason, f->last));
+		    policy_state_name(f->ps.state), f->ps.state_reason,
+		    f->last));
 }
 
 /* Replay every address's outcomes under p, in one pass over them. */

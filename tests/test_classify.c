@@ -595,8 +595,8 @@ test_class(void)
 		rp->kind = class_cases[i].kind;
 		classify_report(rp);
 		g_test_message("class case %zu: got %s (%s), want %s", i,
-		    r->class, r->reason, class_cases[i].class);
-		g_assert_cmpstr(r->class, ==, class_cases[i].class);
+		    report_class_name(r->class), r->reason, class_cases[i].class);
+		g_assert_cmpstr(report_class_name(r->class), ==, class_cases[i].class);
 		report_free(&rp);
 	}
 }

@@ -211,10 +211,10 @@ test_policy_days(void)
 				    CONFIDENCE_LIKELY,
 				    (gint64)(100 + atoi(days[j])) * 86400);
 		}
-		if (strcmp(s.state, cases[i].state) != 0)
+		if (strcmp(policy_state_name(s.state), cases[i].state) != 0)
 			g_test_message("days %s: got %s want %s", cases[i].days,
-			    s.state, cases[i].state);
-		g_assert_cmpstr(s.state, ==, cases[i].state);
+			    policy_state_name(s.state), cases[i].state);
+		g_assert_cmpstr(policy_state_name(s.state), ==, cases[i].state);
 		policy_state_clear(&s);
 	}
 }
@@ -236,14 +236,14 @@ test_policy_kinds(void)
 		policy_apply(&p, &s, "vacation", "vacation", CONFIDENCE_CERTAIN,
 		    (gint64)i * 86400);
 	}
-	g_assert_cmpstr(s.state, ==, "alive");
+	g_assert_cmpstr(policy_state_name(s.state), ==, "alive");
 	policy_apply(&p, &s, "hard", "userunknown", CONFIDENCE_CERTAIN,
 	    20 * 86400);
-	g_assert_cmpstr(s.state, ==, "dead");
+	g_assert_cmpstr(policy_state_name(s.state), ==, "dead");
 	g_assert_cmpstr(s.state_reason, ==, "hard bounce: userunknown");
 	policy_apply(&p, &s, "delivered", "delivered", CONFIDENCE_CERTAIN,
 	    21 * 86400);
-	g_assert_cmpstr(s.state, ==, "dead");
+	g_assert_cmpstr(policy_state_name(s.state), ==, "dead");
 	policy_state_clear(&s);
 }
 
@@ -300,10 +300,11 @@ test_policy_confirm(void)
 				    "likely") == 0 ? CONFIDENCE_LIKELY :
 				    CONFIDENCE_WEAK, at);
 		}
-		if (strcmp(s.state, cases[i].state) != 0)
+		if (strcmp(policy_state_name(s.state), cases[i].state) != 0)
 			g_test_message("%s, %s: got %s want %s", cases[i].confirm,
-			    cases[i].events, s.state, cases[i].state);
-		g_assert_cmpstr(s.state, ==, cases[i].state);
+			    cases[i].events, policy_state_name(s.state),
+			    cases[i].state);
+		g_assert_cmpstr(policy_state_name(s.state), ==, cases[i].state);
 		policy_state_clear(&s);
 	}
 }

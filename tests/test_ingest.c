@@ -104,7 +104,7 @@ test_parse(void)
 	g_assert_cmpuint(m->report->recipients->len, ==, 1);
 	r = g_ptr_array_index(m->report->recipients, 0);
 	g_assert_cmpstr(r->reason, ==, "userunknown");
-	g_assert_cmpstr(r->class, ==, "hard");
+	g_assert_cmpint(r->class, ==, CLASS_HARD);
 	store_digest(bytes, strlen(bytes), digest);
 	g_assert_cmpstr(m->digest, ==, digest);
 	ingest_free(&m);
