@@ -82,7 +82,7 @@ tsv_report(GString *out, const char *file, struct report *rp, guint first)
 		g_string_append_printf(out, "\t%u", first + i);
 		tsv_cell(out, r->status);
 		tsv_cell(out, code);
-		tsv_cell(out, r->reason);
+		tsv_cell(out, report_reason_name(r->reason));
 		g_string_append_printf(out, "\t%d", r->hard);
 		tsv_cell(out, r->address);
 		tsv_cell(out, r->action);
@@ -105,7 +105,7 @@ json_recipient(GString *out, guint index, struct recipient *r)
 		json_member_int(out, "replycode", r->replycode);
 	else
 		json_member(out, "replycode", NULL);
-	json_member(out, "reason", r->reason);
+	json_member(out, "reason", report_reason_name(r->reason));
 	json_member_int(out, "hard", r->hard);
 	json_member(out, "confidence", report_confidence_name(r->confidence));
 	json_member(out, "decided_by", r->decided);

@@ -99,7 +99,8 @@ static int
 list_check(struct list_filter *f, gint64 *cutoff_r)
 {
 	enum report_class class;
-	g_autofree char *classes = NULL;
+	enum report_reason reason;
+	g_autofree char *classes = NULL, *reasons = NULL;
 
 	if (!query_since("list", f->since, cutoff_r))
 		return 0;
@@ -107,6 +108,12 @@ list_check(struct list_filter *f, gint64 *cutoff_r)
 		classes = report_class_list();
 		g_printerr("rebound list: unknown class '%s' (use %s)\n",
 		    f->class, classes);
+		return 0;
+	}
+	if (f->reason != NULL && !report_reason_parse(f->reason, &reason)) {
+		reasons = report_reason_list();
+		g_printerr("rebound list: unknown reason '%s' (use %s)\n",
+		    f->reason, reasons);
 		return 0;
 	}
 	/* G_MININT stands for "not given": a negative count is an error. */

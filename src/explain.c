@@ -234,7 +234,7 @@ explain_verdict(const char *status, int replycode, struct explain_verdict *v)
 	g_strlcpy(r->status, status, STATUS_MAX);
 	r->replycode = replycode;
 	classify_report(rp);
-	v->reason = r->reason;
+	v->reason = report_reason_name(r->reason);
 	v->hard = r->hard;
 	v->class = r->class;
 	v->decided = g_steal_pointer(&r->decided);
@@ -250,13 +250,12 @@ explain_verdict_clear(struct explain_verdict *v)
 
 /* The reasons that make an address dead (classify_is_hard()). */
 static int
-explain_is_dead(const char *reason)
+explain_is_dead(const char *name)
 {
-	static const char *const dead[] = {
-		"userunknown", "hostunknown", "hasmoved", "notaccept", NULL
-	};
+	enum report_reason reason;
 
-	return reason != NULL && g_strv_contains(dead, reason);
+	return report_reason_parse(name, &reason) &&
+	    report_reason_is(reason, REASON_DEAD);
 }
 
 /* Whether the words of the report may change the code's reason. */

@@ -352,7 +352,7 @@ intake_describe(struct intake_item *it, const struct report *rp)
 		return;
 	r = g_ptr_array_index(rp->recipients, 0);
 	it->summary = g_strdup_printf("%s %s%s", r->address ? r->address : "?",
-	    r->reason ? r->reason : "", r->hard ? " (hard)" : "");
+	    report_reason_name(r->reason), r->hard ? " (hard)" : "");
 }
 
 /*
@@ -419,7 +419,7 @@ intake_count_report(struct intake *in, const char *source,
 		const struct recipient *r = g_ptr_array_index(rp->recipients, i);
 
 		intake_count(in->stats.recipients, report_class_name(r->class),
-		    r->reason ? r->reason : "undefined");
+		    report_reason_name(r->reason));
 	}
 }
 

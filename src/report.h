@@ -53,6 +53,59 @@ enum report_class {
 };
 #define CLASS_COUNT	(CLASS_VACATION + 1)
 
+/*
+ * Why a recipient failed, from a fixed taxonomy (rebound(1), REASONS;
+ * report.c names each, status.tab and phrases.tab use the names, the
+ * database stores them).  The classifier decides one for each recipient;
+ * REASON_UNDEFINED until it has.
+ */
+enum report_reason {
+	REASON_UNDEFINED,
+	/* the address is gone (hard; notaccept only when permanent) */
+	REASON_USERUNKNOWN,
+	REASON_HOSTUNKNOWN,
+	REASON_HASMOVED,
+	REASON_NOTACCEPT,
+	/* the mailbox exists */
+	REASON_MAILBOXFULL,
+	REASON_SUSPEND,
+	REASON_FILTERED,
+	/* the sending side, its message's size, content or form */
+	REASON_BLOCKED,
+	REASON_BADREPUTATION,
+	REASON_AUTHFAILURE,
+	REASON_REQUIREPTR,
+	REASON_SPAMDETECTED,
+	REASON_POLICYVIOLATION,
+	REASON_REJECTED,
+	REASON_NORELAYING,
+	REASON_SECURITYERROR,
+	REASON_SPEEDING,
+	REASON_TOOMANYCONN,
+	REASON_VIRUSDETECTED,
+	REASON_CONTENTERROR,
+	REASON_NOTCOMPLIANTRFC,
+	REASON_SYNTAXERROR,
+	REASON_MESGTOOBIG,
+	REASON_EXCEEDLIMIT,
+	/* on the way, or at the receiver */
+	REASON_EXPIRED,
+	REASON_NETWORKERROR,
+	REASON_SYSTEMERROR,
+	REASON_SYSTEMFULL,
+	REASON_MAILERERROR,
+	REASON_ONHOLD,
+	/* not failures */
+	REASON_DELIVERED,
+	REASON_FEEDBACK,
+	REASON_VACATION
+};
+#define REASON_COUNT	(REASON_VACATION + 1)
+
+/* What a reason says of the address (report_reason_is()). */
+#define REASON_DEAD	0x1	/* the address is gone */
+#define REASON_SENDER	0x2	/* a failure of the sending side */
+
 /* An RFC 3463 status code "c.sss.ddd" fits in 12 bytes with its NUL. */
 #define STATUS_MAX 12
 
@@ -81,7 +134,7 @@ struct recipient {
 					   remote server's own reply */
 
 	/* Filled by the classifier. */
-	const char *reason;		/* static string from the taxonomy */
+	enum report_reason reason;
 	int	 hard;
 	enum confidence confidence;	/* how sure the reason is */
 	enum report_class class;
@@ -136,6 +189,10 @@ const char	*report_class_name(enum report_class);
 int		 report_class_parse(const char *, enum report_class *);
 /* "hard, soft, ... or vacation": for help texts and messages. */
 char		*report_class_list(void);
+const char	*report_reason_name(enum report_reason);
+int		 report_reason_parse(const char *, enum report_reason *);
+int		 report_reason_is(enum report_reason, int what);
+char		*report_reason_list(void);
 /* Is address one of the list's own (its post, List-Id or bounce address)? */
 int		 report_is_list_address(const struct report *, const char *);
 

@@ -602,7 +602,7 @@ store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
 	bind_text(st, 5, r->original);
 	sqlite3_bind_int64(st, 6, m->at);
 	bind_text(st, 7, class);
-	bind_text(st, 8, r->reason ? r->reason : "undefined");
+	bind_text(st, 8, report_reason_name(r->reason));
 	sqlite3_bind_int(st, 9, r->hard);
 	bind_text(st, 10, r->action);
 	bind_text(st, 11, r->status);
@@ -643,7 +643,7 @@ store_add(struct store *s, const struct store_meta *m,
 		if (!store_add_outcome(s, message, i, address,
 		    report_class_name(r->class), m, r, error) ||
 		    !store_update(s, address, report_class_name(r->class),
-		    r->reason ? r->reason : "undefined", r->confidence, m->at,
+		    report_reason_name(r->reason), r->confidence, m->at,
 		    error))
 			return 0;
 	}

@@ -321,6 +321,31 @@ test_policy_confirm_refused(void)
 	g_assert_nonnull(strstr(error->message, "none, weak or likely"));
 }
 
+/* The policy's keys: one table gives the defaults, the check, the help. */
+static void
+test_policy_keys(void)
+{
+	g_autofree char *help = policy_keys_help();
+	g_autoptr(GError) error = NULL;
+	enum policy_addr_state state;
+	struct policy p;
+	int i;
+
+	policy_defaults(&p);
+	g_assert_cmpint(p.soft_window, ==, 30);
+	g_assert_cmpint(p.confirm_hard, ==, POLICY_CONFIRM_LIKELY);
+	g_assert_true(policy_is_key("soft_stale"));
+	g_assert_false(policy_is_key("soft_treshold"));
+	g_assert_false(policy_set(&p, "soft_treshold", "3", &error));
+	g_assert_nonnull(strstr(error->message, "confirm_hard"));
+	g_assert_nonnull(strstr(help, "soft_window=30d"));
+	for (i = 0; i < STATE_COUNT; i++) {
+		g_assert_true(policy_state_parse(policy_state_name(i), &state));
+		g_assert_cmpint(state, ==, i);
+	}
+	g_assert_false(policy_state_parse("daed", &state));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -334,5 +359,6 @@ main(int argc, char **argv)
 	g_test_add_func("/policy/kinds", test_policy_kinds);
 	g_test_add_func("/policy/confirm", test_policy_confirm);
 	g_test_add_func("/policy/confirm-refused", test_policy_confirm_refused);
+	g_test_add_func("/policy/keys", test_policy_keys);
 	return g_test_run();
 }
