@@ -140,8 +140,8 @@ policy_unconfirmed(const struct policy *p, struct policy_state *s,
 {
 	if (s->state == STATE_SUSPECT && day != s->suspect_day &&
 	    day - s->suspect_day < p->soft_window) {
-		policy_become(s, STATE_DEAD, g_strdup_printf("hard bounce confirmed "
-		    "on a second day: %s", reason));
+		policy_become(s, STATE_DEAD, g_strdup_printf("hard bounce "
+		    "confirmed on a second day: %s", reason));
 		return;
 	}
 	if (s->state == STATE_SUSPECT && day == s->suspect_day)
@@ -177,18 +177,19 @@ policy_apply(const struct policy *p, struct policy_state *s,
 		if ((int)confidence <= p->confirm_hard)
 			policy_unconfirmed(p, s, reason, confidence, day);
 		else if (s->hard >= p->hard_threshold)
-			policy_become(s, STATE_DEAD, g_strdup_printf("hard bounce: %s",
-			    reason));
+			policy_become(s, STATE_DEAD,
+			    g_strdup_printf("hard bounce: %s", reason));
 	} else if (class == CLASS_COMPLAINT) {
 		s->complaints++;
 		if (s->complaints >= p->complaint_threshold)
-			policy_become(s, STATE_COMPLAINED, g_strdup("complaint"));
+			policy_become(s, STATE_COMPLAINED,
+			    g_strdup("complaint"));
 	} else if (class == CLASS_SOFT) {
 		s->soft++;
 		policy_soft(p, s, day);
 		if ((int)s->soft_days->len >= p->soft_threshold)
-			policy_become(s, STATE_DEAD, g_strdup_printf("soft bounces on "
-			    "%u days within %d days, last: %s",
+			policy_become(s, STATE_DEAD, g_strdup_printf("soft "
+			    "bounces on %u days within %d days, last: %s",
 			    s->soft_days->len, p->soft_window, reason));
 	}
 }

@@ -27,7 +27,7 @@ enum policy_kind {
 struct policy_key {
 	const char	*name;
 	enum policy_kind kind;
-	const char	*value;		/* the default, as rebound.conf says it */
+	const char	*value;		/* default, as in rebound.conf */
 	size_t		 offset;	/* of its int in struct policy */
 	const char	*help;
 };
