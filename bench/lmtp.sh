@@ -37,6 +37,9 @@
 # the run takes about 2 minutes, 0 skips the soak), SESSIONS=16, REBOUNDD (default
 # src/reboundd, built if missing), REBOUND_CORPUS, INTAKE_DELAY and
 # INTAKE_BATCH (try other [intake] settings; no row is written then).
+# LMTP_DB=PATH: reboundd records into that database instead of a new
+# one (one of ten million outcomes, from QUERY_DB=PATH bench/query.sh:
+# the rate on a big database), which it changes; no row is written then.
 set -eu
 
 . "$(dirname "$0")/lib.sh"
@@ -51,8 +54,8 @@ bench_args "$@"
 
 set -- "$corpus"/postfix/*.eml
 [ -f "$1" ] || die "no bounces at $corpus/postfix (set REBOUND_CORPUS)"
-if [ -n "${INTAKE_DELAY:-}${INTAKE_BATCH:-}" ] && [ $write -eq 1 ]; then
-	die "rows are for the default [intake] settings: unset INTAKE_DELAY and INTAKE_BATCH"
+if [ -n "${INTAKE_DELAY:-}${INTAKE_BATCH:-}${LMTP_DB:-}" ] && [ $write -eq 1 ]; then
+	die "rows are for a new database and the default [intake] settings: unset INTAKE_DELAY, INTAKE_BATCH and LMTP_DB"
 fi
 
 # smtp-source (postfix) and Dovecot's LMTP, installed only when missing.
@@ -109,8 +112,9 @@ wait_socket() {
 client() { "$client_bin" "$@" "$corpus"/postfix/*.eml; }
 
 # --- reboundd ---------------------------------------------------------
+db=${LMTP_DB:-$work/rebound.db}
 {
-	printf '[store]\npath = %s/rebound.db\nsynchronous = full\n\n' "$work"
+	printf '[store]\npath = %s\nsynchronous = full\n\n' "$db"
 	printf '[lmtp]\nlisten = unix:%s/rebound.sock\n' "$work"
 	if [ -n "${INTAKE_DELAY:-}${INTAKE_BATCH:-}" ]; then
 		printf '\n[intake]\n'
@@ -124,7 +128,7 @@ rpid=$!
 wait_socket "$work/rebound.sock" "$rpid" ||
 	{ cat "$work/reboundd.log" >&2; die "reboundd did not start"; }
 rsock=$work/rebound.sock
-recorded() { sqlite3 "$work/rebound.db" 'select count(*) from messages'; }
+recorded() { sqlite3 "$db" 'select count(*) from messages'; }
 rss_start=$(status_kb "$rpid" VmRSS)
 
 # 1. smtp-source: identical messages.  It wants LF line ends.

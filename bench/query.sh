@@ -11,6 +11,9 @@
 # stats --since 30d < 1 s, at 1,000,000 and at 10,000,000 outcomes.
 #
 # Usage: bench/query.sh [--write]    (--write adds a row to RESULTS.md)
+# QUERY_DB=PATH keeps the database there, and uses it as it is when it
+# is there already (ten million outcomes take half an hour to write):
+# that is how two builds are timed on the same database.
 set -eu
 
 . "$(dirname "$0")/lib.sh"
@@ -21,8 +24,11 @@ outcomes=${OUTCOMES:-1000000}
 [ -n "${REBOUND:-}" ] || make -C "$top" -s >/dev/null
 work=$(mktemp -d "${TMPDIR:-/tmp}/rebound-query.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
-db="$work/db"
+db=${QUERY_DB:-$work/db}
 
+if [ -s "$db" ]; then
+	echo "using $db as it is"
+else
 # An empty database with the schema, made by rebound itself.
 printf 'From: a@example.org\nSubject: x\n\nx\n' >"$work/seed.eml"
 "$rebound" import --db "$db" "$work/seed.eml" >/dev/null
@@ -50,6 +56,7 @@ COMMIT;
 ANALYZE;
 SQL
 sqlite3 "$db" 'pragma wal_checkpoint(truncate)' >/dev/null
+fi
 rows=$(sqlite3 "$db" 'select count(*) from outcomes')
 bytes=$(stat -c %s "$db")
 

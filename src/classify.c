@@ -31,7 +31,7 @@
 extern const char status_tab[];
 
 struct code_entry {
-	const char	*reason;	/* interned */
+	enum report_reason reason;
 	int		 weak;
 };
 
@@ -53,10 +53,33 @@ classify_load(void)
 		if (n < 2 || col[0][0] == '\0')
 			continue;
 		e = g_new0(struct code_entry, 1);
-		e->reason = g_intern_string(col[1]);
+		if (!report_reason_parse(col[1], &e->reason) ||
+		    e->reason == REASON_UNDEFINED)
+			g_error("status.tab: %s: '%s' is not a reason", col[0],
+			    col[1]);
 		e->weak = n > 2 && strcmp(col[n - 1], "weak") == 0;
 		g_hash_table_replace(classify_codes, g_strdup(col[0]), e);
 	}
+}
+
+/* The reason a label of phrases.tab names (checked at classify_init()). */
+static enum report_reason
+classify_reason(const char *label)
+{
+	enum report_reason reason = REASON_UNDEFINED;
+
+	report_reason_parse(label, &reason);
+	return reason;
+}
+
+static void
+classify_check_label(void *section, const char *label)
+{
+	enum report_reason reason;
+
+	if (!report_reason_parse(label, &reason) || reason == REASON_UNDEFINED)
+		g_error("phrases.tab: [%s %s]: '%s' is not a reason",
+		    (const char *)section, label, label);
 }
 
 void
@@ -68,6 +91,8 @@ classify_init(void)
 	    g_free, g_free);
 	classify_load();
 	phrases_init();
+	phrases_labels("diagnostic", classify_check_label, "diagnostic");
+	phrases_labels("reply-word", classify_check_label, "reply-word");
 	g_once_init_leave(&classify_ready, 1);
 }
 
@@ -84,10 +109,11 @@ classify_shutdown(void)
 
 /*
  * The reason status.tab gives for an enhanced status code (exact, then
- * any class), else for the reply code; NULL if neither is known.
+ * any class), else for the reply code; REASON_UNDEFINED if neither is
+ * known.
  */
-const char *
-classify_status(const char *status, int replycode, int *weak_r)
+static enum report_reason
+classify_code(const char *status, int replycode, int *weak_r)
 {
 	struct code_entry *e = NULL;
 	char key[STATUS_MAX + 1];
@@ -105,9 +131,18 @@ classify_status(const char *status, int replycode, int *weak_r)
 		e = g_hash_table_lookup(classify_codes, key);
 	}
 	if (e == NULL)
-		return NULL;
+		return REASON_UNDEFINED;
 	*weak_r = e->weak;
 	return e->reason;
+}
+
+/* classify_code()'s reason by name, or NULL: for "rebound explain". */
+const char *
+classify_status(const char *status, int replycode, int *weak_r)
+{
+	enum report_reason reason = classify_code(status, replycode, weak_r);
+
+	return reason == REASON_UNDEFINED ? NULL : report_reason_name(reason);
 }
 
 static int
@@ -121,28 +156,26 @@ classify_permanent(const char *status, int replycode, const char *action)
 }
 
 static int
-classify_is_dead(const char *reason)
+classify_is_dead(enum report_reason reason)
 {
-	return reason != NULL && (strcmp(reason, "userunknown") == 0 ||
-	    strcmp(reason, "hostunknown") == 0 ||
-	    strcmp(reason, "hasmoved") == 0 || strcmp(reason, "notaccept") == 0);
+	return report_reason_is(reason, REASON_DEAD);
 }
 
 int
-classify_is_hard(const char *reason, const char *status, int replycode,
-    const char *action)
+classify_is_hard(enum report_reason reason, const char *status,
+    int replycode, const char *action)
 {
 	if (action != NULL && strcmp(action, "delayed") == 0)
 		return 0;
-	if (strcmp(reason, "notaccept") == 0)
+	if (reason == REASON_NOTACCEPT)
 		return classify_permanent(status, replycode, action);
 	return classify_is_dead(reason);
 }
 
 static void
-classify_set(struct recipient *r, const char *reason, char *decided)
+classify_set(struct recipient *r, enum report_reason reason, char *decided)
 {
-	r->reason = g_intern_string(reason);
+	r->reason = reason;
 	g_free(r->decided);
 	r->decided = decided;
 }
@@ -160,12 +193,12 @@ classify_delivered(struct recipient *r)
 	if (classify_action_is(r, "delivered") ||
 	    classify_action_is(r, "relayed") ||
 	    classify_action_is(r, "expanded")) {
-		classify_set(r, "delivered", g_strdup_printf("action %s",
+		classify_set(r, REASON_DELIVERED, g_strdup_printf("action %s",
 		    r->action));
 		return 1;
 	}
 	if (status_class(r->status) == 2) {
-		classify_set(r, "delivered", g_strdup_printf("status %s",
+		classify_set(r, REASON_DELIVERED, g_strdup_printf("status %s",
 		    r->status));
 		return 1;
 	}
@@ -261,10 +294,9 @@ classify_clean(const char *diag, int first_code)
 
 /* Faults that pass with time: what a message retried until expiry met. */
 static int
-classify_is_passing(const char *reason)
+classify_is_passing(enum report_reason reason)
 {
-	return reason != NULL && (strcmp(reason, "networkerror") == 0 ||
-	    strcmp(reason, "systemerror") == 0);
+	return reason == REASON_NETWORKERROR || reason == REASON_SYSTEMERROR;
 }
 
 /*
@@ -297,15 +329,14 @@ classify_not_unknown(const struct recipient *r, const char *clean)
  * "Please try again" and other generic words are no cause.
  */
 static int
-classify_is_cause(const char *label)
+classify_is_cause(enum report_reason reason)
 {
-	return strcmp(label, "networkerror") == 0 ||
-	    strcmp(label, "hostunknown") == 0 ||
-	    strcmp(label, "requireptr") == 0;
+	return reason == REASON_NETWORKERROR || reason == REASON_HOSTUNKNOWN ||
+	    reason == REASON_REQUIREPTR;
 }
 
 struct cause {
-	const char	*label;
+	enum report_reason reason;
 	const char	*phrase;
 };
 
@@ -314,10 +345,11 @@ classify_first_cause(void *arg, const char *label, const char *phrase,
     size_t end)
 {
 	struct cause *c = arg;
+	enum report_reason reason = classify_reason(label);
 
-	if (!classify_is_cause(label))
+	if (!classify_is_cause(reason))
 		return 1;
-	c->label = label;
+	c->reason = reason;
 	c->phrase = phrase;
 	return 0;
 }
@@ -328,40 +360,43 @@ classify_first_cause(void *arg, const char *label, const char *phrase,
  * record) is the reason, "expired" only when none is given.  A name
  * that did not resolve for days is the network, not a dead domain.
  */
-static const char *
+static enum report_reason
 classify_expiry_cause(const char *clean, const char **phrase_r)
 {
-	struct cause c = { NULL, NULL };
+	struct cause c = { REASON_UNDEFINED, NULL };
 
 	phrases_each("diagnostic", clean, classify_first_cause, &c);
-	if (c.label == NULL)
-		return NULL;
+	if (c.reason == REASON_UNDEFINED)
+		return REASON_UNDEFINED;
 	*phrase_r = c.phrase;
-	return strcmp(c.label, "hostunknown") == 0 ? "networkerror" : c.label;
+	return c.reason == REASON_HOSTUNKNOWN ? REASON_NETWORKERROR : c.reason;
 }
 
 /*
  * What one voice's words say (voice: "remote" for the remote server's
- * own reply, "reporter" for the report's paraphrase), or NULL.
+ * own reply, "reporter" for the report's paraphrase), or
+ * REASON_UNDEFINED.
  */
-static const char *
+static enum report_reason
 classify_words(struct recipient *r, const char *words, const char *voice,
     char **decided, int *doubted, int *caused)
 {
 	g_autofree char *clean = classify_clean(words, r->replycode);
-	const char *reason, *phrase = NULL, *why, *cause, *cause_phrase;
+	const char *label, *phrase = NULL, *why, *cause_phrase;
+	enum report_reason reason, cause;
 
-	if ((reason = phrases_find("diagnostic", clean, &phrase)) == NULL &&
-	    (reason = phrases_find("reply-word", clean, &phrase)) == NULL)
-		return NULL;
-	if (strcmp(reason, "userunknown") == 0 &&
+	if ((label = phrases_find("diagnostic", clean, &phrase)) == NULL &&
+	    (label = phrases_find("reply-word", clean, &phrase)) == NULL)
+		return REASON_UNDEFINED;
+	reason = classify_reason(label);
+	if (reason == REASON_USERUNKNOWN &&
 	    (why = classify_not_unknown(r, clean)) != NULL) {
 		*doubted = 1;
 		*decided = g_strdup_printf("%s \"%s\" %s", voice, phrase, why);
-		return "filtered";
+		return REASON_FILTERED;
 	}
-	if (strcmp(reason, "expired") == 0 &&
-	    (cause = classify_expiry_cause(clean, &cause_phrase)) != NULL) {
+	if (reason == REASON_EXPIRED && (cause = classify_expiry_cause(clean,
+	    &cause_phrase)) != REASON_UNDEFINED) {
 		*decided = g_strdup_printf("%s \"%s\", the cause of \"%s\"",
 		    voice, cause_phrase, phrase);
 		*caused = 1;
@@ -372,25 +407,26 @@ classify_words(struct recipient *r, const char *words, const char *voice,
 }
 
 /*
- * What the diagnostic text says, or NULL: the remote server's own words
- * first, then the report's (*remote_r tells which decided).
+ * What the diagnostic text says, or REASON_UNDEFINED: the remote
+ * server's own words first, then the report's (*remote_r tells which
+ * decided).
  */
-static const char *
+static enum report_reason
 classify_text(struct recipient *r, const char *remote, char **decided,
     int *doubted, int *caused, int *remote_r)
 {
-	const char *reason;
+	enum report_reason reason;
 
 	*remote_r = 0;
 	if (remote != NULL &&
 	    (reason = classify_words(r, remote, "remote", decided, doubted,
-	    caused)) != NULL) {
+	    caused)) != REASON_UNDEFINED) {
 		*remote_r = 1;
 		return reason;
 	}
 	if (r->diagnostic == NULL || (remote != NULL &&
 	    strcmp(remote, r->diagnostic) == 0))
-		return NULL;
+		return REASON_UNDEFINED;
 	return classify_words(r, r->diagnostic, "reporter", decided, doubted,
 	    caused);
 }
@@ -408,7 +444,7 @@ classify_dnsbl(struct recipient *r, const char *remote)
 	if (r->diagnostic == NULL ||
 	    phrases_find("dnsbl", r->diagnostic, &phrase) == NULL)
 		return 0;
-	classify_set(r, "blocked", g_strdup_printf("%s \"%s\": a DNS "
+	classify_set(r, REASON_BLOCKED, g_strdup_printf("%s \"%s\": a DNS "
 	    "blocklist", remote != NULL && phrases_find("dnsbl", remote,
 	    NULL) != NULL ? "remote" : "reporter", phrase));
 	return 1;
@@ -424,11 +460,11 @@ classify_dnsbl(struct recipient *r, const char *remote)
  * when the text decided, 0 when the status did.
  */
 static int
-classify_by_status(struct recipient *r, const char *reason,
-    const char *text_reason, char **text_decided, int doubted, int outrank,
-    int said)
+classify_by_status(struct recipient *r, enum report_reason reason,
+    enum report_reason text_reason, char **text_decided, int doubted,
+    int outrank, int said)
 {
-	if (text_reason != NULL && !doubted && (outrank ||
+	if (text_reason != REASON_UNDEFINED && !doubted && (outrank ||
 	    (classify_is_dead(reason) && !classify_is_dead(text_reason)))) {
 		classify_set(r, text_reason, g_steal_pointer(text_decided));
 		return 1;
@@ -570,47 +606,47 @@ classify_report_prose(const struct report *rp, char **subject_r)
  * A report about one recipient says in its prose, or in its subject
  * ("Returned mail: User unknown"), what its diagnostic may not.
  */
-static const char *
+static enum report_reason
 classify_report_words(struct report *rp, char **decided)
 {
 	/* Callers treat what this finds as weak: the prose is no reply. */
 	g_autofree char *clean = NULL, *subject = NULL;
-	const char *reason, *phrase = NULL;
+	const char *label, *phrase = NULL;
 
 	if (rp->recipients->len != 1)
-		return NULL;
+		return REASON_UNDEFINED;
 	clean = classify_report_prose(rp, &subject);
-	if ((reason = phrases_find("diagnostic", clean, &phrase)) != NULL) {
+	if ((label = phrases_find("diagnostic", clean, &phrase)) != NULL) {
 		*decided = g_strdup_printf("reporter \"%s\"", phrase);
-		return reason;
+		return classify_reason(label);
 	}
-	if ((reason = phrases_find("diagnostic", subject, &phrase)) != NULL) {
+	if ((label = phrases_find("diagnostic", subject, &phrase)) != NULL) {
 		*decided = g_strdup_printf("subject \"%s\"", phrase);
-		return reason;
+		return classify_reason(label);
 	}
-	return NULL;
+	return REASON_UNDEFINED;
 }
 
 /*
  * The reason the sending MTA's own category of the failure gives
- * (status.tab), or NULL.
+ * (status.tab), or REASON_UNDEFINED.
  */
-static const char *
+static enum report_reason
 classify_category(const struct recipient *r)
 {
 	struct code_entry *e;
 
 	if (r->category == NULL)
-		return NULL;
+		return REASON_UNDEFINED;
 	e = g_hash_table_lookup(classify_codes, r->category);
-	return e != NULL ? e->reason : NULL;
+	return e != NULL ? e->reason : REASON_UNDEFINED;
 }
 
 static void
 classify_failure(struct report *rp, struct recipient *r)
 {
 	g_autofree char *text_decided = NULL, *remote = NULL;
-	const char *reason, *text_reason, *category;
+	enum report_reason reason, text_reason, category;
 	int weak = 0, delayed = classify_action_is(r, "delayed");
 	int transient = status_class(r->status) == 4, doubted = 0, by_remote;
 	int said, caused = 0;
@@ -621,10 +657,11 @@ classify_failure(struct report *rp, struct recipient *r)
 	if (!delayed && classify_dnsbl(r, remote))
 		return;
 	said = classify_status_said(r, remote);
-	reason = classify_status(r->status, 0, &weak);
+	reason = classify_code(r->status, 0, &weak);
 	text_reason = classify_text(r, remote, &text_decided, &doubted,
 	    &caused, &by_remote);
-	if (text_reason == NULL && (reason == NULL || weak)) {
+	if (text_reason == REASON_UNDEFINED && (reason == REASON_UNDEFINED ||
+	    weak)) {
 		text_reason = classify_report_words(rp, &text_decided);
 		text_confidence = CONFIDENCE_WEAK;
 	}
@@ -635,35 +672,36 @@ classify_failure(struct report *rp, struct recipient *r)
 	 */
 	if ((delayed || transient) && !caused &&
 	    classify_is_passing(text_reason))
-		text_reason = NULL;
-	if (reason != NULL && !weak && (!delayed || transient)) {
+		text_reason = REASON_UNDEFINED;
+	if (reason != REASON_UNDEFINED && !weak && (!delayed || transient)) {
 		if (classify_by_status(r, reason, text_reason, &text_decided,
 		    doubted, by_remote && !said, said))
 			r->confidence = text_confidence;
-	} else if ((category = classify_category(r)) != NULL)
+	} else if ((category = classify_category(r)) != REASON_UNDEFINED)
 		classify_set(r, category, g_strdup_printf("category %s",
 		    r->category));
-	else if (text_reason != NULL) {
+	else if (text_reason != REASON_UNDEFINED) {
 		classify_set(r, text_reason, g_steal_pointer(&text_decided));
 		r->confidence = text_confidence;
 	} else if (r->local_program)
-		classify_set(r, "mailererror", g_strdup("diagnostic-type x-unix"));
+		classify_set(r, REASON_MAILERERROR,
+		    g_strdup("diagnostic-type x-unix"));
 	else if (delayed)
-		classify_set(r, "expired", g_strdup("action delayed"));
+		classify_set(r, REASON_EXPIRED, g_strdup("action delayed"));
 	else if (transient && classify_action_is(r, "failed"))
-		classify_set(r, "expired", g_strdup_printf("status %s, "
+		classify_set(r, REASON_EXPIRED, g_strdup_printf("status %s, "
 		    "action failed", r->status));
 	else {
 		r->confidence = CONFIDENCE_WEAK;
-		if (reason != NULL)
+		if (reason != REASON_UNDEFINED)
 			classify_set(r, reason, g_strdup_printf("status %s (%s)",
 			    r->status, said ? "remote" : "reporter"));
-		else if ((reason = classify_status(NULL, r->replycode,
-		    &weak)) != NULL)
+		else if ((reason = classify_code(NULL, r->replycode,
+		    &weak)) != REASON_UNDEFINED)
 			classify_set(r, reason, g_strdup_printf("reply %d",
 			    r->replycode));
 		else
-			classify_set(r, "onhold", g_strdup("no evidence"));
+			classify_set(r, REASON_ONHOLD, g_strdup("no evidence"));
 	}
 }
 
@@ -686,7 +724,7 @@ classify_certain(struct recipient *r)
 		return;
 	clean = classify_clean(remote, r->replycode);
 	label = phrases_find("diagnostic", clean, NULL);
-	if (label != NULL && strcmp(label, r->reason) == 0)
+	if (label != NULL && classify_reason(label) == r->reason)
 		r->confidence = CONFIDENCE_CERTAIN;
 }
 
@@ -706,16 +744,17 @@ classify_transient(const struct recipient *r)
 static void
 classify_transient_host(struct recipient *r)
 {
-	if (classify_transient(r) && strcmp(r->reason, "hostunknown") == 0)
-		classify_set(r, "networkerror", g_strdup_printf("%s; "
+	if (classify_transient(r) && r->reason == REASON_HOSTUNKNOWN)
+		classify_set(r, REASON_NETWORKERROR, g_strdup_printf("%s; "
 		    "a 4xx code: the host may come back", r->decided ?
-		    r->decided : "hostunknown"));
+		    r->decided : report_reason_name(REASON_HOSTUNKNOWN)));
 	else if (r->status[0] == '\0' && r->replycode == 0 &&
-	    strcmp(r->reason, "networkerror") == 0 &&
+	    r->reason == REASON_NETWORKERROR &&
 	    classify_action_is(r, "failed"))
-		classify_set(r, "expired", g_strdup_printf("%s; "
+		classify_set(r, REASON_EXPIRED, g_strdup_printf("%s; "
 		    "action failed without a code: retried until it expired",
-		    r->decided ? r->decided : "networkerror"));
+		    r->decided ? r->decided :
+		    report_reason_name(REASON_NETWORKERROR)));
 }
 
 /* A reporter without mailboxes cannot know a user to be unknown. */
@@ -724,15 +763,15 @@ classify_filtering_reporter(struct report *rp, struct recipient *r)
 {
 	const char *phrase;
 
-	if (strcmp(r->reason, "userunknown") != 0 ||
+	if (r->reason != REASON_USERUNKNOWN ||
 	    phrases_find("filtering-reporter", rp->reporting_mta, &phrase) == NULL)
 		return;
-	classify_set(r, "filtered", g_strdup_printf("reporting-mta \"%s\"",
+	classify_set(r, REASON_FILTERED, g_strdup_printf("reporting-mta \"%s\"",
 	    phrase));
 }
 
 struct alive_words {
-	const char	*label;
+	enum report_reason reason;
 	const char	*phrase;
 };
 
@@ -741,11 +780,12 @@ classify_alive_word(void *arg, const char *label, const char *phrase,
     size_t end)
 {
 	struct alive_words *found = arg;
+	enum report_reason reason = classify_reason(label);
 
-	if (strcmp(label, "suspend") != 0 && strcmp(label, "mailboxfull") != 0 &&
-	    strcmp(label, "systemfull") != 0)
+	if (reason != REASON_SUSPEND && reason != REASON_MAILBOXFULL &&
+	    reason != REASON_SYSTEMFULL)
 		return 1;
-	found->label = label;
+	found->reason = reason;
 	found->phrase = phrase;
 	return 0;
 }
@@ -761,17 +801,17 @@ static void
 classify_alive_prose(struct report *rp, struct recipient *r)
 {
 	g_autofree char *clean = NULL;
-	struct alive_words found = { NULL, NULL };
+	struct alive_words found = { REASON_UNDEFINED, NULL };
 
 	if (!classify_is_dead(r->reason) || rp->recipients->len != 1 ||
 	    rp->text == NULL)
 		return;
 	clean = classify_report_prose(rp, NULL);
 	phrases_each("diagnostic", clean, classify_alive_word, &found);
-	if (found.label == NULL)
+	if (found.reason == REASON_UNDEFINED)
 		return;
 	r->confidence = CONFIDENCE_WEAK;
-	classify_set(r, found.label, g_strdup_printf("%s; reporter \"%s\" says "
+	classify_set(r, found.reason, g_strdup_printf("%s; reporter \"%s\" says "
 	    "the mailbox exists", r->decided, found.phrase));
 }
 
@@ -785,30 +825,31 @@ classify_alive_prose(struct report *rp, struct recipient *r)
  * them: "553 5.1.1 ... User unknown (in reply to MAIL FROM command)"
  * cannot be about a recipient the server had not been told of.
  */
-static const char *const classify_need_mail[] = {
-	"onhold", "userunknown", "hasmoved", "mailboxfull", "suspend",
-	"filtered", "rejected", "policyviolation", "spamdetected",
-	"virusdetected", "contenterror", "mesgtoobig", "exceedlimit",
-	"notcompliantrfc", NULL
+static const enum report_reason classify_need_mail[] = {
+	REASON_ONHOLD, REASON_USERUNKNOWN, REASON_HASMOVED,
+	REASON_MAILBOXFULL, REASON_SUSPEND, REASON_FILTERED, REASON_REJECTED,
+	REASON_POLICYVIOLATION, REASON_SPAMDETECTED, REASON_VIRUSDETECTED,
+	REASON_CONTENTERROR, REASON_MESGTOOBIG, REASON_EXCEEDLIMIT,
+	REASON_NOTCOMPLIANTRFC, REASON_UNDEFINED
 };
-static const char *const classify_need_rcpt[] = {
-	"onhold", "userunknown", "hasmoved", "mailboxfull", "suspend",
-	"filtered", NULL
+static const enum report_reason classify_need_rcpt[] = {
+	REASON_ONHOLD, REASON_USERUNKNOWN, REASON_HASMOVED,
+	REASON_MAILBOXFULL, REASON_SUSPEND, REASON_FILTERED, REASON_UNDEFINED
 };
 static const struct {
-	const char		*command;
-	const char		*instead;
-	const char *const	*cannot;
+	const char			*command;
+	enum report_reason		 instead;
+	const enum report_reason	*cannot;	/* to REASON_UNDEFINED */
 } classify_too_early[] = {
-	{ "CONN", "blocked", classify_need_mail },
-	{ "HELO", "blocked", classify_need_mail },
-	{ "MAIL", "rejected", classify_need_rcpt },
+	{ "CONN", REASON_BLOCKED, classify_need_mail },
+	{ "HELO", REASON_BLOCKED, classify_need_mail },
+	{ "MAIL", REASON_REJECTED, classify_need_rcpt },
 };
 
 static void
 classify_by_command(struct recipient *r)
 {
-	const char *const *cannot;
+	const enum report_reason *cannot;
 	size_t i;
 
 	if (r->command == NULL)
@@ -816,8 +857,9 @@ classify_by_command(struct recipient *r)
 	for (i = 0; i < G_N_ELEMENTS(classify_too_early); i++) {
 		if (strcmp(r->command, classify_too_early[i].command) != 0)
 			continue;
-		for (cannot = classify_too_early[i].cannot; *cannot; cannot++)
-			if (strcmp(r->reason, *cannot) == 0) {
+		for (cannot = classify_too_early[i].cannot;
+		    *cannot != REASON_UNDEFINED; cannot++)
+			if (r->reason == *cannot) {
 				classify_set(r, classify_too_early[i].instead,
 				    g_strdup_printf("%s at %s", r->decided,
 				    r->command));
@@ -847,13 +889,14 @@ classify_recipient(struct report *rp, struct recipient *r)
 {
 	switch (rp->kind) {
 	case REPORT_ARF:
-		classify_set(r, "feedback", g_strdup_printf("feedback-type %s",
-		    rp->feedback_type ? rp->feedback_type : "unknown"));
+		classify_set(r, REASON_FEEDBACK, g_strdup_printf(
+		    "feedback-type %s", rp->feedback_type ? rp->feedback_type :
+		    "unknown"));
 		r->hard = 0;
 		r->confidence = CONFIDENCE_CERTAIN;
 		return;
 	case REPORT_AUTOREPLY:
-		classify_set(r, "vacation", g_strdup("auto-reply"));
+		classify_set(r, REASON_VACATION, g_strdup("auto-reply"));
 		r->hard = 0;
 		r->confidence = CONFIDENCE_CERTAIN;
 		return;
@@ -882,7 +925,7 @@ classify_recipient(struct report *rp, struct recipient *r)
 		r->confidence = CONFIDENCE_WEAK;
 }
 
-static const char *classify_class(enum report_kind,
+static enum report_class classify_class(enum report_kind,
     const struct recipient *);
 
 /* Each recipient's reason, hard/soft and evidence, then its class. */
@@ -906,30 +949,20 @@ classify_report(struct report *rp)
  * failure of the sending side that says nothing about the subscriber
  * (sender), a complaint, a delivery, an auto-reply.
  */
-static const char *
+static enum report_class
 classify_class(enum report_kind kind, const struct recipient *r)
 {
-	static const char *sender_side[] = {
-		"blocked", "badreputation", "authfailure", "requireptr",
-		"spamdetected", "policyviolation", "rejected", "norelaying",
-		"securityerror", "speeding", "toomanyconn", "virusdetected",
-		"contenterror", "notcompliantrfc", "syntaxerror", "mesgtoobig",
-		"exceedlimit"
-	};
-	size_t i;
-
 	if (kind == REPORT_ARF)
-		return "complaint";
+		return CLASS_COMPLAINT;
 	if (kind == REPORT_AUTOREPLY)
-		return "vacation";
-	if (r->reason != NULL && strcmp(r->reason, "delivered") == 0)
-		return "delivered";
+		return CLASS_VACATION;
+	if (r->reason == REASON_DELIVERED)
+		return CLASS_DELIVERED;
 	if (classify_action_is(r, "delayed"))
-		return "delay";
+		return CLASS_DELAY;
 	if (r->hard)
-		return "hard";
-	for (i = 0; r->reason != NULL && i < G_N_ELEMENTS(sender_side); i++)
-		if (strcmp(r->reason, sender_side[i]) == 0)
-			return "sender";
-	return "soft";
+		return CLASS_HARD;
+	if (report_reason_is(r->reason, REASON_SENDER))
+		return CLASS_SENDER;
+	return CLASS_SOFT;
 }

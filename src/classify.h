@@ -11,7 +11,7 @@
 void	 classify_init(void);
 void	 classify_shutdown(void);
 void	 classify_report(struct report *);
-int	 classify_is_hard(const char *reason, const char *status,
+int	 classify_is_hard(enum report_reason, const char *status,
 	    int replycode, const char *action);
 const char *classify_status(const char *status, int replycode, int *weak_r);
 

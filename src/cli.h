@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "conf.h"
+#include "output.h"
 #include "store.h"
 
 /* Exit status of every subcommand (documented in rebound(1)). */
@@ -32,8 +33,7 @@ struct cli_db {
 
 #define CLI_FORMAT_ENTRY(d)						\
 	{ "format", 'f', 0, G_OPTION_ARG_STRING, &(d)->format,		\
-	  "table (on a terminal), plain (when piped), csv or json",	\
-	  "FORMAT" }
+	  output_format_help(), "FORMAT" }
 
 int		 cli_options(int *argc, char ***argv, const char *summary,
 		    const char *description, const GOptionEntry *entries);

@@ -159,7 +159,8 @@ explain_alone_field(GString *out, const char *label, const char *status,
 
 	explain_verdict(status, replycode, &v);
 	text = g_strdup_printf("a failure with only this code is %s, %s: %s "
-	    "(decided_by \"%s\")", v.reason, v.hard ? "hard" : "soft",
+	    "(decided_by \"%s\")", v.reason,
+	    report_class_name(v.hard ? CLASS_HARD : CLASS_SOFT),
 	    explain_class_words(v.class), v.decided ? v.decided : "");
 	explain_field(out, label, text);
 	explain_verdict_clear(&v);
@@ -241,7 +242,7 @@ explain_row(struct output *o, const struct explain_arg *a,
 		    c->source, c->meaning, r ? r->title : NULL,
 		    r ? r->meaning : NULL, v.table_reason, v.weak ? "1" : "0",
 		    explain_text_rule(&v), v.reason, v.hard ? "1" : "0",
-		    v.class, v.decided, NULL };
+		    report_class_name(v.class), v.decided, NULL };
 
 		output_row(o, row);
 	}

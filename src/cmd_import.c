@@ -76,9 +76,9 @@ import_count(struct import *im, const struct report *rp)
 		const struct recipient *r = g_ptr_array_index(rp->recipients, i);
 
 		im->outcomes++;
-		if (g_str_equal(r->class, "hard"))
+		if (r->class == CLASS_HARD)
 			im->hard++;
-		else if (g_str_equal(r->class, "soft"))
+		else if (r->class == CLASS_SOFT)
 			im->soft++;
 		else
 			im->other++;

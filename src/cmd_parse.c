@@ -19,8 +19,16 @@
 #include "mbox.h"
 #include "parse.h"
 #include "pathwalk.h"
+#include "vocab.h"
 
 enum parse_format { FORMAT_TSV, FORMAT_JSON };
+#define FORMAT_COUNT	(FORMAT_JSON + 1)
+
+static const char *const parse_format_names[] = {
+	[FORMAT_TSV] = "tsv",
+	[FORMAT_JSON] = "json",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(parse_format_names) == FORMAT_COUNT);
 
 struct parse_out {
 	enum parse_format format;
@@ -74,7 +82,7 @@ tsv_report(GString *out, const char *file, struct report *rp, guint first)
 		g_string_append_printf(out, "\t%u", first + i);
 		tsv_cell(out, r->status);
 		tsv_cell(out, code);
-		tsv_cell(out, r->reason);
+		tsv_cell(out, report_reason_name(r->reason));
 		g_string_append_printf(out, "\t%d", r->hard);
 		tsv_cell(out, r->address);
 		tsv_cell(out, r->action);
@@ -97,7 +105,7 @@ json_recipient(GString *out, guint index, struct recipient *r)
 		json_member_int(out, "replycode", r->replycode);
 	else
 		json_member(out, "replycode", NULL);
-	json_member(out, "reason", r->reason);
+	json_member(out, "reason", report_reason_name(r->reason));
 	json_member_int(out, "hard", r->hard);
 	json_member(out, "confidence", report_confidence_name(r->confidence));
 	json_member(out, "decided_by", r->decided);
@@ -202,19 +210,23 @@ parse_path(struct parse_out *po, const char *path)
 	return ok;
 }
 
+/* --format NAME (NULL: tsv). */
 static int
 parse_format(const char *name, enum parse_format *format)
 {
-	if (name == NULL || strcmp(name, "tsv") == 0)
-		*format = FORMAT_TSV;
-	else if (strcmp(name, "json") == 0)
-		*format = FORMAT_JSON;
-	else {
-		g_printerr("rebound parse: unknown format '%s' "
-		    "(use tsv or json)\n", name);
-		return 0;
+	g_autofree char *names = NULL;
+	int i;
+
+	if (name == NULL)
+		name = parse_format_names[FORMAT_TSV];
+	if ((i = vocab_find(parse_format_names, FORMAT_COUNT, name)) >= 0) {
+		*format = (enum parse_format)i;
+		return 1;
 	}
-	return 1;
+	names = vocab_join(parse_format_names, FORMAT_COUNT, "or");
+	g_printerr("rebound parse: unknown format '%s' (use %s)\n", name,
+	    names);
+	return 0;
 }
 
 int

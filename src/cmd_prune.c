@@ -172,20 +172,23 @@ cmd_prune(int argc, char **argv)
 	struct store *s;
 	int rc;
 
-	if (!cli_options(&argc, &argv, "- the addresses to remove",
+	g_autofree char *keys = policy_keys_help();
+	g_autofree char *help = g_strdup_printf(
 	    "Prints the addresses the policy removes (dead or complained),\n"
 	    "plain: one address a line.  With --dry-run and --policy, replays\n"
 	    "every address's history under other policy values and prints\n"
-	    "what would change: + newly removed, - no longer removed.\n"
-	    "Policy keys: hard_threshold, soft_threshold, soft_window,\n"
-	    "soft_stale, complaint_threshold, confirm_hard, and the incident\n"
-	    "guard's as guard.KEY: guard.enabled, guard.window,\n"
-	    "guard.min_addresses, guard.factor, guard.baseline, guard.quiet\n"
-	    "(the replay runs the guard over every hard bounce in time\n"
-	    "order, as the daemon did as they came).  With --suspect,\n"
-	    "the addresses a hard bounce made suspect, with its evidence,\n"
-	    "which a second hard bounce on another day would make dead.\n"
-	    "Nothing is changed.", entries))
+	    "what would change: + newly removed, - no longer removed.  With\n"
+	    "--suspect, the addresses a hard bounce made suspect, with its\n"
+	    "evidence, which a second hard bounce on another day would make\n"
+	    "dead.  Nothing is changed.\n\n"
+	    "Policy keys, with their defaults:\n%s\n"
+	    "And the incident guard's, as guard.KEY (rebound.conf(5)):\n"
+	    "guard.enabled, guard.window, guard.min_addresses, guard.factor,\n"
+	    "guard.baseline, guard.quiet: the replay runs the guard over\n"
+	    "every hard bounce in time order, as the daemon met them.", keys);
+
+	if (!cli_options(&argc, &argv, "- the addresses to remove", help,
+	    entries))
 		return CLI_EXIT_USAGE;
 	rc = CLI_EXIT_USAGE;
 	policy_defaults(&scratch);

@@ -21,16 +21,6 @@
 #include "json.h"
 #include "output.h"
 
-/* The classes classify.c gives an outcome. */
-static const char *const query_classes[] = {
-	"hard", "soft", "complaint", "delay", "sender", "delivered",
-	"vacation", NULL
-};
-
-static const char *const query_formats[] = {
-	"table", "plain", "csv", "json", NULL
-};
-
 #define QUERY_SINCE_FORMS \
 	"use a duration such as 30m, 12h, 7d or 2w, or a date YYYY-MM-DD (UTC)"
 
@@ -41,10 +31,12 @@ static const char *const query_formats[] = {
 static int
 query_format(const char *cmd, const char *format)
 {
-	if (format == NULL || g_strv_contains(query_formats, format))
+	g_autoptr(GError) error = NULL;
+	enum output_format f;
+
+	if (output_format_parse(format, &f, &error))
 		return 1;
-	g_printerr("rebound %s: unknown format '%s' (use table, plain, csv or "
-	    "json)\n", cmd, format);
+	g_printerr("rebound %s: %s\n", cmd, error->message);
 	return 0;
 }
 
@@ -106,12 +98,22 @@ list_filter_clear(struct list_filter *f)
 static int
 list_check(struct list_filter *f, gint64 *cutoff_r)
 {
+	enum report_class class;
+	enum report_reason reason;
+	g_autofree char *classes = NULL, *reasons = NULL;
+
 	if (!query_since("list", f->since, cutoff_r))
 		return 0;
-	if (f->class != NULL && !g_strv_contains(query_classes, f->class)) {
-		g_printerr("rebound list: unknown class '%s' (use hard, soft, "
-		    "complaint, delay, sender, delivered or vacation)\n",
-		    f->class);
+	if (f->class != NULL && !report_class_parse(f->class, &class)) {
+		classes = report_class_list();
+		g_printerr("rebound list: unknown class '%s' (use %s)\n",
+		    f->class, classes);
+		return 0;
+	}
+	if (f->reason != NULL && !report_reason_parse(f->reason, &reason)) {
+		reasons = report_reason_list();
+		g_printerr("rebound list: unknown reason '%s' (use %s)\n",
+		    f->reason, reasons);
 		return 0;
 	}
 	/* G_MININT stands for "not given": a negative count is an error. */
@@ -167,13 +169,15 @@ cmd_list(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
 	struct list_filter f = { .limit = G_MININT };
+	g_autofree char *classes = report_class_list();
+	g_autofree char *class_help = g_strdup_printf("Only this class: %s",
+	    classes);
 	GOptionEntry entries[] = {
 		{ "since", 's', 0, G_OPTION_ARG_STRING, &f.since,
 		  "Only outcomes since WHEN: 7d, 12h, 30m, 2w ago or a date "
 		  "YYYY-MM-DD (default: all)", "WHEN" },
 		{ "class", 'C', 0, G_OPTION_ARG_STRING, &f.class,
-		  "Only this class: hard, soft, complaint, delay, sender, "
-		  "delivered or vacation", "CLASS" },
+		  class_help, "CLASS" },
 		{ "reason", 'r', 0, G_OPTION_ARG_STRING, &f.reason,
 		  "Only this reason (userunknown, mailboxfull, ...)",
 		  "REASON" },
@@ -322,9 +326,11 @@ show_rows(struct show *sh)
 	    "reason", "status", "#replycode", "meaning", "diagnostic",
 	    "decided", "confidence", "list", "source", "held", NULL };
 	g_autoptr(GError) error = NULL;
+	enum output_format f;
 	int ok;
 
-	sh->csv = sh->format != NULL && strcmp(sh->format, "csv") == 0;
+	sh->csv = output_format_parse(sh->format, &f, NULL) &&
+	    f == OUTPUT_CSV;
 	if ((sh->out = output_new(sh->format, columns + !sh->csv,
 	    &error)) == NULL) {
 		g_printerr("rebound show: %s\n", error->message);
@@ -417,6 +423,7 @@ static int
 show_run(struct show *sh)
 {
 	g_autoptr(GError) error = NULL;
+	enum output_format f;
 	int rc;
 
 	if ((rc = store_address(sh->store, sh->address, &sh->row,
@@ -426,7 +433,7 @@ show_run(struct show *sh)
 		show_missing(sh);
 		return CLI_EXIT_INPUT;
 	}
-	if (sh->format != NULL && strcmp(sh->format, "json") == 0)
+	if (output_format_parse(sh->format, &f, NULL) && f == OUTPUT_JSON)
 		return show_json(sh);
 	return show_rows(sh);
 }

@@ -15,7 +15,7 @@
 
 struct conf_key {
 	const char	*group;
-	const char	*key;
+	const char	*key;		/* NULL: the policy's (policy_keys.c) */
 	int		(*set)(struct conf *, const char *, const char *,
 			    GError **);
 };
@@ -310,12 +310,7 @@ static const struct conf_key conf_keys[] = {
 	{ "store", "synchronous", conf_set_sync },
 	{ "store", "busy_timeout", conf_set_busy },
 	{ "store", "batch", conf_set_batch },
-	{ "policy", "hard_threshold", conf_set_policy },
-	{ "policy", "soft_threshold", conf_set_policy },
-	{ "policy", "soft_window", conf_set_policy },
-	{ "policy", "soft_stale", conf_set_policy },
-	{ "policy", "complaint_threshold", conf_set_policy },
-	{ "policy", "confirm_hard", conf_set_policy },
+	{ "policy", NULL, conf_set_policy },	/* policy_keys.c's keys */
 	{ "verp", "delimiter", conf_set_verp },
 	{ "verp", "equals", conf_set_verp },
 	{ "maildir", "path", conf_set_maildir },
@@ -427,8 +422,9 @@ conf_find(const char *group, const char *key)
 	size_t i;
 
 	for (i = 0; i < G_N_ELEMENTS(conf_keys); i++)
-		if (strcmp(conf_keys[i].group, group) == 0 &&
-		    (key == NULL || strcmp(conf_keys[i].key, key) == 0))
+		if (strcmp(conf_keys[i].group, group) == 0 && (key == NULL ||
+		    (conf_keys[i].key == NULL ? policy_is_key(key) :
+		    strcmp(conf_keys[i].key, key) == 0)))
 			return &conf_keys[i];
 	return NULL;
 }

@@ -234,7 +234,7 @@ explain_verdict(const char *status, int replycode, struct explain_verdict *v)
 	g_strlcpy(r->status, status, STATUS_MAX);
 	r->replycode = replycode;
 	classify_report(rp);
-	v->reason = r->reason;
+	v->reason = report_reason_name(r->reason);
 	v->hard = r->hard;
 	v->class = r->class;
 	v->decided = g_steal_pointer(&r->decided);
@@ -250,13 +250,12 @@ explain_verdict_clear(struct explain_verdict *v)
 
 /* The reasons that make an address dead (classify_is_hard()). */
 static int
-explain_is_dead(const char *reason)
+explain_is_dead(const char *name)
 {
-	static const char *const dead[] = {
-		"userunknown", "hostunknown", "hasmoved", "notaccept", NULL
-	};
+	enum report_reason reason;
 
-	return reason != NULL && g_strv_contains(dead, reason);
+	return report_reason_parse(name, &reason) &&
+	    report_reason_is(reason, REASON_DEAD);
 }
 
 /* Whether the words of the report may change the code's reason. */
@@ -284,24 +283,19 @@ explain_text_rule(const struct explain_verdict *v)
 
 /* What an outcome's class does to the address (the POLICY of rebound(1)). */
 const char *
-explain_class_words(const char *class)
+explain_class_words(enum report_class class)
 {
-	static const struct {
-		const char	*class;
-		const char	*words;
-	} words[] = {
-		{ "hard", "the address is dead and removed at once" },
-		{ "soft", "may pass; counts as a soft bounce (several days of "
-		  "them make the address dead)" },
-		{ "sender", "a failure of the sending side: never counts "
-		  "against the address" },
-		{ "delay", "a delay notice: never counts" },
-		{ "delivered", "a delivery: the address works" },
+	static const char *const words[CLASS_COUNT] = {
+		[CLASS_HARD] = "the address is dead and removed at once",
+		[CLASS_SOFT] = "may pass; counts as a soft bounce (several days "
+		    "of them make the address dead)",
+		[CLASS_SENDER] = "a failure of the sending side: never counts "
+		    "against the address",
+		[CLASS_DELAY] = "a delay notice: never counts",
+		[CLASS_DELIVERED] = "a delivery: the address works",
 	};
-	size_t i;
 
-	for (i = 0; class != NULL && i < G_N_ELEMENTS(words); i++)
-		if (strcmp(class, words[i].class) == 0)
-			return words[i].words;
-	return "";
+	if ((size_t)class >= CLASS_COUNT || words[class] == NULL)
+		return "";
+	return words[class];
 }

@@ -21,7 +21,7 @@ struct explain_verdict {
 	int		 weak;		/* status.tab says "weak" */
 	int		 by_reply;	/* the reason is the reply code's */
 	const char	*reason;	/* what the classifier records */
-	const char	*class;		/* hard, soft, sender, delivered... */
+	enum report_class class;
 	int		 hard;
 	char		*decided;	/* its decided_by */
 };
@@ -38,6 +38,6 @@ void	 explain_verdict(const char *status, int replycode,
 	    struct explain_verdict *);
 void	 explain_verdict_clear(struct explain_verdict *);
 const char *explain_text_rule(const struct explain_verdict *);
-const char *explain_class_words(const char *class);
+const char *explain_class_words(enum report_class);
 
 #endif

@@ -442,7 +442,7 @@ intake_describe(struct intake_item *it, const struct report *rp)
 		return;
 	r = g_ptr_array_index(rp->recipients, 0);
 	it->summary = g_strdup_printf("%s %s%s", r->address ? r->address : "?",
-	    r->reason ? r->reason : "", r->hard ? " (hard)" : "");
+	    report_reason_name(r->reason), r->hard ? " (hard)" : "");
 }
 
 /*
@@ -508,8 +508,8 @@ intake_count_report(struct intake *in, const char *source,
 	for (i = 0; i < rp->recipients->len; i++) {
 		const struct recipient *r = g_ptr_array_index(rp->recipients, i);
 
-		intake_count(in->stats.recipients, r->class,
-		    r->reason ? r->reason : "undefined");
+		intake_count(in->stats.recipients, report_class_name(r->class),
+		    report_reason_name(r->reason));
 	}
 }
 

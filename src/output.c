@@ -15,8 +15,15 @@
 
 #include "json.h"
 #include "output.h"
+#include "vocab.h"
 
-enum output_format { OUTPUT_TABLE, OUTPUT_PLAIN, OUTPUT_CSV, OUTPUT_JSON };
+static const char *const output_format_names[] = {
+	[OUTPUT_TABLE] = "table",
+	[OUTPUT_PLAIN] = "plain",
+	[OUTPUT_CSV] = "csv",
+	[OUTPUT_JSON] = "json",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(output_format_names) == OUTPUT_COUNT);
 
 struct output {
 	enum output_format format;
@@ -28,26 +35,51 @@ struct output {
 	GString		*buf;
 };
 
-/* Which format a --format value (NULL: the default) stands for. */
-static int
-output_parse_format(const char *name, enum output_format *f, GError **error)
+/* "table (on a terminal), plain (when piped), csv or json", for --help. */
+const char *
+output_format_help(void)
 {
-	if (name == NULL)
-		*f = isatty(STDOUT_FILENO) ? OUTPUT_TABLE : OUTPUT_PLAIN;
-	else if (strcmp(name, "table") == 0)
-		*f = OUTPUT_TABLE;
-	else if (strcmp(name, "plain") == 0)
-		*f = OUTPUT_PLAIN;
-	else if (strcmp(name, "csv") == 0)
-		*f = OUTPUT_CSV;
-	else if (strcmp(name, "json") == 0)
-		*f = OUTPUT_JSON;
-	else {
-		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-		    "unknown format '%s' (use table, plain, csv or json)", name);
-		return 0;
+	static const char *const when[OUTPUT_COUNT] = {
+		[OUTPUT_TABLE] = "on a terminal",
+		[OUTPUT_PLAIN] = "when piped",
+	};
+	static char *help;
+	char *names[OUTPUT_COUNT + 1] = { NULL };
+	size_t i;
+
+	if (g_once_init_enter(&help)) {
+		for (i = 0; i < OUTPUT_COUNT; i++)
+			names[i] = when[i] == NULL ?
+			    g_strdup(output_format_names[i]) :
+			    g_strdup_printf("%s (%s)", output_format_names[i],
+			    when[i]);
+		g_once_init_leave(&help, vocab_join((const char *const *)names,
+		    OUTPUT_COUNT, "or"));
+		for (i = 0; i < OUTPUT_COUNT; i++)
+			g_free(names[i]);
 	}
-	return 1;
+	return help;
+}
+
+/* Which format a --format value (NULL: the default) stands for. */
+int
+output_format_parse(const char *name, enum output_format *f, GError **error)
+{
+	g_autofree char *names = NULL;
+	int i;
+
+	if (name == NULL) {
+		*f = isatty(STDOUT_FILENO) ? OUTPUT_TABLE : OUTPUT_PLAIN;
+		return 1;
+	}
+	if ((i = vocab_find(output_format_names, OUTPUT_COUNT, name)) >= 0) {
+		*f = (enum output_format)i;
+		return 1;
+	}
+	names = vocab_join(output_format_names, OUTPUT_COUNT, "or");
+	g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+	    "unknown format '%s' (use %s)", name, names);
+	return 0;
 }
 
 #define OUTPUT_CELL_MAX	60	/* characters of a table cell */
@@ -70,21 +102,13 @@ output_free_row(gpointer p)
 	g_strfreev(p);
 }
 
-int
-output_check_format(const char *format, GError **error)
-{
-	enum output_format f;
-
-	return output_parse_format(format, &f, error);
-}
-
 /* Will rows go out as plain lines (the default when piped)? */
 int
 output_is_plain(const char *format)
 {
 	enum output_format f;
 
-	return output_parse_format(format, &f, NULL) && f == OUTPUT_PLAIN;
+	return output_format_parse(format, &f, NULL) && f == OUTPUT_PLAIN;
 }
 
 struct output *
@@ -94,7 +118,7 @@ output_new(const char *format, const char *const *columns, GError **error)
 	struct output *o;
 	guint i;
 
-	if (!output_parse_format(format, &f, error))
+	if (!output_format_parse(format, &f, error))
 		return NULL;
 	o = g_new0(struct output, 1);
 	o->format = f;

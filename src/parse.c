@@ -36,24 +36,6 @@ struct parse_walk {
 	guint		 parts;
 };
 
-void
-parse_limits_defaults(struct parse_limits *l)
-{
-	l->recipients = 10000;
-	l->depth = 100;
-	l->parts = 1000;
-	l->header_bytes = 100 * 1024;	/* Postfix's header_size_limit */
-}
-
-/* The first limit the message hit, as the operator sets it. */
-void
-parse_over_limit(struct report *rp, const char *key, gsize value)
-{
-	if (rp->limit == NULL)
-		rp->limit = g_strdup_printf("[limits] %s = %" G_GSIZE_FORMAT,
-		    key, value);
-}
-
 int
 parse_recipient_fits(struct report *rp)
 {

@@ -39,6 +39,28 @@ struct guard {
 	guint		 types;
 };
 
+/*
+ * The [limits] of rebound.conf: their defaults, and the first one a
+ * message hit, as the operator sets it.  No GMime here: rebound's
+ * configuration reads these without linking the parser.
+ */
+void
+parse_limits_defaults(struct parse_limits *l)
+{
+	l->recipients = 10000;
+	l->depth = 100;
+	l->parts = 1000;
+	l->header_bytes = 100 * 1024;	/* Postfix's header_size_limit */
+}
+
+void
+parse_over_limit(struct report *rp, const char *key, gsize value)
+{
+	if (rp->limit == NULL)
+		rp->limit = g_strdup_printf("[limits] %s = %" G_GSIZE_FORMAT,
+		    key, value);
+}
+
 /* What to keep of one line (len bytes, without its LF). */
 static enum guard_verdict
 guard_line(struct guard *g, const char *p, size_t len, size_t *keep_r)

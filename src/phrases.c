@@ -403,3 +403,18 @@ phrases_each(const char *section, const char *text, phrases_each_fn each,
 	if (a != NULL)
 		phrases_run(a, text, each, arg);
 }
+
+void
+phrases_labels(const char *section, void (*fn)(void *, const char *),
+    void *arg)
+{
+	struct automaton *a;
+	guint i;
+
+	phrases_init();
+	if ((a = g_hash_table_lookup(phrases_sections, section)) == NULL)
+		return;
+	for (i = 0; i < a->phrases->len; i++)
+		fn(arg, ((struct phrase *)g_ptr_array_index(a->phrases,
+		    i))->label);
+}

@@ -16,5 +16,8 @@ const char	*phrases_find(const char *section, const char *text,
 		    const char **phrase_r);
 void		 phrases_each(const char *section, const char *text,
 		    phrases_each_fn each, void *arg);
+/* Each label of section's phrases, once per phrase, in file order. */
+void		 phrases_labels(const char *section,
+		    void (*fn)(void *arg, const char *label), void *arg);
 
 #endif

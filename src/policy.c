@@ -27,107 +27,34 @@
 #include <string.h>
 
 #include "policy.h"
+#include "vocab.h"
 
 #define DAY	86400
 
-static const char *const policy_key_names[] = {
-	"hard_threshold", "soft_threshold", "soft_window", "soft_stale",
-	"complaint_threshold", "confirm_hard", NULL
+static const char *const policy_state_names[] = {
+	[STATE_ALIVE] = "alive",
+	[STATE_SUSPECT] = "suspect",
+	[STATE_DEAD] = "dead",
+	[STATE_COMPLAINED] = "complained",
 };
+G_STATIC_ASSERT(G_N_ELEMENTS(policy_state_names) == STATE_COUNT);
 
-static const char *const policy_confirm_names[] = { "weak", "likely" };
-
-void
-policy_defaults(struct policy *p)
+const char *
+policy_state_name(enum policy_addr_state state)
 {
-	p->hard_threshold = 1;
-	p->soft_threshold = 5;
-	p->soft_window = 30;
-	p->soft_stale = 7;
-	p->complaint_threshold = 1;
-	p->confirm_hard = POLICY_CONFIRM_LIKELY;
-	guard_defaults(&p->guard);
+	g_return_val_if_fail((size_t)state < STATE_COUNT, "alive");
+	return policy_state_names[state];
 }
 
-/* none, weak or likely. */
-static int
-policy_confirm(const char *value, int *out)
-{
-	size_t i;
-
-	if (strcmp(value, "none") == 0) {
-		*out = POLICY_CONFIRM_NONE;
-		return 1;
-	}
-	for (i = 0; i < G_N_ELEMENTS(policy_confirm_names); i++)
-		if (strcmp(value, policy_confirm_names[i]) == 0) {
-			*out = (int)i;
-			return 1;
-		}
-	return 0;
-}
-
-const char *const *
-policy_keys(void)
-{
-	return policy_key_names;
-}
-
-/* A count, or a number of days written "30" or "30d". */
-static int
-policy_number(const char *value, int days, int *out)
-{
-	char *end;
-	long n = strtol(value, &end, 10);
-
-	if (end == value || n < 1 || n > 100000)
-		return 0;
-	if (days && *end == 'd')
-		end++;
-	if (*end != '\0')
-		return 0;
-	*out = (int)n;
-	return 1;
-}
-
+/* The state a stored name stands for; 0 if it names none. */
 int
-policy_set(struct policy *p, const char *key, const char *value,
-    GError **error)
+policy_state_parse(const char *name, enum policy_addr_state *state_r)
 {
-	int *slot = NULL, days = 0;
+	int i = vocab_find(policy_state_names, STATE_COUNT, name);
 
-	if (strcmp(key, "confirm_hard") == 0) {
-		if (policy_confirm(value, &p->confirm_hard))
-			return 1;
-		g_set_error(error, G_KEY_FILE_ERROR,
-		    G_KEY_FILE_ERROR_INVALID_VALUE, "policy confirm_hard: '%s' "
-		    "is not none, weak or likely", value);
+	if (i < 0)
 		return 0;
-	}
-	if (strcmp(key, "hard_threshold") == 0)
-		slot = &p->hard_threshold;
-	else if (strcmp(key, "soft_threshold") == 0)
-		slot = &p->soft_threshold;
-	else if (strcmp(key, "complaint_threshold") == 0)
-		slot = &p->complaint_threshold;
-	else if (strcmp(key, "soft_window") == 0)
-		slot = &p->soft_window, days = 1;
-	else if (strcmp(key, "soft_stale") == 0)
-		slot = &p->soft_stale, days = 1;
-	if (slot == NULL) {
-		g_set_error(error, G_KEY_FILE_ERROR,
-		    G_KEY_FILE_ERROR_KEY_NOT_FOUND, "unknown policy key '%s' "
-		    "(known: hard_threshold, soft_threshold, soft_window, "
-		    "soft_stale, complaint_threshold, confirm_hard)", key);
-		return 0;
-	}
-	if (!policy_number(value, days, slot)) {
-		g_set_error(error, G_KEY_FILE_ERROR,
-		    G_KEY_FILE_ERROR_INVALID_VALUE, "policy %s: '%s' is not %s",
-		    key, value, days ? "a number of days (e.g. 30d)" :
-		    "a positive number");
-		return 0;
-	}
+	*state_r = (enum policy_addr_state)i;
 	return 1;
 }
 
@@ -139,7 +66,7 @@ policy_state_init(struct policy_state *s, const char *soft_days)
 	guint i;
 
 	memset(s, 0, sizeof *s);
-	g_strlcpy(s->state, "alive", sizeof s->state);
+	s->state = STATE_ALIVE;
 	s->soft_days = g_array_new(FALSE, FALSE, sizeof(int));
 	if (soft_days == NULL || *soft_days == '\0')
 		return;
@@ -173,16 +100,17 @@ policy_state_days(const struct policy_state *s)
 }
 
 static void
-policy_become(struct policy_state *s, const char *state, char *why)
+policy_become(struct policy_state *s, enum policy_addr_state state,
+    char *why)
 {
-	if (strcmp(s->state, "alive") != 0 && strcmp(s->state, "suspect") != 0) {
+	if (s->state != STATE_ALIVE && s->state != STATE_SUSPECT) {
 		g_free(why);
 		return;
 	}
-	g_strlcpy(s->state, state, sizeof s->state);
+	s->state = state;
 	g_free(s->state_reason);
 	s->state_reason = why;
-	if (strcmp(state, "suspect") != 0)
+	if (state != STATE_SUSPECT)
 		s->suspect_day = 0;
 }
 
@@ -210,54 +138,58 @@ static void
 policy_unconfirmed(const struct policy *p, struct policy_state *s,
     const char *reason, enum confidence confidence, int day)
 {
-	if (strcmp(s->state, "suspect") == 0 && day != s->suspect_day &&
+	if (s->state == STATE_SUSPECT && day != s->suspect_day &&
 	    day - s->suspect_day < p->soft_window) {
-		policy_become(s, "dead", g_strdup_printf("hard bounce confirmed "
-		    "on a second day: %s", reason));
+		policy_become(s, STATE_DEAD, g_strdup_printf("hard bounce "
+		    "confirmed on a second day: %s", reason));
 		return;
 	}
-	if (strcmp(s->state, "suspect") == 0 && day == s->suspect_day)
+	if (s->state == STATE_SUSPECT && day == s->suspect_day)
 		return;
-	policy_become(s, "suspect", g_strdup_printf("hard bounce of %s "
+	policy_become(s, STATE_SUSPECT, g_strdup_printf("hard bounce of %s "
 	    "confidence, to be confirmed: %s",
 	    report_confidence_name(confidence), reason));
-	if (strcmp(s->state, "suspect") == 0)
+	if (s->state == STATE_SUSPECT)
 		s->suspect_day = day;
 }
 
 void
 policy_apply(const struct policy *p, struct policy_state *s,
-    const char *class, const char *reason, enum confidence confidence,
+    const char *class_name, const char *reason, enum confidence confidence,
     gint64 at)
 {
 	int day = (int)(at / DAY);
+	enum report_class class;
 
-	if (strcmp(class, "delivered") == 0) {
+	if (!report_class_parse(class_name, &class))
+		return;
+	if (class == CLASS_DELIVERED) {
 		g_array_set_size(s->soft_days, 0);
-		if (strcmp(s->state, "suspect") == 0) {
-			g_strlcpy(s->state, "alive", sizeof s->state);
+		if (s->state == STATE_SUSPECT) {
+			s->state = STATE_ALIVE;
 			g_clear_pointer(&s->state_reason, g_free);
 			s->suspect_day = 0;
 		}
 		return;
 	}
-	if (strcmp(class, "hard") == 0) {
+	if (class == CLASS_HARD) {
 		s->hard++;
 		if ((int)confidence <= p->confirm_hard)
 			policy_unconfirmed(p, s, reason, confidence, day);
 		else if (s->hard >= p->hard_threshold)
-			policy_become(s, "dead", g_strdup_printf("hard bounce: %s",
-			    reason));
-	} else if (strcmp(class, "complaint") == 0) {
+			policy_become(s, STATE_DEAD,
+			    g_strdup_printf("hard bounce: %s", reason));
+	} else if (class == CLASS_COMPLAINT) {
 		s->complaints++;
 		if (s->complaints >= p->complaint_threshold)
-			policy_become(s, "complained", g_strdup("complaint"));
-	} else if (strcmp(class, "soft") == 0) {
+			policy_become(s, STATE_COMPLAINED,
+			    g_strdup("complaint"));
+	} else if (class == CLASS_SOFT) {
 		s->soft++;
 		policy_soft(p, s, day);
 		if ((int)s->soft_days->len >= p->soft_threshold)
-			policy_become(s, "dead", g_strdup_printf("soft bounces on "
-			    "%u days within %d days, last: %s",
+			policy_become(s, STATE_DEAD, g_strdup_printf("soft "
+			    "bounces on %u days within %d days, last: %s",
 			    s->soft_days->len, p->soft_window, reason));
 	}
 }

@@ -31,9 +31,21 @@ struct policy {
 	struct guard_conf guard;	/* [guard]: bursts held, not counted */
 };
 
+/*
+ * Where an address stands (policy.c names each; the database stores the
+ * name).  Dead and complained are final until "rebound forget".
+ */
+enum policy_addr_state {
+	STATE_ALIVE,
+	STATE_SUSPECT,
+	STATE_DEAD,
+	STATE_COMPLAINED
+};
+#define STATE_COUNT	(STATE_COMPLAINED + 1)
+
 /* An address as the policy sees it (a row of the addresses table). */
 struct policy_state {
-	char	 state[12];		/* alive, suspect, dead, complained */
+	enum policy_addr_state state;
 	char	*state_reason;
 	int	 hard;
 	int	 soft;
@@ -43,10 +55,15 @@ struct policy_state {
 					   that made it suspect, or 0 */
 };
 
+/* policy_keys.c: the keys of [policy] and --policy, one table. */
 void	 policy_defaults(struct policy *);
 int	 policy_set(struct policy *, const char *key, const char *value,
 	    GError **);
-const char *const *policy_keys(void);
+int	 policy_is_key(const char *key);
+char	*policy_keys_help(void);
+
+const char *policy_state_name(enum policy_addr_state);
+int	 policy_state_parse(const char *, enum policy_addr_state *);
 
 void	 policy_state_init(struct policy_state *, const char *soft_days);
 void	 policy_state_clear(struct policy_state *);

@@ -1,25 +1,34 @@
 /*
  * rebound.c: the rebound command-line tool: dispatch to a subcommand.
+ *
+ * The commands that read mail (parse, import) run in a program of their
+ * own, rebound-mail (rebound_mail.c), which this one executes in its
+ * place: only they need GMime, whose libraries (GIO, GPGME, ...) take
+ * longer to load than "rebound show" takes to answer.  This program
+ * links SQLite and GLib alone.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "classify.h"
 #include "cli.h"
 #include "log.h"
-#include "parse.h"
+
+#define REBOUND_MAIL	"rebound-mail"
 
 static const struct {
 	const char	*name;
-	int		(*run)(int, char **);
-	int		 parses;	/* reads mail: needs GMime and the tables */
+	int		(*run)(int, char **);	/* NULL: rebound-mail's */
+	int		 tables;	/* needs the classifier's tables */
 	const char	*help;
 } rebound_commands[] = {
-	{ "parse", cmd_parse, 1, "parse returned messages and print what they say" },
-	{ "import", cmd_import, 1, "parse messages and record them in the database" },
+	{ "parse", NULL, 1, "parse returned messages and print what they say" },
+	{ "import", NULL, 1, "parse messages and record them in the database" },
 	{ "list", cmd_list, 0, "print recorded outcomes, newest first, filtered" },
 	{ "show", cmd_show, 0, "print one address's state and its whole history" },
 	{ "stats", cmd_stats, 0, "count outcomes by class, reason, domain and day" },
@@ -45,6 +54,39 @@ rebound_usage(FILE *out)
 	    "see also rebound(1).\n");
 }
 
+/*
+ * rebound-mail: beside this program (the build tree), else where "make
+ * install" puts it.
+ */
+static char *
+rebound_mail_path(void)
+{
+	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+	g_autofree char *dir = self != NULL ? g_path_get_dirname(self) : NULL;
+	char *path;
+
+	if (dir != NULL) {
+		path = g_build_filename(dir, REBOUND_MAIL, NULL);
+		if (g_file_test(path, G_FILE_TEST_IS_EXECUTABLE))
+			return path;
+		g_free(path);
+	}
+	return g_strdup(PKGLIBEXECDIR "/" REBOUND_MAIL);
+}
+
+/* Run rebound-mail in this process's place, with the same arguments. */
+static int
+rebound_exec_mail(char **argv)
+{
+	g_autofree char *path = rebound_mail_path();
+
+	fflush(NULL);
+	execv(path, argv - 1);
+	g_printerr("rebound %s: cannot run %s: %s\n", argv[0], path,
+	    g_strerror(errno));
+	return CLI_EXIT_USAGE;
+}
+
 static int
 rebound_run(int argc, char **argv)
 {
@@ -54,14 +96,14 @@ rebound_run(int argc, char **argv)
 	for (i = 0; i < G_N_ELEMENTS(rebound_commands); i++) {
 		if (strcmp(argv[0], rebound_commands[i].name) != 0)
 			continue;
+		if (rebound_commands[i].run == NULL)
+			return rebound_exec_mail(argv);
 		g_set_prgname(argv[0]);
-		if (!rebound_commands[i].parses)
+		if (!rebound_commands[i].tables)
 			return rebound_commands[i].run(argc, argv);
-		parse_init();
 		classify_init();
 		rc = rebound_commands[i].run(argc, argv);
 		classify_shutdown();
-		parse_shutdown();
 		return rc;
 	}
 	g_printerr("rebound: unknown command '%s'\n", argv[0]);

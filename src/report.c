@@ -8,6 +8,59 @@
 
 #include "addr.h"
 #include "report.h"
+#include "vocab.h"
+
+static const char *const report_class_names[] = {
+	[CLASS_HARD] = "hard",
+	[CLASS_SOFT] = "soft",
+	[CLASS_COMPLAINT] = "complaint",
+	[CLASS_DELAY] = "delay",
+	[CLASS_SENDER] = "sender",
+	[CLASS_DELIVERED] = "delivered",
+	[CLASS_VACATION] = "vacation",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(report_class_names) == CLASS_COUNT);
+
+static const struct {
+	const char	*name;
+	int		 what;		/* REASON_DEAD, REASON_SENDER */
+} report_reasons[] = {
+	[REASON_UNDEFINED] = { "undefined", 0 },
+	[REASON_USERUNKNOWN] = { "userunknown", REASON_DEAD },
+	[REASON_HOSTUNKNOWN] = { "hostunknown", REASON_DEAD },
+	[REASON_HASMOVED] = { "hasmoved", REASON_DEAD },
+	[REASON_NOTACCEPT] = { "notaccept", REASON_DEAD },
+	[REASON_MAILBOXFULL] = { "mailboxfull", 0 },
+	[REASON_SUSPEND] = { "suspend", 0 },
+	[REASON_FILTERED] = { "filtered", 0 },
+	[REASON_BLOCKED] = { "blocked", REASON_SENDER },
+	[REASON_BADREPUTATION] = { "badreputation", REASON_SENDER },
+	[REASON_AUTHFAILURE] = { "authfailure", REASON_SENDER },
+	[REASON_REQUIREPTR] = { "requireptr", REASON_SENDER },
+	[REASON_SPAMDETECTED] = { "spamdetected", REASON_SENDER },
+	[REASON_POLICYVIOLATION] = { "policyviolation", REASON_SENDER },
+	[REASON_REJECTED] = { "rejected", REASON_SENDER },
+	[REASON_NORELAYING] = { "norelaying", REASON_SENDER },
+	[REASON_SECURITYERROR] = { "securityerror", REASON_SENDER },
+	[REASON_SPEEDING] = { "speeding", REASON_SENDER },
+	[REASON_TOOMANYCONN] = { "toomanyconn", REASON_SENDER },
+	[REASON_VIRUSDETECTED] = { "virusdetected", REASON_SENDER },
+	[REASON_CONTENTERROR] = { "contenterror", REASON_SENDER },
+	[REASON_NOTCOMPLIANTRFC] = { "notcompliantrfc", REASON_SENDER },
+	[REASON_SYNTAXERROR] = { "syntaxerror", REASON_SENDER },
+	[REASON_MESGTOOBIG] = { "mesgtoobig", REASON_SENDER },
+	[REASON_EXCEEDLIMIT] = { "exceedlimit", REASON_SENDER },
+	[REASON_EXPIRED] = { "expired", 0 },
+	[REASON_NETWORKERROR] = { "networkerror", 0 },
+	[REASON_SYSTEMERROR] = { "systemerror", 0 },
+	[REASON_SYSTEMFULL] = { "systemfull", 0 },
+	[REASON_MAILERERROR] = { "mailererror", 0 },
+	[REASON_ONHOLD] = { "onhold", 0 },
+	[REASON_DELIVERED] = { "delivered", 0 },
+	[REASON_FEEDBACK] = { "feedback", 0 },
+	[REASON_VACATION] = { "vacation", 0 },
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(report_reasons) == REASON_COUNT);
 
 static void
 recipient_free(gpointer p)
@@ -112,6 +165,71 @@ report_confidence_name(enum confidence confidence)
 	if ((size_t)confidence >= G_N_ELEMENTS(names))
 		return "weak";
 	return names[confidence];
+}
+
+const char *
+report_class_name(enum report_class class)
+{
+	g_return_val_if_fail((size_t)class < CLASS_COUNT, "soft");
+	return report_class_names[class];
+}
+
+/* The class a name stands for; 0 if it names none. */
+int
+report_class_parse(const char *name, enum report_class *class_r)
+{
+	int i = vocab_find(report_class_names, CLASS_COUNT, name);
+
+	if (i < 0)
+		return 0;
+	*class_r = (enum report_class)i;
+	return 1;
+}
+
+char *
+report_class_list(void)
+{
+	return vocab_join(report_class_names, CLASS_COUNT, "or");
+}
+
+const char *
+report_reason_name(enum report_reason reason)
+{
+	g_return_val_if_fail((size_t)reason < REASON_COUNT, "undefined");
+	return report_reasons[reason].name;
+}
+
+/* The reason a name stands for; 0 if it names none. */
+int
+report_reason_parse(const char *name, enum report_reason *reason_r)
+{
+	size_t i;
+
+	for (i = 0; name != NULL && i < REASON_COUNT; i++)
+		if (strcmp(report_reasons[i].name, name) == 0) {
+			*reason_r = (enum report_reason)i;
+			return 1;
+		}
+	return 0;
+}
+
+/* Does the reason say what (REASON_DEAD, REASON_SENDER)? */
+int
+report_reason_is(enum report_reason reason, int what)
+{
+	return (size_t)reason < REASON_COUNT &&
+	    (report_reasons[reason].what & what) != 0;
+}
+
+char *
+report_reason_list(void)
+{
+	const char *names[REASON_COUNT];
+	size_t i;
+
+	for (i = 0; i < REASON_COUNT; i++)
+		names[i] = report_reasons[i].name;
+	return vocab_join(names, REASON_COUNT, "or");
 }
 
 static int

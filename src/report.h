@@ -35,6 +35,77 @@ enum confidence {
 	CONFIDENCE_CERTAIN
 };
 
+/*
+ * What an outcome does to its address, as the policy counts it
+ * (classify.c decides it, once; report.c names it): a dead address
+ * (hard), a failure that may pass (soft), a complaint, a delay notice, a
+ * failure of the sending side that says nothing about the subscriber
+ * (sender), a delivery, an auto-reply.  The database stores the name.
+ */
+enum report_class {
+	CLASS_HARD,
+	CLASS_SOFT,
+	CLASS_COMPLAINT,
+	CLASS_DELAY,
+	CLASS_SENDER,
+	CLASS_DELIVERED,
+	CLASS_VACATION
+};
+#define CLASS_COUNT	(CLASS_VACATION + 1)
+
+/*
+ * Why a recipient failed, from a fixed taxonomy (rebound(1), REASONS;
+ * report.c names each, status.tab and phrases.tab use the names, the
+ * database stores them).  The classifier decides one for each recipient;
+ * REASON_UNDEFINED until it has.
+ */
+enum report_reason {
+	REASON_UNDEFINED,
+	/* the address is gone (hard; notaccept only when permanent) */
+	REASON_USERUNKNOWN,
+	REASON_HOSTUNKNOWN,
+	REASON_HASMOVED,
+	REASON_NOTACCEPT,
+	/* the mailbox exists */
+	REASON_MAILBOXFULL,
+	REASON_SUSPEND,
+	REASON_FILTERED,
+	/* the sending side, its message's size, content or form */
+	REASON_BLOCKED,
+	REASON_BADREPUTATION,
+	REASON_AUTHFAILURE,
+	REASON_REQUIREPTR,
+	REASON_SPAMDETECTED,
+	REASON_POLICYVIOLATION,
+	REASON_REJECTED,
+	REASON_NORELAYING,
+	REASON_SECURITYERROR,
+	REASON_SPEEDING,
+	REASON_TOOMANYCONN,
+	REASON_VIRUSDETECTED,
+	REASON_CONTENTERROR,
+	REASON_NOTCOMPLIANTRFC,
+	REASON_SYNTAXERROR,
+	REASON_MESGTOOBIG,
+	REASON_EXCEEDLIMIT,
+	/* on the way, or at the receiver */
+	REASON_EXPIRED,
+	REASON_NETWORKERROR,
+	REASON_SYSTEMERROR,
+	REASON_SYSTEMFULL,
+	REASON_MAILERERROR,
+	REASON_ONHOLD,
+	/* not failures */
+	REASON_DELIVERED,
+	REASON_FEEDBACK,
+	REASON_VACATION
+};
+#define REASON_COUNT	(REASON_VACATION + 1)
+
+/* What a reason says of the address (report_reason_is()). */
+#define REASON_DEAD	0x1	/* the address is gone */
+#define REASON_SENDER	0x2	/* a failure of the sending side */
+
 /* An RFC 3463 status code "c.sss.ddd" fits in 12 bytes with its NUL. */
 #define STATUS_MAX 12
 
@@ -63,11 +134,10 @@ struct recipient {
 					   remote server's own reply */
 
 	/* Filled by the classifier. */
-	const char *reason;		/* static string from the taxonomy */
+	enum report_reason reason;
 	int	 hard;
 	enum confidence confidence;	/* how sure the reason is */
-	const char *class;		/* static: hard soft delay sender
-					   complaint delivered vacation */
+	enum report_class class;
 	char	*decided;		/* what decided the reason */
 };
 
@@ -115,6 +185,14 @@ void		 report_free(struct report **);
 struct recipient *report_add_recipient(struct report *);
 const char	*report_kind_name(enum report_kind);
 const char	*report_confidence_name(enum confidence);
+const char	*report_class_name(enum report_class);
+int		 report_class_parse(const char *, enum report_class *);
+/* "hard, soft, ... or vacation": for help texts and messages. */
+char		*report_class_list(void);
+const char	*report_reason_name(enum report_reason);
+int		 report_reason_parse(const char *, enum report_reason *);
+int		 report_reason_is(enum report_reason, int what);
+char		*report_reason_list(void);
 /* Is address one of the list's own (its post, List-Id or bounce address)? */
 int		 report_is_list_address(const struct report *, const char *);
 

@@ -690,8 +690,8 @@ store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
 	bind_text(st, 4, r->final != NULL ? r->final : r->address);
 	bind_text(st, 5, r->original);
 	sqlite3_bind_int64(st, 6, m->at);
-	bind_text(st, 7, r->class);
-	bind_text(st, 8, r->reason ? r->reason : "undefined");
+	bind_text(st, 7, report_class_name(r->class));
+	bind_text(st, 8, report_reason_name(r->reason));
 	sqlite3_bind_int(st, 9, r->hard);
 	bind_text(st, 10, r->action);
 	bind_text(st, 11, r->status);
@@ -953,8 +953,8 @@ store_add_one(struct store *s, sqlite3_int64 message, guint idx,
     const struct recipient *r, GError **error)
 {
 	g_autofree char *provider = provider_of(r->remote_mta, r->diagnostic);
-	const char *class = r->class, *reason = r->reason ? r->reason :
-	    "undefined";
+	const char *class = report_class_name(r->class);
+	const char *reason = report_reason_name(r->reason);
 	struct guard_hit h = { 0 };
 	gint64 outcome;
 	int held = 0;
@@ -963,7 +963,7 @@ store_add_one(struct store *s, sqlite3_int64 message, guint idx,
 	    error))
 		return 0;
 	outcome = sqlite3_last_insert_rowid(s->db);
-	if (strcmp(class, "hard") == 0) {
+	if (r->class == CLASS_HARD) {
 		h.outcome = outcome;
 		h.address = address;
 		h.provider = provider;
@@ -1051,7 +1051,7 @@ store_put_address(struct store *s, const char *address,
 		return 0;
 	days = policy_state_days(ps);
 	bind_text(st, 1, address);
-	bind_text(st, 2, ps->state);
+	bind_text(st, 2, policy_state_name(ps->state));
 	bind_text(st, 3, ps->state_reason);
 	sqlite3_bind_int(st, 4, ps->hard);
 	sqlite3_bind_int(st, 5, ps->soft);
@@ -1079,7 +1079,7 @@ store_update(struct store *s, const char *address, const char *class,
 {
 	sqlite3_stmt *st;
 	struct policy_state ps;
-	char previous[sizeof ps.state];
+	enum policy_addr_state previous;
 	gint64 first = at, last = at;
 	int rc, ok;
 
@@ -1096,7 +1096,7 @@ store_update(struct store *s, const char *address, const char *class,
 	}
 	policy_state_init(&ps, rc == SQLITE_ROW ? column_text(st, 4) : NULL);
 	if (rc == SQLITE_ROW) {
-		g_strlcpy(ps.state, column_text(st, 0), sizeof ps.state);
+		policy_state_parse(column_text(st, 0), &ps.state);
 		ps.state_reason = g_strdup(column_text(st, 1));
 		ps.hard = sqlite3_column_int(st, 2);
 		ps.soft = sqlite3_column_int(st, 3);
@@ -1109,10 +1109,10 @@ store_update(struct store *s, const char *address, const char *class,
 		policy_state_clear(&ps);
 		return store_error(s, error, "reading an address");
 	}
-	g_strlcpy(previous, ps.state, sizeof previous);
+	previous = ps.state;
 	policy_apply(&s->policy, &ps, class, reason, confidence, at);
-	ok = store_events_change(s, address, previous, ps.state, outcome,
-	    NULL, error) &&
+	ok = store_events_change(s, address, policy_state_name(previous),
+	    policy_state_name(ps.state), outcome, NULL, error) &&
 	    store_put_address(s, address, &ps, first, last, reason, error);
 	policy_state_clear(&ps);
 	return ok;
@@ -1165,9 +1165,8 @@ store_fold(struct store_fold *f, const struct policy *p, const char *class,
     const char *reason, const char *confidence, const char *held_state,
     gint64 at, gint64 outcome)
 {
-	char before[sizeof f->ps.state];
+	enum policy_addr_state before = f->ps.state;
 
-	g_strlcpy(before, f->ps.state, sizeof before);
 	if (f->n++ == 0)
 		f->first = at;
 	f->last = at;
@@ -1176,7 +1175,7 @@ store_fold(struct store_fold *f, const struct policy *p, const char *class,
 	if ((class = guard_counts_as(class, held_state)) != NULL)
 		policy_apply(p, &f->ps, class, reason,
 		    store_confidence(confidence), at);
-	if (strcmp(before, f->ps.state) != 0)
+	if (before != f->ps.state)
 		f->changed = outcome;
 }
 
@@ -1205,8 +1204,8 @@ store_replay(struct store *s, const char *address, const char *why,
 		    column_text(st, 4), sqlite3_column_int64(st, 2),
 		    sqlite3_column_int64(st, 5));
 	if (!store_rows_end(s, st, rc, error, "reading an address's history") ||
-	    !store_events_change(s, address, NULL, f.n ? f.ps.state : NULL,
-	    f.changed, why, error))
+	    !store_events_change(s, address, NULL, f.n ?
+	    policy_state_name(f.ps.state) : NULL, f.changed, why, error))
 		ok = 0;
 	else if (f.n == 0)
 		ok = store_count(s, STORE_DELETE_ADDRESS, address, 0, &gone,
@@ -1494,15 +1493,16 @@ static void
 store_settle(GHashTable *current, GPtrArray *changes, const char *address,
     const struct store_fold *f)
 {
-	int removed = strcmp(f->ps.state, "dead") == 0 ||
-	    strcmp(f->ps.state, "complained") == 0;
+	int removed = f->ps.state == STATE_DEAD ||
+	    f->ps.state == STATE_COMPLAINED;
 
 	if (g_hash_table_contains(current, address)) {
 		if (removed)
 			g_hash_table_remove(current, address);
 	} else if (removed)
 		g_ptr_array_add(changes, store_change_new('+', address,
-		    f->ps.state, f->ps.state_reason, f->last));
+		    policy_state_name(f->ps.state), f->ps.state_reason,
+		    f->last));
 }
 
 /*

@@ -127,6 +127,7 @@ is "5,000 nested multiparts: exit 0 within limits" "$rc" 0
 if command -v valgrind >/dev/null && [ $asan -eq 0 ]; then
 	for f in empty nomime garbage longline many nested deeper; do
 		valgrind -q --error-exitcode=99 --leak-check=full \
+		    --trace-children=yes \
 		    --errors-for-leak-kinds=definite \
 		    --suppressions="$top_srcdir/tests/valgrind.supp" \
 		    "$REBOUND" parse "$tmp/$f.eml" >/dev/null 2>"$tmp/vg"; rc=$?

@@ -61,4 +61,17 @@ for prog in tests/test_parse tests/fuzz/replay_parse; do
 	    "$($NM "$top_builddir/$prog" 2>/dev/null |
 	    awk '{ print $NF }' | grep -E "$sqlite|$libevent" | tr '\n' ' ')" ""
 done
+
+# rebound answers from the database without loading GMime (and what it
+# pulls in: GIO, GPGME, ...); rebound-mail, which reads mail, does.
+needed() { readelf -d "$1" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
+if command -v readelf >/dev/null; then
+	check "rebound needs SQLite" sh -c "readelf -d '$src/rebound' |
+	    grep -q 'NEEDED.*libsqlite3'"
+	is "rebound needs no GMime" "$(needed "$src/rebound" | grep gmime)" ""
+	check "rebound-mail needs GMime" sh -c "readelf -d '$src/rebound-mail' |
+	    grep -q 'NEEDED.*libgmime'"
+else
+	diag "readelf not installed: the programs' libraries not checked"
+fi
 done_testing

@@ -12,6 +12,9 @@
 #include "remote.h"
 #include "report.h"
 
+/* The name of a recipient's reason, as the cases write it. */
+#define reason_of(r)	report_reason_name((r)->reason)
+
 struct classify_case {
 	const char	*action;
 	const char	*status;
@@ -368,11 +371,11 @@ test_dsn_cases(void)
 		    c->replycode, c->diagnostic, &r);
 
 		classify_report(rp);
-		if (strcmp(r->reason, c->reason) != 0 || r->hard != c->hard)
+		if (strcmp(reason_of(r), c->reason) != 0 || r->hard != c->hard)
 			g_test_message("case %zu (%s %s %d): got %s/%d want %s/%d",
-			    i, c->action, c->status, c->replycode, r->reason,
+			    i, c->action, c->status, c->replycode, reason_of(r),
 			    r->hard, c->reason, c->hard);
-		g_assert_cmpstr(r->reason, ==, c->reason);
+		g_assert_cmpstr(reason_of(r), ==, c->reason);
 		g_assert_cmpint(r->hard, ==, c->hard);
 		g_assert_cmpstr(r->decided, ==, c->decided);
 		report_free(&rp);
@@ -392,9 +395,9 @@ test_command_cases(void)
 
 		r->command = command_cases[i].command;
 		classify_report(rp);
-		g_test_message("command case %zu: got %s (%s)", i, r->reason,
+		g_test_message("command case %zu: got %s (%s)", i, reason_of(r),
 		    r->decided);
-		g_assert_cmpstr(r->reason, ==, command_cases[i].reason);
+		g_assert_cmpstr(reason_of(r), ==, command_cases[i].reason);
 		g_assert_cmpint(r->hard, ==, 0);
 		g_assert_cmpstr(r->decided, ==, command_cases[i].decided);
 		report_free(&rp);
@@ -422,8 +425,8 @@ test_rcpt_unknown(void)
 			r->command = commands[j];
 			classify_report(rp);
 			g_test_message("rcpt case %zu/%zu: %s (%s)", i, j,
-			    r->reason, r->decided);
-			g_assert_cmpstr(r->reason, ==, "userunknown");
+			    reason_of(r), r->decided);
+			g_assert_cmpstr(reason_of(r), ==, "userunknown");
 			g_assert_cmpint(r->hard, ==, 1);
 			report_free(&rp);
 		}
@@ -458,7 +461,7 @@ test_category(void)
 
 		r->category = g_strdup(category_cases[i].category);
 		classify_report(rp);
-		g_assert_cmpstr(r->reason, ==, category_cases[i].reason);
+		g_assert_cmpstr(reason_of(r), ==, category_cases[i].reason);
 		g_assert_cmpstr(r->decided, ==, category_cases[i].decided);
 		report_free(&rp);
 	}
@@ -492,9 +495,9 @@ test_alive_prose(void)
 
 		rp->text = g_strdup(prose_cases[i].text);
 		classify_report(rp);
-		g_test_message("prose case %zu: %s (%s)", i, r->reason,
+		g_test_message("prose case %zu: %s (%s)", i, reason_of(r),
 		    r->decided);
-		g_assert_cmpstr(r->reason, ==, prose_cases[i].reason);
+		g_assert_cmpstr(reason_of(r), ==, prose_cases[i].reason);
 		g_assert_cmpint(r->hard, ==, prose_cases[i].hard);
 		report_free(&rp);
 	}
@@ -526,7 +529,7 @@ test_local_program(void)
 
 		r->local_program = 1;
 		classify_report(rp);
-		g_assert_cmpstr(r->reason, ==, local_cases[i].reason);
+		g_assert_cmpstr(reason_of(r), ==, local_cases[i].reason);
 		g_assert_cmpstr(r->decided, ==, local_cases[i].decided);
 		report_free(&rp);
 	}
@@ -544,10 +547,10 @@ test_reply_word(void)
 	r->action = g_strdup("failed");
 	r->replycode = 550;
 	classify_report(rp);
-	g_assert_cmpstr(r->reason, ==, "onhold");
+	g_assert_cmpstr(reason_of(r), ==, "onhold");
 	r->diagnostic = g_strdup("550 Rejected - SPAM");
 	classify_report(rp);
-	g_assert_cmpstr(r->reason, ==, "spamdetected");
+	g_assert_cmpstr(reason_of(r), ==, "spamdetected");
 	g_assert_cmpstr(r->decided, ==, "reporter \"spam\"");
 	report_free(&rp);
 }
@@ -562,12 +565,12 @@ test_kinds(void)
 	rp->feedback_type = g_strdup("abuse");
 	g_strlcpy(r->status, "5.1.1", sizeof r->status);
 	classify_report(rp);
-	g_assert_cmpstr(r->reason, ==, "feedback");
+	g_assert_cmpstr(reason_of(r), ==, "feedback");
 	g_assert_cmpint(r->hard, ==, 0);
 	g_assert_cmpstr(r->decided, ==, "feedback-type abuse");
 	rp->kind = REPORT_AUTOREPLY;
 	classify_report(rp);
-	g_assert_cmpstr(r->reason, ==, "vacation");
+	g_assert_cmpstr(reason_of(r), ==, "vacation");
 	report_free(&rp);
 	g_assert_null(rp);
 }
@@ -600,8 +603,9 @@ test_class(void)
 		rp->kind = class_cases[i].kind;
 		classify_report(rp);
 		g_test_message("class case %zu: got %s (%s), want %s", i,
-		    r->class, r->reason, class_cases[i].class);
-		g_assert_cmpstr(r->class, ==, class_cases[i].class);
+		    report_class_name(r->class), reason_of(r),
+		    class_cases[i].class);
+		g_assert_cmpstr(report_class_name(r->class), ==, class_cases[i].class);
 		report_free(&rp);
 	}
 }
@@ -689,7 +693,7 @@ test_never_hard(void)
 		    never_hard[i], &r);
 
 		classify_report(rp);
-		g_test_message("never hard %zu: %s (%s)", i, r->reason,
+		g_test_message("never hard %zu: %s (%s)", i, reason_of(r),
 		    r->decided);
 		g_assert_cmpint(r->hard, ==, 0);
 		report_free(&rp);
@@ -735,7 +739,7 @@ test_confidence(void)
 		rp->text = g_strdup(conf_cases[i].text);
 		classify_report(rp);
 		g_test_message("confidence case %zu: %s %s (%s)", i,
-		    report_confidence_name(r->confidence), r->reason,
+		    report_confidence_name(r->confidence), reason_of(r),
 		    r->decided);
 		g_assert_cmpstr(report_confidence_name(r->confidence), ==,
 		    conf_cases[i].confidence);
@@ -778,6 +782,30 @@ test_remote_words(void)
 	}
 }
 
+/* Every class and reason is named once, and its name reads back as it. */
+static void
+test_vocabulary(void)
+{
+	enum report_reason reason;
+	enum report_class class;
+	int i;
+
+	for (i = 0; i < CLASS_COUNT; i++) {
+		g_assert_true(report_class_parse(report_class_name(i), &class));
+		g_assert_cmpint(class, ==, i);
+	}
+	for (i = 0; i < REASON_COUNT; i++) {
+		g_assert_true(report_reason_parse(report_reason_name(i),
+		    &reason));
+		g_assert_cmpint(reason, ==, i);
+	}
+	g_assert_false(report_class_parse("hrad", &class));
+	g_assert_false(report_reason_parse("userunknwon", &reason));
+	g_assert_true(report_reason_is(REASON_USERUNKNOWN, REASON_DEAD));
+	g_assert_false(report_reason_is(REASON_MAILBOXFULL, REASON_DEAD));
+	g_assert_true(report_reason_is(REASON_BLOCKED, REASON_SENDER));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -797,6 +825,7 @@ main(int argc, char **argv)
 	g_test_add_func("/classify/reply-word", test_reply_word);
 	g_test_add_func("/classify/kinds", test_kinds);
 	g_test_add_func("/classify/class", test_class);
+	g_test_add_func("/classify/vocabulary", test_vocabulary);
 	rc = g_test_run();
 	classify_shutdown();
 	return rc;

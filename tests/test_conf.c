@@ -251,10 +251,10 @@ test_policy_days(void)
 				    CONFIDENCE_LIKELY,
 				    (gint64)(100 + atoi(days[j])) * 86400);
 		}
-		if (strcmp(s.state, cases[i].state) != 0)
+		if (strcmp(policy_state_name(s.state), cases[i].state) != 0)
 			g_test_message("days %s: got %s want %s", cases[i].days,
-			    s.state, cases[i].state);
-		g_assert_cmpstr(s.state, ==, cases[i].state);
+			    policy_state_name(s.state), cases[i].state);
+		g_assert_cmpstr(policy_state_name(s.state), ==, cases[i].state);
 		policy_state_clear(&s);
 	}
 }
@@ -276,14 +276,14 @@ test_policy_kinds(void)
 		policy_apply(&p, &s, "vacation", "vacation", CONFIDENCE_CERTAIN,
 		    (gint64)i * 86400);
 	}
-	g_assert_cmpstr(s.state, ==, "alive");
+	g_assert_cmpstr(policy_state_name(s.state), ==, "alive");
 	policy_apply(&p, &s, "hard", "userunknown", CONFIDENCE_CERTAIN,
 	    20 * 86400);
-	g_assert_cmpstr(s.state, ==, "dead");
+	g_assert_cmpstr(policy_state_name(s.state), ==, "dead");
 	g_assert_cmpstr(s.state_reason, ==, "hard bounce: userunknown");
 	policy_apply(&p, &s, "delivered", "delivered", CONFIDENCE_CERTAIN,
 	    21 * 86400);
-	g_assert_cmpstr(s.state, ==, "dead");
+	g_assert_cmpstr(policy_state_name(s.state), ==, "dead");
 	policy_state_clear(&s);
 }
 
@@ -340,10 +340,11 @@ test_policy_confirm(void)
 				    "likely") == 0 ? CONFIDENCE_LIKELY :
 				    CONFIDENCE_WEAK, at);
 		}
-		if (strcmp(s.state, cases[i].state) != 0)
+		if (strcmp(policy_state_name(s.state), cases[i].state) != 0)
 			g_test_message("%s, %s: got %s want %s", cases[i].confirm,
-			    cases[i].events, s.state, cases[i].state);
-		g_assert_cmpstr(s.state, ==, cases[i].state);
+			    cases[i].events, policy_state_name(s.state),
+			    cases[i].state);
+		g_assert_cmpstr(policy_state_name(s.state), ==, cases[i].state);
 		policy_state_clear(&s);
 	}
 }
@@ -360,6 +361,31 @@ test_policy_confirm_refused(void)
 	g_assert_nonnull(strstr(error->message, "none, weak or likely"));
 }
 
+/* The policy's keys: one table gives the defaults, the check, the help. */
+static void
+test_policy_keys(void)
+{
+	g_autofree char *help = policy_keys_help();
+	g_autoptr(GError) error = NULL;
+	enum policy_addr_state state;
+	struct policy p;
+	int i;
+
+	policy_defaults(&p);
+	g_assert_cmpint(p.soft_window, ==, 30);
+	g_assert_cmpint(p.confirm_hard, ==, POLICY_CONFIRM_LIKELY);
+	g_assert_true(policy_is_key("soft_stale"));
+	g_assert_false(policy_is_key("soft_treshold"));
+	g_assert_false(policy_set(&p, "soft_treshold", "3", &error));
+	g_assert_nonnull(strstr(error->message, "confirm_hard"));
+	g_assert_nonnull(strstr(help, "soft_window=30d"));
+	for (i = 0; i < STATE_COUNT; i++) {
+		g_assert_true(policy_state_parse(policy_state_name(i), &state));
+		g_assert_cmpint(state, ==, i);
+	}
+	g_assert_false(policy_state_parse("daed", &state));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -374,5 +400,6 @@ main(int argc, char **argv)
 	g_test_add_func("/policy/kinds", test_policy_kinds);
 	g_test_add_func("/policy/confirm", test_policy_confirm);
 	g_test_add_func("/policy/confirm-refused", test_policy_confirm_refused);
+	g_test_add_func("/policy/keys", test_policy_keys);
 	return g_test_run();
 }

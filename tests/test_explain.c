@@ -272,7 +272,7 @@ test_verdict(void)
 		g_assert_cmpint(v.by_reply, ==, cases[i].by_reply);
 		g_assert_cmpstr(v.reason, ==, cases[i].reason);
 		g_assert_cmpint(v.hard, ==, cases[i].hard);
-		g_assert_cmpstr(v.class, ==, cases[i].class);
+		g_assert_cmpstr(report_class_name(v.class), ==, cases[i].class);
 		g_assert_nonnull(v.decided);
 		g_assert_cmpstr(explain_text_rule(&v), !=, "");
 		explain_verdict_clear(&v);

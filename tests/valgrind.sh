@@ -16,6 +16,7 @@ fi
 scratch
 memcheck() {
 	"$top_builddir/libtool" --mode=execute valgrind -q --error-exitcode=99 \
+	    --trace-children=yes \
 	    --leak-check=full --errors-for-leak-kinds=definite \
 	    --suppressions="$top_srcdir/tests/valgrind.supp" "$@"
 }

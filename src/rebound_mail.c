@@ -1,0 +1,46 @@
+/*
+ * rebound_mail.c: rebound-mail, the commands of rebound that read mail
+ * (parse, import).  rebound executes it in its own place with the same
+ * arguments ("rebound parse ..."), so that only these link GMime
+ * (rebound.c says why); run by hand it takes them too.
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <string.h>
+
+#include "classify.h"
+#include "cli.h"
+#include "log.h"
+#include "parse.h"
+
+static const struct {
+	const char	*name;
+	int		(*run)(int, char **);
+} rebound_mail_commands[] = {
+	{ "parse", cmd_parse },
+	{ "import", cmd_import },
+};
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+	int rc;
+
+	setlocale(LC_ALL, "");
+	log_init(LOG_STDERR);
+	for (i = 0; argc > 1 && i < G_N_ELEMENTS(rebound_mail_commands); i++) {
+		if (strcmp(argv[1], rebound_mail_commands[i].name) != 0)
+			continue;
+		g_set_prgname(argv[1]);
+		parse_init();
+		classify_init();
+		rc = rebound_mail_commands[i].run(argc - 1, argv + 1);
+		classify_shutdown();
+		parse_shutdown();
+		return rc;
+	}
+	g_printerr("rebound-mail: use rebound parse or rebound import\n");
+	return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,19 @@
+/*
+ * vocab.h: lookups in a table of names indexed by an enum.
+ *
+ * Each vocabulary (classes and reasons in report.c, address states in
+ * policy.c, output formats in output.c) is an enum and one array of its
+ * names, [VALUE] = "name"; these read any of them, so that parsing,
+ * validation and help text all say the same words.
+ */
+#ifndef REBOUND_VOCAB_H
+#define REBOUND_VOCAB_H
+
+#include <glib.h>
+
+/* The index of name in names[0..n), or -1. */
+int	 vocab_find(const char *const *names, size_t n, const char *name);
+/* "a, b, c or d" (last "or"; NULL: "a, b, c, d"), for a message or help. */
+char	*vocab_join(const char *const *names, size_t n, const char *last);
+
+#endif
