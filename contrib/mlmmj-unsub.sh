@@ -51,7 +51,7 @@ REBOUND=${REBOUND:-rebound}
 MLMMJ_BIN=${MLMMJ_BIN:-/usr/bin}
 state=/var/lib/rebound/mlmmj-unsub.state
 base=/var/spool/mlmmj
-map= logfile= dry_run= follow=--follow
+map='' logfile='' dry_run='' follow=--follow
 set --  "$@" --end--
 while [ "$1" != --end-- ]; do
 	case $1 in
@@ -85,7 +85,7 @@ log() {
 # list_dir LIST-ID: the list's directory on stdout, or nothing.
 list_dir() {
 	if [ -n "$map" ]; then
-		while read -r m_id m_dir m_rest; do
+		while read -r m_id m_dir _; do
 			case $m_id in ''|'#'*) continue ;; esac
 			[ "$m_id" = "$1" ] && { echo "$m_dir"; return; }
 		done <"$map"
@@ -94,8 +94,8 @@ list_dir() {
 	[ "$l_name" != "$1" ] && [ -n "$l_name" ] && [ -n "$l_domain" ] || return
 	[ -r "$base/$l_name/control/listaddress" ] || return
 	l_addr=$(head -n 1 "$base/$l_name/control/listaddress" | tr -d ' \r' |
-	    tr 'A-Z' 'a-z')
-	[ "$l_addr" = "$(echo "$l_name@$l_domain" | tr 'A-Z' 'a-z')" ] &&
+	    tr '[:upper:]' '[:lower:]')
+	[ "$l_addr" = "$(echo "$l_name@$l_domain" | tr '[:upper:]' '[:lower:]')" ] &&
 	    echo "$base/$l_name"
 }
 
@@ -131,8 +131,11 @@ handle() {
 
 save() {
 	[ -n "$dry_run" ] && return 0
-	printf '%s\n' "$1" >"$state.tmp" && mv -f "$state.tmp" "$state" ||
-	    { log "cannot write the state file $state"; return 1; }
+	if ! { printf '%s\n' "$1" >"$state.tmp" && mv -f "$state.tmp" "$state"; }
+	then
+		log "cannot write the state file $state"
+		return 1
+	fi
 }
 
 last=0
@@ -156,7 +159,7 @@ trap 'stop 0' INT TERM HUP
 exec 3<"$tmp/events"
 log "reading events after $last${dry_run:+ (dry run)}"
 tab=$(printf '\t')
-while IFS=$tab read -r id type time address list rest <&3; do
+while IFS=$tab read -r id type _ address list _ <&3; do
 	handle "$id" "$type" "$address" "$list" || stop 1
 	save "$id" || stop 1
 done

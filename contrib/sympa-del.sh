@@ -50,7 +50,7 @@ me=sympa-del
 REBOUND=${REBOUND:-rebound}
 SYMPA=${SYMPA:-sympa}
 state=/var/lib/rebound/sympa-del.state
-map= robots= logfile= dry_run= follow=--follow
+map='' robots='' logfile='' dry_run='' follow=--follow
 set --  "$@" --end--
 while [ "$1" != --end-- ]; do
 	case $1 in
@@ -84,7 +84,7 @@ log() {
 # list_of LIST-ID: LIST@DOMAIN on stdout, or nothing.
 list_of() {
 	if [ -n "$map" ]; then
-		while read -r m_id m_list m_rest; do
+		while read -r m_id m_list _; do
 			case $m_id in ''|'#'*) continue ;; esac
 			[ "$m_id" = "$1" ] && { echo "$m_list"; return; }
 		done <"$map"
@@ -136,8 +136,11 @@ handle() {
 
 save() {
 	[ -n "$dry_run" ] && return 0
-	printf '%s\n' "$1" >"$state.tmp" && mv -f "$state.tmp" "$state" ||
-	    { log "cannot write the state file $state"; return 1; }
+	if ! { printf '%s\n' "$1" >"$state.tmp" && mv -f "$state.tmp" "$state"; }
+	then
+		log "cannot write the state file $state"
+		return 1
+	fi
 }
 
 last=0
@@ -161,7 +164,7 @@ trap 'stop 0' INT TERM HUP
 exec 3<"$tmp/events"
 log "reading events after $last${dry_run:+ (dry run)}"
 tab=$(printf '\t')
-while IFS=$tab read -r id type time address list rest <&3; do
+while IFS=$tab read -r id type _ address list _ <&3; do
 	handle "$id" "$type" "$address" "$list" || stop 1
 	save "$id" || stop 1
 done

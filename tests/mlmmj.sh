@@ -195,6 +195,19 @@ check "--map: the list of the map file" \
     logged_n "address.dead erin@example.org news.other.example.net: unsubscribed from $list"
 is "--map: erin is gone; bob, back, stays" "$(members)" \
     "bob@example.org dave@example.org frank@example.org "
+
+# Only deaths and complaints: bob, forgotten (address.alive), stays.
+"$REBOUND" forget --config "$conf" bob@example.org >/dev/null
+run --once
+is "address.alive: read, not acted on" \
+    "$(cat "$state") $(grep -c 'address.alive' "$log")" "$(last_id) 0"
+is "address.alive: bob stays" "$(members)" "bob@example.org dave@example.org frank@example.org "
+
+# rebound events failing (no database there): its status, logged.
+run --once --db "$tmp/nothing/db" 2>"$tmp/err"; rc=$?
+is "rebound events failing: its exit status (3)" "$rc" 3
+check "rebound events failing: logged, its words on stderr" \
+    sh -c "grep -q 'rebound events exited with status 3' '$log' && grep -q 'no such database' '$tmp/err'"
 echo junk >"$state"
 run --once 2>/dev/null; rc=$?
 is "a state file that holds no id: exit 2" "$rc" 2
@@ -234,7 +247,9 @@ echo "Failed to delete email addresses from $list" >&2
 exit 1
 EOF
 chmod +x "$stub/sympa"
-export SYMPA_STUB_LOG=$tmp/sympa.calls SYMPA_STUB_MEMBERS=$tmp/sympa.members
+SYMPA_STUB_LOG=$tmp/sympa.calls
+SYMPA_STUB_MEMBERS=$tmp/sympa.members
+export SYMPA_STUB_LOG SYMPA_STUB_MEMBERS
 printf 'news@lists.example.org bob@example.org\nnews@lists.example.org carol@example.org\nnews@lists.example.org alice@example.org\nnews@lists.example.org dave@example.org\n' \
     >"$SYMPA_STUB_MEMBERS"
 slog=$tmp/sympa.log sstate=$tmp/sympa.state
