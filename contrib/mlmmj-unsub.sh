@@ -125,7 +125,8 @@ handle() {
 		log "$h_what: unsubscribed from $h_dir"
 		return 0
 	fi
-	log "$h_what: mlmmj-unsub -L $h_dir failed: $(echo "$h_out" | tr '\n' ' ')"
+	log "$h_what: mlmmj-unsub -L $h_dir failed: $(echo "$h_out" |
+	    tr '\n' ' ' | sed 's/ *$//') (stopping: the next run tries it again)"
 	return 1
 }
 

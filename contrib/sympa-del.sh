@@ -120,7 +120,7 @@ handle() {
 	fi
 	h_out=$(printf '%s\n' "$3" | "$SYMPA" del --quiet --force "$h_list" 2>&1)
 	h_rc=$?
-	h_out=$(printf '%s' "$h_out" | tr '\n' ' ')
+	h_out=$(printf '%s' "$h_out" | tr '\n' ' ' | sed 's/ *$//')
 	case $h_out in
 	*"del [user] "*)
 		log "$h_what: not a member of $h_list: ${h_out%% Failed to delete*}"
@@ -130,7 +130,7 @@ handle() {
 		log "$h_what: removed from $h_list"
 		return 0
 	fi
-	log "$h_what: sympa del failed: $h_out"
+	log "$h_what: sympa del failed: $h_out (stopping: the next run tries it again)"
 	return 1
 }
 

@@ -177,7 +177,7 @@ chmod +x "$tmp/badbin/mlmmj-unsub"
 MLMMJ_BIN=$tmp/badbin run --once; rc=$?
 is "a failing mlmmj-unsub: exit 1" "$rc" 1
 check "a failing mlmmj-unsub: the log says so, with its words" \
-    logged_n "address.dead alice@example.org news.lists.example.org: mlmmj-unsub -L $list failed: mlmmj-unsub: cannot write"
+    logged_n "address.dead alice@example.org news.lists.example.org: mlmmj-unsub -L $list failed: mlmmj-unsub: cannot write (stopping: the next run tries it again)"
 is "a failing mlmmj-unsub: the state does not move" "$(cat "$state")" "$was"
 run --once; rc=$?
 is "the next run: exit 0" "$rc" 0
@@ -297,7 +297,7 @@ import d4
 SYMPA_STUB_FAIL=1 srun --once; rc=$?
 is "sympa-del.sh: sympa failing: exit 1" "$rc" 1
 check "sympa-del.sh: sympa failing: the log says so" \
-    slogged "address.dead zed@example.org news.lists.example.org: sympa del failed: del \[intern\] Database error."
+    slogged "address.dead zed@example.org news.lists.example.org: sympa del failed: del \[intern\] Database error\. (stopping: the next run tries it again)"
 is "sympa-del.sh: sympa failing: the state does not move" \
     "$(cat "$sstate")" "$(events | tail -n 2 | head -n 1 | cut -f 1)"
 srun --once --dry-run
