@@ -146,17 +146,22 @@ if [ -f "$state" ]; then
 		log "the state file $state holds '$last', not an event id"; exit 2 ;;
 	esac
 fi
+if [ -z "$dry_run" ] && ! (: >"$state.tmp") 2>/dev/null; then
+	log "cannot write the state file $state"
+	exit 2
+fi
+rm -f "$state.tmp"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/$me.XXXXXX") || exit 1
-mkfifo "$tmp/events" || exit 1
-"$REBOUND" events $follow --format plain --since "$last" "$@" >"$tmp/events" &
-pid=$!
+pid=''
 stop() {
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	rm -rf "$tmp"
 	exit "$1"
 }
 trap 'stop 0' INT TERM HUP
+mkfifo "$tmp/events" || stop 1
+"$REBOUND" events $follow --format plain --since "$last" "$@" >"$tmp/events" &
+pid=$!
 exec 3<"$tmp/events"
 log "reading events after $last${dry_run:+ (dry run)}"
 tab=$(printf '\t')

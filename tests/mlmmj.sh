@@ -149,6 +149,11 @@ run --once --db "$tmp/nothing/db" 2>"$tmp/err"; rc=$?
 is "rebound events failing: its exit status (3)" "$rc" 3
 check "rebound events failing: logged, its words on stderr" \
     sh -c "grep -q 'rebound events exited with status 3' '$log' && grep -q 'no such database' '$tmp/err'"
+run --once --state "$tmp/nothing/state" 2>/dev/null; rc=$?
+is "a state file that cannot be written: exit 2 before anything is done" \
+    "$rc $(members)" "2 bob@example.org dave@example.org frank@example.org "
+check "a state file that cannot be written: logged" \
+    logged_n "cannot write the state file $tmp/nothing/state"
 echo junk >"$state"
 run --once 2>/dev/null; rc=$?
 is "a state file that holds no id: exit 2" "$rc" 2
