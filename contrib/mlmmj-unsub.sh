@@ -34,7 +34,11 @@
 # under systemd); "echo ID >STATE" skips it.  With no state file it
 # starts at the first event; to start from now instead:
 #     rebound events --format plain | tail -n 1 | cut -f 1 >STATE
-# One instance per state file.
+# One instance per state file; under systemd, a service of its own:
+#     [Service]
+#     ExecStart=/usr/local/bin/mlmmj-unsub.sh --config /etc/rebound.conf
+#     Restart=on-failure
+#     RestartSec=60
 #
 # Usage: mlmmj-unsub.sh [--dry-run] [--once] [--state FILE] [--map FILE]
 #            [--base DIR] [--log FILE] [--config FILE] [--db PATH]

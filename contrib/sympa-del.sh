@@ -34,7 +34,12 @@
 # systemd); "echo ID >STATE" skips it.  With no state file it starts at
 # the first event; to start from now instead:
 #     rebound events --format plain | tail -n 1 | cut -f 1 >STATE
-# One instance per state file.
+# One instance per state file; under systemd, a service of its own:
+#     [Service]
+#     ExecStart=/usr/local/bin/sympa-del.sh --config /etc/rebound.conf \
+#         --robot lists.example.org
+#     Restart=on-failure
+#     RestartSec=60
 #
 # Usage: sympa-del.sh [--dry-run] [--once] [--state FILE] [--map FILE]
 #            [--robot DOMAIN]... [--log FILE] [--config FILE] [--db PATH]
