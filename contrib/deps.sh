@@ -10,8 +10,8 @@ libgmime-3.0-dev libevent-dev libsqlite3-dev libcurl4-openssl-dev libpsl-dev sql
 groff-base"
 [ "${1:-build}" = test ] && want="$want valgrind postfix swaks time perl"
 # tests/hooks.sh: python3 for the receivers (and contrib/webhook-receiver.py);
-# tests/mailman3.sh: a real Mailman 3 core.
-[ "${1:-build}" = test ] && want="$want python3 mailman3"
+# tests/mailman3.sh: a real Mailman 3 core; tests/mlmmj.sh: mlmmj.
+[ "${1:-build}" = test ] && want="$want python3 mailman3 mlmmj"
 # tests/sandbox.sh: systemd-analyze (not in a base image); strace for it,
 # tests/crash.sh and tests/fsync-order.sh.
 [ "${1:-build}" = test ] && want="$want systemd strace"
