@@ -73,10 +73,14 @@ check "the package is built" test -f "$deb"
 diag "$(basename "$deb"): $(du -k "$deb" | cut -f1) KiB"
 
 # 2. A Debian 12 root: from the cache, or debootstrapped into it.
-include=systemd,systemd-sysv,dbus,libgmime-3.0-0,libevent-core-2.1-7,libevent-extra-2.1-7,libglib2.0-0,libsqlite3-0
+# Postfix is Debian's, configured by its own postinst (debconf's
+# defaults: an Internet Site named after the host that built the root).
+include=systemd,systemd-sysv,dbus,libgmime-3.0-0,libevent-core-2.1-7,libevent-extra-2.1-7,libglib2.0-0,libsqlite3-0,postfix
 key=bookworm-$(date -u +%Y%m)-$(echo "bookworm $include" | sha256sum | cut -c1-12)
 cache=${REBOUND_ROOTFS_CACHE:-/var/cache/rebound-test-rootfs}
 if [ ! -f "$cache/$key.tar.zst" ]; then
+	# Roots of earlier months or other contents are not used again.
+	find "$cache" -maxdepth 1 -name 'bookworm-*.tar.zst' -mtime +31 -delete 2>/dev/null
 	mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null)
 	[ -n "$mirror" ] ||
 	    mirror=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list)
@@ -207,7 +211,71 @@ wait_for "a stopped reboundd is restarted by the watchdog" restarted
 check "... as the journal says" sh -c "nsenter -t $leader -a journalctl -u rebound.service --no-pager -q | grep -q 'Watchdog timeout'"
 ct systemctl stop rebound.service 2>/dev/null
 
-# 10. Remove keeps the database; purge deletes it.
+# 10. Postfix, Debian's, in the same container: contrib/postfix.md's
+# recipe for the package (the socket moved under Postfix's queue
+# directory, in its group; the bounce domain routed there) run as
+# written, then mail to a user who does not exist, sent with VERP as a
+# list sends it.  Postfix writes the bounce and delivers it over LMTP to
+# the socket unit, which starts reboundd.
+ct rm -rf /run/systemd/system/rebound.service.d
+ct systemctl daemon-reload
+pf_running() { ct postfix status; }
+wait_for "Postfix runs in the container" pf_running
+cat >"$tmp/recipe" <<'RECIPE'
+mkdir -p /etc/systemd/system/rebound.socket.d
+printf '%s\n' '[Socket]' 'ListenStream=' \
+  'ListenStream=/var/spool/postfix/private/rebound' 'SocketGroup=postfix' \
+  > /etc/systemd/system/rebound.socket.d/postfix.conf
+systemctl daemon-reload
+systemctl stop rebound.service
+systemctl restart rebound.socket
+postconf -e 'virtual_mailbox_domains = bounces.example.net' \
+  'virtual_mailbox_maps = regexp:/etc/postfix/bounces.regexp' \
+  'virtual_transport = lmtp:unix:private/rebound'
+printf '%s\n' '/^list-bounces(\+.*)?@bounces\.example\.net$/ OK' \
+  > /etc/postfix/bounces.regexp
+postfix reload
+RECIPE
+undocumented=$(while IFS= read -r line; do
+	grep -qxF -- "$line" "$top_srcdir/contrib/postfix.md" || echo "$line"
+done <"$tmp/recipe")
+is "the recipe run is contrib/postfix.md's, line for line" "$undocumented" ""
+ct sh -e <"$tmp/recipe" >"$tmp/recipe.out" 2>&1
+is "... and runs without an error" "$?" 0 || sed 's/^/# /' "$tmp/recipe.out"
+is "rebound.socket listens in Postfix's queue directory" \
+    "$(ct systemctl show -p Listen --value rebound.socket)" \
+    "/var/spool/postfix/private/rebound (Stream)"
+is "... owned by rebound, group postfix, mode 0660" \
+    "$(ct stat -c '%U %G %a' /var/spool/postfix/private/rebound)" \
+    "rebound postfix 660"
+is "rebound.service waits for Postfix's connection" \
+    "$(ct systemctl show -p ActiveState --value rebound.service)" inactive
+printf 'From: list@lists.example.net\nTo: nosuchuser@localhost\nSubject: rebound container test\n\nhello\n' |
+    ct sendmail -f list-bounces@bounces.example.net -XV -V envid-nspawn \
+    nosuchuser@localhost
+pf_listed() {
+	ct rebound list --format plain >"$tmp/pf-list" 2>&1 &&
+	    grep -q 'nosuchuser@localhost' "$tmp/pf-list"
+}
+wait_for "the bounce Postfix wrote is in rebound list" pf_listed ||
+    sed 's/^/# /' "$tmp/pf-list"
+check "... hard, userunknown, 5.1.1" \
+    grep -Eq 'nosuchuser@localhost.*hard.*userunknown.*5\.1\.1' "$tmp/pf-list"
+ct rebound show --format json nosuchuser@localhost >"$tmp/pf-show" 2>&1
+check "... taken over LMTP" grep -q '"source":"lmtp"' "$tmp/pf-show" ||
+    sed 's/^/# /' "$tmp/pf-show"
+pf_sent() {
+	ct journalctl -q --no-pager SYSLOG_IDENTIFIER=postfix/lmtp >"$tmp/pf-log" 2>&1 &&
+	    grep -q 'to=<list-bounces+nosuchuser=localhost@bounces.example.net>.*relay=.*private/rebound.*status=sent (250 ' "$tmp/pf-log"
+}
+wait_for "Postfix logs status=sent (250 ...) through private/rebound" pf_sent ||
+    sed 's/^/# /' "$tmp/pf-log"
+check "the socket unit started rebound.service for it" running
+pf_empty() { ct postqueue -p | tail -1 | grep -qx 'Mail queue is empty'; }
+wait_for "nothing left in Postfix's queue" pf_empty
+ct systemctl stop rebound.service 2>/dev/null
+
+# 11. Remove keeps the database; purge deletes it.
 ct dpkg -r rebound >"$tmp/remove" 2>&1
 check "dpkg -r: removed" sh -c "! nsenter -t $leader -a test -e /usr/sbin/reboundd"
 check "... /var/lib/rebound kept" ct test -s /var/lib/rebound/rebound.db
