@@ -106,7 +106,7 @@ tests:
           - exp_labels: { severity: warning, instance: a, job: rebound, hook: crm }
             exp_annotations:
               summary: 'rebound on a: hook crm has events older than an hour'
-              description: 'The oldest pending event is 1h 10m 0s old; see rebound_hook_deliveries_total{result!="ok"} for why.'
+              description: 'The oldest pending event is 1h 10m 0s old; rebound_hook_deliveries_total by result says why.'
       - { eval_time: 20m, alertname: ReboundCommitSlow }
       - eval_time: 40m
         alertname: ReboundCommitSlow
