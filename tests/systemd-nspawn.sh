@@ -8,7 +8,9 @@
 # Type=notify reaching "running" with reboundd's STATUS, a bounce
 # recorded and shown by "rebound list", reload, stop, the journal, the
 # sandbox in force (NoNewPrivs, seccomp), the unit's exposure, the
-# watchdog, and remove and purge.
+# watchdog, Debian's Postfix set up by contrib/postfix.md's recipe (run
+# line for line) writing a bounce that reaches reboundd through the
+# socket unit, the bash completion, and remove and purge.
 #
 # Needs root with CAP_SYS_ADMIN, systemd-nspawn and debootstrap (contrib/
 # deps.sh test); skips otherwise.  The Debian root is made once with
@@ -140,6 +142,11 @@ is "rebound.socket is listening" \
     "$(ct systemctl show -p ActiveState -p SubState --value rebound.socket | tr '\n' ' ')" \
     "active listening "
 check "on /run/rebound/lmtp.sock" ct test -S /run/rebound/lmtp.sock
+comp=/usr/share/bash-completion/completions/rebound
+check "the package ships bash completion for rebound" ct test -f $comp
+is "... which completes in the container's bash" \
+    "$(ct bash -c ". $comp && COMP_LINE='rebound li' COMP_POINT=10 && _rebound &&
+        echo \"\${COMPREPLY[*]}\"" 2>&1)" list
 is "rebound.service waits for a connection" \
     "$(ct systemctl show -p ActiveState --value rebound.service)" inactive
 
