@@ -271,8 +271,11 @@ pf_sent() {
 	    grep -q "to=<list-bounces+$1=localhost@bounces.example.net>, relay=[^ ]*\[$2\].*status=sent (250 " "$tmp/pf-log"
 }
 pf_empty() { ct postqueue -p | tail -1 | grep -qx 'Mail queue is empty'; }
-# On a failure: what the container's journal says last.
-pf_journal() { ct journalctl -q --no-pager -n 40 | sed 's/^/# /'; }
+# On a failure: the units, and what the container's journal says last.
+pf_journal() {
+	{ ct systemctl status --no-pager rebound.socket rebound.service
+	  ct journalctl -q --no-pager -n 40; } 2>&1 | sed 's/^/# /'
+}
 
 # 10a. Unchrooted, in the group rebound; step 2 names the socket by its
 # full path, as the document says.
