@@ -142,6 +142,8 @@ is "rebound.socket is listening" \
     "$(ct systemctl show -p ActiveState -p SubState --value rebound.socket | tr '\n' ' ')" \
     "active listening "
 check "on /run/rebound/lmtp.sock" ct test -S /run/rebound/lmtp.sock
+check "the package ships the dashboard and the alert rules" ct sh -c \
+    'cd /usr/share/doc/rebound/examples && ls rebound.json* rebound.rules.yml* >/dev/null'
 comp=/usr/share/bash-completion/completions/rebound
 check "the package ships bash completion for rebound" ct test -f $comp
 is "... which completes in the container's bash" \
