@@ -8,9 +8,10 @@
 # Type=notify reaching "running" with reboundd's STATUS, a bounce
 # recorded and shown by "rebound list", reload, stop, the journal, the
 # sandbox in force (NoNewPrivs, seccomp), the unit's exposure, the
-# watchdog, Debian's Postfix set up by contrib/postfix.md's recipe (run
-# line for line) writing a bounce that reaches reboundd through the
-# socket unit, the bash completion, and remove and purge.
+# watchdog, Debian's Postfix set up both ways contrib/postfix.md
+# documents for the package (each line run is one of the document's),
+# writing bounces that reach reboundd through the socket unit, the bash
+# completion and the examples the package ships, and remove and purge.
 #
 # Needs root with CAP_SYS_ADMIN, systemd-nspawn and debootstrap (contrib/
 # deps.sh test); skips otherwise.  The Debian root is made once with
