@@ -6,7 +6,7 @@
 # only when an install fails without it.
 set -e
 want="gcc make libc6-dev autoconf automake libtool pkg-config
-libgmime-3.0-dev libevent-dev libsqlite3-dev sqlite3 groff-base"
+libgmime-3.0-dev libevent-dev libsqlite3-dev sqlite3 libpsl-dev groff-base"
 [ "${1:-build}" = test ] && want="$want valgrind postfix swaks time perl"
 # tests/sandbox.sh: systemd-analyze (not in a base image); strace for it,
 # tests/crash.sh and tests/fsync-order.sh.

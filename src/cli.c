@@ -51,6 +51,8 @@ cli_store(struct cli_db *d, enum store_mode mode)
 	s = store_open(d->db ? d->db : d->conf.db_path, &d->conf, mode, &error);
 	if (s == NULL)
 		g_printerr("rebound: %s\n", error->message);
+	else
+		store_set_event_delay(s, conf_event_delay(&d->conf));
 	return s;
 }
 

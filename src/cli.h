@@ -50,6 +50,8 @@ int	 cmd_stats(int argc, char **argv);
 int	 cmd_prune(int argc, char **argv);
 int	 cmd_forget(int argc, char **argv);
 int	 cmd_expire(int argc, char **argv);
+int	 cmd_incidents(int argc, char **argv);
 int	 cmd_explain(int argc, char **argv);
+int	 cmd_events(int argc, char **argv);
 
 #endif

@@ -16,10 +16,14 @@
  * IMPORT_INFLIGHT at a time, while this thread records what they hand
  * back.  Only this thread touches the database; the parser's tables are
  * built before the workers start and only read after.
+ *
+ * At the end, the events that have come due are published, as reboundd
+ * does once a second (store_events_publish()).
  */
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -31,6 +35,7 @@
 
 /* One file, as a worker hands it back. */
 struct import_job {
+	guint		 seq;		/* its place in the files given */
 	char		*file;
 	GPtrArray	*parsed;	/* of struct ingest * */
 	char		*error;		/* why it could not be read */
@@ -42,6 +47,7 @@ struct import {
 	guint		 files, files_total, unreadable;
 	guint		 messages, added, duplicates, in_batch;
 	guint		 outcomes, hard, soft, other;
+	guint		 incidents;	/* opened by the guard */
 	gint64		 now, last_progress;
 	int		 progress;
 	int		 failed;
@@ -84,7 +90,10 @@ import_batch(struct import *im, int final)
 {
 	g_autoptr(GError) error = NULL;
 
-	if (im->in_batch == 0 || (!final && im->in_batch < (guint)im->conf->batch))
+	/* The last commit ends the batch even when empty: nothing is left
+	   open for store_events_publish() to join and store_close() to
+	   roll back. */
+	if (!final && im->in_batch < (guint)im->conf->batch)
 		return 1;
 	if (!store_commit(im->store, &error) ||
 	    (!final && !store_begin(im->store, &error))) {
@@ -110,6 +119,20 @@ import_job_free(struct import_job *job)
 	g_free(job->error);
 	g_ptr_array_unref(job->parsed);
 	g_free(job);
+}
+
+/* The events due now: those of this import and of earlier ones. */
+static int
+import_publish(struct import *im)
+{
+	g_autoptr(GError) error = NULL;
+	guint n;
+
+	if (store_events_publish(im->store, g_get_real_time() / G_USEC_PER_SEC,
+	    &n, &error))
+		return 1;
+	g_printerr("rebound import: %s\n", error->message);
+	return 0;
 }
 
 /* A worker: read one file and parse each of its messages. */
@@ -188,10 +211,12 @@ import_job_record(struct import *im, struct import_job *job)
 }
 
 static void
-import_submit(struct import *im, GThreadPool *pool, const char *file)
+import_submit(struct import *im, GThreadPool *pool, const char *file,
+    guint seq)
 {
 	struct import_job *job = g_new0(struct import_job, 1);
 
+	job->seq = seq;
 	job->file = g_strdup(file);
 	job->parsed = g_ptr_array_new_with_free_func(import_parsed_free);
 	g_thread_pool_push(pool, job, NULL);
@@ -199,15 +224,20 @@ import_submit(struct import *im, GThreadPool *pool, const char *file)
 
 /*
  * Feed the workers IMPORT_INFLIGHT files ahead and record what comes
- * back; on a database error stop submitting, drain, and roll back.
+ * back, in the order the files were given (a maildir's names and an
+ * mbox are in time order, which the incident guard counts by), whatever
+ * order the workers finish in; on a database error stop submitting,
+ * drain, and roll back.
  */
 static int
 import_run(struct import *im, GPtrArray *files)
 {
 	g_autoptr(GError) error = NULL;
+	g_autoptr(GHashTable) waiting = g_hash_table_new(g_direct_hash,
+	    g_direct_equal);
 	GThreadPool *pool;
 	struct import_job *job;
-	guint next = 0, inflight = 0;
+	guint next = 0, recorded = 0;
 	int ok;
 
 	if (!store_begin(im->store, &error)) {
@@ -217,24 +247,35 @@ import_run(struct import *im, GPtrArray *files)
 	im->done = g_async_queue_new();
 	pool = g_thread_pool_new(import_work, im, (int)g_get_num_processors(),
 	    FALSE, NULL);
-	for (ok = 1; next < files->len || inflight > 0; inflight--) {
-		while (ok && inflight < IMPORT_INFLIGHT && next < files->len) {
-			import_submit(im, pool, g_ptr_array_index(files, next++));
-			inflight++;
+	for (ok = 1; recorded < next || (ok && next < files->len);) {
+		while (ok && next - recorded < IMPORT_INFLIGHT &&
+		    next < files->len) {
+			import_submit(im, pool, g_ptr_array_index(files, next),
+			    next);
+			next++;
 		}
-		if (inflight == 0)
-			break;
 		job = g_async_queue_pop(im->done);
-		ok = ok && import_job_record(im, job);
-		import_job_free(job);
+		g_hash_table_insert(waiting, GUINT_TO_POINTER(job->seq), job);
+		while ((job = g_hash_table_lookup(waiting,
+		    GUINT_TO_POINTER(recorded))) != NULL) {
+			g_hash_table_remove(waiting, GUINT_TO_POINTER(recorded));
+			ok = ok && import_job_record(im, job);
+			import_job_free(job);
+			recorded++;
+		}
 	}
 	g_thread_pool_free(pool, FALSE, TRUE);
 	g_async_queue_unref(im->done);
+	/* Incidents whose quiet time has passed by now close. */
+	if (ok && !store_tick(im->store, im->now, &error)) {
+		g_printerr("rebound import: %s\n", error->message);
+		ok = 0;
+	}
 	if (!ok) {
 		store_rollback(im->store);
 		return 0;
 	}
-	return import_batch(im, 1);
+	return import_batch(im, 1) && import_publish(im);
 }
 
 static void
@@ -247,6 +288,19 @@ import_summary(struct import *im)
 	printf("%u outcomes recorded: %u hard, %u soft, %u other "
 	    "(delays, sender-side, complaints, deliveries, auto-replies)\n",
 	    im->outcomes, im->hard, im->soft, im->other);
+	if (im->incidents > 0)
+		printf("%u incidents opened by the guard: their hard bounces "
+		    "are held (see rebound incidents)\n", im->incidents);
+}
+
+/* The guard opened an incident (it closes at the end, by the clock). */
+static void
+import_incident(const struct store_incident *i, void *data)
+{
+	struct import *im = data;
+
+	if (strcmp(i->state, "open") == 0)
+		im->incidents++;
 }
 
 int
@@ -283,6 +337,7 @@ cmd_import(int argc, char **argv)
 		return CLI_EXIT_DB;
 	}
 	im.conf = &d.conf;
+	store_set_incident_fn(im.store, import_incident, &im);
 	im.files_total = files->len;
 	im.now = g_get_real_time() / G_USEC_PER_SEC;
 	im.progress = isatty(STDERR_FILENO);

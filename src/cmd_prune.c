@@ -119,7 +119,10 @@ prune_run(struct store *s, const struct policy *p, int suspects,
 	return CLI_EXIT_OK;
 }
 
-/* Apply each "KEY=VALUE" of --policy to p; policy_set() judges them. */
+/*
+ * Apply each "KEY=VALUE" of --policy to p; policy_set() judges them, and
+ * guard_set() the [guard] keys, written "guard.KEY".
+ */
 static int
 prune_overrides(struct policy *p, char **specs, GError **error)
 {
@@ -134,7 +137,11 @@ prune_overrides(struct policy *p, char **specs, GError **error)
 			    "KEY=VALUE (e.g. soft_threshold=3)", specs[i]);
 			return 0;
 		}
-		if (!policy_set(p, g_strstrip(kv[0]), g_strstrip(kv[1]), error))
+		g_strstrip(kv[0]);
+		g_strstrip(kv[1]);
+		if (g_str_has_prefix(kv[0], "guard.") ? !guard_set(&p->guard,
+		    kv[0] + 6, kv[1], error) : !policy_set(p, kv[0], kv[1],
+		    error))
 			return 0;
 	}
 	return 1;
@@ -171,7 +178,11 @@ cmd_prune(int argc, char **argv)
 	    "every address's history under other policy values and prints\n"
 	    "what would change: + newly removed, - no longer removed.\n"
 	    "Policy keys: hard_threshold, soft_threshold, soft_window,\n"
-	    "soft_stale, complaint_threshold, confirm_hard.  With --suspect,\n"
+	    "soft_stale, complaint_threshold, confirm_hard, and the incident\n"
+	    "guard's as guard.KEY: guard.enabled, guard.window,\n"
+	    "guard.min_addresses, guard.factor, guard.baseline, guard.quiet\n"
+	    "(the replay runs the guard over every hard bounce in time\n"
+	    "order, as the daemon did as they came).  With --suspect,\n"
 	    "the addresses a hard bounce made suspect, with its evidence,\n"
 	    "which a second hard bounce on another day would make dead.\n"
 	    "Nothing is changed.", entries))

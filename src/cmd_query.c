@@ -223,11 +223,14 @@ struct show {
 	int			 csv;
 	GString			*json;
 	int			 n;	/* outcomes in json */
+	gint64			 held_id;	/* the incident held_text is of */
+	char			*held_text;
 };
 
 static void
 show_clear(struct show *sh)
 {
+	g_free(sh->held_text);
 	g_free(sh->address);
 	store_address_clear(&sh->row);
 }
@@ -264,6 +267,37 @@ show_summary(const struct show *sh)
 }
 
 static void
+show_incident(const struct store_incident *i, void *data)
+{
+	struct show *sh = data;
+	gint64 minutes = (i->last - i->first + 59) / 60;
+
+	sh->held_text = g_strdup_printf("%s by incident %" G_GINT64_FORMAT
+	    " (%s %s, %" G_GINT64_FORMAT " addresses in %" G_GINT64_FORMAT
+	    " min)", strcmp(i->state, "confirmed") == 0 ? "confirmed" :
+	    strcmp(i->state, "discarded") == 0 ? "discarded" : "held", i->id,
+	    i->kind, i->group, i->addresses, minutes);
+}
+
+/*
+ * "held by incident 3 (provider bigmail.example, 412 addresses in 40
+ * min)", or NULL: the outcome's incident, looked up once for a run of
+ * outcomes it holds.
+ */
+static const char *
+show_held(struct show *sh, const struct store_outcome *o)
+{
+	if (o->incident == 0)
+		return NULL;
+	if (o->incident != sh->held_id) {
+		g_clear_pointer(&sh->held_text, g_free);
+		sh->held_id = o->incident;
+		store_incident(sh->store, o->incident, show_incident, sh, NULL);
+	}
+	return sh->held_text;
+}
+
+static void
 show_row(const struct store_outcome *o, void *data)
 {
 	struct show *sh = data;
@@ -272,7 +306,7 @@ show_row(const struct store_outcome *o, void *data)
 	    (int)g_ascii_strtoll(o->replycode, NULL, 10) : 0);
 	const char *row[] = { sh->address, time, o->class, o->reason,
 	    o->status, o->replycode, meaning, o->diagnostic, o->decided,
-	    o->confidence, o->list, o->source, NULL };
+	    o->confidence, o->list, o->source, show_held(sh, o), NULL };
 
 	output_row(sh->out, row + !sh->csv);
 }
@@ -286,7 +320,7 @@ show_rows(struct show *sh)
 {
 	static const char *const columns[] = { "address", "time", "class",
 	    "reason", "status", "#replycode", "meaning", "diagnostic",
-	    "decided", "confidence", "list", "source", NULL };
+	    "decided", "confidence", "list", "source", "held", NULL };
 	g_autoptr(GError) error = NULL;
 	int ok;
 
@@ -328,6 +362,7 @@ show_json_outcome(const struct store_outcome *o, void *data)
 	json_member(j, "confidence", o->confidence);
 	json_member(j, "list", o->list);
 	json_member(j, "source", o->source);
+	json_member(j, "held", show_held(sh, o));
 	g_string_append_c(j, '}');
 }
 

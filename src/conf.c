@@ -232,7 +232,25 @@ conf_set_intake(struct conf *c, const char *key, const char *value,
 {
 	if (strcmp(key, "batch") == 0)
 		return conf_int(value, 1, 100000, &c->intake_batch, error);
+	if (strcmp(key, "dating") == 0) {
+		if (strcmp(value, "arrival") != 0 && strcmp(value, "date") != 0) {
+			g_set_error(error, G_KEY_FILE_ERROR,
+			    G_KEY_FILE_ERROR_INVALID_VALUE,
+			    "'%s' is not arrival or date", value);
+			return 0;
+		}
+		c->intake_by_date = value[0] == 'd';
+		return 1;
+	}
 	return conf_int(value, 0, 10000, &c->intake_delay, error);
+}
+
+/* [guard]: the incident guard's keys (guard.c judges them). */
+static int
+conf_set_guard(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	return guard_set(&c->policy.guard, key, value, error);
 }
 
 /* [limits]: what one message may make the parser do. */
@@ -259,6 +277,17 @@ conf_set_limits(struct conf *c, const char *key, const char *value,
 	else
 		l->parts = (guint)n;
 	return 1;
+}
+
+/*
+ * [events] delay: seconds an address.dead event waits, at most 30 days;
+ * unset, the guard's window (conf_event_delay()).
+ */
+static int
+conf_set_events(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	return conf_int(value, 0, 30 * 86400, &c->event_delay, error);
 }
 
 static int
@@ -304,10 +333,18 @@ static const struct conf_key conf_keys[] = {
 	{ "lmtp", "max_buffered", conf_set_lmtp },
 	{ "intake", "batch", conf_set_intake },
 	{ "intake", "delay", conf_set_intake },
+	{ "intake", "dating", conf_set_intake },
+	{ "guard", "enabled", conf_set_guard },
+	{ "guard", "window", conf_set_guard },
+	{ "guard", "min_addresses", conf_set_guard },
+	{ "guard", "factor", conf_set_guard },
+	{ "guard", "baseline", conf_set_guard },
+	{ "guard", "quiet", conf_set_guard },
 	{ "limits", "recipients", conf_set_limits },
 	{ "limits", "mime_depth", conf_set_limits },
 	{ "limits", "mime_parts", conf_set_limits },
 	{ "limits", "header_bytes", conf_set_limits },
+	{ "events", "delay", conf_set_events },
 	{ "metrics", "listen", conf_set_metrics },
 	{ "daemon", "user", conf_set_user },
 };
@@ -335,6 +372,7 @@ conf_defaults(struct conf *c)
 	c->max_buffered = 256 * 1024 * 1024;
 	c->intake_batch = 200;
 	c->intake_delay = 0;
+	c->event_delay = -1;	/* [guard] window */
 }
 
 void
@@ -467,4 +505,17 @@ conf_load(struct conf *c, const char *file, GError **error)
 		return 0;
 	}
 	return conf_load_data(c, file, text, len, error);
+}
+
+/*
+ * How long an address.dead event waits before it is published: [events]
+ * delay, else the incident guard's window, so that a burst the guard
+ * holds never reaches a list manager; without the guard, no wait.
+ */
+gint64
+conf_event_delay(const struct conf *c)
+{
+	if (c->event_delay >= 0)
+		return c->event_delay;
+	return c->policy.guard.enabled ? c->policy.guard.window : 0;
 }

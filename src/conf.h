@@ -21,6 +21,7 @@ struct conf {
 	struct policy	 policy;
 	struct verp	 verp;
 	struct parse_limits limits;	/* [limits] */
+	int		 event_delay;	/* [events] delay, seconds; -1: unset */
 
 	/* The daemon (reboundd). */
 	char		*maildir;	/* [maildir] path, or NULL */
@@ -40,6 +41,8 @@ struct conf {
 	char		*lmtp_other;	/* [lmtp] other: maildir for non-bounces */
 	int		 intake_batch;	/* [intake] batch, messages */
 	int		 intake_delay;	/* [intake] delay, milliseconds */
+	int		 intake_by_date; /* [intake] dating = date: outcomes
+					   dated by the bounce (a replay) */
 	char		*metrics;	/* [metrics] listen: port or host:port */
 	char		*user;		/* [daemon] user: run as, after binding */
 };
@@ -49,5 +52,6 @@ int	 conf_load(struct conf *, const char *file, GError **);
 int	 conf_load_data(struct conf *, const char *file, const char *text,
 	    gsize len, GError **);
 void	 conf_clear(struct conf *);
+gint64	 conf_event_delay(const struct conf *);
 
 #endif

@@ -21,6 +21,11 @@
  * is reported as not recorded: the source keeps it and the sender
  * retries, and the digest makes a retry of something that did reach
  * the disk harmless.
+ *
+ * The writer also publishes the events that have come due (address.dead
+ * waits out the incident guard's window: store_events_publish()), after
+ * each commit and whenever it has waited INTAKE_PUBLISH_USEC for a
+ * batch: the store is its own, so no other thread may do it.
  */
 #include "config.h"
 
@@ -32,6 +37,8 @@
 #include "ingest.h"
 #include "intake.h"
 #include "mdir.h"
+
+#define INTAKE_PUBLISH_USEC	G_USEC_PER_SEC	/* idle writer publishes */
 
 struct intake_item {
 	intake_done_fn	 done;
@@ -59,12 +66,17 @@ struct intake_job {
 	gint64		 received;
 };
 
+/* An idle writer is sent an empty batch so often: the guard's clock. */
+#define INTAKE_TICK_SECONDS	60
+
 /* What the writer writes in one transaction, and how that went. */
 struct intake_batch {
-	GPtrArray	*jobs;
+	GPtrArray	*jobs;		/* none: a tick (the clock moved) */
 	int		 ok;
 	char		*error;
 	double		 seconds;
+	guint		 incidents_open;	/* the guard's, after it */
+	guint64		 incidents_opened, held;
 };
 
 /*
@@ -82,6 +94,8 @@ struct intake {
 					   after a flush) */
 	const struct conf *conf;	/* loop */
 	struct event	*timer;		/* loop: the open batch's deadline */
+	struct event	*ticker;	/* loop: a tick when idle, so that
+					   quiet incidents close on time */
 	struct event	*deliver;	/* loop: runs the callbacks of
 					   finished items */
 	GPtrArray	*batch;		/* loop: jobs gathered for the next
@@ -191,22 +205,51 @@ intake_deliver_cb(evutil_socket_t fd, short what, void *arg)
 	intake_report_results(in);
 }
 
+/*
+ * In the writer: an incident the guard opened or closed (inside the
+ * batch's transaction, which may yet fail: then it is logged again).
+ */
+static void
+intake_incident(const struct store_incident *i, void *data)
+{
+	const char *sample = i->sample ? i->sample : "";
+
+	if (strcmp(i->state, "open") == 0)
+		g_warning("incident %" G_GINT64_FORMAT " opened: %s %s, %"
+		    G_GINT64_FORMAT " addresses bounced hard within %" G_GINT64_FORMAT
+		    " min; their bounces are held (counted as soft): %s",
+		    i->id, i->kind, i->group, i->addresses,
+		    (i->last - i->first + 59) / 60, sample);
+	else
+		g_warning("incident %" G_GINT64_FORMAT " closed: %s %s, %"
+		    G_GINT64_FORMAT " addresses held; see rebound incidents",
+		    i->id, i->kind, i->group, i->addresses);
+}
+
 /* In the writer: one batch, one transaction, all or nothing. */
 static void
-intake_write_batch(struct store *store, struct intake_batch *b)
+intake_write_batch(struct intake *in, struct intake_batch *b)
 {
 	g_autoptr(GError) error = NULL;
+	struct store *store = in->store;
 	gint64 start = g_get_monotonic_time();
+	/* Live mail: an outcome happened when its bounce came; a replay
+	   ([intake] dating = date) keeps the bounces' own time, and its
+	   incidents close as later bounces come, not by this clock. */
+	enum ingest_dating dating = in->conf->intake_by_date ?
+	    INGEST_AT_DATE : INGEST_AT_ARRIVAL;
 	int added;
 	guint i;
 
 	b->ok = store_begin(store, &error);
+	if (b->ok && dating == INGEST_AT_ARRIVAL)
+		b->ok = store_tick(store, g_get_real_time() / G_USEC_PER_SEC,
+		    &error);
 	for (i = 0; b->ok && i < b->jobs->len; i++) {
 		struct intake_job *job = g_ptr_array_index(b->jobs, i);
 
-		/* Live mail: an outcome happened when its bounce came. */
 		b->ok = ingest_record(store, job->msg, job->source,
-		    job->received, INGEST_AT_ARRIVAL, &added, &error);
+		    job->received, dating, &added, &error);
 	}
 	if (b->ok)
 		b->ok = store_commit(store, &error);	/* rolls back if not */
@@ -214,7 +257,24 @@ intake_write_batch(struct store *store, struct intake_batch *b)
 		store_rollback(store);
 	if (!b->ok)
 		b->error = g_strdup(error->message);
+	store_guard_counts(store, &b->incidents_open, &b->incidents_opened,
+	    &b->held);
 	b->seconds = (g_get_monotonic_time() - start) / 1e6;
+}
+
+/* In the writer: the events due now become readable. */
+static void
+intake_publish(struct store *store)
+{
+	g_autoptr(GError) error = NULL;
+	guint n;
+
+	if (!store_events_publish(store, g_get_real_time() / G_USEC_PER_SEC,
+	    &n, &error))
+		g_warning("events: cannot publish: %s (again in a second)",
+		    error->message);
+	else if (n > 0)
+		g_info("events: %u published", n);
 }
 
 /* The writer thread: the only one that touches the database. */
@@ -224,10 +284,16 @@ intake_write_thread(gpointer arg)
 	struct intake *in = arg;
 	struct intake_batch *b;
 
-	while ((b = g_async_queue_pop(in->to_write)) != &intake_stop_writer) {
-		intake_write_batch(in->store, b);
-		g_async_queue_push(in->written, b);
-		intake_wake(in);
+	for (;;) {
+		b = g_async_queue_timeout_pop(in->to_write, INTAKE_PUBLISH_USEC);
+		if (b == &intake_stop_writer)
+			break;
+		if (b != NULL) {
+			intake_write_batch(in, b);
+			g_async_queue_push(in->written, b);
+			intake_wake(in);
+		}
+		intake_publish(in->store);
 	}
 	return NULL;
 }
@@ -257,6 +323,9 @@ intake_written(struct intake *in, struct intake_batch *b)
 	in->stats.commits++;
 	in->stats.commit_failures += !b->ok;
 	in->stats.commit_seconds += b->seconds;
+	in->stats.incidents_open = b->incidents_open;
+	in->stats.incidents_opened = b->incidents_opened;
+	in->stats.outcomes_held = b->held;
 	for (i = 0; i < b->jobs->len; i++) {
 		struct intake_job *job = g_ptr_array_index(b->jobs, i);
 
@@ -280,6 +349,21 @@ intake_timer_cb(evutil_socket_t fd, short what, void *arg)
 	intake_send(arg);
 }
 
+/* Idle for a while: an empty batch, so the writer sees the clock move. */
+static void
+intake_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct intake *in = arg;
+	struct intake_batch *b;
+
+	if (in->writing != NULL || in->batch->len != 0)
+		return;
+	b = g_new0(struct intake_batch, 1);
+	b->jobs = g_ptr_array_new_with_free_func(intake_job_free);
+	in->writing = b;
+	g_async_queue_push(in->to_write, b);
+}
+
 /* Before any thread starts: what can fail does first. */
 static int
 intake_events_new(struct intake *in, GError **error)
@@ -290,15 +374,20 @@ intake_events_new(struct intake *in, GError **error)
 		    "intake: eventfd: %s", g_strerror(errno));
 		return 0;
 	}
+	struct timeval tick = { INTAKE_TICK_SECONDS, 0 };
+
 	in->timer = evtimer_new(in->base, intake_timer_cb, in);
+	in->ticker = event_new(in->base, -1, EV_PERSIST, intake_tick_cb, in);
 	in->deliver = event_new(in->base, -1, 0, intake_deliver_cb, in);
 	in->wake = event_new(in->base, in->wake_fd, EV_READ | EV_PERSIST,
 	    intake_wake_cb, in);
-	if (in->timer == NULL || in->deliver == NULL || in->wake == NULL ||
-	    event_add(in->wake, NULL) != 0) {
+	if (in->timer == NULL || in->ticker == NULL || in->deliver == NULL ||
+	    in->wake == NULL || event_add(in->wake, NULL) != 0 ||
+	    event_add(in->ticker, &tick) != 0) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOMEM,
 		    "intake: cannot make its events: out of resources");
 		g_clear_pointer(&in->timer, event_free);
+		g_clear_pointer(&in->ticker, event_free);
 		g_clear_pointer(&in->deliver, event_free);
 		g_clear_pointer(&in->wake, event_free);
 		close(in->wake_fd);
@@ -330,6 +419,7 @@ intake_new(struct event_base *base, struct store *store,
 	in->stats.recipients = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, g_free);
 	in->held = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	store_set_incident_fn(store, intake_incident, in);
 	/*
 	 * Exclusive: its threads start here and stay.  A shared pool would
 	 * have GLib call sched_setattr() for each thread it starts later,
@@ -589,6 +679,7 @@ intake_free(struct intake **inp)
 	event_free(in->wake);
 	close(in->wake_fd);
 	event_free(in->timer);
+	event_free(in->ticker);
 	event_free(in->deliver);
 	g_ptr_array_unref(in->batch);
 	g_ptr_array_unref(in->finished);

@@ -54,6 +54,9 @@ struct intake_stats {
 	guint64		 commits;
 	guint64		 commit_failures;
 	double		 commit_seconds;	/* summed */
+	guint		 incidents_open;	/* the incident guard's */
+	guint64		 incidents_opened;	/* since start */
+	guint64		 outcomes_held;		/* since start */
 };
 
 struct intake;

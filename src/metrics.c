@@ -73,6 +73,14 @@ metrics_page(struct metrics *m, struct evbuffer *out)
 	    (double)st->commit_failures);
 	metrics_one(out, "rebound_commit_seconds_total", "counter",
 	    "Time spent committing.", st->commit_seconds);
+	metrics_one(out, "rebound_incidents_open", "gauge",
+	    "Incidents of the guard open now (bursts held)",
+	    (double)st->incidents_open);
+	metrics_one(out, "rebound_incidents_opened_total", "counter",
+	    "Incidents the guard opened since start", (double)st->incidents_opened);
+	metrics_one(out, "rebound_outcomes_held_total", "counter",
+	    "Hard outcomes held by an incident since start (counted as soft)",
+	    (double)st->outcomes_held);
 	metrics_one(out, "rebound_lmtp_sessions", "gauge",
 	    "LMTP sessions open.", m->lmtp ? (double)lmtp_sessions(m->lmtp) : 0);
 	metrics_one(out, "rebound_lmtp_buffered_bytes", "gauge",

@@ -46,6 +46,7 @@ policy_defaults(struct policy *p)
 	p->soft_stale = 7;
 	p->complaint_threshold = 1;
 	p->confirm_hard = POLICY_CONFIRM_LIKELY;
+	guard_defaults(&p->guard);
 }
 
 /* none, weak or likely. */

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "guard.h"
 #include "report.h"
 
 /*
@@ -27,6 +28,7 @@ struct policy {
 	int	soft_stale;		/* quiet days after which soft days reset */
 	int	complaint_threshold;	/* complaints that make it complained */
 	int	confirm_hard;		/* enum policy_confirm */
+	struct guard_conf guard;	/* [guard]: bursts held, not counted */
 };
 
 /* An address as the policy sees it (a row of the addresses table). */

@@ -26,7 +26,9 @@ static const struct {
 	{ "prune", cmd_prune, 0, "print the addresses to remove from a list" },
 	{ "forget", cmd_forget, 0, "erase what is recorded about addresses" },
 	{ "expire", cmd_expire, 0, "drop bounces older than a given age" },
+	{ "incidents", cmd_incidents, 0, "list the bursts the incident guard held" },
 	{ "explain", cmd_explain, 1, "what a status or SMTP reply code means" },
+	{ "events", cmd_events, 0, "print changes of state, oldest first; --follow" },
 };
 
 static void

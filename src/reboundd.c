@@ -254,6 +254,7 @@ daemon_start(struct daemon *d)
 		g_critical("%s", error->message);
 		return 0;
 	}
+	store_set_event_delay(d->store, conf_event_delay(&d->conf));
 	if ((d->intake = intake_new(d->base, d->store, &d->conf,
 	    &error)) == NULL) {
 		g_critical("%s", error->message);

@@ -30,9 +30,13 @@
 
 #include <sqlite3.h>
 
+#include "guard.h"
 #include "policy.h"
+#include "provider.h"
+#include "revent.h"
 #include "sql.h"
 #include "store.h"
+#include "store_int.h"	/* events: store_events.c */
 
 /* The schema version this build makes: that of the last sql/NNN-*.sql. */
 #define STORE_VERSION	sql_version
@@ -62,14 +66,34 @@ enum store_stmt {
 	STORE_EXPIRE_ADDRESSES,
 	STORE_EXPIRE_COUNT,
 	STORE_EXPIRE_DELETE,
+	STORE_HOLD,
+	STORE_INCIDENT_ADD,
+	STORE_INCIDENT_GROW,
+	STORE_INCIDENT_CLOSE,
+	STORE_INCIDENTS_OPEN,
+	STORE_GUARD_RESTORE,
+	STORE_GUARD_ALL,
+	STORE_INCIDENTS,
+	STORE_INCIDENT,
+	STORE_INCIDENT_DECIDE,
+	STORE_INCIDENT_ADDRESSES,
 	STORE_NSTMT
 };
 
 /* The columns list and show print, in struct store_outcome's order. */
 #define STORE_OUTCOME_COLUMNS \
 	"o.at, o.address, o.class, o.reason, o.status, o.replycode, " \
-	"o.diagnostic, o.decided, m.list, m.source, o.confidence " \
-	"FROM outcomes o JOIN messages m ON m.id = o.message "
+	"o.diagnostic, o.decided, m.list, m.source, o.confidence, " \
+	"o.incident FROM outcomes o JOIN messages m ON m.id = o.message "
+
+/* An outcome as the policy counts it: its incident's state says how. */
+#define STORE_HELD_STATE \
+	"(SELECT i.state FROM incidents i WHERE i.id = o.incident)"
+
+/* The columns of an incident, in struct store_incident's order. */
+#define STORE_INCIDENT_COLUMNS \
+	"id, kind, grp, opened, first, last, closed, state, addresses, " \
+	"outcomes, sample FROM incidents "
 
 /*
  * stats: a month of outcomes is whole days, counted per day in table
@@ -104,11 +128,11 @@ static const char *const store_sql[STORE_NSTMT] = {
 	[STORE_ADD_OUTCOME] =
 	    "INSERT INTO outcomes (message, idx, address, recipient, "
 	    "original, at, class, reason, hard, action, status, replycode, "
-	    "diagnostic, remote_mta, decided, confidence) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "diagnostic, remote_mta, decided, confidence, provider) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STORE_REPLAY] =
-	    "SELECT class, reason, at, confidence FROM outcomes "
-	    "WHERE address = ? ORDER BY at, id",
+	    "SELECT o.class, o.reason, o.at, o.confidence, " STORE_HELD_STATE
+	    ", o.id FROM outcomes o WHERE o.address = ? ORDER BY o.at, o.id",
 	[STORE_GET_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
 	    "first_seen, last_seen, suspect_day FROM addresses "
@@ -152,8 +176,9 @@ static const char *const store_sql[STORE_NSTMT] = {
 	    "SELECT address, state, state_reason, last_seen FROM addresses "
 	    "WHERE state = 'suspect' ORDER BY address",
 	[STORE_REPLAY_ALL] =
-	    "SELECT address, class, reason, at, confidence FROM outcomes "
-	    "ORDER BY address, at, id",
+	    "SELECT o.address, o.class, o.reason, o.at, o.confidence, "
+	    STORE_HELD_STATE ", o.id FROM outcomes o "
+	    "ORDER BY o.address, o.at, o.id",
 	[STORE_STATS_CLASS] = STORE_STATS("class", "outcomes_per_day",
 	    "class", "class", "GROUP BY 1 HAVING sum(n) > 0 ORDER BY 2 DESC, 1"),
 	[STORE_STATS_REASON] = STORE_STATS("reason", "outcomes_per_day",
@@ -180,6 +205,39 @@ static const char *const store_sql[STORE_NSTMT] = {
 	    "SELECT count(*) FROM outcomes WHERE message IN (" STORE_EXPIRED ")",
 	[STORE_EXPIRE_DELETE] =
 	    "DELETE FROM messages WHERE id IN (" STORE_EXPIRED ")",
+	[STORE_HOLD] =
+	    "UPDATE outcomes SET incident = ?1 WHERE id = ?2 "
+	    "AND incident IS NULL RETURNING address",
+	[STORE_INCIDENT_ADD] =
+	    "INSERT INTO incidents (kind, grp, opened, first, last, state, "
+	    "addresses, outcomes, sample) VALUES (?,?,?,?,?,'open',?,?,?)",
+	[STORE_INCIDENT_GROW] =
+	    "UPDATE incidents SET first = ?2, last = ?3, addresses = ?4, "
+	    "outcomes = ?5 WHERE id = ?1 AND state = 'open'",
+	[STORE_INCIDENT_CLOSE] =
+	    "UPDATE incidents SET closed = ?2, state = 'closed' "
+	    "WHERE id = ?1 AND state = 'open'",
+	[STORE_INCIDENTS_OPEN] =
+	    "SELECT id, kind, grp, opened, first, last FROM incidents "
+	    "WHERE state = 'open' ORDER BY id",
+	/* From the newest hard outcome back: an archive's time, or now. */
+	[STORE_GUARD_RESTORE] =
+	    "SELECT id, address, provider, at, diagnostic, incident "
+	    "FROM outcomes WHERE class = 'hard' AND at >= (SELECT max(at) "
+	    "FROM outcomes WHERE class = 'hard') - ?1 ORDER BY at, id",
+	[STORE_GUARD_ALL] =
+	    "SELECT o.id, o.address, o.provider, o.at, o.diagnostic, "
+	    STORE_HELD_STATE " FROM outcomes o WHERE o.class = 'hard' "
+	    "ORDER BY o.at, o.id",
+	[STORE_INCIDENTS] =
+	    "SELECT " STORE_INCIDENT_COLUMNS "ORDER BY id",
+	[STORE_INCIDENT] =
+	    "SELECT " STORE_INCIDENT_COLUMNS "WHERE id = ?1",
+	[STORE_INCIDENT_DECIDE] =
+	    "UPDATE incidents SET state = ?2, closed = coalesce(closed, ?3) "
+	    "WHERE id = ?1",
+	[STORE_INCIDENT_ADDRESSES] =
+	    "SELECT DISTINCT address FROM outcomes WHERE incident = ?1",
 };
 
 /* The groups of stats, in the order printed. */
@@ -199,12 +257,33 @@ struct store {
 	struct policy	 policy;
 	sqlite3_stmt	*stmt[STORE_NSTMT];	/* prepared on first use */
 	GHashTable	*stale;		/* addresses to replay before commit */
+	struct guard	*guard;		/* NULL until the first hard outcome */
+	GError		*guard_error;	/* a write the guard's calls failed */
+	store_incident_fn *incident_fn;	/* told of openings and closings */
+	void		*incident_data;
+	guint64		 held;		/* outcomes held since opened */
+	guint64		 opened;	/* incidents opened since then */
+	struct store_events *events;	/* store_events.c's own */
 };
 
-static int	store_replay(struct store *, const char *, GError **);
+static int	store_replay(struct store *, const char *, const char *,
+		    GError **);
+
+/* For store_events.c (store_int.h). */
+sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
+struct store_events *
+store_events_data(struct store *s)
+{
+	return s->events;
+}
 
 /* Set *error from the database's last error, prefixed with what failed. */
-static int
+int
 store_error(struct store *s, GError **error, const char *what)
 {
 	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s: %s",
@@ -304,7 +383,7 @@ store_stmt(struct store *s, enum store_stmt i, GError **error)
 	return s->stmt[i];
 }
 
-static void
+void
 store_done(sqlite3_stmt *st)
 {
 	sqlite3_reset(st);
@@ -401,6 +480,7 @@ store_open(const char *path, const struct conf *c, enum store_mode mode,
 	s->path = g_strdup(path);
 	s->stale = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	s->policy = c->policy;
+	s->events = store_events_new();
 	if (!store_connect(s, c, path, flags, error) ||
 	    !store_pragmas(s, c, mode, error) ||
 	    !store_check_version(s, mode, error)) {
@@ -420,8 +500,11 @@ store_close(struct store **sp)
 		return;
 	for (i = 0; i < STORE_NSTMT; i++)
 		sqlite3_finalize(s->stmt[i]);
+	store_events_free(&s->events);
 	sqlite3_close(s->db);
 	g_hash_table_destroy(s->stale);
+	guard_free(&s->guard);
+	g_clear_error(&s->guard_error);
 	g_free(s->path);
 	g_free(s);
 	*sp = NULL;
@@ -452,7 +535,7 @@ store_replay_stale(struct store *s, GError **error)
 
 	g_hash_table_iter_init(&iter, s->stale);
 	while (g_hash_table_iter_next(&iter, &address, NULL))
-		if (!store_replay(s, address, error))
+		if (!store_replay(s, address, "replay", error))
 			return 0;
 	g_hash_table_remove_all(s->stale);
 	return 1;
@@ -471,6 +554,9 @@ store_commit(struct store *s, GError **error)
 void
 store_set_policy(struct store *s, const struct policy *policy)
 {
+	/* Other guard keys: rebuilt from the database on next use. */
+	if (memcmp(&s->policy.guard, &policy->guard, sizeof policy->guard))
+		guard_free(&s->guard);
 	s->policy = *policy;
 }
 
@@ -478,6 +564,9 @@ void
 store_rollback(struct store *s)
 {
 	g_hash_table_remove_all(s->stale);
+	/* What the guard decided in the transaction is gone with it. */
+	guard_free(&s->guard);
+	g_clear_error(&s->guard_error);
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -508,7 +597,7 @@ column_text(sqlite3_stmt *st, int col)
 }
 
 /* Step a statement that changes rows or returns at most one; reset it. */
-static int
+int
 store_step(struct store *s, sqlite3_stmt *st, GError **error,
     const char *what)
 {
@@ -521,7 +610,7 @@ store_step(struct store *s, sqlite3_stmt *st, GError **error,
 }
 
 /* The end of a loop over rows: reset st; 0 with *error unless done. */
-static int
+int
 store_rows_end(struct store *s, sqlite3_stmt *st, int rc, GError **error,
     const char *what)
 {
@@ -559,7 +648,7 @@ store_count(struct store *s, enum store_stmt i, const char *text,
 }
 
 static int store_update(struct store *, const char *, const char *,
-    const char *, enum confidence, gint64, GError **);
+    const char *, enum confidence, gint64, gint64, GError **);
 
 static int
 store_add_message(struct store *s, const struct store_meta *m,
@@ -588,7 +677,7 @@ store_add_message(struct store *s, const struct store_meta *m,
 
 static int
 store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
-    const char *address, const char *class, const struct store_meta *m,
+    const char *address, const char *provider, const struct store_meta *m,
     const struct recipient *r, GError **error)
 {
 	sqlite3_stmt *st = store_stmt(s, STORE_ADD_OUTCOME, error);
@@ -601,7 +690,7 @@ store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
 	bind_text(st, 4, r->final != NULL ? r->final : r->address);
 	bind_text(st, 5, r->original);
 	sqlite3_bind_int64(st, 6, m->at);
-	bind_text(st, 7, class);
+	bind_text(st, 7, r->class);
 	bind_text(st, 8, r->reason ? r->reason : "undefined");
 	sqlite3_bind_int(st, 9, r->hard);
 	bind_text(st, 10, r->action);
@@ -612,7 +701,281 @@ store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
 	bind_text(st, 14, r->remote_mta);
 	bind_text(st, 15, r->decided);
 	bind_text(st, 16, report_confidence_name(r->confidence));
+	bind_text(st, 17, provider);
 	return store_step(s, st, error, "recording an outcome");
+}
+
+/*
+ * The incident guard's side of the store: it feeds guard.c each hard
+ * outcome as it is recorded and writes down what the guard decides, in
+ * the same transaction: an incident opened, grown or closed, and the
+ * outcomes it holds (outcomes.incident).  An address whose earlier
+ * outcome is newly held is replayed before commit, so that one a burst
+ * made dead returns to what it was.  The guard's memory is rebuilt from
+ * the database on first use (the last baseline period's hard outcomes
+ * and the open incidents), and again after a rollback.
+ */
+
+/* Record the first error of the guard's calls, which cannot return one. */
+static void
+store_guard_failed(struct store *s, GError *error)
+{
+	if (s->guard_error == NULL)
+		s->guard_error = error;
+	else
+		g_error_free(error);
+}
+
+static void
+store_incident_notify(struct store *s, const struct guard_incident *inc,
+    const char *state)
+{
+	struct store_incident si = {
+		.id = inc->id, .kind = guard_kind_name(inc->kind),
+		.group = inc->group, .opened = inc->opened, .first = inc->first,
+		.last = inc->last, .closed = inc->closed, .state = state,
+		.addresses = g_hash_table_size(inc->addresses),
+		.outcomes = inc->outcomes, .sample = inc->sample,
+	};
+
+	if (s->incident_fn != NULL)
+		s->incident_fn(&si, s->incident_data);
+}
+
+/*
+ * An incident opened or closed is an event too (incident.opened,
+ * incident.closed), in the same transaction: its group and size in the
+ * evidence, as no field of an event names a group.
+ */
+static int
+store_incident_event(struct store *s, const struct guard_incident *inc,
+    enum revent_type type, const char *state, gint64 time, GError **error)
+{
+	g_autofree char *evidence = g_strdup_printf("%s %s: %u addresses "
+	    "bounced hard within %" G_GINT64_FORMAT " min", guard_kind_name(
+	    inc->kind), inc->group, g_hash_table_size(inc->addresses),
+	    (inc->last - inc->first + 59) / 60);
+	struct revent ev = {
+		.type = revent_type_name(type), .time = time, .state = state,
+		.reason = inc->sample, .class = "hard", .evidence = evidence,
+		.incident = inc->id,
+	};
+
+	return store_event_add(s, &ev, time, error);
+}
+
+/* Hold one outcome; its address is replayed before commit. */
+static int
+store_hold(struct store *s, gint64 incident, gint64 outcome, GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, STORE_HOLD, error);
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, incident);
+	sqlite3_bind_int64(st, 2, outcome);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		g_hash_table_add(s->stale, g_strdup(column_text(st, 0)));
+		s->held++;
+	}
+	return store_rows_end(s, st, rc, error, "holding an outcome");
+}
+
+/* The incident's row as it grew; 0 rows: an operator closed it. */
+static int
+store_incident_grow(struct store *s, const struct guard_incident *inc,
+    int *open_r, GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, STORE_INCIDENT_GROW, error);
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, inc->id);
+	sqlite3_bind_int64(st, 2, inc->first);
+	sqlite3_bind_int64(st, 3, inc->last);
+	sqlite3_bind_int64(st, 4, g_hash_table_size(inc->addresses));
+	sqlite3_bind_int64(st, 5, inc->outcomes);
+	if (!store_step(s, st, error, "updating an incident"))
+		return 0;
+	*open_r = sqlite3_changes(s->db) > 0;
+	return 1;
+}
+
+static void
+store_guard_opened(struct guard_incident *inc, const GArray *earlier,
+    void *data)
+{
+	struct store *s = data;
+	sqlite3_stmt *st;
+	GError *error = NULL;
+	guint i;
+
+	if ((st = store_stmt(s, STORE_INCIDENT_ADD, &error)) == NULL)
+		goto fail;
+	bind_text(st, 1, guard_kind_name(inc->kind));
+	bind_text(st, 2, inc->group);
+	sqlite3_bind_int64(st, 3, inc->opened);
+	sqlite3_bind_int64(st, 4, inc->first);
+	sqlite3_bind_int64(st, 5, inc->last);
+	sqlite3_bind_int64(st, 6, g_hash_table_size(inc->addresses));
+	sqlite3_bind_int64(st, 7, inc->outcomes);
+	bind_text(st, 8, inc->sample);
+	if (!store_step(s, st, &error, "opening an incident"))
+		goto fail;
+	inc->id = sqlite3_last_insert_rowid(s->db);
+	s->opened++;
+	for (i = 0; i < earlier->len; i++)
+		if (!store_hold(s, inc->id, g_array_index(earlier, gint64, i),
+		    &error))
+			goto fail;
+	if (!store_incident_event(s, inc, REVENT_INCIDENT_OPENED, "open",
+	    inc->opened, &error))
+		goto fail;
+	store_incident_notify(s, inc, "open");
+	return;
+fail:
+	store_guard_failed(s, error);
+}
+
+static void
+store_guard_closed(const struct guard_incident *inc, void *data)
+{
+	struct store *s = data;
+	sqlite3_stmt *st;
+	GError *error = NULL;
+
+	if ((st = store_stmt(s, STORE_INCIDENT_CLOSE, &error)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, inc->id);
+	sqlite3_bind_int64(st, 2, inc->closed);
+	if (!store_step(s, st, &error, "closing an incident"))
+		goto fail;
+	if (sqlite3_changes(s->db) == 0)
+		return;
+	if (!store_incident_event(s, inc, REVENT_INCIDENT_CLOSED, "closed",
+	    inc->closed, &error))
+		goto fail;
+	store_incident_notify(s, inc, "closed");
+	return;
+fail:
+	store_guard_failed(s, error);
+}
+
+static const struct guard_calls store_guard_calls = {
+	store_guard_opened, store_guard_closed
+};
+
+static enum guard_kind
+store_guard_kind(const char *name)
+{
+	return name != NULL && strcmp(name, "provider") == 0 ?
+	    GUARD_PROVIDER : GUARD_DOMAIN;
+}
+
+/* The guard as the database left it: open incidents, recent outcomes. */
+static int
+store_guard_load(struct store *s, GError **error)
+{
+	sqlite3_stmt *st;
+	struct guard_hit h = { 0 };
+	int rc;
+
+	if (s->guard != NULL)
+		return 1;
+	s->guard = guard_new(&s->policy.guard, &store_guard_calls, s);
+	if ((st = store_stmt(s, STORE_INCIDENTS_OPEN, error)) == NULL)
+		return 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		guard_adopt(s->guard, sqlite3_column_int64(st, 0),
+		    store_guard_kind(column_text(st, 1)), column_text(st, 2),
+		    sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
+		    sqlite3_column_int64(st, 5));
+	if (!store_rows_end(s, st, rc, error, "reading open incidents") ||
+	    (st = store_stmt(s, STORE_GUARD_RESTORE, error)) == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, s->policy.guard.baseline);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		h.outcome = sqlite3_column_int64(st, 0);
+		h.address = column_text(st, 1);
+		h.provider = column_text(st, 2);
+		h.at = sqlite3_column_int64(st, 3);
+		h.diagnostic = column_text(st, 4);
+		h.incident = sqlite3_column_int64(st, 5);
+		guard_restore(s->guard, &h);
+	}
+	return store_rows_end(s, st, rc, error, "reading recent outcomes");
+}
+
+/* The guard's errors, if its calls had any, as the caller's. */
+static int
+store_guard_ok(struct store *s, GError **error)
+{
+	if (s->guard_error == NULL)
+		return 1;
+	g_propagate_error(error, s->guard_error);
+	s->guard_error = NULL;
+	return 0;
+}
+
+/* Show one hard outcome to the guard; *held_r: an incident holds it. */
+static int
+store_guard_hard(struct store *s, const struct guard_hit *h, int *held_r,
+    GError **error)
+{
+	struct guard_incident *inc;
+	int open;
+
+	*held_r = 0;
+	if (!s->policy.guard.enabled)
+		return 1;
+	if (!store_guard_load(s, error))
+		return 0;
+	inc = guard_hard(s->guard, h);
+	if (!store_guard_ok(s, error))
+		return 0;
+	if (inc == NULL)
+		return 1;
+	if (!store_incident_grow(s, inc, &open, error))
+		return 0;
+	if (!open) {
+		guard_drop(s->guard, inc);	/* decided by an operator */
+		return 1;
+	}
+	*held_r = 1;
+	return store_hold(s, inc->id, h->outcome, error);
+}
+
+/* One recipient's outcome, as the guard and the policy count it. */
+static int
+store_add_one(struct store *s, sqlite3_int64 message, guint idx,
+    const char *address, const struct store_meta *m,
+    const struct recipient *r, GError **error)
+{
+	g_autofree char *provider = provider_of(r->remote_mta, r->diagnostic);
+	const char *class = r->class, *reason = r->reason ? r->reason :
+	    "undefined";
+	struct guard_hit h = { 0 };
+	gint64 outcome;
+	int held = 0;
+
+	if (!store_add_outcome(s, message, idx, address, provider, m, r,
+	    error))
+		return 0;
+	outcome = sqlite3_last_insert_rowid(s->db);
+	if (strcmp(class, "hard") == 0) {
+		h.outcome = outcome;
+		h.address = address;
+		h.provider = provider;
+		h.at = m->at;
+		h.diagnostic = r->diagnostic;
+		if (!store_guard_hard(s, &h, &held, error))
+			return 0;
+		if (held)
+			class = guard_counts_as(class, "open");
+	}
+	return store_update(s, address, class, reason, r->confidence, m->at,
+	    outcome, error);
 }
 
 int
@@ -638,15 +1001,42 @@ store_add(struct store *s, const struct store_meta *m,
 		address = m->subscriber != NULL &&
 		    !report_is_list_address(rp, m->subscriber) ?
 		    m->subscriber : r->address;
-		if (address == NULL)
-			continue;
-		if (!store_add_outcome(s, message, i, address, r->class, m, r,
-		    error) || !store_update(s, address, r->class,
-		    r->reason ? r->reason : "undefined", r->confidence, m->at,
-		    error))
+		if (address != NULL &&
+		    !store_add_one(s, message, i, address, m, r, error))
 			return 0;
 	}
 	return 1;
+}
+
+/*
+ * The clock moved without outcomes: incidents quiet for long enough
+ * close.  Inside a transaction, like store_add().
+ */
+int
+store_tick(struct store *s, gint64 now, GError **error)
+{
+	if (!s->policy.guard.enabled)
+		return 1;
+	if (!store_guard_load(s, error))
+		return 0;
+	guard_tick(s->guard, now);
+	return store_guard_ok(s, error);
+}
+
+void
+store_guard_counts(struct store *s, guint *open_r, guint64 *opened_r,
+    guint64 *held_r)
+{
+	*open_r = s->guard != NULL ? guard_open_count(s->guard) : 0;
+	*opened_r = s->opened;
+	*held_r = s->held;
+}
+
+void
+store_set_incident_fn(struct store *s, store_incident_fn *fn, void *data)
+{
+	s->incident_fn = fn;
+	s->incident_data = data;
 }
 
 static int
@@ -680,15 +1070,16 @@ store_put_address(struct store *s, const char *address,
  * step further; an outcome older than the last one seen (an import of
  * old mail) marks the address stale instead, and store_commit() replays
  * its whole history once, in time order.  Both give what store_replay()
- * gives.
+ * gives.  A change of state is an event, caused by outcome.
  */
 static int
 store_update(struct store *s, const char *address, const char *class,
     const char *reason, enum confidence confidence, gint64 at,
-    GError **error)
+    gint64 outcome, GError **error)
 {
 	sqlite3_stmt *st;
 	struct policy_state ps;
+	char previous[sizeof ps.state];
 	gint64 first = at, last = at;
 	int rc, ok;
 
@@ -718,8 +1109,11 @@ store_update(struct store *s, const char *address, const char *class,
 		policy_state_clear(&ps);
 		return store_error(s, error, "reading an address");
 	}
+	g_strlcpy(previous, ps.state, sizeof previous);
 	policy_apply(&s->policy, &ps, class, reason, confidence, at);
-	ok = store_put_address(s, address, &ps, first, last, reason, error);
+	ok = store_events_change(s, address, previous, ps.state, outcome,
+	    NULL, error) &&
+	    store_put_address(s, address, &ps, first, last, reason, error);
 	policy_state_clear(&ps);
 	return ok;
 }
@@ -730,6 +1124,8 @@ struct store_fold {
 	char			*reason;	/* of the last outcome */
 	gint64			 first, last;
 	int			 n;
+	gint64			 changed;	/* outcome that last changed
+						   the state (0: none) */
 };
 
 static void
@@ -760,25 +1156,39 @@ store_confidence(const char *name)
 	    CONFIDENCE_WEAK;
 }
 
+/*
+ * One more outcome of the address; held_state is that of the incident
+ * holding it (NULL: none), which says how the policy counts it.
+ */
 static void
 store_fold(struct store_fold *f, const struct policy *p, const char *class,
-    const char *reason, const char *confidence, gint64 at)
+    const char *reason, const char *confidence, const char *held_state,
+    gint64 at, gint64 outcome)
 {
+	char before[sizeof f->ps.state];
+
+	g_strlcpy(before, f->ps.state, sizeof before);
 	if (f->n++ == 0)
 		f->first = at;
 	f->last = at;
 	g_free(f->reason);
 	f->reason = g_strdup(reason);
-	policy_apply(p, &f->ps, class, reason, store_confidence(confidence),
-	    at);
+	if ((class = guard_counts_as(class, held_state)) != NULL)
+		policy_apply(p, &f->ps, class, reason,
+		    store_confidence(confidence), at);
+	if (strcmp(before, f->ps.state) != 0)
+		f->changed = outcome;
 }
 
 /*
  * Recompute the row of address in the addresses table from all its
  * outcomes, oldest first; an address without outcomes loses its row.
+ * A change of state is an event, caused by the outcome that made the
+ * state, or by why (a command) when none did.
  */
 static int
-store_replay(struct store *s, const char *address, GError **error)
+store_replay(struct store *s, const char *address, const char *why,
+    GError **error)
 {
 	sqlite3_stmt *st = store_stmt(s, STORE_REPLAY, error);
 	struct store_fold f;
@@ -792,8 +1202,11 @@ store_replay(struct store *s, const char *address, GError **error)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		store_fold(&f, &s->policy, column_text(st, 0),
 		    column_text(st, 1), column_text(st, 3),
-		    sqlite3_column_int64(st, 2));
-	if (!store_rows_end(s, st, rc, error, "reading an address's history"))
+		    column_text(st, 4), sqlite3_column_int64(st, 2),
+		    sqlite3_column_int64(st, 5));
+	if (!store_rows_end(s, st, rc, error, "reading an address's history") ||
+	    !store_events_change(s, address, NULL, f.n ? f.ps.state : NULL,
+	    f.changed, why, error))
 		ok = 0;
 	else if (f.n == 0)
 		ok = store_count(s, STORE_DELETE_ADDRESS, address, 0, &gone,
@@ -820,6 +1233,7 @@ store_outcome_row(sqlite3_stmt *st, struct store_outcome *o)
 	o->list = column_text(st, 8);
 	o->source = column_text(st, 9);
 	o->confidence = column_text(st, 10);
+	o->incident = sqlite3_column_int64(st, 11);
 }
 
 /* Each row of st, which has STORE_OUTCOME_COLUMNS, to fn. */
@@ -1091,9 +1505,24 @@ store_settle(GHashTable *current, GPtrArray *changes, const char *address,
 		    f->ps.state, f->ps.state_reason, f->last));
 }
 
+/*
+ * How the dry-run counts an outcome: as an operator decided its
+ * incident, else as held when p's guard held it (held: the outcome ids
+ * the replay held), else as it is.
+ */
+static const char *
+store_replay_held(const char *stored_state, GHashTable *held, gint64 id)
+{
+	if (stored_state != NULL && (strcmp(stored_state, "confirmed") == 0 ||
+	    strcmp(stored_state, "discarded") == 0))
+		return stored_state;
+	return g_hash_table_contains(held, GSIZE_TO_POINTER(id)) ? "closed" :
+	    NULL;
+}
+
 /* Replay every address's outcomes under p, in one pass over them. */
 static int
-store_replay_all(struct store *s, const struct policy *p,
+store_replay_all(struct store *s, const struct policy *p, GHashTable *held,
     GHashTable *current, GPtrArray *changes, GError **error)
 {
 	sqlite3_stmt *st = store_stmt(s, STORE_REPLAY_ALL, error);
@@ -1114,7 +1543,9 @@ store_replay_all(struct store *s, const struct policy *p,
 			address = g_strdup(column_text(st, 0));
 		}
 		store_fold(&f, p, column_text(st, 1), column_text(st, 2),
-		    column_text(st, 4), sqlite3_column_int64(st, 3));
+		    column_text(st, 4), store_replay_held(column_text(st, 5),
+		    held, sqlite3_column_int64(st, 6)),
+		    sqlite3_column_int64(st, 3), 0);
 	}
 	if (rc == SQLITE_DONE && address != NULL)
 		store_settle(current, changes, address, &f);
@@ -1122,9 +1553,53 @@ store_replay_all(struct store *s, const struct policy *p,
 	return store_rows_end(s, st, rc, error, "reading the history");
 }
 
+static void
+store_replay_opened(struct guard_incident *inc, const GArray *earlier,
+    void *data)
+{
+	GHashTable *held = data;
+	guint i;
+
+	for (i = 0; i < earlier->len; i++)
+		g_hash_table_add(held,
+		    GSIZE_TO_POINTER(g_array_index(earlier, gint64, i)));
+}
+
 /*
- * What p would change, sorted by address.  One read transaction: both
- * passes see the same snapshot.
+ * The guard under p over the whole history, in time order, as the store
+ * fed it outcome by outcome: the ids of the outcomes it holds, in held.
+ */
+static int
+store_replay_guard(struct store *s, const struct policy *p,
+    GHashTable *held, GError **error)
+{
+	static const struct guard_calls calls = { store_replay_opened, NULL };
+	struct guard *g;
+	struct guard_hit h = { 0 };
+	sqlite3_stmt *st;
+	int rc;
+
+	if (!p->guard.enabled)
+		return 1;
+	if ((st = store_stmt(s, STORE_GUARD_ALL, error)) == NULL)
+		return 0;
+	g = guard_new(&p->guard, &calls, held);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		h.outcome = sqlite3_column_int64(st, 0);
+		h.address = column_text(st, 1);
+		h.provider = column_text(st, 2);
+		h.at = sqlite3_column_int64(st, 3);
+		h.diagnostic = column_text(st, 4);
+		if (guard_hard(g, &h) != NULL)
+			g_hash_table_add(held, GSIZE_TO_POINTER(h.outcome));
+	}
+	guard_free(&g);
+	return store_rows_end(s, st, rc, error, "reading the hard outcomes");
+}
+
+/*
+ * What p would change, sorted by address.  One read transaction: every
+ * pass sees the same snapshot.
  */
 static int
 store_prune_changes(struct store *s, const struct policy *p,
@@ -1132,6 +1607,8 @@ store_prune_changes(struct store *s, const struct policy *p,
 {
 	g_autoptr(GHashTable) current = g_hash_table_new_full(g_str_hash,
 	    g_str_equal, NULL, store_change_free);
+	g_autoptr(GHashTable) held = g_hash_table_new(g_direct_hash,
+	    g_direct_equal);
 	GHashTableIter iter;
 	gpointer value;
 	int ok;
@@ -1139,7 +1616,8 @@ store_prune_changes(struct store *s, const struct policy *p,
 	if (!store_exec(s, "BEGIN", error))
 		return 0;
 	ok = store_removed(s, store_removed_load, current, error) &&
-	    store_replay_all(s, p, current, changes, error);
+	    store_replay_guard(s, p, held, error) &&
+	    store_replay_all(s, p, held, current, changes, error);
 	sqlite3_exec(s->db, ok ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
 	if (!ok)
 		return 0;
@@ -1194,7 +1672,9 @@ store_forget(struct store *s, const char *address, gint64 *outcomes_r,
 {
 	gint64 n, row;
 
-	if (!store_count(s, STORE_FORGET_COUNT, address, 0, outcomes_r,
+	if (!store_events_change(s, address, NULL, "alive", 0, "forget",
+	    error) ||
+	    !store_count(s, STORE_FORGET_COUNT, address, 0, outcomes_r,
 	    error) ||
 	    !store_count(s, STORE_FORGET_MESSAGES, address, 0, &n, error) ||
 	    !store_count(s, STORE_FORGET_OUTCOMES, address, 0, &n, error) ||
@@ -1238,8 +1718,104 @@ store_expire(struct store *s, gint64 cutoff, gint64 *messages_r,
 	    error))
 		return 0;
 	for (i = 0; i < addresses->len; i++)
-		if (!store_replay(s, g_ptr_array_index(addresses, i), error))
+		if (!store_replay(s, g_ptr_array_index(addresses, i), "expire",
+		    error))
 			return 0;
 	*addresses_r = addresses->len;
+	return 1;
+}
+
+/* The incidents of st (STORE_INCIDENT_COLUMNS), to fn. */
+static int
+store_incident_rows(struct store *s, sqlite3_stmt *st, store_incident_fn *fn,
+    void *data, GError **error)
+{
+	struct store_incident i;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		i.id = sqlite3_column_int64(st, 0);
+		i.kind = column_text(st, 1);
+		i.group = column_text(st, 2);
+		i.opened = sqlite3_column_int64(st, 3);
+		i.first = sqlite3_column_int64(st, 4);
+		i.last = sqlite3_column_int64(st, 5);
+		i.closed = sqlite3_column_int64(st, 6);
+		i.state = column_text(st, 7);
+		i.addresses = sqlite3_column_int64(st, 8);
+		i.outcomes = sqlite3_column_int64(st, 9);
+		i.sample = column_text(st, 10);
+		fn(&i, data);
+	}
+	return store_rows_end(s, st, rc, error, "reading incidents");
+}
+
+/* Every incident, oldest first. */
+int
+store_incidents(struct store *s, store_incident_fn *fn, void *data,
+    GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, STORE_INCIDENTS, error);
+
+	return st != NULL && store_incident_rows(s, st, fn, data, error);
+}
+
+/* Incident id, if there is one, to fn. */
+int
+store_incident(struct store *s, gint64 id, store_incident_fn *fn,
+    void *data, GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, STORE_INCIDENT, error);
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	return store_incident_rows(s, st, fn, data, error);
+}
+
+/* The addresses an incident holds outcomes of: to replay. */
+static int
+store_incident_addresses(struct store *s, gint64 id, GPtrArray *addresses,
+    GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, STORE_INCIDENT_ADDRESSES, error);
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		g_ptr_array_add(addresses, g_strdup(column_text(st, 0)));
+	return store_rows_end(s, st, rc, error, "reading an incident");
+}
+
+/*
+ * An operator's word on incident id: its held outcomes count as hard
+ * (confirmed) or not at all (discarded) from now on; the addresses they
+ * belong to are replayed.  A running daemon's guard learns it when the
+ * incident next grows, and lets it go.
+ */
+int
+store_incident_decide(struct store *s, gint64 id, const char *state,
+    gint64 now, int *found_r, GError **error)
+{
+	g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func(g_free);
+	sqlite3_stmt *st = store_stmt(s, STORE_INCIDENT_DECIDE, error);
+	guint i;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, state);
+	sqlite3_bind_int64(st, 3, now);
+	if (!store_step(s, st, error, "deciding an incident"))
+		return 0;
+	*found_r = sqlite3_changes(s->db) > 0;
+	if (!*found_r || !store_incident_addresses(s, id, addresses, error))
+		return !*found_r;
+	for (i = 0; i < addresses->len; i++)
+		if (!store_replay(s, g_ptr_array_index(addresses, i), state,
+		    error))
+			return 0;
 	return 1;
 }

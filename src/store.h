@@ -25,6 +25,19 @@ struct store_meta {
 	const char	*list;
 };
 
+/* An incident of the guard (guard.h), as stored. */
+struct store_incident {
+	gint64		 id;
+	const char	*kind;		/* domain, provider */
+	const char	*group;
+	gint64		 opened, first, last;
+	gint64		 closed;	/* 0 while open */
+	const char	*state;		/* open closed confirmed discarded */
+	gint64		 addresses, outcomes;
+	const char	*sample;
+};
+typedef void	 store_incident_fn(const struct store_incident *, void *);
+
 enum store_mode { STORE_READ, STORE_WRITE };
 
 struct store;
@@ -41,6 +54,14 @@ int		 store_add(struct store *, const struct store_meta *,
 int		 store_commit(struct store *, GError **);
 void		 store_rollback(struct store *);
 void		 store_set_policy(struct store *, const struct policy *);
+/* Told, inside the transaction, of each incident opened or closed. */
+void		 store_set_incident_fn(struct store *, store_incident_fn *,
+		    void *);
+/* The clock moved (the daemon's timer): close quiet incidents. */
+int		 store_tick(struct store *, gint64 now, GError **);
+/* Incidents open now; incidents opened and outcomes held since open. */
+void		 store_guard_counts(struct store *, guint *open_r,
+		    guint64 *opened_r, guint64 *held_r);
 
 /*
  * The questions.  Rows come to a callback and are valid only during the
@@ -60,6 +81,7 @@ struct store_outcome {
 	const char	*list;
 	const char	*source;
 	const char	*confidence;	/* certain, likely, weak; NULL: older */
+	gint64		 incident;	/* the incident holding it, or 0 */
 };
 typedef void	 store_outcome_fn(const struct store_outcome *, void *);
 
@@ -92,6 +114,7 @@ struct store_removed {
 };
 typedef void	 store_removed_fn(const struct store_removed *, void *);
 
+
 /* stats: a count of outcomes in a group (class, reason, domain, day). */
 typedef void	 store_count_fn(const char *group, const char *key,
 		    gint64 count, void *);
@@ -110,11 +133,44 @@ int	 store_prune(struct store *, const struct policy *,
 	    store_removed_fn *, void *, GError **);
 int	 store_suspects(struct store *, store_removed_fn *, void *,
 	    GError **);
+int	 store_incidents(struct store *, store_incident_fn *, void *,
+	    GError **);
+int	 store_incident(struct store *, gint64 id, store_incident_fn *,
+	    void *, GError **);
 
 /* Changes, each inside store_begin() .. store_commit(). */
 int	 store_forget(struct store *, const char *address, gint64 *outcomes_r,
 	    int *found_r, GError **);
 int	 store_expire(struct store *, gint64 cutoff, gint64 *messages_r,
 	    gint64 *outcomes_r, guint *addresses_r, GError **);
+/* An operator's word on an incident: "confirmed" or "discarded". */
+int	 store_incident_decide(struct store *, gint64 id, const char *state,
+	    gint64 now, int *found_r, GError **);
+
+/*
+ * Events (store_events.c): the outbox of state changes, each written in
+ * the same transaction as the outcome that caused it (revent.h).
+ * store_event_add() writes one inside a transaction: published at once
+ * when due <= ev->time, else pending until due.  store_events_publish()
+ * publishes what is due at now (reboundd after each commit and once a
+ * second, rebound import at its end): only then does an event get its
+ * id, so ids grow in the order events can be read.  store_events()
+ * reads published ones, oldest first: after_id (0: from the first),
+ * since_time (G_MININT64: all), type (NULL: any), limit (-1: all); fn
+ * returns 0 to stop.  store_events_last() is the highest id (0: none,
+ * -1: error).  address.dead waits store_set_event_delay() seconds
+ * (default 3600; 0: published at once).
+ */
+struct revent;
+typedef int	 store_event_fn(const struct revent *, void *);
+
+int	 store_event_add(struct store *, const struct revent *, gint64 due,
+	    GError **);
+int	 store_events_publish(struct store *, gint64 now,
+	    guint *published_r, GError **);
+int	 store_events(struct store *, gint64 after_id, gint64 since_time,
+	    const char *type, int limit, store_event_fn *, void *, GError **);
+gint64	 store_events_last(struct store *);
+void	 store_set_event_delay(struct store *, gint64 seconds);
 
 #endif

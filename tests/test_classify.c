@@ -74,6 +74,11 @@ static const struct classify_case cases[] = {
 	{ "failed", "5.0.0", 550, "550 This email address is wrong or no "
 	  "longer valid", "userunknown", 1,
 	  "reporter \"wrong or no longer valid\"" },
+	{ "failed", "5.0.0", 550, "550 Address rejected: account closed",
+	  "userunknown", 1, "reporter \"account closed\"" },
+	{ "failed", "5.1.10", 550, "550 5.1.10 RESOLVER.ADR.RecipientNotFound; "
+	  "Recipient not found by SMTP address lookup", "userunknown", 1,
+	  "reporter \"recipient not found\"" },
 	{ "failed", "5.0.0", 550, "550 nessun utente simile in questo "
 	  "indirizzo", "userunknown", 1, "reporter \"nessun utente simile\"" },
 	{ "failed", "5.0.0", 553, "553 sorry, this recipient is not in my "

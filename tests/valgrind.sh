@@ -37,6 +37,19 @@ done
 
 check "the unit test programs were found" [ "$tap_n" -gt 0 ]
 
+# The events outbox: written by import and forget, read in each format.
+printf '[events]\ndelay = 0\n' >"$tmp/events.conf"
+db() { memcheck "$REBOUND" "$@" --config "$tmp/events.conf" --db "$tmp/db"; }
+db import "$top_srcdir"/tests/data/*.eml >"$tmp/out" 2>"$tmp/err"; rc=$?
+clean "events: rebound import under valgrind, no error, no definite leak"
+db forget Alice.Nobody@example.org >"$tmp/out" 2>"$tmp/err"; rc=$?
+clean "events: rebound forget under valgrind"
+for f in json csv plain; do
+	db events --format "$f" >"$tmp/out" 2>"$tmp/err"; rc=$?
+	clean "events: rebound events --format $f under valgrind"
+done
+check "events: there were some" grep -q address.alive "$tmp/out"
+
 if [ -d "$REBOUND_CORPUS" ]; then
 	memcheck "$REBOUND" parse --format json "$REBOUND_CORPUS" \
 	    >"$tmp/out" 2>"$tmp/err"; rc=$?

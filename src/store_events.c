@@ -1,0 +1,461 @@
+/*
+ * store_events.c: the events outbox (sql/006-events.sql), part of the
+ * store module: store.c calls store_events_change() wherever it writes
+ * an address's state, inside the batch transaction that records the
+ * outcome, so an event is never lost and never invented.
+ *
+ * A change of state is an event of type "address.STATE" (revent.h),
+ * caused by one outcome (its reason, class, status, confidence,
+ * evidence, message and list are the event's) or by a command that has
+ * none ("forget", "expire").  Most are published at once: they go to
+ * the events table and get their id.  address.dead waits the incident
+ * guard's window (store_set_event_delay(), default STORE_EVENT_DELAY)
+ * in events_pending, so that an incident found in that time can still
+ * keep it from a list manager; store_events_publish() moves what is due
+ * to events, oldest due first, and only then gives it an id, so that
+ * ids grow in the order events become visible.
+ *
+ * A pending address.dead that a later change overtakes (forget, an
+ * incident, a replay under another policy) was never seen by anyone:
+ * it is dropped, and the later change is told from the state that was
+ * last published (nothing at all when that is the state again).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "revent.h"
+#include "store_int.h"
+
+#define STORE_EVENT_DELAY	3600	/* seconds address.dead waits */
+
+/* The event columns but id, in the order store_events_bind() binds. */
+#define EVENTS_COLUMNS \
+	"type, time, address, list, state, previous, reason, class, " \
+	"status, confidence, evidence, digest, incident"
+
+enum events_stmt {
+	EVENTS_ADD,
+	EVENTS_ADD_PENDING,
+	EVENTS_DUE,
+	EVENTS_PUBLISH,
+	EVENTS_PUBLISHED,
+	EVENTS_LIST,
+	EVENTS_LAST,
+	EVENTS_STATE,
+	EVENTS_CAUSE,
+	EVENTS_PENDING_DEAD,
+	EVENTS_DROP_PENDING,
+	EVENTS_NSTMT
+};
+
+static const char *const events_sql[EVENTS_NSTMT] = {
+	[EVENTS_ADD] =
+	    "INSERT INTO events (" EVENTS_COLUMNS ") "
+	    "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+	[EVENTS_ADD_PENDING] =
+	    "INSERT INTO events_pending (due, " EVENTS_COLUMNS ") "
+	    "VALUES (?14,?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+	[EVENTS_DUE] =
+	    "SELECT 1 FROM events_pending WHERE due <= ?1 LIMIT 1",
+	/* Rows are inserted, and so numbered, in the SELECT's order. */
+	[EVENTS_PUBLISH] =
+	    "INSERT INTO events (" EVENTS_COLUMNS ") SELECT " EVENTS_COLUMNS
+	    " FROM events_pending WHERE due <= ?1 ORDER BY due, id",
+	[EVENTS_PUBLISHED] =
+	    "DELETE FROM events_pending WHERE due <= ?1",
+	[EVENTS_LIST] =
+	    "SELECT id, " EVENTS_COLUMNS " FROM events "
+	    "WHERE id > ?1 AND time >= ?2 AND (?3 IS NULL OR type = ?3) "
+	    "ORDER BY id LIMIT ?4",
+	[EVENTS_LAST] =
+	    "SELECT coalesce(max(id), 0) FROM events",
+	[EVENTS_STATE] =
+	    "SELECT state FROM addresses WHERE address = ?1",
+	[EVENTS_CAUSE] =
+	    "SELECT o.reason, o.class, o.status, o.confidence, o.decided, "
+	    "o.at, m.digest, m.list FROM outcomes o "
+	    "JOIN messages m ON m.id = o.message WHERE o.id = ?1",
+	[EVENTS_PENDING_DEAD] =
+	    "SELECT id, previous FROM events_pending "
+	    "WHERE address = ?1 AND type = 'address.dead' ORDER BY id",
+	[EVENTS_DROP_PENDING] =
+	    "DELETE FROM events_pending WHERE id = ?1",
+};
+
+struct store_events {
+	sqlite3_stmt	*stmt[EVENTS_NSTMT];	/* prepared on first use */
+	gint64		 delay;			/* seconds address.dead waits */
+};
+
+struct store_events *
+store_events_new(void)
+{
+	struct store_events *e = g_new0(struct store_events, 1);
+
+	e->delay = STORE_EVENT_DELAY;
+	return e;
+}
+
+void
+store_events_free(struct store_events **ep)
+{
+	struct store_events *e = *ep;
+	guint i;
+
+	if (e == NULL)
+		return;
+	for (i = 0; i < EVENTS_NSTMT; i++)
+		sqlite3_finalize(e->stmt[i]);
+	g_free(e);
+	*ep = NULL;
+}
+
+/* Between transactions only, like store_set_policy(). */
+void
+store_set_event_delay(struct store *s, gint64 seconds)
+{
+	store_events_data(s)->delay = seconds;
+}
+
+/* Statement i, prepared on first use; store_done() after stepping it. */
+static sqlite3_stmt *
+events_stmt(struct store *s, enum events_stmt i, GError **error)
+{
+	sqlite3_stmt **st = &store_events_data(s)->stmt[i];
+
+	if (*st == NULL && sqlite3_prepare_v3(store_db(s), events_sql[i], -1,
+	    SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+		store_error(s, error, "preparing an events statement");
+		return NULL;
+	}
+	return *st;
+}
+
+static const char *
+events_text(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+/* ?1 .. ?13: the columns of EVENTS_COLUMNS. */
+static void
+events_bind(sqlite3_stmt *st, const struct revent *ev)
+{
+	const char *text[] = { ev->address, ev->list, ev->state,
+	    ev->previous, ev->reason, ev->class, ev->status, ev->confidence,
+	    ev->evidence, ev->digest };
+	guint i;
+
+	sqlite3_bind_text(st, 1, ev->type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, ev->time);
+	for (i = 0; i < G_N_ELEMENTS(text); i++)
+		if (text[i] != NULL)
+			sqlite3_bind_text(st, 3 + i, text[i], -1,
+			    SQLITE_STATIC);
+	if (ev->incident != 0)
+		sqlite3_bind_int64(st, 13, ev->incident);
+}
+
+/* The columns id, EVENTS_COLUMNS of a row. */
+static void
+events_row(sqlite3_stmt *st, struct revent *ev)
+{
+	ev->id = sqlite3_column_int64(st, 0);
+	ev->type = events_text(st, 1);
+	ev->time = sqlite3_column_int64(st, 2);
+	ev->address = events_text(st, 3);
+	ev->list = events_text(st, 4);
+	ev->state = events_text(st, 5);
+	ev->previous = events_text(st, 6);
+	ev->reason = events_text(st, 7);
+	ev->class = events_text(st, 8);
+	ev->status = events_text(st, 9);
+	ev->confidence = events_text(st, 10);
+	ev->evidence = events_text(st, 11);
+	ev->digest = events_text(st, 12);
+	ev->incident = sqlite3_column_int64(st, 13);
+}
+
+/*
+ * Record ev: published now when due <= ev->time, else pending until
+ * due.  Inside the caller's transaction.
+ */
+int
+store_event_add(struct store *s, const struct revent *ev, gint64 due,
+    GError **error)
+{
+	int pending = due > ev->time;
+	sqlite3_stmt *st = events_stmt(s, pending ? EVENTS_ADD_PENDING :
+	    EVENTS_ADD, error);
+
+	if (st == NULL)
+		return 0;
+	events_bind(st, ev);
+	if (pending)
+		sqlite3_bind_int64(st, 14, due);
+	return store_step(s, st, error, "recording an event");
+}
+
+/* Is any pending event due at now?  A read, so that idle is cheap. */
+static int
+events_due(struct store *s, gint64 now, int *due_r, GError **error)
+{
+	sqlite3_stmt *st = events_stmt(s, EVENTS_DUE, error);
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, now);
+	rc = sqlite3_step(st);
+	*due_r = rc == SQLITE_ROW;
+	return store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
+	    error, "reading pending events");
+}
+
+/* Move the events due at now, in (due, id) order; *n_r: how many. */
+static int
+events_move(struct store *s, gint64 now, guint *n_r, GError **error)
+{
+	sqlite3_stmt *publish = events_stmt(s, EVENTS_PUBLISH, error);
+	sqlite3_stmt *drop = events_stmt(s, EVENTS_PUBLISHED, error);
+
+	if (publish == NULL || drop == NULL)
+		return 0;
+	sqlite3_bind_int64(publish, 1, now);
+	if (!store_step(s, publish, error, "publishing events"))
+		return 0;
+	*n_r = (guint)sqlite3_changes(store_db(s));
+	sqlite3_bind_int64(drop, 1, now);
+	return store_step(s, drop, error, "publishing events");
+}
+
+/*
+ * Publish the pending events due at now, in one transaction of their
+ * own, or in the caller's if one is open.
+ */
+int
+store_events_publish(struct store *s, gint64 now, guint *published_r,
+    GError **error)
+{
+	int due, own = sqlite3_get_autocommit(store_db(s));
+
+	*published_r = 0;
+	if (!events_due(s, now, &due, error))
+		return 0;
+	if (!due)
+		return 1;
+	if (own && !store_begin(s, error))
+		return 0;
+	if (events_move(s, now, published_r, error) &&
+	    (!own || store_commit(s, error)))
+		return 1;
+	*published_r = 0;
+	if (own)
+		store_rollback(s);
+	return 0;
+}
+
+/*
+ * Published events after id after_id, at or after since_time, of type
+ * (NULL: any), at most limit (-1: all), oldest first, to fn until it
+ * returns 0.  Each is valid during its call only.
+ */
+int
+store_events(struct store *s, gint64 after_id, gint64 since_time,
+    const char *type, int limit, store_event_fn *fn, void *data,
+    GError **error)
+{
+	sqlite3_stmt *st = events_stmt(s, EVENTS_LIST, error);
+	struct revent ev;
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, after_id);
+	sqlite3_bind_int64(st, 2, since_time);
+	if (type != NULL)
+		sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		events_row(st, &ev);
+		if (!fn(&ev, data)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	return store_rows_end(s, st, rc, error, "reading events");
+}
+
+/* The highest published id (0: none yet), or -1 on an error. */
+gint64
+store_events_last(struct store *s)
+{
+	sqlite3_stmt *st = events_stmt(s, EVENTS_LAST, NULL);
+	gint64 last = -1;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		last = sqlite3_column_int64(st, 0);
+	store_done(st);
+	return last;
+}
+
+/* The stored state of address ("alive" when it has no row), g_free'd. */
+static char *
+events_state(struct store *s, const char *address, GError **error)
+{
+	sqlite3_stmt *st = events_stmt(s, EVENTS_STATE, error);
+	char *state;
+	int rc;
+
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	state = g_strdup(rc == SQLITE_ROW ? events_text(st, 0) : "alive");
+	store_done(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return state;
+	g_free(state);
+	store_error(s, error, "reading an address's state");
+	return NULL;
+}
+
+/*
+ * Drop the address.dead events of address still pending: nobody saw
+ * them.  *previous_r becomes the state before the first of them (what
+ * was last published), or stays as it was when there is none.
+ */
+static int
+events_unpend(struct store *s, const char *address, char **previous_r,
+    GError **error)
+{
+	sqlite3_stmt *st = events_stmt(s, EVENTS_PENDING_DEAD, error);
+	sqlite3_stmt *drop = events_stmt(s, EVENTS_DROP_PENDING, error);
+	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
+	gint64 id;
+	guint i;
+	int rc;
+
+	if (st == NULL || drop == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if (ids->len == 0 && events_text(st, 1) != NULL) {
+			g_free(*previous_r);
+			*previous_r = g_strdup(events_text(st, 1));
+		}
+		g_array_append_val(ids, id);
+	}
+	if (!store_rows_end(s, st, rc, error, "reading pending events"))
+		return 0;
+	for (i = 0; i < ids->len; i++) {
+		sqlite3_bind_int64(drop, 1, g_array_index(ids, gint64, i));
+		if (!store_step(s, drop, error, "dropping a pending event"))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * The outcome that caused ev: its reason, class, status, confidence,
+ * evidence, time, message and list.  They stay in st's row: the caller
+ * calls store_done(st) when it has used them.
+ */
+static sqlite3_stmt *
+events_cause(struct store *s, gint64 outcome, struct revent *ev,
+    GError **error)
+{
+	sqlite3_stmt *st = events_stmt(s, EVENTS_CAUSE, error);
+	int rc;
+
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_int64(st, 1, outcome);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		store_done(st);
+		if (rc == SQLITE_DONE)
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+			    "event: no outcome %" G_GINT64_FORMAT, outcome);
+		else
+			store_error(s, error, "reading an outcome");
+		return NULL;
+	}
+	ev->reason = events_text(st, 0);
+	ev->class = events_text(st, 1);
+	ev->status = events_text(st, 2);
+	ev->confidence = events_text(st, 3);
+	ev->evidence = events_text(st, 4);
+	ev->time = sqlite3_column_int64(st, 5);
+	ev->digest = events_text(st, 6);
+	ev->list = events_text(st, 7);
+	return st;
+}
+
+/*
+ * Record ev, caused by an outcome (0: by a command, why, now).
+ * address.dead waits the delay, from now or from when it happened if
+ * that is later (a bounce dated in the future waits as long).
+ */
+static int
+events_add_caused(struct store *s, struct revent *ev, gint64 outcome,
+    const char *why, GError **error)
+{
+	struct store_events *e = store_events_data(s);
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC, due;
+	g_autofree char *list = NULL;
+	sqlite3_stmt *st = NULL;
+	int ok;
+
+	ev->time = now;
+	ev->reason = why;
+	if (outcome != 0 && (st = events_cause(s, outcome, ev, error)) == NULL)
+		return 0;
+	ev->list = list = revent_list_id(ev->list);
+	due = ev->time;
+	if (strcmp(ev->type, revent_type_name(REVENT_ADDRESS_DEAD)) == 0 &&
+	    e->delay > 0)
+		due = MAX(now, ev->time) + e->delay;
+	ok = store_event_add(s, ev, due, error);
+	if (st != NULL)
+		store_done(st);
+	return ok;
+}
+
+/*
+ * The state of address goes from previous (NULL: as stored now) to
+ * state (NULL: no row, alive), because of an outcome (0: a command,
+ * why).  Called before the row is written, in the same transaction.
+ */
+int
+store_events_change(struct store *s, const char *address,
+    const char *previous, const char *state, gint64 outcome,
+    const char *why, GError **error)
+{
+	g_autofree char *before = NULL;
+	struct revent ev = { 0 };
+
+	if (state == NULL)
+		state = "alive";
+	if (previous != NULL && strcmp(previous, state) == 0)
+		return 1;	/* most outcomes: no change, no query */
+	before = previous ? g_strdup(previous) : events_state(s, address,
+	    error);
+	if (before == NULL)
+		return 0;
+	if (strcmp(before, state) == 0)
+		return 1;
+	if (!events_unpend(s, address, &before, error))
+		return 0;
+	/* Unchanged as published; or a state with no event of its own. */
+	if (strcmp(before, state) == 0 ||
+	    (ev.type = revent_type_of_state(state)) == NULL)
+		return 1;
+	ev.address = address;
+	ev.state = state;
+	ev.previous = before;
+	return events_add_caused(s, &ev, outcome, why, error);
+}
