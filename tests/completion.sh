@@ -47,7 +47,7 @@ help_values() {	# COMMAND OPTION: the words after "--OPTION=X ", less (...)
 	"$REBOUND" "$1" --help | grep -- "--$2=" | sed -e 's/.*--[a-z-]*=[A-Z]* *//' \
 	    -e 's/([^)]*)//g' -e 's/.*: //' -e 's/,/ /g' -e 's/ or / /g' | words
 }
-for c in parse list explain; do
+for c in parse list explain events incidents; do
 	is "rebound $c --format <TAB>: its formats" \
 	    "$(complete_line "rebound $c --format " | words)" "$(help_values "$c" format)"
 done
@@ -58,10 +58,14 @@ is "rebound list --format=j<TAB> (= breaks words)" \
     "$(complete_line 'rebound list --format=j')" json
 is "rebound list --format=j<TAB> (= does not)" \
     "$(breaks=' ' complete_line 'rebound list --format=j')" --format=json
-keys=$("$REBOUND" prune --help | tr '\n' ' ' | sed 's/.*Policy keys: \([^.]*\)\..*/\1/' |
-    tr -d ',' | words)
+keys=$("$REBOUND" prune --help | tr '\n' ' ' | sed -e 's/.*Policy keys: //' -e 's/ (.*//' |
+    tr -d ',' | tr ' ' '\n' | grep -E '^[a-z]+_[a-z_]+$|^guard\.[a-z_]+$' | words)
 is "rebound prune --policy <TAB>: the policy keys of prune --help" \
     "$(complete_line 'rebound prune --policy ' | tr ' ' '\n' | sed 's/=.*//' | words)" "$keys"
+is "rebound events --type a<TAB>: the event types of rebound(1)" \
+    "$(complete_line 'rebound events --type a')" \
+    "$(sed -n 's/^\.BR* \(address\.[a-z]*\).*/\1/p' "$top_srcdir/src/rebound.1" | words)"
+is "rebound incidents <TAB>" "$(complete_line 'rebound incidents ')" close
 is "rebound prune --policy confirm_hard=<TAB>" \
     "$(complete_line 'rebound prune --policy confirm_hard=')" "likely none weak"
 
