@@ -59,7 +59,8 @@ teardown() {
 	done
 	rm -rf "/run/systemd/nspawn/propagate/$name" "$tmp"
 }
-trap teardown EXIT INT TERM
+trap teardown EXIT
+trap 'exit 1' INT TERM
 export WAIT_SECONDS=60
 
 # 1. The package.
@@ -76,9 +77,13 @@ check "the package is built" test -f "$deb"
 diag "$(basename "$deb"): $(du -k "$deb" | cut -f1) KiB"
 
 # 2. A Debian 12 root: from the cache, or debootstrapped into it.
-# Postfix is Debian's, configured by its own postinst (debconf's
-# defaults: an Internet Site named after the host that built the root).
-include=systemd,systemd-sysv,dbus,libgmime-3.0-0,libevent-core-2.1-7,libevent-extra-2.1-7,libglib2.0-0,libsqlite3-0,postfix
+# What the package depends on (the container has no network: dpkg -i
+# must find them there), so a new library makes a new root; Postfix is
+# Debian's, configured by its own postinst (debconf's defaults: an
+# Internet Site named after the host that built the root).
+depends=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed -e 's/|.*//' \
+    -e 's/(.*)//' -e 's/[[:space:]]//g' | grep -v '^$' | sort -u | tr '\n' ',')
+include=systemd,systemd-sysv,dbus,${depends}postfix
 key=bookworm-$(date -u +%Y%m)-$(echo "bookworm $include" | sha256sum | cut -c1-12)
 cache=${REBOUND_ROOTFS_CACHE:-/var/cache/rebound-test-rootfs}
 if [ ! -f "$cache/$key.tar.zst" ]; then
