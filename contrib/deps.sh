@@ -6,8 +6,12 @@
 # only when an install fails without it.
 set -e
 want="gcc make libc6-dev autoconf automake libtool pkg-config
-libgmime-3.0-dev libevent-dev libsqlite3-dev sqlite3 libpsl-dev groff-base"
+libgmime-3.0-dev libevent-dev libsqlite3-dev libcurl4-openssl-dev libpsl-dev sqlite3
+groff-base"
 [ "${1:-build}" = test ] && want="$want valgrind postfix swaks time perl"
+# tests/hooks.sh: python3 for the receivers (and contrib/webhook-receiver.py);
+# tests/mailman3.sh: a real Mailman 3 core.
+[ "${1:-build}" = test ] && want="$want python3 mailman3"
 # tests/sandbox.sh: systemd-analyze (not in a base image); strace for it,
 # tests/crash.sh and tests/fsync-order.sh.
 [ "${1:-build}" = test ] && want="$want systemd strace"
@@ -38,6 +42,19 @@ case " $missing " in *" postfix "*)
 	echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
 	echo "postfix postfix/mailname string $(hostname)" | debconf-set-selections
 esac
+# Mailman 3: sqlite, no questions, and its own service not started (the
+# test runs a private instance): policy-rc.d forbids that for the install.
+case " $missing " in *" mailman3 "*)
+	printf '%s\n' 'mailman3 mailman3/dbconfig-install boolean true' \
+	    'mailman3 mailman3/database-type select sqlite3' \
+	    'mailman3 mailman3/config_hyperkitty boolean false' |
+	    debconf-set-selections
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	fi
+esac
 # systemd-container at the version of the installed systemd, which is
 # then not upgraded with it.
 case " $missing " in *" systemd-container "*)
@@ -45,6 +62,8 @@ case " $missing " in *" systemd-container "*)
 	    missing=$(echo "$missing" | sed "s/ systemd-container\b/ systemd-container=$sv/")
 esac
 echo "deps.sh: installing$missing"
-apt-get install -y --no-install-recommends $missing >/dev/null ||
+apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confold \
+    $missing >/dev/null ||
     { apt-get update >/dev/null &&
-      apt-get install -y --no-install-recommends $missing >/dev/null; }
+      apt-get install -y --no-install-recommends \
+          -o Dpkg::Options::=--force-confold $missing >/dev/null; }

@@ -53,5 +53,7 @@ int	 cmd_expire(int argc, char **argv);
 int	 cmd_incidents(int argc, char **argv);
 int	 cmd_explain(int argc, char **argv);
 int	 cmd_events(int argc, char **argv);
+int	 cmd_hooks(int argc, char **argv);
+int	 cmd_hooks_wanted(int argc, char **argv);
 
 #endif

@@ -218,11 +218,16 @@ cmd_events(int argc, char **argv)
 	struct events_cmd c = { 0 };
 	int rc = CLI_EXIT_USAGE;
 
+	/* --failed and retry ID: the deliveries to hooks (cmd_hooks.c). */
+	if (cmd_hooks_wanted(argc, argv))
+		return cmd_hooks(argc, argv);
 	if (!cli_options(&argc, &argv, "- changes of state, oldest first",
 	    "Prints each published event (an address became dead, complained,\n"
 	    "suspect or alive; an incident opened or closed) in id order.\n"
-	    "address.dead waits [events] delay (the guard's window) first.  The JSON schema is in\n"
-	    "rebound(1).", entries))
+	    "address.dead waits [events] delay (the guard's window) first.  The\n"
+	    "JSON schema is in "
+	    "rebound(1).  Deliveries to hooks: rebound events --failed, rebound\n"
+	    "events retry ID (rebound events --failed --help).", entries))
 		goto done;
 	if (argc > 1) {
 		g_printerr("rebound events: unexpected argument '%s' (see "

@@ -115,7 +115,8 @@ conf_set_verp(struct conf *c, const char *key, const char *value,
 	return 1;
 }
 
-static int
+/* A string setting; empty is none (NULL).  Also conf_hook.c's. */
+int
 conf_set_string(char **slot, const char *value)
 {
 	g_free(*slot);
@@ -347,6 +348,9 @@ static const struct conf_key conf_keys[] = {
 	{ "events", "delay", conf_set_events },
 	{ "metrics", "listen", conf_set_metrics },
 	{ "daemon", "user", conf_set_user },
+	{ "hooks", "max_age", conf_hooks_set },
+	{ "hooks", "connect_timeout", conf_hooks_set },
+	{ "hooks", "timeout", conf_hooks_set },
 };
 
 void
@@ -373,6 +377,7 @@ conf_defaults(struct conf *c)
 	c->intake_batch = 200;
 	c->intake_delay = 0;
 	c->event_delay = -1;	/* [guard] window */
+	conf_hook_defaults(c);
 }
 
 void
@@ -388,6 +393,8 @@ conf_clear(struct conf *c)
 	g_free(c->socket_group);
 	g_free(c->metrics);
 	g_free(c->user);
+	if (c->hooks != NULL)
+		g_ptr_array_free(c->hooks, TRUE);
 	memset(c, 0, sizeof *c);
 }
 
@@ -444,8 +451,15 @@ conf_group(struct conf *c, GKeyFile *kf, const char *file,
 	const struct conf_key *ck;
 	g_autoptr(GError) err = NULL;
 	g_autofree char *value = NULL;
+	const char *key;
 	guint i;
 
+	/* [hook NAME]: several, each read whole by conf_hook.c. */
+	if (g_str_has_prefix(group, "hook ")) {
+		if (conf_hook_group(c, kf, group, &key, &err))
+			return 1;
+		return conf_fail(error, file, text, group, key, err->message);
+	}
 	if (conf_find(group, NULL) == NULL)
 		return conf_fail(error, file, text, group, NULL,
 		    "unknown group");

@@ -12,6 +12,24 @@
 
 #define CONF_DB_DEFAULT	"/var/lib/rebound/rebound.db"
 
+/* [hook NAME] kind: who receives the events (conf_hook.c). */
+enum conf_hook_kind { CONF_HOOK_WEBHOOK, CONF_HOOK_MAILMAN3, CONF_HOOK_LISTMONK };
+/* [hook NAME] action: what a list manager does to a dead address. */
+enum conf_hook_action { CONF_HOOK_REMOVE, CONF_HOOK_DISABLE };
+
+/* One [hook NAME] group. */
+struct conf_hook {
+	char		*name;
+	enum conf_hook_kind kind;
+	char		*url;
+	char		*secret;	/* webhook: the HMAC key */
+	char		*user;		/* HTTP Basic, or NULL */
+	char		*password;
+	enum conf_hook_action action;
+	char		**types;	/* event types sent; NULL: every type */
+	int		 dry_run;
+};
+
 struct conf {
 	char		*file;		/* where it was read from, or NULL */
 	char		*db_path;	/* [store] path */
@@ -45,6 +63,10 @@ struct conf {
 					   dated by the bounce (a replay) */
 	char		*metrics;	/* [metrics] listen: port or host:port */
 	char		*user;		/* [daemon] user: run as, after binding */
+	GPtrArray	*hooks;		/* of struct conf_hook *: [hook NAME] */
+	int		 hook_max_age;	/* [hooks] max_age, seconds */
+	int		 hook_connect_timeout;	/* [hooks] connect_timeout, seconds */
+	int		 hook_timeout;	/* [hooks] timeout, seconds */
 };
 
 void	 conf_defaults(struct conf *);
@@ -53,5 +75,18 @@ int	 conf_load_data(struct conf *, const char *file, const char *text,
 	    gsize len, GError **);
 void	 conf_clear(struct conf *);
 gint64	 conf_event_delay(const struct conf *);
+int	 conf_set_string(char **slot, const char *value);
+
+/* conf_hook.c: the [hook NAME] groups and [hooks]. */
+void	 conf_hook_defaults(struct conf *);
+int	 conf_hook_group(struct conf *, GKeyFile *, const char *group,
+	    const char **key_r, GError **);
+int	 conf_hooks_set(struct conf *, const char *key, const char *value,
+	    GError **);
+int	 conf_duration(const char *value, int min, int max, int *out,
+	    GError **);
+const char *conf_hook_kind_name(enum conf_hook_kind);
+int	 conf_hook_wants(const struct conf_hook *, const char *type);
+void	 conf_hook_free(struct conf_hook *);
 
 #endif

@@ -7,7 +7,9 @@
  *                  by source and kind, recipients by class and reason,
  *                  commits, their failures and time, LMTP sessions and
  *                  the bytes of messages they hold, and the backlog
- *                  (messages taken but not yet acknowledged)
+ *                  (messages taken but not yet acknowledged), and per
+ *                  hook its events pending, how long the oldest has
+ *                  waited, and its deliveries by result
  *   GET /healthz   "ok"
  * Anything else is 404.  Only counters are read; nothing here changes.
  */
@@ -26,6 +28,7 @@ struct metrics {
 	struct intake	*intake;
 	struct lmtp	*lmtp;
 	struct maildir	*maildir;
+	struct hooks	*hooks;		/* or NULL */
 };
 
 /* One labelled counter family from a "a b" -> count table. */
@@ -54,6 +57,56 @@ metrics_one(struct evbuffer *out, const char *name, const char *type,
 {
 	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.6g\n", name,
 	    help, name, type, name, value);
+}
+
+/* The hooks' families: names a Grafana dashboard reads, keep them. */
+static const struct {
+	const char	*name;
+	const char	*type;
+	const char	*help;
+} metrics_hook_families[] = {
+	{ "rebound_hook_events_pending", "gauge",
+	  "Events waiting for a hook (or in flight)." },
+	{ "rebound_hook_oldest_pending_seconds", "gauge",
+	  "How long the oldest event waiting for a hook has waited." },
+	{ "rebound_hook_deliveries_total", "counter",
+	  "Attempts to deliver an event to a hook, by result." },
+};
+
+static void
+metrics_hook(const struct hook_stats *st, void *arg)
+{
+	GString **s = arg;
+
+	g_string_append_printf(s[0], "rebound_hook_events_pending{hook=\"%s\"} "
+	    "%" G_GINT64_FORMAT "\n", st->name, st->pending);
+	g_string_append_printf(s[1], "rebound_hook_oldest_pending_seconds"
+	    "{hook=\"%s\"} %" G_GINT64_FORMAT "\n", st->name, st->oldest);
+	g_string_append_printf(s[2], "rebound_hook_deliveries_total{hook=\"%s\","
+	    "result=\"delivered\"} %" G_GUINT64_FORMAT "\n"
+	    "rebound_hook_deliveries_total{hook=\"%s\",result=\"retried\"} %"
+	    G_GUINT64_FORMAT "\n"
+	    "rebound_hook_deliveries_total{hook=\"%s\",result=\"failed\"} %"
+	    G_GUINT64_FORMAT "\n", st->name, st->delivered, st->name,
+	    st->retried, st->name, st->failed);
+}
+
+static void
+metrics_hooks(struct metrics *m, struct evbuffer *out)
+{
+	GString *s[G_N_ELEMENTS(metrics_hook_families)];
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(s); i++)
+		s[i] = g_string_new(NULL);
+	hooks_stats(m->hooks, metrics_hook, s);
+	for (i = 0; i < G_N_ELEMENTS(s); i++) {
+		evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s",
+		    metrics_hook_families[i].name, metrics_hook_families[i].help,
+		    metrics_hook_families[i].name, metrics_hook_families[i].type,
+		    s[i]->str);
+		g_string_free(s[i], TRUE);
+	}
 }
 
 static void
@@ -90,6 +143,7 @@ metrics_page(struct metrics *m, struct evbuffer *out)
 	metrics_one(out, "rebound_backlog", "gauge", "Messages taken but not "
 	    "yet acknowledged.", (double)intake_pending(m->intake) +
 	    (m->maildir ? (double)maildir_pending(m->maildir) : 0));
+	metrics_hooks(m, out);
 }
 
 static void
@@ -149,6 +203,12 @@ metrics_new(struct event_base *base, const char *listen, struct intake *intake,
 	}
 	g_info("metrics: listening on %s:%ld", host, n);
 	return m;
+}
+
+void
+metrics_set_hooks(struct metrics *m, struct hooks *hooks)
+{
+	m->hooks = hooks;
 }
 
 void

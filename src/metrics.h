@@ -8,6 +8,7 @@
 
 #include <glib.h>
 
+#include "hook.h"
 #include "intake.h"
 #include "lmtp.h"
 #include "maildir.h"
@@ -16,6 +17,7 @@ struct metrics;
 
 struct metrics	*metrics_new(struct event_base *, const char *listen,
 		    struct intake *, struct lmtp *, struct maildir *, GError **);
+void		 metrics_set_hooks(struct metrics *, struct hooks *);
 void		 metrics_free(struct metrics **);
 
 #endif

@@ -29,6 +29,8 @@
 
 #include "classify.h"
 #include "conf.h"
+#include "hook.h"
+#include "http.h"
 #include "intake.h"
 #include "lmtp.h"
 #include "log.h"
@@ -52,6 +54,7 @@ struct daemon {
 	struct maildir	*maildir;
 	struct lmtp	*lmtp;
 	struct metrics	*metrics;
+	struct hooks	*hooks;		/* or NULL: no [hook NAME] */
 	struct event	*sigterm, *sigint, *sighup, *stopper, *watchdog;
 	int		 stopping;
 	gint64		 stop_deadline;
@@ -65,6 +68,32 @@ daemon_load_conf(struct conf *c, const char *file, GError **error)
 	    G_FILE_TEST_EXISTS))
 		file = SYSCONFDIR "/rebound.conf";
 	return file == NULL || conf_load(c, file, error);
+}
+
+/*
+ * The hooks as fresh has them: started if there were none, the same
+ * settings for those that stay (hook.c keeps their jobs).
+ */
+static void
+daemon_reload_hooks(struct daemon *d, struct conf *fresh)
+{
+	g_autoptr(GError) error = NULL;
+
+	d->conf.hook_max_age = fresh->hook_max_age;
+	d->conf.hook_connect_timeout = fresh->hook_connect_timeout;
+	d->conf.hook_timeout = fresh->hook_timeout;
+	if (d->hooks != NULL) {
+		hooks_reload(d->hooks, fresh);
+		return;
+	}
+	/* The database is the running one: changing it needs a restart. */
+	g_free(fresh->db_path);
+	fresh->db_path = g_strdup(d->conf.db_path);
+	if (fresh->hooks->len > 0 && (d->hooks = hooks_new(d->base, fresh,
+	    &error)) == NULL)
+		g_warning("reload: hooks: %s", error->message);
+	if (d->metrics != NULL)
+		metrics_set_hooks(d->metrics, d->hooks);
 }
 
 /* SIGHUP: the settings that can change while running do. */
@@ -89,6 +118,7 @@ daemon_reload(evutil_socket_t fd, short what, void *arg)
 	d->conf.limits = fresh.limits;
 	d->conf.intake_batch = fresh.intake_batch;
 	d->conf.intake_delay = fresh.intake_delay;
+	daemon_reload_hooks(d, &fresh);
 	conf_clear(&fresh);
 	g_info("reload: settings re-read from %s", d->conf.file ?
 	    d->conf.file : "defaults");
@@ -262,6 +292,12 @@ daemon_start(struct daemon *d)
 	}
 	if (d->lmtp != NULL)
 		lmtp_set_intake(d->lmtp, d->intake);
+	/* Before the sources: a new hook starts after the newest event. */
+	if (d->conf.hooks->len > 0 && (d->hooks = hooks_new(d->base, &d->conf,
+	    &error)) == NULL) {
+		g_critical("hooks: %s", error->message);
+		return 0;
+	}
 	if (d->conf.maildir != NULL && (d->maildir = maildir_new(d->base,
 	    d->intake, &d->conf, &error)) == NULL) {
 		g_critical("maildir: %s", error->message);
@@ -277,6 +313,8 @@ daemon_start(struct daemon *d)
 		g_critical("metrics: %s", error->message);
 		return 0;
 	}
+	if (d->metrics != NULL)
+		metrics_set_hooks(d->metrics, d->hooks);
 	return daemon_notify_ready(d);
 }
 
@@ -311,6 +349,7 @@ static void
 daemon_free(struct daemon *d)
 {
 	metrics_free(&d->metrics);
+	hooks_free(&d->hooks);
 	lmtp_free(&d->lmtp);
 	if (d->intake != NULL)
 		intake_flush(d->intake);
@@ -380,6 +419,7 @@ main(int argc, char **argv)
 	}
 	parse_init();
 	classify_init();
+	http_global_init();
 	if (daemon_events(&d) && daemon_start(&d)) {
 		g_info("reboundd %s: started, database %s", PACKAGE_VERSION,
 		    d.conf.db_path);
@@ -388,6 +428,7 @@ main(int argc, char **argv)
 	} else
 		rc = EXIT_SOFTWARE;
 	daemon_free(&d);
+	http_global_cleanup();
 	classify_shutdown();
 	parse_shutdown();
 	return rc;

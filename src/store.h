@@ -173,4 +173,45 @@ int	 store_events(struct store *, gint64 after_id, gint64 since_time,
 gint64	 store_events_last(struct store *);
 void	 store_set_event_delay(struct store *, gint64 seconds);
 
+/*
+ * Hooks (store_hooks.c): events on their way to each [hook NAME], at
+ * least once and in order per address.  A hook's cursor is the last
+ * event handed over: store_hook_queue() makes a pending delivery of
+ * each newer event of the types it takes (types: a comma list, or NULL
+ * for all); store_hook_due() gives those whose time has come and whose
+ * address has no earlier one pending; the result of an attempt is
+ * recorded by store_hook_delivered() (the row goes), store_hook_retry()
+ * or store_hook_failed() (parked for the operator, who may
+ * store_hook_requeue() it).
+ */
+struct store_delivery {
+	const char	*hook;
+	gint64		 event;
+	const char	*state;		/* pending, failed */
+	int		 attempts;
+	gint64		 queued;	/* handed over, Unix time */
+	gint64		 next_try;
+	const char	*last_error;	/* NULL: none yet */
+	const struct revent *ev;		/* the event itself */
+};
+typedef int	 store_delivery_fn(const struct store_delivery *, void *);
+
+int	 store_hook_start(struct store *, const char *hook, GError **);
+int	 store_hook_queue(struct store *, const char *hook, const char *types,
+	    gint64 now, guint *queued_r, GError **);
+int	 store_hook_due(struct store *, const char *hook, gint64 now,
+	    int limit, store_delivery_fn *, void *, GError **);
+int	 store_hook_delivered(struct store *, const char *hook, gint64 event,
+	    GError **);
+int	 store_hook_retry(struct store *, const char *hook, gint64 event,
+	    gint64 next_try, const char *why, GError **);
+int	 store_hook_failed(struct store *, const char *hook, gint64 event,
+	    const char *why, GError **);
+int	 store_hook_backlog(struct store *, const char *hook,
+	    gint64 *pending_r, gint64 *oldest_r, GError **);
+int	 store_hook_list_failed(struct store *, store_delivery_fn *, void *,
+	    GError **);
+int	 store_hook_requeue(struct store *, gint64 event, const char *hook,
+	    gint64 now, guint *requeued_r, GError **);
+
 #endif

@@ -105,3 +105,9 @@ scratch() {
 # asan_build PROGRAM: whether it was built with AddressSanitizer, which
 # maps terabytes of shadow memory: no memory limit or RSS bound applies.
 asan_build() { ldd "$1" 2>/dev/null | grep -q libasan; }
+
+# free_port: a TCP port of 127.0.0.1 that nothing listens on just now.
+free_port() {
+	perl -MIO::Socket::INET -e \
+	    'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'
+}

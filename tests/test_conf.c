@@ -141,6 +141,46 @@ test_refusals(void)
 	}
 }
 
+/* [hook NAME]: each kind's defaults, durations, several hooks. */
+static void
+test_hooks(void)
+{
+	g_autofree char *path = write_conf("[hooks]\nmax_age = 5m\n"
+	    "timeout = 1h\n[hook web]\nkind = webhook\n"
+	    "url = https://example.org/h\nsecret = s\n[hook mm]\n"
+	    "kind = mailman3\nurl = http://127.0.0.1:8001/3.1\nuser = u\n"
+	    "password = p\naction = disable\ndry_run = yes\n[hook lm]\n"
+	    "kind = listmonk\nurl = http://h/\nuser = u\npassword = p\n"
+	    "types = address.dead, incident.opened\n");
+	g_autoptr(GError) error = NULL;
+	struct conf_hook *h;
+	struct conf c;
+
+	conf_defaults(&c);
+	g_assert_cmpint(c.hook_max_age, ==, 3 * 86400);
+	g_assert_cmpint(c.hook_connect_timeout, ==, 10);
+	g_assert_true(conf_load(&c, path, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(c.hook_max_age, ==, 300);
+	g_assert_cmpint(c.hook_timeout, ==, 3600);
+	g_assert_cmpuint(c.hooks->len, ==, 3);
+	h = c.hooks->pdata[0];
+	g_assert_cmpstr(h->name, ==, "web");
+	g_assert_null(h->types);	/* a webhook: every type */
+	g_assert_true(conf_hook_wants(h, "incident.closed"));
+	h = c.hooks->pdata[1];
+	g_assert_cmpint(h->kind, ==, CONF_HOOK_MAILMAN3);
+	g_assert_cmpint(h->action, ==, CONF_HOOK_DISABLE);
+	g_assert_true(h->dry_run);
+	g_assert_true(conf_hook_wants(h, "address.complained"));
+	g_assert_false(conf_hook_wants(h, "address.suspect"));
+	h = c.hooks->pdata[2];
+	g_assert_true(conf_hook_wants(h, "incident.opened"));
+	g_assert_false(conf_hook_wants(h, "address.complained"));
+	conf_clear(&c);
+	g_unlink(path);
+}
+
 static void
 test_verp(void)
 {
@@ -328,6 +368,7 @@ main(int argc, char **argv)
 	g_test_add_func("/conf/refusals", test_refusals);
 	g_test_add_func("/conf/maildir-done", test_maildir_done);
 	g_test_add_func("/conf/lmtp-limits", test_lmtp_limits);
+	g_test_add_func("/conf/hooks", test_hooks);
 	g_test_add_func("/verp/decode", test_verp);
 	g_test_add_func("/policy/days", test_policy_days);
 	g_test_add_func("/policy/kinds", test_policy_kinds);

@@ -1,0 +1,156 @@
+/*
+ * cmd_hooks.c: what the operator does about deliveries to hooks that
+ * were refused for good (store_hooks.c):
+ *
+ *   rebound events --failed [--format F]     the parked ones: event,
+ *                                             hook, attempts, error
+ *   rebound events retry ID [--hook NAME]    pending again: reboundd
+ *                                             sends it on its next poll
+ *
+ * "rebound events" itself (cmd_events.c) hands these two forms here.
+ * retry exits 1 when no failed delivery of that event was found.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "revent.h"
+#include "output.h"
+
+static const char *const hooks_columns[] = {
+	"#event", "hook", "type", "address", "list", "#attempts", "queued",
+	"error", NULL
+};
+
+/* One parked delivery, as a row. */
+static int
+hooks_failed_row(const struct store_delivery *d, void *arg)
+{
+	struct output *out = arg;
+	g_autofree char *event = g_strdup_printf("%" G_GINT64_FORMAT, d->event);
+	g_autofree char *attempts = g_strdup_printf("%d", d->attempts);
+	g_autofree char *queued = cli_time(d->queued);
+	const char *row[] = {
+		event, d->hook, d->ev->type, d->ev->address, d->ev->list,
+		attempts, queued, d->last_error, NULL
+	};
+
+	output_row(out, row);
+	return 1;
+}
+
+static int
+hooks_failed(struct cli_db *d)
+{
+	g_autoptr(GError) error = NULL;
+	struct output *out;
+	struct store *s;
+	int ok;
+
+	if ((out = output_new(d->format, hooks_columns, &error)) == NULL) {
+		g_printerr("rebound events: %s\n", error->message);
+		return CLI_EXIT_USAGE;
+	}
+	if ((s = cli_store(d, STORE_READ)) == NULL) {
+		output_finish(&out);
+		return CLI_EXIT_DB;
+	}
+	ok = store_hook_list_failed(s, hooks_failed_row, out, &error);
+	output_finish(&out);
+	store_close(&s);
+	if (!ok) {
+		g_printerr("rebound events: %s\n", error->message);
+		return CLI_EXIT_DB;
+	}
+	return CLI_EXIT_OK;
+}
+
+static int
+hooks_retry(struct cli_db *d, const char *arg, const char *hook)
+{
+	g_autoptr(GError) error = NULL;
+	struct store *s;
+	guint64 id;
+	guint n;
+	int ok;
+
+	if (!g_ascii_string_to_unsigned(arg, 10, 1, G_MAXINT64, &id, NULL)) {
+		g_printerr("rebound events retry: '%s' is not an event id\n",
+		    arg);
+		return CLI_EXIT_USAGE;
+	}
+	if ((s = cli_store(d, STORE_WRITE)) == NULL)
+		return CLI_EXIT_DB;
+	ok = store_hook_requeue(s, (gint64)id, hook,
+	    g_get_real_time() / G_USEC_PER_SEC, &n, &error);
+	store_close(&s);
+	if (!ok) {
+		g_printerr("rebound events retry: %s\n", error->message);
+		return CLI_EXIT_DB;
+	}
+	if (n == 0) {
+		g_printerr("rebound events retry: no failed delivery of event "
+		    "%s%s%s\n", arg, hook ? " to hook " : "", hook ? hook : "");
+		return CLI_EXIT_INPUT;
+	}
+	printf("event %s: %u deliveries queued again\n", arg, n);
+	return CLI_EXIT_OK;
+}
+
+/* Whether "rebound events" was given --failed or retry: ours. */
+int
+cmd_hooks_wanted(int argc, char **argv)
+{
+	int i;
+
+	if (argc > 1 && strcmp(argv[1], "retry") == 0)
+		return 1;
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--failed") == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * rebound events --failed, rebound events retry ID: argv as given to
+ * "rebound events" (argv[0] is "events").
+ */
+int
+cmd_hooks(int argc, char **argv)
+{
+	struct cli_db d = { 0 };
+	gboolean failed = FALSE;
+	char *hook = NULL;
+	GOptionEntry entries[] = {
+		{ "failed", 0, 0, G_OPTION_ARG_NONE, &failed,
+		  "List the deliveries to hooks parked as failed", NULL },
+		{ "hook", 0, 0, G_OPTION_ARG_STRING, &hook,
+		  "retry: only the delivery to this hook", "NAME" },
+		CLI_DB_ENTRIES(&d),
+		CLI_FORMAT_ENTRY(&d),
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
+	int rc = CLI_EXIT_USAGE;
+
+	if (!cli_options(&argc, &argv, "--failed | retry ID - deliveries to "
+	    "hooks refused for good",
+	    "--failed lists the deliveries a hook refused for good (a 4xx\n"
+	    "answer, or [hooks] max_age passed): event, hook, attempts and\n"
+	    "the last error.  retry ID makes them pending again; reboundd\n"
+	    "sends them on its next poll.", entries))
+		goto done;
+	if (failed && argc == 1)
+		rc = hooks_failed(&d);
+	else if (!failed && argc == 3 && strcmp(argv[1], "retry") == 0)
+		rc = hooks_retry(&d, argv[2], hook);
+	else
+		g_printerr("rebound events: give --failed, or retry ID "
+		    "(see --help)\n");
+done:
+	g_free(hook);
+	cli_db_clear(&d);
+	return rc;
+}

@@ -1,0 +1,358 @@
+/*
+ * conf_hook.c: the [hook NAME] groups of rebound.conf, each a receiver
+ * of events (webhook, mailman3, listmonk), and [hooks], what they share.
+ *
+ * The kinds and the keys are two tables: a kind says which event types
+ * it takes by default and what it cannot go without (a webhook's
+ * secret, a list manager's login); a key says how its value is read.
+ * A value that does not parse, an unknown key or kind, a URL that is
+ * not http(s) and a missing key a kind needs are refused; conf.c adds
+ * the file, the line and the key.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "revent.h"
+
+#define CONF_HOOK_ACTIONS	"address.dead,address.complained"
+
+static const struct {
+	const char	*name;
+	const char	*types;		/* by default; NULL: every type */
+	int		 secret;	/* needs a secret */
+	int		 login;		/* needs user and password */
+} conf_hook_kinds[] = {
+	[CONF_HOOK_WEBHOOK] = { "webhook", NULL, 1, 0 },
+	[CONF_HOOK_MAILMAN3] = { "mailman3", CONF_HOOK_ACTIONS, 0, 1 },
+	[CONF_HOOK_LISTMONK] = { "listmonk", CONF_HOOK_ACTIONS, 0, 1 },
+};
+
+static int conf_hook_invalid(GError **, const char *, ...) G_GNUC_PRINTF(2, 3);
+
+static int
+conf_hook_invalid(GError **error, const char *fmt, ...)
+{
+	g_autofree char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error_literal(error, G_KEY_FILE_ERROR,
+	    G_KEY_FILE_ERROR_INVALID_VALUE, msg);
+	return 0;
+}
+
+static int
+conf_hook_kind(struct conf_hook *h, const char *value, GError **error)
+{
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(conf_hook_kinds); i++)
+		if (strcmp(value, conf_hook_kinds[i].name) == 0) {
+			h->kind = (enum conf_hook_kind)i;
+			return 1;
+		}
+	return conf_hook_invalid(error,
+	    "'%s' is not webhook, mailman3 or listmonk", value);
+}
+
+/* http:// or https://, with a host: anything else is a typo. */
+static int
+conf_hook_url(struct conf_hook *h, const char *value, GError **error)
+{
+	g_autoptr(GUri) uri = g_uri_parse(value, G_URI_FLAGS_NONE, NULL);
+
+	if (uri == NULL || g_uri_get_host(uri) == NULL ||
+	    *g_uri_get_host(uri) == '\0' ||
+	    (g_ascii_strcasecmp(g_uri_get_scheme(uri), "http") != 0 &&
+	    g_ascii_strcasecmp(g_uri_get_scheme(uri), "https") != 0))
+		return conf_hook_invalid(error,
+		    "'%s' is not an http:// or https:// URL", value);
+	g_free(h->url);
+	h->url = g_strdup(value);
+	return 1;
+}
+
+static int
+conf_hook_secret(struct conf_hook *h, const char *value, GError **error)
+{
+	return conf_set_string(&h->secret, value);
+}
+
+static int
+conf_hook_user(struct conf_hook *h, const char *value, GError **error)
+{
+	return conf_set_string(&h->user, value);
+}
+
+static int
+conf_hook_password(struct conf_hook *h, const char *value, GError **error)
+{
+	return conf_set_string(&h->password, value);
+}
+
+static int
+conf_hook_action(struct conf_hook *h, const char *value, GError **error)
+{
+	if (strcmp(value, "remove") == 0)
+		h->action = CONF_HOOK_REMOVE;
+	else if (strcmp(value, "disable") == 0)
+		h->action = CONF_HOOK_DISABLE;
+	else
+		return conf_hook_invalid(error, "'%s' is not remove or disable",
+		    value);
+	return 1;
+}
+
+/* A comma list of event types; "all" (or nothing) is every one. */
+static int
+conf_hook_set_types(struct conf_hook *h, const char *value, GError **error)
+{
+	g_auto(GStrv) types = g_strsplit(value, ",", -1);
+	GPtrArray *out = g_ptr_array_new();
+	guint i;
+
+	for (i = 0; strcmp(value, "all") != 0 && types[i] != NULL; i++) {
+		char *t = g_strstrip(types[i]);
+
+		if (*t == '\0')
+			continue;
+		if (!revent_type_known(t)) {
+			g_ptr_array_free(out, TRUE);
+			return conf_hook_invalid(error, "'%s' is not an event "
+			    "type (address.dead, address.complained, "
+			    "address.suspect, address.alive, incident.opened, "
+			    "incident.closed)", t);
+		}
+		g_ptr_array_add(out, g_strdup(t));
+	}
+	g_strfreev(h->types);
+	h->types = NULL;
+	if (out->len == 0) {
+		g_ptr_array_free(out, TRUE);
+		return 1;
+	}
+	g_ptr_array_add(out, NULL);
+	h->types = (char **)g_ptr_array_free(out, FALSE);
+	return 1;
+}
+
+static int
+conf_hook_dry_run(struct conf_hook *h, const char *value, GError **error)
+{
+	if (strcmp(value, "yes") == 0)
+		h->dry_run = 1;
+	else if (strcmp(value, "no") == 0)
+		h->dry_run = 0;
+	else
+		return conf_hook_invalid(error, "'%s' is not yes or no", value);
+	return 1;
+}
+
+/* The keys of [hook NAME]; kind is read first, the others in any order. */
+static const struct {
+	const char	*key;
+	int		(*set)(struct conf_hook *, const char *, GError **);
+} conf_hook_keys[] = {
+	{ "kind", conf_hook_kind },
+	{ "url", conf_hook_url },
+	{ "secret", conf_hook_secret },
+	{ "user", conf_hook_user },
+	{ "password", conf_hook_password },
+	{ "action", conf_hook_action },
+	{ "types", conf_hook_set_types },
+	{ "dry_run", conf_hook_dry_run },
+};
+
+void
+conf_hook_free(struct conf_hook *h)
+{
+	if (h == NULL)
+		return;
+	g_free(h->name);
+	g_free(h->url);
+	g_free(h->secret);
+	g_free(h->user);
+	g_free(h->password);
+	g_strfreev(h->types);
+	g_free(h);
+}
+
+const char *
+conf_hook_kind_name(enum conf_hook_kind kind)
+{
+	return conf_hook_kinds[kind].name;
+}
+
+/* Whether hook h takes events of this type. */
+int
+conf_hook_wants(const struct conf_hook *h, const char *type)
+{
+	return h->types == NULL || g_strv_contains((const char *const *)h->types,
+	    type);
+}
+
+/* A name for metrics labels and the database: letters, digits, - _ . */
+static int
+conf_hook_name_ok(const char *name)
+{
+	const char *p;
+
+	if (*name == '\0')
+		return 0;
+	for (p = name; *p != '\0'; p++)
+		if (!g_ascii_isalnum(*p) && strchr("-_.", *p) == NULL)
+			return 0;
+	return 1;
+}
+
+/* What a kind cannot go without; the key that is missing, or NULL. */
+static const char *
+conf_hook_missing(const struct conf_hook *h)
+{
+	if (h->url == NULL)
+		return "url";
+	if (conf_hook_kinds[h->kind].secret && h->secret == NULL)
+		return "secret";
+	if (conf_hook_kinds[h->kind].login && h->user == NULL)
+		return "user";
+	if (conf_hook_kinds[h->kind].login && h->password == NULL)
+		return "password";
+	return NULL;
+}
+
+static int
+conf_hook_key(struct conf_hook *h, GKeyFile *kf, const char *group,
+    const char *key, GError **error)
+{
+	g_autofree char *value = NULL;
+	g_autoptr(GError) err = NULL;
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(conf_hook_keys); i++)
+		if (strcmp(conf_hook_keys[i].key, key) == 0)
+			break;
+	if (i == G_N_ELEMENTS(conf_hook_keys))
+		return conf_hook_invalid(error, "unknown key");
+	/* Bad UTF-8 gives NULL, a bad escape a value and an error. */
+	value = g_key_file_get_string(kf, group, key, &err);
+	if (err != NULL) {
+		g_propagate_error(error, g_steal_pointer(&err));
+		return 0;
+	}
+	return conf_hook_keys[i].set(h, g_strstrip(value), error);
+}
+
+/*
+ * Read the group "hook NAME" of kf into c->hooks.  On error, *key_r is
+ * the key at fault (NULL: the group itself).
+ */
+int
+conf_hook_group(struct conf *c, GKeyFile *kf, const char *group,
+    const char **key_r, GError **error)
+{
+	g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
+	struct conf_hook *h = g_new0(struct conf_hook, 1);
+	const char *missing;
+	guint i;
+
+	*key_r = NULL;
+	h->name = g_strstrip(g_strdup(group + strlen("hook")));
+	if (!conf_hook_name_ok(h->name)) {
+		conf_hook_invalid(error, "'%s' is not a hook name (letters, "
+		    "digits, '-', '_', '.')", h->name);
+		goto fail;
+	}
+	*key_r = "kind";
+	if (!g_key_file_has_key(kf, group, "kind", NULL)) {
+		conf_hook_invalid(error, "missing (webhook, mailman3 or "
+		    "listmonk)");
+		goto fail;
+	}
+	if (!conf_hook_key(h, kf, group, "kind", error) ||
+	    !conf_hook_set_types(h, conf_hook_kinds[h->kind].types ?
+	    conf_hook_kinds[h->kind].types : "", error))
+		goto fail;
+	for (i = 0; keys[i] != NULL; i++) {
+		*key_r = keys[i];
+		if (strcmp(keys[i], "kind") != 0 &&
+		    !conf_hook_key(h, kf, group, keys[i], error))
+			goto fail;
+	}
+	if ((missing = conf_hook_missing(h)) != NULL) {
+		*key_r = NULL;
+		g_set_error(error, G_KEY_FILE_ERROR,
+		    G_KEY_FILE_ERROR_INVALID_VALUE, "%s: missing (a %s hook "
+		    "needs one)", missing, conf_hook_kinds[h->kind].name);
+		goto fail;
+	}
+	*key_r = NULL;
+	for (i = 0; i < c->hooks->len; i++)
+		if (strcmp(((struct conf_hook *)c->hooks->pdata[i])->name,
+		    h->name) == 0) {
+			conf_hook_invalid(error, "hook %s twice", h->name);
+			goto fail;
+		}
+	g_ptr_array_add(c->hooks, h);
+	return 1;
+fail:
+	/* keys[] is freed on return: keep the name the caller reports. */
+	if (*key_r != NULL)
+		*key_r = g_intern_string(*key_r);
+	conf_hook_free(h);
+	return 0;
+}
+
+/* "30s", "5m", "1h", "3d", or plain seconds. */
+int
+conf_duration(const char *value, int min, int max, int *out, GError **error)
+{
+	char *end;
+	gint64 n = g_ascii_strtoll(value, &end, 10), unit = 1;
+
+	if (end != value && end[0] != '\0' && end[1] == '\0')
+		switch (end[0]) {
+		case 's': unit = 1; end++; break;
+		case 'm': unit = 60; end++; break;
+		case 'h': unit = 3600; end++; break;
+		case 'd': unit = 86400; end++; break;
+		}
+	if (end == value || *end != '\0' || n < 0 || n > max ||
+	    n * unit < min || n * unit > max) {
+		g_set_error(error, G_KEY_FILE_ERROR,
+		    G_KEY_FILE_ERROR_INVALID_VALUE, "'%s' is not a duration "
+		    "from %ds to %ds (such as 30s, 5m, 1h, 3d)", value, min, max);
+		return 0;
+	}
+	*out = (int)(n * unit);
+	return 1;
+}
+
+/* [hooks]: max_age, connect_timeout, timeout. */
+int
+conf_hooks_set(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	if (strcmp(key, "max_age") == 0)
+		return conf_duration(value, 1, 366 * 86400, &c->hook_max_age,
+		    error);
+	if (strcmp(key, "connect_timeout") == 0)
+		return conf_duration(value, 1, 300, &c->hook_connect_timeout,
+		    error);
+	return conf_duration(value, 1, 3600, &c->hook_timeout, error);
+}
+
+void
+conf_hook_defaults(struct conf *c)
+{
+	c->hooks = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)conf_hook_free);
+	c->hook_max_age = 3 * 86400;
+	c->hook_connect_timeout = 10;
+	c->hook_timeout = 30;
+}

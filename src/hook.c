@@ -1,0 +1,505 @@
+/*
+ * hook.c: reboundd's hooks (hook.h): which event goes to which hook
+ * when, and what an answer means.
+ *
+ * A timer (HOOK_TICK, and at once after each result) hands each hook
+ * the events published since its cursor (store_hook_queue) and starts
+ * a job for each delivery that is due (store_hook_due: not while an
+ * earlier event for the same address is pending for that hook), at
+ * most HOOK_INFLIGHT at once per hook.  A job's kind (hook_webhook.c,
+ * hook_mailman3.c, hook_listmonk.c) makes the requests and ends it with
+ * hook_finish(), which records the result before the address's next
+ * event may go (if the writer holds the database, the job stays in
+ * flight and the next tick records it: the loop never waits long, and
+ * nothing is sent twice for it):
+ *   - 2xx: delivered, the row goes;
+ *   - 4xx but 408 and 429: failed, parked for the operator;
+ *   - anything else (5xx, 408, 429, no answer): retried after 1 s, 2 s,
+ *     4 s ... at most an hour, and parked once [hooks] max_age has
+ *     passed since the event was handed over.
+ * Jobs in flight at a stop are abandoned: their rows are still pending
+ * and go again after the restart.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "revent.h"
+#include "hook.h"
+#include "hook_int.h"
+#include "log.h"
+#include "store.h"
+
+#define HOOK_TICK	1		/* seconds between polls */
+#define HOOK_INFLIGHT	8		/* jobs at once per hook */
+#define HOOK_BACKOFF_MAX 3600		/* seconds between tries, at most */
+#define HOOK_DB_BUSY	50		/* ms the loop waits for the writer */
+
+/* One [hook NAME], kept by name across reloads. */
+struct hook {
+	struct conf_hook *conf;
+	char		*types;		/* conf's, a comma list, or NULL */
+	int		 removed;	/* gone from the configuration */
+	GHashTable	*inflight;	/* gint64 * event -> struct hook_job * */
+	gint64		 pending, oldest_queued;
+	guint64		 delivered, retried, failed;
+};
+
+struct hooks {
+	struct event_base *base;
+	struct store	*store;		/* the hooks' own connection */
+	struct http	*http;
+	struct event	*tick;
+	GPtrArray	*hooks;		/* of struct hook * */
+	GPtrArray	*retired;	/* of struct conf_hook *: jobs may use */
+	int		 max_age, connect_timeout, timeout;
+};
+
+typedef void	 hook_kind_fn(struct hook_job *);
+
+/* What each kind does with an event: conf.h's enum conf_hook_kind. */
+static hook_kind_fn *const hook_kinds[] = {
+	[CONF_HOOK_WEBHOOK] = hook_webhook,
+	[CONF_HOOK_MAILMAN3] = hook_mailman3,
+	[CONF_HOOK_LISTMONK] = hook_listmonk,
+};
+
+static void
+hook_job_free(struct hook_job *j)
+{
+	g_free(j->type);
+	g_free(j->address);
+	g_free(j->list);
+	g_free(j->why);
+	g_string_free(j->json, TRUE);
+	g_free(j);
+}
+
+static void
+hook_free(struct hook *h)
+{
+	g_hash_table_destroy(h->inflight);
+	conf_hook_free(h->conf);
+	g_free(h->types);
+	g_free(h);
+}
+
+/* Run the timer again at once (after a result, or a publication). */
+void
+hooks_kick(struct hooks *hs)
+{
+	struct timeval now = { 0, 0 };
+
+	evtimer_add(hs->tick, &now);
+}
+
+/* The status of an answer, as delivery sees it. */
+static enum hook_result
+hook_result_of(const struct http_response *r)
+{
+	if (r->status >= 200 && r->status < 300)
+		return HOOK_DELIVERED;
+	if (r->status >= 400 && r->status < 500 && r->status != 408 &&
+	    r->status != 429)
+		return HOOK_FAILED;
+	return HOOK_RETRY;
+}
+
+/*
+ * Whether r is a 2xx answer; if not, end the job as its status says,
+ * naming what was asked ("POST", "members/find").
+ */
+int
+hook_answer(struct hook_job *j, const struct http_response *r,
+    const char *what)
+{
+	g_autofree char *why = NULL;
+	enum hook_result res = hook_result_of(r);
+
+	if (res == HOOK_DELIVERED)
+		return 1;
+	if (r->status == 0)
+		why = g_strdup_printf("%s: %s", what, r->error);
+	else
+		why = g_strdup_printf("%s: HTTP %ld%s%.*s", what, r->status,
+		    r->len > 0 ? ": " : "", (int)MIN(r->len, 200), r->body);
+	hook_finish(j, res, why);
+	return 0;
+}
+
+/* The hook's URL with path after it (one '/' between). */
+char *
+hook_url(const struct hook_job *j, const char *path)
+{
+	const char *url = j->conf->url;
+	gsize n = strlen(url);
+
+	while (n > 0 && url[n - 1] == '/')
+		n--;
+	return g_strdup_printf("%.*s/%s", (int)n, url, path);
+}
+
+static void hook_done(const struct http_response *, void *);
+
+/* One request of job j, with the hook's login and timeouts. */
+void
+hook_request(struct hook_job *j, const char *method, const char *url,
+    const char *content_type, const char *body, const char *const *headers,
+    http_done_fn *done)
+{
+	struct http_request rq = {
+		.method = method, .url = url, .body = body,
+		.content_type = content_type, .headers = headers,
+		.user = j->conf->user, .password = j->conf->password,
+		.connect_timeout = j->hooks->connect_timeout,
+		.timeout = j->hooks->timeout,
+	};
+
+	http_send(j->hooks->http, &rq, done ? done : hook_done, j);
+}
+
+/* A request whose answer is the job's result (2xx: delivered). */
+static void
+hook_done(const struct http_response *r, void *arg)
+{
+	struct hook_job *j = arg;
+
+	if (hook_answer(j, r, conf_hook_kind_name(j->conf->kind)))
+		hook_finish(j, HOOK_DELIVERED, NULL);
+}
+
+/* When a retried delivery goes next: 1 s, 2 s, 4 s ..., at most an hour. */
+static gint64
+hook_next_try(gint64 now, int attempts)
+{
+	gint64 delay = (gint64)1 << MIN(attempts, 12);
+
+	return now + MIN(delay, HOOK_BACKOFF_MAX);
+}
+
+static void
+hook_log(struct hook_job *j, enum hook_result res, const char *why)
+{
+	const char *name = j->conf->name;
+
+	if (res == HOOK_DELIVERED)
+		g_info("hook %s: event %" G_GINT64_FORMAT " %s %s: delivered%s%s",
+		    name, j->event, j->type, j->address ? j->address : "-",
+		    why ? ": " : "", why ? why : "");
+	else if (res == HOOK_RETRY)
+		g_info("hook %s: event %" G_GINT64_FORMAT " %s %s: attempt %d "
+		    "failed, will retry: %s", name, j->event, j->type,
+		    j->address ? j->address : "-", j->attempts + 1, why);
+	else
+		g_warning("hook %s: event %" G_GINT64_FORMAT " %s %s: failed, "
+		    "parked (rebound events --failed): %s", name, j->event,
+		    j->type, j->address ? j->address : "-", why);
+}
+
+/*
+ * Write job j's result to the database.  If the writer holds it past
+ * HOOK_DB_BUSY, 0: the job stays in flight (so it is not sent again)
+ * and the next tick tries again.
+ */
+static int
+hook_save(struct hooks *hs, struct hook_job *j)
+{
+	g_autoptr(GError) error = NULL;
+	const char *name = j->conf->name;
+	int ok;
+
+	if (j->result == HOOK_DELIVERED)
+		ok = store_hook_delivered(hs->store, name, j->event, &error);
+	else if (j->result == HOOK_RETRY)
+		ok = store_hook_retry(hs->store, name, j->event, j->next_try,
+		    j->why, &error);
+	else
+		ok = store_hook_failed(hs->store, name, j->event, j->why, &error);
+	if (!ok)
+		g_debug("hook %s: event %" G_GINT64_FORMAT ": %s (will record "
+		    "it again)", name, j->event, error->message);
+	return ok;
+}
+
+/* End job j with its result: logged, counted, recorded, then freed. */
+void
+hook_finish(struct hook_job *j, enum hook_result res, const char *why)
+{
+	struct hooks *hs = j->hooks;
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+	if (res == HOOK_RETRY && now - j->queued >= hs->max_age) {
+		res = HOOK_FAILED;
+		j->why = g_strdup_printf("gave up after [hooks] max_age (%d s): "
+		    "%s", hs->max_age, why);
+	} else
+		j->why = g_strdup(why);
+	j->result = res;
+	j->finished = 1;
+	j->next_try = MIN(hook_next_try(now, j->attempts),
+	    j->queued + hs->max_age);
+	hook_log(j, res, j->why);
+	if (res == HOOK_DELIVERED)
+		j->hook->delivered++;
+	else if (res == HOOK_RETRY)
+		j->hook->retried++;
+	else
+		j->hook->failed++;
+	if (hook_save(hs, j))
+		g_hash_table_remove(j->hook->inflight, &j->event);
+	hooks_kick(hs);
+}
+
+/* Record the results the writer's lock kept out of the database. */
+static void
+hook_save_finished(struct hooks *hs, struct hook *h)
+{
+	GHashTableIter iter;
+	gpointer value;
+
+	g_hash_table_iter_init(&iter, h->inflight);
+	while (g_hash_table_iter_next(&iter, NULL, &value)) {
+		struct hook_job *j = value;
+
+		if (j->finished && hook_save(hs, j))
+			g_hash_table_iter_remove(&iter);
+	}
+}
+
+static struct hook_job *
+hook_job_new(struct hooks *hs, struct hook *h, const struct store_delivery *d)
+{
+	struct hook_job *j = g_new0(struct hook_job, 1);
+
+	j->hooks = hs;
+	j->hook = h;
+	j->conf = h->conf;
+	j->event = d->event;
+	j->attempts = d->attempts;
+	j->queued = d->queued;
+	j->type = g_strdup(d->ev->type ? d->ev->type : "");
+	j->address = g_strdup(d->ev->address);
+	j->list = g_strdup(d->ev->list);
+	j->json = g_string_new(NULL);
+	revent_json(d->ev, j->json);
+	return j;
+}
+
+struct hook_due {
+	struct hooks	*hooks;
+	struct hook	*hook;
+};
+
+/* store_hook_due's callback: start a job unless one is in flight. */
+static int
+hook_start(const struct store_delivery *d, void *arg)
+{
+	struct hook_due *due = arg;
+	struct hook *h = due->hook;
+	struct hook_job *j;
+
+	if (g_hash_table_size(h->inflight) >= HOOK_INFLIGHT)
+		return 0;
+	if (g_hash_table_contains(h->inflight, &d->event))
+		return 1;
+	j = hook_job_new(due->hooks, h, d);
+	g_hash_table_insert(h->inflight, &j->event, j);
+	if (h->conf->dry_run) {
+		g_info("hook %s: dry run: would send event %" G_GINT64_FORMAT
+		    " %s %s list %s to %s (%s)", h->conf->name, j->event,
+		    j->type, j->address ? j->address : "-",
+		    j->list ? j->list : "-", h->conf->url,
+		    conf_hook_kind_name(h->conf->kind));
+		hook_finish(j, HOOK_DELIVERED, "dry run");
+		return 1;
+	}
+	hook_kinds[h->conf->kind](j);
+	return 1;
+}
+
+/* Hand hook h its new events, start what is due, count its backlog. */
+static void
+hook_poll(struct hooks *hs, struct hook *h, gint64 now)
+{
+	g_autoptr(GError) error = NULL;
+	struct hook_due due = { hs, h };
+	guint queued;
+
+	if (!store_hook_queue(hs->store, h->conf->name, h->types, now,
+	    &queued, &error) ||
+	    !store_hook_due(hs->store, h->conf->name, now,
+	    (int)g_hash_table_size(h->inflight) + HOOK_INFLIGHT, hook_start,
+	    &due, &error) ||
+	    !store_hook_backlog(hs->store, h->conf->name, &h->pending,
+	    &h->oldest_queued, &error)) {
+		/* The writer holds the database: next time. */
+		g_debug("hook %s: %s", h->conf->name, error->message);
+		return;
+	}
+	if (queued > 0)
+		g_debug("hook %s: %u new events", h->conf->name, queued);
+}
+
+static void
+hooks_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct hooks *hs = arg;
+	struct timeval tv = { HOOK_TICK, 0 };
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	guint i;
+
+	for (i = 0; i < hs->hooks->len; i++) {
+		struct hook *h = hs->hooks->pdata[i];
+
+		hook_save_finished(hs, h);
+		if (!h->removed)
+			hook_poll(hs, h, now);
+	}
+	evtimer_add(hs->tick, &tv);
+}
+
+static struct hook *
+hooks_find(struct hooks *hs, const char *name)
+{
+	guint i;
+
+	for (i = 0; i < hs->hooks->len; i++) {
+		struct hook *h = hs->hooks->pdata[i];
+
+		if (strcmp(h->conf->name, name) == 0)
+			return h;
+	}
+	return NULL;
+}
+
+/*
+ * Take conf's hooks: a hook of the same name keeps its jobs and
+ * figures and gets its new settings for the next job; a new one starts
+ * after the newest event; one no longer configured stops.
+ */
+static void
+hooks_configure(struct hooks *hs, struct conf *c)
+{
+	g_autoptr(GError) error = NULL;
+	struct conf_hook *ch;
+	struct hook *h;
+	guint i;
+
+	hs->max_age = c->hook_max_age;
+	hs->connect_timeout = c->hook_connect_timeout;
+	hs->timeout = c->hook_timeout;
+	for (i = 0; i < hs->hooks->len; i++)
+		((struct hook *)hs->hooks->pdata[i])->removed = 1;
+	for (i = 0; i < c->hooks->len; i++) {
+		ch = c->hooks->pdata[i];
+		if ((h = hooks_find(hs, ch->name)) == NULL) {
+			h = g_new0(struct hook, 1);
+			h->inflight = g_hash_table_new_full(g_int64_hash,
+			    g_int64_equal, NULL, (GDestroyNotify)hook_job_free);
+			g_ptr_array_add(hs->hooks, h);
+		} else
+			g_ptr_array_add(hs->retired, h->conf);
+		/* A copy: the caller's conf is cleared after a reload. */
+		h->conf = g_ptr_array_steal_index(c->hooks, i--);
+		h->removed = 0;
+		g_free(h->types);
+		h->types = h->conf->types ?
+		    g_strjoinv(",", h->conf->types) : NULL;
+		if (!store_hook_start(hs->store, ch->name, &error)) {
+			g_warning("hook %s: %s", ch->name, error->message);
+			g_clear_error(&error);
+		}
+		g_info("hook %s: %s %s%s", ch->name,
+		    conf_hook_kind_name(ch->kind), ch->url,
+		    ch->dry_run ? " (dry run)" : "");
+	}
+}
+
+/*
+ * The hooks of c, or NULL with nothing to do (no [hook NAME]).  They
+ * open their own connection to the database, and take c's hooks
+ * (c->hooks is left empty).
+ */
+struct hooks *
+hooks_new(struct event_base *base, struct conf *c, GError **error)
+{
+	struct conf own = *c;
+	struct hooks *hs;
+
+	if (c->hooks->len == 0)
+		return NULL;
+	hs = g_new0(struct hooks, 1);
+	hs->base = base;
+	hs->hooks = g_ptr_array_new_with_free_func((GDestroyNotify)hook_free);
+	hs->retired = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)conf_hook_free);
+	/* Never hold the loop long behind the writer's commit. */
+	own.busy_timeout = MIN(c->busy_timeout, HOOK_DB_BUSY);
+	if ((hs->store = store_open(c->db_path, &own, STORE_WRITE,
+	    error)) == NULL || (hs->http = http_new(base, error)) == NULL ||
+	    (hs->tick = evtimer_new(base, hooks_tick, hs)) == NULL) {
+		if (error != NULL && *error == NULL)
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+			    "hooks: out of resources");
+		hooks_free(&hs);
+		return NULL;
+	}
+	hooks_configure(hs, c);
+	hooks_kick(hs);
+	return hs;
+}
+
+/* SIGHUP: the hooks as c has them now (taken, as by hooks_new). */
+void
+hooks_reload(struct hooks *hs, struct conf *c)
+{
+	hooks_configure(hs, c);
+	hooks_kick(hs);
+}
+
+void
+hooks_stats(struct hooks *hs, hook_stats_fn *fn, void *arg)
+{
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+	struct hook_stats st;
+	guint i;
+
+	for (i = 0; hs != NULL && i < hs->hooks->len; i++) {
+		struct hook *h = hs->hooks->pdata[i];
+
+		if (h->removed)
+			continue;
+		st.name = h->conf->name;
+		st.pending = h->pending;
+		st.oldest = h->pending > 0 ? MAX(0, now - h->oldest_queued) : 0;
+		st.delivered = h->delivered;
+		st.retried = h->retried;
+		st.failed = h->failed;
+		fn(&st, arg);
+	}
+}
+
+/* Stop: what is in flight is abandoned, still pending in the database. */
+void
+hooks_free(struct hooks **hsp)
+{
+	struct hooks *hs = *hsp;
+	guint i, n = 0;
+
+	if (hs == NULL)
+		return;
+	for (i = 0; hs->hooks != NULL && i < hs->hooks->len; i++)
+		n += g_hash_table_size(
+		    ((struct hook *)hs->hooks->pdata[i])->inflight);
+	if (n > 0)
+		g_info("hooks: stop: %u deliveries in flight abandoned (they "
+		    "go again after a restart)", n);
+	http_free(&hs->http);
+	if (hs->tick != NULL)
+		event_free(hs->tick);
+	g_ptr_array_free(hs->hooks, TRUE);
+	g_ptr_array_free(hs->retired, TRUE);
+	store_close(&hs->store);
+	g_free(hs);
+	*hsp = NULL;
+}

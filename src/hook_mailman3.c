@@ -1,0 +1,117 @@
+/*
+ * hook_mailman3.c: kind = mailman3: Mailman 3's REST API (url is its
+ * root, such as http://127.0.0.1:8001/3.1; HTTP Basic with its
+ * admin_user and admin_pass).  For an event with an address and a list
+ * (the List-Id, "news.lists.example.org", which is Mailman's list_id):
+ *   GET members/find?list_id=L&subscriber=A&role=member
+ *     200, "total_size": 0 and no entries: not a member, done (logged);
+ *     else the member's member_id;
+ *   action = remove:  DELETE members/ID with pre_approved=true (without
+ *     it, a list whose unsubscription is moderated answers 202 and
+ *     keeps the member): 204 done, 404 already gone: done;
+ *   action = disable: PATCH members/ID/preferences
+ *     delivery_status=by_bounces: 204 done.
+ * Which event types it acts on is the hook's types (by default
+ * address.dead and address.complained).  ../shared/recipes/mailman3.md
+ * has the answers this follows.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "hook_int.h"
+#include "log.h"
+
+/*
+ * The string value of "key" in a JSON answer, or NULL.  Enough for
+ * Mailman's member_id (hex digits, never escaped): no JSON parser for
+ * one field.
+ */
+static char *
+hook_mailman3_field(const char *json, const char *key)
+{
+	g_autofree char *quoted = g_strdup_printf("\"%s\"", key);
+	const char *p = strstr(json, quoted), *end;
+
+	if (p == NULL)
+		return NULL;
+	p += strlen(quoted);
+	while (*p == ' ' || *p == ':')
+		p++;
+	if (*p++ != '"' || (end = strchr(p, '"')) == NULL)
+		return NULL;
+	return g_strndup(p, end - p);
+}
+
+/* DELETE or PATCH answered. */
+static void
+hook_mailman3_acted(const struct http_response *r, void *arg)
+{
+	struct hook_job *j = arg;
+	const char *did = j->conf->action == CONF_HOOK_REMOVE ? "removed" :
+	    "disabled (by_bounces)";
+	g_autofree char *why = NULL;
+
+	if (r->status == 404 && j->conf->action == CONF_HOOK_REMOVE) {
+		hook_finish(j, HOOK_DELIVERED, "member already gone");
+		return;
+	}
+	if (r->status == 202) {
+		hook_finish(j, HOOK_FAILED, "Mailman held the unsubscription "
+		    "for moderation (HTTP 202): not removed");
+		return;
+	}
+	if (!hook_answer(j, r, j->conf->action == CONF_HOOK_REMOVE ?
+	    "DELETE member" : "PATCH preferences"))
+		return;
+	why = g_strdup_printf("%s from %s", did, j->list);
+	hook_finish(j, HOOK_DELIVERED, why);
+}
+
+/* members/find answered: act on the member, or done if there is none. */
+static void
+hook_mailman3_found(const struct http_response *r, void *arg)
+{
+	struct hook_job *j = arg;
+	g_autofree char *id = NULL, *url = NULL, *path = NULL;
+
+	if (!hook_answer(j, r, "members/find"))
+		return;
+	if ((id = hook_mailman3_field(r->body, "member_id")) == NULL) {
+		hook_finish(j, HOOK_DELIVERED, "not a member of the list: "
+		    "nothing to do");
+		return;
+	}
+	if (j->conf->action == CONF_HOOK_REMOVE) {
+		path = g_strdup_printf("members/%s", id);
+		url = hook_url(j, path);
+		hook_request(j, "DELETE", url, "Content-Type: "
+		    "application/x-www-form-urlencoded", "pre_approved=true",
+		    NULL, hook_mailman3_acted);
+	} else {
+		path = g_strdup_printf("members/%s/preferences", id);
+		url = hook_url(j, path);
+		hook_request(j, "PATCH", url, "Content-Type: "
+		    "application/x-www-form-urlencoded",
+		    "delivery_status=by_bounces", NULL, hook_mailman3_acted);
+	}
+}
+
+void
+hook_mailman3(struct hook_job *j)
+{
+	g_autofree char *list = NULL, *address = NULL, *path = NULL,
+	    *url = NULL;
+
+	if (j->address == NULL || j->list == NULL) {
+		hook_finish(j, HOOK_DELIVERED, "no address or no list: "
+		    "nothing to do");
+		return;
+	}
+	list = g_uri_escape_string(j->list, NULL, FALSE);
+	address = g_uri_escape_string(j->address, NULL, FALSE);
+	path = g_strdup_printf("members/find?list_id=%s&subscriber=%s"
+	    "&role=member", list, address);
+	url = hook_url(j, path);
+	hook_request(j, "GET", url, NULL, NULL, NULL, hook_mailman3_found);
+}

@@ -1,0 +1,366 @@
+/*
+ * store_hooks.c: the hooks' delivery state (sql/008-hooks.sql), part of
+ * the store: reboundd's hooks (hook.c) and "rebound events --failed /
+ * retry" ask through store.h.
+ *
+ * A hook's cursor moves and its deliveries are made in one transaction,
+ * so an event is handed over exactly once; each result of an attempt is
+ * one statement, committed before the next attempt of that event, so a
+ * SIGKILL leaves at worst a delivery that happened but is still
+ * pending: it is sent again (at least once, never lost).  The hooks'
+ * statements are few and rare (a poll a second), so each is prepared
+ * when used.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "revent.h"
+#include "store_int.h"
+
+/* The columns of a delivery and its event, as store_hook_row() reads them. */
+#define HOOK_COLUMNS \
+	"d.hook, d.event, d.state, d.attempts, d.queued, d.next_try, " \
+	"d.last_error, e.type, e.time, e.address, e.list, e.state, " \
+	"e.previous, e.reason, e.class, e.status, e.confidence, e.evidence, " \
+	"e.digest, e.incident FROM hook_deliveries d " \
+	"LEFT JOIN events e ON e.id = d.event "
+
+enum hook_stmt {
+	HOOK_START,
+	HOOK_NEWEST,
+	HOOK_CURSOR,
+	HOOK_QUEUE,
+	HOOK_MOVE,
+	HOOK_DUE,
+	HOOK_DELIVERED,
+	HOOK_RETRY,
+	HOOK_FAILED,
+	HOOK_BACKLOG,
+	HOOK_LIST_FAILED,
+	HOOK_REQUEUE,
+};
+
+static const char *const hook_sql[] = {
+	/* A hook new to the database starts after the newest event. */
+	[HOOK_START] =
+	    "INSERT OR IGNORE INTO hook_cursors (hook, last_event) "
+	    "SELECT ?1, coalesce(max(id), 0) FROM events",
+	[HOOK_NEWEST] = "SELECT coalesce(max(id), 0) FROM events",
+	[HOOK_CURSOR] = "SELECT last_event FROM hook_cursors WHERE hook = ?1",
+	[HOOK_QUEUE] =
+	    "INSERT OR IGNORE INTO hook_deliveries (hook, event, address, "
+	    "queued, next_try) SELECT ?1, id, address, ?3, ?3 FROM events "
+	    "WHERE id > (SELECT last_event FROM hook_cursors WHERE hook = ?1) "
+	    "AND id <= ?4 AND (?2 IS NULL OR "
+	    "instr(',' || ?2 || ',', ',' || type || ',') > 0)",
+	[HOOK_MOVE] =
+	    "UPDATE hook_cursors SET last_event = ?2 WHERE hook = ?1",
+	/* Due, and no earlier event for the same address still pending. */
+	[HOOK_DUE] =
+	    "SELECT " HOOK_COLUMNS
+	    "WHERE d.hook = ?1 AND d.state = 'pending' AND d.next_try <= ?2 "
+	    "AND NOT EXISTS (SELECT 1 FROM hook_deliveries p "
+	    "WHERE p.hook = ?1 AND p.state = 'pending' "
+	    "AND p.address = d.address AND p.event < d.event) "
+	    "ORDER BY d.event LIMIT ?3",
+	[HOOK_DELIVERED] =
+	    "DELETE FROM hook_deliveries WHERE hook = ?1 AND event = ?2",
+	[HOOK_RETRY] =
+	    "UPDATE hook_deliveries SET attempts = attempts + 1, "
+	    "next_try = ?3, last_error = ?4 WHERE hook = ?1 AND event = ?2",
+	[HOOK_FAILED] =
+	    "UPDATE hook_deliveries SET attempts = attempts + 1, "
+	    "state = 'failed', last_error = ?3 WHERE hook = ?1 AND event = ?2",
+	[HOOK_BACKLOG] =
+	    "SELECT count(*), coalesce(min(queued), 0) FROM hook_deliveries "
+	    "WHERE hook = ?1 AND state = 'pending'",
+	[HOOK_LIST_FAILED] =
+	    "SELECT " HOOK_COLUMNS
+	    "WHERE d.state = 'failed' ORDER BY d.event, d.hook",
+	[HOOK_REQUEUE] =
+	    "UPDATE hook_deliveries SET state = 'pending', attempts = 0, "
+	    "queued = ?3, next_try = ?3, last_error = NULL "
+	    "WHERE event = ?1 AND state = 'failed' AND (?2 IS NULL OR hook = ?2)",
+};
+
+static sqlite3_stmt *
+hook_prepare(struct store *s, enum hook_stmt i, GError **error)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(store_db(s), hook_sql[i], -1, &st,
+	    NULL) != SQLITE_OK) {
+		store_error(s, error, "preparing a hooks statement");
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+static void
+hook_bind_text(sqlite3_stmt *st, int i, const char *value)
+{
+	if (value == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, value, -1, SQLITE_STATIC);
+}
+
+/* Step st to its end and finalize it; 0 and *error if it failed. */
+static int
+hook_run(struct store *s, sqlite3_stmt *st, GError **error, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_error(s, error, what);
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_finalize(st);
+	return 1;
+}
+
+/* One integer from a statement's first row (0 when there is none). */
+static int
+hook_int(struct store *s, sqlite3_stmt *st, gint64 *out, GError **error)
+{
+	int rc = sqlite3_step(st);
+
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_error(s, error, "reading the hooks' state");
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_finalize(st);
+	return 1;
+}
+
+static const char *
+hook_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+/* Give each row of st (HOOK_COLUMNS) to fn until it returns 0. */
+static int
+hook_rows(struct store *s, sqlite3_stmt *st, store_delivery_fn *fn,
+    void *arg, GError **error)
+{
+	struct store_delivery d;
+	struct revent ev;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&ev, 0, sizeof ev);
+		d.hook = hook_text(st, 0);
+		d.event = ev.id = sqlite3_column_int64(st, 1);
+		d.state = hook_text(st, 2);
+		d.attempts = sqlite3_column_int(st, 3);
+		d.queued = sqlite3_column_int64(st, 4);
+		d.next_try = sqlite3_column_int64(st, 5);
+		d.last_error = hook_text(st, 6);
+		ev.type = hook_text(st, 7);
+		ev.time = sqlite3_column_int64(st, 8);
+		ev.address = hook_text(st, 9);
+		ev.list = hook_text(st, 10);
+		ev.state = hook_text(st, 11);
+		ev.previous = hook_text(st, 12);
+		ev.reason = hook_text(st, 13);
+		ev.class = hook_text(st, 14);
+		ev.status = hook_text(st, 15);
+		ev.confidence = hook_text(st, 16);
+		ev.evidence = hook_text(st, 17);
+		ev.digest = hook_text(st, 18);
+		ev.incident = sqlite3_column_int64(st, 19);
+		d.ev = &ev;
+		if (!fn(&d, arg)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		store_error(s, error, "reading the hooks' deliveries");
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_finalize(st);
+	return 1;
+}
+
+/* Make hook's cursor if it has none: it starts after the newest event. */
+int
+store_hook_start(struct store *s, const char *hook, GError **error)
+{
+	sqlite3_stmt *st = hook_prepare(s, HOOK_START, error);
+
+	if (st == NULL)
+		return 0;
+	hook_bind_text(st, 1, hook);
+	return hook_run(s, st, error, "starting a hook");
+}
+
+static int
+hook_exec(struct store *s, const char *sql, GError **error)
+{
+	if (sqlite3_exec(store_db(s), sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 1;
+	return store_error(s, error, sql);
+}
+
+/*
+ * Hand hook the events after its cursor, up to the newest: a pending
+ * delivery each (of the types it takes), and the cursor moved, in one
+ * transaction.  Only a read when there is nothing new, so that a poll
+ * takes no lock from the writer.
+ */
+int
+store_hook_queue(struct store *s, const char *hook, const char *types,
+    gint64 now, guint *queued_r, GError **error)
+{
+	sqlite3_stmt *st;
+	gint64 newest, cursor;
+
+	*queued_r = 0;
+	if ((st = hook_prepare(s, HOOK_NEWEST, error)) == NULL ||
+	    !hook_int(s, st, &newest, error))
+		return 0;
+	if ((st = hook_prepare(s, HOOK_CURSOR, error)) == NULL)
+		return 0;
+	hook_bind_text(st, 1, hook);
+	if (!hook_int(s, st, &cursor, error))
+		return 0;
+	if (newest <= cursor)
+		return 1;
+	if (!hook_exec(s, "BEGIN IMMEDIATE", error))
+		return 0;
+	if ((st = hook_prepare(s, HOOK_QUEUE, error)) == NULL)
+		goto fail;
+	hook_bind_text(st, 1, hook);
+	hook_bind_text(st, 2, types);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, newest);
+	if (!hook_run(s, st, error, "queueing events for a hook"))
+		goto fail;
+	*queued_r = (guint)sqlite3_changes(store_db(s));
+	if ((st = hook_prepare(s, HOOK_MOVE, error)) == NULL)
+		goto fail;
+	hook_bind_text(st, 1, hook);
+	sqlite3_bind_int64(st, 2, newest);
+	if (!hook_run(s, st, error, "moving a hook's cursor") ||
+	    !hook_exec(s, "COMMIT", error))
+		goto fail;
+	return 1;
+fail:
+	*queued_r = 0;
+	sqlite3_exec(store_db(s), "ROLLBACK", NULL, NULL, NULL);
+	return 0;
+}
+
+/* hook's deliveries that may be tried now, oldest first, at most limit. */
+int
+store_hook_due(struct store *s, const char *hook, gint64 now, int limit,
+    store_delivery_fn *fn, void *arg, GError **error)
+{
+	sqlite3_stmt *st = hook_prepare(s, HOOK_DUE, error);
+
+	if (st == NULL)
+		return 0;
+	hook_bind_text(st, 1, hook);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int(st, 3, limit);
+	return hook_rows(s, st, fn, arg, error);
+}
+
+/* One change to one delivery: stmt with ?1 hook, ?2 event, then a, b. */
+static int
+hook_change(struct store *s, enum hook_stmt i, const char *hook,
+    gint64 event, gint64 *a, const char *b, GError **error)
+{
+	sqlite3_stmt *st = hook_prepare(s, i, error);
+	int n = 3;
+
+	if (st == NULL)
+		return 0;
+	hook_bind_text(st, 1, hook);
+	sqlite3_bind_int64(st, 2, event);
+	if (a != NULL)
+		sqlite3_bind_int64(st, n++, *a);
+	if (b != NULL)
+		hook_bind_text(st, n, b);
+	return hook_run(s, st, error, "recording a hook's delivery");
+}
+
+int
+store_hook_delivered(struct store *s, const char *hook, gint64 event,
+    GError **error)
+{
+	return hook_change(s, HOOK_DELIVERED, hook, event, NULL, NULL, error);
+}
+
+int
+store_hook_retry(struct store *s, const char *hook, gint64 event,
+    gint64 next_try, const char *why, GError **error)
+{
+	return hook_change(s, HOOK_RETRY, hook, event, &next_try, why, error);
+}
+
+int
+store_hook_failed(struct store *s, const char *hook, gint64 event,
+    const char *why, GError **error)
+{
+	return hook_change(s, HOOK_FAILED, hook, event, NULL, why, error);
+}
+
+/* How many of hook's deliveries are pending, and since when the oldest. */
+int
+store_hook_backlog(struct store *s, const char *hook, gint64 *pending_r,
+    gint64 *oldest_r, GError **error)
+{
+	sqlite3_stmt *st = hook_prepare(s, HOOK_BACKLOG, error);
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	hook_bind_text(st, 1, hook);
+	rc = sqlite3_step(st);
+	*pending_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	*oldest_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return store_error(s, error, "counting a hook's backlog");
+	return 1;
+}
+
+/* The deliveries parked as failed, of every hook, oldest event first. */
+int
+store_hook_list_failed(struct store *s, store_delivery_fn *fn, void *arg,
+    GError **error)
+{
+	sqlite3_stmt *st = hook_prepare(s, HOOK_LIST_FAILED, error);
+
+	if (st == NULL)
+		return 0;
+	return hook_rows(s, st, fn, arg, error);
+}
+
+/* Make event's failed deliveries (to hook, or to any) pending again. */
+int
+store_hook_requeue(struct store *s, gint64 event, const char *hook,
+    gint64 now, guint *requeued_r, GError **error)
+{
+	sqlite3_stmt *st = hook_prepare(s, HOOK_REQUEUE, error);
+
+	*requeued_r = 0;
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, event);
+	hook_bind_text(st, 2, hook);
+	sqlite3_bind_int64(st, 3, now);
+	if (!hook_run(s, st, error, "re-queueing a delivery"))
+		return 0;
+	*requeued_r = (guint)sqlite3_changes(store_db(s));
+	return 1;
+}

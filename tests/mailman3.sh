@@ -1,0 +1,180 @@
+#!/bin/sh
+# mailman3.sh: reboundd drives a real Mailman 3 core (Debian's mailman3,
+# a private instance of it: its own directory, REST port and password,
+# on loopback, REST only, as ../shared/recipes/mailman3.md runs it).
+# A list news@lists.example.org with members; certain hard bounces over
+# LMTP make them dead; the mailman3 hook removes the member (action =
+# remove), then, after a SIGHUP to action = disable, disables another
+# (delivery_status by_bounces); a member whose mailbox is full is
+# untouched; a dead address that is not a member is done and logged.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/hooks-lib.sh"
+: "${REBOUNDD:=$top_builddir/src/reboundd}"
+master=/usr/lib/mailman3/bin/master
+if [ ! -x "$master" ] || ! command -v python3 >/dev/null; then
+	echo "1..0 # SKIP mailman3 is not installed (contrib/deps.sh test installs it)"
+	exit 0
+fi
+scratch
+mm="$tmp/mailman"
+mkdir -p "$mm"
+rest_port=$(free_port) mm_lmtp=$(free_port)
+# Each run its own password: a 401 then means another instance's port.
+pass=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+{
+	cat <<CFG
+[mailman]
+layout: test
+site_owner: postmaster@example.org
+
+[paths.test]
+var_dir: $mm/var
+bin_dir: /usr/lib/mailman3/bin
+
+[database]
+class: mailman.database.sqlite.SQLiteDatabase
+url: sqlite:///\$DATA_DIR/mailman.db
+
+[webservice]
+hostname: 127.0.0.1
+port: $rest_port
+api_version: 3.1
+admin_user: restadmin
+admin_pass: $pass
+workers: 1
+
+[mta]
+incoming: mailman.mta.null.NullMTA
+outgoing: mailman.mta.deliver.deliver
+smtp_host: 127.0.0.1
+smtp_port: 9
+lmtp_host: 127.0.0.1
+lmtp_port: $mm_lmtp
+CFG
+	# REST only: every other runner off.
+	for r in archive bounces command in out pipeline retry task virgin \
+	    digest nntp lmtp; do
+		printf '\n[runner.%s]\nstart: no\n' "$r"
+	done
+} >"$mm/mailman.cfg"
+setsid "$master" -C "$mm/mailman.cfg" >"$mm/master.out" 2>&1 </dev/null &
+mpid=$!
+# Stop: SIGTERM to the master (SIGINT restarts), then its whole group.
+stop_mailman() {
+	kill -TERM "$mpid" 2>/dev/null
+	WAIT_SECONDS=30 wait_until "Mailman to stop" sh -c "! kill -0 $mpid"
+	kill -KILL -- "-$mpid" 2>/dev/null
+}
+trap 'kill $pid 2>/dev/null; stop_mailman; rm -rf "$tmp"' EXIT INT TERM
+
+# rest METHOD PATH [NAME=VALUE...]: the status, then the body.
+rest() {
+	python3 - "http://127.0.0.1:$rest_port/3.1" "$pass" "$@" <<'PY'
+import base64, sys, urllib.error, urllib.parse, urllib.request
+root, password, method, path = sys.argv[1:5]
+data = urllib.parse.urlencode([tuple(a.split("=", 1)) for a in sys.argv[5:]])
+body = None
+if method == "GET" and data:
+    path += "?" + data
+elif data:
+    body = data.encode()
+req = urllib.request.Request(root + "/" + path, data=body, method=method)
+req.add_header("Authorization", "Basic " + base64.b64encode(
+    ("restadmin:" + password).encode()).decode())
+try:
+    r = urllib.request.urlopen(req, timeout=30)
+    print(r.status)
+    print(r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code)
+    print(e.read().decode())
+except OSError as e:
+    print(0)
+    print(e)
+PY
+}
+status() { rest "$@" >"$tmp/rest"; head -1 "$tmp/rest"; }
+rest_up() { [ "$(status GET system/versions)" = 200 ]; }
+WAIT_SECONDS=${WAIT_SECONDS:-120} wait_for "Mailman's REST API answers" rest_up
+
+is "a domain" "$(status POST domains mail_host=lists.example.org)" 201
+is "a list" "$(status POST lists fqdn_listname=news@lists.example.org)" 201
+list=news.lists.example.org
+is "a quiet list" "$(status PATCH lists/$list/config send_welcome_message=false \
+    send_goodbye_message=false)" 204
+for a in ann bob carl dora; do
+	is "member $a" "$(status POST members list_id=$list \
+	    subscriber=$a@example.com pre_verified=true pre_confirmed=true \
+	    pre_approved=true)" 201
+done
+member() {
+	rest GET lists/$list/roster/member fields=email >"$tmp/roster"
+	grep -q "\"$1\"" "$tmp/roster"
+}
+delivery() {
+	rest GET members/find list_id=$list subscriber="$1" >"$tmp/rest"
+	id=$(sed -n 's/.*"member_id": "\([0-9a-f]*\)".*/\1/p' "$tmp/rest")
+	rest GET "members/$id/all/preferences" >"$tmp/rest"
+	sed -n 's/.*"delivery_status": "\([a-z_]*\)".*/\1/p' "$tmp/rest"
+}
+
+write_conf() {
+	cat >"$tmp/conf" <<CONF
+[store]
+path = $tmp/db
+[lmtp]
+listen = unix:$tmp/lmtp.sock
+[events]
+delay = 0
+[hook mailman]
+kind = mailman3
+url = http://127.0.0.1:$rest_port/3.1
+user = restadmin
+password = $pass
+action = $1
+CONF
+}
+write_conf remove
+"$REBOUNDD" --config "$tmp/conf" --foreground 2>"$tmp/log" &
+pid=$!
+wait_until "reboundd to start" started "$tmp/log"
+
+# ann: dead at once (a certain hard bounce): removed.  bob: a full
+# mailbox, soft: untouched.  zed: dead, but not a member: done, logged.
+n=0
+send() {
+	n=$((n + 1))
+	"$1" "$2" "$n" >"$tmp/dsn"
+	lmtp_bounce "$tmp/lmtp.sock" "$tmp/dsn"
+	is "$2: bounce taken over LMTP" "$?" 0
+}
+send full_bounce bob@example.com
+send hard_bounce ann@example.com
+send hard_bounce zed@example.com
+wait_for "remove: the hook says ann was removed" grep -q \
+    "hook mailman: event [0-9]* address.dead ann@example.com: delivered: removed from $list" "$tmp/log"
+if member ann@example.com; then not_ok "remove: ann is no longer a member"; else ok "remove: ann is no longer a member"; fi
+wait_for "not a member: done and logged" \
+    grep -q "hook mailman: event [0-9]* address.dead zed@example.com: delivered: not a member" "$tmp/log"
+check "a full mailbox: bob is still a member" member bob@example.com
+is "a full mailbox: bob still gets mail" "$(delivery bob@example.com)" enabled
+
+# SIGHUP: action = disable, for the next ones.
+write_conf disable
+kill -HUP $pid
+wait_until "the reload" grep -q "reload: settings re-read" "$tmp/log"
+send hard_bounce carl@example.com
+wait_for "disable: the hook says carl was disabled" grep -q \
+    "hook mailman: event [0-9]* address.dead carl@example.com: delivered: disabled (by_bounces) from $list" "$tmp/log"
+is "disable: carl is disabled by bounces" "$(delivery carl@example.com)" by_bounces
+check "disable: carl is still a member" member carl@example.com
+check "dora, who never bounced, is untouched" member dora@example.com
+is "dora still gets mail" "$(delivery dora@example.com)" enabled
+is "nothing pending, nothing failed" \
+    "$(sqlite3 "$tmp/db" 'select count(*) from hook_deliveries')" 0
+
+kill $pid
+wait $pid
+is "reboundd: SIGTERM exits 0" "$?" 0
+pid=
+done_testing
