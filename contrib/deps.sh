@@ -17,6 +17,10 @@ groff-base"
 [ "${1:-build}" = test ] && want="$want systemd strace"
 # The fuzz step of contrib/check.sh: clang and its libFuzzer runtime.
 [ "${1:-build}" = test ] && want="$want clang libclang-rt-14-dev"
+# tests/dashboard.sh: jq reads the Grafana dashboard; promtool (in
+# Debian's prometheus, which also installs the Prometheus server; where
+# systemd runs, its postinst starts it on :9090) checks the rules.
+[ "${1:-build}" = test ] && want="$want jq prometheus"
 # contrib/package.sh and tests/systemd-nspawn.sh: the packaging tools, a
 # container and a Debian root for it.
 [ "${1:-build}" = test ] &&

@@ -12,10 +12,13 @@ tap_n=0
 tap_failed=0
 
 ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n - $*"; }
+# not_ok returns 1, and so do check, is and wait_for when they fail:
+# "check ... || diag_file ..." prints what explains a failure.
 not_ok() {
 	tap_n=$((tap_n + 1))
 	tap_failed=$((tap_failed + 1))
 	echo "not ok $tap_n - $*"
+	return 1
 }
 # check DESCRIPTION COMMAND...: ok when the command succeeds.
 check() {
@@ -31,6 +34,7 @@ is() {
 		not_ok "$1"
 		echo "#   got:  '$2'"
 		echo "#   want: '$3'"
+		return 1
 	fi
 }
 diag() { echo "# $*"; }

@@ -8,7 +8,10 @@
 # Type=notify reaching "running" with reboundd's STATUS, a bounce
 # recorded and shown by "rebound list", reload, stop, the journal, the
 # sandbox in force (NoNewPrivs, seccomp), the unit's exposure, the
-# watchdog, and remove and purge.
+# watchdog, Debian's Postfix set up both ways contrib/postfix.md
+# documents for the package (each line run is one of the document's),
+# writing bounces that reach reboundd through the socket unit, the bash
+# completion and the examples the package ships, and remove and purge.
 #
 # Needs root with CAP_SYS_ADMIN, systemd-nspawn and debootstrap (contrib/
 # deps.sh test); skips otherwise.  The Debian root is made once with
@@ -56,7 +59,8 @@ teardown() {
 	done
 	rm -rf "/run/systemd/nspawn/propagate/$name" "$tmp"
 }
-trap teardown EXIT INT TERM
+trap teardown EXIT
+trap 'exit 1' INT TERM
 export WAIT_SECONDS=60
 
 # 1. The package.
@@ -73,10 +77,18 @@ check "the package is built" test -f "$deb"
 diag "$(basename "$deb"): $(du -k "$deb" | cut -f1) KiB"
 
 # 2. A Debian 12 root: from the cache, or debootstrapped into it.
-include=systemd,systemd-sysv,dbus,libgmime-3.0-0,libevent-core-2.1-7,libevent-extra-2.1-7,libglib2.0-0,libsqlite3-0
+# What the package depends on (the container has no network: dpkg -i
+# must find them there), so a new library makes a new root; Postfix is
+# Debian's, configured by its own postinst (debconf's defaults: an
+# Internet Site named after the host that built the root).
+depends=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed -e 's/|.*//' \
+    -e 's/(.*)//' -e 's/[[:space:]]//g' | grep -v '^$' | sort -u | tr '\n' ',')
+include=systemd,systemd-sysv,dbus,${depends}postfix
 key=bookworm-$(date -u +%Y%m)-$(echo "bookworm $include" | sha256sum | cut -c1-12)
 cache=${REBOUND_ROOTFS_CACHE:-/var/cache/rebound-test-rootfs}
 if [ ! -f "$cache/$key.tar.zst" ]; then
+	# Roots of earlier months or other contents are not used again.
+	find "$cache" -maxdepth 1 -name 'bookworm-*.tar.zst' -mtime +31 -delete 2>/dev/null
 	mirror=$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/*.sources 2>/dev/null)
 	[ -n "$mirror" ] ||
 	    mirror=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list)
@@ -136,6 +148,13 @@ is "rebound.socket is listening" \
     "$(ct systemctl show -p ActiveState -p SubState --value rebound.socket | tr '\n' ' ')" \
     "active listening "
 check "on /run/rebound/lmtp.sock" ct test -S /run/rebound/lmtp.sock
+check "the package ships the dashboard and the alert rules" ct sh -c \
+    'cd /usr/share/doc/rebound/examples && ls rebound.json* rebound.rules.yml* >/dev/null'
+comp=/usr/share/bash-completion/completions/rebound
+check "the package ships bash completion for rebound" ct test -f $comp
+is "... which completes in the container's bash" \
+    "$(ct bash -c ". $comp && COMP_LINE='rebound li' COMP_POINT=10 && _rebound &&
+        echo \"\${COMPREPLY[*]}\"" 2>&1)" list
 is "rebound.service waits for a connection" \
     "$(ct systemctl show -p ActiveState --value rebound.service)" inactive
 
@@ -207,7 +226,110 @@ wait_for "a stopped reboundd is restarted by the watchdog" restarted
 check "... as the journal says" sh -c "nsenter -t $leader -a journalctl -u rebound.service --no-pager -q | grep -q 'Watchdog timeout'"
 ct systemctl stop rebound.service 2>/dev/null
 
-# 10. Remove keeps the database; purge deletes it.
+# 10. Postfix, Debian's, in the same container, set up for the package
+# both ways contrib/postfix.md documents (each line run is checked to be
+# a line of it): the lmtp client unchrooted and in the group rebound,
+# delivering to /run/rebound/lmtp.sock; and the lmtp client chrooted, the
+# socket moved under Postfix's queue directory by a drop-in.  Each time a
+# list's VERP mail to a user who does not exist makes Postfix write a
+# bounce, which it delivers over LMTP to the socket unit, which starts
+# reboundd.
+ct rm -rf /run/systemd/system/rebound.service.d
+ct systemctl daemon-reload
+pf_running() { ct postfix status; }
+wait_for "Postfix runs in the container" pf_running
+cat >"$tmp/unchrooted" <<'RECIPE'
+postconf -F 'lmtp/unix/chroot = n'
+adduser postfix rebound
+RECIPE
+cat >"$tmp/dropin" <<'RECIPE'
+mkdir -p /etc/systemd/system/rebound.socket.d
+printf '%s\n' '[Socket]' 'ListenStream=' \
+  'ListenStream=/var/spool/postfix/private/rebound' 'SocketGroup=postfix' \
+  > /etc/systemd/system/rebound.socket.d/postfix.conf
+systemctl daemon-reload
+systemctl stop rebound.service
+systemctl restart rebound.socket
+RECIPE
+cat >"$tmp/route" <<'RECIPE'
+postconf -e 'virtual_mailbox_domains = bounces.example.net' \
+  'virtual_mailbox_maps = regexp:/etc/postfix/bounces.regexp' \
+  'virtual_transport = lmtp:unix:private/rebound'
+printf '%s\n' '/^list-bounces(\+.*)?@bounces\.example\.net$/ OK' \
+  > /etc/postfix/bounces.regexp
+postfix reload
+RECIPE
+undocumented=$(cat "$tmp/unchrooted" "$tmp/dropin" "$tmp/route" |
+    while IFS= read -r line; do
+	grep -qxF -- "$line" "$top_srcdir/contrib/postfix.md" || echo "$line"
+done)
+is "the recipes run are contrib/postfix.md's, line for line" "$undocumented" ""
+# pf_bounce USER: the list's mail to USER@localhost, who does not exist.
+pf_bounce() {
+	printf 'From: list@lists.example.net\nTo: %s@localhost\nSubject: rebound container test\n\nhello\n' "$1" |
+	    ct sendmail -f list-bounces@bounces.example.net -XV "$1@localhost"
+}
+pf_listed() {
+	ct rebound list --format plain >"$tmp/pf-list" 2>&1 &&
+	    grep -q "$1@localhost" "$tmp/pf-list"
+}
+# pf_sent USER SOCKET: Postfix's lmtp client delivered USER's bounce there.
+pf_sent() {
+	ct journalctl -q --no-pager SYSLOG_IDENTIFIER=postfix/lmtp >"$tmp/pf-log" 2>&1 &&
+	    grep -q "to=<list-bounces+$1=localhost@bounces.example.net>, relay=[^ ]*\[$2\].*status=sent (250 " "$tmp/pf-log"
+}
+pf_empty() { ct postqueue -p | tail -1 | grep -qx 'Mail queue is empty'; }
+# On a failure: the units, and what the container's journal says last.
+pf_journal() {
+	{ ct systemctl status --no-pager rebound.socket rebound.service
+	  ct journalctl -q --no-pager -n 40; } 2>&1 | sed 's/^/# /'
+}
+
+# 10a. Unchrooted, in the group rebound; step 2 names the socket by its
+# full path, as the document says.
+{ cat "$tmp/unchrooted"
+  sed 's|lmtp:unix:private/rebound|lmtp:unix:/run/rebound/lmtp.sock|' "$tmp/route"
+} | ct sh -e >"$tmp/recipe.out" 2>&1
+is "unchrooted, in the group rebound: the recipe runs" "$?" 0 ||
+    sed 's/^/# /' "$tmp/recipe.out"
+is "... rebound.service waits for Postfix's connection" \
+    "$(ct systemctl show -p ActiveState --value rebound.service)" inactive
+pf_bounce nosuchuser
+wait_for "... the bounce Postfix wrote is in rebound list" pf_listed nosuchuser ||
+    { sed 's/^/# /' "$tmp/pf-list"; pf_journal; }
+check "... hard, userunknown, 5.1.1" \
+    grep -Eq 'nosuchuser@localhost.*hard.*userunknown.*5\.1\.1' "$tmp/pf-list"
+ct rebound show --format json nosuchuser@localhost >"$tmp/pf-show" 2>&1
+check "... taken over LMTP" grep -q '"source":"lmtp"' "$tmp/pf-show" ||
+    sed 's/^/# /' "$tmp/pf-show"
+wait_for "... Postfix logs status=sent (250 ...) to /run/rebound/lmtp.sock" \
+    pf_sent nosuchuser /run/rebound/lmtp.sock || sed 's/^/# /' "$tmp/pf-log"
+check "... the socket unit started rebound.service for it" running
+
+# 10b. The chroot kept (Debian's default for lmtp put back first): the
+# drop-in, then step 2 as written.
+ct postconf -F 'lmtp/unix/chroot = y'
+cat "$tmp/dropin" "$tmp/route" | ct sh -e >"$tmp/recipe.out" 2>&1
+is "chrooted, the socket moved by a drop-in: the recipe runs" "$?" 0 ||
+    { sed 's/^/# /' "$tmp/recipe.out"; pf_journal; }
+is "... rebound.socket listens in Postfix's queue directory" \
+    "$(ct systemctl show -p Listen --value rebound.socket)" \
+    "/var/spool/postfix/private/rebound (Stream)"
+is "... owned by rebound, group postfix, mode 0660" \
+    "$(ct stat -c '%U %G %a' /var/spool/postfix/private/rebound)" \
+    "rebound postfix 660"
+is "... rebound.service waits for Postfix's connection" \
+    "$(ct systemctl show -p ActiveState --value rebound.service)" inactive
+pf_bounce nobody-here
+wait_for "... the bounce Postfix wrote is in rebound list" pf_listed nobody-here ||
+    { sed 's/^/# /' "$tmp/pf-list"; pf_journal; }
+wait_for "... Postfix logs status=sent (250 ...) to private/rebound" \
+    pf_sent nobody-here '[^]]*private/rebound' || sed 's/^/# /' "$tmp/pf-log"
+check "... the socket unit started rebound.service for it" running
+wait_for "nothing left in Postfix's queue" pf_empty
+ct systemctl stop rebound.service 2>/dev/null
+
+# 11. Remove keeps the database; purge deletes it.
 ct dpkg -r rebound >"$tmp/remove" 2>&1
 check "dpkg -r: removed" sh -c "! nsenter -t $leader -a test -e /usr/sbin/reboundd"
 check "... /var/lib/rebound kept" ct test -s /var/lib/rebound/rebound.db
