@@ -18,8 +18,8 @@ groff-base"
 # The fuzz step of contrib/check.sh: clang and its libFuzzer runtime.
 [ "${1:-build}" = test ] && want="$want clang libclang-rt-14-dev"
 # tests/dashboard.sh: jq reads the Grafana dashboard; promtool (in
-# Debian's prometheus, which also installs the Prometheus server; where
-# systemd runs, its postinst starts it on :9090) checks the rules.
+# Debian's prometheus, which also installs the Prometheus server, not
+# started: see policy-rc.d below) checks the rules.
 [ "${1:-build}" = test ] && want="$want jq prometheus"
 # contrib/package.sh and tests/systemd-nspawn.sh: the packaging tools, a
 # container and a Debian root for it.
@@ -42,19 +42,22 @@ case " $missing " in *" postfix "*)
 	echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
 	echo "postfix postfix/mailname string $(hostname)" | debconf-set-selections
 esac
-# Mailman 3: sqlite, no questions, and its own service not started (the
-# test runs a private instance): policy-rc.d forbids that for the install.
+# Mailman 3: sqlite, no questions.
 case " $missing " in *" mailman3 "*)
 	printf '%s\n' 'mailman3 mailman3/dbconfig-install boolean true' \
 	    'mailman3 mailman3/database-type select sqlite3' \
 	    'mailman3 mailman3/config_hyperkitty boolean false' |
 	    debconf-set-selections
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod +x /usr/sbin/policy-rc.d
-		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-	fi
 esac
+# No service is started by the install (Postfix, Mailman 3, Prometheus,
+# Dovecot...): the tests run private instances on free ports, and a
+# machine that had none should not have one listening afterwards.
+# policy-rc.d forbids starting them for the install's duration.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod +x /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 # systemd-container at the version of the installed systemd, which is
 # then not upgraded with it.
 case " $missing " in *" systemd-container "*)
