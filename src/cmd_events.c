@@ -88,10 +88,10 @@ events_options(struct events_cmd *c, const char *format, const char *type)
 	}
 	c->format = format ? (enum events_format)i : EVENTS_JSON;
 	if (type != NULL && !revent_type_known(type)) {
-		g_printerr("rebound events: unknown type '%s' (use "
-		    "address.dead, address.complained, address.suspect, "
-		    "address.alive, incident.opened or incident.closed)\n",
-		    type);
+		g_autofree char *known = revent_type_list();
+
+		g_printerr("rebound events: unknown type '%s' (use one of %s)\n",
+		    type, known);
 		return 0;
 	}
 	c->type = type;
@@ -223,11 +223,12 @@ cmd_events(int argc, char **argv)
 		return cmd_hooks(argc, argv);
 	if (!cli_options(&argc, &argv, "- changes of state, oldest first",
 	    "Prints each published event (an address became dead, complained,\n"
-	    "suspect or alive; an incident opened or closed) in id order.\n"
-	    "address.dead waits [events] delay (the guard's window) first.  The\n"
-	    "JSON schema is in "
-	    "rebound(1).  Deliveries to hooks: rebound events --failed, rebound\n"
-	    "events retry ID (rebound events --failed --help).", entries))
+	    "suspect or alive; an incident opened or closed; a hook paused or\n"
+	    "resumed) in id order.  address.dead waits [events] delay (the\n"
+	    "guard's window) first.  The JSON schema is in rebound(1).\n"
+	    "Deliveries to hooks: rebound events --failed, rebound events retry\n"
+	    "ID, rebound events resume (rebound events --failed --help).",
+	    entries))
 		goto done;
 	if (argc > 1) {
 		g_printerr("rebound events: unexpected argument '%s' (see "

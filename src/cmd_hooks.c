@@ -1,14 +1,19 @@
 /*
  * cmd_hooks.c: what the operator does about deliveries to hooks that
- * were refused for good (store_hooks.c):
+ * were refused for good, and about hooks that max_actions_per_hour
+ * paused (store_hooks.c):
  *
  *   rebound events --failed [--format F]     the parked ones: event,
  *                                             hook, attempts, error
  *   rebound events retry ID [--hook NAME]    pending again: reboundd
  *                                             sends it on its next poll
+ *   rebound events resume [--hook NAME]      the paused hooks (or that
+ *                                             one) deliver again, with a
+ *                                             new hour's allowance
  *
- * "rebound events" itself (cmd_events.c) hands these two forms here.
- * retry exits 1 when no failed delivery of that event was found.
+ * "rebound events" itself (cmd_events.c) hands these forms here.  retry
+ * exits 1 when no failed delivery of that event was found, resume when
+ * no hook (or not that one) was paused.
  */
 #include "config.h"
 
@@ -100,13 +105,49 @@ hooks_retry(struct cli_db *d, const char *arg, const char *hook)
 	return CLI_EXIT_OK;
 }
 
-/* Whether "rebound events" was given --failed or retry: ours. */
+/*
+ * Resume hook (NULL: every paused one); reboundd sees it on its next
+ * poll, and each resumed hook gets a hook.resumed event.
+ */
+static int
+hooks_resume(struct cli_db *d, const char *hook)
+{
+	g_autoptr(GError) error = NULL;
+	g_auto(GStrv) names = NULL;
+	struct store *s;
+	int ok;
+	guint i;
+
+	if ((s = cli_store(d, STORE_WRITE)) == NULL)
+		return CLI_EXIT_DB;
+	ok = store_hook_resume(s, hook, g_get_real_time() / G_USEC_PER_SEC,
+	    &names, &error);
+	store_close(&s);
+	if (!ok) {
+		g_printerr("rebound events resume: %s\n", error->message);
+		return CLI_EXIT_DB;
+	}
+	if (names[0] == NULL) {
+		if (hook != NULL)
+			g_printerr("rebound events resume: hook %s is not "
+			    "paused\n", hook);
+		else
+			g_printerr("rebound events resume: no hook is paused\n");
+		return CLI_EXIT_INPUT;
+	}
+	for (i = 0; names[i] != NULL; i++)
+		printf("hook %s: resumed\n", names[i]);
+	return CLI_EXIT_OK;
+}
+
+/* Whether "rebound events" was given --failed, retry or resume: ours. */
 int
 cmd_hooks_wanted(int argc, char **argv)
 {
 	int i;
 
-	if (argc > 1 && strcmp(argv[1], "retry") == 0)
+	if (argc > 1 && (strcmp(argv[1], "retry") == 0 ||
+	    strcmp(argv[1], "resume") == 0))
 		return 1;
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--failed") == 0)
@@ -115,8 +156,8 @@ cmd_hooks_wanted(int argc, char **argv)
 }
 
 /*
- * rebound events --failed, rebound events retry ID: argv as given to
- * "rebound events" (argv[0] is "events").
+ * rebound events --failed, rebound events retry ID, rebound events
+ * resume: argv as given to "rebound events" (argv[0] is "events").
  */
 int
 cmd_hooks(int argc, char **argv)
@@ -128,26 +169,31 @@ cmd_hooks(int argc, char **argv)
 		{ "failed", 0, 0, G_OPTION_ARG_NONE, &failed,
 		  "List the deliveries to hooks parked as failed", NULL },
 		{ "hook", 0, 0, G_OPTION_ARG_STRING, &hook,
-		  "retry: only the delivery to this hook", "NAME" },
+		  "retry, resume: only the delivery to, or the pause of, this "
+		  "hook", "NAME" },
 		CLI_DB_ENTRIES(&d),
 		CLI_FORMAT_ENTRY(&d),
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, "--failed | retry ID - deliveries to "
-	    "hooks refused for good",
+	if (!cli_options(&argc, &argv, "--failed | retry ID | resume - "
+	    "deliveries to hooks refused for good, hooks paused",
 	    "--failed lists the deliveries a hook refused for good (a 4xx\n"
 	    "answer, or [hooks] max_age passed): event, hook, attempts and\n"
 	    "the last error.  retry ID makes them pending again; reboundd\n"
-	    "sends them on its next poll.", entries))
+	    "sends them on its next poll.  resume lets the hooks that\n"
+	    "max_actions_per_hour paused (or the one --hook names) deliver\n"
+	    "again, with a new hour's allowance.", entries))
 		goto done;
 	if (failed && argc == 1)
 		rc = hooks_failed(&d);
 	else if (!failed && argc == 3 && strcmp(argv[1], "retry") == 0)
 		rc = hooks_retry(&d, argv[2], hook);
+	else if (!failed && argc == 2 && strcmp(argv[1], "resume") == 0)
+		rc = hooks_resume(&d, hook);
 	else
-		g_printerr("rebound events: give --failed, or retry ID "
+		g_printerr("rebound events: give --failed, retry ID or resume "
 		    "(see --help)\n");
 done:
 	g_free(hook);

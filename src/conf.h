@@ -28,6 +28,7 @@ struct conf_hook {
 	enum conf_hook_action action;
 	char		**types;	/* event types sent; NULL: every type */
 	int		 dry_run;
+	int		 max_actions;	/* max_actions_per_hour; 0: no limit */
 };
 
 struct conf {

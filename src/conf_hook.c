@@ -5,6 +5,9 @@
  * The kinds and the keys are two tables: a kind says which event types
  * it takes by default and what it cannot go without (a webhook's
  * secret, a list manager's login); a key says how its value is read.
+ * A list manager (mailman3, listmonk) takes address.dead and
+ * address.complained only: nothing else is a reason to act on a
+ * subscriber, and a suspect address must never lose one.
  * A value that does not parse, an unknown key or kind, a URL that is
  * not http(s) and a missing key a kind needs are refused; conf.c adds
  * the file, the line and the key.
@@ -19,10 +22,11 @@
 #include "revent.h"
 
 #define CONF_HOOK_ACTIONS	"address.dead,address.complained"
+#define CONF_HOOK_MAX_ACTIONS	100	/* max_actions_per_hour */
 
 static const struct {
 	const char	*name;
-	const char	*types;		/* by default; NULL: every type */
+	const char	*types;		/* by default, and at most; NULL: any */
 	int		 secret;	/* needs a secret */
 	int		 login;		/* needs user and password */
 } conf_hook_kinds[] = {
@@ -109,7 +113,32 @@ conf_hook_action(struct conf_hook *h, const char *value, GError **error)
 	return 1;
 }
 
-/* A comma list of event types; "all" (or nothing) is every one. */
+/* Whether a hook of h's kind may take events of type t. */
+static int
+conf_hook_type_ok(const struct conf_hook *h, const char *t, GError **error)
+{
+	const char *only = conf_hook_kinds[h->kind].types;
+	g_autofree char *known = NULL, *comma = NULL, *list = NULL;
+
+	if (!revent_type_known(t)) {
+		known = revent_type_list();
+		return conf_hook_invalid(error, "'%s' is not an event type "
+		    "(%s)", t, known);
+	}
+	if (only == NULL)
+		return 1;
+	comma = g_strdup_printf(",%s,", t);
+	list = g_strdup_printf(",%s,", only);
+	if (strstr(list, comma) != NULL)
+		return 1;
+	return conf_hook_invalid(error, "a %s hook acts on %s only, not on %s",
+	    conf_hook_kinds[h->kind].name, only, t);
+}
+
+/*
+ * A comma list of event types; "all" (or nothing) is every one, which
+ * only a webhook takes.
+ */
 static int
 conf_hook_set_types(struct conf_hook *h, const char *value, GError **error)
 {
@@ -122,12 +151,9 @@ conf_hook_set_types(struct conf_hook *h, const char *value, GError **error)
 
 		if (*t == '\0')
 			continue;
-		if (!revent_type_known(t)) {
+		if (!conf_hook_type_ok(h, t, error)) {
 			g_ptr_array_free(out, TRUE);
-			return conf_hook_invalid(error, "'%s' is not an event "
-			    "type (address.dead, address.complained, "
-			    "address.suspect, address.alive, incident.opened, "
-			    "incident.closed)", t);
+			return 0;
 		}
 		g_ptr_array_add(out, g_strdup(t));
 	}
@@ -135,6 +161,10 @@ conf_hook_set_types(struct conf_hook *h, const char *value, GError **error)
 	h->types = NULL;
 	if (out->len == 0) {
 		g_ptr_array_free(out, TRUE);
+		if (conf_hook_kinds[h->kind].types != NULL)
+			return conf_hook_invalid(error, "a %s hook acts on %s "
+			    "only, not on all", conf_hook_kinds[h->kind].name,
+			    CONF_HOOK_ACTIONS);
 		return 1;
 	}
 	g_ptr_array_add(out, NULL);
@@ -154,6 +184,19 @@ conf_hook_dry_run(struct conf_hook *h, const char *value, GError **error)
 	return 1;
 }
 
+/* 0 (no limit) to a million; CONF_HOOK_MAX_ACTIONS unless set. */
+static int
+conf_hook_max_actions(struct conf_hook *h, const char *value, GError **error)
+{
+	guint64 n;
+
+	if (!g_ascii_string_to_unsigned(value, 10, 0, 1000000, &n, NULL))
+		return conf_hook_invalid(error, "'%s' is not a number from 0 "
+		    "(no limit) to 1000000", value);
+	h->max_actions = (int)n;
+	return 1;
+}
+
 /* The keys of [hook NAME]; kind is read first, the others in any order. */
 static const struct {
 	const char	*key;
@@ -167,6 +210,7 @@ static const struct {
 	{ "action", conf_hook_action },
 	{ "types", conf_hook_set_types },
 	{ "dry_run", conf_hook_dry_run },
+	{ "max_actions_per_hour", conf_hook_max_actions },
 };
 
 void
@@ -262,6 +306,7 @@ conf_hook_group(struct conf *c, GKeyFile *kf, const char *group,
 	guint i;
 
 	*key_r = NULL;
+	h->max_actions = CONF_HOOK_MAX_ACTIONS;
 	h->name = g_strstrip(g_strdup(group + strlen("hook")));
 	if (!conf_hook_name_ok(h->name)) {
 		conf_hook_invalid(error, "'%s' is not a hook name (letters, "

@@ -19,6 +19,15 @@
  *     passed since the event was handed over.
  * Jobs in flight at a stop are abandoned: their rows are still pending
  * and go again after the restart.
+ *
+ * The brake, [hook NAME] max_actions_per_hour: a parser bug or a burst
+ * the incident guard missed must not unsubscribe thousands in an hour.
+ * A delivery that acted on a list is counted in the database; no job
+ * starts while the hour's actions and the jobs in flight (each may be
+ * one) reach the limit, and once the actions alone do, the hook is
+ * paused (a warning, a hook.paused event, rebound_hook_paused) and
+ * delivers nothing until "rebound events resume".  A dry run counts
+ * nothing.
  */
 #include "config.h"
 
@@ -43,6 +52,8 @@ struct hook {
 	GHashTable	*inflight;	/* gint64 * event -> struct hook_job * */
 	gint64		 pending, oldest_queued;
 	guint64		 delivered, retried, failed;
+	int		 paused;	/* -1: not read yet */
+	gint64		 actions;	/* in the last hour, as last read */
 };
 
 struct hooks {
@@ -139,6 +150,19 @@ hook_url(const struct hook_job *j, const char *path)
 	return g_strdup_printf("%.*s/%s", (int)n, url, path);
 }
 
+/*
+ * Whether job j's event is one a list manager acts on: only an
+ * address's death or complaint; never a suspect address, and never one
+ * an incident holds (its address.dead is dropped before it is seen).
+ */
+int
+hook_acts(const struct hook_job *j)
+{
+	return j->address != NULL &&
+	    (strcmp(j->type, revent_type_name(REVENT_ADDRESS_DEAD)) == 0 ||
+	    strcmp(j->type, revent_type_name(REVENT_ADDRESS_COMPLAINED)) == 0);
+}
+
 static void hook_done(const struct http_response *, void *);
 
 /* One request of job j, with the hook's login and timeouts. */
@@ -209,7 +233,8 @@ hook_save(struct hooks *hs, struct hook_job *j)
 	int ok;
 
 	if (j->result == HOOK_DELIVERED)
-		ok = store_hook_delivered(hs->store, name, j->event, &error);
+		ok = store_hook_delivered(hs->store, name, j->event, j->acted,
+		    &error);
 	else if (j->result == HOOK_RETRY)
 		ok = store_hook_retry(hs->store, name, j->event, j->next_try,
 		    j->why, &error);
@@ -236,6 +261,7 @@ hook_finish(struct hook_job *j, enum hook_result res, const char *why)
 		j->why = g_strdup(why);
 	j->result = res;
 	j->finished = 1;
+	j->acted = res == HOOK_DELIVERED && j->action ? now : 0;
 	j->next_try = MIN(hook_next_try(now, j->attempts),
 	    j->queued + hs->max_age);
 	hook_log(j, res, j->why);
@@ -302,6 +328,10 @@ hook_start(const struct store_delivery *d, void *arg)
 		return 0;
 	if (g_hash_table_contains(h->inflight, &d->event))
 		return 1;
+	/* The brake: each job in flight may be an action. */
+	if (!h->conf->dry_run && h->conf->max_actions > 0 && h->actions +
+	    (gint64)g_hash_table_size(h->inflight) >= h->conf->max_actions)
+		return 0;
 	j = hook_job_new(due->hooks, h, d);
 	g_hash_table_insert(h->inflight, &j->event, j);
 	if (h->conf->dry_run) {
@@ -317,6 +347,50 @@ hook_start(const struct store_delivery *d, void *arg)
 	return 1;
 }
 
+/* The pause, as the database has it: say when it changed. */
+static void
+hook_set_paused(struct hook *h, int paused)
+{
+	const char *name = h->conf->name;
+
+	if (paused && h->paused != 1)
+		g_warning("hook %s: paused by max_actions_per_hour: nothing is "
+		    "delivered until \"rebound events resume --hook %s\"",
+		    name, name);
+	else if (!paused && h->paused == 1)
+		g_info("hook %s: resumed", name);
+	h->paused = paused;
+}
+
+/*
+ * Whether hook h may start jobs now: not while it is paused; paused
+ * now if its actions of the last hour reached max_actions_per_hour.
+ */
+static int
+hook_may_start(struct hooks *hs, struct hook *h, gint64 now,
+    GError **error)
+{
+	int paused, max = h->conf->max_actions;
+
+	if (!store_hook_limit(hs->store, h->conf->name, now, &paused,
+	    &h->actions, error))
+		return -1;
+	hook_set_paused(h, paused);
+	if (paused)
+		return 0;
+	if (h->conf->dry_run || max == 0 || h->actions < max)
+		return 1;
+	if (!store_hook_pause(hs->store, h->conf->name, now, h->actions,
+	    error))
+		return -1;
+	g_warning("hook %s: paused: %" G_GINT64_FORMAT " actions in the last "
+	    "hour reached max_actions_per_hour (%d); nothing is delivered "
+	    "until \"rebound events resume --hook %s\"", h->conf->name,
+	    h->actions, max, h->conf->name);
+	h->paused = 1;
+	return 0;
+}
+
 /* Hand hook h its new events, start what is due, count its backlog. */
 static void
 hook_poll(struct hooks *hs, struct hook *h, gint64 now)
@@ -324,12 +398,14 @@ hook_poll(struct hooks *hs, struct hook *h, gint64 now)
 	g_autoptr(GError) error = NULL;
 	struct hook_due due = { hs, h };
 	guint queued;
+	int may;
 
 	if (!store_hook_queue(hs->store, h->conf->name, h->types, now,
 	    &queued, &error) ||
-	    !store_hook_due(hs->store, h->conf->name, now,
+	    (may = hook_may_start(hs, h, now, &error)) < 0 ||
+	    (may && !store_hook_due(hs->store, h->conf->name, now,
 	    (int)g_hash_table_size(h->inflight) + HOOK_INFLIGHT, hook_start,
-	    &due, &error) ||
+	    &due, &error)) ||
 	    !store_hook_backlog(hs->store, h->conf->name, &h->pending,
 	    &h->oldest_queued, &error)) {
 		/* The writer holds the database: next time. */
@@ -396,6 +472,7 @@ hooks_configure(struct hooks *hs, struct conf *c)
 			h = g_new0(struct hook, 1);
 			h->inflight = g_hash_table_new_full(g_int64_hash,
 			    g_int64_equal, NULL, (GDestroyNotify)hook_job_free);
+			h->paused = -1;
 			g_ptr_array_add(hs->hooks, h);
 		} else
 			g_ptr_array_add(hs->retired, h->conf);
@@ -409,9 +486,14 @@ hooks_configure(struct hooks *hs, struct conf *c)
 			g_warning("hook %s: %s", ch->name, error->message);
 			g_clear_error(&error);
 		}
-		g_info("hook %s: %s %s%s", ch->name,
-		    conf_hook_kind_name(ch->kind), ch->url,
-		    ch->dry_run ? " (dry run)" : "");
+		if (ch->dry_run || ch->max_actions == 0)
+			g_info("hook %s: %s %s%s", ch->name,
+			    conf_hook_kind_name(ch->kind), ch->url,
+			    ch->dry_run ? " (dry run)" : " (no action limit)");
+		else
+			g_info("hook %s: %s %s (at most %d actions an hour)",
+			    ch->name, conf_hook_kind_name(ch->kind), ch->url,
+			    ch->max_actions);
 	}
 }
 
@@ -475,6 +557,7 @@ hooks_stats(struct hooks *hs, hook_stats_fn *fn, void *arg)
 		st.delivered = h->delivered;
 		st.retried = h->retried;
 		st.failed = h->failed;
+		st.paused = h->paused == 1;
 		fn(&st, arg);
 	}
 }

@@ -23,6 +23,7 @@ struct hook_stats {
 	gint64		 pending;	/* deliveries waiting or in flight */
 	gint64		 oldest;	/* seconds the oldest has waited */
 	guint64		 delivered, retried, failed;	/* since start */
+	int		 paused;	/* by max_actions_per_hour */
 };
 typedef void	 hook_stats_fn(const struct hook_stats *, void *);
 

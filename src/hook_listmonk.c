@@ -5,8 +5,11 @@
  *   password (user, password), Content-Type: application/json,
  *   {"email": ADDRESS, "source": "rebound", "type": hard|soft|complaint,
  *    "meta": "<the event, as an escaped JSON string>"}
- * listmonk then applies its own bounce actions (Settings -> Bounces).
- * An event without an address (an incident's) is not for it: done.
+ * listmonk then applies its own bounce actions (Settings -> Bounces),
+ * so every bounce posted is an action (max_actions_per_hour).  It gets
+ * address.dead (hard) and address.complained (complaint) only
+ * (conf_hook.c refuses other types; hook_acts() makes sure): a suspect
+ * address, or one an incident holds, is never posted.
  */
 #include "config.h"
 
@@ -14,16 +17,15 @@
 
 #include "hook_int.h"
 #include "json.h"
+#include "revent.h"
 
-/* listmonk's bounce type for an event type. */
+/* listmonk's bounce type for an event type hook_acts() on. */
 static const char *
 hook_listmonk_type(const char *type)
 {
-	if (strcmp(type, "address.complained") == 0)
+	if (strcmp(type, revent_type_name(REVENT_ADDRESS_COMPLAINED)) == 0)
 		return "complaint";
-	if (strcmp(type, "address.dead") == 0)
-		return "hard";
-	return "soft";
+	return "hard";
 }
 
 void
@@ -32,10 +34,12 @@ hook_listmonk(struct hook_job *j)
 	g_autoptr(GString) body = g_string_new("{");
 	g_autofree char *url = hook_url(j, "webhooks/bounce");
 
-	if (j->address == NULL) {
-		hook_finish(j, HOOK_DELIVERED, "no address: nothing to do");
+	if (!hook_acts(j)) {
+		hook_finish(j, HOOK_DELIVERED, "no address.dead or "
+		    "address.complained: nothing to do");
 		return;
 	}
+	j->action = 1;
 	json_member(body, "email", j->address);
 	json_member(body, "source", "rebound");
 	json_member(body, "type", hook_listmonk_type(j->type));

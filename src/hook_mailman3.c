@@ -11,9 +11,12 @@
  *     keeps the member): 204 done, 404 already gone: done;
  *   action = disable: PATCH members/ID/preferences
  *     delivery_status=by_bounces: 204 done.
- * Which event types it acts on is the hook's types (by default
- * address.dead and address.complained).  ../shared/recipes/mailman3.md
- * has the answers this follows.
+ * It acts on address.dead and address.complained only (conf_hook.c
+ * refuses other types; hook_acts() makes sure): a suspect address, or
+ * one an incident holds, is never touched.  A member removed or
+ * disabled is an action (max_actions_per_hour); a member already gone
+ * or not found is not.  ../shared/recipes/mailman3.md has the answers
+ * this follows.
  */
 #include "config.h"
 
@@ -53,6 +56,7 @@ hook_mailman3_acted(const struct http_response *r, void *arg)
 	g_autofree char *why = NULL;
 
 	if (r->status == 404 && j->conf->action == CONF_HOOK_REMOVE) {
+		j->action = 0;
 		hook_finish(j, HOOK_DELIVERED, "member already gone");
 		return;
 	}
@@ -82,6 +86,7 @@ hook_mailman3_found(const struct http_response *r, void *arg)
 		    "nothing to do");
 		return;
 	}
+	j->action = 1;
 	if (j->conf->action == CONF_HOOK_REMOVE) {
 		path = g_strdup_printf("members/%s", id);
 		url = hook_url(j, path);
@@ -103,9 +108,9 @@ hook_mailman3(struct hook_job *j)
 	g_autofree char *list = NULL, *address = NULL, *path = NULL,
 	    *url = NULL;
 
-	if (j->address == NULL || j->list == NULL) {
-		hook_finish(j, HOOK_DELIVERED, "no address or no list: "
-		    "nothing to do");
+	if (!hook_acts(j) || j->list == NULL) {
+		hook_finish(j, HOOK_DELIVERED, "no address.dead or "
+		    "address.complained of a list: nothing to do");
 		return;
 	}
 	list = g_uri_escape_string(j->list, NULL, FALSE);

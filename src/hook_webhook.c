@@ -8,7 +8,9 @@
  * where HEX is HMAC-SHA256(secret, timestamp "." body) in lower case.
  * A receiver checks the signature and the timestamp, and uses the
  * event id to ignore one it has seen (delivery is at least once).
- * contrib/webhook-receiver.py is one.
+ * contrib/webhook-receiver.py is one.  An address.dead or
+ * address.complained delivered is an action (max_actions_per_hour):
+ * what a receiver would remove a subscriber for.
  */
 #include "config.h"
 
@@ -44,6 +46,8 @@ hook_webhook(struct hook_job *j)
 	g_autofree char *sig = g_strdup_printf("Rebound-Signature: sha256=%s",
 	    mac);
 	const char *headers[] = { id, stamp, sig, NULL };
+
+	j->action = hook_acts(j);
 
 	hook_request(j, "POST", j->conf->url, "Content-Type: application/json",
 	    j->json->str, headers, NULL);

@@ -9,7 +9,8 @@
  *                  the bytes of messages they hold, and the backlog
  *                  (messages taken but not yet acknowledged), and per
  *                  hook its events pending, how long the oldest has
- *                  waited, and its deliveries by result
+ *                  waited, its deliveries by result, and whether
+ *                  max_actions_per_hour paused it
  *   GET /healthz   "ok"
  * Anything else is 404.  Only counters are read; nothing here changes.
  */
@@ -71,6 +72,9 @@ static const struct {
 	  "How long the oldest event waiting for a hook has waited." },
 	{ "rebound_hook_deliveries_total", "counter",
 	  "Attempts to deliver an event to a hook, by result." },
+	{ "rebound_hook_paused", "gauge",
+	  "1 while max_actions_per_hour pauses a hook (rebound events "
+	  "resume)." },
 };
 
 static void
@@ -89,6 +93,8 @@ metrics_hook(const struct hook_stats *st, void *arg)
 	    "rebound_hook_deliveries_total{hook=\"%s\",result=\"failed\"} %"
 	    G_GUINT64_FORMAT "\n", st->name, st->delivered, st->name,
 	    st->retried, st->name, st->failed);
+	g_string_append_printf(s[3], "rebound_hook_paused{hook=\"%s\"} %d\n",
+	    st->name, st->paused);
 }
 
 static void

@@ -19,13 +19,17 @@
 #include "revent.h"
 #include "json.h"
 
-static const char *const revent_type_names[REVENT_NTYPES] = {
+/* NULL-ended, for revent_type_list(). */
+static const char *const revent_type_names[REVENT_NTYPES + 1] = {
 	[REVENT_ADDRESS_DEAD] = "address.dead",
 	[REVENT_ADDRESS_COMPLAINED] = "address.complained",
 	[REVENT_ADDRESS_SUSPECT] = "address.suspect",
 	[REVENT_ADDRESS_ALIVE] = "address.alive",
 	[REVENT_INCIDENT_OPENED] = "incident.opened",
 	[REVENT_INCIDENT_CLOSED] = "incident.closed",
+	/* Their evidence is the hook's name (hook.c, cmd_hooks.c). */
+	[REVENT_HOOK_PAUSED] = "hook.paused",
+	[REVENT_HOOK_RESUMED] = "hook.resumed",
 };
 
 /* In struct revent_values' order; evidence last (see above). */
@@ -50,6 +54,13 @@ revent_type_known(const char *name)
 		if (strcmp(name, revent_type_names[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/* "address.dead, ..., hook.resumed", for a message; g_free'd. */
+char *
+revent_type_list(void)
+{
+	return g_strjoinv(", ", (char **)revent_type_names);
 }
 
 /* The type of an address's change to state ("dead"), or NULL. */

@@ -1,7 +1,8 @@
 /*
  * revent.h: one change that rebound tells the world about (an address
  * became dead, complained, suspect or alive again; an incident opened
- * or closed), and how it is written out: a JSON object (the schema of
+ * or closed; a hook paused by its max_actions_per_hour, or resumed),
+ * and how it is written out: a JSON object (the schema of
  * "rebound events" and of webhook bodies, version REVENT_VERSION), a
  * plain line, or the values of a CSV row.  Pure: no database, no I/O.
  *
@@ -23,6 +24,8 @@ enum revent_type {
 	REVENT_ADDRESS_ALIVE,
 	REVENT_INCIDENT_OPENED,
 	REVENT_INCIDENT_CLOSED,
+	REVENT_HOOK_PAUSED,
+	REVENT_HOOK_RESUMED,
 	REVENT_NTYPES
 };
 
@@ -60,6 +63,7 @@ struct revent_values {
 
 const char		*revent_type_name(enum revent_type);
 int			 revent_type_known(const char *name);
+char			*revent_type_list(void);
 const char		*revent_type_of_state(const char *state);
 char			*revent_list_id(const char *list);
 const char *const	*revent_columns(void);

@@ -182,7 +182,12 @@ void	 store_set_event_delay(struct store *, gint64 seconds);
  * address has no earlier one pending; the result of an attempt is
  * recorded by store_hook_delivered() (the row goes), store_hook_retry()
  * or store_hook_failed() (parked for the operator, who may
- * store_hook_requeue() it).
+ * store_hook_requeue() it).  A delivery that was an action on a list
+ * (acted: its time) counts towards the hook's max_actions_per_hour:
+ * store_hook_limit() says whether the hook is paused and how many it
+ * took in the last hour, store_hook_pause() pauses it, with a
+ * hook.paused event, and store_hook_resume() resumes it (and forgets
+ * its actions), with a hook.resumed event.
  */
 struct store_delivery {
 	const char	*hook;
@@ -202,7 +207,7 @@ int	 store_hook_queue(struct store *, const char *hook, const char *types,
 int	 store_hook_due(struct store *, const char *hook, gint64 now,
 	    int limit, store_delivery_fn *, void *, GError **);
 int	 store_hook_delivered(struct store *, const char *hook, gint64 event,
-	    GError **);
+	    gint64 acted, GError **);
 int	 store_hook_retry(struct store *, const char *hook, gint64 event,
 	    gint64 next_try, const char *why, GError **);
 int	 store_hook_failed(struct store *, const char *hook, gint64 event,
@@ -213,5 +218,11 @@ int	 store_hook_list_failed(struct store *, store_delivery_fn *, void *,
 	    GError **);
 int	 store_hook_requeue(struct store *, gint64 event, const char *hook,
 	    gint64 now, guint *requeued_r, GError **);
+int	 store_hook_limit(struct store *, const char *hook, gint64 now,
+	    int *paused_r, gint64 *actions_r, GError **);
+int	 store_hook_pause(struct store *, const char *hook, gint64 now,
+	    gint64 actions, GError **);
+int	 store_hook_resume(struct store *, const char *hook, gint64 now,
+	    char ***names_r, GError **);
 
 #endif

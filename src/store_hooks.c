@@ -10,6 +10,12 @@
  * pending: it is sent again (at least once, never lost).  The hooks'
  * statements are few and rare (a poll a second), so each is prepared
  * when used.
+ *
+ * A delivery that was an action on a list is recorded in hook_actions
+ * in the same transaction as its end, and a hook paused by its
+ * max_actions_per_hour is a row of hook_pauses written with its
+ * hook.paused event (sql/009-hook-pause.sql): the pause and the count
+ * survive a restart.
  */
 #include "config.h"
 
@@ -39,6 +45,13 @@ enum hook_stmt {
 	HOOK_BACKLOG,
 	HOOK_LIST_FAILED,
 	HOOK_REQUEUE,
+	HOOK_ACTED,
+	HOOK_FORGET_ACTIONS,
+	HOOK_LIMIT,
+	HOOK_PAUSE,
+	HOOK_PAUSED,
+	HOOK_RESUME,
+	HOOK_RESET_ACTIONS,
 };
 
 static const char *const hook_sql[] = {
@@ -82,6 +95,23 @@ static const char *const hook_sql[] = {
 	    "UPDATE hook_deliveries SET state = 'pending', attempts = 0, "
 	    "queued = ?3, next_try = ?3, last_error = NULL "
 	    "WHERE event = ?1 AND state = 'failed' AND (?2 IS NULL OR hook = ?2)",
+	[HOOK_ACTED] =
+	    "INSERT INTO hook_actions (hook, event, time) VALUES (?1, ?2, ?3)",
+	[HOOK_FORGET_ACTIONS] =
+	    "DELETE FROM hook_actions WHERE hook = ?1 AND time <= ?2 - 3600",
+	/* Paused or not, and the actions of the last hour. */
+	[HOOK_LIMIT] =
+	    "SELECT (SELECT count(*) FROM hook_pauses WHERE hook = ?1), "
+	    "(SELECT count(*) FROM hook_actions WHERE hook = ?1 "
+	    "AND time > ?2 - 3600)",
+	[HOOK_PAUSE] =
+	    "INSERT OR IGNORE INTO hook_pauses (hook, since, actions) "
+	    "VALUES (?1, ?2, ?3)",
+	[HOOK_PAUSED] =
+	    "SELECT hook FROM hook_pauses WHERE ?1 IS NULL OR hook = ?1 "
+	    "ORDER BY hook",
+	[HOOK_RESUME] = "DELETE FROM hook_pauses WHERE hook = ?1",
+	[HOOK_RESET_ACTIONS] = "DELETE FROM hook_actions WHERE hook = ?1",
 };
 
 static sqlite3_stmt *
@@ -293,11 +323,41 @@ hook_change(struct store *s, enum hook_stmt i, const char *hook,
 	return hook_run(s, st, error, "recording a hook's delivery");
 }
 
-int
-store_hook_delivered(struct store *s, const char *hook, gint64 event,
+/* One statement with ?1 hook, ?2 an integer (when not NULL). */
+static int
+hook_do(struct store *s, enum hook_stmt i, const char *hook, gint64 *a,
     GError **error)
 {
-	return hook_change(s, HOOK_DELIVERED, hook, event, NULL, NULL, error);
+	sqlite3_stmt *st = hook_prepare(s, i, error);
+
+	if (st == NULL)
+		return 0;
+	hook_bind_text(st, 1, hook);
+	if (a != NULL)
+		sqlite3_bind_int64(st, 2, *a);
+	return hook_run(s, st, error, "recording a hook's state");
+}
+
+/*
+ * The delivery is done: its row goes.  acted: when it was an action on
+ * a list (max_actions_per_hour counts it), 0 when it was not.
+ */
+int
+store_hook_delivered(struct store *s, const char *hook, gint64 event,
+    gint64 acted, GError **error)
+{
+	if (acted == 0)
+		return hook_change(s, HOOK_DELIVERED, hook, event, NULL, NULL,
+		    error);
+	if (!hook_exec(s, "BEGIN IMMEDIATE", error))
+		return 0;
+	if (hook_change(s, HOOK_ACTED, hook, event, &acted, NULL, error) &&
+	    hook_do(s, HOOK_FORGET_ACTIONS, hook, &acted, error) &&
+	    hook_change(s, HOOK_DELIVERED, hook, event, NULL, NULL, error) &&
+	    hook_exec(s, "COMMIT", error))
+		return 1;
+	sqlite3_exec(store_db(s), "ROLLBACK", NULL, NULL, NULL);
+	return 0;
 }
 
 int
@@ -363,4 +423,127 @@ store_hook_requeue(struct store *s, gint64 event, const char *hook,
 		return 0;
 	*requeued_r = (guint)sqlite3_changes(store_db(s));
 	return 1;
+}
+
+/* Whether hook is paused, and how many actions it took in the hour to now. */
+int
+store_hook_limit(struct store *s, const char *hook, gint64 now,
+    int *paused_r, gint64 *actions_r, GError **error)
+{
+	sqlite3_stmt *st = hook_prepare(s, HOOK_LIMIT, error);
+	int rc;
+
+	*paused_r = 0;
+	*actions_r = 0;
+	if (st == NULL)
+		return 0;
+	hook_bind_text(st, 1, hook);
+	sqlite3_bind_int64(st, 2, now);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*paused_r = sqlite3_column_int(st, 0) > 0;
+		*actions_r = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return store_error(s, error, "reading a hook's actions");
+	return 1;
+}
+
+/* hook.paused or hook.resumed: the hook's name is the evidence. */
+static int
+hook_pause_event(struct store *s, enum revent_type type, const char *hook,
+    gint64 now, GError **error)
+{
+	int paused = type == REVENT_HOOK_PAUSED;
+	struct revent ev = {
+		.type = revent_type_name(type), .time = now,
+		.state = paused ? "paused" : "active",
+		.previous = paused ? "active" : "paused", .evidence = hook,
+	};
+
+	return store_event_add(s, &ev, now, error);
+}
+
+/*
+ * Pause hook, which took actions in the last hour: the pause and its
+ * hook.paused event in one transaction (nothing if it is paused).
+ */
+int
+store_hook_pause(struct store *s, const char *hook, gint64 now,
+    gint64 actions, GError **error)
+{
+	sqlite3_stmt *st;
+
+	if (!hook_exec(s, "BEGIN IMMEDIATE", error))
+		return 0;
+	if ((st = hook_prepare(s, HOOK_PAUSE, error)) == NULL)
+		goto fail;
+	hook_bind_text(st, 1, hook);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, actions);
+	if (!hook_run(s, st, error, "pausing a hook"))
+		goto fail;
+	if (sqlite3_changes(store_db(s)) > 0 &&
+	    !hook_pause_event(s, REVENT_HOOK_PAUSED, hook, now, error))
+		goto fail;
+	if (hook_exec(s, "COMMIT", error))
+		return 1;
+fail:
+	sqlite3_exec(store_db(s), "ROLLBACK", NULL, NULL, NULL);
+	return 0;
+}
+
+/* The paused hooks (hook, or all when NULL), into names. */
+static int
+hook_paused(struct store *s, const char *hook, GPtrArray *names,
+    GError **error)
+{
+	sqlite3_stmt *st = hook_prepare(s, HOOK_PAUSED, error);
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	hook_bind_text(st, 1, hook);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		g_ptr_array_add(names, g_strdup(hook_text(st, 0)));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_error(s, error, "reading the paused hooks");
+	return 1;
+}
+
+/*
+ * Resume hook (NULL: every paused one): its pause and its actions go
+ * (the hour counts afresh), with a hook.resumed event each, in one
+ * transaction.  *names_r: the hooks resumed, NULL-ended, g_strfreev'd.
+ */
+int
+store_hook_resume(struct store *s, const char *hook, gint64 now,
+    char ***names_r, GError **error)
+{
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	guint i;
+
+	*names_r = NULL;
+	if (!hook_exec(s, "BEGIN IMMEDIATE", error))
+		goto done;
+	if (!hook_paused(s, hook, names, error))
+		goto fail;
+	for (i = 0; i < names->len; i++)
+		if (!hook_do(s, HOOK_RESUME, names->pdata[i], NULL, error) ||
+		    !hook_do(s, HOOK_RESET_ACTIONS, names->pdata[i], NULL,
+		    error) || !hook_pause_event(s, REVENT_HOOK_RESUMED,
+		    names->pdata[i], now, error))
+			goto fail;
+	if (hook_exec(s, "COMMIT", error)) {
+		g_ptr_array_add(names, NULL);
+		g_ptr_array_set_free_func(names, NULL);
+		*names_r = (char **)g_ptr_array_free(names, FALSE);
+		return 1;
+	}
+fail:
+	sqlite3_exec(store_db(s), "ROLLBACK", NULL, NULL, NULL);
+done:
+	g_ptr_array_free(names, TRUE);
+	return 0;
 }

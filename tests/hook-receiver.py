@@ -16,6 +16,11 @@ of timestamp "." body under SECRET, "version": 1.  Logs
   400 for an address whose local part starts with "refused" (until
       DIR/accept exists),
   503 the first time it sees an event of an address starting "flaky",
+  the first time for an address starting "cut": a 200 whose body
+      stops short, the connection closed mid-answer (logged "cut"),
+  the first time for an address starting "slow": 200 after
+      SLOW_SECONDS, longer than hooks.sh's [hooks] timeout (logged
+      "late"),
   200 otherwise.
 
 listmonk: listmonk is not packaged for Debian, so this stands in for
@@ -40,6 +45,7 @@ import threading
 import time
 
 directory, mode, key = sys.argv[1], sys.argv[2], sys.argv[3]
+SLOW_SECONDS = 8
 lock = threading.Lock()
 seen = {}
 
@@ -121,6 +127,23 @@ class Receiver(http.server.BaseHTTPRequestHandler):
         with lock:
             seen[eid] = seen.get(eid, 0) + 1
             first = seen[eid] == 1
+        line = "%s %s %s %s" % (eid, address, event.get("type"),
+                                "ok" if why is None else "bad:" + why)
+        if address.startswith("cut") and first:
+            log(line + " cut")
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
+                             b"Content-Type: application/json\r\n\r\n{")
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        if address.startswith("slow") and first:
+            time.sleep(SLOW_SECONDS)
+            log(line + " late")
+            try:
+                self.answer(200)
+            except OSError:
+                pass
+            return
         if os.path.exists(os.path.join(directory, "down")):
             status = 503
         elif address.startswith("refused") and \
@@ -130,8 +153,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
             status = 503
         else:
             status = 200
-        log("%s %s %s %s %d" % (eid, address, event.get("type"),
-                                "ok" if why is None else "bad:" + why, status))
+        log("%s %d" % (line, status))
         self.answer(status)
 
     def listmonk(self, body):

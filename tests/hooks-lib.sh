@@ -1,10 +1,18 @@
 # hooks-lib.sh: bounces for the hooks' tests (sourced, not run).
 #
 # hard_bounce ADDRESS N: a DSN of a certain hard bounce (the remote
-# server's own 550 5.1.1 "User unknown"), dead at once, of mail from the
-# list news@lists.example.org (List-Id news.lists.example.org).  N makes
-# each message distinct.  LIST_ID overrides the List-Id.
+# server's own 550 5.1.1 "User unknown", from mx.DOMAIN of the address:
+# one provider per domain for the incident guard), dead at once, of
+# mail from the list news@lists.example.org (List-Id
+# news.lists.example.org).  N makes each message distinct.  LIST_ID
+# overrides the List-Id.
 # full_bounce ADDRESS N: the same for a full mailbox (soft).
+# local_bounce ADDRESS N: Postfix's own "unknown user" for a local
+# mailbox, with no remote server's word: a likely hard bounce (rebound
+# parse says "confidence": "likely"), which makes the address suspect,
+# not dead.
+# bounce_dsn ADDRESS N STATUS FIELDS: the DSN, FIELDS the recipient's
+# lines after its Status.
 bounce_dsn() {
 	printf 'From: MAILER-DAEMON@mx.example.net
 To: news-bounces@lists.example.org
@@ -27,8 +35,7 @@ Final-Recipient: rfc822; %s
 Original-Recipient: rfc822; %s
 Action: failed
 Status: %s
-Remote-MTA: dns; mx.remote.example
-Diagnostic-Code: smtp; %s
+%s
 
 --B
 Content-Type: text/rfc822-headers
@@ -43,12 +50,15 @@ Message-ID: <n%s@lists.example.org>
 ' "$1" "$2" "$1" "$1" "$3" "$4" "$1" "${LIST_ID:-news.lists.example.org}" "$2"
 }
 hard_bounce() {
-	bounce_dsn "$1" "$2" 5.1.1 \
-	    "550 5.1.1 <$1>: Recipient address rejected: User unknown"
+	bounce_dsn "$1" "$2" 5.1.1 "Remote-MTA: dns; mx.${1#*@}
+Diagnostic-Code: smtp; 550 5.1.1 <$1>: Recipient address rejected: User unknown"
 }
 full_bounce() {
-	bounce_dsn "$1" "$2" 4.2.2 \
-	    "452 4.2.2 <$1>: Mailbox full, over quota"
+	bounce_dsn "$1" "$2" 4.2.2 "Remote-MTA: dns; mx.${1#*@}
+Diagnostic-Code: smtp; 452 4.2.2 <$1>: Mailbox full, over quota"
+}
+local_bounce() {
+	bounce_dsn "$1" "$2" 5.1.1 "Diagnostic-Code: X-Postfix; unknown user: \"${1%%@*}\""
 }
 # lmtp_bounce SOCKET FILE: deliver FILE to reboundd over LMTP; 0 on 250.
 lmtp_bounce() {

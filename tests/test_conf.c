@@ -121,6 +121,11 @@ test_refusals(void)
 		{ "[store]\npath = a\\zb\n", ":2: [store] path: Key file contains" },
 		{ "[daemon]\nuser = \xff\xfe\n", ":2: [daemon] user: Key file contains" },
 		{ "[lmtp]\nlisten = unix:/a, localhost\n", ":2: [lmtp] listen: 'localhost' is neither" },
+		/* A list manager never gets a suspect address, nor "all". */
+		{ "[hook m]\nkind = mailman3\ntypes = address.dead,address.suspect\n", ":3: [hook m] types: a mailman3 hook acts on address.dead,address.complained only, not on address.suspect" },
+		{ "[hook l]\nkind = listmonk\ntypes = all\n", ":3: [hook l] types: a listmonk hook acts on address.dead,address.complained only, not on all" },
+		{ "[hook w]\nkind = webhook\ntypes = hook.paused,address.gone\n", ":3: [hook w] types: 'address.gone' is not an event type (address.dead, " },
+		{ "[hook w]\nkind = webhook\nmax_actions_per_hour = -1\n", ":3: [hook w] max_actions_per_hour: '-1' is not a number from 0 (no limit) to 1000000" },
 		{ "not an ini file\n", "" },
 	};
 	size_t i;
@@ -151,7 +156,7 @@ test_hooks(void)
 	    "kind = mailman3\nurl = http://127.0.0.1:8001/3.1\nuser = u\n"
 	    "password = p\naction = disable\ndry_run = yes\n[hook lm]\n"
 	    "kind = listmonk\nurl = http://h/\nuser = u\npassword = p\n"
-	    "types = address.dead, incident.opened\n");
+	    "types = address.dead\nmax_actions_per_hour = 0\n");
 	g_autoptr(GError) error = NULL;
 	struct conf_hook *h;
 	struct conf c;
@@ -172,11 +177,13 @@ test_hooks(void)
 	g_assert_cmpint(h->kind, ==, CONF_HOOK_MAILMAN3);
 	g_assert_cmpint(h->action, ==, CONF_HOOK_DISABLE);
 	g_assert_true(h->dry_run);
+	g_assert_cmpint(h->max_actions, ==, 100);
 	g_assert_true(conf_hook_wants(h, "address.complained"));
 	g_assert_false(conf_hook_wants(h, "address.suspect"));
 	h = c.hooks->pdata[2];
-	g_assert_true(conf_hook_wants(h, "incident.opened"));
+	g_assert_true(conf_hook_wants(h, "address.dead"));
 	g_assert_false(conf_hook_wants(h, "address.complained"));
+	g_assert_cmpint(h->max_actions, ==, 0);
 	conf_clear(&c);
 	g_unlink(path);
 }
