@@ -9,7 +9,7 @@
 # untouched; a dead address that is not a member is done and logged.
 # Never an action for a suspect address (a likely hard bounce) or for
 # one an incident holds: with [guard] min_addresses = 3 and [events]
-# delay = 3 (seconds), five members at one domain bouncing 5.1.1 at
+# delay = 20 (seconds), five members at one domain bouncing 5.1.1 at
 # once open an incident and none is removed, while a dead member at
 # another domain, after them, is.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
@@ -138,7 +138,7 @@ dating = arrival
 min_addresses = 3
 window = 10m
 [events]
-delay = 3
+delay = 20
 [hook mailman]
 kind = mailman3
 url = http://127.0.0.1:$rest_port/3.1
