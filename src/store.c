@@ -1684,20 +1684,23 @@ store_forget(struct store *s, const char *address, gint64 *outcomes_r,
 	return 1;
 }
 
-/* The addresses the expiring messages name: to recompute afterwards. */
+/*
+ * The addresses a statement names, ?1 bound to number (the expiring
+ * messages' cutoff, an incident's id): to replay afterwards.
+ */
 static int
-store_expiring(struct store *s, gint64 cutoff, GPtrArray *addresses,
-    GError **error)
+store_addresses_of(struct store *s, enum store_stmt which, gint64 number,
+    GPtrArray *addresses, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, STORE_EXPIRE_ADDRESSES, error);
+	sqlite3_stmt *st = store_stmt(s, which, error);
 	int rc;
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, cutoff);
+	sqlite3_bind_int64(st, 1, number);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		g_ptr_array_add(addresses, g_strdup(column_text(st, 0)));
-	return store_rows_end(s, st, rc, error, "finding expired outcomes");
+	return store_rows_end(s, st, rc, error, "finding addresses to replay");
 }
 
 /*
@@ -1711,7 +1714,8 @@ store_expire(struct store *s, gint64 cutoff, gint64 *messages_r,
 	g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func(g_free);
 	guint i;
 
-	if (!store_expiring(s, cutoff, addresses, error) ||
+	if (!store_addresses_of(s, STORE_EXPIRE_ADDRESSES, cutoff,
+	    addresses, error) ||
 	    !store_count(s, STORE_EXPIRE_COUNT, NULL, cutoff, outcomes_r,
 	    error) ||
 	    !store_count(s, STORE_EXPIRE_DELETE, NULL, cutoff, messages_r,
@@ -1773,22 +1777,6 @@ store_incident(struct store *s, gint64 id, store_incident_fn *fn,
 	return store_incident_rows(s, st, fn, data, error);
 }
 
-/* The addresses an incident holds outcomes of: to replay. */
-static int
-store_incident_addresses(struct store *s, gint64 id, GPtrArray *addresses,
-    GError **error)
-{
-	sqlite3_stmt *st = store_stmt(s, STORE_INCIDENT_ADDRESSES, error);
-	int rc;
-
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		g_ptr_array_add(addresses, g_strdup(column_text(st, 0)));
-	return store_rows_end(s, st, rc, error, "reading an incident");
-}
-
 /*
  * An operator's word on incident id: its held outcomes count as hard
  * (confirmed) or not at all (discarded) from now on; the addresses they
@@ -1811,7 +1799,8 @@ store_incident_decide(struct store *s, gint64 id, const char *state,
 	if (!store_step(s, st, error, "deciding an incident"))
 		return 0;
 	*found_r = sqlite3_changes(s->db) > 0;
-	if (!*found_r || !store_incident_addresses(s, id, addresses, error))
+	if (!*found_r || !store_addresses_of(s, STORE_INCIDENT_ADDRESSES, id,
+	    addresses, error))
 		return !*found_r;
 	for (i = 0; i < addresses->len; i++)
 		if (!store_replay(s, g_ptr_array_index(addresses, i), state,
