@@ -143,7 +143,7 @@ static int
 conf_hook_set_types(struct conf_hook *h, const char *value, GError **error)
 {
 	g_auto(GStrv) types = g_strsplit(value, ",", -1);
-	GPtrArray *out = g_ptr_array_new();
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
 	guint i;
 
 	for (i = 0; strcmp(value, "all") != 0 && types[i] != NULL; i++) {
