@@ -38,11 +38,13 @@ echo "ASan/UBSan build: $(grep -E '^# (PASS|FAIL|ERROR):' asan.out | tr '\n' ' '
 
 # The libFuzzer targets (clang, ASan+UBSan), a minute each on every CPU,
 # from the distributed sources in a directory of their own: a crash, a
-# leak, a hang or fewer than a million executions in all is one failure.
+# leak, a hang or fewer than 300,000 executions in all is one failure
+# (a floor that says every target ran its minute; how fast they run is
+# the machine's load, and a test times nothing: see tests/fuzz/README).
 rm -rf _fuzz && mkdir _fuzz
 make distdir distdir=_fuzz/rebound >/dev/null 2>&1 &&
     (cd _fuzz/rebound && ./configure CC=clang --enable-fuzzing >/dev/null &&
-     FUZZ_TIME=60 FUZZ_JOBS="$(nproc)" FUZZ_MIN_EXECS=1000000 \
+     FUZZ_TIME=60 FUZZ_JOBS="$(nproc)" FUZZ_MIN_EXECS=300000 \
      REBOUND_CORPUS=$corpus \
      make -j"$(nproc)" fuzz) >fuzz.out 2>&1
 fuzz_rc=$?
