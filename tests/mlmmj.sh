@@ -127,14 +127,16 @@ is "the next run does it: alice is gone" "$(members)" \
 is "the state is the last event" "$(cat "$state")" "$(last_id)"
 
 # SIGKILL after mlmmj-unsub did its work, before the state moved: the
-# next run does that event again (at least once), harmlessly.
+# next run does that event again (at least once), harmlessly.  The stub
+# blocks on a FIFO until the test has killed the recipe.
 mkdir -p "$tmp/slowbin"
 cat >"$tmp/slowbin/mlmmj-unsub" <<EOF
 #!/bin/sh
 "$bin/mlmmj-unsub" "\$@" >/dev/null 2>&1 || exit 1
 touch "$tmp/slow.acted"
-while [ ! -e "$tmp/slow.release" ]; do sleep 0.05; done
+read -r _ <"$tmp/slow.release"
 EOF
+mkfifo "$tmp/slow.release"
 chmod +x "$tmp/slowbin/mlmmj-unsub"
 dead d3 dave@example.org 4
 import d3
@@ -145,7 +147,7 @@ kpid=$!
 wait_for "SIGKILL: mlmmj-unsub has done its work" test -e "$tmp/slow.acted"
 kill -KILL "$kpid"
 wait "$kpid" 2>/dev/null
-touch "$tmp/slow.release"
+echo go >"$tmp/slow.release"	# the stub, still blocked, ends
 is "SIGKILL: dave is gone, the state has not moved" "$(members)state $(cat "$state")" \
     "bob@example.org erin@example.org frank@example.org state $was"
 run --once

@@ -40,16 +40,18 @@ name=rebound-t$$
 cg="/sys/fs/cgroup/systemd/t-$name /sys/fs/cgroup/unified/t-$name"
 nspawn=
 leader=
+nspawn_gone() { ! kill -0 "$nspawn" 2>/dev/null; }
 teardown() {
 	if [ -n "$leader" ] && kill -0 "$leader" 2>/dev/null; then
 		nsenter -t "$leader" -a systemctl poweroff >/dev/null 2>&1
 	fi
 	if [ -n "$nspawn" ]; then
-		i=0
-		while kill -0 "$nspawn" 2>/dev/null && [ $i -lt 150 ]; do
-			sleep 0.1; i=$((i + 1))
-			[ $i -eq 100 ] && kill -TERM "$nspawn" 2>/dev/null
-		done
+		# Its poweroff first, then TERM, then the cgroup killed.
+		WAIT_SECONDS=10 wait_until "the container to power off" \
+		    nspawn_gone ||
+		    { kill -TERM "$nspawn" 2>/dev/null;
+		      WAIT_SECONDS=5 wait_until "nspawn to end on TERM" \
+		          nspawn_gone; }
 		kill -0 "$nspawn" 2>/dev/null &&
 		    echo 1 >"/sys/fs/cgroup/unified/t-$name/cgroup.kill" 2>/dev/null
 		wait "$nspawn" 2>/dev/null
@@ -285,6 +287,16 @@ pf_journal() {
 	  ct journalctl -q --no-pager -n 40; } 2>&1 | sed 's/^/# /'
 }
 
+# The recipes write /etc/postfix and /etc/systemd of the container: "ct"
+# runs them in its mount namespace, on its volatile overlay.  The
+# machine's own are never touched; checked after both.
+host_etc() {
+	ls -d /etc/postfix/bounces.regexp \
+	    /etc/systemd/system/rebound.socket.d 2>/dev/null
+	cksum </etc/postfix/main.cf 2>/dev/null
+}
+host_before=$(host_etc)
+
 # 10a. Unchrooted, in the group rebound; step 2 names the socket by its
 # full path, as the document says.
 { cat "$tmp/unchrooted"
@@ -312,6 +324,8 @@ ct postconf -F 'lmtp/unix/chroot = y'
 cat "$tmp/dropin" "$tmp/route" | ct sh -e >"$tmp/recipe.out" 2>&1
 is "chrooted, the socket moved by a drop-in: the recipe runs" "$?" 0 ||
     { sed 's/^/# /' "$tmp/recipe.out"; pf_journal; }
+is "... the machine's own /etc/postfix and /etc/systemd untouched" \
+    "$(host_etc)" "$host_before"
 is "... rebound.socket listens in Postfix's queue directory" \
     "$(ct systemctl show -p Listen --value rebound.socket)" \
     "/var/spool/postfix/private/rebound (Stream)"
