@@ -56,6 +56,18 @@ cli_store(struct cli_db *d, enum store_mode mode)
 	return s;
 }
 
+/* Apply each "KEY=VALUE" of --policy to p (policy_override()). */
+int
+cli_policy(struct policy *p, char **specs, GError **error)
+{
+	guint i;
+
+	for (i = 0; specs != NULL && specs[i] != NULL; i++)
+		if (!policy_override(p, specs[i], error))
+			return 0;
+	return 1;
+}
+
 void
 cli_db_clear(struct cli_db *d)
 {

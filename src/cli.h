@@ -39,6 +39,7 @@ int		 cli_options(int *argc, char ***argv, const char *summary,
 		    const char *description, const GOptionEntry *entries);
 struct store	*cli_store(struct cli_db *, enum store_mode);
 void		 cli_db_clear(struct cli_db *);
+int		 cli_policy(struct policy *, char **specs, GError **);
 int		 cli_since(const char *spec, gint64 now, gint64 *cutoff_r);
 char		*cli_time(gint64 t);
 

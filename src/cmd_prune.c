@@ -119,34 +119,6 @@ prune_run(struct store *s, const struct policy *p, int suspects,
 	return CLI_EXIT_OK;
 }
 
-/*
- * Apply each "KEY=VALUE" of --policy to p; policy_set() judges them, and
- * guard_set() the [guard] keys, written "guard.KEY".
- */
-static int
-prune_overrides(struct policy *p, char **specs, GError **error)
-{
-	guint i;
-
-	for (i = 0; specs != NULL && specs[i] != NULL; i++) {
-		g_auto(GStrv) kv = g_strsplit(specs[i], "=", 2);
-
-		if (kv[0] == NULL || kv[1] == NULL) {
-			g_set_error(error, G_OPTION_ERROR,
-			    G_OPTION_ERROR_BAD_VALUE, "--policy '%s': not "
-			    "KEY=VALUE (e.g. soft_threshold=3)", specs[i]);
-			return 0;
-		}
-		g_strstrip(kv[0]);
-		g_strstrip(kv[1]);
-		if (g_str_has_prefix(kv[0], "guard.") ? !guard_set(&p->guard,
-		    kv[0] + 6, kv[1], error) : !policy_set(p, kv[0], kv[1],
-		    error))
-			return 0;
-	}
-	return 1;
-}
-
 int
 cmd_prune(int argc, char **argv)
 {
@@ -201,7 +173,7 @@ cmd_prune(int argc, char **argv)
 	else if (overrides != NULL && !dry_run)
 		g_printerr("rebound prune: --policy needs --dry-run (change "
 		    "the config to apply a policy)\n");
-	else if (!prune_overrides(&scratch, overrides, &error))
+	else if (!cli_policy(&scratch, overrides, &error))
 		g_printerr("rebound prune: %s\n", error->message);
 	else
 		rc = CLI_EXIT_OK;
@@ -216,7 +188,7 @@ cmd_prune(int argc, char **argv)
 	if (dry_run) {
 		/* Checked above; now on top of the configured policy. */
 		policy = d.conf.policy;
-		prune_overrides(&policy, overrides, NULL);
+		cli_policy(&policy, overrides, NULL);
 		rc = prune_run(s, &policy, 0, d.format);
 	} else
 		rc = prune_run(s, NULL, suspects, d.format);

@@ -393,6 +393,32 @@ conf_clear(struct conf *c)
 	memset(c, 0, sizeof *c);
 }
 
+/*
+ * Every key of rebound.conf that takes a boolean, from the tables that
+ * read them (guard.c's [guard] keys, conf_hook.c's [hook NAME] keys), so
+ * that a test can try each spelling on each key there is.  Free with
+ * g_array_unref().
+ */
+GArray *
+conf_bool_keys(void)
+{
+	GArray *keys = g_array_new(FALSE, FALSE, sizeof(struct conf_bool_key));
+	struct conf_bool_key k;
+	size_t i, offset;
+
+	for (i = 0; i < G_N_ELEMENTS(conf_keys); i++)
+		if (conf_keys[i].set == conf_set_guard &&
+		    guard_key_bool(conf_keys[i].key, &offset)) {
+			k.group = conf_keys[i].group;
+			k.key = conf_keys[i].key;
+			k.offset = G_STRUCT_OFFSET(struct conf, policy.guard) +
+			    offset;
+			g_array_append_val(keys, k);
+		}
+	conf_hook_bool_keys(keys);
+	return keys;
+}
+
 /* The line of file where key (or the group, if key is NULL) is set. */
 static int
 conf_line(const char *text, const char *group, const char *key)

@@ -70,12 +70,21 @@ struct conf {
 	int		 hook_timeout;	/* [hooks] timeout, seconds */
 };
 
+/* A key of rebound.conf that takes a boolean (conf_bool_keys()). */
+struct conf_bool_key {
+	const char	*group;		/* "hook": a key of every [hook NAME] */
+	const char	*key;
+	size_t		 offset;	/* of its int in struct conf, or for
+					   a hook's in struct conf_hook */
+};
+
 void	 conf_defaults(struct conf *);
 int	 conf_load(struct conf *, const char *file, GError **);
 int	 conf_load_data(struct conf *, const char *file, const char *text,
 	    gsize len, GError **);
 void	 conf_clear(struct conf *);
 gint64	 conf_event_delay(const struct conf *);
+GArray	*conf_bool_keys(void);
 int	 conf_set_string(char **slot, const char *value);
 
 /* conf_hook.c: the [hook NAME] groups and [hooks]. */
@@ -86,6 +95,7 @@ int	 conf_hooks_set(struct conf *, const char *key, const char *value,
 	    GError **);
 int	 conf_duration(const char *value, int min, int max, int *out,
 	    GError **);
+void	 conf_hook_bool_keys(GArray *);
 const char *conf_hook_kind_name(enum conf_hook_kind);
 int	 conf_hook_wants(const struct conf_hook *, const char *type);
 void	 conf_hook_free(struct conf_hook *);

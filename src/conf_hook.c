@@ -20,6 +20,7 @@
 
 #include "conf.h"
 #include "revent.h"
+#include "vocab.h"
 
 #define CONF_HOOK_ACTIONS	"address.dead,address.complained"
 #define CONF_HOOK_MAX_ACTIONS	100	/* max_actions_per_hour */
@@ -172,18 +173,6 @@ conf_hook_set_types(struct conf_hook *h, const char *value, GError **error)
 	return 1;
 }
 
-static int
-conf_hook_dry_run(struct conf_hook *h, const char *value, GError **error)
-{
-	if (strcmp(value, "yes") == 0)
-		h->dry_run = 1;
-	else if (strcmp(value, "no") == 0)
-		h->dry_run = 0;
-	else
-		return conf_hook_invalid(error, "'%s' is not yes or no", value);
-	return 1;
-}
-
 /* 0 (no limit) to a million; CONF_HOOK_MAX_ACTIONS unless set. */
 static int
 conf_hook_max_actions(struct conf_hook *h, const char *value, GError **error)
@@ -197,21 +186,40 @@ conf_hook_max_actions(struct conf_hook *h, const char *value, GError **error)
 	return 1;
 }
 
-/* The keys of [hook NAME]; kind is read first, the others in any order. */
+/*
+ * The keys of [hook NAME]; kind is read first, the others in any order.
+ * A key without a setter is a boolean (vocab_bool()) at offset.
+ */
 static const struct {
 	const char	*key;
 	int		(*set)(struct conf_hook *, const char *, GError **);
+	size_t		 offset;
 } conf_hook_keys[] = {
-	{ "kind", conf_hook_kind },
-	{ "url", conf_hook_url },
-	{ "secret", conf_hook_secret },
-	{ "user", conf_hook_user },
-	{ "password", conf_hook_password },
-	{ "action", conf_hook_action },
-	{ "types", conf_hook_set_types },
-	{ "dry_run", conf_hook_dry_run },
-	{ "max_actions_per_hour", conf_hook_max_actions },
+	{ "kind", conf_hook_kind, 0 },
+	{ "url", conf_hook_url, 0 },
+	{ "secret", conf_hook_secret, 0 },
+	{ "user", conf_hook_user, 0 },
+	{ "password", conf_hook_password, 0 },
+	{ "action", conf_hook_action, 0 },
+	{ "types", conf_hook_set_types, 0 },
+	{ "dry_run", NULL, G_STRUCT_OFFSET(struct conf_hook, dry_run) },
+	{ "max_actions_per_hour", conf_hook_max_actions, 0 },
 };
+
+/* Append the boolean keys of [hook NAME] to keys (conf_bool_keys()). */
+void
+conf_hook_bool_keys(GArray *keys)
+{
+	struct conf_bool_key k = { "hook", NULL, 0 };
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(conf_hook_keys); i++)
+		if (conf_hook_keys[i].set == NULL) {
+			k.key = conf_hook_keys[i].key;
+			k.offset = conf_hook_keys[i].offset;
+			g_array_append_val(keys, k);
+		}
+}
 
 void
 conf_hook_free(struct conf_hook *h)
@@ -289,6 +297,9 @@ conf_hook_key(struct conf_hook *h, GKeyFile *kf, const char *group,
 		g_propagate_error(error, g_steal_pointer(&err));
 		return 0;
 	}
+	if (conf_hook_keys[i].set == NULL)
+		return vocab_bool(value, G_STRUCT_MEMBER_P(h,
+		    conf_hook_keys[i].offset), error);
 	return conf_hook_keys[i].set(h, g_strstrip(value), error);
 }
 

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "guard.h"
+#include "vocab.h"
 
 /* A hard outcome inside a group's window. */
 struct guard_rec {
@@ -123,11 +124,7 @@ guard_value(enum guard_type type, const char *value, void *slot)
 	long n;
 
 	switch (type) {
-	case GUARD_BOOL:
-		if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0) {
-			*(int *)slot = value[0] == 'y';
-			return 1;
-		}
+	case GUARD_BOOL:	/* guard_set() reads it with vocab_bool() */
 		return 0;
 	case GUARD_COUNT:
 		n = strtol(value, &end, 10);
@@ -146,7 +143,6 @@ guard_set(struct guard_conf *c, const char *key, const char *value,
     GError **error)
 {
 	static const char *const wants[] = {
-		[GUARD_BOOL] = "yes or no",
 		[GUARD_COUNT] = "a positive number",
 		[GUARD_SECONDS] = "a duration (30s, 5m, 1h, 30d)",
 	};
@@ -155,6 +151,13 @@ guard_set(struct guard_conf *c, const char *key, const char *value,
 	for (i = 0; i < G_N_ELEMENTS(guard_keys); i++) {
 		if (strcmp(key, guard_keys[i].key) != 0)
 			continue;
+		if (guard_keys[i].type == GUARD_BOOL) {
+			if (vocab_bool(value, G_STRUCT_MEMBER_P(c,
+			    guard_keys[i].offset), error))
+				return 1;
+			g_prefix_error(error, "guard %s: ", key);
+			return 0;
+		}
 		if (guard_value(guard_keys[i].type, value,
 		    G_STRUCT_MEMBER_P(c, guard_keys[i].offset)))
 			return 1;
@@ -166,6 +169,20 @@ guard_set(struct guard_conf *c, const char *key, const char *value,
 	g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
 	    "unknown guard key '%s' (known: enabled, window, min_addresses, "
 	    "factor, baseline, quiet)", key);
+	return 0;
+}
+
+/* Whether key takes a boolean, and where in struct guard_conf its int is. */
+int
+guard_key_bool(const char *key, size_t *offset_r)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(guard_keys); i++)
+		if (strcmp(key, guard_keys[i].key) == 0) {
+			*offset_r = guard_keys[i].offset;
+			return guard_keys[i].type == GUARD_BOOL;
+		}
 	return 0;
 }
 

@@ -70,6 +70,7 @@ struct guard;
 void		 guard_defaults(struct guard_conf *);
 int		 guard_set(struct guard_conf *, const char *key,
 		    const char *value, GError **);
+int		 guard_key_bool(const char *key, size_t *offset_r);
 const char	*guard_kind_name(enum guard_kind);
 const char	*guard_counts_as(const char *class, const char *incident_state);
 

@@ -60,6 +60,7 @@ void	 policy_defaults(struct policy *);
 int	 policy_set(struct policy *, const char *key, const char *value,
 	    GError **);
 int	 policy_is_key(const char *key);
+int	 policy_override(struct policy *, const char *spec, GError **);
 char	*policy_keys_help(void);
 
 const char *policy_state_name(enum policy_addr_state);

@@ -173,6 +173,28 @@ policy_set(struct policy *p, const char *key, const char *value,
 	return policy_value(k, value, (int *)((char *)p + k->offset), error);
 }
 
+/*
+ * One "KEY=VALUE" of --policy (prune, explain): a key of [policy], or
+ * "guard.KEY" for one of [guard], each read as rebound.conf reads it.
+ */
+int
+policy_override(struct policy *p, const char *spec, GError **error)
+{
+	g_auto(GStrv) kv = g_strsplit(spec, "=", 2);
+
+	if (kv[0] == NULL || kv[1] == NULL) {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+		    "--policy '%s': not KEY=VALUE (e.g. soft_threshold=3)",
+		    spec);
+		return 0;
+	}
+	g_strstrip(kv[0]);
+	g_strstrip(kv[1]);
+	if (g_str_has_prefix(kv[0], "guard."))
+		return guard_set(&p->guard, kv[0] + 6, kv[1], error);
+	return policy_set(p, kv[0], kv[1], error);
+}
+
 void
 policy_defaults(struct policy *p)
 {

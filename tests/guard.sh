@@ -115,6 +115,14 @@ check "show --format json has held" grep -q '"held":"held by incident 1 ' "$tmp/
 # The dry-run replays the guard under other values.
 R prune --dry-run --policy guard.enabled=no >"$tmp/dry"
 is "dry-run without the guard: the 30 readers would be removed" "$(grep -c '^+ reader.*@bigmail.example$' "$tmp/dry")" 30
+# A boolean as people write it (rebound.conf(5)): the same replay.
+R prune --dry-run --policy 'guard.enabled = False' >"$tmp/dry-false"
+is "guard.enabled=False is guard.enabled=no" "$(cat "$tmp/dry-false")" \
+    "$(cat "$tmp/dry")"
+R prune --dry-run --policy guard.enabled=nope 2>"$tmp/err"
+is "guard.enabled=nope exits 2" "$?" 2
+check "... naming the spellings" grep -q "guard enabled: 'nope' is not a \
+boolean (yes, no, true, false, on, off, 1 or 0)" "$tmp/err"
 R prune --dry-run --policy guard.min_addresses=40 >"$tmp/dry"
 is "dry-run with min_addresses=40: the same" "$(grep -c '^+ reader.*@bigmail.example$' "$tmp/dry")" 30
 R prune --dry-run >"$tmp/dry"

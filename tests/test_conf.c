@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "policy.h"
 #include "verp.h"
+#include "vocab.h"
 
 static char *
 write_conf(const char *text)
@@ -368,6 +369,128 @@ test_policy_confirm_refused(void)
 	g_assert_nonnull(strstr(error->message, "none, weak or likely"));
 }
 
+/*
+ * The text of a file that sets key of group to value on line 2 ([guard])
+ * or 5 (a [hook NAME], after what its kind needs).
+ */
+static char *
+bool_conf_text(const struct conf_bool_key *k, const char *value)
+{
+	if (strcmp(k->group, "hook") == 0)
+		return g_strdup_printf("[hook t]\nkind = webhook\n"
+		    "url = http://127.0.0.1/\nsecret = s\n%s =\t%s \n", k->key,
+		    value);
+	return g_strdup_printf("[%s]\n%s =\t%s \n", k->group, k->key, value);
+}
+
+/* Where a boolean key's int lies once c is loaded. */
+static int *
+bool_slot(struct conf *c, const struct conf_bool_key *k)
+{
+	if (strcmp(k->group, "hook") == 0)
+		return G_STRUCT_MEMBER_P(c->hooks->pdata[0], k->offset);
+	return G_STRUCT_MEMBER_P(c, k->offset);
+}
+
+/* One spelling of a boolean on one key, in rebound.conf and --policy. */
+static void
+bool_try(const struct conf_bool_key *k, const char *spelling, int truth)
+{
+	g_autofree char *text = bool_conf_text(k, spelling);
+	g_autofree char *path = write_conf(text);
+	g_autofree char *spec = NULL;
+	g_autoptr(GError) error = NULL;
+	struct policy p;
+	struct conf c;
+
+	conf_defaults(&c);
+	if (strcmp(k->group, "hook") != 0)	/* so that a no-op fails */
+		*bool_slot(&c, k) = !truth;
+	g_test_message("[%s] %s = %s", k->group, k->key, spelling);
+	g_assert_true(conf_load(&c, path, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(*bool_slot(&c, k), ==, truth);
+	conf_clear(&c);
+	g_unlink(path);
+	if (strcmp(k->group, "guard") != 0)
+		return;
+	/* rebound prune --dry-run --policy guard.KEY=VALUE */
+	policy_defaults(&p);
+	G_STRUCT_MEMBER(int, &p.guard, k->offset - G_STRUCT_OFFSET(struct conf,
+	    policy.guard)) = !truth;
+	spec = g_strdup_printf("guard.%s= %s", k->key, spelling);
+	g_assert_true(policy_override(&p, spec, &error));
+	g_assert_no_error(error);
+	g_assert_cmpint(G_STRUCT_MEMBER(int, &p.guard, k->offset -
+	    G_STRUCT_OFFSET(struct conf, policy.guard)), ==, truth);
+}
+
+/* A value that is no boolean: the file, the line, the key, the spellings. */
+static void
+bool_refused(const struct conf_bool_key *k, const char *want_list)
+{
+	g_autofree char *text = bool_conf_text(k, "maybe");
+	g_autofree char *path = write_conf(text);
+	g_autofree char *want = g_strdup_printf("%s:%d: [%s] %s: ", path,
+	    strcmp(k->group, "hook") == 0 ? 5 : 2,
+	    strcmp(k->group, "hook") == 0 ? "hook t" : k->group, k->key);
+	g_autofree char *list = g_strdup_printf("'maybe' is not a boolean "
+	    "(%s)", want_list);
+	g_autoptr(GError) error = NULL;
+	struct conf c;
+
+	conf_defaults(&c);
+	g_assert_false(conf_load(&c, path, &error));
+	g_test_message("%s", error->message);
+	g_assert_true(g_str_has_prefix(error->message, want));
+	g_assert_true(g_str_has_suffix(error->message, list));
+	conf_clear(&c);
+	g_unlink(path);
+}
+
+/*
+ * Every boolean key of every group (conf_bool_keys(): a new one is tried
+ * too) takes every spelling of vocab.c's table, in any case, with white
+ * space around; anything else is refused, naming them all.
+ */
+static void
+test_bools(void)
+{
+	GArray *keys = conf_bool_keys();
+	g_autoptr(GString) list = g_string_new(NULL);
+	const char *s;
+	int truth, seen_guard = 0, seen_hook = 0;
+	guint i;
+	size_t n;
+
+	for (n = 0; (s = vocab_bool_spelling(n, NULL)) != NULL; n++)
+		g_string_append_printf(list, "%s%s", n == 0 ? "" :
+		    vocab_bool_spelling(n + 1, NULL) == NULL ? " or " : ", ", s);
+	g_assert_cmpstr(list->str, ==, "yes, no, true, false, on, off, 1 or 0");
+	for (i = 0; i < keys->len; i++) {
+		const struct conf_bool_key *k = &g_array_index(keys,
+		    struct conf_bool_key, i);
+
+		seen_guard |= strcmp(k->key, "enabled") == 0;
+		seen_hook |= strcmp(k->key, "dry_run") == 0;
+		for (n = 0; (s = vocab_bool_spelling(n, &truth)) != NULL; n++) {
+			g_autofree char *upper = g_ascii_strup(s, -1);
+			g_autofree char *title = g_strdup(s);
+
+			title[0] = g_ascii_toupper(title[0]);
+			bool_try(k, s, truth);
+			bool_try(k, upper, truth);
+			bool_try(k, title, truth);
+		}
+		bool_refused(k, list->str);
+	}
+	g_assert_true(seen_guard && seen_hook);
+	g_array_unref(keys);
+	g_assert_true(vocab_bool(" On\t", &truth, NULL) && truth == 1);
+	g_assert_false(vocab_bool("", &truth, NULL));
+	g_assert_false(vocab_bool("yess", &truth, NULL));
+}
+
 /* The policy's keys: one table gives the defaults, the check, the help. */
 static void
 test_policy_keys(void)
@@ -402,6 +525,7 @@ main(int argc, char **argv)
 	g_test_add_func("/conf/maildir-done", test_maildir_done);
 	g_test_add_func("/conf/lmtp-limits", test_lmtp_limits);
 	g_test_add_func("/conf/hooks", test_hooks);
+	g_test_add_func("/conf/bools", test_bools);
 	g_test_add_func("/verp/decode", test_verp);
 	g_test_add_func("/policy/days", test_policy_days);
 	g_test_add_func("/policy/kinds", test_policy_kinds);
