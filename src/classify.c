@@ -709,7 +709,15 @@ classify_failure(struct report *rp, struct recipient *r)
  * A dead address is certain when the remote server itself gave both a
  * recipient-level permanent code (5.1.x) and words that say the same:
  * two signs from the one party that knows, and nothing against them.
+ * classify_may_be_certain() says whether a status code is such a code.
  */
+int
+classify_may_be_certain(const char *status)
+{
+	return status != NULL && status[0] != '\0' &&
+	    status_class(status) == 5 && status_subject(status) == 1;
+}
+
 static void
 classify_certain(struct recipient *r)
 {
@@ -717,7 +725,7 @@ classify_certain(struct recipient *r)
 	const char *label;
 
 	if (!r->hard || r->confidence != CONFIDENCE_LIKELY ||
-	    status_class(r->status) != 5 || status_subject(r->status) != 1)
+	    !classify_may_be_certain(r->status))
 		return;
 	remote = remote_words(r->diagnostic, r->remote_diagnostic);
 	if (remote == NULL || !classify_status_said(r, remote))

@@ -14,5 +14,6 @@ void	 classify_report(struct report *);
 int	 classify_is_hard(enum report_reason, const char *status,
 	    int replycode, const char *action);
 const char *classify_status(const char *status, int replycode, int *weak_r);
+int	 classify_may_be_certain(const char *status);
 
 #endif

@@ -29,25 +29,37 @@ cli_options(int *argc, char ***argv, const char *summary,
 }
 
 /*
- * Load the configuration (--config, else the system file if there is
- * one, else the defaults) and open the database it or --db names.
- * Errors are printed; NULL means exit CLI_EXIT_DB.
+ * Load the configuration into c: file (--config), else the system file
+ * if there is one, else the defaults (c->file stays NULL).  Errors are
+ * printed; 0 means exit CLI_EXIT_DB.
+ */
+int
+cli_conf(struct conf *c, const char *file)
+{
+	g_autoptr(GError) error = NULL;
+
+	conf_defaults(c);
+	if (file == NULL && g_file_test(CLI_CONF_FILE, G_FILE_TEST_EXISTS))
+		file = CLI_CONF_FILE;
+	if (file != NULL && !conf_load(c, file, &error)) {
+		g_printerr("rebound: %s\n", error->message);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Load the configuration (cli_conf()) and open the database it or --db
+ * names.  Errors are printed; NULL means exit CLI_EXIT_DB.
  */
 struct store *
 cli_store(struct cli_db *d, enum store_mode mode)
 {
-	const char *file = d->config;
 	g_autoptr(GError) error = NULL;
 	struct store *s;
 
-	conf_defaults(&d->conf);
-	if (file == NULL && g_file_test(SYSCONFDIR "/rebound.conf",
-	    G_FILE_TEST_EXISTS))
-		file = SYSCONFDIR "/rebound.conf";
-	if (file != NULL && !conf_load(&d->conf, file, &error)) {
-		g_printerr("rebound: %s\n", error->message);
+	if (!cli_conf(&d->conf, d->config))
 		return NULL;
-	}
 	s = store_open(d->db ? d->db : d->conf.db_path, &d->conf, mode, &error);
 	if (s == NULL)
 		g_printerr("rebound: %s\n", error->message);

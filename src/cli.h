@@ -16,6 +16,9 @@
 #define CLI_EXIT_USAGE	2	/* bad command line */
 #define CLI_EXIT_DB	3	/* the database could not be opened or written */
 
+/* The configuration read when there is no --config, if it exists. */
+#define CLI_CONF_FILE	SYSCONFDIR "/rebound.conf"
+
 /* The options every database command takes. */
 struct cli_db {
 	char		*config;	/* --config FILE */
@@ -26,7 +29,7 @@ struct cli_db {
 
 #define CLI_DB_ENTRIES(d)						\
 	{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &(d)->config,	\
-	  "Read settings from FILE (default " SYSCONFDIR "/rebound.conf)", \
+	  "Read settings from FILE (default " CLI_CONF_FILE ")", \
 	  "FILE" },							\
 	{ "db", 'd', 0, G_OPTION_ARG_FILENAME, &(d)->db,		\
 	  "The database (default: [store] path of the config)", "PATH" }
@@ -37,6 +40,7 @@ struct cli_db {
 
 int		 cli_options(int *argc, char ***argv, const char *summary,
 		    const char *description, const GOptionEntry *entries);
+int		 cli_conf(struct conf *, const char *file);
 struct store	*cli_store(struct cli_db *, enum store_mode);
 void		 cli_db_clear(struct cli_db *);
 int		 cli_policy(struct policy *, char **specs, GError **);

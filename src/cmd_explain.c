@@ -149,21 +149,58 @@ explain_code_field(GString *out, const struct explain_code *c)
 	explain_field(out, c->key, text);
 }
 
-/* The verdict for one code of one class, as a text field. */
+/*
+ * The verdict for one code of one class, as text fields: what a failure
+ * with that code alone records and what the policy in force does with
+ * it; for a hard one, with each confidence it may reach, and the guard.
+ */
 static void
-explain_alone_field(GString *out, const char *label, const char *status,
-    int replycode)
+explain_alone_fields(GString *out, const struct policy *p,
+    const char *label, const char *status, int replycode)
 {
+	static const char *const labels[] = {
+		[CONFIDENCE_WEAK] = "weak", [CONFIDENCE_LIKELY] = "likely",
+		[CONFIDENCE_CERTAIN] = "certain",
+	};
 	struct explain_verdict v;
+	struct explain_policy ep;
 	g_autofree char *text = NULL;
+	int c;
 
 	explain_verdict(status, replycode, &v);
-	text = g_strdup_printf("a failure with only this code is %s, %s: %s "
-	    "(decided_by \"%s\")", v.reason,
-	    report_class_name(v.hard ? CLASS_HARD : CLASS_SOFT),
-	    explain_class_words(v.class), v.decided ? v.decided : "");
+	explain_policy(p, status, &v, &ep);
+	if (v.class == CLASS_HARD)
+		text = g_strdup_printf("a failure with only this code is %s, "
+		    "hard, of %s confidence (decided_by \"%s\"); the policy "
+		    "at each confidence:", v.reason,
+		    report_confidence_name(v.confidence),
+		    v.decided ? v.decided : "");
+	else
+		text = g_strdup_printf("a failure with only this code is %s, "
+		    "%s: %s (decided_by \"%s\")", v.reason,
+		    report_class_name(v.hard ? CLASS_HARD : CLASS_SOFT),
+		    ep.alone, v.decided ? v.decided : "");
 	explain_field(out, label, text);
+	for (c = CONFIDENCE_CERTAIN; c >= CONFIDENCE_WEAK; c--)
+		if (ep.at[c] != NULL)
+			explain_field(out, labels[c], ep.at[c]);
+	if (ep.guard != NULL)
+		explain_field(out, "guard", ep.guard);
+	explain_policy_clear(&ep);
 	explain_verdict_clear(&v);
+}
+
+/* Where the policy in force comes from, as a text field. */
+static void
+explain_source_field(GString *out, const struct conf *c, char **overrides)
+{
+	g_autofree char *specs = overrides != NULL ?
+	    g_strjoinv(" ", overrides) : NULL;
+	g_autofree char *text = g_strdup_printf("%s%s%s", c->file != NULL ?
+	    c->file : "the built-in defaults (there is no " CLI_CONF_FILE ")",
+	    specs != NULL ? ", with --policy " : "", specs ? specs : "");
+
+	explain_field(out, "policy", text);
 }
 
 /* What status.tab says of the code, and whether the words may change it. */
@@ -186,9 +223,16 @@ explain_reason_fields(GString *out, const char *status, int replycode)
 	explain_verdict_clear(&v);
 }
 
+/* What the blocks share: the configuration and --policy. */
+struct explain_ctx {
+	struct conf	 conf;		/* its policy, --policy applied */
+	char		**overrides;	/* --policy KEY=VALUE, or NULL */
+};
+
 /* The block of one CODE for a person. */
 static void
-explain_text(const struct explain_arg *a, int first)
+explain_text(const struct explain_ctx *x, const struct explain_arg *a,
+    int first)
 {
 	char classes[2][STATUS_MAX];
 	struct explain_code *cls;
@@ -205,11 +249,13 @@ explain_text(const struct explain_arg *a, int first)
 		explain_code_free(&cls);
 	}
 	explain_reason_fields(out, classes[0], a->replycode);
+	explain_source_field(out, &x->conf, x->overrides);
 	for (i = 0; i < n; i++) {
 		g_autofree char *label = n > 1 ? g_strdup_printf("as %s",
 		    classes[i]) : g_strdup("alone");
 
-		explain_alone_field(out, label, classes[i], a->replycode);
+		explain_alone_fields(out, &x->conf.policy, label, classes[i],
+		    a->replycode);
 	}
 	fwrite(out->str, 1, out->len, stdout);
 	g_string_free(out, TRUE);
@@ -218,17 +264,19 @@ explain_text(const struct explain_arg *a, int first)
 static const char *const explain_columns[] = {
 	"code", "status", "#replycode", "entry", "title", "source", "meaning",
 	"reply_title", "reply_meaning", "reason", "#weak", "words", "outcome",
-	"#hard", "class", "decided_by", NULL
+	"#hard", "class", "decided_by", "confidence", "policy", "if_certain",
+	"if_likely", "if_weak", "guard", NULL
 };
 
 /* The row of one code of one class (status), through output.c. */
 static void
-explain_row(struct output *o, const struct explain_arg *a,
-    const char *status)
+explain_row(struct output *o, const struct policy *p,
+    const struct explain_arg *a, const char *status)
 {
 	const struct explain_code *c = a->code ? a->code : a->reply;
 	const struct explain_code *r = a->code ? a->reply : NULL;
 	struct explain_verdict v;
+	struct explain_policy ep;
 	g_autofree char *code = NULL;
 	char reply[8] = "";
 
@@ -236,71 +284,104 @@ explain_row(struct output *o, const struct explain_arg *a,
 		g_snprintf(reply, sizeof reply, "%d", a->replycode);
 	code = g_strstrip(g_strjoin(" ", reply, status, NULL));
 	explain_verdict(status, a->replycode, &v);
+	explain_policy(p, status, &v, &ep);
 	{
 		const char *row[] = { code, status[0] ? status : NULL,
 		    reply, c->key, c->title,
 		    c->source, c->meaning, r ? r->title : NULL,
 		    r ? r->meaning : NULL, v.table_reason, v.weak ? "1" : "0",
 		    explain_text_rule(&v), v.reason, v.hard ? "1" : "0",
-		    report_class_name(v.class), v.decided, NULL };
+		    report_class_name(v.class), v.decided,
+		    report_confidence_name(v.confidence), ep.alone,
+		    ep.at[CONFIDENCE_CERTAIN], ep.at[CONFIDENCE_LIKELY],
+		    ep.at[CONFIDENCE_WEAK], ep.guard, NULL };
 
 		output_row(o, row);
 	}
+	explain_policy_clear(&ep);
 	explain_verdict_clear(&v);
 }
 
 static void
-explain_rows(struct output *o, const struct explain_arg *a)
+explain_rows(struct output *o, const struct policy *p,
+    const struct explain_arg *a)
 {
 	char classes[2][STATUS_MAX];
 	int i, n = explain_classes(a, classes);
 
 	for (i = 0; i < n; i++)
-		explain_row(o, a, classes[i]);
+		explain_row(o, p, a, classes[i]);
+}
+
+/* Each CODE, as text blocks or through o. */
+static int
+explain_codes(const struct explain_ctx *x, struct output *o, int argc,
+    char **argv)
+{
+	struct explain_arg a;
+	int i, rc = CLI_EXIT_OK;
+
+	for (i = 1; i < argc; i++) {
+		if (!explain_arg_read(&a, argv[i]))
+			rc = CLI_EXIT_USAGE;
+		else if (o != NULL)
+			explain_rows(o, &x->conf.policy, &a);
+		else
+			explain_text(x, &a, i == 1);
+		explain_arg_clear(&a);
+		fflush(stdout);
+	}
+	return rc;
 }
 
 int
 cmd_explain(int argc, char **argv)
 {
-	g_autofree char *format = NULL;
+	g_autofree char *format = NULL, *config = NULL;
+	struct explain_ctx x = { .overrides = NULL };
 	GOptionEntry entries[] = {
+		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
+		  "Read the policy from FILE (default " CLI_CONF_FILE ")",
+		  "FILE" },
+		{ "policy", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &x.overrides,
+		  "Explain under this policy value instead (repeatable)",
+		  "KEY=VALUE" },
 		{ "format", 'f', 0, G_OPTION_ARG_STRING, &format,
 		  "text (the default), plain, csv, json or table", "FORMAT" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	g_autoptr(GError) error = NULL;
 	struct output *o = NULL;
-	struct explain_arg a;
-	int i, rc = CLI_EXIT_OK;
+	int rc;
 
 	if (!cli_options(&argc, &argv, "CODE... - what a status or reply code "
 	    "means",
 	    "For each CODE (5.1.1, X.1.1, 550 or \"550 5.1.1\"), prints what it\n"
 	    "means (RFC 3463, the IANA registry, RFC 5321) and what rebound\n"
 	    "makes of it: the reason status.tab gives, whether the words of a\n"
-	    "report may change it, and what a failure with only that code\n"
-	    "records: reason, hard or soft.", entries))
+	    "report may change it, what a failure with only that code\n"
+	    "records (reason, hard or soft, confidence), and what the policy\n"
+	    "of the configuration, with --policy changes (as rebound prune\n"
+	    "takes them), does with it at each confidence it may reach.",
+	    entries))
 		return CLI_EXIT_USAGE;
 	if (argc < 2) {
 		g_printerr("rebound explain: missing CODE (see --help)\n");
-		return CLI_EXIT_USAGE;
-	}
-	if (format != NULL && strcmp(format, "text") != 0 &&
+		rc = CLI_EXIT_USAGE;
+	} else if (format != NULL && strcmp(format, "text") != 0 &&
 	    (o = output_new(format, explain_columns, &error)) == NULL) {
 		g_printerr("rebound explain: unknown format '%s' (use text, "
 		    "plain, csv, json or table)\n", format);
-		return CLI_EXIT_USAGE;
-	}
-	for (i = 1; i < argc; i++) {
-		if (!explain_arg_read(&a, argv[i]))
-			rc = CLI_EXIT_USAGE;
-		else if (o != NULL)
-			explain_rows(o, &a);
-		else
-			explain_text(&a, i == 1);
-		explain_arg_clear(&a);
-		fflush(stdout);
-	}
+		rc = CLI_EXIT_USAGE;
+	} else if (!cli_conf(&x.conf, config))
+		rc = CLI_EXIT_DB;
+	else if (!cli_policy(&x.conf.policy, x.overrides, &error)) {
+		g_printerr("rebound explain: %s\n", error->message);
+		rc = CLI_EXIT_USAGE;
+	} else
+		rc = explain_codes(&x, o, argc, argv);
 	output_finish(&o);
+	conf_clear(&x.conf);
+	g_strfreev(x.overrides);
 	return rc;
 }

@@ -236,6 +236,7 @@ explain_verdict(const char *status, int replycode, struct explain_verdict *v)
 	classify_report(rp);
 	v->reason = report_reason_name(r->reason);
 	v->hard = r->hard;
+	v->confidence = r->confidence;
 	v->class = r->class;
 	v->decided = g_steal_pointer(&r->decided);
 	report_free(&rp);
@@ -279,23 +280,4 @@ explain_text_rule(const struct explain_verdict *v)
 		    "FROM, which is of the sending side";
 	return "the code decides; the words do not change it, but a refusal "
 	    "at the greeting, HELO or MAIL FROM is of the sending side";
-}
-
-/* What an outcome's class does to the address (the POLICY of rebound(1)). */
-const char *
-explain_class_words(enum report_class class)
-{
-	static const char *const words[CLASS_COUNT] = {
-		[CLASS_HARD] = "the address is dead and removed at once",
-		[CLASS_SOFT] = "may pass; counts as a soft bounce (several days "
-		    "of them make the address dead)",
-		[CLASS_SENDER] = "a failure of the sending side: never counts "
-		    "against the address",
-		[CLASS_DELAY] = "a delay notice: never counts",
-		[CLASS_DELIVERED] = "a delivery: the address works",
-	};
-
-	if ((size_t)class >= CLASS_COUNT || words[class] == NULL)
-		return "";
-	return words[class];
 }

@@ -5,6 +5,7 @@
 #ifndef REBOUND_EXPLAIN_H
 #define REBOUND_EXPLAIN_H
 
+#include "policy.h"
 #include "report.h"
 
 /* One line of codes.tab. */
@@ -23,7 +24,19 @@ struct explain_verdict {
 	const char	*reason;	/* what the classifier records */
 	enum report_class class;
 	int		 hard;
+	enum confidence	 confidence;
 	char		*decided;	/* its decided_by */
+};
+
+/*
+ * What the policy in force does with an outcome of a verdict
+ * (explain_policy.c): words for a person, naming the keys that decide.
+ */
+struct explain_policy {
+	char	*alone;		/* at the confidence of the code alone */
+	char	*at[CONFIDENCE_CERTAIN + 1];	/* a hard one at each
+					   confidence it may reach, or NULL */
+	char	*guard;		/* a hard one: the incident guard; or NULL */
 };
 
 int	 explain_parse(const char *text, char status[STATUS_MAX],
@@ -38,6 +51,10 @@ void	 explain_verdict(const char *status, int replycode,
 	    struct explain_verdict *);
 void	 explain_verdict_clear(struct explain_verdict *);
 const char *explain_text_rule(const struct explain_verdict *);
-const char *explain_class_words(enum report_class);
+
+/* explain_policy.c */
+void	 explain_policy(const struct policy *, const char *status,
+	    const struct explain_verdict *, struct explain_policy *);
+void	 explain_policy_clear(struct explain_policy *);
 
 #endif

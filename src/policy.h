@@ -61,6 +61,7 @@ int	 policy_set(struct policy *, const char *key, const char *value,
 	    GError **);
 int	 policy_is_key(const char *key);
 int	 policy_override(struct policy *, const char *spec, GError **);
+const char *policy_confirm_name(int confirm);
 char	*policy_keys_help(void);
 
 const char *policy_state_name(enum policy_addr_state);

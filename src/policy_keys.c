@@ -60,6 +60,15 @@ static const char *const policy_confirm_names[] = {
 G_STATIC_ASSERT(POLICY_CONFIRM_NONE == -1 && POLICY_CONFIRM_WEAK == 0 &&
     POLICY_CONFIRM_LIKELY == 1);
 
+/* The name of a value of confirm_hard, as rebound.conf writes it. */
+const char *
+policy_confirm_name(int confirm)
+{
+	g_return_val_if_fail(confirm >= POLICY_CONFIRM_NONE &&
+	    confirm <= POLICY_CONFIRM_LIKELY, "none");
+	return policy_confirm_names[confirm - POLICY_CONFIRM_NONE];
+}
+
 static const struct policy_key *
 policy_key_find(const char *name)
 {

@@ -279,6 +279,76 @@ test_verdict(void)
 	}
 }
 
+/*
+ * What explain says the policy does with a hard bounce of each
+ * confidence is what policy_apply() does with one, under each
+ * confirm_hard and hard_threshold; certain only for 5.1.x codes.
+ */
+static void
+test_policy_words(void)
+{
+	static const char *const confirms[] = { "none", "weak", "likely" };
+	static const char *const codes[] = { "5.1.1", "5.4.4", "5.1.10" };
+	struct explain_verdict v;
+	struct explain_policy ep;
+	struct policy_state st;
+	struct policy p;
+	size_t i, k;
+	int c, t;
+
+	for (i = 0; i < G_N_ELEMENTS(confirms); i++)
+	for (t = 1; t <= 2; t++)
+	for (k = 0; k < G_N_ELEMENTS(codes); k++) {
+		g_autofree char *threshold = g_strdup_printf("%d", t);
+
+		policy_defaults(&p);
+		g_assert_true(policy_set(&p, "confirm_hard", confirms[i], NULL));
+		g_assert_true(policy_set(&p, "hard_threshold", threshold, NULL));
+		explain_verdict(codes[k], 0, &v);
+		g_assert_cmpint(v.class, ==, CLASS_HARD);
+		explain_policy(&p, codes[k], &v, &ep);
+		g_assert_true((ep.at[CONFIDENCE_CERTAIN] != NULL) ==
+		    (codes[k][2] == '1' && codes[k][3] == '.'));
+		g_assert_nonnull(strstr(ep.guard, "guard.enabled = yes"));
+		for (c = CONFIDENCE_WEAK; c <= CONFIDENCE_CERTAIN; c++) {
+			if (ep.at[c] == NULL)
+				continue;
+			policy_state_init(&st, NULL);
+			policy_apply(&p, &st, "hard", "userunknown", c, 86400);
+			g_test_message("%s confirm_hard=%s hard_threshold=%d %s: "
+			    "%s; policy_apply: %s", codes[k], confirms[i], t,
+			    report_confidence_name(c), ep.at[c],
+			    policy_state_name(st.state));
+			g_assert_true(g_str_has_prefix(ep.at[c],
+			    st.state == STATE_SUSPECT ? "suspect until" :
+			    st.state == STATE_DEAD ? "dead at once" :
+			    "dead once 2 hard bounces"));
+			g_assert_nonnull(strstr(ep.at[c], confirms[i]));
+			policy_state_clear(&st);
+		}
+		g_assert_true(g_str_has_prefix(ep.alone,
+		    (int)v.confidence <= p.confirm_hard ? "suspect" : "dead"));
+		explain_policy_clear(&ep);
+		explain_verdict_clear(&v);
+	}
+	/* A soft code: the soft rule, with the values in force. */
+	policy_defaults(&p);
+	g_assert_true(policy_set(&p, "soft_threshold", "3", NULL));
+	g_assert_true(guard_set(&p.guard, "enabled", "off", NULL));
+	explain_verdict("4.2.2", 0, &v);
+	explain_policy(&p, "4.2.2", &v, &ep);
+	g_assert_nonnull(strstr(ep.alone, "on 3 distinct days within 30 days"));
+	g_assert_null(ep.at[CONFIDENCE_LIKELY]);
+	g_assert_null(ep.guard);
+	explain_policy_clear(&ep);
+	explain_verdict_clear(&v);
+	explain_verdict("5.1.1", 0, &v);
+	explain_policy(&p, "5.1.1", &v, &ep);
+	g_assert_true(g_str_has_prefix(ep.guard, "off (guard.enabled = no)"));
+	explain_policy_clear(&ep);
+	explain_verdict_clear(&v);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -294,6 +364,7 @@ main(int argc, char **argv)
 	g_test_add_func("/explain/lookup", test_lookup);
 	g_test_add_func("/explain/brief", test_brief);
 	g_test_add_func("/explain/verdict", test_verdict);
+	g_test_add_func("/explain/policy-words", test_policy_words);
 	rc = g_test_run();
 	classify_shutdown();
 	return rc;
