@@ -97,7 +97,7 @@ int	 conf_duration(const char *value, int min, int max, int *out,
 	    GError **);
 void	 conf_hook_bool_keys(GArray *);
 const char *conf_hook_kind_name(enum conf_hook_kind);
-int	 conf_hook_wants(const struct conf_hook *, const char *type);
+char	*conf_hook_types(const struct conf_hook *);
 void	 conf_hook_free(struct conf_hook *);
 
 #endif

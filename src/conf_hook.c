@@ -241,12 +241,14 @@ conf_hook_kind_name(enum conf_hook_kind kind)
 	return conf_hook_kinds[kind].name;
 }
 
-/* Whether hook h takes events of this type. */
-int
-conf_hook_wants(const struct conf_hook *h, const char *type)
+/*
+ * The event types hook h takes, as store_hook_queue() filters them in
+ * SQL: a comma list, or NULL for every type.
+ */
+char *
+conf_hook_types(const struct conf_hook *h)
 {
-	return h->types == NULL || g_strv_contains((const char *const *)h->types,
-	    type);
+	return h->types != NULL ? g_strjoinv(",", h->types) : NULL;
 }
 
 /* A name for metrics labels and the database: letters, digits, - _ . */

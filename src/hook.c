@@ -480,8 +480,7 @@ hooks_configure(struct hooks *hs, struct conf *c)
 		h->conf = g_ptr_array_steal_index(c->hooks, i--);
 		h->removed = 0;
 		g_free(h->types);
-		h->types = h->conf->types ?
-		    g_strjoinv(",", h->conf->types) : NULL;
+		h->types = conf_hook_types(h->conf);
 		if (!store_hook_start(hs->store, ch->name, &error)) {
 			g_warning("hook %s: %s", ch->name, error->message);
 			g_clear_error(&error);

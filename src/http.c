@@ -256,12 +256,6 @@ http_send(struct http *h, const struct http_request *rq, http_done_fn *done,
 	curl_multi_add_handle(h->multi, c->easy);
 }
 
-guint
-http_active(const struct http *h)
-{
-	return g_hash_table_size(h->calls);
-}
-
 void
 http_free(struct http **hp)
 {

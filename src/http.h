@@ -37,7 +37,6 @@ void		 http_global_cleanup(void);
 struct http	*http_new(struct event_base *, GError **);
 void		 http_send(struct http *, const struct http_request *,
 		    http_done_fn *, void *arg);
-guint		 http_active(const struct http *);
 void		 http_free(struct http **);
 
 #endif

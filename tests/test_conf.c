@@ -12,6 +12,8 @@
 
 #include "conf.h"
 #include "policy.h"
+#include "revent.h"
+#include "store.h"
 #include "verp.h"
 #include "vocab.h"
 
@@ -173,17 +175,12 @@ test_hooks(void)
 	h = c.hooks->pdata[0];
 	g_assert_cmpstr(h->name, ==, "web");
 	g_assert_null(h->types);	/* a webhook: every type */
-	g_assert_true(conf_hook_wants(h, "incident.closed"));
 	h = c.hooks->pdata[1];
 	g_assert_cmpint(h->kind, ==, CONF_HOOK_MAILMAN3);
 	g_assert_cmpint(h->action, ==, CONF_HOOK_DISABLE);
 	g_assert_true(h->dry_run);
 	g_assert_cmpint(h->max_actions, ==, 100);
-	g_assert_true(conf_hook_wants(h, "address.complained"));
-	g_assert_false(conf_hook_wants(h, "address.suspect"));
 	h = c.hooks->pdata[2];
-	g_assert_true(conf_hook_wants(h, "address.dead"));
-	g_assert_false(conf_hook_wants(h, "address.complained"));
 	g_assert_cmpint(h->max_actions, ==, 0);
 	conf_clear(&c);
 	g_unlink(path);
@@ -369,6 +366,93 @@ test_policy_confirm_refused(void)
 	g_assert_nonnull(strstr(error->message, "none, weak or likely"));
 }
 
+/* store_hook_due()'s callback: the types handed to a hook, in order. */
+static int
+hook_due_type(const struct store_delivery *d, void *arg)
+{
+	GString *types = arg;
+
+	g_string_append_printf(types, "%s%s", types->len ? "," : "",
+	    d->ev->type);
+	return 1;
+}
+
+/*
+ * Which events each hook gets, as reboundd picks them: the types of its
+ * [hook NAME] (conf_hook_types()) filter the events in SQL when they are
+ * queued (store_hook_queue()).  One event of every type is published;
+ * a webhook takes them all, a list manager address.dead and
+ * address.complained only, or what its types narrow that to.
+ */
+static void
+test_hook_types(void)
+{
+	static const struct { const char *hook, *want; } cases[] = {
+		{ "web", "address.dead,address.complained,address.suspect,"
+		  "address.alive,incident.opened,incident.closed,hook.paused,"
+		  "hook.resumed" },
+		{ "mm", "address.dead,address.complained" },
+		{ "lm", "address.dead" },
+		{ "audit", "address.suspect,incident.opened" },
+	};
+	const char *text = "[hook web]\nkind = webhook\nurl = http://h/\n"
+	    "secret = s\n[hook mm]\nkind = mailman3\nurl = http://h/\n"
+	    "user = u\npassword = p\n[hook lm]\nkind = listmonk\n"
+	    "url = http://h/\nuser = u\npassword = p\ntypes = address.dead\n"
+	    "[hook audit]\nkind = webhook\nurl = http://h/\nsecret = s\n"
+	    "types = address.suspect, incident.opened\n";
+	g_autofree char *dir = g_dir_make_tmp("rebound-hooks-XXXXXX", NULL);
+	g_autofree char *db = g_build_filename(dir, "rebound.db", NULL);
+	g_autoptr(GError) error = NULL;
+	struct revent ev = { .time = 1796197500 };
+	struct store *s;
+	struct conf c;
+	guint i, queued;
+
+	conf_defaults(&c);
+	g_assert_true(conf_load_data(&c, "hooks.conf", text, strlen(text),
+	    &error));
+	g_assert_no_error(error);
+	s = store_open(db, &c, STORE_WRITE, &error);
+	g_assert_no_error(error);
+	for (i = 0; i < c.hooks->len; i++)
+		g_assert_true(store_hook_start(s, ((struct conf_hook *)
+		    c.hooks->pdata[i])->name, &error));
+	g_assert_true(store_begin(s, &error));
+	/* An address each: a hook gets an address's events one by one. */
+	for (i = 0; i < REVENT_NTYPES; i++) {
+		g_autofree char *address = g_strdup_printf("a%u@example.org",
+		    i);
+
+		ev.type = revent_type_name(i);
+		ev.address = address;
+		g_assert_true(store_event_add(s, &ev, ev.time, &error));
+	}
+	g_assert_true(store_commit(s, &error));
+	g_assert_no_error(error);
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		const struct conf_hook *h = c.hooks->pdata[i];
+		g_autofree char *types = conf_hook_types(h);
+		g_autoptr(GString) got = g_string_new(NULL);
+
+		g_assert_cmpstr(h->name, ==, cases[i].hook);
+		g_assert_true(store_hook_queue(s, h->name, types, ev.time + 1,
+		    &queued, &error));
+		g_assert_true(store_hook_due(s, h->name, ev.time + 1, 100,
+		    hook_due_type, got, &error));
+		g_assert_no_error(error);
+		g_test_message("hook %s, types %s: %s", h->name,
+		    types ? types : "(all)", got->str);
+		g_assert_cmpstr(got->str, ==, cases[i].want);
+		g_assert_cmpuint(queued, ==, i == 0 ? REVENT_NTYPES :
+		    g_strv_length(h->types));
+	}
+	store_close(&s);
+	conf_clear(&c);
+	g_unlink(db);
+	g_rmdir(dir);
+}
+
 /*
  * The text of a file that sets key of group to value on line 2 ([guard])
  * or 5 (a [hook NAME], after what its kind needs).
@@ -526,6 +610,7 @@ main(int argc, char **argv)
 	g_test_add_func("/conf/lmtp-limits", test_lmtp_limits);
 	g_test_add_func("/conf/hooks", test_hooks);
 	g_test_add_func("/conf/bools", test_bools);
+	g_test_add_func("/conf/hook-types", test_hook_types);
 	g_test_add_func("/verp/decode", test_verp);
 	g_test_add_func("/policy/days", test_policy_days);
 	g_test_add_func("/policy/kinds", test_policy_kinds);
