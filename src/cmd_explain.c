@@ -7,7 +7,10 @@
  * --format plain, csv or json prints rows through output.c, one per
  * code of one class (an "X." code alone gives a row for 5 and one for
  * 4).  A CODE that is malformed or unknown is named on stderr and makes
- * the exit status 2; the others are still printed.
+ * the exit status 2; the others are still printed.  What the policy
+ * does with each code is that of the configuration the other commands
+ * read (--config, else the system file, else the defaults), with
+ * --policy values on top as prune takes them (explain_policy.c words it).
  */
 #include "config.h"
 
