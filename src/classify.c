@@ -316,7 +316,8 @@ classify_not_unknown(const struct recipient *r, const char *clean)
 
 	if (phrases_find("filtered-after-data", clean, NULL) == NULL)
 		return NULL;
-	if (r->command != NULL && strcmp(r->command, "DATA") == 0)
+	if (r->command != NULL && (strcmp(r->command, "DATA") == 0 ||
+	    strcmp(r->command, "DATA/RCPT") == 0))
 		return "after DATA";
 	if (!at_rcpt && (subject == 2 || subject == 3 || subject == 7))
 		return "under a code for something else, not at RCPT";
@@ -836,14 +837,25 @@ static const enum report_reason classify_need_rcpt[] = {
 	REASON_ONHOLD, REASON_USERUNKNOWN, REASON_HASMOVED,
 	REASON_MAILBOXFULL, REASON_SUSPEND, REASON_FILTERED, REASON_UNDEFINED
 };
+/*
+ * After RCPT the other way round: a server that knows a mailbox is
+ * missing says so at RCPT (RFC 5321 §3.3), so "user unknown" in reply
+ * to DATA or to the message is a content filter's, whatever code came
+ * with it (Postfix "in reply to end of DATA command", Exim "after end
+ * of data", a transcript's ">>> ." or ">>> DATA").
+ */
+static const enum report_reason classify_said_at_rcpt[] = {
+	REASON_USERUNKNOWN, REASON_UNDEFINED
+};
 static const struct {
 	const char			*command;
 	enum report_reason		 instead;
 	const enum report_reason	*cannot;	/* to REASON_UNDEFINED */
-} classify_too_early[] = {
+} classify_phase[] = {
 	{ "CONN", REASON_BLOCKED, classify_need_mail },
 	{ "HELO", REASON_BLOCKED, classify_need_mail },
 	{ "MAIL", REASON_REJECTED, classify_need_rcpt },
+	{ "DATA", REASON_FILTERED, classify_said_at_rcpt },
 };
 
 static void
@@ -854,13 +866,13 @@ classify_by_command(struct recipient *r)
 
 	if (r->command == NULL)
 		return;
-	for (i = 0; i < G_N_ELEMENTS(classify_too_early); i++) {
-		if (strcmp(r->command, classify_too_early[i].command) != 0)
+	for (i = 0; i < G_N_ELEMENTS(classify_phase); i++) {
+		if (strcmp(r->command, classify_phase[i].command) != 0)
 			continue;
-		for (cannot = classify_too_early[i].cannot;
+		for (cannot = classify_phase[i].cannot;
 		    *cannot != REASON_UNDEFINED; cannot++)
 			if (r->reason == *cannot) {
-				classify_set(r, classify_too_early[i].instead,
+				classify_set(r, classify_phase[i].instead,
 				    g_strdup_printf("%s at %s", r->decided,
 				    r->command));
 				return;

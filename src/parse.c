@@ -588,7 +588,9 @@ parse_prose(struct report *rp)
 {
 	int read_about = rp->text != NULL &&
 	    rp->recipients->len <= PARSE_ABOUT_MAX;
+	int transcript = read_about && strstr(rp->text, "<<< ") != NULL;
 	struct recipient *r;
+	const char *command;
 	char *about;
 	guint i;
 
@@ -613,6 +615,10 @@ parse_prose(struct report *rp)
 		if (r->command == NULL)
 			r->command = phrases_find("smtp-command", r->diagnostic,
 			    NULL);
+		/* A transcript pairs replies with commands, pipelined too. */
+		if (transcript && (command = parse_transcript_command(
+		    rp->text, r->address)) != NULL)
+			r->command = command;
 	}
 	if (rp->text != NULL && rp->recipients->len == 1) {
 		parse_prose_command(rp, g_ptr_array_index(rp->recipients, 0));
