@@ -824,17 +824,19 @@ classify_alive_prose(struct report *rp, struct recipient *r)
  * is the sender's address.  Reasons that could only be about what was
  * not yet said become what could be, whatever status code came with
  * them: "553 5.1.1 ... User unknown (in reply to MAIL FROM command)"
- * cannot be about a recipient the server had not been told of.
+ * cannot be about a recipient the server had not been told of, nor
+ * "Invalid domain name" in reply to EHLO about the recipient's domain
+ * (it is the sending host's own name).
  */
 static const enum report_reason classify_need_mail[] = {
-	REASON_ONHOLD, REASON_USERUNKNOWN, REASON_HASMOVED,
+	REASON_ONHOLD, REASON_USERUNKNOWN, REASON_HOSTUNKNOWN, REASON_HASMOVED,
 	REASON_MAILBOXFULL, REASON_SUSPEND, REASON_FILTERED, REASON_REJECTED,
 	REASON_POLICYVIOLATION, REASON_SPAMDETECTED, REASON_VIRUSDETECTED,
 	REASON_CONTENTERROR, REASON_MESGTOOBIG, REASON_EXCEEDLIMIT,
 	REASON_NOTCOMPLIANTRFC, REASON_UNDEFINED
 };
 static const enum report_reason classify_need_rcpt[] = {
-	REASON_ONHOLD, REASON_USERUNKNOWN, REASON_HASMOVED,
+	REASON_ONHOLD, REASON_USERUNKNOWN, REASON_HOSTUNKNOWN, REASON_HASMOVED,
 	REASON_MAILBOXFULL, REASON_SUSPEND, REASON_FILTERED, REASON_UNDEFINED
 };
 /*

@@ -312,8 +312,25 @@ static const struct {
 	{ "RCPT", "5.7.1", 550, "550 5.7.1 <mx.local>: Helo command "
 	  "rejected: Host not found", "blocked",
 	  "reporter \"helo command rejected\"" },
+	/* The sending host's own name refused: never the recipient's domain. */
+	{ "HELO", "5.0.0", 501, "501 5.0.0 Invalid domain name", "blocked",
+	  "reporter \"invalid domain\" at HELO" },
+	{ "HELO", "5.1.2", 550, "550 5.1.2 Host not found", "blocked",
+	  "status 5.1.2 (reporter) at HELO" },
+	{ "MAIL", "5.1.8", 553, "553 5.1.8 Domain of sender address "
+	  "does not exist", "rejected",
+	  "status 5.1.8 (reporter)" },
 	/* "No such user" to DATA is a content filter speaking. */
 	{ "DATA", "5.0.0", 550, "550 No such user", "filtered",
+	  "reporter \"no such user\" after DATA" },
+	/* ... whatever status code came with it (RFC 5321 3.3). */
+	{ "DATA", "5.1.1", 550, "550 5.1.1 User unknown", "filtered",
+	  "status 5.1.1 (reporter) at DATA" },
+	{ "DATA", "5.1.1", 550, "550 5.1.1 <a@example.net>: Recipient "
+	  "address rejected: User unknown", "filtered",
+	  "status 5.1.1 (reporter) at DATA" },
+	/* Sendmail's DATA may be a pipelined RCPT's reply: the code decides. */
+	{ "DATA/RCPT", "5.0.0", 550, "550 No such user", "filtered",
 	  "reporter \"no such user\" after DATA" },
 	/*
 	 * "User unknown" under a code for a mailbox that exists, the mail
