@@ -624,6 +624,16 @@ parse_prose(struct report *rp)
 		parse_prose_command(rp, g_ptr_array_index(rp->recipients, 0));
 		parse_quoted_reply(rp, g_ptr_array_index(rp->recipients, 0));
 	}
+	/*
+	 * A notice without report that lists several recipients and quotes
+	 * one reply ("... to a@b, c@d.  The server said: 550 ..."): the
+	 * reply is each one's that has none of its own.
+	 */
+	if (rp->text != NULL && rp->kind == REPORT_HEURISTIC &&
+	    rp->recipients->len > 1 && read_about)
+		for (i = 0; i < rp->recipients->len; i++)
+			parse_quoted_reply(rp,
+			    g_ptr_array_index(rp->recipients, i));
 }
 
 static void
