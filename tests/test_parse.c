@@ -757,6 +757,48 @@ test_transcript(void)
 	}
 }
 
+/*
+ * The list's own address, known from the bounce address made from it
+ * (the notice's To, the returned Return-Path) even where the returned
+ * post carries no List-Id; a person's "+tag" subaddress is not a list.
+ */
+static void
+test_list_address(void)
+{
+	static const struct {
+		const char *address, *to, *return_path;
+		int want;
+	} cases[] = {
+		{ "weekly@lists.example.com", "weekly-bounces@lists.example.com",
+		  NULL, 1 },
+		{ "weekly@lists.example.com", NULL,
+		  "<bounces+weekly@lists.example.com>", 1 },
+		{ "news@example.org", "news+bounces-12-ann=example.net@example.org",
+		  NULL, 1 },
+		{ "news@example.org", "news-owner@example.org", NULL, 1 },
+		{ "kim@example.net", "kim+lists@example.net", NULL, 0 },
+		{ "weekly@lists.example.com", "weekly-bounces@example.com",
+		  NULL, 0 },
+		{ "ann@example.net", "weekly-bounces@lists.example.com",
+		  "<weekly-bounces@lists.example.com>", 0 },
+		{ "news@example.org", "news@example.org", NULL, 0 },
+		{ "w@example.org", "w-@example.org", NULL, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct report *rp = report_new();
+
+		rp->to = g_strdup(cases[i].to);
+		rp->orig_return_path = g_strdup(cases[i].return_path);
+		if (report_is_list_address(rp, cases[i].address) !=
+		    cases[i].want)
+			g_error("case %zu: %s is%s the list's", i,
+			    cases[i].address, cases[i].want ? " not" : "");
+		report_free(&rp);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -783,6 +825,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/shallow", test_shallow);
 	g_test_add_func("/parse/challenge", test_challenge);
 	g_test_add_func("/parse/transcript", test_transcript);
+	g_test_add_func("/parse/list-address", test_list_address);
 	rc = g_test_run();
 	classify_shutdown();
 	parse_shutdown();
