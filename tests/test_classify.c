@@ -248,8 +248,21 @@ static const struct classify_case cases[] = {
 	{ "failed", "5.0.0", 553, "553 Relaying disallowed", "norelaying", 0,
 	  "reporter \"relaying disallowed\"" },
 	{ "failed", "5.0.0", 0, "TLS is required, but was not offered by host "
-	  "mx.example.net[192.0.2.7]", "securityerror", 0,
+	  "mx.example.net[192.0.2.7]", "failedstarttls", 0,
 	  "reporter \"tls is required\"" },
+	{ "failed", "5.7.0", 530, "530 5.7.0 Must issue a STARTTLS command "
+	  "first.", "failedstarttls", 0,
+	  "reporter \"must issue a starttls\"" },
+	{ "failed", "5.7.10", 550, "550 5.7.10 Go away", "failedstarttls", 0,
+	  "status 5.7.10 (reporter)" },
+	/* The sending service's suppression list: no receiver spoke. */
+	{ "failed", "5.1.1", 550, "Amazon SES has suppressed sending to this "
+	  "address because it has a recent history of bouncing as an invalid "
+	  "address.", "suppressed", 0,
+	  "reporter \"has suppressed sending\"" },
+	{ "failed", "5.0.0", 550, "550 5.0.0 Not delivering to previously "
+	  "bounced address", "suppressed", 0,
+	  "reporter \"not delivering to previously bounced address\"" },
 	{ "failed", "5.0.0", 553, "553 5.7.1 [BL21] Connections will not be "
 	  "accepted from 192.0.2.5, because the ip is in a list",
 	  "blocked", 0, "reporter \"connections will not be accepted from\"" },
