@@ -21,8 +21,10 @@ is "schema version" "$(q 'pragma user_version')" "$latest"
 is "hard row for the Postfix sample" \
     "$(q "select reason||' '||hard||' '||status from outcomes where address='Alice.Nobody@example.org' limit 1")" \
     "userunknown 1 5.1.1"
-is "complaint recorded as such" \
-    "$(q "select class from outcomes where reason='feedback'")" complaint
+is "complaints recorded as such, one per complainer" \
+    "$(q "select distinct class from outcomes where reason='feedback'")" complaint
+is "three complainers in one report, complainer@ in two: four complaints" \
+    "$(q "select count(*) from outcomes where reason='feedback' and address in ('complainer@example.net', 'Second.Reader@example.net', 'third@example.net')")" 4
 none=$("$REBOUND" parse "$data"/*.eml | awk -F'\t' 'NR > 1 && $2 == "-"' | wc -l)
 is "not-bounce messages are recorded, with no outcome" \
     "$(q "select count(*) from messages m where kind='none' and not exists (select 1 from outcomes o where o.message=m.id)")" "$none"
