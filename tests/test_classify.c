@@ -325,6 +325,12 @@ static const struct {
 	{ "RCPT", "5.7.1", 550, "550 5.7.1 <mx.local>: Helo command "
 	  "rejected: Host not found", "blocked",
 	  "reporter \"helo command rejected\"" },
+	/* Gmail's 4.7.23 is a PTR record, not RFC 7372's SPF error. */
+	{ "RCPT", "4.7.23", 421, "421-4.7.23 The sending IP does not match "
+	  "the IP address of the hostname specified in the pointer (PTR) "
+	  "record.", "requireptr", "reporter \"(ptr) record\"" },
+	{ "RCPT", "5.7.23", 550, "550 5.7.23 Message rejected", "authfailure",
+	  "status 5.7.23 (reporter)" },
 	/* The sending host's own name refused: never the recipient's domain. */
 	{ "HELO", "5.0.0", 501, "501 5.0.0 Invalid domain name", "blocked",
 	  "reporter \"invalid domain\" at HELO" },
