@@ -280,7 +280,10 @@ heuristic_null_path(const char *path)
 	return strncmp(path, "<>", 2) == 0 && path[2 + strspn(path + 2, " \t")] == '\0';
 }
 
-/* The last resort: the first "<a@b>" of the prose that is no party. */
+/*
+ * The last resort: the first "<a@b>" of the prose that is no party,
+ * with those listed after it ("<a@b>, <c@d> and <e@f>").
+ */
 static void
 heuristic_bracketed(struct heuristic *h)
 {
@@ -289,9 +292,12 @@ heuristic_bracketed(struct heuristic *h)
 	while (h->found->len == 0 && (p = strchr(p, '<')) != NULL) {
 		if ((close = strchr(p, '>')) == NULL)
 			break;
-		if (memchr(p, '@', close - p) != NULL && close - p < 256)
+		if (memchr(p, '@', close - p) != NULL && close - p < 256) {
 			heuristic_add(h, heuristic_first_addr(p + 1, close,
 			    NULL), 0);
+			if (h->found->len > 0)
+				heuristic_more(h, close, 0);
+		}
 		p = close;
 	}
 }
