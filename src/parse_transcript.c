@@ -9,7 +9,8 @@
  * <a@b>... User unknown" is RCPT's refusal, not DATA's.  Each final
  * reply line ("NNN " or a bare "NNN") answers the oldest command still
  * waiting; ">>> ." ends the message (the reply to it is "after end of
- * data").  Pure: text in, a command name out.
+ * data").  A line of prose ends a session: Sendmail opens each with
+ * "... while talking to HOST.:".  Pure: text in, a command name out.
  */
 #include "config.h"
 
@@ -78,6 +79,20 @@ transcript_names(const char *p, size_t n, const char *address)
 	return 0;
 }
 
+/*
+ * Is the line at p (indentation skipped) prose, which ends a session's
+ * transcript ("... while talking to b.example.:" opens the next one)?
+ * Blank lines and the MTA's own coded lines between replies ("550
+ * 5.1.1 <a@b>... User unknown") are not.
+ */
+static int
+transcript_prose(const char *p)
+{
+	return *p != '\0' && *p != '\n' && *p != '\r' &&
+	    !g_ascii_isdigit(*p) && strncmp(p, ">>> ", 4) != 0 &&
+	    strncmp(p, "<<< ", 4) != 0;
+}
+
 /* Does another reply follow before the next command is sent? */
 static int
 transcript_more(const char *p)
@@ -87,7 +102,8 @@ transcript_more(const char *p)
 			p++;
 		if (strncmp(p, "<<< ", 4) == 0)
 			return 1;
-		if (strncmp(p, ">>> ", 4) == 0 || (p = strchr(p, '\n')) == NULL)
+		if (strncmp(p, ">>> ", 4) == 0 || transcript_prose(p) ||
+		    (p = strchr(p, '\n')) == NULL)
 			return 0;
 	}
 	return 0;
@@ -133,6 +149,11 @@ parse_transcript_command(const char *text, const char *address)
 		while (p < end && (*p == ' ' || *p == '\t'))
 			p++;
 		n = end - p;
+		if (transcript_prose(p)) {	/* a new session, if any */
+			head = tail;
+			sent = 0;
+			continue;
+		}
 		if (n > 4 && strncmp(p, ">>> ", 4) == 0) {
 			sent = 1;
 			if (tail - head < TRANSCRIPT_PENDING)

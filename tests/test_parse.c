@@ -741,6 +741,10 @@ test_transcript(void)
 		{ "   >>> DATA\n   <<< 354 go\n   >>> .\n   <<< 451 4.3.0 try "
 		  "later\n", "x@example.net", "DATA" },
 		{ ">>> DATA\n<<< 354 go\n>>> .\n<<< 250 ok\n", NULL, NULL },
+		/* Each "... while talking to" opens a session of its own. */
+		{ "... while talking to a.example.:\n>>> DATA\n"
+		  "451 4.4.1 reply: read error\n... while talking to b.example.:\n"
+		  "<<< 554 5.7.1 Go away\n", NULL, "CONN" },
 		{ "no transcript at all: 550 user unknown\n", NULL, NULL },
 		{ NULL, NULL, NULL },
 	};
