@@ -218,22 +218,54 @@ heuristic_lead(void *arg, const char *label, const char *phrase, size_t end)
 /*
  * The address right after a party lead ("A message sent by <a@b>",
  * "please contact <postmaster@b>") is a party: only the next word
- * counts.
+ * counts.  "Message from <a@b> to <c@d>" names the recipient next.
  */
 static int
 heuristic_party_lead(void *arg, const char *label, const char *phrase, size_t end)
 {
 	struct heuristic *h = arg;
-	const char *p = h->text + end, *word;
+	const char *p = h->text + end, *word, *eol;
 	char *addr;
 
 	p += strspn(p, " \t\n<\"");
 	word = p + strcspn(p, " \t\n>\"");
-	if ((addr = heuristic_first_addr(p, word, NULL)) != NULL) {
-		g_ptr_array_add(h->parties, addr_normalise(addr));
-		g_free(addr);
+	if ((addr = heuristic_first_addr(p, word, NULL)) == NULL)
+		return 1;
+	g_ptr_array_add(h->parties, addr_normalise(addr));
+	g_free(addr);
+	p = word + strspn(word, ">\" \t");
+	if (g_ascii_strncasecmp(p, "to ", 3) != 0)
+		return 1;
+	p += 3 + strspn(p + 3, " \t<\"");
+	eol = p + strcspn(p, "\n");
+	if ((addr = heuristic_addr_from(p, eol, &word)) != NULL) {
+		heuristic_add(h, addr, 1);
+		heuristic_more(h, word, 1);
 	}
 	return 1;
+}
+
+/* Does a party-after phrase open [p, eol)? */
+static int
+heuristic_after_end(void *arg, const char *label, const char *phrase,
+    size_t end)
+{
+	int *opens = arg;
+
+	*opens = end == strlen(phrase);
+	return !*opens;
+}
+
+static int
+heuristic_is_sender(const char *p, const char *eol)
+{
+	g_autofree char *rest = NULL;
+	int opens = 0;
+
+	p += strspn(p, ">\" \t");
+	rest = g_strndup(p, MIN((size_t)(eol - p), 64));
+	phrases_each("party-after", rest, heuristic_after_end, &opens);
+	return opens;
 }
 
 /*
@@ -255,6 +287,11 @@ heuristic_line(struct heuristic *h, const char *line, const char *eol)
 		p++;
 	if ((addr = heuristic_addr_from(p, eol, &after)) == NULL)
 		return;
+	if (heuristic_is_sender(after, eol)) {
+		g_ptr_array_add(h->parties, addr_normalise(addr));
+		g_free(addr);
+		return;
+	}
 	heuristic_add(h, addr, 0);
 	heuristic_more(h, after, 0);
 }
