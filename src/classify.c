@@ -316,7 +316,8 @@ classify_not_unknown(const struct recipient *r, const char *clean)
 
 	if (phrases_find("filtered-after-data", clean, NULL) == NULL)
 		return NULL;
-	if (r->command != NULL && strcmp(r->command, "DATA") == 0)
+	if (r->command != NULL && (strcmp(r->command, "DATA") == 0 ||
+	    strcmp(r->command, "DATA/RCPT") == 0))
 		return "after DATA";
 	if (!at_rcpt && (subject == 2 || subject == 3 || subject == 7))
 		return "under a code for something else, not at RCPT";
@@ -831,27 +832,40 @@ classify_alive_prose(struct report *rp, struct recipient *r)
  * is the sender's address.  Reasons that could only be about what was
  * not yet said become what could be, whatever status code came with
  * them: "553 5.1.1 ... User unknown (in reply to MAIL FROM command)"
- * cannot be about a recipient the server had not been told of.
+ * cannot be about a recipient the server had not been told of, nor
+ * "Invalid domain name" in reply to EHLO about the recipient's domain
+ * (it is the sending host's own name).
  */
 static const enum report_reason classify_need_mail[] = {
-	REASON_ONHOLD, REASON_USERUNKNOWN, REASON_HASMOVED,
+	REASON_ONHOLD, REASON_USERUNKNOWN, REASON_HOSTUNKNOWN, REASON_HASMOVED,
 	REASON_MAILBOXFULL, REASON_SUSPEND, REASON_FILTERED, REASON_REJECTED,
 	REASON_POLICYVIOLATION, REASON_SPAMDETECTED, REASON_VIRUSDETECTED,
 	REASON_CONTENTERROR, REASON_MESGTOOBIG, REASON_EXCEEDLIMIT,
 	REASON_NOTCOMPLIANTRFC, REASON_UNDEFINED
 };
 static const enum report_reason classify_need_rcpt[] = {
-	REASON_ONHOLD, REASON_USERUNKNOWN, REASON_HASMOVED,
+	REASON_ONHOLD, REASON_USERUNKNOWN, REASON_HOSTUNKNOWN, REASON_HASMOVED,
 	REASON_MAILBOXFULL, REASON_SUSPEND, REASON_FILTERED, REASON_UNDEFINED
+};
+/*
+ * After RCPT the other way round: a server that knows a mailbox is
+ * missing says so at RCPT (RFC 5321 §3.3), so "user unknown" in reply
+ * to DATA or to the message is a content filter's, whatever code came
+ * with it (Postfix "in reply to end of DATA command", Exim "after end
+ * of data", a transcript's ">>> ." or ">>> DATA").
+ */
+static const enum report_reason classify_said_at_rcpt[] = {
+	REASON_USERUNKNOWN, REASON_UNDEFINED
 };
 static const struct {
 	const char			*command;
 	enum report_reason		 instead;
 	const enum report_reason	*cannot;	/* to REASON_UNDEFINED */
-} classify_too_early[] = {
+} classify_phase[] = {
 	{ "CONN", REASON_BLOCKED, classify_need_mail },
 	{ "HELO", REASON_BLOCKED, classify_need_mail },
 	{ "MAIL", REASON_REJECTED, classify_need_rcpt },
+	{ "DATA", REASON_FILTERED, classify_said_at_rcpt },
 };
 
 static void
@@ -862,13 +876,13 @@ classify_by_command(struct recipient *r)
 
 	if (r->command == NULL)
 		return;
-	for (i = 0; i < G_N_ELEMENTS(classify_too_early); i++) {
-		if (strcmp(r->command, classify_too_early[i].command) != 0)
+	for (i = 0; i < G_N_ELEMENTS(classify_phase); i++) {
+		if (strcmp(r->command, classify_phase[i].command) != 0)
 			continue;
-		for (cannot = classify_too_early[i].cannot;
+		for (cannot = classify_phase[i].cannot;
 		    *cannot != REASON_UNDEFINED; cannot++)
 			if (r->reason == *cannot) {
-				classify_set(r, classify_too_early[i].instead,
+				classify_set(r, classify_phase[i].instead,
 				    g_strdup_printf("%s at %s", r->decided,
 				    r->command));
 				return;

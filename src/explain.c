@@ -277,7 +277,8 @@ explain_text_rule(const struct explain_verdict *v)
 		return "the code decides, but the report's words may make it "
 		    "soft (a filter, a blocklist, a full mailbox), never the "
 		    "other way; so may a refusal at the greeting, HELO or MAIL "
-		    "FROM, which is of the sending side";
+		    "FROM, which is of the sending side, and \"user unknown\" "
+		    "after DATA, a content filter's (filtered)";
 	return "the code decides; the words do not change it, but a refusal "
 	    "at the greeting, HELO or MAIL FROM is of the sending side";
 }

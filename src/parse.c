@@ -406,10 +406,35 @@ parse_autoreply(struct report *rp, GMimeMessage *msg)
 	return 1;
 }
 
-/* Recipients a report left without an address get the returned To:. */
+/*
+ * Recipients a report left without an address get the returned To:,
+ * where it names one address.  A To: of several does not say which of
+ * them complained or failed: no guess.
+ */
+static char *
+parse_only_mailbox(const char *to)
+{
+	InternetAddressList *list;
+	InternetAddress *ia;
+	char *one = NULL;
+
+	if (to == NULL)
+		return NULL;
+	if ((list = internet_address_list_parse(NULL, to)) == NULL)
+		return addr_normalise(to);
+	if (internet_address_list_length(list) == 1 &&
+	    INTERNET_ADDRESS_IS_MAILBOX(ia =
+	    internet_address_list_get_address(list, 0)))
+		one = addr_normalise(internet_address_mailbox_get_addr(
+		    INTERNET_ADDRESS_MAILBOX(ia)));
+	g_object_unref(list);
+	return one;
+}
+
 static void
 parse_fill_addresses(struct report *rp)
 {
+	g_autofree char *to = parse_only_mailbox(rp->orig_to);
 	struct recipient *r;
 	guint i;
 
@@ -417,8 +442,8 @@ parse_fill_addresses(struct report *rp)
 		r = g_ptr_array_index(rp->recipients, i);
 		if (r->address == NULL && r->original != NULL)
 			r->address = g_strdup(r->original);
-		if (r->address == NULL && rp->orig_to != NULL)
-			r->address = addr_normalise(rp->orig_to);
+		if (r->address == NULL && to != NULL)
+			r->address = g_strdup(to);
 	}
 }
 
@@ -588,7 +613,9 @@ parse_prose(struct report *rp)
 {
 	int read_about = rp->text != NULL &&
 	    rp->recipients->len <= PARSE_ABOUT_MAX;
+	int transcript = read_about && strstr(rp->text, "<<< ") != NULL;
 	struct recipient *r;
+	const char *command;
 	char *about;
 	guint i;
 
@@ -613,11 +640,25 @@ parse_prose(struct report *rp)
 		if (r->command == NULL)
 			r->command = phrases_find("smtp-command", r->diagnostic,
 			    NULL);
+		/* A transcript pairs replies with commands, pipelined too. */
+		if (transcript && (command = parse_transcript_command(
+		    rp->text, r->address)) != NULL)
+			r->command = command;
 	}
 	if (rp->text != NULL && rp->recipients->len == 1) {
 		parse_prose_command(rp, g_ptr_array_index(rp->recipients, 0));
 		parse_quoted_reply(rp, g_ptr_array_index(rp->recipients, 0));
 	}
+	/*
+	 * A notice without report that lists several recipients and quotes
+	 * one reply ("... to a@b, c@d.  The server said: 550 ..."): the
+	 * reply is each one's that has none of its own.
+	 */
+	if (rp->text != NULL && rp->kind == REPORT_HEURISTIC &&
+	    rp->recipients->len > 1 && read_about)
+		for (i = 0; i < rp->recipients->len; i++)
+			parse_quoted_reply(rp,
+			    g_ptr_array_index(rp->recipients, i));
 }
 
 static void

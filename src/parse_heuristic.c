@@ -10,8 +10,8 @@
  * address right after a lead phrase ("Delivery to the following
  * recipient failed permanently:"); an address that opens a line of the
  * prose ("<a@b>:", "a@b" alone, "<a@b>... User unknown"); the returned
- * message's To:, then the first "<a@b>" of the prose, as the last
- * resorts.  The prose stops where the returned message is quoted
+ * message's To: (each of its addresses), then the first "<a@b>" of
+ * the prose, as the last resorts.  The prose stops where the returned message is quoted
  * (returned-marker; with none, at its "Return-Path:" or "Received:"
  * line), and the bounce's own parties (its From and To,
  * the original sender, a contact for help, mail daemons) are never
@@ -36,7 +36,7 @@ struct heuristic {
 	GPtrArray	*found;		/* candidate addresses, in order */
 	GPtrArray	*parties;	/* addresses that are never recipients */
 	GPtrArray	*notified;	/* the bounce's To: a recipient only when named */
-	char		*orig_to;	/* the returned message's To, normalised */
+	GPtrArray	*returned;	/* the returned message's To, each address */
 };
 
 /*
@@ -103,8 +103,7 @@ heuristic_add(struct heuristic *h, char *raw, int named)
 	int returned_to;
 
 	g_free(raw);
-	returned_to = addr != NULL && h->orig_to != NULL &&
-	    g_ascii_strcasecmp(addr, h->orig_to) == 0;
+	returned_to = addr != NULL && heuristic_has(h->returned, addr);
 	if (addr == NULL || strchr(addr, '@') == NULL ||
 	    heuristic_has(h->found, addr) ||
 	    report_is_list_address(h->report, addr) ||
@@ -165,22 +164,35 @@ heuristic_addr_from(const char *p, const char *eol, const char **end_r)
 	return heuristic_addr_at(p, at, eol, end_r);
 }
 
+/* Past "and" (a word of its own) at p, else p itself. */
+static const char *
+heuristic_and(const char *p)
+{
+	if (g_ascii_strncasecmp(p, "and", 3) == 0 &&
+	    (p[3] == ' ' || p[3] == '\t'))
+		return p + 3 + strspn(p + 3, " \t");
+	return p;
+}
+
 /*
  * The addresses that follow the one ending at p on its line, each after
- * a ',' or ';' ("a@example.org, <b@example.net>; c@example.com"): a list
- * of recipients is one recipient each.
+ * a ',', a ';' or "and" ("a@example.org, <b@example.net>; c@example.com
+ * and d@example.net"): a list of recipients is one recipient each.
  */
 static void
 heuristic_more(struct heuristic *h, const char *p, int named)
 {
-	const char *eol = p + strcspn(p, "\n");
+	const char *eol = p + strcspn(p, "\n"), *and;
 	char *addr;
 
 	for (;;) {
 		p += strspn(p, ">\" \t");
-		if (*p != ',' && *p != ';')
+		if (*p == ',' || *p == ';')
+			p = heuristic_and(p + 1 + strspn(p + 1, " \t"));
+		else if ((and = heuristic_and(p)) != p)
+			p = and;
+		else
 			return;
-		p++;
 		p += strspn(p, " \t<\"");
 		if ((addr = heuristic_addr_from(p, eol, &p)) == NULL)
 			return;
@@ -206,22 +218,54 @@ heuristic_lead(void *arg, const char *label, const char *phrase, size_t end)
 /*
  * The address right after a party lead ("A message sent by <a@b>",
  * "please contact <postmaster@b>") is a party: only the next word
- * counts.
+ * counts.  "Message from <a@b> to <c@d>" names the recipient next.
  */
 static int
 heuristic_party_lead(void *arg, const char *label, const char *phrase, size_t end)
 {
 	struct heuristic *h = arg;
-	const char *p = h->text + end, *word;
+	const char *p = h->text + end, *word, *eol;
 	char *addr;
 
 	p += strspn(p, " \t\n<\"");
 	word = p + strcspn(p, " \t\n>\"");
-	if ((addr = heuristic_first_addr(p, word, NULL)) != NULL) {
-		g_ptr_array_add(h->parties, addr_normalise(addr));
-		g_free(addr);
+	if ((addr = heuristic_first_addr(p, word, NULL)) == NULL)
+		return 1;
+	g_ptr_array_add(h->parties, addr_normalise(addr));
+	g_free(addr);
+	p = word + strspn(word, ">\" \t");
+	if (g_ascii_strncasecmp(p, "to ", 3) != 0)
+		return 1;
+	p += 3 + strspn(p + 3, " \t<\"");
+	eol = p + strcspn(p, "\n");
+	if ((addr = heuristic_addr_from(p, eol, &word)) != NULL) {
+		heuristic_add(h, addr, 1);
+		heuristic_more(h, word, 1);
 	}
 	return 1;
+}
+
+/* Does a party-after phrase open [p, eol)? */
+static int
+heuristic_after_end(void *arg, const char *label, const char *phrase,
+    size_t end)
+{
+	int *opens = arg;
+
+	*opens = end == strlen(phrase);
+	return !*opens;
+}
+
+static int
+heuristic_is_sender(const char *p, const char *eol)
+{
+	g_autofree char *rest = NULL;
+	int opens = 0;
+
+	p += strspn(p, ">\" \t");
+	rest = g_strndup(p, MIN((size_t)(eol - p), 64));
+	phrases_each("party-after", rest, heuristic_after_end, &opens);
+	return opens;
 }
 
 /*
@@ -243,6 +287,11 @@ heuristic_line(struct heuristic *h, const char *line, const char *eol)
 		p++;
 	if ((addr = heuristic_addr_from(p, eol, &after)) == NULL)
 		return;
+	if (heuristic_is_sender(after, eol)) {
+		g_ptr_array_add(h->parties, addr_normalise(addr));
+		g_free(addr);
+		return;
+	}
 	heuristic_add(h, addr, 0);
 	heuristic_more(h, after, 0);
 }
@@ -268,7 +317,10 @@ heuristic_null_path(const char *path)
 	return strncmp(path, "<>", 2) == 0 && path[2 + strspn(path + 2, " \t")] == '\0';
 }
 
-/* The last resort: the first "<a@b>" of the prose that is no party. */
+/*
+ * The last resort: the first "<a@b>" of the prose that is no party,
+ * with those listed after it ("<a@b>, <c@d> and <e@f>").
+ */
 static void
 heuristic_bracketed(struct heuristic *h)
 {
@@ -277,9 +329,12 @@ heuristic_bracketed(struct heuristic *h)
 	while (h->found->len == 0 && (p = strchr(p, '<')) != NULL) {
 		if ((close = strchr(p, '>')) == NULL)
 			break;
-		if (memchr(p, '@', close - p) != NULL && close - p < 256)
+		if (memchr(p, '@', close - p) != NULL && close - p < 256) {
 			heuristic_add(h, heuristic_first_addr(p + 1, close,
 			    NULL), 0);
+			if (h->found->len > 0)
+				heuristic_more(h, close, 0);
+		}
 		p = close;
 	}
 }
@@ -382,6 +437,7 @@ void
 parse_heuristic(struct report *rp, GMimeMessage *msg)
 {
 	struct heuristic h = { rp, NULL, NULL, NULL, NULL, NULL };
+	guint j;
 	const char *failed;
 	g_autoptr(GPtrArray) addrs = NULL;
 	guint i;
@@ -389,10 +445,11 @@ parse_heuristic(struct report *rp, GMimeMessage *msg)
 	/* The prose first: where it quotes the returned headers, they count. */
 	if (rp->text != NULL)
 		heuristic_trim_text(rp);
-	h.orig_to = addr_normalise(rp->orig_to);
 	h.found = g_ptr_array_new_with_free_func(g_free);
 	h.parties = g_ptr_array_new_with_free_func(g_free);
 	h.notified = g_ptr_array_new_with_free_func(g_free);
+	h.returned = g_ptr_array_new_with_free_func(g_free);
+	heuristic_party(h.returned, rp->orig_to);
 	/* GMime parsed the bounce's own To and From already. */
 	heuristic_party_list(h.notified, g_mime_message_get_to(msg));
 	heuristic_party_list(h.parties, g_mime_message_get_from(msg));
@@ -411,13 +468,16 @@ parse_heuristic(struct report *rp, GMimeMessage *msg)
 		phrases_each("recipient-lead", h.text, heuristic_lead, &h);
 		heuristic_lines(&h);
 	}
-	if (h.found->len == 0 && rp->orig_to != NULL)
-		heuristic_add(&h, g_strdup(rp->orig_to), 0);
+	/* The returned message's To, one recipient for each address. */
+	if (h.found->len == 0)
+		for (j = 0; j < h.returned->len; j++)
+			heuristic_add(&h, g_strdup(g_ptr_array_index(
+			    h.returned, j)), 0);
 	if (h.found->len == 0 && h.text != NULL)
 		heuristic_bracketed(&h);
 	heuristic_recipients(rp, &h);
 	g_ptr_array_unref(h.found);
 	g_ptr_array_unref(h.parties);
 	g_ptr_array_unref(h.notified);
-	g_free(h.orig_to);
+	g_ptr_array_unref(h.returned);
 }

@@ -33,6 +33,8 @@ void		 parse_returned_headers(struct report *, const char *buf,
 char		*parse_text_about(const char *text, const char *address,
 		    GPtrArray *recipients);
 char		*parse_text_reply(const char *text);
+const char	*parse_transcript_command(const char *text,
+		    const char *address);
 char		*parse_text_utf8(const char *text);
 int		 parse_text_is_jis(const char *text);
 void		 parse_dsn_complete(struct recipient *);

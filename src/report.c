@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "addr.h"
@@ -42,6 +43,7 @@ static const struct {
 	[REASON_REJECTED] = { "rejected", REASON_SENDER },
 	[REASON_NORELAYING] = { "norelaying", REASON_SENDER },
 	[REASON_SECURITYERROR] = { "securityerror", REASON_SENDER },
+	[REASON_FAILEDSTARTTLS] = { "failedstarttls", REASON_SENDER },
 	[REASON_SPEEDING] = { "speeding", REASON_SENDER },
 	[REASON_TOOMANYCONN] = { "toomanyconn", REASON_SENDER },
 	[REASON_VIRUSDETECTED] = { "virusdetected", REASON_SENDER },
@@ -56,6 +58,7 @@ static const struct {
 	[REASON_SYSTEMFULL] = { "systemfull", 0 },
 	[REASON_MAILERERROR] = { "mailererror", 0 },
 	[REASON_ONHOLD] = { "onhold", 0 },
+	[REASON_SUPPRESSED] = { "suppressed", 0 },
 	[REASON_DELIVERED] = { "delivered", 0 },
 	[REASON_FEEDBACK] = { "feedback", 0 },
 	[REASON_VACATION] = { "vacation", 0 },
@@ -241,6 +244,36 @@ report_same(const char *address, const char *other)
 }
 
 /*
+ * Is address the one a list's bounce address was made from?  List
+ * managers derive it from the posting address on the same domain:
+ * "news-bounces@", "news-owner@", "news-return-...@",
+ * "news+bounces-...@", or a prefix before it ("bounces+news@").  A
+ * plain "+tag" is a person's subaddress ("ann+lists@" is ann's own
+ * mailbox), never a list's.  The bounce address itself is not: that
+ * is report_same()'s.
+ */
+static int
+report_bounce_of(const char *address, const char *bounce)
+{
+	g_autofree char *norm = addr_normalise(bounce);
+	const char *at = strrchr(address, '@'), *bat;
+	size_t n = at != NULL ? (size_t)(at - address) : 0, bn;
+
+	if (norm == NULL || n == 0 || (bat = strrchr(norm, '@')) == NULL ||
+	    g_ascii_strcasecmp(at, bat) != 0)
+		return 0;
+	bn = bat - norm;
+	if (bn <= n + 1)
+		return 0;
+	if (g_ascii_strncasecmp(norm, address, n) == 0 && (norm[n] == '-' ||
+	    g_ascii_strncasecmp(norm + n, "+bounce", 7) == 0 ||
+	    g_ascii_strncasecmp(norm + n, "+owner", 6) == 0))
+		return 1;
+	return g_ascii_strncasecmp(bat - n, address, n) == 0 &&
+	    strchr("-+=", bat[-(ptrdiff_t)n - 1]) != NULL;
+}
+
+/*
  * The list's own addresses, as the returned post and the bounce's
  * envelope tell them: its List-Id as list@domain (the returned To, when
  * it is the list, is that address), its List-Post, and its bounce
@@ -252,6 +285,9 @@ report_same(const char *address, const char *other)
  * person who wrote to themselves gets the bounce at the address that
  * failed.  A VERP-encoded bounce address (list-bounces+ann=example.org@...)
  * is never a subscriber's address, so comparing with it whole is safe.
+ * Nor is the address such a bounce address was made from (its posting
+ * address: report_bounce_of()), List-Id or not: old notices quote
+ * little of the post.
  * None of them is ever a failed recipient: a list that posts to itself
  * or whose own bounce address refuses mail says nothing of any
  * subscriber.
@@ -263,7 +299,9 @@ report_is_list_address(const struct report *rp, const char *address)
 
 	if (address == NULL || strchr(address, '@') == NULL)
 		return 0;
-	if (addr_is_list_id(address, rp->orig_list_id))
+	if (addr_is_list_id(address, rp->orig_list_id) ||
+	    report_bounce_of(address, rp->orig_return_path) ||
+	    report_bounce_of(address, rp->to))
 		return 1;
 	post = addr_mailto(rp->orig_list_post);
 	if (post != NULL && g_ascii_strcasecmp(address, post) == 0)

@@ -110,6 +110,15 @@ events --type address.gone >/dev/null 2>"$tmp/err"; rc=$?
 is "--type: an unknown type is a usage error" "$rc" 2
 check "--type: the error names the types" grep -q "address.complained" "$tmp/err"
 
+# A report naming several complainers (RFC 5965 §3.2): one event each.
+"$REBOUND" import --config "$tmp/now.conf" --db "$tmp/arf3.db" \
+    "$top_srcdir/tests/data/arf-several-recipients.eml" >/dev/null
+"$REBOUND" events --config "$tmp/now.conf" --db "$tmp/arf3.db" \
+    --type address.complained >"$tmp/arf3"
+is "three complainers in one report: three address.complained" \
+    "$(grep -o '"address":"[^"]*"' "$tmp/arf3" | sort | tr '\n' ' ')" \
+    '"address":"Second.Reader@example.net" "address":"complainer@example.net" "address":"third@example.net" '
+
 third=$(sed -n 3p "$tmp/all" | sed 's/^{"version":1,"id":\([0-9]*\),.*/\1/')
 events --since "$third" >"$tmp/after"
 is "--since ID: the events after it" "$(cat "$tmp/after")" "$(sed -n '4,$p' "$tmp/all")"

@@ -248,8 +248,21 @@ static const struct classify_case cases[] = {
 	{ "failed", "5.0.0", 553, "553 Relaying disallowed", "norelaying", 0,
 	  "reporter \"relaying disallowed\"" },
 	{ "failed", "5.0.0", 0, "TLS is required, but was not offered by host "
-	  "mx.example.net[192.0.2.7]", "securityerror", 0,
+	  "mx.example.net[192.0.2.7]", "failedstarttls", 0,
 	  "reporter \"tls is required\"" },
+	{ "failed", "5.7.0", 530, "530 5.7.0 Must issue a STARTTLS command "
+	  "first.", "failedstarttls", 0,
+	  "reporter \"must issue a starttls\"" },
+	{ "failed", "5.7.10", 550, "550 5.7.10 Go away", "failedstarttls", 0,
+	  "status 5.7.10 (reporter)" },
+	/* The sending service's suppression list: no receiver spoke. */
+	{ "failed", "5.1.1", 550, "Amazon SES has suppressed sending to this "
+	  "address because it has a recent history of bouncing as an invalid "
+	  "address.", "suppressed", 0,
+	  "reporter \"has suppressed sending\"" },
+	{ "failed", "5.0.0", 550, "550 5.0.0 Not delivering to previously "
+	  "bounced address", "suppressed", 0,
+	  "reporter \"not delivering to previously bounced address\"" },
 	{ "failed", "5.0.0", 553, "553 5.7.1 [BL21] Connections will not be "
 	  "accepted from 192.0.2.5, because the ip is in a list",
 	  "blocked", 0, "reporter \"connections will not be accepted from\"" },
@@ -312,8 +325,31 @@ static const struct {
 	{ "RCPT", "5.7.1", 550, "550 5.7.1 <mx.local>: Helo command "
 	  "rejected: Host not found", "blocked",
 	  "reporter \"helo command rejected\"" },
+	/* Gmail's 4.7.23 is a PTR record, not RFC 7372's SPF error. */
+	{ "RCPT", "4.7.23", 421, "421-4.7.23 The sending IP does not match "
+	  "the IP address of the hostname specified in the pointer (PTR) "
+	  "record.", "requireptr", "reporter \"(ptr) record\"" },
+	{ "RCPT", "5.7.23", 550, "550 5.7.23 Message rejected", "authfailure",
+	  "status 5.7.23 (reporter)" },
+	/* The sending host's own name refused: never the recipient's domain. */
+	{ "HELO", "5.0.0", 501, "501 5.0.0 Invalid domain name", "blocked",
+	  "reporter \"invalid domain\" at HELO" },
+	{ "HELO", "5.1.2", 550, "550 5.1.2 Host not found", "blocked",
+	  "status 5.1.2 (reporter) at HELO" },
+	{ "MAIL", "5.1.8", 553, "553 5.1.8 Domain of sender address "
+	  "does not exist", "rejected",
+	  "status 5.1.8 (reporter)" },
 	/* "No such user" to DATA is a content filter speaking. */
 	{ "DATA", "5.0.0", 550, "550 No such user", "filtered",
+	  "reporter \"no such user\" after DATA" },
+	/* ... whatever status code came with it (RFC 5321 3.3). */
+	{ "DATA", "5.1.1", 550, "550 5.1.1 User unknown", "filtered",
+	  "status 5.1.1 (reporter) at DATA" },
+	{ "DATA", "5.1.1", 550, "550 5.1.1 <a@example.net>: Recipient "
+	  "address rejected: User unknown", "filtered",
+	  "status 5.1.1 (reporter) at DATA" },
+	/* Sendmail's DATA may be a pipelined RCPT's reply: the code decides. */
+	{ "DATA/RCPT", "5.0.0", 550, "550 No such user", "filtered",
 	  "reporter \"no such user\" after DATA" },
 	/*
 	 * "User unknown" under a code for a mailbox that exists, the mail

@@ -708,6 +708,101 @@ test_challenge(void)
 		    cases[i].text), ==, cases[i].want);
 }
 
+/*
+ * Which command a session transcript's failure answered: replies pair
+ * with commands in order (pipelined too), Sendmail's DATA may be
+ * answered first by RCPT replies it did not log, ">>> ." is the end of
+ * the message, a refusal before anything was sent the greeting.
+ */
+static void
+test_transcript(void)
+{
+	static const struct {
+		const char *text, *address, *want;
+	} cases[] = {
+		{ ">>> DATA\n<<< 354 Go ahead\n>>> .\n<<< 550 User unknown\n",
+		  NULL, "DATA" },
+		{ ">>> MAIL From:<l@example.com>\n>>> RCPT To:<a@example.net>\n"
+		  ">>> DATA\n<<< 250 ok\n<<< 550 5.1.1 <a@example.net>... User "
+		  "unknown\n<<< 503 Need RCPT\n", "a@example.net", "RCPT" },
+		{ ">>> DATA\n<<< 550 5.1.1 <a@example.net>... User unknown\n"
+		  "<<< 503 5.0.0 Need RCPT (recipient)\n", "a@example.net",
+		  "DATA/RCPT" },
+		{ ">>> DATA\n<<< 554 5.7.1 Message refused\n", NULL, "DATA/RCPT" },
+		{ "... while talking to mx.example.net.:\n<<< 554 No SMTP "
+		  "service here\n", NULL, "CONN" },
+		{ ">>> EHLO lists.example.com\n<<< 550-Your name\n"
+		  "<<< 550 was rejected\n", NULL, "HELO" },
+		{ ">>> MAIL From:<l@example.com>\n<<< 553 5.1.8 Domain of "
+		  "sender does not exist\n", NULL, "MAIL" },
+		{ ">>> RCPT To:<a@example.net>\n>>> RCPT To:<b@example.net>\n"
+		  "<<< 250 ok\n<<< 550 No such user <b@example.net>\n",
+		  "b@example.net", "RCPT" },
+		{ "   >>> DATA\n   <<< 354 go\n   >>> .\n   <<< 451 4.3.0 try "
+		  "later\n", "x@example.net", "DATA" },
+		{ ">>> DATA\n<<< 354 go\n>>> .\n<<< 250 ok\n", NULL, NULL },
+		/* Each "... while talking to" opens a session of its own. */
+		{ "... while talking to a.example.:\n>>> DATA\n"
+		  "451 4.4.1 reply: read error\n... while talking to b.example.:\n"
+		  "<<< 554 5.7.1 Go away\n", NULL, "CONN" },
+		{ "no transcript at all: 550 user unknown\n", NULL, NULL },
+		{ NULL, NULL, NULL },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		const char *got = parse_transcript_command(cases[i].text,
+		    cases[i].address);
+
+		if (g_strcmp0(got, cases[i].want) != 0)
+			g_error("case %zu: got %s, want %s", i,
+			    got ? got : "(null)",
+			    cases[i].want ? cases[i].want : "(null)");
+	}
+}
+
+/*
+ * The list's own address, known from the bounce address made from it
+ * (the notice's To, the returned Return-Path) even where the returned
+ * post carries no List-Id; a person's "+tag" subaddress is not a list.
+ */
+static void
+test_list_address(void)
+{
+	static const struct {
+		const char *address, *to, *return_path;
+		int want;
+	} cases[] = {
+		{ "weekly@lists.example.com", "weekly-bounces@lists.example.com",
+		  NULL, 1 },
+		{ "weekly@lists.example.com", NULL,
+		  "<bounces+weekly@lists.example.com>", 1 },
+		{ "news@example.org", "news+bounces-12-ann=example.net@example.org",
+		  NULL, 1 },
+		{ "news@example.org", "news-owner@example.org", NULL, 1 },
+		{ "kim@example.net", "kim+lists@example.net", NULL, 0 },
+		{ "weekly@lists.example.com", "weekly-bounces@example.com",
+		  NULL, 0 },
+		{ "ann@example.net", "weekly-bounces@lists.example.com",
+		  "<weekly-bounces@lists.example.com>", 0 },
+		{ "news@example.org", "news@example.org", NULL, 0 },
+		{ "w@example.org", "w-@example.org", NULL, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct report *rp = report_new();
+
+		rp->to = g_strdup(cases[i].to);
+		rp->orig_return_path = g_strdup(cases[i].return_path);
+		if (report_is_list_address(rp, cases[i].address) !=
+		    cases[i].want)
+			g_error("case %zu: %s is%s the list's", i,
+			    cases[i].address, cases[i].want ? " not" : "");
+		report_free(&rp);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -733,6 +828,8 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/text-charset", test_text_charset);
 	g_test_add_func("/parse/shallow", test_shallow);
 	g_test_add_func("/parse/challenge", test_challenge);
+	g_test_add_func("/parse/transcript", test_transcript);
+	g_test_add_func("/parse/list-address", test_list_address);
 	rc = g_test_run();
 	classify_shutdown();
 	parse_shutdown();
