@@ -97,10 +97,49 @@ text_append(GString *out, const char *p, const char *end)
 	g_string_append_len(out, p, n);
 }
 
+struct text_reply {
+	const char	*line;
+	int		 positive;
+};
+
+static int
+text_reply_lead(void *arg, const char *label, const char *phrase, size_t end)
+{
+	struct text_reply *t = arg;
+	const char *p = t->line + end;
+
+	if (strcmp(label, "transcript") != 0)
+		return 1;
+	p += strspn(p, " \t");
+	t->positive = (p[0] == '2' || p[0] == '3') &&
+	    g_ascii_isdigit(p[1]) && g_ascii_isdigit(p[2]);
+	return 0;
+}
+
+/*
+ * Is the line at [p, end) a transcript's positive reply (Sendmail's
+ * "<<< 250 Ok", MDaemon's "<-- 250 2.1.0 Ok")?  It says nothing of the
+ * failure, and its code would be read as the failure's status.
+ */
+static int
+text_positive_reply(const char *p, const char *end)
+{
+	g_autofree char *line = NULL;
+	struct text_reply t = { NULL, 0 };
+
+	/* Every transcript lead has an arrow: most lines have none. */
+	if (memchr(p, '<', end - p) == NULL && memchr(p, '>', end - p) == NULL)
+		return 0;
+	t.line = line = g_strndup(p, end - p);
+	phrases_each("remote-lead", line, text_reply_lead, &t);
+	return t.positive;
+}
+
 /*
  * Gather the block at line (naming the address) into out: the lines
  * up to a blank one or one that names another recipient, at most
- * ABOUT_LINES.  Returns where the block ends.
+ * ABOUT_LINES, leaving out a transcript's positive replies.  Returns
+ * where the block ends.
  */
 static const char *
 text_block(GString *out, const char *prev, const char *line,
@@ -113,7 +152,8 @@ text_block(GString *out, const char *prev, const char *line,
 	if (prev != NULL && strncmp(prev, ">>> ", 4) == 0)
 		text_append(out, prev, text_line_end(prev));
 	text_append(out, line, end);
-	while (*end == '\n' && n++ < ABOUT_LINES) {
+	/* Left-out lines do not count: an EHLO reply alone has ten. */
+	while (*end == '\n' && n < ABOUT_LINES) {
 		line = end + 1;
 		if (line[strspn(line, " \t")] == '\n' ||
 		    line[strspn(line, " \t")] == '\0')
@@ -123,7 +163,10 @@ text_block(GString *out, const char *prev, const char *line,
 			end = line - 1;
 			break;
 		}
-		text_append(out, line, end);
+		if (!text_positive_reply(line, end)) {
+			text_append(out, line, end);
+			n++;
+		}
 	}
 	return end;
 }
