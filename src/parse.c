@@ -583,6 +583,60 @@ parse_prose_command(struct report *rp, struct recipient *r)
  * command, the recipient's own diagnostic may ("... (in reply to MAIL
  * FROM command)"), before the last command the whole prose names.
  */
+/* Does diagnostic say nothing but address (Domino's list of addresses)? */
+static int
+parse_is_bare(const char *diagnostic, const char *address)
+{
+	g_autofree char *d = NULL, *a = NULL;
+	char *p;
+	size_t alen;
+
+	if (diagnostic == NULL)
+		return 1;
+	d = g_ascii_strdown(diagnostic, -1);
+	a = g_ascii_strdown(address, -1);
+	alen = strlen(a);
+	while (alen > 0 && (p = strstr(d, a)) != NULL)
+		memset(p, ' ', alen);
+	for (p = d; *p != '\0'; p++)
+		if (g_ascii_isalnum(*p))
+			return 0;
+	return 1;
+}
+
+/*
+ * A notice without report that gives one reason for all the addresses
+ * it lists (Lotus Domino: "was not delivered to: a b ... because:
+ * REASON"): the lines about each address are the address alone, and
+ * the shared reason is their diagnostic.
+ */
+static void
+parse_shared_reason(struct report *rp)
+{
+	g_autofree char *reason = NULL;
+	struct recipient *r;
+	char *joined;
+	guint i;
+
+	if (rp->kind != REPORT_HEURISTIC || rp->text == NULL ||
+	    (reason = parse_text_shared_reason(rp->text)) == NULL)
+		return;
+	for (i = 0; i < rp->recipients->len; i++) {
+		r = g_ptr_array_index(rp->recipients, i);
+		if (r->address == NULL || !parse_is_bare(r->diagnostic,
+		    r->address))
+			continue;
+		joined = g_strjoin(" ", r->diagnostic ? r->diagnostic : "",
+		    reason, NULL);
+		g_free(r->diagnostic);
+		r->diagnostic = g_strstrip(joined);
+		parse_dsn_complete(r);
+		if (r->command == NULL)
+			r->command = phrases_find("smtp-command", r->diagnostic,
+			    NULL);
+	}
+}
+
 static void
 parse_prose(struct report *rp)
 {
@@ -614,6 +668,7 @@ parse_prose(struct report *rp)
 			r->command = phrases_find("smtp-command", r->diagnostic,
 			    NULL);
 	}
+	parse_shared_reason(rp);
 	if (rp->text != NULL && rp->recipients->len == 1) {
 		parse_prose_command(rp, g_ptr_array_index(rp->recipients, 0));
 		parse_quoted_reply(rp, g_ptr_array_index(rp->recipients, 0));

@@ -33,6 +33,7 @@ void		 parse_returned_headers(struct report *, const char *buf,
 char		*parse_text_about(const char *text, const char *address,
 		    GPtrArray *recipients);
 char		*parse_text_reply(const char *text);
+char		*parse_text_shared_reason(const char *text);
 char		*parse_text_utf8(const char *text);
 int		 parse_text_is_jis(const char *text);
 void		 parse_dsn_complete(struct recipient *);

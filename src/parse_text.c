@@ -208,6 +208,23 @@ reply_lead(void *arg, const char *label, const char *phrase, size_t end)
 	return 1;
 }
 
+/* The paragraph after the last phrase of section in text, or NULL. */
+static char *
+text_after_lead(const char *text, const char *section)
+{
+	size_t at = G_MAXSIZE, n;
+	const char *p, *blank;
+
+	phrases_each(section, text, reply_lead, &at);
+	if (at == G_MAXSIZE)
+		return NULL;
+	p = text + at;
+	p += strspn(p, " \t\n:");
+	blank = strstr(p, "\n\n");
+	n = blank != NULL ? (size_t)(blank - p) : strlen(p);
+	return g_strndup(p, MIN(n, ABOUT_MAX));
+}
+
 /*
  * What the remote server answered, where the prose quotes it after a
  * lead ("The error that the other server returned was:", "Remote host
@@ -218,17 +235,18 @@ reply_lead(void *arg, const char *label, const char *phrase, size_t end)
 char *
 parse_text_reply(const char *text)
 {
-	size_t at = G_MAXSIZE, n;
-	const char *p, *blank;
+	return text_after_lead(text, "reply-lead");
+}
 
-	phrases_each("reply-lead", text, reply_lead, &at);
-	if (at == G_MAXSIZE)
-		return NULL;
-	p = text + at;
-	p += strspn(p, " \t\n:");
-	blank = strstr(p, "\n\n");
-	n = blank != NULL ? (size_t)(blank - p) : strlen(p);
-	return g_strndup(p, MIN(n, ABOUT_MAX));
+/*
+ * The reason a notice gives once for all the addresses it lists above
+ * it (Lotus Domino's "was not delivered to: a, b ... because: REASON"),
+ * or NULL.
+ */
+char *
+parse_text_shared_reason(const char *text)
+{
+	return text_after_lead(text, "shared-reason");
 }
 
 /*
