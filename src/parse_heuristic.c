@@ -404,6 +404,14 @@ heuristic_trim_text(struct report *rp)
 	rp->text[cut] = '\0';
 }
 
+/* The notice's prose: trimmed, without the lines that are no evidence. */
+static void
+heuristic_prose(struct report *rp)
+{
+	heuristic_trim_text(rp);
+	parse_text_drop_noise(rp->text);
+}
+
 static void
 heuristic_recipients(struct report *rp, struct heuristic *h)
 {
@@ -428,7 +436,7 @@ parse_heuristic(struct report *rp, GMimeMessage *msg)
 
 	/* The prose first: where it quotes the returned headers, they count. */
 	if (rp->text != NULL)
-		heuristic_trim_text(rp);
+		heuristic_prose(rp);
 	h.orig_to = addr_normalise(rp->orig_to);
 	h.found = g_ptr_array_new_with_free_func(g_free);
 	h.parties = g_ptr_array_new_with_free_func(g_free);

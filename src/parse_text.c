@@ -136,6 +136,52 @@ text_positive_reply(const char *p, const char *end)
 }
 
 /*
+ * Is the line at [p, end) qmail-remote's "Giving up on <host>."?  It
+ * says every RCPT was refused, at once; read as words it would make the
+ * refusal an expiry ("giving up").
+ */
+static int
+text_qmail_giving_up(const char *p, const char *end)
+{
+	static const char lead[] = "Giving up on ";
+	size_t n = sizeof lead - 1;
+
+	p += strspn(p, " \t");
+	while (end > p && g_ascii_isspace(end[-1]))
+		end--;
+	if ((size_t)(end - p) <= n + 1 || strncmp(p, lead, n) != 0 ||
+	    end[-1] != '.')
+		return 0;
+	/* One word, the host or its address, then the full stop. */
+	for (p += n; p < end - 1; p++)
+		if (g_ascii_isspace(*p))
+			return 0;
+	return 1;
+}
+
+/*
+ * Take out of a notice's prose, in place, the lines that are no
+ * evidence about any recipient: qmail-remote's "Giving up on <host>.".
+ */
+void
+parse_text_drop_noise(char *text)
+{
+	char *line = text, *out = text, *end;
+	size_t n;
+
+	while (*line != '\0') {
+		end = (char *)text_line_end(line);
+		n = (*end == '\n' ? end + 1 : end) - line;
+		if (!text_qmail_giving_up(line, end)) {
+			memmove(out, line, n);
+			out += n;
+		}
+		line += n;
+	}
+	*out = '\0';
+}
+
+/*
  * Gather the block at line (naming the address) into out: the lines
  * up to a blank one or one that names another recipient, at most
  * ABOUT_LINES, leaving out a transcript's positive replies.  Returns

@@ -11,7 +11,7 @@
 #include <gmime/gmime.h>
 
 #include "classify.h"
-#include "parse_int.h"	/* parse_dsn(), parse_shallow(), parse_text_utf8() */
+#include "parse_int.h"	/* parse_dsn(), parse_shallow(), parse_text_*() */
 
 /* The name of a recipient's reason, as the cases write it. */
 #define reason_of(r)	report_reason_name((r)->reason)
@@ -708,6 +708,36 @@ test_challenge(void)
 		    cases[i].text), ==, cases[i].want);
 }
 
+/*
+ * qmail-remote's "Giving up on <host>." leaves a notice's prose; a
+ * sentence that only starts so, or says more, stays.
+ */
+static void
+test_drop_noise(void)
+{
+	static const struct {
+		const char	*text, *want;
+	} cases[] = {
+		{ "<a@example.org>:\nRemote host said: 550 Sorry\n"
+		  "Giving up on 192.0.2.50.\n\nnext\n",
+		  "<a@example.org>:\nRemote host said: 550 Sorry\n\nnext\n" },
+		{ "  Giving up on mx.example.org.\r\nend", "end" },
+		{ "Giving up on it: the message was queued too long\n",
+		  "Giving up on it: the message was queued too long\n" },
+		{ "Giving up on 192.0.2.50", "Giving up on 192.0.2.50" },
+		{ "", "" },
+	};
+	char *text;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		text = g_strdup(cases[i].text);
+		parse_text_drop_noise(text);
+		g_assert_cmpstr(text, ==, cases[i].want);
+		g_free(text);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -733,6 +763,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/text-charset", test_text_charset);
 	g_test_add_func("/parse/shallow", test_shallow);
 	g_test_add_func("/parse/challenge", test_challenge);
+	g_test_add_func("/parse/drop-noise", test_drop_noise);
 	rc = g_test_run();
 	classify_shutdown();
 	parse_shutdown();
