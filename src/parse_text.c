@@ -254,12 +254,16 @@ reply_lead(void *arg, const char *label, const char *phrase, size_t end)
 	return 1;
 }
 
-/* The paragraph after the last phrase of section in text, or NULL. */
+/*
+ * The paragraph after the last phrase of section in text, on one line
+ * (a diagnostic is one line wherever it comes from), or NULL.
+ */
 static char *
 text_after_lead(const char *text, const char *section)
 {
 	size_t at = G_MAXSIZE, n;
 	const char *p, *blank;
+	char *out;
 
 	phrases_each(section, text, reply_lead, &at);
 	if (at == G_MAXSIZE)
@@ -268,7 +272,8 @@ text_after_lead(const char *text, const char *section)
 	p += strspn(p, " \t\n:");
 	blank = strstr(p, "\n\n");
 	n = blank != NULL ? (size_t)(blank - p) : strlen(p);
-	return g_strndup(p, MIN(n, ABOUT_MAX));
+	out = g_strndup(p, MIN(n, ABOUT_MAX));
+	return g_strdelimit(out, "\r\n", ' ');
 }
 
 /*
