@@ -605,29 +605,35 @@ parse_is_bare(const char *diagnostic, const char *address)
 }
 
 /*
- * A notice without report that gives one reason for all the addresses
- * it lists (Lotus Domino: "was not delivered to: a b ... because:
- * REASON"): the lines about each address are the address alone, and
- * the shared reason is their diagnostic.
+ * A notice without report may give one reason for several addresses
+ * whose own lines say nothing else: after them (Lotus Domino: "was not
+ * delivered to: a b ... because: REASON") or right above them in the
+ * same paragraph (the Lotus SMTP MTA: "User not listed in public Name &
+ * Address Book" over "a" and "b").  That reason is their diagnostic.
  */
 static void
 parse_shared_reason(struct report *rp)
 {
-	g_autofree char *reason = NULL;
+	g_autofree char *after = NULL;
 	struct recipient *r;
-	char *joined;
+	char *reason, *joined;
 	guint i;
 
-	if (rp->kind != REPORT_HEURISTIC || rp->text == NULL ||
-	    (reason = parse_text_shared_reason(rp->text)) == NULL)
+	if (rp->kind != REPORT_HEURISTIC || rp->text == NULL)
 		return;
+	after = parse_text_shared_reason(rp->text);
 	for (i = 0; i < rp->recipients->len; i++) {
 		r = g_ptr_array_index(rp->recipients, i);
 		if (r->address == NULL || !parse_is_bare(r->diagnostic,
 		    r->address))
 			continue;
+		reason = after != NULL ? g_strdup(after) :
+		    parse_text_heading(rp->text, r->address);
+		if (reason == NULL)
+			continue;
 		joined = g_strjoin(" ", r->diagnostic ? r->diagnostic : "",
 		    reason, NULL);
+		g_free(reason);
 		g_free(r->diagnostic);
 		r->diagnostic = g_strstrip(joined);
 		parse_dsn_complete(r);

@@ -34,6 +34,7 @@ char		*parse_text_about(const char *text, const char *address,
 		    GPtrArray *recipients);
 char		*parse_text_reply(const char *text);
 char		*parse_text_shared_reason(const char *text);
+char		*parse_text_heading(const char *text, const char *address);
 void		 parse_text_drop_noise(char *text);
 char		*parse_text_utf8(const char *text);
 int		 parse_text_is_jis(const char *text);

@@ -300,6 +300,64 @@ parse_text_shared_reason(const char *text)
 	return text_after_lead(text, "shared-reason");
 }
 
+/* Is the line at [p, end) blank? */
+static int
+text_is_blank(const char *p, const char *end)
+{
+	for (; p < end; p++)
+		if (!g_ascii_isspace(*p))
+			return 0;
+	return 1;
+}
+
+/*
+ * The lines right above the first line naming address, in its
+ * paragraph, that name no address themselves: a heading that gives the
+ * reason for the list of addresses below it.  NULL if there is none.
+ */
+char *
+parse_text_heading(const char *text, const char *address)
+{
+	const char *line, *end, *start = text, *first = NULL, *top;
+	size_t alen = strlen(address);
+	GString *out;
+
+	/* The first line naming the address, and its paragraph's start. */
+	for (line = text; *line != '\0'; line = *end ? end + 1 : end) {
+		end = text_line_end(line);
+		if (text_is_blank(line, end))
+			start = *end ? end + 1 : end;
+		else if (text_names(line, end - line, address, alen)) {
+			first = line;
+			break;
+		}
+	}
+	if (first == NULL || first == start)
+		return NULL;
+	/* Up from it over the other addresses, to the lines without one. */
+	for (top = first; top > start; ) {
+		line = top - 1;
+		while (line > start && line[-1] != '\n')
+			line--;
+		if (memchr(line, '@', top - 1 - line) == NULL)
+			break;
+		top = line;
+	}
+	if (top == start)
+		return NULL;
+	out = g_string_new(NULL);
+	for (line = start; line < top; line = end + 1) {
+		end = text_line_end(line);
+		if (memchr(line, '@', end - line) == NULL)
+			text_append(out, line, end);
+	}
+	if (out->len == 0) {
+		g_string_free(out, TRUE);
+		return NULL;
+	}
+	return g_strdelimit(g_string_free(out, FALSE), "\r", ' ');
+}
+
 /*
  * Text as UTF-8.  Japanese mail systems write ISO-2022-JP where ASCII is
  * declared: 7-bit, so it passes for ASCII, but only its escape sequences

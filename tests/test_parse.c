@@ -738,6 +738,38 @@ test_drop_noise(void)
 	}
 }
 
+/*
+ * The heading of a list of bare addresses: the lines above them in
+ * their paragraph that name no address; none for an address that opens
+ * its paragraph.
+ */
+static void
+test_heading(void)
+{
+	static const struct {
+		const char	*text, *address, *want;
+	} cases[] = {
+		{ "Failure Reasons\n\nUser not listed\nabe@example.com\n"
+		  "bea@example.com\n\nReturned\n", "bea@example.com",
+		  "User not listed" },
+		{ "Failure Reasons\n\nUser not listed\nabe@example.com\n",
+		  "abe@example.com", "User not listed" },
+		{ "Delivery failed to:\n\n  abe@example.com\n",
+		  "abe@example.com", NULL },
+		{ "A note from news@example.org\nabe@example.com\n",
+		  "abe@example.com", NULL },
+		{ "abe@example.com\n", "bea@example.com", NULL },
+	};
+	char *got;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		got = parse_text_heading(cases[i].text, cases[i].address);
+		g_assert_cmpstr(got, ==, cases[i].want);
+		g_free(got);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -764,6 +796,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/shallow", test_shallow);
 	g_test_add_func("/parse/challenge", test_challenge);
 	g_test_add_func("/parse/drop-noise", test_drop_noise);
+	g_test_add_func("/parse/heading", test_heading);
 	rc = g_test_run();
 	classify_shutdown();
 	parse_shutdown();
