@@ -617,6 +617,8 @@ parse_shared_reason(struct report *rp)
 	g_autofree char *after = NULL;
 	struct recipient *r;
 	char *reason, *joined;
+	/* A heading is looked for per address: as many as the prose's. */
+	int headed = rp->recipients->len <= PARSE_ABOUT_MAX;
 	guint i;
 
 	if (rp->kind != REPORT_HEURISTIC || rp->text == NULL)
@@ -627,8 +629,8 @@ parse_shared_reason(struct report *rp)
 		if (r->address == NULL || !parse_is_bare(r->diagnostic,
 		    r->address))
 			continue;
-		reason = after != NULL ? g_strdup(after) :
-		    parse_text_heading(rp->text, r->address);
+		reason = after != NULL ? g_strdup(after) : headed ?
+		    parse_text_heading(rp->text, r->address) : NULL;
 		if (reason == NULL)
 			continue;
 		joined = g_strjoin(" ", r->diagnostic ? r->diagnostic : "",
