@@ -608,6 +608,68 @@ parse_prose_command(struct report *rp, struct recipient *r)
  * command, the recipient's own diagnostic may ("... (in reply to MAIL
  * FROM command)"), before the last command the whole prose names.
  */
+/* Does diagnostic say nothing but address (Domino's list of addresses)? */
+static int
+parse_is_bare(const char *diagnostic, const char *address)
+{
+	g_autofree char *d = NULL, *a = NULL;
+	char *p;
+	size_t alen;
+
+	if (diagnostic == NULL)
+		return 1;
+	d = g_ascii_strdown(diagnostic, -1);
+	a = g_ascii_strdown(address, -1);
+	alen = strlen(a);
+	while (alen > 0 && (p = strstr(d, a)) != NULL)
+		memset(p, ' ', alen);
+	for (p = d; *p != '\0'; p++)
+		if (g_ascii_isalnum(*p))
+			return 0;
+	return 1;
+}
+
+/*
+ * A notice without report may give one reason for several addresses
+ * whose own lines say nothing else: after them (Lotus Domino: "was not
+ * delivered to: a b ... because: REASON") or right above them in the
+ * same paragraph (the Lotus SMTP MTA: "User not listed in public Name &
+ * Address Book" over "a" and "b").  That reason is their diagnostic.
+ */
+static void
+parse_shared_reason(struct report *rp)
+{
+	g_autofree char *after = NULL;
+	struct recipient *r;
+	char *reason, *joined;
+	/* A heading is looked for per address: as many as the prose's. */
+	int headed = rp->recipients->len <= PARSE_ABOUT_MAX;
+	guint i;
+
+	if (rp->kind != REPORT_HEURISTIC || rp->text == NULL)
+		return;
+	after = parse_text_shared_reason(rp->text);
+	for (i = 0; i < rp->recipients->len; i++) {
+		r = g_ptr_array_index(rp->recipients, i);
+		if (r->address == NULL || !parse_is_bare(r->diagnostic,
+		    r->address))
+			continue;
+		reason = after != NULL ? g_strdup(after) : headed ?
+		    parse_text_heading(rp->text, r->address) : NULL;
+		if (reason == NULL)
+			continue;
+		joined = g_strjoin(" ", r->diagnostic ? r->diagnostic : "",
+		    reason, NULL);
+		g_free(reason);
+		g_free(r->diagnostic);
+		r->diagnostic = g_strstrip(joined);
+		parse_dsn_complete(r);
+		if (r->command == NULL)
+			r->command = phrases_find("smtp-command", r->diagnostic,
+			    NULL);
+	}
+}
+
 static void
 parse_prose(struct report *rp)
 {
@@ -645,6 +707,7 @@ parse_prose(struct report *rp)
 		    rp->text, r->address)) != NULL)
 			r->command = command;
 	}
+	parse_shared_reason(rp);
 	if (rp->text != NULL && rp->recipients->len == 1) {
 		parse_prose_command(rp, g_ptr_array_index(rp->recipients, 0));
 		parse_quoted_reply(rp, g_ptr_array_index(rp->recipients, 0));

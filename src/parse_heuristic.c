@@ -8,7 +8,8 @@
  * (phrases.tab: daemon-address, bounce-subject, delay-subject).  Its
  * failed recipients are, in order of trust: X-Failed-Recipients; an
  * address right after a lead phrase ("Delivery to the following
- * recipient failed permanently:"); an address that opens a line of the
+ * recipient failed permanently:"; one after "Original address:" stands
+ * for the one its lead just named); an address that opens a line of the
  * prose ("<a@b>:", "a@b" alone, "<a@b>... User unknown"); the returned
  * message's To: (each of its addresses), then the first "<a@b>" of
  * the prose, as the last resorts.  The prose stops where the returned message is quoted
@@ -37,6 +38,8 @@ struct heuristic {
 	GPtrArray	*parties;	/* addresses that are never recipients */
 	GPtrArray	*notified;	/* the bounce's To: a recipient only when named */
 	GPtrArray	*returned;	/* the returned message's To, each address */
+	size_t		 lead_end;	/* where the last lead's address ends */
+	int		 lead_found;	/* it was added: found's last one */
 };
 
 /*
@@ -200,17 +203,54 @@ heuristic_more(struct heuristic *h, const char *p, int named)
 	}
 }
 
+/*
+ * "Original address: a@b" right below the lead that named the address
+ * the receiver rewrote it to (Sun Java System Messaging Server:
+ * "Recipient address: jo@host", "Original address: Jo.Doe@domain"):
+ * the address the list sent to stands in for the rewritten one.
+ */
+static void
+heuristic_original(struct heuristic *h, size_t end)
+{
+	const char *p = h->text + end;
+	char *addr, *norm;
+
+	if (!h->lead_found || h->found->len == 0 ||
+	    end - h->lead_end > LEAD_WINDOW)
+		return;
+	p += strspn(p, " \t<\"");
+	if ((addr = heuristic_addr_from(p, p + strcspn(p, "\n"), NULL)) == NULL)
+		return;
+	norm = addr_normalise(addr);
+	g_free(addr);
+	if (norm == NULL || report_is_list_address(h->report, norm) ||
+	    heuristic_has(h->found, norm)) {
+		g_free(norm);
+		return;
+	}
+	g_free(h->found->pdata[h->found->len - 1]);
+	h->found->pdata[h->found->len - 1] = norm;
+	h->lead_found = 0;
+}
+
 static int
 heuristic_lead(void *arg, const char *label, const char *phrase, size_t end)
 {
 	struct heuristic *h = arg;
 	const char *p = h->text + end, *after;
 	char *addr;
+	guint before = h->found->len;
 
+	if (strcmp(label, "original") == 0) {
+		heuristic_original(h, end);
+		return 1;
+	}
 	addr = heuristic_first_addr(p, p + strnlen(p, LEAD_WINDOW), &after);
 	if (addr == NULL)
 		return 1;
 	heuristic_add(h, addr, 1);
+	h->lead_found = h->found->len == before + 1;
+	h->lead_end = after - h->text;
 	heuristic_more(h, after, 1);
 	return 1;
 }
@@ -419,6 +459,14 @@ heuristic_trim_text(struct report *rp)
 	rp->text[cut] = '\0';
 }
 
+/* The notice's prose: trimmed, without the lines that are no evidence. */
+static void
+heuristic_prose(struct report *rp)
+{
+	heuristic_trim_text(rp);
+	parse_text_drop_noise(rp->text);
+}
+
 static void
 heuristic_recipients(struct report *rp, struct heuristic *h)
 {
@@ -436,7 +484,7 @@ heuristic_recipients(struct report *rp, struct heuristic *h)
 void
 parse_heuristic(struct report *rp, GMimeMessage *msg)
 {
-	struct heuristic h = { rp, NULL, NULL, NULL, NULL, NULL };
+	struct heuristic h = { rp, NULL, NULL, NULL, NULL, NULL, 0, 0 };
 	guint j;
 	const char *failed;
 	g_autoptr(GPtrArray) addrs = NULL;
@@ -444,7 +492,7 @@ parse_heuristic(struct report *rp, GMimeMessage *msg)
 
 	/* The prose first: where it quotes the returned headers, they count. */
 	if (rp->text != NULL)
-		heuristic_trim_text(rp);
+		heuristic_prose(rp);
 	h.found = g_ptr_array_new_with_free_func(g_free);
 	h.parties = g_ptr_array_new_with_free_func(g_free);
 	h.notified = g_ptr_array_new_with_free_func(g_free);

@@ -35,6 +35,9 @@ char		*parse_text_about(const char *text, const char *address,
 char		*parse_text_reply(const char *text);
 const char	*parse_transcript_command(const char *text,
 		    const char *address);
+char		*parse_text_shared_reason(const char *text);
+char		*parse_text_heading(const char *text, const char *address);
+void		 parse_text_drop_noise(char *text);
 char		*parse_text_utf8(const char *text);
 int		 parse_text_is_jis(const char *text);
 void		 parse_dsn_complete(struct recipient *);

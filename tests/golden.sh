@@ -33,6 +33,15 @@ check "json keeps the unfolded diagnostic" \
 check "json keeps the returned Message-ID" grep -q '"message_id":"<' "$tmp/json"
 "$REBOUND" parse --format json "$top_srcdir/tests/data/arf-abuse.eml" >"$tmp/json"
 check "json keeps the feedback type" grep -q '"feedback_type":"abuse"' "$tmp/json"
+# A transcript's positive replies are no evidence: the failed RCPT's
+# own reply decides, as the remote's words.
+"$REBOUND" parse --format json "$top_srcdir/tests/data/mdaemon-permanent-rcpt.eml" >"$tmp/json"
+check "mdaemon: the 550 to RCPT decides, not the 250 to MAIL" \
+    grep -q '"decided_by":"status 5.1.1 (remote)"' "$tmp/json"
+# The address the receiver rewrote stands for the one the list sent to.
+"$REBOUND" parse "$top_srcdir/tests/data/sun-messaging-over-quota.eml" >"$tmp/out"
+check "sun: the original address, not the rewritten one" \
+    grep -q '	Jan.Olsen@example.edu	' "$tmp/out"
 "$REBOUND" parse --format json "$tmp/nothing-here" >"$tmp/json" 2>/dev/null
 is "json with no message is an empty array" "$(cat "$tmp/json")" "[]"
 

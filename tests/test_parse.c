@@ -11,7 +11,7 @@
 #include <gmime/gmime.h>
 
 #include "classify.h"
-#include "parse_int.h"	/* parse_dsn(), parse_shallow(), parse_text_utf8() */
+#include "parse_int.h"	/* parse_dsn(), parse_shallow(), parse_text_*() */
 
 /* The name of a recipient's reason, as the cases write it. */
 #define reason_of(r)	report_reason_name((r)->reason)
@@ -762,6 +762,36 @@ test_transcript(void)
 }
 
 /*
+ * qmail-remote's "Giving up on <host>." leaves a notice's prose; a
+ * sentence that only starts so, or says more, stays.
+ */
+static void
+test_drop_noise(void)
+{
+	static const struct {
+		const char	*text, *want;
+	} cases[] = {
+		{ "<a@example.org>:\nRemote host said: 550 Sorry\n"
+		  "Giving up on 192.0.2.50.\n\nnext\n",
+		  "<a@example.org>:\nRemote host said: 550 Sorry\n\nnext\n" },
+		{ "  Giving up on mx.example.org.\r\nend", "end" },
+		{ "Giving up on it: the message was queued too long\n",
+		  "Giving up on it: the message was queued too long\n" },
+		{ "Giving up on 192.0.2.50", "Giving up on 192.0.2.50" },
+		{ "", "" },
+	};
+	char *text;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		text = g_strdup(cases[i].text);
+		parse_text_drop_noise(text);
+		g_assert_cmpstr(text, ==, cases[i].want);
+		g_free(text);
+	}
+}
+
+/*
  * The list's own address, known from the bounce address made from it
  * (the notice's To, the returned Return-Path) even where the returned
  * post carries no List-Id; a person's "+tag" subaddress is not a list.
@@ -803,6 +833,38 @@ test_list_address(void)
 	}
 }
 
+/*
+ * The heading of a list of bare addresses: the lines above them in
+ * their paragraph that name no address; none for an address that opens
+ * its paragraph.
+ */
+static void
+test_heading(void)
+{
+	static const struct {
+		const char	*text, *address, *want;
+	} cases[] = {
+		{ "Failure Reasons\n\nUser not listed\nabe@example.com\n"
+		  "bea@example.com\n\nReturned\n", "bea@example.com",
+		  "User not listed" },
+		{ "Failure Reasons\n\nUser not listed\nabe@example.com\n",
+		  "abe@example.com", "User not listed" },
+		{ "Delivery failed to:\n\n  abe@example.com\n",
+		  "abe@example.com", NULL },
+		{ "A note from news@example.org\nabe@example.com\n",
+		  "abe@example.com", NULL },
+		{ "abe@example.com\n", "bea@example.com", NULL },
+	};
+	char *got;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		got = parse_text_heading(cases[i].text, cases[i].address);
+		g_assert_cmpstr(got, ==, cases[i].want);
+		g_free(got);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -830,6 +892,8 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/challenge", test_challenge);
 	g_test_add_func("/parse/transcript", test_transcript);
 	g_test_add_func("/parse/list-address", test_list_address);
+	g_test_add_func("/parse/drop-noise", test_drop_noise);
+	g_test_add_func("/parse/heading", test_heading);
 	rc = g_test_run();
 	classify_shutdown();
 	parse_shutdown();
