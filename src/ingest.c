@@ -68,6 +68,7 @@ ingest_parse(const char *bytes, size_t len, const struct parse_limits *limits,
 	m->report = parse_message_limited(bytes, len, limits);
 	classify_report(m->report);
 	store_digest(bytes, len, m->digest);
+	m->date = m->report->date;
 	ingest_envelope(m, verp, envelope_to);
 	return m;
 }
@@ -91,8 +92,8 @@ ingest_record(struct store *store, const struct ingest *m,
 	};
 
 	memcpy(meta.digest, m->digest, sizeof meta.digest);
-	if (dating == INGEST_AT_DATE && m->report->date > 0)
-		meta.at = m->report->date;
+	if (dating == INGEST_AT_DATE && m->date > 0)
+		meta.at = m->date;
 	return store_add(store, &meta, m->report, added_r, error);
 }
 

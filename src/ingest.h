@@ -26,13 +26,15 @@
 /* When an outcome happened, as the policy counts its days. */
 enum ingest_dating {
 	INGEST_AT_ARRIVAL,	/* when it arrived: the daemon, live mail */
-	INGEST_AT_DATE		/* the bounce's Date, else arrival: an archive */
+	INGEST_AT_DATE		/* struct ingest's date, else arrival */
 };
 
 /* A parsed and classified message, ready to record. */
 struct ingest {
 	struct report	*report;
 	char		 digest[STORE_DIGEST_SIZE];	/* SHA-256, hex */
+	gint64		 date;		/* the bounce's (parse_date.c), or 0;
+					   an importer may date it better */
 	char		*envelope_to;	/* the envelope recipient recorded */
 	char		*subscriber;	/* VERP-decoded from it, or NULL */
 	char		*list;		/* the VERP list, or NULL */

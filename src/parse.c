@@ -729,6 +729,7 @@ parse_message_limited(const char *buf, size_t len,
 	if (g_mime_message_get_mime_part(msg) != NULL)
 		parse_tree(&w, g_mime_message_get_mime_part(msg));
 	parse_decide(rp, &w, msg, copy ? copy : buf + off, n);
+	parse_date_fallback(rp);
 	g_object_unref(msg);
 	parse_free_stream(stream, bytes);
 	return rp;
