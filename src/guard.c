@@ -28,11 +28,12 @@
 
 #include "guard.h"
 
-/* A hard outcome inside a group's window. */
+/* A hard outcome of a group, kept for the window and the late time. */
 struct guard_rec {
 	gint64	 outcome;
 	gint64	 at;
 	char	*address;
+	char	*diagnostic;	/* its first 200 bytes, for a sample */
 	int	 counted;	/* in the baseline slots */
 };
 
@@ -45,12 +46,8 @@ struct guard_slot {
 struct guard_group {
 	enum guard_kind	 kind;
 	char		*name;
-	GQueue		 recent;	/* of guard_rec, oldest first */
-	GHashTable	*in_window;	/* address -> count in recent */
+	GQueue		 recent;	/* of guard_rec, by time */
 	GQueue		 slots;		/* of guard_slot, oldest first */
-	guint64		 baseline_n;	/* sum of slots */
-	gint64		 newest;
-	struct guard_incident *open;
 };
 
 struct guard {
@@ -58,8 +55,11 @@ struct guard {
 	struct guard_calls	 calls;
 	void			*data;
 	GHashTable		*groups[2];	/* by kind: name -> group */
-	GPtrArray		*open;		/* of guard_incident */
+	GPtrArray		*kept;		/* of guard_incident: open, and
+						   closed within late */
+	GHashTable		*held;		/* outcome -> incident id */
 	gint64			 now;		/* newest outcome seen */
+	gint64			 keys;		/* the last incident key */
 };
 
 /* The keys of [guard]: one table for parsing, errors and defaults. */
@@ -78,6 +78,7 @@ static const struct {
 	{ "baseline", GUARD_SECONDS,
 	    G_STRUCT_OFFSET(struct guard_conf, baseline) },
 	{ "quiet", GUARD_SECONDS, G_STRUCT_OFFSET(struct guard_conf, quiet) },
+	{ "late", GUARD_SECONDS, G_STRUCT_OFFSET(struct guard_conf, late) },
 };
 
 void
@@ -89,6 +90,7 @@ guard_defaults(struct guard_conf *c)
 	c->factor = 10;
 	c->baseline = 30 * 86400;
 	c->quiet = 6 * 3600;
+	c->late = 7 * 3600;	/* the window and the quiet time */
 }
 
 /* A duration as the policy writes them: 30s, 5m, 1h, 30d. */
@@ -165,7 +167,7 @@ guard_set(struct guard_conf *c, const char *key, const char *value,
 	}
 	g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
 	    "unknown guard key '%s' (known: enabled, window, min_addresses, "
-	    "factor, baseline, quiet)", key);
+	    "factor, baseline, quiet, late)", key);
 	return 0;
 }
 
@@ -198,6 +200,7 @@ guard_rec_free(gpointer p)
 	struct guard_rec *r = p;
 
 	g_free(r->address);
+	g_free(r->diagnostic);
 	g_free(r);
 }
 
@@ -217,7 +220,6 @@ guard_group_free(gpointer p)
 
 	g_queue_clear_full(&gr->recent, guard_rec_free);
 	g_queue_clear_full(&gr->slots, g_free);
-	g_hash_table_unref(gr->in_window);
 	g_free(gr->name);
 	g_free(gr);
 }
@@ -236,7 +238,10 @@ guard_new(const struct guard_conf *conf, const struct guard_calls *calls,
 	for (k = 0; k < 2; k++)
 		g->groups[k] = g_hash_table_new_full(g_str_hash, g_str_equal,
 		    NULL, guard_group_free);
-	g->open = g_ptr_array_new();
+	g->kept = g_ptr_array_new();
+	g->held = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+	    g_free);
+	g->now = G_MININT64;
 	return g;
 }
 
@@ -248,9 +253,10 @@ guard_free(struct guard **gp)
 
 	if (g == NULL)
 		return;
-	for (i = 0; i < g->open->len; i++)
-		guard_incident_free(g_ptr_array_index(g->open, i));
-	g_ptr_array_free(g->open, TRUE);
+	for (i = 0; i < g->kept->len; i++)
+		guard_incident_free(g_ptr_array_index(g->kept, i));
+	g_ptr_array_free(g->kept, TRUE);
+	g_hash_table_unref(g->held);
 	g_hash_table_unref(g->groups[0]);
 	g_hash_table_unref(g->groups[1]);
 	g_free(g);
@@ -267,11 +273,49 @@ guard_group(struct guard *g, enum guard_kind kind, const char *name)
 	gr = g_new0(struct guard_group, 1);
 	gr->kind = kind;
 	gr->name = g_strdup(name);
-	gr->in_window = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    NULL);
-	gr->newest = G_MININT64;
 	g_hash_table_insert(g->groups[kind], gr->name, gr);
 	return gr;
+}
+
+/* The incident (its key) that holds outcome, 0 for none. */
+static gint64
+guard_held_by(const struct guard *g, gint64 outcome)
+{
+	gint64 *id = g_hash_table_lookup(g->held, &outcome);
+
+	return id != NULL ? *id : 0;
+}
+
+/* A kept incident by its key (or, with by_id, by its caller's id). */
+static struct guard_incident *
+guard_kept(const struct guard *g, gint64 key, int by_id)
+{
+	guint i;
+
+	for (i = 0; i < g->kept->len; i++) {
+		struct guard_incident *inc = g_ptr_array_index(g->kept, i);
+
+		if ((by_id ? inc->id : inc->key) == key)
+			return inc;
+	}
+	return NULL;
+}
+
+static struct guard_incident *
+guard_incident_new(struct guard *g, enum guard_kind kind, const char *group,
+    gint64 opened)
+{
+	struct guard_incident *inc = g_new0(struct guard_incident, 1);
+
+	inc->key = ++g->keys;
+	inc->kind = kind;
+	inc->group = g_strdup(group);
+	inc->opened = opened;
+	inc->first = inc->last = opened;
+	inc->addresses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    NULL);
+	g_ptr_array_add(g->kept, inc);
+	return inc;
 }
 
 /* Count one more (or, with -1, one fewer) outcome of slot. */
@@ -288,7 +332,6 @@ guard_slot_add(struct guard_group *gr, gint64 slot, int delta)
 		if (delta < 0 && s->n == 0)
 			return;
 		s->n += delta;
-		gr->baseline_n += delta;
 		return;
 	}
 	if (delta < 0)
@@ -296,146 +339,255 @@ guard_slot_add(struct guard_group *gr, gint64 slot, int delta)
 	s = g_new0(struct guard_slot, 1);
 	s->slot = slot;
 	s->n = 1;
-	gr->baseline_n++;
 	if (l == NULL)
 		g_queue_push_head(&gr->slots, s);
 	else
 		g_queue_insert_after(&gr->slots, l, s);
 }
 
-/* Forget what fell out of the window and of the baseline period. */
+/*
+ * Forget what fell out of the window and the late time, and out of the
+ * baseline period.
+ */
 static void
-guard_slide(const struct guard *g, struct guard_group *gr, gint64 now)
+guard_slide(struct guard *g, struct guard_group *gr, gint64 now)
 {
 	gint64 oldest_slot = (now - g->conf.baseline) / g->conf.window;
 	struct guard_rec *r;
 	struct guard_slot *s;
-	gpointer n;
 
 	while ((r = g_queue_peek_head(&gr->recent)) != NULL &&
-	    r->at <= now - g->conf.window) {
+	    r->at <= now - g->conf.window - g->conf.late) {
 		g_queue_pop_head(&gr->recent);
-		n = g_hash_table_lookup(gr->in_window, r->address);
-		if (GPOINTER_TO_UINT(n) <= 1)
-			g_hash_table_remove(gr->in_window, r->address);
-		else
-			g_hash_table_insert(gr->in_window,
-			    g_strdup(r->address),
-			    GUINT_TO_POINTER(GPOINTER_TO_UINT(n) - 1));
+		g_hash_table_remove(g->held, &r->outcome);
 		guard_rec_free(r);
 	}
 	while ((s = g_queue_peek_head(&gr->slots)) != NULL &&
-	    s->slot < oldest_slot) {
-		gr->baseline_n -= s->n;
+	    s->slot < oldest_slot)
 		g_free(g_queue_pop_head(&gr->slots));
-	}
 }
 
+/* Keep h in gr's recent outcomes, in time order (ties: as they came). */
 static void
 guard_remember(struct guard_group *gr, const struct guard_hit *h,
     int counted)
 {
 	struct guard_rec *r = g_new0(struct guard_rec, 1);
-	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(gr->in_window,
-	    h->address));
+	GList *l;
 
 	r->outcome = h->outcome;
 	r->at = h->at;
 	r->address = g_strdup(h->address);
+	r->diagnostic = g_strndup(h->diagnostic, 200);
 	r->counted = counted;
-	g_queue_push_tail(&gr->recent, r);
-	g_hash_table_insert(gr->in_window, g_strdup(h->address),
-	    GUINT_TO_POINTER(n + 1));
+	for (l = gr->recent.tail; l != NULL &&
+	    ((struct guard_rec *)l->data)->at > h->at; l = l->prev)
+		;
+	if (l == NULL)
+		g_queue_push_head(&gr->recent, r);
+	else
+		g_queue_insert_after(&gr->recent, l, r);
 }
 
 /*
- * Whether the window's distinct addresses are a burst: more than
- * min_addresses, and more than factor times the hard outcomes the group
- * had per window over the baseline period (slot by slot, the current
- * one left out).
+ * The group's hard outcomes per window over the baseline period as it
+ * stood at time t: the slots up to t's, less those of t's slot counted
+ * after t (outcomes that came late, or early).
  */
-static int
-guard_crossed(const struct guard *g, const struct guard_group *gr)
+static guint64
+guard_baseline_at(const struct guard *g, const struct guard_group *gr,
+    gint64 t)
 {
-	guint64 distinct = g_hash_table_size(gr->in_window);
-	guint64 slots = (guint64)(g->conf.baseline / g->conf.window);
-
-	if (distinct <= (guint64)g->conf.min_addresses)
-		return 0;
-	return distinct * (slots ? slots : 1) >
-	    (guint64)g->conf.factor * gr->baseline_n;
-}
-
-static void
-guard_hold(struct guard_incident *inc, const struct guard_hit *h)
-{
-	if (inc->outcomes++ == 0 || h->at < inc->first)
-		inc->first = h->at;
-	if (h->at > inc->last)
-		inc->last = h->at;
-	g_hash_table_add(inc->addresses, g_strdup(h->address));
-	if (inc->sample == NULL && h->diagnostic != NULL)
-		inc->sample = g_strndup(h->diagnostic, 200);
-}
-
-/* Open an incident on gr: hold what its window has, h included. */
-static struct guard_incident *
-guard_open(struct guard *g, struct guard_group *gr,
-    const struct guard_hit *h)
-{
-	struct guard_incident *inc = g_new0(struct guard_incident, 1);
-	g_autoptr(GArray) earlier = g_array_new(FALSE, FALSE, sizeof(gint64));
-	struct guard_hit each = *h;
+	gint64 slot = t / g->conf.window;
+	guint64 n = 0;
 	GList *l;
 
-	inc->kind = gr->kind;
-	inc->group = g_strdup(gr->name);
-	inc->opened = h->at;
-	inc->addresses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    NULL);
+	for (l = gr->slots.head; l != NULL; l = l->next) {
+		const struct guard_slot *s = l->data;
+
+		if (s->slot > slot)
+			break;
+		n += s->n;
+	}
+	for (l = gr->recent.tail; l != NULL; l = l->prev) {
+		const struct guard_rec *r = l->data;
+
+		if (r->at <= t)
+			break;
+		if (r->counted && r->at / g->conf.window == slot && n > 0)
+			n--;
+	}
+	return n;
+}
+
+/*
+ * Whether distinct addresses in the window ending at t are a burst: more
+ * than min_addresses, and more than factor times the hard outcomes the
+ * group had per window over the baseline period.
+ */
+static int
+guard_crossed(const struct guard *g, const struct guard_group *gr,
+    guint distinct, gint64 t)
+{
+	guint64 slots = (guint64)(g->conf.baseline / g->conf.window);
+
+	if (distinct <= (guint)g->conf.min_addresses)
+		return 0;
+	return (guint64)distinct * (slots ? slots : 1) >
+	    (guint64)g->conf.factor * guard_baseline_at(g, gr, t);
+}
+
+/* Whether the window ending at r was one the guard looked at. */
+static int
+guard_looked(const struct guard *g, const struct guard_rec *r)
+{
+	gint64 id = guard_held_by(g, r->outcome);
+	const struct guard_incident *inc;
+
+	if (id == 0)
+		return 1;
+	/* Held when it came, by an incident open then: not looked at. */
+	inc = guard_kept(g, id, 0);
+	return inc != NULL && r->at < inc->opened;
+}
+
+/*
+ * The first time in [from, until) at which a window of gr ending at one
+ * of its outcomes crosses, or -1.  In time order that is each new
+ * outcome's window; an outcome that came late adds to every window
+ * ending in the window after it, and any of those may cross now.  One
+ * pass, the window sliding over the outcomes kept in time order.
+ */
+static gint64
+guard_first_crossing(const struct guard *g, const struct guard_group *gr,
+    gint64 from, gint64 until)
+{
+	g_autoptr(GHashTable) in = g_hash_table_new(g_str_hash, g_str_equal);
+	GList *lo = gr->recent.head, *hi = gr->recent.head, *end;
+	struct guard_rec *r;
+	gpointer n;
+
+	for (end = gr->recent.head; end != NULL; end = end->next) {
+		const struct guard_rec *e = end->data;
+
+		if (e->at < from)
+			continue;
+		if (e->at >= until)
+			break;
+		for (; hi != NULL && (r = hi->data)->at <= e->at; hi = hi->next) {
+			n = g_hash_table_lookup(in, r->address);
+			g_hash_table_insert(in, r->address,
+			    GUINT_TO_POINTER(GPOINTER_TO_UINT(n) + 1));
+		}
+		for (; lo != hi && (r = lo->data)->at <= e->at - g->conf.window;
+		    lo = lo->next) {
+			n = g_hash_table_lookup(in, r->address);
+			if (GPOINTER_TO_UINT(n) <= 1)
+				g_hash_table_remove(in, r->address);
+			else
+				g_hash_table_insert(in, r->address,
+				    GUINT_TO_POINTER(GPOINTER_TO_UINT(n) - 1));
+		}
+		if (guard_looked(g, e) &&
+		    guard_crossed(g, gr, g_hash_table_size(in), e->at))
+			return e->at;
+	}
+	return -1;
+}
+
+/*
+ * One more outcome held.  The sample is the diagnostic of the earliest
+ * one, so that it does not depend on the order they came in.
+ */
+static void
+guard_hold(struct guard *g, struct guard_incident *inc, gint64 outcome,
+    const char *address, gint64 at, const char *diagnostic)
+{
+	gint64 *key = g_new(gint64, 1), *id = g_new(gint64, 1);
+
+	*key = outcome;
+	*id = inc->key;
+	g_hash_table_replace(g->held, key, id);
+	if (diagnostic != NULL && (inc->sample == NULL || at < inc->first ||
+	    (at == inc->first && strcmp(diagnostic, inc->sample) < 0))) {
+		g_free(inc->sample);
+		inc->sample = g_strndup(diagnostic, 200);
+	}
+	if (inc->outcomes++ == 0 || at < inc->first)
+		inc->first = at;
+	if (at > inc->last)
+		inc->last = at;
+	g_hash_table_add(inc->addresses, g_strdup(address));
+}
+
+/*
+ * Hold what inc holds in time order and does not yet: gr's outcomes
+ * after its opening less a window, up to the first gap of quiet seconds
+ * (inc->last grows as they are held).  The ids newly held go to added,
+ * but skip; a closed incident's close moves with its last outcome.
+ */
+static void
+guard_chain(struct guard *g, struct guard_group *gr,
+    struct guard_incident *inc, gint64 skip, GArray *added)
+{
+	GList *l;
+
 	for (l = gr->recent.head; l != NULL; l = l->next) {
 		struct guard_rec *r = l->data;
 
+		if (r->at <= inc->opened - g->conf.window)
+			continue;
+		if (r->at > MAX(inc->last, inc->opened) + g->conf.quiet)
+			break;
+		if (guard_held_by(g, r->outcome) != 0)
+			continue;	/* this one, or another's */
 		if (r->counted) {
 			guard_slot_add(gr, r->at / g->conf.window, -1);
 			r->counted = 0;
 		}
-		each.address = r->address;
-		each.at = r->at;
-		guard_hold(inc, &each);
-		if (r->outcome != h->outcome)
-			g_array_append_val(earlier, r->outcome);
+		guard_hold(g, inc, r->outcome, r->address, r->at,
+		    r->diagnostic);
+		if (r->outcome != skip)
+			g_array_append_val(added, r->outcome);
 	}
-	if (inc->sample == NULL && h->diagnostic != NULL)
-		inc->sample = g_strndup(h->diagnostic, 200);
-	gr->open = inc;
-	g_ptr_array_add(g->open, inc);
+	if (inc->closed != 0)
+		inc->closed = MAX(inc->closed, inc->last + g->conf.quiet);
+}
+
+/* Open an incident on gr at t: hold what its window has, h included. */
+static struct guard_incident *
+guard_open(struct guard *g, struct guard_group *gr, gint64 t,
+    const struct guard_hit *h)
+{
+	struct guard_incident *inc = guard_incident_new(g, gr->kind, gr->name,
+	    t);
+	g_autoptr(GArray) earlier = g_array_new(FALSE, FALSE, sizeof(gint64));
+
+	guard_chain(g, gr, inc, h->outcome, earlier);
 	if (g->calls.opened != NULL)
 		g->calls.opened(inc, earlier, g->data);
 	return inc;
 }
 
-/* Close every incident quiet since before now. */
+/* Close every open incident quiet since before now; forget old ones. */
 static void
 guard_close_quiet(struct guard *g, gint64 now)
 {
 	struct guard_incident *inc;
-	struct guard_group *gr;
 	guint i = 0;
 
-	while (i < g->open->len) {
-		inc = g_ptr_array_index(g->open, i);
-		if (inc->last + g->conf.quiet > now) {
+	while (i < g->kept->len) {
+		inc = g_ptr_array_index(g->kept, i);
+		if (inc->closed == 0 && inc->last + g->conf.quiet <= now) {
+			inc->closed = inc->last + g->conf.quiet;
+			if (g->calls.closed != NULL)
+				g->calls.closed(inc, g->data);
+		}
+		if (inc->closed == 0 || inc->closed > now - g->conf.late) {
 			i++;
 			continue;
 		}
-		inc->closed = inc->last + g->conf.quiet;
-		if (g->calls.closed != NULL)
-			g->calls.closed(inc, g->data);
-		gr = g_hash_table_lookup(g->groups[inc->kind], inc->group);
-		if (gr != NULL && gr->open == inc)
-			gr->open = NULL;
-		g_ptr_array_remove_index(g->open, i);
+		g_ptr_array_remove_index(g->kept, i);
 		guard_incident_free(inc);
 	}
 }
@@ -445,13 +597,11 @@ static void
 guard_count(struct guard *g, struct guard_group *gr,
     const struct guard_hit *h, int held)
 {
-	if (h->at > gr->newest)
-		gr->newest = h->at;
-	guard_slide(g, gr, gr->newest);
-	if (h->at > gr->newest - g->conf.window)
+	if (h->at > g->now - g->conf.window - g->conf.late)
 		guard_remember(gr, h, !held);
 	if (!held)
 		guard_slot_add(gr, h->at / g->conf.window, 1);
+	guard_slide(g, gr, g->now);
 }
 
 /* The recipient's domain, lower case; NULL without one. */
@@ -465,33 +615,90 @@ guard_domain(const char *address)
 }
 
 /*
- * The incident of these groups that holds h: when evaluating, any open
- * one (the provider's first: it is the wider); when restoring, the one
- * the store recorded.
+ * The kept incident of these groups whose time h falls in (the
+ * provider's first: it is the wider): after its opening less a window,
+ * before quiet seconds after its last outcome; open, or closed since.
  */
 static struct guard_incident *
-guard_holder(const struct guard *g, struct guard_group **grs,
-    const struct guard_hit *h, int evaluate)
+guard_cover(const struct guard *g, struct guard_group **grs,
+    const struct guard_hit *h)
 {
+	struct guard_incident *inc;
+	guint i;
 	int k;
 
-	struct guard_incident *inc;
-
 	for (k = 1; k >= 0; k--) {
-		if (grs[k] == NULL || (inc = grs[k]->open) == NULL)
+		if (grs[k] == NULL)
 			continue;
-		if (!evaluate ? inc->id == h->incident :
-		    h->at > inc->first - g->conf.window)
-			return inc;	/* not one from well before, late */
+		for (i = 0; i < g->kept->len; i++) {
+			inc = g_ptr_array_index(g->kept, i);
+			if (inc->kind == grs[k]->kind &&
+			    strcmp(inc->group, grs[k]->name) == 0 &&
+			    h->at > inc->opened - g->conf.window &&
+			    h->at <= MAX(inc->last, inc->opened) + g->conf.quiet)
+				return inc;
+		}
 	}
 	return NULL;
+}
+
+/*
+ * h, late, joined inc: the burst may have crossed earlier than inc says
+ * (h is in windows before its opening), and inc may now reach outcomes
+ * that came while it was closed.  Tell the caller what it holds anew.
+ */
+static void
+guard_grow(struct guard *g, struct guard_incident *inc,
+    const struct guard_hit *h, gint64 opened)
+{
+	struct guard_group *gr = guard_group(g, inc->kind, inc->group);
+	g_autoptr(GArray) added = g_array_new(FALSE, FALSE, sizeof(gint64));
+	gint64 t;
+
+	if (h->at < inc->opened &&
+	    (t = guard_first_crossing(g, gr, h->at, inc->opened)) >= 0)
+		inc->opened = t;
+	guard_chain(g, gr, inc, h->outcome, added);
+	if ((added->len > 0 || opened != inc->opened) &&
+	    g->calls.grown != NULL)
+		g->calls.grown(inc, added, g->data);
+}
+
+/*
+ * A crossing at t in gr: a new incident, or one of gr's kept incidents
+ * opening earlier (h came late, before its window).
+ */
+static struct guard_incident *
+guard_cross(struct guard *g, struct guard_group *gr, gint64 t,
+    const struct guard_hit *h)
+{
+	struct guard_incident *inc;
+	gint64 opened;
+	guint i;
+
+	for (i = 0; i < g->kept->len; i++) {
+		inc = g_ptr_array_index(g->kept, i);
+		if (inc->kind != gr->kind || strcmp(inc->group, gr->name) != 0 ||
+		    inc->opened <= t || inc->first > t + g->conf.quiet)
+			continue;
+		opened = inc->opened;
+		inc->opened = t;
+		guard_hold(g, inc, h->outcome, h->address, h->at,
+		    h->diagnostic);
+		guard_grow(g, inc, h, opened);
+		return inc;
+	}
+	return guard_open(g, gr, t, h);
 }
 
 /*
  * Feed h to its groups (its provider, its domain unless the same): the
  * incident that holds it, or NULL.  A burst opens one incident, the
  * provider's when both cross, so that one provider's bad hour is one
- * incident however many of its domains it touched.
+ * incident however many of its domains it touched.  h counts by its own
+ * time, however late it comes, as long as it is within [guard] late of
+ * the newest outcome; later than that it joins an incident it falls in,
+ * and counts in the baseline, but no window.
  */
 static struct guard_incident *
 guard_groups(struct guard *g, const struct guard_hit *h, int evaluate)
@@ -499,7 +706,8 @@ guard_groups(struct guard *g, const struct guard_hit *h, int evaluate)
 	g_autofree char *domain = guard_domain(h->address);
 	struct guard_group *grs[2] = { NULL, NULL };
 	struct guard_incident *inc;
-	int k, held;
+	gint64 t;
+	int k;
 
 	if (h->at > g->now)
 		g->now = h->at;
@@ -511,24 +719,39 @@ guard_groups(struct guard *g, const struct guard_hit *h, int evaluate)
 	if (domain != NULL && (h->provider == NULL ||
 	    g_ascii_strcasecmp(h->provider, domain) != 0))
 		grs[GUARD_DOMAIN] = guard_group(g, GUARD_DOMAIN, domain);
-	inc = guard_holder(g, grs, h, evaluate);
-	held = evaluate ? inc != NULL : h->incident != 0;
+	if (evaluate)
+		inc = guard_cover(g, grs, h);
+	else
+		inc = h->incident != 0 ? guard_kept(g, h->incident, 1) : NULL;
 	for (k = 0; k < 2; k++)
 		if (grs[k] != NULL)
-			guard_count(g, grs[k], h, held);
+			guard_count(g, grs[k], h, inc != NULL || h->incident);
 	if (inc != NULL) {
-		guard_hold(inc, h);
+		guard_hold(g, inc, h->outcome, h->address, h->at,
+		    h->diagnostic);
+		if (evaluate)
+			guard_grow(g, inc, h, inc->opened);
 		return inc;
 	}
-	for (k = 1; evaluate && k >= 0; k--)
-		if (grs[k] != NULL && guard_crossed(g, grs[k]))
-			return guard_open(g, grs[k], h);
+	if (!evaluate) {
+		if (h->incident != 0)	/* by one no longer kept */
+			g_hash_table_replace(g->held, g_memdup2(&h->outcome,
+			    sizeof h->outcome), g_memdup2(&(gint64){ -1 },
+			    sizeof(gint64)));
+		return NULL;
+	}
+	if (h->at <= g->now - g->conf.late)
+		return NULL;
+	for (k = 1; k >= 0; k--)
+		if (grs[k] != NULL && (t = guard_first_crossing(g, grs[k],
+		    h->at, h->at + g->conf.window)) >= 0)
+			return guard_cross(g, grs[k], t, h);
 	return NULL;
 }
 
 /*
- * One hard outcome, in time order: the incident that holds it, or NULL.
- * Incidents quiet since before it close first.
+ * One hard outcome, in any order: the incident that holds it, or NULL.
+ * Incidents quiet since before the newest outcome close first.
  */
 struct guard_incident *
 guard_hard(struct guard *g, const struct guard_hit *h)
@@ -539,7 +762,7 @@ guard_hard(struct guard *g, const struct guard_hit *h)
 
 /*
  * One hard outcome decided before (a restart): counted, never opening
- * anything.  Open incidents come first, through guard_adopt().
+ * anything.  Kept incidents come first, through guard_adopt().
  */
 void
 guard_restore(struct guard *g, const struct guard_hit *h)
@@ -547,24 +770,20 @@ guard_restore(struct guard *g, const struct guard_hit *h)
 	guard_groups(g, h, 0);
 }
 
-/* An incident the store has open, as the guard kept it. */
+/* An incident the store has open (closed 0) or closed lately. */
 void
 guard_adopt(struct guard *g, gint64 id, enum guard_kind kind,
-    const char *group, gint64 opened, gint64 first, gint64 last)
+    const char *group, gint64 opened, gint64 first, gint64 last,
+    gint64 closed)
 {
-	struct guard_group *gr = guard_group(g, kind, group);
-	struct guard_incident *inc = g_new0(struct guard_incident, 1);
+	struct guard_incident *inc = guard_incident_new(g, kind, group,
+	    opened);
 
+	guard_group(g, kind, group);
 	inc->id = id;
-	inc->kind = kind;
-	inc->group = g_strdup(group);
-	inc->opened = opened;
 	inc->first = first;
 	inc->last = last;
-	inc->addresses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    NULL);
-	gr->open = inc;
-	g_ptr_array_add(g->open, inc);
+	inc->closed = closed;
 	/* guard_restore() counts its outcomes and addresses back. */
 }
 
@@ -572,12 +791,7 @@ guard_adopt(struct guard *g, gint64 id, enum guard_kind kind,
 void
 guard_drop(struct guard *g, struct guard_incident *inc)
 {
-	struct guard_group *gr = g_hash_table_lookup(g->groups[inc->kind],
-	    inc->group);
-
-	if (gr != NULL && gr->open == inc)
-		gr->open = NULL;
-	g_ptr_array_remove(g->open, inc);
+	g_ptr_array_remove(g->kept, inc);
 	guard_incident_free(inc);
 }
 
@@ -592,15 +806,16 @@ guard_tick(struct guard *g, gint64 now)
 	gpointer v;
 	int k;
 
-	guard_close_quiet(g, now);
+	if (now > g->now)
+		g->now = now;
+	guard_close_quiet(g, g->now);
 	for (k = 0; k < 2; k++) {
 		g_hash_table_iter_init(&it, g->groups[k]);
 		while (g_hash_table_iter_next(&it, NULL, &v)) {
 			struct guard_group *gr = v;
 
-			guard_slide(g, gr, MAX(now, gr->newest));
-			if (gr->open == NULL && gr->recent.length == 0 &&
-			    gr->slots.length == 0)
+			guard_slide(g, gr, g->now);
+			if (gr->recent.length == 0 && gr->slots.length == 0)
 				g_hash_table_iter_remove(&it);
 		}
 	}
@@ -609,5 +824,11 @@ guard_tick(struct guard *g, gint64 now)
 guint
 guard_open_count(const struct guard *g)
 {
-	return g->open->len;
+	guint i, n = 0;
+
+	for (i = 0; i < g->kept->len; i++)
+		if (((struct guard_incident *)g_ptr_array_index(g->kept,
+		    i))->closed == 0)
+			n++;
+	return n;
 }
