@@ -2,7 +2,7 @@
 # order-shuffle.pl: one directory of bounces, copied in another order,
 # for tests/order.sh.
 #
-#   perl order-shuffle.pl MODE SEED IN OUT
+#   perl order-shuffle.pl MODE SEED IN OUT [FIRST]
 #
 # IN is a maildir (or a directory of message files); the order of a
 # message is that of its own Date header (RFC 5322, any zone), read
@@ -15,6 +15,9 @@
 #             order within each hour (an MTA's queue delivering them)
 #   mbox      OUT (a file): one mbox, messages in a random order
 #
+# With FIRST, only the FIRST messages by date are copied (a month cut
+# short, so that some addresses are still waiting for a second bounce).
+#
 # In every mode alike, the dates are also written in other forms, the
 # same instant each time: every 3rd in another zone (-0800, +0530, or the
 # obsolete EST and GMT), every 5th without its day name and with
@@ -26,8 +29,8 @@ use warnings;
 use Time::Local qw(timegm);
 use File::Path qw(make_path);
 
-my ($mode, $seed, $in, $out) = @ARGV;
-die "usage: order-shuffle.pl MODE SEED IN OUT\n" unless defined $out;
+my ($mode, $seed, $in, $out, $first) = @ARGV;
+die "usage: order-shuffle.pl MODE SEED IN OUT [FIRST]\n" unless defined $out;
 srand($seed);
 $in = "$in/new" if -d "$in/new";
 opendir(my $dh, $in) or die "order-shuffle.pl: $in: $!\n";
@@ -111,6 +114,7 @@ sub shuffle {
 }
 
 my @order = sort { $a->[0] <=> $b->[0] || $a->[1] <=> $b->[1] } @msgs;
+splice(@order, $first) if defined $first && $first < @order;
 if ($mode eq 'reversed') {
 	@order = reverse @order;
 } elsif ($mode eq 'shuffled' || $mode eq 'mbox') {
