@@ -338,7 +338,7 @@ import_record(struct import *im, const struct import_job *job)
 		    why);
 	}
 	im->messages++;
-	if (!ingest_record(im->store, msg, "import", im->now, INGEST_AT_DATE,
+	if (!ingest_record(im->store, msg, "import", im->now, DATING_DATE, 0,
 	    &added, &error)) {
 		g_printerr("rebound import: %s\n", error->message);
 		return 0;

@@ -9,7 +9,7 @@
  * ingest_record() writes the rows on the thread that owns the store.
  * What must differ between the sources is a parameter, never a second
  * copy: the envelope recipients the source knows (RCPT TO, or none) and
- * how an outcome is dated (enum ingest_dating).
+ * how an outcome is dated (enum conf_dating, [intake] dating).
  */
 #ifndef REBOUND_INGEST_H
 #define REBOUND_INGEST_H
@@ -22,12 +22,6 @@
 #include "report.h"
 #include "store.h"
 #include "verp.h"
-
-/* When an outcome happened, as the policy counts its days. */
-enum ingest_dating {
-	INGEST_AT_ARRIVAL,	/* when it arrived: the daemon, live mail */
-	INGEST_AT_DATE		/* struct ingest's date, else arrival */
-};
 
 /* A parsed and classified message, ready to record. */
 struct ingest {
@@ -44,8 +38,8 @@ struct ingest	*ingest_parse(const char *bytes, size_t len,
 		    const struct parse_limits *, const struct verp *,
 		    const GPtrArray *envelope_to);
 int		 ingest_record(struct store *, const struct ingest *,
-		    const char *source, gint64 arrived, enum ingest_dating,
-		    int *added_r, GError **);
+		    const char *source, gint64 arrived, enum conf_dating,
+		    gint64 late, int *added_r, GError **);
 void		 ingest_free(struct ingest **);
 
 #endif
