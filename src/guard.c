@@ -14,6 +14,17 @@
  * crossing included, and every hard outcome of the group after, until
  * quiet seconds pass without one: then it closes.
  *
+ * Bounces do not come in time order (an MTA's retry comes after newer
+ * mail), so each group keeps its hard outcomes of the window and the
+ * late time sorted by time (a balanced tree: a burst come in any order
+ * costs O(log n) an outcome), and counts each one by its own time: one
+ * that comes late is counted in every window it falls in, and the first
+ * of those that crosses opens the incident then, in the past; one whose
+ * time falls in an incident's span (from its opening less a window to
+ * quiet after its last outcome), open or closed within the late time,
+ * is held by it.  The result is what time order would have given.
+ * Later than late, an outcome only joins an incident it falls in.
+ *
  * A group seen for the first time has a baseline of 0: min_addresses
  * alone decides.  That errs towards holding, which costs a few days
  * (held outcomes count as soft and soft days still add up to dead), never
@@ -32,6 +43,7 @@
 struct guard_rec {
 	gint64	 outcome;
 	gint64	 at;
+	guint64	 serial;	/* ties: in the order they came */
 	char	*address;
 	char	*diagnostic;	/* its first 200 bytes, for a sample */
 	int	 counted;	/* in the baseline slots */
@@ -46,7 +58,7 @@ struct guard_slot {
 struct guard_group {
 	enum guard_kind	 kind;
 	char		*name;
-	GQueue		 recent;	/* of guard_rec, by time */
+	GSequence	*recent;	/* of guard_rec, by time */
 	GQueue		 slots;		/* of guard_slot, oldest first */
 };
 
@@ -60,6 +72,7 @@ struct guard {
 	GHashTable		*held;		/* outcome -> incident id */
 	gint64			 now;		/* newest outcome seen */
 	gint64			 keys;		/* the last incident key */
+	guint64			 serial;	/* the last guard_rec's */
 };
 
 /* The keys of [guard]: one table for parsing, errors and defaults. */
@@ -218,7 +231,7 @@ guard_group_free(gpointer p)
 {
 	struct guard_group *gr = p;
 
-	g_queue_clear_full(&gr->recent, guard_rec_free);
+	g_sequence_free(gr->recent);
 	g_queue_clear_full(&gr->slots, g_free);
 	g_free(gr->name);
 	g_free(gr);
@@ -273,6 +286,7 @@ guard_group(struct guard *g, enum guard_kind kind, const char *name)
 	gr = g_new0(struct guard_group, 1);
 	gr->kind = kind;
 	gr->name = g_strdup(name);
+	gr->recent = g_sequence_new(guard_rec_free);
 	g_hash_table_insert(g->groups[kind], gr->name, gr);
 	return gr;
 }
@@ -345,6 +359,32 @@ guard_slot_add(struct guard_group *gr, gint64 slot, int delta)
 		g_queue_insert_after(&gr->slots, l, s);
 }
 
+static struct guard_rec *
+guard_rec(GSequenceIter *it)
+{
+	return g_sequence_get(it);
+}
+
+/* By time, then in the order they came. */
+static int
+guard_rec_cmp(gconstpointer pa, gconstpointer pb, gpointer unused)
+{
+	const struct guard_rec *a = pa, *b = pb;
+
+	if (a->at != b->at)
+		return a->at < b->at ? -1 : 1;
+	return a->serial < b->serial ? -1 : a->serial > b->serial;
+}
+
+/* The first of gr's recent outcomes after t (the end if none). */
+static GSequenceIter *
+guard_after(const struct guard_group *gr, gint64 t)
+{
+	struct guard_rec key = { .at = t, .serial = G_MAXUINT64 };
+
+	return g_sequence_search(gr->recent, &key, guard_rec_cmp, NULL);
+}
+
 /*
  * Forget what fell out of the window and the late time, and out of the
  * baseline period.
@@ -353,14 +393,14 @@ static void
 guard_slide(struct guard *g, struct guard_group *gr, gint64 now)
 {
 	gint64 oldest_slot = (now - g->conf.baseline) / g->conf.window;
-	struct guard_rec *r;
+	GSequenceIter *it;
 	struct guard_slot *s;
 
-	while ((r = g_queue_peek_head(&gr->recent)) != NULL &&
-	    r->at <= now - g->conf.window - g->conf.late) {
-		g_queue_pop_head(&gr->recent);
-		g_hash_table_remove(g->held, &r->outcome);
-		guard_rec_free(r);
+	while (!g_sequence_iter_is_end(it = g_sequence_get_begin_iter(
+	    gr->recent)) &&
+	    guard_rec(it)->at <= now - g->conf.window - g->conf.late) {
+		g_hash_table_remove(g->held, &guard_rec(it)->outcome);
+		g_sequence_remove(it);
 	}
 	while ((s = g_queue_peek_head(&gr->slots)) != NULL &&
 	    s->slot < oldest_slot)
@@ -369,72 +409,84 @@ guard_slide(struct guard *g, struct guard_group *gr, gint64 now)
 
 /* Keep h in gr's recent outcomes, in time order (ties: as they came). */
 static void
-guard_remember(struct guard_group *gr, const struct guard_hit *h,
-    int counted)
+guard_remember(struct guard *g, struct guard_group *gr,
+    const struct guard_hit *h, int counted)
 {
 	struct guard_rec *r = g_new0(struct guard_rec, 1);
-	GList *l;
 
 	r->outcome = h->outcome;
 	r->at = h->at;
+	r->serial = ++g->serial;
 	r->address = g_strdup(h->address);
 	r->diagnostic = g_strndup(h->diagnostic, 200);
 	r->counted = counted;
-	for (l = gr->recent.tail; l != NULL &&
-	    ((struct guard_rec *)l->data)->at > h->at; l = l->prev)
-		;
-	if (l == NULL)
-		g_queue_push_head(&gr->recent, r);
-	else
-		g_queue_insert_after(&gr->recent, l, r);
+	g_sequence_insert_sorted(gr->recent, r, guard_rec_cmp, NULL);
+}
+
+/* Whether it is an outcome of slot (not the end, nor another slot's). */
+static int
+guard_in_slot(const struct guard *g, GSequenceIter *it, gint64 slot)
+{
+	return it != NULL && !g_sequence_iter_is_end(it) &&
+	    guard_rec(it)->at / g->conf.window == slot;
 }
 
 /*
  * The group's hard outcomes per window over the baseline period as it
- * stood at time t: the slots up to t's, less those of t's slot counted
- * after t (outcomes that came late, or early).
+ * stood at the time of end (in gr->recent): the slots before its slot,
+ * and of its slot those counted up to its time, not those that came
+ * late (or early) from after it.  Its slot is walked both ways from end
+ * at once, so that the walk is as short as the shorter side: in time
+ * order, none at all.
  */
 static guint64
 guard_baseline_at(const struct guard *g, const struct guard_group *gr,
-    gint64 t)
+    GSequenceIter *end)
 {
-	gint64 slot = t / g->conf.window;
-	guint64 n = 0;
+	gint64 t = guard_rec(end)->at, slot = t / g->conf.window;
+	guint64 before = 0, in_slot = 0, after = 0, upto = 0;
+	GSequenceIter *f, *b;
 	GList *l;
 
+	end = g_sequence_iter_prev(guard_after(gr, t));	/* ties are of t */
 	for (l = gr->slots.head; l != NULL; l = l->next) {
 		const struct guard_slot *s = l->data;
 
 		if (s->slot > slot)
 			break;
-		n += s->n;
+		if (s->slot == slot)
+			in_slot = s->n;
+		else
+			before += s->n;
 	}
-	for (l = gr->recent.tail; l != NULL; l = l->prev) {
-		const struct guard_rec *r = l->data;
-
-		if (r->at <= t)
-			break;
-		if (r->counted && r->at / g->conf.window == slot && n > 0)
-			n--;
+	for (f = g_sequence_iter_next(end), b = end;;) {
+		if (!guard_in_slot(g, f, slot))
+			return before + (after < in_slot ? in_slot - after : 0);
+		after += guard_rec(f)->counted;
+		f = g_sequence_iter_next(f);
+		if (!guard_in_slot(g, b, slot))
+			return before + upto;
+		upto += guard_rec(b)->counted;
+		b = g_sequence_iter_is_begin(b) ? NULL :
+		    g_sequence_iter_prev(b);
 	}
-	return n;
 }
 
 /*
- * Whether distinct addresses in the window ending at t are a burst: more
- * than min_addresses, and more than factor times the hard outcomes the
- * group had per window over the baseline period.
+ * Whether distinct addresses in the window ending at end are a burst:
+ * more than min_addresses, and more than factor times the hard outcomes
+ * the group had per window over the baseline period.
  */
 static int
 guard_crossed(const struct guard *g, const struct guard_group *gr,
-    guint distinct, gint64 t)
+    guint distinct, GSequenceIter *end)
 {
 	guint64 slots = (guint64)(g->conf.baseline / g->conf.window);
 
 	if (distinct <= (guint)g->conf.min_addresses)
 		return 0;
 	return (guint64)distinct * (slots ? slots : 1) >
-	    (guint64)g->conf.factor * guard_baseline_at(g, gr, t);
+	    (guint64)g->conf.factor * guard_baseline_at(g, gr, end);
 }
 
 /* Whether the window ending at r was one the guard looked at. */
@@ -463,24 +515,22 @@ guard_first_crossing(const struct guard *g, const struct guard_group *gr,
     gint64 from, gint64 until)
 {
 	g_autoptr(GHashTable) in = g_hash_table_new(g_str_hash, g_str_equal);
-	GList *lo = gr->recent.head, *hi = gr->recent.head, *end;
-	struct guard_rec *r;
+	GSequenceIter *lo = guard_after(gr, from - g->conf.window), *hi = lo;
+	GSequenceIter *end = guard_after(gr, from - 1);
+	struct guard_rec *r, *e;
 	gpointer n;
 
-	for (end = gr->recent.head; end != NULL; end = end->next) {
-		const struct guard_rec *e = end->data;
-
-		if (e->at < from)
-			continue;
-		if (e->at >= until)
-			break;
-		for (; hi != NULL && (r = hi->data)->at <= e->at; hi = hi->next) {
+	for (; !g_sequence_iter_is_end(end) &&
+	    (e = guard_rec(end))->at < until; end = g_sequence_iter_next(end)) {
+		for (; !g_sequence_iter_is_end(hi) &&
+		    (r = guard_rec(hi))->at <= e->at;
+		    hi = g_sequence_iter_next(hi)) {
 			n = g_hash_table_lookup(in, r->address);
 			g_hash_table_insert(in, r->address,
 			    GUINT_TO_POINTER(GPOINTER_TO_UINT(n) + 1));
 		}
-		for (; lo != hi && (r = lo->data)->at <= e->at - g->conf.window;
-		    lo = lo->next) {
+		for (; lo != hi && (r = guard_rec(lo))->at <= e->at -
+		    g->conf.window; lo = g_sequence_iter_next(lo)) {
 			n = g_hash_table_lookup(in, r->address);
 			if (GPOINTER_TO_UINT(n) <= 1)
 				g_hash_table_remove(in, r->address);
@@ -489,7 +539,7 @@ guard_first_crossing(const struct guard *g, const struct guard_group *gr,
 				    GUINT_TO_POINTER(GPOINTER_TO_UINT(n) - 1));
 		}
 		if (guard_looked(g, e) &&
-		    guard_crossed(g, gr, g_hash_table_size(in), e->at))
+		    guard_crossed(g, gr, g_hash_table_size(in), end))
 			return e->at;
 	}
 	return -1;
@@ -520,36 +570,59 @@ guard_hold(struct guard *g, struct guard_incident *inc, gint64 outcome,
 	g_hash_table_add(inc->addresses, g_strdup(address));
 }
 
+/* Hold r for inc unless it is held: by inc, or by another incident. */
+static void
+guard_chain_one(struct guard *g, struct guard_group *gr,
+    struct guard_incident *inc, struct guard_rec *r, gint64 skip,
+    GArray *added)
+{
+	if (guard_held_by(g, r->outcome) != 0)
+		return;
+	if (r->counted) {
+		guard_slot_add(gr, r->at / g->conf.window, -1);
+		r->counted = 0;
+	}
+	guard_hold(g, inc, r->outcome, r->address, r->at, r->diagnostic);
+	if (r->outcome != skip)
+		g_array_append_val(added, r->outcome);
+}
+
+/* Whether inc, as it stands, holds an outcome at t in time order. */
+static int
+guard_spans(const struct guard *g, const struct guard_incident *inc,
+    gint64 t)
+{
+	return t > inc->opened - g->conf.window &&
+	    t <= MAX(inc->last, inc->opened) + g->conf.quiet;
+}
+
 /*
  * Hold what inc holds in time order and does not yet: gr's outcomes
  * after its opening less a window, up to the first gap of quiet seconds
- * (inc->last grows as they are held).  The ids newly held go to added,
- * but skip; a closed incident's close moves with its last outcome.
+ * (inc->last grows as they are held).  Only where that can have changed
+ * is walked: up to lo (its opening less a window as it was) and after
+ * hi (quiet after its last outcome as it was); a new incident passes
+ * G_MAXINT64 for both.  The ids newly held go to added, but skip; a
+ * closed incident's close moves with its last outcome.
  */
 static void
 guard_chain(struct guard *g, struct guard_group *gr,
-    struct guard_incident *inc, gint64 skip, GArray *added)
+    struct guard_incident *inc, gint64 skip, GArray *added, gint64 lo,
+    gint64 hi)
 {
-	GList *l;
+	GSequenceIter *it;
+	struct guard_rec *r;
 
-	for (l = gr->recent.head; l != NULL; l = l->next) {
-		struct guard_rec *r = l->data;
-
-		if (r->at <= inc->opened - g->conf.window)
-			continue;
-		if (r->at > MAX(inc->last, inc->opened) + g->conf.quiet)
-			break;
-		if (guard_held_by(g, r->outcome) != 0)
-			continue;	/* this one, or another's */
-		if (r->counted) {
-			guard_slot_add(gr, r->at / g->conf.window, -1);
-			r->counted = 0;
-		}
-		guard_hold(g, inc, r->outcome, r->address, r->at,
-		    r->diagnostic);
-		if (r->outcome != skip)
-			g_array_append_val(added, r->outcome);
-	}
+	for (it = guard_after(gr, inc->opened - g->conf.window);
+	    !g_sequence_iter_is_end(it) && (r = guard_rec(it))->at <=
+	    MIN(lo, hi) && guard_spans(g, inc, r->at);
+	    it = g_sequence_iter_next(it))
+		guard_chain_one(g, gr, inc, r, skip, added);
+	if (hi != G_MAXINT64)
+		for (it = guard_after(gr, hi); !g_sequence_iter_is_end(it) &&
+		    guard_spans(g, inc, guard_rec(it)->at);
+		    it = g_sequence_iter_next(it))
+			guard_chain_one(g, gr, inc, guard_rec(it), skip, added);
 	if (inc->closed != 0)
 		inc->closed = MAX(inc->closed, inc->last + g->conf.quiet);
 }
@@ -563,7 +636,7 @@ guard_open(struct guard *g, struct guard_group *gr, gint64 t,
 	    t);
 	g_autoptr(GArray) earlier = g_array_new(FALSE, FALSE, sizeof(gint64));
 
-	guard_chain(g, gr, inc, h->outcome, earlier);
+	guard_chain(g, gr, inc, h->outcome, earlier, G_MAXINT64, G_MAXINT64);
 	if (g->calls.opened != NULL)
 		g->calls.opened(inc, earlier, g->data);
 	return inc;
@@ -598,7 +671,7 @@ guard_count(struct guard *g, struct guard_group *gr,
     const struct guard_hit *h, int held)
 {
 	if (h->at > g->now - g->conf.window - g->conf.late)
-		guard_remember(gr, h, !held);
+		guard_remember(g, gr, h, !held);
 	if (!held)
 		guard_slot_add(gr, h->at / g->conf.window, 1);
 	guard_slide(g, gr, g->now);
@@ -643,22 +716,31 @@ guard_cover(const struct guard *g, struct guard_group **grs,
 }
 
 /*
- * h, late, joined inc: the burst may have crossed earlier than inc says
- * (h is in windows before its opening), and inc may now reach outcomes
- * that came while it was closed.  Tell the caller what it holds anew.
+ * h joined inc, which opened at opened and whose last outcome was at
+ * last before h.  If h came late, the burst may have crossed earlier
+ * than inc says (h is in windows before its opening), and a closed inc
+ * may now reach outcomes that came while it was closed: tell the caller
+ * what it holds anew.  An outcome in time order changes neither, and
+ * costs no walk.
  */
 static void
 guard_grow(struct guard *g, struct guard_incident *inc,
-    const struct guard_hit *h, gint64 opened)
+    const struct guard_hit *h, gint64 opened, gint64 last)
 {
-	struct guard_group *gr = guard_group(g, inc->kind, inc->group);
-	g_autoptr(GArray) added = g_array_new(FALSE, FALSE, sizeof(gint64));
+	struct guard_group *gr;
+	g_autoptr(GArray) added = NULL;
 	gint64 t;
 
+	if (h->at >= inc->opened && opened == inc->opened &&
+	    (inc->closed == 0 || h->at <= last))
+		return;
+	gr = guard_group(g, inc->kind, inc->group);
+	added = g_array_new(FALSE, FALSE, sizeof(gint64));
 	if (h->at < inc->opened &&
 	    (t = guard_first_crossing(g, gr, h->at, inc->opened)) >= 0)
 		inc->opened = t;
-	guard_chain(g, gr, inc, h->outcome, added);
+	guard_chain(g, gr, inc, h->outcome, added, opened - g->conf.window,
+	    MAX(last, opened) + g->conf.quiet);
 	if ((added->len > 0 || opened != inc->opened) &&
 	    g->calls.grown != NULL)
 		g->calls.grown(inc, added, g->data);
@@ -673,7 +755,7 @@ guard_cross(struct guard *g, struct guard_group *gr, gint64 t,
     const struct guard_hit *h)
 {
 	struct guard_incident *inc;
-	gint64 opened;
+	gint64 opened, last;
 	guint i;
 
 	for (i = 0; i < g->kept->len; i++) {
@@ -682,10 +764,11 @@ guard_cross(struct guard *g, struct guard_group *gr, gint64 t,
 		    inc->opened <= t || inc->first > t + g->conf.quiet)
 			continue;
 		opened = inc->opened;
+		last = inc->last;
 		inc->opened = t;
 		guard_hold(g, inc, h->outcome, h->address, h->at,
 		    h->diagnostic);
-		guard_grow(g, inc, h, opened);
+		guard_grow(g, inc, h, opened, last);
 		return inc;
 	}
 	return guard_open(g, gr, t, h);
@@ -706,7 +789,7 @@ guard_groups(struct guard *g, const struct guard_hit *h, int evaluate)
 	g_autofree char *domain = guard_domain(h->address);
 	struct guard_group *grs[2] = { NULL, NULL };
 	struct guard_incident *inc;
-	gint64 t;
+	gint64 t, last;
 	int k;
 
 	if (h->at > g->now)
@@ -727,10 +810,11 @@ guard_groups(struct guard *g, const struct guard_hit *h, int evaluate)
 		if (grs[k] != NULL)
 			guard_count(g, grs[k], h, inc != NULL || h->incident);
 	if (inc != NULL) {
+		last = inc->last;
 		guard_hold(g, inc, h->outcome, h->address, h->at,
 		    h->diagnostic);
 		if (evaluate)
-			guard_grow(g, inc, h, inc->opened);
+			guard_grow(g, inc, h, inc->opened, last);
 		return inc;
 	}
 	if (!evaluate) {
@@ -815,7 +899,8 @@ guard_tick(struct guard *g, gint64 now)
 			struct guard_group *gr = v;
 
 			guard_slide(g, gr, g->now);
-			if (gr->recent.length == 0 && gr->slots.length == 0)
+			if (g_sequence_is_empty(gr->recent) &&
+			    gr->slots.length == 0)
 				g_hash_table_iter_remove(&it);
 		}
 	}
