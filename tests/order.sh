@@ -133,25 +133,8 @@ listen = unix:$tmp/lmtp.sock
 [intake]
 dating = date
 CONF
-"$REBOUNDD" --config "$tmp/daemon.conf" --foreground 2>"$tmp/log" &
-pid=$!
-up_or_gone() { started "$tmp/log" || ! kill -0 "$pid" 2>/dev/null; }
-wait_until "reboundd to start or exit" up_or_gone
-check "daemon: reboundd started" started "$tmp/log"
-start=$(date +%s%N)
-perl "$top_srcdir/tests/lmtp-replay.pl" "$tmp/lmtp.sock" "$tmp/hourly" \
-    >"$tmp/sent" 2>&1
-is "daemon: every message accepted over LMTP, shuffled within each hour" "$?" 0
-diag "daemon: $(cat "$tmp/sent") in $(ms "$start") ms"
-recorded() {
-	[ "$(sqlite3 "$tmp/daemon.db" 'select count(*) from messages' 2>/dev/null)" = "$n" ]
-}
-recorded_or_gone() { recorded || ! kill -0 "$pid" 2>/dev/null; }
-wait_until "reboundd to record all $n messages" recorded_or_gone
-check "daemon: all $n messages recorded" recorded
-kill -TERM "$pid" 2>/dev/null
-wait "$pid"
-is "daemon: reboundd stops with 0" "$?" 0
+lmtp_replay "$tmp/daemon.conf" "$tmp/daemon.db" "$tmp/hourly" "$n" \
+    "shuffled within each hour"
 summary daemon
 same daemon
 
