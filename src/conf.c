@@ -346,6 +346,7 @@ static const struct conf_key conf_keys[] = {
 	{ "guard", "factor", conf_set_guard },
 	{ "guard", "baseline", conf_set_guard },
 	{ "guard", "quiet", conf_set_guard },
+	{ "guard", "late", conf_set_guard },
 	{ "limits", "recipients", conf_set_limits },
 	{ "limits", "mime_depth", conf_set_limits },
 	{ "limits", "mime_parts", conf_set_limits },
