@@ -14,8 +14,11 @@
 # removed, every dead one removed, one incident per burst, and
 # "prune --dry-run" under the same policy changing nothing (the replay
 # and the live path agree).  A month cut short in half gives the same
-# suspects whatever the order.  A file without any date is dated by
-# its mtime.  ORDER_SEED=N: another month and other orders (default 2).
+# suspects whatever the order.  Live mail (the default dating): a burst
+# of an hour ago delivered newest first opens one incident at the time
+# its 21st address bounced; a bounce dated days back or in the future
+# counts at its arrival.  A file without any date is dated by its
+# mtime.  ORDER_SEED=N: another month and other orders (default 2).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 : "${REBOUNDD:=$top_builddir/src/reboundd}"
 scratch
@@ -153,6 +156,48 @@ check "half a month: some suspects" test -s "$tmp/half-dated.suspects"
 check "half a month, shuffled: the same suspects" \
     cmp -s "$tmp/half-dated.suspects" "$tmp/half-shuffled.suspects"
 diag "half a month: $(wc -l <"$tmp/half-dated.suspects") suspects"
+
+# Live mail ([intake] dating = bounce, the default): a provider's burst
+# of an hour ago whose bounces an MTA's queue delivers now, newest
+# first; a bounce dated three days back and one dated in the future.
+. "$top_srcdir/tests/hooks-lib.sh"
+now=$(date +%s)
+mkdir -p "$tmp/live/new"
+for i in $(seq 1 25); do
+	{ printf 'Date: %s\n' "$(date -u -R -d "@$((now - 3600 + i * 60))")"
+	  hard_bounce "reader$i@bigmail.example" "$i"; } \
+	    >"$tmp/live/new/$(printf '%03d' $((100 - i)))"
+done
+{ printf 'Date: %s\n' "$(date -u -R -d "@$((now - 3 * 86400))")"
+  hard_bounce old@ordinary.example 101; } >"$tmp/live/new/200"
+{ printf 'Date: %s\n' "$(date -u -R -d "@$((now + 7200))")"
+  hard_bounce future@ordinary.example 102; } >"$tmp/live/new/201"
+cat >"$tmp/live.conf" <<CONF
+[store]
+path = $tmp/live.db
+synchronous = normal
+[lmtp]
+listen = unix:$tmp/lmtp.sock
+CONF
+lmtp_replay "$tmp/live.conf" "$tmp/live.db" "$tmp/live" 27 \
+    "live mail, newest first"
+at() {
+	sqlite3 "$tmp/live.db" "select at from outcomes where address = '$1'"
+}
+is "live: a bounce of an hour ago counts at its Date" \
+    "$(at reader1@bigmail.example)" "$((now - 3600 + 60))"
+check "live: one dated three days back counts at its arrival" \
+    test "$(at old@ordinary.example)" -ge "$now"
+check "live: one dated in the future counts at its arrival" \
+    test "$(at future@ordinary.example)" -lt "$((now + 3600))"
+is "live: one incident, opened when the 21st address bounced, holding 25" \
+    "$(sqlite3 "$tmp/live.db" "select count(*), min(opened), min(first), max(addresses) from incidents")" \
+    "1|$((now - 3600 + 21 * 60))|$((now - 3600 + 60))|25"
+is "live: prune lists no reader of the burst" \
+    "$("$REBOUND" prune --config "$tmp/live.conf" | grep -c bigmail)" 0
+is "live: prune --dry-run under the same policy changes nothing" \
+    "$("$REBOUND" prune --dry-run --policy guard.enabled=yes \
+    --config "$tmp/live.conf" | wc -l | tr -d ' ')" 0
 
 # No date at all: the file's mtime (a maildir's file is one message).
 mkdir -p "$tmp/nodate/new"
