@@ -546,6 +546,19 @@ guard_first_crossing(const struct guard *g, const struct guard_group *gr,
 }
 
 /*
+ * Note that incident key holds outcome at, as long as the groups keep
+ * it (-1: an incident no longer kept).
+ */
+static void
+guard_mark(struct guard *g, gint64 outcome, gint64 at, gint64 key)
+{
+	if (at <= g->now - g->conf.window - g->conf.late)
+		return;		/* in no window: guard_slide() forgets it */
+	g_hash_table_replace(g->held, g_memdup2(&outcome, sizeof outcome),
+	    g_memdup2(&key, sizeof key));
+}
+
+/*
  * One more outcome held.  The sample is the diagnostic of the earliest
  * one, so that it does not depend on the order they came in.
  */
@@ -553,11 +566,7 @@ static void
 guard_hold(struct guard *g, struct guard_incident *inc, gint64 outcome,
     const char *address, gint64 at, const char *diagnostic)
 {
-	gint64 *key = g_new(gint64, 1), *id = g_new(gint64, 1);
-
-	*key = outcome;
-	*id = inc->key;
-	g_hash_table_replace(g->held, key, id);
+	guard_mark(g, outcome, at, inc->key);
 	if (diagnostic != NULL && (inc->sample == NULL || at < inc->first ||
 	    (at == inc->first && strcmp(diagnostic, inc->sample) < 0))) {
 		g_free(inc->sample);
@@ -819,9 +828,7 @@ guard_groups(struct guard *g, const struct guard_hit *h, int evaluate)
 	}
 	if (!evaluate) {
 		if (h->incident != 0)	/* by one no longer kept */
-			g_hash_table_replace(g->held, g_memdup2(&h->outcome,
-			    sizeof h->outcome), g_memdup2(&(gint64){ -1 },
-			    sizeof(gint64)));
+			guard_mark(g, h->outcome, h->at, -1);
 		return NULL;
 	}
 	if (h->at <= g->now - g->conf.late)
