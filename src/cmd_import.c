@@ -8,9 +8,9 @@
  * takes reboundd's own step (ingest.h), with two differences that are
  * parameters: there is no RCPT TO (the subscriber comes from a VERP
  * Delivered-To/X-Original-To when there is one), and each outcome is
- * dated by its bounce (parse_date.c: Date, else the DSN's Arrival-Date
- * or Last-Attempt-Date), else by the file's mtime when the file holds
- * that one message (a maildir's), else by now.  On a terminal a
+ * dated by its bounce (parse_date.c: Date, else the DSN's dates, else
+ * its newest Received field's), else by the file's mtime when the file
+ * holds that one message (a maildir's), else by now.  On a terminal a
  * progress line runs on stderr; a summary ends it.
  *
  * The order of the files must not decide anything: the incident guard

@@ -378,6 +378,8 @@ parse_envelope(struct report *rp, GMimeMessage *msg)
 
 	if (date != NULL)
 		rp->date = g_date_time_to_unix(date);
+	rp->received = g_strdup(g_mime_object_get_header(GMIME_OBJECT(msg),
+	    "Received"));
 	if (to == NULL)
 		to = g_mime_object_get_header(GMIME_OBJECT(msg), "Delivered-To");
 	rp->envelope_to = addr_normalise(to);

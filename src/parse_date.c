@@ -3,10 +3,13 @@
  *
  * The Date header (RFC 5322 section 3.3, its obsolete forms and zones
  * too: GMime's decoder, the one GMime's own message date uses); without
- * one that decodes, the DSN's Arrival-Date (RFC 3464 section 2.2.5), then
- * the latest Last-Attempt-Date of its recipients (2.3.7).  A date that
- * does not decode is no date: the caller falls back further (the
- * file's mtime, the time of the import).
+ * one that decodes, the latest Last-Attempt-Date of the DSN's recipients
+ * (RFC 3464 section 2.3.7: when the failure was met), then its
+ * Arrival-Date (2.2.5: when the list's message reached the reporting
+ * MTA, days earlier for a failure after retries), then the date of the
+ * bounce's newest Received field (RFC 5321 section 4.4: when the last
+ * MTA took it).  A date that does not decode is no date: the caller
+ * falls back further (the file's mtime, the time of the import).
  *
  * parse_date_header() reads only the top-level header block, so that
  * "rebound import" can order an archive by date before it parses it.
@@ -87,18 +90,18 @@ parse_date_header(const char *buf, size_t len)
 }
 
 /*
- * A report without a Date: the DSN's Arrival-Date, else the latest
- * Last-Attempt-Date of its recipients.
+ * A report without a Date: its recipients' latest Last-Attempt-Date,
+ * else the DSN's Arrival-Date, else its newest Received field's date
+ * (after the field's last ';').
  */
 void
 parse_date_fallback(struct report *rp)
 {
+	const char *semi;
 	gint64 t;
 	guint i;
 
 	if (rp->date > 0)
-		return;
-	if ((rp->date = parse_date_value(rp->arrival_date)) > 0)
 		return;
 	for (i = 0; i < rp->recipients->len; i++) {
 		const struct recipient *r = g_ptr_array_index(rp->recipients, i);
@@ -106,4 +109,9 @@ parse_date_fallback(struct report *rp)
 		if ((t = parse_date_value(r->last_attempt)) > rp->date)
 			rp->date = t;
 	}
+	if (rp->date == 0)
+		rp->date = parse_date_value(rp->arrival_date);
+	if (rp->date == 0 && rp->received != NULL &&
+	    (semi = strrchr(rp->received, ';')) != NULL)
+		rp->date = parse_date_value(semi + 1);
 }

@@ -205,7 +205,10 @@ for f in "$tmp/dated/new/"*; do
 	grep -qi '^Arrival-Date:' "$f" || grep -qi '^Last-Attempt-Date:' "$f" ||
 	    ! grep -q '^Date:' "$f" || { nodate=$f; break; }
 done
-sed '/^Date:/d' "$nodate" >"$tmp/nodate/new/1"
+# Without its Date and Received fields (their continuation lines too).
+perl -ne 'BEGIN { $h = 1 } $h = 0 if /^\r?$/;
+    $skip = /^(Date|Received):/i if $h && /^\S/;
+    print unless $h && $skip' "$nodate" >"$tmp/nodate/new/1"
 touch -d '2026-02-03 04:05:06 UTC' "$tmp/nodate/new/1"
 conf nodate
 "$REBOUND" import --config "$tmp/nodate.conf" "$tmp/nodate" >/dev/null 2>&1

@@ -711,7 +711,8 @@ test_challenge(void)
 /*
  * A bounce's date: its Date in any zone and form (parse_date_header()
  * reads it without parsing, and agrees with the parse), else its DSN's
- * Arrival-Date, else its recipients' latest Last-Attempt-Date.
+ * recipients' latest Last-Attempt-Date, else its Arrival-Date, else
+ * the date of its newest Received field.
  */
 static void
 test_dates(void)
@@ -758,17 +759,27 @@ test_dates(void)
 	{
 		g_autofree char *a = g_strdup_printf(dsn,
 		    "Arrival-Date: Fri, 13 Nov 2026 02:40:00 -0500", "", "");
-		g_autofree char *b = g_strdup_printf(dsn, "",
+		g_autofree char *b = g_strdup_printf(dsn,
+		    "Arrival-Date: Thu, 12 Nov 2026 07:40:37 +0000",
 		    "Last-Attempt-Date: Fri, 13 Nov 2026 07:00:00 +0000",
 		    "Last-Attempt-Date: Fri, 13 Nov 2026 07:40:37 +0000");
+		g_autofree char *none = g_strdup_printf(dsn, "", "", "");
+		/* The newest Received field first, folded before its date. */
+		g_autofree char *c = g_strconcat("Received: from mx.example by "
+		    "lists.example.org with ESMTP id 1;\n\tFri, 13 Nov 2026 "
+		    "08:40:37 +0100\nReceived: from a by b; Thu, 12 Nov 2026 "
+		    "01:00:00 +0000\n", none, NULL);
 		struct report *ra = parse_message(a, strlen(a));
 		struct report *rb = parse_message(b, strlen(b));
+		struct report *rc = parse_message(c, strlen(c));
 
 		g_assert_cmpint(parse_date_header(a, strlen(a)), ==, 0);
 		g_assert_cmpint(ra->date, ==, 1794555600);
 		g_assert_cmpint(rb->date, ==, 1794555637);
+		g_assert_cmpint(rc->date, ==, 1794555637);
 		report_free(&ra);
 		report_free(&rb);
+		report_free(&rc);
 	}
 }
 
