@@ -721,9 +721,12 @@ store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
  * the same transaction: an incident opened, grown or closed, and the
  * outcomes it holds (outcomes.incident).  An address whose earlier
  * outcome is newly held is replayed before commit, so that one a burst
- * made dead returns to what it was.  The guard's memory is rebuilt from
- * the database on first use (the last baseline period's hard outcomes
- * and the open incidents), and again after a rollback.
+ * made dead returns to what it was.  A hard outcome that comes late
+ * may grow an incident already written, even a closed one (its opening,
+ * span and close move: guard.h).  The guard's memory is rebuilt from
+ * the database on first use (the last baseline period's hard outcomes,
+ * the open incidents and those closed within [guard] late), and again
+ * after a rollback.
  */
 
 /* Record the first error of the guard's calls, which cannot return one. */
