@@ -15,8 +15,9 @@
 #             order within each hour (an MTA's queue delivering them)
 #   mbox      OUT (a file): one mbox, messages in a random order
 #
-# With FIRST, only the FIRST messages by date are copied (a month cut
-# short, so that some addresses are still waiting for a second bounce).
+# With FIRST, only the FIRST messages by date are copied, or with @T
+# those dated up to the Unix time T (a month cut short, so that some
+# addresses are still waiting for a second bounce).
 #
 # In every mode alike, the dates are also written in other forms, the
 # same instant each time: every 3rd in another zone (-0800, +0530, or the
@@ -114,7 +115,11 @@ sub shuffle {
 }
 
 my @order = sort { $a->[0] <=> $b->[0] || $a->[1] <=> $b->[1] } @msgs;
-splice(@order, $first) if defined $first && $first < @order;
+if (defined $first && $first =~ /^@(\d+)$/) {
+	@order = grep { $_->[0] <= $1 } @order;
+} elsif (defined $first && $first < @order) {
+	splice(@order, $first);
+}
 if ($mode eq 'reversed') {
 	@order = reverse @order;
 } elsif ($mode eq 'shuffled' || $mode eq 'mbox') {
