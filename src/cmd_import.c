@@ -274,12 +274,15 @@ import_reread(const char *file, const struct import_key *k, char **error_r)
 	char *bytes = g_malloc(k->length + 1);
 	ssize_t n = -1;
 	gsize got = 0;
-	int fd;
+	int fd, saved = 0;
 
-	if ((fd = g_open(file, O_RDONLY, 0)) >= 0) {
+	if ((fd = g_open(file, O_RDONLY, 0)) < 0)
+		saved = errno;
+	else {
 		while (got < k->length && (n = pread(fd, bytes + got,
 		    k->length - got, (off_t)(k->offset + got))) > 0)
 			got += (gsize)n;
+		saved = errno;
 		close(fd);
 	}
 	if (got == k->length) {
@@ -287,7 +290,7 @@ import_reread(const char *file, const struct import_key *k, char **error_r)
 		return bytes;
 	}
 	*error_r = g_strdup_printf("%s: %s", file, fd < 0 || n < 0 ?
-	    g_strerror(errno) : "changed while it was imported");
+	    g_strerror(saved) : "changed while it was imported");
 	g_free(bytes);
 	return NULL;
 }

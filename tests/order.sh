@@ -215,8 +215,20 @@ perl -ne 'BEGIN { $h = 1 } $h = 0 if /^\r?$/;
 touch -d '2026-02-03 04:05:06 UTC' "$tmp/nodate/new/1"
 conf nodate
 "$REBOUND" import --config "$tmp/nodate.conf" "$tmp/nodate" >/dev/null 2>&1
-is "no Date, no DSN dates: dated by the file's mtime" \
+is "no Date, no DSN dates, no Received: dated by the file's mtime" \
     "$(sqlite3 "$tmp/nodate.db" "select distinct datetime(at, 'unixepoch') from outcomes")" \
     "2026-02-03 04:05:06"
+
+# A file that cannot be read is named, the others recorded, exit 1.
+mkdir -p "$tmp/broken/new"
+cp "$tmp/dated/new/000001" "$tmp/dated/new/000002" "$tmp/broken/new/"
+ln -s "$tmp/nowhere" "$tmp/broken/new/000003"
+conf broken
+"$REBOUND" import --config "$tmp/broken.conf" "$tmp/broken" >"$tmp/out" \
+    2>"$tmp/err"
+is "a file that cannot be read: exit 1" "$?" 1
+check "... named on standard error" grep -q 000003 "$tmp/err"
+is "... the others recorded" \
+    "$(sqlite3 "$tmp/broken.db" 'select count(*) from messages')" 2
 
 done_testing
