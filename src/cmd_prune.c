@@ -156,8 +156,9 @@ cmd_prune(int argc, char **argv)
 	    "Policy keys, with their defaults:\n%s\n"
 	    "And the incident guard's, as guard.KEY (rebound.conf(5)):\n"
 	    "guard.enabled, guard.window, guard.min_addresses, guard.factor,\n"
-	    "guard.baseline, guard.quiet: the replay runs the guard over\n"
-	    "every hard bounce in time order, as the daemon met them.", keys);
+	    "guard.baseline, guard.quiet, guard.late: the replay runs the\n"
+	    "guard over every hard bounce in the order they were recorded,\n"
+	    "each counted by its own time, as the daemon met them.", keys);
 
 	if (!cli_options(&argc, &argv, "- the addresses to remove", help,
 	    entries))

@@ -227,21 +227,31 @@ conf_set_lmtp(struct conf *c, const char *key, const char *value,
 	return conf_int(value, 1, 86400, &c->idle_timeout, error);
 }
 
+/* [intake] dating, by enum conf_dating. */
+static const char *const conf_datings[] = {
+	[DATING_BOUNCE] = "bounce",
+	[DATING_ARRIVAL] = "arrival",
+	[DATING_DATE] = "date",
+};
+
 static int
 conf_set_intake(struct conf *c, const char *key, const char *value,
     GError **error)
 {
+	guint i;
+
 	if (strcmp(key, "batch") == 0)
 		return conf_int(value, 1, 100000, &c->intake_batch, error);
 	if (strcmp(key, "dating") == 0) {
-		if (strcmp(value, "arrival") != 0 && strcmp(value, "date") != 0) {
-			g_set_error(error, G_KEY_FILE_ERROR,
-			    G_KEY_FILE_ERROR_INVALID_VALUE,
-			    "'%s' is not arrival or date", value);
-			return 0;
-		}
-		c->intake_by_date = value[0] == 'd';
-		return 1;
+		for (i = 0; i < G_N_ELEMENTS(conf_datings); i++)
+			if (strcmp(value, conf_datings[i]) == 0) {
+				c->intake_dating = (enum conf_dating)i;
+				return 1;
+			}
+		g_set_error(error, G_KEY_FILE_ERROR,
+		    G_KEY_FILE_ERROR_INVALID_VALUE,
+		    "'%s' is not bounce, arrival or date", value);
+		return 0;
 	}
 	return conf_int(value, 0, 10000, &c->intake_delay, error);
 }
@@ -336,6 +346,7 @@ static const struct conf_key conf_keys[] = {
 	{ "guard", "factor", conf_set_guard },
 	{ "guard", "baseline", conf_set_guard },
 	{ "guard", "quiet", conf_set_guard },
+	{ "guard", "late", conf_set_guard },
 	{ "limits", "recipients", conf_set_limits },
 	{ "limits", "mime_depth", conf_set_limits },
 	{ "limits", "mime_parts", conf_set_limits },
@@ -371,6 +382,7 @@ conf_defaults(struct conf *c)
 	c->max_buffered = 256 * 1024 * 1024;
 	c->intake_batch = 200;
 	c->intake_delay = 0;
+	c->intake_dating = DATING_BOUNCE;
 	c->event_delay = -1;	/* [guard] window */
 	conf_hook_defaults(c);
 }

@@ -31,6 +31,13 @@ struct conf_hook {
 	int		 max_actions;	/* max_actions_per_hour; 0: no limit */
 };
 
+/* When an outcome happened, as the policy and the guard count it. */
+enum conf_dating {
+	DATING_BOUNCE,		/* its bounce's date if plausible, else arrival */
+	DATING_ARRIVAL,		/* when it arrived */
+	DATING_DATE		/* its bounce's date, else arrival: an archive */
+};
+
 struct conf {
 	char		*file;		/* where it was read from, or NULL */
 	char		*db_path;	/* [store] path */
@@ -60,8 +67,7 @@ struct conf {
 	char		*lmtp_other;	/* [lmtp] other: maildir for non-bounces */
 	int		 intake_batch;	/* [intake] batch, messages */
 	int		 intake_delay;	/* [intake] delay, milliseconds */
-	int		 intake_by_date; /* [intake] dating = date: outcomes
-					   dated by the bounce (a replay) */
+	enum conf_dating intake_dating;	/* [intake] dating */
 	char		*metrics;	/* [metrics] listen: port or host:port */
 	char		*user;		/* [daemon] user: run as, after binding */
 	GPtrArray	*hooks;		/* of struct conf_hook *: [hook NAME] */

@@ -14,6 +14,17 @@
  * crossing included, and every hard outcome of the group after, until
  * quiet seconds pass without one: then it closes.
  *
+ * Bounces do not come in time order (an MTA's retry comes after newer
+ * mail), so each group keeps its hard outcomes of the window and the
+ * late time sorted by time (a balanced tree: a burst come in any order
+ * costs O(log n) an outcome), and counts each one by its own time: one
+ * that comes late is counted in every window it falls in, and the first
+ * of those that crosses opens the incident then, in the past; one whose
+ * time falls in an incident's span (from its opening less a window to
+ * quiet after its last outcome), open or closed within the late time,
+ * is held by it.  The result is what time order would have given.
+ * Later than late, an outcome only joins an incident it falls in.
+ *
  * A group seen for the first time has a baseline of 0: min_addresses
  * alone decides.  That errs towards holding, which costs a few days
  * (held outcomes count as soft and soft days still add up to dead), never
@@ -27,13 +38,14 @@
 #include <string.h>
 
 #include "guard.h"
-#include "vocab.h"
 
-/* A hard outcome inside a group's window. */
+/* A hard outcome of a group, kept for the window and the late time. */
 struct guard_rec {
 	gint64	 outcome;
 	gint64	 at;
+	guint64	 serial;	/* ties: in the order they came */
 	char	*address;
+	char	*diagnostic;	/* its first 200 bytes, for a sample */
 	int	 counted;	/* in the baseline slots */
 };
 
@@ -46,12 +58,8 @@ struct guard_slot {
 struct guard_group {
 	enum guard_kind	 kind;
 	char		*name;
-	GQueue		 recent;	/* of guard_rec, oldest first */
-	GHashTable	*in_window;	/* address -> count in recent */
+	GSequence	*recent;	/* of guard_rec, by time */
 	GQueue		 slots;		/* of guard_slot, oldest first */
-	guint64		 baseline_n;	/* sum of slots */
-	gint64		 newest;
-	struct guard_incident *open;
 };
 
 struct guard {
@@ -59,155 +67,13 @@ struct guard {
 	struct guard_calls	 calls;
 	void			*data;
 	GHashTable		*groups[2];	/* by kind: name -> group */
-	GPtrArray		*open;		/* of guard_incident */
+	GPtrArray		*kept;		/* of guard_incident: open, and
+						   closed within late */
+	GHashTable		*held;		/* outcome -> incident id */
 	gint64			 now;		/* newest outcome seen */
+	gint64			 keys;		/* the last incident key */
+	guint64			 serial;	/* the last guard_rec's */
 };
-
-/* The keys of [guard]: one table for parsing, errors and defaults. */
-enum guard_type { GUARD_BOOL, GUARD_COUNT, GUARD_SECONDS };
-
-static const struct {
-	const char	*key;
-	enum guard_type	 type;
-	size_t		 offset;
-} guard_keys[] = {
-	{ "enabled", GUARD_BOOL, G_STRUCT_OFFSET(struct guard_conf, enabled) },
-	{ "window", GUARD_SECONDS, G_STRUCT_OFFSET(struct guard_conf, window) },
-	{ "min_addresses", GUARD_COUNT,
-	    G_STRUCT_OFFSET(struct guard_conf, min_addresses) },
-	{ "factor", GUARD_COUNT, G_STRUCT_OFFSET(struct guard_conf, factor) },
-	{ "baseline", GUARD_SECONDS,
-	    G_STRUCT_OFFSET(struct guard_conf, baseline) },
-	{ "quiet", GUARD_SECONDS, G_STRUCT_OFFSET(struct guard_conf, quiet) },
-};
-
-void
-guard_defaults(struct guard_conf *c)
-{
-	c->enabled = 1;
-	c->window = 3600;
-	c->min_addresses = 20;
-	c->factor = 10;
-	c->baseline = 30 * 86400;
-	c->quiet = 6 * 3600;
-}
-
-/* A duration as the policy writes them: 30s, 5m, 1h, 30d. */
-static int
-guard_seconds(const char *value, gint64 *out)
-{
-	char *end;
-	long long n = g_ascii_strtoll(value, &end, 10);
-	int unit;
-
-	if (end == value || n < 1 || n > 3650LL * 86400)
-		return 0;
-	switch (*end) {
-	case 's': case '\0': unit = 1; break;
-	case 'm': unit = 60; break;
-	case 'h': unit = 3600; break;
-	case 'd': unit = 86400; break;
-	default: return 0;
-	}
-	if (*end != '\0' && end[1] != '\0')
-		return 0;
-	if (n * unit > 3650LL * 86400)
-		return 0;
-	*out = n * unit;
-	return 1;
-}
-
-static int
-guard_value(enum guard_type type, const char *value, void *slot)
-{
-	char *end;
-	long n;
-
-	switch (type) {
-	case GUARD_BOOL:	/* guard_set() reads it with vocab_bool() */
-		return 0;
-	case GUARD_COUNT:
-		n = strtol(value, &end, 10);
-		if (end == value || *end != '\0' || n < 1 || n > 1000000)
-			return 0;
-		*(int *)slot = (int)n;
-		return 1;
-	case GUARD_SECONDS:
-		return guard_seconds(value, slot);
-	}
-	return 0;
-}
-
-int
-guard_set(struct guard_conf *c, const char *key, const char *value,
-    GError **error)
-{
-	static const char *const wants[] = {
-		[GUARD_COUNT] = "a positive number",
-		[GUARD_SECONDS] = "a duration (30s, 5m, 1h, 30d)",
-	};
-	size_t i;
-
-	for (i = 0; i < G_N_ELEMENTS(guard_keys); i++) {
-		if (strcmp(key, guard_keys[i].key) != 0)
-			continue;
-		if (guard_keys[i].type == GUARD_BOOL) {
-			if (vocab_bool(value, G_STRUCT_MEMBER_P(c,
-			    guard_keys[i].offset), error))
-				return 1;
-			g_prefix_error(error, "guard %s: ", key);
-			return 0;
-		}
-		if (guard_value(guard_keys[i].type, value,
-		    G_STRUCT_MEMBER_P(c, guard_keys[i].offset)))
-			return 1;
-		g_set_error(error, G_KEY_FILE_ERROR,
-		    G_KEY_FILE_ERROR_INVALID_VALUE, "guard %s: '%s' is not %s",
-		    key, value, wants[guard_keys[i].type]);
-		return 0;
-	}
-	g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
-	    "unknown guard key '%s' (known: enabled, window, min_addresses, "
-	    "factor, baseline, quiet)", key);
-	return 0;
-}
-
-/* Whether key takes a boolean, and where in struct guard_conf its int is. */
-int
-guard_key_bool(const char *key, size_t *offset_r)
-{
-	size_t i;
-
-	for (i = 0; i < G_N_ELEMENTS(guard_keys); i++)
-		if (strcmp(key, guard_keys[i].key) == 0) {
-			*offset_r = guard_keys[i].offset;
-			return guard_keys[i].type == GUARD_BOOL;
-		}
-	return 0;
-}
-
-const char *
-guard_kind_name(enum guard_kind kind)
-{
-	return kind == GUARD_PROVIDER ? "provider" : "domain";
-}
-
-/*
- * How the policy counts an outcome held by an incident in that state:
- * as soft while the incident is open or closed by itself, as hard once
- * an operator confirmed it, not at all once one discarded it.  NULL:
- * not counted.
- */
-const char *
-guard_counts_as(const char *class, const char *incident_state)
-{
-	if (incident_state == NULL || strcmp(class, "hard") != 0 ||
-	    strcmp(incident_state, "confirmed") == 0)
-		return class;
-	if (strcmp(incident_state, "discarded") == 0)
-		return NULL;
-	return "soft";
-}
 
 static void
 guard_rec_free(gpointer p)
@@ -215,6 +81,7 @@ guard_rec_free(gpointer p)
 	struct guard_rec *r = p;
 
 	g_free(r->address);
+	g_free(r->diagnostic);
 	g_free(r);
 }
 
@@ -232,9 +99,8 @@ guard_group_free(gpointer p)
 {
 	struct guard_group *gr = p;
 
-	g_queue_clear_full(&gr->recent, guard_rec_free);
+	g_sequence_free(gr->recent);
 	g_queue_clear_full(&gr->slots, g_free);
-	g_hash_table_unref(gr->in_window);
 	g_free(gr->name);
 	g_free(gr);
 }
@@ -253,7 +119,10 @@ guard_new(const struct guard_conf *conf, const struct guard_calls *calls,
 	for (k = 0; k < 2; k++)
 		g->groups[k] = g_hash_table_new_full(g_str_hash, g_str_equal,
 		    NULL, guard_group_free);
-	g->open = g_ptr_array_new();
+	g->kept = g_ptr_array_new();
+	g->held = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+	    g_free);
+	g->now = G_MININT64;
 	return g;
 }
 
@@ -265,9 +134,10 @@ guard_free(struct guard **gp)
 
 	if (g == NULL)
 		return;
-	for (i = 0; i < g->open->len; i++)
-		guard_incident_free(g_ptr_array_index(g->open, i));
-	g_ptr_array_free(g->open, TRUE);
+	for (i = 0; i < g->kept->len; i++)
+		guard_incident_free(g_ptr_array_index(g->kept, i));
+	g_ptr_array_free(g->kept, TRUE);
+	g_hash_table_unref(g->held);
 	g_hash_table_unref(g->groups[0]);
 	g_hash_table_unref(g->groups[1]);
 	g_free(g);
@@ -284,11 +154,50 @@ guard_group(struct guard *g, enum guard_kind kind, const char *name)
 	gr = g_new0(struct guard_group, 1);
 	gr->kind = kind;
 	gr->name = g_strdup(name);
-	gr->in_window = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    NULL);
-	gr->newest = G_MININT64;
+	gr->recent = g_sequence_new(guard_rec_free);
 	g_hash_table_insert(g->groups[kind], gr->name, gr);
 	return gr;
+}
+
+/* The incident (its key) that holds outcome, 0 for none. */
+static gint64
+guard_held_by(const struct guard *g, gint64 outcome)
+{
+	gint64 *id = g_hash_table_lookup(g->held, &outcome);
+
+	return id != NULL ? *id : 0;
+}
+
+/* A kept incident by its key (or, with by_id, by its caller's id). */
+static struct guard_incident *
+guard_kept(const struct guard *g, gint64 key, int by_id)
+{
+	guint i;
+
+	for (i = 0; i < g->kept->len; i++) {
+		struct guard_incident *inc = g_ptr_array_index(g->kept, i);
+
+		if ((by_id ? inc->id : inc->key) == key)
+			return inc;
+	}
+	return NULL;
+}
+
+static struct guard_incident *
+guard_incident_new(struct guard *g, enum guard_kind kind, const char *group,
+    gint64 opened)
+{
+	struct guard_incident *inc = g_new0(struct guard_incident, 1);
+
+	inc->key = ++g->keys;
+	inc->kind = kind;
+	inc->group = g_strdup(group);
+	inc->opened = opened;
+	inc->first = inc->last = opened;
+	inc->addresses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    NULL);
+	g_ptr_array_add(g->kept, inc);
+	return inc;
 }
 
 /* Count one more (or, with -1, one fewer) outcome of slot. */
@@ -305,7 +214,6 @@ guard_slot_add(struct guard_group *gr, gint64 slot, int delta)
 		if (delta < 0 && s->n == 0)
 			return;
 		s->n += delta;
-		gr->baseline_n += delta;
 		return;
 	}
 	if (delta < 0)
@@ -313,146 +221,323 @@ guard_slot_add(struct guard_group *gr, gint64 slot, int delta)
 	s = g_new0(struct guard_slot, 1);
 	s->slot = slot;
 	s->n = 1;
-	gr->baseline_n++;
 	if (l == NULL)
 		g_queue_push_head(&gr->slots, s);
 	else
 		g_queue_insert_after(&gr->slots, l, s);
 }
 
-/* Forget what fell out of the window and of the baseline period. */
-static void
-guard_slide(const struct guard *g, struct guard_group *gr, gint64 now)
+static struct guard_rec *
+guard_rec(GSequenceIter *it)
 {
-	gint64 oldest_slot = (now - g->conf.baseline) / g->conf.window;
-	struct guard_rec *r;
-	struct guard_slot *s;
-	gpointer n;
-
-	while ((r = g_queue_peek_head(&gr->recent)) != NULL &&
-	    r->at <= now - g->conf.window) {
-		g_queue_pop_head(&gr->recent);
-		n = g_hash_table_lookup(gr->in_window, r->address);
-		if (GPOINTER_TO_UINT(n) <= 1)
-			g_hash_table_remove(gr->in_window, r->address);
-		else
-			g_hash_table_insert(gr->in_window,
-			    g_strdup(r->address),
-			    GUINT_TO_POINTER(GPOINTER_TO_UINT(n) - 1));
-		guard_rec_free(r);
-	}
-	while ((s = g_queue_peek_head(&gr->slots)) != NULL &&
-	    s->slot < oldest_slot) {
-		gr->baseline_n -= s->n;
-		g_free(g_queue_pop_head(&gr->slots));
-	}
+	return g_sequence_get(it);
 }
 
-static void
-guard_remember(struct guard_group *gr, const struct guard_hit *h,
-    int counted)
+/* By time, then in the order they came. */
+static int
+guard_rec_cmp(gconstpointer pa, gconstpointer pb, gpointer unused)
 {
-	struct guard_rec *r = g_new0(struct guard_rec, 1);
-	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(gr->in_window,
-	    h->address));
+	const struct guard_rec *a = pa, *b = pb;
 
-	r->outcome = h->outcome;
-	r->at = h->at;
-	r->address = g_strdup(h->address);
-	r->counted = counted;
-	g_queue_push_tail(&gr->recent, r);
-	g_hash_table_insert(gr->in_window, g_strdup(h->address),
-	    GUINT_TO_POINTER(n + 1));
+	if (a->at != b->at)
+		return a->at < b->at ? -1 : 1;
+	return a->serial < b->serial ? -1 : a->serial > b->serial;
+}
+
+/* The first of gr's recent outcomes after t (the end if none). */
+static GSequenceIter *
+guard_after(const struct guard_group *gr, gint64 t)
+{
+	struct guard_rec key = { .at = t, .serial = G_MAXUINT64 };
+
+	return g_sequence_search(gr->recent, &key, guard_rec_cmp, NULL);
 }
 
 /*
- * Whether the window's distinct addresses are a burst: more than
- * min_addresses, and more than factor times the hard outcomes the group
- * had per window over the baseline period (slot by slot, the current
- * one left out).
+ * Forget what fell out of the window and the late time, and out of the
+ * baseline period.
  */
-static int
-guard_crossed(const struct guard *g, const struct guard_group *gr)
-{
-	guint64 distinct = g_hash_table_size(gr->in_window);
-	guint64 slots = (guint64)(g->conf.baseline / g->conf.window);
-
-	if (distinct <= (guint64)g->conf.min_addresses)
-		return 0;
-	return distinct * (slots ? slots : 1) >
-	    (guint64)g->conf.factor * gr->baseline_n;
-}
-
 static void
-guard_hold(struct guard_incident *inc, const struct guard_hit *h)
+guard_slide(struct guard *g, struct guard_group *gr, gint64 now)
 {
-	if (inc->outcomes++ == 0 || h->at < inc->first)
-		inc->first = h->at;
-	if (h->at > inc->last)
-		inc->last = h->at;
-	g_hash_table_add(inc->addresses, g_strdup(h->address));
-	if (inc->sample == NULL && h->diagnostic != NULL)
-		inc->sample = g_strndup(h->diagnostic, 200);
+	gint64 oldest_slot = (now - g->conf.baseline) / g->conf.window;
+	GSequenceIter *it;
+	struct guard_slot *s;
+
+	while (!g_sequence_iter_is_end(it = g_sequence_get_begin_iter(
+	    gr->recent)) &&
+	    guard_rec(it)->at <= now - g->conf.window - g->conf.late) {
+		g_hash_table_remove(g->held, &guard_rec(it)->outcome);
+		g_sequence_remove(it);
+	}
+	while ((s = g_queue_peek_head(&gr->slots)) != NULL &&
+	    s->slot < oldest_slot)
+		g_free(g_queue_pop_head(&gr->slots));
 }
 
-/* Open an incident on gr: hold what its window has, h included. */
-static struct guard_incident *
-guard_open(struct guard *g, struct guard_group *gr,
-    const struct guard_hit *h)
+/* Keep h in gr's recent outcomes, in time order (ties: as they came). */
+static void
+guard_remember(struct guard *g, struct guard_group *gr,
+    const struct guard_hit *h, int counted)
 {
-	struct guard_incident *inc = g_new0(struct guard_incident, 1);
-	g_autoptr(GArray) earlier = g_array_new(FALSE, FALSE, sizeof(gint64));
-	struct guard_hit each = *h;
+	struct guard_rec *r = g_new0(struct guard_rec, 1);
+
+	r->outcome = h->outcome;
+	r->at = h->at;
+	r->serial = ++g->serial;
+	r->address = g_strdup(h->address);
+	r->diagnostic = g_strndup(h->diagnostic, 200);
+	r->counted = counted;
+	g_sequence_insert_sorted(gr->recent, r, guard_rec_cmp, NULL);
+}
+
+/* Whether it is an outcome of slot (not the end, nor another slot's). */
+static int
+guard_in_slot(const struct guard *g, GSequenceIter *it, gint64 slot)
+{
+	return it != NULL && !g_sequence_iter_is_end(it) &&
+	    guard_rec(it)->at / g->conf.window == slot;
+}
+
+/*
+ * The group's hard outcomes per window over the baseline period as it
+ * stood at the time of end (in gr->recent): the slots before its slot,
+ * and of its slot those counted up to its time, not those that came
+ * late (or early) from after it.  Its slot is walked both ways from end
+ * at once, so that the walk is as short as the shorter side: in time
+ * order, none at all.
+ */
+static guint64
+guard_baseline_at(const struct guard *g, const struct guard_group *gr,
+    GSequenceIter *end)
+{
+	gint64 t = guard_rec(end)->at, slot = t / g->conf.window;
+	guint64 before = 0, in_slot = 0, after = 0, upto = 0;
+	GSequenceIter *f, *b;
 	GList *l;
 
-	inc->kind = gr->kind;
-	inc->group = g_strdup(gr->name);
-	inc->opened = h->at;
-	inc->addresses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    NULL);
-	for (l = gr->recent.head; l != NULL; l = l->next) {
-		struct guard_rec *r = l->data;
+	end = g_sequence_iter_prev(guard_after(gr, t));	/* ties are of t */
+	for (l = gr->slots.head; l != NULL; l = l->next) {
+		const struct guard_slot *s = l->data;
 
-		if (r->counted) {
-			guard_slot_add(gr, r->at / g->conf.window, -1);
-			r->counted = 0;
-		}
-		each.address = r->address;
-		each.at = r->at;
-		guard_hold(inc, &each);
-		if (r->outcome != h->outcome)
-			g_array_append_val(earlier, r->outcome);
+		if (s->slot > slot)
+			break;
+		if (s->slot == slot)
+			in_slot = s->n;
+		else
+			before += s->n;
 	}
-	if (inc->sample == NULL && h->diagnostic != NULL)
-		inc->sample = g_strndup(h->diagnostic, 200);
-	gr->open = inc;
-	g_ptr_array_add(g->open, inc);
+	for (f = g_sequence_iter_next(end), b = end;;) {
+		if (!guard_in_slot(g, f, slot))
+			return before + (after < in_slot ? in_slot - after : 0);
+		after += guard_rec(f)->counted;
+		f = g_sequence_iter_next(f);
+		if (!guard_in_slot(g, b, slot))
+			return before + upto;
+		upto += guard_rec(b)->counted;
+		b = g_sequence_iter_is_begin(b) ? NULL :
+		    g_sequence_iter_prev(b);
+	}
+}
+
+/*
+ * Whether distinct addresses in the window ending at end are a burst:
+ * more than min_addresses, and more than factor times the hard outcomes
+ * the group had per window over the baseline period.
+ */
+static int
+guard_crossed(const struct guard *g, const struct guard_group *gr,
+    guint distinct, GSequenceIter *end)
+{
+	guint64 slots = (guint64)(g->conf.baseline / g->conf.window);
+
+	if (distinct <= (guint)g->conf.min_addresses)
+		return 0;
+	return (guint64)distinct * (slots ? slots : 1) >
+	    (guint64)g->conf.factor * guard_baseline_at(g, gr, end);
+}
+
+/* Whether the window ending at r was one the guard looked at. */
+static int
+guard_looked(const struct guard *g, const struct guard_rec *r)
+{
+	gint64 id = guard_held_by(g, r->outcome);
+	const struct guard_incident *inc;
+
+	if (id == 0)
+		return 1;
+	/* Held when it came, by an incident open then: not looked at. */
+	inc = guard_kept(g, id, 0);
+	return inc != NULL && r->at < inc->opened;
+}
+
+/*
+ * The first time in [from, until) at which a window of gr ending at one
+ * of its outcomes crosses, or -1.  In time order that is each new
+ * outcome's window; an outcome that came late adds to every window
+ * ending in the window after it, and any of those may cross now.  One
+ * pass, the window sliding over the outcomes kept in time order.
+ */
+static gint64
+guard_first_crossing(const struct guard *g, const struct guard_group *gr,
+    gint64 from, gint64 until)
+{
+	g_autoptr(GHashTable) in = g_hash_table_new(g_str_hash, g_str_equal);
+	GSequenceIter *lo = guard_after(gr, from - g->conf.window), *hi = lo;
+	GSequenceIter *end = guard_after(gr, from - 1);
+	struct guard_rec *r, *e;
+	gpointer n;
+
+	for (; !g_sequence_iter_is_end(end) &&
+	    (e = guard_rec(end))->at < until; end = g_sequence_iter_next(end)) {
+		for (; !g_sequence_iter_is_end(hi) &&
+		    (r = guard_rec(hi))->at <= e->at;
+		    hi = g_sequence_iter_next(hi)) {
+			n = g_hash_table_lookup(in, r->address);
+			g_hash_table_insert(in, r->address,
+			    GUINT_TO_POINTER(GPOINTER_TO_UINT(n) + 1));
+		}
+		for (; lo != hi && (r = guard_rec(lo))->at <= e->at -
+		    g->conf.window; lo = g_sequence_iter_next(lo)) {
+			n = g_hash_table_lookup(in, r->address);
+			if (GPOINTER_TO_UINT(n) <= 1)
+				g_hash_table_remove(in, r->address);
+			else
+				g_hash_table_insert(in, r->address,
+				    GUINT_TO_POINTER(GPOINTER_TO_UINT(n) - 1));
+		}
+		if (guard_looked(g, e) &&
+		    guard_crossed(g, gr, g_hash_table_size(in), end))
+			return e->at;
+	}
+	return -1;
+}
+
+/*
+ * Note that incident key holds outcome at, as long as the groups keep
+ * it (-1: an incident no longer kept).
+ */
+static void
+guard_mark(struct guard *g, gint64 outcome, gint64 at, gint64 key)
+{
+	if (at <= g->now - g->conf.window - g->conf.late)
+		return;		/* in no window: guard_slide() forgets it */
+	g_hash_table_replace(g->held, g_memdup2(&outcome, sizeof outcome),
+	    g_memdup2(&key, sizeof key));
+}
+
+/*
+ * One more outcome held.  The sample is the diagnostic of the earliest
+ * one, so that it does not depend on the order they came in.
+ */
+static void
+guard_hold(struct guard *g, struct guard_incident *inc, gint64 outcome,
+    const char *address, gint64 at, const char *diagnostic)
+{
+	guard_mark(g, outcome, at, inc->key);
+	if (diagnostic != NULL && (inc->sample == NULL || at < inc->first ||
+	    (at == inc->first && strcmp(diagnostic, inc->sample) < 0))) {
+		g_free(inc->sample);
+		inc->sample = g_strndup(diagnostic, 200);
+	}
+	if (inc->outcomes++ == 0 || at < inc->first)
+		inc->first = at;
+	if (at > inc->last)
+		inc->last = at;
+	g_hash_table_add(inc->addresses, g_strdup(address));
+}
+
+/* Hold r for inc unless it is held: by inc, or by another incident. */
+static void
+guard_chain_one(struct guard *g, struct guard_group *gr,
+    struct guard_incident *inc, struct guard_rec *r, gint64 skip,
+    GArray *added)
+{
+	if (guard_held_by(g, r->outcome) != 0)
+		return;
+	if (r->counted) {
+		guard_slot_add(gr, r->at / g->conf.window, -1);
+		r->counted = 0;
+	}
+	guard_hold(g, inc, r->outcome, r->address, r->at, r->diagnostic);
+	if (r->outcome != skip)
+		g_array_append_val(added, r->outcome);
+}
+
+/* Whether inc, as it stands, holds an outcome at t in time order. */
+static int
+guard_spans(const struct guard *g, const struct guard_incident *inc,
+    gint64 t)
+{
+	return t > inc->opened - g->conf.window &&
+	    t <= MAX(inc->last, inc->opened) + g->conf.quiet;
+}
+
+/*
+ * Hold what inc holds in time order and does not yet: gr's outcomes
+ * after its opening less a window, up to the first gap of quiet seconds
+ * (inc->last grows as they are held).  Only where that can have changed
+ * is walked: up to lo (its opening less a window as it was) and after
+ * hi (quiet after its last outcome as it was); a new incident passes
+ * G_MAXINT64 for both.  The ids newly held go to added, but skip; a
+ * closed incident's close moves with its last outcome.
+ */
+static void
+guard_chain(struct guard *g, struct guard_group *gr,
+    struct guard_incident *inc, gint64 skip, GArray *added, gint64 lo,
+    gint64 hi)
+{
+	GSequenceIter *it;
+	struct guard_rec *r;
+
+	for (it = guard_after(gr, inc->opened - g->conf.window);
+	    !g_sequence_iter_is_end(it) && (r = guard_rec(it))->at <=
+	    MIN(lo, hi) && guard_spans(g, inc, r->at);
+	    it = g_sequence_iter_next(it))
+		guard_chain_one(g, gr, inc, r, skip, added);
+	if (hi != G_MAXINT64)
+		for (it = guard_after(gr, hi); !g_sequence_iter_is_end(it) &&
+		    guard_spans(g, inc, guard_rec(it)->at);
+		    it = g_sequence_iter_next(it))
+			guard_chain_one(g, gr, inc, guard_rec(it), skip, added);
+	if (inc->closed != 0)
+		inc->closed = MAX(inc->closed, inc->last + g->conf.quiet);
+}
+
+/* Open an incident on gr at t: hold what its window has, h included. */
+static struct guard_incident *
+guard_open(struct guard *g, struct guard_group *gr, gint64 t,
+    const struct guard_hit *h)
+{
+	struct guard_incident *inc = guard_incident_new(g, gr->kind, gr->name,
+	    t);
+	g_autoptr(GArray) earlier = g_array_new(FALSE, FALSE, sizeof(gint64));
+
+	guard_chain(g, gr, inc, h->outcome, earlier, G_MAXINT64, G_MAXINT64);
 	if (g->calls.opened != NULL)
 		g->calls.opened(inc, earlier, g->data);
 	return inc;
 }
 
-/* Close every incident quiet since before now. */
+/* Close every open incident quiet since before now; forget old ones. */
 static void
 guard_close_quiet(struct guard *g, gint64 now)
 {
 	struct guard_incident *inc;
-	struct guard_group *gr;
 	guint i = 0;
 
-	while (i < g->open->len) {
-		inc = g_ptr_array_index(g->open, i);
-		if (inc->last + g->conf.quiet > now) {
+	while (i < g->kept->len) {
+		inc = g_ptr_array_index(g->kept, i);
+		if (inc->closed == 0 && inc->last + g->conf.quiet <= now) {
+			inc->closed = inc->last + g->conf.quiet;
+			if (g->calls.closed != NULL)
+				g->calls.closed(inc, g->data);
+		}
+		if (inc->closed == 0 || inc->closed > now - g->conf.late) {
 			i++;
 			continue;
 		}
-		inc->closed = inc->last + g->conf.quiet;
-		if (g->calls.closed != NULL)
-			g->calls.closed(inc, g->data);
-		gr = g_hash_table_lookup(g->groups[inc->kind], inc->group);
-		if (gr != NULL && gr->open == inc)
-			gr->open = NULL;
-		g_ptr_array_remove_index(g->open, i);
+		g_ptr_array_remove_index(g->kept, i);
 		guard_incident_free(inc);
 	}
 }
@@ -462,13 +547,11 @@ static void
 guard_count(struct guard *g, struct guard_group *gr,
     const struct guard_hit *h, int held)
 {
-	if (h->at > gr->newest)
-		gr->newest = h->at;
-	guard_slide(g, gr, gr->newest);
-	if (h->at > gr->newest - g->conf.window)
-		guard_remember(gr, h, !held);
+	if (h->at > g->now - g->conf.window - g->conf.late)
+		guard_remember(g, gr, h, !held);
 	if (!held)
 		guard_slot_add(gr, h->at / g->conf.window, 1);
+	guard_slide(g, gr, g->now);
 }
 
 /* The recipient's domain, lower case; NULL without one. */
@@ -482,33 +565,100 @@ guard_domain(const char *address)
 }
 
 /*
- * The incident of these groups that holds h: when evaluating, any open
- * one (the provider's first: it is the wider); when restoring, the one
- * the store recorded.
+ * The kept incident of these groups whose time h falls in (the
+ * provider's first: it is the wider): after its opening less a window,
+ * before quiet seconds after its last outcome; open, or closed since.
  */
 static struct guard_incident *
-guard_holder(const struct guard *g, struct guard_group **grs,
-    const struct guard_hit *h, int evaluate)
+guard_cover(const struct guard *g, struct guard_group **grs,
+    const struct guard_hit *h)
 {
+	struct guard_incident *inc;
+	guint i;
 	int k;
 
-	struct guard_incident *inc;
-
 	for (k = 1; k >= 0; k--) {
-		if (grs[k] == NULL || (inc = grs[k]->open) == NULL)
+		if (grs[k] == NULL)
 			continue;
-		if (!evaluate ? inc->id == h->incident :
-		    h->at > inc->first - g->conf.window)
-			return inc;	/* not one from well before, late */
+		for (i = 0; i < g->kept->len; i++) {
+			inc = g_ptr_array_index(g->kept, i);
+			if (inc->kind == grs[k]->kind &&
+			    strcmp(inc->group, grs[k]->name) == 0 &&
+			    h->at > inc->opened - g->conf.window &&
+			    h->at <= MAX(inc->last, inc->opened) + g->conf.quiet)
+				return inc;
+		}
 	}
 	return NULL;
+}
+
+/*
+ * h joined inc, which opened at opened and whose last outcome was at
+ * last before h.  If h came late, the burst may have crossed earlier
+ * than inc says (h is in windows before its opening), and a closed inc
+ * may now reach outcomes that came while it was closed: tell the caller
+ * what it holds anew.  An outcome in time order changes neither, and
+ * costs no walk.
+ */
+static void
+guard_grow(struct guard *g, struct guard_incident *inc,
+    const struct guard_hit *h, gint64 opened, gint64 last)
+{
+	struct guard_group *gr;
+	g_autoptr(GArray) added = NULL;
+	gint64 t;
+
+	if (h->at >= inc->opened && opened == inc->opened &&
+	    (inc->closed == 0 || h->at <= last))
+		return;
+	gr = guard_group(g, inc->kind, inc->group);
+	added = g_array_new(FALSE, FALSE, sizeof(gint64));
+	if (h->at < inc->opened &&
+	    (t = guard_first_crossing(g, gr, h->at, inc->opened)) >= 0)
+		inc->opened = t;
+	guard_chain(g, gr, inc, h->outcome, added, opened - g->conf.window,
+	    MAX(last, opened) + g->conf.quiet);
+	if ((added->len > 0 || opened != inc->opened) &&
+	    g->calls.grown != NULL)
+		g->calls.grown(inc, added, g->data);
+}
+
+/*
+ * A crossing at t in gr: a new incident, or one of gr's kept incidents
+ * opening earlier (h came late, before its window).
+ */
+static struct guard_incident *
+guard_cross(struct guard *g, struct guard_group *gr, gint64 t,
+    const struct guard_hit *h)
+{
+	struct guard_incident *inc;
+	gint64 opened, last;
+	guint i;
+
+	for (i = 0; i < g->kept->len; i++) {
+		inc = g_ptr_array_index(g->kept, i);
+		if (inc->kind != gr->kind || strcmp(inc->group, gr->name) != 0 ||
+		    inc->opened <= t || inc->first > t + g->conf.quiet)
+			continue;
+		opened = inc->opened;
+		last = inc->last;
+		inc->opened = t;
+		guard_hold(g, inc, h->outcome, h->address, h->at,
+		    h->diagnostic);
+		guard_grow(g, inc, h, opened, last);
+		return inc;
+	}
+	return guard_open(g, gr, t, h);
 }
 
 /*
  * Feed h to its groups (its provider, its domain unless the same): the
  * incident that holds it, or NULL.  A burst opens one incident, the
  * provider's when both cross, so that one provider's bad hour is one
- * incident however many of its domains it touched.
+ * incident however many of its domains it touched.  h counts by its own
+ * time, however late it comes, as long as it is within [guard] late of
+ * the newest outcome; later than that it joins an incident it falls in,
+ * and counts in the baseline, but no window.
  */
 static struct guard_incident *
 guard_groups(struct guard *g, const struct guard_hit *h, int evaluate)
@@ -516,7 +666,8 @@ guard_groups(struct guard *g, const struct guard_hit *h, int evaluate)
 	g_autofree char *domain = guard_domain(h->address);
 	struct guard_group *grs[2] = { NULL, NULL };
 	struct guard_incident *inc;
-	int k, held;
+	gint64 t, last;
+	int k;
 
 	if (h->at > g->now)
 		g->now = h->at;
@@ -528,24 +679,38 @@ guard_groups(struct guard *g, const struct guard_hit *h, int evaluate)
 	if (domain != NULL && (h->provider == NULL ||
 	    g_ascii_strcasecmp(h->provider, domain) != 0))
 		grs[GUARD_DOMAIN] = guard_group(g, GUARD_DOMAIN, domain);
-	inc = guard_holder(g, grs, h, evaluate);
-	held = evaluate ? inc != NULL : h->incident != 0;
+	if (evaluate)
+		inc = guard_cover(g, grs, h);
+	else
+		inc = h->incident != 0 ? guard_kept(g, h->incident, 1) : NULL;
 	for (k = 0; k < 2; k++)
 		if (grs[k] != NULL)
-			guard_count(g, grs[k], h, held);
+			guard_count(g, grs[k], h, inc != NULL || h->incident);
 	if (inc != NULL) {
-		guard_hold(inc, h);
+		last = inc->last;
+		guard_hold(g, inc, h->outcome, h->address, h->at,
+		    h->diagnostic);
+		if (evaluate)
+			guard_grow(g, inc, h, inc->opened, last);
 		return inc;
 	}
-	for (k = 1; evaluate && k >= 0; k--)
-		if (grs[k] != NULL && guard_crossed(g, grs[k]))
-			return guard_open(g, grs[k], h);
+	if (!evaluate) {
+		if (h->incident != 0)	/* by one no longer kept */
+			guard_mark(g, h->outcome, h->at, -1);
+		return NULL;
+	}
+	if (h->at <= g->now - g->conf.late)
+		return NULL;
+	for (k = 1; k >= 0; k--)
+		if (grs[k] != NULL && (t = guard_first_crossing(g, grs[k],
+		    h->at, h->at + g->conf.window)) >= 0)
+			return guard_cross(g, grs[k], t, h);
 	return NULL;
 }
 
 /*
- * One hard outcome, in time order: the incident that holds it, or NULL.
- * Incidents quiet since before it close first.
+ * One hard outcome, in any order: the incident that holds it, or NULL.
+ * Incidents quiet since before the newest outcome close first.
  */
 struct guard_incident *
 guard_hard(struct guard *g, const struct guard_hit *h)
@@ -556,7 +721,7 @@ guard_hard(struct guard *g, const struct guard_hit *h)
 
 /*
  * One hard outcome decided before (a restart): counted, never opening
- * anything.  Open incidents come first, through guard_adopt().
+ * anything.  Kept incidents come first, through guard_adopt().
  */
 void
 guard_restore(struct guard *g, const struct guard_hit *h)
@@ -564,24 +729,20 @@ guard_restore(struct guard *g, const struct guard_hit *h)
 	guard_groups(g, h, 0);
 }
 
-/* An incident the store has open, as the guard kept it. */
+/* An incident the store has open (closed 0) or closed lately. */
 void
 guard_adopt(struct guard *g, gint64 id, enum guard_kind kind,
-    const char *group, gint64 opened, gint64 first, gint64 last)
+    const char *group, gint64 opened, gint64 first, gint64 last,
+    gint64 closed)
 {
-	struct guard_group *gr = guard_group(g, kind, group);
-	struct guard_incident *inc = g_new0(struct guard_incident, 1);
+	struct guard_incident *inc = guard_incident_new(g, kind, group,
+	    opened);
 
+	guard_group(g, kind, group);
 	inc->id = id;
-	inc->kind = kind;
-	inc->group = g_strdup(group);
-	inc->opened = opened;
 	inc->first = first;
 	inc->last = last;
-	inc->addresses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-	    NULL);
-	gr->open = inc;
-	g_ptr_array_add(g->open, inc);
+	inc->closed = closed;
 	/* guard_restore() counts its outcomes and addresses back. */
 }
 
@@ -589,12 +750,7 @@ guard_adopt(struct guard *g, gint64 id, enum guard_kind kind,
 void
 guard_drop(struct guard *g, struct guard_incident *inc)
 {
-	struct guard_group *gr = g_hash_table_lookup(g->groups[inc->kind],
-	    inc->group);
-
-	if (gr != NULL && gr->open == inc)
-		gr->open = NULL;
-	g_ptr_array_remove(g->open, inc);
+	g_ptr_array_remove(g->kept, inc);
 	guard_incident_free(inc);
 }
 
@@ -609,14 +765,16 @@ guard_tick(struct guard *g, gint64 now)
 	gpointer v;
 	int k;
 
-	guard_close_quiet(g, now);
+	if (now > g->now)
+		g->now = now;
+	guard_close_quiet(g, g->now);
 	for (k = 0; k < 2; k++) {
 		g_hash_table_iter_init(&it, g->groups[k]);
 		while (g_hash_table_iter_next(&it, NULL, &v)) {
 			struct guard_group *gr = v;
 
-			guard_slide(g, gr, MAX(now, gr->newest));
-			if (gr->open == NULL && gr->recent.length == 0 &&
+			guard_slide(g, gr, g->now);
+			if (g_sequence_is_empty(gr->recent) &&
 			    gr->slots.length == 0)
 				g_hash_table_iter_remove(&it);
 		}
@@ -626,5 +784,11 @@ guard_tick(struct guard *g, gint64 now)
 guint
 guard_open_count(const struct guard *g)
 {
-	return g->open->len;
+	guint i, n = 0;
+
+	for (i = 0; i < g->kept->len; i++)
+		if (((struct guard_incident *)g_ptr_array_index(g->kept,
+		    i))->closed == 0)
+			n++;
+	return n;
 }

@@ -5,10 +5,13 @@
  * hard outcomes per group of recipients, and holds such a burst: its
  * outcomes count as soft.
  *
- * Pure: it sees hard outcomes in time order, one at a time, and keeps
- * what it needs in memory.  The store feeds it as outcomes are recorded
- * and persists what it decides; "rebound prune --dry-run" feeds a fresh
- * one the whole history, so both decide alike.
+ * Pure: it sees hard outcomes one at a time, in the order they were
+ * recorded, and counts each by its own time: one that comes late (an
+ * MTA's retry) counts in the windows and the incident it falls in, as
+ * long as it is within [guard] late of the newest.  The store feeds it
+ * as outcomes are recorded and persists what it decides; "rebound prune
+ * --dry-run" feeds a fresh one the whole history in the same order, so
+ * both decide alike.
  */
 #ifndef REBOUND_GUARD_H
 #define REBOUND_GUARD_H
@@ -28,11 +31,14 @@ struct guard_conf {
 	int	 factor;	/* ... and more than factor x the baseline */
 	gint64	 baseline;	/* seconds of history the baseline rate is of */
 	gint64	 quiet;		/* an incident closes after so long without */
+	gint64	 late;		/* how far behind the newest one a hard
+				   outcome still counts by its own time */
 };
 
-/* An incident while it is open. */
+/* An incident while it is open, or closed lately (within late). */
 struct guard_incident {
 	gint64		 id;		/* the caller's (opened() sets it) */
+	gint64		 key;		/* the guard's own */
 	enum guard_kind	 kind;
 	char		*group;
 	gint64		 opened;	/* time of the outcome that crossed */
@@ -46,13 +52,17 @@ struct guard_incident {
 /*
  * What the guard tells its caller.  opened: an incident opens; earlier
  * holds the outcome ids (gint64) of the group's hard outcomes already in
- * the window, now held too.  closed: quiet for long enough.  An
- * outcome that joins an open incident is guard_hard()'s answer.
+ * the window, now held too.  closed: quiet for long enough.  grown: an
+ * outcome that came late moved an incident's opening earlier or made
+ * it reach further; added holds the outcomes it holds anew.  An outcome
+ * that joins an incident is guard_hard()'s answer.
  */
 struct guard_calls {
 	void	(*opened)(struct guard_incident *, const GArray *earlier,
 		    void *);
 	void	(*closed)(const struct guard_incident *, void *);
+	void	(*grown)(const struct guard_incident *, const GArray *added,
+		    void *);
 };
 
 /* A hard outcome as the guard sees it. */
@@ -81,7 +91,7 @@ struct guard_incident *guard_hard(struct guard *, const struct guard_hit *);
 void		 guard_restore(struct guard *, const struct guard_hit *);
 void		 guard_adopt(struct guard *, gint64 id, enum guard_kind,
 		    const char *group, gint64 opened, gint64 first,
-		    gint64 last);
+		    gint64 last, gint64 closed);
 void		 guard_drop(struct guard *, struct guard_incident *);
 void		 guard_tick(struct guard *, gint64 now);
 guint		 guard_open_count(const struct guard *);

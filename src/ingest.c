@@ -68,22 +68,49 @@ ingest_parse(const char *bytes, size_t len, const struct parse_limits *limits,
 	m->report = parse_message_limited(bytes, len, limits);
 	classify_report(m->report);
 	store_digest(bytes, len, m->digest);
+	m->date = m->report->date;
 	ingest_envelope(m, verp, envelope_to);
 	return m;
 }
 
 /*
+ * When the outcomes of m happened.  bounce: the bounce's own date when
+ * it is no later than its arrival and less than late before it (an
+ * MTA's queue delivering a retry after newer mail, a backlog after an
+ * outage), so that the guard counts each bounce in its own hour; else
+ * the arrival: a date further off is a wrong clock or an old message
+ * sent again, and live mail counts when it comes.  date: the bounce's
+ * date whatever it is (an archive), else the arrival.
+ */
+static gint64
+ingest_when(const struct ingest *m, gint64 arrived, enum conf_dating dating,
+    gint64 late)
+{
+	switch (dating) {
+	case DATING_BOUNCE:
+		return m->date > 0 && m->date <= arrived &&
+		    m->date > arrived - late ? m->date : arrived;
+	case DATING_DATE:
+		return m->date > 0 ? m->date : arrived;
+	case DATING_ARRIVAL:
+		break;
+	}
+	return arrived;
+}
+
+/*
  * The store's thread, inside a batch: record the message and its
- * outcomes (once: *added_r is 0 for a digest already stored).
+ * outcomes (once: *added_r is 0 for a digest already stored), dated by
+ * ingest_when().
  */
 int
 ingest_record(struct store *store, const struct ingest *m,
-    const char *source, gint64 arrived, enum ingest_dating dating,
-    int *added_r, GError **error)
+    const char *source, gint64 arrived, enum conf_dating dating,
+    gint64 late, int *added_r, GError **error)
 {
 	struct store_meta meta = {
 		.received = arrived,
-		.at = arrived,
+		.at = ingest_when(m, arrived, dating, late),
 		.source = source,
 		.envelope_to = m->envelope_to,
 		.subscriber = m->subscriber,
@@ -91,8 +118,6 @@ ingest_record(struct store *store, const struct ingest *m,
 	};
 
 	memcpy(meta.digest, m->digest, sizeof meta.digest);
-	if (dating == INGEST_AT_DATE && m->report->date > 0)
-		meta.at = m->report->date;
 	return store_add(store, &meta, m->report, added_r, error);
 }
 

@@ -9,7 +9,7 @@
  * ingest_record() writes the rows on the thread that owns the store.
  * What must differ between the sources is a parameter, never a second
  * copy: the envelope recipients the source knows (RCPT TO, or none) and
- * how an outcome is dated (enum ingest_dating).
+ * how an outcome is dated (enum conf_dating, [intake] dating).
  */
 #ifndef REBOUND_INGEST_H
 #define REBOUND_INGEST_H
@@ -23,16 +23,12 @@
 #include "store.h"
 #include "verp.h"
 
-/* When an outcome happened, as the policy counts its days. */
-enum ingest_dating {
-	INGEST_AT_ARRIVAL,	/* when it arrived: the daemon, live mail */
-	INGEST_AT_DATE		/* the bounce's Date, else arrival: an archive */
-};
-
 /* A parsed and classified message, ready to record. */
 struct ingest {
 	struct report	*report;
 	char		 digest[STORE_DIGEST_SIZE];	/* SHA-256, hex */
+	gint64		 date;		/* the bounce's (parse_date.c), or 0;
+					   an importer may date it better */
 	char		*envelope_to;	/* the envelope recipient recorded */
 	char		*subscriber;	/* VERP-decoded from it, or NULL */
 	char		*list;		/* the VERP list, or NULL */
@@ -42,8 +38,8 @@ struct ingest	*ingest_parse(const char *bytes, size_t len,
 		    const struct parse_limits *, const struct verp *,
 		    const GPtrArray *envelope_to);
 int		 ingest_record(struct store *, const struct ingest *,
-		    const char *source, gint64 arrived, enum ingest_dating,
-		    int *added_r, GError **);
+		    const char *source, gint64 arrived, enum conf_dating,
+		    gint64 late, int *added_r, GError **);
 void		 ingest_free(struct ingest **);
 
 #endif

@@ -233,23 +233,23 @@ intake_write_batch(struct intake *in, struct intake_batch *b)
 	g_autoptr(GError) error = NULL;
 	struct store *store = in->store;
 	gint64 start = g_get_monotonic_time();
-	/* Live mail: an outcome happened when its bounce came; a replay
-	   ([intake] dating = date) keeps the bounces' own time, and its
-	   incidents close as later bounces come, not by this clock. */
-	enum ingest_dating dating = in->conf->intake_by_date ?
-	    INGEST_AT_DATE : INGEST_AT_ARRIVAL;
+	/* Live mail: incidents close by this clock; a replay ([intake]
+	   dating = date) keeps the bounces' own time, and its incidents
+	   close as later bounces come. */
+	enum conf_dating dating = in->conf->intake_dating;
 	int added;
 	guint i;
 
 	b->ok = store_begin(store, &error);
-	if (b->ok && dating == INGEST_AT_ARRIVAL)
+	if (b->ok && dating != DATING_DATE)
 		b->ok = store_tick(store, g_get_real_time() / G_USEC_PER_SEC,
 		    &error);
 	for (i = 0; b->ok && i < b->jobs->len; i++) {
 		struct intake_job *job = g_ptr_array_index(b->jobs, i);
 
 		b->ok = ingest_record(store, job->msg, job->source,
-		    job->received, dating, &added, &error);
+		    job->received, dating, in->conf->policy.guard.late,
+		    &added, &error);
 	}
 	if (b->ok)
 		b->ok = store_commit(store, &error);	/* rolls back if not */

@@ -33,5 +33,7 @@ void		 parse_shutdown(void);
 struct report	*parse_message(const char *buf, size_t len);
 struct report	*parse_message_limited(const char *buf, size_t len,
 		    const struct parse_limits *);
+/* The Date of the message's own header block, without parsing it. */
+gint64		 parse_date_header(const char *buf, size_t len);
 
 #endif

@@ -58,4 +58,7 @@ int		 parse_is_autoreply(const char *auto_submitted,
 		    const char *precedence, const char *subject, const char *from,
 		    int vendor_flag);
 
+/* parse_date.c: a report without a Date, dated by its DSN. */
+void		 parse_date_fallback(struct report *);
+
 #endif

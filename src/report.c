@@ -107,6 +107,7 @@ report_free(struct report **rpp)
 	g_free(rp->text);
 	g_free(rp->reporting_mta);
 	g_free(rp->arrival_date);
+	g_free(rp->received);
 	g_free(rp->envelope_id);
 	g_free(rp->feedback_type);
 	g_free(rp->orig_message_id);

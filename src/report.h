@@ -150,6 +150,7 @@ struct report {
 	char	*subject;
 	char	*from;
 	gint64	 date;			/* its Date, Unix time, or 0 */
+	char	*received;		/* its newest Received: header */
 	char	*envelope_to;		/* X-Original-To / Delivered-To */
 	char	*to;			/* its To: (the post's sender) */
 	char	*text;			/* first human-readable part, bounded */

@@ -70,7 +70,7 @@ enum store_stmt {
 	STORE_INCIDENT_ADD,
 	STORE_INCIDENT_GROW,
 	STORE_INCIDENT_CLOSE,
-	STORE_INCIDENTS_OPEN,
+	STORE_INCIDENTS_KEPT,
 	STORE_GUARD_RESTORE,
 	STORE_GUARD_ALL,
 	STORE_INCIDENTS,
@@ -205,30 +205,40 @@ static const char *const store_sql[STORE_NSTMT] = {
 	    "SELECT count(*) FROM outcomes WHERE message IN (" STORE_EXPIRED ")",
 	[STORE_EXPIRE_DELETE] =
 	    "DELETE FROM messages WHERE id IN (" STORE_EXPIRED ")",
+	/* Not under an incident an operator has decided since. */
 	[STORE_HOLD] =
 	    "UPDATE outcomes SET incident = ?1 WHERE id = ?2 "
-	    "AND incident IS NULL RETURNING address",
+	    "AND incident IS NULL AND EXISTS (SELECT 1 FROM incidents "
+	    "WHERE id = ?1 AND state IN ('open', 'closed')) RETURNING address",
 	[STORE_INCIDENT_ADD] =
 	    "INSERT INTO incidents (kind, grp, opened, first, last, state, "
 	    "addresses, outcomes, sample) VALUES (?,?,?,?,?,'open',?,?,?)",
+	/* A closed incident grows too: a bounce that came late. */
 	[STORE_INCIDENT_GROW] =
 	    "UPDATE incidents SET first = ?2, last = ?3, addresses = ?4, "
-	    "outcomes = ?5 WHERE id = ?1 AND state = 'open'",
+	    "outcomes = ?5, opened = ?6, "
+	    "closed = CASE state WHEN 'closed' THEN ?7 END, "
+	    "sample = coalesce(?8, sample) "
+	    "WHERE id = ?1 AND state IN ('open', 'closed')",
 	[STORE_INCIDENT_CLOSE] =
 	    "UPDATE incidents SET closed = ?2, state = 'closed' "
 	    "WHERE id = ?1 AND state = 'open'",
-	[STORE_INCIDENTS_OPEN] =
-	    "SELECT id, kind, grp, opened, first, last FROM incidents "
-	    "WHERE state = 'open' ORDER BY id",
+	/* Those a bounce that comes late may still join. */
+	[STORE_INCIDENTS_KEPT] =
+	    "SELECT id, kind, grp, opened, first, last, coalesce(closed, 0) "
+	    "FROM incidents WHERE state = 'open' OR (state = 'closed' AND "
+	    "closed > (SELECT max(at) FROM outcomes WHERE class = 'hard') - ?1) "
+	    "ORDER BY id",
 	/* From the newest hard outcome back: an archive's time, or now. */
 	[STORE_GUARD_RESTORE] =
 	    "SELECT id, address, provider, at, diagnostic, incident "
 	    "FROM outcomes WHERE class = 'hard' AND at >= (SELECT max(at) "
 	    "FROM outcomes WHERE class = 'hard') - ?1 ORDER BY at, id",
+	/* In the order they were recorded, as the store fed its guard. */
 	[STORE_GUARD_ALL] =
 	    "SELECT o.id, o.address, o.provider, o.at, o.diagnostic, "
 	    STORE_HELD_STATE " FROM outcomes o WHERE o.class = 'hard' "
-	    "ORDER BY o.at, o.id",
+	    "ORDER BY o.id",
 	[STORE_INCIDENTS] =
 	    "SELECT " STORE_INCIDENT_COLUMNS "ORDER BY id",
 	[STORE_INCIDENT] =
@@ -711,9 +721,12 @@ store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
  * the same transaction: an incident opened, grown or closed, and the
  * outcomes it holds (outcomes.incident).  An address whose earlier
  * outcome is newly held is replayed before commit, so that one a burst
- * made dead returns to what it was.  The guard's memory is rebuilt from
- * the database on first use (the last baseline period's hard outcomes
- * and the open incidents), and again after a rollback.
+ * made dead returns to what it was.  A hard outcome that comes late
+ * may grow an incident already written, even a closed one (its opening,
+ * span and close move: guard.h).  The guard's memory is rebuilt from
+ * the database on first use (the last baseline period's hard outcomes,
+ * the open incidents and those closed within [guard] late), and again
+ * after a rollback.
  */
 
 /* Record the first error of the guard's calls, which cannot return one. */
@@ -782,7 +795,7 @@ store_hold(struct store *s, gint64 incident, gint64 outcome, GError **error)
 	return store_rows_end(s, st, rc, error, "holding an outcome");
 }
 
-/* The incident's row as it grew; 0 rows: an operator closed it. */
+/* The incident's row as it grew; 0 rows: an operator decided it. */
 static int
 store_incident_grow(struct store *s, const struct guard_incident *inc,
     int *open_r, GError **error)
@@ -796,6 +809,9 @@ store_incident_grow(struct store *s, const struct guard_incident *inc,
 	sqlite3_bind_int64(st, 3, inc->last);
 	sqlite3_bind_int64(st, 4, g_hash_table_size(inc->addresses));
 	sqlite3_bind_int64(st, 5, inc->outcomes);
+	sqlite3_bind_int64(st, 6, inc->opened);
+	sqlite3_bind_int64(st, 7, inc->closed);
+	bind_text(st, 8, inc->sample);
 	if (!store_step(s, st, error, "updating an incident"))
 		return 0;
 	*open_r = sqlite3_changes(s->db) > 0;
@@ -862,8 +878,25 @@ fail:
 	store_guard_failed(s, error);
 }
 
+/* A bounce that came late: what the incident holds anew. */
+static void
+store_guard_grown(const struct guard_incident *inc, const GArray *added,
+    void *data)
+{
+	struct store *s = data;
+	GError *error = NULL;
+	guint i;
+
+	for (i = 0; i < added->len; i++)
+		if (!store_hold(s, inc->id, g_array_index(added, gint64, i),
+		    &error)) {
+			store_guard_failed(s, error);
+			return;
+		}
+}
+
 static const struct guard_calls store_guard_calls = {
-	store_guard_opened, store_guard_closed
+	store_guard_opened, store_guard_closed, store_guard_grown
 };
 
 static enum guard_kind
@@ -884,13 +917,14 @@ store_guard_load(struct store *s, GError **error)
 	if (s->guard != NULL)
 		return 1;
 	s->guard = guard_new(&s->policy.guard, &store_guard_calls, s);
-	if ((st = store_stmt(s, STORE_INCIDENTS_OPEN, error)) == NULL)
+	if ((st = store_stmt(s, STORE_INCIDENTS_KEPT, error)) == NULL)
 		return 0;
+	sqlite3_bind_int64(st, 1, s->policy.guard.late);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		guard_adopt(s->guard, sqlite3_column_int64(st, 0),
 		    store_guard_kind(column_text(st, 1)), column_text(st, 2),
 		    sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
-		    sqlite3_column_int64(st, 5));
+		    sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6));
 	if (!store_rows_end(s, st, rc, error, "reading open incidents") ||
 	    (st = store_stmt(s, STORE_GUARD_RESTORE, error)) == NULL)
 		return 0;
@@ -1554,26 +1588,36 @@ store_replay_all(struct store *s, const struct policy *p, GHashTable *held,
 }
 
 static void
-store_replay_opened(struct guard_incident *inc, const GArray *earlier,
+store_replay_grown(const struct guard_incident *inc, const GArray *added,
     void *data)
 {
 	GHashTable *held = data;
 	guint i;
 
-	for (i = 0; i < earlier->len; i++)
+	for (i = 0; i < added->len; i++)
 		g_hash_table_add(held,
-		    GSIZE_TO_POINTER(g_array_index(earlier, gint64, i)));
+		    GSIZE_TO_POINTER(g_array_index(added, gint64, i)));
+}
+
+static void
+store_replay_opened(struct guard_incident *inc, const GArray *earlier,
+    void *data)
+{
+	store_replay_grown(inc, earlier, data);
 }
 
 /*
- * The guard under p over the whole history, in time order, as the store
- * fed it outcome by outcome: the ids of the outcomes it holds, in held.
+ * The guard under p over the whole history, in the order the outcomes
+ * were recorded, as the store fed it outcome by outcome (each counts by
+ * its own time: guard.h): the ids of the outcomes it holds, in held.
  */
 static int
 store_replay_guard(struct store *s, const struct policy *p,
     GHashTable *held, GError **error)
 {
-	static const struct guard_calls calls = { store_replay_opened, NULL };
+	static const struct guard_calls calls = {
+		store_replay_opened, NULL, store_replay_grown
+	};
 	struct guard *g;
 	struct guard_hit h = { 0 };
 	sqlite3_stmt *st;

@@ -77,7 +77,7 @@ static const char *const events_sql[EVENTS_NSTMT] = {
 	    "o.at, m.digest, m.list FROM outcomes o "
 	    "JOIN messages m ON m.id = o.message WHERE o.id = ?1",
 	[EVENTS_PENDING_DEAD] =
-	    "SELECT id, previous FROM events_pending "
+	    "SELECT id, previous, time FROM events_pending "
 	    "WHERE address = ?1 AND type = 'address.dead' ORDER BY id",
 	[EVENTS_DROP_PENDING] =
 	    "DELETE FROM events_pending WHERE id = ?1",
@@ -326,11 +326,12 @@ events_state(struct store *s, const char *address, GError **error)
 /*
  * Drop the address.dead events of address still pending: nobody saw
  * them.  *previous_r becomes the state before the first of them (what
- * was last published), or stays as it was when there is none.
+ * was last published), or stays as it was when there is none.  With
+ * keep_at, those caused at that time are kept, and *previous_r stays.
  */
 static int
 events_unpend(struct store *s, const char *address, char **previous_r,
-    GError **error)
+    gint64 keep_at, GError **error)
 {
 	sqlite3_stmt *st = events_stmt(s, EVENTS_PENDING_DEAD, error);
 	sqlite3_stmt *drop = events_stmt(s, EVENTS_DROP_PENDING, error);
@@ -344,6 +345,8 @@ events_unpend(struct store *s, const char *address, char **previous_r,
 	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
+		if (keep_at != 0 && sqlite3_column_int64(st, 2) == keep_at)
+			continue;
 		if (ids->len == 0 && events_text(st, 1) != NULL) {
 			g_free(*previous_r);
 			*previous_r = g_strdup(events_text(st, 1));
@@ -426,6 +429,38 @@ events_add_caused(struct store *s, struct revent *ev, gint64 outcome,
 }
 
 /*
+ * A replay found address dead as stored, but made so by outcome: a
+ * pending address.dead caused by another one (an outcome an incident
+ * held since, in the same batch as the one that now makes it dead) is
+ * told again with its true cause, so that the event does not depend on
+ * how outcomes were batched.
+ */
+static int
+events_recause(struct store *s, const char *address, gint64 outcome,
+    GError **error)
+{
+	struct revent ev = { 0 };
+	g_autofree char *before = NULL;
+	sqlite3_stmt *st = events_cause(s, outcome, &ev, error);
+	gint64 at;
+
+	if (st == NULL)
+		return 0;
+	at = ev.time;
+	store_done(st);
+	if (!events_unpend(s, address, &before, at, error))
+		return 0;
+	if (before == NULL)
+		return 1;	/* none pending, or the same cause */
+	memset(&ev, 0, sizeof ev);
+	ev.type = revent_type_name(REVENT_ADDRESS_DEAD);
+	ev.address = address;
+	ev.state = "dead";
+	ev.previous = before;
+	return events_add_caused(s, &ev, outcome, NULL, error);
+}
+
+/*
  * The state of address goes from previous (NULL: as stored now) to
  * state (NULL: no row, alive), because of an outcome (0: a command,
  * why).  Called before the row is written, in the same transaction.
@@ -447,8 +482,10 @@ store_events_change(struct store *s, const char *address,
 	if (before == NULL)
 		return 0;
 	if (strcmp(before, state) == 0)
-		return 1;
-	if (!events_unpend(s, address, &before, error))
+		return previous == NULL && outcome != 0 &&
+		    strcmp(state, "dead") == 0 ?
+		    events_recause(s, address, outcome, error) : 1;
+	if (!events_unpend(s, address, &before, 0, error))
 		return 0;
 	/* Unchanged as published; or a state with no event of its own. */
 	if (strcmp(before, state) == 0 ||

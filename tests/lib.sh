@@ -96,6 +96,36 @@ unlock_db() {
 	wait $lk_pid
 }
 
+# lmtp_replay CONF DB DIR N ORDER: start reboundd on CONF (its LMTP
+# socket $tmp/lmtp.sock), deliver the files of DIR over one session in
+# the order of their names (tests/lmtp-replay.pl), wait until DB holds N
+# messages, and stop it; tests named "daemon: ...", ORDER saying what
+# order the names are in.  For the replays of a month (replay.sh,
+# order.sh).
+lmtp_replay() {
+	"$REBOUNDD" --config "$1" --foreground 2>"$tmp/log" &
+	lr_pid=$!
+	lr_up() { started "$tmp/log" || ! kill -0 "$lr_pid" 2>/dev/null; }
+	wait_until "reboundd to start or exit" lr_up
+	check "daemon: reboundd started" started "$tmp/log"
+	started "$tmp/log" || diag "$(tail -3 "$tmp/log")"
+	lr_start=$(date +%s%N)
+	perl "$top_srcdir/tests/lmtp-replay.pl" "$tmp/lmtp.sock" "$3" \
+	    >"$tmp/sent" 2>&1
+	is "daemon: every message accepted over LMTP, $5" "$?" 0
+	diag "daemon: $(cat "$tmp/sent") in $(( ($(date +%s%N) - lr_start) / 1000000 )) ms"
+	lr_db=$2 lr_n=$4
+	lr_recorded() {
+		[ "$(sqlite3 "$lr_db" 'select count(*) from messages' 2>/dev/null)" = "$lr_n" ]
+	}
+	lr_done() { lr_recorded || ! kill -0 "$lr_pid" 2>/dev/null; }
+	wait_until "reboundd to record all $4 messages" lr_done
+	check "daemon: all $4 messages recorded" lr_recorded
+	kill -TERM "$lr_pid" 2>/dev/null
+	wait "$lr_pid"
+	is "daemon: reboundd stops with 0" "$?" 0
+}
+
 # A scratch directory removed on exit.
 scratch() {
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/rebound-test.XXXXXX")

@@ -102,24 +102,7 @@ is "import: every message recorded" \
 verdict import "$tmp/import.conf"
 
 # reboundd over LMTP, in time order, one MTA session.
-"$REBOUNDD" --config "$tmp/daemon.conf" --foreground 2>"$tmp/log" &
-pid=$!
-up_or_gone() { started "$tmp/log" || ! kill -0 "$pid" 2>/dev/null; }
-wait_until "reboundd to start or exit" up_or_gone
-check "daemon: reboundd started" started "$tmp/log"
-started "$tmp/log" || diag "$(tail -3 "$tmp/log")"
-start=$(date +%s%N)
-perl "$top_srcdir/tests/lmtp-replay.pl" "$tmp/lmtp.sock" "$month" >"$tmp/sent" 2>&1
-is "daemon: every message accepted over LMTP, in time order" "$?" 0
-diag "daemon: $(cat "$tmp/sent") in $(ms "$start") ms"
-recorded() {
-	[ "$(sqlite3 "$tmp/daemon.db" 'select count(*) from messages' 2>/dev/null)" = "$n" ]
-}
-recorded_or_gone() { recorded || ! kill -0 "$pid" 2>/dev/null; }
-wait_until "reboundd to record all $n messages" recorded_or_gone
-check "daemon: all $n messages recorded" recorded
-kill -TERM "$pid" 2>/dev/null
-wait "$pid"
+lmtp_replay "$tmp/daemon.conf" "$tmp/daemon.db" "$month" "$n" "in time order"
 verdict daemon "$tmp/daemon.conf"
 check "daemon and import: prune lists the same addresses" \
     cmp -s "$tmp/import.prune" "$tmp/daemon.prune"

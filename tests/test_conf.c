@@ -58,8 +58,38 @@ test_defaults_and_overrides(void)
 	g_assert_cmpuint(c.limits.header_bytes, ==, 4096);
 	g_assert_cmpuint(c.limits.parts, ==, 1000);
 	g_assert_cmpuint(c.limits.depth, ==, 100);
+	g_assert_cmpint(c.intake_dating, ==, DATING_BOUNCE);
+	g_assert_cmpint(c.policy.guard.late, ==, 7 * 3600);
 	conf_clear(&c);
 	g_unlink(path);
+}
+
+/* [intake] dating: its three values; [guard] late, a duration. */
+static void
+test_dating(void)
+{
+	static const struct { const char *value; enum conf_dating want; }
+	    cases[] = {
+		{ "bounce", DATING_BOUNCE },
+		{ "arrival", DATING_ARRIVAL },
+		{ "date", DATING_DATE },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *text = g_strdup_printf("[intake]\ndating = %s\n"
+		    "[guard]\nlate = 2h\n", cases[i].value);
+		g_autofree char *path = write_conf(text);
+		g_autoptr(GError) error = NULL;
+		struct conf c;
+
+		conf_defaults(&c);
+		g_assert_true(conf_load(&c, path, &error));
+		g_assert_cmpint(c.intake_dating, ==, cases[i].want);
+		g_assert_cmpint(c.policy.guard.late, ==, 7200);
+		conf_clear(&c);
+		g_unlink(path);
+	}
 }
 
 /* [lmtp] max_buffered takes bytes past 4 GiB; data_timeout seconds. */
@@ -112,6 +142,8 @@ test_refusals(void)
 		{ "[policy]\n\nsoft_window = soon\n", ":3: [policy] soft_window: policy soft_window: 'soon' is not a number of days" },
 		{ "[store]\nsynchronous = sometimes\n", ":2: [store] synchronous: 'sometimes' is not full or normal" },
 		{ "[store]\nbatch = 0\n", ":2: [store] batch: '0' is not a number from 1" },
+		{ "[intake]\ndating = sent\n", ":2: [intake] dating: 'sent' is not bounce, arrival or date" },
+		{ "[guard]\nlate = soon\n", ":2: [guard] late: guard late: 'soon' is not a duration" },
 		{ "[maildir]\ndone = ../elsewhere\n", ":2: [maildir] done: not cur, delete or a folder: '../elsewhere' is not a folder name" },
 		{ "[lmtp]\nreply_timeout = 0\n", ":2: [lmtp] reply_timeout: '0' is not a number from 1" },
 		{ "[maildir]\nmax_message_size = 1000\n", ":2: [maildir] max_message_size: '1000' is not a number from 1024" },
@@ -606,6 +638,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/conf/defaults-and-overrides", test_defaults_and_overrides);
 	g_test_add_func("/conf/refusals", test_refusals);
+	g_test_add_func("/conf/dating", test_dating);
 	g_test_add_func("/conf/maildir-done", test_maildir_done);
 	g_test_add_func("/conf/lmtp-limits", test_lmtp_limits);
 	g_test_add_func("/conf/hooks", test_hooks);

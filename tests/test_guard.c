@@ -14,7 +14,8 @@
 
 /* What the calls saw. */
 struct seen {
-	int		 opened, closed;
+	int		 opened, closed, grown;
+	GHashTable	*held;		/* every outcome held, as gint64 */
 	gint64		 next_id;
 	GArray		*earlier;	/* of the last opening */
 	gint64		 closed_at;
@@ -26,11 +27,28 @@ seen_opened(struct guard_incident *inc, const GArray *earlier, void *data)
 {
 	struct seen *s = data;
 
+	guint i;
+
 	inc->id = ++s->next_id;
 	s->opened++;
 	g_strlcpy(s->group, inc->group, sizeof s->group);
 	g_array_set_size(s->earlier, 0);
 	g_array_append_vals(s->earlier, earlier->data, earlier->len);
+	for (i = 0; i < earlier->len; i++)
+		g_hash_table_add(s->held, GSIZE_TO_POINTER(
+		    g_array_index(earlier, gint64, i)));
+}
+
+static void
+seen_grown(const struct guard_incident *inc, const GArray *added, void *data)
+{
+	struct seen *s = data;
+	guint i;
+
+	s->grown++;
+	for (i = 0; i < added->len; i++)
+		g_hash_table_add(s->held, GSIZE_TO_POINTER(
+		    g_array_index(added, gint64, i)));
 }
 
 static void
@@ -42,13 +60,20 @@ seen_closed(const struct guard_incident *inc, void *data)
 	s->closed_at = inc->closed;
 }
 
-static const struct guard_calls calls = { seen_opened, seen_closed };
+/* The seen of the guard at work, for hit_as() to note what it holds. */
+static struct seen *seen_now;
+
+static const struct guard_calls calls = {
+	seen_opened, seen_closed, seen_grown
+};
 
 static struct guard *
 new_guard(struct seen *s, struct guard_conf *c)
 {
 	memset(s, 0, sizeof *s);
 	s->earlier = g_array_new(FALSE, FALSE, sizeof(gint64));
+	s->held = g_hash_table_new(g_direct_hash, g_direct_equal);
+	seen_now = s;
 	if (c->window == 0)
 		guard_defaults(c);
 	return guard_new(c, &calls, s);
@@ -58,6 +83,7 @@ static void
 seen_clear(struct seen *s)
 {
 	g_array_free(s->earlier, TRUE);
+	g_hash_table_unref(s->held);
 }
 
 /* Hard outcome n for user u at domain, answered by provider, at t. */
@@ -69,8 +95,11 @@ hit_as(struct guard *g, gint64 n, gint64 u, const char *domain,
 	    "@%s", u, domain);
 	struct guard_hit h = { .outcome = n, .address = address,
 	    .provider = provider, .at = t, .diagnostic = "550 5.1.1 unknown" };
+	struct guard_incident *inc = guard_hard(g, &h);
 
-	return guard_hard(g, &h);
+	if (inc != NULL)
+		g_hash_table_add(seen_now->held, GSIZE_TO_POINTER(n));
+	return inc;
 }
 
 static struct guard_incident *
@@ -212,6 +241,166 @@ test_providers(void)
 	seen_clear(&s);
 }
 
+/* A burst: 40 addresses a minute apart, among a quiet domain's bounces. */
+#define BURST_N	60
+
+static void
+burst_at(gint64 *at, const char **domain, int i)
+{
+	*domain = i % 3 == 0 ? "quiet.example" : "big.example";
+	*at = T0 + 7200 + i * 60 + (i % 3 == 0 ? 5000 * (i % 2) : 0);
+}
+
+/* What a guard fed the burst in the order of perm[] decided. */
+struct verdict {
+	int		 opened, grown;
+	gint64		 inc_opened, first, last;
+	guint		 outcomes, addresses;
+	GHashTable	*held;
+};
+
+static void
+feed(const int *perm, struct verdict *v)
+{
+	struct guard_conf c = { 0 };
+	struct seen s;
+	struct guard *g = new_guard(&s, &c);
+	struct guard_incident *inc, *any = NULL;
+	const char *domain;
+	gint64 at;
+	int i;
+
+	for (i = 0; i < BURST_N; i++) {
+		burst_at(&at, &domain, perm[i]);
+		if ((inc = hit(g, perm[i] + 1, domain, NULL, at)) != NULL)
+			any = inc;
+	}
+	g_assert_nonnull(any);
+	v->opened = s.opened;
+	v->grown = s.grown;
+	v->inc_opened = any->opened;
+	v->first = any->first;
+	v->last = any->last;
+	v->outcomes = any->outcomes;
+	v->addresses = g_hash_table_size(any->addresses);
+	v->held = g_hash_table_ref(s.held);
+	guard_free(&g);
+	seen_clear(&s);
+}
+
+static int
+same_set(GHashTable *a, GHashTable *b)
+{
+	GHashTableIter it;
+	gpointer k;
+
+	if (g_hash_table_size(a) != g_hash_table_size(b))
+		return 0;
+	g_hash_table_iter_init(&it, a);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		if (!g_hash_table_contains(b, k))
+			return 0;
+	return 1;
+}
+
+/*
+ * The order within the late time decides nothing: in time order,
+ * reversed, and shuffled, one incident, opened at the same time, holding
+ * the same outcomes.
+ */
+static void
+test_late_any_order(void)
+{
+	int perm[BURST_N], i, j, k, tmp;
+	struct verdict want, got;
+	GRand *rand = g_rand_new_with_seed(20);
+
+	for (i = 0; i < BURST_N; i++)
+		perm[i] = i;
+	feed(perm, &want);
+	g_assert_cmpint(want.opened, ==, 1);
+	g_assert_cmpint(want.grown, ==, 0);
+	g_assert_cmpuint(want.addresses, ==, 40);
+	for (k = 0; k < 12; k++) {
+		for (i = 0; i < BURST_N; i++)
+			perm[i] = k == 0 ? BURST_N - 1 - i : i;
+		for (i = BURST_N - 1; k > 0 && i > 0; i--) {
+			j = g_rand_int_range(rand, 0, i + 1);
+			tmp = perm[i], perm[i] = perm[j], perm[j] = tmp;
+		}
+		feed(perm, &got);
+		g_assert_cmpint(got.opened, ==, 1);
+		g_assert_cmpint(got.inc_opened, ==, want.inc_opened);
+		g_assert_cmpint(got.first, ==, want.first);
+		g_assert_cmpint(got.last, ==, want.last);
+		g_assert_cmpuint(got.outcomes, ==, want.outcomes);
+		g_assert_cmpuint(got.addresses, ==, want.addresses);
+		g_assert_true(same_set(got.held, want.held));
+		g_hash_table_unref(got.held);
+	}
+	g_hash_table_unref(want.held);
+	g_rand_free(rand);
+}
+
+/* A bounce dated before the crossing, come late: the incident opens then. */
+static void
+test_late_opens_earlier(void)
+{
+	struct guard_conf c = { 0 };
+	struct seen s;
+	struct guard *g = new_guard(&s, &c);
+	struct guard_incident *inc = NULL;
+	int i;
+
+	for (i = 1; i <= 21; i++)
+		inc = hit(g, i, "big.example", NULL, T0 + 1000 + i * 10);
+	g_assert_nonnull(inc);
+	g_assert_cmpint(inc->opened, ==, T0 + 1210);
+	/* The 21st distinct address was there at T0 + 1200 already. */
+	g_assert_true(hit(g, 22, "big.example", NULL, T0 + 900) == inc);
+	g_assert_cmpint(inc->opened, ==, T0 + 1200);
+	g_assert_cmpint(inc->first, ==, T0 + 900);
+	g_assert_cmpint(s.opened, ==, 1);
+	g_assert_cmpint(s.grown, ==, 1);
+	guard_free(&g);
+	seen_clear(&s);
+}
+
+/*
+ * An incident closed by the clock still takes a bounce dated within it
+ * that comes late; one dated after it, or past the late time, is not.
+ */
+static void
+test_late_after_close(void)
+{
+	struct guard_conf c = { 0 };
+	struct seen s;
+	struct guard *g = new_guard(&s, &c);
+	struct guard_incident *inc = NULL;
+	gint64 last = T0 + 21 * 60, closed = last + 6 * 3600;
+	int i;
+
+	for (i = 1; i <= 21; i++)
+		inc = hit(g, i, "big.example", NULL, T0 + i * 60);
+	g_assert_nonnull(inc);
+	guard_tick(g, closed + 60);
+	g_assert_cmpint(s.closed, ==, 1);
+	/* Dated in its window: held, and its close moves with it. */
+	inc = hit(g, 30, "big.example", NULL, last + 600);
+	g_assert_nonnull(inc);
+	g_assert_cmpint(inc->closed, ==, last + 600 + 6 * 3600);
+	g_assert_cmpint(s.opened, ==, 1);
+	/* Dated after it: not held, and alone no burst. */
+	g_assert_null(hit(g, 31, "big.example", NULL, closed + 3600));
+	/* Past the late time: 21 addresses at once open nothing. */
+	guard_tick(g, T0 + 3 * 86400);
+	for (i = 40; i <= 61; i++)
+		g_assert_null(hit(g, i, "late.example", NULL, T0 + 86400 + i));
+	g_assert_cmpint(s.opened, ==, 1);
+	guard_free(&g);
+	seen_clear(&s);
+}
+
 /* Held outcomes count as soft; an operator's word changes that. */
 static void
 test_counts_as(void)
@@ -239,6 +428,9 @@ test_keys(void)
 	g_assert_cmpint(c.quiet, ==, 300);
 	g_assert_true(guard_set(&c, "baseline", "30d", NULL));
 	g_assert_cmpint(c.baseline, ==, 30 * 86400);
+	g_assert_cmpint(c.late, ==, 7 * 3600);
+	g_assert_true(guard_set(&c, "late", "2h", NULL));
+	g_assert_cmpint(c.late, ==, 7200);
 	g_assert_true(guard_set(&c, "enabled", "no", NULL));
 	g_assert_false(c.enabled);
 	g_assert_false(guard_set(&c, "window", "1x", &error));
@@ -279,6 +471,9 @@ main(int argc, char **argv)
 	g_test_add_func("/guard/baseline", test_baseline);
 	g_test_add_func("/guard/midnight", test_close_across_midnight);
 	g_test_add_func("/guard/providers", test_providers);
+	g_test_add_func("/guard/late_any_order", test_late_any_order);
+	g_test_add_func("/guard/late_opens_earlier", test_late_opens_earlier);
+	g_test_add_func("/guard/late_after_close", test_late_after_close);
 	g_test_add_func("/guard/counts_as", test_counts_as);
 	g_test_add_func("/guard/keys", test_keys);
 	g_test_add_func("/guard/provider_of", test_provider_of);

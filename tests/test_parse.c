@@ -865,6 +865,81 @@ test_heading(void)
 	}
 }
 
+/*
+ * A bounce's date: its Date in any zone and form (parse_date_header()
+ * reads it without parsing, and agrees with the parse), else its DSN's
+ * recipients' latest Last-Attempt-Date, else its Arrival-Date, else
+ * the date of its newest Received field.
+ */
+static void
+test_dates(void)
+{
+	static const struct { const char *head; gint64 want; } cases[] = {
+		/* 2026-11-13 07:40:37 UTC, written many ways. */
+		{ "Date: Fri, 13 Nov 2026 07:40:37 +0000\n", 1794555637 },
+		{ "Date: Fri, 13 Nov 2026 02:40:37 -0500 (EST)\n", 1794555637 },
+		{ "Date: 13 Nov 2026 13:10:37 +0530\n", 1794555637 },
+		{ "Date: Fri, 13 Nov 2026 02:40:37 EST\n", 1794555637 },
+		{ "Date: Fri, 13 Nov 2026 07:40:37 GMT\n", 1794555637 },
+		{ "DATE:Fri, 13 Nov 2026\n 07:40:37 +0000\n", 1794555637 },
+		{ "From MAILER-DAEMON Fri Nov 13 07:40:37 2026\n"
+		  "Subject: x\r\nDate: Fri, 13 Nov 2026 07:40:37 +0000\r\n",
+		  1794555637 },
+		{ "Subject: no date\n", 0 },
+		{ "Date: yesterday\n", 0 },
+		{ "Subject: x\n\nDate: Fri, 13 Nov 2026 07:40:37 +0000\n", 0 },
+	};
+	static const char dsn[] = "From: MAILER-DAEMON@mx.example\n"
+	    "Subject: failure\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/report; report-type=delivery-status; "
+	    "boundary=B\n\n--B\nContent-Type: text/plain\n\nfailed\n"
+	    "--B\nContent-Type: message/delivery-status\n\n"
+	    "Reporting-MTA: dns; mx.example\n%s\n"
+	    "Final-Recipient: rfc822; a@example.org\nAction: failed\n"
+	    "Status: 5.1.1\n%s\n"
+	    "Final-Recipient: rfc822; b@example.org\nAction: failed\n"
+	    "Status: 5.1.1\n%s\n--B--\n";
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *msg = g_strconcat(cases[i].head,
+		    "\nbody\n", NULL);
+		struct report *rp = parse_message(msg, strlen(msg));
+
+		g_test_message("%s", cases[i].head);
+		g_assert_cmpint(parse_date_header(msg, strlen(msg)), ==,
+		    cases[i].want);
+		if (strncmp(msg, "From ", 5) != 0)
+			g_assert_cmpint(rp->date, ==, cases[i].want);
+		report_free(&rp);
+	}
+	{
+		g_autofree char *a = g_strdup_printf(dsn,
+		    "Arrival-Date: Fri, 13 Nov 2026 02:40:00 -0500", "", "");
+		g_autofree char *b = g_strdup_printf(dsn,
+		    "Arrival-Date: Thu, 12 Nov 2026 07:40:37 +0000",
+		    "Last-Attempt-Date: Fri, 13 Nov 2026 07:00:00 +0000",
+		    "Last-Attempt-Date: Fri, 13 Nov 2026 07:40:37 +0000");
+		g_autofree char *none = g_strdup_printf(dsn, "", "", "");
+		/* The newest Received field first, folded before its date. */
+		g_autofree char *c = g_strconcat("Received: from mx.example by "
+		    "lists.example.org with ESMTP id 1;\n\tFri, 13 Nov 2026 "
+		    "08:40:37 +0100\nReceived: from a by b; Thu, 12 Nov 2026 "
+		    "01:00:00 +0000\n", none, NULL);
+		struct report *ra = parse_message(a, strlen(a));
+		struct report *rb = parse_message(b, strlen(b));
+		struct report *rc = parse_message(c, strlen(c));
+
+		g_assert_cmpint(parse_date_header(a, strlen(a)), ==, 0);
+		g_assert_cmpint(ra->date, ==, 1794555600);
+		g_assert_cmpint(rb->date, ==, 1794555637);
+		g_assert_cmpint(rc->date, ==, 1794555637);
+		report_free(&ra);
+		report_free(&rb);
+		report_free(&rc);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -894,6 +969,7 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/list-address", test_list_address);
 	g_test_add_func("/parse/drop-noise", test_drop_noise);
 	g_test_add_func("/parse/heading", test_heading);
+	g_test_add_func("/parse/dates", test_dates);
 	rc = g_test_run();
 	classify_shutdown();
 	parse_shutdown();
