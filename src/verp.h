@@ -11,6 +11,6 @@ struct verp {
 
 void	 verp_defaults(struct verp *);
 int	 verp_decode(const struct verp *, const char *envelope,
-	    char **subscriber_r, char **list_r);
+	    char **subscriber_r, char **bounce_r);
 
 #endif
