@@ -235,6 +235,13 @@ wait_for "remove: the hook says ann was removed" grep -q \
 if member ann@example.com; then not_ok "remove: ann is no longer a member"; else ok "remove: ann is no longer a member"; fi
 wait_for "not a member: done and logged" \
     grep -q "hook mailman: event [0-9]* address.dead zed@example.com: delivered: not a member" "$tmp/log"
+# hal (at a domain of its own, apart from the guard's count at
+# example.com): dead, from a list Mailman does not have: done, logged.
+LIST_ID=other.lists.example.org
+send hard_bounce hal@nolist.example
+unset LIST_ID
+wait_for "a list Mailman does not have: done and logged" grep -q \
+    "hook mailman: event [0-9]* address.dead hal@nolist.example: delivered: Mailman has no list other.lists.example.org: nothing to do" "$tmp/log"
 check "a full mailbox: bob is still a member" member bob@example.com
 is "a full mailbox: bob still gets mail" "$(delivery bob@example.com)" enabled
 
