@@ -13,7 +13,6 @@
 
 #include <string.h>
 
-#include "addr.h"
 #include "classify.h"
 #include "ingest.h"
 
@@ -29,7 +28,8 @@
  * against the address its report names.  The bounce address is the
  * decoded VERP's (news-bounces+ann=example.org@lists.example.net
  * without ann: news-bounces@lists.example.net), else the recorded
- * envelope recipient: it may name the list (ingest_list()).
+ * envelope recipient's, up to the delimiter (a Mailman probe's
+ * news-bounces+TOKEN@...): it may name the list (ingest_list()).
  *
  * This was reboundd's rule, and "rebound import" (which has no RCPT TO)
  * already came to the same; reboundd now also reads the headers when no
@@ -60,7 +60,7 @@ ingest_envelope(struct ingest *m, const struct verp *verp,
 		g_free(bounce);
 	}
 	m->envelope_to = g_strdup(first);
-	m->bounce = addr_normalise(first);
+	m->bounce = first != NULL ? verp_bounce(verp, first) : NULL;
 }
 
 /*

@@ -56,6 +56,27 @@ verp_is_list(const char *subscriber, const char *bounce)
 	    (list != NULL && g_ascii_strcasecmp(subscriber, list) == 0);
 }
 
+/*
+ * The bounce address of an envelope recipient: the part of its local
+ * part before the delimiter, at its domain.  news-bounces+ann=
+ * example.org@lists.example.net and Mailman's probe news-bounces+TOKEN@
+ * are news-bounces@lists.example.net; bounces@lists.example.net is
+ * itself.  NULL when it is no address.
+ */
+char *
+verp_bounce(const struct verp *v, const char *envelope)
+{
+	g_autofree char *addr = addr_normalise(envelope);
+	const char *at, *delim;
+
+	if (addr == NULL || (at = strrchr(addr, '@')) == NULL)
+		return NULL;
+	delim = strchr(addr, v->delimiter);
+	if (delim == NULL || delim == addr || delim > at)
+		delim = at;
+	return g_strdup_printf("%.*s%s", (int)(delim - addr), addr, at);
+}
+
 int
 verp_decode(const struct verp *v, const char *envelope, char **subscriber_r,
     char **bounce_r)
@@ -75,7 +96,7 @@ verp_decode(const struct verp *v, const char *envelope, char **subscriber_r,
 		return 0;
 	*eq = '@';
 	*subscriber_r = addr_normalise(delim);
-	*bounce_r = g_strdup_printf("%s@%s", addr, at + 1);
+	*bounce_r = verp_bounce(v, envelope);
 	if (*subscriber_r != NULL && verp_is_list(*subscriber_r, *bounce_r))
 		g_clear_pointer(subscriber_r, g_free);
 	return *subscriber_r != NULL;

@@ -10,6 +10,7 @@ struct verp {
 };
 
 void	 verp_defaults(struct verp *);
+char	*verp_bounce(const struct verp *, const char *envelope);
 int	 verp_decode(const struct verp *, const char *envelope,
 	    char **subscriber_r, char **bounce_r);
 

@@ -53,7 +53,8 @@ test_parse(void)
 
 /*
  * listid_decide() after verp_decode(), as ingest.c calls them: the
- * envelope recipient, the returned message's List-Id and List-Post, and
+ * envelope recipient (its bounce address when it is not VERP, as
+ * ingest.c takes it), the returned message's List-Id and List-Post, and
  * the list id and posting address that come of them.
  */
 static const struct {
@@ -94,9 +95,14 @@ static const struct {
 	  NULL, "news.lists.example.org", "news@lists.example.org" },
 	{ '+', '=', "<news-bounces+gone=d1.example@lists.example.org>", NULL,
 	  NULL, "news.lists.example.org", "news@lists.example.org" },
-	/* Not VERP: the envelope recipient is the bounce address. */
+	/* Not VERP: the envelope recipient is the bounce address, up to
+	   the delimiter (Mailman's probes: news-bounces+TOKEN@). */
 	{ '+', '=', "news-bounces@lists.example.org", NULL, NULL,
 	  "news.lists.example.org", "news@lists.example.org" },
+	{ '+', '=', "news-bounces+x7f3a9@lists.example.org", NULL, NULL,
+	  "news.lists.example.org", "news@lists.example.org" },
+	{ '+', '=', "bounces+x7f3a9@lists.example.org", NULL, NULL,
+	  NULL, NULL },
 	/* A generic prefix, or a bare one, names no list. */
 	{ '+', '=', "bounces+gone=d1.example@lists.example.org", NULL, NULL,
 	  NULL, NULL },
@@ -132,7 +138,7 @@ test_decide(void)
 		    !verp_decode(&v, decide_cases[i].envelope, &subscriber,
 		    &bounce)) {
 			g_free(bounce);
-			bounce = g_strdup(decide_cases[i].envelope);
+			bounce = verp_bounce(&v, decide_cases[i].envelope);
 		}
 		listid_decide(decide_cases[i].list_id,
 		    decide_cases[i].list_post, bounce, &r);
