@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "explain.h"
 #include "json.h"
+#include "listid.h"
 #include "output.h"
 
 #define QUERY_SINCE_FORMS \
@@ -148,8 +149,10 @@ list_run(struct store *s, const char *format, const struct list_filter *f,
 	/* Domains are stored lower-cased (addr.c), in UTF-8 as well. */
 	g_autofree char *domain = f->domain ? g_utf8_strdown(f->domain, -1) :
 	    NULL;
+	/* A list as its id, whether typed so or as NAME@DOMAIN. */
+	g_autofree char *list = f->list ? listid_typed(f->list) : NULL;
 	struct store_filter sf = { .since = cutoff, .class = f->class,
-	    .reason = f->reason, .domain = domain, .list = f->list,
+	    .reason = f->reason, .domain = domain, .list = list,
 	    .limit = f->limit };
 	g_autoptr(GError) error = NULL;
 	struct output *out;
@@ -184,7 +187,9 @@ cmd_list(int argc, char **argv)
 		{ "domain", 'D', 0, G_OPTION_ARG_STRING, &f.domain,
 		  "Only addresses at this domain (any case)", "DOMAIN" },
 		{ "list", 'l', 0, G_OPTION_ARG_STRING, &f.list,
-		  "Only bounces of mail from this list", "LIST" },
+		  "Only bounces of mail from this list: its list id "
+		  "(news.lists.example.org) or address (news@lists.example.org)",
+		  "LIST" },
 		{ "limit", 'n', 0, G_OPTION_ARG_INT, &f.limit,
 		  "At most N outcomes (default: all)", "N" },
 		CLI_DB_ENTRIES(&d),
@@ -310,7 +315,8 @@ show_row(const struct store_outcome *o, void *data)
 	    (int)g_ascii_strtoll(o->replycode, NULL, 10) : 0);
 	const char *row[] = { sh->address, time, o->class, o->reason,
 	    o->status, o->replycode, meaning, o->diagnostic, o->decided,
-	    o->confidence, o->list, o->source, show_held(sh, o), NULL };
+	    o->confidence, o->list, o->bounce, o->source, show_held(sh, o),
+	    NULL };
 
 	output_row(sh->out, row + !sh->csv);
 }
@@ -324,7 +330,8 @@ show_rows(struct show *sh)
 {
 	static const char *const columns[] = { "address", "time", "class",
 	    "reason", "status", "#replycode", "meaning", "diagnostic",
-	    "decided", "confidence", "list", "source", "held", NULL };
+	    "decided", "confidence", "list", "bounce_address", "source",
+	    "held", NULL };
 	g_autoptr(GError) error = NULL;
 	enum output_format f;
 	int ok;
@@ -367,6 +374,7 @@ show_json_outcome(const struct store_outcome *o, void *data)
 	json_member(j, "decided", o->decided);
 	json_member(j, "confidence", o->confidence);
 	json_member(j, "list", o->list);
+	json_member(j, "bounce_address", o->bounce);
 	json_member(j, "source", o->source);
 	json_member(j, "held", show_held(sh, o));
 	g_string_append_c(j, '}');

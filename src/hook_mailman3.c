@@ -2,7 +2,10 @@
  * hook_mailman3.c: kind = mailman3: Mailman 3's REST API (url is its
  * root, such as http://127.0.0.1:8001/3.1; HTTP Basic with its
  * admin_user and admin_pass).  For an event with an address and a list
- * (the List-Id, "news.lists.example.org", which is Mailman's list_id):
+ * (its list id, "news.lists.example.org", which is Mailman's list_id:
+ * the List-Id it writes, or NAME.DOMAIN of its NAME-bounces@DOMAIN):
+ *   GET lists/L
+ *     404: Mailman has no such list, done (logged); else its list_id;
  *   GET members/find?list_id=L&subscriber=A&role=member
  *     200, "total_size": 0 and no entries: not a member, done (logged);
  *     else the member's member_id;
@@ -102,11 +105,46 @@ hook_mailman3_found(const struct http_response *r, void *arg)
 	}
 }
 
+/* GET members/find for the list Mailman calls list_id. */
+static void
+hook_mailman3_find(struct hook_job *j, const char *list_id)
+{
+	g_autofree char *list = g_uri_escape_string(list_id, NULL, FALSE);
+	g_autofree char *address = g_uri_escape_string(j->address, NULL,
+	    FALSE);
+	g_autofree char *path = g_strdup_printf("members/find?list_id=%s"
+	    "&subscriber=%s&role=member", list, address);
+	g_autofree char *url = hook_url(j, path);
+
+	hook_request(j, "GET", url, NULL, NULL, NULL, hook_mailman3_found);
+}
+
+/*
+ * lists/L answered: Mailman has the list (by list_id or fqdn_listname),
+ * or not, which is the event's answer: nothing of its to do.
+ */
+static void
+hook_mailman3_list(const struct http_response *r, void *arg)
+{
+	struct hook_job *j = arg;
+	g_autofree char *list_id = NULL, *why = NULL;
+
+	if (r->status == 404) {
+		why = g_strdup_printf("Mailman has no list %s: nothing to do",
+		    j->list);
+		hook_finish(j, HOOK_DELIVERED, why);
+		return;
+	}
+	if (!hook_answer(j, r, "lists"))
+		return;
+	list_id = hook_mailman3_field(r->body, "list_id");
+	hook_mailman3_find(j, list_id != NULL ? list_id : j->list);
+}
+
 void
 hook_mailman3(struct hook_job *j)
 {
-	g_autofree char *list = NULL, *address = NULL, *path = NULL,
-	    *url = NULL;
+	g_autofree char *list = NULL, *path = NULL, *url = NULL;
 
 	if (!hook_acts(j) || j->list == NULL) {
 		hook_finish(j, HOOK_DELIVERED, "no address.dead or "
@@ -114,9 +152,7 @@ hook_mailman3(struct hook_job *j)
 		return;
 	}
 	list = g_uri_escape_string(j->list, NULL, FALSE);
-	address = g_uri_escape_string(j->address, NULL, FALSE);
-	path = g_strdup_printf("members/find?list_id=%s&subscriber=%s"
-	    "&role=member", list, address);
+	path = g_strdup_printf("lists/%s", list);
 	url = hook_url(j, path);
-	hook_request(j, "GET", url, NULL, NULL, NULL, hook_mailman3_found);
+	hook_request(j, "GET", url, NULL, NULL, NULL, hook_mailman3_list);
 }

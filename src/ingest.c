@@ -25,7 +25,11 @@
  * a maildir or an archive has).  The first candidate that VERP-decodes
  * names the subscriber and is the recorded envelope recipient; when
  * none does, the first candidate is recorded and each outcome counts
- * against the address its report names.
+ * against the address its report names.  The bounce address is the
+ * decoded VERP's (news-bounces+ann=example.org@lists.example.net
+ * without ann: news-bounces@lists.example.net), else the recorded
+ * envelope recipient's, up to the delimiter (a Mailman probe's
+ * news-bounces+TOKEN@...): it may name the list (ingest_list()).
  *
  * This was reboundd's rule, and "rebound import" (which has no RCPT TO)
  * already came to the same; reboundd now also reads the headers when no
@@ -38,7 +42,7 @@ ingest_envelope(struct ingest *m, const struct verp *verp,
 {
 	guint i, n = rcpts != NULL ? rcpts->len : 0;
 	const char *to, *first = NULL;
-	char *subscriber, *list;
+	char *subscriber, *bounce;
 
 	for (i = 0; i <= n; i++) {
 		to = i < n ? g_ptr_array_index(rcpts, i) : m->report->envelope_to;
@@ -46,16 +50,30 @@ ingest_envelope(struct ingest *m, const struct verp *verp,
 			continue;
 		if (first == NULL)
 			first = to;
-		if (verp_decode(verp, to, &subscriber, &list)) {
+		if (verp_decode(verp, to, &subscriber, &bounce)) {
 			m->envelope_to = g_strdup(to);
 			m->subscriber = subscriber;
-			m->list = list;
+			m->bounce = bounce;
 			return;
 		}
 		g_free(subscriber);
-		g_free(list);
+		g_free(bounce);
 	}
 	m->envelope_to = g_strdup(first);
+	m->bounce = first != NULL ? verp_bounce(verp, first) : NULL;
+}
+
+/*
+ * The list: the returned message's List-Id, else what the bounce
+ * address names (listid.c); never a generic bounce address.
+ */
+static void
+ingest_list(struct ingest *m)
+{
+	const struct report *rp = m->report;
+
+	listid_decide(rp->orig_list_id, rp->orig_list_post, m->bounce,
+	    &m->list);
 }
 
 /* Any thread: bytes (and the source's envelope recipients) to a report. */
@@ -70,6 +88,7 @@ ingest_parse(const char *bytes, size_t len, const struct parse_limits *limits,
 	store_digest(bytes, len, m->digest);
 	m->date = m->report->date;
 	ingest_envelope(m, verp, envelope_to);
+	ingest_list(m);
 	return m;
 }
 
@@ -114,7 +133,9 @@ ingest_record(struct store *store, const struct ingest *m,
 		.source = source,
 		.envelope_to = m->envelope_to,
 		.subscriber = m->subscriber,
-		.list = m->list
+		.bounce = m->bounce,
+		.list = m->list.id,
+		.list_address = m->list.address
 	};
 
 	memcpy(meta.digest, m->digest, sizeof meta.digest);
@@ -131,7 +152,8 @@ ingest_free(struct ingest **mp)
 	report_free(&m->report);
 	g_free(m->envelope_to);
 	g_free(m->subscriber);
-	g_free(m->list);
+	g_free(m->bounce);
+	listid_clear(&m->list);
 	g_free(m);
 	*mp = NULL;
 }

@@ -18,6 +18,7 @@
 
 #include <glib.h>
 
+#include "listid.h"
 #include "parse.h"
 #include "report.h"
 #include "store.h"
@@ -31,7 +32,8 @@ struct ingest {
 					   an importer may date it better */
 	char		*envelope_to;	/* the envelope recipient recorded */
 	char		*subscriber;	/* VERP-decoded from it, or NULL */
-	char		*list;		/* the VERP list, or NULL */
+	char		*bounce;	/* the bounce address, or NULL */
+	struct listid	 list;		/* List-Id, else the bounce address's */
 };
 
 struct ingest	*ingest_parse(const char *bytes, size_t len,

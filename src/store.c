@@ -84,7 +84,8 @@ enum store_stmt {
 #define STORE_OUTCOME_COLUMNS \
 	"o.at, o.address, o.class, o.reason, o.status, o.replycode, " \
 	"o.diagnostic, o.decided, m.list, m.source, o.confidence, " \
-	"o.incident FROM outcomes o JOIN messages m ON m.id = o.message "
+	"o.incident, m.bounce_address " \
+	"FROM outcomes o JOIN messages m ON m.id = o.message "
 
 /* An outcome as the policy counts it: its incident's state says how. */
 #define STORE_HELD_STATE \
@@ -124,7 +125,8 @@ static const char *const store_sql[STORE_NSTMT] = {
 	    "INSERT OR IGNORE INTO messages (digest, received, source, "
 	    "envelope_to, subscriber, list, kind, subject, sender, "
 	    "returned_id, returned_subject, list_id, reporting_mta, "
-	    "arrival_date) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "arrival_date, bounce_address, list_address) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STORE_ADD_OUTCOME] =
 	    "INSERT INTO outcomes (message, idx, address, recipient, "
 	    "original, at, class, reason, hard, action, status, replycode, "
@@ -673,7 +675,7 @@ store_add_message(struct store *s, const struct store_meta *m,
 	bind_text(st, 3, m->source);
 	bind_text(st, 4, m->envelope_to);
 	bind_text(st, 5, m->subscriber);
-	bind_text(st, 6, m->list ? m->list : rp->orig_list_id);
+	bind_text(st, 6, m->list);
 	bind_text(st, 7, report_kind_name(rp->kind));
 	bind_text(st, 8, rp->subject);
 	bind_text(st, 9, rp->from);
@@ -682,6 +684,8 @@ store_add_message(struct store *s, const struct store_meta *m,
 	bind_text(st, 12, rp->orig_list_id);
 	bind_text(st, 13, rp->reporting_mta);
 	bind_text(st, 14, rp->arrival_date);
+	bind_text(st, 15, m->bounce);
+	bind_text(st, 16, m->list_address);
 	return store_step(s, st, error, "recording a message");
 }
 
@@ -1267,6 +1271,7 @@ store_outcome_row(sqlite3_stmt *st, struct store_outcome *o)
 	o->source = column_text(st, 9);
 	o->confidence = column_text(st, 10);
 	o->incident = sqlite3_column_int64(st, 11);
+	o->bounce = column_text(st, 12);
 }
 
 /* Each row of st, which has STORE_OUTCOME_COLUMNS, to fn. */

@@ -22,7 +22,9 @@ struct store_meta {
 	const char	*source;	/* import, maildir, lmtp */
 	const char	*envelope_to;
 	const char	*subscriber;	/* VERP */
-	const char	*list;
+	const char	*bounce;	/* the bounce address (ingest.c) */
+	const char	*list;		/* list id (listid.h) */
+	const char	*list_address;	/* NAME@DOMAIN */
 };
 
 /* An incident of the guard (guard.h), as stored. */
@@ -78,10 +80,11 @@ struct store_outcome {
 	const char	*replycode;	/* as text; NULL when there is none */
 	const char	*diagnostic;
 	const char	*decided;
-	const char	*list;
+	const char	*list;		/* list id (listid.h), or NULL */
 	const char	*source;
 	const char	*confidence;	/* certain, likely, weak; NULL: older */
 	gint64		 incident;	/* the incident holding it, or 0 */
+	const char	*bounce;	/* the bounce address, or NULL */
 };
 typedef void	 store_outcome_fn(const struct store_outcome *, void *);
 
@@ -91,7 +94,7 @@ struct store_filter {
 	const char	*class;
 	const char	*reason;
 	const char	*domain;	/* lower case */
-	const char	*list;
+	const char	*list;		/* list id: listid_typed() */
 	int		 limit;
 };
 

@@ -7,7 +7,8 @@
  * whatever the bounce itself says.  The delimiter ('+') and the
  * character standing for '@' ('=') are configurable ([verp]).  The last
  * '=' of the part after the delimiter is the '@'; the part before the
- * delimiter, with a "-bounces" suffix removed, names the list.
+ * delimiter, at the envelope's domain, is the bounce address
+ * (news-bounces@lists.example.net), which may name a list (listid.c).
  * Anything that does not decode to an address with a host name after
  * the '@' is not VERP, nor is one that decodes to the list's own
  * address (list-bounces+list=lists.example.net@lists.example.net: the
@@ -20,6 +21,7 @@
 #include <glib.h>
 
 #include "addr.h"
+#include "listid.h"
 #include "verp.h"
 
 void
@@ -42,33 +44,47 @@ verp_domain(const char *s)
 }
 
 /*
- * Is subscriber the list itself: at the envelope's domain, its local
- * part the list's name or the whole bounce local part (bounce)?
+ * Is subscriber the list itself: its bounce address, or the list that
+ * address names (listid.c)?
  */
 static int
-verp_is_list(const char *subscriber, const char *list, const char *bounce,
-    const char *domain)
+verp_is_list(const char *subscriber, const char *bounce)
 {
-	const char *at = strrchr(subscriber, '@');
-	size_t local;
+	g_autofree char *list = NULL, *id = listid_of_bounce(bounce, &list);
 
-	if (at == NULL || g_ascii_strcasecmp(at + 1, domain) != 0)
-		return 0;
-	local = at - subscriber;
-	return (strlen(list) == local &&
-	    g_ascii_strncasecmp(subscriber, list, local) == 0) ||
-	    (strlen(bounce) == local &&
-	    g_ascii_strncasecmp(subscriber, bounce, local) == 0);
+	return g_ascii_strcasecmp(subscriber, bounce) == 0 ||
+	    (list != NULL && g_ascii_strcasecmp(subscriber, list) == 0);
+}
+
+/*
+ * The bounce address of an envelope recipient: the part of its local
+ * part before the delimiter, at its domain.  news-bounces+ann=
+ * example.org@lists.example.net and Mailman's probe news-bounces+TOKEN@
+ * are news-bounces@lists.example.net; bounces@lists.example.net is
+ * itself.  NULL when it is no address.
+ */
+char *
+verp_bounce(const struct verp *v, const char *envelope)
+{
+	g_autofree char *addr = addr_normalise(envelope);
+	const char *at, *delim;
+
+	if (addr == NULL || (at = strrchr(addr, '@')) == NULL)
+		return NULL;
+	delim = strchr(addr, v->delimiter);
+	if (delim == NULL || delim == addr || delim > at)
+		delim = at;
+	return g_strdup_printf("%.*s%s", (int)(delim - addr), addr, at);
 }
 
 int
 verp_decode(const struct verp *v, const char *envelope, char **subscriber_r,
-    char **list_r)
+    char **bounce_r)
 {
-	g_autofree char *addr = addr_normalise(envelope), *bounce = NULL;
-	char *at, *delim, *eq, *suffix;
+	g_autofree char *addr = addr_normalise(envelope);
+	char *at, *delim, *eq;
 
-	*subscriber_r = *list_r = NULL;
+	*subscriber_r = *bounce_r = NULL;
 	if (addr == NULL || (at = strrchr(addr, '@')) == NULL)
 		return 0;
 	*at = '\0';
@@ -80,14 +96,8 @@ verp_decode(const struct verp *v, const char *envelope, char **subscriber_r,
 		return 0;
 	*eq = '@';
 	*subscriber_r = addr_normalise(delim);
-	bounce = g_strdup(addr);
-	if ((suffix = g_strrstr(addr, "-bounces")) != NULL && suffix[8] == '\0')
-		*suffix = '\0';
-	*list_r = g_strdup(addr);
-	if (*subscriber_r != NULL && verp_is_list(*subscriber_r, addr, bounce,
-	    at + 1)) {
+	*bounce_r = verp_bounce(v, envelope);
+	if (*subscriber_r != NULL && verp_is_list(*subscriber_r, *bounce_r))
 		g_clear_pointer(subscriber_r, g_free);
-		g_clear_pointer(list_r, g_free);
-	}
 	return *subscriber_r != NULL;
 }

@@ -10,7 +10,8 @@ struct verp {
 };
 
 void	 verp_defaults(struct verp *);
+char	*verp_bounce(const struct verp *, const char *envelope);
 int	 verp_decode(const struct verp *, const char *envelope,
-	    char **subscriber_r, char **list_r);
+	    char **subscriber_r, char **bounce_r);
 
 #endif

@@ -12,6 +12,20 @@
 # delay = 20 (seconds), five members at one domain bouncing 5.1.1 at
 # once open an incident and none is removed, while a dead member at
 # another domain, after them, is.
+#
+# Then, as root with Postfix (a private instance, tests/postfix-lib.sh),
+# the whole way: Mailman's in, pipeline and out runners send a real
+# post of the list weekly with Mailman's own VERP
+# ([mta] verp_delivery_interval: 1) through Postfix; a peer (a second
+# smtpd of the same Postfix) refuses gone@d0.example with 550 5.1.1;
+# Postfix's DSN to weekly-bounces+gone=d0.example@lists.example.org
+# reaches reboundd over LMTP and the member leaves weekly, and only
+# weekly.  Then Postfix DSNs of mail sent with sendmail: to the generic
+# VERP bounces+gone=d1.example@lists.example.org with "List-Id: News
+# <news.lists.example.org>" in the returned headers (gone@d1.example
+# leaves news, and stays in sport), with a List-Id and no VERP, with
+# news-bounces VERP and no List-Id (both leave news), and with the
+# generic VERP and no List-Id: no list, untouched.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/hooks-lib.sh"
 : "${REBOUNDD:=$top_builddir/src/reboundd}"
@@ -20,10 +34,56 @@ if [ ! -x "$master" ] || ! command -v python3 >/dev/null; then
 	echo "1..0 # SKIP mailman3 is not installed (contrib/deps.sh test installs it)"
 	exit 0
 fi
+. "$top_srcdir/tests/postfix-lib.sh"
 scratch
 mm="$tmp/mailman"
 mkdir -p "$mm"
 rest_port=$(free_port) mm_lmtp=$(free_port)
+
+# The private Postfix: Mailman submits to its smtpd on mx_port; mail to
+# d0.example ... d9.example goes to "their server", a second smtpd on
+# peer_port that refuses gone@ (550 5.1.1) and discards the rest; the
+# bounces to lists.example.org's -bounces and bounces addresses go to
+# reboundd over LMTP.
+mm_smtp=9 runners_on=
+if pf_usable; then
+	etc_postfix >"$tmp/etc-postfix.before"
+	pf_init
+	pf_sock="$spool/private/rebound-lmtp"
+	printf '%s\n' '/^([a-z]+-)?bounces(\+.*)?@lists\.example\.org$/ OK' \
+	    >"$cf/bounces.regexp"
+	printf '%s\n' '/^gone@/ 550 5.1.1 User unknown' >"$cf/peer.regexp"
+	cat >>"$cf/main.cf" <<MAIN
+myhostname = mx.lists.example.org
+mydestination =
+virtual_mailbox_domains = lists.example.org
+virtual_mailbox_maps = regexp:$cf/bounces.regexp
+virtual_transport = lmtp:unix:private/rebound-lmtp
+transport_maps = regexp:$cf/transport.regexp
+MAIN
+	pf_ports() {
+		mx_port=$(free_port) peer_port=$(free_port)
+		while [ "$peer_port" = "$mx_port" ]; do peer_port=$(free_port); done
+		{
+			cat <<MASTER
+127.0.0.1:$mx_port inet n - n - - smtpd
+127.0.0.1:$peer_port inet n - n - - smtpd
+  -o myhostname=mx.d.example -o content_filter=discard:
+  -o smtpd_relay_restrictions=check_recipient_access,regexp:$cf/peer.regexp,permit_mynetworks,reject
+MASTER
+			pf_services
+		} >"$cf/master.cf"
+		echo "/@d[0-9]\\.example\$/ smtp:[127.0.0.1]:$peer_port" \
+		    >"$cf/transport.regexp"
+	}
+	if pf_start pf_ports; then
+		mm_smtp=$mx_port runners_on="in out pipeline"
+		trap 'pf_stop; rm -rf "$tmp"' EXIT INT TERM
+	else
+		sed 's/^/# postfix: /' "$tmp/postfix-start" "$plog"
+		pf_stop
+	fi
+fi
 # Each run its own password: a 401 then means another instance's port.
 pass=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 {
@@ -52,13 +112,19 @@ workers: 1
 incoming: mailman.mta.null.NullMTA
 outgoing: mailman.mta.deliver.deliver
 smtp_host: 127.0.0.1
-smtp_port: 9
+smtp_port: $mm_smtp
 lmtp_host: 127.0.0.1
 lmtp_port: $mm_lmtp
+# Mailman's own VERP, every post (its schema.cfg): the envelope sender
+# of a copy to ann@example.com is news-bounces+ann=example.com@...
+verp_delivery_interval: 1
+verp_personalized_deliveries: yes
 CFG
-	# REST only: every other runner off.
+	# REST, and with Postfix the runners that take a post and send it:
+	# every other runner off.
 	for r in archive bounces command in out pipeline retry task virgin \
 	    digest nntp lmtp; do
+		case " $runners_on " in *" $r "*) continue ;; esac
 		printf '\n[runner.%s]\nstart: no\n' "$r"
 	done
 } >"$mm/mailman.cfg"
@@ -70,7 +136,7 @@ stop_mailman() {
 	WAIT_SECONDS=30 wait_until "Mailman to stop" sh -c "! kill -0 $mpid"
 	kill -KILL -- "-$mpid" 2>/dev/null
 }
-trap 'kill $pid 2>/dev/null; stop_mailman; rm -rf "$tmp"' EXIT INT TERM
+trap 'kill $pid $pf_pid 2>/dev/null; stop_mailman; [ -n "$runners_on" ] && pf_stop; rm -rf "$tmp"' EXIT INT TERM
 
 # rest METHOD PATH [NAME=VALUE...]: the status, then the body.
 rest() {
@@ -126,6 +192,17 @@ delivery() {
 	sed -n 's/.*"delivery_status": "\([a-z_]*\)".*/\1/p' "$tmp/rest"
 }
 
+# mailman_hook ACTION: the [hook mailman] group of reboundd's settings.
+mailman_hook() {
+	cat <<CONF
+[hook mailman]
+kind = mailman3
+url = http://127.0.0.1:$rest_port/3.1
+user = restadmin
+password = $pass
+action = $1
+CONF
+}
 write_conf() {
 	cat >"$tmp/conf" <<CONF
 [store]
@@ -139,13 +216,8 @@ min_addresses = 3
 window = 10m
 [events]
 delay = 20
-[hook mailman]
-kind = mailman3
-url = http://127.0.0.1:$rest_port/3.1
-user = restadmin
-password = $pass
-action = $1
 CONF
+	mailman_hook "$1" >>"$tmp/conf"
 }
 write_conf remove
 "$REBOUNDD" --config "$tmp/conf" --foreground 2>"$tmp/log" &
@@ -169,6 +241,13 @@ wait_for "remove: the hook says ann was removed" grep -q \
 if member ann@example.com; then not_ok "remove: ann is no longer a member"; else ok "remove: ann is no longer a member"; fi
 wait_for "not a member: done and logged" \
     grep -q "hook mailman: event [0-9]* address.dead zed@example.com: delivered: not a member" "$tmp/log"
+# hal (at a domain of its own, apart from the guard's count at
+# example.com): dead, from a list Mailman does not have: done, logged.
+LIST_ID=other.lists.example.org
+send hard_bounce hal@nolist.example
+unset LIST_ID
+wait_for "a list Mailman does not have: done and logged" grep -q \
+    "hook mailman: event [0-9]* address.dead hal@nolist.example: delivered: Mailman has no list other.lists.example.org: nothing to do" "$tmp/log"
 check "a full mailbox: bob is still a member" member bob@example.com
 is "a full mailbox: bob still gets mail" "$(delivery bob@example.com)" enabled
 
@@ -218,4 +297,139 @@ kill $pid
 wait $pid
 is "reboundd: SIGTERM exits 0" "$?" 0
 pid=
+
+if [ -z "$runners_on" ]; then
+	ok "Mailman through Postfix # SKIP needs root, Debian's postfix and a user nobody"
+	done_testing
+	exit 0
+fi
+
+# Through Postfix: a reboundd of its own on the private queue's socket,
+# events at once.
+cat >"$tmp/pf.conf" <<CONF
+[store]
+path = $tmp/pf.db
+[lmtp]
+listen = unix:$pf_sock
+socket_mode = 0660
+socket_group = postfix
+[events]
+delay = 0
+CONF
+mailman_hook remove >>"$tmp/pf.conf"
+"$REBOUNDD" --config "$tmp/pf.conf" --foreground 2>"$tmp/pf.log" &
+pf_pid=$!
+wait_until "reboundd on Postfix's socket to start" started "$tmp/pf.log"
+
+for l in weekly sport; do
+	is "list $l" "$(status POST lists fqdn_listname=$l@lists.example.org)" 201
+	is "$l is quiet" "$(status PATCH lists/$l.lists.example.org/config \
+	    send_welcome_message=false send_goodbye_message=false)" 204
+done
+subscribe() {
+	is "member $2 of $1" "$(status POST members list_id=$1.lists.example.org \
+	    subscriber=$2 pre_verified=true pre_confirmed=true pre_approved=true)" 201
+}
+subscribe weekly ok@d0.example
+subscribe weekly gone@d0.example
+for a in gone@d1.example gone@d3.example gone@d4.example gone@d5.example; do
+	subscribe news $a
+done
+subscribe sport gone@d1.example
+in_list() {
+	rest GET lists/$1.lists.example.org/roster/member fields=email >"$tmp/roster"
+	grep -q "\"$2\"" "$tmp/roster"
+}
+removed_from() {
+	grep -q "hook mailman: event [0-9]* address.dead $1: delivered: removed from $2" \
+	    "$tmp/pf.log"
+}
+dead_event() {
+	"$REBOUND" events --db "$tmp/pf.db" --type address.dead --format json |
+	    grep "\"address\":\"$1\"" | grep -o '"list":[^,]*'
+}
+
+# A real post: Mailman's in, pipeline and out runners send each copy
+# with its VERP return path through Postfix, whose peer refuses gone@.
+cat >"$tmp/post" <<MSG
+From: ok@d0.example
+To: weekly@lists.example.org
+Subject: This week
+Message-ID: <week1.$$@d0.example>
+Date: $(date -R)
+
+The news of the week.
+MSG
+/usr/lib/mailman3/bin/mailman -C "$mm/mailman.cfg" --run-as-root inject \
+    -f "$tmp/post" weekly@lists.example.org >"$tmp/inject" 2>&1
+is "the post is injected into Mailman" "$?" 0 || sed 's/^/#   /' "$tmp/inject"
+wait_for "Mailman's VERP: Postfix takes the copy to gone@d0.example" grep -q \
+    "from=<weekly-bounces+gone=d0.example@lists.example.org>" "$plog"
+wait_for "... the peer refuses it: bounced" grep -q \
+    "to=<gone@d0.example>.*status=bounced .* said: 550 5.1.1 " "$plog"
+wait_for "... and Postfix's DSN reaches reboundd over LMTP" grep -q \
+    "to=<weekly-bounces+gone=d0.example@lists.example.org>.*status=sent (250 " "$plog"
+wait_for "Mailman's VERP: gone@d0.example is removed from weekly" \
+    removed_from gone@d0.example weekly.lists.example.org
+is "... its list is weekly's list id" "$(dead_event gone@d0.example)" \
+    '"list":"weekly.lists.example.org"'
+is "... the bounce address is kept apart" \
+    "$(sqlite3 "$tmp/pf.db" "select bounce_address from messages where subscriber = 'gone@d0.example'")" \
+    weekly-bounces@lists.example.org
+if in_list weekly gone@d0.example; then not_ok "gone@d0.example left weekly"; else ok "gone@d0.example left weekly"; fi
+wait_for "the peer takes the copy to ok@d0.example" grep -q \
+    "to=<ok@d0.example>.*relay=127.0.0.1.*status=sent" "$plog"
+check "... who is still a member of weekly" in_list weekly ok@d0.example
+
+# send_as_list FROM RCPT LIST-ID [-XV]: mail as a list sends it, through
+# the same Postfix; LIST-ID "-" for none.
+send_as_list() {
+	{
+		printf 'From: news@lists.example.org\nTo: %s\nSubject: News\n' "$2"
+		[ "$3" = - ] || printf 'List-Id: %s\n' "$3"
+		printf 'Message-ID: <%s.%s@lists.example.org>\n\nhello\n' "${2%@*}${2#*@}" $$
+	} | sendmail -f "$1" $4 "$2"
+}
+# The issue's own case: a generic VERP address, the List-Id in the
+# returned headers.
+send_as_list bounces@lists.example.org gone@d1.example \
+    'News <news.lists.example.org>' -XV
+wait_for "generic VERP: Postfix's DSN to bounces+gone=d1.example@ reaches reboundd" grep -q \
+    "to=<bounces+gone=d1.example@lists.example.org>.*status=sent (250 " "$plog"
+wait_for "generic VERP + List-Id: gone@d1.example is removed from news" \
+    removed_from gone@d1.example news.lists.example.org
+is "... the event's list is the List-Id's" "$(dead_event gone@d1.example)" \
+    '"list":"news.lists.example.org"'
+if in_list news gone@d1.example; then not_ok "gone@d1.example left news"; else ok "gone@d1.example left news"; fi
+check "... and is still a member of sport" in_list sport gone@d1.example
+"$REBOUND" list --db "$tmp/pf.db" --format plain --list news@lists.example.org |
+    cut -f2 >"$tmp/listed"
+check "rebound list --list news@lists.example.org has it" grep -qx gone@d1.example "$tmp/listed"
+"$REBOUND" show --db "$tmp/pf.db" --format json gone@d1.example >"$tmp/show"
+check "rebound show: the list, and the bounce address apart" grep -q \
+    '"list":"news.lists.example.org","bounce_address":"bounces@lists.example.org"' "$tmp/show"
+
+# A List-Id and no VERP; a Mailman VERP and no List-Id.
+send_as_list bounces@lists.example.org gone@d3.example \
+    'News <news.lists.example.org>'
+wait_for "List-Id, no VERP: gone@d3.example is removed from news" \
+    removed_from gone@d3.example news.lists.example.org
+send_as_list news-bounces@lists.example.org gone@d4.example - -XV
+wait_for "VERP news-bounces+..., no List-Id: gone@d4.example is removed from news" \
+    removed_from gone@d4.example news.lists.example.org
+# A generic VERP and no List-Id names no list: nothing to do.
+send_as_list bounces@lists.example.org gone@d5.example - -XV
+wait_for "generic VERP, no List-Id: the hook has no list to act on" grep -q \
+    "hook mailman: event [0-9]* address.dead gone@d5.example: delivered: no address.dead or address.complained of a list" \
+    "$tmp/pf.log"
+is "... its event has no list" "$(dead_event gone@d5.example)" '"list":null'
+check "... and gone@d5.example is still a member of news" in_list news gone@d5.example
+
+kill $pf_pid
+wait $pf_pid
+is "reboundd on Postfix's socket: SIGTERM exits 0" "$?" 0
+pf_pid=
+pf_stop
+etc_postfix >"$tmp/etc-postfix.after"
+check "/etc/postfix is unchanged" cmp -s "$tmp/etc-postfix.before" "$tmp/etc-postfix.after"
 done_testing

@@ -15,49 +15,21 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 : "${REBOUNDD:=$top_builddir/src/reboundd}"
 
-if [ "$(id -u)" -ne 0 ] || ! command -v postconf >/dev/null ||
-    ! command -v sendmail >/dev/null || ! id postfix >/dev/null 2>&1 ||
-    ! id nobody >/dev/null 2>&1; then
+. "$top_srcdir/tests/postfix-lib.sh"
+
+if ! pf_usable; then
 	echo "1..0 # SKIP needs root, Debian's postfix and a user nobody"
 	exit 77
 fi
 scratch
-chmod 0755 "$tmp"	# Postfix's users (postfix, nobody) reach inside
 
-# The machine's Postfix: its configuration tree (names, types, modes,
-# owners, sizes, times and contents) and whether a master runs, and which.
-etc_postfix() {
-	(cd /etc/postfix && find . -printf '%p %y %m %u %g %s %T@ %l\n' | sort &&
-	    find . -type f -exec sha256sum {} + | sort) 2>&1
-}
-system_master() {
-	MAIL_CONFIG=/etc/postfix postfix status >/dev/null 2>&1 &&
-	    cat "$(MAIL_CONFIG=/etc/postfix postconf -h queue_directory)/pid/master.pid" 2>/dev/null |
-	    tr -d ' '
-}
 etc_postfix >"$tmp/etc-postfix.before"
 master_before=$(system_master)
 
 # The private instance.  Every Postfix command of the test reads it:
 # sendmail, postqueue and postconf through MAIL_CONFIG, postfix by -c.
-pf="$tmp/postfix"
-cf="$pf/etc"
-spool="$pf/spool"
-mkdir -p "$cf" "$spool" "$pf/data"
-chown postfix "$pf/data"
-chmod 0700 "$pf/data"
-# Postfix's own lists of its files and map plugins, so that even the
-# directories "postfix check" would create are private.
-meta=$(postconf -d -h meta_directory)
-for f in postfix-files postfix-files.d dynamicmaps.cf dynamicmaps.cf.d; do
-	[ -e "$meta/$f" ] && cp -R "$meta/$f" "$cf/"
-done
+pf_init
 sock="$spool/private/rebound-lmtp"	# lmtp:unix:private/... from the queue
-plog="$pf/maillog"
-# The programs it runs are the machine's, where Debian put them.
-dirs=$(for p in daemon_directory shlib_directory command_directory; do
-	echo "$p = $(postconf -d -h "$p")"
-done)
 vuid=$(id -u nobody) vgid=$(id -g nobody)
 # A virtual mailbox (of uid nobody) whose file is at its limit.
 mkdir -m 0755 "$pf/vmail"
@@ -66,29 +38,10 @@ chown "$vuid:$vgid" "$pf/vmail" "$pf/vmail/full"
 
 printf '%s\n' '/^bounces(\+.*)?@bounces\.test$/ OK' '/^full@full\.test$/ full' \
     >"$cf/mailboxes.regexp"
-cat >"$cf/main.cf" <<MAIN
-$dirs
-compatibility_level = 3.6
-meta_directory = $cf
-queue_directory = $spool
-data_directory = $pf/data
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $plog
-maillog_file_prefixes = $pf
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
+cat >>"$cf/main.cf" <<MAIN
 myhostname = mx.rebound.test
 mydomain = rebound.test
 mydestination = \$myhostname, localhost
-mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
-biff = no
-default_transport = error:5.7.1 nothing leaves this test
-relay_transport = error:5.7.1 nothing leaves this test
-smtp_tls_security_level = none
-delay_warning_time = 0
 message_size_limit = 100000
 virtual_mailbox_domains = bounces.test, full.test
 virtual_mailbox_maps = regexp:$cf/mailboxes.regexp
@@ -100,51 +53,26 @@ virtual_uid_maps = static:$vuid
 virtual_gid_maps = static:$vgid
 transport_maps = regexp:$cf/transport.regexp
 MAIN
-export MAIL_CONFIG="$cf"
 
-# master.cf: the services the test uses, none chrooted, and the smtpd of
-# "another server" (mx.remote.test: relays for nobody, takes 2,000 bytes
-# at most) on PORT.
-master_cf() {
-	cat <<MASTER
-127.0.0.1:$1 inet n - n - - smtpd
+# master.cf: the services the test uses, and the smtpd of "another
+# server" (mx.remote.test: relays for nobody, takes 2,000 bytes at most)
+# on a free port.
+ports() {
+	port=$(free_port)
+	{
+		cat <<MASTER
+127.0.0.1:$port inet n - n - - smtpd
   -o myhostname=mx.remote.test -o mynetworks= -o message_size_limit=2000
   -o smtpd_relay_restrictions=reject_unauth_destination
-pickup    unix  n - n 60   1 pickup
-cleanup   unix  n - n -    0 cleanup
-qmgr      unix  n - n 300  1 qmgr
-rewrite   unix  - - n -    - trivial-rewrite
-bounce    unix  - - n -    0 bounce
-defer     unix  - - n -    0 bounce
-trace     unix  - - n -    0 bounce
-verify    unix  - - n -    1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n -    - proxymap
-smtp      unix  - - n -    - smtp
-relay     unix  - - n -    - smtp
-showq     unix  n - n -    - showq
-error     unix  - - n -    - error
-retry     unix  - - n -    - error
-discard   unix  - - n -    - discard
-local     unix  - n n -    - local
-virtual   unix  - n n -    - virtual
-lmtp      unix  - - n -    - lmtp
-anvil     unix  - - n -    1 anvil
-scache    unix  - - n -    1 scache
-postlog   unix-dgram n - n - 1 postlogd
 MASTER
-}
-free_port() {
-	perl -MIO::Socket::INET -e \
-	    'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'
-}
-stop_postfix() {
-	[ -f "$spool/pid/master.pid" ] && postfix -c "$cf" stop >/dev/null 2>&1
-	rm -f "$spool/pid/master.pid"
+		pf_services
+	} >"$cf/master.cf"
+	printf '%s\n' "/@remote\\.test\$/ smtp:[127.0.0.1]:$port" \
+	    '/@full\.test$/ virtual:' >"$cf/transport.regexp"
 }
 cleanup() {
 	[ -n "${pid:-}" ] && kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	stop_postfix
+	pf_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -160,26 +88,12 @@ socket_group = postfix
 delay = 5
 CONF
 
-# Start it on a free port: one another program takes between the choice
-# and the bind is given up for the next.
-postfix_started=1
-for attempt in 1 2 3 4 5; do
-	port=$(free_port)
-	master_cf "$port" >"$cf/master.cf"
-	printf '%s\n' "/@remote\\.test\$/ smtp:[127.0.0.1]:$port" \
-	    '/@full\.test$/ virtual:' >"$cf/transport.regexp"
-	: >"$plog"
-	postfix -c "$cf" check >"$tmp/postfix-start" 2>&1 &&
-	    postfix -c "$cf" start >>"$tmp/postfix-start" 2>&1 && { postfix_started=0; break; }
-	grep -q "Address already in use" "$tmp/postfix-start" "$plog" || break
-	stop_postfix
-done
-is "a private postfix starts" "$postfix_started" 0
-if [ $postfix_started -ne 0 ]; then
+pf_start ports
+is "a private postfix starts" "$?" 0 || {
 	sed 's/^/#   /' "$tmp/postfix-start" "$plog"
 	done_testing
 	exit 1
-fi
+}
 wait_for "its smtpd listens on 127.0.0.1:$port" perl -MIO::Socket::INET -e '
 	my $s = IO::Socket::INET->new(PeerAddr => $ARGV[0]) or exit 1;
 	exit((<$s> // "") =~ /^220 / ? 0 : 1)' "127.0.0.1:$port"

@@ -63,7 +63,11 @@ MSG
 is "VERP subscriber is the outcome's address" \
     "$(q "select address||' '||recipient from outcomes where recipient='carol.forwarded@example.org'")" \
     "carol@example.com carol.forwarded@example.org"
-is "VERP list" "$(q "select list from messages where subscriber='carol@example.com'")" news
+# The list is what its bounce address names: NAME-bounces@DOMAIN is the
+# list id NAME.DOMAIN; the bounce address is kept apart.
+is "VERP list: the list id the bounce address names" \
+    "$(q "select list||' '||list_address||' '||bounce_address from messages where subscriber='carol@example.com'")" \
+    "news.lists.example.net news@lists.example.net news-bounces@lists.example.net"
 is "dated by the bounce" "$(q "select datetime(at,'unixepoch') from outcomes where address='carol@example.com'")" \
     "2026-11-02 10:00:00"
 # A Status 5.1.1 alone is one strong sign (likely), not certain: the
@@ -131,6 +135,43 @@ sqlite3 "$tmp/v1.db" "pragma user_version = 1;
 "$REBOUND" import --db "$tmp/v1.db" "$data/postfix-user-unknown.eml" >/dev/null 2>&1
 is "a migration counts the outcomes already there" "$(counts_agree "$tmp/v1.db")" 0
 is "... by day" "$(sqlite3 "$tmp/v1.db" "select n from outcomes_per_day where day = 20000")" 2
+
+# 010-list-id.sql: rows recorded before it held the VERP prefix, or a
+# List-Id's whole value, as their list; after it, the list id, and the
+# bounce address apart.
+before010=$(ls "$top_srcdir"/sql/[0-9][0-9][0-9]-*.sql | head -n 9)
+cat $before010 | sqlite3 "$tmp/v9.db"
+sqlite3 "$tmp/v9.db" "pragma user_version = 9;
+    insert into messages (digest, received, source, envelope_to, subscriber, list, kind, list_id) values
+    ('g', 0, 'lmtp', 'bounces+gone=d1.example@lists.example.org', 'gone@d1.example', 'bounces', 'dsn', 'News <news.lists.example.org>'),
+    ('m', 0, 'lmtp', 'news-bounces+ann=d1.example@lists.example.org', 'ann@d1.example', 'news', 'dsn', NULL),
+    ('b', 0, 'lmtp', 'bounces+bob=d1.example@lists.example.org', 'bob@d1.example', 'bounces', 'dsn', NULL),
+    ('p', 0, 'lmtp', 'bounces@lists.example.org', NULL, '<Sport.Lists.Example.Org>', 'dsn', '<Sport.Lists.Example.Org>');
+    insert into outcomes (message, idx, address, at, class, reason, hard)
+    select id, 0, coalesce(subscriber, 'cy@d1.example'), 0, 'hard', 'userunknown', 1 from messages;
+    insert into addresses (address, state, first_seen, last_seen) values ('gone@d1.example', 'dead', 0, 0)"
+"$REBOUND" import --db "$tmp/v9.db" "$tmp/verp.eml" >/dev/null 2>&1
+is "010: migrated" "$(sqlite3 "$tmp/v9.db" 'pragma user_version')" "$latest"
+is "010: each old row's list id, list address and bounce address" \
+    "$(sqlite3 "$tmp/v9.db" "select digest||' '||coalesce(list,'-')||' '||coalesce(list_address,'-')||' '||coalesce(bounce_address,'-') from messages where length(digest) = 1 order by digest")" \
+    "b - - bounces@lists.example.org
+g news.lists.example.org - bounces@lists.example.org
+m news.lists.example.org news@lists.example.org news-bounces@lists.example.org
+p sport.lists.example.org - bounces@lists.example.org"
+listed() {
+	"$REBOUND" list --db "$tmp/v9.db" --format plain --list "$1" |
+	    cut -f2 | sort | tr '\n' ' '
+}
+is "010: --list by list id" "$(listed news.lists.example.org)" \
+    "ann@d1.example gone@d1.example "
+is "010: --list by the list's address, any case" \
+    "$(listed News@Lists.Example.org)" "ann@d1.example gone@d1.example "
+is "010: --list by a List-Id's value" "$(listed '<sport.lists.example.org>')" \
+    "cy@d1.example "
+is "010: a generic bounce address is no list" "$(listed bounces)" ""
+"$REBOUND" show --db "$tmp/v9.db" --format json gone@d1.example >"$tmp/show"
+check "010: show says the list and the bounce address apart" grep -q \
+    '"list":"news.lists.example.org","bounce_address":"bounces@lists.example.org"' "$tmp/show"
 
 # A newer database is refused and left alone.
 sqlite3 "$tmp/new.db" "create table t(x); pragma user_version = 99"

@@ -221,16 +221,17 @@ test_hooks(void)
 static void
 test_verp(void)
 {
-	static const struct { const char *env, *sub, *list; } cases[] = {
+	static const struct { const char *env, *sub, *bounce; } cases[] = {
 		{ "list-bounces+alice=example.org@lists.example.net",
-		  "alice@example.org", "list" },
+		  "alice@example.org", "list-bounces@lists.example.net" },
 		{ "<news+bob=Mail.Example.COM@example.net>", "bob@mail.example.com",
-		  "news" },
-		{ "bounces+a=b=example.org@x.example", "a=b@example.org", "bounces" },
+		  "news@example.net" },
+		{ "bounces+a=b=example.org@x.example", "a=b@example.org",
+		  "bounces@x.example" },
 		{ "bounces@lists.example.net", NULL, NULL },
 		{ "bounces+nodomain@lists.example.net", NULL, NULL },
 		{ "bounces+nosuchuser=localhost@bounces.test", "nosuchuser@localhost",
-		  "bounces" },
+		  "bounces@bounces.test" },
 		{ "bounces+a=b_c@lists.example.net", NULL, NULL },
 		{ "+alice=example.org@x.example", NULL, NULL },
 		/* A VERP that decodes to the list itself names no subscriber. */
@@ -239,7 +240,12 @@ test_verp(void)
 		{ "news-bounces+news-bounces=example.net@example.net", NULL, NULL },
 		{ "news-bounces+News=Example.NET@example.net", NULL, NULL },
 		{ "list-bounces+list=other.example@lists.example.net",
-		  "list@other.example", "list" },
+		  "list@other.example", "list-bounces@lists.example.net" },
+		{ "bounces+gone=D1.Example@Lists.Example.ORG",
+		  "gone@d1.example", "bounces@lists.example.org" },
+		/* The list that a -owner bounce address names, itself. */
+		{ "news-owner+news=lists.example.org@lists.example.org",
+		  NULL, NULL },
 		{ NULL, NULL, NULL },
 	};
 	struct verp v;
@@ -247,11 +253,12 @@ test_verp(void)
 
 	verp_defaults(&v);
 	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
-		g_autofree char *sub = NULL, *list = NULL;
+		g_autofree char *sub = NULL, *bounce = NULL;
 
-		verp_decode(&v, cases[i].env, &sub, &list);
+		verp_decode(&v, cases[i].env, &sub, &bounce);
 		g_assert_cmpstr(sub, ==, cases[i].sub);
-		g_assert_cmpstr(list, ==, cases[i].list);
+		if (sub != NULL)
+			g_assert_cmpstr(bounce, ==, cases[i].bounce);
 	}
 }
 

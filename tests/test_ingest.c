@@ -41,15 +41,18 @@ static const struct {
 	const char	*envelope_to, *subscriber, *list;
 } cases[] = {
 	/* A maildir or an archive: the headers are all there is. */
-	{ NULL, VERP_A, VERP_A, "alice@example.org", "news" },
+	{ NULL, VERP_A, VERP_A, "alice@example.org", "news.lists.example.net" },
 	{ NULL, PLAIN, PLAIN, NULL, NULL },
 	{ NULL, NULL, NULL, NULL, NULL },
 	/* LMTP: the first RCPT TO that decodes, before the headers. */
-	{ PLAIN "," VERP_B, NULL, VERP_B, "bob@example.org", "news" },
-	{ VERP_B, VERP_A, VERP_B, "bob@example.org", "news" },
-	{ PLAIN "," VERP_B, VERP_A, VERP_B, "bob@example.org", "news" },
+	{ PLAIN "," VERP_B, NULL, VERP_B, "bob@example.org",
+	  "news.lists.example.net" },
+	{ VERP_B, VERP_A, VERP_B, "bob@example.org",
+	  "news.lists.example.net" },
+	{ PLAIN "," VERP_B, VERP_A, VERP_B, "bob@example.org",
+	  "news.lists.example.net" },
 	/* No RCPT TO decodes: the headers' VERP address, else the first. */
-	{ PLAIN, VERP_A, VERP_A, "alice@example.org", "news" },
+	{ PLAIN, VERP_A, VERP_A, "alice@example.org", "news.lists.example.net" },
 	{ PLAIN ",other@example.net", NULL, PLAIN, NULL, NULL },
 	{ PLAIN, "other@example.net", PLAIN, NULL, NULL },
 };
@@ -79,10 +82,10 @@ test_envelope(void)
 		}
 		m = ingest_parse(bytes, strlen(bytes), &limits, &verp, env);
 		g_test_message("case %zu: got %s %s %s", i, m->envelope_to,
-		    m->subscriber, m->list);
+		    m->subscriber, m->list.id);
 		g_assert_cmpstr(m->envelope_to, ==, cases[i].envelope_to);
 		g_assert_cmpstr(m->subscriber, ==, cases[i].subscriber);
-		g_assert_cmpstr(m->list, ==, cases[i].list);
+		g_assert_cmpstr(m->list.id, ==, cases[i].list);
 		ingest_free(&m);
 		g_assert_null(m);
 	}
