@@ -85,7 +85,7 @@ ingest_parse(const char *bytes, size_t len, const struct parse_limits *limits,
 
 	m->report = parse_message_limited(bytes, len, limits);
 	classify_report(m->report);
-	store_digest(bytes, len, m->digest);
+	digest_message(bytes, len, m->digest);
 	m->date = m->report->date;
 	ingest_envelope(m, verp, envelope_to);
 	ingest_list(m);
@@ -118,6 +118,20 @@ ingest_when(const struct ingest *m, gint64 arrived, enum conf_dating dating,
 }
 
 /*
+ * Who m's outcomes are recorded under: VERP names the subscriber more
+ * surely than any report, unless it names the list itself; NULL: each
+ * recipient the report names.
+ */
+static const char *
+ingest_address(const struct ingest *m)
+{
+	if (m->subscriber == NULL ||
+	    report_is_list_address(m->report, m->subscriber))
+		return NULL;
+	return m->subscriber;
+}
+
+/*
  * The store's thread, inside a batch: record the message and its
  * outcomes (once: *added_r is 0 for a digest already stored), dated by
  * ingest_when().
@@ -133,6 +147,7 @@ ingest_record(struct store *store, const struct ingest *m,
 		.source = source,
 		.envelope_to = m->envelope_to,
 		.subscriber = m->subscriber,
+		.address = ingest_address(m),
 		.bounce = m->bounce,
 		.list = m->list.id,
 		.list_address = m->list.address

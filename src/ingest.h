@@ -27,7 +27,7 @@
 /* A parsed and classified message, ready to record. */
 struct ingest {
 	struct report	*report;
-	char		 digest[STORE_DIGEST_SIZE];	/* SHA-256, hex */
+	char		 digest[DIGEST_SIZE];	/* SHA-256, hex */
 	gint64		 date;		/* the bounce's (parse_date.c), or 0;
 					   an importer may date it better */
 	char		*envelope_to;	/* the envelope recipient recorded */

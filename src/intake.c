@@ -44,7 +44,7 @@ struct intake_item {
 	intake_done_fn	 done;
 	void		*arg;
 	char		*id;		/* the source's name for it: lmtp#4, a file */
-	char		 digest[STORE_DIGEST_SIZE];
+	char		 digest[DIGEST_SIZE];
 	enum report_kind kind;
 	guint		 recipients;
 	char		*summary;	/* first recipient: address, reason */

@@ -1,6 +1,7 @@
 /*
  * store.h: the bounce database (SQLite).  Every statement on it is in
- * store.c: the daemon and the CLI ask through these functions.
+ * the store module (store*.c): the daemon and the CLI ask through these
+ * functions.
  */
 #ifndef REBOUND_STORE_H
 #define REBOUND_STORE_H
@@ -8,20 +9,21 @@
 #include <glib.h>
 
 #include "conf.h"
+#include "digest.h"
 #include "policy.h"
 #include "report.h"
 
-/* A message's name: the SHA-256 of its bytes in hex, and a NUL. */
-#define STORE_DIGEST_SIZE	65
-
 /* What the source knows about a message, beside its report. */
 struct store_meta {
-	char		 digest[STORE_DIGEST_SIZE];
+	char		 digest[DIGEST_SIZE];
 	gint64		 received;	/* when recorded */
 	gint64		 at;		/* when it happened (the bounce's date) */
 	const char	*source;	/* import, maildir, lmtp */
 	const char	*envelope_to;
 	const char	*subscriber;	/* VERP */
+	const char	*address;	/* every outcome's, when the source
+					   knows it better than the report
+					   (ingest.c); NULL: each its own */
 	const char	*bounce;	/* the bounce address (ingest.c) */
 	const char	*list;		/* list id (listid.h) */
 	const char	*list_address;	/* NAME@DOMAIN */
@@ -48,8 +50,6 @@ struct store	*store_open(const char *path, const struct conf *,
 		    enum store_mode, GError **);
 void		 store_close(struct store **);
 
-void		 store_digest(const char *buf, size_t len,
-		    char out[STORE_DIGEST_SIZE]);
 int		 store_begin(struct store *, GError **);
 int		 store_add(struct store *, const struct store_meta *,
 		    const struct report *, int *added_r, GError **);

@@ -1,8 +1,9 @@
 /*
  * store_events.c: the events outbox (sql/006-events.sql), part of the
- * store module: store.c calls store_events_change() wherever it writes
- * an address's state, inside the batch transaction that records the
- * outcome, so an event is never lost and never invented.
+ * store module: store_record.c and store_prune.c call
+ * store_events_change() wherever they write an address's state, inside
+ * the batch transaction that records the outcome, so an event is never
+ * lost and never invented.
  *
  * A change of state is an event of type "address.STATE" (revent.h),
  * caused by one outcome (its reason, class, status, confidence,
@@ -84,7 +85,6 @@ static const char *const events_sql[EVENTS_NSTMT] = {
 };
 
 struct store_events {
-	sqlite3_stmt	*stmt[EVENTS_NSTMT];	/* prepared on first use */
 	gint64		 delay;			/* seconds address.dead waits */
 };
 
@@ -101,12 +101,9 @@ void
 store_events_free(struct store_events **ep)
 {
 	struct store_events *e = *ep;
-	guint i;
 
 	if (e == NULL)
 		return;
-	for (i = 0; i < EVENTS_NSTMT; i++)
-		sqlite3_finalize(e->stmt[i]);
 	g_free(e);
 	*ep = NULL;
 }
@@ -115,27 +112,7 @@ store_events_free(struct store_events **ep)
 void
 store_set_event_delay(struct store *s, gint64 seconds)
 {
-	store_events_data(s)->delay = seconds;
-}
-
-/* Statement i, prepared on first use; store_done() after stepping it. */
-static sqlite3_stmt *
-events_stmt(struct store *s, enum events_stmt i, GError **error)
-{
-	sqlite3_stmt **st = &store_events_data(s)->stmt[i];
-
-	if (*st == NULL && sqlite3_prepare_v3(store_db(s), events_sql[i], -1,
-	    SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
-		store_error(s, error, "preparing an events statement");
-		return NULL;
-	}
-	return *st;
-}
-
-static const char *
-events_text(sqlite3_stmt *st, int col)
-{
-	return (const char *)sqlite3_column_text(st, col);
+	s->events->delay = seconds;
 }
 
 /* ?1 .. ?13: the columns of EVENTS_COLUMNS. */
@@ -150,9 +127,7 @@ events_bind(sqlite3_stmt *st, const struct revent *ev)
 	sqlite3_bind_text(st, 1, ev->type, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, ev->time);
 	for (i = 0; i < G_N_ELEMENTS(text); i++)
-		if (text[i] != NULL)
-			sqlite3_bind_text(st, 3 + i, text[i], -1,
-			    SQLITE_STATIC);
+		store_bind_filter(st, 3 + i, text[i]);
 	if (ev->incident != 0)
 		sqlite3_bind_int64(st, 13, ev->incident);
 }
@@ -162,18 +137,18 @@ static void
 events_row(sqlite3_stmt *st, struct revent *ev)
 {
 	ev->id = sqlite3_column_int64(st, 0);
-	ev->type = events_text(st, 1);
+	ev->type = store_column_text(st, 1);
 	ev->time = sqlite3_column_int64(st, 2);
-	ev->address = events_text(st, 3);
-	ev->list = events_text(st, 4);
-	ev->state = events_text(st, 5);
-	ev->previous = events_text(st, 6);
-	ev->reason = events_text(st, 7);
-	ev->class = events_text(st, 8);
-	ev->status = events_text(st, 9);
-	ev->confidence = events_text(st, 10);
-	ev->evidence = events_text(st, 11);
-	ev->digest = events_text(st, 12);
+	ev->address = store_column_text(st, 3);
+	ev->list = store_column_text(st, 4);
+	ev->state = store_column_text(st, 5);
+	ev->previous = store_column_text(st, 6);
+	ev->reason = store_column_text(st, 7);
+	ev->class = store_column_text(st, 8);
+	ev->status = store_column_text(st, 9);
+	ev->confidence = store_column_text(st, 10);
+	ev->evidence = store_column_text(st, 11);
+	ev->digest = store_column_text(st, 12);
 	ev->incident = sqlite3_column_int64(st, 13);
 }
 
@@ -186,8 +161,8 @@ store_event_add(struct store *s, const struct revent *ev, gint64 due,
     GError **error)
 {
 	int pending = due > ev->time;
-	sqlite3_stmt *st = events_stmt(s, pending ? EVENTS_ADD_PENDING :
-	    EVENTS_ADD, error);
+	sqlite3_stmt *st = store_stmt(s, events_sql[pending ?
+	    EVENTS_ADD_PENDING : EVENTS_ADD], error);
 
 	if (st == NULL)
 		return 0;
@@ -201,7 +176,7 @@ store_event_add(struct store *s, const struct revent *ev, gint64 due,
 static int
 events_due(struct store *s, gint64 now, int *due_r, GError **error)
 {
-	sqlite3_stmt *st = events_stmt(s, EVENTS_DUE, error);
+	sqlite3_stmt *st = store_stmt(s, events_sql[EVENTS_DUE], error);
 	int rc;
 
 	if (st == NULL)
@@ -217,15 +192,15 @@ events_due(struct store *s, gint64 now, int *due_r, GError **error)
 static int
 events_move(struct store *s, gint64 now, guint *n_r, GError **error)
 {
-	sqlite3_stmt *publish = events_stmt(s, EVENTS_PUBLISH, error);
-	sqlite3_stmt *drop = events_stmt(s, EVENTS_PUBLISHED, error);
+	sqlite3_stmt *publish = store_stmt(s, events_sql[EVENTS_PUBLISH], error);
+	sqlite3_stmt *drop = store_stmt(s, events_sql[EVENTS_PUBLISHED], error);
 
 	if (publish == NULL || drop == NULL)
 		return 0;
 	sqlite3_bind_int64(publish, 1, now);
 	if (!store_step(s, publish, error, "publishing events"))
 		return 0;
-	*n_r = (guint)sqlite3_changes(store_db(s));
+	*n_r = (guint)sqlite3_changes(s->db);
 	sqlite3_bind_int64(drop, 1, now);
 	return store_step(s, drop, error, "publishing events");
 }
@@ -238,7 +213,7 @@ int
 store_events_publish(struct store *s, gint64 now, guint *published_r,
     GError **error)
 {
-	int due, own = sqlite3_get_autocommit(store_db(s));
+	int due, own = sqlite3_get_autocommit(s->db);
 
 	*published_r = 0;
 	if (!events_due(s, now, &due, error))
@@ -266,7 +241,7 @@ store_events(struct store *s, gint64 after_id, gint64 since_time,
     const char *type, int limit, store_event_fn *fn, void *data,
     GError **error)
 {
-	sqlite3_stmt *st = events_stmt(s, EVENTS_LIST, error);
+	sqlite3_stmt *st = store_stmt(s, events_sql[EVENTS_LIST], error);
 	struct revent ev;
 	int rc;
 
@@ -274,8 +249,7 @@ store_events(struct store *s, gint64 after_id, gint64 since_time,
 		return 0;
 	sqlite3_bind_int64(st, 1, after_id);
 	sqlite3_bind_int64(st, 2, since_time);
-	if (type != NULL)
-		sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
+	store_bind_filter(st, 3, type);
 	sqlite3_bind_int(st, 4, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		events_row(st, &ev);
@@ -291,7 +265,7 @@ store_events(struct store *s, gint64 after_id, gint64 since_time,
 gint64
 store_events_last(struct store *s)
 {
-	sqlite3_stmt *st = events_stmt(s, EVENTS_LAST, NULL);
+	sqlite3_stmt *st = store_stmt(s, events_sql[EVENTS_LAST], NULL);
 	gint64 last = -1;
 
 	if (st == NULL)
@@ -306,7 +280,7 @@ store_events_last(struct store *s)
 static char *
 events_state(struct store *s, const char *address, GError **error)
 {
-	sqlite3_stmt *st = events_stmt(s, EVENTS_STATE, error);
+	sqlite3_stmt *st = store_stmt(s, events_sql[EVENTS_STATE], error);
 	char *state;
 	int rc;
 
@@ -314,7 +288,7 @@ events_state(struct store *s, const char *address, GError **error)
 		return NULL;
 	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	state = g_strdup(rc == SQLITE_ROW ? events_text(st, 0) : "alive");
+	state = g_strdup(rc == SQLITE_ROW ? store_column_text(st, 0) : "alive");
 	store_done(st);
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		return state;
@@ -333,8 +307,8 @@ static int
 events_unpend(struct store *s, const char *address, char **previous_r,
     gint64 keep_at, GError **error)
 {
-	sqlite3_stmt *st = events_stmt(s, EVENTS_PENDING_DEAD, error);
-	sqlite3_stmt *drop = events_stmt(s, EVENTS_DROP_PENDING, error);
+	sqlite3_stmt *st = store_stmt(s, events_sql[EVENTS_PENDING_DEAD], error);
+	sqlite3_stmt *drop = store_stmt(s, events_sql[EVENTS_DROP_PENDING], error);
 	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
 	gint64 id;
 	guint i;
@@ -347,9 +321,9 @@ events_unpend(struct store *s, const char *address, char **previous_r,
 		id = sqlite3_column_int64(st, 0);
 		if (keep_at != 0 && sqlite3_column_int64(st, 2) == keep_at)
 			continue;
-		if (ids->len == 0 && events_text(st, 1) != NULL) {
+		if (ids->len == 0 && store_column_text(st, 1) != NULL) {
 			g_free(*previous_r);
-			*previous_r = g_strdup(events_text(st, 1));
+			*previous_r = g_strdup(store_column_text(st, 1));
 		}
 		g_array_append_val(ids, id);
 	}
@@ -372,7 +346,7 @@ static sqlite3_stmt *
 events_cause(struct store *s, gint64 outcome, struct revent *ev,
     GError **error)
 {
-	sqlite3_stmt *st = events_stmt(s, EVENTS_CAUSE, error);
+	sqlite3_stmt *st = store_stmt(s, events_sql[EVENTS_CAUSE], error);
 	int rc;
 
 	if (st == NULL)
@@ -387,14 +361,14 @@ events_cause(struct store *s, gint64 outcome, struct revent *ev,
 			store_error(s, error, "reading an outcome");
 		return NULL;
 	}
-	ev->reason = events_text(st, 0);
-	ev->class = events_text(st, 1);
-	ev->status = events_text(st, 2);
-	ev->confidence = events_text(st, 3);
-	ev->evidence = events_text(st, 4);
+	ev->reason = store_column_text(st, 0);
+	ev->class = store_column_text(st, 1);
+	ev->status = store_column_text(st, 2);
+	ev->confidence = store_column_text(st, 3);
+	ev->evidence = store_column_text(st, 4);
 	ev->time = sqlite3_column_int64(st, 5);
-	ev->digest = events_text(st, 6);
-	ev->list = events_text(st, 7);
+	ev->digest = store_column_text(st, 6);
+	ev->list = store_column_text(st, 7);
 	return st;
 }
 
@@ -407,7 +381,7 @@ static int
 events_add_caused(struct store *s, struct revent *ev, gint64 outcome,
     const char *why, GError **error)
 {
-	struct store_events *e = store_events_data(s);
+	struct store_events *e = s->events;
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC, due;
 	g_autofree char *list = NULL;
 	sqlite3_stmt *st = NULL;

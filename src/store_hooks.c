@@ -7,9 +7,7 @@
  * so an event is handed over exactly once; each result of an attempt is
  * one statement, committed before the next attempt of that event, so a
  * SIGKILL leaves at worst a delivery that happened but is still
- * pending: it is sent again (at least once, never lost).  The hooks'
- * statements are few and rare (a poll a second), so each is prepared
- * when used.
+ * pending: it is sent again (at least once, never lost).
  *
  * A delivery that was an action on a list is recorded in hook_actions
  * in the same transaction as its end, and a hook paused by its
@@ -114,44 +112,6 @@ static const char *const hook_sql[] = {
 	[HOOK_RESET_ACTIONS] = "DELETE FROM hook_actions WHERE hook = ?1",
 };
 
-static sqlite3_stmt *
-hook_prepare(struct store *s, enum hook_stmt i, GError **error)
-{
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(store_db(s), hook_sql[i], -1, &st,
-	    NULL) != SQLITE_OK) {
-		store_error(s, error, "preparing a hooks statement");
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	return st;
-}
-
-static void
-hook_bind_text(sqlite3_stmt *st, int i, const char *value)
-{
-	if (value == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, value, -1, SQLITE_STATIC);
-}
-
-/* Step st to its end and finalize it; 0 and *error if it failed. */
-static int
-hook_run(struct store *s, sqlite3_stmt *st, GError **error, const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		store_error(s, error, what);
-		sqlite3_finalize(st);
-		return 0;
-	}
-	sqlite3_finalize(st);
-	return 1;
-}
-
 /* One integer from a statement's first row (0 when there is none). */
 static int
 hook_int(struct store *s, sqlite3_stmt *st, gint64 *out, GError **error)
@@ -159,19 +119,8 @@ hook_int(struct store *s, sqlite3_stmt *st, gint64 *out, GError **error)
 	int rc = sqlite3_step(st);
 
 	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		store_error(s, error, "reading the hooks' state");
-		sqlite3_finalize(st);
-		return 0;
-	}
-	sqlite3_finalize(st);
-	return 1;
-}
-
-static const char *
-hook_text(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
+	return store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
+	    error, "reading the hooks' state");
 }
 
 /* Give each row of st (HOOK_COLUMNS) to fn until it returns 0. */
@@ -185,25 +134,25 @@ hook_rows(struct store *s, sqlite3_stmt *st, store_delivery_fn *fn,
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&ev, 0, sizeof ev);
-		d.hook = hook_text(st, 0);
+		d.hook = store_column_text(st, 0);
 		d.event = ev.id = sqlite3_column_int64(st, 1);
-		d.state = hook_text(st, 2);
+		d.state = store_column_text(st, 2);
 		d.attempts = sqlite3_column_int(st, 3);
 		d.queued = sqlite3_column_int64(st, 4);
 		d.next_try = sqlite3_column_int64(st, 5);
-		d.last_error = hook_text(st, 6);
-		ev.type = hook_text(st, 7);
+		d.last_error = store_column_text(st, 6);
+		ev.type = store_column_text(st, 7);
 		ev.time = sqlite3_column_int64(st, 8);
-		ev.address = hook_text(st, 9);
-		ev.list = hook_text(st, 10);
-		ev.state = hook_text(st, 11);
-		ev.previous = hook_text(st, 12);
-		ev.reason = hook_text(st, 13);
-		ev.class = hook_text(st, 14);
-		ev.status = hook_text(st, 15);
-		ev.confidence = hook_text(st, 16);
-		ev.evidence = hook_text(st, 17);
-		ev.digest = hook_text(st, 18);
+		ev.address = store_column_text(st, 9);
+		ev.list = store_column_text(st, 10);
+		ev.state = store_column_text(st, 11);
+		ev.previous = store_column_text(st, 12);
+		ev.reason = store_column_text(st, 13);
+		ev.class = store_column_text(st, 14);
+		ev.status = store_column_text(st, 15);
+		ev.confidence = store_column_text(st, 16);
+		ev.evidence = store_column_text(st, 17);
+		ev.digest = store_column_text(st, 18);
 		ev.incident = sqlite3_column_int64(st, 19);
 		d.ev = &ev;
 		if (!fn(&d, arg)) {
@@ -213,10 +162,10 @@ hook_rows(struct store *s, sqlite3_stmt *st, store_delivery_fn *fn,
 	}
 	if (rc != SQLITE_DONE) {
 		store_error(s, error, "reading the hooks' deliveries");
-		sqlite3_finalize(st);
+		store_done(st);
 		return 0;
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	return 1;
 }
 
@@ -224,20 +173,12 @@ hook_rows(struct store *s, sqlite3_stmt *st, store_delivery_fn *fn,
 int
 store_hook_start(struct store *s, const char *hook, GError **error)
 {
-	sqlite3_stmt *st = hook_prepare(s, HOOK_START, error);
+	sqlite3_stmt *st = store_stmt(s, hook_sql[HOOK_START], error);
 
 	if (st == NULL)
 		return 0;
-	hook_bind_text(st, 1, hook);
-	return hook_run(s, st, error, "starting a hook");
-}
-
-static int
-hook_exec(struct store *s, const char *sql, GError **error)
-{
-	if (sqlite3_exec(store_db(s), sql, NULL, NULL, NULL) == SQLITE_OK)
-		return 1;
-	return store_error(s, error, sql);
+	store_bind_filter(st, 1, hook);
+	return store_step(s, st, error, "starting a hook");
 }
 
 /*
@@ -254,38 +195,38 @@ store_hook_queue(struct store *s, const char *hook, const char *types,
 	gint64 newest, cursor;
 
 	*queued_r = 0;
-	if ((st = hook_prepare(s, HOOK_NEWEST, error)) == NULL ||
+	if ((st = store_stmt(s, hook_sql[HOOK_NEWEST], error)) == NULL ||
 	    !hook_int(s, st, &newest, error))
 		return 0;
-	if ((st = hook_prepare(s, HOOK_CURSOR, error)) == NULL)
+	if ((st = store_stmt(s, hook_sql[HOOK_CURSOR], error)) == NULL)
 		return 0;
-	hook_bind_text(st, 1, hook);
+	store_bind_filter(st, 1, hook);
 	if (!hook_int(s, st, &cursor, error))
 		return 0;
 	if (newest <= cursor)
 		return 1;
-	if (!hook_exec(s, "BEGIN IMMEDIATE", error))
+	if (!store_exec(s, "BEGIN IMMEDIATE", error))
 		return 0;
-	if ((st = hook_prepare(s, HOOK_QUEUE, error)) == NULL)
+	if ((st = store_stmt(s, hook_sql[HOOK_QUEUE], error)) == NULL)
 		goto fail;
-	hook_bind_text(st, 1, hook);
-	hook_bind_text(st, 2, types);
+	store_bind_filter(st, 1, hook);
+	store_bind_filter(st, 2, types);
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, newest);
-	if (!hook_run(s, st, error, "queueing events for a hook"))
+	if (!store_step(s, st, error, "queueing events for a hook"))
 		goto fail;
-	*queued_r = (guint)sqlite3_changes(store_db(s));
-	if ((st = hook_prepare(s, HOOK_MOVE, error)) == NULL)
+	*queued_r = (guint)sqlite3_changes(s->db);
+	if ((st = store_stmt(s, hook_sql[HOOK_MOVE], error)) == NULL)
 		goto fail;
-	hook_bind_text(st, 1, hook);
+	store_bind_filter(st, 1, hook);
 	sqlite3_bind_int64(st, 2, newest);
-	if (!hook_run(s, st, error, "moving a hook's cursor") ||
-	    !hook_exec(s, "COMMIT", error))
+	if (!store_step(s, st, error, "moving a hook's cursor") ||
+	    !store_exec(s, "COMMIT", error))
 		goto fail;
 	return 1;
 fail:
 	*queued_r = 0;
-	sqlite3_exec(store_db(s), "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return 0;
 }
 
@@ -294,11 +235,11 @@ int
 store_hook_due(struct store *s, const char *hook, gint64 now, int limit,
     store_delivery_fn *fn, void *arg, GError **error)
 {
-	sqlite3_stmt *st = hook_prepare(s, HOOK_DUE, error);
+	sqlite3_stmt *st = store_stmt(s, hook_sql[HOOK_DUE], error);
 
 	if (st == NULL)
 		return 0;
-	hook_bind_text(st, 1, hook);
+	store_bind_filter(st, 1, hook);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int(st, 3, limit);
 	return hook_rows(s, st, fn, arg, error);
@@ -309,18 +250,18 @@ static int
 hook_change(struct store *s, enum hook_stmt i, const char *hook,
     gint64 event, gint64 *a, const char *b, GError **error)
 {
-	sqlite3_stmt *st = hook_prepare(s, i, error);
+	sqlite3_stmt *st = store_stmt(s, hook_sql[i], error);
 	int n = 3;
 
 	if (st == NULL)
 		return 0;
-	hook_bind_text(st, 1, hook);
+	store_bind_filter(st, 1, hook);
 	sqlite3_bind_int64(st, 2, event);
 	if (a != NULL)
 		sqlite3_bind_int64(st, n++, *a);
 	if (b != NULL)
-		hook_bind_text(st, n, b);
-	return hook_run(s, st, error, "recording a hook's delivery");
+		store_bind_filter(st, n, b);
+	return store_step(s, st, error, "recording a hook's delivery");
 }
 
 /* One statement with ?1 hook, ?2 an integer (when not NULL). */
@@ -328,14 +269,14 @@ static int
 hook_do(struct store *s, enum hook_stmt i, const char *hook, gint64 *a,
     GError **error)
 {
-	sqlite3_stmt *st = hook_prepare(s, i, error);
+	sqlite3_stmt *st = store_stmt(s, hook_sql[i], error);
 
 	if (st == NULL)
 		return 0;
-	hook_bind_text(st, 1, hook);
+	store_bind_filter(st, 1, hook);
 	if (a != NULL)
 		sqlite3_bind_int64(st, 2, *a);
-	return hook_run(s, st, error, "recording a hook's state");
+	return store_step(s, st, error, "recording a hook's state");
 }
 
 /*
@@ -349,14 +290,14 @@ store_hook_delivered(struct store *s, const char *hook, gint64 event,
 	if (acted == 0)
 		return hook_change(s, HOOK_DELIVERED, hook, event, NULL, NULL,
 		    error);
-	if (!hook_exec(s, "BEGIN IMMEDIATE", error))
+	if (!store_exec(s, "BEGIN IMMEDIATE", error))
 		return 0;
 	if (hook_change(s, HOOK_ACTED, hook, event, &acted, NULL, error) &&
 	    hook_do(s, HOOK_FORGET_ACTIONS, hook, &acted, error) &&
 	    hook_change(s, HOOK_DELIVERED, hook, event, NULL, NULL, error) &&
-	    hook_exec(s, "COMMIT", error))
+	    store_exec(s, "COMMIT", error))
 		return 1;
-	sqlite3_exec(store_db(s), "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return 0;
 }
 
@@ -379,16 +320,16 @@ int
 store_hook_backlog(struct store *s, const char *hook, gint64 *pending_r,
     gint64 *oldest_r, GError **error)
 {
-	sqlite3_stmt *st = hook_prepare(s, HOOK_BACKLOG, error);
+	sqlite3_stmt *st = store_stmt(s, hook_sql[HOOK_BACKLOG], error);
 	int rc;
 
 	if (st == NULL)
 		return 0;
-	hook_bind_text(st, 1, hook);
+	store_bind_filter(st, 1, hook);
 	rc = sqlite3_step(st);
 	*pending_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	*oldest_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
-	sqlite3_finalize(st);
+	store_done(st);
 	if (rc != SQLITE_ROW)
 		return store_error(s, error, "counting a hook's backlog");
 	return 1;
@@ -399,7 +340,7 @@ int
 store_hook_list_failed(struct store *s, store_delivery_fn *fn, void *arg,
     GError **error)
 {
-	sqlite3_stmt *st = hook_prepare(s, HOOK_LIST_FAILED, error);
+	sqlite3_stmt *st = store_stmt(s, hook_sql[HOOK_LIST_FAILED], error);
 
 	if (st == NULL)
 		return 0;
@@ -411,17 +352,17 @@ int
 store_hook_requeue(struct store *s, gint64 event, const char *hook,
     gint64 now, guint *requeued_r, GError **error)
 {
-	sqlite3_stmt *st = hook_prepare(s, HOOK_REQUEUE, error);
+	sqlite3_stmt *st = store_stmt(s, hook_sql[HOOK_REQUEUE], error);
 
 	*requeued_r = 0;
 	if (st == NULL)
 		return 0;
 	sqlite3_bind_int64(st, 1, event);
-	hook_bind_text(st, 2, hook);
+	store_bind_filter(st, 2, hook);
 	sqlite3_bind_int64(st, 3, now);
-	if (!hook_run(s, st, error, "re-queueing a delivery"))
+	if (!store_step(s, st, error, "re-queueing a delivery"))
 		return 0;
-	*requeued_r = (guint)sqlite3_changes(store_db(s));
+	*requeued_r = (guint)sqlite3_changes(s->db);
 	return 1;
 }
 
@@ -430,20 +371,20 @@ int
 store_hook_limit(struct store *s, const char *hook, gint64 now,
     int *paused_r, gint64 *actions_r, GError **error)
 {
-	sqlite3_stmt *st = hook_prepare(s, HOOK_LIMIT, error);
+	sqlite3_stmt *st = store_stmt(s, hook_sql[HOOK_LIMIT], error);
 	int rc;
 
 	*paused_r = 0;
 	*actions_r = 0;
 	if (st == NULL)
 		return 0;
-	hook_bind_text(st, 1, hook);
+	store_bind_filter(st, 1, hook);
 	sqlite3_bind_int64(st, 2, now);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*paused_r = sqlite3_column_int(st, 0) > 0;
 		*actions_r = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	if (rc != SQLITE_ROW)
 		return store_error(s, error, "reading a hook's actions");
 	return 1;
@@ -474,22 +415,22 @@ store_hook_pause(struct store *s, const char *hook, gint64 now,
 {
 	sqlite3_stmt *st;
 
-	if (!hook_exec(s, "BEGIN IMMEDIATE", error))
+	if (!store_exec(s, "BEGIN IMMEDIATE", error))
 		return 0;
-	if ((st = hook_prepare(s, HOOK_PAUSE, error)) == NULL)
+	if ((st = store_stmt(s, hook_sql[HOOK_PAUSE], error)) == NULL)
 		goto fail;
-	hook_bind_text(st, 1, hook);
+	store_bind_filter(st, 1, hook);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, actions);
-	if (!hook_run(s, st, error, "pausing a hook"))
+	if (!store_step(s, st, error, "pausing a hook"))
 		goto fail;
-	if (sqlite3_changes(store_db(s)) > 0 &&
+	if (sqlite3_changes(s->db) > 0 &&
 	    !hook_pause_event(s, REVENT_HOOK_PAUSED, hook, now, error))
 		goto fail;
-	if (hook_exec(s, "COMMIT", error))
+	if (store_exec(s, "COMMIT", error))
 		return 1;
 fail:
-	sqlite3_exec(store_db(s), "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	return 0;
 }
 
@@ -498,15 +439,15 @@ static int
 hook_paused(struct store *s, const char *hook, GPtrArray *names,
     GError **error)
 {
-	sqlite3_stmt *st = hook_prepare(s, HOOK_PAUSED, error);
+	sqlite3_stmt *st = store_stmt(s, hook_sql[HOOK_PAUSED], error);
 	int rc;
 
 	if (st == NULL)
 		return 0;
-	hook_bind_text(st, 1, hook);
+	store_bind_filter(st, 1, hook);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		g_ptr_array_add(names, g_strdup(hook_text(st, 0)));
-	sqlite3_finalize(st);
+		g_ptr_array_add(names, g_strdup(store_column_text(st, 0)));
+	store_done(st);
 	if (rc != SQLITE_DONE)
 		return store_error(s, error, "reading the paused hooks");
 	return 1;
@@ -525,7 +466,7 @@ store_hook_resume(struct store *s, const char *hook, gint64 now,
 	guint i;
 
 	*names_r = NULL;
-	if (!hook_exec(s, "BEGIN IMMEDIATE", error))
+	if (!store_exec(s, "BEGIN IMMEDIATE", error))
 		goto done;
 	if (!hook_paused(s, hook, names, error))
 		goto fail;
@@ -535,14 +476,14 @@ store_hook_resume(struct store *s, const char *hook, gint64 now,
 		    error) || !hook_pause_event(s, REVENT_HOOK_RESUMED,
 		    names->pdata[i], now, error))
 			goto fail;
-	if (hook_exec(s, "COMMIT", error)) {
+	if (store_exec(s, "COMMIT", error)) {
 		g_ptr_array_add(names, NULL);
 		g_ptr_array_set_free_func(names, NULL);
 		*names_r = (char **)g_ptr_array_free(names, FALSE);
 		return 1;
 	}
 fail:
-	sqlite3_exec(store_db(s), "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 done:
 	g_ptr_array_free(names, TRUE);
 	return 0;

@@ -1,8 +1,16 @@
 /*
  * store_int.h: what the files of the store module share, and nothing
- * outside it sees.  store.c owns the connection and its statements;
- * store_events.c keeps the events outbox on the same connection, with
- * statements of its own.  Every SQL statement is in one of the two.
+ * outside it sees, grouped by the file that defines it.  store.c owns
+ * the connection, the migrations, the transactions and the one cache
+ * of prepared statements; each other file keeps its own SQL, as data,
+ * and asks store_stmt() for it:
+ *  - store_record.c: a message and its outcomes recorded, each address
+ *    brought up to date (add, update, fold, replay);
+ *  - store_guard.c: the incident guard's bridge and the incidents;
+ *  - store_query.c: what an operator reads (list, show, stats);
+ *  - store_prune.c: prune and its dry-run, forget, expire;
+ *  - store_events.c: the events outbox;
+ *  - store_hooks.c: the hooks' delivery state.
  */
 #ifndef REBOUND_STORE_INT_H
 #define REBOUND_STORE_INT_H
@@ -10,20 +18,78 @@
 #include <glib.h>
 #include <sqlite3.h>
 
+#include "guard.h"
+#include "policy.h"
 #include "store.h"
+
+/* An outcome as the policy counts it: its incident's state says how. */
+#define STORE_HELD_STATE \
+	"(SELECT i.state FROM incidents i WHERE i.id = o.incident)"
 
 struct store_events;
 
+struct store {
+	sqlite3		*db;
+	char		*path;
+	struct policy	 policy;
+	GHashTable	*stmts;		/* SQL text -> statement, prepared on
+					   first use */
+	GHashTable	*stale;		/* addresses to replay before commit */
+	struct guard	*guard;		/* NULL until the first hard outcome */
+	GError		*guard_error;	/* a write the guard's calls failed */
+	store_incident_fn *incident_fn;	/* told of openings and closings */
+	void		*incident_data;
+	guint64		 held;		/* outcomes held since opened */
+	guint64		 opened;	/* incidents opened since then */
+	struct store_events *events;	/* store_events.c's own */
+};
+
 /* store.c */
-sqlite3			*store_db(struct store *);
-struct store_events	*store_events_data(struct store *);
 int			 store_error(struct store *, GError **,
 			    const char *what);
+int			 store_exec(struct store *, const char *sql,
+			    GError **);
+sqlite3_stmt		*store_stmt(struct store *, const char *sql,
+			    GError **);
 void			 store_done(sqlite3_stmt *);
+void			 store_bind_text(sqlite3_stmt *, int, const char *);
+void			 store_bind_filter(sqlite3_stmt *, int,
+			    const char *);
+const char		*store_column_text(sqlite3_stmt *, int);
 int			 store_step(struct store *, sqlite3_stmt *, GError **,
 			    const char *what);
 int			 store_rows_end(struct store *, sqlite3_stmt *, int rc,
 			    GError **, const char *what);
+int			 store_count(struct store *, const char *sql,
+			    const char *text, gint64 number, gint64 *n_r,
+			    GError **);
+int			 store_addresses_of(struct store *, const char *sql,
+			    gint64 number, GPtrArray *, GError **);
+
+/* store_record.c */
+/* An address's history folded through the policy, oldest first. */
+struct store_fold {
+	struct policy_state	 ps;
+	char			*reason;	/* of the last outcome */
+	gint64			 first, last;
+	int			 n;
+	gint64			 changed;	/* outcome that last changed
+						   the state (0: none) */
+};
+void			 store_fold_init(struct store_fold *);
+void			 store_fold_clear(struct store_fold *);
+void			 store_fold(struct store_fold *, const struct policy *,
+			    const char *class, const char *reason,
+			    const char *confidence, const char *held_state,
+			    gint64 at, gint64 outcome);
+int			 store_replay(struct store *, const char *address,
+			    const char *why, GError **);
+int			 store_address_drop(struct store *,
+			    const char *address, gint64 *row_r, GError **);
+
+/* store_guard.c */
+int			 store_guard_hard(struct store *,
+			    const struct guard_hit *, int *held_r, GError **);
 
 /* store_events.c */
 struct store_events	*store_events_new(void);

@@ -111,7 +111,7 @@ test_parse(void)
 	r = g_ptr_array_index(m->report->recipients, 0);
 	g_assert_cmpstr(reason_of(r), ==, "userunknown");
 	g_assert_cmpint(r->class, ==, CLASS_HARD);
-	store_digest(bytes, strlen(bytes), digest);
+	digest_message(bytes, strlen(bytes), digest);
 	g_assert_cmpstr(m->digest, ==, digest);
 	ingest_free(&m);
 }

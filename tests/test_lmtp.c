@@ -399,10 +399,10 @@ check_message(struct fixture *f, const char *bytes, const char *envelope_to,
     const char *subscriber)
 {
 	sqlite3 *db = open_db(f);
-	char digest[STORE_DIGEST_SIZE];
+	char digest[DIGEST_SIZE];
 	sqlite3_stmt *stmt;
 
-	store_digest(bytes, strlen(bytes), digest);
+	digest_message(bytes, strlen(bytes), digest);
 	g_assert_cmpint(sqlite3_prepare_v2(db, "SELECT digest, "
 	    "source, envelope_to, subscriber, kind FROM messages", -1, &stmt,
 	    NULL), ==, SQLITE_OK);

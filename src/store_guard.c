@@ -1,0 +1,451 @@
+/*
+ * store_guard.c: the incident guard's bridge to the database (guard.c
+ * decides, this file writes it down) and the incidents an operator
+ * lists and decides.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "guard.h"
+#include "policy.h"
+#include "revent.h"
+#include "store.h"
+#include "store_int.h"
+
+/* The columns of an incident, in struct store_incident's order. */
+#define STORE_INCIDENT_COLUMNS \
+	"id, kind, grp, opened, first, last, closed, state, addresses, " \
+	"outcomes, sample FROM incidents "
+
+enum guard_stmt {
+	STORE_HOLD,
+	STORE_INCIDENT_ADD,
+	STORE_INCIDENT_GROW,
+	STORE_INCIDENT_CLOSE,
+	STORE_INCIDENTS_KEPT,
+	STORE_GUARD_RESTORE,
+	STORE_INCIDENTS,
+	STORE_INCIDENT,
+	STORE_INCIDENT_DECIDE,
+	STORE_INCIDENT_ADDRESSES,
+	GUARD_NSTMT
+};
+
+static const char *const guard_sql[GUARD_NSTMT] = {
+	/* Not under an incident an operator has decided since. */
+	[STORE_HOLD] =
+	    "UPDATE outcomes SET incident = ?1 WHERE id = ?2 "
+	    "AND incident IS NULL AND EXISTS (SELECT 1 FROM incidents "
+	    "WHERE id = ?1 AND state IN ('open', 'closed')) RETURNING address",
+	[STORE_INCIDENT_ADD] =
+	    "INSERT INTO incidents (kind, grp, opened, first, last, state, "
+	    "addresses, outcomes, sample) VALUES (?,?,?,?,?,'open',?,?,?)",
+	/* A closed incident grows too: a bounce that came late. */
+	[STORE_INCIDENT_GROW] =
+	    "UPDATE incidents SET first = ?2, last = ?3, addresses = ?4, "
+	    "outcomes = ?5, opened = ?6, "
+	    "closed = CASE state WHEN 'closed' THEN ?7 END, "
+	    "sample = coalesce(?8, sample) "
+	    "WHERE id = ?1 AND state IN ('open', 'closed')",
+	[STORE_INCIDENT_CLOSE] =
+	    "UPDATE incidents SET closed = ?2, state = 'closed' "
+	    "WHERE id = ?1 AND state = 'open'",
+	/* Those a bounce that comes late may still join. */
+	[STORE_INCIDENTS_KEPT] =
+	    "SELECT id, kind, grp, opened, first, last, coalesce(closed, 0) "
+	    "FROM incidents WHERE state = 'open' OR (state = 'closed' AND "
+	    "closed > (SELECT max(at) FROM outcomes WHERE class = 'hard') - ?1) "
+	    "ORDER BY id",
+	/* From the newest hard outcome back: an archive's time, or now. */
+	[STORE_GUARD_RESTORE] =
+	    "SELECT id, address, provider, at, diagnostic, incident "
+	    "FROM outcomes WHERE class = 'hard' AND at >= (SELECT max(at) "
+	    "FROM outcomes WHERE class = 'hard') - ?1 ORDER BY at, id",
+	[STORE_INCIDENTS] =
+	    "SELECT " STORE_INCIDENT_COLUMNS "ORDER BY id",
+	[STORE_INCIDENT] =
+	    "SELECT " STORE_INCIDENT_COLUMNS "WHERE id = ?1",
+	[STORE_INCIDENT_DECIDE] =
+	    "UPDATE incidents SET state = ?2, closed = coalesce(closed, ?3) "
+	    "WHERE id = ?1",
+	[STORE_INCIDENT_ADDRESSES] =
+	    "SELECT DISTINCT address FROM outcomes WHERE incident = ?1",
+};
+
+/*
+ * The incident guard's side of the store: it feeds guard.c each hard
+ * outcome as it is recorded and writes down what the guard decides, in
+ * the same transaction: an incident opened, grown or closed, and the
+ * outcomes it holds (outcomes.incident).  An address whose earlier
+ * outcome is newly held is replayed before commit, so that one a burst
+ * made dead returns to what it was.  A hard outcome that comes late
+ * may grow an incident already written, even a closed one (its opening,
+ * span and close move: guard.h).  The guard's memory is rebuilt from
+ * the database on first use (the last baseline period's hard outcomes,
+ * the open incidents and those closed within [guard] late), and again
+ * after a rollback.
+ */
+/* Record the first error of the guard's calls, which cannot return one. */
+static void
+store_guard_failed(struct store *s, GError *error)
+{
+	if (s->guard_error == NULL)
+		s->guard_error = error;
+	else
+		g_error_free(error);
+}
+
+static void
+store_incident_notify(struct store *s, const struct guard_incident *inc,
+    const char *state)
+{
+	struct store_incident si = {
+		.id = inc->id, .kind = guard_kind_name(inc->kind),
+		.group = inc->group, .opened = inc->opened, .first = inc->first,
+		.last = inc->last, .closed = inc->closed, .state = state,
+		.addresses = g_hash_table_size(inc->addresses),
+		.outcomes = inc->outcomes, .sample = inc->sample,
+	};
+
+	if (s->incident_fn != NULL)
+		s->incident_fn(&si, s->incident_data);
+}
+
+/*
+ * An incident opened or closed is an event too (incident.opened,
+ * incident.closed), in the same transaction: its group and size in the
+ * evidence, as no field of an event names a group.
+ */
+static int
+store_incident_event(struct store *s, const struct guard_incident *inc,
+    enum revent_type type, const char *state, gint64 time, GError **error)
+{
+	g_autofree char *evidence = g_strdup_printf("%s %s: %u addresses "
+	    "bounced hard within %" G_GINT64_FORMAT " min", guard_kind_name(
+	    inc->kind), inc->group, g_hash_table_size(inc->addresses),
+	    (inc->last - inc->first + 59) / 60);
+	struct revent ev = {
+		.type = revent_type_name(type), .time = time, .state = state,
+		.reason = inc->sample, .class = "hard", .evidence = evidence,
+		.incident = inc->id,
+	};
+
+	return store_event_add(s, &ev, time, error);
+}
+
+/* Hold one outcome; its address is replayed before commit. */
+static int
+store_hold(struct store *s, gint64 incident, gint64 outcome, GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_HOLD], error);
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, incident);
+	sqlite3_bind_int64(st, 2, outcome);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		g_hash_table_add(s->stale, g_strdup(store_column_text(st, 0)));
+		s->held++;
+	}
+	return store_rows_end(s, st, rc, error, "holding an outcome");
+}
+
+/* The incident's row as it grew; 0 rows: an operator decided it. */
+static int
+store_incident_grow(struct store *s, const struct guard_incident *inc,
+    int *open_r, GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENT_GROW], error);
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, inc->id);
+	sqlite3_bind_int64(st, 2, inc->first);
+	sqlite3_bind_int64(st, 3, inc->last);
+	sqlite3_bind_int64(st, 4, g_hash_table_size(inc->addresses));
+	sqlite3_bind_int64(st, 5, inc->outcomes);
+	sqlite3_bind_int64(st, 6, inc->opened);
+	sqlite3_bind_int64(st, 7, inc->closed);
+	store_bind_text(st, 8, inc->sample);
+	if (!store_step(s, st, error, "updating an incident"))
+		return 0;
+	*open_r = sqlite3_changes(s->db) > 0;
+	return 1;
+}
+
+static void
+store_guard_opened(struct guard_incident *inc, const GArray *earlier,
+    void *data)
+{
+	struct store *s = data;
+	sqlite3_stmt *st;
+	GError *error = NULL;
+	guint i;
+
+	if ((st = store_stmt(s, guard_sql[STORE_INCIDENT_ADD], &error)) == NULL)
+		goto fail;
+	store_bind_text(st, 1, guard_kind_name(inc->kind));
+	store_bind_text(st, 2, inc->group);
+	sqlite3_bind_int64(st, 3, inc->opened);
+	sqlite3_bind_int64(st, 4, inc->first);
+	sqlite3_bind_int64(st, 5, inc->last);
+	sqlite3_bind_int64(st, 6, g_hash_table_size(inc->addresses));
+	sqlite3_bind_int64(st, 7, inc->outcomes);
+	store_bind_text(st, 8, inc->sample);
+	if (!store_step(s, st, &error, "opening an incident"))
+		goto fail;
+	inc->id = sqlite3_last_insert_rowid(s->db);
+	s->opened++;
+	for (i = 0; i < earlier->len; i++)
+		if (!store_hold(s, inc->id, g_array_index(earlier, gint64, i),
+		    &error))
+			goto fail;
+	if (!store_incident_event(s, inc, REVENT_INCIDENT_OPENED, "open",
+	    inc->opened, &error))
+		goto fail;
+	store_incident_notify(s, inc, "open");
+	return;
+fail:
+	store_guard_failed(s, error);
+}
+
+static void
+store_guard_closed(const struct guard_incident *inc, void *data)
+{
+	struct store *s = data;
+	sqlite3_stmt *st;
+	GError *error = NULL;
+
+	if ((st = store_stmt(s, guard_sql[STORE_INCIDENT_CLOSE], &error)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, inc->id);
+	sqlite3_bind_int64(st, 2, inc->closed);
+	if (!store_step(s, st, &error, "closing an incident"))
+		goto fail;
+	if (sqlite3_changes(s->db) == 0)
+		return;
+	if (!store_incident_event(s, inc, REVENT_INCIDENT_CLOSED, "closed",
+	    inc->closed, &error))
+		goto fail;
+	store_incident_notify(s, inc, "closed");
+	return;
+fail:
+	store_guard_failed(s, error);
+}
+
+/* A bounce that came late: what the incident holds anew. */
+static void
+store_guard_grown(const struct guard_incident *inc, const GArray *added,
+    void *data)
+{
+	struct store *s = data;
+	GError *error = NULL;
+	guint i;
+
+	for (i = 0; i < added->len; i++)
+		if (!store_hold(s, inc->id, g_array_index(added, gint64, i),
+		    &error)) {
+			store_guard_failed(s, error);
+			return;
+		}
+}
+
+static const struct guard_calls store_guard_calls = {
+	store_guard_opened, store_guard_closed, store_guard_grown
+};
+
+static enum guard_kind
+store_guard_kind(const char *name)
+{
+	return name != NULL && strcmp(name, "provider") == 0 ?
+	    GUARD_PROVIDER : GUARD_DOMAIN;
+}
+
+/* The guard as the database left it: open incidents, recent outcomes. */
+static int
+store_guard_load(struct store *s, GError **error)
+{
+	sqlite3_stmt *st;
+	struct guard_hit h = { 0 };
+	int rc;
+
+	if (s->guard != NULL)
+		return 1;
+	s->guard = guard_new(&s->policy.guard, &store_guard_calls, s);
+	if ((st = store_stmt(s, guard_sql[STORE_INCIDENTS_KEPT], error)) == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, s->policy.guard.late);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		guard_adopt(s->guard, sqlite3_column_int64(st, 0),
+		    store_guard_kind(store_column_text(st, 1)), store_column_text(st, 2),
+		    sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
+		    sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6));
+	if (!store_rows_end(s, st, rc, error, "reading open incidents") ||
+	    (st = store_stmt(s, guard_sql[STORE_GUARD_RESTORE], error)) == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, s->policy.guard.baseline);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		h.outcome = sqlite3_column_int64(st, 0);
+		h.address = store_column_text(st, 1);
+		h.provider = store_column_text(st, 2);
+		h.at = sqlite3_column_int64(st, 3);
+		h.diagnostic = store_column_text(st, 4);
+		h.incident = sqlite3_column_int64(st, 5);
+		guard_restore(s->guard, &h);
+	}
+	return store_rows_end(s, st, rc, error, "reading recent outcomes");
+}
+
+/* The guard's errors, if its calls had any, as the caller's. */
+static int
+store_guard_ok(struct store *s, GError **error)
+{
+	if (s->guard_error == NULL)
+		return 1;
+	g_propagate_error(error, s->guard_error);
+	s->guard_error = NULL;
+	return 0;
+}
+
+/* Show one hard outcome to the guard; *held_r: an incident holds it. */
+int
+store_guard_hard(struct store *s, const struct guard_hit *h, int *held_r,
+    GError **error)
+{
+	struct guard_incident *inc;
+	int open;
+
+	*held_r = 0;
+	if (!s->policy.guard.enabled)
+		return 1;
+	if (!store_guard_load(s, error))
+		return 0;
+	inc = guard_hard(s->guard, h);
+	if (!store_guard_ok(s, error))
+		return 0;
+	if (inc == NULL)
+		return 1;
+	if (!store_incident_grow(s, inc, &open, error))
+		return 0;
+	if (!open) {
+		guard_drop(s->guard, inc);	/* decided by an operator */
+		return 1;
+	}
+	*held_r = 1;
+	return store_hold(s, inc->id, h->outcome, error);
+}
+
+/*
+ * The clock moved without outcomes: incidents quiet for long enough
+ * close.  Inside a transaction, like store_add().
+ */
+int
+store_tick(struct store *s, gint64 now, GError **error)
+{
+	if (!s->policy.guard.enabled)
+		return 1;
+	if (!store_guard_load(s, error))
+		return 0;
+	guard_tick(s->guard, now);
+	return store_guard_ok(s, error);
+}
+
+void
+store_guard_counts(struct store *s, guint *open_r, guint64 *opened_r,
+    guint64 *held_r)
+{
+	*open_r = s->guard != NULL ? guard_open_count(s->guard) : 0;
+	*opened_r = s->opened;
+	*held_r = s->held;
+}
+
+void
+store_set_incident_fn(struct store *s, store_incident_fn *fn, void *data)
+{
+	s->incident_fn = fn;
+	s->incident_data = data;
+}
+
+/* The incidents of st (STORE_INCIDENT_COLUMNS), to fn. */
+static int
+store_incident_rows(struct store *s, sqlite3_stmt *st, store_incident_fn *fn,
+    void *data, GError **error)
+{
+	struct store_incident i;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		i.id = sqlite3_column_int64(st, 0);
+		i.kind = store_column_text(st, 1);
+		i.group = store_column_text(st, 2);
+		i.opened = sqlite3_column_int64(st, 3);
+		i.first = sqlite3_column_int64(st, 4);
+		i.last = sqlite3_column_int64(st, 5);
+		i.closed = sqlite3_column_int64(st, 6);
+		i.state = store_column_text(st, 7);
+		i.addresses = sqlite3_column_int64(st, 8);
+		i.outcomes = sqlite3_column_int64(st, 9);
+		i.sample = store_column_text(st, 10);
+		fn(&i, data);
+	}
+	return store_rows_end(s, st, rc, error, "reading incidents");
+}
+
+/* Every incident, oldest first. */
+int
+store_incidents(struct store *s, store_incident_fn *fn, void *data,
+    GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENTS], error);
+
+	return st != NULL && store_incident_rows(s, st, fn, data, error);
+}
+
+/* Incident id, if there is one, to fn. */
+int
+store_incident(struct store *s, gint64 id, store_incident_fn *fn,
+    void *data, GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENT], error);
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	return store_incident_rows(s, st, fn, data, error);
+}
+
+/*
+ * An operator's word on incident id: its held outcomes count as hard
+ * (confirmed) or not at all (discarded) from now on; the addresses they
+ * belong to are replayed.  A running daemon's guard learns it when the
+ * incident next grows, and lets it go.
+ */
+int
+store_incident_decide(struct store *s, gint64 id, const char *state,
+    gint64 now, int *found_r, GError **error)
+{
+	g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func(g_free);
+	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENT_DECIDE], error);
+	guint i;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	store_bind_text(st, 2, state);
+	sqlite3_bind_int64(st, 3, now);
+	if (!store_step(s, st, error, "deciding an incident"))
+		return 0;
+	*found_r = sqlite3_changes(s->db) > 0;
+	if (!*found_r || !store_addresses_of(s, guard_sql[STORE_INCIDENT_ADDRESSES], id,
+	    addresses, error))
+		return !*found_r;
+	for (i = 0; i < addresses->len; i++)
+		if (!store_replay(s, g_ptr_array_index(addresses, i), state,
+		    error))
+			return 0;
+	return 1;
+}

@@ -1,0 +1,275 @@
+/*
+ * store_query.c: what an operator reads, never writes: outcomes listed
+ * and filtered (rebound list), one address and its history (rebound
+ * show), counts by class, reason, domain and day (rebound stats).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_int.h"
+
+/* The columns list and show print, in struct store_outcome's order. */
+#define STORE_OUTCOME_COLUMNS \
+	"o.at, o.address, o.class, o.reason, o.status, o.replycode, " \
+	"o.diagnostic, o.decided, m.list, m.source, o.confidence, " \
+	"o.incident, m.bounce_address " \
+	"FROM outcomes o JOIN messages m ON m.id = o.message "
+
+/*
+ * stats: a month of outcomes is whole days, counted per day in table
+ * (sql/004-*.sql) from day ?1 on, and the part of a day the bound cuts,
+ * ?2 <= at < ?3, read from outcomes_by_time and counted ?4 each: +1 for
+ * the end of the day before ?1, or -1 for the start of day ?1 when that
+ * is the shorter part.  A key whose count comes to 0 is not there.
+ */
+#define STORE_STATS(select, table, key, raw, rest) \
+	"SELECT " select ", sum(n) FROM (" \
+	"SELECT " key ", n FROM " table " WHERE day >= ?1 " \
+	"UNION ALL SELECT " raw ", ?4 FROM outcomes " \
+	"WHERE at >= ?2 AND at < ?3) " rest
+
+#define STORE_DOMAIN(address) \
+	"substr(" address ", instr(" address ", '@') + 1)"
+
+enum query_stmt {
+	STORE_LIST,
+	STORE_ADDRESS,
+	STORE_ADDRESS_NOCASE,
+	STORE_HISTORY,
+	STORE_STATS_CLASS,
+	STORE_STATS_REASON,
+	STORE_STATS_DOMAIN,
+	STORE_STATS_DAY,
+	QUERY_NSTMT
+};
+
+static const char *const query_sql[QUERY_NSTMT] = {
+	/*
+	 * The time bound is a plain "o.at >= ?1" (the smallest time when
+	 * --since is not given) rather than an IS NULL test: that lets
+	 * SQLite walk outcomes_by_time backwards, which is also the order
+	 * wanted, so --limit stops after N rows instead of sorting them all.
+	 */
+	[STORE_LIST] =
+	    "SELECT " STORE_OUTCOME_COLUMNS
+	    "WHERE o.at >= ?1 "
+	    "AND (?2 IS NULL OR o.class = ?2) "
+	    "AND (?3 IS NULL OR o.reason = ?3) "
+	    "AND (?4 IS NULL OR lower(" STORE_DOMAIN("o.address") ") = ?4) "
+	    "AND (?5 IS NULL OR m.list = ?5) "
+	    "ORDER BY o.at DESC, o.id DESC LIMIT ?6",
+	[STORE_ADDRESS] =
+	    "SELECT state, state_reason, hard, soft, complaints, first_seen, "
+	    "last_seen FROM addresses WHERE address = ?1",
+	/* Only after a miss: NOCASE cannot use the primary key, so it scans. */
+	[STORE_ADDRESS_NOCASE] =
+	    "SELECT address FROM addresses WHERE address = ?1 COLLATE NOCASE "
+	    "LIMIT 1",
+	[STORE_HISTORY] =
+	    "SELECT " STORE_OUTCOME_COLUMNS
+	    "WHERE o.address = ?1 ORDER BY o.at DESC, o.id DESC",
+	[STORE_STATS_CLASS] = STORE_STATS("class", "outcomes_per_day",
+	    "class", "class", "GROUP BY 1 HAVING sum(n) > 0 ORDER BY 2 DESC, 1"),
+	[STORE_STATS_REASON] = STORE_STATS("reason", "outcomes_per_day",
+	    "reason", "reason",
+	    "GROUP BY 1 HAVING sum(n) > 0 ORDER BY 2 DESC, 1"),
+	[STORE_STATS_DOMAIN] = STORE_STATS("domain", "domains_per_day",
+	    "domain", STORE_DOMAIN("address"),
+	    "GROUP BY 1 HAVING sum(n) > 0 ORDER BY 2 DESC, 1 LIMIT 20"),
+	[STORE_STATS_DAY] = STORE_STATS("date(day * 86400, 'unixepoch')",
+	    "outcomes_per_day", "day", "at / 86400",
+	    "GROUP BY day HAVING sum(n) > 0 ORDER BY day"),
+};
+
+/* The groups of stats, in the order printed. */
+static const struct {
+	const char		*group;
+	enum query_stmt		 stmt;
+} store_stats_groups[] = {
+	{ "class", STORE_STATS_CLASS },
+	{ "reason", STORE_STATS_REASON },
+	{ "domain", STORE_STATS_DOMAIN },
+	{ "day", STORE_STATS_DAY },
+};
+
+/* The columns of STORE_OUTCOME_COLUMNS, for a callback. */
+static void
+store_outcome_row(sqlite3_stmt *st, struct store_outcome *o)
+{
+	o->at = sqlite3_column_int64(st, 0);
+	o->address = store_column_text(st, 1);
+	o->class = store_column_text(st, 2);
+	o->reason = store_column_text(st, 3);
+	o->status = store_column_text(st, 4);
+	o->replycode = store_column_text(st, 5);
+	o->diagnostic = store_column_text(st, 6);
+	o->decided = store_column_text(st, 7);
+	o->list = store_column_text(st, 8);
+	o->source = store_column_text(st, 9);
+	o->confidence = store_column_text(st, 10);
+	o->incident = sqlite3_column_int64(st, 11);
+	o->bounce = store_column_text(st, 12);
+}
+
+/* Each row of st, which has STORE_OUTCOME_COLUMNS, to fn. */
+static int
+store_outcomes(struct store *s, sqlite3_stmt *st, store_outcome_fn *fn,
+    void *data, GError **error)
+{
+	struct store_outcome o;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_outcome_row(st, &o);
+		fn(&o, data);
+	}
+	return store_rows_end(s, st, rc, error, "reading outcomes");
+}
+
+/* Outcomes newest first, as f lets them by. */
+int
+store_list(struct store *s, const struct store_filter *f,
+    store_outcome_fn *fn, void *data, GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, query_sql[STORE_LIST], error);
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, f->since);
+	store_bind_filter(st, 2, f->class);
+	store_bind_filter(st, 3, f->reason);
+	store_bind_filter(st, 4, f->domain);
+	store_bind_filter(st, 5, f->list);
+	sqlite3_bind_int(st, 6, f->limit);	/* -1: no limit */
+	return store_outcomes(s, st, fn, data, error);
+}
+
+/* The row of address: 1 found, 0 not there, -1 error. */
+int
+store_address(struct store *s, const char *address, struct store_address *r,
+    GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, query_sql[STORE_ADDRESS], error);
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r->address = g_strdup(address);
+		r->state = g_strdup(store_column_text(st, 0));
+		r->state_reason = g_strdup(store_column_text(st, 1));
+		r->hard = sqlite3_column_int64(st, 2);
+		r->soft = sqlite3_column_int64(st, 3);
+		r->complaints = sqlite3_column_int64(st, 4);
+		r->first_seen = sqlite3_column_int64(st, 5);
+		r->last_seen = sqlite3_column_int64(st, 6);
+		store_done(st);
+		return 1;
+	}
+	store_done(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	store_error(s, error, "reading");
+	return -1;
+}
+
+void
+store_address_clear(struct store_address *r)
+{
+	g_free(r->address);
+	g_free(r->state);
+	g_free(r->state_reason);
+	memset(r, 0, sizeof *r);
+}
+
+/*
+ * The local part is kept as reported (RFC 5321 lets it be
+ * case-sensitive), so "alice@" misses "Alice@": the address that
+ * differs only in case, or NULL.
+ */
+char *
+store_address_near(struct store *s, const char *address)
+{
+	sqlite3_stmt *st = store_stmt(s, query_sql[STORE_ADDRESS_NOCASE], NULL);
+	char *near = NULL;
+
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		near = g_strdup(store_column_text(st, 0));
+	store_done(st);
+	return near;
+}
+
+/* Every outcome of address, newest first. */
+int
+store_history(struct store *s, const char *address, store_outcome_fn *fn,
+    void *data, GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, query_sql[STORE_HISTORY], error);
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	return store_outcomes(s, st, fn, data, error);
+}
+
+/*
+ * The bounds of STORE_STATS for outcomes since a time: from day 1 on
+ * with the time before it (at / 86400 rounds towards zero, so day 0
+ * holds the first day on either side of 1970) read outcome by outcome;
+ * else from the day the time cuts, less its start, or from the next
+ * day, plus the end of the day cut: whichever part is shorter.
+ */
+static void
+store_stats_bind(sqlite3_stmt *st, gint64 since)
+{
+	gint64 day = since / 86400, into = since % 86400;
+
+	if (since < 86400 || into >= 86400 / 2) {
+		day = since < 86400 ? 1 : day + (into != 0);
+		sqlite3_bind_int64(st, 1, day);
+		sqlite3_bind_int64(st, 2, since);
+		sqlite3_bind_int64(st, 3, day * 86400);
+		sqlite3_bind_int(st, 4, 1);
+	} else {
+		sqlite3_bind_int64(st, 1, day);
+		sqlite3_bind_int64(st, 2, day * 86400);
+		sqlite3_bind_int64(st, 3, since);
+		sqlite3_bind_int(st, 4, -1);
+	}
+}
+
+/*
+ * Outcomes since a time (G_MININT64: all) counted by class, by reason,
+ * by domain (the 20 with most) and by day, in that order, each most
+ * first (days in order).
+ */
+int
+store_stats(struct store *s, gint64 since, store_count_fn *fn, void *data,
+    GError **error)
+{
+	sqlite3_stmt *st;
+	guint i;
+	int rc;
+
+	for (i = 0; i < G_N_ELEMENTS(store_stats_groups); i++) {
+		if ((st = store_stmt(s, query_sql[store_stats_groups[i].stmt],
+		    error)) == NULL)
+			return 0;
+		store_stats_bind(st, since);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			fn(store_stats_groups[i].group, store_column_text(st, 0),
+			    sqlite3_column_int64(st, 1), data);
+		if (!store_rows_end(s, st, rc, error, "reading"))
+			return 0;
+	}
+	return 1;
+}
