@@ -45,6 +45,7 @@ cli_conf(struct conf *c, const char *file)
 		g_printerr("rebound: %s\n", error->message);
 		return 0;
 	}
+	conf_settle(c);
 	return 1;
 }
 
@@ -60,11 +61,16 @@ cli_store(struct cli_db *d, enum store_mode mode)
 
 	if (!cli_conf(&d->conf, d->config))
 		return NULL;
-	s = store_open(d->db ? d->db : d->conf.db_path, &d->conf, mode, &error);
-	if (s == NULL)
+	if (d->db != NULL) {
+		g_free(d->conf.store.path);
+		d->conf.store.path = g_strdup(d->db);
+	}
+	if ((s = store_open(&d->conf.store, mode, &error)) == NULL) {
 		g_printerr("rebound: %s\n", error->message);
-	else
-		store_set_event_delay(s, conf_event_delay(&d->conf));
+		return NULL;
+	}
+	store_set_policy(s, &d->conf.policy);
+	store_set_event_delay(s, d->conf.events.delay);
 	return s;
 }
 

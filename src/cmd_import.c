@@ -131,7 +131,7 @@ import_batch(struct import *im, int final)
 	/* The last commit ends the batch even when empty: nothing is left
 	   open for store_events_publish() to join and store_close() to
 	   roll back. */
-	if (!final && im->in_batch < (guint)im->conf->batch)
+	if (!final && im->in_batch < (guint)im->conf->store.batch)
 		return 1;
 	if (!store_commit(im->store, &error) ||
 	    (!final && !store_begin(im->store, &error))) {

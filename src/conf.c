@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "conf_int.h"
 
 struct conf_key {
 	const char	*group;
@@ -24,8 +25,8 @@ static int
 conf_set_path(struct conf *c, const char *key, const char *value,
     GError **error)
 {
-	g_free(c->db_path);
-	c->db_path = g_strdup(value);
+	g_free(c->store.path);
+	c->store.path = g_strdup(value);
 	return 1;
 }
 
@@ -34,9 +35,9 @@ conf_set_sync(struct conf *c, const char *key, const char *value,
     GError **error)
 {
 	if (g_ascii_strcasecmp(value, "full") == 0)
-		c->sync_full = 1;
+		c->store.sync_full = 1;
 	else if (g_ascii_strcasecmp(value, "normal") == 0)
-		c->sync_full = 0;
+		c->store.sync_full = 0;
 	else {
 		g_set_error(error, G_KEY_FILE_ERROR,
 		    G_KEY_FILE_ERROR_INVALID_VALUE,
@@ -81,14 +82,14 @@ static int
 conf_set_busy(struct conf *c, const char *key, const char *value,
     GError **error)
 {
-	return conf_int(value, 0, 3600000, &c->busy_timeout, error);
+	return conf_int(value, 0, 3600000, &c->store.busy_timeout, error);
 }
 
 static int
 conf_set_batch(struct conf *c, const char *key, const char *value,
     GError **error)
 {
-	return conf_int(value, 1, 100000, &c->batch, error);
+	return conf_int(value, 1, 100000, &c->store.batch, error);
 }
 
 static int
@@ -143,23 +144,23 @@ conf_set_maildir(struct conf *c, const char *key, const char *value,
     GError **error)
 {
 	if (strcmp(key, "path") == 0)
-		return conf_set_string(&c->maildir, value);
+		return conf_set_string(&c->maildir.path, value);
 	if (strcmp(key, "other") == 0)
 		return conf_folder(value, error) &&
-		    conf_set_string(&c->maildir_other, value);
+		    conf_set_string(&c->maildir.other, value);
 	if (strcmp(key, "max_message_size") == 0)
-		return conf_int(value, 1024, 1 << 30, &c->maildir_max_size,
+		return conf_int(value, 1024, 1 << 30, &c->maildir.max_size,
 		    error);
 	/* done: cur, delete, or a folder */
-	c->maildir_delete = strcmp(value, "delete") == 0;
-	g_clear_pointer(&c->maildir_done, g_free);
-	if (c->maildir_delete || strcmp(value, "cur") == 0)
+	c->maildir.delete = strcmp(value, "delete") == 0;
+	g_clear_pointer(&c->maildir.done, g_free);
+	if (c->maildir.delete || strcmp(value, "cur") == 0)
 		return 1;
 	if (!conf_folder(value, error)) {
 		g_prefix_error(error, "not cur, delete or a folder: ");
 		return 0;
 	}
-	return conf_set_string(&c->maildir_done, value);
+	return conf_set_string(&c->maildir.done, value);
 }
 
 /* "unix:/path" or "host:port", separated by commas or semicolons. */
@@ -186,8 +187,8 @@ conf_set_listen(struct conf *c, const char *key, const char *value,
 		g_ptr_array_add(out, g_strdup(spec));
 	}
 	g_ptr_array_add(out, NULL);
-	g_strfreev(c->listen);
-	c->listen = (char **)g_ptr_array_free(out, FALSE);
+	g_strfreev(c->lmtp.listen);
+	c->lmtp.listen = (char **)g_ptr_array_free(out, FALSE);
 	return 1;
 }
 
@@ -199,9 +200,9 @@ conf_set_lmtp(struct conf *c, const char *key, const char *value,
 	long mode;
 
 	if (strcmp(key, "socket_group") == 0)
-		return conf_set_string(&c->socket_group, value);
+		return conf_set_string(&c->lmtp.socket_group, value);
 	if (strcmp(key, "other") == 0)
-		return conf_set_string(&c->lmtp_other, value);
+		return conf_set_string(&c->lmtp.other, value);
 	if (strcmp(key, "socket_mode") == 0) {
 		mode = strtol(value, &end, 8);
 		if (end == value || *end != '\0' || mode < 0 || mode > 0777) {
@@ -210,21 +211,21 @@ conf_set_lmtp(struct conf *c, const char *key, const char *value,
 			    "'%s' is not an octal mode such as 0660", value);
 			return 0;
 		}
-		c->socket_mode = (int)mode;
+		c->lmtp.socket_mode = (int)mode;
 		return 1;
 	}
 	if (strcmp(key, "max_sessions") == 0)
-		return conf_int(value, 1, 100000, &c->max_sessions, error);
+		return conf_int(value, 1, 100000, &c->lmtp.max_sessions, error);
 	if (strcmp(key, "max_message_size") == 0)
-		return conf_int(value, 1024, 1 << 30, &c->max_size, error);
+		return conf_int(value, 1024, 1 << 30, &c->lmtp.max_size, error);
 	if (strcmp(key, "reply_timeout") == 0)
-		return conf_int(value, 1, 3600, &c->reply_timeout, error);
+		return conf_int(value, 1, 3600, &c->lmtp.reply_timeout, error);
 	if (strcmp(key, "data_timeout") == 0)
-		return conf_int(value, 1, 86400, &c->data_timeout, error);
+		return conf_int(value, 1, 86400, &c->lmtp.data_timeout, error);
 	if (strcmp(key, "max_buffered") == 0)
 		return conf_bytes(value, 1024, MIN((guint64)G_MAXSIZE / 2,
-		    G_GUINT64_CONSTANT(1) << 40), &c->max_buffered, error);
-	return conf_int(value, 1, 86400, &c->idle_timeout, error);
+		    G_GUINT64_CONSTANT(1) << 40), &c->lmtp.max_buffered, error);
+	return conf_int(value, 1, 86400, &c->lmtp.idle_timeout, error);
 }
 
 /* [intake] dating, by enum conf_dating. */
@@ -241,11 +242,11 @@ conf_set_intake(struct conf *c, const char *key, const char *value,
 	guint i;
 
 	if (strcmp(key, "batch") == 0)
-		return conf_int(value, 1, 100000, &c->intake_batch, error);
+		return conf_int(value, 1, 100000, &c->intake.batch, error);
 	if (strcmp(key, "dating") == 0) {
 		for (i = 0; i < G_N_ELEMENTS(conf_datings); i++)
 			if (strcmp(value, conf_datings[i]) == 0) {
-				c->intake_dating = (enum conf_dating)i;
+				c->intake.dating = (enum conf_dating)i;
 				return 1;
 			}
 		g_set_error(error, G_KEY_FILE_ERROR,
@@ -253,7 +254,7 @@ conf_set_intake(struct conf *c, const char *key, const char *value,
 		    "'%s' is not bounce, arrival or date", value);
 		return 0;
 	}
-	return conf_int(value, 0, 10000, &c->intake_delay, error);
+	return conf_int(value, 0, 10000, &c->intake.delay, error);
 }
 
 /* [guard]: the incident guard's keys (guard.c judges them). */
@@ -298,21 +299,21 @@ static int
 conf_set_events(struct conf *c, const char *key, const char *value,
     GError **error)
 {
-	return conf_int(value, 0, 30 * 86400, &c->event_delay, error);
+	return conf_int(value, 0, 30 * 86400, &c->events.delay, error);
 }
 
 static int
 conf_set_metrics(struct conf *c, const char *key, const char *value,
     GError **error)
 {
-	return conf_set_string(&c->metrics, value);
+	return conf_set_string(&c->metrics.listen, value);
 }
 
 static int
 conf_set_user(struct conf *c, const char *key, const char *value,
     GError **error)
 {
-	return conf_set_string(&c->user, value);
+	return conf_set_string(&c->daemon.user, value);
 }
 
 static const struct conf_key conf_keys[] = {
@@ -363,27 +364,27 @@ void
 conf_defaults(struct conf *c)
 {
 	memset(c, 0, sizeof *c);
-	c->db_path = g_strdup(CONF_DB_DEFAULT);
-	c->sync_full = 1;
-	c->busy_timeout = 5000;
-	c->batch = 5000;
+	c->store.path = g_strdup(CONF_DB_DEFAULT);
+	c->store.sync_full = 1;
+	c->store.busy_timeout = 5000;
+	c->store.batch = 5000;
 	policy_defaults(&c->policy);
 	verp_defaults(&c->verp);
 	parse_limits_defaults(&c->limits);
-	c->maildir_other = g_strdup(".NotBounce");
-	c->listen = g_new0(char *, 1);
-	c->socket_mode = 0660;
-	c->max_sessions = 100;
-	c->max_size = 10 * 1024 * 1024;
-	c->maildir_max_size = 10 * 1024 * 1024;
-	c->idle_timeout = 300;
-	c->reply_timeout = 60;
-	c->data_timeout = 600;
-	c->max_buffered = 256 * 1024 * 1024;
-	c->intake_batch = 200;
-	c->intake_delay = 0;
-	c->intake_dating = DATING_BOUNCE;
-	c->event_delay = -1;	/* [guard] window */
+	c->maildir.other = g_strdup(".NotBounce");
+	c->lmtp.listen = g_new0(char *, 1);
+	c->lmtp.socket_mode = 0660;
+	c->lmtp.max_sessions = 100;
+	c->lmtp.max_size = 10 * 1024 * 1024;
+	c->maildir.max_size = 10 * 1024 * 1024;
+	c->lmtp.idle_timeout = 300;
+	c->lmtp.reply_timeout = 60;
+	c->lmtp.data_timeout = 600;
+	c->lmtp.max_buffered = 256 * 1024 * 1024;
+	c->intake.batch = 200;
+	c->intake.delay = 0;
+	c->intake.dating = DATING_BOUNCE;
+	c->events.delay = -1;	/* conf_settle() */
 	conf_hook_defaults(c);
 }
 
@@ -391,17 +392,17 @@ void
 conf_clear(struct conf *c)
 {
 	g_free(c->file);
-	g_free(c->db_path);
-	g_free(c->maildir);
-	g_free(c->maildir_other);
-	g_free(c->maildir_done);
-	g_free(c->lmtp_other);
-	g_strfreev(c->listen);
-	g_free(c->socket_group);
-	g_free(c->metrics);
-	g_free(c->user);
-	if (c->hooks != NULL)
-		g_ptr_array_free(c->hooks, TRUE);
+	g_free(c->store.path);
+	g_free(c->maildir.path);
+	g_free(c->maildir.other);
+	g_free(c->maildir.done);
+	g_free(c->lmtp.other);
+	g_strfreev(c->lmtp.listen);
+	g_free(c->lmtp.socket_group);
+	g_free(c->metrics.listen);
+	g_free(c->daemon.user);
+	if (c->hooks.list != NULL)
+		g_ptr_array_free(c->hooks.list, TRUE);
 	memset(c, 0, sizeof *c);
 }
 
@@ -556,14 +557,23 @@ conf_load(struct conf *c, const char *file, GError **error)
 }
 
 /*
- * How long an address.dead event waits before it is published: [events]
- * delay, else the incident guard's window, so that a burst the guard
- * holds never reaches a list manager; without the guard, no wait.
+ * The defaults that follow from other keys, once the file is read:
+ * [lmtp] other is NotBounce beside the database; [events] delay, how
+ * long an address.dead event waits before it is published, is the
+ * incident guard's window, so that a burst the guard holds never
+ * reaches a list manager (without the guard, no wait).  What the file
+ * set stays.
  */
-gint64
-conf_event_delay(const struct conf *c)
+void
+conf_settle(struct conf *c)
 {
-	if (c->event_delay >= 0)
-		return c->event_delay;
-	return c->policy.guard.enabled ? c->policy.guard.window : 0;
+	g_autofree char *dir = NULL;
+
+	if (c->lmtp.other == NULL) {
+		dir = g_path_get_dirname(c->store.path);
+		c->lmtp.other = g_build_filename(dir, "NotBounce", NULL);
+	}
+	if (c->events.delay < 0)
+		c->events.delay = c->policy.guard.enabled ?
+		    c->policy.guard.window : 0;
 }

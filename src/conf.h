@@ -38,42 +38,84 @@ enum conf_dating {
 	DATING_DATE		/* its bounce's date, else arrival: an archive */
 };
 
+/* [store]: the database. */
+struct conf_store {
+	char		*path;		/* path */
+	int		 sync_full;	/* synchronous = full|normal */
+	int		 busy_timeout;	/* busy_timeout, milliseconds */
+	int		 batch;		/* batch, messages per commit */
+};
+
+/* [lmtp]: reboundd's LMTP server. */
+struct conf_lmtp {
+	char		**listen;	/* listen: unix:/path, host:port */
+	int		 socket_mode;	/* socket_mode */
+	char		*socket_group;	/* socket_group, or NULL */
+	int		 max_sessions;	/* max_sessions */
+	int		 max_size;	/* max_message_size, bytes */
+	int		 idle_timeout;	/* idle_timeout, seconds */
+	int		 reply_timeout;	/* reply_timeout, seconds */
+	int		 data_timeout;	/* data_timeout, seconds */
+	guint64		 max_buffered;	/* max_buffered, bytes, all sessions */
+	char		*other;		/* other: maildir for non-bounces;
+					   conf_settle(): NotBounce beside
+					   the database */
+};
+
+/* [maildir]: reboundd's maildir source. */
+struct conf_maildir {
+	char		*path;		/* path, or NULL */
+	int		 delete;	/* done = delete */
+	char		*done;		/* done = FOLDER (NULL: cur) */
+	char		*other;		/* other: folder for non-bounces */
+	int		 max_size;	/* max_message_size, bytes */
+};
+
+/* [intake]: group commit. */
+struct conf_intake {
+	int		 batch;		/* batch, messages */
+	int		 delay;		/* delay, milliseconds */
+	enum conf_dating dating;	/* dating */
+};
+
+/* [metrics]: the Prometheus endpoint. */
+struct conf_metrics {
+	char		*listen;	/* listen: port or host:port */
+};
+
+/* [events]: the outbox. */
+struct conf_events {
+	int		 delay;		/* delay, seconds; conf_settle(): the
+					   guard's window, or 0 */
+};
+
+/* [hooks] and the [hook NAME] groups (conf_hook.c). */
+struct conf_hooks {
+	GPtrArray	*list;		/* of struct conf_hook *: [hook NAME] */
+	int		 max_age;	/* max_age, seconds */
+	int		 connect_timeout; /* connect_timeout, seconds */
+	int		 timeout;	/* timeout, seconds */
+};
+
+/* [daemon]. */
+struct conf_daemon {
+	char		*user;		/* user: run as, after binding */
+};
+
+/* rebound.conf: one member a section. */
 struct conf {
 	char		*file;		/* where it was read from, or NULL */
-	char		*db_path;	/* [store] path */
-	int		 sync_full;	/* [store] synchronous = full|normal */
-	int		 busy_timeout;	/* [store] busy_timeout, milliseconds */
-	int		 batch;		/* [store] batch, messages per commit */
-	struct policy	 policy;
-	struct verp	 verp;
+	struct conf_store store;
+	struct policy	 policy;	/* [policy], and [guard] in .guard */
+	struct verp	 verp;		/* [verp] */
 	struct parse_limits limits;	/* [limits] */
-	int		 event_delay;	/* [events] delay, seconds; -1: unset */
-
-	/* The daemon (reboundd). */
-	char		*maildir;	/* [maildir] path, or NULL */
-	int		 maildir_delete; /* [maildir] done = delete */
-	char		*maildir_done;	/* [maildir] done = FOLDER (NULL: cur) */
-	char		*maildir_other;	/* [maildir] other: folder for non-bounces */
-	int		 maildir_max_size; /* [maildir] max_message_size, bytes */
-	char		**listen;	/* [lmtp] listen: unix:/path, host:port */
-	int		 socket_mode;	/* [lmtp] socket_mode */
-	char		*socket_group;	/* [lmtp] socket_group, or NULL */
-	int		 max_sessions;	/* [lmtp] max_sessions */
-	int		 max_size;	/* [lmtp] max_message_size, bytes */
-	int		 idle_timeout;	/* [lmtp] idle_timeout, seconds */
-	int		 reply_timeout;	/* [lmtp] reply_timeout, seconds */
-	int		 data_timeout;	/* [lmtp] data_timeout, seconds */
-	guint64		 max_buffered;	/* [lmtp] max_buffered, bytes, all sessions */
-	char		*lmtp_other;	/* [lmtp] other: maildir for non-bounces */
-	int		 intake_batch;	/* [intake] batch, messages */
-	int		 intake_delay;	/* [intake] delay, milliseconds */
-	enum conf_dating intake_dating;	/* [intake] dating */
-	char		*metrics;	/* [metrics] listen: port or host:port */
-	char		*user;		/* [daemon] user: run as, after binding */
-	GPtrArray	*hooks;		/* of struct conf_hook *: [hook NAME] */
-	int		 hook_max_age;	/* [hooks] max_age, seconds */
-	int		 hook_connect_timeout;	/* [hooks] connect_timeout, seconds */
-	int		 hook_timeout;	/* [hooks] timeout, seconds */
+	struct conf_events events;
+	struct conf_maildir maildir;
+	struct conf_lmtp lmtp;
+	struct conf_intake intake;
+	struct conf_metrics metrics;
+	struct conf_daemon daemon;
+	struct conf_hooks hooks;
 };
 
 /* A key of rebound.conf that takes a boolean (conf_bool_keys()). */
@@ -88,20 +130,11 @@ void	 conf_defaults(struct conf *);
 int	 conf_load(struct conf *, const char *file, GError **);
 int	 conf_load_data(struct conf *, const char *file, const char *text,
 	    gsize len, GError **);
+void	 conf_settle(struct conf *);
 void	 conf_clear(struct conf *);
-gint64	 conf_event_delay(const struct conf *);
 GArray	*conf_bool_keys(void);
-int	 conf_set_string(char **slot, const char *value);
 
 /* conf_hook.c: the [hook NAME] groups and [hooks]. */
-void	 conf_hook_defaults(struct conf *);
-int	 conf_hook_group(struct conf *, GKeyFile *, const char *group,
-	    const char **key_r, GError **);
-int	 conf_hooks_set(struct conf *, const char *key, const char *value,
-	    GError **);
-int	 conf_duration(const char *value, int min, int max, int *out,
-	    GError **);
-void	 conf_hook_bool_keys(GArray *);
 const char *conf_hook_kind_name(enum conf_hook_kind);
 char	*conf_hook_types(const struct conf_hook *);
 void	 conf_hook_free(struct conf_hook *);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "conf_int.h"
 #include "revent.h"
 #include "vocab.h"
 
@@ -306,7 +307,7 @@ conf_hook_key(struct conf_hook *h, GKeyFile *kf, const char *group,
 }
 
 /*
- * Read the group "hook NAME" of kf into c->hooks.  On error, *key_r is
+ * Read the group "hook NAME" of kf into c->hooks.list.  On error, *key_r is
  * the key at fault (NULL: the group itself).
  */
 int
@@ -350,13 +351,13 @@ conf_hook_group(struct conf *c, GKeyFile *kf, const char *group,
 		goto fail;
 	}
 	*key_r = NULL;
-	for (i = 0; i < c->hooks->len; i++)
-		if (strcmp(((struct conf_hook *)c->hooks->pdata[i])->name,
+	for (i = 0; i < c->hooks.list->len; i++)
+		if (strcmp(((struct conf_hook *)c->hooks.list->pdata[i])->name,
 		    h->name) == 0) {
 			conf_hook_invalid(error, "hook %s twice", h->name);
 			goto fail;
 		}
-	g_ptr_array_add(c->hooks, h);
+	g_ptr_array_add(c->hooks.list, h);
 	return 1;
 fail:
 	/* keys[] is freed on return: keep the name the caller reports. */
@@ -397,20 +398,20 @@ conf_hooks_set(struct conf *c, const char *key, const char *value,
     GError **error)
 {
 	if (strcmp(key, "max_age") == 0)
-		return conf_duration(value, 1, 366 * 86400, &c->hook_max_age,
+		return conf_duration(value, 1, 366 * 86400, &c->hooks.max_age,
 		    error);
 	if (strcmp(key, "connect_timeout") == 0)
-		return conf_duration(value, 1, 300, &c->hook_connect_timeout,
+		return conf_duration(value, 1, 300, &c->hooks.connect_timeout,
 		    error);
-	return conf_duration(value, 1, 3600, &c->hook_timeout, error);
+	return conf_duration(value, 1, 3600, &c->hooks.timeout, error);
 }
 
 void
 conf_hook_defaults(struct conf *c)
 {
-	c->hooks = g_ptr_array_new_with_free_func(
+	c->hooks.list = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)conf_hook_free);
-	c->hook_max_age = 3 * 86400;
-	c->hook_connect_timeout = 10;
-	c->hook_timeout = 30;
+	c->hooks.max_age = 3 * 86400;
+	c->hooks.connect_timeout = 10;
+	c->hooks.timeout = 30;
 }

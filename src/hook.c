@@ -454,20 +454,20 @@ hooks_find(struct hooks *hs, const char *name)
  * after the newest event; one no longer configured stops.
  */
 static void
-hooks_configure(struct hooks *hs, struct conf *c)
+hooks_configure(struct hooks *hs, struct conf_hooks *c)
 {
 	g_autoptr(GError) error = NULL;
 	struct conf_hook *ch;
 	struct hook *h;
 	guint i;
 
-	hs->max_age = c->hook_max_age;
-	hs->connect_timeout = c->hook_connect_timeout;
-	hs->timeout = c->hook_timeout;
+	hs->max_age = c->max_age;
+	hs->connect_timeout = c->connect_timeout;
+	hs->timeout = c->timeout;
 	for (i = 0; i < hs->hooks->len; i++)
 		((struct hook *)hs->hooks->pdata[i])->removed = 1;
-	for (i = 0; i < c->hooks->len; i++) {
-		ch = c->hooks->pdata[i];
+	for (i = 0; i < c->list->len; i++) {
+		ch = c->list->pdata[i];
 		if ((h = hooks_find(hs, ch->name)) == NULL) {
 			h = g_new0(struct hook, 1);
 			h->inflight = g_hash_table_new_full(g_int64_hash,
@@ -477,7 +477,7 @@ hooks_configure(struct hooks *hs, struct conf *c)
 		} else
 			g_ptr_array_add(hs->retired, h->conf);
 		/* A copy: the caller's conf is cleared after a reload. */
-		h->conf = g_ptr_array_steal_index(c->hooks, i--);
+		h->conf = g_ptr_array_steal_index(c->list, i--);
 		h->removed = 0;
 		g_free(h->types);
 		h->types = conf_hook_types(h->conf);
@@ -498,16 +498,17 @@ hooks_configure(struct hooks *hs, struct conf *c)
 
 /*
  * The hooks of c, or NULL with nothing to do (no [hook NAME]).  They
- * open their own connection to the database, and take c's hooks
- * (c->hooks is left empty).
+ * open their own connection to the database of store, and take c's
+ * hooks (c->list is left empty).
  */
 struct hooks *
-hooks_new(struct event_base *base, struct conf *c, GError **error)
+hooks_new(struct event_base *base, struct conf_hooks *c,
+    const struct conf_store *store, GError **error)
 {
-	struct conf own = *c;
+	struct conf_store own = *store;
 	struct hooks *hs;
 
-	if (c->hooks->len == 0)
+	if (c->list->len == 0)
 		return NULL;
 	hs = g_new0(struct hooks, 1);
 	hs->base = base;
@@ -515,9 +516,8 @@ hooks_new(struct event_base *base, struct conf *c, GError **error)
 	hs->retired = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)conf_hook_free);
 	/* Never hold the loop long behind the writer's commit. */
-	own.busy_timeout = MIN(c->busy_timeout, HOOK_DB_BUSY);
-	if ((hs->store = store_open(c->db_path, &own, STORE_WRITE,
-	    error)) == NULL || (hs->http = http_new(base, error)) == NULL ||
+	own.busy_timeout = MIN(store->busy_timeout, HOOK_DB_BUSY);
+	if ((hs->store = store_open(&own, STORE_WRITE, error)) == NULL || (hs->http = http_new(base, error)) == NULL ||
 	    (hs->tick = evtimer_new(base, hooks_tick, hs)) == NULL) {
 		if (error != NULL && *error == NULL)
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
@@ -532,7 +532,7 @@ hooks_new(struct event_base *base, struct conf *c, GError **error)
 
 /* SIGHUP: the hooks as c has them now (taken, as by hooks_new). */
 void
-hooks_reload(struct hooks *hs, struct conf *c)
+hooks_reload(struct hooks *hs, struct conf_hooks *c)
 {
 	hooks_configure(hs, c);
 	hooks_kick(hs);

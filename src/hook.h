@@ -29,8 +29,9 @@ typedef void	 hook_stats_fn(const struct hook_stats *, void *);
 
 struct hooks;
 
-struct hooks	*hooks_new(struct event_base *, struct conf *, GError **);
-void		 hooks_reload(struct hooks *, struct conf *);
+struct hooks	*hooks_new(struct event_base *, struct conf_hooks *,
+		    const struct conf_store *, GError **);
+void		 hooks_reload(struct hooks *, struct conf_hooks *);
 void		 hooks_kick(struct hooks *);
 void		 hooks_stats(struct hooks *, hook_stats_fn *, void *);
 void		 hooks_free(struct hooks **);

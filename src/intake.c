@@ -13,8 +13,8 @@
  * fsync, or SQLite's wait for another writer's lock) runs, the loop
  * goes on reading and parsing, and what arrives gathers in the next
  * batch, which goes to the writer as soon as it is free (group commit).
- * A batch is also handed over when it holds conf->intake_batch messages
- * or its first message has waited conf->intake_delay milliseconds (0:
+ * A batch is also handed over when it holds [intake] batch messages
+ * or its first message has waited [intake] delay milliseconds (0:
  * at the end of the loop pass that filled it).  Only after the commit
  * is each source told its message is on disk.  If anything in a batch
  * fails, the whole transaction is rolled back and every message of it
@@ -92,7 +92,10 @@ struct intake {
 	struct store	*store;		/* writer; the loop only while the
 					   writer is idle (intake_set_policy,
 					   after a flush) */
-	const struct conf *conf;	/* loop */
+	const struct conf_intake *conf;	/* loop */
+	const struct parse_limits *limits; /* loop */
+	const struct verp *verp;	/* loop */
+	const struct policy *policy;	/* writer: [guard] late */
 	struct event	*timer;		/* loop: the open batch's deadline */
 	struct event	*ticker;	/* loop: a tick when idle, so that
 					   quiet incidents close on time */
@@ -236,7 +239,7 @@ intake_write_batch(struct intake *in, struct intake_batch *b)
 	/* Live mail: incidents close by this clock; a replay ([intake]
 	   dating = date) keeps the bounces' own time, and its incidents
 	   close as later bounces come. */
-	enum conf_dating dating = in->conf->intake_dating;
+	enum conf_dating dating = in->conf->dating;
 	int added;
 	guint i;
 
@@ -248,7 +251,7 @@ intake_write_batch(struct intake *in, struct intake_batch *b)
 		struct intake_job *job = g_ptr_array_index(b->jobs, i);
 
 		b->ok = ingest_record(store, job->msg, job->source,
-		    job->received, dating, in->conf->policy.guard.late,
+		    job->received, dating, in->policy->guard.late,
 		    &added, &error);
 	}
 	if (b->ok)
@@ -398,13 +401,17 @@ intake_events_new(struct intake *in, GError **error)
 
 struct intake *
 intake_new(struct event_base *base, struct store *store,
-    const struct conf *conf, GError **error)
+    const struct conf_intake *conf, const struct parse_limits *limits,
+    const struct verp *verp, const struct policy *policy, GError **error)
 {
 	struct intake *in = g_new0(struct intake, 1);
 
 	in->base = base;
 	in->store = store;
 	in->conf = conf;
+	in->limits = limits;
+	in->verp = verp;
+	in->policy = policy;
 	if (!intake_events_new(in, error)) {
 		g_free(in);
 		return NULL;
@@ -534,8 +541,8 @@ intake_held_count(struct intake *in, const char *source)
 static void
 intake_add(struct intake *in, struct intake_job *job)
 {
-	struct timeval tv = { in->conf->intake_delay / 1000,
-	    (in->conf->intake_delay % 1000) * 1000 };
+	struct timeval tv = { in->conf->delay / 1000,
+	    (in->conf->delay % 1000) * 1000 };
 
 	in->parsing--;
 	*intake_held_count(in, job->source) -= job->len;
@@ -556,7 +563,7 @@ intake_add(struct intake *in, struct intake_job *job)
 	if (in->batch->len == 0)
 		evtimer_add(in->timer, &tv);
 	g_ptr_array_add(in->batch, job);
-	if (in->batch->len >= (guint)in->conf->intake_batch)
+	if (in->batch->len >= (guint)in->conf->batch)
 		intake_send(in);
 }
 
@@ -609,8 +616,8 @@ intake_submit(struct intake *in, char *bytes, size_t len,
 	if (envelope_to != NULL)
 		job->envelope_to = g_ptr_array_copy(envelope_to, intake_strdup,
 		    NULL);
-	job->limits = in->conf->limits;
-	job->verp = in->conf->verp;
+	job->limits = *in->limits;
+	job->verp = *in->verp;
 	*intake_held_count(in, source) += len;
 	in->parsing++;
 	g_thread_pool_push(in->pool, job, NULL);

@@ -61,8 +61,13 @@ struct intake_stats {
 
 struct intake;
 
+/*
+ * The sections are read while running (a reload changes them in place
+ * between batches): they must outlive the struct intake.
+ */
 struct intake	*intake_new(struct event_base *, struct store *,
-		    const struct conf *, GError **);
+		    const struct conf_intake *, const struct parse_limits *,
+		    const struct verp *, const struct policy *, GError **);
 void		 intake_submit(struct intake *, char *bytes, size_t len,
 		    const char *source, GPtrArray *envelope_to,
 		    const char *keep,

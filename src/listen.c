@@ -65,7 +65,7 @@ listen_unlink_stale(const struct sockaddr_un *sun, const char *spec,
 
 /* Mode and group on the socket file are who may deliver. */
 static int
-listen_socket_owner(const struct conf *conf, const char *path, const char *spec,
+listen_socket_owner(const struct conf_lmtp *conf, const char *path, const char *spec,
     GError **error)
 {
 	struct group *gr;
@@ -85,7 +85,7 @@ listen_socket_owner(const struct conf *conf, const char *path, const char *spec,
 }
 
 static int
-listen_unix(const char *spec, const struct conf *conf, listen_fd_fn each,
+listen_unix(const char *spec, const struct conf_lmtp *conf, listen_fd_fn each,
     void *arg, GError **error)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -189,7 +189,7 @@ listen_tcp(const char *spec, listen_fd_fn each, void *arg, GError **error)
 }
 
 int
-listen_open(const char *spec, const struct conf *conf, listen_fd_fn each,
+listen_open(const char *spec, const struct conf_lmtp *conf, listen_fd_fn each,
     void *arg, GError **error)
 {
 	if (g_str_has_prefix(spec, "unix:"))

@@ -12,7 +12,7 @@
 typedef int	(*listen_fd_fn)(void *arg, int fd, const char *spec,
 		    GError **error);
 
-int	 listen_open(const char *spec, const struct conf *, listen_fd_fn,
+int	 listen_open(const char *spec, const struct conf_lmtp *, listen_fd_fn,
 	    void *arg, GError **);
 
 #endif

@@ -168,7 +168,7 @@ struct lmtp_session {
 struct lmtp {
 	struct event_base *base;
 	struct intake	*intake;
-	const struct conf *conf;
+	const struct conf_lmtp *conf;
 	char		*other;		/* maildir for mail that is not a bounce */
 	GPtrArray	*listeners;	/* of struct evconnlistener * */
 	GHashTable	*sessions;	/* set of struct lmtp_session * */
@@ -1041,21 +1041,9 @@ lmtp_listen(struct lmtp *l, const char *spec, GError **error)
 	return listen_open(spec, l->conf, lmtp_listen_each, l, error);
 }
 
-/* [lmtp] other, by default NotBounce beside the database. */
-static char *
-lmtp_other_maildir(const struct conf *conf)
-{
-	g_autofree char *dir = NULL;
-
-	if (conf->lmtp_other != NULL)
-		return g_strdup(conf->lmtp_other);
-	dir = g_path_get_dirname(conf->db_path);
-	return g_build_filename(dir, "NotBounce", NULL);
-}
-
 struct lmtp *
 lmtp_new(struct event_base *base, struct intake *intake,
-    const struct conf *conf, GError **error)
+    const struct conf_lmtp *conf, GError **error)
 {
 	struct lmtp *l = g_new0(struct lmtp, 1);
 	size_t i;
@@ -1072,7 +1060,7 @@ lmtp_new(struct event_base *base, struct intake *intake,
 	l->listeners = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)evconnlistener_free);
 	l->sessions = g_hash_table_new(NULL, NULL);
-	l->other = lmtp_other_maildir(conf);
+	l->other = g_strdup(conf->other);
 	for (i = 0; conf->listen != NULL && conf->listen[i] != NULL; i++) {
 		if (!lmtp_listen(l, conf->listen[i], error)) {
 			lmtp_free(&l);

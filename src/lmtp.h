@@ -22,7 +22,7 @@ struct lmtp;
  * the process must ignore SIGPIPE (a client may vanish before a reply).
  */
 struct lmtp	*lmtp_new(struct event_base *, struct intake *,
-		    const struct conf *, GError **);
+		    const struct conf_lmtp *, GError **);
 
 /* Accept on an fd already bound and listening (socket activation). */
 int		 lmtp_adopt(struct lmtp *, int fd, GError **);

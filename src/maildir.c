@@ -32,7 +32,7 @@
 struct maildir {
 	struct event_base *base;
 	struct intake	*intake;
-	const struct conf *conf;
+	const struct conf_maildir *conf;
 	char		*new_dir;
 	char		*cur_dir;	/* where a recorded bounce goes */
 	char		*other_new;	/* the other folder's new/ */
@@ -97,7 +97,7 @@ maildir_done(void *arg, const struct intake_result *res)
 		/* Left in new/: tried again once the store may have recovered. */
 		if (!md->stopped)
 			evtimer_add(md->retry, &tv);
-	} else if (res->kind != REPORT_NONE && md->conf->maildir_delete) {
+	} else if (res->kind != REPORT_NONE && md->conf->delete) {
 		if (unlink(from) != 0)
 			g_warning("maildir: %s: %s", from, g_strerror(errno));
 		event_active(md->sync, EV_WRITE, 0);
@@ -164,7 +164,7 @@ maildir_submit(struct maildir *md, const char *name)
 {
 	g_autofree char *path = g_build_filename(md->new_dir, name, NULL);
 	g_autofree char *bytes = NULL, *id = NULL;
-	gsize max = md->conf->maildir_max_size, len, size;
+	gsize max = md->conf->max_size, len, size;
 	struct maildir_file *f;
 
 	if (name[0] == '.' || g_hash_table_contains(md->inflight, name))
@@ -259,21 +259,21 @@ maildir_watch_cb(evutil_socket_t fd, short what, void *arg)
 
 struct maildir *
 maildir_new(struct event_base *base, struct intake *intake,
-    const struct conf *conf, GError **error)
+    const struct conf_maildir *conf, GError **error)
 {
 	struct maildir *md;
 	g_autofree char *other = NULL, *done = NULL;
 
-	other = g_build_filename(conf->maildir, conf->maildir_other, NULL);
-	done = g_build_filename(conf->maildir, conf->maildir_done, NULL);
-	if (!mdir_create(conf->maildir, error) ||
+	other = g_build_filename(conf->path, conf->other, NULL);
+	done = g_build_filename(conf->path, conf->done, NULL);
+	if (!mdir_create(conf->path, error) ||
 	    !mdir_create(other, error) || !mdir_create(done, error))
 		return NULL;
 	md = g_new0(struct maildir, 1);
 	md->base = base;
 	md->intake = intake;
 	md->conf = conf;
-	md->new_dir = g_build_filename(conf->maildir, "new", NULL);
+	md->new_dir = g_build_filename(conf->path, "new", NULL);
 	md->cur_dir = g_build_filename(done, "cur", NULL);
 	md->other_new = g_build_filename(other, "new", NULL);
 	md->inflight = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,

@@ -14,7 +14,7 @@
 struct maildir;
 
 struct maildir	*maildir_new(struct event_base *, struct intake *,
-		    const struct conf *, GError **);
+		    const struct conf_maildir *, GError **);
 void		 maildir_stop(struct maildir *);
 guint		 maildir_pending(struct maildir *);
 void		 maildir_free(struct maildir **);

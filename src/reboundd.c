@@ -67,7 +67,10 @@ daemon_load_conf(struct conf *c, const char *file, GError **error)
 	if (file == NULL && g_file_test(SYSCONFDIR "/rebound.conf",
 	    G_FILE_TEST_EXISTS))
 		file = SYSCONFDIR "/rebound.conf";
-	return file == NULL || conf_load(c, file, error);
+	if (file != NULL && !conf_load(c, file, error))
+		return 0;
+	conf_settle(c);
+	return 1;
 }
 
 /*
@@ -79,18 +82,16 @@ daemon_reload_hooks(struct daemon *d, struct conf *fresh)
 {
 	g_autoptr(GError) error = NULL;
 
-	d->conf.hook_max_age = fresh->hook_max_age;
-	d->conf.hook_connect_timeout = fresh->hook_connect_timeout;
-	d->conf.hook_timeout = fresh->hook_timeout;
+	d->conf.hooks.max_age = fresh->hooks.max_age;
+	d->conf.hooks.connect_timeout = fresh->hooks.connect_timeout;
+	d->conf.hooks.timeout = fresh->hooks.timeout;
 	if (d->hooks != NULL) {
-		hooks_reload(d->hooks, fresh);
+		hooks_reload(d->hooks, &fresh->hooks);
 		return;
 	}
 	/* The database is the running one: changing it needs a restart. */
-	g_free(fresh->db_path);
-	fresh->db_path = g_strdup(d->conf.db_path);
-	if (fresh->hooks->len > 0 && (d->hooks = hooks_new(d->base, fresh,
-	    &error)) == NULL)
+	if (fresh->hooks.list->len > 0 && (d->hooks = hooks_new(d->base,
+	    &fresh->hooks, &d->conf.store, &error)) == NULL)
 		g_warning("reload: hooks: %s", error->message);
 	if (d->metrics != NULL)
 		metrics_set_hooks(d->metrics, d->hooks);
@@ -116,8 +117,8 @@ daemon_reload(evutil_socket_t fd, short what, void *arg)
 	intake_set_policy(d->intake, &d->conf.policy);
 	d->conf.verp = fresh.verp;
 	d->conf.limits = fresh.limits;
-	d->conf.intake_batch = fresh.intake_batch;
-	d->conf.intake_delay = fresh.intake_delay;
+	d->conf.intake.batch = fresh.intake.batch;
+	d->conf.intake.delay = fresh.intake.delay;
 	daemon_reload_hooks(d, &fresh);
 	conf_clear(&fresh);
 	g_info("reload: settings re-read from %s", d->conf.file ?
@@ -175,7 +176,7 @@ daemon_notify_ready(struct daemon *d)
 {
 	g_autofree char *state = g_strdup_printf("READY=1\nSTATUS=running: "
 	    "%s%s%s", d->maildir ? "maildir " : "", d->lmtp ? "lmtp " : "",
-	    d->conf.db_path);
+	    d->conf.store.path);
 	gint64 usec = notify_watchdog_usec();
 	struct timeval tv = { usec / 2 / G_USEC_PER_SEC,
 	    usec / 2 % G_USEC_PER_SEC };
@@ -200,24 +201,24 @@ daemon_drop_privileges(const struct conf *c)
 {
 	struct passwd *pw;
 
-	if (c->user == NULL)
+	if (c->daemon.user == NULL)
 		return 1;
 	if (geteuid() != 0) {
 		g_info("not started as root: staying user %u, not %s",
-		    (unsigned)geteuid(), c->user);
+		    (unsigned)geteuid(), c->daemon.user);
 		return 1;
 	}
-	if ((pw = getpwnam(c->user)) == NULL) {
-		g_critical("[daemon] user: no user %s", c->user);
+	if ((pw = getpwnam(c->daemon.user)) == NULL) {
+		g_critical("[daemon] user: no user %s", c->daemon.user);
 		return 0;
 	}
 	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
 	    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0 ||
 	    setuid(0) == 0) {
-		g_critical("cannot become user %s: %s", c->user, g_strerror(errno));
+		g_critical("cannot become user %s: %s", c->daemon.user, g_strerror(errno));
 		return 0;
 	}
-	g_info("running as user %s", c->user);
+	g_info("running as user %s", c->daemon.user);
 	return 1;
 }
 
@@ -242,10 +243,10 @@ daemon_raise_nofile(const struct conf *c)
 	}
 	g_debug("open files: at most %llu", (unsigned long long)rl.rlim_cur);
 	if (rl.rlim_cur != RLIM_INFINITY &&
-	    (rlim_t)c->max_sessions + SPARE_FDS > rl.rlim_cur)
+	    (rlim_t)c->lmtp.max_sessions + SPARE_FDS > rl.rlim_cur)
 		g_warning("[lmtp] max_sessions = %d: only %llu open files "
 		    "allowed (RLIMIT_NOFILE), about %llu sessions at once",
-		    c->max_sessions, (unsigned long long)rl.rlim_cur,
+		    c->lmtp.max_sessions, (unsigned long long)rl.rlim_cur,
 		    rl.rlim_cur > SPARE_FDS ?
 		    (unsigned long long)(rl.rlim_cur - SPARE_FDS) : 0ULL);
 }
@@ -257,8 +258,8 @@ daemon_listen(struct daemon *d)
 	g_autoptr(GError) error = NULL;
 	int nfds = notify_listen_fds(), fd;
 
-	if ((d->conf.listen[0] != NULL || nfds > 0) &&
-	    (d->lmtp = lmtp_new(d->base, NULL, &d->conf, &error)) == NULL) {
+	if ((d->conf.lmtp.listen[0] != NULL || nfds > 0) &&
+	    (d->lmtp = lmtp_new(d->base, NULL, &d->conf.lmtp, &error)) == NULL) {
 		g_critical("lmtp: %s", error->message);
 		return 0;
 	}
@@ -279,27 +280,28 @@ daemon_start(struct daemon *d)
 	daemon_raise_nofile(&d->conf);
 	if (!daemon_listen(d) || !daemon_drop_privileges(&d->conf))
 		return 0;
-	d->store = store_open(d->conf.db_path, &d->conf, STORE_WRITE, &error);
+	d->store = store_open(&d->conf.store, STORE_WRITE, &error);
 	if (d->store == NULL) {
 		g_critical("%s", error->message);
 		return 0;
 	}
-	store_set_event_delay(d->store, conf_event_delay(&d->conf));
-	if ((d->intake = intake_new(d->base, d->store, &d->conf,
-	    &error)) == NULL) {
+	store_set_policy(d->store, &d->conf.policy);
+	store_set_event_delay(d->store, d->conf.events.delay);
+	if ((d->intake = intake_new(d->base, d->store, &d->conf.intake,
+	    &d->conf.limits, &d->conf.verp, &d->conf.policy, &error)) == NULL) {
 		g_critical("%s", error->message);
 		return 0;
 	}
 	if (d->lmtp != NULL)
 		lmtp_set_intake(d->lmtp, d->intake);
 	/* Before the sources: a new hook starts after the newest event. */
-	if (d->conf.hooks->len > 0 && (d->hooks = hooks_new(d->base, &d->conf,
-	    &error)) == NULL) {
+	if (d->conf.hooks.list->len > 0 && (d->hooks = hooks_new(d->base,
+	    &d->conf.hooks, &d->conf.store, &error)) == NULL) {
 		g_critical("hooks: %s", error->message);
 		return 0;
 	}
-	if (d->conf.maildir != NULL && (d->maildir = maildir_new(d->base,
-	    d->intake, &d->conf, &error)) == NULL) {
+	if (d->conf.maildir.path != NULL && (d->maildir = maildir_new(d->base,
+	    d->intake, &d->conf.maildir, &error)) == NULL) {
 		g_critical("maildir: %s", error->message);
 		return 0;
 	}
@@ -308,8 +310,8 @@ daemon_start(struct daemon *d)
 		    "listen is set");
 		return 0;
 	}
-	if (d->conf.metrics != NULL && (d->metrics = metrics_new(d->base,
-	    d->conf.metrics, d->intake, d->lmtp, d->maildir, &error)) == NULL) {
+	if (d->conf.metrics.listen != NULL && (d->metrics = metrics_new(d->base,
+	    d->conf.metrics.listen, d->intake, d->lmtp, d->maildir, &error)) == NULL) {
 		g_critical("metrics: %s", error->message);
 		return 0;
 	}
@@ -422,7 +424,7 @@ main(int argc, char **argv)
 	http_global_init();
 	if (daemon_events(&d) && daemon_start(&d)) {
 		g_info("reboundd %s: started, database %s", PACKAGE_VERSION,
-		    d.conf.db_path);
+		    d.conf.store.path);
 		event_base_dispatch(d.base);
 		g_info("reboundd: stopped");
 	} else

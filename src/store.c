@@ -157,8 +157,8 @@ store_done(sqlite3_stmt *st)
 
 /* Pragmas of a writer: WAL, and how hard a commit waits for the disk. */
 static int
-store_pragmas(struct store *s, const struct conf *c, enum store_mode mode,
-    GError **error)
+store_pragmas(struct store *s, const struct conf_store *c,
+    enum store_mode mode, GError **error)
 {
 	if (!store_exec(s, "PRAGMA foreign_keys = ON", error))
 		return 0;
@@ -189,13 +189,13 @@ store_check_dir(const char *path, GError **error)
 }
 
 static int
-store_connect(struct store *s, const struct conf *c, const char *path,
-    int flags, GError **error)
+store_connect(struct store *s, const struct conf_store *c, int flags,
+    GError **error)
 {
 	g_autofree char *uri = NULL, *escaped = NULL;
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX,
+	if (sqlite3_open_v2(c->path, &s->db, flags | SQLITE_OPEN_NOMUTEX,
 	    NULL) != SQLITE_OK)
 		return store_error(s, error, "cannot open");
 	sqlite3_busy_timeout(s->db, c->busy_timeout);
@@ -218,7 +218,7 @@ store_connect(struct store *s, const struct conf *c, const char *path,
 	    (sqlite3_extended_errcode(s->db) & 0xff) != SQLITE_READONLY)
 		return 1;	/* the real error shows in the next query */
 	sqlite3_close(s->db);
-	escaped = g_uri_escape_string(path, "/", TRUE);
+	escaped = g_uri_escape_string(c->path, "/", TRUE);
 	uri = g_strdup_printf("file:%s?immutable=1", escaped);
 	if (sqlite3_open_v2(uri, &s->db, flags | SQLITE_OPEN_URI |
 	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
@@ -232,10 +232,14 @@ store_finalize(gpointer st)
 	sqlite3_finalize(st);
 }
 
+/*
+ * The database of c, created or migrated when mode is STORE_WRITE.  Its
+ * policy is the defaults' until store_set_policy().
+ */
 struct store *
-store_open(const char *path, const struct conf *c, enum store_mode mode,
-    GError **error)
+store_open(const struct conf_store *c, enum store_mode mode, GError **error)
 {
+	const char *path = c->path;
 	struct store *s;
 	int flags = mode == STORE_READ ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -252,9 +256,9 @@ store_open(const char *path, const struct conf *c, enum store_mode mode,
 	s->stmts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 	    store_finalize);
 	s->stale = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	s->policy = c->policy;
+	policy_defaults(&s->policy);
 	s->events = store_events_new();
-	if (!store_connect(s, c, path, flags, error) ||
+	if (!store_connect(s, c, flags, error) ||
 	    !store_pragmas(s, c, mode, error) ||
 	    !store_check_version(s, mode, error)) {
 		store_close(&s);

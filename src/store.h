@@ -46,8 +46,8 @@ enum store_mode { STORE_READ, STORE_WRITE };
 
 struct store;
 
-struct store	*store_open(const char *path, const struct conf *,
-		    enum store_mode, GError **);
+struct store	*store_open(const struct conf_store *, enum store_mode,
+		    GError **);
 void		 store_close(struct store **);
 
 int		 store_begin(struct store *, GError **);

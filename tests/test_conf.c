@@ -43,22 +43,22 @@ test_defaults_and_overrides(void)
 	g_assert_cmpint(c.policy.hard_threshold, ==, 1);
 	g_assert_true(conf_load(&c, path, &error));
 	g_assert_no_error(error);
-	g_assert_cmpstr(c.db_path, ==, "/tmp/x.db");
-	g_assert_cmpint(c.sync_full, ==, 0);
+	g_assert_cmpstr(c.store.path, ==, "/tmp/x.db");
+	g_assert_cmpint(c.store.sync_full, ==, 0);
 	g_assert_cmpint(c.policy.soft_threshold, ==, 3);
 	g_assert_cmpint(c.policy.soft_window, ==, 10);
 	g_assert_cmpint(c.policy.soft_stale, ==, 7);
 	g_assert_cmpint(c.verp.delimiter, ==, '-');
-	g_assert_null(c.maildir_done);
-	g_assert_cmpint(c.reply_timeout, ==, 60);
-	g_assert_cmpint(c.data_timeout, ==, 600);
-	g_assert_cmpuint(c.max_buffered, ==, 256 * 1024 * 1024);
-	g_assert_cmpint(c.maildir_max_size, ==, 10 * 1024 * 1024);
+	g_assert_null(c.maildir.done);
+	g_assert_cmpint(c.lmtp.reply_timeout, ==, 60);
+	g_assert_cmpint(c.lmtp.data_timeout, ==, 600);
+	g_assert_cmpuint(c.lmtp.max_buffered, ==, 256 * 1024 * 1024);
+	g_assert_cmpint(c.maildir.max_size, ==, 10 * 1024 * 1024);
 	g_assert_cmpuint(c.limits.recipients, ==, 50);
 	g_assert_cmpuint(c.limits.header_bytes, ==, 4096);
 	g_assert_cmpuint(c.limits.parts, ==, 1000);
 	g_assert_cmpuint(c.limits.depth, ==, 100);
-	g_assert_cmpint(c.intake_dating, ==, DATING_BOUNCE);
+	g_assert_cmpint(c.intake.dating, ==, DATING_BOUNCE);
 	g_assert_cmpint(c.policy.guard.late, ==, 7 * 3600);
 	conf_clear(&c);
 	g_unlink(path);
@@ -85,7 +85,7 @@ test_dating(void)
 
 		conf_defaults(&c);
 		g_assert_true(conf_load(&c, path, &error));
-		g_assert_cmpint(c.intake_dating, ==, cases[i].want);
+		g_assert_cmpint(c.intake.dating, ==, cases[i].want);
 		g_assert_cmpint(c.policy.guard.late, ==, 7200);
 		conf_clear(&c);
 		g_unlink(path);
@@ -104,8 +104,8 @@ test_lmtp_limits(void)
 	conf_defaults(&c);
 	g_assert_true(conf_load(&c, path, &error));
 	g_assert_no_error(error);
-	g_assert_cmpuint(c.max_buffered, ==, G_GUINT64_CONSTANT(8589934592));
-	g_assert_cmpint(c.data_timeout, ==, 2);
+	g_assert_cmpuint(c.lmtp.max_buffered, ==, G_GUINT64_CONSTANT(8589934592));
+	g_assert_cmpint(c.lmtp.data_timeout, ==, 2);
 	conf_clear(&c);
 	g_unlink(path);
 }
@@ -121,11 +121,11 @@ test_maildir_done(void)
 
 	conf_defaults(&c);
 	g_assert_true(conf_load(&c, path, &error));
-	g_assert_cmpstr(c.maildir_done, ==, ".Processed");
-	g_assert_false(c.maildir_delete);
+	g_assert_cmpstr(c.maildir.done, ==, ".Processed");
+	g_assert_false(c.maildir.delete);
 	g_assert_true(conf_load(&c, path2, &error));
-	g_assert_null(c.maildir_done);
-	g_assert_true(c.maildir_delete);
+	g_assert_null(c.maildir.done);
+	g_assert_true(c.maildir.delete);
 	conf_clear(&c);
 	g_unlink(path);
 	g_unlink(path2);
@@ -197,22 +197,22 @@ test_hooks(void)
 	struct conf c;
 
 	conf_defaults(&c);
-	g_assert_cmpint(c.hook_max_age, ==, 3 * 86400);
-	g_assert_cmpint(c.hook_connect_timeout, ==, 10);
+	g_assert_cmpint(c.hooks.max_age, ==, 3 * 86400);
+	g_assert_cmpint(c.hooks.connect_timeout, ==, 10);
 	g_assert_true(conf_load(&c, path, &error));
 	g_assert_no_error(error);
-	g_assert_cmpint(c.hook_max_age, ==, 300);
-	g_assert_cmpint(c.hook_timeout, ==, 3600);
-	g_assert_cmpuint(c.hooks->len, ==, 3);
-	h = c.hooks->pdata[0];
+	g_assert_cmpint(c.hooks.max_age, ==, 300);
+	g_assert_cmpint(c.hooks.timeout, ==, 3600);
+	g_assert_cmpuint(c.hooks.list->len, ==, 3);
+	h = c.hooks.list->pdata[0];
 	g_assert_cmpstr(h->name, ==, "web");
 	g_assert_null(h->types);	/* a webhook: every type */
-	h = c.hooks->pdata[1];
+	h = c.hooks.list->pdata[1];
 	g_assert_cmpint(h->kind, ==, CONF_HOOK_MAILMAN3);
 	g_assert_cmpint(h->action, ==, CONF_HOOK_DISABLE);
 	g_assert_true(h->dry_run);
 	g_assert_cmpint(h->max_actions, ==, 100);
-	h = c.hooks->pdata[2];
+	h = c.hooks.list->pdata[2];
 	g_assert_cmpint(h->max_actions, ==, 0);
 	conf_clear(&c);
 	g_unlink(path);
@@ -452,11 +452,13 @@ test_hook_types(void)
 	g_assert_true(conf_load_data(&c, "hooks.conf", text, strlen(text),
 	    &error));
 	g_assert_no_error(error);
-	s = store_open(db, &c, STORE_WRITE, &error);
+	g_free(c.store.path);
+	c.store.path = g_strdup(db);
+	s = store_open(&c.store, STORE_WRITE, &error);
 	g_assert_no_error(error);
-	for (i = 0; i < c.hooks->len; i++)
+	for (i = 0; i < c.hooks.list->len; i++)
 		g_assert_true(store_hook_start(s, ((struct conf_hook *)
-		    c.hooks->pdata[i])->name, &error));
+		    c.hooks.list->pdata[i])->name, &error));
 	g_assert_true(store_begin(s, &error));
 	/* An address each: a hook gets an address's events one by one. */
 	for (i = 0; i < REVENT_NTYPES; i++) {
@@ -470,7 +472,7 @@ test_hook_types(void)
 	g_assert_true(store_commit(s, &error));
 	g_assert_no_error(error);
 	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
-		const struct conf_hook *h = c.hooks->pdata[i];
+		const struct conf_hook *h = c.hooks.list->pdata[i];
 		g_autofree char *types = conf_hook_types(h);
 		g_autoptr(GString) got = g_string_new(NULL);
 
@@ -511,7 +513,7 @@ static int *
 bool_slot(struct conf *c, const struct conf_bool_key *k)
 {
 	if (strcmp(k->group, "hook") == 0)
-		return G_STRUCT_MEMBER_P(c->hooks->pdata[0], k->offset);
+		return G_STRUCT_MEMBER_P(c->hooks.list->pdata[0], k->offset);
 	return G_STRUCT_MEMBER_P(c, k->offset);
 }
 

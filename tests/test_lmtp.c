@@ -111,34 +111,37 @@ fixture_setup(struct fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	f->sock = g_build_filename(f->dir, "lmtp.sock", NULL);
 	conf_defaults(&f->conf);
-	g_free(f->conf.db_path);
-	f->conf.db_path = g_build_filename(f->dir, "rebound.db", NULL);
-	f->conf.sync_full = 0;
-	g_strfreev(f->conf.listen);
-	f->conf.listen = g_new0(char *, 2);
-	f->conf.listen[0] = g_strdup_printf("unix:%s", f->sock);
+	g_free(f->conf.store.path);
+	f->conf.store.path = g_build_filename(f->dir, "rebound.db", NULL);
+	f->conf.store.sync_full = 0;
+	conf_settle(&f->conf);
+	g_strfreev(f->conf.lmtp.listen);
+	f->conf.lmtp.listen = g_new0(char *, 2);
+	f->conf.lmtp.listen[0] = g_strdup_printf("unix:%s", f->sock);
 	if (o != NULL && o->max_sessions)
-		f->conf.max_sessions = o->max_sessions;
+		f->conf.lmtp.max_sessions = o->max_sessions;
 	if (o != NULL && o->idle_timeout)
-		f->conf.idle_timeout = o->idle_timeout;
+		f->conf.lmtp.idle_timeout = o->idle_timeout;
 	if (o != NULL && o->max_size)
-		f->conf.max_size = o->max_size;
+		f->conf.lmtp.max_size = o->max_size;
 	if (o != NULL && o->intake_delay)
-		f->conf.intake_delay = o->intake_delay;
+		f->conf.intake.delay = o->intake_delay;
 	if (o != NULL && o->max_buffered)
-		f->conf.max_buffered = o->max_buffered;
+		f->conf.lmtp.max_buffered = o->max_buffered;
 	if (o != NULL && o->data_timeout)
-		f->conf.data_timeout = o->data_timeout;
+		f->conf.lmtp.data_timeout = o->data_timeout;
 	f->base = event_base_new();
 	g_assert_nonnull(f->base);
 	f->tick = event_new(f->base, -1, EV_PERSIST, tick_cb, NULL);
 	g_assert_nonnull(f->tick);
 	event_add(f->tick, &tv);
-	f->store = store_open(f->conf.db_path, &f->conf, STORE_WRITE, &error);
+	f->store = store_open(&f->conf.store, STORE_WRITE, &error);
 	g_assert_no_error(error);
-	f->intake = intake_new(f->base, f->store, &f->conf, &error);
+	store_set_policy(f->store, &f->conf.policy);
+	f->intake = intake_new(f->base, f->store, &f->conf.intake,
+	    &f->conf.limits, &f->conf.verp, &f->conf.policy, &error);
 	g_assert_no_error(error);
-	f->lmtp = lmtp_new(f->base, f->intake, &f->conf, &error);
+	f->lmtp = lmtp_new(f->base, f->intake, &f->conf.lmtp, &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(f->lmtp);
 }
@@ -372,7 +375,7 @@ open_db(struct fixture *f)
 {
 	sqlite3 *db = NULL;
 
-	g_assert_cmpint(sqlite3_open_v2(f->conf.db_path, &db,
+	g_assert_cmpint(sqlite3_open_v2(f->conf.store.path, &db,
 	    SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
 	return db;
 }
@@ -945,8 +948,8 @@ test_tcp(struct fixture *f, gconstpointer data)
 	struct client *c;
 	int fd;
 
-	conf.listen = listen;
-	tcp = lmtp_new(f->base, f->intake, &conf, &error);
+	conf.lmtp.listen = listen;
+	tcp = lmtp_new(f->base, f->intake, &conf.lmtp, &error);
 	g_assert_no_error(error);
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -990,8 +993,8 @@ try_listen(struct fixture *f, const char *spec, GError **error)
 	char *listen[] = { (char *)spec, NULL };
 	struct conf conf = f->conf;
 
-	conf.listen = listen;
-	return lmtp_new(f->base, f->intake, &conf, error);
+	conf.lmtp.listen = listen;
+	return lmtp_new(f->base, f->intake, &conf.lmtp, error);
 }
 
 /* Mode from the config; a stale socket replaced, a live one not. */
@@ -1011,7 +1014,7 @@ test_listen(struct fixture *f, gconstpointer data)
 	g_strlcpy(sun.sun_path, stale, sizeof sun.sun_path);
 	g_assert_cmpint(bind(fd, (struct sockaddr *)&sun, sizeof sun), ==, 0);
 	close(fd);
-	f->conf.socket_mode = 0600;
+	f->conf.lmtp.socket_mode = 0600;
 	l = try_listen(f, spec, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(stat(stale, &st), ==, 0);

@@ -55,13 +55,15 @@ fuzz_server_start(struct fuzz_server *fs)
 {
 	g_autoptr(GError) error = NULL;
 
-	fs->store = store_open(":memory:", &fs->conf, STORE_WRITE, &error);
+	fs->store = store_open(&fs->conf.store, STORE_WRITE, &error);
 	if (fs->store == NULL)
 		g_error("fuzz_lmtp: %s", error->message);
-	fs->intake = intake_new(fs->base, fs->store, &fs->conf, &error);
+	store_set_policy(fs->store, &fs->conf.policy);
+	fs->intake = intake_new(fs->base, fs->store, &fs->conf.intake,
+	    &fs->conf.limits, &fs->conf.verp, &fs->conf.policy, &error);
 	if (fs->intake == NULL)
 		g_error("fuzz_lmtp: %s", error->message);
-	fs->lmtp = lmtp_new(fs->base, fs->intake, &fs->conf, &error);
+	fs->lmtp = lmtp_new(fs->base, fs->intake, &fs->conf.lmtp, &error);
 	if (fs->lmtp == NULL)
 		g_error("fuzz_lmtp: %s", error->message);
 	fs->rounds = 0;
@@ -94,17 +96,20 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	parse_init();
 	classify_init();
 	conf_defaults(&server.conf);
-	server.conf.sync_full = 0;
+	g_free(server.conf.store.path);
+	server.conf.store.path = g_strdup(":memory:");
+	server.conf.store.sync_full = 0;
 	/*
 	 * The seeds' messages (2-3 KB) pass; a mutation that makes one
 	 * longer meets the limit, so that the 552 path is fuzzed too.
 	 */
-	server.conf.max_size = 3072;
+	server.conf.lmtp.max_size = 3072;
 	/*
 	 * Mail that is not a bounce cannot be kept there (ENOTDIR at once):
 	 * its 451 path is fuzzed, and no disk fills with kept copies.
 	 */
-	server.conf.lmtp_other = g_strdup("/dev/null/NotBounce");
+	server.conf.lmtp.other = g_strdup("/dev/null/NotBounce");
+	conf_settle(&server.conf);
 	server.base = event_base_new();
 	fuzz_server_start(&server);
 	atexit(fuzz_server_free);

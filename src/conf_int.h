@@ -1,0 +1,25 @@
+/*
+ * conf_int.h: what conf.c and conf_hook.c share, and nothing outside
+ * them sees, grouped by the file that defines it.
+ */
+#ifndef REBOUND_CONF_INT_H
+#define REBOUND_CONF_INT_H
+
+#include <glib.h>
+
+#include "conf.h"
+
+/* conf.c */
+int	 conf_set_string(char **slot, const char *value);
+
+/* conf_hook.c */
+void	 conf_hook_defaults(struct conf *);
+int	 conf_hook_group(struct conf *, GKeyFile *, const char *group,
+	    const char **key_r, GError **);
+int	 conf_hooks_set(struct conf *, const char *key, const char *value,
+	    GError **);
+int	 conf_duration(const char *value, int min, int max, int *out,
+	    GError **);
+void	 conf_hook_bool_keys(GArray *);
+
+#endif
