@@ -517,7 +517,8 @@ hooks_new(struct event_base *base, struct conf_hooks *c,
 	    (GDestroyNotify)conf_hook_free);
 	/* Never hold the loop long behind the writer's commit. */
 	own.busy_timeout = MIN(store->busy_timeout, HOOK_DB_BUSY);
-	if ((hs->store = store_open(&own, STORE_WRITE, error)) == NULL || (hs->http = http_new(base, error)) == NULL ||
+	if ((hs->store = store_open(&own, STORE_WRITE, error)) == NULL ||
+	    (hs->http = http_new(base, error)) == NULL ||
 	    (hs->tick = evtimer_new(base, hooks_tick, hs)) == NULL) {
 		if (error != NULL && *error == NULL)
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,

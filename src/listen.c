@@ -65,8 +65,8 @@ listen_unlink_stale(const struct sockaddr_un *sun, const char *spec,
 
 /* Mode and group on the socket file are who may deliver. */
 static int
-listen_socket_owner(const struct conf_lmtp *conf, const char *path, const char *spec,
-    GError **error)
+listen_socket_owner(const struct conf_lmtp *conf, const char *path,
+    const char *spec, GError **error)
 {
 	struct group *gr;
 

@@ -215,7 +215,8 @@ daemon_drop_privileges(const struct conf *c)
 	if (initgroups(pw->pw_name, pw->pw_gid) != 0 ||
 	    setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0 ||
 	    setuid(0) == 0) {
-		g_critical("cannot become user %s: %s", c->daemon.user, g_strerror(errno));
+		g_critical("cannot become user %s: %s", c->daemon.user,
+		    g_strerror(errno));
 		return 0;
 	}
 	g_info("running as user %s", c->daemon.user);
@@ -259,7 +260,8 @@ daemon_listen(struct daemon *d)
 	int nfds = notify_listen_fds(), fd;
 
 	if ((d->conf.lmtp.listen[0] != NULL || nfds > 0) &&
-	    (d->lmtp = lmtp_new(d->base, NULL, &d->conf.lmtp, &error)) == NULL) {
+	    (d->lmtp = lmtp_new(d->base, NULL, &d->conf.lmtp,
+	    &error)) == NULL) {
 		g_critical("lmtp: %s", error->message);
 		return 0;
 	}
@@ -311,7 +313,8 @@ daemon_start(struct daemon *d)
 		return 0;
 	}
 	if (d->conf.metrics.listen != NULL && (d->metrics = metrics_new(d->base,
-	    d->conf.metrics.listen, d->intake, d->lmtp, d->maildir, &error)) == NULL) {
+	    d->conf.metrics.listen, d->intake, d->lmtp, d->maildir,
+	    &error)) == NULL) {
 		g_critical("metrics: %s", error->message);
 		return 0;
 	}

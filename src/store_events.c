@@ -192,7 +192,8 @@ events_due(struct store *s, gint64 now, int *due_r, GError **error)
 static int
 events_move(struct store *s, gint64 now, guint *n_r, GError **error)
 {
-	sqlite3_stmt *publish = store_stmt(s, events_sql[EVENTS_PUBLISH], error);
+	sqlite3_stmt *publish = store_stmt(s, events_sql[EVENTS_PUBLISH],
+	    error);
 	sqlite3_stmt *drop = store_stmt(s, events_sql[EVENTS_PUBLISHED], error);
 
 	if (publish == NULL || drop == NULL)
@@ -307,8 +308,10 @@ static int
 events_unpend(struct store *s, const char *address, char **previous_r,
     gint64 keep_at, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, events_sql[EVENTS_PENDING_DEAD], error);
-	sqlite3_stmt *drop = store_stmt(s, events_sql[EVENTS_DROP_PENDING], error);
+	sqlite3_stmt *st = store_stmt(s, events_sql[EVENTS_PENDING_DEAD],
+	    error);
+	sqlite3_stmt *drop = store_stmt(s, events_sql[EVENTS_DROP_PENDING],
+	    error);
 	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
 	gint64 id;
 	guint i;

@@ -20,7 +20,7 @@
 	"id, kind, grp, opened, first, last, closed, state, addresses, " \
 	"outcomes, sample FROM incidents "
 
-enum guard_stmt {
+enum store_guard_stmt {
 	STORE_HOLD,
 	STORE_INCIDENT_ADD,
 	STORE_INCIDENT_GROW,
@@ -31,10 +31,10 @@ enum guard_stmt {
 	STORE_INCIDENT,
 	STORE_INCIDENT_DECIDE,
 	STORE_INCIDENT_ADDRESSES,
-	GUARD_NSTMT
+	STORE_GUARD_NSTMT
 };
 
-static const char *const guard_sql[GUARD_NSTMT] = {
+static const char *const guard_sql[STORE_GUARD_NSTMT] = {
 	/* Not under an incident an operator has decided since. */
 	[STORE_HOLD] =
 	    "UPDATE outcomes SET incident = ?1 WHERE id = ?2 "
@@ -220,7 +220,8 @@ store_guard_closed(const struct guard_incident *inc, void *data)
 	sqlite3_stmt *st;
 	GError *error = NULL;
 
-	if ((st = store_stmt(s, guard_sql[STORE_INCIDENT_CLOSE], &error)) == NULL)
+	if ((st = store_stmt(s, guard_sql[STORE_INCIDENT_CLOSE],
+	    &error)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, inc->id);
 	sqlite3_bind_int64(st, 2, inc->closed);
@@ -276,13 +277,15 @@ store_guard_load(struct store *s, GError **error)
 	if (s->guard != NULL)
 		return 1;
 	s->guard = guard_new(&s->policy.guard, &store_guard_calls, s);
-	if ((st = store_stmt(s, guard_sql[STORE_INCIDENTS_KEPT], error)) == NULL)
+	if ((st = store_stmt(s, guard_sql[STORE_INCIDENTS_KEPT],
+	    error)) == NULL)
 		return 0;
 	sqlite3_bind_int64(st, 1, s->policy.guard.late);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		guard_adopt(s->guard, sqlite3_column_int64(st, 0),
-		    store_guard_kind(store_column_text(st, 1)), store_column_text(st, 2),
-		    sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
+		    store_guard_kind(store_column_text(st, 1)),
+		    store_column_text(st, 2), sqlite3_column_int64(st, 3),
+		    sqlite3_column_int64(st, 4),
 		    sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6));
 	if (!store_rows_end(s, st, rc, error, "reading open incidents") ||
 	    (st = store_stmt(s, guard_sql[STORE_GUARD_RESTORE], error)) == NULL)
@@ -429,7 +432,8 @@ store_incident_decide(struct store *s, gint64 id, const char *state,
     gint64 now, int *found_r, GError **error)
 {
 	g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func(g_free);
-	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENT_DECIDE], error);
+	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENT_DECIDE],
+	    error);
 	guint i;
 
 	if (st == NULL)
@@ -440,8 +444,8 @@ store_incident_decide(struct store *s, gint64 id, const char *state,
 	if (!store_step(s, st, error, "deciding an incident"))
 		return 0;
 	*found_r = sqlite3_changes(s->db) > 0;
-	if (!*found_r || !store_addresses_of(s, guard_sql[STORE_INCIDENT_ADDRESSES], id,
-	    addresses, error))
+	if (!*found_r || !store_addresses_of(s,
+	    guard_sql[STORE_INCIDENT_ADDRESSES], id, addresses, error))
 		return !*found_r;
 	for (i = 0; i < addresses->len; i++)
 		if (!store_replay(s, g_ptr_array_index(addresses, i), state,

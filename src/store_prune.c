@@ -24,7 +24,7 @@
 	"SELECT m.id FROM messages m WHERE coalesce((SELECT max(o.at) " \
 	"FROM outcomes o WHERE o.message = m.id), m.received) < ?1"
 
-enum prune_stmt {
+enum store_prune_stmt {
 	STORE_REMOVED,
 	STORE_SUSPECTS,
 	STORE_REPLAY_ALL,
@@ -35,10 +35,10 @@ enum prune_stmt {
 	STORE_EXPIRE_ADDRESSES,
 	STORE_EXPIRE_COUNT,
 	STORE_EXPIRE_DELETE,
-	PRUNE_NSTMT
+	STORE_PRUNE_NSTMT
 };
 
-static const char *const prune_sql[PRUNE_NSTMT] = {
+static const char *const prune_sql[STORE_PRUNE_NSTMT] = {
 	/* The partial index addresses_removed holds these rows, in order. */
 	[STORE_REMOVED] =
 	    "SELECT address, state, state_reason, last_seen FROM addresses "
@@ -117,7 +117,7 @@ store_change_cmp(gconstpointer a, gconstpointer b)
 
 /* Each address row of which (STORE_REMOVED, STORE_SUSPECTS), to fn. */
 static int
-store_address_rows(struct store *s, enum prune_stmt which,
+store_address_rows(struct store *s, enum store_prune_stmt which,
     store_removed_fn *fn, void *data, GError **error)
 {
 	sqlite3_stmt *st = store_stmt(s, prune_sql[which], error);
@@ -212,18 +212,20 @@ store_replay_all(struct store *s, const struct policy *p, GHashTable *held,
 		return 0;
 	store_fold_init(&f);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (address == NULL || strcmp(address, store_column_text(st, 0)) != 0) {
+		const char *row = store_column_text(st, 0);
+
+		if (address == NULL || strcmp(address, row) != 0) {
 			if (address != NULL)
 				store_settle(current, changes, address, &f);
 			store_fold_clear(&f);
 			store_fold_init(&f);
 			g_free(address);
-			address = g_strdup(store_column_text(st, 0));
+			address = g_strdup(row);
 		}
-		store_fold(&f, p, store_column_text(st, 1), store_column_text(st, 2),
-		    store_column_text(st, 4), store_replay_held(store_column_text(st, 5),
-		    held, sqlite3_column_int64(st, 6)),
-		    sqlite3_column_int64(st, 3), 0);
+		store_fold(&f, p, store_column_text(st, 1),
+		    store_column_text(st, 2), store_column_text(st, 4),
+		    store_replay_held(store_column_text(st, 5), held,
+		    sqlite3_column_int64(st, 6)), sqlite3_column_int64(st, 3), 0);
 	}
 	if (rc == SQLITE_DONE && address != NULL)
 		store_settle(current, changes, address, &f);
@@ -349,6 +351,14 @@ store_prune(struct store *s, const struct policy *p, store_removed_fn *fn,
 	return 1;
 }
 
+/* store_count() of one of this file's statements. */
+static int
+prune_count(struct store *s, enum store_prune_stmt i, const char *text,
+    gint64 number, gint64 *n_r, GError **error)
+{
+	return store_count(s, prune_sql[i], text, number, n_r, error);
+}
+
 /*
  * Everything about one address: the messages that name no one else
  * (their outcomes go with them), its other outcomes, its row.  *found_r
@@ -362,10 +372,10 @@ store_forget(struct store *s, const char *address, gint64 *outcomes_r,
 
 	if (!store_events_change(s, address, NULL, "alive", 0, "forget",
 	    error) ||
-	    !store_count(s, prune_sql[STORE_FORGET_COUNT], address, 0, outcomes_r,
+	    !prune_count(s, STORE_FORGET_COUNT, address, 0, outcomes_r,
 	    error) ||
-	    !store_count(s, prune_sql[STORE_FORGET_MESSAGES], address, 0, &n, error) ||
-	    !store_count(s, prune_sql[STORE_FORGET_OUTCOMES], address, 0, &n, error) ||
+	    !prune_count(s, STORE_FORGET_MESSAGES, address, 0, &n, error) ||
+	    !prune_count(s, STORE_FORGET_OUTCOMES, address, 0, &n, error) ||
 	    !store_address_drop(s, address, &row, error))
 		return 0;
 	*found_r = *outcomes_r != 0 || row != 0;
@@ -385,9 +395,9 @@ store_expire(struct store *s, gint64 cutoff, gint64 *messages_r,
 
 	if (!store_addresses_of(s, prune_sql[STORE_EXPIRE_ADDRESSES], cutoff,
 	    addresses, error) ||
-	    !store_count(s, prune_sql[STORE_EXPIRE_COUNT], NULL, cutoff, outcomes_r,
+	    !prune_count(s, STORE_EXPIRE_COUNT, NULL, cutoff, outcomes_r,
 	    error) ||
-	    !store_count(s, prune_sql[STORE_EXPIRE_DELETE], NULL, cutoff, messages_r,
+	    !prune_count(s, STORE_EXPIRE_DELETE, NULL, cutoff, messages_r,
 	    error))
 		return 0;
 	for (i = 0; i < addresses->len; i++)

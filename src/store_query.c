@@ -35,7 +35,7 @@
 #define STORE_DOMAIN(address) \
 	"substr(" address ", instr(" address ", '@') + 1)"
 
-enum query_stmt {
+enum store_query_stmt {
 	STORE_LIST,
 	STORE_ADDRESS,
 	STORE_ADDRESS_NOCASE,
@@ -44,10 +44,10 @@ enum query_stmt {
 	STORE_STATS_REASON,
 	STORE_STATS_DOMAIN,
 	STORE_STATS_DAY,
-	QUERY_NSTMT
+	STORE_QUERY_NSTMT
 };
 
-static const char *const query_sql[QUERY_NSTMT] = {
+static const char *const query_sql[STORE_QUERY_NSTMT] = {
 	/*
 	 * The time bound is a plain "o.at >= ?1" (the smallest time when
 	 * --since is not given) rather than an IS NULL test: that lets
@@ -88,7 +88,7 @@ static const char *const query_sql[QUERY_NSTMT] = {
 /* The groups of stats, in the order printed. */
 static const struct {
 	const char		*group;
-	enum query_stmt		 stmt;
+	enum store_query_stmt		 stmt;
 } store_stats_groups[] = {
 	{ "class", STORE_STATS_CLASS },
 	{ "reason", STORE_STATS_REASON },
@@ -266,7 +266,8 @@ store_stats(struct store *s, gint64 since, store_count_fn *fn, void *data,
 			return 0;
 		store_stats_bind(st, since);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			fn(store_stats_groups[i].group, store_column_text(st, 0),
+			fn(store_stats_groups[i].group,
+			    store_column_text(st, 0),
 			    sqlite3_column_int64(st, 1), data);
 		if (!store_rows_end(s, st, rc, error, "reading"))
 			return 0;

@@ -23,17 +23,17 @@
 #include "store.h"
 #include "store_int.h"
 
-enum record_stmt {
+enum store_record_stmt {
 	STORE_ADD_MESSAGE,
 	STORE_ADD_OUTCOME,
 	STORE_REPLAY,
 	STORE_GET_ADDRESS,
 	STORE_PUT_ADDRESS,
 	STORE_DELETE_ADDRESS,
-	RECORD_NSTMT
+	STORE_RECORD_NSTMT
 };
 
-static const char *const record_sql[RECORD_NSTMT] = {
+static const char *const record_sql[STORE_RECORD_NSTMT] = {
 	[STORE_ADD_MESSAGE] =
 	    "INSERT OR IGNORE INTO messages (digest, received, source, "
 	    "envelope_to, subscriber, list, kind, subject, sender, "
@@ -172,7 +172,8 @@ store_update(struct store *s, const char *address, const char *class,
 		g_hash_table_add(s->stale, g_strdup(address));
 		return 1;
 	}
-	policy_state_init(&ps, rc == SQLITE_ROW ? store_column_text(st, 4) : NULL);
+	policy_state_init(&ps, rc == SQLITE_ROW ? store_column_text(st, 4) :
+	    NULL);
 	if (rc == SQLITE_ROW) {
 		policy_state_parse(store_column_text(st, 0), &ps.state);
 		ps.state_reason = g_strdup(store_column_text(st, 1));
@@ -244,7 +245,7 @@ store_add(struct store *s, const struct store_meta *m,
 	*added_r = 1;
 	message = sqlite3_last_insert_rowid(s->db);
 	for (i = 0; i < rp->recipients->len; i++) {
-		const struct recipient *r = g_ptr_array_index(rp->recipients, i);
+		const struct recipient *r = rp->recipients->pdata[i];
 
 		address = m->address != NULL ? m->address : r->address;
 		if (address != NULL &&

@@ -104,7 +104,8 @@ test_lmtp_limits(void)
 	conf_defaults(&c);
 	g_assert_true(conf_load(&c, path, &error));
 	g_assert_no_error(error);
-	g_assert_cmpuint(c.lmtp.max_buffered, ==, G_GUINT64_CONSTANT(8589934592));
+	g_assert_cmpuint(c.lmtp.max_buffered, ==,
+	    G_GUINT64_CONSTANT(8589934592));
 	g_assert_cmpint(c.lmtp.data_timeout, ==, 2);
 	conf_clear(&c);
 	g_unlink(path);
