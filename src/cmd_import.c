@@ -157,7 +157,7 @@ import_work(gpointer data, gpointer user)
 		struct mbox_span *s = &g_array_index(spans, struct mbox_span, i);
 
 		g_ptr_array_add(job->parsed, ingest_parse(bytes + s->offset,
-		    s->length, &im->conf->limits, &im->conf->verp, NULL));
+		    s->length, &im->conf->limits, &im->conf->verp, NULL, NULL));
 	}
 	g_array_unref(spans);
 	g_async_queue_push(im->done, job);

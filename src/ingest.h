@@ -36,11 +36,12 @@ struct ingest {
 	char		*envelope_to;	/* the envelope recipient recorded */
 	char		*subscriber;	/* VERP-decoded from it, or NULL */
 	char		*list;		/* the VERP list, or NULL */
+	char		*probe_token;	/* sent to a probe's return path */
 };
 
 struct ingest	*ingest_parse(const char *bytes, size_t len,
 		    const struct parse_limits *, const struct verp *,
-		    const GPtrArray *envelope_to);
+		    const char *probe_address, const GPtrArray *envelope_to);
 int		 ingest_record(struct store *, const struct ingest *,
 		    const char *source, gint64 arrived, enum ingest_dating,
 		    int *added_r, GError **);
