@@ -5,11 +5,14 @@
 -- that a SIGKILL loses none; 'sent' once the relay took it; then
 -- 'bounced' (its verified bounce made the address dead: outcomes.probe
 -- names it) or 'expired' (no bounce within [probe] wait: alive again,
--- and the fold of the address's history reads that here).
+-- and the fold of the address's history reads that here).  A probe
+-- carries the List-Id of the bounce that made its address probing, so
+-- that its own bounce, and the address.dead it makes, name the list.
 
 CREATE TABLE probes (
 	id		INTEGER PRIMARY KEY AUTOINCREMENT,	-- never reused
 	address		TEXT NOT NULL,
+	list		TEXT,			-- of the bounce that made it probing
 	created		INTEGER NOT NULL,	-- recorded, Unix time: the token's
 	state		TEXT NOT NULL DEFAULT 'waiting'
 			    CHECK (state IN ('waiting', 'sent', 'bounced',

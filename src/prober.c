@@ -115,16 +115,25 @@ prober_message(struct prober *pr, const struct store_probe *p)
 	GDateTime *dt = g_date_time_new_from_unix_utc(p->created);
 	g_autofree char *date = g_date_time_format(dt,
 	    "%a, %d %b %Y %H:%M:%S +0000");
+	/* A stored List-Id is a bounce's words: no line breaks in ours. */
+	g_autofree char *list = g_strdup(p->list);
 
 	g_date_time_unref(dt);
+	if (list != NULL)
+		g_strdelimit(list, "\r\n", ' ');
 	g_string_append_printf(m, "From: %s\r\nTo: <%s>\r\nSubject: %s\r\n"
 	    "Date: %s\r\nMessage-ID: <rebound-probe-%" G_GINT64_FORMAT "-%"
 	    G_GINT64_FORMAT "@%s>\r\nAuto-Submitted: auto-generated\r\n"
-	    "X-Rebound-Probe: %" G_GINT64_FORMAT "\r\nMIME-Version: 1.0\r\n"
-	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Transfer-Encoding: 8bit\r\n\r\n", pr->conf.from,
+	    "X-Rebound-Probe: %" G_GINT64_FORMAT "\r\n", pr->conf.from,
 	    p->address, pr->conf.subject, date, p->id, p->created, pr->domain,
 	    p->id);
+	/* Its bounce names the list, and so does the address.dead. */
+	if (list != NULL && strchr(list, '<') != NULL)
+		g_string_append_printf(m, "List-Id: %s\r\n", list);
+	else if (list != NULL)
+		g_string_append_printf(m, "List-Id: <%s>\r\n", list);
+	g_string_append(m, "MIME-Version: 1.0\r\nContent-Type: text/plain; "
+	    "charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n");
 	prober_expand(m, pr->body, p->address, pr->conf.from);
 	return g_string_free(m, FALSE);
 }

@@ -250,6 +250,7 @@ struct store_probe {
 	gint64		 decided;	/* 0: not yet */
 	const char	*why;
 	const char	*last_error;
+	const char	*list;		/* List-Id of the bounce, or NULL */
 };
 typedef int	 store_probe_fn(const struct store_probe *, void *);
 

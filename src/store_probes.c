@@ -39,7 +39,7 @@ enum probes_stmt {
 /* The columns of struct store_probe, in its order. */
 #define PROBES_COLUMNS \
 	"id, address, created, state, attempts, sent, decided, why, " \
-	"last_error FROM probes "
+	"last_error, list FROM probes "
 
 static const char *const probes_sql[PROBES_NSTMT] = {
 	[PROBES_GET] =
@@ -63,8 +63,10 @@ static const char *const probes_sql[PROBES_NSTMT] = {
 	    "AND a.state = 'probing')",
 	/* One probe per address per wait, and one open at a time. */
 	[PROBES_MAKE] =
-	    "INSERT INTO probes (address, created, next_try) "
-	    "SELECT a.address, ?1, ?1 FROM addresses a "
+	    "INSERT INTO probes (address, list, created, next_try) "
+	    "SELECT a.address, (SELECT m.list FROM outcomes o JOIN messages m "
+	    "ON m.id = o.message WHERE o.address = a.address "
+	    "ORDER BY o.at DESC, o.id DESC LIMIT 1), ?1, ?1 FROM addresses a "
 	    "WHERE a.state = 'probing' AND NOT EXISTS (SELECT 1 FROM probes p "
 	    "WHERE p.address = a.address AND (p.state IN ('waiting', 'sent') "
 	    "OR p.created > ?1 - ?2)) ORDER BY a.last_seen",
@@ -323,6 +325,7 @@ probes_rows(struct store *s, sqlite3_stmt *st, store_probe_fn *fn,
 		p.decided = sqlite3_column_int64(st, 6);
 		p.why = probes_text(st, 7);
 		p.last_error = probes_text(st, 8);
+		p.list = probes_text(st, 9);
 		if (!fn(&p, data)) {
 			rc = SQLITE_DONE;
 			break;
