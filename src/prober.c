@@ -6,7 +6,10 @@
  *     addresses are alive again (store_probe_expire);
  *   - record a probe, state waiting, for each probing address that needs
  *     one (store_probe_make): a probe is a row before it is mail, so a
- *     SIGKILL loses none;
+ *     SIGKILL loses none.  An address waits [events] delay after its last
+ *     bounce first, as an address.dead would: the incident guard runs
+ *     first, and a burst it finds in that time holds the bounces, so
+ *     the address is no longer probing and no probe goes;
  *   - start the waiting ones, at most [probe] max_per_hour counting
  *     those the relay took in the last hour and those in flight; the
  *     rest wait (counted once each as deferred, a warning when the
@@ -69,6 +72,7 @@ struct prober {
 	GHashTable	*deferred;	/* ids counted as deferred */
 	guint64		 deferred_total, failed;
 	int		 limited;	/* the limit's warning was given */
+	gint64		 delay;		/* [events] delay: the guard's window */
 };
 
 static void
@@ -301,17 +305,19 @@ prober_tick(evutil_socket_t fd, short what, void *arg)
 	struct timeval tv = { PROBER_TICK, 0 };
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 	g_autoptr(GError) error = NULL;
-	guint made;
+	guint made = 0;
+	int ok;
 
 	prober_save_finished(pr);
-	if (!store_probe_expire(pr->store, now, pr->conf.wait, prober_expired,
-	    pr, &error) ||
-	    !store_probe_make(pr->store, now, pr->conf.wait, &made, &error) ||
-	    !prober_send_due(pr, now, &error))
+	ok = store_probe_expire(pr->store, now, pr->conf.wait, prober_expired,
+	    pr, &error) &&
+	    store_probe_make(pr->store, now, pr->conf.wait, pr->delay, &made,
+	    &error);
+	if (made > 0)
+		g_info("probe: %u new probes recorded", made);
+	if (!ok || !prober_send_due(pr, now, &error))
 		/* The writer holds the database: next time. */
 		g_debug("probe: %s", error->message);
-	else if (made > 0)
-		g_info("probe: %u new probes recorded", made);
 	evtimer_add(pr->tick, &tv);
 }
 
@@ -347,6 +353,7 @@ prober_new(struct event_base *base, const struct conf *c, GError **error)
 	pr = g_new0(struct prober, 1);
 	pr->base = base;
 	prober_copy_conf(&pr->conf, &c->probe);
+	pr->delay = conf_event_delay(c);
 	at = strrchr(pr->conf.address, '@');
 	pr->domain = g_strdup(at + 1);
 	pr->inflight = g_hash_table_new_full(g_int64_hash, g_int64_equal,
@@ -368,9 +375,9 @@ prober_new(struct event_base *base, const struct conf *c, GError **error)
 	if (pr->body == NULL)
 		pr->body = g_strdup(prober_body);
 	g_info("probe: %s addresses are probed before they are dead, through "
-	    "%s; wait %d s, at most %d an hour", probe_when_name(
-	    c->policy.probe), pr->conf.relay, pr->conf.wait,
-	    pr->conf.max_per_hour);
+	    "%s, %" G_GINT64_FORMAT " s after their last bounce; wait %d s, "
+	    "at most %d an hour", probe_when_name(c->policy.probe),
+	    pr->conf.relay, pr->delay, pr->conf.wait, pr->conf.max_per_hour);
 	evtimer_add(pr->tick, &now);
 	return pr;
 }

@@ -323,13 +323,14 @@ daemon_start(struct daemon *d)
 	}
 	if (d->lmtp != NULL)
 		lmtp_set_intake(d->lmtp, d->intake);
+	/* Before hooks_new(), which takes the hooks out of conf. */
+	daemon_warn_forgery(&d->conf);
 	/* Before the sources: a new hook starts after the newest event. */
 	if (d->conf.hooks->len > 0 && (d->hooks = hooks_new(d->base, &d->conf,
 	    &error)) == NULL) {
 		g_critical("hooks: %s", error->message);
 		return 0;
 	}
-	daemon_warn_forgery(&d->conf);
 	if ((d->prober = prober_new(d->base, &d->conf, &error)) == NULL &&
 	    error != NULL) {
 		g_critical("probe: %s", error->message);

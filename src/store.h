@@ -231,7 +231,8 @@ int	 store_hook_resume(struct store *, const char *hook, gint64 now,
  * Probes (store_probes.c, sql/013-probes.sql): the rows of the probes
  * that reboundd's prober sends for addresses in state probing (probe.h).
  * store_probe_make() records one for each probing address that has no
- * probe waiting or sent and none made within wait seconds;
+ * probe waiting or sent, none made within wait seconds, and no bounce
+ * within delay seconds (the incident guard's window: it runs first);
  * store_probe_due() gives the waiting ones due, oldest first;
  * store_probe_sent() marks one sent (after the relay's 250),
  * store_probe_retry() puts it back for later; store_probe_expire()
@@ -261,7 +262,7 @@ struct store_probe_counts {
 
 void	 store_set_probe(struct store *, const struct probe_conf *);
 int	 store_probe_make(struct store *, gint64 now, int wait,
-	    guint *made_r, GError **);
+	    gint64 delay, guint *made_r, GError **);
 int	 store_probe_due(struct store *, gint64 now, int limit,
 	    store_probe_fn *, void *, GError **);
 int	 store_probe_sent(struct store *, gint64 id, gint64 now, GError **);

@@ -61,13 +61,19 @@ static const char *const probes_sql[PROBES_NSTMT] = {
 	    "DELETE FROM probes WHERE state = 'waiting' AND NOT EXISTS ("
 	    "SELECT 1 FROM addresses a WHERE a.address = probes.address "
 	    "AND a.state = 'probing')",
-	/* One probe per address per wait, and one open at a time. */
+	/*
+	 * One probe per address per wait, and one open at a time; none for
+	 * an address that bounced within ?3 seconds (the guard's window):
+	 * an incident found meanwhile holds its bounces, and it is no longer
+	 * probing.
+	 */
 	[PROBES_MAKE] =
 	    "INSERT INTO probes (address, list, created, next_try) "
 	    "SELECT a.address, (SELECT m.list FROM outcomes o JOIN messages m "
 	    "ON m.id = o.message WHERE o.address = a.address "
 	    "ORDER BY o.at DESC, o.id DESC LIMIT 1), ?1, ?1 FROM addresses a "
-	    "WHERE a.state = 'probing' AND NOT EXISTS (SELECT 1 FROM probes p "
+	    "WHERE a.state = 'probing' AND a.last_seen <= ?1 - ?3 "
+	    "AND NOT EXISTS (SELECT 1 FROM probes p "
 	    "WHERE p.address = a.address AND (p.state IN ('waiting', 'sent') "
 	    "OR p.created > ?1 - ?2)) ORDER BY a.last_seen",
 	[PROBES_DUE] =
@@ -335,12 +341,13 @@ probes_rows(struct store *s, sqlite3_stmt *st, store_probe_fn *fn,
 }
 
 /*
- * A probe (waiting) for each probing address that needs one; a waiting
- * one whose address no longer waits for it goes.  *made_r: how many.
+ * A probe (waiting) for each probing address that needs one and has not
+ * bounced for delay seconds; a waiting one whose address no longer
+ * waits for it goes.  *made_r: how many.
  */
 int
-store_probe_make(struct store *s, gint64 now, int wait, guint *made_r,
-    GError **error)
+store_probe_make(struct store *s, gint64 now, int wait, gint64 delay,
+    guint *made_r, GError **error)
 {
 	sqlite3_stmt *drop = probes_stmt(s, PROBES_DROP_STALE, error);
 	sqlite3_stmt *make = probes_stmt(s, PROBES_MAKE, error);
@@ -351,6 +358,7 @@ store_probe_make(struct store *s, gint64 now, int wait, guint *made_r,
 		return 0;
 	sqlite3_bind_int64(make, 1, now);
 	sqlite3_bind_int(make, 2, wait);
+	sqlite3_bind_int64(make, 3, delay);
 	if (!store_step(s, make, error, "recording probes"))
 		return 0;
 	*made_r = (guint)sqlite3_changes(store_db(s));

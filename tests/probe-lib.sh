@@ -44,7 +44,7 @@ This is the mail system at host mx.elsewhere.test.
 I'm sorry to have to inform you that your message could not
 be delivered to one or more recipients. It's attached below.
 
-<$1>: host mx.remote.test[192.0.2.25] said: 550 5.1.1
+<$1>: host mx.${1#*@}[192.0.2.25] said: 550 5.1.1
     <$1>: Recipient address rejected: User unknown in
     virtual mailbox table (in reply to RCPT TO command)
 
@@ -61,7 +61,7 @@ Final-Recipient: rfc822; $1
 Original-Recipient: rfc822;$1
 Action: failed
 Status: 5.1.1
-Remote-MTA: dns; mx.remote.test
+Remote-MTA: dns; mx.${1#*@}
 Diagnostic-Code: smtp; 550 5.1.1 <$1>: Recipient address
     rejected: User unknown in virtual mailbox table
 

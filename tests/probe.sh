@@ -17,7 +17,9 @@
 #  - SIGKILL while the relay holds the first probe's end of data: after
 #    the restart the probe goes again, and the relay has it once;
 #  - a flood: 3 probes an hour, a warning and a metric say so, the rest
-#    wait as rows (none dropped).
+#    wait as rows (none dropped);
+#  - the incident guard first: a burst it holds sends no probe;
+#  - without a relay, a warning, and a forged bounce is dead at once.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/probe-lib.sh"
 : "${REBOUNDD:=$top_builddir/src/reboundd}"
@@ -32,6 +34,7 @@ scratch
 chmod 0755 "$tmp"	# Postfix's users reach inside
 pids=
 cleanup() {
+	[ -n "${KEEP:-}" ] && cp -r "$tmp" "$KEEP"
 	for p in $pids ${pid:-}; do kill -TERM "$p" 2>/dev/null; done
 	probe_postfix_stop 2>/dev/null
 	rm -rf "$tmp"
@@ -205,6 +208,51 @@ is "the rest wait, none dropped" "$(sqlite3 "$tmp/db2" "select count(*) from pro
 is "the six are probing" "$("$REBOUND" prune --db "$tmp/db2" --probing | grep -c flood)" 6
 is "the relay took 3 messages" "$(ls "$tmp/relay"/*.eml | wc -l)" 3
 
+kill -TERM "$pid"
+wait "$pid"
+is "reboundd stops cleanly" "$?" 0
+pid=
+
+# The incident guard runs first: a probe waits [events] delay after the
+# address's last bounce, as an address.dead would, and a burst the guard
+# holds meanwhile sends none.  Five addresses of one domain at once
+# (min_addresses = 3) open an incident; one elsewhere is probed.
+sed -e "s|^path = .*|path = $tmp/db3|" -e "s|^delay = 0|delay = 3\n[guard]\nmin_addresses = 3\nwindow = 10m|" \
+    -e "s|^max_per_hour = 3|max_per_hour = 100|" "$tmp/conf2" >"$tmp/conf3"
+"$REBOUNDD" --config "$tmp/conf3" --foreground 2>"$tmp/log3" &
+pid=$!
+wait_until "reboundd starts on the third database" started "$tmp/log3"
+check "it says a probe waits for the guard's window" \
+    grep -q 'through smtp://.*, 3 s after their last bounce' "$tmp/log3"
+for i in 1 2 3 4 5; do
+	probe_dsn "burst$i@bigmail.test" bounces@lists.test >"$tmp/b.eml"
+	perl "$top_srcdir/tests/lmtp-send.pl" "$tmp/lmtp.sock" "$tmp/b.eml" bounces@lists.test >/dev/null
+done
+probe_dsn solo@elsewhere.test bounces@lists.test >"$tmp/s.eml"
+perl "$top_srcdir/tests/lmtp-send.pl" "$tmp/lmtp.sock" "$tmp/s.eml" bounces@lists.test >/dev/null
+wait_for "the address elsewhere is probed after the delay" peer_got "$tmp/relay" solo@elsewhere.test
+is "one incident, for bigmail.test" \
+    "$(sqlite3 "$tmp/db3" "select grp from incidents")" bigmail.test
+is "no probe for an address the incident holds" \
+    "$(sqlite3 "$tmp/db3" "select count(*) from probes where address like '%@bigmail.test'")" 0
+is "and none is probing" \
+    "$(sqlite3 "$tmp/db3" "select count(*) from addresses where address like '%@bigmail.test' and state <> 'alive'")" 0
+kill -TERM "$pid"
+wait "$pid"
+pid=
+
+# Without a relay nothing changes: a certain hard bounce is dead at once,
+# and reboundd says, for each hook, that forged bounces can remove members.
+sed -e "/^\[probe\]/,\$d" -e "s|^path = .*|path = $tmp/db4|" "$tmp/conf2" >"$tmp/conf4"
+"$REBOUNDD" --config "$tmp/conf4" --foreground 2>"$tmp/log4" &
+pid=$!
+wait_until "reboundd starts without a relay" started "$tmp/log4"
+check "a warning: forged bounces can remove members, naming the hook" \
+    grep -q "WARNING.*\[probe\] relay is not set (or when = never): a forged bounce can make a live address dead, and hook list acts on it (webhook)" "$tmp/log4"
+perl "$top_srcdir/tests/lmtp-send.pl" "$tmp/lmtp.sock" "$tmp/live.eml" bounces@lists.test >/dev/null
+wait_for "the forged DSN makes the live address dead at once" \
+    sh -c "[ \"\$(sqlite3 '$tmp/db4' \"select state from addresses where address='live@remote.test'\")\" = dead ]"
+is "no probe table rows" "$(sqlite3 "$tmp/db4" "select count(*) from probes")" 0
 kill -TERM "$pid"
 wait "$pid"
 is "reboundd stops cleanly" "$?" 0
