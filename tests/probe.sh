@@ -207,6 +207,16 @@ is "3 probes sent in the hour" "$(sqlite3 "$tmp/db2" "select count(*) from probe
 is "the rest wait, none dropped" "$(sqlite3 "$tmp/db2" "select count(*) from probes where state = 'waiting'")" 4
 is "the six are probing" "$("$REBOUND" prune --db "$tmp/db2" --probing | grep -c flood)" 6
 is "the relay took 3 messages" "$(ls "$tmp/relay"/*.eml | wc -l)" 3
+# One probe per address: another bounce for a probing address makes
+# none; a new address, after it, shows the prober has looked since.
+probe_dsn flood1@remote.test bounces@lists.test | sed 's/News, issue 42/News, issue 43/' >"$tmp/fl.eml"
+perl "$top_srcdir/tests/lmtp-send.pl" "$tmp/lmtp.sock" "$tmp/fl.eml" bounces@lists.test >/dev/null
+probe_dsn flood7@remote.test bounces@lists.test >"$tmp/fl.eml"
+perl "$top_srcdir/tests/lmtp-send.pl" "$tmp/lmtp.sock" "$tmp/fl.eml" bounces@lists.test >/dev/null
+wait_for "the new address gets its probe row" sh -c \
+    "[ \"\$(sqlite3 '$tmp/db2' \"select count(*) from probes where address='flood7@remote.test'\")\" = 1 ]"
+is "a second bounce of a probing address: its two outcomes, one probe" \
+    "$(sqlite3 "$tmp/db2" "select count(*) from outcomes where address='flood1@remote.test'") $(sqlite3 "$tmp/db2" "select count(*) from probes where address='flood1@remote.test'")" "2 1"
 
 kill -TERM "$pid"
 wait "$pid"
