@@ -230,6 +230,7 @@ struct show {
 	gint64			 held_id;	/* the incident held_text is of */
 	char			*held_text;
 	char			*probe_text;	/* its newest probe, or NULL */
+	gint64			 forged;	/* forged bounces naming it */
 };
 
 static void
@@ -298,6 +299,10 @@ show_summary(const struct show *sh)
 	else if (strcmp(a->state, "probing") == 0)
 		printf("probe: probing, probe id none yet (reboundd records "
 		    "one within a second)\n");
+	if (sh->forged > 0)
+		printf("forged: %" G_GINT64_FORMAT " bounces to a probe's "
+		    "return path whose token failed, never counted\n",
+		    sh->forged);
 	printf("hard: %" G_GINT64_FORMAT "  soft: %" G_GINT64_FORMAT
 	    "  complaints: %" G_GINT64_FORMAT "  first seen: %s  last seen: %s"
 	    "\n\n", a->hard, a->soft, a->complaints, first, last);
@@ -420,6 +425,7 @@ show_json(struct show *sh)
 	json_member(j, "state", a->state);
 	json_member(j, "state_reason", a->state_reason);
 	json_member(j, "probe", sh->probe_text);
+	json_member_int(j, "forged", sh->forged);
 	json_member_int(j, "hard", a->hard);
 	json_member_int(j, "soft", a->soft);
 	json_member_int(j, "complaints", a->complaints);
@@ -469,6 +475,7 @@ show_run(struct show *sh)
 	}
 	/* Older databases have no probes: nothing to say then. */
 	store_probe_last(sh->store, sh->address, show_probe, sh, NULL);
+	store_probe_forged_of(sh->store, sh->address, &sh->forged, NULL);
 	if (output_format_parse(sh->format, &f, NULL) && f == OUTPUT_JSON)
 		return show_json(sh);
 	return show_rows(sh);

@@ -276,6 +276,8 @@ int	 store_probe_last(struct store *, const char *address,
 	    store_probe_fn *, void *, GError **);
 int	 store_probe_counts(struct store *, struct store_probe_counts *,
 	    GError **);
+int	 store_probe_forged_of(struct store *, const char *address,
+	    gint64 *n_r, GError **);
 int	 store_probing(struct store *, store_removed_fn *, void *,
 	    GError **);
 guint64	 store_probe_forged_count(struct store *);

@@ -33,6 +33,7 @@ enum probes_stmt {
 	PROBES_EXPIRE,
 	PROBES_LAST,
 	PROBES_COUNTS,
+	PROBES_FORGED_OF,
 	PROBES_NSTMT
 };
 
@@ -103,6 +104,8 @@ static const char *const probes_sql[PROBES_NSTMT] = {
 	    "coalesce(sum(state = 'bounced'), 0), "
 	    "coalesce(sum(state = 'expired'), 0), "
 	    "(SELECT count(*) FROM probe_forged) FROM probes",
+	[PROBES_FORGED_OF] =
+	    "SELECT count(*) FROM probe_forged WHERE address = ?1",
 };
 
 struct store_probes {
@@ -531,4 +534,22 @@ store_probe_counts(struct store *s, struct store_probe_counts *c,
 	}
 	return store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
 	    error, "counting probes");
+}
+
+/* How many forged bounces named address (rebound show). */
+int
+store_probe_forged_of(struct store *s, const char *address, gint64 *n_r,
+    GError **error)
+{
+	sqlite3_stmt *st = probes_stmt(s, PROBES_FORGED_OF, error);
+	int rc;
+
+	*n_r = 0;
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*n_r = sqlite3_column_int64(st, 0);
+	return store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
+	    error, "counting forged bounces");
 }

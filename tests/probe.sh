@@ -160,6 +160,9 @@ carol@remote.test: the token of another address"
 is "counted" "$(metric forged)" 3
 check "logged" logged 3 'probe: forged bounce for .*recorded, not counted' "$tmp/log"
 is "never acted on: live stays alive" "$(state live@remote.test)" alive
+"$REBOUND" show --db "$tmp/db" live@remote.test >"$tmp/show"
+check "show: the forged bounces naming it" \
+    grep -q '^forged: 2 bounces to a probe.s return path whose token failed, never counted' "$tmp/show"
 is "the other address has no outcome" \
     "$(sqlite3 "$tmp/db" "select count(*) from outcomes where address='carol@remote.test'")" 0
 is "no hook for either" "$(hook_calls live@remote.test)$(hook_calls carol@remote.test)" 00
