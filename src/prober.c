@@ -292,7 +292,7 @@ prober_send_due(struct prober *pr, gint64 now, GError **error)
 	if (g_hash_table_size(pr->deferred) > waiting && !pr->limited) {
 		pr->limited = 1;
 		g_warning("probe: max_per_hour (%d) reached: %u probes wait "
-		    "for the next hour (rebound_probes_deferred_total)",
+		    "for the next hour (rebound_probes_total{result=\"deferred\"})",
 		    pr->conf.max_per_hour, g_hash_table_size(pr->deferred));
 	}
 	return 1;
