@@ -210,7 +210,6 @@ prober_start(const struct store_probe *p, void *arg)
 	j->address = g_strdup(p->address);
 	j->attempts = p->attempts;
 	g_hash_table_insert(pr->inflight, &j->id, j);
-	g_hash_table_remove(pr->deferred, &j->id);
 	token = probe_token(pr->conf.secret, p->address, p->id, p->created);
 	from = probe_return_path(pr->conf.address, token);
 	data = prober_message(pr, p);
@@ -228,20 +227,30 @@ prober_start(const struct store_probe *p, void *arg)
 	return 1;
 }
 
+/* What a pass over the probes the limit holds back finds. */
+struct prober_held {
+	struct prober	*prober;
+	GHashTable	*now;		/* ids held back in this pass */
+	guint		 fresh;		/* of them, not held back before */
+};
+
 /* store_probe_due's callback past the limit: it waits, counted once. */
 static int
 prober_defer(const struct store_probe *p, void *arg)
 {
-	struct prober *pr = arg;
+	struct prober_held *h = arg;
+	struct prober *pr = h->prober;
 	gint64 *id;
 
-	if (g_hash_table_contains(pr->inflight, &p->id) ||
-	    g_hash_table_contains(pr->deferred, &p->id))
+	if (g_hash_table_contains(pr->inflight, &p->id))
 		return 1;
+	if (!g_hash_table_contains(pr->deferred, &p->id)) {
+		pr->deferred_total++;
+		h->fresh++;
+	}
 	id = g_new(gint64, 1);
 	*id = p->id;
-	g_hash_table_add(pr->deferred, id);
-	pr->deferred_total++;
+	g_hash_table_add(h->now, id);
 	return 1;
 }
 
@@ -270,12 +279,15 @@ prober_save_finished(struct prober *pr)
 	}
 }
 
-/* Start what the hour's limit lets go; count the rest as deferred. */
+/*
+ * Start what the hour's limit lets go; count the rest as deferred, each
+ * once (pr->deferred: those held back, as the last pass found them).
+ */
 static int
 prober_send_due(struct prober *pr, gint64 now, GError **error)
 {
+	struct prober_held h = { pr, NULL, 0 };
 	gint64 sent, room;
-	guint waiting = g_hash_table_size(pr->deferred);
 
 	if (!store_probe_sent_since(pr->store, now - 3600, &sent, error))
 		return 0;
@@ -287,13 +299,20 @@ prober_send_due(struct prober *pr, gint64 now, GError **error)
 		    pr, error))
 			return 0;
 	}
-	if (!store_probe_due(pr->store, now, 1000, prober_defer, pr, error))
+	h.now = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free,
+	    NULL);
+	if (!store_probe_due(pr->store, now, 1000, prober_defer, &h, error)) {
+		g_hash_table_destroy(h.now);
 		return 0;
-	if (g_hash_table_size(pr->deferred) > waiting && !pr->limited) {
+	}
+	g_hash_table_destroy(pr->deferred);
+	pr->deferred = h.now;
+	if (h.fresh > 0 && !pr->limited) {
 		pr->limited = 1;
 		g_warning("probe: max_per_hour (%d) reached: %u probes wait "
-		    "for the next hour (rebound_probes_total{result=\"deferred\"})",
-		    pr->conf.max_per_hour, g_hash_table_size(pr->deferred));
+		    "for the next hour (rebound_probes_total{result="
+		    "\"deferred\"})", pr->conf.max_per_hour,
+		    g_hash_table_size(pr->deferred));
 	}
 	return 1;
 }
