@@ -159,7 +159,7 @@ run_mta() {
 		esac
 	done
 	"$PYTHON" "$mta_dir/score.py" expect "$tmp/scenarios.tab" "$run_d/out" \
-	    >"$run_d/out/expect.tab"
+	    "$run_d/sent" >"$run_d/out/expect.tab"
 }
 
 for m in "$@"; do

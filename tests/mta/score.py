@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """score.py: the expectations and the table of the MTA bench.
 
-score.py expect SCENARIOS DIR
+score.py expect SCENARIOS DIR [SENT]
     prints DIR/expect.tab for the messages in DIR (<id>.eml, the final
-    bounce; <id>.delay.eml, a delay notice): FILE RECIPIENT CLASS REASON
+    bounce; <id>.delay.eml, a delay notice), and for each id of the file
+    SENT whose bounce never came (not found): FILE RECIPIENT CLASS REASON
     STATUS KIND, the scenario's truth.  STATUS is a full code, or a class
     digit only (the remote gave no enhanced code: the MTA writes its own),
     or "-" (not compared).
@@ -58,11 +59,13 @@ def rcpt_of(sid, phase):
     return sid + "@peer.test"
 
 
-def expect(scen_path, d):
+def expect(scen_path, d, sent_path=None):
     sc = load_scenarios(scen_path)
-    for f in sorted(os.listdir(d)):
-        if not f.endswith(".eml"):
-            continue
+    files = set(f for f in os.listdir(d) if f.endswith(".eml"))
+    if sent_path:
+        # A scenario sent and never bounced is in, as not found.
+        files |= set(l.strip() + ".eml" for l in open(sent_path) if l.strip())
+    for f in sorted(files):
         sid = f[:-4]
         delay = sid.endswith(".delay")
         if delay:
@@ -81,7 +84,7 @@ def expect(scen_path, d):
 
 def parse(rebound, d):
     emls = sorted(os.path.join(d, f) for f in os.listdir(d)
-                  if f.endswith(".eml"))
+                  if f.endswith(".eml") and os.path.getsize(os.path.join(d, f)))
     rows = {}
     if not emls:
         return rows
@@ -219,7 +222,7 @@ def check(args):
 
 def main():
     if len(sys.argv) >= 4 and sys.argv[1] == "expect":
-        expect(sys.argv[2], sys.argv[3])
+        expect(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
     elif len(sys.argv) >= 2 and sys.argv[1] == "table":
         table(sys.argv[2:])
     elif len(sys.argv) >= 3 and sys.argv[1] == "check":
