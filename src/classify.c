@@ -11,8 +11,9 @@
  * the sending host, one at MAIL FROM of the host or the sender.
  * A recipient is hard only when the reason says the address is gone
  * (userunknown, hostunknown, hasmoved; notaccept only when permanent:
- * a 5xx, or a failed Action with no code at all) and the report is not
- * a delay warning.  When in doubt, soft: removing a live subscriber is
+ * a 5xx, or a failed Action with no code at all), the report is not a
+ * delay warning and no 4xx came with it but one about the address
+ * (4.1.x).  When in doubt, soft: removing a live subscriber is
  * the worse mistake.
  * Each recipient records what decided it in r->decided.
  */
@@ -165,7 +166,20 @@ int
 classify_is_hard(enum report_reason reason, const char *status,
     int replycode, const char *action)
 {
+	int recipient_code = status != NULL && status_subject(status) == 1;
+
 	if (action != NULL && strcmp(action, "delayed") == 0)
+		return 0;
+	/*
+	 * The remote said it may pass (a 4xx: "450 Requested action not
+	 * taken: mailbox unavailable" is a busy mailbox), whatever the
+	 * reporter wrote when it gave up retrying (Exim's Status 5.0.0 over
+	 * a 450).  Only a code about the address itself ("450 4.1.1 ... User
+	 * unknown in virtual alias table", a server that chose a 4xx for an
+	 * unknown user) keeps its dead reason, as a weak sign.
+	 */
+	if (((status != NULL && status_class(status) == 4) ||
+	    replycode / 100 == 4) && !recipient_code)
 		return 0;
 	if (reason == REASON_NOTACCEPT)
 		return classify_permanent(status, replycode, action);
