@@ -833,21 +833,23 @@ classify_alive_prose(struct report *rp, struct recipient *r)
  * What a server can know when it refuses a command.  Before MAIL FROM
  * (at the greeting, or to HELO/EHLO) it knows neither the sender
  * address, the recipient nor the content: the refusal is of the sending
- * host.  At MAIL FROM it knows no recipient yet: "user unknown" there
- * is the sender's address.  Reasons that could only be about what was
- * not yet said become what could be, whatever status code came with
- * them: "553 5.1.1 ... User unknown (in reply to MAIL FROM command)"
- * cannot be about a recipient the server had not been told of.
+ * host ("Invalid domain name" to EHLO is the name the host gave).  At
+ * MAIL FROM it knows no recipient yet: "user unknown" or a domain not
+ * found there is the sender's address.  Reasons that could only be
+ * about what was not yet said become what could be, whatever status
+ * code came with them: "553 5.1.1 ... User unknown (in reply to MAIL
+ * FROM command)" cannot be about a recipient the server had not been
+ * told of.
  */
 static const enum report_reason classify_need_mail[] = {
-	REASON_ONHOLD, REASON_USERUNKNOWN, REASON_HASMOVED,
+	REASON_ONHOLD, REASON_USERUNKNOWN, REASON_HOSTUNKNOWN, REASON_HASMOVED,
 	REASON_MAILBOXFULL, REASON_SUSPEND, REASON_FILTERED, REASON_REJECTED,
 	REASON_POLICYVIOLATION, REASON_SPAMDETECTED, REASON_VIRUSDETECTED,
 	REASON_CONTENTERROR, REASON_MESGTOOBIG, REASON_EXCEEDLIMIT,
 	REASON_NOTCOMPLIANTRFC, REASON_UNDEFINED
 };
 static const enum report_reason classify_need_rcpt[] = {
-	REASON_ONHOLD, REASON_USERUNKNOWN, REASON_HASMOVED,
+	REASON_ONHOLD, REASON_USERUNKNOWN, REASON_HOSTUNKNOWN, REASON_HASMOVED,
 	REASON_MAILBOXFULL, REASON_SUSPEND, REASON_FILTERED, REASON_UNDEFINED
 };
 static const struct {
