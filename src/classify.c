@@ -330,7 +330,8 @@ classify_not_unknown(const struct recipient *r, const char *clean)
 
 	if (phrases_find("filtered-after-data", clean, NULL) == NULL)
 		return NULL;
-	if (r->command != NULL && strcmp(r->command, "DATA") == 0)
+	if (r->command != NULL && (strcmp(r->command, "DATA") == 0 ||
+	    strcmp(r->command, "EOM") == 0))
 		return "after DATA";
 	if (!at_rcpt && (subject == 2 || subject == 3 || subject == 7))
 		return "under a code for something else, not at RCPT";
@@ -852,6 +853,15 @@ static const enum report_reason classify_need_rcpt[] = {
 	REASON_ONHOLD, REASON_USERUNKNOWN, REASON_HOSTUNKNOWN, REASON_HASMOVED,
 	REASON_MAILBOXFULL, REASON_SUSPEND, REASON_FILTERED, REASON_UNDEFINED
 };
+/*
+ * After the message the server had accepted the recipient at RCPT,
+ * where one that knows a mailbox is missing says so (RFC 5321 3.3): a
+ * "user unknown" to the message itself is a content filter speaking,
+ * whatever code came with it.
+ */
+static const enum report_reason classify_need_unknown[] = {
+	REASON_USERUNKNOWN, REASON_HASMOVED, REASON_UNDEFINED
+};
 static const struct {
 	const char			*command;
 	enum report_reason		 instead;
@@ -860,6 +870,7 @@ static const struct {
 	{ "CONN", REASON_BLOCKED, classify_need_mail },
 	{ "HELO", REASON_BLOCKED, classify_need_mail },
 	{ "MAIL", REASON_REJECTED, classify_need_rcpt },
+	{ "EOM", REASON_FILTERED, classify_need_unknown },
 };
 
 static void
