@@ -701,7 +701,18 @@ classify_failure(struct report *rp, struct recipient *r)
 	} else if (r->local_program)
 		classify_set(r, REASON_MAILERERROR,
 		    g_strdup("diagnostic-type x-unix"));
-	else if (delayed)
+	else if (said && reason != REASON_UNDEFINED &&
+	    !classify_is_passing(reason) && !classify_is_dead(reason)) {
+		/*
+		 * A weak code the remote gave that names more than a passing
+		 * fault ("450 4.7.0" security, "4.2.0" the mailbox) says why
+		 * it was retried; one of a dead address is no more than the
+		 * words beside it, which said nothing known.
+		 */
+		r->confidence = CONFIDENCE_WEAK;
+		classify_set(r, reason, g_strdup_printf("status %s (%s)",
+		    r->status, said ? "remote" : "reporter"));
+	} else if (delayed)
 		classify_set(r, REASON_EXPIRED, g_strdup("action delayed"));
 	else if (transient && classify_action_is(r, "failed"))
 		classify_set(r, REASON_EXPIRED, g_strdup_printf("status %s, "
