@@ -657,6 +657,19 @@ classify_category(const struct recipient *r)
 	return e != NULL ? e->reason : REASON_UNDEFINED;
 }
 
+/*
+ * A weak code the remote gave that names more than a passing fault
+ * ("450 4.7.0" security, "4.2.0" the mailbox) says why a message was
+ * retried; one of a dead address is no more than the words beside it,
+ * which said nothing known.
+ */
+static int
+classify_code_names_cause(enum report_reason reason, int said)
+{
+	return said && reason != REASON_UNDEFINED &&
+	    !classify_is_passing(reason) && !classify_is_dead(reason);
+}
+
 static void
 classify_failure(struct report *rp, struct recipient *r)
 {
@@ -679,6 +692,10 @@ classify_failure(struct report *rp, struct recipient *r)
 	    weak)) {
 		text_reason = classify_report_words(rp, &text_decided);
 		text_confidence = CONFIDENCE_WEAK;
+		/* "Could not be delivered for 4 hours" says when, not why. */
+		if (text_reason == REASON_EXPIRED &&
+		    classify_code_names_cause(reason, said))
+			text_reason = REASON_UNDEFINED;
 	}
 	/*
 	 * Retried until it gave up (delayed, or failed with a transient
@@ -701,14 +718,7 @@ classify_failure(struct report *rp, struct recipient *r)
 	} else if (r->local_program)
 		classify_set(r, REASON_MAILERERROR,
 		    g_strdup("diagnostic-type x-unix"));
-	else if (said && reason != REASON_UNDEFINED &&
-	    !classify_is_passing(reason) && !classify_is_dead(reason)) {
-		/*
-		 * A weak code the remote gave that names more than a passing
-		 * fault ("450 4.7.0" security, "4.2.0" the mailbox) says why
-		 * it was retried; one of a dead address is no more than the
-		 * words beside it, which said nothing known.
-		 */
+	else if (classify_code_names_cause(reason, said)) {
 		r->confidence = CONFIDENCE_WEAK;
 		classify_set(r, reason, g_strdup_printf("status %s (%s)",
 		    r->status, said ? "remote" : "reporter"));
