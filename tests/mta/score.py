@@ -22,6 +22,7 @@ import subprocess
 import sys
 
 FAULTS = ("refuse", "nogreeting", "dropdata", "size", "delay")
+PASSING = ("networkerror", "systemerror")
 KINDS = ("rcpt status codes", "rcpt reply codes", "greeting", "ehlo", "mail",
          "data", "eom", "receivers", "faults", "local", "delay notices")
 
@@ -78,6 +79,11 @@ def expect(scen_path, d, sent_path=None):
             status = v[2][0]
         if delay:
             cls = "soft"
+        # A passing fault retried until the MTA gave up (or still
+        # retried, in a delay notice) is the expiry itself in rebound's
+        # taxonomy (README, "How it decides").
+        if (delay or status[:1] == "4") and reason in PASSING:
+            reason = "expired"
         print("\t".join([f, rcpt_of(sid, v[1]), cls, reason, status,
                          kind_of(v, delay)]))
 
