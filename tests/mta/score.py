@@ -23,6 +23,7 @@ import sys
 
 FAULTS = ("refuse", "nogreeting", "dropdata", "size", "delay")
 PASSING = ("networkerror", "systemerror")
+STATUS_TAB = {}
 KINDS = ("rcpt status codes", "rcpt reply codes", "greeting", "ehlo", "mail",
          "data", "eom", "receivers", "faults", "local", "delay notices")
 
@@ -35,6 +36,21 @@ def load_scenarios(path):
         v = line.rstrip("\n").split("\t")
         out[v[0]] = v
     return out
+
+
+def specific(status):
+    """Whether src/status.tab gives the code a reason of its own."""
+    if not STATUS_TAB:
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            "..", "..", "src", "status.tab")
+        for line in open(path, encoding="utf-8"):
+            c = line.split()
+            if c and not c[0].startswith("#"):
+                STATUS_TAB[c[0]] = len(c) < 3 or c[-1] != "weak"
+    for k in (status, "X" + status[1:]):
+        if k in STATUS_TAB:
+            return STATUS_TAB[k]
+    return False
 
 
 def kind_of(v, delay):
@@ -81,8 +97,10 @@ def expect(scen_path, d, sent_path=None):
             cls = "soft"
         # A passing fault retried until the MTA gave up (or still
         # retried, in a delay notice) is the expiry itself in rebound's
-        # taxonomy (README, "How it decides").
-        if (delay or status[:1] == "4") and reason in PASSING:
+        # taxonomy (README, "How it decides"), unless a code that means
+        # that one cause named it.
+        if (delay or status[:1] == "4") and reason in PASSING and \
+                not specific(status):
             reason = "expired"
         print("\t".join([f, rcpt_of(sid, v[1]), cls, reason, status,
                          kind_of(v, delay)]))
