@@ -692,11 +692,14 @@ classify_failure(struct report *rp, struct recipient *r)
 	    weak)) {
 		text_reason = classify_report_words(rp, &text_decided);
 		text_confidence = CONFIDENCE_WEAK;
-		/* "Could not be delivered for 4 hours" says when, not why. */
-		if (text_reason == REASON_EXPIRED &&
-		    classify_code_names_cause(reason, said))
-			text_reason = REASON_UNDEFINED;
 	}
+	/*
+	 * "Could not be delivered for 4 hours", Exim's "...: retry timeout
+	 * exceeded" after the remote's reply: when, not why.
+	 */
+	if (text_reason == REASON_EXPIRED && weak &&
+	    classify_code_names_cause(reason, said))
+		text_reason = REASON_UNDEFINED;
 	/*
 	 * Retried until it gave up (delayed, or failed with a transient
 	 * code): a network or system fault behind it is the expiry itself,
