@@ -105,7 +105,8 @@ index() {
 		kind=final
 		if command -v mta_is_delay >/dev/null; then
 			mta_is_delay "$f" && kind=delay
-		elif grep -Eqi '^Action: *delayed|^Subject:.*(delay|warning)' "$f"; then
+		elif grep -Eqi '^Action: *delayed' "$f" || sed '/^$/q' "$f" |
+		    grep -Eqi '^Subject:.*(delay|warning)'; then
 			kind=delay
 		fi
 		echo "$f ${id:-unknown} $kind" >>"$1/index"
@@ -151,7 +152,7 @@ run_mta() {
 	trap - EXIT
 	index "$run_d" "$run_bdir"
 	# The last final bounce and the first delay notice of each scenario.
-	sort -k2,2 -k3,3 "$run_d/index" | while read -r f id kind; do
+	sort -k2,2 -k3,3 -k1,1 "$run_d/index" | while read -r f id kind; do
 		[ "$id" = unknown ] && continue
 		case $kind in
 		final) cp "$f" "$run_d/out/$id.eml" ;;
