@@ -40,7 +40,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/rebound-mta.XXXXXX")
 chmod 0755 "$tmp"
 peer_pid=
 cleanup() {
-	[ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null && wait "$peer_pid"
+	[ -n "$peer_pid" ] && kill "$peer_pid" 2>/dev/null && wait "$peer_pid" 2>/dev/null
 	# Every mount under the directory goes before the directory does.
 	awk -v t="$tmp/" 'index($2, t) == 1 { print $2 }' /proc/mounts |
 	    sort -r | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
