@@ -25,6 +25,9 @@ groff-base"
 # container and a Debian root for it.
 [ "${1:-build}" = test ] &&
     want="$want dpkg-dev debhelper fakeroot lintian systemd-container debootstrap zstd"
+# tests/mta-live.sh and bench/mta.sh: debootstrap and zstd (above) for the
+# MTAs' roots, python3 (above) for the scripted peer; the MTAs themselves
+# are installed inside those roots, never on the machine.
 
 missing=
 for p in $want; do
