@@ -9,6 +9,8 @@
 # delivers into the maildir BOUNCEDIR.  Courier's daemons fork: mta_stop
 # asks them to stop, then ends what is left in the root.
 
+. "$top_srcdir/tests/mta/root.sh"
+
 mta_packages="courier-mta"
 
 # cr_chroot CMD...: CMD in the root with a clean environment.
@@ -18,6 +20,11 @@ cr_chroot() {
 
 # mta_setup ROOT PORT PEERPORT BOUNCEDIR
 mta_setup() {
+	# BOUNCEDIR as the root sees it; the root's / walkable by the
+	# daemons that drop privileges (a root unpacked from a tarball made
+	# in a mktemp directory is 0700).
+	set -- "$1" "$2" "$3" "$(mta_inside "$1" "$4")"
+	chmod 755 "$1"
 	cr_root=$1
 	cr_port=$2
 	c=$1/etc/courier

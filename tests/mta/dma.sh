@@ -9,14 +9,24 @@
 # maildir or a program, so mta_start runs a mover (dma-mbox.py) that
 # takes each message of that mbox into BOUNCEDIR.
 #
-# What dma cannot do within a test: its retry gives up only after
-# MAX_TIMEOUT, five days compiled in, and it writes no delay notice; a
-# temporary failure yields no mail within minutes.
+# dma writes no delay notice, and gives up on a temporary failure only
+# when the queue file is older than MAX_TIMEOUT, five days compiled in.
+# mta_expire (an extra of this file, for the harness to call where it is
+# defined) ages the queue past that and flushes it (sendmail -q): the
+# delivery process retries at once, fails again and writes dma's real
+# "Could not deliver for the last 432000 seconds. Giving up." bounce.
+
+. "$top_srcdir/tests/mta/root.sh"
 
 mta_packages="dma"
 
 # mta_setup ROOT PORT PEERPORT BOUNCEDIR (PORT unused: no listener)
 mta_setup() {
+	# BOUNCEDIR as the root sees it; the root's / walkable by the
+	# daemons that drop privileges (a root unpacked from a tarball made
+	# in a mktemp directory is 0700).
+	set -- "$1" "$2" "$3" "$(mta_inside "$1" "$4")"
+	chmod 755 "$1"
 	dma_root=$1
 	dma_bouncedir=$4
 	cat >"$dma_root/etc/dma/dma.conf" <<CONF
@@ -46,6 +56,11 @@ mta_start() {
 # mta_send FROM RCPT FILE: dma queues it and forks its delivery process.
 mta_send() {
 	chroot "$dma_root" /usr/sbin/sendmail -f "$1" "$2" <"$3"
+}
+
+mta_expire() {
+	touch -d '6 days ago' "$dma_root"/var/spool/dma/[MQ]*
+	chroot "$dma_root" /usr/sbin/sendmail -q
 }
 
 # mta_stop: the mover, then every dma process left in the root (those

@@ -12,11 +12,15 @@
 # Retries: 10 s then 20 s, then the bounce.  Haraka writes no delay
 # notice.
 
+. "$top_srcdir/tests/mta/root.sh"
+
 mta_packages=
 haraka_version=3.3.4
 
 # mta_setup ROOT PORT PEERPORT BOUNCEDIR
 mta_setup() {
+	# BOUNCEDIR under ROOT, given with or without ROOT in front.
+	set -- "$1" "$2" "$3" "$(mta_inside "$1" "$4")"
 	hk_root=$1
 	hk_port=$2
 	hk_bouncedir=$1$4

@@ -15,6 +15,8 @@
 #   mta_root_pids DIR		the processes running in DIR (their /proc/PID/
 #				root is DIR): what an MTA that forks left there
 #   mta_root_kill DIR		TERM, then KILL, to those processes only
+#   mta_inside ROOT PATH	PATH as seen inside ROOT (PATH may be given
+#				with or without ROOT in front)
 #   mta_listening PORT		something accepts on 127.0.0.1:PORT
 #   mta_smtp PORT FROM RCPT FILE	FILE sent over SMTP to 127.0.0.1:PORT
 
@@ -112,6 +114,13 @@ mta_root_kill() {
 	WAIT_SECONDS=10 wait_until "the processes in $1 to end" \
 	    mta_root_gone "$1" || kill -KILL $(mta_root_pids "$1") 2>/dev/null
 	return 0
+}
+
+mta_inside() {
+	case $2 in
+	"$1"/*) echo "${2#"$1"}" ;;
+	*) echo "$2" ;;
+	esac
 }
 
 mta_listening() {

@@ -9,12 +9,20 @@
 # mailer is a small script that writes each message into BOUNCEDIR, so
 # the bounce to bounces@lists.example.org lands there, and mail to an
 # unknown local user gets Sendmail's own "User unknown".  The daemon
-# runs in the foreground (-bD): mta_stop stops the pid started.
+# runs in the foreground (-bD): mta_stop stops the pid started.  It
+# listens on PORT only (no_default_msa: no submission port 587).
+
+. "$top_srcdir/tests/mta/root.sh"
 
 mta_packages="sendmail-bin sendmail-cf m4"
 
 # mta_setup ROOT PORT PEERPORT BOUNCEDIR
 mta_setup() {
+	# BOUNCEDIR as the root sees it; the root's / walkable by the
+	# daemons that drop privileges (a root unpacked from a tarball made
+	# in a mktemp directory is 0700).
+	set -- "$1" "$2" "$3" "$(mta_inside "$1" "$4")"
+	chmod 755 "$1"
 	sm_root=$1
 	sm_port=$2
 	mkdir -p "$sm_root$4/new" "$sm_root$4/cur" "$sm_root$4/tmp" \
@@ -29,9 +37,10 @@ mta_setup() {
 	printf 'hosts\tfiles\naliases\tfiles\n' >"$sm_root/etc/mail/bench.switch"
 	cat >"$sm_root/usr/local/sbin/bench-maildir" <<SCRIPT
 #!/bin/sh
-# Sendmail's local mailer for the bench: the message into $4.
+# Sendmail's local mailer for the bench: the message into $4, less
+# the mbox "From " line Sendmail puts first for a local mailer.
 f=\$(date +%s).\$\$.bench
-cat >"$4/tmp/\$f" && mv "$4/tmp/\$f" "$4/new/\$f"
+sed '1{/^From /d;}' >"$4/tmp/\$f" && mv "$4/tmp/\$f" "$4/new/\$f"
 SCRIPT
 	chmod 755 "$sm_root/usr/local/sbin/bench-maildir"
 	cat >"$sm_root/etc/mail/bench.mc" <<MC
@@ -58,6 +67,7 @@ define(\`LOCAL_MAILER_PATH', \`/usr/local/sbin/bench-maildir')dnl
 define(\`LOCAL_MAILER_ARGS', \`bench-maildir \$u')dnl
 define(\`LOCAL_MAILER_FLAGS', \`S')dnl
 DAEMON_OPTIONS(\`Family=inet, Name=MTA-v4, Port=$2, Addr=127.0.0.1')dnl
+FEATURE(\`no_default_msa')dnl
 FEATURE(\`nocanonify')dnl
 FEATURE(\`promiscuous_relay')dnl
 FEATURE(\`accept_unresolvable_domains')dnl
