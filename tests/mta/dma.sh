@@ -5,7 +5,7 @@
 # the root, and each queued message gets a dma process of its own that
 # delivers it (SMARTHOST: the peer) and, on a refusal, bounces it.  The
 # bounce is local mail to the sender, whose domain is dma's MAILNAME, so
-# dma writes it to the mbox /var/mail/bounces; dma cannot deliver to a
+# dma writes it to an mbox, /var/mail/benchbox; dma cannot deliver to a
 # maildir or a program, so mta_start runs a mover (dma-mbox.py) that
 # takes each message of that mbox into BOUNCEDIR.
 #
@@ -36,9 +36,11 @@ SPOOLDIR /var/spool/dma
 ALIASES /etc/aliases
 MAILNAME lists.example.org
 CONF
-	: >"$dma_root/etc/aliases"
-	grep -q '^bounces:' "$dma_root/etc/passwd" ||
-	    echo 'bounces:x:2000:2000::/nonexistent:/usr/sbin/nologin' \
+	# The bounce address's mailbox is the user benchbox's, by an alias:
+	# /var/mail/bounces may be BOUNCEDIR's own parent.
+	echo 'bounces: benchbox' >"$dma_root/etc/aliases"
+	grep -q '^benchbox:' "$dma_root/etc/passwd" ||
+	    echo 'benchbox:x:2000:2000::/nonexistent:/usr/sbin/nologin' \
 	        >>"$dma_root/etc/passwd"
 	mkdir -p "$dma_root/var/spool/dma" "$dma_root/var/mail" \
 	    "$dma_root$dma_bouncedir/new" "$dma_root$dma_bouncedir/cur" \
@@ -47,7 +49,7 @@ CONF
 
 mta_start() {
 	python3 "$top_srcdir/tests/mta/dma-mbox.py" \
-	    "$dma_root/var/mail/bounces" "$dma_root$dma_bouncedir" &
+	    "$dma_root/var/mail/benchbox" "$dma_root$dma_bouncedir" &
 	dma_mover=$!
 	dma_moving() { [ -e "$dma_root$dma_bouncedir/.mover" ]; }
 	wait_until "dma's mbox mover to start" dma_moving
