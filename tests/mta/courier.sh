@@ -3,7 +3,8 @@
 #
 # esmtproutes sends every domain to [127.0.0.1],PEERPORT; the listener
 # (couriertcpd with courieresmtpd) is on 127.0.0.1:PORT with loopback a
-# RELAYCLIENT; warntime 1 minute, queuetime 3, retries every 10 s.
+# RELAYCLIENT; the domains of $PEER_ROUTES to their own addresses;
+# warntime 20 s, queuetime 90 s, retries every 5 s.
 # lists.example.org is local: the user bounces (added to the root's
 # passwd, found by courier-authdaemon's authpam) has a .courier file that
 # delivers into the maildir BOUNCEDIR.  Courier's daemons fork: mta_stop
@@ -31,14 +32,18 @@ mta_setup() {
 	echo mx.lists.example.org >"$c/me"
 	echo lists.example.org >"$c/defaultdomain"
 	printf 'localhost\nlists.example.org\n' >"$c/locals"
-	printf ':[127.0.0.1],%s\n' "$3" >"$c/esmtproutes"
-	echo 1m >"$c/warntime"
-	echo 3m >"$c/queuetime"
-	echo 10 >"$c/retryalpha"
+	# The harness's routes (a domain to an address of its own) first,
+	# then every other domain to the peer.
+	{ [ -f "${PEER_ROUTES:-}" ] &&
+	      awk -v p="$3" '{ print $1 ": [" $2 "]," p }' "$PEER_ROUTES"
+	  printf ':[127.0.0.1],%s\n' "$3"; } >"$c/esmtproutes"
+	echo 20 >"$c/warntime"
+	echo 90 >"$c/queuetime"
+	echo 5 >"$c/retryalpha"
 	echo 3 >"$c/retrybeta"
-	echo 10 >"$c/retrygamma"
+	echo 5 >"$c/retrygamma"
 	echo 1 >"$c/retrymaxdelta"
-	echo 5 >"$c/esmtpdelay"
+	echo 2 >"$c/esmtpdelay"
 	echo 10 >"$c/esmtptimeoutconnect"
 	sed -i -e "s/^PORT=.*/PORT=$2/" -e 's/^BOFHCHECKDNS=.*/BOFHCHECKDNS=0/' \
 	    -e 's/^TARPIT=.*/TARPIT=0/' -e 's/^ESMTPDSTART=.*/ESMTPDSTART=YES/' \

@@ -7,14 +7,17 @@
 # bounce is local mail to the sender, whose domain is dma's MAILNAME, so
 # dma writes it to an mbox, /var/mail/benchbox; dma cannot deliver to a
 # maildir or a program, so mta_start runs a mover (dma-mbox.py) that
-# takes each message of that mbox into BOUNCEDIR.
+# takes each message of that mbox into BOUNCEDIR.  One SMARTHOST, no
+# route per domain: the domains of $PEER_ROUTES (the faults of a whole
+# connection) reach the peer's main address like the others.
 #
 # dma writes no delay notice, and gives up on a temporary failure only
 # when the queue file is older than MAX_TIMEOUT, five days compiled in.
-# mta_expire (an extra of this file, for the harness to call where it is
-# defined) ages the queue past that and flushes it (sendmail -q): the
-# delivery process retries at once, fails again and writes dma's real
-# "Could not deliver for the last 432000 seconds. Giving up." bounce.
+# So that a test sees that bounce, mta_start also runs an expirer: a
+# queued message still there after 40 s has its files dated six days
+# back and the queue flushed (sendmail -q); the delivery process retries,
+# fails again and writes dma's own "Could not deliver for the last
+# 432000 seconds. Giving up." (mta_expire does it at once.)
 
 . "$top_srcdir/tests/mta/root.sh"
 
@@ -51,6 +54,8 @@ mta_start() {
 	python3 "$top_srcdir/tests/mta/dma-mbox.py" \
 	    "$dma_root/var/mail/benchbox" "$dma_root$dma_bouncedir" &
 	dma_mover=$!
+	dma_expirer &
+	dma_expirer_pid=$!
 	dma_moving() { [ -e "$dma_root$dma_bouncedir/.mover" ]; }
 	wait_until "dma's mbox mover to start" dma_moving
 }
@@ -65,11 +70,26 @@ mta_expire() {
 	chroot "$dma_root" /usr/sbin/sendmail -q
 }
 
-# mta_stop: the mover, then every dma process left in the root (those
+# dma_expirer: every 5 s, the messages queued 40 s ago and not yet aged.
+dma_expirer() {
+	while :; do
+		de_old=$(find "$dma_root/var/spool/dma" -name '[MQ]*' \
+		    -newermt '-5 days' ! -newermt '-40 seconds')
+		if [ -n "$de_old" ]; then
+			touch -d '6 days ago' $de_old
+			chroot "$dma_root" /usr/sbin/sendmail -q
+		fi
+		sleep 5
+	done
+}
+
+# mta_stop: the mover and the expirer, then every dma process left in the root (those
 # still retrying a temporary failure).
 mta_stop() {
-	[ -n "$dma_mover" ] && kill "$dma_mover" 2>/dev/null
-	wait "$dma_mover" 2>/dev/null
-	dma_mover=
+	for p in $dma_mover $dma_expirer_pid; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	dma_mover= dma_expirer_pid=
 	mta_root_kill "$dma_root"
 }

@@ -8,8 +8,9 @@
 # client's session, a refusal going back to the client as a reply and no
 # bounce ever written.  Outbound's route is a get_mx hook, the small
 # plugin peer_route (written here): every domain to the peer, the
-# bounce address's domain to maildir-sink.py, which writes BOUNCEDIR.
-# Retries: 10 s then 20 s, then the bounce.  Haraka writes no delay
+# bounce address's domain to maildir-sink.py, which writes BOUNCEDIR,
+# and the domains of $PEER_ROUTES to their own addresses.  Retries: 10 s
+# then 20 s, then the bounce.  Haraka writes no delay
 # notice.
 
 . "$top_srcdir/tests/mta/root.sh"
@@ -50,12 +51,15 @@ mta_setup() {
 	printf 'temp_fail_intervals=10s,20s\nenable_tls=false\n' \
 	    >"$hk_conf/outbound.ini"
 	printf 'peer_route\n' >"$hk_conf/plugins"
-	printf '[main]\npeer_port=%s\nlocal_domain=lists.example.org\nlocal_port=%s\n' \
-	    "$3" "$hk_sinkport" >"$hk_conf/peer_route.ini"
+	{ printf '[main]\npeer_port=%s\nlocal_domain=lists.example.org\n' "$3"
+	  printf 'local_port=%s\n[routes]\n' "$hk_sinkport"
+	  [ -f "${PEER_ROUTES:-}" ] && awk '{ print $1 "=" $2 }' "$PEER_ROUTES"
+	} >"$hk_conf/peer_route.ini"
 	cat >"$hk_dir/plugins/peer_route.js" <<'JS'
 // peer_route: the MTA bench's routes (tests/mta/haraka.sh).  The client
 // is the bench on loopback: it relays.  Outbound takes every domain to the
-// peer, and the bounce address's domain to the maildir sink.
+// peer (the domains of [routes] to an address of their own), and the
+// bounce address's domain to the maildir sink.
 exports.register = function () {
     this.cfg = this.config.get('peer_route.ini')
 }
@@ -67,10 +71,11 @@ exports.hook_connect_init = function (next, connection) {
 
 exports.hook_get_mx = function (next, hmail, domain) {
     const c = this.cfg.main
-    const local = domain.toLowerCase() === c.local_domain
+    const d = domain.toLowerCase()
+    const local = d === c.local_domain
     next(OK, {
         priority: 0,
-        exchange: '127.0.0.1',
+        exchange: (this.cfg.routes || {})[d] || '127.0.0.1',
         port: Number(local ? c.local_port : c.peer_port),
     })
 }
