@@ -19,8 +19,12 @@ for eml in "$top_srcdir"/tests/data/*.eml; do
 	fi
 done
 
-# One run over the directory gives the same rows as file by file.
-"$REBOUND" parse "$top_srcdir/tests/data" | grep "^[^	]*\.eml	" | sort >"$tmp/all"
+# One run over the directory gives the same rows as file by file (the
+# directory of these samples alone: tests/data/mta/ holds the MTA
+# bench's, checked by tests/mta-golden.sh).
+mkdir "$tmp/data"
+cp "$top_srcdir"/tests/data/*.eml "$tmp/data/"
+"$REBOUND" parse "$tmp/data" | grep "^[^	]*\.eml	" | sort >"$tmp/all"
 cat "$top_srcdir"/tests/data/*.tsv | sort >"$tmp/want"
 check "directory run equals the golden rows" cmp -s "$tmp/all" "$tmp/want"
 
