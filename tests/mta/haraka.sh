@@ -95,7 +95,14 @@ mta_start() {
 	        test -e "$hk_bouncedir/.listening"
 }
 
+# Haraka has no mailboxes of its own: lists.example.org is only where
+# bounces go (the sink), so a local scenario does not apply.
 mta_send() {
+	case $2 in
+	*@lists.example.org)
+		echo "haraka: no local mailboxes, $2 not sent" >&2
+		return 1 ;;
+	esac
 	mta_smtp "$hk_port" "$@"
 }
 
