@@ -11,7 +11,9 @@
 # the bounce to bounces@lists.example.org lands there, and mail to an
 # unknown local user gets Sendmail's own "User unknown".  The daemon
 # runs in the foreground (-bD): mta_stop stops the pid started.  It
-# listens on PORT only (no_default_msa: no submission port 587).
+# listens on PORT only (no_default_msa: no submission port 587).  No
+# HostStatusDirectory (Debian's default has one): with it one scenario's
+# 4xx from the peer would defer every other message to the same host.
 
 . "$top_srcdir/tests/mta/root.sh"
 
@@ -27,7 +29,7 @@ mta_setup() {
 	sm_root=$1
 	sm_port=$2
 	mkdir -p "$sm_root$4/new" "$sm_root$4/cur" "$sm_root$4/tmp" \
-	    "$sm_root/usr/local/sbin" "$sm_root/var/lib/sendmail/host_status"
+	    "$sm_root/usr/local/sbin"
 	grep -q '^bounces:' "$sm_root/etc/passwd" ||
 	    echo 'bounces:x:2000:2000::/nonexistent:/usr/sbin/nologin' \
 	        >>"$sm_root/etc/passwd"
@@ -58,6 +60,7 @@ define(\`confBIND_OPTS', \`-DNSRCH -DEFNAMES')dnl
 define(\`confTO_QUEUEWARN', \`20s')dnl
 define(\`confTO_QUEUERETURN', \`90s')dnl
 define(\`confMIN_QUEUE_AGE', \`0')dnl
+define(\`confHOST_STATUS_DIRECTORY', \`')dnl
 define(\`confTO_ICONNECT', \`10s')dnl
 define(\`confTO_CONNECT', \`10s')dnl
 define(\`confTO_INITIAL', \`30s')dnl
