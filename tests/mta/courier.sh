@@ -45,6 +45,8 @@ mta_setup() {
 	echo 1 >"$c/retrymaxdelta"
 	echo 2 >"$c/esmtpdelay"
 	echo 10 >"$c/esmtptimeoutconnect"
+	echo 10 >"$c/esmtptimeout"
+	echo 10 >"$c/esmtptimeoutdata"
 	sed -i -e "s/^PORT=.*/PORT=$2/" -e 's/^BOFHCHECKDNS=.*/BOFHCHECKDNS=0/' \
 	    -e 's/^TARPIT=.*/TARPIT=0/' -e 's/^ESMTPDSTART=.*/ESMTPDSTART=YES/' \
 	    -e 's/^TCPDOPTS=.*/TCPDOPTS="-noidentlookup -nodnslookup"/' \
@@ -72,6 +74,12 @@ mta_start() {
 	cr_chroot /usr/lib/courier/esmtpd start
 	WAIT_SECONDS=${WAIT_SECONDS:-60} wait_until \
 	    "Courier to accept on $cr_port" mta_listening "$cr_port"
+}
+
+# mta_is_delay FILE: Courier's delay notice says so in its report only;
+# its Subject is the same as a bounce's.
+mta_is_delay() {
+	grep -q '^Action: delayed' "$1"
 }
 
 mta_send() {

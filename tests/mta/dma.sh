@@ -60,6 +60,11 @@ mta_start() {
 	wait_until "dma's mbox mover to start" dma_moving
 }
 
+# dma writes no delay notice: every message it sends back is final.
+mta_is_delay() {
+	return 1
+}
+
 # mta_send FROM RCPT FILE: dma queues it and forks its delivery process.
 mta_send() {
 	chroot "$dma_root" /usr/sbin/sendmail -f "$1" "$2" <"$3"

@@ -95,6 +95,11 @@ mta_start() {
 	        test -e "$hk_bouncedir/.listening"
 }
 
+# Haraka writes no delay notice: every message it sends back is final.
+mta_is_delay() {
+	return 1
+}
+
 # Haraka has no mailboxes of its own: lists.example.org is only where
 # bounces go (the sink), so a local scenario does not apply.
 mta_send() {

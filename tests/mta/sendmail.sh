@@ -63,7 +63,9 @@ define(\`confMIN_QUEUE_AGE', \`0')dnl
 define(\`confHOST_STATUS_DIRECTORY', \`')dnl
 define(\`confTO_ICONNECT', \`10s')dnl
 define(\`confTO_CONNECT', \`10s')dnl
-define(\`confTO_INITIAL', \`30s')dnl
+define(\`confTO_INITIAL', \`10s')dnl
+define(\`confTO_DATAFINAL', \`10s')dnl
+define(\`confTO_DATABLOCK', \`10s')dnl
 define(\`SMART_HOST', \`[127.0.0.1]')dnl
 define(\`RELAY_MAILER_ARGS', \`TCP \$h $3')dnl
 define(\`ESMTP_MAILER_ARGS', \`TCP \$h $3')dnl
@@ -98,6 +100,12 @@ mta_start() {
 	sm_pid=$!
 	WAIT_SECONDS=${WAIT_SECONDS:-60} wait_until \
 	    "Sendmail to accept on $sm_port" mta_listening "$sm_port"
+}
+
+# mta_is_delay FILE: Sendmail's warning, by its own header (the returned
+# message's Subject, below, may say anything).
+mta_is_delay() {
+	sed '/^$/q' "$1" | grep -q '^Auto-Submitted: auto-generated (warning-timeout)'
 }
 
 mta_send() {
