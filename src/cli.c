@@ -70,6 +70,7 @@ cli_store(struct cli_db *d, enum store_mode mode)
 		return NULL;
 	}
 	store_set_policy(s, &d->conf.policy);
+	store_set_probe(s, &d->conf.probe);
 	store_set_event_delay(s, d->conf.events.delay);
 	return s;
 }

@@ -8,6 +8,7 @@
 
 #include "parse.h"
 #include "policy.h"
+#include "probe.h"
 #include "verp.h"
 
 #define CONF_DB_DEFAULT	"/var/lib/rebound/rebound.db"
@@ -116,6 +117,7 @@ struct conf {
 	struct conf_metrics metrics;
 	struct conf_daemon daemon;
 	struct conf_hooks hooks;
+	struct probe_conf probe;	/* [probe] */
 };
 
 /* A key of rebound.conf that takes a boolean (conf_bool_keys()). */

@@ -22,4 +22,9 @@ int	 conf_duration(const char *value, int min, int max, int *out,
 	    GError **);
 void	 conf_hook_bool_keys(GArray *);
 
+/* conf_probe.c */
+int	 conf_probe_set(struct conf *, const char *key, const char *value,
+	    GError **);
+int	 conf_probe_finish(struct conf *, GError **);
+
 #endif

@@ -62,6 +62,7 @@ struct intake_job {
 	char		*keep;		/* maildir for what is not a bounce */
 	struct parse_limits limits;	/* as they were when it came in */
 	struct verp	 verp;		/* likewise */
+	char		*probe_address;	/* [probe] address with a relay */
 	struct ingest	*msg;		/* the worker's result */
 	gint64		 received;
 };
@@ -96,6 +97,7 @@ struct intake {
 	const struct parse_limits *limits; /* loop */
 	const struct verp *verp;	/* loop */
 	const struct policy *policy;	/* writer: [guard] late */
+	const struct probe_conf *probe;	/* loop: [probe] */
 	struct event	*timer;		/* loop: the open batch's deadline */
 	struct event	*ticker;	/* loop: a tick when idle, so that
 					   quiet incidents close on time */
@@ -156,6 +158,7 @@ intake_job_free(gpointer p)
 	g_free(job->source);
 	if (job->envelope_to != NULL)
 		g_ptr_array_unref(job->envelope_to);
+	g_free(job->probe_address);
 	g_free(job->keep);
 	g_free(job);
 }
@@ -402,7 +405,8 @@ intake_events_new(struct intake *in, GError **error)
 struct intake *
 intake_new(struct event_base *base, struct store *store,
     const struct conf_intake *conf, const struct parse_limits *limits,
-    const struct verp *verp, const struct policy *policy, GError **error)
+    const struct verp *verp, const struct policy *policy,
+    const struct probe_conf *probe, GError **error)
 {
 	struct intake *in = g_new0(struct intake, 1);
 
@@ -412,6 +416,7 @@ intake_new(struct event_base *base, struct store *store,
 	in->limits = limits;
 	in->verp = verp;
 	in->policy = policy;
+	in->probe = probe;
 	if (!intake_events_new(in, error)) {
 		g_free(in);
 		return NULL;
@@ -482,7 +487,7 @@ intake_work(gpointer data, gpointer user)
 	struct intake *in = user;
 
 	job->msg = ingest_parse(job->bytes, job->len, &job->limits, &job->verp,
-	    job->envelope_to);
+	    job->probe_address, job->envelope_to);
 	intake_describe(job->item, job->msg->report);
 	memcpy(job->item->digest, job->msg->digest, sizeof job->item->digest);
 	intake_keep(job);
@@ -618,6 +623,8 @@ intake_submit(struct intake *in, char *bytes, size_t len,
 		    NULL);
 	job->limits = *in->limits;
 	job->verp = *in->verp;
+	if (in->probe->relay != NULL)
+		job->probe_address = g_strdup(in->probe->address);
 	*intake_held_count(in, source) += len;
 	in->parsing++;
 	g_thread_pool_push(in->pool, job, NULL);

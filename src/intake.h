@@ -67,7 +67,8 @@ struct intake;
  */
 struct intake	*intake_new(struct event_base *, struct store *,
 		    const struct conf_intake *, const struct parse_limits *,
-		    const struct verp *, const struct policy *, GError **);
+		    const struct verp *, const struct policy *,
+		    const struct probe_conf *, GError **);
 void		 intake_submit(struct intake *, char *bytes, size_t len,
 		    const char *source, GPtrArray *envelope_to,
 		    const char *keep,

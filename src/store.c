@@ -258,6 +258,7 @@ store_open(const struct conf_store *c, enum store_mode mode, GError **error)
 	s->stale = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	policy_defaults(&s->policy);
 	s->events = store_events_new();
+	s->probes = store_probes_new();
 	if (!store_connect(s, c, flags, error) ||
 	    !store_pragmas(s, c, mode, error) ||
 	    !store_check_version(s, mode, error)) {
@@ -276,6 +277,7 @@ store_close(struct store **sp)
 		return;
 	g_hash_table_destroy(s->stmts);
 	store_events_free(&s->events);
+	store_probes_free(&s->probes);
 	sqlite3_close(s->db);
 	g_hash_table_destroy(s->stale);
 	guard_free(&s->guard);

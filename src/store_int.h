@@ -10,7 +10,8 @@
  *  - store_query.c: what an operator reads (list, show, stats);
  *  - store_prune.c: prune and its dry-run, forget, expire;
  *  - store_events.c: the events outbox;
- *  - store_hooks.c: the hooks' delivery state.
+ *  - store_hooks.c: the hooks' delivery state;
+ *  - store_probes.c: the probes and the checks of their bounces.
  */
 #ifndef REBOUND_STORE_INT_H
 #define REBOUND_STORE_INT_H
@@ -27,6 +28,13 @@
 	"(SELECT i.state FROM incidents i WHERE i.id = o.incident)"
 
 struct store_events;
+struct store_probes;
+
+/* A probe that ran out, as the fold of its address's history reads it. */
+struct store_expiry {
+	gint64		 at;		/* when it was decided */
+	char		*why;
+};
 
 struct store {
 	sqlite3		*db;
@@ -42,6 +50,7 @@ struct store {
 	guint64		 held;		/* outcomes held since opened */
 	guint64		 opened;	/* incidents opened since then */
 	struct store_events *events;	/* store_events.c's own */
+	struct store_probes *probes;	/* store_probes.c's own */
 };
 
 /* store.c */
@@ -70,18 +79,23 @@ int			 store_addresses_of(struct store *, const char *sql,
 /* An address's history folded through the policy, oldest first. */
 struct store_fold {
 	struct policy_state	 ps;
+	GArray			*expiries;	/* of struct store_expiry: its
+						   probes that ran out, by time */
+	guint			 next;		/* the first not folded yet */
 	char			*reason;	/* of the last outcome */
 	gint64			 first, last;
 	int			 n;
 	gint64			 changed;	/* outcome that last changed
 						   the state (0: none) */
 };
-void			 store_fold_init(struct store_fold *);
+void			 store_fold_init(struct store_fold *, GArray *expiries);
 void			 store_fold_clear(struct store_fold *);
+void			 store_fold_expiries(struct store_fold *,
+			    const struct policy *, gint64 at);
 void			 store_fold(struct store_fold *, const struct policy *,
 			    const char *class, const char *reason,
 			    const char *confidence, const char *held_state,
-			    gint64 at, gint64 outcome);
+			    gint64 at, gint64 outcome, gint64 probe);
 int			 store_replay(struct store *, const char *address,
 			    const char *why, GError **);
 int			 store_address_drop(struct store *,
@@ -98,5 +112,22 @@ int			 store_events_change(struct store *,
 			    const char *address, const char *previous,
 			    const char *state, gint64 outcome, const char *why,
 			    GError **);
+
+/* store_probes.c */
+struct store_probes	*store_probes_new(void);
+void			 store_probes_free(struct store_probes **);
+GArray			*store_expiries_new(void);
+int			 store_probe_expiries(struct store *,
+			    const char *address, GArray *, GError **);
+int			 store_probe_expiries_all(struct store *,
+			    GHashTable *, GError **);
+int			 store_probe_check(struct store *, const char *token,
+			    const char *named, gint64 *probe_r,
+			    char **address_r, GError **);
+int			 store_probe_bounced(struct store *, gint64 probe,
+			    gint64 outcome, gint64 at, GError **);
+int			 store_probe_forged(struct store *,
+			    const struct store_meta *, const char *named,
+			    int check, GError **);
 
 #endif

@@ -35,6 +35,8 @@ enum store_prune_stmt {
 	STORE_EXPIRE_ADDRESSES,
 	STORE_EXPIRE_COUNT,
 	STORE_EXPIRE_DELETE,
+	STORE_PROBING,
+	STORE_FORGET_PROBES,
 	STORE_PRUNE_NSTMT
 };
 
@@ -49,7 +51,7 @@ static const char *const prune_sql[STORE_PRUNE_NSTMT] = {
 	    "WHERE state = 'suspect' ORDER BY address",
 	[STORE_REPLAY_ALL] =
 	    "SELECT o.address, o.class, o.reason, o.at, o.confidence, "
-	    STORE_HELD_STATE ", o.id FROM outcomes o "
+	    STORE_HELD_STATE ", o.id, o.probe FROM outcomes o "
 	    "ORDER BY o.address, o.at, o.id",
 	/* In the order they were recorded, as the store fed its guard. */
 	[STORE_GUARD_ALL] =
@@ -71,6 +73,12 @@ static const char *const prune_sql[STORE_PRUNE_NSTMT] = {
 	    "SELECT count(*) FROM outcomes WHERE message IN (" STORE_EXPIRED ")",
 	[STORE_EXPIRE_DELETE] =
 	    "DELETE FROM messages WHERE id IN (" STORE_EXPIRED ")",
+	/* The partial index addresses_probing holds these. */
+	[STORE_PROBING] =
+	    "SELECT address, state, state_reason, last_seen FROM addresses "
+	    "WHERE state = 'probing' ORDER BY address",
+	[STORE_FORGET_PROBES] =
+	    "DELETE FROM probes WHERE address = ?1",
 };
 
 /* A difference between the addresses table and a replay. */
@@ -152,6 +160,14 @@ store_suspects(struct store *s, store_removed_fn *fn, void *data,
 	return store_address_rows(s, STORE_SUSPECTS, fn, data, error);
 }
 
+/* The addresses waiting for their probe ([probe]). */
+int
+store_probing(struct store *s, store_removed_fn *fn, void *data,
+    GError **error)
+{
+	return store_address_rows(s, STORE_PROBING, fn, data, error);
+}
+
 /*
  * Each removed address as a '-' change: the replay takes out those it
  * still removes, and what is left is no longer removed.
@@ -204,31 +220,39 @@ store_replay_all(struct store *s, const struct policy *p, GHashTable *held,
     GHashTable *current, GPtrArray *changes, GError **error)
 {
 	sqlite3_stmt *st = store_stmt(s, prune_sql[STORE_REPLAY_ALL], error);
+	g_autoptr(GHashTable) expiries = g_hash_table_new_full(g_str_hash,
+	    g_str_equal, g_free, (GDestroyNotify)g_array_unref);
 	g_autofree char *address = NULL;
 	struct store_fold f;
 	int rc;
 
-	if (st == NULL)
+	if (st == NULL || !store_probe_expiries_all(s, expiries, error))
 		return 0;
-	store_fold_init(&f);
+	store_fold_init(&f, NULL);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *row = store_column_text(st, 0);
 
 		if (address == NULL || strcmp(address, row) != 0) {
-			if (address != NULL)
+			if (address != NULL) {
+				store_fold_expiries(&f, p, G_MAXINT64);
 				store_settle(current, changes, address, &f);
+			}
 			store_fold_clear(&f);
-			store_fold_init(&f);
 			g_free(address);
 			address = g_strdup(row);
+			store_fold_init(&f, g_hash_table_lookup(expiries,
+			    address));
 		}
 		store_fold(&f, p, store_column_text(st, 1),
 		    store_column_text(st, 2), store_column_text(st, 4),
 		    store_replay_held(store_column_text(st, 5), held,
-		    sqlite3_column_int64(st, 6)), sqlite3_column_int64(st, 3), 0);
+		    sqlite3_column_int64(st, 6)), sqlite3_column_int64(st, 3), 0,
+		    sqlite3_column_int64(st, 7));
 	}
-	if (rc == SQLITE_DONE && address != NULL)
+	if (rc == SQLITE_DONE && address != NULL) {
+		store_fold_expiries(&f, p, G_MAXINT64);
 		store_settle(current, changes, address, &f);
+	}
 	store_fold_clear(&f);
 	return store_rows_end(s, st, rc, error, "reading the history");
 }
@@ -376,6 +400,7 @@ store_forget(struct store *s, const char *address, gint64 *outcomes_r,
 	    error) ||
 	    !prune_count(s, STORE_FORGET_MESSAGES, address, 0, &n, error) ||
 	    !prune_count(s, STORE_FORGET_OUTCOMES, address, 0, &n, error) ||
+	    !prune_count(s, STORE_FORGET_PROBES, address, 0, &n, error) ||
 	    !store_address_drop(s, address, &row, error))
 		return 0;
 	*found_r = *outcomes_r != 0 || row != 0;

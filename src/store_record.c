@@ -19,6 +19,7 @@
 
 #include "guard.h"
 #include "policy.h"
+#include "probe.h"
 #include "provider.h"
 #include "store.h"
 #include "store_int.h"
@@ -43,11 +44,12 @@ static const char *const record_sql[STORE_RECORD_NSTMT] = {
 	[STORE_ADD_OUTCOME] =
 	    "INSERT INTO outcomes (message, idx, address, recipient, "
 	    "original, at, class, reason, hard, action, status, replycode, "
-	    "diagnostic, remote_mta, decided, confidence, provider) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "diagnostic, remote_mta, decided, confidence, provider, probe) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STORE_REPLAY] =
 	    "SELECT o.class, o.reason, o.at, o.confidence, " STORE_HELD_STATE
-	    ", o.id FROM outcomes o WHERE o.address = ? ORDER BY o.at, o.id",
+	    ", o.id, o.probe FROM outcomes o WHERE o.address = ? "
+	    "ORDER BY o.at, o.id",
 	[STORE_GET_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
 	    "first_seen, last_seen, suspect_day FROM addresses "
@@ -89,8 +91,8 @@ store_add_message(struct store *s, const struct store_meta *m,
 
 static int
 store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
-    const char *address, const char *provider, const struct store_meta *m,
-    const struct recipient *r, GError **error)
+    const char *address, const char *provider, gint64 probe,
+    const struct store_meta *m, const struct recipient *r, GError **error)
 {
 	sqlite3_stmt *st = store_stmt(s, record_sql[STORE_ADD_OUTCOME], error);
 
@@ -114,6 +116,8 @@ store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
 	store_bind_text(st, 15, r->decided);
 	store_bind_text(st, 16, report_confidence_name(r->confidence));
 	store_bind_text(st, 17, provider);
+	if (probe != 0)
+		sqlite3_bind_int64(st, 18, probe);
 	return store_step(s, st, error, "recording an outcome");
 }
 
@@ -197,10 +201,14 @@ store_update(struct store *s, const char *address, const char *class,
 	return ok;
 }
 
-/* One recipient's outcome, as the guard and the policy count it. */
+/*
+ * One recipient's outcome, as the guard and the policy count it; probe:
+ * the probe whose verified bounce it is (0: none), and whose hard
+ * bounce the policy counts as the probe's answer.
+ */
 static int
 store_add_one(struct store *s, sqlite3_int64 message, guint idx,
-    const char *address, const struct store_meta *m,
+    const char *address, gint64 probe, const struct store_meta *m,
     const struct recipient *r, GError **error)
 {
 	g_autofree char *provider = provider_of(r->remote_mta, r->diagnostic);
@@ -210,8 +218,8 @@ store_add_one(struct store *s, sqlite3_int64 message, guint idx,
 	gint64 outcome;
 	int held = 0;
 
-	if (!store_add_outcome(s, message, idx, address, provider, m, r,
-	    error))
+	if (!store_add_outcome(s, message, idx, address, provider, probe, m,
+	    r, error))
 		return 0;
 	outcome = sqlite3_last_insert_rowid(s->db);
 	if (r->class == CLASS_HARD) {
@@ -225,8 +233,36 @@ store_add_one(struct store *s, sqlite3_int64 message, guint idx,
 		if (held)
 			class = guard_counts_as(class, "open");
 	}
+	if (probe != 0 && strcmp(class, "hard") == 0) {
+		if (!store_probe_bounced(s, probe, outcome, m->at, error))
+			return 0;
+		class = PROBE_CLASS_BOUNCED;
+	}
 	return store_update(s, address, class, reason, r->confidence, m->at,
 	    outcome, error);
+}
+
+/*
+ * A recipient of a bounce sent to a probe's return path: counted, as
+ * the probed address's, only when the token is that probe's; else
+ * recorded as forged and never counted.
+ */
+static int
+store_add_probed(struct store *s, sqlite3_int64 message, guint idx,
+    const struct store_meta *m, const struct recipient *r, GError **error)
+{
+	g_autofree char *address = NULL;
+	gint64 probe;
+	int check;
+
+	if (r->address == NULL)
+		return 1;
+	if ((check = store_probe_check(s, m->probe_token, r->address, &probe,
+	    &address, error)) < 0)
+		return 0;
+	if (check != PROBE_VERIFIED)
+		return store_probe_forged(s, m, r->address, check, error);
+	return store_add_one(s, message, idx, address, probe, m, r, error);
 }
 
 int
@@ -247,19 +283,25 @@ store_add(struct store *s, const struct store_meta *m,
 	for (i = 0; i < rp->recipients->len; i++) {
 		const struct recipient *r = rp->recipients->pdata[i];
 
+		if (m->probe_token != NULL) {
+			if (!store_add_probed(s, message, i, m, r, error))
+				return 0;
+			continue;
+		}
 		address = m->address != NULL ? m->address : r->address;
 		if (address != NULL &&
-		    !store_add_one(s, message, i, address, m, r, error))
+		    !store_add_one(s, message, i, address, 0, m, r, error))
 			return 0;
 	}
 	return 1;
 }
 
 void
-store_fold_init(struct store_fold *f)
+store_fold_init(struct store_fold *f, GArray *expiries)
 {
 	memset(f, 0, sizeof *f);
 	policy_state_init(&f->ps, NULL);
+	f->expiries = expiries;
 }
 
 void
@@ -268,6 +310,26 @@ store_fold_clear(struct store_fold *f)
 	policy_state_clear(&f->ps);
 	g_free(f->reason);
 	f->reason = NULL;
+}
+
+/* The probes that ran out before at (G_MAXINT64: all left), in order. */
+void
+store_fold_expiries(struct store_fold *f, const struct policy *p,
+    gint64 at)
+{
+	const struct store_expiry *e;
+	enum policy_addr_state before;
+
+	for (; f->expiries != NULL && f->next < f->expiries->len; f->next++) {
+		e = &g_array_index(f->expiries, struct store_expiry, f->next);
+		if (e->at > at)
+			break;
+		before = f->ps.state;
+		policy_apply(p, &f->ps, PROBE_CLASS_EXPIRED, e->why,
+		    CONFIDENCE_CERTAIN, e->at);
+		if (before != f->ps.state)
+			f->changed = 0;
+	}
 }
 
 /*
@@ -290,46 +352,55 @@ store_confidence(const char *name)
 void
 store_fold(struct store_fold *f, const struct policy *p, const char *class,
     const char *reason, const char *confidence, const char *held_state,
-    gint64 at, gint64 outcome)
+    gint64 at, gint64 outcome, gint64 probe)
 {
-	enum policy_addr_state before = f->ps.state;
+	enum policy_addr_state before;
 
+	store_fold_expiries(f, p, at);
+	before = f->ps.state;
 	if (f->n++ == 0)
 		f->first = at;
 	f->last = at;
 	g_free(f->reason);
 	f->reason = g_strdup(reason);
-	if ((class = guard_counts_as(class, held_state)) != NULL)
+	if ((class = guard_counts_as(class, held_state)) != NULL) {
+		if (probe != 0 && strcmp(class, "hard") == 0)
+			class = PROBE_CLASS_BOUNCED;
 		policy_apply(p, &f->ps, class, reason,
 		    store_confidence(confidence), at);
+	}
 	if (before != f->ps.state)
 		f->changed = outcome;
 }
 
 /*
  * Recompute the row of address in the addresses table from all its
- * outcomes, oldest first; an address without outcomes loses its row.
- * A change of state is an event, caused by the outcome that made the
- * state, or by why (a command) when none did.
+ * outcomes and its probes that ran out, oldest first; an address
+ * without outcomes loses its row.  A change of state is an event,
+ * caused by the outcome that made the state, or by why (a command, a
+ * probe's wait) when none did.
  */
 int
 store_replay(struct store *s, const char *address, const char *why,
     GError **error)
 {
 	sqlite3_stmt *st = store_stmt(s, record_sql[STORE_REPLAY], error);
+	g_autoptr(GArray) expiries = store_expiries_new();
 	struct store_fold f;
 	gint64 gone;
 	int rc, ok;
 
-	if (st == NULL)
+	if (st == NULL || !store_probe_expiries(s, address, expiries, error))
 		return 0;
-	store_fold_init(&f);
+	store_fold_init(&f, expiries);
 	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		store_fold(&f, &s->policy, store_column_text(st, 0),
 		    store_column_text(st, 1), store_column_text(st, 3),
 		    store_column_text(st, 4), sqlite3_column_int64(st, 2),
-		    sqlite3_column_int64(st, 5));
+		    sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6));
+	if (rc == SQLITE_DONE)
+		store_fold_expiries(&f, &s->policy, G_MAXINT64);
 	if (!store_rows_end(s, st, rc, error, "reading an address's history") ||
 	    !store_events_change(s, address, NULL, f.n ?
 	    policy_state_name(f.ps.state) : NULL, f.changed, why, error))

@@ -139,7 +139,8 @@ fixture_setup(struct fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	store_set_policy(f->store, &f->conf.policy);
 	f->intake = intake_new(f->base, f->store, &f->conf.intake,
-	    &f->conf.limits, &f->conf.verp, &f->conf.policy, &error);
+	    &f->conf.limits, &f->conf.verp, &f->conf.policy, &f->conf.probe,
+	    &error);
 	g_assert_no_error(error);
 	f->lmtp = lmtp_new(f->base, f->intake, &f->conf.lmtp, &error);
 	g_assert_no_error(error);

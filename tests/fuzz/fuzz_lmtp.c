@@ -60,7 +60,8 @@ fuzz_server_start(struct fuzz_server *fs)
 		g_error("fuzz_lmtp: %s", error->message);
 	store_set_policy(fs->store, &fs->conf.policy);
 	fs->intake = intake_new(fs->base, fs->store, &fs->conf.intake,
-	    &fs->conf.limits, &fs->conf.verp, &fs->conf.policy, &error);
+	    &fs->conf.limits, &fs->conf.verp, &fs->conf.policy, &fs->conf.probe,
+	    &error);
 	if (fs->intake == NULL)
 		g_error("fuzz_lmtp: %s", error->message);
 	fs->lmtp = lmtp_new(fs->base, fs->intake, &fs->conf.lmtp, &error);
