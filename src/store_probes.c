@@ -6,9 +6,9 @@
  * that records it: its token must verify, under [probe] secret, for the
  * address the bounce names, and name a probe still waiting for its
  * answer.  Then the outcome counts as that probe's (outcomes.probe) and
- * a hard one decides it (store.c makes the address dead); otherwise the
- * bounce is a forgery: a row of probe_forged, a warning, and nothing
- * else.  A probe whose wait runs out is decided here too, and its
+ * a hard one decides it (store_record.c makes the address dead);
+ * otherwise the bounce is a forgery: a row of probe_forged, a warning,
+ * and nothing else.  A probe whose wait runs out is decided here too, and its
  * address replayed, in one transaction: alive again, with why.
  */
 #include "config.h"
@@ -195,9 +195,11 @@ store_probe_expiries_all(struct store *s, GHashTable *h, GError **error)
 	if (st == NULL)
 		return 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((a = g_hash_table_lookup(h, store_column_text(st, 0))) == NULL) {
+		const char *address = store_column_text(st, 0);
+
+		if ((a = g_hash_table_lookup(h, address)) == NULL) {
 			a = store_expiries_new();
-			g_hash_table_insert(h, g_strdup(store_column_text(st, 0)), a);
+			g_hash_table_insert(h, g_strdup(address), a);
 		}
 		e.at = sqlite3_column_int64(st, 1);
 		e.why = g_strdup(store_column_text(st, 2));
@@ -327,7 +329,8 @@ int
 store_probe_make(struct store *s, gint64 now, int wait, gint64 delay,
     guint *made_r, GError **error)
 {
-	sqlite3_stmt *drop = store_stmt(s, probes_sql[PROBES_DROP_STALE], error);
+	sqlite3_stmt *drop = store_stmt(s, probes_sql[PROBES_DROP_STALE],
+	    error);
 	sqlite3_stmt *make = store_stmt(s, probes_sql[PROBES_MAKE], error);
 
 	*made_r = 0;
