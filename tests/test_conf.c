@@ -161,6 +161,13 @@ test_refusals(void)
 		{ "[hook l]\nkind = listmonk\ntypes = all\n", ":3: [hook l] types: a listmonk hook acts on address.dead,address.complained only, not on all" },
 		{ "[hook w]\nkind = webhook\ntypes = hook.paused,address.gone\n", ":3: [hook w] types: 'address.gone' is not an event type (address.dead, " },
 		{ "[hook w]\nkind = webhook\nmax_actions_per_hour = -1\n", ":3: [hook w] max_actions_per_hour: '-1' is not a number from 0 (no limit) to 1000000" },
+		/* A probe nobody can answer, or anyone could, is refused. */
+		{ "[probe]\nrelay = smtp://127.0.0.1:25\naddress = b+probe-{token}@l.example\nfrom = l@l.example\n", "[probe] relay is set but not secret" },
+		{ "[probe]\nrelay = smtp://127.0.0.1:25\nsecret = 0123456789abcdef\naddress = bounces@l.example\nfrom = l@l.example\n", "[probe] relay is set but not address" },
+		{ "[probe]\nrelay = smtp://127.0.0.1:25\nsecret = 0123456789abcdef\naddress = b+probe-{token}@l.example\n", "[probe] relay is set but not from" },
+		{ "[probe]\nwhen = sometimes\n", ":2: [probe] when: 'sometimes' is not never, doubtful or always" },
+		{ "[probe]\nwait = 0\n", ":2: [probe] wait: '0' is not a duration" },
+		{ "[probe]\nmax_per_hour = 0\n", ":2: [probe] max_per_hour: '0' is not a number from 1" },
 		{ "not an ini file\n", "" },
 	};
 	size_t i;
@@ -429,7 +436,7 @@ test_hook_types(void)
 	static const struct { const char *hook, *want; } cases[] = {
 		{ "web", "address.dead,address.complained,address.suspect,"
 		  "address.alive,incident.opened,incident.closed,hook.paused,"
-		  "hook.resumed" },
+		  "hook.resumed,address.probing" },
 		{ "mm", "address.dead,address.complained" },
 		{ "lm", "address.dead" },
 		{ "audit", "address.suspect,incident.opened" },
