@@ -194,7 +194,7 @@ events_run(struct events_cmd *c)
 	return CLI_EXIT_INPUT;
 }
 
-int
+static int
 cmd_events(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -218,17 +218,7 @@ cmd_events(int argc, char **argv)
 	struct events_cmd c = { 0 };
 	int rc = CLI_EXIT_USAGE;
 
-	/* --failed and retry ID: the deliveries to hooks (cmd_hooks.c). */
-	if (cmd_hooks_wanted(argc, argv))
-		return cmd_hooks(argc, argv);
-	if (!cli_options(&argc, &argv, "- changes of state, oldest first",
-	    "Prints each published event (an address became dead, complained,\n"
-	    "suspect or alive; an incident opened or closed; a hook paused or\n"
-	    "resumed) in id order.  address.dead waits [events] delay (the\n"
-	    "guard's window) first.  The JSON schema is in rebound(1).\n"
-	    "Deliveries to hooks: rebound events --failed, rebound events retry\n"
-	    "ID, rebound events resume (rebound events --failed --help).",
-	    entries))
+	if (!cli_options(&argc, &argv, &cmd_events_entry, NULL, entries))
 		goto done;
 	if (argc > 1) {
 		g_printerr("rebound events: unexpected argument '%s' (see "
@@ -250,3 +240,16 @@ done:
 	cli_db_clear(&d);
 	return rc;
 }
+
+const struct cmd_entry cmd_events_entry = {
+	.name = "events",
+	.summary = "print changes of state, oldest first; --follow",
+	.usage = "- changes of state, oldest first",
+	.help = "Prints each published event (an address became dead, complained,\n"
+	    "suspect or alive; an incident opened or closed; a hook paused or\n"
+	    "resumed) in id order.  address.dead waits [events] delay (the\n"
+	    "guard's window) first.  The JSON schema is in rebound(1).\n"
+	    "Deliveries to hooks: rebound events --failed, rebound events retry\n"
+	    "ID, rebound events resume (rebound events --failed --help).",
+	.run = cmd_events,
+};

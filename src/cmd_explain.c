@@ -337,7 +337,7 @@ explain_codes(const struct explain_ctx *x, struct output *o, int argc,
 	return rc;
 }
 
-int
+static int
 cmd_explain(int argc, char **argv)
 {
 	g_autofree char *format = NULL, *config = NULL;
@@ -357,16 +357,7 @@ cmd_explain(int argc, char **argv)
 	struct output *o = NULL;
 	int rc;
 
-	if (!cli_options(&argc, &argv, "CODE... - what a status or reply code "
-	    "means",
-	    "For each CODE (5.1.1, X.1.1, 550 or \"550 5.1.1\"), prints what it\n"
-	    "means (RFC 3463, the IANA registry, RFC 5321) and what rebound\n"
-	    "makes of it: the reason status.tab gives, whether the words of a\n"
-	    "report may change it, what a failure with only that code\n"
-	    "records (reason, hard or soft, confidence), and what the policy\n"
-	    "of the configuration, with --policy changes (as rebound prune\n"
-	    "takes them), does with it at each confidence it may reach.",
-	    entries))
+	if (!cli_options(&argc, &argv, &cmd_explain_entry, NULL, entries))
 		return CLI_EXIT_USAGE;
 	if (argc < 2) {
 		g_printerr("rebound explain: missing CODE (see --help)\n");
@@ -388,3 +379,19 @@ cmd_explain(int argc, char **argv)
 	g_strfreev(x.overrides);
 	return rc;
 }
+
+const struct cmd_entry cmd_explain_entry = {
+	.name = "explain",
+	.summary = "what a status or SMTP reply code means",
+	.usage = "CODE... - what a status or reply code "
+	    "means",
+	.help = "For each CODE (5.1.1, X.1.1, 550 or \"550 5.1.1\"), prints what it\n"
+	    "means (RFC 3463, the IANA registry, RFC 5321) and what rebound\n"
+	    "makes of it: the reason status.tab gives, whether the words of a\n"
+	    "report may change it, what a failure with only that code\n"
+	    "records (reason, hard or soft, confidence), and what the policy\n"
+	    "of the configuration, with --policy changes (as rebound prune\n"
+	    "takes them), does with it at each confidence it may reach.",
+	.run = cmd_explain,
+	.tables = 1,
+};

@@ -141,7 +141,7 @@ hooks_resume(struct cli_db *d, const char *hook)
 }
 
 /* Whether "rebound events" was given --failed, retry or resume: ours. */
-int
+static int
 cmd_hooks_wanted(int argc, char **argv)
 {
 	int i;
@@ -159,7 +159,7 @@ cmd_hooks_wanted(int argc, char **argv)
  * rebound events --failed, rebound events retry ID, rebound events
  * resume: argv as given to "rebound events" (argv[0] is "events").
  */
-int
+static int
 cmd_hooks(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -177,14 +177,7 @@ cmd_hooks(int argc, char **argv)
 	};
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, "--failed | retry ID | resume - "
-	    "deliveries to hooks refused for good, hooks paused",
-	    "--failed lists the deliveries a hook refused for good (a 4xx\n"
-	    "answer, or [hooks] max_age passed): event, hook, attempts and\n"
-	    "the last error.  retry ID makes them pending again; reboundd\n"
-	    "sends them on its next poll.  resume lets the hooks that\n"
-	    "max_actions_per_hour paused (or the one --hook names) deliver\n"
-	    "again, with a new hour's allowance.", entries))
+	if (!cli_options(&argc, &argv, &cmd_hooks_entry, NULL, entries))
 		goto done;
 	if (failed && argc == 1)
 		rc = hooks_failed(&d);
@@ -200,3 +193,18 @@ done:
 	cli_db_clear(&d);
 	return rc;
 }
+
+const struct cmd_entry cmd_hooks_entry = {
+	.name = "events",
+	.summary = NULL,
+	.usage = "--failed | retry ID | resume - "
+	    "deliveries to hooks refused for good, hooks paused",
+	.help = "--failed lists the deliveries a hook refused for good (a 4xx\n"
+	    "answer, or [hooks] max_age passed): event, hook, attempts and\n"
+	    "the last error.  retry ID makes them pending again; reboundd\n"
+	    "sends them on its next poll.  resume lets the hooks that\n"
+	    "max_actions_per_hour paused (or the one --hook names) deliver\n"
+	    "again, with a new hour's allowance.",
+	.run = cmd_hooks,
+	.match = cmd_hooks_wanted,
+};

@@ -107,7 +107,7 @@ incidents_id(int argc, char **argv)
 	return id;
 }
 
-int
+static int
 cmd_incidents(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -127,14 +127,7 @@ cmd_incidents(int argc, char **argv)
 	gint64 id = 0;
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, "[close ID --confirm|--discard] - the "
-	    "incident guard's incidents",
-	    "Lists the incidents: a burst of hard bounces for one domain or\n"
-	    "provider that the guard held (counted as soft) instead of\n"
-	    "removing the addresses.  'close ID --confirm' makes its held\n"
-	    "bounces count as hard (the addresses were dead); 'close ID\n"
-	    "--discard' makes them count not at all (the provider's bad\n"
-	    "hour).", entries))
+	if (!cli_options(&argc, &argv, &cmd_incidents_entry, NULL, entries))
 		goto done;
 	if (argc > 1 && (id = incidents_id(argc, argv)) == 0)
 		goto done;
@@ -159,3 +152,17 @@ done:
 	cli_db_clear(&d);
 	return rc;
 }
+
+const struct cmd_entry cmd_incidents_entry = {
+	.name = "incidents",
+	.summary = "list the bursts the incident guard held",
+	.usage = "[close ID --confirm|--discard] - the "
+	    "incident guard's incidents",
+	.help = "Lists the incidents: a burst of hard bounces for one domain or\n"
+	    "provider that the guard held (counted as soft) instead of\n"
+	    "removing the addresses.  'close ID --confirm' makes its held\n"
+	    "bounces count as hard (the addresses were dead); 'close ID\n"
+	    "--discard' makes them count not at all (the provider's bad\n"
+	    "hour).",
+	.run = cmd_incidents,
+};

@@ -119,7 +119,7 @@ prune_run(struct store *s, const struct policy *p, int suspects,
 	return CLI_EXIT_OK;
 }
 
-int
+static int
 cmd_prune(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -160,8 +160,7 @@ cmd_prune(int argc, char **argv)
 	    "guard over every hard bounce in the order they were recorded,\n"
 	    "each counted by its own time, as the daemon met them.", keys);
 
-	if (!cli_options(&argc, &argv, "- the addresses to remove", help,
-	    entries))
+	if (!cli_options(&argc, &argv, &cmd_prune_entry, help, entries))
 		return CLI_EXIT_USAGE;
 	rc = CLI_EXIT_USAGE;
 	policy_defaults(&scratch);
@@ -197,6 +196,14 @@ cmd_prune(int argc, char **argv)
 	cli_db_clear(&d);
 	return rc;
 }
+
+const struct cmd_entry cmd_prune_entry = {
+	.name = "prune",
+	.summary = "print the addresses to remove from a list",
+	.usage = "- the addresses to remove",
+	.help = NULL,
+	.run = cmd_prune,
+};
 
 /* Forget one address; say what was forgotten, once it is committed. */
 static int
@@ -243,7 +250,7 @@ fail:
 	return CLI_EXIT_DB;
 }
 
-int
+static int
 cmd_forget(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -256,11 +263,7 @@ cmd_forget(int argc, char **argv)
 	char *address;
 	int i, nothing = 0, rc;
 
-	if (!cli_options(&argc, &argv, "ADDRESS... - erase what is recorded "
-	    "about addresses",
-	    "Deletes every outcome of each ADDRESS, the messages that name\n"
-	    "no other address, and its state: for a person who subscribes\n"
-	    "again or asks to be erased.", entries))
+	if (!cli_options(&argc, &argv, &cmd_forget_entry, NULL, entries))
 		return CLI_EXIT_USAGE;
 	for (i = 1; i < argc; i++) {
 		if ((address = addr_normalise(argv[i])) == NULL) {
@@ -287,6 +290,17 @@ cmd_forget(int argc, char **argv)
 	cli_db_clear(&d);
 	return rc;
 }
+
+const struct cmd_entry cmd_forget_entry = {
+	.name = "forget",
+	.summary = "erase what is recorded about addresses",
+	.usage = "ADDRESS... - erase what is recorded "
+	    "about addresses",
+	.help = "Deletes every outcome of each ADDRESS, the messages that name\n"
+	    "no other address, and its state: for a person who subscribes\n"
+	    "again or asks to be erased.",
+	.run = cmd_forget,
+};
 
 /* One transaction: expire, recompute, commit; then say so. */
 static int
@@ -329,7 +343,7 @@ expire_cutoff(int argc, char **argv, const char *older, gint64 *cutoff_r)
 	return 0;
 }
 
-int
+static int
 cmd_expire(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -346,10 +360,7 @@ cmd_expire(int argc, char **argv)
 	gint64 cutoff = 0;
 	int rc = CLI_EXIT_OK;
 
-	if (!cli_options(&argc, &argv, "--older-than AGE - drop old bounces",
-	    "Deletes the messages (and their outcomes) dated before AGE ago,\n"
-	    "by the bounce's Date, and recomputes the addresses they named.",
-	    entries))
+	if (!cli_options(&argc, &argv, &cmd_expire_entry, NULL, entries))
 		return CLI_EXIT_USAGE;
 	if (!expire_cutoff(argc, argv, older, &cutoff)) {
 		cli_db_clear(&d);
@@ -367,3 +378,12 @@ cmd_expire(int argc, char **argv)
 	cli_db_clear(&d);
 	return rc;
 }
+
+const struct cmd_entry cmd_expire_entry = {
+	.name = "expire",
+	.summary = "drop bounces older than a given age",
+	.usage = "--older-than AGE - drop old bounces",
+	.help = "Deletes the messages (and their outcomes) dated before AGE ago,\n"
+	    "by the bounce's Date, and recomputes the addresses they named.",
+	.run = cmd_expire,
+};

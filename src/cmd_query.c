@@ -167,7 +167,7 @@ list_run(struct store *s, const char *format, const struct list_filter *f,
 	return ok ? CLI_EXIT_OK : query_failed("list", error);
 }
 
-int
+static int
 cmd_list(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -200,10 +200,7 @@ cmd_list(int argc, char **argv)
 	gint64 cutoff;
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, "- recorded outcomes, newest first",
-	    "Prints one row per recorded outcome: time (UTC), address, class,\n"
-	    "reason, status, reply code, list and diagnostic.  The filters\n"
-	    "combine: every one given must match.", entries) ||
+	if (!cli_options(&argc, &argv, &cmd_list_entry, NULL, entries) ||
 	    !query_args("list", argc, argv, 0) ||
 	    !query_format("list", d.format) || !list_check(&f, &cutoff))
 		goto done;
@@ -218,6 +215,16 @@ done:
 	cli_db_clear(&d);
 	return rc;
 }
+
+const struct cmd_entry cmd_list_entry = {
+	.name = "list",
+	.summary = "print recorded outcomes, newest first, filtered",
+	.usage = "- recorded outcomes, newest first",
+	.help = "Prints one row per recorded outcome: time (UTC), address, class,\n"
+	    "reason, status, reply code, list and diagnostic.  The filters\n"
+	    "combine: every one given must match.",
+	.run = cmd_list,
+};
 
 /*
  * show.  The addresses table holds what the policy decided (kept
@@ -446,7 +453,7 @@ show_run(struct show *sh)
 	return show_rows(sh);
 }
 
-int
+static int
 cmd_show(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -458,11 +465,7 @@ cmd_show(int argc, char **argv)
 	struct show sh = { 0 };
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, "ADDRESS - one address and its history",
-	    "Prints the address's state (alive, dead or complained, and why),\n"
-	    "its counts, then every outcome recorded for it, newest first,\n"
-	    "with the evidence that decided each.  The domain of ADDRESS may\n"
-	    "be in any case; the local part must match.", entries) ||
+	if (!cli_options(&argc, &argv, &cmd_show_entry, NULL, entries) ||
 	    !query_args("show", argc, argv, 1) ||
 	    !query_format("show", d.format))
 		goto done;
@@ -482,6 +485,17 @@ done:
 	cli_db_clear(&d);
 	return rc;
 }
+
+const struct cmd_entry cmd_show_entry = {
+	.name = "show",
+	.summary = "print one address's state and its whole history",
+	.usage = "ADDRESS - one address and its history",
+	.help = "Prints the address's state (alive, dead or complained, and why),\n"
+	    "its counts, then every outcome recorded for it, newest first,\n"
+	    "with the evidence that decided each.  The domain of ADDRESS may\n"
+	    "be in any case; the local part must match.",
+	.run = cmd_show,
+};
 
 /* stats: the store counts; each count is a row group, key, count. */
 static void
@@ -512,7 +526,7 @@ stats_run(struct store *s, const char *format, gint64 cutoff)
 	return ok ? CLI_EXIT_OK : query_failed("stats", error);
 }
 
-int
+static int
 cmd_stats(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -529,10 +543,7 @@ cmd_stats(int argc, char **argv)
 	gint64 cutoff;
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, "- outcomes counted",
-	    "Counts outcomes by class, by reason, by receiving domain (the 20\n"
-	    "with most outcomes) and by day (UTC), one row each: group, key,\n"
-	    "count.", entries) ||
+	if (!cli_options(&argc, &argv, &cmd_stats_entry, NULL, entries) ||
 	    !query_args("stats", argc, argv, 0) ||
 	    !query_format("stats", d.format) ||
 	    !query_since("stats", since, &cutoff))
@@ -547,3 +558,13 @@ done:
 	cli_db_clear(&d);
 	return rc;
 }
+
+const struct cmd_entry cmd_stats_entry = {
+	.name = "stats",
+	.summary = "count outcomes by class, reason, domain and day",
+	.usage = "- outcomes counted",
+	.help = "Counts outcomes by class, by reason, by receiving domain (the 20\n"
+	    "with most outcomes) and by day (UTC), one row each: group, key,\n"
+	    "count.",
+	.run = cmd_stats,
+};
