@@ -448,7 +448,7 @@ import_incident(const struct store_incident *i, void *data)
 {
 	struct import *im = data;
 
-	if (strcmp(i->state, "open") == 0)
+	if (i->state == GUARD_OPEN)
 		im->incidents++;
 }
 

@@ -31,7 +31,8 @@ incidents_row(const struct store_incident *i, void *data)
 	    i->addresses);
 	g_autofree char *outcomes = g_strdup_printf("%" G_GINT64_FORMAT,
 	    i->outcomes);
-	const char *row[] = { id, i->kind, i->group, i->state, opened, first,
+	const char *row[] = { id, guard_kind_name(i->kind), i->group,
+	    guard_state_name(i->state), opened, first,
 	    last, closed, addresses, outcomes, i->sample, NULL };
 
 	output_row(out, row);
@@ -62,7 +63,7 @@ incidents_list(struct store *s, const char *format)
 
 /* close ID: one transaction, reported once committed. */
 static int
-incidents_close(struct store *s, gint64 id, const char *state)
+incidents_close(struct store *s, gint64 id, enum guard_state state)
 {
 	g_autoptr(GError) error = NULL;
 	int found = 0;
@@ -81,7 +82,7 @@ incidents_close(struct store *s, gint64 id, const char *state)
 		return CLI_EXIT_INPUT;
 	}
 	printf("incident %" G_GINT64_FORMAT " %s: its held bounces %s\n", id,
-	    state, strcmp(state, "confirmed") == 0 ? "count as hard" :
+	    guard_state_name(state), state == GUARD_CONFIRMED ? "count as hard" :
 	    "no longer count");
 	return CLI_EXIT_OK;
 }
@@ -145,8 +146,8 @@ cmd_incidents(int argc, char **argv)
 		rc = CLI_EXIT_DB;
 		goto done;
 	}
-	rc = id != 0 ? incidents_close(s, id, confirm ? "confirmed" :
-	    "discarded") : incidents_list(s, d.format);
+	rc = id != 0 ? incidents_close(s, id, confirm ? GUARD_CONFIRMED :
+	    GUARD_DISCARDED) : incidents_list(s, d.format);
 done:
 	store_close(&s);
 	cli_db_clear(&d);

@@ -290,9 +290,9 @@ show_incident(const struct store_incident *i, void *data)
 
 	sh->held_text = g_strdup_printf("%s by incident %" G_GINT64_FORMAT
 	    " (%s %s, %" G_GINT64_FORMAT " addresses in %" G_GINT64_FORMAT
-	    " min)", strcmp(i->state, "confirmed") == 0 ? "confirmed" :
-	    strcmp(i->state, "discarded") == 0 ? "discarded" : "held", i->id,
-	    i->kind, i->group, i->addresses, minutes);
+	    " min)", i->state == GUARD_CONFIRMED ||
+	    i->state == GUARD_DISCARDED ? guard_state_name(i->state) : "held",
+	    i->id, guard_kind_name(i->kind), i->group, i->addresses, minutes);
 }
 
 /*

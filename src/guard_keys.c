@@ -32,6 +32,20 @@ static const struct {
 	{ "late", GUARD_SECONDS, G_STRUCT_OFFSET(struct guard_conf, late) },
 };
 
+static const char *const guard_kind_names[] = {
+	[GUARD_DOMAIN] = "domain",
+	[GUARD_PROVIDER] = "provider",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(guard_kind_names) == GUARD_KIND_COUNT);
+
+static const char *const guard_state_names[] = {
+	[GUARD_OPEN] = "open",
+	[GUARD_CLOSED] = "closed",
+	[GUARD_CONFIRMED] = "confirmed",
+	[GUARD_DISCARDED] = "discarded",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(guard_state_names) == GUARD_STATE_COUNT);
+
 void
 guard_defaults(struct guard_conf *c)
 {
@@ -90,6 +104,21 @@ guard_value(enum guard_type type, const char *value, void *slot)
 	return 0;
 }
 
+/* An unknown key: the error lists the table's. */
+static void
+guard_unknown_key(const char *key, GError **error)
+{
+	const char *names[G_N_ELEMENTS(guard_keys)];
+	g_autofree char *list = NULL;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(guard_keys); i++)
+		names[i] = guard_keys[i].key;
+	list = vocab_join(names, G_N_ELEMENTS(names), NULL);
+	g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+	    "unknown guard key '%s' (known: %s)", key, list);
+}
+
 int
 guard_set(struct guard_conf *c, const char *key, const char *value,
     GError **error)
@@ -118,9 +147,7 @@ guard_set(struct guard_conf *c, const char *key, const char *value,
 		    key, value, wants[guard_keys[i].type]);
 		return 0;
 	}
-	g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
-	    "unknown guard key '%s' (known: enabled, window, min_addresses, "
-	    "factor, baseline, quiet, late)", key);
+	guard_unknown_key(key, error);
 	return 0;
 }
 
@@ -141,22 +168,52 @@ guard_key_bool(const char *key, size_t *offset_r)
 const char *
 guard_kind_name(enum guard_kind kind)
 {
-	return kind == GUARD_PROVIDER ? "provider" : "domain";
+	return guard_kind_names[kind];
+}
+
+int
+guard_kind_parse(const char *name, enum guard_kind *kind_r)
+{
+	int i = vocab_find(guard_kind_names, GUARD_KIND_COUNT, name);
+
+	if (i < 0)
+		return 0;
+	*kind_r = (enum guard_kind)i;
+	return 1;
+}
+
+const char *
+guard_state_name(enum guard_state state)
+{
+	return guard_state_names[state];
+}
+
+int
+guard_state_parse(const char *name, enum guard_state *state_r)
+{
+	int i = vocab_find(guard_state_names, GUARD_STATE_COUNT, name);
+
+	if (i < 0)
+		return 0;
+	*state_r = (enum guard_state)i;
+	return 1;
 }
 
 /*
- * How the policy counts an outcome held by an incident in that state:
- * as soft while the incident is open or closed by itself, as hard once
- * an operator confirmed it, not at all once one discarded it.  NULL:
- * not counted.
+ * How the policy counts an outcome of class held by an incident in
+ * state: as soft while the incident is open or closed by itself, as
+ * hard once an operator confirmed it, not at all (0) once one
+ * discarded it.
  */
-const char *
-guard_counts_as(const char *class, const char *incident_state)
+int
+guard_counts_as(enum report_class class, enum guard_state state,
+    enum report_class *as_r)
 {
-	if (incident_state == NULL || strcmp(class, "hard") != 0 ||
-	    strcmp(incident_state, "confirmed") == 0)
-		return class;
-	if (strcmp(incident_state, "discarded") == 0)
-		return NULL;
-	return "soft";
+	*as_r = class;
+	if (class != CLASS_HARD || state == GUARD_CONFIRMED)
+		return 1;
+	if (state == GUARD_DISCARDED)
+		return 0;
+	*as_r = CLASS_SOFT;
+	return 1;
 }

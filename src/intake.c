@@ -214,16 +214,16 @@ intake_incident(const struct store_incident *i, void *data)
 {
 	const char *sample = i->sample ? i->sample : "";
 
-	if (strcmp(i->state, "open") == 0)
+	if (i->state == GUARD_OPEN)
 		g_warning("incident %" G_GINT64_FORMAT " opened: %s %s, %"
 		    G_GINT64_FORMAT " addresses bounced hard within %" G_GINT64_FORMAT
 		    " min; their bounces are held (counted as soft): %s",
-		    i->id, i->kind, i->group, i->addresses,
+		    i->id, guard_kind_name(i->kind), i->group, i->addresses,
 		    (i->last - i->first + 59) / 60, sample);
 	else
 		g_warning("incident %" G_GINT64_FORMAT " closed: %s %s, %"
 		    G_GINT64_FORMAT " addresses held; see rebound incidents",
-		    i->id, i->kind, i->group, i->addresses);
+		    i->id, guard_kind_name(i->kind), i->group, i->addresses);
 }
 
 /* In the writer: one batch, one transaction, all or nothing. */

@@ -155,14 +155,11 @@ policy_unconfirmed(const struct policy *p, struct policy_state *s,
 
 void
 policy_apply(const struct policy *p, struct policy_state *s,
-    const char *class_name, const char *reason, enum confidence confidence,
+    enum report_class class, const char *reason, enum confidence confidence,
     gint64 at)
 {
 	int day = (int)(at / DAY);
-	enum report_class class;
 
-	if (!report_class_parse(class_name, &class))
-		return;
 	if (class == CLASS_DELIVERED) {
 		g_array_set_size(s->soft_days, 0);
 		if (s->state == STATE_SUSPECT) {

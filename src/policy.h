@@ -71,7 +71,7 @@ void	 policy_state_init(struct policy_state *, const char *soft_days);
 void	 policy_state_clear(struct policy_state *);
 char	*policy_state_days(const struct policy_state *);
 void	 policy_apply(const struct policy *, struct policy_state *,
-	    const char *class, const char *reason, enum confidence,
+	    enum report_class, const char *reason, enum confidence,
 	    gint64 at);
 
 #endif

@@ -8,6 +8,7 @@
 #include <glib.h>
 
 #include "conf.h"
+#include "guard.h"
 #include "policy.h"
 #include "report.h"
 
@@ -30,11 +31,11 @@ struct store_meta {
 /* An incident of the guard (guard.h), as stored. */
 struct store_incident {
 	gint64		 id;
-	const char	*kind;		/* domain, provider */
+	enum guard_kind	 kind;
 	const char	*group;
 	gint64		 opened, first, last;
 	gint64		 closed;	/* 0 while open */
-	const char	*state;		/* open closed confirmed discarded */
+	enum guard_state state;
 	gint64		 addresses, outcomes;
 	const char	*sample;
 };
@@ -147,7 +148,7 @@ int	 store_forget(struct store *, const char *address, gint64 *outcomes_r,
 int	 store_expire(struct store *, gint64 cutoff, gint64 *messages_r,
 	    gint64 *outcomes_r, guint *addresses_r, GError **);
 /* An operator's word on an incident: "confirmed" or "discarded". */
-int	 store_incident_decide(struct store *, gint64 id, const char *state,
+int	 store_incident_decide(struct store *, gint64 id, enum guard_state,
 	    gint64 now, int *found_r, GError **);
 
 /*

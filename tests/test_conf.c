@@ -288,10 +288,10 @@ test_policy_days(void)
 		policy_state_init(&s, NULL);
 		for (j = 0; days[j] != NULL; j++) {
 			if (strcmp(days[j], "D") == 0)
-				policy_apply(&p, &s, "delivered", "delivered",
+				policy_apply(&p, &s, CLASS_DELIVERED, "delivered",
 				    CONFIDENCE_CERTAIN, 100 * 86400);
 			else
-				policy_apply(&p, &s, "soft", "mailboxfull",
+				policy_apply(&p, &s, CLASS_SOFT, "mailboxfull",
 				    CONFIDENCE_LIKELY,
 				    (gint64)(100 + atoi(days[j])) * 86400);
 		}
@@ -313,19 +313,19 @@ test_policy_kinds(void)
 	policy_defaults(&p);
 	policy_state_init(&s, NULL);
 	for (i = 0; i < 10; i++) {
-		policy_apply(&p, &s, "sender", "blocked", CONFIDENCE_CERTAIN,
+		policy_apply(&p, &s, CLASS_SENDER, "blocked", CONFIDENCE_CERTAIN,
 		    (gint64)i * 86400);
-		policy_apply(&p, &s, "delay", "expired", CONFIDENCE_CERTAIN,
+		policy_apply(&p, &s, CLASS_DELAY, "expired", CONFIDENCE_CERTAIN,
 		    (gint64)i * 86400);
-		policy_apply(&p, &s, "vacation", "vacation", CONFIDENCE_CERTAIN,
+		policy_apply(&p, &s, CLASS_VACATION, "vacation", CONFIDENCE_CERTAIN,
 		    (gint64)i * 86400);
 	}
 	g_assert_cmpstr(policy_state_name(s.state), ==, "alive");
-	policy_apply(&p, &s, "hard", "userunknown", CONFIDENCE_CERTAIN,
+	policy_apply(&p, &s, CLASS_HARD, "userunknown", CONFIDENCE_CERTAIN,
 	    20 * 86400);
 	g_assert_cmpstr(policy_state_name(s.state), ==, "dead");
 	g_assert_cmpstr(s.state_reason, ==, "hard bounce: userunknown");
-	policy_apply(&p, &s, "delivered", "delivered", CONFIDENCE_CERTAIN,
+	policy_apply(&p, &s, CLASS_DELIVERED, "delivered", CONFIDENCE_CERTAIN,
 	    21 * 86400);
 	g_assert_cmpstr(policy_state_name(s.state), ==, "dead");
 	policy_state_clear(&s);
@@ -375,10 +375,10 @@ test_policy_confirm(void)
 			gint64 at = (gint64)(1000 + atoi(events[j])) * 86400;
 
 			if (colon == NULL)
-				policy_apply(&p, &s, "delivered", "delivered",
+				policy_apply(&p, &s, CLASS_DELIVERED, "delivered",
 				    CONFIDENCE_CERTAIN, at);
 			else
-				policy_apply(&p, &s, "hard", "userunknown",
+				policy_apply(&p, &s, CLASS_HARD, "userunknown",
 				    strcmp(colon + 1, "certain") == 0 ?
 				    CONFIDENCE_CERTAIN : strcmp(colon + 1,
 				    "likely") == 0 ? CONFIDENCE_LIKELY :
