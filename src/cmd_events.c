@@ -19,13 +19,19 @@
 #include "cli.h"
 #include "revent.h"
 #include "output.h"
+#include "vocab.h"
 
 #define EVENTS_POLL_MS	200
 
 enum events_format { EVENTS_JSON, EVENTS_PLAIN, EVENTS_CSV };
+#define EVENTS_FORMATS	(EVENTS_CSV + 1)
 
-static const char *const events_format_names[] = { "json", "plain", "csv",
-    NULL };
+static const char *const events_format_names[] = {
+	[EVENTS_JSON] = "json",
+	[EVENTS_PLAIN] = "plain",
+	[EVENTS_CSV] = "csv",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(events_format_names) == EVENTS_FORMATS);
 
 struct events_cmd {
 	struct store		*store;
@@ -76,17 +82,18 @@ events_since(struct events_cmd *c, const char *spec)
 static int
 events_options(struct events_cmd *c, const char *format, const char *type)
 {
-	guint i;
+	int i = format == NULL ? EVENTS_JSON :
+	    vocab_find(events_format_names, EVENTS_FORMATS, format);
 
-	for (i = 0; format != NULL && events_format_names[i] != NULL; i++)
-		if (strcmp(format, events_format_names[i]) == 0)
-			break;
-	if (format != NULL && events_format_names[i] == NULL) {
-		g_printerr("rebound events: unknown format '%s' (use json, "
-		    "plain or csv)\n", format);
+	if (i < 0) {
+		g_autofree char *known = vocab_join(events_format_names,
+		    EVENTS_FORMATS, "or");
+
+		g_printerr("rebound events: unknown format '%s' (use %s)\n",
+		    format, known);
 		return 0;
 	}
-	c->format = format ? (enum events_format)i : EVENTS_JSON;
+	c->format = (enum events_format)i;
 	if (type != NULL && !revent_type_known(type)) {
 		g_autofree char *known = revent_type_list();
 

@@ -36,6 +36,11 @@ static const struct {
 	[CONF_HOOK_LISTMONK] = { "listmonk", CONF_HOOK_ACTIONS, 0, 1 },
 };
 
+static const char *const conf_hook_action_names[] = {
+	[CONF_HOOK_REMOVE] = "remove",
+	[CONF_HOOK_DISABLE] = "disable",
+};
+
 static int conf_hook_invalid(GError **, const char *, ...) G_GNUC_PRINTF(2, 3);
 
 static int
@@ -52,9 +57,22 @@ conf_hook_invalid(GError **error, const char *fmt, ...)
 	return 0;
 }
 
+/* "webhook, mailman3 or listmonk", from the table. */
+static char *
+conf_hook_kind_list(void)
+{
+	const char *names[G_N_ELEMENTS(conf_hook_kinds)];
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(conf_hook_kinds); i++)
+		names[i] = conf_hook_kinds[i].name;
+	return vocab_join(names, G_N_ELEMENTS(names), "or");
+}
+
 static int
 conf_hook_kind(struct conf_hook *h, const char *value, GError **error)
 {
+	g_autofree char *known = NULL;
 	guint i;
 
 	for (i = 0; i < G_N_ELEMENTS(conf_hook_kinds); i++)
@@ -62,8 +80,8 @@ conf_hook_kind(struct conf_hook *h, const char *value, GError **error)
 			h->kind = (enum conf_hook_kind)i;
 			return 1;
 		}
-	return conf_hook_invalid(error,
-	    "'%s' is not webhook, mailman3 or listmonk", value);
+	known = conf_hook_kind_list();
+	return conf_hook_invalid(error, "'%s' is not %s", value, known);
 }
 
 /* http:// or https://, with a host: anything else is a typo. */
@@ -104,14 +122,17 @@ conf_hook_password(struct conf_hook *h, const char *value, GError **error)
 static int
 conf_hook_action(struct conf_hook *h, const char *value, GError **error)
 {
-	if (strcmp(value, "remove") == 0)
-		h->action = CONF_HOOK_REMOVE;
-	else if (strcmp(value, "disable") == 0)
-		h->action = CONF_HOOK_DISABLE;
-	else
-		return conf_hook_invalid(error, "'%s' is not remove or disable",
-		    value);
-	return 1;
+	g_autofree char *known = NULL;
+	int i = vocab_find(conf_hook_action_names,
+	    G_N_ELEMENTS(conf_hook_action_names), value);
+
+	if (i >= 0) {
+		h->action = (enum conf_hook_action)i;
+		return 1;
+	}
+	known = vocab_join(conf_hook_action_names,
+	    G_N_ELEMENTS(conf_hook_action_names), "or");
+	return conf_hook_invalid(error, "'%s' is not %s", value, known);
 }
 
 /* Whether a hook of h's kind may take events of type t. */
@@ -328,8 +349,9 @@ conf_hook_group(struct conf *c, GKeyFile *kf, const char *group,
 	}
 	*key_r = "kind";
 	if (!g_key_file_has_key(kf, group, "kind", NULL)) {
-		conf_hook_invalid(error, "missing (webhook, mailman3 or "
-		    "listmonk)");
+		g_autofree char *known = conf_hook_kind_list();
+
+		conf_hook_invalid(error, "missing (%s)", known);
 		goto fail;
 	}
 	if (!conf_hook_key(h, kf, group, "kind", error) ||
