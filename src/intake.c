@@ -36,7 +36,7 @@
 
 #include "ingest.h"
 #include "intake.h"
-#include "mdir.h"
+#include "mda.h"
 
 #define INTAKE_PUBLISH_USEC	G_USEC_PER_SEC	/* idle writer publishes */
 
@@ -459,7 +459,7 @@ intake_keep(struct intake_job *job)
 	if (job->keep == NULL || job->msg->report->kind != REPORT_NONE)
 		return;
 	name = g_strdup_printf("%.32s.rebound", job->item->digest);
-	if (!mdir_deliver(job->keep, name, job->bytes, job->len, &error))
+	if (!mda_deliver(job->keep, name, job->bytes, job->len, &error))
 		job->item->error = g_strdup_printf("not a bounce, and not kept: %s",
 		    error->message);
 	else
