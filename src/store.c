@@ -1745,8 +1745,8 @@ store_forget(struct store *s, const char *address, gint64 *outcomes_r,
 {
 	gint64 n, row;
 
-	if (!store_events_change(s, address, NULL, "alive", 0, "forget",
-	    error) ||
+	if (!store_events_change(s, address, NULL,
+	    policy_state_name(STATE_ALIVE), 0, "forget", error) ||
 	    !store_count(s, STORE_FORGET_COUNT, address, 0, outcomes_r,
 	    error) ||
 	    !store_count(s, STORE_FORGET_MESSAGES, address, 0, &n, error) ||

@@ -193,10 +193,14 @@ void	 store_set_event_delay(struct store *, gint64 seconds);
  * hook.paused event, and store_hook_resume() resumes it (and forgets
  * its actions), with a hook.resumed event.
  */
+/* A delivery of an event to a hook: sql/008-hooks.sql's states. */
+enum store_delivery_state { DELIVERY_PENDING, DELIVERY_FAILED };
+#define DELIVERY_STATES	(DELIVERY_FAILED + 1)
+
 struct store_delivery {
 	const char	*hook;
 	gint64		 event;
-	const char	*state;		/* pending, failed */
+	enum store_delivery_state state;
 	int		 attempts;
 	gint64		 queued;	/* handed over, Unix time */
 	gint64		 next_try;
