@@ -21,6 +21,22 @@
 #include "output.h"
 #include "vocab.h"
 
+static int	 cmd_events(int, char **);
+
+const struct cmd_entry cmd_events_entry = {
+	.name = "events",
+	.summary = "print changes of state, oldest first; --follow",
+	.usage = "- changes of state, oldest first",
+	.help =
+	    "Prints each published event (an address became dead, complained,\n"
+	    "suspect or alive; an incident opened or closed; a hook paused or\n"
+	    "resumed) in id order.  address.dead waits [events] delay (the\n"
+	    "guard's window) first.  The JSON schema is in rebound(1).\n"
+	    "Deliveries to hooks: rebound events --failed, rebound events retry\n"
+	    "ID, rebound events resume (rebound events --failed --help).",
+	.run = cmd_events,
+};
+
 #define EVENTS_POLL_MS	200
 
 enum events_format { EVENTS_JSON, EVENTS_PLAIN, EVENTS_CSV };
@@ -247,16 +263,3 @@ done:
 	cli_db_clear(&d);
 	return rc;
 }
-
-const struct cmd_entry cmd_events_entry = {
-	.name = "events",
-	.summary = "print changes of state, oldest first; --follow",
-	.usage = "- changes of state, oldest first",
-	.help = "Prints each published event (an address became dead, complained,\n"
-	    "suspect or alive; an incident opened or closed; a hook paused or\n"
-	    "resumed) in id order.  address.dead waits [events] delay (the\n"
-	    "guard's window) first.  The JSON schema is in rebound(1).\n"
-	    "Deliveries to hooks: rebound events --failed, rebound events retry\n"
-	    "ID, rebound events resume (rebound events --failed --help).",
-	.run = cmd_events,
-};

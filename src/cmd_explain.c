@@ -23,6 +23,25 @@
 #include "status.h"
 #include "vocab.h"
 
+static int	 cmd_explain(int, char **);
+
+const struct cmd_entry cmd_explain_entry = {
+	.name = "explain",
+	.summary = "what a status or SMTP reply code means",
+	.usage = "CODE... - what a status or reply code "
+	    "means",
+	.help =
+	    "For each CODE (5.1.1, X.1.1, 550 or \"550 5.1.1\"), prints what it\n"
+	    "means (RFC 3463, the IANA registry, RFC 5321) and what rebound\n"
+	    "makes of it: the reason status.tab gives, whether the words of a\n"
+	    "report may change it, what a failure with only that code\n"
+	    "records (reason, hard or soft, confidence), and what the policy\n"
+	    "of the configuration, with --policy changes (as rebound prune\n"
+	    "takes them), does with it at each confidence it may reach.",
+	.run = cmd_explain,
+	.tables = 1,
+};
+
 #define EXPLAIN_WIDTH	76	/* columns of the text format */
 #define EXPLAIN_INDENT	12	/* where a field's text starts */
 
@@ -407,19 +426,3 @@ cmd_explain(int argc, char **argv)
 	g_strfreev(x.overrides);
 	return rc;
 }
-
-const struct cmd_entry cmd_explain_entry = {
-	.name = "explain",
-	.summary = "what a status or SMTP reply code means",
-	.usage = "CODE... - what a status or reply code "
-	    "means",
-	.help = "For each CODE (5.1.1, X.1.1, 550 or \"550 5.1.1\"), prints what it\n"
-	    "means (RFC 3463, the IANA registry, RFC 5321) and what rebound\n"
-	    "makes of it: the reason status.tab gives, whether the words of a\n"
-	    "report may change it, what a failure with only that code\n"
-	    "records (reason, hard or soft, confidence), and what the policy\n"
-	    "of the configuration, with --policy changes (as rebound prune\n"
-	    "takes them), does with it at each confidence it may reach.",
-	.run = cmd_explain,
-	.tables = 1,
-};

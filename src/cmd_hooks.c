@@ -25,6 +25,25 @@
 #include "revent.h"
 #include "output.h"
 
+static int	 cmd_hooks(int, char **);
+static int	 cmd_hooks_wanted(int, char **);
+
+const struct cmd_entry cmd_hooks_entry = {
+	.name = "events",
+	.summary = NULL,
+	.usage = "--failed | retry ID | resume - "
+	    "deliveries to hooks refused for good, hooks paused",
+	.help =
+	    "--failed lists the deliveries a hook refused for good (a 4xx\n"
+	    "answer, or [hooks] max_age passed): event, hook, attempts and\n"
+	    "the last error.  retry ID makes them pending again; reboundd\n"
+	    "sends them on its next poll.  resume lets the hooks that\n"
+	    "max_actions_per_hour paused (or the one --hook names) deliver\n"
+	    "again, with a new hour's allowance.",
+	.run = cmd_hooks,
+	.match = cmd_hooks_wanted,
+};
+
 static const char *const hooks_columns[] = {
 	"#event", "hook", "type", "address", "list", "#attempts", "queued",
 	"error", NULL
@@ -193,18 +212,3 @@ done:
 	cli_db_clear(&d);
 	return rc;
 }
-
-const struct cmd_entry cmd_hooks_entry = {
-	.name = "events",
-	.summary = NULL,
-	.usage = "--failed | retry ID | resume - "
-	    "deliveries to hooks refused for good, hooks paused",
-	.help = "--failed lists the deliveries a hook refused for good (a 4xx\n"
-	    "answer, or [hooks] max_age passed): event, hook, attempts and\n"
-	    "the last error.  retry ID makes them pending again; reboundd\n"
-	    "sends them on its next poll.  resume lets the hooks that\n"
-	    "max_actions_per_hour paused (or the one --hook names) deliver\n"
-	    "again, with a new hour's allowance.",
-	.run = cmd_hooks,
-	.match = cmd_hooks_wanted,
-};

@@ -18,6 +18,23 @@
 #include "cli.h"
 #include "output.h"
 
+static int	 cmd_incidents(int, char **);
+
+const struct cmd_entry cmd_incidents_entry = {
+	.name = "incidents",
+	.summary = "list the bursts the incident guard held",
+	.usage = "[close ID --confirm|--discard] - the "
+	    "incident guard's incidents",
+	.help =
+	    "Lists the incidents: a burst of hard bounces for one domain or\n"
+	    "provider that the guard held (counted as soft) instead of\n"
+	    "removing the addresses.  'close ID --confirm' makes its held\n"
+	    "bounces count as hard (the addresses were dead); 'close ID\n"
+	    "--discard' makes them count not at all (the provider's bad\n"
+	    "hour).",
+	.run = cmd_incidents,
+};
+
 static void
 incidents_row(const struct store_incident *i, void *data)
 {
@@ -32,7 +49,7 @@ incidents_row(const struct store_incident *i, void *data)
 	g_autofree char *outcomes = g_strdup_printf("%" G_GINT64_FORMAT,
 	    i->outcomes);
 	const char *row[] = { id, guard_kind_name(i->kind), i->group,
-	    guard_state_name(i->state), opened, first,
+	    guard_state_names[i->state], opened, first,
 	    last, closed, addresses, outcomes, i->sample, NULL };
 
 	output_row(out, row);
@@ -82,7 +99,7 @@ incidents_close(struct store *s, gint64 id, enum guard_state state)
 		return CLI_EXIT_INPUT;
 	}
 	printf("incident %" G_GINT64_FORMAT " %s: its held bounces %s\n", id,
-	    guard_state_name(state), state == GUARD_CONFIRMED ? "count as hard" :
+	    guard_state_names[state], state == GUARD_CONFIRMED ? "count as hard" :
 	    "no longer count");
 	return CLI_EXIT_OK;
 }
@@ -153,17 +170,3 @@ done:
 	cli_db_clear(&d);
 	return rc;
 }
-
-const struct cmd_entry cmd_incidents_entry = {
-	.name = "incidents",
-	.summary = "list the bursts the incident guard held",
-	.usage = "[close ID --confirm|--discard] - the "
-	    "incident guard's incidents",
-	.help = "Lists the incidents: a burst of hard bounces for one domain or\n"
-	    "provider that the guard held (counted as soft) instead of\n"
-	    "removing the addresses.  'close ID --confirm' makes its held\n"
-	    "bounces count as hard (the addresses were dead); 'close ID\n"
-	    "--discard' makes them count not at all (the provider's bad\n"
-	    "hour).",
-	.run = cmd_incidents,
-};

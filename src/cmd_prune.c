@@ -24,6 +24,40 @@
 #include "output.h"
 #include "policy.h"
 
+static int	 cmd_prune(int, char **);
+static int	 cmd_forget(int, char **);
+static int	 cmd_expire(int, char **);
+
+const struct cmd_entry cmd_prune_entry = {
+	.name = "prune",
+	.summary = "print the addresses to remove from a list",
+	.usage = "- the addresses to remove",
+	.help = NULL,
+	.run = cmd_prune,
+};
+
+const struct cmd_entry cmd_forget_entry = {
+	.name = "forget",
+	.summary = "erase what is recorded about addresses",
+	.usage = "ADDRESS... - erase what is recorded "
+	    "about addresses",
+	.help =
+	    "Deletes every outcome of each ADDRESS, the messages that name\n"
+	    "no other address, and its state: for a person who subscribes\n"
+	    "again or asks to be erased.",
+	.run = cmd_forget,
+};
+
+const struct cmd_entry cmd_expire_entry = {
+	.name = "expire",
+	.summary = "drop bounces older than a given age",
+	.usage = "--older-than AGE - drop old bounces",
+	.help =
+	    "Deletes the messages (and their outcomes) dated before AGE ago,\n"
+	    "by the bounce's Date, and recomputes the addresses they named.",
+	.run = cmd_expire,
+};
+
 /*
  * Plain output is for "mailman delmembers" and the like: the address
  * alone.  output.c decides the same way when no format is given.
@@ -197,14 +231,6 @@ cmd_prune(int argc, char **argv)
 	return rc;
 }
 
-const struct cmd_entry cmd_prune_entry = {
-	.name = "prune",
-	.summary = "print the addresses to remove from a list",
-	.usage = "- the addresses to remove",
-	.help = NULL,
-	.run = cmd_prune,
-};
-
 /* Forget one address; say what was forgotten, once it is committed. */
 static int
 forget_address(struct store *s, const char *address, GString *out,
@@ -291,17 +317,6 @@ cmd_forget(int argc, char **argv)
 	return rc;
 }
 
-const struct cmd_entry cmd_forget_entry = {
-	.name = "forget",
-	.summary = "erase what is recorded about addresses",
-	.usage = "ADDRESS... - erase what is recorded "
-	    "about addresses",
-	.help = "Deletes every outcome of each ADDRESS, the messages that name\n"
-	    "no other address, and its state: for a person who subscribes\n"
-	    "again or asks to be erased.",
-	.run = cmd_forget,
-};
-
 /* One transaction: expire, recompute, commit; then say so. */
 static int
 expire_run(struct store *s, gint64 cutoff, GError **error)
@@ -378,12 +393,3 @@ cmd_expire(int argc, char **argv)
 	cli_db_clear(&d);
 	return rc;
 }
-
-const struct cmd_entry cmd_expire_entry = {
-	.name = "expire",
-	.summary = "drop bounces older than a given age",
-	.usage = "--older-than AGE - drop old bounces",
-	.help = "Deletes the messages (and their outcomes) dated before AGE ago,\n"
-	    "by the bounce's Date, and recomputes the addresses they named.",
-	.run = cmd_expire,
-};

@@ -22,6 +22,44 @@
 #include "listid.h"
 #include "output.h"
 
+static int	 cmd_list(int, char **);
+static int	 cmd_show(int, char **);
+static int	 cmd_stats(int, char **);
+
+const struct cmd_entry cmd_list_entry = {
+	.name = "list",
+	.summary = "print recorded outcomes, newest first, filtered",
+	.usage = "- recorded outcomes, newest first",
+	.help =
+	    "Prints one row per recorded outcome: time (UTC), address, class,\n"
+	    "reason, status, reply code, list and diagnostic.  The filters\n"
+	    "combine: every one given must match.",
+	.run = cmd_list,
+};
+
+const struct cmd_entry cmd_show_entry = {
+	.name = "show",
+	.summary = "print one address's state and its whole history",
+	.usage = "ADDRESS - one address and its history",
+	.help =
+	    "Prints the address's state (alive, dead or complained, and why),\n"
+	    "its counts, then every outcome recorded for it, newest first,\n"
+	    "with the evidence that decided each.  The domain of ADDRESS may\n"
+	    "be in any case; the local part must match.",
+	.run = cmd_show,
+};
+
+const struct cmd_entry cmd_stats_entry = {
+	.name = "stats",
+	.summary = "count outcomes by class, reason, domain and day",
+	.usage = "- outcomes counted",
+	.help =
+	    "Counts outcomes by class, by reason, by receiving domain (the 20\n"
+	    "with most outcomes) and by day (UTC), one row each: group, key,\n"
+	    "count.",
+	.run = cmd_stats,
+};
+
 #define QUERY_SINCE_FORMS \
 	"use a duration such as 30m, 12h, 7d or 2w, or a date YYYY-MM-DD (UTC)"
 
@@ -216,16 +254,6 @@ done:
 	return rc;
 }
 
-const struct cmd_entry cmd_list_entry = {
-	.name = "list",
-	.summary = "print recorded outcomes, newest first, filtered",
-	.usage = "- recorded outcomes, newest first",
-	.help = "Prints one row per recorded outcome: time (UTC), address, class,\n"
-	    "reason, status, reply code, list and diagnostic.  The filters\n"
-	    "combine: every one given must match.",
-	.run = cmd_list,
-};
-
 /*
  * show.  The addresses table holds what the policy decided (kept
  * current by store.c); the history is every outcome, newest first.
@@ -291,7 +319,7 @@ show_incident(const struct store_incident *i, void *data)
 	sh->held_text = g_strdup_printf("%s by incident %" G_GINT64_FORMAT
 	    " (%s %s, %" G_GINT64_FORMAT " addresses in %" G_GINT64_FORMAT
 	    " min)", i->state == GUARD_CONFIRMED ||
-	    i->state == GUARD_DISCARDED ? guard_state_name(i->state) : "held",
+	    i->state == GUARD_DISCARDED ? guard_state_names[i->state] : "held",
 	    i->id, guard_kind_name(i->kind), i->group, i->addresses, minutes);
 }
 
@@ -486,17 +514,6 @@ done:
 	return rc;
 }
 
-const struct cmd_entry cmd_show_entry = {
-	.name = "show",
-	.summary = "print one address's state and its whole history",
-	.usage = "ADDRESS - one address and its history",
-	.help = "Prints the address's state (alive, dead or complained, and why),\n"
-	    "its counts, then every outcome recorded for it, newest first,\n"
-	    "with the evidence that decided each.  The domain of ADDRESS may\n"
-	    "be in any case; the local part must match.",
-	.run = cmd_show,
-};
-
 /* stats: the store counts; each count is a row group, key, count. */
 static void
 stats_row(const char *group, const char *key, gint64 count, void *data)
@@ -558,13 +575,3 @@ done:
 	cli_db_clear(&d);
 	return rc;
 }
-
-const struct cmd_entry cmd_stats_entry = {
-	.name = "stats",
-	.summary = "count outcomes by class, reason, domain and day",
-	.usage = "- outcomes counted",
-	.help = "Counts outcomes by class, by reason, by receiving domain (the 20\n"
-	    "with most outcomes) and by day (UTC), one row each: group, key,\n"
-	    "count.",
-	.run = cmd_stats,
-};

@@ -96,10 +96,10 @@ void		 guard_defaults(struct guard_conf *);
 int		 guard_set(struct guard_conf *, const char *key,
 		    const char *value, GError **);
 int		 guard_key_bool(const char *key, size_t *offset_r);
+/* The names of the kinds and states (guard_keys.c), as stored. */
+extern const char *const guard_kind_names[GUARD_KIND_COUNT];
+extern const char *const guard_state_names[GUARD_STATE_COUNT];
 const char	*guard_kind_name(enum guard_kind);
-int		 guard_kind_parse(const char *, enum guard_kind *);
-const char	*guard_state_name(enum guard_state);
-int		 guard_state_parse(const char *, enum guard_state *);
 int		 guard_counts_as(enum report_class, enum guard_state,
 		    enum report_class *as_r);
 

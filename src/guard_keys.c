@@ -32,19 +32,17 @@ static const struct {
 	{ "late", GUARD_SECONDS, G_STRUCT_OFFSET(struct guard_conf, late) },
 };
 
-static const char *const guard_kind_names[] = {
+const char *const guard_kind_names[GUARD_KIND_COUNT] = {
 	[GUARD_DOMAIN] = "domain",
 	[GUARD_PROVIDER] = "provider",
 };
-G_STATIC_ASSERT(G_N_ELEMENTS(guard_kind_names) == GUARD_KIND_COUNT);
 
-static const char *const guard_state_names[] = {
+const char *const guard_state_names[GUARD_STATE_COUNT] = {
 	[GUARD_OPEN] = "open",
 	[GUARD_CLOSED] = "closed",
 	[GUARD_CONFIRMED] = "confirmed",
 	[GUARD_DISCARDED] = "discarded",
 };
-G_STATIC_ASSERT(G_N_ELEMENTS(guard_state_names) == GUARD_STATE_COUNT);
 
 void
 guard_defaults(struct guard_conf *c)
@@ -169,34 +167,6 @@ const char *
 guard_kind_name(enum guard_kind kind)
 {
 	return guard_kind_names[kind];
-}
-
-int
-guard_kind_parse(const char *name, enum guard_kind *kind_r)
-{
-	int i = vocab_find(guard_kind_names, GUARD_KIND_COUNT, name);
-
-	if (i < 0)
-		return 0;
-	*kind_r = (enum guard_kind)i;
-	return 1;
-}
-
-const char *
-guard_state_name(enum guard_state state)
-{
-	return guard_state_names[state];
-}
-
-int
-guard_state_parse(const char *name, enum guard_state *state_r)
-{
-	int i = vocab_find(guard_state_names, GUARD_STATE_COUNT, name);
-
-	if (i < 0)
-		return 0;
-	*state_r = (enum guard_state)i;
-	return 1;
 }
 
 /*

@@ -37,6 +37,7 @@
 #include "sql.h"
 #include "store.h"
 #include "store_int.h"	/* events: store_events.c */
+#include "vocab.h"
 
 /* The schema version this build makes: that of the last sql/NNN-*.sql. */
 #define STORE_VERSION	sql_version
@@ -775,7 +776,8 @@ store_incident_event(struct store *s, const struct guard_incident *inc,
 	    (inc->last - inc->first + 59) / 60);
 	struct revent ev = {
 		.type = revent_type_name(type), .time = time,
-		.state = guard_state_name(state), .reason = inc->sample, .class = "hard", .evidence = evidence,
+		.state = guard_state_names[state], .reason = inc->sample,
+		.class = report_class_name(CLASS_HARD), .evidence = evidence,
 		.incident = inc->id,
 	};
 
@@ -907,10 +909,9 @@ static const struct guard_calls store_guard_calls = {
 static enum guard_kind
 store_guard_kind(const char *name)
 {
-	enum guard_kind kind = GUARD_DOMAIN;
+	int i = vocab_find(guard_kind_names, GUARD_KIND_COUNT, name);
 
-	guard_kind_parse(name, &kind);
-	return kind;
+	return i < 0 ? GUARD_DOMAIN : (enum guard_kind)i;
 }
 
 /* The guard as the database left it: open incidents, recent outcomes. */
@@ -1206,12 +1207,11 @@ store_confidence(const char *name)
 static int
 store_held(const char *name)
 {
-	enum guard_state state = GUARD_CLOSED;
+	int i = vocab_find(guard_state_names, GUARD_STATE_COUNT, name);
 
 	if (name == NULL)
 		return -1;
-	guard_state_parse(name, &state);
-	return (int)state;
+	return i < 0 ? GUARD_CLOSED : i;
 }
 
 /*
@@ -1818,8 +1818,7 @@ store_incident_rows(struct store *s, sqlite3_stmt *st, store_incident_fn *fn,
 		i.first = sqlite3_column_int64(st, 4);
 		i.last = sqlite3_column_int64(st, 5);
 		i.closed = sqlite3_column_int64(st, 6);
-		i.state = GUARD_OPEN;
-		guard_state_parse(column_text(st, 7), &i.state);
+		i.state = MAX(store_held(column_text(st, 7)), GUARD_OPEN);
 		i.addresses = sqlite3_column_int64(st, 8);
 		i.outcomes = sqlite3_column_int64(st, 9);
 		i.sample = column_text(st, 10);
@@ -1861,7 +1860,7 @@ int
 store_incident_decide(struct store *s, gint64 id, enum guard_state decided,
     gint64 now, int *found_r, GError **error)
 {
-	const char *state = guard_state_name(decided);
+	const char *state = guard_state_names[decided];
 	g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func(g_free);
 	sqlite3_stmt *st = store_stmt(s, STORE_INCIDENT_DECIDE, error);
 	guint i;

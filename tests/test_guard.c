@@ -423,7 +423,7 @@ test_counts_as(void)
 	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_test_message("%s held by a %s incident",
 		    report_class_name(cases[i].class),
-		    guard_state_name(cases[i].state));
+		    guard_state_names[cases[i].state]);
 		g_assert_cmpint(guard_counts_as(cases[i].class,
 		    cases[i].state, &as), ==, cases[i].counted);
 		if (cases[i].counted)
