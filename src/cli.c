@@ -11,17 +11,17 @@
 #include "cli.h"
 
 /*
- * Parse a command's options; on --help GLib prints e's usage and help
- * (or this one, when it is built at run time) and exits 0.
+ * Parse a command's options; on --help GLib prints e's usage, the
+ * options and description, and exits 0.
  */
 int
 cli_options(int *argc, char ***argv, const struct cmd_entry *e,
-    const char *help, const GOptionEntry *entries)
+    const char *description, const GOptionEntry *entries)
 {
 	g_autoptr(GOptionContext) ctx = g_option_context_new(e->usage);
 	g_autoptr(GError) error = NULL;
 
-	g_option_context_set_description(ctx, help != NULL ? help : e->help);
+	g_option_context_set_description(ctx, description);
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, argc, argv, &error)) {
 		g_printerr("rebound %s: %s (see --help)\n", (*argv)[0],

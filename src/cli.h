@@ -40,16 +40,15 @@ struct cli_db {
 
 /*
  * One command, as tmux's cmd_entry: rebound.c lists them.  rebound
- * --help prints name and summary; the command's --help its usage and
- * help; run is given argv from the command's name on.  Several entries
- * may share a name: the first whose match takes the arguments runs
- * (match NULL: any).
+ * --help prints each name and help; the command's --help its usage,
+ * options and description (cli_options()); run is given argv from the
+ * command's name on.  Several entries may share a name: the first whose
+ * match takes the arguments runs (match NULL: any).
  */
 struct cmd_entry {
 	const char	*name;
-	const char	*summary;	/* one line for rebound --help, or NULL */
 	const char	*usage;		/* ARGS - what it does */
-	const char	*help;		/* paragraphs after the options */
+	const char	*help;		/* one line for rebound --help, or NULL */
 	int		(*run)(int argc, char **argv);
 	int		(*match)(int argc, char **argv);
 	int		 mail;		/* runs in rebound-mail (reads mail) */
@@ -57,7 +56,7 @@ struct cmd_entry {
 };
 
 int		 cli_options(int *argc, char ***argv, const struct cmd_entry *,
-		    const char *help, const GOptionEntry *entries);
+		    const char *description, const GOptionEntry *entries);
 int		 cli_conf(struct conf *, const char *file);
 struct store	*cli_store(struct cli_db *, enum store_mode);
 void		 cli_db_clear(struct cli_db *);

@@ -22,19 +22,10 @@
 #include "vocab.h"
 
 static int	 cmd_events(int, char **);
-
 const struct cmd_entry cmd_events_entry = {
-	.name = "events",
-	.summary = "print changes of state, oldest first; --follow",
+	.name = "events", .run = cmd_events,
 	.usage = "- changes of state, oldest first",
-	.help =
-	    "Prints each published event (an address became dead, complained,\n"
-	    "suspect or alive; an incident opened or closed; a hook paused or\n"
-	    "resumed) in id order.  address.dead waits [events] delay (the\n"
-	    "guard's window) first.  The JSON schema is in rebound(1).\n"
-	    "Deliveries to hooks: rebound events --failed, rebound events retry\n"
-	    "ID, rebound events resume (rebound events --failed --help).",
-	.run = cmd_events,
+	.help = "print changes of state, oldest first; --follow",
 };
 
 #define EVENTS_POLL_MS	200
@@ -241,7 +232,13 @@ cmd_events(int argc, char **argv)
 	struct events_cmd c = { 0 };
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, &cmd_events_entry, NULL, entries))
+	if (!cli_options(&argc, &argv, &cmd_events_entry,
+	    "Prints each published event (an address became dead, complained,\n"
+	    "suspect or alive; an incident opened or closed; a hook paused or\n"
+	    "resumed) in id order.  address.dead waits [events] delay (the\n"
+	    "guard's window) first.  The JSON schema is in rebound(1).\n"
+	    "Deliveries to hooks: rebound events --failed, rebound events retry\n"
+	    "ID, rebound events resume (rebound events --failed --help).", entries))
 		goto done;
 	if (argc > 1) {
 		g_printerr("rebound events: unexpected argument '%s' (see "

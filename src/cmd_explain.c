@@ -24,21 +24,10 @@
 #include "vocab.h"
 
 static int	 cmd_explain(int, char **);
-
 const struct cmd_entry cmd_explain_entry = {
-	.name = "explain",
-	.summary = "what a status or SMTP reply code means",
-	.usage = "CODE... - what a status or reply code "
-	    "means",
-	.help =
-	    "For each CODE (5.1.1, X.1.1, 550 or \"550 5.1.1\"), prints what it\n"
-	    "means (RFC 3463, the IANA registry, RFC 5321) and what rebound\n"
-	    "makes of it: the reason status.tab gives, whether the words of a\n"
-	    "report may change it, what a failure with only that code\n"
-	    "records (reason, hard or soft, confidence), and what the policy\n"
-	    "of the configuration, with --policy changes (as rebound prune\n"
-	    "takes them), does with it at each confidence it may reach.",
-	.run = cmd_explain,
+	.name = "explain", .run = cmd_explain,
+	.usage = "CODE... - what a status or reply code means",
+	.help = "what a status or SMTP reply code means",
 	.tables = 1,
 };
 
@@ -407,7 +396,14 @@ cmd_explain(int argc, char **argv)
 	struct output *o = NULL;
 	int rc;
 
-	if (!cli_options(&argc, &argv, &cmd_explain_entry, NULL, entries))
+	if (!cli_options(&argc, &argv, &cmd_explain_entry,
+	    "For each CODE (5.1.1, X.1.1, 550 or \"550 5.1.1\"), prints what it\n"
+	    "means (RFC 3463, the IANA registry, RFC 5321) and what rebound\n"
+	    "makes of it: the reason status.tab gives, whether the words of a\n"
+	    "report may change it, what a failure with only that code\n"
+	    "records (reason, hard or soft, confidence), and what the policy\n"
+	    "of the configuration, with --policy changes (as rebound prune\n"
+	    "takes them), does with it at each confidence it may reach.", entries))
 		return CLI_EXIT_USAGE;
 	if (argc < 2) {
 		g_printerr("rebound explain: missing CODE (see --help)\n");

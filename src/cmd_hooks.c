@@ -27,20 +27,10 @@
 
 static int	 cmd_hooks(int, char **);
 static int	 cmd_hooks_wanted(int, char **);
-
 const struct cmd_entry cmd_hooks_entry = {
-	.name = "events",
-	.summary = NULL,
+	.name = "events", .run = cmd_hooks,
 	.usage = "--failed | retry ID | resume - "
 	    "deliveries to hooks refused for good, hooks paused",
-	.help =
-	    "--failed lists the deliveries a hook refused for good (a 4xx\n"
-	    "answer, or [hooks] max_age passed): event, hook, attempts and\n"
-	    "the last error.  retry ID makes them pending again; reboundd\n"
-	    "sends them on its next poll.  resume lets the hooks that\n"
-	    "max_actions_per_hour paused (or the one --hook names) deliver\n"
-	    "again, with a new hour's allowance.",
-	.run = cmd_hooks,
 	.match = cmd_hooks_wanted,
 };
 
@@ -196,7 +186,13 @@ cmd_hooks(int argc, char **argv)
 	};
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, &cmd_hooks_entry, NULL, entries))
+	if (!cli_options(&argc, &argv, &cmd_hooks_entry,
+	    "--failed lists the deliveries a hook refused for good (a 4xx\n"
+	    "answer, or [hooks] max_age passed): event, hook, attempts and\n"
+	    "the last error.  retry ID makes them pending again; reboundd\n"
+	    "sends them on its next poll.  resume lets the hooks that\n"
+	    "max_actions_per_hour paused (or the one --hook names) deliver\n"
+	    "again, with a new hour's allowance.", entries))
 		goto done;
 	if (failed && argc == 1)
 		rc = hooks_failed(&d);

@@ -19,20 +19,11 @@
 #include "output.h"
 
 static int	 cmd_incidents(int, char **);
-
 const struct cmd_entry cmd_incidents_entry = {
-	.name = "incidents",
-	.summary = "list the bursts the incident guard held",
+	.name = "incidents", .run = cmd_incidents,
 	.usage = "[close ID --confirm|--discard] - the "
 	    "incident guard's incidents",
-	.help =
-	    "Lists the incidents: a burst of hard bounces for one domain or\n"
-	    "provider that the guard held (counted as soft) instead of\n"
-	    "removing the addresses.  'close ID --confirm' makes its held\n"
-	    "bounces count as hard (the addresses were dead); 'close ID\n"
-	    "--discard' makes them count not at all (the provider's bad\n"
-	    "hour).",
-	.run = cmd_incidents,
+	.help = "list the bursts the incident guard held",
 };
 
 static void
@@ -145,7 +136,13 @@ cmd_incidents(int argc, char **argv)
 	gint64 id = 0;
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, &cmd_incidents_entry, NULL, entries))
+	if (!cli_options(&argc, &argv, &cmd_incidents_entry,
+	    "Lists the incidents: a burst of hard bounces for one domain or\n"
+	    "provider that the guard held (counted as soft) instead of\n"
+	    "removing the addresses.  'close ID --confirm' makes its held\n"
+	    "bounces count as hard (the addresses were dead); 'close ID\n"
+	    "--discard' makes them count not at all (the provider's bad\n"
+	    "hour).", entries))
 		goto done;
 	if (argc > 1 && (id = incidents_id(argc, argv)) == 0)
 		goto done;

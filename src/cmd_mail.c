@@ -14,28 +14,15 @@
 #pragma weak cmd_import
 
 const struct cmd_entry cmd_parse_entry = {
-	.name = "parse",
-	.summary = "parse returned messages and print what they say",
+	.name = "parse", .run = cmd_parse,
 	.usage = "PATH... - parse returned messages",
-	.help =
-	    "Prints one row per recipient of each message file, directory or\n"
-	    "maildir.  No database is read or written.",
-	.run = cmd_parse,
-	.mail = 1,
-	.tables = 1,
+	.help = "parse returned messages and print what they say",
+	.mail = 1, .tables = 1,
 };
 
 const struct cmd_entry cmd_import_entry = {
-	.name = "import",
-	.summary = "parse messages and record them in the database",
+	.name = "import", .run = cmd_import,
 	.usage = "PATH... - record returned messages",
-	.help =
-	    "Parses each message file, directory, maildir or mbox file and\n"
-	    "records every outcome in the database, in the order of the\n"
-	    "bounces' dates (Date, else the DSN's, else Received, else a\n"
-	    "file's mtime), whatever the order of the files.  A message\n"
-	    "recorded before (same bytes) is not recorded again.",
-	.run = cmd_import,
-	.mail = 1,
-	.tables = 1,
+	.help = "parse messages and record them in the database",
+	.mail = 1, .tables = 1,
 };

@@ -25,37 +25,24 @@
 #include "policy.h"
 
 static int	 cmd_prune(int, char **);
-static int	 cmd_forget(int, char **);
-static int	 cmd_expire(int, char **);
-
 const struct cmd_entry cmd_prune_entry = {
-	.name = "prune",
-	.summary = "print the addresses to remove from a list",
+	.name = "prune", .run = cmd_prune,
 	.usage = "- the addresses to remove",
-	.help = NULL,
-	.run = cmd_prune,
+	.help = "print the addresses to remove from a list",
 };
 
+static int	 cmd_forget(int, char **);
 const struct cmd_entry cmd_forget_entry = {
-	.name = "forget",
-	.summary = "erase what is recorded about addresses",
-	.usage = "ADDRESS... - erase what is recorded "
-	    "about addresses",
-	.help =
-	    "Deletes every outcome of each ADDRESS, the messages that name\n"
-	    "no other address, and its state: for a person who subscribes\n"
-	    "again or asks to be erased.",
-	.run = cmd_forget,
+	.name = "forget", .run = cmd_forget,
+	.usage = "ADDRESS... - erase what is recorded about addresses",
+	.help = "erase what is recorded about addresses",
 };
 
+static int	 cmd_expire(int, char **);
 const struct cmd_entry cmd_expire_entry = {
-	.name = "expire",
-	.summary = "drop bounces older than a given age",
+	.name = "expire", .run = cmd_expire,
 	.usage = "--older-than AGE - drop old bounces",
-	.help =
-	    "Deletes the messages (and their outcomes) dated before AGE ago,\n"
-	    "by the bounce's Date, and recomputes the addresses they named.",
-	.run = cmd_expire,
+	.help = "drop bounces older than a given age",
 };
 
 /*
@@ -289,7 +276,10 @@ cmd_forget(int argc, char **argv)
 	char *address;
 	int i, nothing = 0, rc;
 
-	if (!cli_options(&argc, &argv, &cmd_forget_entry, NULL, entries))
+	if (!cli_options(&argc, &argv, &cmd_forget_entry,
+	    "Deletes every outcome of each ADDRESS, the messages that name\n"
+	    "no other address, and its state: for a person who subscribes\n"
+	    "again or asks to be erased.", entries))
 		return CLI_EXIT_USAGE;
 	for (i = 1; i < argc; i++) {
 		if ((address = addr_normalise(argv[i])) == NULL) {
@@ -375,7 +365,9 @@ cmd_expire(int argc, char **argv)
 	gint64 cutoff = 0;
 	int rc = CLI_EXIT_OK;
 
-	if (!cli_options(&argc, &argv, &cmd_expire_entry, NULL, entries))
+	if (!cli_options(&argc, &argv, &cmd_expire_entry,
+	    "Deletes the messages (and their outcomes) dated before AGE ago,\n"
+	    "by the bounce's Date, and recomputes the addresses they named.", entries))
 		return CLI_EXIT_USAGE;
 	if (!expire_cutoff(argc, argv, older, &cutoff)) {
 		cli_db_clear(&d);

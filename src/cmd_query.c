@@ -27,37 +27,21 @@ static int	 cmd_show(int, char **);
 static int	 cmd_stats(int, char **);
 
 const struct cmd_entry cmd_list_entry = {
-	.name = "list",
-	.summary = "print recorded outcomes, newest first, filtered",
+	.name = "list", .run = cmd_list,
 	.usage = "- recorded outcomes, newest first",
-	.help =
-	    "Prints one row per recorded outcome: time (UTC), address, class,\n"
-	    "reason, status, reply code, list and diagnostic.  The filters\n"
-	    "combine: every one given must match.",
-	.run = cmd_list,
+	.help = "print recorded outcomes, newest first, filtered",
 };
 
 const struct cmd_entry cmd_show_entry = {
-	.name = "show",
-	.summary = "print one address's state and its whole history",
+	.name = "show", .run = cmd_show,
 	.usage = "ADDRESS - one address and its history",
-	.help =
-	    "Prints the address's state (alive, dead or complained, and why),\n"
-	    "its counts, then every outcome recorded for it, newest first,\n"
-	    "with the evidence that decided each.  The domain of ADDRESS may\n"
-	    "be in any case; the local part must match.",
-	.run = cmd_show,
+	.help = "print one address's state and its whole history",
 };
 
 const struct cmd_entry cmd_stats_entry = {
-	.name = "stats",
-	.summary = "count outcomes by class, reason, domain and day",
+	.name = "stats", .run = cmd_stats,
 	.usage = "- outcomes counted",
-	.help =
-	    "Counts outcomes by class, by reason, by receiving domain (the 20\n"
-	    "with most outcomes) and by day (UTC), one row each: group, key,\n"
-	    "count.",
-	.run = cmd_stats,
+	.help = "count outcomes by class, reason, domain and day",
 };
 
 #define QUERY_SINCE_FORMS \
@@ -238,7 +222,10 @@ cmd_list(int argc, char **argv)
 	gint64 cutoff;
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, &cmd_list_entry, NULL, entries) ||
+	if (!cli_options(&argc, &argv, &cmd_list_entry,
+	    "Prints one row per recorded outcome: time (UTC), address, class,\n"
+	    "reason, status, reply code, list and diagnostic.  The filters\n"
+	    "combine: every one given must match.", entries) ||
 	    !query_args("list", argc, argv, 0) ||
 	    !query_format("list", d.format) || !list_check(&f, &cutoff))
 		goto done;
@@ -493,7 +480,11 @@ cmd_show(int argc, char **argv)
 	struct show sh = { 0 };
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, &cmd_show_entry, NULL, entries) ||
+	if (!cli_options(&argc, &argv, &cmd_show_entry,
+	    "Prints the address's state (alive, dead or complained, and why),\n"
+	    "its counts, then every outcome recorded for it, newest first,\n"
+	    "with the evidence that decided each.  The domain of ADDRESS may\n"
+	    "be in any case; the local part must match.", entries) ||
 	    !query_args("show", argc, argv, 1) ||
 	    !query_format("show", d.format))
 		goto done;
@@ -560,7 +551,10 @@ cmd_stats(int argc, char **argv)
 	gint64 cutoff;
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, &cmd_stats_entry, NULL, entries) ||
+	if (!cli_options(&argc, &argv, &cmd_stats_entry,
+	    "Counts outcomes by class, by reason, by receiving domain (the 20\n"
+	    "with most outcomes) and by day (UTC), one row each: group, key,\n"
+	    "count.", entries) ||
 	    !query_args("stats", argc, argv, 0) ||
 	    !query_format("stats", d.format) ||
 	    !query_since("stats", since, &cutoff))

@@ -49,9 +49,9 @@ rebound_usage(FILE *out)
 	fprintf(out, "Usage: rebound [--help] [--version] COMMAND [ARG...]\n\n"
 	    "Commands:\n");
 	for (i = 0; i < G_N_ELEMENTS(rebound_commands); i++)
-		if (rebound_commands[i]->summary != NULL)
+		if (rebound_commands[i]->help != NULL)
 			fprintf(out, "  %-10s %s\n", rebound_commands[i]->name,
-			    rebound_commands[i]->summary);
+			    rebound_commands[i]->help);
 	fprintf(out, "\n'rebound COMMAND --help' describes a command; "
 	    "see also rebound(1).\n");
 }
