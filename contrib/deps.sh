@@ -25,6 +25,12 @@ groff-base"
 # container and a Debian root for it.
 [ "${1:-build}" = test ] &&
     want="$want dpkg-dev debhelper fakeroot lintian systemd-container debootstrap zstd"
+# tests/mta/haraka.sh (the MTA bench): Haraka from npm wants Node 20 or
+# later and npm; Debian 12's nodejs is 18, so the bench skips Haraka
+# where nothing newer is installed.  (The other MTAs of the bench are
+# installed by apt in Debian roots of their own, by tests/mta/root.sh,
+# with debootstrap and zstd above.)
+[ "${1:-build}" = test ] && want="$want nodejs"
 
 missing=
 for p in $want; do

@@ -11,8 +11,9 @@
  * the sending host, one at MAIL FROM of the host or the sender.
  * A recipient is hard only when the reason says the address is gone
  * (userunknown, hostunknown, hasmoved; notaccept only when permanent:
- * a 5xx, or a failed Action with no code at all) and the report is not
- * a delay warning.  When in doubt, soft: removing a live subscriber is
+ * a 5xx, or a failed Action with no code at all), the report is not a
+ * delay warning and no 4xx came with it but one about the address
+ * (4.1.x).  When in doubt, soft: removing a live subscriber is
  * the worse mistake.
  * Each recipient records what decided it in r->decided.
  */
@@ -165,7 +166,20 @@ int
 classify_is_hard(enum report_reason reason, const char *status,
     int replycode, const char *action)
 {
+	int recipient_code = status != NULL && status_subject(status) == 1;
+
 	if (action != NULL && strcmp(action, "delayed") == 0)
+		return 0;
+	/*
+	 * The remote said it may pass (a 4xx: "450 Requested action not
+	 * taken: mailbox unavailable" is a busy mailbox), whatever the
+	 * reporter wrote when it gave up retrying (Exim's Status 5.0.0 over
+	 * a 450).  Only a code about the address itself ("450 4.1.1 ... User
+	 * unknown in virtual alias table", a server that chose a 4xx for an
+	 * unknown user) keeps its dead reason, as a weak sign.
+	 */
+	if (((status != NULL && status_class(status) == 4) ||
+	    replycode / 100 == 4) && !recipient_code)
 		return 0;
 	if (reason == REASON_NOTACCEPT)
 		return classify_permanent(status, replycode, action);
@@ -643,6 +657,19 @@ classify_category(const struct recipient *r)
 	return e != NULL ? e->reason : REASON_UNDEFINED;
 }
 
+/*
+ * A weak code the remote gave that names more than a passing fault
+ * ("450 4.7.0" security, "4.2.0" the mailbox) says why a message was
+ * retried; one of a dead address is no more than the words beside it,
+ * which said nothing known.
+ */
+static int
+classify_code_names_cause(enum report_reason reason, int said)
+{
+	return said && reason != REASON_UNDEFINED &&
+	    !classify_is_passing(reason) && !classify_is_dead(reason);
+}
+
 static void
 classify_failure(struct report *rp, struct recipient *r)
 {
@@ -667,6 +694,13 @@ classify_failure(struct report *rp, struct recipient *r)
 		text_confidence = CONFIDENCE_WEAK;
 	}
 	/*
+	 * "Could not be delivered for 4 hours", Exim's "...: retry timeout
+	 * exceeded" after the remote's reply: when, not why.
+	 */
+	if (text_reason == REASON_EXPIRED && weak &&
+	    classify_code_names_cause(reason, said))
+		text_reason = REASON_UNDEFINED;
+	/*
 	 * Retried until it gave up (delayed, or failed with a transient
 	 * code): a network or system fault behind it is the expiry itself,
 	 * unless the words name it as what the expiry came of.
@@ -687,7 +721,11 @@ classify_failure(struct report *rp, struct recipient *r)
 	} else if (r->local_program)
 		classify_set(r, REASON_MAILERERROR,
 		    g_strdup("diagnostic-type x-unix"));
-	else if (delayed)
+	else if (classify_code_names_cause(reason, said)) {
+		r->confidence = CONFIDENCE_WEAK;
+		classify_set(r, reason, g_strdup_printf("status %s (%s)",
+		    r->status, said ? "remote" : "reporter"));
+	} else if (delayed)
 		classify_set(r, REASON_EXPIRED, g_strdup("action delayed"));
 	else if (transient && classify_action_is(r, "failed"))
 		classify_set(r, REASON_EXPIRED, g_strdup_printf("status %s, "

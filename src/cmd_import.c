@@ -197,7 +197,7 @@ import_scan_work(gpointer data, gpointer user)
 		k.length = s->length;
 		if ((k.at = parse_date_header(bytes + s->offset, s->length)) == 0) {
 			msg = ingest_parse(bytes + s->offset, s->length,
-			    &im->conf->limits, &im->conf->verp, NULL);
+			    &im->conf->limits, &im->conf->verp, NULL, NULL);
 			k.at = msg->date;
 			ingest_free(&msg);
 		}
@@ -306,7 +306,7 @@ import_work(gpointer data, gpointer user)
 
 	if (bytes != NULL) {
 		job->parsed = ingest_parse(bytes, job->key.length,
-		    &im->conf->limits, &im->conf->verp, NULL);
+		    &im->conf->limits, &im->conf->verp, NULL, NULL);
 		job->parsed->date = job->key.at;	/* what it was sorted by */
 	}
 	g_async_queue_push(im->done, job);

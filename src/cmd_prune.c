@@ -111,7 +111,7 @@ prune_change_row(const struct store_removed *r, void *data)
  */
 static int
 prune_run(struct store *s, const struct policy *p, int suspects,
-    const char *format)
+    int probing, const char *format)
 {
 	static const char *const wide[] = { "address", "state", "reason",
 	    "last_seen", NULL };
@@ -129,6 +129,8 @@ prune_run(struct store *s, const struct policy *p, int suspects,
 		return CLI_EXIT_USAGE;
 	if (suspects)
 		ok = store_suspects(s, prune_row, &pp, &error);
+	else if (probing)
+		ok = store_probing(s, prune_row, &pp, &error);
 	else
 		ok = store_prune(s, p, p != NULL ? prune_change_row : prune_row,
 		    &pp, &error);
@@ -144,7 +146,7 @@ static int
 cmd_prune(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
-	gboolean dry_run = FALSE, suspects = FALSE;
+	gboolean dry_run = FALSE, suspects = FALSE, probing = FALSE;
 	g_auto(GStrv) overrides = NULL;
 	GOptionEntry entries[] = {
 		CLI_DB_ENTRIES(&d),
@@ -158,6 +160,8 @@ cmd_prune(int argc, char **argv)
 		{ "suspect", 's', 0, G_OPTION_ARG_NONE, &suspects,
 		  "List the suspects instead: a hard bounce each, waiting for "
 		  "a second to confirm it", NULL },
+		{ "probing", 0, 0, G_OPTION_ARG_NONE, &probing,
+		  "List the addresses waiting for their probe instead", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	g_autoptr(GError) error = NULL;
@@ -173,7 +177,10 @@ cmd_prune(int argc, char **argv)
 	    "what would change: + newly removed, - no longer removed.  With\n"
 	    "--suspect, the addresses a hard bounce made suspect, with its\n"
 	    "evidence, which a second hard bounce on another day would make\n"
-	    "dead.  Nothing is changed.\n\n"
+	    "dead.  With --probing, the addresses a bounce would have made\n"
+	    "dead that wait for their probe ([probe]): its bounce makes\n"
+	    "them dead, no bounce within [probe] wait alive again.\n"
+	    "Nothing is changed.\n\n"
 	    "Policy keys, with their defaults:\n%s\n"
 	    "And the incident guard's, as guard.KEY (rebound.conf(5)):\n"
 	    "guard.enabled, guard.window, guard.min_addresses, guard.factor,\n"
@@ -188,9 +195,12 @@ cmd_prune(int argc, char **argv)
 	if (argc > 1)
 		g_printerr("rebound prune: unexpected argument '%s' (see "
 		    "--help)\n", argv[1]);
-	else if (suspects && dry_run)
-		g_printerr("rebound prune: --suspect lists the suspects as "
-		    "they are; it takes no --dry-run\n");
+	else if ((suspects || probing) && dry_run)
+		g_printerr("rebound prune: --%s lists the addresses as "
+		    "they are; it takes no --dry-run\n", suspects ? "suspect" :
+		    "probing");
+	else if (suspects && probing)
+		g_printerr("rebound prune: --suspect or --probing, not both\n");
 	else if (overrides != NULL && !dry_run)
 		g_printerr("rebound prune: --policy needs --dry-run (change "
 		    "the config to apply a policy)\n");
@@ -210,9 +220,9 @@ cmd_prune(int argc, char **argv)
 		/* Checked above; now on top of the configured policy. */
 		policy = d.conf.policy;
 		cli_policy(&policy, overrides, NULL);
-		rc = prune_run(s, &policy, 0, d.format);
+		rc = prune_run(s, &policy, 0, 0, d.format);
 	} else
-		rc = prune_run(s, NULL, suspects, d.format);
+		rc = prune_run(s, NULL, suspects, probing, d.format);
 	store_close(&s);
 	cli_db_clear(&d);
 	return rc;

@@ -256,12 +256,15 @@ struct show {
 	int			 n;	/* outcomes in json */
 	gint64			 held_id;	/* the incident held_text is of */
 	char			*held_text;
+	char			*probe_text;	/* its newest probe, or NULL */
+	gint64			 forged;	/* forged bounces naming it */
 };
 
 static void
 show_clear(struct show *sh)
 {
 	g_free(sh->held_text);
+	g_free(sh->probe_text);
 	g_free(sh->address);
 	store_address_clear(&sh->row);
 }
@@ -278,6 +281,32 @@ show_clean(const char *v)
 	return s;
 }
 
+/*
+ * store_probe_last's callback: "probing since 2026-12-06 10:00:00,
+ * probe id 12, sent 2026-12-06 10:00:01", or what became of the last.
+ */
+static int
+show_probe(const struct store_probe *p, void *data)
+{
+	struct show *sh = data;
+	g_autofree char *created = cli_time(p->created);
+	g_autofree char *sent = p->sent ? cli_time(p->sent) : NULL;
+	g_autofree char *decided = p->decided ? cli_time(p->decided) : NULL;
+	g_autofree char *error = p->last_error ? show_clean(p->last_error) :
+	    NULL;
+
+	if (strcmp(sh->row.state, "probing") == 0)
+		sh->probe_text = g_strdup_printf("probing since %s, probe id %"
+		    G_GINT64_FORMAT ", %s%s%s%s", created, p->id, sent ?
+		    "sent " : "not sent yet", sent ? sent : "",
+		    error ? ", last attempt: " : "", error ? error : "");
+	else
+		sh->probe_text = g_strdup_printf("last probe id %"
+		    G_GINT64_FORMAT ", made %s, %s%s%s", p->id, created,
+		    p->state, decided ? " " : "", decided ? decided : "");
+	return 0;
+}
+
 static void
 show_summary(const struct show *sh)
 {
@@ -292,6 +321,15 @@ show_summary(const struct show *sh)
 		printf("state: %s (%s)\n", a->state, reason);
 	else
 		printf("state: %s\n", a->state);
+	if (sh->probe_text != NULL)
+		printf("probe: %s\n", sh->probe_text);
+	else if (strcmp(a->state, "probing") == 0)
+		printf("probe: probing, probe id none yet (reboundd records "
+		    "one within a second)\n");
+	if (sh->forged > 0)
+		printf("forged: %" G_GINT64_FORMAT " bounces to a probe's "
+		    "return path whose token failed, never counted\n",
+		    sh->forged);
 	printf("hard: %" G_GINT64_FORMAT "  soft: %" G_GINT64_FORMAT
 	    "  complaints: %" G_GINT64_FORMAT "  first seen: %s  last seen: %s"
 	    "\n\n", a->hard, a->soft, a->complaints, first, last);
@@ -416,6 +454,8 @@ show_json(struct show *sh)
 	json_member(j, "address", sh->address);
 	json_member(j, "state", a->state);
 	json_member(j, "state_reason", a->state_reason);
+	json_member(j, "probe", sh->probe_text);
+	json_member_int(j, "forged", sh->forged);
 	json_member_int(j, "hard", a->hard);
 	json_member_int(j, "soft", a->soft);
 	json_member_int(j, "complaints", a->complaints);
@@ -463,6 +503,9 @@ show_run(struct show *sh)
 		show_missing(sh);
 		return CLI_EXIT_INPUT;
 	}
+	/* Older databases have no probes: nothing to say then. */
+	store_probe_last(sh->store, sh->address, show_probe, sh, NULL);
+	store_probe_forged_of(sh->store, sh->address, &sh->forged, NULL);
 	if (output_format_parse(sh->format, &f, NULL) && f == OUTPUT_JSON)
 		return show_json(sh);
 	return show_rows(sh);
@@ -481,7 +524,8 @@ cmd_show(int argc, char **argv)
 	int rc = CLI_EXIT_USAGE;
 
 	if (!cli_options(&argc, &argv, &cmd_show_entry,
-	    "Prints the address's state (alive, dead or complained, and why),\n"
+	    "Prints the address's state (alive, suspect, probing, dead or\n"
+	    "complained, and why; a probing address's probe),\n"
 	    "its counts, then every outcome recorded for it, newest first,\n"
 	    "with the evidence that decided each.  The domain of ADDRESS may\n"
 	    "be in any case; the local part must match.", entries) ||

@@ -357,6 +357,17 @@ static const struct conf_key conf_keys[] = {
 	{ "hooks", "max_age", conf_hooks_set },
 	{ "hooks", "connect_timeout", conf_hooks_set },
 	{ "hooks", "timeout", conf_hooks_set },
+	{ "probe", "relay", conf_probe_set },
+	{ "probe", "user", conf_probe_set },
+	{ "probe", "password", conf_probe_set },
+	{ "probe", "address", conf_probe_set },
+	{ "probe", "secret", conf_probe_set },
+	{ "probe", "when", conf_probe_set },
+	{ "probe", "from", conf_probe_set },
+	{ "probe", "subject", conf_probe_set },
+	{ "probe", "template", conf_probe_set },
+	{ "probe", "wait", conf_probe_set },
+	{ "probe", "max_per_hour", conf_probe_set },
 };
 
 void
@@ -385,6 +396,7 @@ conf_defaults(struct conf *c)
 	c->intake_dating = DATING_BOUNCE;
 	c->event_delay = -1;	/* [guard] window */
 	conf_hook_defaults(c);
+	probe_defaults(&c->probe);
 }
 
 void
@@ -402,6 +414,7 @@ conf_clear(struct conf *c)
 	g_free(c->user);
 	if (c->hooks != NULL)
 		g_ptr_array_free(c->hooks, TRUE);
+	probe_conf_clear(&c->probe);
 	memset(c, 0, sizeof *c);
 }
 
@@ -536,7 +549,7 @@ conf_load_data(struct conf *c, const char *file, const char *text, gsize len,
 			return 0;
 	g_free(c->file);
 	c->file = g_strdup(file);
-	return 1;
+	return conf_probe_finish(c, error);
 }
 
 /* Override c's defaults with the settings in file. */

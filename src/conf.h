@@ -8,6 +8,7 @@
 
 #include "parse.h"
 #include "policy.h"
+#include "probe.h"
 #include "verp.h"
 
 #define CONF_DB_DEFAULT	"/var/lib/rebound/rebound.db"
@@ -74,6 +75,7 @@ struct conf {
 	int		 hook_max_age;	/* [hooks] max_age, seconds */
 	int		 hook_connect_timeout;	/* [hooks] connect_timeout, seconds */
 	int		 hook_timeout;	/* [hooks] timeout, seconds */
+	struct probe_conf probe;	/* [probe] */
 };
 
 /* A key of rebound.conf that takes a boolean (conf_bool_keys()). */
@@ -92,6 +94,11 @@ void	 conf_clear(struct conf *);
 gint64	 conf_event_delay(const struct conf *);
 GArray	*conf_bool_keys(void);
 int	 conf_set_string(char **slot, const char *value);
+
+/* conf_probe.c: [probe]. */
+int	 conf_probe_set(struct conf *, const char *key, const char *value,
+	    GError **);
+int	 conf_probe_finish(struct conf *, GError **);
 
 /* conf_hook.c: the [hook NAME] groups and [hooks]. */
 void	 conf_hook_defaults(struct conf *);

@@ -19,6 +19,7 @@
 
 #include "classify.h"
 #include "explain.h"
+#include "probe.h"
 
 /* When a hard outcome has each confidence (rebound(1), EVIDENCE). */
 static const char *const explain_when[] = {
@@ -55,23 +56,43 @@ explain_span(gint64 seconds)
 	return g_strdup_printf("%" G_GINT64_FORMAT "s", seconds);
 }
 
-/* A hard outcome of confidence c, the guard aside. */
+/* A hard outcome of confidence c, the guard and probes aside. */
 static char *
-explain_hard(const struct policy *p, enum confidence c)
+explain_hard_alone(const struct policy *p, enum confidence c,
+    const char *dead)
 {
 	const char *confirm = policy_confirm_name(p->confirm_hard);
 
 	if ((int)c <= p->confirm_hard)
 		return g_strdup_printf("suspect until a second hard bounce on "
-		    "another day within %d days makes it dead (confirm_hard = "
-		    "%s, soft_window = %dd)", p->soft_window, confirm,
+		    "another day within %d days makes it %s (confirm_hard = "
+		    "%s, soft_window = %dd)", p->soft_window, dead, confirm,
 		    p->soft_window);
 	if (p->hard_threshold <= 1)
-		return g_strdup_printf("dead at once (confirm_hard = %s, "
-		    "hard_threshold = 1)", confirm);
-	return g_strdup_printf("dead once %d hard bounces are recorded "
-	    "(confirm_hard = %s, hard_threshold = %d)", p->hard_threshold,
-	    confirm, p->hard_threshold);
+		return g_strdup_printf("%s at once (confirm_hard = %s, "
+		    "hard_threshold = 1)", dead, confirm);
+	return g_strdup_printf("%s once %d hard bounces are recorded "
+	    "(confirm_hard = %s, hard_threshold = %d)", dead,
+	    p->hard_threshold, confirm, p->hard_threshold);
+}
+
+/*
+ * A hard outcome of confidence c, the guard aside: with [probe], what
+ * would make it dead makes it probing, and its probe decides.
+ */
+static char *
+explain_hard(const struct policy *p, enum confidence c)
+{
+	enum confidence decides = (int)c <= p->confirm_hard ?
+	    CONFIDENCE_WEAK : c;
+	g_autofree char *does = NULL;
+
+	if (!probe_wanted(p->probe, decides))
+		return explain_hard_alone(p, c, "dead");
+	does = explain_hard_alone(p, c, "probing");
+	return g_strdup_printf("%s; then its probe's own bounce makes it "
+	    "dead, and no bounce within [probe] wait alive again ([probe] "
+	    "when = %s)", does, probe_when_name(p->probe));
 }
 
 static char *
@@ -97,12 +118,16 @@ explain_guard(const struct guard_conf *g)
 static char *
 explain_soft(const struct policy *p)
 {
+	int probed = probe_wanted(p->probe, CONFIDENCE_WEAK);
+
 	return g_strdup_printf("counts as a soft bounce, once a day: soft "
-	    "bounces on %d distinct days within %d days make the address dead "
+	    "bounces on %d distinct days within %d days make the address %s "
 	    "(soft_threshold = %d, soft_window = %dd); a delivery, or %d days "
-	    "without one, starts the count again (soft_stale = %dd)",
-	    p->soft_threshold, p->soft_window, p->soft_threshold,
-	    p->soft_window, p->soft_stale, p->soft_stale);
+	    "without one, starts the count again (soft_stale = %dd)%s",
+	    p->soft_threshold, p->soft_window, probed ? "probing" : "dead",
+	    p->soft_threshold, p->soft_window, p->soft_stale, p->soft_stale,
+	    probed ? "; a probing address is dead only if its probe bounces "
+	    "([probe])" : "");
 }
 
 /*

@@ -12,6 +12,11 @@
  * and https are spoken, redirects are not followed, and at most 64 KiB
  * of an answer is kept.  http_free() abandons what is in flight without
  * calling back.
+ *
+ * The same loop submits mail (http_send_mail(): reboundd's probes) over
+ * smtp or smtps: the answer's status is the relay's last reply (250),
+ * or 0 with curl's words when a command was refused ("RCPT failed:
+ * 550") or the relay could not be reached.
  */
 #include "config.h"
 
@@ -40,6 +45,8 @@ struct http_call {
 	CURL		*easy;
 	struct curl_slist *headers;
 	char		*body;		/* the request's, kept until done */
+	gsize		 body_len, body_off;	/* a mail's, read so far */
+	struct curl_slist *rcpts;
 	GString		*answer;
 	char		 error[CURL_ERROR_SIZE];
 	http_done_fn	*done;
@@ -63,6 +70,7 @@ http_call_free(struct http_call *c)
 {
 	curl_easy_cleanup(c->easy);
 	curl_slist_free_all(c->headers);
+	curl_slist_free_all(c->rcpts);
 	g_free(c->body);
 	g_string_free(c->answer, TRUE);
 	g_free(c);
@@ -236,6 +244,26 @@ http_options(struct http_call *c, const struct http_request *rq)
 	}
 }
 
+static struct http_call *
+http_call_new(http_done_fn *done, void *arg)
+{
+	struct http_call *c = g_new0(struct http_call, 1);
+
+	c->answer = g_string_new(NULL);
+	c->done = done;
+	c->arg = arg;
+	c->easy = curl_easy_init();
+	return c;
+}
+
+/* Start c: curl's timer callback asks for a wake-up at once. */
+static void
+http_start(struct http *h, struct http_call *c)
+{
+	g_hash_table_add(h->calls, c);
+	curl_multi_add_handle(h->multi, c->easy);
+}
+
 /*
  * Start rq; done(arg) is called from the loop when it ends, never from
  * within http_send().  content_type is a whole header line.
@@ -244,16 +272,55 @@ void
 http_send(struct http *h, const struct http_request *rq, http_done_fn *done,
     void *arg)
 {
-	struct http_call *c = g_new0(struct http_call, 1);
+	struct http_call *c = http_call_new(done, arg);
 
-	c->answer = g_string_new(NULL);
-	c->done = done;
-	c->arg = arg;
-	c->easy = curl_easy_init();
 	http_options(c, rq);
-	g_hash_table_add(h->calls, c);
-	/* curl's timer callback asks for a wake-up at once: it starts then. */
-	curl_multi_add_handle(h->multi, c->easy);
+	http_start(h, c);
+}
+
+/* CURLOPT_READFUNCTION: the next bytes of a mail. */
+static size_t
+http_read_cb(char *buf, size_t size, size_t n, void *userdata)
+{
+	struct http_call *c = userdata;
+	size_t len = MIN(size * n, c->body_len - c->body_off);
+
+	memcpy(buf, c->body + c->body_off, len);
+	c->body_off += len;
+	return len;
+}
+
+/* Submit m; done(arg) is called from the loop, as for http_send(). */
+void
+http_send_mail(struct http *h, const struct http_mail *m, http_done_fn *done,
+    void *arg)
+{
+	struct http_call *c = http_call_new(done, arg);
+	CURL *e = c->easy;
+
+	c->body = g_strdup(m->data);
+	c->body_len = strlen(c->body);
+	c->rcpts = curl_slist_append(NULL, m->to);
+	curl_easy_setopt(e, CURLOPT_URL, m->url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)m->connect_timeout);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)m->timeout);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->error);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, c);
+	curl_easy_setopt(e, CURLOPT_MAIL_FROM, m->from);
+	curl_easy_setopt(e, CURLOPT_MAIL_RCPT, c->rcpts);
+	curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(e, CURLOPT_READFUNCTION, http_read_cb);
+	curl_easy_setopt(e, CURLOPT_READDATA, c);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+	if (m->user != NULL) {
+		curl_easy_setopt(e, CURLOPT_USERNAME, m->user);
+		curl_easy_setopt(e, CURLOPT_PASSWORD,
+		    m->password ? m->password : "");
+	}
+	http_start(h, c);
 }
 
 void

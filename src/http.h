@@ -1,6 +1,7 @@
 /*
- * http.h: HTTP and HTTPS requests from the event loop (libcurl's multi
- * interface driven by libevent): no call blocks, no thread per request.
+ * http.h: HTTP and HTTPS requests, and SMTP submissions, from the event
+ * loop (libcurl's multi interface driven by libevent): no call blocks,
+ * no thread per request.
  */
 #ifndef REBOUND_HTTP_H
 #define REBOUND_HTTP_H
@@ -28,6 +29,18 @@ struct http_response {
 	gsize		 len;
 };
 
+/* One message to one recipient through an SMTP relay (the probes). */
+struct http_mail {
+	const char	*url;		/* smtp://host:port, smtps://... */
+	const char	*user;		/* AUTH, or NULL */
+	const char	*password;
+	const char	*from;		/* MAIL FROM, the return path */
+	const char	*to;		/* RCPT TO */
+	const char	*data;		/* the message, CRLF lines */
+	int		 connect_timeout;	/* seconds */
+	int		 timeout;		/* seconds, the whole transaction */
+};
+
 typedef void	 http_done_fn(const struct http_response *, void *arg);
 
 struct http;
@@ -36,6 +49,8 @@ void		 http_global_init(void);
 void		 http_global_cleanup(void);
 struct http	*http_new(struct event_base *, GError **);
 void		 http_send(struct http *, const struct http_request *,
+		    http_done_fn *, void *arg);
+void		 http_send_mail(struct http *, const struct http_mail *,
 		    http_done_fn *, void *arg);
 void		 http_free(struct http **);
 

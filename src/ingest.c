@@ -15,6 +15,7 @@
 
 #include "classify.h"
 #include "ingest.h"
+#include "probe.h"
 
 /*
  * The VERP rule, one for every source.  The candidates, strongest
@@ -31,6 +32,10 @@
  * envelope recipient's, up to the delimiter (a Mailman probe's
  * news-bounces+TOKEN@...): it may name the list (ingest_list()).
  *
+ * A candidate that is a probe's return path ([probe] address, given
+ * only with a relay) wins over all: the bounce answers a probe, and the
+ * store checks its token (store_probes.c).
+ *
  * This was reboundd's rule, and "rebound import" (which has no RCPT TO)
  * already came to the same; reboundd now also reads the headers when no
  * RCPT TO decodes (a bounce forwarded from the VERP mailbox to a plain
@@ -38,12 +43,19 @@
  */
 static void
 ingest_envelope(struct ingest *m, const struct verp *verp,
-    const GPtrArray *rcpts)
+    const char *probe_address, const GPtrArray *rcpts)
 {
 	guint i, n = rcpts != NULL ? rcpts->len : 0;
 	const char *to, *first = NULL;
 	char *subscriber, *bounce;
 
+	for (i = 0; i <= n; i++) {
+		to = i < n ? g_ptr_array_index(rcpts, i) : m->report->envelope_to;
+		if ((m->probe_token = probe_token_of(probe_address, to)) != NULL) {
+			m->envelope_to = g_strdup(to);
+			return;
+		}
+	}
 	for (i = 0; i <= n; i++) {
 		to = i < n ? g_ptr_array_index(rcpts, i) : m->report->envelope_to;
 		if (to == NULL)
@@ -79,7 +91,8 @@ ingest_list(struct ingest *m)
 /* Any thread: bytes (and the source's envelope recipients) to a report. */
 struct ingest *
 ingest_parse(const char *bytes, size_t len, const struct parse_limits *limits,
-    const struct verp *verp, const GPtrArray *envelope_to)
+    const struct verp *verp, const char *probe_address,
+    const GPtrArray *envelope_to)
 {
 	struct ingest *m = g_new0(struct ingest, 1);
 
@@ -87,7 +100,7 @@ ingest_parse(const char *bytes, size_t len, const struct parse_limits *limits,
 	classify_report(m->report);
 	store_digest(bytes, len, m->digest);
 	m->date = m->report->date;
-	ingest_envelope(m, verp, envelope_to);
+	ingest_envelope(m, verp, probe_address, envelope_to);
 	ingest_list(m);
 	return m;
 }
@@ -135,7 +148,8 @@ ingest_record(struct store *store, const struct ingest *m,
 		.subscriber = m->subscriber,
 		.bounce = m->bounce,
 		.list = m->list.id,
-		.list_address = m->list.address
+		.list_address = m->list.address,
+		.probe_token = m->probe_token
 	};
 
 	memcpy(meta.digest, m->digest, sizeof meta.digest);
@@ -154,6 +168,7 @@ ingest_free(struct ingest **mp)
 	g_free(m->subscriber);
 	g_free(m->bounce);
 	listid_clear(&m->list);
+	g_free(m->probe_token);
 	g_free(m);
 	*mp = NULL;
 }

@@ -34,11 +34,12 @@ struct ingest {
 	char		*subscriber;	/* VERP-decoded from it, or NULL */
 	char		*bounce;	/* the bounce address, or NULL */
 	struct listid	 list;		/* List-Id, else the bounce address's */
+	char		*probe_token;	/* sent to a probe's return path */
 };
 
 struct ingest	*ingest_parse(const char *bytes, size_t len,
 		    const struct parse_limits *, const struct verp *,
-		    const GPtrArray *envelope_to);
+		    const char *probe_address, const GPtrArray *envelope_to);
 int		 ingest_record(struct store *, const struct ingest *,
 		    const char *source, gint64 arrived, enum conf_dating,
 		    gint64 late, int *added_r, GError **);

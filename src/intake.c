@@ -62,6 +62,7 @@ struct intake_job {
 	char		*keep;		/* maildir for what is not a bounce */
 	struct parse_limits limits;	/* as they were when it came in */
 	struct verp	 verp;		/* likewise */
+	char		*probe_address;	/* [probe] address with a relay */
 	struct ingest	*msg;		/* the worker's result */
 	gint64		 received;
 };
@@ -153,6 +154,7 @@ intake_job_free(gpointer p)
 	g_free(job->source);
 	if (job->envelope_to != NULL)
 		g_ptr_array_unref(job->envelope_to);
+	g_free(job->probe_address);
 	g_free(job->keep);
 	g_free(job);
 }
@@ -475,7 +477,7 @@ intake_work(gpointer data, gpointer user)
 	struct intake *in = user;
 
 	job->msg = ingest_parse(job->bytes, job->len, &job->limits, &job->verp,
-	    job->envelope_to);
+	    job->probe_address, job->envelope_to);
 	intake_describe(job->item, job->msg->report);
 	memcpy(job->item->digest, job->msg->digest, sizeof job->item->digest);
 	intake_keep(job);
@@ -611,6 +613,8 @@ intake_submit(struct intake *in, char *bytes, size_t len,
 		    NULL);
 	job->limits = in->conf->limits;
 	job->verp = in->conf->verp;
+	if (in->conf->probe.relay != NULL)
+		job->probe_address = g_strdup(in->conf->probe.address);
 	*intake_held_count(in, source) += len;
 	in->parsing++;
 	g_thread_pool_push(in->pool, job, NULL);

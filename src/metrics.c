@@ -30,6 +30,7 @@ struct metrics {
 	struct lmtp	*lmtp;
 	struct maildir	*maildir;
 	struct hooks	*hooks;		/* or NULL */
+	struct prober	*prober;	/* or NULL */
 };
 
 /* One labelled counter family from a "a b" -> count table. */
@@ -115,6 +116,37 @@ metrics_hooks(struct metrics *m, struct evbuffer *out)
 	}
 }
 
+/*
+ * The probes ([probe]): sent, bounced, expired and forged from the
+ * database (they count across restarts); deferred by max_per_hour and
+ * refused by the relay since start.  None without a relay.
+ */
+static void
+metrics_probes(struct metrics *m, struct evbuffer *out)
+{
+	struct prober_stats st;
+
+	if (m->prober == NULL || !prober_stats(m->prober, &st))
+		return;
+	evbuffer_add_printf(out, "# HELP rebound_probes_total Probes, by what "
+	    "became of them: sent (the relay took it), bounced (its bounce "
+	    "made the address dead), expired (no bounce within wait: alive), "
+	    "forged (bounces to a token that failed), deferred (held back by "
+	    "max_per_hour, since start), failed (attempts the relay refused, "
+	    "since start).\n# TYPE rebound_probes_total counter\n");
+	evbuffer_add_printf(out, "rebound_probes_total{result=\"sent\"} %"
+	    G_GINT64_FORMAT "\nrebound_probes_total{result=\"bounced\"} %"
+	    G_GINT64_FORMAT "\nrebound_probes_total{result=\"expired\"} %"
+	    G_GINT64_FORMAT "\nrebound_probes_total{result=\"forged\"} %"
+	    G_GINT64_FORMAT "\nrebound_probes_total{result=\"deferred\"} %"
+	    G_GUINT64_FORMAT "\nrebound_probes_total{result=\"failed\"} %"
+	    G_GUINT64_FORMAT "\n", st.db.sent, st.db.bounced, st.db.expired,
+	    st.db.forged, st.deferred, st.failed);
+	metrics_one(out, "rebound_probes_waiting", "gauge",
+	    "Probes recorded and not yet taken by the relay.",
+	    (double)st.db.waiting);
+}
+
 static void
 metrics_page(struct metrics *m, struct evbuffer *out)
 {
@@ -150,6 +182,7 @@ metrics_page(struct metrics *m, struct evbuffer *out)
 	    "yet acknowledged.", (double)intake_pending(m->intake) +
 	    (m->maildir ? (double)maildir_pending(m->maildir) : 0));
 	metrics_hooks(m, out);
+	metrics_probes(m, out);
 }
 
 static void
@@ -209,6 +242,12 @@ metrics_new(struct event_base *base, const char *listen, struct intake *intake,
 	}
 	g_info("metrics: listening on %s:%ld", host, n);
 	return m;
+}
+
+void
+metrics_set_prober(struct metrics *m, struct prober *pr)
+{
+	m->prober = pr;
 }
 
 void

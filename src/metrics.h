@@ -12,12 +12,14 @@
 #include "intake.h"
 #include "lmtp.h"
 #include "maildir.h"
+#include "prober.h"
 
 struct metrics;
 
 struct metrics	*metrics_new(struct event_base *, const char *listen,
 		    struct intake *, struct lmtp *, struct maildir *, GError **);
 void		 metrics_set_hooks(struct metrics *, struct hooks *);
+void		 metrics_set_prober(struct metrics *, struct prober *);
 void		 metrics_free(struct metrics **);
 
 #endif

@@ -552,7 +552,9 @@ parse_complaint(struct report *rp)
  * A report about one recipient may quote the remote reply apart from
  * the address ("Technical details of permanent failure: ... The error
  * that the other server returned was: 550 ..."): it completes a
- * diagnostic that has no reply code.
+ * diagnostic that has no reply code, under a status that names no
+ * detail (X.0.0, or an "other" code such as the 5.5.0 Sendmail writes
+ * when the server refused DATA: its transcript has the reply).
  */
 static void
 parse_quoted_reply(struct report *rp, struct recipient *r)
@@ -560,7 +562,8 @@ parse_quoted_reply(struct report *rp, struct recipient *r)
 	g_autofree char *reply = NULL;
 	char *joined;
 
-	if (r->replycode != 0 || !status_is_generic(r->status) ||
+	if (r->replycode != 0 || !(status_is_generic(r->status) ||
+	    g_str_has_suffix(r->status, ".0")) ||
 	    (reply = parse_text_reply(rp->text)) == NULL)
 		return;
 	joined = g_strjoin(" ", r->diagnostic ? r->diagnostic : "", reply, NULL);

@@ -233,6 +233,20 @@ heuristic_original(struct heuristic *h, size_t end)
 	h->lead_found = 0;
 }
 
+/*
+ * Does a server's reply start at p ("550 5.1.1 <x@y> ...")?  dma writes
+ * "did not like our RCPT TO:" and the reply on the next line: an
+ * address there is the server's words (an alias, the address as it knows
+ * it), not the failed recipient dma names above.
+ */
+static int
+heuristic_reply_at(const char *p)
+{
+	p += strspn(p, " \t\n");
+	return g_ascii_isdigit(p[0]) && g_ascii_isdigit(p[1]) &&
+	    g_ascii_isdigit(p[2]) && (p[3] == ' ' || p[3] == '-');
+}
+
 static int
 heuristic_lead(void *arg, const char *label, const char *phrase, size_t end)
 {
@@ -245,6 +259,8 @@ heuristic_lead(void *arg, const char *label, const char *phrase, size_t end)
 		heuristic_original(h, end);
 		return 1;
 	}
+	if (heuristic_reply_at(p))
+		return 1;
 	addr = heuristic_first_addr(p, p + strnlen(p, LEAD_WINDOW), &after);
 	if (addr == NULL)
 		return 1;

@@ -20,6 +20,13 @@
  *    own server blocked, its reputation, its authentication) never count.
  * Dead and complained are final until "rebound forget".  A parser's
  * mistake or a provider's bad hour costs a suspect, not a subscriber.
+ *
+ * Probes ([probe], probe.h): when p->probe wants it for the verdict's
+ * confidence, what would make an address dead makes it probing; only
+ * the hard bounce of its own probe (class PROBE_CLASS_BOUNCED, which
+ * the store gives a verified probe's bounce) makes it dead, and its
+ * wait run out (PROBE_CLASS_EXPIRED) alive again, its soft days reset.
+ * While it is probing, further bounces change nothing but a complaint.
  */
 #include "config.h"
 
@@ -27,6 +34,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "probe.h"
 #include "vocab.h"
 
 #define DAY	86400
@@ -36,6 +44,7 @@ static const char *const policy_state_names[] = {
 	[STATE_SUSPECT] = "suspect",
 	[STATE_DEAD] = "dead",
 	[STATE_COMPLAINED] = "complained",
+	[STATE_PROBING] = "probing",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(policy_state_names) == STATE_COUNT);
 
@@ -103,7 +112,11 @@ static void
 policy_become(struct policy_state *s, enum policy_addr_state state,
     char *why)
 {
-	if (s->state != STATE_ALIVE && s->state != STATE_SUSPECT) {
+	int open = s->state == STATE_ALIVE || s->state == STATE_SUSPECT ||
+	    (s->state == STATE_PROBING && state != STATE_SUSPECT &&
+	    state != STATE_PROBING);
+
+	if (!open) {
 		g_free(why);
 		return;
 	}
@@ -112,6 +125,39 @@ policy_become(struct policy_state *s, enum policy_addr_state state,
 	s->state_reason = why;
 	if (state != STATE_SUSPECT)
 		s->suspect_day = 0;
+}
+
+/* A verdict that makes s dead, or probing when p probes it first. */
+static void
+policy_dead(const struct policy *p, struct policy_state *s,
+    enum confidence confidence, char *why)
+{
+	if (probe_wanted(p->probe, confidence)) {
+		policy_become(s, STATE_PROBING, g_strdup_printf("probing: %s",
+		    why));
+		g_free(why);
+	} else
+		policy_become(s, STATE_DEAD, why);
+}
+
+/* A probe's answer: its hard bounce, or no bounce within its wait. */
+static int
+policy_probe(struct policy_state *s, const char *class, const char *reason)
+{
+	if (strcmp(class, PROBE_CLASS_BOUNCED) == 0) {
+		policy_become(s, STATE_DEAD, g_strdup_printf("probe bounced: "
+		    "%s", reason));
+		return 1;
+	}
+	if (strcmp(class, PROBE_CLASS_EXPIRED) != 0)
+		return 0;
+	if (s->state == STATE_PROBING) {
+		s->state = STATE_ALIVE;
+		g_free(s->state_reason);
+		s->state_reason = g_strdup(reason);
+		g_array_set_size(s->soft_days, 0);
+	}
+	return 1;
 }
 
 /* Count one soft bounce on day: drop days out of the window or stale. */
@@ -140,8 +186,8 @@ policy_unconfirmed(const struct policy *p, struct policy_state *s,
 {
 	if (s->state == STATE_SUSPECT && day != s->suspect_day &&
 	    day - s->suspect_day < p->soft_window) {
-		policy_become(s, STATE_DEAD, g_strdup_printf("hard bounce "
-		    "confirmed on a second day: %s", reason));
+		policy_dead(p, s, CONFIDENCE_WEAK, g_strdup_printf("hard "
+		    "bounce confirmed on a second day: %s", reason));
 		return;
 	}
 	if (s->state == STATE_SUSPECT && day == s->suspect_day)
@@ -155,11 +201,15 @@ policy_unconfirmed(const struct policy *p, struct policy_state *s,
 
 void
 policy_apply(const struct policy *p, struct policy_state *s,
-    enum report_class class, const char *reason, enum confidence confidence,
+    const char *class_name, const char *reason, enum confidence confidence,
     gint64 at)
 {
 	int day = (int)(at / DAY);
+	enum report_class class;
 
+	if (policy_probe(s, class_name, reason) ||
+	    !report_class_parse(class_name, &class))
+		return;
 	if (class == CLASS_DELIVERED) {
 		g_array_set_size(s->soft_days, 0);
 		if (s->state == STATE_SUSPECT) {
@@ -174,7 +224,7 @@ policy_apply(const struct policy *p, struct policy_state *s,
 		if ((int)confidence <= p->confirm_hard)
 			policy_unconfirmed(p, s, reason, confidence, day);
 		else if (s->hard >= p->hard_threshold)
-			policy_become(s, STATE_DEAD,
+			policy_dead(p, s, confidence,
 			    g_strdup_printf("hard bounce: %s", reason));
 	} else if (class == CLASS_COMPLAINT) {
 		s->complaints++;
@@ -185,8 +235,8 @@ policy_apply(const struct policy *p, struct policy_state *s,
 		s->soft++;
 		policy_soft(p, s, day);
 		if ((int)s->soft_days->len >= p->soft_threshold)
-			policy_become(s, STATE_DEAD, g_strdup_printf("soft "
-			    "bounces on %u days within %d days, last: %s",
+			policy_dead(p, s, CONFIDENCE_WEAK, g_strdup_printf(
+			    "soft bounces on %u days within %d days, last: %s",
 			    s->soft_days->len, p->soft_window, reason));
 	}
 }

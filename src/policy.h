@@ -28,20 +28,24 @@ struct policy {
 	int	soft_stale;		/* quiet days after which soft days reset */
 	int	complaint_threshold;	/* complaints that make it complained */
 	int	confirm_hard;		/* enum policy_confirm */
+	int	probe;			/* enum probe_when in force: [probe]
+					   when with a relay, else never */
 	struct guard_conf guard;	/* [guard]: bursts held, not counted */
 };
 
 /*
  * Where an address stands (policy.c names each; the database stores the
- * name).  Dead and complained are final until "rebound forget".
+ * name).  Dead and complained are final until "rebound forget"; probing
+ * ends with its probe (probe.h): dead if it bounced, else alive.
  */
 enum policy_addr_state {
 	STATE_ALIVE,
 	STATE_SUSPECT,
 	STATE_DEAD,
-	STATE_COMPLAINED
+	STATE_COMPLAINED,
+	STATE_PROBING		/* dead unless its probe comes back alive */
 };
-#define STATE_COUNT	(STATE_COMPLAINED + 1)
+#define STATE_COUNT	(STATE_PROBING + 1)
 
 /* An address as the policy sees it (a row of the addresses table). */
 struct policy_state {
@@ -71,7 +75,7 @@ void	 policy_state_init(struct policy_state *, const char *soft_days);
 void	 policy_state_clear(struct policy_state *);
 char	*policy_state_days(const struct policy_state *);
 void	 policy_apply(const struct policy *, struct policy_state *,
-	    enum report_class, const char *reason, enum confidence,
+	    const char *class, const char *reason, enum confidence,
 	    gint64 at);
 
 #endif

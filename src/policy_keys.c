@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "probe.h"
 #include "vocab.h"
 
 enum policy_kind {
@@ -215,4 +216,6 @@ policy_defaults(struct policy *p)
 			g_error("policy_keys.c: %s: bad default '%s'",
 			    policy_keys[i].name, policy_keys[i].value);
 	guard_defaults(&p->guard);
+	/* Not a key: [probe] sets it, with a relay (conf_probe.c). */
+	p->probe = PROBE_NEVER;
 }

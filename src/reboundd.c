@@ -8,6 +8,7 @@
  * configuration (the policy, VERP, intake and [limits] settings take
  * effect; a changed listener, maildir or database needs a restart, and
  * a file that does not load is reported and the running settings kept).
+ * [probe] takes effect at a restart only.
  * SIGTERM or SIGINT: stop taking mail, commit and acknowledge what is in
  * flight, and exit 0.  Logs go to stderr in the foreground and to the
  * journal under systemd.
@@ -38,6 +39,7 @@
 #include "metrics.h"
 #include "notify.h"
 #include "parse.h"
+#include "prober.h"
 #include "store.h"
 
 #define EXIT_CONFIG	78	/* EX_CONFIG: the configuration is wrong */
@@ -55,6 +57,7 @@ struct daemon {
 	struct lmtp	*lmtp;
 	struct metrics	*metrics;
 	struct hooks	*hooks;		/* or NULL: no [hook NAME] */
+	struct prober	*prober;	/* or NULL: no [probe] relay */
 	struct event	*sigterm, *sigint, *sighup, *stopper, *watchdog;
 	int		 stopping;
 	gint64		 stop_deadline;
@@ -112,6 +115,10 @@ daemon_reload(evutil_socket_t fd, short what, void *arg)
 		notify_send("READY=1\nSTATUS=reload failed: running settings kept");
 		return;
 	}
+	if (fresh.policy.probe != d->conf.policy.probe ||
+	    g_strcmp0(fresh.probe.relay, d->conf.probe.relay) != 0)
+		g_warning("reload: [probe] changes take effect at a restart");
+	fresh.policy.probe = d->conf.policy.probe;
 	d->conf.policy = fresh.policy;
 	intake_set_policy(d->intake, &d->conf.policy);
 	d->conf.verp = fresh.verp;
@@ -271,6 +278,30 @@ daemon_listen(struct daemon *d)
 	return 1;
 }
 
+/*
+ * Without probes, a bounce anyone can write makes an address dead, and
+ * a hook that acts on a list manager removes a live member for it: say
+ * so, once, at the start.
+ */
+static void
+daemon_warn_forgery(const struct conf *c)
+{
+	guint i;
+
+	if (c->policy.probe == PROBE_ALWAYS)
+		return;
+	for (i = 0; i < c->hooks->len; i++) {
+		const struct conf_hook *h = c->hooks->pdata[i];
+
+		g_warning("%s: a forged bounce can make a live address dead, "
+		    "and hook %s acts on it (%s): set [probe] relay so that "
+		    "only a probe's own bounce does", c->policy.probe ==
+		    PROBE_NEVER ? "[probe] relay is not set (or when = never)" :
+		    "[probe] when = doubtful probes no certain verdict",
+		    h->name, conf_hook_kind_name(h->kind));
+	}
+}
+
 static int
 daemon_start(struct daemon *d)
 {
@@ -292,10 +323,17 @@ daemon_start(struct daemon *d)
 	}
 	if (d->lmtp != NULL)
 		lmtp_set_intake(d->lmtp, d->intake);
+	/* Before hooks_new(), which takes the hooks out of conf. */
+	daemon_warn_forgery(&d->conf);
 	/* Before the sources: a new hook starts after the newest event. */
 	if (d->conf.hooks->len > 0 && (d->hooks = hooks_new(d->base, &d->conf,
 	    &error)) == NULL) {
 		g_critical("hooks: %s", error->message);
+		return 0;
+	}
+	if ((d->prober = prober_new(d->base, &d->conf, &error)) == NULL &&
+	    error != NULL) {
+		g_critical("probe: %s", error->message);
 		return 0;
 	}
 	if (d->conf.maildir != NULL && (d->maildir = maildir_new(d->base,
@@ -313,8 +351,10 @@ daemon_start(struct daemon *d)
 		g_critical("metrics: %s", error->message);
 		return 0;
 	}
-	if (d->metrics != NULL)
+	if (d->metrics != NULL) {
 		metrics_set_hooks(d->metrics, d->hooks);
+		metrics_set_prober(d->metrics, d->prober);
+	}
 	return daemon_notify_ready(d);
 }
 
@@ -350,6 +390,7 @@ daemon_free(struct daemon *d)
 {
 	metrics_free(&d->metrics);
 	hooks_free(&d->hooks);
+	prober_free(&d->prober);
 	lmtp_free(&d->lmtp);
 	if (d->intake != NULL)
 		intake_flush(d->intake);

@@ -30,6 +30,8 @@ static const char *const revent_type_names[REVENT_NTYPES + 1] = {
 	/* Their evidence is the hook's name (hook.c, cmd_hooks.c). */
 	[REVENT_HOOK_PAUSED] = "hook.paused",
 	[REVENT_HOOK_RESUMED] = "hook.resumed",
+	/* Waits for its probe ([probe]): dead or alive comes after. */
+	[REVENT_ADDRESS_PROBING] = "address.probing",
 };
 
 /* In struct revent_values' order; evidence last (see above). */

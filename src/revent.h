@@ -1,6 +1,6 @@
 /*
  * revent.h: one change that rebound tells the world about (an address
- * became dead, complained, suspect or alive again; an incident opened
+ * became dead, complained, suspect, probing or alive again; an incident opened
  * or closed; a hook paused by its max_actions_per_hour, or resumed),
  * and how it is written out: a JSON object (the schema of
  * "rebound events" and of webhook bodies, version REVENT_VERSION), a
@@ -26,6 +26,7 @@ enum revent_type {
 	REVENT_INCIDENT_CLOSED,
 	REVENT_HOOK_PAUSED,
 	REVENT_HOOK_RESUMED,
+	REVENT_ADDRESS_PROBING,
 	REVENT_NTYPES
 };
 

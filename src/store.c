@@ -78,6 +78,8 @@ enum store_stmt {
 	STORE_INCIDENT,
 	STORE_INCIDENT_DECIDE,
 	STORE_INCIDENT_ADDRESSES,
+	STORE_PROBING,
+	STORE_FORGET_PROBES,
 	STORE_NSTMT
 };
 
@@ -131,11 +133,12 @@ static const char *const store_sql[STORE_NSTMT] = {
 	[STORE_ADD_OUTCOME] =
 	    "INSERT INTO outcomes (message, idx, address, recipient, "
 	    "original, at, class, reason, hard, action, status, replycode, "
-	    "diagnostic, remote_mta, decided, confidence, provider) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "diagnostic, remote_mta, decided, confidence, provider, probe) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STORE_REPLAY] =
 	    "SELECT o.class, o.reason, o.at, o.confidence, " STORE_HELD_STATE
-	    ", o.id FROM outcomes o WHERE o.address = ? ORDER BY o.at, o.id",
+	    ", o.id, o.probe FROM outcomes o WHERE o.address = ? "
+	    "ORDER BY o.at, o.id",
 	[STORE_GET_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
 	    "first_seen, last_seen, suspect_day FROM addresses "
@@ -180,7 +183,7 @@ static const char *const store_sql[STORE_NSTMT] = {
 	    "WHERE state = 'suspect' ORDER BY address",
 	[STORE_REPLAY_ALL] =
 	    "SELECT o.address, o.class, o.reason, o.at, o.confidence, "
-	    STORE_HELD_STATE ", o.id FROM outcomes o "
+	    STORE_HELD_STATE ", o.id, o.probe FROM outcomes o "
 	    "ORDER BY o.address, o.at, o.id",
 	[STORE_STATS_CLASS] = STORE_STATS("class", "outcomes_per_day",
 	    "class", "class", "GROUP BY 1 HAVING sum(n) > 0 ORDER BY 2 DESC, 1"),
@@ -251,6 +254,12 @@ static const char *const store_sql[STORE_NSTMT] = {
 	    "WHERE id = ?1",
 	[STORE_INCIDENT_ADDRESSES] =
 	    "SELECT DISTINCT address FROM outcomes WHERE incident = ?1",
+	/* The partial index addresses_probing holds these. */
+	[STORE_PROBING] =
+	    "SELECT address, state, state_reason, last_seen FROM addresses "
+	    "WHERE state = 'probing' ORDER BY address",
+	[STORE_FORGET_PROBES] =
+	    "DELETE FROM probes WHERE address = ?1",
 };
 
 /* The groups of stats, in the order printed. */
@@ -277,10 +286,9 @@ struct store {
 	guint64		 held;		/* outcomes held since opened */
 	guint64		 opened;	/* incidents opened since then */
 	struct store_events *events;	/* store_events.c's own */
+	struct store_probes *probes;	/* store_probes.c's own */
 };
 
-static int	store_replay(struct store *, const char *, const char *,
-		    GError **);
 
 /* For store_events.c (store_int.h). */
 sqlite3 *
@@ -293,6 +301,12 @@ struct store_events *
 store_events_data(struct store *s)
 {
 	return s->events;
+}
+
+struct store_probes *
+store_probes_data(struct store *s)
+{
+	return s->probes;
 }
 
 /* Set *error from the database's last error, prefixed with what failed. */
@@ -494,6 +508,7 @@ store_open(const char *path, const struct conf *c, enum store_mode mode,
 	s->stale = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	s->policy = c->policy;
 	s->events = store_events_new();
+	s->probes = store_probes_new(&c->probe);
 	if (!store_connect(s, c, path, flags, error) ||
 	    !store_pragmas(s, c, mode, error) ||
 	    !store_check_version(s, mode, error)) {
@@ -514,6 +529,7 @@ store_close(struct store **sp)
 	for (i = 0; i < STORE_NSTMT; i++)
 		sqlite3_finalize(s->stmt[i]);
 	store_events_free(&s->events);
+	store_probes_free(&s->probes);
 	sqlite3_close(s->db);
 	g_hash_table_destroy(s->stale);
 	guard_free(&s->guard);
@@ -660,7 +676,7 @@ store_count(struct store *s, enum store_stmt i, const char *text,
 	return 1;
 }
 
-static int store_update(struct store *, const char *, enum report_class,
+static int store_update(struct store *, const char *, const char *,
     const char *, enum confidence, gint64, gint64, GError **);
 
 static int
@@ -692,8 +708,8 @@ store_add_message(struct store *s, const struct store_meta *m,
 
 static int
 store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
-    const char *address, const char *provider, const struct store_meta *m,
-    const struct recipient *r, GError **error)
+    const char *address, const char *provider, gint64 probe,
+    const struct store_meta *m, const struct recipient *r, GError **error)
 {
 	sqlite3_stmt *st = store_stmt(s, STORE_ADD_OUTCOME, error);
 
@@ -717,6 +733,8 @@ store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
 	bind_text(st, 15, r->decided);
 	bind_text(st, 16, report_confidence_name(r->confidence));
 	bind_text(st, 17, provider);
+	if (probe != 0)
+		sqlite3_bind_int64(st, 18, probe);
 	return store_step(s, st, error, "recording an outcome");
 }
 
@@ -988,21 +1006,26 @@ store_guard_hard(struct store *s, const struct guard_hit *h, int *held_r,
 	return store_hold(s, inc->id, h->outcome, error);
 }
 
-/* One recipient's outcome, as the guard and the policy count it. */
+/*
+ * One recipient's outcome, as the guard and the policy count it; probe:
+ * the probe whose verified bounce it is (0: none), and whose hard
+ * bounce the policy counts as the probe's answer.
+ */
 static int
 store_add_one(struct store *s, sqlite3_int64 message, guint idx,
-    const char *address, const struct store_meta *m,
+    const char *address, gint64 probe, const struct store_meta *m,
     const struct recipient *r, GError **error)
 {
 	g_autofree char *provider = provider_of(r->remote_mta, r->diagnostic);
-	enum report_class class = r->class;
+	enum report_class counted = r->class;
 	const char *reason = report_reason_name(r->reason);
+	const char *class;
 	struct guard_hit h = { 0 };
 	gint64 outcome;
 	int held = 0;
 
-	if (!store_add_outcome(s, message, idx, address, provider, m, r,
-	    error))
+	if (!store_add_outcome(s, message, idx, address, provider, probe, m,
+	    r, error))
 		return 0;
 	outcome = sqlite3_last_insert_rowid(s->db);
 	if (r->class == CLASS_HARD) {
@@ -1014,10 +1037,39 @@ store_add_one(struct store *s, sqlite3_int64 message, guint idx,
 		if (!store_guard_hard(s, &h, &held, error))
 			return 0;
 		if (held)
-			guard_counts_as(r->class, GUARD_OPEN, &class);
+			guard_counts_as(r->class, GUARD_OPEN, &counted);
+	}
+	class = report_class_name(counted);
+	if (probe != 0 && counted == CLASS_HARD) {
+		if (!store_probe_bounced(s, probe, outcome, m->at, error))
+			return 0;
+		class = PROBE_CLASS_BOUNCED;
 	}
 	return store_update(s, address, class, reason, r->confidence, m->at,
 	    outcome, error);
+}
+
+/*
+ * A recipient of a bounce sent to a probe's return path: counted, as
+ * the probed address's, only when the token is that probe's; else
+ * recorded as forged and never counted.
+ */
+static int
+store_add_probed(struct store *s, sqlite3_int64 message, guint idx,
+    const struct store_meta *m, const struct recipient *r, GError **error)
+{
+	g_autofree char *address = NULL;
+	gint64 probe;
+	int check;
+
+	if (r->address == NULL)
+		return 1;
+	if ((check = store_probe_check(s, m->probe_token, r->address, &probe,
+	    &address, error)) < 0)
+		return 0;
+	if (check != PROBE_VERIFIED)
+		return store_probe_forged(s, m, r->address, check, error);
+	return store_add_one(s, message, idx, address, probe, m, r, error);
 }
 
 int
@@ -1038,13 +1090,18 @@ store_add(struct store *s, const struct store_meta *m,
 	for (i = 0; i < rp->recipients->len; i++) {
 		const struct recipient *r = g_ptr_array_index(rp->recipients, i);
 
+		if (m->probe_token != NULL) {
+			if (!store_add_probed(s, message, i, m, r, error))
+				return 0;
+			continue;
+		}
 		/* VERP names the subscriber more surely than any report,
 		   unless it names the list itself. */
 		address = m->subscriber != NULL &&
 		    !report_is_list_address(rp, m->subscriber) ?
 		    m->subscriber : r->address;
 		if (address != NULL &&
-		    !store_add_one(s, message, i, address, m, r, error))
+		    !store_add_one(s, message, i, address, 0, m, r, error))
 			return 0;
 	}
 	return 1;
@@ -1115,7 +1172,7 @@ store_put_address(struct store *s, const char *address,
  * gives.  A change of state is an event, caused by outcome.
  */
 static int
-store_update(struct store *s, const char *address, enum report_class class,
+store_update(struct store *s, const char *address, const char *class,
     const char *reason, enum confidence confidence, gint64 at,
     gint64 outcome, GError **error)
 {
@@ -1163,6 +1220,9 @@ store_update(struct store *s, const char *address, enum report_class class,
 /* An address's history folded through the policy, oldest first. */
 struct store_fold {
 	struct policy_state	 ps;
+	GArray			*expiries;	/* of struct store_expiry: its
+						   probes that ran out, by time */
+	guint			 next;		/* the first not folded yet */
 	char			*reason;	/* of the last outcome */
 	gint64			 first, last;
 	int			 n;
@@ -1171,10 +1231,11 @@ struct store_fold {
 };
 
 static void
-store_fold_init(struct store_fold *f)
+store_fold_init(struct store_fold *f, GArray *expiries)
 {
 	memset(f, 0, sizeof *f);
 	policy_state_init(&f->ps, NULL);
+	f->expiries = expiries;
 }
 
 static void
@@ -1183,6 +1244,26 @@ store_fold_clear(struct store_fold *f)
 	policy_state_clear(&f->ps);
 	g_free(f->reason);
 	f->reason = NULL;
+}
+
+/* The probes that ran out before at (G_MAXINT64: all left), in order. */
+static void
+store_fold_expiries(struct store_fold *f, const struct policy *p,
+    gint64 at)
+{
+	const struct store_expiry *e;
+	enum policy_addr_state before;
+
+	for (; f->expiries != NULL && f->next < f->expiries->len; f->next++) {
+		e = &g_array_index(f->expiries, struct store_expiry, f->next);
+		if (e->at > at)
+			break;
+		before = f->ps.state;
+		policy_apply(p, &f->ps, PROBE_CLASS_EXPIRED, e->why,
+		    CONFIDENCE_CERTAIN, e->at);
+		if (before != f->ps.state)
+			f->changed = 0;
+	}
 }
 
 /*
@@ -1215,6 +1296,23 @@ store_held(const char *name)
 }
 
 /*
+ * How the policy counts a stored class that an incident in state held
+ * holds (-1: none): the guard's enum, as the policy's name; NULL: not
+ * at all.
+ */
+static const char *
+store_fold_class(const char *stored, int held)
+{
+	enum report_class class;
+
+	if (held < 0 || !report_class_parse(stored, &class))
+		return stored;
+	if (!guard_counts_as(class, (enum guard_state)held, &class))
+		return NULL;
+	return report_class_name(class);
+}
+
+/*
  * One more outcome of the address, its class and confidence as stored;
  * held is the state of the incident holding it (-1: none), which says
  * how the policy counts it.
@@ -1222,48 +1320,57 @@ store_held(const char *name)
 static void
 store_fold(struct store_fold *f, const struct policy *p, const char *stored,
     const char *reason, const char *confidence, int held, gint64 at,
-    gint64 outcome)
+    gint64 outcome, gint64 probe)
 {
-	enum policy_addr_state before = f->ps.state;
-	enum report_class class;
+	enum policy_addr_state before;
+	const char *class = store_fold_class(stored, held);
 
+	store_fold_expiries(f, p, at);
+	before = f->ps.state;
 	if (f->n++ == 0)
 		f->first = at;
 	f->last = at;
 	g_free(f->reason);
 	f->reason = g_strdup(reason);
-	if (report_class_parse(stored, &class) && (held < 0 ||
-	    guard_counts_as(class, (enum guard_state)held, &class)))
+	if (class != NULL) {
+		if (probe != 0 &&
+		    strcmp(class, report_class_name(CLASS_HARD)) == 0)
+			class = PROBE_CLASS_BOUNCED;
 		policy_apply(p, &f->ps, class, reason,
 		    store_confidence(confidence), at);
+	}
 	if (before != f->ps.state)
 		f->changed = outcome;
 }
 
 /*
  * Recompute the row of address in the addresses table from all its
- * outcomes, oldest first; an address without outcomes loses its row.
- * A change of state is an event, caused by the outcome that made the
- * state, or by why (a command) when none did.
+ * outcomes and its probes that ran out, oldest first; an address
+ * without outcomes loses its row.  A change of state is an event,
+ * caused by the outcome that made the state, or by why (a command, a
+ * probe's wait) when none did.
  */
-static int
+int
 store_replay(struct store *s, const char *address, const char *why,
     GError **error)
 {
 	sqlite3_stmt *st = store_stmt(s, STORE_REPLAY, error);
+	g_autoptr(GArray) expiries = store_expiries_new();
 	struct store_fold f;
 	gint64 gone;
 	int rc, ok;
 
-	if (st == NULL)
+	if (st == NULL || !store_probe_expiries(s, address, expiries, error))
 		return 0;
-	store_fold_init(&f);
+	store_fold_init(&f, expiries);
 	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		store_fold(&f, &s->policy, column_text(st, 0),
 		    column_text(st, 1), column_text(st, 3),
 		    store_held(column_text(st, 4)), sqlite3_column_int64(st, 2),
-		    sqlite3_column_int64(st, 5));
+		    sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6));
+	if (rc == SQLITE_DONE)
+		store_fold_expiries(&f, &s->policy, G_MAXINT64);
 	if (!store_rows_end(s, st, rc, error, "reading an address's history") ||
 	    !store_events_change(s, address, NULL, f.n ?
 	    policy_state_name(f.ps.state) : NULL, f.changed, why, error))
@@ -1536,6 +1643,14 @@ store_suspects(struct store *s, store_removed_fn *fn, void *data,
 	return store_address_rows(s, STORE_SUSPECTS, fn, data, error);
 }
 
+/* The addresses waiting for their probe ([probe]). */
+int
+store_probing(struct store *s, store_removed_fn *fn, void *data,
+    GError **error)
+{
+	return store_address_rows(s, STORE_PROBING, fn, data, error);
+}
+
 /*
  * Each removed address as a '-' change: the replay takes out those it
  * still removes, and what is left is no longer removed.
@@ -1589,29 +1704,37 @@ store_replay_all(struct store *s, const struct policy *p, GHashTable *held,
     GHashTable *current, GPtrArray *changes, GError **error)
 {
 	sqlite3_stmt *st = store_stmt(s, STORE_REPLAY_ALL, error);
+	g_autoptr(GHashTable) expiries = g_hash_table_new_full(g_str_hash,
+	    g_str_equal, g_free, (GDestroyNotify)g_array_unref);
 	g_autofree char *address = NULL;
 	struct store_fold f;
 	int rc;
 
-	if (st == NULL)
+	if (st == NULL || !store_probe_expiries_all(s, expiries, error))
 		return 0;
-	store_fold_init(&f);
+	store_fold_init(&f, NULL);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (address == NULL || strcmp(address, column_text(st, 0)) != 0) {
-			if (address != NULL)
+			if (address != NULL) {
+				store_fold_expiries(&f, p, G_MAXINT64);
 				store_settle(current, changes, address, &f);
+			}
 			store_fold_clear(&f);
-			store_fold_init(&f);
 			g_free(address);
 			address = g_strdup(column_text(st, 0));
+			store_fold_init(&f, g_hash_table_lookup(expiries,
+			    address));
 		}
 		store_fold(&f, p, column_text(st, 1), column_text(st, 2),
 		    column_text(st, 4), store_replay_held(column_text(st, 5),
 		    held, sqlite3_column_int64(st, 6)),
-		    sqlite3_column_int64(st, 3), 0);
+		    sqlite3_column_int64(st, 3), 0,
+		    sqlite3_column_int64(st, 7));
 	}
-	if (rc == SQLITE_DONE && address != NULL)
+	if (rc == SQLITE_DONE && address != NULL) {
+		store_fold_expiries(&f, p, G_MAXINT64);
 		store_settle(current, changes, address, &f);
+	}
 	store_fold_clear(&f);
 	return store_rows_end(s, st, rc, error, "reading the history");
 }
@@ -1751,6 +1874,7 @@ store_forget(struct store *s, const char *address, gint64 *outcomes_r,
 	    error) ||
 	    !store_count(s, STORE_FORGET_MESSAGES, address, 0, &n, error) ||
 	    !store_count(s, STORE_FORGET_OUTCOMES, address, 0, &n, error) ||
+	    !store_count(s, STORE_FORGET_PROBES, address, 0, &n, error) ||
 	    !store_count(s, STORE_DELETE_ADDRESS, address, 0, &row, error))
 		return 0;
 	*found_r = *outcomes_r != 0 || row != 0;

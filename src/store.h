@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "guard.h"
 #include "policy.h"
+#include "probe.h"
 #include "report.h"
 
 /* A message's name: the SHA-256 of its bytes in hex, and a NUL. */
@@ -26,6 +27,7 @@ struct store_meta {
 	const char	*bounce;	/* the bounce address (ingest.c) */
 	const char	*list;		/* list id (listid.h) */
 	const char	*list_address;	/* NAME@DOMAIN */
+	const char	*probe_token;	/* sent to a probe's return path */
 };
 
 /* An incident of the guard (guard.h), as stored. */
@@ -232,5 +234,60 @@ int	 store_hook_pause(struct store *, const char *hook, gint64 now,
 	    gint64 actions, GError **);
 int	 store_hook_resume(struct store *, const char *hook, gint64 now,
 	    char ***names_r, GError **);
+
+/*
+ * Probes (store_probes.c, sql/013-probes.sql): the rows of the probes
+ * that reboundd's prober sends for addresses in state probing (probe.h).
+ * store_probe_make() records one for each probing address that has no
+ * probe waiting or sent, none made within wait seconds, and no bounce
+ * within delay seconds (the incident guard's window: it runs first);
+ * store_probe_due() gives the waiting ones due, oldest first;
+ * store_probe_sent() marks one sent (after the relay's 250),
+ * store_probe_retry() puts it back for later; store_probe_expire()
+ * decides those sent more than wait seconds ago with no bounce: alive
+ * again, in the same transaction.  A bounce to a probe's token is
+ * checked by store_add() (store_meta's probe_token) against the secret
+ * store_set_probe() gave.
+ */
+struct store_probe {
+	gint64		 id;
+	const char	*address;
+	gint64		 created;
+	const char	*state;		/* waiting sent bounced expired */
+	int		 attempts;
+	gint64		 sent;		/* 0: not yet */
+	gint64		 decided;	/* 0: not yet */
+	const char	*why;
+	const char	*last_error;
+	const char	*list;		/* List-Id of the bounce, or NULL */
+};
+typedef int	 store_probe_fn(const struct store_probe *, void *);
+
+/* The probes' figures, from the database, for /metrics. */
+struct store_probe_counts {
+	gint64		 waiting, sent, bounced, expired, forged;
+};
+
+void	 store_set_probe(struct store *, const struct probe_conf *);
+int	 store_probe_make(struct store *, gint64 now, int wait,
+	    gint64 delay, guint *made_r, GError **);
+int	 store_probe_due(struct store *, gint64 now, int limit,
+	    store_probe_fn *, void *, GError **);
+int	 store_probe_sent(struct store *, gint64 id, gint64 now, GError **);
+int	 store_probe_retry(struct store *, gint64 id, gint64 next_try,
+	    const char *why, GError **);
+int	 store_probe_sent_since(struct store *, gint64 since, gint64 *n_r,
+	    GError **);
+int	 store_probe_expire(struct store *, gint64 now, int wait,
+	    store_probe_fn *, void *, GError **);
+int	 store_probe_last(struct store *, const char *address,
+	    store_probe_fn *, void *, GError **);
+int	 store_probe_counts(struct store *, struct store_probe_counts *,
+	    GError **);
+int	 store_probe_forged_of(struct store *, const char *address,
+	    gint64 *n_r, GError **);
+int	 store_probing(struct store *, store_removed_fn *, void *,
+	    GError **);
+guint64	 store_probe_forged_count(struct store *);
 
 #endif

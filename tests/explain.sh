@@ -214,4 +214,17 @@ is "show: the meaning beside the codes" \
 check "show --format json: the meaning" \
     grep -q '"meaning":"Bad destination mailbox address"' "$tmp/out"
 
+# With [probe]: what would make an address dead makes it probing.
+printf '[probe]\nrelay = smtp://127.0.0.1:25\nsecret = 0123456789abcdef0123\naddress = b+probe-{token}@l.example\nfrom = l@l.example\nwhen = doubtful\n' \
+    >"$tmp/probe.conf"
+explain --config "$tmp/probe.conf" 5.1.1
+check "when = doubtful: certain is still dead at once" has_field certain \
+    '^dead at once \(confirm_hard = likely'
+check "when = doubtful: likely is probed after its second bounce" has_field likely \
+    'makes it probing .*its probe.s own bounce makes it dead.*when = doubtful'
+sed -i 's/^when = doubtful$/when = always/' "$tmp/probe.conf"
+explain --config "$tmp/probe.conf" 5.1.1
+check "when = always: certain is probing at once" has_field certain \
+    '^probing at once \(confirm_hard = likely, hard_threshold = 1\); then its probe'
+
 done_testing

@@ -19,8 +19,12 @@ for eml in "$top_srcdir"/tests/data/*.eml; do
 	fi
 done
 
-# One run over the directory gives the same rows as file by file.
-"$REBOUND" parse "$top_srcdir/tests/data" | grep "^[^	]*\.eml	" | sort >"$tmp/all"
+# One run over the directory gives the same rows as file by file (those of
+# its own files: tests/data/mta/ has its own expectations, mta-golden.sh).
+(cd "$top_srcdir/tests/data" && ls *.eml) >"$tmp/top"
+"$REBOUND" parse "$top_srcdir/tests/data" |
+    awk -F '\t' 'NR == FNR { top[$1] = 1; next } $1 in top' "$tmp/top" - |
+    sort >"$tmp/all"
 cat "$top_srcdir"/tests/data/*.tsv | sort >"$tmp/want"
 check "directory run equals the golden rows" cmp -s "$tmp/all" "$tmp/want"
 

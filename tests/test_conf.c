@@ -161,6 +161,13 @@ test_refusals(void)
 		{ "[hook l]\nkind = listmonk\ntypes = all\n", ":3: [hook l] types: a listmonk hook acts on address.dead,address.complained only, not on all" },
 		{ "[hook w]\nkind = webhook\ntypes = hook.paused,address.gone\n", ":3: [hook w] types: 'address.gone' is not an event type (address.dead, " },
 		{ "[hook w]\nkind = webhook\nmax_actions_per_hour = -1\n", ":3: [hook w] max_actions_per_hour: '-1' is not a number from 0 (no limit) to 1000000" },
+		/* A probe nobody can answer, or anyone could, is refused. */
+		{ "[probe]\nrelay = smtp://127.0.0.1:25\naddress = b+probe-{token}@l.example\nfrom = l@l.example\n", "[probe] relay is set but not secret" },
+		{ "[probe]\nrelay = smtp://127.0.0.1:25\nsecret = 0123456789abcdef\naddress = bounces@l.example\nfrom = l@l.example\n", "[probe] relay is set but not address" },
+		{ "[probe]\nrelay = smtp://127.0.0.1:25\nsecret = 0123456789abcdef\naddress = b+probe-{token}@l.example\n", "[probe] relay is set but not from" },
+		{ "[probe]\nwhen = sometimes\n", ":2: [probe] when: 'sometimes' is not never, doubtful or always" },
+		{ "[probe]\nwait = 0\n", ":2: [probe] wait: '0' is not a duration" },
+		{ "[probe]\nmax_per_hour = 0\n", ":2: [probe] max_per_hour: '0' is not a number from 1" },
 		{ "not an ini file\n", "" },
 	};
 	size_t i;
@@ -288,10 +295,10 @@ test_policy_days(void)
 		policy_state_init(&s, NULL);
 		for (j = 0; days[j] != NULL; j++) {
 			if (strcmp(days[j], "D") == 0)
-				policy_apply(&p, &s, CLASS_DELIVERED, "delivered",
+				policy_apply(&p, &s, "delivered", "delivered",
 				    CONFIDENCE_CERTAIN, 100 * 86400);
 			else
-				policy_apply(&p, &s, CLASS_SOFT, "mailboxfull",
+				policy_apply(&p, &s, "soft", "mailboxfull",
 				    CONFIDENCE_LIKELY,
 				    (gint64)(100 + atoi(days[j])) * 86400);
 		}
@@ -313,19 +320,19 @@ test_policy_kinds(void)
 	policy_defaults(&p);
 	policy_state_init(&s, NULL);
 	for (i = 0; i < 10; i++) {
-		policy_apply(&p, &s, CLASS_SENDER, "blocked", CONFIDENCE_CERTAIN,
+		policy_apply(&p, &s, "sender", "blocked", CONFIDENCE_CERTAIN,
 		    (gint64)i * 86400);
-		policy_apply(&p, &s, CLASS_DELAY, "expired", CONFIDENCE_CERTAIN,
+		policy_apply(&p, &s, "delay", "expired", CONFIDENCE_CERTAIN,
 		    (gint64)i * 86400);
-		policy_apply(&p, &s, CLASS_VACATION, "vacation", CONFIDENCE_CERTAIN,
+		policy_apply(&p, &s, "vacation", "vacation", CONFIDENCE_CERTAIN,
 		    (gint64)i * 86400);
 	}
 	g_assert_cmpstr(policy_state_name(s.state), ==, "alive");
-	policy_apply(&p, &s, CLASS_HARD, "userunknown", CONFIDENCE_CERTAIN,
+	policy_apply(&p, &s, "hard", "userunknown", CONFIDENCE_CERTAIN,
 	    20 * 86400);
 	g_assert_cmpstr(policy_state_name(s.state), ==, "dead");
 	g_assert_cmpstr(s.state_reason, ==, "hard bounce: userunknown");
-	policy_apply(&p, &s, CLASS_DELIVERED, "delivered", CONFIDENCE_CERTAIN,
+	policy_apply(&p, &s, "delivered", "delivered", CONFIDENCE_CERTAIN,
 	    21 * 86400);
 	g_assert_cmpstr(policy_state_name(s.state), ==, "dead");
 	policy_state_clear(&s);
@@ -375,10 +382,10 @@ test_policy_confirm(void)
 			gint64 at = (gint64)(1000 + atoi(events[j])) * 86400;
 
 			if (colon == NULL)
-				policy_apply(&p, &s, CLASS_DELIVERED, "delivered",
+				policy_apply(&p, &s, "delivered", "delivered",
 				    CONFIDENCE_CERTAIN, at);
 			else
-				policy_apply(&p, &s, CLASS_HARD, "userunknown",
+				policy_apply(&p, &s, "hard", "userunknown",
 				    strcmp(colon + 1, "certain") == 0 ?
 				    CONFIDENCE_CERTAIN : strcmp(colon + 1,
 				    "likely") == 0 ? CONFIDENCE_LIKELY :
@@ -429,7 +436,7 @@ test_hook_types(void)
 	static const struct { const char *hook, *want; } cases[] = {
 		{ "web", "address.dead,address.complained,address.suspect,"
 		  "address.alive,incident.opened,incident.closed,hook.paused,"
-		  "hook.resumed" },
+		  "hook.resumed,address.probing" },
 		{ "mm", "address.dead,address.complained" },
 		{ "lm", "address.dead" },
 		{ "audit", "address.suspect,incident.opened" },

@@ -314,7 +314,7 @@ test_policy_words(void)
 			if (ep.at[c] == NULL)
 				continue;
 			policy_state_init(&st, NULL);
-			policy_apply(&p, &st, CLASS_HARD, "userunknown", c, 86400);
+			policy_apply(&p, &st, "hard", "userunknown", c, 86400);
 			g_test_message("%s confirm_hard=%s hard_threshold=%d %s: "
 			    "%s; policy_apply: %s", codes[k], confirms[i], t,
 			    report_confidence_name(c), ep.at[c],

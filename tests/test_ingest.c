@@ -80,7 +80,7 @@ test_envelope(void)
 			for (char **r = rcpts; *r != NULL; r++)
 				g_ptr_array_add(env, *r);
 		}
-		m = ingest_parse(bytes, strlen(bytes), &limits, &verp, env);
+		m = ingest_parse(bytes, strlen(bytes), &limits, &verp, NULL, env);
 		g_test_message("case %zu: got %s %s %s", i, m->envelope_to,
 		    m->subscriber, m->list.id);
 		g_assert_cmpstr(m->envelope_to, ==, cases[i].envelope_to);
@@ -104,7 +104,7 @@ test_parse(void)
 
 	parse_limits_defaults(&limits);
 	verp_defaults(&verp);
-	m = ingest_parse(bytes, strlen(bytes), &limits, &verp, NULL);
+	m = ingest_parse(bytes, strlen(bytes), &limits, &verp, NULL, NULL);
 	g_assert_cmpint(m->report->kind, ==, REPORT_DSN);
 	g_assert_cmpint(m->report->date, ==, 1793700000);
 	g_assert_cmpuint(m->report->recipients->len, ==, 1);

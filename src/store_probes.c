@@ -1,0 +1,555 @@
+/*
+ * store_probes.c: the probes' rows (sql/011-probes.sql), part of the
+ * store module, on the store's connection with statements of its own.
+ *
+ * A bounce to a probe's return path is checked here, inside the batch
+ * that records it: its token must verify, under [probe] secret, for the
+ * address the bounce names, and name a probe still waiting for its
+ * answer.  Then the outcome counts as that probe's (outcomes.probe) and
+ * a hard one decides it (store.c makes the address dead); otherwise the
+ * bounce is a forgery: a row of probe_forged, a warning, and nothing
+ * else.  A probe whose wait runs out is decided here too, and its
+ * address replayed, in one transaction: alive again, with why.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "store_int.h"
+
+enum probes_stmt {
+	PROBES_GET,
+	PROBES_BOUNCED,
+	PROBES_FORGED,
+	PROBES_EXPIRED_OF,
+	PROBES_EXPIRED_ALL,
+	PROBES_DROP_STALE,
+	PROBES_MAKE,
+	PROBES_DUE,
+	PROBES_SENT,
+	PROBES_RETRY,
+	PROBES_SENT_SINCE,
+	PROBES_RUN_OUT,
+	PROBES_EXPIRE,
+	PROBES_LAST,
+	PROBES_COUNTS,
+	PROBES_FORGED_OF,
+	PROBES_NSTMT
+};
+
+/* The columns of struct store_probe, in its order. */
+#define PROBES_COLUMNS \
+	"id, address, created, state, attempts, sent, decided, why, " \
+	"last_error, list FROM probes "
+
+static const char *const probes_sql[PROBES_NSTMT] = {
+	[PROBES_GET] =
+	    "SELECT address, created, state FROM probes WHERE id = ?1",
+	[PROBES_BOUNCED] =
+	    "UPDATE probes SET state = 'bounced', decided = ?2, why = ?3 "
+	    "WHERE id = ?1 AND state IN ('waiting', 'sent')",
+	[PROBES_FORGED] =
+	    "INSERT INTO probe_forged (time, address, token, why, digest) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[PROBES_EXPIRED_OF] =
+	    "SELECT decided, why FROM probes WHERE address = ?1 "
+	    "AND state = 'expired' ORDER BY decided, id",
+	[PROBES_EXPIRED_ALL] =
+	    "SELECT address, decided, why FROM probes WHERE state = 'expired' "
+	    "ORDER BY address, decided, id",
+	/* A probe not sent yet whose address no longer waits for it. */
+	[PROBES_DROP_STALE] =
+	    "DELETE FROM probes WHERE state = 'waiting' AND NOT EXISTS ("
+	    "SELECT 1 FROM addresses a WHERE a.address = probes.address "
+	    "AND a.state = 'probing')",
+	/*
+	 * One probe per address per wait, and one open at a time; none for
+	 * an address that bounced within ?3 seconds (the guard's window):
+	 * an incident found meanwhile holds its bounces, and it is no longer
+	 * probing.
+	 */
+	[PROBES_MAKE] =
+	    "INSERT INTO probes (address, list, created, next_try) "
+	    "SELECT a.address, (SELECT m.list FROM outcomes o JOIN messages m "
+	    "ON m.id = o.message WHERE o.address = a.address "
+	    "ORDER BY o.at DESC, o.id DESC LIMIT 1), ?1, ?1 FROM addresses a "
+	    "WHERE a.state = 'probing' AND a.last_seen <= ?1 - ?3 "
+	    "AND NOT EXISTS (SELECT 1 FROM probes p "
+	    "WHERE p.address = a.address AND (p.state IN ('waiting', 'sent') "
+	    "OR p.created > ?1 - ?2)) ORDER BY a.last_seen",
+	[PROBES_DUE] =
+	    "SELECT " PROBES_COLUMNS "WHERE state = 'waiting' "
+	    "AND next_try <= ?1 ORDER BY id LIMIT ?2",
+	[PROBES_SENT] =
+	    "UPDATE probes SET state = 'sent', sent = ?2, "
+	    "attempts = attempts + 1, last_error = NULL "
+	    "WHERE id = ?1 AND state = 'waiting'",
+	[PROBES_RETRY] =
+	    "UPDATE probes SET attempts = attempts + 1, next_try = ?2, "
+	    "last_error = ?3 WHERE id = ?1 AND state = 'waiting'",
+	[PROBES_SENT_SINCE] =
+	    "SELECT count(*) FROM probes WHERE sent >= ?1",
+	[PROBES_RUN_OUT] =
+	    "SELECT " PROBES_COLUMNS "WHERE state = 'sent' AND sent <= ?1 "
+	    "ORDER BY id",
+	[PROBES_EXPIRE] =
+	    "UPDATE probes SET state = 'expired', decided = ?2, why = ?3 "
+	    "WHERE id = ?1 AND state = 'sent'",
+	[PROBES_LAST] =
+	    "SELECT " PROBES_COLUMNS "WHERE address = ?1 "
+	    "ORDER BY id DESC LIMIT 1",
+	[PROBES_COUNTS] =
+	    "SELECT coalesce(sum(state = 'waiting'), 0), "
+	    "coalesce(sum(sent IS NOT NULL), 0), "
+	    "coalesce(sum(state = 'bounced'), 0), "
+	    "coalesce(sum(state = 'expired'), 0), "
+	    "(SELECT count(*) FROM probe_forged) FROM probes",
+	[PROBES_FORGED_OF] =
+	    "SELECT count(*) FROM probe_forged WHERE address = ?1",
+};
+
+struct store_probes {
+	sqlite3_stmt	*stmt[PROBES_NSTMT];	/* prepared on first use */
+	char		*secret;		/* [probe] secret, or NULL */
+	guint64		 forged;		/* since open */
+};
+
+struct store_probes *
+store_probes_new(const struct probe_conf *c)
+{
+	struct store_probes *p = g_new0(struct store_probes, 1);
+
+	p->secret = g_strdup(c->secret);
+	return p;
+}
+
+void
+store_probes_free(struct store_probes **pp)
+{
+	struct store_probes *p = *pp;
+	guint i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < PROBES_NSTMT; i++)
+		sqlite3_finalize(p->stmt[i]);
+	g_free(p->secret);
+	g_free(p);
+	*pp = NULL;
+}
+
+/* Between transactions only (SIGHUP), like store_set_policy(). */
+void
+store_set_probe(struct store *s, const struct probe_conf *c)
+{
+	struct store_probes *p = store_probes_data(s);
+
+	g_free(p->secret);
+	p->secret = g_strdup(c->secret);
+}
+
+guint64
+store_probe_forged_count(struct store *s)
+{
+	return store_probes_data(s)->forged;
+}
+
+static sqlite3_stmt *
+probes_stmt(struct store *s, enum probes_stmt i, GError **error)
+{
+	sqlite3_stmt **st = &store_probes_data(s)->stmt[i];
+
+	if (*st == NULL && sqlite3_prepare_v3(store_db(s), probes_sql[i], -1,
+	    SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK) {
+		store_error(s, error, "preparing a probes statement");
+		return NULL;
+	}
+	return *st;
+}
+
+static const char *
+probes_text(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+static void
+store_expiry_clear(gpointer p)
+{
+	g_free(((struct store_expiry *)p)->why);
+}
+
+GArray *
+store_expiries_new(void)
+{
+	GArray *a = g_array_new(FALSE, FALSE, sizeof(struct store_expiry));
+
+	g_array_set_clear_func(a, store_expiry_clear);
+	return a;
+}
+
+/* The probes of address that ran out, oldest first, into a. */
+int
+store_probe_expiries(struct store *s, const char *address, GArray *a,
+    GError **error)
+{
+	sqlite3_stmt *st = probes_stmt(s, PROBES_EXPIRED_OF, error);
+	struct store_expiry e;
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		e.at = sqlite3_column_int64(st, 0);
+		e.why = g_strdup(probes_text(st, 1));
+		g_array_append_val(a, e);
+	}
+	return store_rows_end(s, st, rc, error, "reading probes");
+}
+
+/* Every address's probes that ran out: address -> GArray, into h. */
+int
+store_probe_expiries_all(struct store *s, GHashTable *h, GError **error)
+{
+	sqlite3_stmt *st = probes_stmt(s, PROBES_EXPIRED_ALL, error);
+	struct store_expiry e;
+	GArray *a;
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((a = g_hash_table_lookup(h, probes_text(st, 0))) == NULL) {
+			a = store_expiries_new();
+			g_hash_table_insert(h, g_strdup(probes_text(st, 0)), a);
+		}
+		e.at = sqlite3_column_int64(st, 1);
+		e.why = g_strdup(probes_text(st, 2));
+		g_array_append_val(a, e);
+	}
+	return store_rows_end(s, st, rc, error, "reading probes");
+}
+
+/*
+ * What a bounce to token that names address named proves (enum
+ * probe_check), -1 on an error; verified, the probe and the address as
+ * it was probed.
+ */
+int
+store_probe_check(struct store *s, const char *token, const char *named,
+    gint64 *probe_r, char **address_r, GError **error)
+{
+	const char *secret = store_probes_data(s)->secret;
+	sqlite3_stmt *st = probes_stmt(s, PROBES_GET, error);
+	g_autofree char *address = NULL, *state = NULL;
+	gint64 id, t, created = -1;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if (!probe_token_parse(token, &id, &t))
+		return PROBE_FORGED_BAD;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		address = g_strdup(probes_text(st, 0));
+		created = sqlite3_column_int64(st, 1);
+		state = g_strdup(probes_text(st, 2));
+	}
+	if (!store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc, error,
+	    "reading a probe"))
+		return -1;
+	if (!probe_token_verify(secret, token, named))
+		return address != NULL && probe_token_verify(secret, token,
+		    address) ? PROBE_FORGED_OTHER : PROBE_FORGED_BAD;
+	/* Its own, but forgotten, decided alive, or not this probe's. */
+	if (address == NULL || created != t || strcmp(state, "expired") == 0 ||
+	    g_ascii_strcasecmp(address, named) != 0)
+		return PROBE_FORGED_EXPIRED;
+	*probe_r = id;
+	*address_r = g_steal_pointer(&address);
+	return PROBE_VERIFIED;
+}
+
+/* The probe's hard bounce came (outcome): it is decided. */
+int
+store_probe_bounced(struct store *s, gint64 probe, gint64 outcome, gint64 at,
+    GError **error)
+{
+	sqlite3_stmt *st = probes_stmt(s, PROBES_BOUNCED, error);
+	g_autofree char *why = g_strdup_printf("its bounce, outcome %"
+	    G_GINT64_FORMAT, outcome);
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, probe);
+	sqlite3_bind_int64(st, 2, at);
+	sqlite3_bind_text(st, 3, why, -1, SQLITE_STATIC);
+	if (!store_step(s, st, error, "deciding a probe"))
+		return 0;
+	if (sqlite3_changes(store_db(s)) > 0)
+		g_info("probe %" G_GINT64_FORMAT ": bounced: its address is "
+		    "dead", probe);
+	return 1;
+}
+
+/* A bounce to a probe's return path whose token failed: kept aside. */
+int
+store_probe_forged(struct store *s, const struct store_meta *m,
+    const char *named, int check, GError **error)
+{
+	sqlite3_stmt *st = probes_stmt(s, PROBES_FORGED, error);
+	const char *why = probe_check_name(check);
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, m->received);
+	sqlite3_bind_text(st, 2, named, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, m->probe_token, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, why, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, m->digest, -1, SQLITE_STATIC);
+	if (!store_step(s, st, error, "recording a forged bounce"))
+		return 0;
+	store_probes_data(s)->forged++;
+	g_warning("probe: forged bounce for %s to token %s (msg %.12s): %s; "
+	    "recorded, not counted", named, m->probe_token, m->digest, why);
+	return 1;
+}
+
+/* Each row of st (PROBES_COLUMNS) to fn, until it returns 0. */
+static int
+probes_rows(struct store *s, sqlite3_stmt *st, store_probe_fn *fn,
+    void *data, GError **error)
+{
+	struct store_probe p;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		p.id = sqlite3_column_int64(st, 0);
+		p.address = probes_text(st, 1);
+		p.created = sqlite3_column_int64(st, 2);
+		p.state = probes_text(st, 3);
+		p.attempts = sqlite3_column_int(st, 4);
+		p.sent = sqlite3_column_int64(st, 5);
+		p.decided = sqlite3_column_int64(st, 6);
+		p.why = probes_text(st, 7);
+		p.last_error = probes_text(st, 8);
+		p.list = probes_text(st, 9);
+		if (!fn(&p, data)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	return store_rows_end(s, st, rc, error, "reading probes");
+}
+
+/*
+ * A probe (waiting) for each probing address that needs one and has not
+ * bounced for delay seconds; a waiting one whose address no longer
+ * waits for it goes.  *made_r: how many.
+ */
+int
+store_probe_make(struct store *s, gint64 now, int wait, gint64 delay,
+    guint *made_r, GError **error)
+{
+	sqlite3_stmt *drop = probes_stmt(s, PROBES_DROP_STALE, error);
+	sqlite3_stmt *make = probes_stmt(s, PROBES_MAKE, error);
+
+	*made_r = 0;
+	if (drop == NULL || make == NULL ||
+	    !store_step(s, drop, error, "dropping stale probes"))
+		return 0;
+	sqlite3_bind_int64(make, 1, now);
+	sqlite3_bind_int(make, 2, wait);
+	sqlite3_bind_int64(make, 3, delay);
+	if (!store_step(s, make, error, "recording probes"))
+		return 0;
+	*made_r = (guint)sqlite3_changes(store_db(s));
+	return 1;
+}
+
+/* The waiting probes due at now, oldest first, at most limit. */
+int
+store_probe_due(struct store *s, gint64 now, int limit, store_probe_fn *fn,
+    void *data, GError **error)
+{
+	sqlite3_stmt *st = probes_stmt(s, PROBES_DUE, error);
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, limit);
+	return probes_rows(s, st, fn, data, error);
+}
+
+static int
+probes_update(struct store *s, enum probes_stmt i, gint64 id, gint64 t,
+    const char *text, GError **error)
+{
+	sqlite3_stmt *st = probes_stmt(s, i, error);
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, t);
+	if (text != NULL)
+		sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+	return store_step(s, st, error, "updating a probe");
+}
+
+int
+store_probe_sent(struct store *s, gint64 id, gint64 now, GError **error)
+{
+	return probes_update(s, PROBES_SENT, id, now, NULL, error);
+}
+
+int
+store_probe_retry(struct store *s, gint64 id, gint64 next_try,
+    const char *why, GError **error)
+{
+	return probes_update(s, PROBES_RETRY, id, next_try, why, error);
+}
+
+/* How many probes the relay took since a time. */
+int
+store_probe_sent_since(struct store *s, gint64 since, gint64 *n_r,
+    GError **error)
+{
+	sqlite3_stmt *st = probes_stmt(s, PROBES_SENT_SINCE, error);
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, since);
+	rc = sqlite3_step(st);
+	*n_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	return store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
+	    error, "counting probes");
+}
+
+static int
+probes_collect(const struct store_probe *p, void *data)
+{
+	struct store_probe *copy = g_new0(struct store_probe, 1);
+
+	copy->id = p->id;
+	copy->address = g_strdup(p->address);
+	copy->sent = p->sent;
+	g_ptr_array_add(data, copy);
+	return 1;
+}
+
+static void
+probes_collected_free(gpointer data)
+{
+	struct store_probe *p = data;
+
+	g_free((char *)p->address);
+	g_free((char *)p->why);
+	g_free(p);
+}
+
+/* Decide probe p: no bounce within wait, so its address is alive. */
+static int
+probes_expire_one(struct store *s, struct store_probe *p, gint64 now,
+    int wait, GError **error)
+{
+	char sent[32];
+	GDateTime *dt = g_date_time_new_from_unix_utc(p->sent);
+	g_autofree char *when = g_date_time_format(dt, "%Y-%m-%d %H:%M:%S");
+	g_autofree char *why = NULL;
+
+	g_date_time_unref(dt);
+	g_snprintf(sent, sizeof sent, "%s UTC", when);
+	why = g_strdup_printf("probe %" G_GINT64_FORMAT " sent %s had no "
+	    "bounce within %d s: alive", p->id, sent, wait);
+	p->why = g_strdup(why);
+	return probes_update(s, PROBES_EXPIRE, p->id, now, why, error) &&
+	    store_replay(s, p->address, why, error);
+}
+
+/*
+ * The probes sent wait seconds or more before now: decided in one
+ * transaction, each address replayed (alive again); then each to fn.
+ */
+int
+store_probe_expire(struct store *s, gint64 now, int wait, store_probe_fn *fn,
+    void *data, GError **error)
+{
+	sqlite3_stmt *st = probes_stmt(s, PROBES_RUN_OUT, error);
+	g_autoptr(GPtrArray) run_out = g_ptr_array_new_with_free_func(
+	    probes_collected_free);
+	guint i;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_int64(st, 1, now - wait);
+	if (!probes_rows(s, st, probes_collect, run_out, error))
+		return 0;
+	if (run_out->len == 0)
+		return 1;
+	if (!store_begin(s, error))
+		return 0;
+	for (i = 0; i < run_out->len; i++)
+		if (!probes_expire_one(s, run_out->pdata[i], now, wait, error)) {
+			store_rollback(s);
+			return 0;
+		}
+	if (!store_commit(s, error))
+		return 0;
+	for (i = 0; i < run_out->len; i++)
+		fn(run_out->pdata[i], data);
+	return 1;
+}
+
+/* The newest probe of address, if it has one, to fn. */
+int
+store_probe_last(struct store *s, const char *address, store_probe_fn *fn,
+    void *data, GError **error)
+{
+	sqlite3_stmt *st = probes_stmt(s, PROBES_LAST, error);
+
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	return probes_rows(s, st, fn, data, error);
+}
+
+int
+store_probe_counts(struct store *s, struct store_probe_counts *c,
+    GError **error)
+{
+	sqlite3_stmt *st = probes_stmt(s, PROBES_COUNTS, error);
+	int rc;
+
+	memset(c, 0, sizeof *c);
+	if (st == NULL)
+		return 0;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		c->waiting = sqlite3_column_int64(st, 0);
+		c->sent = sqlite3_column_int64(st, 1);
+		c->bounced = sqlite3_column_int64(st, 2);
+		c->expired = sqlite3_column_int64(st, 3);
+		c->forged = sqlite3_column_int64(st, 4);
+	}
+	return store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
+	    error, "counting probes");
+}
+
+/* How many forged bounces named address (rebound show). */
+int
+store_probe_forged_of(struct store *s, const char *address, gint64 *n_r,
+    GError **error)
+{
+	sqlite3_stmt *st = probes_stmt(s, PROBES_FORGED_OF, error);
+	int rc;
+
+	*n_r = 0;
+	if (st == NULL)
+		return 0;
+	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*n_r = sqlite3_column_int64(st, 0);
+	return store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
+	    error, "counting forged bounces");
+}
