@@ -12,6 +12,11 @@ contrib/build.sh || exit 1
 make -j"$(nproc)" check >check.out 2>&1
 check_rc=$?
 grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP)' check.out | grep -v '^PASS' || true
+# The real-MTA bench's table (issue 21): rebound on the bounces that
+# Postfix, Exim, OpenSMTPD, Sendmail, Courier, dma and Haraka wrote
+# (tests/data/mta/, checked by tests/mta-golden.sh).
+echo "MTA bench (tests/mta-golden.sh): mta, n, found, hard, reason, status, soft called hard"
+sed -n 's/^# \([a-z]* *all .*\)/  \1/p' tests/mta-golden.log 2>/dev/null
 make distcheck >distcheck.out 2>&1
 distcheck_rc=$?
 if [ $distcheck_rc -ne 0 ]; then

@@ -193,8 +193,10 @@ addr_x400_rfc822(const char *value)
 	const char *p, *end;
 	GString *out;
 
+	/* Every address of a report comes here: compare only at an 'r'. */
 	for (p = value; p != NULL && *p != '\0'; p++)
-		if (g_ascii_strncasecmp(p, key, sizeof key - 1) == 0)
+		if (g_ascii_tolower(*p) == 'r' &&
+		    g_ascii_strncasecmp(p, key, sizeof key - 1) == 0)
 			break;
 	if (p == NULL || *p == '\0')
 		return NULL;

@@ -60,6 +60,10 @@ struct guard_group {
 	char		*name;
 	GSequence	*recent;	/* of guard_rec, by time */
 	GQueue		 slots;		/* of guard_slot, oldest first */
+	GHashTable	*win;		/* address -> guint *: its outcomes
+					   in the window ending at win_at */
+	gint64		 win_at;
+	int		 win_kept;	/* whether win is of win_at */
 };
 
 struct guard {
@@ -101,6 +105,7 @@ guard_group_free(gpointer p)
 
 	g_sequence_free(gr->recent);
 	g_queue_clear_full(&gr->slots, g_free);
+	g_hash_table_destroy(gr->win);
 	g_free(gr->name);
 	g_free(gr);
 }
@@ -155,6 +160,8 @@ guard_group(struct guard *g, enum guard_kind kind, const char *name)
 	gr->kind = kind;
 	gr->name = g_strdup(name);
 	gr->recent = g_sequence_new(guard_rec_free);
+	gr->win = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    g_free);
 	g_hash_table_insert(g->groups[kind], gr->name, gr);
 	return gr;
 }
@@ -253,6 +260,31 @@ guard_after(const struct guard_group *gr, gint64 t)
 	return g_sequence_search(gr->recent, &key, guard_rec_cmp, NULL);
 }
 
+/* Whether an outcome at at is in the window gr keeps. */
+static int
+guard_in_win(const struct guard *g, const struct guard_group *gr, gint64 at)
+{
+	return gr->win_kept && at > gr->win_at - g->conf.window &&
+	    at <= gr->win_at;
+}
+
+/* One outcome of address more (n = 1) or less (n = -1) in gr's window. */
+static void
+guard_win_add(struct guard_group *gr, const char *address, int n)
+{
+	guint *count = g_hash_table_lookup(gr->win, address);
+
+	if (count == NULL) {
+		if (n < 0)
+			return;
+		count = g_new0(guint, 1);
+		g_hash_table_insert(gr->win, g_strdup(address), count);
+	}
+	*count += n;
+	if (*count == 0)
+		g_hash_table_remove(gr->win, address);
+}
+
 /*
  * Forget what fell out of the window and the late time, and out of the
  * baseline period.
@@ -268,6 +300,8 @@ guard_slide(struct guard *g, struct guard_group *gr, gint64 now)
 	    gr->recent)) &&
 	    guard_rec(it)->at <= now - g->conf.window - g->conf.late) {
 		g_hash_table_remove(g->held, &guard_rec(it)->outcome);
+		if (guard_in_win(g, gr, guard_rec(it)->at))
+			guard_win_add(gr, guard_rec(it)->address, -1);
 		g_sequence_remove(it);
 	}
 	while ((s = g_queue_peek_head(&gr->slots)) != NULL &&
@@ -289,6 +323,8 @@ guard_remember(struct guard *g, struct guard_group *gr,
 	r->diagnostic = g_strndup(h->diagnostic, 200);
 	r->counted = counted;
 	g_sequence_insert_sorted(gr->recent, r, guard_rec_cmp, NULL);
+	if (guard_in_win(g, gr, r->at))
+		guard_win_add(gr, r->address, 1);
 }
 
 /* Whether it is an outcome of slot (not the end, nor another slot's). */
@@ -372,43 +408,62 @@ guard_looked(const struct guard *g, const struct guard_rec *r)
 }
 
 /*
+ * How many addresses gr's outcomes in the window ending at t have.  The
+ * count is kept from one call to the next (guard_remember() and
+ * guard_slide() keep it up to date): in time order the window only
+ * slides forward, over the outcomes that came since.  Counted anew over
+ * every outcome it holds, it made each hard bounce cost as much as the
+ * group's recent ones, quadratic in a burst.  A window before the kept
+ * one (a late outcome's) is counted anew.
+ */
+static guint
+guard_distinct(const struct guard *g, struct guard_group *gr, gint64 t)
+{
+	GSequenceIter *it;
+	struct guard_rec *r;
+	gint64 from = gr->win_at;
+
+	if (!gr->win_kept || t < gr->win_at) {
+		g_hash_table_remove_all(gr->win);
+		from = t - g->conf.window;
+	}
+	for (it = guard_after(gr, from); !g_sequence_iter_is_end(it) &&
+	    (r = guard_rec(it))->at <= t; it = g_sequence_iter_next(it))
+		guard_win_add(gr, r->address, 1);
+	if (gr->win_kept && t >= gr->win_at)
+		for (it = guard_after(gr, gr->win_at - g->conf.window);
+		    !g_sequence_iter_is_end(it) && (r = guard_rec(it))->at <=
+		    t - g->conf.window; it = g_sequence_iter_next(it))
+			guard_win_add(gr, r->address, -1);
+	gr->win_at = t;
+	gr->win_kept = 1;
+	return g_hash_table_size(gr->win);
+}
+
+/*
  * The first time in [from, until) at which a window of gr ending at one
  * of its outcomes crosses, or -1.  In time order that is each new
  * outcome's window; an outcome that came late adds to every window
- * ending in the window after it, and any of those may cross now.  One
- * pass, the window sliding over the outcomes kept in time order.
+ * ending in the window after it, and any of those may cross now.
+ * Outcomes of one time share a window and a baseline: each time is
+ * weighed once, and its outcomes are looked at only if it crosses (a
+ * burst brings hundreds a second).
  */
 static gint64
-guard_first_crossing(const struct guard *g, const struct guard_group *gr,
+guard_first_crossing(const struct guard *g, struct guard_group *gr,
     gint64 from, gint64 until)
 {
-	g_autoptr(GHashTable) in = g_hash_table_new(g_str_hash, g_str_equal);
-	GSequenceIter *lo = guard_after(gr, from - g->conf.window), *hi = lo;
-	GSequenceIter *end = guard_after(gr, from - 1);
-	struct guard_rec *r, *e;
-	gpointer n;
+	GSequenceIter *it, *end = guard_after(gr, from - 1);
+	gint64 t;
 
 	for (; !g_sequence_iter_is_end(end) &&
-	    (e = guard_rec(end))->at < until; end = g_sequence_iter_next(end)) {
-		for (; !g_sequence_iter_is_end(hi) &&
-		    (r = guard_rec(hi))->at <= e->at;
-		    hi = g_sequence_iter_next(hi)) {
-			n = g_hash_table_lookup(in, r->address);
-			g_hash_table_insert(in, r->address,
-			    GUINT_TO_POINTER(GPOINTER_TO_UINT(n) + 1));
-		}
-		for (; lo != hi && (r = guard_rec(lo))->at <= e->at -
-		    g->conf.window; lo = g_sequence_iter_next(lo)) {
-			n = g_hash_table_lookup(in, r->address);
-			if (GPOINTER_TO_UINT(n) <= 1)
-				g_hash_table_remove(in, r->address);
-			else
-				g_hash_table_insert(in, r->address,
-				    GUINT_TO_POINTER(GPOINTER_TO_UINT(n) - 1));
-		}
-		if (guard_looked(g, e) &&
-		    guard_crossed(g, gr, g_hash_table_size(in), end))
-			return e->at;
+	    (t = guard_rec(end)->at) < until; end = guard_after(gr, t)) {
+		if (!guard_crossed(g, gr, guard_distinct(g, gr, t), end))
+			continue;
+		for (it = end; !g_sequence_iter_is_end(it) &&
+		    guard_rec(it)->at == t; it = g_sequence_iter_next(it))
+			if (guard_looked(g, guard_rec(it)))
+				return t;
 	}
 	return -1;
 }

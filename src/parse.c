@@ -369,8 +369,6 @@ parse_envelope(struct report *rp, GMimeMessage *msg)
 
 	if (date != NULL)
 		rp->date = g_date_time_to_unix(date);
-	rp->received = g_strdup(g_mime_object_get_header(GMIME_OBJECT(msg),
-	    "Received"));
 	if (to == NULL)
 		to = g_mime_object_get_header(GMIME_OBJECT(msg), "Delivered-To");
 	rp->envelope_to = addr_normalise(to);
@@ -829,6 +827,11 @@ parse_message_limited(const char *buf, size_t len,
 	if (g_mime_message_get_mime_part(msg) != NULL)
 		parse_tree(&w, g_mime_message_get_mime_part(msg));
 	parse_decide(rp, &w, msg, copy ? copy : buf + off, n);
+	/* GMime decodes a header's value when asked for it: the Received
+	   field is asked for only by the last fallback, for a date. */
+	if (rp->date <= 0)
+		rp->received = g_strdup(g_mime_object_get_header(
+		    GMIME_OBJECT(msg), "Received"));
 	parse_date_fallback(rp);
 	g_object_unref(msg);
 	parse_free_stream(stream, bytes);

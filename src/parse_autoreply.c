@@ -52,35 +52,34 @@ parse_is_autoreply(const char *auto_submitted, const char *precedence,
 	return phrases_find("autoreply-subject", subject, NULL) != NULL;
 }
 
-struct challenge_scan {
-	size_t	 end;		/* where the prose ends */
-	int	 found;
-};
-
+/* Where the first challenge phrase ends: the scan stops there. */
 static int
 challenge_at(void *arg, const char *label, const char *phrase, size_t end)
 {
-	struct challenge_scan *c = arg;
+	size_t *first = arg;
 
-	if (end <= c->end)
-		c->found = 1;
-	return !c->found && end <= c->end;
+	*first = end;
+	return 0;
 }
 
 /*
  * Do the subject or the prose (before any quoted copy of the post, whose
  * words are the list's) ask the sender to confirm, verify or allow-list?
+ * Only the first phrase counts, so where the prose ends is worked out
+ * only when there is one: most texts have none, and finding the end is
+ * another pass over the text.
  */
 int
 parse_is_challenge(const char *subject, const char *text)
 {
-	struct challenge_scan c = { G_MAXSIZE, 0 };
+	size_t first = G_MAXSIZE;
 
 	if (subject != NULL && phrases_find("challenge", subject, NULL))
 		return 1;
 	if (text == NULL)
 		return 0;
-	c.end = parse_prose_end(text);
-	phrases_each("challenge", text, challenge_at, &c);
-	return c.found;
+	phrases_each("challenge", text, challenge_at, &first);
+	if (first == G_MAXSIZE)
+		return 0;
+	return first <= parse_prose_end(text);
 }

@@ -176,32 +176,40 @@ automaton_trie(struct automaton *a)
 	}
 }
 
-/* Breadth first: failure links, full transitions, best match per state. */
+/*
+ * Breadth first: failure links, full transitions, best match per state.
+ * Every cell of every state is visited, thousands of states for the
+ * "diagnostic" table at every start: plain arrays, and a queue of one
+ * slot per state (each is queued once, by its parent in the trie).
+ */
 static void
 automaton_links(struct automaton *a)
 {
-	GQueue queue = G_QUEUE_INIT;
-	guint s, c, t, f;
+	guint *rows = (guint *)(void *)a->rows->data;	/* not grown here */
+	guint *fail = (guint *)(void *)a->fail->data;
+	guint n = a->nclass, head = 0, tail = 0, s, c, t, f;
+	guint *queue = g_new(guint, a->fail->len);
 
-	for (c = CLASS_OTHER; c < a->nclass; c++)
-		if ((t = NEXT(a, 0, c)) != 0)
-			g_queue_push_tail(&queue, GUINT_TO_POINTER(t));
-	while (!g_queue_is_empty(&queue)) {
-		s = GPOINTER_TO_UINT(g_queue_pop_head(&queue));
-		f = FAIL(a, s);
+	for (c = CLASS_OTHER; c < n; c++)
+		if ((t = rows[c]) != 0)
+			queue[tail++] = t;
+	while (head < tail) {
+		s = queue[head++];
+		f = fail[s / n];
 		/* A phrase ending here beats the shorter ones it contains. */
-		if (BEST(a, s) == PHRASE_NONE)
-			BEST(a, s) = BEST(a, f);
-		for (c = CLASS_OTHER; c < a->nclass; c++) {
-			t = NEXT(a, s, c);
+		if (rows[s + CELL_BEST] == PHRASE_NONE)
+			rows[s + CELL_BEST] = rows[f + CELL_BEST];
+		for (c = CLASS_OTHER; c < n; c++) {
+			t = rows[s + c];
 			if (t == 0) {
-				NEXT(a, s, c) = NEXT(a, f, c);
+				rows[s + c] = rows[f + c];
 				continue;
 			}
-			FAIL(a, t) = NEXT(a, f, c);
-			g_queue_push_tail(&queue, GUINT_TO_POINTER(t));
+			fail[t / n] = rows[f + c];
+			queue[tail++] = t;
 		}
 	}
+	g_free(queue);
 }
 
 static void
