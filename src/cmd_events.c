@@ -28,6 +28,15 @@ const struct cmd_entry cmd_events_entry = {
 	.help = "print changes of state, oldest first; --follow",
 };
 
+/* What events --help says after the options. */
+static const char events_description[] =
+    "Prints each published event (an address became dead, complained,\n"
+    "suspect or alive; an incident opened or closed; a hook paused or\n"
+    "resumed) in id order.  address.dead waits [events] delay (the\n"
+    "guard's window) first.  The JSON schema is in rebound(1).\n"
+    "Deliveries to hooks: rebound events --failed, rebound events retry\n"
+    "ID, rebound events resume (rebound events --failed --help).";
+
 #define EVENTS_POLL_MS	200
 
 enum events_format { EVENTS_JSON, EVENTS_PLAIN, EVENTS_CSV };
@@ -233,12 +242,7 @@ cmd_events(int argc, char **argv)
 	int rc = CLI_EXIT_USAGE;
 
 	if (!cli_options(&argc, &argv, &cmd_events_entry,
-	    "Prints each published event (an address became dead, complained,\n"
-	    "suspect or alive; an incident opened or closed; a hook paused or\n"
-	    "resumed) in id order.  address.dead waits [events] delay (the\n"
-	    "guard's window) first.  The JSON schema is in rebound(1).\n"
-	    "Deliveries to hooks: rebound events --failed, rebound events retry\n"
-	    "ID, rebound events resume (rebound events --failed --help).", entries))
+	    events_description, entries))
 		goto done;
 	if (argc > 1) {
 		g_printerr("rebound events: unexpected argument '%s' (see "

@@ -32,18 +32,6 @@ static const struct {
 	{ "late", GUARD_SECONDS, G_STRUCT_OFFSET(struct guard_conf, late) },
 };
 
-const char *const guard_kind_names[GUARD_KIND_COUNT] = {
-	[GUARD_DOMAIN] = "domain",
-	[GUARD_PROVIDER] = "provider",
-};
-
-const char *const guard_state_names[GUARD_STATE_COUNT] = {
-	[GUARD_OPEN] = "open",
-	[GUARD_CLOSED] = "closed",
-	[GUARD_CONFIRMED] = "confirmed",
-	[GUARD_DISCARDED] = "discarded",
-};
-
 void
 guard_defaults(struct guard_conf *c)
 {
@@ -162,6 +150,18 @@ guard_key_bool(const char *key, size_t *offset_r)
 		}
 	return 0;
 }
+
+const char *const guard_kind_names[GUARD_KIND_COUNT] = {
+	[GUARD_DOMAIN] = "domain",
+	[GUARD_PROVIDER] = "provider",
+};
+
+const char *const guard_state_names[GUARD_STATE_COUNT] = {
+	[GUARD_OPEN] = "open",
+	[GUARD_CLOSED] = "closed",
+	[GUARD_CONFIRMED] = "confirmed",
+	[GUARD_DISCARDED] = "discarded",
+};
 
 const char *
 guard_kind_name(enum guard_kind kind)
