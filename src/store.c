@@ -37,6 +37,7 @@
 #include "sql.h"
 #include "store.h"
 #include "store_int.h"	/* events: store_events.c */
+#include "vocab.h"
 
 /* The schema version this build makes: that of the last sql/NNN-*.sql. */
 #define STORE_VERSION	sql_version
@@ -763,10 +764,10 @@ store_guard_failed(struct store *s, GError *error)
 
 static void
 store_incident_notify(struct store *s, const struct guard_incident *inc,
-    const char *state)
+    enum guard_state state)
 {
 	struct store_incident si = {
-		.id = inc->id, .kind = guard_kind_name(inc->kind),
+		.id = inc->id, .kind = inc->kind,
 		.group = inc->group, .opened = inc->opened, .first = inc->first,
 		.last = inc->last, .closed = inc->closed, .state = state,
 		.addresses = g_hash_table_size(inc->addresses),
@@ -784,15 +785,17 @@ store_incident_notify(struct store *s, const struct guard_incident *inc,
  */
 static int
 store_incident_event(struct store *s, const struct guard_incident *inc,
-    enum revent_type type, const char *state, gint64 time, GError **error)
+    enum revent_type type, enum guard_state state, gint64 time,
+    GError **error)
 {
 	g_autofree char *evidence = g_strdup_printf("%s %s: %u addresses "
 	    "bounced hard within %" G_GINT64_FORMAT " min", guard_kind_name(
 	    inc->kind), inc->group, g_hash_table_size(inc->addresses),
 	    (inc->last - inc->first + 59) / 60);
 	struct revent ev = {
-		.type = revent_type_name(type), .time = time, .state = state,
-		.reason = inc->sample, .class = "hard", .evidence = evidence,
+		.type = revent_type_name(type), .time = time,
+		.state = guard_state_names[state], .reason = inc->sample,
+		.class = report_class_name(CLASS_HARD), .evidence = evidence,
 		.incident = inc->id,
 	};
 
@@ -867,10 +870,10 @@ store_guard_opened(struct guard_incident *inc, const GArray *earlier,
 		if (!store_hold(s, inc->id, g_array_index(earlier, gint64, i),
 		    &error))
 			goto fail;
-	if (!store_incident_event(s, inc, REVENT_INCIDENT_OPENED, "open",
+	if (!store_incident_event(s, inc, REVENT_INCIDENT_OPENED, GUARD_OPEN,
 	    inc->opened, &error))
 		goto fail;
-	store_incident_notify(s, inc, "open");
+	store_incident_notify(s, inc, GUARD_OPEN);
 	return;
 fail:
 	store_guard_failed(s, error);
@@ -891,10 +894,10 @@ store_guard_closed(const struct guard_incident *inc, void *data)
 		goto fail;
 	if (sqlite3_changes(s->db) == 0)
 		return;
-	if (!store_incident_event(s, inc, REVENT_INCIDENT_CLOSED, "closed",
+	if (!store_incident_event(s, inc, REVENT_INCIDENT_CLOSED, GUARD_CLOSED,
 	    inc->closed, &error))
 		goto fail;
-	store_incident_notify(s, inc, "closed");
+	store_incident_notify(s, inc, GUARD_CLOSED);
 	return;
 fail:
 	store_guard_failed(s, error);
@@ -924,8 +927,9 @@ static const struct guard_calls store_guard_calls = {
 static enum guard_kind
 store_guard_kind(const char *name)
 {
-	return name != NULL && strcmp(name, "provider") == 0 ?
-	    GUARD_PROVIDER : GUARD_DOMAIN;
+	int i = vocab_find(guard_kind_names, GUARD_KIND_COUNT, name);
+
+	return i < 0 ? GUARD_DOMAIN : (enum guard_kind)i;
 }
 
 /* The guard as the database left it: open incidents, recent outcomes. */
@@ -1013,8 +1017,9 @@ store_add_one(struct store *s, sqlite3_int64 message, guint idx,
     const struct recipient *r, GError **error)
 {
 	g_autofree char *provider = provider_of(r->remote_mta, r->diagnostic);
-	const char *class = report_class_name(r->class);
+	enum report_class counted = r->class;
 	const char *reason = report_reason_name(r->reason);
+	const char *class;
 	struct guard_hit h = { 0 };
 	gint64 outcome;
 	int held = 0;
@@ -1032,9 +1037,10 @@ store_add_one(struct store *s, sqlite3_int64 message, guint idx,
 		if (!store_guard_hard(s, &h, &held, error))
 			return 0;
 		if (held)
-			class = guard_counts_as(class, "open");
+			guard_counts_as(r->class, GUARD_OPEN, &counted);
 	}
-	if (probe != 0 && strcmp(class, "hard") == 0) {
+	class = report_class_name(counted);
+	if (probe != 0 && counted == CLASS_HARD) {
 		if (!store_probe_bounced(s, probe, outcome, m->at, error))
 			return 0;
 		class = PROBE_CLASS_BOUNCED;
@@ -1267,22 +1273,57 @@ store_fold_expiries(struct store_fold *f, const struct policy *p,
 static enum confidence
 store_confidence(const char *name)
 {
-	if (name == NULL || strcmp(name, "certain") == 0)
+	enum confidence c = CONFIDENCE_WEAK;
+
+	if (name == NULL)
 		return CONFIDENCE_CERTAIN;
-	return strcmp(name, "likely") == 0 ? CONFIDENCE_LIKELY :
-	    CONFIDENCE_WEAK;
+	report_confidence_parse(name, &c);
+	return c;
 }
 
 /*
- * One more outcome of the address; held_state is that of the incident
- * holding it (NULL: none), which says how the policy counts it.
+ * The state of the incident holding an outcome, as stored: -1 when none
+ * holds it.
+ */
+static int
+store_held(const char *name)
+{
+	int i = vocab_find(guard_state_names, GUARD_STATE_COUNT, name);
+
+	if (name == NULL)
+		return -1;
+	return i < 0 ? GUARD_CLOSED : i;
+}
+
+/*
+ * How the policy counts a stored class that an incident in state held
+ * holds (-1: none): the guard's enum, as the policy's name; NULL: not
+ * at all.
+ */
+static const char *
+store_fold_class(const char *stored, int held)
+{
+	enum report_class class;
+
+	if (held < 0 || !report_class_parse(stored, &class))
+		return stored;
+	if (!guard_counts_as(class, (enum guard_state)held, &class))
+		return NULL;
+	return report_class_name(class);
+}
+
+/*
+ * One more outcome of the address, its class and confidence as stored;
+ * held is the state of the incident holding it (-1: none), which says
+ * how the policy counts it.
  */
 static void
-store_fold(struct store_fold *f, const struct policy *p, const char *class,
-    const char *reason, const char *confidence, const char *held_state,
-    gint64 at, gint64 outcome, gint64 probe)
+store_fold(struct store_fold *f, const struct policy *p, const char *stored,
+    const char *reason, const char *confidence, int held, gint64 at,
+    gint64 outcome, gint64 probe)
 {
 	enum policy_addr_state before;
+	const char *class = store_fold_class(stored, held);
 
 	store_fold_expiries(f, p, at);
 	before = f->ps.state;
@@ -1291,8 +1332,9 @@ store_fold(struct store_fold *f, const struct policy *p, const char *class,
 	f->last = at;
 	g_free(f->reason);
 	f->reason = g_strdup(reason);
-	if ((class = guard_counts_as(class, held_state)) != NULL) {
-		if (probe != 0 && strcmp(class, "hard") == 0)
+	if (class != NULL) {
+		if (probe != 0 &&
+		    strcmp(class, report_class_name(CLASS_HARD)) == 0)
 			class = PROBE_CLASS_BOUNCED;
 		policy_apply(p, &f->ps, class, reason,
 		    store_confidence(confidence), at);
@@ -1325,7 +1367,7 @@ store_replay(struct store *s, const char *address, const char *why,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		store_fold(&f, &s->policy, column_text(st, 0),
 		    column_text(st, 1), column_text(st, 3),
-		    column_text(st, 4), sqlite3_column_int64(st, 2),
+		    store_held(column_text(st, 4)), sqlite3_column_int64(st, 2),
 		    sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6));
 	if (rc == SQLITE_DONE)
 		store_fold_expiries(&f, &s->policy, G_MAXINT64);
@@ -1645,14 +1687,15 @@ store_settle(GHashTable *current, GPtrArray *changes, const char *address,
  * incident, else as held when p's guard held it (held: the outcome ids
  * the replay held), else as it is.
  */
-static const char *
+static int
 store_replay_held(const char *stored_state, GHashTable *held, gint64 id)
 {
-	if (stored_state != NULL && (strcmp(stored_state, "confirmed") == 0 ||
-	    strcmp(stored_state, "discarded") == 0))
-		return stored_state;
-	return g_hash_table_contains(held, GSIZE_TO_POINTER(id)) ? "closed" :
-	    NULL;
+	int state = store_held(stored_state);
+
+	if (state == GUARD_CONFIRMED || state == GUARD_DISCARDED)
+		return state;
+	return g_hash_table_contains(held, GSIZE_TO_POINTER(id)) ?
+	    GUARD_CLOSED : -1;
 }
 
 /* Replay every address's outcomes under p, in one pass over them. */
@@ -1825,8 +1868,8 @@ store_forget(struct store *s, const char *address, gint64 *outcomes_r,
 {
 	gint64 n, row;
 
-	if (!store_events_change(s, address, NULL, "alive", 0, "forget",
-	    error) ||
+	if (!store_events_change(s, address, NULL,
+	    policy_state_name(STATE_ALIVE), 0, "forget", error) ||
 	    !store_count(s, STORE_FORGET_COUNT, address, 0, outcomes_r,
 	    error) ||
 	    !store_count(s, STORE_FORGET_MESSAGES, address, 0, &n, error) ||
@@ -1893,13 +1936,13 @@ store_incident_rows(struct store *s, sqlite3_stmt *st, store_incident_fn *fn,
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		i.id = sqlite3_column_int64(st, 0);
-		i.kind = column_text(st, 1);
+		i.kind = store_guard_kind(column_text(st, 1));
 		i.group = column_text(st, 2);
 		i.opened = sqlite3_column_int64(st, 3);
 		i.first = sqlite3_column_int64(st, 4);
 		i.last = sqlite3_column_int64(st, 5);
 		i.closed = sqlite3_column_int64(st, 6);
-		i.state = column_text(st, 7);
+		i.state = MAX(store_held(column_text(st, 7)), GUARD_OPEN);
 		i.addresses = sqlite3_column_int64(st, 8);
 		i.outcomes = sqlite3_column_int64(st, 9);
 		i.sample = column_text(st, 10);
@@ -1938,9 +1981,10 @@ store_incident(struct store *s, gint64 id, store_incident_fn *fn,
  * incident next grows, and lets it go.
  */
 int
-store_incident_decide(struct store *s, gint64 id, const char *state,
+store_incident_decide(struct store *s, gint64 id, enum guard_state decided,
     gint64 now, int *found_r, GError **error)
 {
+	const char *state = guard_state_names[decided];
 	g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func(g_free);
 	sqlite3_stmt *st = store_stmt(s, STORE_INCIDENT_DECIDE, error);
 	guint i;

@@ -23,6 +23,7 @@
 
 #include "revent.h"
 #include "store_int.h"
+#include "vocab.h"
 
 /* The columns of a delivery and its event, as store_hook_row() reads them. */
 #define HOOK_COLUMNS \
@@ -174,6 +175,19 @@ hook_text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
+/* A delivery's state as stored (the schema allows no other). */
+static enum store_delivery_state
+store_delivery_state(const char *name)
+{
+	static const char *const names[] = {
+		[DELIVERY_PENDING] = "pending",
+		[DELIVERY_FAILED] = "failed",
+	};
+	int i = vocab_find(names, G_N_ELEMENTS(names), name);
+
+	return i < 0 ? DELIVERY_PENDING : (enum store_delivery_state)i;
+}
+
 /* Give each row of st (HOOK_COLUMNS) to fn until it returns 0. */
 static int
 hook_rows(struct store *s, sqlite3_stmt *st, store_delivery_fn *fn,
@@ -187,7 +201,7 @@ hook_rows(struct store *s, sqlite3_stmt *st, store_delivery_fn *fn,
 		memset(&ev, 0, sizeof ev);
 		d.hook = hook_text(st, 0);
 		d.event = ev.id = sqlite3_column_int64(st, 1);
-		d.state = hook_text(st, 2);
+		d.state = store_delivery_state(hook_text(st, 2));
 		d.attempts = sqlite3_column_int(st, 3);
 		d.queued = sqlite3_column_int64(st, 4);
 		d.next_try = sqlite3_column_int64(st, 5);
