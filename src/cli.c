@@ -10,12 +10,15 @@
 
 #include "cli.h"
 
-/* Parse a subcommand's options; on --help GLib prints and exits 0. */
+/*
+ * Parse a command's options; on --help GLib prints e's usage, the
+ * options and description, and exits 0.
+ */
 int
-cli_options(int *argc, char ***argv, const char *summary,
+cli_options(int *argc, char ***argv, const struct cmd_entry *e,
     const char *description, const GOptionEntry *entries)
 {
-	g_autoptr(GOptionContext) ctx = g_option_context_new(summary);
+	g_autoptr(GOptionContext) ctx = g_option_context_new(e->usage);
 	g_autoptr(GError) error = NULL;
 
 	g_option_context_set_description(ctx, description);

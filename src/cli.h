@@ -38,7 +38,24 @@ struct cli_db {
 	{ "format", 'f', 0, G_OPTION_ARG_STRING, &(d)->format,		\
 	  output_format_help(), "FORMAT" }
 
-int		 cli_options(int *argc, char ***argv, const char *summary,
+/*
+ * One command, as tmux's cmd_entry: rebound.c lists them.  rebound
+ * --help prints each name and help; the command's --help its usage,
+ * options and description (cli_options()); run is given argv from the
+ * command's name on.  Several entries may share a name: the first whose
+ * match takes the arguments runs (match NULL: any).
+ */
+struct cmd_entry {
+	const char	*name;
+	const char	*usage;		/* ARGS - what it does */
+	const char	*help;		/* one line for rebound --help, or NULL */
+	int		(*run)(int argc, char **argv);
+	int		(*match)(int argc, char **argv);
+	int		 mail;		/* runs in rebound-mail (reads mail) */
+	int		 tables;	/* needs the classifier's tables */
+};
+
+int		 cli_options(int *argc, char ***argv, const struct cmd_entry *,
 		    const char *description, const GOptionEntry *entries);
 int		 cli_conf(struct conf *, const char *file);
 struct store	*cli_store(struct cli_db *, enum store_mode);
@@ -47,18 +64,32 @@ int		 cli_policy(struct policy *, char **specs, GError **);
 int		 cli_since(const char *spec, gint64 now, gint64 *cutoff_r);
 char		*cli_time(gint64 t);
 
+/* cmd_mail.c: rebound-mail's commands (cmd_parse.c, cmd_import.c). */
+extern const struct cmd_entry cmd_parse_entry;
+extern const struct cmd_entry cmd_import_entry;
 int	 cmd_parse(int argc, char **argv);
 int	 cmd_import(int argc, char **argv);
-int	 cmd_list(int argc, char **argv);
-int	 cmd_show(int argc, char **argv);
-int	 cmd_stats(int argc, char **argv);
-int	 cmd_prune(int argc, char **argv);
-int	 cmd_forget(int argc, char **argv);
-int	 cmd_expire(int argc, char **argv);
-int	 cmd_incidents(int argc, char **argv);
-int	 cmd_explain(int argc, char **argv);
-int	 cmd_events(int argc, char **argv);
-int	 cmd_hooks(int argc, char **argv);
-int	 cmd_hooks_wanted(int argc, char **argv);
+
+/* cmd_query.c */
+extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_show_entry;
+extern const struct cmd_entry cmd_stats_entry;
+
+/* cmd_prune.c */
+extern const struct cmd_entry cmd_prune_entry;
+extern const struct cmd_entry cmd_forget_entry;
+extern const struct cmd_entry cmd_expire_entry;
+
+/* cmd_incidents.c */
+extern const struct cmd_entry cmd_incidents_entry;
+
+/* cmd_explain.c */
+extern const struct cmd_entry cmd_explain_entry;
+
+/* cmd_events.c */
+extern const struct cmd_entry cmd_events_entry;
+
+/* cmd_hooks.c: rebound events --failed, retry ID, resume. */
+extern const struct cmd_entry cmd_hooks_entry;
 
 #endif

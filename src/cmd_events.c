@@ -19,13 +19,35 @@
 #include "cli.h"
 #include "revent.h"
 #include "output.h"
+#include "vocab.h"
+
+static int	 cmd_events(int, char **);
+const struct cmd_entry cmd_events_entry = {
+	.name = "events", .run = cmd_events,
+	.usage = "- changes of state, oldest first",
+	.help = "print changes of state, oldest first; --follow",
+};
+
+/* What events --help says after the options. */
+static const char events_description[] =
+    "Prints each published event (an address became dead, complained,\n"
+    "suspect or alive; an incident opened or closed; a hook paused or\n"
+    "resumed) in id order.  address.dead waits [events] delay (the\n"
+    "guard's window) first.  The JSON schema is in rebound(1).\n"
+    "Deliveries to hooks: rebound events --failed, rebound events retry\n"
+    "ID, rebound events resume (rebound events --failed --help).";
 
 #define EVENTS_POLL_MS	200
 
 enum events_format { EVENTS_JSON, EVENTS_PLAIN, EVENTS_CSV };
+#define EVENTS_FORMATS	(EVENTS_CSV + 1)
 
-static const char *const events_format_names[] = { "json", "plain", "csv",
-    NULL };
+static const char *const events_format_names[] = {
+	[EVENTS_JSON] = "json",
+	[EVENTS_PLAIN] = "plain",
+	[EVENTS_CSV] = "csv",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(events_format_names) == EVENTS_FORMATS);
 
 struct events_cmd {
 	struct store		*store;
@@ -76,17 +98,18 @@ events_since(struct events_cmd *c, const char *spec)
 static int
 events_options(struct events_cmd *c, const char *format, const char *type)
 {
-	guint i;
+	int i = format == NULL ? EVENTS_JSON :
+	    vocab_find(events_format_names, EVENTS_FORMATS, format);
 
-	for (i = 0; format != NULL && events_format_names[i] != NULL; i++)
-		if (strcmp(format, events_format_names[i]) == 0)
-			break;
-	if (format != NULL && events_format_names[i] == NULL) {
-		g_printerr("rebound events: unknown format '%s' (use json, "
-		    "plain or csv)\n", format);
+	if (i < 0) {
+		g_autofree char *known = vocab_join(events_format_names,
+		    EVENTS_FORMATS, "or");
+
+		g_printerr("rebound events: unknown format '%s' (use %s)\n",
+		    format, known);
 		return 0;
 	}
-	c->format = format ? (enum events_format)i : EVENTS_JSON;
+	c->format = (enum events_format)i;
 	if (type != NULL && !revent_type_known(type)) {
 		g_autofree char *known = revent_type_list();
 
@@ -194,7 +217,7 @@ events_run(struct events_cmd *c)
 	return CLI_EXIT_INPUT;
 }
 
-int
+static int
 cmd_events(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -218,17 +241,8 @@ cmd_events(int argc, char **argv)
 	struct events_cmd c = { 0 };
 	int rc = CLI_EXIT_USAGE;
 
-	/* --failed and retry ID: the deliveries to hooks (cmd_hooks.c). */
-	if (cmd_hooks_wanted(argc, argv))
-		return cmd_hooks(argc, argv);
-	if (!cli_options(&argc, &argv, "- changes of state, oldest first",
-	    "Prints each published event (an address became dead, complained,\n"
-	    "suspect or alive; an incident opened or closed; a hook paused or\n"
-	    "resumed) in id order.  address.dead waits [events] delay (the\n"
-	    "guard's window) first.  The JSON schema is in rebound(1).\n"
-	    "Deliveries to hooks: rebound events --failed, rebound events retry\n"
-	    "ID, rebound events resume (rebound events --failed --help).",
-	    entries))
+	if (!cli_options(&argc, &argv, &cmd_events_entry,
+	    events_description, entries))
 		goto done;
 	if (argc > 1) {
 		g_printerr("rebound events: unexpected argument '%s' (see "

@@ -21,6 +21,15 @@
 #include "explain.h"
 #include "output.h"
 #include "status.h"
+#include "vocab.h"
+
+static int	 cmd_explain(int, char **);
+const struct cmd_entry cmd_explain_entry = {
+	.name = "explain", .run = cmd_explain,
+	.usage = "CODE... - what a status or reply code means",
+	.help = "what a status or SMTP reply code means",
+	.tables = 1,
+};
 
 #define EXPLAIN_WIDTH	76	/* columns of the text format */
 #define EXPLAIN_INDENT	12	/* where a field's text starts */
@@ -264,6 +273,12 @@ explain_text(const struct explain_ctx *x, const struct explain_arg *a,
 	g_string_free(out, TRUE);
 }
 
+/* --format: text, else output.c's, in the order the errors list them. */
+enum { EXPLAIN_TEXT };
+static const char *const explain_format_names[] = {
+	[EXPLAIN_TEXT] = "text", "plain", "csv", "json", "table",
+};
+
 static const char *const explain_columns[] = {
 	"code", "status", "#replycode", "entry", "title", "source", "meaning",
 	"reply_title", "reply_meaning", "reason", "#weak", "words", "outcome",
@@ -337,7 +352,31 @@ explain_codes(const struct explain_ctx *x, struct output *o, int argc,
 	return rc;
 }
 
-int
+/*
+ * --format: text (NULL, the default: *out_r stays NULL), else rows in
+ * one of output.c's formats.
+ */
+static int
+explain_format(const char *format, struct output **out_r)
+{
+	g_autofree char *known = NULL;
+	int i = format == NULL ? EXPLAIN_TEXT :
+	    vocab_find(explain_format_names, G_N_ELEMENTS(explain_format_names),
+	    format);
+
+	if (i == EXPLAIN_TEXT)
+		return 1;
+	if (i > 0 && (*out_r = output_new(format, explain_columns,
+	    NULL)) != NULL)
+		return 1;
+	known = vocab_join(explain_format_names,
+	    G_N_ELEMENTS(explain_format_names), "or");
+	g_printerr("rebound explain: unknown format '%s' (use %s)\n", format,
+	    known);
+	return 0;
+}
+
+static int
 cmd_explain(int argc, char **argv)
 {
 	g_autofree char *format = NULL, *config = NULL;
@@ -357,26 +396,21 @@ cmd_explain(int argc, char **argv)
 	struct output *o = NULL;
 	int rc;
 
-	if (!cli_options(&argc, &argv, "CODE... - what a status or reply code "
-	    "means",
+	if (!cli_options(&argc, &argv, &cmd_explain_entry,
 	    "For each CODE (5.1.1, X.1.1, 550 or \"550 5.1.1\"), prints what it\n"
 	    "means (RFC 3463, the IANA registry, RFC 5321) and what rebound\n"
 	    "makes of it: the reason status.tab gives, whether the words of a\n"
 	    "report may change it, what a failure with only that code\n"
 	    "records (reason, hard or soft, confidence), and what the policy\n"
 	    "of the configuration, with --policy changes (as rebound prune\n"
-	    "takes them), does with it at each confidence it may reach.",
-	    entries))
+	    "takes them), does with it at each confidence it may reach.", entries))
 		return CLI_EXIT_USAGE;
 	if (argc < 2) {
 		g_printerr("rebound explain: missing CODE (see --help)\n");
 		rc = CLI_EXIT_USAGE;
-	} else if (format != NULL && strcmp(format, "text") != 0 &&
-	    (o = output_new(format, explain_columns, &error)) == NULL) {
-		g_printerr("rebound explain: unknown format '%s' (use text, "
-		    "plain, csv, json or table)\n", format);
+	} else if (!explain_format(format, &o))
 		rc = CLI_EXIT_USAGE;
-	} else if (!cli_conf(&x.conf, config))
+	else if (!cli_conf(&x.conf, config))
 		rc = CLI_EXIT_DB;
 	else if (!cli_policy(&x.conf.policy, x.overrides, &error)) {
 		g_printerr("rebound explain: %s\n", error->message);

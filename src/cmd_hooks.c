@@ -25,6 +25,15 @@
 #include "revent.h"
 #include "output.h"
 
+static int	 cmd_hooks(int, char **);
+static int	 cmd_hooks_wanted(int, char **);
+const struct cmd_entry cmd_hooks_entry = {
+	.name = "events", .run = cmd_hooks,
+	.usage = "--failed | retry ID | resume - "
+	    "deliveries to hooks refused for good, hooks paused",
+	.match = cmd_hooks_wanted,
+};
+
 static const char *const hooks_columns[] = {
 	"#event", "hook", "type", "address", "list", "#attempts", "queued",
 	"error", NULL
@@ -141,7 +150,7 @@ hooks_resume(struct cli_db *d, const char *hook)
 }
 
 /* Whether "rebound events" was given --failed, retry or resume: ours. */
-int
+static int
 cmd_hooks_wanted(int argc, char **argv)
 {
 	int i;
@@ -159,7 +168,7 @@ cmd_hooks_wanted(int argc, char **argv)
  * rebound events --failed, rebound events retry ID, rebound events
  * resume: argv as given to "rebound events" (argv[0] is "events").
  */
-int
+static int
 cmd_hooks(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -177,8 +186,7 @@ cmd_hooks(int argc, char **argv)
 	};
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, "--failed | retry ID | resume - "
-	    "deliveries to hooks refused for good, hooks paused",
+	if (!cli_options(&argc, &argv, &cmd_hooks_entry,
 	    "--failed lists the deliveries a hook refused for good (a 4xx\n"
 	    "answer, or [hooks] max_age passed): event, hook, attempts and\n"
 	    "the last error.  retry ID makes them pending again; reboundd\n"

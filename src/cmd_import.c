@@ -448,7 +448,7 @@ import_incident(const struct store_incident *i, void *data)
 {
 	struct import *im = data;
 
-	if (strcmp(i->state, "open") == 0)
+	if (i->state == GUARD_OPEN)
 		im->incidents++;
 }
 
@@ -464,7 +464,7 @@ cmd_import(int argc, char **argv)
 	struct import im = { 0 };
 	int i, rc = CLI_EXIT_OK;
 
-	if (!cli_options(&argc, &argv, "PATH... - record returned messages",
+	if (!cli_options(&argc, &argv, &cmd_import_entry,
 	    "Parses each message file, directory, maildir or mbox file and\n"
 	    "records every outcome in the database, in the order of the\n"
 	    "bounces' dates (Date, else the DSN's, else Received, else a\n"

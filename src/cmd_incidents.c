@@ -18,6 +18,14 @@
 #include "cli.h"
 #include "output.h"
 
+static int	 cmd_incidents(int, char **);
+const struct cmd_entry cmd_incidents_entry = {
+	.name = "incidents", .run = cmd_incidents,
+	.usage = "[close ID --confirm|--discard] - the "
+	    "incident guard's incidents",
+	.help = "list the bursts the incident guard held",
+};
+
 static void
 incidents_row(const struct store_incident *i, void *data)
 {
@@ -31,7 +39,8 @@ incidents_row(const struct store_incident *i, void *data)
 	    i->addresses);
 	g_autofree char *outcomes = g_strdup_printf("%" G_GINT64_FORMAT,
 	    i->outcomes);
-	const char *row[] = { id, i->kind, i->group, i->state, opened, first,
+	const char *row[] = { id, guard_kind_name(i->kind), i->group,
+	    guard_state_names[i->state], opened, first,
 	    last, closed, addresses, outcomes, i->sample, NULL };
 
 	output_row(out, row);
@@ -62,7 +71,7 @@ incidents_list(struct store *s, const char *format)
 
 /* close ID: one transaction, reported once committed. */
 static int
-incidents_close(struct store *s, gint64 id, const char *state)
+incidents_close(struct store *s, gint64 id, enum guard_state state)
 {
 	g_autoptr(GError) error = NULL;
 	int found = 0;
@@ -81,7 +90,7 @@ incidents_close(struct store *s, gint64 id, const char *state)
 		return CLI_EXIT_INPUT;
 	}
 	printf("incident %" G_GINT64_FORMAT " %s: its held bounces %s\n", id,
-	    state, strcmp(state, "confirmed") == 0 ? "count as hard" :
+	    guard_state_names[state], state == GUARD_CONFIRMED ? "count as hard" :
 	    "no longer count");
 	return CLI_EXIT_OK;
 }
@@ -107,7 +116,7 @@ incidents_id(int argc, char **argv)
 	return id;
 }
 
-int
+static int
 cmd_incidents(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -127,8 +136,7 @@ cmd_incidents(int argc, char **argv)
 	gint64 id = 0;
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, "[close ID --confirm|--discard] - the "
-	    "incident guard's incidents",
+	if (!cli_options(&argc, &argv, &cmd_incidents_entry,
 	    "Lists the incidents: a burst of hard bounces for one domain or\n"
 	    "provider that the guard held (counted as soft) instead of\n"
 	    "removing the addresses.  'close ID --confirm' makes its held\n"
@@ -152,8 +160,8 @@ cmd_incidents(int argc, char **argv)
 		rc = CLI_EXIT_DB;
 		goto done;
 	}
-	rc = id != 0 ? incidents_close(s, id, confirm ? "confirmed" :
-	    "discarded") : incidents_list(s, d.format);
+	rc = id != 0 ? incidents_close(s, id, confirm ? GUARD_CONFIRMED :
+	    GUARD_DISCARDED) : incidents_list(s, d.format);
 done:
 	store_close(&s);
 	cli_db_clear(&d);

@@ -241,7 +241,7 @@ cmd_parse(int argc, char **argv)
 	struct parse_out po = { FORMAT_TSV, 0, NULL };
 	int i, ok = 1;
 
-	if (!cli_options(&argc, &argv, "PATH... - parse returned messages",
+	if (!cli_options(&argc, &argv, &cmd_parse_entry,
 	    "Prints one row per recipient of each message file, directory or\n"
 	    "maildir.  No database is read or written.", entries))
 		return CLI_EXIT_USAGE;

@@ -24,6 +24,27 @@
 #include "output.h"
 #include "policy.h"
 
+static int	 cmd_prune(int, char **);
+const struct cmd_entry cmd_prune_entry = {
+	.name = "prune", .run = cmd_prune,
+	.usage = "- the addresses to remove",
+	.help = "print the addresses to remove from a list",
+};
+
+static int	 cmd_forget(int, char **);
+const struct cmd_entry cmd_forget_entry = {
+	.name = "forget", .run = cmd_forget,
+	.usage = "ADDRESS... - erase what is recorded about addresses",
+	.help = "erase what is recorded about addresses",
+};
+
+static int	 cmd_expire(int, char **);
+const struct cmd_entry cmd_expire_entry = {
+	.name = "expire", .run = cmd_expire,
+	.usage = "--older-than AGE - drop old bounces",
+	.help = "drop bounces older than a given age",
+};
+
 /*
  * Plain output is for "mailman delmembers" and the like: the address
  * alone.  output.c decides the same way when no format is given.
@@ -121,7 +142,7 @@ prune_run(struct store *s, const struct policy *p, int suspects,
 	return CLI_EXIT_OK;
 }
 
-int
+static int
 cmd_prune(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -167,8 +188,7 @@ cmd_prune(int argc, char **argv)
 	    "guard over every hard bounce in the order they were recorded,\n"
 	    "each counted by its own time, as the daemon met them.", keys);
 
-	if (!cli_options(&argc, &argv, "- the addresses to remove", help,
-	    entries))
+	if (!cli_options(&argc, &argv, &cmd_prune_entry, help, entries))
 		return CLI_EXIT_USAGE;
 	rc = CLI_EXIT_USAGE;
 	policy_defaults(&scratch);
@@ -253,7 +273,7 @@ fail:
 	return CLI_EXIT_DB;
 }
 
-int
+static int
 cmd_forget(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -266,8 +286,7 @@ cmd_forget(int argc, char **argv)
 	char *address;
 	int i, nothing = 0, rc;
 
-	if (!cli_options(&argc, &argv, "ADDRESS... - erase what is recorded "
-	    "about addresses",
+	if (!cli_options(&argc, &argv, &cmd_forget_entry,
 	    "Deletes every outcome of each ADDRESS, the messages that name\n"
 	    "no other address, and its state: for a person who subscribes\n"
 	    "again or asks to be erased.", entries))
@@ -339,7 +358,7 @@ expire_cutoff(int argc, char **argv, const char *older, gint64 *cutoff_r)
 	return 0;
 }
 
-int
+static int
 cmd_expire(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -356,10 +375,9 @@ cmd_expire(int argc, char **argv)
 	gint64 cutoff = 0;
 	int rc = CLI_EXIT_OK;
 
-	if (!cli_options(&argc, &argv, "--older-than AGE - drop old bounces",
+	if (!cli_options(&argc, &argv, &cmd_expire_entry,
 	    "Deletes the messages (and their outcomes) dated before AGE ago,\n"
-	    "by the bounce's Date, and recomputes the addresses they named.",
-	    entries))
+	    "by the bounce's Date, and recomputes the addresses they named.", entries))
 		return CLI_EXIT_USAGE;
 	if (!expire_cutoff(argc, argv, older, &cutoff)) {
 		cli_db_clear(&d);

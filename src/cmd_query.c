@@ -22,6 +22,28 @@
 #include "listid.h"
 #include "output.h"
 
+static int	 cmd_list(int, char **);
+static int	 cmd_show(int, char **);
+static int	 cmd_stats(int, char **);
+
+const struct cmd_entry cmd_list_entry = {
+	.name = "list", .run = cmd_list,
+	.usage = "- recorded outcomes, newest first",
+	.help = "print recorded outcomes, newest first, filtered",
+};
+
+const struct cmd_entry cmd_show_entry = {
+	.name = "show", .run = cmd_show,
+	.usage = "ADDRESS - one address and its history",
+	.help = "print one address's state and its whole history",
+};
+
+const struct cmd_entry cmd_stats_entry = {
+	.name = "stats", .run = cmd_stats,
+	.usage = "- outcomes counted",
+	.help = "count outcomes by class, reason, domain and day",
+};
+
 #define QUERY_SINCE_FORMS \
 	"use a duration such as 30m, 12h, 7d or 2w, or a date YYYY-MM-DD (UTC)"
 
@@ -167,7 +189,7 @@ list_run(struct store *s, const char *format, const struct list_filter *f,
 	return ok ? CLI_EXIT_OK : query_failed("list", error);
 }
 
-int
+static int
 cmd_list(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -200,7 +222,7 @@ cmd_list(int argc, char **argv)
 	gint64 cutoff;
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, "- recorded outcomes, newest first",
+	if (!cli_options(&argc, &argv, &cmd_list_entry,
 	    "Prints one row per recorded outcome: time (UTC), address, class,\n"
 	    "reason, status, reply code, list and diagnostic.  The filters\n"
 	    "combine: every one given must match.", entries) ||
@@ -321,9 +343,9 @@ show_incident(const struct store_incident *i, void *data)
 
 	sh->held_text = g_strdup_printf("%s by incident %" G_GINT64_FORMAT
 	    " (%s %s, %" G_GINT64_FORMAT " addresses in %" G_GINT64_FORMAT
-	    " min)", strcmp(i->state, "confirmed") == 0 ? "confirmed" :
-	    strcmp(i->state, "discarded") == 0 ? "discarded" : "held", i->id,
-	    i->kind, i->group, i->addresses, minutes);
+	    " min)", i->state == GUARD_CONFIRMED ||
+	    i->state == GUARD_DISCARDED ? guard_state_names[i->state] : "held",
+	    i->id, guard_kind_name(i->kind), i->group, i->addresses, minutes);
 }
 
 /*
@@ -489,7 +511,7 @@ show_run(struct show *sh)
 	return show_rows(sh);
 }
 
-int
+static int
 cmd_show(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -501,7 +523,7 @@ cmd_show(int argc, char **argv)
 	struct show sh = { 0 };
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, "ADDRESS - one address and its history",
+	if (!cli_options(&argc, &argv, &cmd_show_entry,
 	    "Prints the address's state (alive, suspect, probing, dead or\n"
 	    "complained, and why; a probing address's probe),\n"
 	    "its counts, then every outcome recorded for it, newest first,\n"
@@ -556,7 +578,7 @@ stats_run(struct store *s, const char *format, gint64 cutoff)
 	return ok ? CLI_EXIT_OK : query_failed("stats", error);
 }
 
-int
+static int
 cmd_stats(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
@@ -573,7 +595,7 @@ cmd_stats(int argc, char **argv)
 	gint64 cutoff;
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, "- outcomes counted",
+	if (!cli_options(&argc, &argv, &cmd_stats_entry,
 	    "Counts outcomes by class, by reason, by receiving domain (the 20\n"
 	    "with most outcomes) and by day (UTC), one row each: group, key,\n"
 	    "count.", entries) ||

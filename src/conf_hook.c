@@ -26,15 +26,26 @@
 #define CONF_HOOK_ACTIONS	"address.dead,address.complained"
 #define CONF_HOOK_MAX_ACTIONS	100	/* max_actions_per_hour */
 
+static const char *const conf_hook_kind_names[] = {
+	[CONF_HOOK_WEBHOOK] = "webhook",
+	[CONF_HOOK_MAILMAN3] = "mailman3",
+	[CONF_HOOK_LISTMONK] = "listmonk",
+};
+
+/* What each kind takes and needs, in the order of the names. */
 static const struct {
-	const char	*name;
 	const char	*types;		/* by default, and at most; NULL: any */
 	int		 secret;	/* needs a secret */
 	int		 login;		/* needs user and password */
-} conf_hook_kinds[] = {
-	[CONF_HOOK_WEBHOOK] = { "webhook", NULL, 1, 0 },
-	[CONF_HOOK_MAILMAN3] = { "mailman3", CONF_HOOK_ACTIONS, 0, 1 },
-	[CONF_HOOK_LISTMONK] = { "listmonk", CONF_HOOK_ACTIONS, 0, 1 },
+} conf_hook_kinds[G_N_ELEMENTS(conf_hook_kind_names)] = {
+	[CONF_HOOK_WEBHOOK] = { NULL, 1, 0 },
+	[CONF_HOOK_MAILMAN3] = { CONF_HOOK_ACTIONS, 0, 1 },
+	[CONF_HOOK_LISTMONK] = { CONF_HOOK_ACTIONS, 0, 1 },
+};
+
+static const char *const conf_hook_action_names[] = {
+	[CONF_HOOK_REMOVE] = "remove",
+	[CONF_HOOK_DISABLE] = "disable",
 };
 
 static int conf_hook_invalid(GError **, const char *, ...) G_GNUC_PRINTF(2, 3);
@@ -53,18 +64,35 @@ conf_hook_invalid(GError **error, const char *fmt, ...)
 	return 0;
 }
 
+/* "webhook, mailman3 or listmonk", from the table. */
+static char *
+conf_hook_kind_list(void)
+{
+	return vocab_join(conf_hook_kind_names,
+	    G_N_ELEMENTS(conf_hook_kind_names), "or");
+}
+
+/* One of names[0..n) into *slot (an enum), or an error listing them. */
+static int
+conf_hook_word(const char *const *names, size_t n, const char *value,
+    unsigned int *slot, GError **error)
+{
+	g_autofree char *known = NULL;
+	int i = vocab_find(names, n, value);
+
+	if (i >= 0) {
+		*slot = (unsigned int)i;
+		return 1;
+	}
+	known = vocab_join(names, n, "or");
+	return conf_hook_invalid(error, "'%s' is not %s", value, known);
+}
+
 static int
 conf_hook_kind(struct conf_hook *h, const char *value, GError **error)
 {
-	guint i;
-
-	for (i = 0; i < G_N_ELEMENTS(conf_hook_kinds); i++)
-		if (strcmp(value, conf_hook_kinds[i].name) == 0) {
-			h->kind = (enum conf_hook_kind)i;
-			return 1;
-		}
-	return conf_hook_invalid(error,
-	    "'%s' is not webhook, mailman3 or listmonk", value);
+	return conf_hook_word(conf_hook_kind_names,
+	    G_N_ELEMENTS(conf_hook_kind_names), value, &h->kind, error);
 }
 
 /* http:// or https://, with a host: anything else is a typo. */
@@ -105,14 +133,8 @@ conf_hook_password(struct conf_hook *h, const char *value, GError **error)
 static int
 conf_hook_action(struct conf_hook *h, const char *value, GError **error)
 {
-	if (strcmp(value, "remove") == 0)
-		h->action = CONF_HOOK_REMOVE;
-	else if (strcmp(value, "disable") == 0)
-		h->action = CONF_HOOK_DISABLE;
-	else
-		return conf_hook_invalid(error, "'%s' is not remove or disable",
-		    value);
-	return 1;
+	return conf_hook_word(conf_hook_action_names,
+	    G_N_ELEMENTS(conf_hook_action_names), value, &h->action, error);
 }
 
 /* Whether a hook of h's kind may take events of type t. */
@@ -134,7 +156,7 @@ conf_hook_type_ok(const struct conf_hook *h, const char *t, GError **error)
 	if (strstr(list, comma) != NULL)
 		return 1;
 	return conf_hook_invalid(error, "a %s hook acts on %s only, not on %s",
-	    conf_hook_kinds[h->kind].name, only, t);
+	    conf_hook_kind_names[h->kind], only, t);
 }
 
 /*
@@ -165,7 +187,7 @@ conf_hook_set_types(struct conf_hook *h, const char *value, GError **error)
 		g_ptr_array_free(out, TRUE);
 		if (conf_hook_kinds[h->kind].types != NULL)
 			return conf_hook_invalid(error, "a %s hook acts on %s "
-			    "only, not on all", conf_hook_kinds[h->kind].name,
+			    "only, not on all", conf_hook_kind_names[h->kind],
 			    CONF_HOOK_ACTIONS);
 		return 1;
 	}
@@ -239,7 +261,7 @@ conf_hook_free(struct conf_hook *h)
 const char *
 conf_hook_kind_name(enum conf_hook_kind kind)
 {
-	return conf_hook_kinds[kind].name;
+	return conf_hook_kind_names[kind];
 }
 
 /*
@@ -329,8 +351,9 @@ conf_hook_group(struct conf *c, GKeyFile *kf, const char *group,
 	}
 	*key_r = "kind";
 	if (!g_key_file_has_key(kf, group, "kind", NULL)) {
-		conf_hook_invalid(error, "missing (webhook, mailman3 or "
-		    "listmonk)");
+		g_autofree char *known = conf_hook_kind_list();
+
+		conf_hook_invalid(error, "missing (%s)", known);
 		goto fail;
 	}
 	if (!conf_hook_key(h, kf, group, "kind", error) ||
@@ -347,7 +370,7 @@ conf_hook_group(struct conf *c, GKeyFile *kf, const char *group,
 		*key_r = NULL;
 		g_set_error(error, G_KEY_FILE_ERROR,
 		    G_KEY_FILE_ERROR_INVALID_VALUE, "%s: missing (a %s hook "
-		    "needs one)", missing, conf_hook_kinds[h->kind].name);
+		    "needs one)", missing, conf_hook_kind_names[h->kind]);
 		goto fail;
 	}
 	*key_r = NULL;

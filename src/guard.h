@@ -18,10 +18,25 @@
 
 #include <glib.h>
 
+#include "report.h"
+
 /* What a group of recipients shares. */
 enum guard_kind {
 	GUARD_DOMAIN,		/* the recipient's domain */
-	GUARD_PROVIDER		/* the receiving provider's registered domain */
+	GUARD_PROVIDER,		/* the receiving provider's registered domain */
+	GUARD_KIND_COUNT
+};
+
+/*
+ * Where an incident is: open, closed by itself (quiet), or closed by an
+ * operator who confirmed or discarded its held bounces.
+ */
+enum guard_state {
+	GUARD_OPEN,
+	GUARD_CLOSED,
+	GUARD_CONFIRMED,
+	GUARD_DISCARDED,
+	GUARD_STATE_COUNT
 };
 
 struct guard_conf {
@@ -81,8 +96,12 @@ void		 guard_defaults(struct guard_conf *);
 int		 guard_set(struct guard_conf *, const char *key,
 		    const char *value, GError **);
 int		 guard_key_bool(const char *key, size_t *offset_r);
+/* The names of the kinds and states (guard_keys.c), as stored. */
+extern const char *const guard_kind_names[GUARD_KIND_COUNT];
+extern const char *const guard_state_names[GUARD_STATE_COUNT];
 const char	*guard_kind_name(enum guard_kind);
-const char	*guard_counts_as(const char *class, const char *incident_state);
+int		 guard_counts_as(enum report_class, enum guard_state,
+		    enum report_class *as_r);
 
 struct guard	*guard_new(const struct guard_conf *,
 		    const struct guard_calls *, void *);

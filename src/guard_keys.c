@@ -90,6 +90,21 @@ guard_value(enum guard_type type, const char *value, void *slot)
 	return 0;
 }
 
+/* An unknown key: the error lists the table's. */
+static void
+guard_unknown_key(const char *key, GError **error)
+{
+	const char *names[G_N_ELEMENTS(guard_keys)];
+	g_autofree char *list = NULL;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(guard_keys); i++)
+		names[i] = guard_keys[i].key;
+	list = vocab_join(names, G_N_ELEMENTS(names), NULL);
+	g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+	    "unknown guard key '%s' (known: %s)", key, list);
+}
+
 int
 guard_set(struct guard_conf *c, const char *key, const char *value,
     GError **error)
@@ -118,9 +133,7 @@ guard_set(struct guard_conf *c, const char *key, const char *value,
 		    key, value, wants[guard_keys[i].type]);
 		return 0;
 	}
-	g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
-	    "unknown guard key '%s' (known: enabled, window, min_addresses, "
-	    "factor, baseline, quiet, late)", key);
+	guard_unknown_key(key, error);
 	return 0;
 }
 
@@ -138,25 +151,39 @@ guard_key_bool(const char *key, size_t *offset_r)
 	return 0;
 }
 
+const char *const guard_kind_names[GUARD_KIND_COUNT] = {
+	[GUARD_DOMAIN] = "domain",
+	[GUARD_PROVIDER] = "provider",
+};
+
+const char *const guard_state_names[GUARD_STATE_COUNT] = {
+	[GUARD_OPEN] = "open",
+	[GUARD_CLOSED] = "closed",
+	[GUARD_CONFIRMED] = "confirmed",
+	[GUARD_DISCARDED] = "discarded",
+};
+
 const char *
 guard_kind_name(enum guard_kind kind)
 {
-	return kind == GUARD_PROVIDER ? "provider" : "domain";
+	return guard_kind_names[kind];
 }
 
 /*
- * How the policy counts an outcome held by an incident in that state:
- * as soft while the incident is open or closed by itself, as hard once
- * an operator confirmed it, not at all once one discarded it.  NULL:
- * not counted.
+ * How the policy counts an outcome of class held by an incident in
+ * state: as soft while the incident is open or closed by itself, as
+ * hard once an operator confirmed it, not at all (0) once one
+ * discarded it.
  */
-const char *
-guard_counts_as(const char *class, const char *incident_state)
+int
+guard_counts_as(enum report_class class, enum guard_state state,
+    enum report_class *as_r)
 {
-	if (incident_state == NULL || strcmp(class, "hard") != 0 ||
-	    strcmp(incident_state, "confirmed") == 0)
-		return class;
-	if (strcmp(incident_state, "discarded") == 0)
-		return NULL;
-	return "soft";
+	*as_r = class;
+	if (class != CLASS_HARD || state == GUARD_CONFIRMED)
+		return 1;
+	if (state == GUARD_DISCARDED)
+		return 0;
+	*as_r = CLASS_SOFT;
+	return 1;
 }

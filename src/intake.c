@@ -36,7 +36,7 @@
 
 #include "ingest.h"
 #include "intake.h"
-#include "mdir.h"
+#include "mda.h"
 
 #define INTAKE_PUBLISH_USEC	G_USEC_PER_SEC	/* idle writer publishes */
 
@@ -220,16 +220,16 @@ intake_incident(const struct store_incident *i, void *data)
 {
 	const char *sample = i->sample ? i->sample : "";
 
-	if (strcmp(i->state, "open") == 0)
+	if (i->state == GUARD_OPEN)
 		g_warning("incident %" G_GINT64_FORMAT " opened: %s %s, %"
 		    G_GINT64_FORMAT " addresses bounced hard within %" G_GINT64_FORMAT
 		    " min; their bounces are held (counted as soft): %s",
-		    i->id, i->kind, i->group, i->addresses,
+		    i->id, guard_kind_name(i->kind), i->group, i->addresses,
 		    (i->last - i->first + 59) / 60, sample);
 	else
 		g_warning("incident %" G_GINT64_FORMAT " closed: %s %s, %"
 		    G_GINT64_FORMAT " addresses held; see rebound incidents",
-		    i->id, i->kind, i->group, i->addresses);
+		    i->id, guard_kind_name(i->kind), i->group, i->addresses);
 }
 
 /* In the writer: one batch, one transaction, all or nothing. */
@@ -471,7 +471,7 @@ intake_keep(struct intake_job *job)
 	if (job->keep == NULL || job->msg->report->kind != REPORT_NONE)
 		return;
 	name = g_strdup_printf("%.32s.rebound", job->item->digest);
-	if (!mdir_deliver(job->keep, name, job->bytes, job->len, &error))
+	if (!mda_deliver(job->keep, name, job->bytes, job->len, &error))
 		job->item->error = g_strdup_printf("not a bounce, and not kept: %s",
 		    error->message);
 	else

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "maildir.h"
-#include "mdir.h"
+#include "mda.h"
 
 #define MAILDIR_RETRY_SECONDS	1
 #define MAILDIR_SCAN_STEP	256	/* files taken per pass of the loop */
@@ -59,7 +59,7 @@ maildir_sync(const char *dir)
 {
 	g_autoptr(GError) error = NULL;
 
-	if (!mdir_sync(dir, &error))
+	if (!mda_sync(dir, &error))
 		g_warning("maildir: %s", error->message);
 }
 
@@ -266,8 +266,8 @@ maildir_new(struct event_base *base, struct intake *intake,
 
 	other = g_build_filename(conf->path, conf->other, NULL);
 	done = g_build_filename(conf->path, conf->done, NULL);
-	if (!mdir_create(conf->path, error) ||
-	    !mdir_create(other, error) || !mdir_create(done, error))
+	if (!mda_create(conf->path, error) ||
+	    !mda_create(other, error) || !mda_create(done, error))
 		return NULL;
 	md = g_new0(struct maildir, 1);
 	md->base = base;

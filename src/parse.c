@@ -3,7 +3,7 @@
  *
  * Line endings are made LF first (GMime reads LF and CRLF, not a bare
  * CR), a leading mbox "From " line is dropped, over-long header fields
- * are cut and the message ends at the part limit (parse_guard.c); then
+ * are cut and the message ends at the part limit (parse_limits.c); then
  * GMime parses the MIME structure.  The tree is walked without
  * recursion, to a bounded depth and part count ([limits] of
  * rebound.conf): report parts are decoded and read by parse_dsn.c /
@@ -35,15 +35,6 @@ struct parse_walk {
 	int		 has_arf;
 	guint		 parts;
 };
-
-int
-parse_recipient_fits(struct report *rp)
-{
-	if (rp->recipients->len < rp->max_recipients)
-		return 1;
-	parse_over_limit(rp, "recipients", rp->max_recipients);
-	return 0;
-}
 
 /*
  * Charsets bounces are written in, besides UTF-8 and ASCII (which need
@@ -807,12 +798,12 @@ parse_message_limited(const char *buf, size_t len,
 	if (buf == NULL)	/* no bytes at all (g_memdup2() gives NULL for 0) */
 		buf = "", len = 0;
 	copy = parse_normalise(buf, len, &off, &n);
-	if (parse_guard_needed(copy ? copy : buf + off, n, limits)) {
+	if (parse_limits_needed(copy ? copy : buf + off, n, limits)) {
 		if (copy == NULL) {
 			copy = g_memdup2(buf + off, n);
 			off = 0;
 		}
-		n = parse_guard(copy, n, limits, rp);
+		n = parse_limits_cut(copy, n, limits, rp);
 	}
 	if ((shallow = parse_shallow(copy ? copy : buf + off, n, &n)) != NULL) {
 		g_free(copy);

@@ -16,7 +16,7 @@
 /*
  * The bounds an operator sets ([limits] in rebound.conf).  A message
  * over one is not refused: what was read before the limit is reported,
- * and report->limit names the limit (see parse_guard.c for how parts
+ * and report->limit names the limit (see parse_limits.c for how parts
  * and header bytes are counted before GMime sees the bytes).
  */
 struct parse_limits {

@@ -24,6 +24,15 @@
 #include "parse_int.h"
 #include "status.h"
 
+int
+parse_recipient_fits(struct report *rp)
+{
+	if (rp->recipients->len < rp->max_recipients)
+		return 1;
+	parse_over_limit(rp, "recipients", rp->max_recipients);
+	return 0;
+}
+
 static void
 recipients_choose(struct report *rp, struct recipient *r)
 {

@@ -21,23 +21,24 @@
 
 #define REBOUND_MAIL	"rebound-mail"
 
-static const struct {
-	const char	*name;
-	int		(*run)(int, char **);	/* NULL: rebound-mail's */
-	int		 tables;	/* needs the classifier's tables */
-	const char	*help;
-} rebound_commands[] = {
-	{ "parse", NULL, 1, "parse returned messages and print what they say" },
-	{ "import", NULL, 1, "parse messages and record them in the database" },
-	{ "list", cmd_list, 0, "print recorded outcomes, newest first, filtered" },
-	{ "show", cmd_show, 0, "print one address's state and its whole history" },
-	{ "stats", cmd_stats, 0, "count outcomes by class, reason, domain and day" },
-	{ "prune", cmd_prune, 0, "print the addresses to remove from a list" },
-	{ "forget", cmd_forget, 0, "erase what is recorded about addresses" },
-	{ "expire", cmd_expire, 0, "drop bounces older than a given age" },
-	{ "incidents", cmd_incidents, 0, "list the bursts the incident guard held" },
-	{ "explain", cmd_explain, 1, "what a status or SMTP reply code means" },
-	{ "events", cmd_events, 0, "print changes of state, oldest first; --follow" },
+/*
+ * Every command, in the order of rebound --help.  The deliveries to
+ * hooks (events --failed, retry, resume) come before events, whose name
+ * they share.
+ */
+static const struct cmd_entry *const rebound_commands[] = {
+	&cmd_parse_entry,
+	&cmd_import_entry,
+	&cmd_list_entry,
+	&cmd_show_entry,
+	&cmd_stats_entry,
+	&cmd_prune_entry,
+	&cmd_forget_entry,
+	&cmd_expire_entry,
+	&cmd_incidents_entry,
+	&cmd_explain_entry,
+	&cmd_hooks_entry,
+	&cmd_events_entry,
 };
 
 static void
@@ -48,8 +49,9 @@ rebound_usage(FILE *out)
 	fprintf(out, "Usage: rebound [--help] [--version] COMMAND [ARG...]\n\n"
 	    "Commands:\n");
 	for (i = 0; i < G_N_ELEMENTS(rebound_commands); i++)
-		fprintf(out, "  %-10s %s\n", rebound_commands[i].name,
-		    rebound_commands[i].help);
+		if (rebound_commands[i]->help != NULL)
+			fprintf(out, "  %-10s %s\n", rebound_commands[i]->name,
+			    rebound_commands[i]->help);
 	fprintf(out, "\n'rebound COMMAND --help' describes a command; "
 	    "see also rebound(1).\n");
 }
@@ -90,19 +92,22 @@ rebound_exec_mail(char **argv)
 static int
 rebound_run(int argc, char **argv)
 {
+	const struct cmd_entry *e;
 	size_t i;
 	int rc;
 
 	for (i = 0; i < G_N_ELEMENTS(rebound_commands); i++) {
-		if (strcmp(argv[0], rebound_commands[i].name) != 0)
+		e = rebound_commands[i];
+		if (strcmp(argv[0], e->name) != 0 ||
+		    (e->match != NULL && !e->match(argc, argv)))
 			continue;
-		if (rebound_commands[i].run == NULL)
+		if (e->mail)
 			return rebound_exec_mail(argv);
 		g_set_prgname(argv[0]);
-		if (!rebound_commands[i].tables)
-			return rebound_commands[i].run(argc, argv);
+		if (!e->tables)
+			return e->run(argc, argv);
 		classify_init();
-		rc = rebound_commands[i].run(argc, argv);
+		rc = e->run(argc, argv);
 		classify_shutdown();
 		return rc;
 	}

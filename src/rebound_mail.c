@@ -14,12 +14,9 @@
 #include "log.h"
 #include "parse.h"
 
-static const struct {
-	const char	*name;
-	int		(*run)(int, char **);
-} rebound_mail_commands[] = {
-	{ "parse", cmd_parse },
-	{ "import", cmd_import },
+static const struct cmd_entry *const rebound_mail_commands[] = {
+	&cmd_parse_entry,
+	&cmd_import_entry,
 };
 
 int
@@ -31,12 +28,12 @@ main(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	log_init(LOG_STDERR);
 	for (i = 0; argc > 1 && i < G_N_ELEMENTS(rebound_mail_commands); i++) {
-		if (strcmp(argv[1], rebound_mail_commands[i].name) != 0)
+		if (strcmp(argv[1], rebound_mail_commands[i]->name) != 0)
 			continue;
 		g_set_prgname(argv[1]);
 		parse_init();
 		classify_init();
-		rc = rebound_mail_commands[i].run(argc - 1, argv + 1);
+		rc = rebound_mail_commands[i]->run(argc - 1, argv + 1);
 		classify_shutdown();
 		parse_shutdown();
 		return rc;

@@ -157,18 +157,30 @@ report_set(char **field, const char *value)
 	*field = g_strdup(value);
 }
 
+static const char *const report_confidence_names[] = {
+	[CONFIDENCE_WEAK] = "weak",
+	[CONFIDENCE_LIKELY] = "likely",
+	[CONFIDENCE_CERTAIN] = "certain",
+};
+
 const char *
 report_confidence_name(enum confidence confidence)
 {
-	static const char *const names[] = {
-		[CONFIDENCE_WEAK] = "weak",
-		[CONFIDENCE_LIKELY] = "likely",
-		[CONFIDENCE_CERTAIN] = "certain",
-	};
-
-	if ((size_t)confidence >= G_N_ELEMENTS(names))
+	if ((size_t)confidence >= G_N_ELEMENTS(report_confidence_names))
 		return "weak";
-	return names[confidence];
+	return report_confidence_names[confidence];
+}
+
+int
+report_confidence_parse(const char *name, enum confidence *confidence_r)
+{
+	int i = vocab_find(report_confidence_names,
+	    G_N_ELEMENTS(report_confidence_names), name);
+
+	if (i < 0)
+		return 0;
+	*confidence_r = (enum confidence)i;
+	return 1;
 }
 
 const char *

@@ -188,6 +188,7 @@ void		 report_free(struct report **);
 struct recipient *report_add_recipient(struct report *);
 const char	*report_kind_name(enum report_kind);
 const char	*report_confidence_name(enum confidence);
+int		 report_confidence_parse(const char *, enum confidence *);
 const char	*report_class_name(enum report_class);
 int		 report_class_parse(const char *, enum report_class *);
 /* "hard, soft, ... or vacation": for help texts and messages. */

@@ -10,6 +10,7 @@
 
 #include "conf.h"
 #include "digest.h"
+#include "guard.h"
 #include "policy.h"
 #include "probe.h"
 #include "report.h"
@@ -34,11 +35,11 @@ struct store_meta {
 /* An incident of the guard (guard.h), as stored. */
 struct store_incident {
 	gint64		 id;
-	const char	*kind;		/* domain, provider */
+	enum guard_kind	 kind;
 	const char	*group;
 	gint64		 opened, first, last;
 	gint64		 closed;	/* 0 while open */
-	const char	*state;		/* open closed confirmed discarded */
+	enum guard_state state;
 	gint64		 addresses, outcomes;
 	const char	*sample;
 };
@@ -149,7 +150,7 @@ int	 store_forget(struct store *, const char *address, gint64 *outcomes_r,
 int	 store_expire(struct store *, gint64 cutoff, gint64 *messages_r,
 	    gint64 *outcomes_r, guint *addresses_r, GError **);
 /* An operator's word on an incident: "confirmed" or "discarded". */
-int	 store_incident_decide(struct store *, gint64 id, const char *state,
+int	 store_incident_decide(struct store *, gint64 id, enum guard_state,
 	    gint64 now, int *found_r, GError **);
 
 /*
@@ -194,10 +195,14 @@ void	 store_set_event_delay(struct store *, gint64 seconds);
  * hook.paused event, and store_hook_resume() resumes it (and forgets
  * its actions), with a hook.resumed event.
  */
+/* A delivery of an event to a hook: sql/008-hooks.sql's states. */
+enum store_delivery_state { DELIVERY_PENDING, DELIVERY_FAILED };
+#define DELIVERY_STATES	(DELIVERY_FAILED + 1)
+
 struct store_delivery {
 	const char	*hook;
 	gint64		 event;
-	const char	*state;		/* pending, failed */
+	enum store_delivery_state state;
 	int		 attempts;
 	gint64		 queued;	/* handed over, Unix time */
 	gint64		 next_try;

@@ -289,7 +289,8 @@ events_state(struct store *s, const char *address, GError **error)
 		return NULL;
 	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	state = g_strdup(rc == SQLITE_ROW ? store_column_text(st, 0) : "alive");
+	state = g_strdup(rc == SQLITE_ROW ? store_column_text(st, 0) :
+	    policy_state_name(STATE_ALIVE));
 	store_done(st);
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		return state;
@@ -432,7 +433,7 @@ events_recause(struct store *s, const char *address, gint64 outcome,
 	memset(&ev, 0, sizeof ev);
 	ev.type = revent_type_name(REVENT_ADDRESS_DEAD);
 	ev.address = address;
-	ev.state = "dead";
+	ev.state = policy_state_name(STATE_DEAD);
 	ev.previous = before;
 	return events_add_caused(s, &ev, outcome, NULL, error);
 }
@@ -451,7 +452,7 @@ store_events_change(struct store *s, const char *address,
 	struct revent ev = { 0 };
 
 	if (state == NULL)
-		state = "alive";
+		state = policy_state_name(STATE_ALIVE);
 	if (previous != NULL && strcmp(previous, state) == 0)
 		return 1;	/* most outcomes: no change, no query */
 	before = previous ? g_strdup(previous) : events_state(s, address,
@@ -460,7 +461,7 @@ store_events_change(struct store *s, const char *address,
 		return 0;
 	if (strcmp(before, state) == 0)
 		return previous == NULL && outcome != 0 &&
-		    strcmp(state, "dead") == 0 ?
+		    strcmp(state, policy_state_name(STATE_DEAD)) == 0 ?
 		    events_recause(s, address, outcome, error) : 1;
 	if (!events_unpend(s, address, &before, 0, error))
 		return 0;

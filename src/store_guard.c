@@ -14,6 +14,7 @@
 #include "revent.h"
 #include "store.h"
 #include "store_int.h"
+#include "vocab.h"
 
 /* The columns of an incident, in struct store_incident's order. */
 #define STORE_INCIDENT_COLUMNS \
@@ -100,10 +101,10 @@ store_guard_failed(struct store *s, GError *error)
 
 static void
 store_incident_notify(struct store *s, const struct guard_incident *inc,
-    const char *state)
+    enum guard_state state)
 {
 	struct store_incident si = {
-		.id = inc->id, .kind = guard_kind_name(inc->kind),
+		.id = inc->id, .kind = inc->kind,
 		.group = inc->group, .opened = inc->opened, .first = inc->first,
 		.last = inc->last, .closed = inc->closed, .state = state,
 		.addresses = g_hash_table_size(inc->addresses),
@@ -121,15 +122,17 @@ store_incident_notify(struct store *s, const struct guard_incident *inc,
  */
 static int
 store_incident_event(struct store *s, const struct guard_incident *inc,
-    enum revent_type type, const char *state, gint64 time, GError **error)
+    enum revent_type type, enum guard_state state, gint64 time,
+    GError **error)
 {
 	g_autofree char *evidence = g_strdup_printf("%s %s: %u addresses "
 	    "bounced hard within %" G_GINT64_FORMAT " min", guard_kind_name(
 	    inc->kind), inc->group, g_hash_table_size(inc->addresses),
 	    (inc->last - inc->first + 59) / 60);
 	struct revent ev = {
-		.type = revent_type_name(type), .time = time, .state = state,
-		.reason = inc->sample, .class = "hard", .evidence = evidence,
+		.type = revent_type_name(type), .time = time,
+		.state = guard_state_names[state], .reason = inc->sample,
+		.class = report_class_name(CLASS_HARD), .evidence = evidence,
 		.incident = inc->id,
 	};
 
@@ -204,10 +207,10 @@ store_guard_opened(struct guard_incident *inc, const GArray *earlier,
 		if (!store_hold(s, inc->id, g_array_index(earlier, gint64, i),
 		    &error))
 			goto fail;
-	if (!store_incident_event(s, inc, REVENT_INCIDENT_OPENED, "open",
+	if (!store_incident_event(s, inc, REVENT_INCIDENT_OPENED, GUARD_OPEN,
 	    inc->opened, &error))
 		goto fail;
-	store_incident_notify(s, inc, "open");
+	store_incident_notify(s, inc, GUARD_OPEN);
 	return;
 fail:
 	store_guard_failed(s, error);
@@ -229,10 +232,10 @@ store_guard_closed(const struct guard_incident *inc, void *data)
 		goto fail;
 	if (sqlite3_changes(s->db) == 0)
 		return;
-	if (!store_incident_event(s, inc, REVENT_INCIDENT_CLOSED, "closed",
+	if (!store_incident_event(s, inc, REVENT_INCIDENT_CLOSED, GUARD_CLOSED,
 	    inc->closed, &error))
 		goto fail;
-	store_incident_notify(s, inc, "closed");
+	store_incident_notify(s, inc, GUARD_CLOSED);
 	return;
 fail:
 	store_guard_failed(s, error);
@@ -262,8 +265,9 @@ static const struct guard_calls store_guard_calls = {
 static enum guard_kind
 store_guard_kind(const char *name)
 {
-	return name != NULL && strcmp(name, "provider") == 0 ?
-	    GUARD_PROVIDER : GUARD_DOMAIN;
+	int i = vocab_find(guard_kind_names, GUARD_KIND_COUNT, name);
+
+	return i < 0 ? GUARD_DOMAIN : (enum guard_kind)i;
 }
 
 /* The guard as the database left it: open incidents, recent outcomes. */
@@ -383,13 +387,13 @@ store_incident_rows(struct store *s, sqlite3_stmt *st, store_incident_fn *fn,
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		i.id = sqlite3_column_int64(st, 0);
-		i.kind = store_column_text(st, 1);
+		i.kind = store_guard_kind(store_column_text(st, 1));
 		i.group = store_column_text(st, 2);
 		i.opened = sqlite3_column_int64(st, 3);
 		i.first = sqlite3_column_int64(st, 4);
 		i.last = sqlite3_column_int64(st, 5);
 		i.closed = sqlite3_column_int64(st, 6);
-		i.state = store_column_text(st, 7);
+		i.state = MAX(store_held(store_column_text(st, 7)), GUARD_OPEN);
 		i.addresses = sqlite3_column_int64(st, 8);
 		i.outcomes = sqlite3_column_int64(st, 9);
 		i.sample = store_column_text(st, 10);
@@ -428,9 +432,10 @@ store_incident(struct store *s, gint64 id, store_incident_fn *fn,
  * incident next grows, and lets it go.
  */
 int
-store_incident_decide(struct store *s, gint64 id, const char *state,
+store_incident_decide(struct store *s, gint64 id, enum guard_state decided,
     gint64 now, int *found_r, GError **error)
 {
+	const char *state = guard_state_names[decided];
 	g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func(g_free);
 	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENT_DECIDE],
 	    error);

@@ -21,6 +21,7 @@
 
 #include "revent.h"
 #include "store_int.h"
+#include "vocab.h"
 
 /* The columns of a delivery and its event, as store_hook_row() reads them. */
 #define HOOK_COLUMNS \
@@ -123,6 +124,19 @@ hook_int(struct store *s, sqlite3_stmt *st, gint64 *out, GError **error)
 	    error, "reading the hooks' state");
 }
 
+/* A delivery's state as stored (the schema allows no other). */
+static enum store_delivery_state
+store_delivery_state(const char *name)
+{
+	static const char *const names[] = {
+		[DELIVERY_PENDING] = "pending",
+		[DELIVERY_FAILED] = "failed",
+	};
+	int i = vocab_find(names, G_N_ELEMENTS(names), name);
+
+	return i < 0 ? DELIVERY_PENDING : (enum store_delivery_state)i;
+}
+
 /* Give each row of st (HOOK_COLUMNS) to fn until it returns 0. */
 static int
 hook_rows(struct store *s, sqlite3_stmt *st, store_delivery_fn *fn,
@@ -136,7 +150,7 @@ hook_rows(struct store *s, sqlite3_stmt *st, store_delivery_fn *fn,
 		memset(&ev, 0, sizeof ev);
 		d.hook = store_column_text(st, 0);
 		d.event = ev.id = sqlite3_column_int64(st, 1);
-		d.state = store_column_text(st, 2);
+		d.state = store_delivery_state(store_column_text(st, 2));
 		d.attempts = sqlite3_column_int(st, 3);
 		d.queued = sqlite3_column_int64(st, 4);
 		d.next_try = sqlite3_column_int64(st, 5);

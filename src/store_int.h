@@ -93,9 +93,10 @@ void			 store_fold_clear(struct store_fold *);
 void			 store_fold_expiries(struct store_fold *,
 			    const struct policy *, gint64 at);
 void			 store_fold(struct store_fold *, const struct policy *,
-			    const char *class, const char *reason,
-			    const char *confidence, const char *held_state,
-			    gint64 at, gint64 outcome, gint64 probe);
+			    const char *stored, const char *reason,
+			    const char *confidence, int held, gint64 at,
+			    gint64 outcome, gint64 probe);
+int			 store_held(const char *);
 int			 store_replay(struct store *, const char *address,
 			    const char *why, GError **);
 int			 store_address_drop(struct store *,

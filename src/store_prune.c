@@ -204,14 +204,15 @@ store_settle(GHashTable *current, GPtrArray *changes, const char *address,
  * incident, else as held when p's guard held it (held: the outcome ids
  * the replay held), else as it is.
  */
-static const char *
+static int
 store_replay_held(const char *stored_state, GHashTable *held, gint64 id)
 {
-	if (stored_state != NULL && (strcmp(stored_state, "confirmed") == 0 ||
-	    strcmp(stored_state, "discarded") == 0))
-		return stored_state;
-	return g_hash_table_contains(held, GSIZE_TO_POINTER(id)) ? "closed" :
-	    NULL;
+	int state = store_held(stored_state);
+
+	if (state == GUARD_CONFIRMED || state == GUARD_DISCARDED)
+		return state;
+	return g_hash_table_contains(held, GSIZE_TO_POINTER(id)) ?
+	    GUARD_CLOSED : -1;
 }
 
 /* Replay every address's outcomes under p, in one pass over them. */
@@ -394,8 +395,8 @@ store_forget(struct store *s, const char *address, gint64 *outcomes_r,
 {
 	gint64 n, row;
 
-	if (!store_events_change(s, address, NULL, "alive", 0, "forget",
-	    error) ||
+	if (!store_events_change(s, address, NULL,
+	    policy_state_name(STATE_ALIVE), 0, "forget", error) ||
 	    !prune_count(s, STORE_FORGET_COUNT, address, 0, outcomes_r,
 	    error) ||
 	    !prune_count(s, STORE_FORGET_MESSAGES, address, 0, &n, error) ||

@@ -23,6 +23,7 @@
 #include "provider.h"
 #include "store.h"
 #include "store_int.h"
+#include "vocab.h"
 
 enum store_record_stmt {
 	STORE_ADD_MESSAGE,
@@ -212,8 +213,9 @@ store_add_one(struct store *s, sqlite3_int64 message, guint idx,
     const struct recipient *r, GError **error)
 {
 	g_autofree char *provider = provider_of(r->remote_mta, r->diagnostic);
-	const char *class = report_class_name(r->class);
+	enum report_class counted = r->class;
 	const char *reason = report_reason_name(r->reason);
+	const char *class;
 	struct guard_hit h = { 0 };
 	gint64 outcome;
 	int held = 0;
@@ -231,9 +233,10 @@ store_add_one(struct store *s, sqlite3_int64 message, guint idx,
 		if (!store_guard_hard(s, &h, &held, error))
 			return 0;
 		if (held)
-			class = guard_counts_as(class, "open");
+			guard_counts_as(r->class, GUARD_OPEN, &counted);
 	}
-	if (probe != 0 && strcmp(class, "hard") == 0) {
+	class = report_class_name(counted);
+	if (probe != 0 && counted == CLASS_HARD) {
 		if (!store_probe_bounced(s, probe, outcome, m->at, error))
 			return 0;
 		class = PROBE_CLASS_BOUNCED;
@@ -339,22 +342,57 @@ store_fold_expiries(struct store_fold *f, const struct policy *p,
 static enum confidence
 store_confidence(const char *name)
 {
-	if (name == NULL || strcmp(name, "certain") == 0)
+	enum confidence c = CONFIDENCE_WEAK;
+
+	if (name == NULL)
 		return CONFIDENCE_CERTAIN;
-	return strcmp(name, "likely") == 0 ? CONFIDENCE_LIKELY :
-	    CONFIDENCE_WEAK;
+	report_confidence_parse(name, &c);
+	return c;
 }
 
 /*
- * One more outcome of the address; held_state is that of the incident
- * holding it (NULL: none), which says how the policy counts it.
+ * The state of the incident holding an outcome, as stored: -1 when none
+ * holds it.
+ */
+int
+store_held(const char *name)
+{
+	int i = vocab_find(guard_state_names, GUARD_STATE_COUNT, name);
+
+	if (name == NULL)
+		return -1;
+	return i < 0 ? GUARD_CLOSED : i;
+}
+
+/*
+ * How the policy counts a stored class that an incident in state held
+ * holds (-1: none): the guard's enum, as the policy's name; NULL: not
+ * at all.
+ */
+static const char *
+store_fold_class(const char *stored, int held)
+{
+	enum report_class class;
+
+	if (held < 0 || !report_class_parse(stored, &class))
+		return stored;
+	if (!guard_counts_as(class, (enum guard_state)held, &class))
+		return NULL;
+	return report_class_name(class);
+}
+
+/*
+ * One more outcome of the address, its class and confidence as stored;
+ * held is the state of the incident holding it (-1: none), which says
+ * how the policy counts it.
  */
 void
-store_fold(struct store_fold *f, const struct policy *p, const char *class,
-    const char *reason, const char *confidence, const char *held_state,
-    gint64 at, gint64 outcome, gint64 probe)
+store_fold(struct store_fold *f, const struct policy *p, const char *stored,
+    const char *reason, const char *confidence, int held, gint64 at,
+    gint64 outcome, gint64 probe)
 {
 	enum policy_addr_state before;
+	const char *class = store_fold_class(stored, held);
 
 	store_fold_expiries(f, p, at);
 	before = f->ps.state;
@@ -363,8 +401,9 @@ store_fold(struct store_fold *f, const struct policy *p, const char *class,
 	f->last = at;
 	g_free(f->reason);
 	f->reason = g_strdup(reason);
-	if ((class = guard_counts_as(class, held_state)) != NULL) {
-		if (probe != 0 && strcmp(class, "hard") == 0)
+	if (class != NULL) {
+		if (probe != 0 &&
+		    strcmp(class, report_class_name(CLASS_HARD)) == 0)
 			class = PROBE_CLASS_BOUNCED;
 		policy_apply(p, &f->ps, class, reason,
 		    store_confidence(confidence), at);
@@ -397,8 +436,9 @@ store_replay(struct store *s, const char *address, const char *why,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		store_fold(&f, &s->policy, store_column_text(st, 0),
 		    store_column_text(st, 1), store_column_text(st, 3),
-		    store_column_text(st, 4), sqlite3_column_int64(st, 2),
-		    sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6));
+		    store_held(store_column_text(st, 4)),
+		    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 5),
+		    sqlite3_column_int64(st, 6));
 	if (rc == SQLITE_DONE)
 		store_fold_expiries(&f, &s->policy, G_MAXINT64);
 	if (!store_rows_end(s, st, rc, error, "reading an address's history") ||

@@ -132,9 +132,13 @@ is "the shipped rebound.conf: named" "$(field policy)" \
 check "the shipped rebound.conf: likely makes it suspect" \
     has_field likely "$suspect"
 if [ -e "$tmp/builtin" ]; then
+	# Every field but policy (which names the file, and may wrap onto
+	# continuation lines where the path is long, as under distcheck).
+	no_policy() {
+		awk '/^  [^ ]/ { skip = $1 == "policy" } !skip' "$1"
+	}
 	is "the shipped rebound.conf says what the built-in defaults say" \
-	    "$(grep -v '^  policy' "$tmp/out")" \
-	    "$(grep -v '^  policy' "$tmp/builtin")"
+	    "$(no_policy "$tmp/out")" "$(no_policy "$tmp/builtin")"
 fi
 explain 5.4.4
 check "5.4.4 may be weak" has_field weak '^suspect until'

@@ -405,12 +405,31 @@ test_late_after_close(void)
 static void
 test_counts_as(void)
 {
-	g_assert_cmpstr(guard_counts_as("hard", NULL), ==, "hard");
-	g_assert_cmpstr(guard_counts_as("hard", "open"), ==, "soft");
-	g_assert_cmpstr(guard_counts_as("hard", "closed"), ==, "soft");
-	g_assert_cmpstr(guard_counts_as("hard", "confirmed"), ==, "hard");
-	g_assert_null(guard_counts_as("hard", "discarded"));
-	g_assert_cmpstr(guard_counts_as("soft", "open"), ==, "soft");
+	static const struct {
+		enum report_class class;
+		enum guard_state state;
+		int counted;
+		enum report_class as;
+	} cases[] = {
+		{ CLASS_HARD, GUARD_OPEN, 1, CLASS_SOFT },
+		{ CLASS_HARD, GUARD_CLOSED, 1, CLASS_SOFT },
+		{ CLASS_HARD, GUARD_CONFIRMED, 1, CLASS_HARD },
+		{ CLASS_HARD, GUARD_DISCARDED, 0, CLASS_HARD },
+		{ CLASS_SOFT, GUARD_OPEN, 1, CLASS_SOFT },
+	};
+	enum report_class as;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_test_message("%s held by a %s incident",
+		    report_class_name(cases[i].class),
+		    guard_state_names[cases[i].state]);
+		g_assert_cmpint(guard_counts_as(cases[i].class,
+		    cases[i].state, &as), ==, cases[i].counted);
+		if (cases[i].counted)
+			g_assert_cmpstr(report_class_name(as), ==,
+			    report_class_name(cases[i].as));
+	}
 }
 
 static void

@@ -1,5 +1,5 @@
 /*
- * parse_guard.c: bound what GMime is given, before it reads a byte.
+ * parse_limits.c: bound what GMime is given, before it reads a byte.
  *
  * GMime 3.2 builds the whole MIME tree before anything can be walked
  * (200,000 parts took 400 MB) and reads each header field into a buffer
@@ -26,13 +26,13 @@
 
 #include "parse_int.h"
 
-enum guard_verdict {
-	GUARD_KEEP,		/* the whole line */
-	GUARD_CUT,		/* its first bytes (maybe none) */
-	GUARD_STOP		/* nothing from here on */
+enum limits_verdict {
+	LIMITS_KEEP,		/* the whole line */
+	LIMITS_CUT,		/* its first bytes (maybe none) */
+	LIMITS_STOP		/* nothing from here on */
 };
 
-struct guard {
+struct limits_state {
 	const struct parse_limits *limits;
 	gsize		 field;		/* bytes of the current field so far */
 	guint		 boundaries;
@@ -62,26 +62,26 @@ parse_over_limit(struct report *rp, const char *key, gsize value)
 }
 
 /* What to keep of one line (len bytes, without its LF). */
-static enum guard_verdict
-guard_line(struct guard *g, const char *p, size_t len, size_t *keep_r)
+static enum limits_verdict
+limits_line(struct limits_state *g, const char *p, size_t len, size_t *keep_r)
 {
 	gsize max = g->limits->header_bytes;
 	gsize room;
 
 	if (len > 2 && p[0] == '-' && p[1] == '-' && !g_ascii_isspace(p[2]) &&
 	    ++g->boundaries > g->limits->parts)
-		return GUARD_STOP;
+		return LIMITS_STOP;
 	/* The first byte first: this runs for every line of every message. */
 	if (len >= 13 && (p[0] == 'c' || p[0] == 'C') &&
 	    g_ascii_strncasecmp(p, "content-type:", 13) == 0 &&
 	    ++g->types > g->limits->parts)
-		return GUARD_STOP;
+		return LIMITS_STOP;
 	if (len == 0 || (p[0] != ' ' && p[0] != '\t'))
 		g->field = 0;		/* a new field, or not a header at all */
 	room = max > g->field ? max - g->field : 0;
 	g->field += len + 1;
 	*keep_r = MIN(len, room);
-	return *keep_r < len ? GUARD_CUT : GUARD_KEEP;
+	return *keep_r < len ? LIMITS_CUT : LIMITS_KEEP;
 }
 
 /*
@@ -90,30 +90,30 @@ guard_line(struct guard *g, const char *p, size_t len, size_t *keep_r)
  * writing never runs ahead of the reading) and returns its length.
  */
 static size_t
-guard_pass(const char *buf, size_t len, char *out,
+limits_pass(const char *buf, size_t len, char *out,
     const struct parse_limits *limits, struct report *rp)
 {
-	struct guard g = { limits, 0, 0, 0 };
+	struct limits_state g = { limits, 0, 0, 0 };
 	const char *p = buf, *end = buf + len, *nl;
 	size_t n, keep, o = 0;
-	enum guard_verdict v;
+	enum limits_verdict v;
 
 	for (; p < end; p = nl ? nl + 1 : end) {
 		nl = memchr(p, '\n', end - p);
 		n = (nl ? nl : end) - p;
-		v = guard_line(&g, p, n, &keep);
-		if (v != GUARD_KEEP && out == NULL)
+		v = limits_line(&g, p, n, &keep);
+		if (v != LIMITS_KEEP && out == NULL)
 			return 1;
-		if (v == GUARD_STOP) {
+		if (v == LIMITS_STOP) {
 			parse_over_limit(rp, "mime_parts", limits->parts);
 			break;
 		}
 		if (out == NULL)
 			continue;
-		if (v == GUARD_CUT)
+		if (v == LIMITS_CUT)
 			parse_over_limit(rp, "header_bytes", limits->header_bytes);
 		/* A continuation line with no room left goes, line end too. */
-		if (keep == 0 && v == GUARD_CUT && n > 0 && g.field > n + 1)
+		if (keep == 0 && v == LIMITS_CUT && n > 0 && g.field > n + 1)
 			continue;
 		memmove(out + o, p, keep);
 		o += keep;
@@ -124,16 +124,16 @@ guard_pass(const char *buf, size_t len, char *out,
 }
 
 int
-parse_guard_needed(const char *buf, size_t len,
+parse_limits_needed(const char *buf, size_t len,
     const struct parse_limits *limits)
 {
-	return guard_pass(buf, len, NULL, limits, NULL) != 0;
+	return limits_pass(buf, len, NULL, limits, NULL) != 0;
 }
 
 /* Cut buf in place; returns the length kept. */
 size_t
-parse_guard(char *buf, size_t len, const struct parse_limits *limits,
+parse_limits_cut(char *buf, size_t len, const struct parse_limits *limits,
     struct report *rp)
 {
-	return guard_pass(buf, len, buf, limits, rp);
+	return limits_pass(buf, len, buf, limits, rp);
 }

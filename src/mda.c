@@ -1,7 +1,8 @@
 /*
- * mdir.c: maildir directories and files, as a delivery agent writes them
- * (a file appears in new/ whole, by rename, and is on disk before anyone
- * is told it is there).
+ * mda.c: write maildirs as a mail delivery agent (MDA) does, for the
+ * folders reboundd files messages into (a file appears in new/ whole,
+ * by rename, and is on disk before anyone is told it is there).
+ * maildir.c is the other side: the source that reads a maildir's new/.
  */
 #include "config.h"
 
@@ -10,10 +11,10 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "mdir.h"
+#include "mda.h"
 
 static int
-mdir_fail(GError **error, const char *path, const char *what)
+mda_fail(GError **error, const char *path, const char *what)
 {
 	int err = errno;
 
@@ -24,7 +25,7 @@ mdir_fail(GError **error, const char *path, const char *what)
 }
 
 int
-mdir_create(const char *base, GError **error)
+mda_create(const char *base, GError **error)
 {
 	static const char *subdirs[] = { "", "tmp", "new", "cur" };
 	size_t i;
@@ -33,26 +34,26 @@ mdir_create(const char *base, GError **error)
 		g_autofree char *dir = g_build_filename(base, subdirs[i], NULL);
 
 		if (g_mkdir_with_parents(dir, 0700) != 0)
-			return mdir_fail(error, dir, NULL);
+			return mda_fail(error, dir, NULL);
 	}
 	return 1;
 }
 
 int
-mdir_sync(const char *dir, GError **error)
+mda_sync(const char *dir, GError **error)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int ok;
 
 	if (fd < 0)
-		return mdir_fail(error, dir, NULL);
-	ok = fsync(fd) == 0 || mdir_fail(error, dir, "fsync");
+		return mda_fail(error, dir, NULL);
+	ok = fsync(fd) == 0 || mda_fail(error, dir, "fsync");
 	close(fd);
 	return ok;
 }
 
 static int
-mdir_write(int fd, const char *bytes, size_t len)
+mda_write(int fd, const char *bytes, size_t len)
 {
 	ssize_t n;
 
@@ -69,7 +70,7 @@ mdir_write(int fd, const char *bytes, size_t len)
 }
 
 int
-mdir_deliver(const char *base, const char *name, const char *bytes,
+mda_deliver(const char *base, const char *name, const char *bytes,
     size_t len, GError **error)
 {
 	g_autofree char *tmp = g_build_filename(base, "tmp", name, NULL);
@@ -79,19 +80,19 @@ mdir_deliver(const char *base, const char *name, const char *bytes,
 
 	if (g_file_test(new, G_FILE_TEST_EXISTS))
 		return 1;
-	if (!mdir_create(base, error))
+	if (!mda_create(base, error))
 		return 0;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return mdir_fail(error, tmp, NULL);
-	ok = mdir_write(fd, bytes, len) || mdir_fail(error, tmp, "write");
+		return mda_fail(error, tmp, NULL);
+	ok = mda_write(fd, bytes, len) || mda_fail(error, tmp, "write");
 	if (close(fd) != 0 && ok)
-		ok = mdir_fail(error, tmp, "close");
+		ok = mda_fail(error, tmp, "close");
 	if (ok && rename(tmp, new) != 0)
-		ok = mdir_fail(error, new, "rename");
+		ok = mda_fail(error, new, "rename");
 	if (!ok) {
 		unlink(tmp);
 		return 0;
 	}
-	return mdir_sync(new_dir, error);
+	return mda_sync(new_dir, error);
 }
