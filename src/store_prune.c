@@ -247,8 +247,8 @@ store_replay_all(struct store *s, const struct policy *p, GHashTable *held,
 		store_fold(&f, p, store_column_text(st, 1),
 		    store_column_text(st, 2), store_column_text(st, 4),
 		    store_replay_held(store_column_text(st, 5), held,
-		    sqlite3_column_int64(st, 6)), sqlite3_column_int64(st, 3), 0,
-		    sqlite3_column_int64(st, 7));
+		    sqlite3_column_int64(st, 6)), sqlite3_column_int64(st, 3),
+		    0, sqlite3_column_int64(st, 7));
 	}
 	if (rc == SQLITE_DONE && address != NULL) {
 		store_fold_expiries(&f, p, G_MAXINT64);
