@@ -116,15 +116,6 @@ conf_set_verp(struct conf *c, const char *key, const char *value,
 	return 1;
 }
 
-/* A string setting; empty is none (NULL).  Also conf_hook.c's. */
-int
-conf_set_string(char **slot, const char *value)
-{
-	g_free(*slot);
-	*slot = *value != '\0' ? g_strdup(value) : NULL;
-	return 1;
-}
-
 /* A folder inside the maildir: one path component, not . or .. */
 static int
 conf_folder(const char *value, GError **error)

@@ -1,6 +1,7 @@
 /*
- * conf_int.h: what conf.c and conf_hook.c share, and nothing outside
- * them sees, grouped by the file that defines it.
+ * conf_int.h: what conf.c and its section readers (conf_hook.c,
+ * conf_probe.c) share, and nothing outside them sees, grouped by the
+ * file that defines it.
  */
 #ifndef REBOUND_CONF_INT_H
 #define REBOUND_CONF_INT_H
@@ -9,16 +10,16 @@
 
 #include "conf.h"
 
-/* conf.c */
+/* conf_value.c */
 int	 conf_set_string(char **slot, const char *value);
+int	 conf_duration(const char *value, int min, int max, int *out,
+	    GError **);
 
 /* conf_hook.c */
 void	 conf_hook_defaults(struct conf *);
 int	 conf_hook_group(struct conf *, GKeyFile *, const char *group,
 	    const char **key_r, GError **);
 int	 conf_hooks_set(struct conf *, const char *key, const char *value,
-	    GError **);
-int	 conf_duration(const char *value, int min, int max, int *out,
 	    GError **);
 void	 conf_hook_bool_keys(GArray *);
 
