@@ -257,8 +257,6 @@ store_open(const struct conf_store *c, enum store_mode mode, GError **error)
 	    store_finalize);
 	s->stale = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	policy_defaults(&s->policy);
-	s->events = store_events_new();
-	s->probes = store_probes_new();
 	if (!store_connect(s, c, flags, error) ||
 	    !store_pragmas(s, c, mode, error) ||
 	    !store_check_version(s, mode, error)) {
@@ -272,12 +270,14 @@ void
 store_close(struct store **sp)
 {
 	struct store *s = *sp;
+	int i;
 
 	if (s == NULL)
 		return;
 	g_hash_table_destroy(s->stmts);
-	store_events_free(&s->events);
-	store_probes_free(&s->probes);
+	for (i = 0; i < STORE_NPARTS; i++)
+		if (s->parts[i] != NULL)
+			s->part_free[i](s->parts[i]);
 	sqlite3_close(s->db);
 	g_hash_table_destroy(s->stale);
 	guard_free(&s->guard);
@@ -293,6 +293,18 @@ store_begin(struct store *s, GError **error)
 	return store_exec(s, "BEGIN IMMEDIATE", error);
 }
 
+/*
+ * Address got an outcome out of order (or one of its outcomes was held
+ * after the fact): replay its whole history once, with replay
+ * (store_fold.c's), before commit.
+ */
+void
+store_stale(struct store *s, const char *address, store_replay_fn *replay)
+{
+	g_hash_table_add(s->stale, g_strdup(address));
+	s->replay = replay;
+}
+
 /* Replay, once each, the addresses that got outcomes out of order. */
 static int
 store_replay_stale(struct store *s, GError **error)
@@ -302,7 +314,7 @@ store_replay_stale(struct store *s, GError **error)
 
 	g_hash_table_iter_init(&iter, s->stale);
 	while (g_hash_table_iter_next(&iter, &address, NULL))
-		if (!store_replay(s, address, "replay", error))
+		if (!s->replay(s, address, "replay", error))
 			return 0;
 	g_hash_table_remove_all(s->stale);
 	return 1;
@@ -431,4 +443,20 @@ store_addresses_of(struct store *s, const char *sql, gint64 number,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		g_ptr_array_add(addresses, g_strdup(store_column_text(st, 0)));
 	return store_rows_end(s, st, rc, error, "finding addresses to replay");
+}
+
+/*
+ * The state a file of the store keeps in it (enum store_part): made by
+ * make on first use, freed by free_fn when the store closes.  store.c
+ * knows neither.
+ */
+void *
+store_part(struct store *s, enum store_part which, void *(*make)(void),
+    GDestroyNotify free_fn)
+{
+	if (s->parts[which] == NULL) {
+		s->parts[which] = make();
+		s->part_free[which] = free_fn;
+	}
+	return s->parts[which];
 }

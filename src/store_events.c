@@ -88,8 +88,8 @@ struct store_events {
 	gint64		 delay;			/* seconds address.dead waits */
 };
 
-struct store_events *
-store_events_new(void)
+static void *
+events_new(void)
 {
 	struct store_events *e = g_new0(struct store_events, 1);
 
@@ -97,22 +97,18 @@ store_events_new(void)
 	return e;
 }
 
-void
-store_events_free(struct store_events **ep)
+/* This file's part of the store, made on first use. */
+static struct store_events *
+events_of(struct store *s)
 {
-	struct store_events *e = *ep;
-
-	if (e == NULL)
-		return;
-	g_free(e);
-	*ep = NULL;
+	return store_part(s, STORE_PART_EVENTS, events_new, g_free);
 }
 
 /* Between transactions only, like store_set_policy(). */
 void
 store_set_event_delay(struct store *s, gint64 seconds)
 {
-	s->events->delay = seconds;
+	events_of(s)->delay = seconds;
 }
 
 /* ?1 .. ?13: the columns of EVENTS_COLUMNS. */
@@ -385,7 +381,7 @@ static int
 events_add_caused(struct store *s, struct revent *ev, gint64 outcome,
     const char *why, GError **error)
 {
-	struct store_events *e = s->events;
+	struct store_events *e = events_of(s);
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC, due;
 	g_autofree char *list = NULL;
 	sqlite3_stmt *st = NULL;

@@ -151,7 +151,7 @@ store_hold(struct store *s, gint64 incident, gint64 outcome, GError **error)
 	sqlite3_bind_int64(st, 1, incident);
 	sqlite3_bind_int64(st, 2, outcome);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		g_hash_table_add(s->stale, g_strdup(store_column_text(st, 0)));
+		store_stale(s, store_column_text(st, 0), store_replay);
 		s->held++;
 	}
 	return store_rows_end(s, st, rc, error, "holding an outcome");

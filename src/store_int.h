@@ -2,10 +2,14 @@
  * store_int.h: what the files of the store module share, and nothing
  * outside it sees, grouped by the file that defines it.  store.c owns
  * the connection, the migrations, the transactions and the one cache
- * of prepared statements; each other file keeps its own SQL, as data,
- * and asks store_stmt() for it:
+ * of prepared statements, and calls no other file of the store: what
+ * it must do for one (free its part, replay the stale addresses before
+ * commit) that file registers.  Each other file keeps its own SQL, as
+ * data, and asks store_stmt() for it:
  *  - store_record.c: a message and its outcomes recorded, each address
- *    brought up to date (add, update, fold, replay);
+ *    brought one step further (add, update);
+ *  - store_fold.c: an address's whole history folded into its row
+ *    (fold, replay), for the files above it;
  *  - store_guard.c: the incident guard's bridge and the incidents;
  *  - store_query.c: what an operator reads (list, show, stats);
  *  - store_prune.c: prune and its dry-run, forget, expire;
@@ -27,8 +31,15 @@
 #define STORE_HELD_STATE \
 	"(SELECT i.state FROM incidents i WHERE i.id = o.incident)"
 
-struct store_events;
-struct store_probes;
+/* The state a file of the store keeps in it, made on first use. */
+enum store_part {
+	STORE_PART_EVENTS,		/* store_events.c's */
+	STORE_PART_PROBES,		/* store_probes.c's */
+	STORE_NPARTS
+};
+
+typedef int store_replay_fn(struct store *, const char *address,
+    const char *why, GError **);
 
 /* A probe that ran out, as the fold of its address's history reads it. */
 struct store_expiry {
@@ -49,8 +60,9 @@ struct store {
 	void		*incident_data;
 	guint64		 held;		/* outcomes held since opened */
 	guint64		 opened;	/* incidents opened since then */
-	struct store_events *events;	/* store_events.c's own */
-	struct store_probes *probes;	/* store_probes.c's own */
+	store_replay_fn	*replay;	/* what replays stale before commit */
+	void		*parts[STORE_NPARTS];
+	GDestroyNotify	 part_free[STORE_NPARTS];
 };
 
 /* store.c */
@@ -74,8 +86,12 @@ int			 store_count(struct store *, const char *sql,
 			    GError **);
 int			 store_addresses_of(struct store *, const char *sql,
 			    gint64 number, GPtrArray *, GError **);
+void			*store_part(struct store *, enum store_part,
+			    void *(*make)(void), GDestroyNotify);
+void			 store_stale(struct store *, const char *address,
+			    store_replay_fn *);
 
-/* store_record.c */
+/* store_fold.c */
 /* An address's history folded through the policy, oldest first. */
 struct store_fold {
 	struct policy_state	 ps;
@@ -101,27 +117,26 @@ int			 store_replay(struct store *, const char *address,
 			    const char *why, GError **);
 int			 store_address_drop(struct store *,
 			    const char *address, gint64 *row_r, GError **);
+int			 store_put_address(struct store *, const char *address,
+			    struct policy_state *, gint64 first, gint64 last,
+			    const char *reason, GError **);
+GArray			*store_expiries_new(void);
+int			 store_probe_expiries(struct store *,
+			    const char *address, GArray *, GError **);
+int			 store_probe_expiries_all(struct store *,
+			    GHashTable *, GError **);
 
 /* store_guard.c */
 int			 store_guard_hard(struct store *,
 			    const struct guard_hit *, int *held_r, GError **);
 
 /* store_events.c */
-struct store_events	*store_events_new(void);
-void			 store_events_free(struct store_events **);
 int			 store_events_change(struct store *,
 			    const char *address, const char *previous,
 			    const char *state, gint64 outcome, const char *why,
 			    GError **);
 
 /* store_probes.c */
-struct store_probes	*store_probes_new(void);
-void			 store_probes_free(struct store_probes **);
-GArray			*store_expiries_new(void);
-int			 store_probe_expiries(struct store *,
-			    const char *address, GArray *, GError **);
-int			 store_probe_expiries_all(struct store *,
-			    GHashTable *, GError **);
 int			 store_probe_check(struct store *, const char *token,
 			    const char *named, gint64 *probe_r,
 			    char **address_r, GError **);

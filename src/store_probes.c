@@ -21,8 +21,6 @@ enum probes_stmt {
 	PROBES_GET,
 	PROBES_BOUNCED,
 	PROBES_FORGED,
-	PROBES_EXPIRED_OF,
-	PROBES_EXPIRED_ALL,
 	PROBES_DROP_STALE,
 	PROBES_MAKE,
 	PROBES_DUE,
@@ -51,12 +49,6 @@ static const char *const probes_sql[PROBES_NSTMT] = {
 	[PROBES_FORGED] =
 	    "INSERT INTO probe_forged (time, address, token, why, digest) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5)",
-	[PROBES_EXPIRED_OF] =
-	    "SELECT decided, why FROM probes WHERE address = ?1 "
-	    "AND state = 'expired' ORDER BY decided, id",
-	[PROBES_EXPIRED_ALL] =
-	    "SELECT address, decided, why FROM probes WHERE state = 'expired' "
-	    "ORDER BY address, decided, id",
 	/* A probe not sent yet whose address no longer waits for it. */
 	[PROBES_DROP_STALE] =
 	    "DELETE FROM probes WHERE state = 'waiting' AND NOT EXISTS ("
@@ -113,30 +105,36 @@ struct store_probes {
 	guint64		 forged;		/* since open */
 };
 
-/* Without a secret until store_set_probe(): no bounce is verified. */
-struct store_probes *
-store_probes_new(void)
+static void *
+probes_new(void)
 {
 	return g_new0(struct store_probes, 1);
 }
 
-void
-store_probes_free(struct store_probes **pp)
+static void
+probes_free(gpointer data)
 {
-	struct store_probes *p = *pp;
+	struct store_probes *p = data;
 
-	if (p == NULL)
-		return;
 	g_free(p->secret);
 	g_free(p);
-	*pp = NULL;
+}
+
+/*
+ * This file's part of the store, made on first use: without a secret
+ * until store_set_probe(), no bounce is verified.
+ */
+static struct store_probes *
+probes_of(struct store *s)
+{
+	return store_part(s, STORE_PART_PROBES, probes_new, probes_free);
 }
 
 /* Between transactions only (SIGHUP), like store_set_policy(). */
 void
 store_set_probe(struct store *s, const struct probe_conf *c)
 {
-	struct store_probes *p = s->probes;
+	struct store_probes *p = probes_of(s);
 
 	g_free(p->secret);
 	p->secret = g_strdup(c->secret);
@@ -145,67 +143,7 @@ store_set_probe(struct store *s, const struct probe_conf *c)
 guint64
 store_probe_forged_count(struct store *s)
 {
-	return s->probes->forged;
-}
-
-static void
-store_expiry_clear(gpointer p)
-{
-	g_free(((struct store_expiry *)p)->why);
-}
-
-GArray *
-store_expiries_new(void)
-{
-	GArray *a = g_array_new(FALSE, FALSE, sizeof(struct store_expiry));
-
-	g_array_set_clear_func(a, store_expiry_clear);
-	return a;
-}
-
-/* The probes of address that ran out, oldest first, into a. */
-int
-store_probe_expiries(struct store *s, const char *address, GArray *a,
-    GError **error)
-{
-	sqlite3_stmt *st = store_stmt(s, probes_sql[PROBES_EXPIRED_OF], error);
-	struct store_expiry e;
-	int rc;
-
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		e.at = sqlite3_column_int64(st, 0);
-		e.why = g_strdup(store_column_text(st, 1));
-		g_array_append_val(a, e);
-	}
-	return store_rows_end(s, st, rc, error, "reading probes");
-}
-
-/* Every address's probes that ran out: address -> GArray, into h. */
-int
-store_probe_expiries_all(struct store *s, GHashTable *h, GError **error)
-{
-	sqlite3_stmt *st = store_stmt(s, probes_sql[PROBES_EXPIRED_ALL], error);
-	struct store_expiry e;
-	GArray *a;
-	int rc;
-
-	if (st == NULL)
-		return 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *address = store_column_text(st, 0);
-
-		if ((a = g_hash_table_lookup(h, address)) == NULL) {
-			a = store_expiries_new();
-			g_hash_table_insert(h, g_strdup(address), a);
-		}
-		e.at = sqlite3_column_int64(st, 1);
-		e.why = g_strdup(store_column_text(st, 2));
-		g_array_append_val(a, e);
-	}
-	return store_rows_end(s, st, rc, error, "reading probes");
+	return probes_of(s)->forged;
 }
 
 /*
@@ -217,7 +155,7 @@ int
 store_probe_check(struct store *s, const char *token, const char *named,
     gint64 *probe_r, char **address_r, GError **error)
 {
-	const char *secret = s->probes->secret;
+	const char *secret = probes_of(s)->secret;
 	sqlite3_stmt *st = store_stmt(s, probes_sql[PROBES_GET], error);
 	g_autofree char *address = NULL, *state = NULL;
 	gint64 id, t, created = -1;
@@ -287,7 +225,7 @@ store_probe_forged(struct store *s, const struct store_meta *m,
 	sqlite3_bind_text(st, 5, m->digest, -1, SQLITE_STATIC);
 	if (!store_step(s, st, error, "recording a forged bounce"))
 		return 0;
-	s->probes->forged++;
+	probes_of(s)->forged++;
 	g_warning("probe: forged bounce for %s to token %s (msg %.12s): %s; "
 	    "recorded, not counted", named, m->probe_token, m->digest, why);
 	return 1;

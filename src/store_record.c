@@ -28,10 +28,7 @@
 enum store_record_stmt {
 	STORE_ADD_MESSAGE,
 	STORE_ADD_OUTCOME,
-	STORE_REPLAY,
 	STORE_GET_ADDRESS,
-	STORE_PUT_ADDRESS,
-	STORE_DELETE_ADDRESS,
 	STORE_RECORD_NSTMT
 };
 
@@ -47,20 +44,10 @@ static const char *const record_sql[STORE_RECORD_NSTMT] = {
 	    "original, at, class, reason, hard, action, status, replycode, "
 	    "diagnostic, remote_mta, decided, confidence, provider, probe) "
 	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	[STORE_REPLAY] =
-	    "SELECT o.class, o.reason, o.at, o.confidence, " STORE_HELD_STATE
-	    ", o.id, o.probe FROM outcomes o WHERE o.address = ? "
-	    "ORDER BY o.at, o.id",
 	[STORE_GET_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
 	    "first_seen, last_seen, suspect_day FROM addresses "
 	    "WHERE address = ?",
-	[STORE_PUT_ADDRESS] =
-	    "INSERT OR REPLACE INTO addresses (address, state, state_reason, "
-	    "hard, soft, soft_days, complaints, first_seen, last_seen, "
-	    "last_reason, suspect_day) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-	[STORE_DELETE_ADDRESS] =
-	    "DELETE FROM addresses WHERE address = ?1",
 };
 
 static int
@@ -122,31 +109,6 @@ store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
 	return store_step(s, st, error, "recording an outcome");
 }
 
-static int
-store_put_address(struct store *s, const char *address,
-    struct policy_state *ps, gint64 first, gint64 last, const char *reason,
-    GError **error)
-{
-	sqlite3_stmt *st = store_stmt(s, record_sql[STORE_PUT_ADDRESS], error);
-	g_autofree char *days = NULL;
-
-	if (st == NULL)
-		return 0;
-	days = policy_state_days(ps);
-	store_bind_text(st, 1, address);
-	store_bind_text(st, 2, policy_state_name(ps->state));
-	store_bind_text(st, 3, ps->state_reason);
-	sqlite3_bind_int(st, 4, ps->hard);
-	sqlite3_bind_int(st, 5, ps->soft);
-	sqlite3_bind_text(st, 6, days, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 7, ps->complaints);
-	sqlite3_bind_int64(st, 8, first);
-	sqlite3_bind_int64(st, 9, last);
-	store_bind_text(st, 10, reason);
-	sqlite3_bind_int(st, 11, ps->suspect_day);
-	return store_step(s, st, error, "updating an address");
-}
-
 /*
  * Bring the row of address up to date with one new outcome.  When it is
  * the newest of the address (the usual case) the stored state goes one
@@ -174,7 +136,7 @@ store_update(struct store *s, const char *address, const char *class,
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
 	    sqlite3_column_int64(st, 7) > at) {
 		store_done(st);
-		g_hash_table_add(s->stale, g_strdup(address));
+		store_stale(s, address, store_replay);
 		return 1;
 	}
 	policy_state_init(&ps, rc == SQLITE_ROW ? store_column_text(st, 4) :
@@ -297,168 +259,4 @@ store_add(struct store *s, const struct store_meta *m,
 			return 0;
 	}
 	return 1;
-}
-
-void
-store_fold_init(struct store_fold *f, GArray *expiries)
-{
-	memset(f, 0, sizeof *f);
-	policy_state_init(&f->ps, NULL);
-	f->expiries = expiries;
-}
-
-void
-store_fold_clear(struct store_fold *f)
-{
-	policy_state_clear(&f->ps);
-	g_free(f->reason);
-	f->reason = NULL;
-}
-
-/* The probes that ran out before at (G_MAXINT64: all left), in order. */
-void
-store_fold_expiries(struct store_fold *f, const struct policy *p,
-    gint64 at)
-{
-	const struct store_expiry *e;
-	enum policy_addr_state before;
-
-	for (; f->expiries != NULL && f->next < f->expiries->len; f->next++) {
-		e = &g_array_index(f->expiries, struct store_expiry, f->next);
-		if (e->at > at)
-			break;
-		before = f->ps.state;
-		policy_apply(p, &f->ps, PROBE_CLASS_EXPIRED, e->why,
-		    CONFIDENCE_CERTAIN, e->at);
-		if (before != f->ps.state)
-			f->changed = 0;
-	}
-}
-
-/*
- * An outcome's confidence as stored; one recorded before rebound knew
- * it (NULL) counts as it counted then, as certain.
- */
-static enum confidence
-store_confidence(const char *name)
-{
-	enum confidence c = CONFIDENCE_WEAK;
-
-	if (name == NULL)
-		return CONFIDENCE_CERTAIN;
-	report_confidence_parse(name, &c);
-	return c;
-}
-
-/*
- * The state of the incident holding an outcome, as stored: -1 when none
- * holds it.
- */
-int
-store_held(const char *name)
-{
-	int i = vocab_find(guard_state_names, GUARD_STATE_COUNT, name);
-
-	if (name == NULL)
-		return -1;
-	return i < 0 ? GUARD_CLOSED : i;
-}
-
-/*
- * How the policy counts a stored class that an incident in state held
- * holds (-1: none): the guard's enum, as the policy's name; NULL: not
- * at all.
- */
-static const char *
-store_fold_class(const char *stored, int held)
-{
-	enum report_class class;
-
-	if (held < 0 || !report_class_parse(stored, &class))
-		return stored;
-	if (!guard_counts_as(class, (enum guard_state)held, &class))
-		return NULL;
-	return report_class_name(class);
-}
-
-/*
- * One more outcome of the address, its class and confidence as stored;
- * held is the state of the incident holding it (-1: none), which says
- * how the policy counts it.
- */
-void
-store_fold(struct store_fold *f, const struct policy *p, const char *stored,
-    const char *reason, const char *confidence, int held, gint64 at,
-    gint64 outcome, gint64 probe)
-{
-	enum policy_addr_state before;
-	const char *class = store_fold_class(stored, held);
-
-	store_fold_expiries(f, p, at);
-	before = f->ps.state;
-	if (f->n++ == 0)
-		f->first = at;
-	f->last = at;
-	g_free(f->reason);
-	f->reason = g_strdup(reason);
-	if (class != NULL) {
-		if (probe != 0 &&
-		    strcmp(class, report_class_name(CLASS_HARD)) == 0)
-			class = PROBE_CLASS_BOUNCED;
-		policy_apply(p, &f->ps, class, reason,
-		    store_confidence(confidence), at);
-	}
-	if (before != f->ps.state)
-		f->changed = outcome;
-}
-
-/*
- * Recompute the row of address in the addresses table from all its
- * outcomes and its probes that ran out, oldest first; an address
- * without outcomes loses its row.  A change of state is an event,
- * caused by the outcome that made the state, or by why (a command, a
- * probe's wait) when none did.
- */
-int
-store_replay(struct store *s, const char *address, const char *why,
-    GError **error)
-{
-	sqlite3_stmt *st = store_stmt(s, record_sql[STORE_REPLAY], error);
-	g_autoptr(GArray) expiries = store_expiries_new();
-	struct store_fold f;
-	gint64 gone;
-	int rc, ok;
-
-	if (st == NULL || !store_probe_expiries(s, address, expiries, error))
-		return 0;
-	store_fold_init(&f, expiries);
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		store_fold(&f, &s->policy, store_column_text(st, 0),
-		    store_column_text(st, 1), store_column_text(st, 3),
-		    store_held(store_column_text(st, 4)),
-		    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 5),
-		    sqlite3_column_int64(st, 6));
-	if (rc == SQLITE_DONE)
-		store_fold_expiries(&f, &s->policy, G_MAXINT64);
-	if (!store_rows_end(s, st, rc, error, "reading an address's history") ||
-	    !store_events_change(s, address, NULL, f.n ?
-	    policy_state_name(f.ps.state) : NULL, f.changed, why, error))
-		ok = 0;
-	else if (f.n == 0)
-		ok = store_address_drop(s, address, &gone, error);
-	else
-		ok = store_put_address(s, address, &f.ps, f.first, f.last,
-		    f.reason, error);
-	store_fold_clear(&f);
-	return ok;
-}
-
-/* Drop address's row; *row_r: 1 if there was one. */
-int
-store_address_drop(struct store *s, const char *address, gint64 *row_r,
-    GError **error)
-{
-	return store_count(s, record_sql[STORE_DELETE_ADDRESS], address, 0,
-	    row_r, error);
 }
