@@ -142,6 +142,31 @@ prune_run(struct store *s, const struct policy *p, int suspects,
 	return CLI_EXIT_OK;
 }
 
+/* rebound prune --help: what it prints, and the keys --policy takes. */
+static char *
+prune_help(void)
+{
+	g_autofree char *keys = policy_keys_help();
+
+	return g_strdup_printf(
+	    "Prints the addresses the policy removes (dead or complained),\n"
+	    "plain: one address a line.  With --dry-run and --policy, replays\n"
+	    "every address's history under other policy values and prints\n"
+	    "what would change: + newly removed, - no longer removed.  With\n"
+	    "--suspect, the addresses a hard bounce made suspect, with its\n"
+	    "evidence, which a second hard bounce on another day would make\n"
+	    "dead.  With --probing, the addresses a bounce would have made\n"
+	    "dead that wait for their probe ([probe]): its bounce makes\n"
+	    "them dead, no bounce within [probe] wait alive again.\n"
+	    "Nothing is changed.\n\n"
+	    "Policy keys, with their defaults:\n%s\n"
+	    "And the incident guard's, as guard.KEY (rebound.conf(5)):\n"
+	    "guard.enabled, guard.window, guard.min_addresses, guard.factor,\n"
+	    "guard.baseline, guard.quiet, guard.late: the replay runs the\n"
+	    "guard over every hard bounce in the order they were recorded,\n"
+	    "each counted by its own time, as the daemon met them.", keys);
+}
+
 static int
 cmd_prune(int argc, char **argv)
 {
@@ -169,24 +194,7 @@ cmd_prune(int argc, char **argv)
 	struct store *s;
 	int rc;
 
-	g_autofree char *keys = policy_keys_help();
-	g_autofree char *help = g_strdup_printf(
-	    "Prints the addresses the policy removes (dead or complained),\n"
-	    "plain: one address a line.  With --dry-run and --policy, replays\n"
-	    "every address's history under other policy values and prints\n"
-	    "what would change: + newly removed, - no longer removed.  With\n"
-	    "--suspect, the addresses a hard bounce made suspect, with its\n"
-	    "evidence, which a second hard bounce on another day would make\n"
-	    "dead.  With --probing, the addresses a bounce would have made\n"
-	    "dead that wait for their probe ([probe]): its bounce makes\n"
-	    "them dead, no bounce within [probe] wait alive again.\n"
-	    "Nothing is changed.\n\n"
-	    "Policy keys, with their defaults:\n%s\n"
-	    "And the incident guard's, as guard.KEY (rebound.conf(5)):\n"
-	    "guard.enabled, guard.window, guard.min_addresses, guard.factor,\n"
-	    "guard.baseline, guard.quiet, guard.late: the replay runs the\n"
-	    "guard over every hard bounce in the order they were recorded,\n"
-	    "each counted by its own time, as the daemon met them.", keys);
+	g_autofree char *help = prune_help();
 
 	if (!cli_options(&argc, &argv, &cmd_prune_entry, help, entries))
 		return CLI_EXIT_USAGE;
