@@ -5,15 +5,13 @@
  * outcome is shown to the incident guard (store_guard.c) and then moves
  * its address's state one step through policy.c; an outcome older than
  * the address's last one marks it stale instead, and the whole history
- * is replayed before commit (store_replay(), the fold "rebound prune
- * --dry-run" uses too), so that both always agree.  Triggers
+ * is replayed before commit (store_fold.c's store_replay(), registered
+ * with store_stale()), so that both always agree.  Triggers
  * (sql/004-*.sql) keep counts of outcomes per day in the same
  * transaction as the outcomes, so that stats read a month of days, not
  * a month of outcomes.
  */
 #include "config.h"
-
-#include <string.h>
 
 #include <sqlite3.h>
 
