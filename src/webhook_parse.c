@@ -1,0 +1,256 @@
+/*
+ * webhook_parse.c: a sending service's webhook body to a report.
+ *
+ * Mailgun (its "Webhooks" and "Events" documentation) posts one event
+ * per request:
+ *   {"signature": {"timestamp": "...", "token": "...", "signature": "..."},
+ *    "event-data": {"event": "failed", "id": "...", "severity": "permanent",
+ *      "reason": "bounce", "recipient": "a@b",
+ *      "delivery-status": {"code": 550, "message": "...", "mx-host": "..."},
+ *      "message": {"headers": {"message-id": "...", "from": "...", ...}}}}
+ * "failed" becomes a DSN recipient (permanent: failed; temporary:
+ * delayed), "complained" a feedback report, "delivered" a delivery;
+ * every other event (opened, clicked, accepted, ...) a report of kind
+ * REPORT_NONE.  The service's own judgement (severity, reason) is kept
+ * in the recipient's category, as evidence beside the diagnostic that
+ * the classifier reads as it reads any bounce.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "addr.h"
+#include "parse_int.h"
+#include "webhook_parse.h"
+
+G_DEFINE_QUARK(rebound-webhook-parse-error-quark, webhook_parse_error)
+
+static int
+webhook_invalid(GError **error, const char *what)
+{
+	g_set_error(error, WEBHOOK_PARSE_ERROR, 0, "%s", what);
+	return 0;
+}
+
+/* The body's top object, or NULL and an error. */
+static JsonParser *
+webhook_load(const char *body, size_t len, JsonObject **top, GError **error)
+{
+	JsonParser *p = json_parser_new_immutable();
+	JsonNode *root;
+
+	if (len > G_MAXSSIZE || !json_parser_load_from_data(p, body,
+	    (gssize)len, error)) {
+		g_object_unref(p);
+		return NULL;
+	}
+	root = json_parser_get_root(p);
+	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+		webhook_invalid(error, "not a JSON object");
+		g_object_unref(p);
+		return NULL;
+	}
+	*top = json_node_get_object(root);
+	return p;
+}
+
+/* A member of o that is an object, or NULL. */
+static JsonObject *
+webhook_object(JsonObject *o, const char *name)
+{
+	JsonNode *n;
+
+	if (o == NULL || (n = json_object_get_member(o, name)) == NULL ||
+	    !JSON_NODE_HOLDS_OBJECT(n))
+		return NULL;
+	return json_node_get_object(n);
+}
+
+/* A member of o that is a string, or NULL (a number is not a string). */
+static const char *
+webhook_string(JsonObject *o, const char *name)
+{
+	JsonNode *n;
+
+	if (o == NULL || (n = json_object_get_member(o, name)) == NULL ||
+	    !JSON_NODE_HOLDS_VALUE(n) ||
+	    json_node_get_value_type(n) != G_TYPE_STRING)
+		return NULL;
+	return json_node_get_string(n);
+}
+
+/* A member of o that is an integer, or 0. */
+static gint64
+webhook_int(JsonObject *o, const char *name)
+{
+	JsonNode *n;
+
+	if (o == NULL || (n = json_object_get_member(o, name)) == NULL ||
+	    !JSON_NODE_HOLDS_VALUE(n) ||
+	    json_node_get_value_type(n) != G_TYPE_INT64)
+		return 0;
+	return json_node_get_int(n);
+}
+
+void
+webhook_mailgun_sig_clear(struct webhook_mailgun_sig *sig)
+{
+	g_clear_pointer(&sig->timestamp, g_free);
+	g_clear_pointer(&sig->token, g_free);
+	g_clear_pointer(&sig->signature, g_free);
+}
+
+int
+webhook_mailgun_signature(const char *body, size_t len,
+    struct webhook_mailgun_sig *sig, GError **error)
+{
+	g_autoptr(JsonParser) p = NULL;
+	JsonObject *top, *s;
+
+	memset(sig, 0, sizeof *sig);
+	if ((p = webhook_load(body, len, &top, error)) == NULL)
+		return 0;
+	s = webhook_object(top, "signature");
+	if (webhook_string(s, "timestamp") == NULL ||
+	    webhook_string(s, "token") == NULL ||
+	    webhook_string(s, "signature") == NULL)
+		return webhook_invalid(error, "no \"signature\" object with "
+		    "timestamp, token and signature");
+	sig->timestamp = g_strdup(webhook_string(s, "timestamp"));
+	sig->token = g_strdup(webhook_string(s, "token"));
+	sig->signature = g_strdup(webhook_string(s, "signature"));
+	return 1;
+}
+
+/* The returned message's headers, as the service kept them. */
+static void
+webhook_mailgun_headers(struct report *rp, JsonObject *ev)
+{
+	JsonObject *h = webhook_object(webhook_object(ev, "message"),
+	    "headers");
+
+	report_set(&rp->orig_message_id, webhook_string(h, "message-id"));
+	report_set(&rp->orig_from, webhook_string(h, "from"));
+	report_set(&rp->orig_to, webhook_string(h, "to"));
+	report_set(&rp->orig_subject, webhook_string(h, "subject"));
+}
+
+/* delivery-status: the remote server's reply, as a DSN would give it. */
+static void
+webhook_mailgun_status(struct recipient *r, JsonObject *ds)
+{
+	const char *msg = webhook_string(ds, "message");
+	const char *desc = webhook_string(ds, "description");
+	gint64 code = webhook_int(ds, "code");
+	const char *text = msg != NULL && *msg != '\0' ? msg : desc;
+
+	report_set(&r->remote_mta, webhook_string(ds, "mx-host"));
+	if (code >= 200 && code <= 599)
+		r->replycode = (int)code;
+	if (text == NULL || *text == '\0')
+		return;
+	r->diagnostic = code >= 200 && code <= 599 ?
+	    g_strdup_printf("smtp; %d %s", (int)code, text) :
+	    g_strdup_printf("smtp; %s", text);
+	r->remote_diagnostic = r->remote_mta != NULL;
+}
+
+static struct recipient *
+webhook_mailgun_recipient(struct report *rp, JsonObject *ev,
+    const char *action)
+{
+	const char *to = webhook_string(ev, "recipient");
+	struct recipient *r;
+
+	if (to == NULL || !parse_recipient_fits(rp))
+		return NULL;
+	r = report_add_recipient(rp);
+	r->address = addr_normalise(to);
+	r->action = g_strdup(action);
+	return r;
+}
+
+/* The service's own judgement, lower case: "permanent bounce". */
+static void
+webhook_mailgun_category(struct recipient *r, const char *severity,
+    const char *reason)
+{
+	g_autofree char *both = g_strjoin(" ", severity ? severity : "",
+	    reason ? reason : "", NULL);
+
+	g_strstrip(both);
+	if (*both != '\0')
+		r->category = g_ascii_strdown(both, -1);
+}
+
+static void
+webhook_mailgun_event(struct report *rp, JsonObject *ev, const char *event)
+{
+	const char *severity = webhook_string(ev, "severity");
+	const char *reason = webhook_string(ev, "reason");
+	struct recipient *r;
+
+	if (strcmp(event, "failed") == 0) {
+		rp->kind = REPORT_DSN;
+		r = webhook_mailgun_recipient(rp, ev, severity != NULL &&
+		    strcmp(severity, "temporary") == 0 ? "delayed" : "failed");
+		if (r == NULL)
+			return;
+		webhook_mailgun_status(r, webhook_object(ev, "delivery-status"));
+		webhook_mailgun_category(r, severity, reason);
+		parse_dsn_complete(r);
+	} else if (strcmp(event, "complained") == 0) {
+		rp->kind = REPORT_ARF;
+		rp->feedback_type = g_strdup("abuse");
+		webhook_mailgun_recipient(rp, ev, "failed");
+	} else if (strcmp(event, "delivered") == 0) {
+		rp->kind = REPORT_DSN;
+		r = webhook_mailgun_recipient(rp, ev, "delivered");
+		if (r != NULL)
+			webhook_mailgun_status(r,
+			    webhook_object(ev, "delivery-status"));
+	}
+	if (rp->recipients->len == 0)
+		rp->kind = REPORT_NONE;
+}
+
+static struct report *
+webhook_parse_mailgun(JsonObject *top, char **event_id_r, GError **error)
+{
+	JsonObject *ev = webhook_object(top, "event-data");
+	const char *event = webhook_string(ev, "event");
+	const char *id = webhook_string(ev, "id");
+	struct report *rp;
+
+	if (event == NULL || id == NULL) {
+		webhook_invalid(error, "no \"event-data\" object with an event "
+		    "and an id");
+		return NULL;
+	}
+	rp = report_new();
+	rp->reporting_mta = g_strdup("mailgun");
+	webhook_mailgun_headers(rp, ev);
+	webhook_mailgun_event(rp, ev, event);
+	*event_id_r = g_strdup(id);
+	return rp;
+}
+
+struct report *
+webhook_parse(enum webhook_kind kind, const char *body, size_t len,
+    char **event_id_r, GError **error)
+{
+	g_autoptr(JsonParser) p = NULL;
+	JsonObject *top;
+
+	*event_id_r = NULL;
+	if ((p = webhook_load(body, len, &top, error)) == NULL)
+		return NULL;
+	switch (kind) {
+	case WEBHOOK_MAILGUN:
+		return webhook_parse_mailgun(top, event_id_r, error);
+	}
+	webhook_invalid(error, "unknown kind");
+	return NULL;
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""webhook-post.py: post a webhook body as a sending service does, signed
+by the test's own key; print the HTTP status answered.
+
+  webhook-post.py PORT PATH FILE [mailgun KEY TIMESTAMP TOKEN]
+
+FILE's @TIMESTAMP@, @TOKEN@ and @SIGNATURE@ are replaced as Mailgun
+signs ("Securing Webhooks", documentation.mailgun.com: the hex
+HMAC-SHA256 of timestamp and token, keyed with the signing key).
+TIMESTAMP "now" is the clock's; FILE "-" reads stdin (sent as is).
+"""
+import hashlib
+import hmac
+import http.client
+import sys
+import time
+
+
+def sign_mailgun(body, key, timestamp, token):
+    if timestamp == "now":
+        timestamp = str(int(time.time()))
+    mac = hmac.new(key.encode(), (timestamp + token).encode(),
+                   hashlib.sha256).hexdigest()
+    return (body.replace("@TIMESTAMP@", timestamp)
+            .replace("@TOKEN@", token).replace("@SIGNATURE@", mac))
+
+
+def main():
+    port, path, name = sys.argv[1:4]
+    body = sys.stdin.read() if name == "-" else open(name).read()
+    if len(sys.argv) > 4 and sys.argv[4] == "mailgun":
+        body = sign_mailgun(body, *sys.argv[5:8])
+    conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=60)
+    try:
+        conn.request("POST", path, body.encode(),
+                     {"Content-Type": "application/json"})
+        print(conn.getresponse().status)
+    except (ConnectionError, http.client.HTTPException) as e:
+        print("error", type(e).__name__)
+
+
+main()

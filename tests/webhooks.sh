@@ -1,0 +1,149 @@
+#!/bin/sh
+# webhooks.sh: reboundd's HTTP intake for a sending service's webhooks
+# ([http], [webhook NAME]), as the service posts to it.  Mailgun: the
+# bodies in tests/data/webhooks are written from its documentation
+# ("Webhook Payloads", documentation.mailgun.com/docs/mailgun/user-manual/
+# webhooks/webhook-payloads; "Securing Webhooks" for the signature) and
+# signed here with a key the test makes (tests/webhook-post.py).
+# Asserted: a valid post is recorded with the right verdict; a bad
+# signature, an expired timestamp, a replayed token, malformed JSON, a
+# body over the limit are refused with their status and record nothing;
+# the same event posted twice counts once; a store that cannot commit
+# answers 503 and the retry is recorded; a slow client is cut off; the
+# refusals are counted in /metrics; the daemon stops cleanly.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+: "${REBOUNDD:=$top_builddir/src/reboundd}"
+: "${REBOUND:=$top_builddir/src/rebound}"
+scratch
+data="$top_srcdir/tests/data/webhooks"
+q() { sqlite3 "$tmp/db" "$1"; }
+port=$(free_port)
+mport=$(free_port)
+key=$(python3 -c 'import secrets; print("key-" + secrets.token_hex(16))')
+cat >"$tmp/conf" <<CONF
+[store]
+path = $tmp/db
+busy_timeout = 200
+[metrics]
+listen = $mport
+[http]
+listen = 127.0.0.1:$port
+max_body_size = 8192
+read_timeout = 2
+[webhook mg]
+kind = mailgun
+path = /hooks/mailgun
+signing_key = $key
+CONF
+
+# Configuration: a kind not built is refused, as is a mailgun endpoint
+# without its key, with file, line and key.
+printf '[http]\nlisten = 127.0.0.1:%s\n[webhook sg]\nkind = sendgrid\npath = /sg\n' "$port" >"$tmp/bad1.conf"
+"$REBOUNDD" --config "$tmp/bad1.conf" --check-config >/dev/null 2>"$tmp/err"; rc=$?
+is "config: an unknown kind exits 78" "$rc" 78
+check "config: the kind at fault is named" grep -q "bad1.conf:4: \[webhook sg\] kind: 'sendgrid' is not mailgun" "$tmp/err"
+printf '[http]\nlisten = 127.0.0.1:%s\n[webhook mg]\nkind = mailgun\npath = /mg\n' "$port" >"$tmp/bad2.conf"
+"$REBOUNDD" --config "$tmp/bad2.conf" --check-config >/dev/null 2>"$tmp/err"; rc=$?
+is "config: mailgun without signing_key exits 78" "$rc" 78
+check "config: the missing key is named" grep -q "signing_key: missing" "$tmp/err"
+"$REBOUNDD" --config "$tmp/conf" --check-config >/dev/null; rc=$?
+is "config: the test's configuration is valid" "$rc" 0
+
+"$REBOUNDD" --config "$tmp/conf" --foreground 2>"$tmp/log" &
+pid=$!
+up() { started "$tmp/log" || ! kill -0 "$pid" 2>/dev/null; }
+wait_until "reboundd to start or exit" up
+check "reboundd started with only the HTTP intake" started "$tmp/log"
+check "it logs where it listens" grep -q "http: listening on 127.0.0.1:$port for 1 webhook" "$tmp/log"
+
+# post FILE [KEY [TIMESTAMP [TOKEN]]]: sign FILE and post it; the status.
+post() {
+	python3 "$top_srcdir/tests/webhook-post.py" "$port" /hooks/mailgun "$1" \
+	    mailgun "${2:-$key}" "${3:-now}" "${4:-$(python3 -c 'import secrets; print(secrets.token_hex(25))')}"
+}
+messages() { q 'select count(*) from messages'; }
+outcomes_of() { q "select count(*) from outcomes where address = '$1'"; }
+
+is "valid permanent failure: 200" "$(post "$data/mailgun-failed-permanent.json")" 200
+is "it is recorded once" "$(messages)" 1
+is "under its source, mailgun" "$(q 'select source from messages')" mailgun
+"$REBOUND" show --db "$tmp/db" alice@example.org >"$tmp/show" 2>&1
+check "rebound show: alice is userunknown" grep -q "userunknown" "$tmp/show"
+is "the verdict is hard" "$(q "select class from outcomes where address = 'alice@example.org'")" hard
+is "from the remote server's reply" "$(q "select status || ' ' || replycode || ' ' || remote_mta from outcomes where address = 'alice@example.org'")" "5.1.1 550 mx.example.org"
+
+is "the same event again (a new signature): 200" "$(post "$data/mailgun-failed-permanent.json")" 200
+is "the same event counts once" "$(outcomes_of alice@example.org)" 1
+
+is "a temporary failure: 200" "$(post "$data/mailgun-failed-temporary.json")" 200
+# Mailgun retries a temporary failure itself (it says "permanent" once
+# it gives up): a delay, as a DSN with Action: delayed is.
+is "it is a delay" "$(q "select class from outcomes where address = 'bob@example.org'")" delay
+is "a complaint: 200" "$(post "$data/mailgun-complained.json")" 200
+is "it is a complaint" "$(q "select class from outcomes where address = 'carol@example.net'")" complaint
+is "an open: 200" "$(post "$data/mailgun-opened.json")" 200
+is "an open records nothing" "$(outcomes_of dave@example.com)" 0
+n=$(messages)
+
+is "bad signature: 401" "$(post "$data/mailgun-failed-permanent.json" key-not-ours)" 401
+check "the refusal is logged with its source" grep -q "webhook mg: 401 to 127.0.0.1: signature does not match" "$tmp/log"
+old=$(( $(date +%s) - 3600 ))
+is "a timestamp an hour old: 401" "$(post "$data/mailgun-failed-temporary.json" "$key" "$old")" 401
+token=$(python3 -c 'import secrets; print(secrets.token_hex(25))')
+sed 's/"id": "tmp4Xq3bqVYAT3OyGwqm6Q"/"id": "replay0000000000000001"/; s/bob@/erin@/g' \
+    "$data/mailgun-failed-temporary.json" >"$tmp/replay.json"
+ts=$(date +%s)
+is "a fresh token: 200" "$(post "$tmp/replay.json" "$key" "$ts" "$token")" 200
+n=$(messages)
+is "the same token again (a replayed post): 403" "$(post "$tmp/replay.json" "$key" "$ts" "$token")" 403
+printf '{"signature": {"timestamp": "1", ' >"$tmp/broken.json"
+is "malformed JSON: 400" "$(python3 "$top_srcdir/tests/webhook-post.py" "$port" /hooks/mailgun "$tmp/broken.json")" 400
+printf '{"signature": {"timestamp": "@TIMESTAMP@", "token": "@TOKEN@", "signature": "@SIGNATURE@"}, "event-data": {"event": "failed"}}' >"$tmp/noid.json"
+is "a signed body that is no event: 400" "$(post "$tmp/noid.json")" 400
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["event-data"]["padding"]="x"*9000; print(json.dumps(d))' \
+    "$data/mailgun-failed-temporary.json" >"$tmp/big.json"
+is "a body over max_body_size: 413" "$(post "$tmp/big.json")" 413
+is "another path: 404" "$(python3 "$top_srcdir/tests/webhook-post.py" "$port" /nowhere "$data/mailgun-opened.json")" 404
+is "nothing refused was recorded" "$(messages)" "$n"
+
+# A client that never finishes its headers is cut off at read_timeout,
+# and the daemon goes on answering.
+python3 - "$port" >"$tmp/slow" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /hooks/mailgun HTTP/1.1\r\nHost: x\r\n")
+s.settimeout(60)
+t = time.time()
+try:
+    data = s.recv(100)
+except OSError:
+    data = b""
+print("closed" if time.time() - t < 30 else "open")
+PY
+is "a slow client is cut off at read_timeout" "$(cat "$tmp/slow")" closed
+
+# The store cannot commit: 503, nothing recorded; the service's retry
+# (the same signed post) is then taken.
+sed 's/"id": "tmp4Xq3bqVYAT3OyGwqm6Q"/"id": "locked00000000000000001"/; s/bob@/frank@/g' \
+    "$data/mailgun-failed-temporary.json" >"$tmp/locked.json"
+token=$(python3 -c 'import secrets; print(secrets.token_hex(25))')
+ts=$(date +%s)
+lock_db "$tmp/db" "begin exclusive" "rollback"
+is "store locked: 503" "$(post "$tmp/locked.json" "$key" "$ts" "$token")" 503
+unlock_db
+is "nothing of it recorded" "$(outcomes_of frank@example.org)" 0
+is "the retry, once the store is back: 200" "$(post "$tmp/locked.json" "$key" "$ts" "$token")" 200
+is "the retry is recorded" "$(outcomes_of frank@example.org)" 1
+
+metrics() {
+	python3 -c 'import urllib.request,sys; print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1]).read().decode())' "$mport"
+}
+metrics >"$tmp/metrics"
+check "/metrics counts the 401s" grep -q 'rebound_webhook_requests_total{webhook="mg",status="401"} 2' "$tmp/metrics"
+check "/metrics counts the 503" grep -q 'rebound_webhook_requests_total{webhook="mg",status="503"} 1' "$tmp/metrics"
+check "/metrics counts the mailgun messages" grep -q 'rebound_messages_total{source="mailgun"' "$tmp/metrics"
+
+kill -TERM "$pid"
+wait "$pid"
+is "reboundd stops with 0" "$?" 0
+done_testing
