@@ -91,6 +91,8 @@ struct conf_webhook {
 	enum webhook_kind kind;		/* kind */
 	char		*path;		/* path: "/mailgun" */
 	char		*signing_key;	/* signing_key (Mailgun) */
+	char		*user;		/* user (Postmark): HTTP Basic */
+	char		*password;	/* password (Postmark) */
 	int		 max_age;	/* max_age, seconds: the oldest
 					   signed timestamp taken */
 };

@@ -87,7 +87,11 @@ conf_webhook_free(struct conf_webhook *w)
 	g_free(w->path);
 	if (w->signing_key != NULL)
 		memset(w->signing_key, 0, strlen(w->signing_key));
+	if (w->password != NULL)
+		memset(w->password, 0, strlen(w->password));
 	g_free(w->signing_key);
+	g_free(w->user);
+	g_free(w->password);
 	g_free(w);
 }
 
@@ -140,6 +144,25 @@ conf_webhook_signing_key(struct conf_webhook *w, const char *value,
 	return conf_set_string(&w->signing_key, value);
 }
 
+/* HTTP Basic: no ':' in the user (RFC 7617), nothing empty. */
+static int
+conf_webhook_user(struct conf_webhook *w, const char *value, GError **error)
+{
+	if (*value == '\0' || strchr(value, ':') != NULL)
+		return conf_webhook_invalid(error, "'%s' is not a user name "
+		    "(not empty, no ':')", value);
+	return conf_set_string(&w->user, value);
+}
+
+static int
+conf_webhook_password(struct conf_webhook *w, const char *value,
+    GError **error)
+{
+	if (*value == '\0')
+		return conf_webhook_invalid(error, "empty");
+	return conf_set_string(&w->password, value);
+}
+
 static int
 conf_webhook_max_age(struct conf_webhook *w, const char *value,
     GError **error)
@@ -155,6 +178,8 @@ static const struct {
 	{ "kind", conf_webhook_kind },
 	{ "path", conf_webhook_path },
 	{ "signing_key", conf_webhook_signing_key },
+	{ "user", conf_webhook_user },
+	{ "password", conf_webhook_password },
 	{ "max_age", conf_webhook_max_age },
 };
 
@@ -189,6 +214,10 @@ conf_webhook_check(const struct conf *c, const struct conf_webhook *w)
 		return "path: missing";
 	if (w->kind == WEBHOOK_MAILGUN && w->signing_key == NULL)
 		return "signing_key: missing (a mailgun webhook needs one)";
+	if (w->kind == WEBHOOK_POSTMARK && w->user == NULL)
+		return "user: missing (a postmark webhook needs one)";
+	if (w->kind == WEBHOOK_POSTMARK && w->password == NULL)
+		return "password: missing (a postmark webhook needs one)";
 	for (i = 0; i < c->http.webhooks->len; i++) {
 		const struct conf_webhook *o = c->http.webhooks->pdata[i];
 

@@ -148,6 +148,7 @@ static const struct {
 	[WEBHOOK_SIGNATURE] = { 401, "signature does not verify" },
 	[WEBHOOK_EXPIRED] = { 401, "timestamp too old" },
 	[WEBHOOK_REPLAYED] = { 403, "token already used" },
+	[WEBHOOK_CREDENTIALS] = { 401, "wrong credentials" },
 };
 
 /*
@@ -220,10 +221,14 @@ webhook_request(struct evhttp_request *req, void *arg)
 	body = g_malloc(len + 1);
 	evbuffer_remove(in, body, len);
 	body[len] = '\0';
-	r = webhook_auth(w, wh->replay, body, len,
+	r = webhook_auth(w, wh->replay, evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Authorization"), body, len,
 	    g_get_real_time() / G_USEC_PER_SEC, &token, &why);
 	if (r != WEBHOOK_OK) {
 		webhook_log_refusal(wh, req, w, webhook_refusals[r].status, why);
+		if (r == WEBHOOK_CREDENTIALS)
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			    "WWW-Authenticate", "Basic realm=\"rebound\"");
 		webhook_answer(wh, req, w->name, webhook_refusals[r].status,
 		    webhook_refusals[r].reason);
 		g_free(body);

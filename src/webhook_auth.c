@@ -8,6 +8,10 @@
  * (compared in constant time), the timestamp is within max_age of our
  * clock, and the token has not been used within that time (a copy of a
  * captured post is refused).  GLib's GHmac is enough here.
+ *
+ * Postmark signs nothing: its webhook URL carries HTTP Basic
+ * credentials (https://user:password@host/path), compared here in
+ * constant time with the configured user and password.
  */
 #include "config.h"
 
@@ -121,9 +125,34 @@ webhook_auth_mailgun(const struct conf_webhook *w, struct webhook_replay *r,
 	return res;
 }
 
+/* "Basic base64(user:password)", as the configured pair. */
+static enum webhook_refusal
+webhook_auth_basic(const struct conf_webhook *w, const char *authorization,
+    char **why_r)
+{
+	g_autofree char *want = g_strdup_printf("%s:%s", w->user, w->password);
+	g_autofree guchar *got = NULL;
+	g_autofree char *text = NULL;
+	gsize len = 0;
+
+	if (authorization == NULL ||
+	    g_ascii_strncasecmp(authorization, "Basic ", 6) != 0) {
+		*why_r = g_strdup("no HTTP Basic credentials");
+		return WEBHOOK_CREDENTIALS;
+	}
+	got = g_base64_decode(authorization + 6, &len);
+	text = g_strndup((const char *)got, len);
+	if (!webhook_equal(text, want)) {
+		*why_r = g_strdup("wrong user or password");
+		return WEBHOOK_CREDENTIALS;
+	}
+	return WEBHOOK_OK;
+}
+
 enum webhook_refusal
 webhook_auth(const struct conf_webhook *w, struct webhook_replay *r,
-    const char *body, size_t len, gint64 now, char **token_r, char **why_r)
+    const char *authorization, const char *body, size_t len, gint64 now,
+    char **token_r, char **why_r)
 {
 	*token_r = NULL;
 	*why_r = NULL;
@@ -131,6 +160,8 @@ webhook_auth(const struct conf_webhook *w, struct webhook_replay *r,
 	case WEBHOOK_MAILGUN:
 		return webhook_auth_mailgun(w, r, body, len, now, token_r,
 		    why_r);
+	case WEBHOOK_POSTMARK:
+		return webhook_auth_basic(w, authorization, why_r);
 	}
 	*why_r = g_strdup("unknown kind");
 	return WEBHOOK_MALFORMED;

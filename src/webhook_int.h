@@ -14,7 +14,8 @@ enum webhook_refusal {
 	WEBHOOK_MALFORMED,	/* 400: not the kind's JSON */
 	WEBHOOK_SIGNATURE,	/* 401: signature does not verify */
 	WEBHOOK_EXPIRED,	/* 401: signed too long ago (or ahead) */
-	WEBHOOK_REPLAYED	/* 403: a token already used */
+	WEBHOOK_REPLAYED,	/* 403: a token already used */
+	WEBHOOK_CREDENTIALS	/* 401: wrong HTTP Basic user or password */
 };
 
 /* Mailgun's tokens seen within max_age: a replay is refused. */
@@ -26,12 +27,14 @@ void		 webhook_replay_forget(struct webhook_replay *,
 void		 webhook_replay_free(struct webhook_replay **);
 
 /*
- * Authenticate a post to endpoint w at time now; *token_r (owned, or
+ * Authenticate a post to endpoint w at time now, with its
+ * Authorization header (or NULL); *token_r (owned, or
  * NULL) is the replay token it used, to forget if it is not recorded
  * (so that the service's retry is taken).  *why_r says what failed.
  */
 enum webhook_refusal webhook_auth(const struct conf_webhook *w,
-		    struct webhook_replay *, const char *body, size_t len,
-		    gint64 now, char **token_r, char **why_r);
+		    struct webhook_replay *, const char *authorization,
+		    const char *body, size_t len, gint64 now, char **token_r,
+		    char **why_r);
 
 #endif

@@ -14,6 +14,17 @@
  * REPORT_NONE.  The service's own judgement (severity, reason) is kept
  * in the recipient's category, as evidence beside the diagnostic that
  * the classifier reads as it reads any bounce.
+ *
+ * Postmark (its "Bounce webhook", "Spam complaint webhook" and "Delivery
+ * webhook" pages) posts one record per request, with no signature (the
+ * daemon checks its HTTP Basic credentials):
+ *   {"RecordType": "Bounce", "ID": 4323372036854775807,
+ *    "Type": "HardBounce", "TypeCode": 1, "Email": "a@b",
+ *    "Details": "smtp;550 5.1.1 ...", "MessageID": "...", ...}
+ * A bounce becomes a DSN recipient (Transient, a delay: delayed;
+ * every other Type: failed), classified from its Details; the Type is
+ * kept as the category.  SpamComplaint is a complaint, Delivery a
+ * delivery; Open, Click and the rest are of kind REPORT_NONE.
  */
 #include "config.h"
 
@@ -157,11 +168,10 @@ webhook_mailgun_status(struct recipient *r, JsonObject *ds)
 	r->remote_diagnostic = r->remote_mta != NULL;
 }
 
+/* One recipient, the address to normalised, or NULL if none fits. */
 static struct recipient *
-webhook_mailgun_recipient(struct report *rp, JsonObject *ev,
-    const char *action)
+webhook_recipient(struct report *rp, const char *to, const char *action)
 {
-	const char *to = webhook_string(ev, "recipient");
 	struct recipient *r;
 
 	if (to == NULL || !parse_recipient_fits(rp))
@@ -194,7 +204,8 @@ webhook_mailgun_event(struct report *rp, JsonObject *ev, const char *event)
 
 	if (strcmp(event, "failed") == 0) {
 		rp->kind = REPORT_DSN;
-		r = webhook_mailgun_recipient(rp, ev, severity != NULL &&
+		r = webhook_recipient(rp, webhook_string(ev, "recipient"),
+		    severity != NULL &&
 		    strcmp(severity, "temporary") == 0 ? "delayed" : "failed");
 		if (r == NULL)
 			return;
@@ -204,10 +215,12 @@ webhook_mailgun_event(struct report *rp, JsonObject *ev, const char *event)
 	} else if (strcmp(event, "complained") == 0) {
 		rp->kind = REPORT_ARF;
 		rp->feedback_type = g_strdup("abuse");
-		webhook_mailgun_recipient(rp, ev, "failed");
+		webhook_recipient(rp, webhook_string(ev, "recipient"),
+		    "failed");
 	} else if (strcmp(event, "delivered") == 0) {
 		rp->kind = REPORT_DSN;
-		r = webhook_mailgun_recipient(rp, ev, "delivered");
+		r = webhook_recipient(rp, webhook_string(ev, "recipient"),
+		    "delivered");
 		if (r != NULL)
 			webhook_mailgun_status(r,
 			    webhook_object(ev, "delivery-status"));
@@ -237,6 +250,83 @@ webhook_parse_mailgun(JsonObject *top, char **event_id_r, GError **error)
 	return rp;
 }
 
+/*
+ * Postmark's ID (bounces, complaints) is a number: its decimal text is
+ * the event id.  Other records have none: their message and recipient.
+ */
+static char *
+webhook_postmark_id(JsonObject *o)
+{
+	JsonNode *n = json_object_get_member(o, "ID");
+	const char *msg = webhook_string(o, "MessageID");
+	const char *to = webhook_string(o, "Recipient");
+
+	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n))
+		return msg != NULL && to != NULL ?
+		    g_strdup_printf("%s %s", msg, to) : NULL;
+	if (json_node_get_value_type(n) == G_TYPE_INT64)
+		return g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(n));
+	if (json_node_get_value_type(n) == G_TYPE_STRING)
+		return g_strdup(json_node_get_string(n));
+	return NULL;
+}
+
+static void
+webhook_postmark_bounce(struct report *rp, JsonObject *o)
+{
+	const char *type = webhook_string(o, "Type");
+	const char *details = webhook_string(o, "Details");
+	struct recipient *r;
+
+	rp->kind = REPORT_DSN;
+	r = webhook_recipient(rp, webhook_string(o, "Email"),
+	    type != NULL && strcmp(type, "Transient") == 0 ? "delayed" :
+	    "failed");
+	if (r == NULL)
+		return;
+	if (details != NULL && *details != '\0')
+		r->diagnostic = g_strdup(details);
+	if (type != NULL)
+		r->category = g_ascii_strdown(type, -1);
+	parse_dsn_complete(r);
+}
+
+static struct report *
+webhook_parse_postmark(JsonObject *top, char **event_id_r, GError **error)
+{
+	const char *type = webhook_string(top, "RecordType");
+	char *id = webhook_postmark_id(top);
+	struct report *rp;
+
+	if (type == NULL || id == NULL) {
+		g_free(id);
+		webhook_invalid(error, "no RecordType, or neither ID nor "
+		    "MessageID and Recipient");
+		return NULL;
+	}
+	rp = report_new();
+	rp->reporting_mta = g_strdup("postmark");
+	report_set(&rp->orig_message_id, webhook_string(top, "MessageID"));
+	report_set(&rp->orig_subject, webhook_string(top, "Subject"));
+	if (strcmp(type, "Bounce") == 0)
+		webhook_postmark_bounce(rp, top);
+	else if (strcmp(type, "SpamComplaint") == 0) {
+		rp->kind = REPORT_ARF;
+		rp->feedback_type = g_strdup("abuse");
+		webhook_recipient(rp, webhook_string(top, "Email"),
+		    "failed");
+	} else if (strcmp(type, "Delivery") == 0) {
+		rp->kind = REPORT_DSN;
+		webhook_recipient(rp, webhook_string(top, "Recipient"),
+		    "delivered");
+	}
+	if (rp->recipients->len == 0)
+		rp->kind = REPORT_NONE;
+	*event_id_r = g_strdup_printf("%s %s", type, id);
+	g_free(id);
+	return rp;
+}
+
 struct report *
 webhook_parse(enum webhook_kind kind, const char *body, size_t len,
     char **event_id_r, GError **error)
@@ -250,6 +340,8 @@ webhook_parse(enum webhook_kind kind, const char *body, size_t len,
 	switch (kind) {
 	case WEBHOOK_MAILGUN:
 		return webhook_parse_mailgun(top, event_id_r, error);
+	case WEBHOOK_POSTMARK:
+		return webhook_parse_postmark(top, event_id_r, error);
 	}
 	webhook_invalid(error, "unknown kind");
 	return NULL;

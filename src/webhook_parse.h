@@ -21,9 +21,10 @@
 #include "report.h"
 
 enum webhook_kind {
-	WEBHOOK_MAILGUN
+	WEBHOOK_MAILGUN,
+	WEBHOOK_POSTMARK
 };
-#define WEBHOOK_KIND_COUNT	(WEBHOOK_MAILGUN + 1)
+#define WEBHOOK_KIND_COUNT	(WEBHOOK_POSTMARK + 1)
 
 #define WEBHOOK_PARSE_ERROR	(webhook_parse_error_quark())
 GQuark		 webhook_parse_error_quark(void);

@@ -3,12 +3,15 @@
 by the test's own key; print the HTTP status answered.
 
   webhook-post.py PORT PATH FILE [mailgun KEY TIMESTAMP TOKEN]
+  webhook-post.py PORT PATH FILE basic USER PASSWORD
 
 FILE's @TIMESTAMP@, @TOKEN@ and @SIGNATURE@ are replaced as Mailgun
 signs ("Securing Webhooks", documentation.mailgun.com: the hex
 HMAC-SHA256 of timestamp and token, keyed with the signing key).
-TIMESTAMP "now" is the clock's; FILE "-" reads stdin (sent as is).
+"basic" sends HTTP Basic credentials, as Postmark does with the
+user and password of its webhook URL.  TIMESTAMP "now" is the clock's; FILE "-" reads stdin (sent as is).
 """
+import base64
 import hashlib
 import hmac
 import http.client
@@ -28,12 +31,15 @@ def sign_mailgun(body, key, timestamp, token):
 def main():
     port, path, name = sys.argv[1:4]
     body = sys.stdin.read() if name == "-" else open(name).read()
+    headers = {"Content-Type": "application/json"}
     if len(sys.argv) > 4 and sys.argv[4] == "mailgun":
         body = sign_mailgun(body, *sys.argv[5:8])
+    if len(sys.argv) > 4 and sys.argv[4] == "basic":
+        pair = (sys.argv[5] + ":" + sys.argv[6]).encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
     conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=60)
     try:
-        conn.request("POST", path, body.encode(),
-                     {"Content-Type": "application/json"})
+        conn.request("POST", path, body.encode(), headers)
         print(conn.getresponse().status)
     except (ConnectionError, http.client.HTTPException) as e:
         print("error", type(e).__name__)

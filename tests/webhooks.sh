@@ -1,6 +1,10 @@
 #!/bin/sh
 # webhooks.sh: reboundd's HTTP intake for a sending service's webhooks
-# ([http], [webhook NAME]), as the service posts to it.  Mailgun: the
+# ([http], [webhook NAME]), as the service posts to it.  Postmark: the
+# bodies written from its "Bounce webhook", "Spam complaint webhook" and
+# "Delivery webhook", "Open tracking webhook" pages (postmarkapp.com/developer/webhooks/),
+# posted with HTTP Basic credentials as its webhook URL carries them.
+# Mailgun: the
 # bodies in tests/data/webhooks are written from its documentation
 # ("Webhook Payloads", documentation.mailgun.com/docs/mailgun/user-manual/
 # webhooks/webhook-payloads; "Securing Webhooks" for the signature) and
@@ -20,6 +24,7 @@ q() { sqlite3 "$tmp/db" "$1"; }
 port=$(free_port)
 mport=$(free_port)
 key=$(python3 -c 'import secrets; print("key-" + secrets.token_hex(16))')
+pw=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
 cat >"$tmp/conf" <<CONF
 [store]
 path = $tmp/db
@@ -34,6 +39,11 @@ read_timeout = 2
 kind = mailgun
 path = /hooks/mailgun
 signing_key = $key
+[webhook pm]
+kind = postmark
+path = /hooks/postmark
+user = rebound
+password = $pw
 CONF
 
 # Configuration: a kind not built is refused, as is a mailgun endpoint
@@ -41,7 +51,7 @@ CONF
 printf '[http]\nlisten = 127.0.0.1:%s\n[webhook sg]\nkind = sendgrid\npath = /sg\n' "$port" >"$tmp/bad1.conf"
 "$REBOUNDD" --config "$tmp/bad1.conf" --check-config >/dev/null 2>"$tmp/err"; rc=$?
 is "config: an unknown kind exits 78" "$rc" 78
-check "config: the kind at fault is named" grep -q "bad1.conf:4: \[webhook sg\] kind: 'sendgrid' is not mailgun" "$tmp/err"
+check "config: the kind at fault is named" grep -q "bad1.conf:4: \[webhook sg\] kind: 'sendgrid' is not mailgun or postmark" "$tmp/err"
 printf '[http]\nlisten = 127.0.0.1:%s\n[webhook mg]\nkind = mailgun\npath = /mg\n' "$port" >"$tmp/bad2.conf"
 "$REBOUNDD" --config "$tmp/bad2.conf" --check-config >/dev/null 2>"$tmp/err"; rc=$?
 is "config: mailgun without signing_key exits 78" "$rc" 78
@@ -54,7 +64,7 @@ pid=$!
 up() { started "$tmp/log" || ! kill -0 "$pid" 2>/dev/null; }
 wait_until "reboundd to start or exit" up
 check "reboundd started with only the HTTP intake" started "$tmp/log"
-check "it logs where it listens" grep -q "http: listening on 127.0.0.1:$port for 1 webhook" "$tmp/log"
+check "it logs where it listens" grep -q "http: listening on 127.0.0.1:$port for 2 webhooks" "$tmp/log"
 
 # post FILE [KEY [TIMESTAMP [TOKEN]]]: sign FILE and post it; the status.
 post() {
@@ -135,11 +145,36 @@ is "nothing of it recorded" "$(outcomes_of frank@example.org)" 0
 is "the retry, once the store is back: 200" "$(post "$tmp/locked.json" "$key" "$ts" "$token")" 200
 is "the retry is recorded" "$(outcomes_of frank@example.org)" 1
 
+# Postmark: HTTP Basic credentials, one record a post.
+pm() {
+	python3 "$top_srcdir/tests/webhook-post.py" "$port" /hooks/postmark \
+	    "$data/postmark-$1.json" basic "${2:-rebound}" "${3:-$pw}"
+}
+n=$(messages)
+is "postmark: wrong password: 401" "$(pm bounce-hard rebound wrong)" 401
+is "postmark: wrong user: 401" "$(pm bounce-hard someone "$pw")" 401
+is "postmark: no credentials: 401" "$(python3 "$top_srcdir/tests/webhook-post.py" "$port" /hooks/postmark "$data/postmark-bounce-hard.json")" 401
+is "postmark: nothing refused was recorded" "$(messages)" "$n"
+is "postmark: a hard bounce: 200" "$(pm bounce-hard)" 200
+is "postmark: it is hard, userunknown" "$(q "select class || ' ' || reason from outcomes where address = 'grace@example.org'")" "hard userunknown"
+is "postmark: under its source" "$(q "select distinct m.source from messages m join outcomes o on o.message = m.id where o.address = 'grace@example.org'")" postmark
+is "postmark: the same bounce again: 200" "$(pm bounce-hard)" 200
+is "postmark: it counts once" "$(outcomes_of grace@example.org)" 1
+is "postmark: a spam complaint: 200" "$(pm spam-complaint)" 200
+is "postmark: it is a complaint" "$(q "select class from outcomes where address = 'heidi@example.net'")" complaint
+is "postmark: a delivery: 200" "$(pm delivery)" 200
+is "postmark: it is a delivery" "$(q "select class from outcomes where address = 'judy@example.com'")" delivered
+is "postmark: an open: 200" "$(pm open)" 200
+is "postmark: an open records nothing" "$(outcomes_of ivan@example.com)" 0
+printf '{"RecordType": "Bounce", "ID": ' >"$tmp/pm-broken.json"
+is "postmark: malformed JSON: 400" "$(python3 "$top_srcdir/tests/webhook-post.py" "$port" /hooks/postmark "$tmp/pm-broken.json" basic rebound "$pw")" 400
+
 metrics() {
 	python3 -c 'import urllib.request,sys; print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1]).read().decode())' "$mport"
 }
 metrics >"$tmp/metrics"
 check "/metrics counts the 401s" grep -q 'rebound_webhook_requests_total{webhook="mg",status="401"} 2' "$tmp/metrics"
+check "/metrics counts postmark's 401s" grep -q 'rebound_webhook_requests_total{webhook="pm",status="401"} 3' "$tmp/metrics"
 check "/metrics counts the 503" grep -q 'rebound_webhook_requests_total{webhook="mg",status="503"} 1' "$tmp/metrics"
 check "/metrics counts the mailgun messages" grep -q 'rebound_messages_total{source="mailgun"' "$tmp/metrics"
 
