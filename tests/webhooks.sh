@@ -59,6 +59,17 @@ check "config: the missing key is named" grep -q "signing_key: missing" "$tmp/er
 "$REBOUNDD" --config "$tmp/conf" --check-config >/dev/null; rc=$?
 is "config: the test's configuration is valid" "$rc" 0
 
+# rebound parse --format-in: what a saved body would record, no daemon.
+"$REBOUND" parse --format-in mailgun "$data/mailgun-failed-permanent.json" >"$tmp/parse"
+is "parse --format-in mailgun: one row, userunknown, hard" \
+    "$(cut -f 3,5,6,7,9 "$tmp/parse" | tail -n +2)" "$(printf '5.1.1\tuserunknown\t1\talice@example.org\tdsn')"
+"$REBOUND" parse --format-in postmark --format json "$data/postmark-bounce-hard.json" >"$tmp/parse"
+check "parse --format-in postmark: json, decided by the status" grep -q '"reason":"userunknown","hard":1' "$tmp/parse"
+printf '{"RecordType": ' >"$tmp/half.json"
+"$REBOUND" parse --format-in postmark "$tmp/half.json" >/dev/null 2>"$tmp/err"; rc=$?
+is "parse --format-in: a broken body is an input error (exit 1)" "$rc" 1
+check "and says which file" grep -q "half.json: not a postmark webhook body" "$tmp/err"
+
 "$REBOUNDD" --config "$tmp/conf" --foreground 2>"$tmp/log" &
 pid=$!
 up() { started "$tmp/log" || ! kill -0 "$pid" 2>/dev/null; }
