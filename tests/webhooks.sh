@@ -192,4 +192,30 @@ check "/metrics counts the mailgun messages" grep -q 'rebound_messages_total{sou
 kill -TERM "$pid"
 wait "$pid"
 is "reboundd stops with 0" "$?" 0
+
+# max_requests: one post waits for a commit a lock holds up; the next is
+# answered 503 at once; the first is recorded once the lock goes.
+sed -e 's/^busy_timeout = 200$/busy_timeout = 120000/' \
+    -e 's/^read_timeout = 2$/read_timeout = 2\nmax_requests = 1/' "$tmp/conf" >"$tmp/busy.conf"
+"$REBOUNDD" --config "$tmp/busy.conf" --foreground 2>"$tmp/log2" &
+pid=$!
+up2() { started "$tmp/log2" || ! kill -0 "$pid" 2>/dev/null; }
+wait_until "reboundd to start again" up2
+sed 's/"id": "tmp4Xq3bqVYAT3OyGwqm6Q"/"id": "busy000000000000000001"/; s/bob@/gina@/g' \
+    "$data/mailgun-failed-temporary.json" >"$tmp/busy1.json"
+lock_db "$tmp/db" "begin exclusive" "rollback"
+post "$tmp/busy1.json" >"$tmp/first" &
+first=$!
+waiting() { metrics | grep -q '^rebound_webhook_pending 1$'; }
+wait_for "max_requests: the first post waits for its commit" waiting
+is "max_requests: one more post is answered 503" "$(pm bounce-hard)" 503
+unlock_db
+wait "$first"
+is "max_requests: the first is answered 200 once committed" "$(cat "$tmp/first")" 200
+is "max_requests: and recorded" "$(outcomes_of gina@example.org)" 1
+metrics >"$tmp/metrics"
+check "/metrics counts the busy 503" grep -q 'rebound_webhook_requests_total{webhook="pm",status="503"} 1' "$tmp/metrics"
+kill -TERM "$pid"
+wait "$pid"
+is "reboundd stops with 0 again" "$?" 0
 done_testing
