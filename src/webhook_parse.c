@@ -225,8 +225,6 @@ webhook_mailgun_event(struct report *rp, JsonObject *ev, const char *event)
 			webhook_mailgun_status(r,
 			    webhook_object(ev, "delivery-status"));
 	}
-	if (rp->recipients->len == 0)
-		rp->kind = REPORT_NONE;
 }
 
 static struct report *
@@ -246,6 +244,9 @@ webhook_parse_mailgun(JsonObject *top, char **event_id_r, GError **error)
 	rp->reporting_mta = g_strdup("mailgun");
 	webhook_mailgun_headers(rp, ev);
 	webhook_mailgun_event(rp, ev, event);
+	/* No recipient to record it under (an open, a number for one). */
+	if (rp->recipients->len == 0)
+		rp->kind = REPORT_NONE;
 	*event_id_r = g_strdup(id);
 	return rp;
 }
