@@ -172,17 +172,27 @@ parse_webhook(struct parse_out *po, const char *file, const char *bytes,
     gsize len)
 {
 	g_autoptr(GError) error = NULL;
-	g_autofree char *id = NULL;
-	struct report *rp = webhook_parse(po->kind, bytes, len, &id, &error);
+	g_autoptr(GPtrArray) parts = webhook_split(po->kind, bytes, len, &error);
+	guint i, first = 0;
 
-	if (rp == NULL) {
+	for (i = 0; parts != NULL && i < parts->len && error == NULL; i++) {
+		const char *part = parts->pdata[i];
+		g_autofree char *id = NULL;
+		struct report *rp = webhook_parse(po->kind, part, strlen(part),
+		    &id, &error);
+
+		if (rp == NULL)
+			break;
+		classify_report(rp);
+		parse_print(po, file, rp, first);
+		first += rp->recipients->len;
+		report_free(&rp);
+	}
+	if (error != NULL) {
 		g_printerr("rebound: %s: not a %s webhook body: %s\n", file,
 		    webhook_kind_name(po->kind), error->message);
 		return 0;
 	}
-	classify_report(rp);
-	parse_print(po, file, rp, 0);
-	report_free(&rp);
 	return 1;
 }
 
@@ -280,8 +290,8 @@ cmd_parse(int argc, char **argv)
 		{ "format", 'f', 0, G_OPTION_ARG_STRING, &format,
 		  "Output format: tsv (default) or json", "FORMAT" },
 		{ "format-in", 0, 0, G_OPTION_ARG_STRING, &format_in,
-		  "Input: mail (default), or a saved webhook body of mailgun "
-		  "or postmark", "KIND" },
+		  "Input: mail (default), or a saved webhook body of mailgun, "
+		  "postmark or sparkpost", "KIND" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	struct parse_out po = { FORMAT_TSV, 0, 0, 0, NULL };

@@ -214,10 +214,10 @@ conf_webhook_check(const struct conf *c, const struct conf_webhook *w)
 		return "path: missing";
 	if (w->kind == WEBHOOK_MAILGUN && w->signing_key == NULL)
 		return "signing_key: missing (a mailgun webhook needs one)";
-	if (w->kind == WEBHOOK_POSTMARK && w->user == NULL)
-		return "user: missing (a postmark webhook needs one)";
-	if (w->kind == WEBHOOK_POSTMARK && w->password == NULL)
-		return "password: missing (a postmark webhook needs one)";
+	if (w->kind != WEBHOOK_MAILGUN && w->user == NULL)
+		return "user: missing (HTTP Basic: this kind signs nothing)";
+	if (w->kind != WEBHOOK_MAILGUN && w->password == NULL)
+		return "password: missing (HTTP Basic: this kind signs nothing)";
 	for (i = 0; i < c->http.webhooks->len; i++) {
 		const struct conf_webhook *o = c->http.webhooks->pdata[i];
 

@@ -43,6 +43,8 @@ struct webhook_post {
 	struct evhttp_request *req;
 	const struct conf_webhook *w;
 	char		*token;		/* Mailgun's, to forget if not recorded */
+	guint		 waiting;	/* its events not yet committed */
+	int		 failed;	/* one of them could not be */
 };
 
 static void
@@ -125,8 +127,11 @@ webhook_done(void *arg, const struct intake_result *res)
 	struct webhook_post *p = arg;
 	struct webhooks *wh = p->wh;
 
+	p->failed |= !res->ok;
+	if (--p->waiting > 0)
+		return;
 	wh->pending--;
-	if (res->ok)
+	if (!p->failed)
 		webhook_answer(wh, p->req, p->w->name, 200, "recorded");
 	else {
 		/* The service sends it again, with the same token maybe. */
@@ -152,43 +157,88 @@ static const struct {
 };
 
 /*
- * Authenticated: is it the kind's JSON, and an event to record?  The
- * check is cheap next to the commit; it lets a malformed body get 400
- * now rather than a retry for ever.
+ * The events of a post worth recording, as bodies (of char *) with their
+ * ids in *ids; NULL and *why_r if one is not the kind's JSON.  The check
+ * is cheap next to the commit; it lets a malformed body get 400 now
+ * rather than a retry for ever.
  */
+static GPtrArray *
+webhook_events(const struct conf_webhook *w, const char *body, size_t len,
+    GPtrArray **ids, char **why_r)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) parts = webhook_split(w->kind, body, len, &error);
+	GPtrArray *keep;
+	guint i;
+
+	if (parts == NULL) {
+		*why_r = g_strdup(error->message);
+		return NULL;
+	}
+	keep = g_ptr_array_new_with_free_func(g_free);
+	*ids = g_ptr_array_new_with_free_func(g_free);
+	for (i = 0; i < parts->len; i++) {
+		const char *part = parts->pdata[i];
+		char *id = NULL;
+		struct report *rp = webhook_parse(w->kind, part, strlen(part),
+		    &id, &error);
+
+		if (rp == NULL) {
+			*why_r = g_strdup(error->message);
+			g_clear_pointer(&keep, g_ptr_array_unref);
+			g_clear_pointer(ids, g_ptr_array_unref);
+			return NULL;
+		}
+		if (rp->kind != REPORT_NONE) {
+			g_ptr_array_add(keep, g_strdup(part));
+			g_ptr_array_add(*ids, id);
+		} else
+			g_free(id);
+		report_free(&rp);
+	}
+	return keep;
+}
+
+/* Authenticated: each event to record goes to intake; 200 once all are. */
 static void
 webhook_take(struct webhooks *wh, struct evhttp_request *req,
     const struct conf_webhook *w, char *body, size_t len, char *token)
 {
-	g_autoptr(GError) error = NULL;
-	g_autofree char *id = NULL, *name = NULL;
-	struct report *rp = webhook_parse(w->kind, body, len, &id, &error);
+	g_autoptr(GPtrArray) ids = NULL;
+	g_autofree char *why = NULL;
+	GPtrArray *events = webhook_events(w, body, len, &ids, &why);
 	struct webhook_post *p;
+	guint i;
 
-	if (rp == NULL || rp->kind == REPORT_NONE) {
-		if (rp == NULL)
-			webhook_log_refusal(wh, req, w, 400, error->message);
-		else
-			g_debug("webhook %s: event %s: nothing to record", w->name,
-			    id);
-		webhook_answer(wh, req, w->name, rp == NULL ? 400 : 200,
-		    rp == NULL ? "malformed body" : "ignored");
-		report_free(&rp);
-		g_free(body);
+	g_free(body);
+	if (events == NULL || events->len == 0) {
+		if (events == NULL)
+			webhook_log_refusal(wh, req, w, 400, why);
+		webhook_answer(wh, req, w->name, events == NULL ? 400 : 200,
+		    events == NULL ? "malformed body" : "ignored");
+		if (events != NULL)
+			g_ptr_array_unref(events);
 		g_free(token);
 		return;
 	}
-	report_free(&rp);
 	p = g_new0(struct webhook_post, 1);
 	p->wh = wh;
 	p->req = req;
 	p->w = w;
 	p->token = token;
+	p->waiting = events->len;
 	wh->pending++;
-	name = g_strdup_printf("webhook %s#%" G_GUINT64_FORMAT " event %s",
-	    w->name, ++wh->serial, id);
-	intake_submit_webhook(wh->intake, w->kind, body, len,
-	    webhook_kind_name(w->kind), name, webhook_done, p);
+	wh->serial++;
+	for (i = 0; i < events->len; i++) {
+		g_autofree char *name = g_strdup_printf("webhook %s#%"
+		    G_GUINT64_FORMAT " event %s", w->name, wh->serial,
+		    (char *)ids->pdata[i]);
+		char *ev = g_steal_pointer(&events->pdata[i]);
+
+		intake_submit_webhook(wh->intake, w->kind, ev, strlen(ev),
+		    webhook_kind_name(w->kind), name, webhook_done, p);
+	}
+	g_ptr_array_unref(events);
 }
 
 static void

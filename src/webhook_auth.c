@@ -9,7 +9,7 @@
  * clock, and the token has not been used within that time (a copy of a
  * captured post is refused).  GLib's GHmac is enough here.
  *
- * Postmark signs nothing: its webhook URL carries HTTP Basic
+ * Postmark and SparkPost sign nothing: its webhook URL carries HTTP Basic
  * credentials (https://user:password@host/path), compared here in
  * constant time with the configured user and password.
  */
@@ -161,6 +161,7 @@ webhook_auth(const struct conf_webhook *w, struct webhook_replay *r,
 		return webhook_auth_mailgun(w, r, body, len, now, token_r,
 		    why_r);
 	case WEBHOOK_POSTMARK:
+	case WEBHOOK_SPARKPOST:
 		return webhook_auth_basic(w, authorization, why_r);
 	}
 	*why_r = g_strdup("unknown kind");

@@ -11,6 +11,7 @@
 static const char *const webhook_kind_names[] = {
 	[WEBHOOK_MAILGUN] = "mailgun",
 	[WEBHOOK_POSTMARK] = "postmark",
+	[WEBHOOK_SPARKPOST] = "sparkpost",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(webhook_kind_names) == WEBHOOK_KIND_COUNT);
 

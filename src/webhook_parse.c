@@ -25,6 +25,16 @@
  * every other Type: failed), classified from its Details; the Type is
  * kept as the category.  SpamComplaint is a complaint, Delivery a
  * delivery; Open, Click and the rest are of kind REPORT_NONE.
+ *
+ * SparkPost (its "Webhooks" and "Events" API pages) posts a batch, an
+ * array of {"msys": {"message_event": {...}}} (or track_event, ...);
+ * webhook_split() makes each element a body of its own:
+ *   {"type": "bounce", "event_id": "...", "rcpt_to": "a@b",
+ *    "bounce_class": "10", "raw_reason": "550 5.1.1 ...", ...}
+ * bounce and out_of_band become a failed recipient, delay a delayed one
+ * (classified from raw_reason; bounce_class kept as the category),
+ * spam_complaint a complaint, delivery a delivery; the rest (injection,
+ * opens, clicks, ...) are of kind REPORT_NONE.
  */
 #include "config.h"
 
@@ -328,6 +338,109 @@ webhook_parse_postmark(JsonObject *top, char **event_id_r, GError **error)
 	return rp;
 }
 
+/* SparkPost's event object: under msys, whatever its class. */
+static JsonObject *
+webhook_sparkpost_event(JsonObject *top)
+{
+	JsonObject *msys = webhook_object(top, "msys");
+	GList *members, *l;
+	JsonObject *ev = NULL;
+
+	if (msys == NULL)
+		return NULL;
+	members = json_object_get_members(msys);
+	for (l = members; l != NULL && ev == NULL; l = l->next)
+		ev = webhook_object(msys, l->data);
+	g_list_free(members);
+	return ev;
+}
+
+static void
+webhook_sparkpost_failed(struct report *rp, JsonObject *ev,
+    const char *action)
+{
+	const char *reason = webhook_string(ev, "raw_reason");
+	const char *class = webhook_string(ev, "bounce_class");
+	struct recipient *r;
+
+	rp->kind = REPORT_DSN;
+	r = webhook_recipient(rp, webhook_string(ev, "rcpt_to"), action);
+	if (r == NULL)
+		return;
+	if (reason == NULL)
+		reason = webhook_string(ev, "reason");
+	if (reason != NULL && *reason != '\0')
+		r->diagnostic = g_strdup_printf("smtp; %s", reason);
+	if (class != NULL)
+		r->category = g_strdup_printf("bounce_class %s", class);
+	parse_dsn_complete(r);
+}
+
+static struct report *
+webhook_parse_sparkpost(JsonObject *top, char **event_id_r, GError **error)
+{
+	JsonObject *ev = webhook_sparkpost_event(top);
+	const char *type = webhook_string(ev, "type");
+	const char *id = webhook_string(ev, "event_id");
+	struct report *rp;
+
+	if (type == NULL || id == NULL) {
+		webhook_invalid(error, "no msys event with a type and an "
+		    "event_id");
+		return NULL;
+	}
+	rp = report_new();
+	rp->reporting_mta = g_strdup("sparkpost");
+	report_set(&rp->orig_message_id, webhook_string(ev, "message_id"));
+	report_set(&rp->orig_subject, webhook_string(ev, "subject"));
+	if (strcmp(type, "bounce") == 0 || strcmp(type, "out_of_band") == 0)
+		webhook_sparkpost_failed(rp, ev, "failed");
+	else if (strcmp(type, "delay") == 0)
+		webhook_sparkpost_failed(rp, ev, "delayed");
+	else if (strcmp(type, "spam_complaint") == 0) {
+		rp->kind = REPORT_ARF;
+		rp->feedback_type = g_strdup("abuse");
+		webhook_recipient(rp, webhook_string(ev, "rcpt_to"), "failed");
+	} else if (strcmp(type, "delivery") == 0) {
+		rp->kind = REPORT_DSN;
+		webhook_recipient(rp, webhook_string(ev, "rcpt_to"),
+		    "delivered");
+	}
+	if (rp->recipients->len == 0)
+		rp->kind = REPORT_NONE;
+	*event_id_r = g_strdup(id);
+	return rp;
+}
+
+GPtrArray *
+webhook_split(enum webhook_kind kind, const char *body, size_t len,
+    GError **error)
+{
+	g_autoptr(JsonParser) p = json_parser_new_immutable();
+	GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
+	JsonNode *root;
+	JsonArray *a;
+	guint i;
+
+	if (kind != WEBHOOK_SPARKPOST) {
+		g_ptr_array_add(parts, g_strndup(body, len));
+		return parts;
+	}
+	if (len > G_MAXSSIZE || !json_parser_load_from_data(p, body,
+	    (gssize)len, error) || (root = json_parser_get_root(p)) == NULL ||
+	    !JSON_NODE_HOLDS_ARRAY(root)) {
+		if (error != NULL && *error == NULL)
+			webhook_invalid(error, "not a JSON array");
+		g_ptr_array_unref(parts);
+		return NULL;
+	}
+	a = json_node_get_array(root);
+	for (i = 0; i < json_array_get_length(a); i++)
+		g_ptr_array_add(parts, json_to_string(
+		    json_array_get_element(a, i), FALSE));
+	return parts;
+}
+
 struct report *
 webhook_parse(enum webhook_kind kind, const char *body, size_t len,
     char **event_id_r, GError **error)
@@ -343,6 +456,8 @@ webhook_parse(enum webhook_kind kind, const char *body, size_t len,
 		return webhook_parse_mailgun(top, event_id_r, error);
 	case WEBHOOK_POSTMARK:
 		return webhook_parse_postmark(top, event_id_r, error);
+	case WEBHOOK_SPARKPOST:
+		return webhook_parse_sparkpost(top, event_id_r, error);
 	}
 	webhook_invalid(error, "unknown kind");
 	return NULL;

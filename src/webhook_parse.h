@@ -22,9 +22,10 @@
 
 enum webhook_kind {
 	WEBHOOK_MAILGUN,
-	WEBHOOK_POSTMARK
+	WEBHOOK_POSTMARK,
+	WEBHOOK_SPARKPOST
 };
-#define WEBHOOK_KIND_COUNT	(WEBHOOK_POSTMARK + 1)
+#define WEBHOOK_KIND_COUNT	(WEBHOOK_SPARKPOST + 1)
 
 #define WEBHOOK_PARSE_ERROR	(webhook_parse_error_quark())
 GQuark		 webhook_parse_error_quark(void);
@@ -53,5 +54,12 @@ void		 webhook_mailgun_sig_clear(struct webhook_mailgun_sig *);
  */
 struct report	*webhook_parse(enum webhook_kind, const char *body, size_t len,
 		    char **event_id_r, GError **);
+/*
+ * A post's events, each a body webhook_parse() reads (of char *): the
+ * elements of a batch (SparkPost posts an array), else the body itself.
+ * NULL and an error if the body is not JSON of the kind's shape.
+ */
+GPtrArray	*webhook_split(enum webhook_kind, const char *body, size_t len,
+		    GError **);
 
 #endif

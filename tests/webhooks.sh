@@ -4,6 +4,9 @@
 # bodies written from its "Bounce webhook", "Spam complaint webhook" and
 # "Delivery webhook", "Open tracking webhook" pages (postmarkapp.com/developer/webhooks/),
 # posted with HTTP Basic credentials as its webhook URL carries them.
+# SparkPost: a batch written from its "Webhooks" and "Event types"
+# API pages (developers.sparkpost.com/api/webhooks/, .../events/),
+# posted with HTTP Basic credentials as its webhook's basic auth sends.
 # Mailgun: the
 # bodies in tests/data/webhooks are written from its documentation
 # ("Webhook Payloads", documentation.mailgun.com/docs/mailgun/user-manual/
@@ -44,6 +47,11 @@ kind = postmark
 path = /hooks/postmark
 user = rebound
 password = $pw
+[webhook sp]
+kind = sparkpost
+path = /hooks/sparkpost
+user = rebound
+password = $pw
 CONF
 
 # Configuration: a kind not built is refused, as is a mailgun endpoint
@@ -51,7 +59,7 @@ CONF
 printf '[http]\nlisten = 127.0.0.1:%s\n[webhook sg]\nkind = sendgrid\npath = /sg\n' "$port" >"$tmp/bad1.conf"
 "$REBOUNDD" --config "$tmp/bad1.conf" --check-config >/dev/null 2>"$tmp/err"; rc=$?
 is "config: an unknown kind exits 78" "$rc" 78
-check "config: the kind at fault is named" grep -q "bad1.conf:4: \[webhook sg\] kind: 'sendgrid' is not mailgun or postmark" "$tmp/err"
+check "config: the kind at fault is named" grep -q "bad1.conf:4: \[webhook sg\] kind: 'sendgrid' is not mailgun, postmark or sparkpost" "$tmp/err"
 printf '[http]\nlisten = 127.0.0.1:%s\n[webhook mg]\nkind = mailgun\npath = /mg\n' "$port" >"$tmp/bad2.conf"
 "$REBOUNDD" --config "$tmp/bad2.conf" --check-config >/dev/null 2>"$tmp/err"; rc=$?
 is "config: mailgun without signing_key exits 78" "$rc" 78
@@ -69,13 +77,16 @@ printf '{"RecordType": ' >"$tmp/half.json"
 "$REBOUND" parse --format-in postmark "$tmp/half.json" >/dev/null 2>"$tmp/err"; rc=$?
 is "parse --format-in: a broken body is an input error (exit 1)" "$rc" 1
 check "and says which file" grep -q "half.json: not a postmark webhook body" "$tmp/err"
+"$REBOUND" parse --format-in sparkpost "$data/sparkpost-batch.json" >"$tmp/parse"
+is "parse --format-in sparkpost: a row per event" "$(cut -f 5,7 "$tmp/parse" | tail -n +2 | tr '\t\n' ' /')" \
+    "userunknown kim@example.org/feedback lee@example.net/delivered mia@example.com/none /"
 
 "$REBOUNDD" --config "$tmp/conf" --foreground 2>"$tmp/log" &
 pid=$!
 up() { started "$tmp/log" || ! kill -0 "$pid" 2>/dev/null; }
 wait_until "reboundd to start or exit" up
 check "reboundd started with only the HTTP intake" started "$tmp/log"
-check "it logs where it listens" grep -q "http: listening on 127.0.0.1:$port for 2 webhooks" "$tmp/log"
+check "it logs where it listens" grep -q "http: listening on 127.0.0.1:$port for 3 webhooks" "$tmp/log"
 
 # post FILE [KEY [TIMESTAMP [TOKEN]]]: sign FILE and post it; the status.
 post() {
@@ -190,6 +201,25 @@ is "postmark: an open: 200" "$(pm open)" 200
 is "postmark: an open records nothing" "$(outcomes_of ivan@example.com)" 0
 printf '{"RecordType": "Bounce", "ID": ' >"$tmp/pm-broken.json"
 is "postmark: malformed JSON: 400" "$(python3 "$top_srcdir/tests/webhook-post.py" "$port" /hooks/postmark "$tmp/pm-broken.json" basic rebound "$pw")" 400
+
+# SparkPost: a batch of events, one post; HTTP Basic credentials.
+sp() {
+	python3 "$top_srcdir/tests/webhook-post.py" "$port" /hooks/sparkpost \
+	    "$data/sparkpost-batch.json" basic rebound "${1:-$pw}"
+}
+n=$(messages)
+is "sparkpost: wrong password: 401" "$(sp wrong)" 401
+is "sparkpost: nothing refused was recorded" "$(messages)" "$n"
+is "sparkpost: a batch: 200" "$(sp)" 200
+is "sparkpost: the bounce is hard, userunknown" "$(q "select class || ' ' || reason from outcomes where address = 'kim@example.org'")" "hard userunknown"
+is "sparkpost: the complaint" "$(q "select class from outcomes where address = 'lee@example.net'")" complaint
+is "sparkpost: the delivery" "$(q "select class from outcomes where address = 'mia@example.com'")" delivered
+is "sparkpost: the open records nothing" "$(outcomes_of ned@example.com)" 0
+is "sparkpost: three events, three messages" "$(( $(messages) - n ))" 3
+is "sparkpost: the batch again: 200" "$(sp)" 200
+is "sparkpost: each event counts once" "$(( $(messages) - n ))" 3
+printf '{"msys": {}}' >"$tmp/sp-obj.json"
+is "sparkpost: not an array: 400" "$(python3 "$top_srcdir/tests/webhook-post.py" "$port" /hooks/sparkpost "$tmp/sp-obj.json" basic rebound "$pw")" 400
 
 metrics() {
 	python3 -c 'import urllib.request,sys; print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1]).read().decode())' "$mport"
