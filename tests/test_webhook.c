@@ -141,6 +141,35 @@ test_mailgun_signature(void)
 	    NULL));
 }
 
+/* A SparkPost batch: one body per element; the event under any class. */
+static void
+test_sparkpost(void)
+{
+	const char *batch = "[{\"msys\": {\"message_event\": {\"type\": "
+	    "\"bounce\", \"event_id\": \"1\", \"rcpt_to\": \"a@b.example\", "
+	    "\"bounce_class\": \"10\", \"raw_reason\": \"550 5.1.1 unknown\"}}},"
+	    " {\"msys\": {\"track_event\": {\"type\": \"click\", "
+	    "\"event_id\": \"2\"}}}]";
+	g_autoptr(GPtrArray) parts = webhook_split(WEBHOOK_SPARKPOST, batch,
+	    strlen(batch), NULL);
+	g_autoptr(GError) error = NULL;
+	g_autofree char *id = NULL, *id2 = NULL;
+	struct report *rp;
+
+	g_assert_nonnull(parts);
+	g_assert_cmpuint(parts->len, ==, 2);
+	rp = parse(WEBHOOK_SPARKPOST, parts->pdata[0], &id);
+	g_assert_cmpstr(id, ==, "1");
+	g_assert_cmpstr(first(rp)->diagnostic, ==, "smtp; 550 5.1.1 unknown");
+	g_assert_cmpstr(first(rp)->category, ==, "bounce_class 10");
+	report_free(&rp);
+	rp = parse(WEBHOOK_SPARKPOST, parts->pdata[1], &id2);
+	g_assert_cmpint(rp->kind, ==, REPORT_NONE);
+	report_free(&rp);
+	g_assert_null(webhook_split(WEBHOOK_SPARKPOST, "{}", 2, &error));
+	g_assert_nonnull(error);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -150,5 +179,6 @@ main(int argc, char **argv)
 	g_test_add_func("/webhook/mailgun/signature", test_mailgun_signature);
 	g_test_add_func("/webhook/malformed", test_malformed);
 	g_test_add_func("/webhook/postmark", test_postmark);
+	g_test_add_func("/webhook/sparkpost", test_sparkpost);
 	return g_test_run();
 }
