@@ -91,6 +91,8 @@ struct conf_webhook {
 	enum webhook_kind kind;		/* kind */
 	char		*path;		/* path: "/mailgun" */
 	char		*signing_key;	/* signing_key (Mailgun) */
+	char		*public_key;	/* public_key (SendGrid): PEM or
+					   base64 DER */
 	char		*user;		/* user (Postmark): HTTP Basic */
 	char		*password;	/* password (Postmark) */
 	int		 max_age;	/* max_age, seconds: the oldest

@@ -92,6 +92,7 @@ conf_webhook_free(struct conf_webhook *w)
 	g_free(w->signing_key);
 	g_free(w->user);
 	g_free(w->password);
+	g_free(w->public_key);
 	g_free(w);
 }
 
@@ -144,6 +145,21 @@ conf_webhook_signing_key(struct conf_webhook *w, const char *value,
 	return conf_set_string(&w->signing_key, value);
 }
 
+/* SendGrid's verification key: PEM, or base64 as its console shows it. */
+static int
+conf_webhook_public_key(struct conf_webhook *w, const char *value,
+    GError **error)
+{
+	gsize len = 0;
+	g_autofree guchar *der = NULL;
+
+	if (!g_str_has_prefix(value, "-----BEGIN") &&
+	    ((der = g_base64_decode(value, &len)) == NULL || len < 32))
+		return conf_webhook_invalid(error, "not a PEM public key nor "
+		    "base64 DER");
+	return conf_set_string(&w->public_key, value);
+}
+
 /* HTTP Basic: no ':' in the user (RFC 7617), nothing empty. */
 static int
 conf_webhook_user(struct conf_webhook *w, const char *value, GError **error)
@@ -178,6 +194,7 @@ static const struct {
 	{ "kind", conf_webhook_kind },
 	{ "path", conf_webhook_path },
 	{ "signing_key", conf_webhook_signing_key },
+	{ "public_key", conf_webhook_public_key },
 	{ "user", conf_webhook_user },
 	{ "password", conf_webhook_password },
 	{ "max_age", conf_webhook_max_age },
@@ -204,27 +221,43 @@ conf_webhook_key(struct conf_webhook *w, GKeyFile *kf, const char *group,
 	return conf_webhook_keys[i].set(w, g_strstrip(value), error);
 }
 
-/* What w cannot go without, or that another endpoint has: NULL if fine. */
+/* The credential key w's kind cannot go without, or NULL. */
 static const char *
+conf_webhook_missing(const struct conf_webhook *w)
+{
+	switch (w->kind) {
+	case WEBHOOK_MAILGUN:
+		return w->signing_key == NULL ? "signing_key" : NULL;
+	case WEBHOOK_SENDGRID:
+		return w->public_key == NULL ? "public_key" : NULL;
+	case WEBHOOK_POSTMARK:
+	case WEBHOOK_SPARKPOST:	/* HTTP Basic: they sign nothing */
+		break;
+	}
+	if (w->user == NULL)
+		return "user";
+	return w->password == NULL ? "password" : NULL;
+}
+
+/* What w cannot go without, or that another endpoint has: NULL if fine. */
+static char *
 conf_webhook_check(const struct conf *c, const struct conf_webhook *w)
 {
+	const char *missing = conf_webhook_missing(w);
 	guint i;
 
 	if (w->path == NULL)
-		return "path: missing";
-	if (w->kind == WEBHOOK_MAILGUN && w->signing_key == NULL)
-		return "signing_key: missing (a mailgun webhook needs one)";
-	if (w->kind != WEBHOOK_MAILGUN && w->user == NULL)
-		return "user: missing (HTTP Basic: this kind signs nothing)";
-	if (w->kind != WEBHOOK_MAILGUN && w->password == NULL)
-		return "password: missing (HTTP Basic: this kind signs nothing)";
+		return g_strdup("path: missing");
+	if (missing != NULL)
+		return g_strdup_printf("%s: missing (a %s webhook needs one)",
+		    missing, webhook_kind_name(w->kind));
 	for (i = 0; i < c->http.webhooks->len; i++) {
 		const struct conf_webhook *o = c->http.webhooks->pdata[i];
 
 		if (strcmp(o->name, w->name) == 0)
-			return "the same name twice";
+			return g_strdup("the same name twice");
 		if (strcmp(o->path, w->path) == 0)
-			return "path: another webhook has it";
+			return g_strdup("path: another webhook has it");
 	}
 	return NULL;
 }
@@ -239,7 +272,7 @@ conf_webhook_group(struct conf *c, GKeyFile *kf, const char *group,
 {
 	g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
 	struct conf_webhook *w = g_new0(struct conf_webhook, 1);
-	const char *bad;
+	g_autofree char *bad = NULL;
 	guint i;
 
 	*key_r = "kind";

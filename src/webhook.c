@@ -241,6 +241,19 @@ webhook_take(struct webhooks *wh, struct evhttp_request *req,
 	g_ptr_array_unref(events);
 }
 
+static const struct webhook_headers *
+webhook_headers_of(struct evhttp_request *req, struct webhook_headers *h)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+
+	h->authorization = evhttp_find_header(in, "Authorization");
+	h->signature = evhttp_find_header(in,
+	    "X-Twilio-Email-Event-Webhook-Signature");
+	h->timestamp = evhttp_find_header(in,
+	    "X-Twilio-Email-Event-Webhook-Timestamp");
+	return h;
+}
+
 static void
 webhook_request(struct evhttp_request *req, void *arg)
 {
@@ -249,6 +262,7 @@ webhook_request(struct evhttp_request *req, void *arg)
 	const struct conf_webhook *w = webhook_find(wh, path);
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	g_autofree char *why = NULL;
+	struct webhook_headers h;
 	enum webhook_refusal r;
 	size_t len;
 	char *body, *token;
@@ -271,8 +285,7 @@ webhook_request(struct evhttp_request *req, void *arg)
 	body = g_malloc(len + 1);
 	evbuffer_remove(in, body, len);
 	body[len] = '\0';
-	r = webhook_auth(w, wh->replay, evhttp_find_header(
-	    evhttp_request_get_input_headers(req), "Authorization"), body, len,
+	r = webhook_auth(w, wh->replay, webhook_headers_of(req, &h), body, len,
 	    g_get_real_time() / G_USEC_PER_SEC, &token, &why);
 	if (r != WEBHOOK_OK) {
 		webhook_log_refusal(wh, req, w, webhook_refusals[r].status, why);

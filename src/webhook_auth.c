@@ -9,6 +9,13 @@
  * clock, and the token has not been used within that time (a copy of a
  * captured post is refused).  GLib's GHmac is enough here.
  *
+ * SendGrid (its "Getting Started with the Event Webhook Security
+ * Features"): the headers X-Twilio-Email-Event-Webhook-Signature (base64
+ * DER of an ECDSA P-256 signature with SHA-256) and -Timestamp; the
+ * signature covers the timestamp followed by the raw body, checked with
+ * the account's verification key (base64 DER, or PEM) through OpenSSL's
+ * libcrypto; the timestamp must be within max_age.
+ *
  * Postmark and SparkPost sign nothing: its webhook URL carries HTTP Basic
  * credentials (https://user:password@host/path), compared here in
  * constant time with the configured user and password.
@@ -17,6 +24,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "webhook_int.h"
 
@@ -149,10 +160,81 @@ webhook_auth_basic(const struct conf_webhook *w, const char *authorization,
 	return WEBHOOK_OK;
 }
 
+/* The configured key: PEM, or the base64 DER SendGrid's console shows. */
+static EVP_PKEY *
+webhook_public_key(const char *text)
+{
+	EVP_PKEY *key = NULL;
+	g_autofree guchar *der = NULL;
+	const unsigned char *p;
+	gsize len;
+	BIO *bio;
+
+	if (g_str_has_prefix(text, "-----BEGIN")) {
+		bio = BIO_new_mem_buf(text, -1);
+		if (bio != NULL)
+			key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+		return key;
+	}
+	der = g_base64_decode(text, &len);
+	p = der;
+	return len > 0 ? d2i_PUBKEY(NULL, &p, (long)len) : NULL;
+}
+
+/* Whether sig (base64 DER) is key's ECDSA SHA-256 over ts then body. */
+static int
+webhook_ecdsa_ok(const char *keytext, const char *sig64, const char *ts,
+    const char *body, size_t len)
+{
+	EVP_PKEY *key = webhook_public_key(keytext);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	g_autofree guchar *sig = NULL;
+	gsize siglen = 0;
+	int ok = 0;
+
+	sig = g_base64_decode(sig64, &siglen);
+	if (key != NULL && ctx != NULL && siglen > 0 &&
+	    EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
+	    EVP_DigestVerifyUpdate(ctx, ts, strlen(ts)) == 1 &&
+	    EVP_DigestVerifyUpdate(ctx, body, len) == 1)
+		ok = EVP_DigestVerifyFinal(ctx, sig, siglen) == 1;
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(key);
+	return ok;
+}
+
+static enum webhook_refusal
+webhook_auth_sendgrid(const struct conf_webhook *w,
+    const struct webhook_headers *h, const char *body, size_t len,
+    gint64 now, char **why_r)
+{
+	char *end;
+	gint64 ts;
+
+	if (h->signature == NULL || h->timestamp == NULL) {
+		*why_r = g_strdup("no X-Twilio-Email-Event-Webhook-Signature "
+		    "and -Timestamp");
+		return WEBHOOK_SIGNATURE;
+	}
+	if (!webhook_ecdsa_ok(w->public_key, h->signature, h->timestamp, body,
+	    len)) {
+		*why_r = g_strdup("signature does not verify with public_key");
+		return WEBHOOK_SIGNATURE;
+	}
+	ts = g_ascii_strtoll(h->timestamp, &end, 10);
+	if (end == h->timestamp || *end != '\0' || ABS(now - ts) > w->max_age) {
+		*why_r = g_strdup_printf("timestamp %s is over max_age %d s "
+		    "from now", h->timestamp, w->max_age);
+		return WEBHOOK_EXPIRED;
+	}
+	return WEBHOOK_OK;
+}
+
 enum webhook_refusal
 webhook_auth(const struct conf_webhook *w, struct webhook_replay *r,
-    const char *authorization, const char *body, size_t len, gint64 now,
-    char **token_r, char **why_r)
+    const struct webhook_headers *h, const char *body, size_t len,
+    gint64 now, char **token_r, char **why_r)
 {
 	*token_r = NULL;
 	*why_r = NULL;
@@ -162,7 +244,9 @@ webhook_auth(const struct conf_webhook *w, struct webhook_replay *r,
 		    why_r);
 	case WEBHOOK_POSTMARK:
 	case WEBHOOK_SPARKPOST:
-		return webhook_auth_basic(w, authorization, why_r);
+		return webhook_auth_basic(w, h->authorization, why_r);
+	case WEBHOOK_SENDGRID:
+		return webhook_auth_sendgrid(w, h, body, len, now, why_r);
 	}
 	*why_r = g_strdup("unknown kind");
 	return WEBHOOK_MALFORMED;

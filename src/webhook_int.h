@@ -18,6 +18,13 @@ enum webhook_refusal {
 	WEBHOOK_CREDENTIALS	/* 401: wrong HTTP Basic user or password */
 };
 
+/* The request headers authentication reads (NULL: absent). */
+struct webhook_headers {
+	const char	*authorization;		/* HTTP Basic */
+	const char	*signature;		/* SendGrid's, and ... */
+	const char	*timestamp;		/* ... the time it signed */
+};
+
 /* Mailgun's tokens seen within max_age: a replay is refused. */
 struct webhook_replay;
 
@@ -27,13 +34,12 @@ void		 webhook_replay_forget(struct webhook_replay *,
 void		 webhook_replay_free(struct webhook_replay **);
 
 /*
- * Authenticate a post to endpoint w at time now, with its
- * Authorization header (or NULL); *token_r (owned, or
+ * Authenticate a post to endpoint w at time now, with its headers; *token_r (owned, or
  * NULL) is the replay token it used, to forget if it is not recorded
  * (so that the service's retry is taken).  *why_r says what failed.
  */
 enum webhook_refusal webhook_auth(const struct conf_webhook *w,
-		    struct webhook_replay *, const char *authorization,
+		    struct webhook_replay *, const struct webhook_headers *,
 		    const char *body, size_t len, gint64 now, char **token_r,
 		    char **why_r);
 

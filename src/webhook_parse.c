@@ -35,6 +35,16 @@
  * (classified from raw_reason; bounce_class kept as the category),
  * spam_complaint a complaint, delivery a delivery; the rest (injection,
  * opens, clicks, ...) are of kind REPORT_NONE.
+ *
+ * SendGrid (its "Event Webhook" reference) posts a batch too, an array
+ * of flat objects:
+ *   {"email": "a@b", "event": "bounce", "sg_event_id": "...",
+ *    "type": "bounce", "status": "5.1.1", "reason": "550 5.1.1 ...",
+ *    "bounce_classification": "Invalid Address", ...}
+ * bounce (type bounce or blocked) becomes a failed recipient, deferred a
+ * delayed one (classified from reason or response; bounce_classification
+ * kept as the category), spamreport a complaint, delivered a delivery;
+ * the rest (processed, dropped, open, click, ...) REPORT_NONE.
  */
 #include "config.h"
 
@@ -44,6 +54,7 @@
 
 #include "addr.h"
 #include "parse_int.h"
+#include "status.h"
 #include "webhook_parse.h"
 
 G_DEFINE_QUARK(rebound-webhook-parse-error-quark, webhook_parse_error)
@@ -412,6 +423,53 @@ webhook_parse_sparkpost(JsonObject *top, char **event_id_r, GError **error)
 	return rp;
 }
 
+static struct report *
+webhook_parse_sendgrid(JsonObject *ev, char **event_id_r, GError **error)
+{
+	const char *event = webhook_string(ev, "event");
+	const char *id = webhook_string(ev, "sg_event_id");
+	const char *to = webhook_string(ev, "email");
+	const char *text, *class;
+	struct recipient *r = NULL;
+	struct report *rp;
+
+	if (event == NULL || id == NULL) {
+		webhook_invalid(error, "no event and sg_event_id");
+		return NULL;
+	}
+	rp = report_new();
+	rp->reporting_mta = g_strdup("sendgrid");
+	report_set(&rp->orig_message_id, webhook_string(ev, "smtp-id"));
+	if (strcmp(event, "bounce") == 0 || strcmp(event, "deferred") == 0) {
+		rp->kind = REPORT_DSN;
+		r = webhook_recipient(rp, to, strcmp(event, "bounce") == 0 ?
+		    "failed" : "delayed");
+	} else if (strcmp(event, "spamreport") == 0) {
+		rp->kind = REPORT_ARF;
+		rp->feedback_type = g_strdup("abuse");
+		webhook_recipient(rp, to, "failed");
+	} else if (strcmp(event, "delivered") == 0) {
+		rp->kind = REPORT_DSN;
+		webhook_recipient(rp, to, "delivered");
+	}
+	if (r != NULL) {
+		text = webhook_string(ev, "reason");
+		if (text == NULL)
+			text = webhook_string(ev, "response");
+		if (text != NULL && *text != '\0')
+			r->diagnostic = g_strdup_printf("smtp; %s", text);
+		if (webhook_string(ev, "status") != NULL)
+			status_parse(webhook_string(ev, "status"), r->status);
+		if ((class = webhook_string(ev, "bounce_classification")) != NULL)
+			r->category = g_ascii_strdown(class, -1);
+		parse_dsn_complete(r);
+	}
+	if (rp->recipients->len == 0)
+		rp->kind = REPORT_NONE;
+	*event_id_r = g_strdup(id);
+	return rp;
+}
+
 GPtrArray *
 webhook_split(enum webhook_kind kind, const char *body, size_t len,
     GError **error)
@@ -422,7 +480,7 @@ webhook_split(enum webhook_kind kind, const char *body, size_t len,
 	JsonArray *a;
 	guint i;
 
-	if (kind != WEBHOOK_SPARKPOST) {
+	if (kind != WEBHOOK_SPARKPOST && kind != WEBHOOK_SENDGRID) {
 		g_ptr_array_add(parts, g_strndup(body, len));
 		return parts;
 	}
@@ -458,6 +516,8 @@ webhook_parse(enum webhook_kind kind, const char *body, size_t len,
 		return webhook_parse_postmark(top, event_id_r, error);
 	case WEBHOOK_SPARKPOST:
 		return webhook_parse_sparkpost(top, event_id_r, error);
+	case WEBHOOK_SENDGRID:
+		return webhook_parse_sendgrid(top, event_id_r, error);
 	}
 	webhook_invalid(error, "unknown kind");
 	return NULL;

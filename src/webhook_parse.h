@@ -23,9 +23,10 @@
 enum webhook_kind {
 	WEBHOOK_MAILGUN,
 	WEBHOOK_POSTMARK,
-	WEBHOOK_SPARKPOST
+	WEBHOOK_SPARKPOST,
+	WEBHOOK_SENDGRID
 };
-#define WEBHOOK_KIND_COUNT	(WEBHOOK_SPARKPOST + 1)
+#define WEBHOOK_KIND_COUNT	(WEBHOOK_SENDGRID + 1)
 
 #define WEBHOOK_PARSE_ERROR	(webhook_parse_error_quark())
 GQuark		 webhook_parse_error_quark(void);
@@ -56,7 +57,8 @@ struct report	*webhook_parse(enum webhook_kind, const char *body, size_t len,
 		    char **event_id_r, GError **);
 /*
  * A post's events, each a body webhook_parse() reads (of char *): the
- * elements of a batch (SparkPost posts an array), else the body itself.
+ * elements of a batch (SparkPost and SendGrid post an array), else the
+ * body itself.
  * NULL and an error if the body is not JSON of the kind's shape.
  */
 GPtrArray	*webhook_split(enum webhook_kind, const char *body, size_t len,

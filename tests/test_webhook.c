@@ -170,6 +170,33 @@ test_sparkpost(void)
 	g_assert_nonnull(error);
 }
 
+/* SendGrid: a deferral is a delay; its category is SendGrid's own class. */
+static void
+test_sendgrid(void)
+{
+	const char *batch = "[{\"email\": \"a@b.example\", \"event\": "
+	    "\"deferred\", \"sg_event_id\": \"e1\", \"response\": "
+	    "\"451 4.7.1 try again later\", \"bounce_classification\": "
+	    "\"Reputation\"}, {\"email\": \"c@d.example\", \"event\": "
+	    "\"processed\", \"sg_event_id\": \"e2\"}]";
+	g_autoptr(GPtrArray) parts = webhook_split(WEBHOOK_SENDGRID, batch,
+	    strlen(batch), NULL);
+	g_autofree char *id = NULL, *id2 = NULL;
+	struct report *rp;
+
+	g_assert_cmpuint(parts->len, ==, 2);
+	rp = parse(WEBHOOK_SENDGRID, parts->pdata[0], &id);
+	g_assert_cmpstr(id, ==, "e1");
+	g_assert_cmpstr(first(rp)->action, ==, "delayed");
+	g_assert_cmpstr(first(rp)->diagnostic, ==,
+	    "smtp; 451 4.7.1 try again later");
+	g_assert_cmpstr(first(rp)->category, ==, "reputation");
+	report_free(&rp);
+	rp = parse(WEBHOOK_SENDGRID, parts->pdata[1], &id2);
+	g_assert_cmpint(rp->kind, ==, REPORT_NONE);
+	report_free(&rp);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -180,5 +207,6 @@ main(int argc, char **argv)
 	g_test_add_func("/webhook/malformed", test_malformed);
 	g_test_add_func("/webhook/postmark", test_postmark);
 	g_test_add_func("/webhook/sparkpost", test_sparkpost);
+	g_test_add_func("/webhook/sendgrid", test_sendgrid);
 	return g_test_run();
 }

@@ -4,17 +4,23 @@ by the test's own key; print the HTTP status answered.
 
   webhook-post.py PORT PATH FILE [mailgun KEY TIMESTAMP TOKEN]
   webhook-post.py PORT PATH FILE basic USER PASSWORD
+  webhook-post.py PORT PATH FILE sendgrid PEMKEY TIMESTAMP
 
 FILE's @TIMESTAMP@, @TOKEN@ and @SIGNATURE@ are replaced as Mailgun
 signs ("Securing Webhooks", documentation.mailgun.com: the hex
 HMAC-SHA256 of timestamp and token, keyed with the signing key).
-"basic" sends HTTP Basic credentials, as Postmark does with the
+"sendgrid" signs as SendGrid's Event Webhook does ("Getting Started
+with the Event Webhook Security Features", docs.sendgrid.com): ECDSA
+P-256 with SHA-256 over the timestamp then the body, by the openssl
+command with the test's key, in two headers.  "basic" sends HTTP Basic
+credentials, as Postmark does with the
 user and password of its webhook URL.  TIMESTAMP "now" is the clock's; FILE "-" reads stdin (sent as is).
 """
 import base64
 import hashlib
 import hmac
 import http.client
+import subprocess
 import sys
 import time
 
@@ -34,6 +40,14 @@ def main():
     headers = {"Content-Type": "application/json"}
     if len(sys.argv) > 4 and sys.argv[4] == "mailgun":
         body = sign_mailgun(body, *sys.argv[5:8])
+    if len(sys.argv) > 4 and sys.argv[4] == "sendgrid":
+        ts = sys.argv[6] if sys.argv[6] != "now" else str(int(time.time()))
+        sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign",
+                              sys.argv[5]], input=(ts + body).encode(),
+                             capture_output=True, check=True).stdout
+        headers["X-Twilio-Email-Event-Webhook-Signature"] = \
+            base64.b64encode(sig).decode()
+        headers["X-Twilio-Email-Event-Webhook-Timestamp"] = ts
     if len(sys.argv) > 4 and sys.argv[4] == "basic":
         pair = (sys.argv[5] + ":" + sys.argv[6]).encode()
         headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()

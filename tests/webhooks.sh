@@ -7,6 +7,9 @@
 # SparkPost: a batch written from its "Webhooks" and "Event types"
 # API pages (developers.sparkpost.com/api/webhooks/, .../events/),
 # posted with HTTP Basic credentials as its webhook's basic auth sends.
+# SendGrid: a batch written from its "Event Webhook Reference"
+# (docs.sendgrid.com/for-developers/tracking-events/event), signed with
+# an EC P-256 key the test makes with openssl.
 # Mailgun: the
 # bodies in tests/data/webhooks are written from its documentation
 # ("Webhook Payloads", documentation.mailgun.com/docs/mailgun/user-manual/
@@ -28,6 +31,9 @@ port=$(free_port)
 mport=$(free_port)
 key=$(python3 -c 'import secrets; print("key-" + secrets.token_hex(16))')
 pw=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+openssl ecparam -name prime256v1 -genkey -noout -out "$tmp/sg.pem" 2>/dev/null
+openssl ec -in "$tmp/sg.pem" -pubout -outform DER 2>/dev/null | base64 -w0 >"$tmp/sg.pub"
+openssl ecparam -name prime256v1 -genkey -noout -out "$tmp/other.pem" 2>/dev/null
 cat >"$tmp/conf" <<CONF
 [store]
 path = $tmp/db
@@ -47,6 +53,10 @@ kind = postmark
 path = /hooks/postmark
 user = rebound
 password = $pw
+[webhook sg]
+kind = sendgrid
+path = /hooks/sendgrid
+public_key = $(cat "$tmp/sg.pub")
 [webhook sp]
 kind = sparkpost
 path = /hooks/sparkpost
@@ -56,10 +66,10 @@ CONF
 
 # Configuration: a kind not built is refused, as is a mailgun endpoint
 # without its key, with file, line and key.
-printf '[http]\nlisten = 127.0.0.1:%s\n[webhook sg]\nkind = sendgrid\npath = /sg\n' "$port" >"$tmp/bad1.conf"
+printf '[http]\nlisten = 127.0.0.1:%s\n[webhook sg]\nkind = ses\npath = /sg\n' "$port" >"$tmp/bad1.conf"
 "$REBOUNDD" --config "$tmp/bad1.conf" --check-config >/dev/null 2>"$tmp/err"; rc=$?
 is "config: an unknown kind exits 78" "$rc" 78
-check "config: the kind at fault is named" grep -q "bad1.conf:4: \[webhook sg\] kind: 'sendgrid' is not mailgun, postmark or sparkpost" "$tmp/err"
+check "config: the kind at fault is named" grep -q "bad1.conf:4: \[webhook sg\] kind: 'ses' is not mailgun, postmark, sparkpost or sendgrid" "$tmp/err"
 printf '[http]\nlisten = 127.0.0.1:%s\n[webhook mg]\nkind = mailgun\npath = /mg\n' "$port" >"$tmp/bad2.conf"
 "$REBOUNDD" --config "$tmp/bad2.conf" --check-config >/dev/null 2>"$tmp/err"; rc=$?
 is "config: mailgun without signing_key exits 78" "$rc" 78
@@ -86,7 +96,7 @@ pid=$!
 up() { started "$tmp/log" || ! kill -0 "$pid" 2>/dev/null; }
 wait_until "reboundd to start or exit" up
 check "reboundd started with only the HTTP intake" started "$tmp/log"
-check "it logs where it listens" grep -q "http: listening on 127.0.0.1:$port for 3 webhooks" "$tmp/log"
+check "it logs where it listens" grep -q "http: listening on 127.0.0.1:$port for 4 webhooks" "$tmp/log"
 
 # post FILE [KEY [TIMESTAMP [TOKEN]]]: sign FILE and post it; the status.
 post() {
@@ -220,6 +230,24 @@ is "sparkpost: the batch again: 200" "$(sp)" 200
 is "sparkpost: each event counts once" "$(( $(messages) - n ))" 3
 printf '{"msys": {}}' >"$tmp/sp-obj.json"
 is "sparkpost: not an array: 400" "$(python3 "$top_srcdir/tests/webhook-post.py" "$port" /hooks/sparkpost "$tmp/sp-obj.json" basic rebound "$pw")" 400
+
+# SendGrid: a signed batch; a forged copy, an old one, no signature.
+sg() {
+	python3 "$top_srcdir/tests/webhook-post.py" "$port" /hooks/sendgrid \
+	    "$data/sendgrid-batch.json" sendgrid "${1:-$tmp/sg.pem}" "${2:-now}"
+}
+n=$(messages)
+is "sendgrid: signed by another key: 401" "$(sg "$tmp/other.pem")" 401
+is "sendgrid: signed an hour ago: 401" "$(sg "$tmp/sg.pem" $(( $(date +%s) - 3600 )))" 401
+is "sendgrid: no signature: 401" "$(python3 "$top_srcdir/tests/webhook-post.py" "$port" /hooks/sendgrid "$data/sendgrid-batch.json")" 401
+is "sendgrid: nothing refused was recorded" "$(messages)" "$n"
+is "sendgrid: a signed batch: 200" "$(sg)" 200
+is "sendgrid: the bounce is hard, userunknown" "$(q "select class || ' ' || reason from outcomes where address = 'olga@example.org'")" "hard userunknown"
+is "sendgrid: the complaint" "$(q "select class from outcomes where address = 'pete@example.net'")" complaint
+is "sendgrid: the delivery" "$(q "select class from outcomes where address = 'quinn@example.com'")" delivered
+is "sendgrid: the open records nothing" "$(outcomes_of rita@example.com)" 0
+is "sendgrid: the batch again: 200" "$(sg)" 200
+is "sendgrid: each event counts once" "$(( $(messages) - n ))" 3
 
 metrics() {
 	python3 -c 'import urllib.request,sys; print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1]).read().decode())' "$mport"
