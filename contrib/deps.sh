@@ -7,6 +7,7 @@
 set -e
 want="gcc make libc6-dev autoconf automake libtool pkg-config
 libgmime-3.0-dev libevent-dev libsqlite3-dev libcurl4-openssl-dev libpsl-dev sqlite3
+libjson-glib-dev libssl-dev
 groff-base"
 [ "${1:-build}" = test ] && want="$want valgrind postfix swaks time perl"
 # tests/hooks.sh: python3 for the receivers (and contrib/webhook-receiver.py);

@@ -20,6 +20,7 @@
 #include "parse.h"
 #include "pathwalk.h"
 #include "vocab.h"
+#include "webhook_parse.h"
 
 enum parse_format { FORMAT_TSV, FORMAT_JSON };
 #define FORMAT_COUNT	(FORMAT_JSON + 1)
@@ -32,6 +33,8 @@ G_STATIC_ASSERT(G_N_ELEMENTS(parse_format_names) == FORMAT_COUNT);
 
 struct parse_out {
 	enum parse_format format;
+	int		 webhook;	/* --format-in names a webhook kind ... */
+	enum webhook_kind kind;		/* ... this one */
 	guint		 messages;
 	GString		*buf;
 };
@@ -163,6 +166,36 @@ parse_print(struct parse_out *po, const char *file, struct report *rp,
 	po->messages++;
 }
 
+/* A saved webhook body: what reboundd would record of its post. */
+static int
+parse_webhook(struct parse_out *po, const char *file, const char *bytes,
+    gsize len)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) parts = webhook_split(po->kind, bytes, len, &error);
+	guint i, first = 0;
+
+	for (i = 0; parts != NULL && i < parts->len && error == NULL; i++) {
+		const char *part = parts->pdata[i];
+		g_autofree char *id = NULL;
+		struct report *rp = webhook_parse(po->kind, part, strlen(part),
+		    &id, &error);
+
+		if (rp == NULL)
+			break;
+		classify_report(rp);
+		parse_print(po, file, rp, first);
+		first += rp->recipients->len;
+		report_free(&rp);
+	}
+	if (error != NULL) {
+		g_printerr("rebound: %s: not a %s webhook body: %s\n", file,
+		    webhook_kind_name(po->kind), error->message);
+		return 0;
+	}
+	return 1;
+}
+
 static int
 parse_file(struct parse_out *po, const char *file)
 {
@@ -177,6 +210,8 @@ parse_file(struct parse_out *po, const char *file)
 		g_printerr("rebound: %s\n", error->message);
 		return 0;
 	}
+	if (po->webhook)
+		return parse_webhook(po, file, bytes, len);
 	spans = mbox_split(bytes, len);
 	for (i = 0; i < spans->len; i++) {
 		struct mbox_span *span = &g_array_index(spans, struct mbox_span, i);
@@ -229,23 +264,45 @@ parse_format(const char *name, enum parse_format *format)
 	return 0;
 }
 
+/* --format-in NAME: mail (NULL too), or a webhook kind. */
+static int
+parse_format_in(const char *name, struct parse_out *po)
+{
+	g_autofree char *kinds = NULL;
+
+	if (name == NULL || strcmp(name, "mail") == 0)
+		return 1;
+	if (webhook_kind_parse(name, &po->kind)) {
+		po->webhook = 1;
+		return 1;
+	}
+	kinds = webhook_kind_list();
+	g_printerr("rebound parse: unknown input format '%s' (use mail, %s)\n",
+	    name, kinds);
+	return 0;
+}
+
 int
 cmd_parse(int argc, char **argv)
 {
-	g_autofree char *format = NULL;
+	g_autofree char *format = NULL, *format_in = NULL;
 	GOptionEntry entries[] = {
 		{ "format", 'f', 0, G_OPTION_ARG_STRING, &format,
 		  "Output format: tsv (default) or json", "FORMAT" },
+		{ "format-in", 0, 0, G_OPTION_ARG_STRING, &format_in,
+		  "Input: mail (default), or a saved webhook body of mailgun, "
+		  "postmark, sparkpost or sendgrid", "KIND" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
-	struct parse_out po = { FORMAT_TSV, 0, NULL };
+	struct parse_out po = { FORMAT_TSV, 0, 0, 0, NULL };
 	int i, ok = 1;
 
 	if (!cli_options(&argc, &argv, &cmd_parse_entry,
 	    "Prints one row per recipient of each message file, directory or\n"
 	    "maildir.  No database is read or written.", entries))
 		return CLI_EXIT_USAGE;
-	if (!parse_format(format, &po.format))
+	if (!parse_format(format, &po.format) ||
+	    !parse_format_in(format_in, &po))
 		return CLI_EXIT_USAGE;
 	if (argc < 2) {
 		g_printerr("rebound parse: no PATH given (see --help)\n");

@@ -345,6 +345,11 @@ static const struct conf_key conf_keys[] = {
 	{ "limits", "header_bytes", conf_set_limits },
 	{ "events", "delay", conf_set_events },
 	{ "metrics", "listen", conf_set_metrics },
+	{ "http", "listen", conf_http_set },
+	{ "http", "max_body_size", conf_http_set },
+	{ "http", "max_header_size", conf_http_set },
+	{ "http", "read_timeout", conf_http_set },
+	{ "http", "max_requests", conf_http_set },
 	{ "daemon", "user", conf_set_user },
 	{ "hooks", "max_age", conf_hooks_set },
 	{ "hooks", "connect_timeout", conf_hooks_set },
@@ -388,6 +393,7 @@ conf_defaults(struct conf *c)
 	c->intake.dating = DATING_BOUNCE;
 	c->events.delay = -1;	/* conf_settle() */
 	conf_hook_defaults(c);
+	conf_http_defaults(c);
 	probe_defaults(&c->probe);
 }
 
@@ -406,6 +412,7 @@ conf_clear(struct conf *c)
 	g_free(c->daemon.user);
 	if (c->hooks.list != NULL)
 		g_ptr_array_free(c->hooks.list, TRUE);
+	conf_http_clear(c);
 	probe_conf_clear(&c->probe);
 	memset(c, 0, sizeof *c);
 }
@@ -496,6 +503,11 @@ conf_group(struct conf *c, GKeyFile *kf, const char *file,
 	/* [hook NAME]: several, each read whole by conf_hook.c. */
 	if (g_str_has_prefix(group, "hook ")) {
 		if (conf_hook_group(c, kf, group, &key, &err))
+			return 1;
+		return conf_fail(error, file, text, group, key, err->message);
+	}
+	if (g_str_has_prefix(group, "webhook ")) {
+		if (conf_webhook_group(c, kf, group, &key, &err))
 			return 1;
 		return conf_fail(error, file, text, group, key, err->message);
 	}

@@ -10,6 +10,7 @@
 #include "policy.h"
 #include "probe.h"
 #include "verp.h"
+#include "webhook_parse.h"
 
 #define CONF_DB_DEFAULT	"/var/lib/rebound/rebound.db"
 
@@ -84,6 +85,30 @@ struct conf_metrics {
 	char		*listen;	/* listen: port or host:port */
 };
 
+/* [webhook NAME]: one sending service's endpoint (conf_webhook.c). */
+struct conf_webhook {
+	char		*name;
+	enum webhook_kind kind;		/* kind */
+	char		*path;		/* path: "/mailgun" */
+	char		*signing_key;	/* signing_key (Mailgun) */
+	char		*public_key;	/* public_key (SendGrid): PEM or
+					   base64 DER */
+	char		*user;		/* user (Postmark): HTTP Basic */
+	char		*password;	/* password (Postmark) */
+	int		 max_age;	/* max_age, seconds: the oldest
+					   signed timestamp taken */
+};
+
+/* [http]: the webhook listener, and its [webhook NAME] groups. */
+struct conf_http {
+	char		*listen;	/* listen: host:port, or NULL */
+	guint64		 max_body;	/* max_body_size, bytes: 413 */
+	guint		 max_header;	/* max_header_size, bytes: 413 */
+	int		 read_timeout;	/* read_timeout, seconds: 408 */
+	int		 max_requests;	/* max_requests at once: 503 */
+	GPtrArray	*webhooks;	/* of struct conf_webhook * */
+};
+
 /* [events]: the outbox. */
 struct conf_events {
 	int		 delay;		/* delay, seconds; conf_settle(): the
@@ -117,6 +142,7 @@ struct conf {
 	struct conf_metrics metrics;
 	struct conf_daemon daemon;
 	struct conf_hooks hooks;
+	struct conf_http http;		/* [http], [webhook NAME] */
 	struct probe_conf probe;	/* [probe] */
 };
 

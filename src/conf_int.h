@@ -28,4 +28,12 @@ int	 conf_probe_set(struct conf *, const char *key, const char *value,
 	    GError **);
 int	 conf_probe_finish(struct conf *, GError **);
 
+/* conf_webhook.c */
+void	 conf_http_defaults(struct conf *);
+void	 conf_http_clear(struct conf *);
+int	 conf_http_set(struct conf *, const char *key, const char *value,
+	    GError **);
+int	 conf_webhook_group(struct conf *, GKeyFile *, const char *group,
+	    const char **key_r, GError **);
+
 #endif

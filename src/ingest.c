@@ -105,6 +105,26 @@ ingest_parse(const char *bytes, size_t len, const struct parse_limits *limits,
 	return m;
 }
 
+/* Any thread: a webhook's post to a report, named by its event id. */
+struct ingest *
+ingest_parse_webhook(enum webhook_kind kind, const char *body, size_t len,
+    GError **error)
+{
+	g_autofree char *id = NULL, *name = NULL;
+	struct report *rp;
+	struct ingest *m;
+
+	if ((rp = webhook_parse(kind, body, len, &id, error)) == NULL)
+		return NULL;
+	m = g_new0(struct ingest, 1);
+	m->report = rp;
+	classify_report(m->report);
+	name = g_strdup_printf("%s event %s", webhook_kind_name(kind), id);
+	digest_message(name, strlen(name), m->digest);
+	ingest_list(m);
+	return m;
+}
+
 /*
  * When the outcomes of m happened.  bounce: the bounce's own date when
  * it is no later than its arrival and less than late before it (an

@@ -23,6 +23,7 @@
 #include "report.h"
 #include "store.h"
 #include "verp.h"
+#include "webhook_parse.h"
 
 /* A parsed and classified message, ready to record. */
 struct ingest {
@@ -40,6 +41,13 @@ struct ingest {
 struct ingest	*ingest_parse(const char *bytes, size_t len,
 		    const struct parse_limits *, const struct verp *,
 		    const char *probe_address, const GPtrArray *envelope_to);
+/*
+ * A webhook's body (webhook_parse.h), already authenticated: NULL and an
+ * error if it is not the kind's JSON.  Its digest is the service's event
+ * id, so that a retried or duplicated post counts once.
+ */
+struct ingest	*ingest_parse_webhook(enum webhook_kind, const char *body,
+		    size_t len, GError **);
 int		 ingest_record(struct store *, const struct ingest *,
 		    const char *source, gint64 arrived, enum conf_dating,
 		    gint64 late, int *added_r, GError **);

@@ -65,6 +65,8 @@ struct intake_job {
 	char		*probe_address;	/* [probe] address with a relay */
 	struct ingest	*msg;		/* the worker's result */
 	gint64		 received;
+	int		 webhook;	/* bytes are a webhook's post ... */
+	enum webhook_kind webhook_kind;	/* ... of this kind */
 };
 
 /* An idle writer is sent an empty batch so often: the guard's clock. */
@@ -486,8 +488,22 @@ intake_work(gpointer data, gpointer user)
 	struct intake_job *job = data;
 	struct intake *in = user;
 
-	job->msg = ingest_parse(job->bytes, job->len, &job->limits, &job->verp,
-	    job->probe_address, job->envelope_to);
+	g_autoptr(GError) error = NULL;
+
+	if (job->webhook)
+		job->msg = ingest_parse_webhook(job->webhook_kind, job->bytes,
+		    job->len, &error);
+	else
+		job->msg = ingest_parse(job->bytes, job->len, &job->limits,
+		    &job->verp, job->probe_address, job->envelope_to);
+	if (job->msg == NULL) {
+		/* The source checked it: only a bug gets here. */
+		job->item->error = g_strdup(error->message);
+		g_clear_pointer(&job->bytes, g_free);
+		g_async_queue_push(in->parsed, job);
+		intake_wake(in);
+		return;
+	}
 	intake_describe(job->item, job->msg->report);
 	memcpy(job->item->digest, job->msg->digest, sizeof job->item->digest);
 	intake_keep(job);
@@ -602,11 +618,9 @@ intake_strdup(gconstpointer s, gpointer unused)
 	return g_strdup(s);
 }
 
-/* Hand one message to the workers; its callback comes after the commit. */
-void
-intake_submit(struct intake *in, char *bytes, size_t len,
-    const char *source, GPtrArray *envelope_to, const char *keep,
-    const char *id, intake_done_fn done, void *arg)
+static struct intake_job *
+intake_job_new(struct intake *in, char *bytes, size_t len,
+    const char *source, const char *id, intake_done_fn done, void *arg)
 {
 	struct intake_job *job = g_new0(struct intake_job, 1);
 
@@ -617,17 +631,49 @@ intake_submit(struct intake *in, char *bytes, size_t len,
 	job->bytes = bytes;
 	job->len = len;
 	job->source = g_strdup(source);
+	job->limits = *in->limits;
+	job->verp = *in->verp;
+	return job;
+}
+
+static void
+intake_push(struct intake *in, struct intake_job *job)
+{
+	*intake_held_count(in, job->source) += job->len;
+	in->parsing++;
+	g_thread_pool_push(in->pool, job, NULL);
+}
+
+/* Hand one message to the workers; its callback comes after the commit. */
+void
+intake_submit(struct intake *in, char *bytes, size_t len,
+    const char *source, GPtrArray *envelope_to, const char *keep,
+    const char *id, intake_done_fn done, void *arg)
+{
+	struct intake_job *job = intake_job_new(in, bytes, len, source, id,
+	    done, arg);
+
 	job->keep = g_strdup(keep);
 	if (envelope_to != NULL)
 		job->envelope_to = g_ptr_array_copy(envelope_to, intake_strdup,
 		    NULL);
-	job->limits = *in->limits;
-	job->verp = *in->verp;
 	if (in->probe->relay != NULL)
 		job->probe_address = g_strdup(in->probe->address);
-	*intake_held_count(in, source) += len;
-	in->parsing++;
-	g_thread_pool_push(in->pool, job, NULL);
+	intake_push(in, job);
+}
+
+/* Likewise a webhook's post, which the source has authenticated. */
+void
+intake_submit_webhook(struct intake *in, enum webhook_kind kind, char *body,
+    size_t len, const char *source, const char *id, intake_done_fn done,
+    void *arg)
+{
+	struct intake_job *job = intake_job_new(in, body, len, source, id,
+	    done, arg);
+
+	job->webhook = 1;
+	job->webhook_kind = kind;
+	intake_push(in, job);
 }
 
 /*

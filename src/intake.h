@@ -37,6 +37,7 @@
 #include "conf.h"
 #include "report.h"
 #include "store.h"
+#include "webhook_parse.h"
 
 /* What became of one submitted message. */
 struct intake_result {
@@ -73,6 +74,10 @@ void		 intake_submit(struct intake *, char *bytes, size_t len,
 		    const char *source, GPtrArray *envelope_to,
 		    const char *keep,
 		    const char *id, intake_done_fn done, void *arg);
+/* A webhook's post (webhook.c), authenticated, checked by webhook_parse(). */
+void		 intake_submit_webhook(struct intake *, enum webhook_kind,
+		    char *body, size_t len, const char *source, const char *id,
+		    intake_done_fn done, void *arg);
 void		 intake_flush(struct intake *);
 void		 intake_set_policy(struct intake *, const struct policy *);
 guint		 intake_pending(struct intake *);

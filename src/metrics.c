@@ -31,6 +31,7 @@ struct metrics {
 	struct maildir	*maildir;
 	struct hooks	*hooks;		/* or NULL */
 	struct prober	*prober;	/* or NULL */
+	struct webhooks	*webhooks;	/* or NULL */
 };
 
 /* One labelled counter family from a "a b" -> count table. */
@@ -183,6 +184,8 @@ metrics_page(struct metrics *m, struct evbuffer *out)
 	    (m->maildir ? (double)maildir_pending(m->maildir) : 0));
 	metrics_hooks(m, out);
 	metrics_probes(m, out);
+	if (m->webhooks != NULL)
+		webhooks_metrics(m->webhooks, out);
 }
 
 static void
@@ -248,6 +251,12 @@ void
 metrics_set_prober(struct metrics *m, struct prober *pr)
 {
 	m->prober = pr;
+}
+
+void
+metrics_set_webhooks(struct metrics *m, struct webhooks *webhooks)
+{
+	m->webhooks = webhooks;
 }
 
 void

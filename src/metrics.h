@@ -13,6 +13,7 @@
 #include "lmtp.h"
 #include "maildir.h"
 #include "prober.h"
+#include "webhook.h"
 
 struct metrics;
 
@@ -20,6 +21,7 @@ struct metrics	*metrics_new(struct event_base *, const char *listen,
 		    struct intake *, struct lmtp *, struct maildir *, GError **);
 void		 metrics_set_hooks(struct metrics *, struct hooks *);
 void		 metrics_set_prober(struct metrics *, struct prober *);
+void		 metrics_set_webhooks(struct metrics *, struct webhooks *);
 void		 metrics_free(struct metrics **);
 
 #endif

@@ -41,6 +41,7 @@
 #include "parse.h"
 #include "prober.h"
 #include "store.h"
+#include "webhook.h"
 
 #define EXIT_CONFIG	78	/* EX_CONFIG: the configuration is wrong */
 #define EXIT_SOFTWARE	70	/* EX_SOFTWARE: cannot start */
@@ -56,6 +57,7 @@ struct daemon {
 	struct maildir	*maildir;
 	struct lmtp	*lmtp;
 	struct metrics	*metrics;
+	struct webhooks	*webhooks;	/* or NULL: no [http] listen */
 	struct hooks	*hooks;		/* or NULL: no [hook NAME] */
 	struct prober	*prober;	/* or NULL: no [probe] relay */
 	struct event	*sigterm, *sigint, *sighup, *stopper, *watchdog;
@@ -348,9 +350,14 @@ daemon_start(struct daemon *d)
 		g_critical("maildir: %s", error->message);
 		return 0;
 	}
-	if (d->lmtp == NULL && d->maildir == NULL) {
+	if (d->conf.http.listen != NULL && (d->webhooks = webhooks_new(d->base,
+	    &d->conf.http, &d->conf.lmtp, d->intake, &error)) == NULL) {
+		g_critical("http: %s", error->message);
+		return 0;
+	}
+	if (d->lmtp == NULL && d->maildir == NULL && d->webhooks == NULL) {
 		g_critical("nothing to do: neither [maildir] path nor [lmtp] "
-		    "listen is set");
+		    "listen nor [http] listen is set");
 		return 0;
 	}
 	if (d->conf.metrics.listen != NULL && (d->metrics = metrics_new(d->base,
@@ -362,6 +369,7 @@ daemon_start(struct daemon *d)
 	if (d->metrics != NULL) {
 		metrics_set_hooks(d->metrics, d->hooks);
 		metrics_set_prober(d->metrics, d->prober);
+		metrics_set_webhooks(d->metrics, d->webhooks);
 	}
 	return daemon_notify_ready(d);
 }
@@ -402,6 +410,8 @@ daemon_free(struct daemon *d)
 	lmtp_free(&d->lmtp);
 	if (d->intake != NULL)
 		intake_flush(d->intake);
+	/* After the flush, which answers the posts waiting for a commit. */
+	webhooks_free(&d->webhooks);
 	maildir_free(&d->maildir);
 	intake_free(&d->intake);
 	store_close(&d->store);

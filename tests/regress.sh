@@ -4,7 +4,8 @@
 # inputs through "rebound parse" (TSV and JSON) and through the fuzz
 # target's own code (tests/fuzz/replay_parse, an mbox split into
 # messages, each parsed and classified); LMTP sessions and config files
-# through replay_lmtp and replay_conf, with their seeds.  Under valgrind
+# through replay_lmtp and replay_conf, webhook bodies through
+# replay_webhook, with their seeds.  Under valgrind
 # too, where it is installed and this is not an ASan build.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 scratch
@@ -61,5 +62,6 @@ replay() {
 replay parse "$fuzz/regress/parse"
 replay lmtp "$fuzz/regress/lmtp" "$fuzz/seeds/lmtp"
 replay conf "$fuzz/regress/conf" "$fuzz/seeds/conf"
+replay webhook "$fuzz/regress/webhook" "$fuzz/seeds/webhook"
 
 done_testing

@@ -1,0 +1,308 @@
+/*
+ * conf_webhook.c: the [http] section of rebound.conf, reboundd's
+ * listener for the sending services' webhooks, and its [webhook NAME]
+ * groups, one endpoint each:
+ *
+ *   [http]
+ *   listen = 127.0.0.1:8025
+ *
+ *   [webhook mailgun]
+ *   kind = mailgun
+ *   path = /mailgun
+ *   signing_key = key-...
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#include "conf_int.h"
+
+#define CONF_HTTP_MAX_BODY	(1024 * 1024)
+#define CONF_HTTP_MAX_HEADER	8192
+#define CONF_HTTP_READ_TIMEOUT	30
+#define CONF_HTTP_MAX_REQUESTS	64
+#define CONF_WEBHOOK_MAX_AGE	300	/* Mailgun's timestamp, seconds */
+
+static int
+conf_webhook_invalid(GError **error, const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *msg = NULL;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error_literal(error, G_KEY_FILE_ERROR,
+	    G_KEY_FILE_ERROR_INVALID_VALUE, msg);
+	return 0;
+}
+
+static int
+conf_http_number(const char *value, guint64 min, guint64 max, guint64 *out,
+    GError **error)
+{
+	if (!g_ascii_string_to_unsigned(value, 10, min, max, out, NULL))
+		return conf_webhook_invalid(error, "'%s' is not a number from "
+		    "%" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT, value, min, max);
+	return 1;
+}
+
+/* [http]: listen, max_body_size, max_header_size, read_timeout, max_requests. */
+int
+conf_http_set(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	guint64 n;
+
+	if (strcmp(key, "listen") == 0) {
+		if (strrchr(value, ':') == NULL)
+			return conf_webhook_invalid(error, "'%s' is not "
+			    "host:port", value);
+		return conf_set_string(&c->http.listen, value);
+	}
+	if (strcmp(key, "read_timeout") == 0)
+		return conf_duration(value, 1, 3600, &c->http.read_timeout,
+		    error);
+	if (strcmp(key, "max_body_size") == 0)
+		return conf_http_number(value, 1024, 1 << 30, &c->http.max_body,
+		    error);
+	if (!conf_http_number(value, strcmp(key, "max_requests") == 0 ? 1 :
+	    1024, strcmp(key, "max_requests") == 0 ? 100000 : 1 << 20, &n,
+	    error))
+		return 0;
+	if (strcmp(key, "max_requests") == 0)
+		c->http.max_requests = (int)n;
+	else
+		c->http.max_header = (guint)n;
+	return 1;
+}
+
+static void
+conf_webhook_free(struct conf_webhook *w)
+{
+	if (w == NULL)
+		return;
+	g_free(w->name);
+	g_free(w->path);
+	if (w->signing_key != NULL)
+		memset(w->signing_key, 0, strlen(w->signing_key));
+	if (w->password != NULL)
+		memset(w->password, 0, strlen(w->password));
+	g_free(w->signing_key);
+	g_free(w->user);
+	g_free(w->password);
+	g_free(w->public_key);
+	g_free(w);
+}
+
+void
+conf_http_defaults(struct conf *c)
+{
+	c->http.max_body = CONF_HTTP_MAX_BODY;
+	c->http.max_header = CONF_HTTP_MAX_HEADER;
+	c->http.read_timeout = CONF_HTTP_READ_TIMEOUT;
+	c->http.max_requests = CONF_HTTP_MAX_REQUESTS;
+	c->http.webhooks = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)conf_webhook_free);
+}
+
+void
+conf_http_clear(struct conf *c)
+{
+	g_free(c->http.listen);
+	if (c->http.webhooks != NULL)
+		g_ptr_array_free(c->http.webhooks, TRUE);
+}
+
+static int
+conf_webhook_kind(struct conf_webhook *w, const char *value, GError **error)
+{
+	g_autofree char *known = NULL;
+
+	if (webhook_kind_parse(value, &w->kind))
+		return 1;
+	known = webhook_kind_list();
+	return conf_webhook_invalid(error, "'%s' is not %s", value, known);
+}
+
+/* An absolute path of its own: the service posts there. */
+static int
+conf_webhook_path(struct conf_webhook *w, const char *value, GError **error)
+{
+	if (value[0] != '/' || strpbrk(value, "?# \t") != NULL)
+		return conf_webhook_invalid(error, "'%s' is not a path such "
+		    "as /mailgun", value);
+	return conf_set_string(&w->path, value);
+}
+
+static int
+conf_webhook_signing_key(struct conf_webhook *w, const char *value,
+    GError **error)
+{
+	if (*value == '\0')
+		return conf_webhook_invalid(error, "empty");
+	return conf_set_string(&w->signing_key, value);
+}
+
+/* SendGrid's verification key: PEM, or base64 as its console shows it. */
+static int
+conf_webhook_public_key(struct conf_webhook *w, const char *value,
+    GError **error)
+{
+	gsize len = 0;
+	g_autofree guchar *der = NULL;
+
+	if (!g_str_has_prefix(value, "-----BEGIN") &&
+	    ((der = g_base64_decode(value, &len)) == NULL || len < 32))
+		return conf_webhook_invalid(error, "not a PEM public key nor "
+		    "base64 DER");
+	return conf_set_string(&w->public_key, value);
+}
+
+/* HTTP Basic: no ':' in the user (RFC 7617), nothing empty. */
+static int
+conf_webhook_user(struct conf_webhook *w, const char *value, GError **error)
+{
+	if (*value == '\0' || strchr(value, ':') != NULL)
+		return conf_webhook_invalid(error, "'%s' is not a user name "
+		    "(not empty, no ':')", value);
+	return conf_set_string(&w->user, value);
+}
+
+static int
+conf_webhook_password(struct conf_webhook *w, const char *value,
+    GError **error)
+{
+	if (*value == '\0')
+		return conf_webhook_invalid(error, "empty");
+	return conf_set_string(&w->password, value);
+}
+
+static int
+conf_webhook_max_age(struct conf_webhook *w, const char *value,
+    GError **error)
+{
+	return conf_duration(value, 1, 86400, &w->max_age, error);
+}
+
+/* The keys of [webhook NAME]; kind is read first. */
+static const struct {
+	const char	*key;
+	int		(*set)(struct conf_webhook *, const char *, GError **);
+} conf_webhook_keys[] = {
+	{ "kind", conf_webhook_kind },
+	{ "path", conf_webhook_path },
+	{ "signing_key", conf_webhook_signing_key },
+	{ "public_key", conf_webhook_public_key },
+	{ "user", conf_webhook_user },
+	{ "password", conf_webhook_password },
+	{ "max_age", conf_webhook_max_age },
+};
+
+static int
+conf_webhook_key(struct conf_webhook *w, GKeyFile *kf, const char *group,
+    const char *key, GError **error)
+{
+	g_autofree char *value = NULL;
+	g_autoptr(GError) err = NULL;
+	guint i;
+
+	for (i = 0; i < G_N_ELEMENTS(conf_webhook_keys); i++)
+		if (strcmp(conf_webhook_keys[i].key, key) == 0)
+			break;
+	if (i == G_N_ELEMENTS(conf_webhook_keys))
+		return conf_webhook_invalid(error, "unknown key");
+	value = g_key_file_get_string(kf, group, key, &err);
+	if (err != NULL) {
+		g_propagate_error(error, g_steal_pointer(&err));
+		return 0;
+	}
+	return conf_webhook_keys[i].set(w, g_strstrip(value), error);
+}
+
+/* The credential key w's kind cannot go without, or NULL. */
+static const char *
+conf_webhook_missing(const struct conf_webhook *w)
+{
+	switch (w->kind) {
+	case WEBHOOK_MAILGUN:
+		return w->signing_key == NULL ? "signing_key" : NULL;
+	case WEBHOOK_SENDGRID:
+		return w->public_key == NULL ? "public_key" : NULL;
+	case WEBHOOK_POSTMARK:
+	case WEBHOOK_SPARKPOST:	/* HTTP Basic: they sign nothing */
+		break;
+	}
+	if (w->user == NULL)
+		return "user";
+	return w->password == NULL ? "password" : NULL;
+}
+
+/* What w cannot go without, or that another endpoint has: NULL if fine. */
+static char *
+conf_webhook_check(const struct conf *c, const struct conf_webhook *w)
+{
+	const char *missing = conf_webhook_missing(w);
+	guint i;
+
+	if (w->path == NULL)
+		return g_strdup("path: missing");
+	if (missing != NULL)
+		return g_strdup_printf("%s: missing (a %s webhook needs one)",
+		    missing, webhook_kind_name(w->kind));
+	for (i = 0; i < c->http.webhooks->len; i++) {
+		const struct conf_webhook *o = c->http.webhooks->pdata[i];
+
+		if (strcmp(o->name, w->name) == 0)
+			return g_strdup("the same name twice");
+		if (strcmp(o->path, w->path) == 0)
+			return g_strdup("path: another webhook has it");
+	}
+	return NULL;
+}
+
+/*
+ * Read the group "webhook NAME" of kf into c->http.webhooks.  On error,
+ * *key_r is the key at fault (NULL: the group itself).
+ */
+int
+conf_webhook_group(struct conf *c, GKeyFile *kf, const char *group,
+    const char **key_r, GError **error)
+{
+	g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
+	struct conf_webhook *w = g_new0(struct conf_webhook, 1);
+	g_autofree char *bad = NULL;
+	guint i;
+
+	*key_r = "kind";
+	w->name = g_strstrip(g_strdup(group + strlen("webhook")));
+	w->max_age = CONF_WEBHOOK_MAX_AGE;
+	if (!g_key_file_has_key(kf, group, "kind", NULL)) {
+		g_autofree char *known = webhook_kind_list();
+
+		conf_webhook_invalid(error, "missing (%s)", known);
+		goto fail;
+	}
+	if (!conf_webhook_key(w, kf, group, "kind", error))
+		goto fail;
+	for (i = 0; keys[i] != NULL; i++) {
+		*key_r = keys[i];
+		if (strcmp(keys[i], "kind") != 0 &&
+		    !conf_webhook_key(w, kf, group, keys[i], error))
+			goto fail;
+	}
+	*key_r = NULL;
+	if ((bad = conf_webhook_check(c, w)) != NULL) {
+		conf_webhook_invalid(error, "%s", bad);
+		goto fail;
+	}
+	g_ptr_array_add(c->http.webhooks, w);
+	return 1;
+fail:
+	/* keys[] is freed on return: keep the name the caller reports. */
+	if (*key_r != NULL)
+		*key_r = g_intern_string(*key_r);
+	conf_webhook_free(w);
+	return 0;
+}

@@ -1,0 +1,391 @@
+/*
+ * webhook.c: the HTTP listener of [http] listen, on the daemon's own
+ * libevent loop (evhttp), apart from /metrics: a service's posts come
+ * from the Internet (through a TLS proxy), the metrics from inside.
+ *
+ * Limits, each answered and counted (rebound_webhook_requests_total):
+ * a body over max_body_size or headers over max_header_size get 413
+ * from evhttp itself; a request not read within read_timeout has its
+ * connection closed; more than max_requests posts waiting for their
+ * commit get 503 (the service retries).  A request that fails
+ * authentication gets 401 (403 for a replayed token) and records
+ * nothing; it is logged once a minute per source address.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "listen.h"
+#include "webhook.h"
+#include "webhook_int.h"
+
+#define WEBHOOK_LOG_INTERVAL	60	/* seconds between logs per source */
+
+struct webhooks {
+	const struct conf_http *conf;
+	struct intake	*intake;
+	struct evhttp	*http;
+	struct webhook_replay *replay;
+	guint		 pending;	/* posts waiting for their commit */
+	guint64		 serial;	/* names posts in the log */
+	GHashTable	*counts;	/* "name status" -> guint64 * */
+	GHashTable	*logged;	/* source address -> gint64 *: when */
+};
+
+/* One post waiting for intake's callback. */
+struct webhook_post {
+	struct webhooks	*wh;
+	struct evhttp_request *req;
+	const struct conf_webhook *w;
+	char		*token;		/* Mailgun's, to forget if not recorded */
+	guint		 waiting;	/* its events not yet committed */
+	int		 failed;	/* one of them could not be */
+};
+
+static void
+webhook_count(struct webhooks *wh, const char *name, int status)
+{
+	char *key = g_strdup_printf("%s %d", name, status);
+	guint64 *n = g_hash_table_lookup(wh->counts, key);
+
+	if (n == NULL) {
+		n = g_new0(guint64, 1);
+		g_hash_table_insert(wh->counts, key, n);
+	} else
+		g_free(key);
+	(*n)++;
+}
+
+static void
+webhook_answer(struct webhooks *wh, struct evhttp_request *req,
+    const char *name, int status, const char *reason)
+{
+	struct evbuffer *out = evbuffer_new();
+
+	webhook_count(wh, name, status);
+	evbuffer_add_printf(out, "%s\n", reason);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain");
+	evhttp_send_reply(req, status, reason, out);
+	evbuffer_free(out);
+}
+
+/* The peer's address, for the log. */
+static char *
+webhook_peer(struct evhttp_request *req)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(req);
+	const char *host = NULL;
+	ev_uint16_t port = 0;
+
+	if (c != NULL)
+		evhttp_connection_get_peer(c, (char **)&host, &port);
+	return g_strdup(host != NULL && *host != '\0' ? host : "local");
+}
+
+/* Log a refusal, once per source and interval: a flood is counted only. */
+static void
+webhook_log_refusal(struct webhooks *wh, struct evhttp_request *req,
+    const struct conf_webhook *w, int status, const char *why)
+{
+	char *peer = webhook_peer(req);
+	gint64 now = g_get_monotonic_time() / G_USEC_PER_SEC;
+	gint64 *last = g_hash_table_lookup(wh->logged, peer);
+
+	if (last != NULL && now - *last < WEBHOOK_LOG_INTERVAL) {
+		g_free(peer);
+		return;
+	}
+	g_warning("webhook %s: %d to %s: %s (more from it within %d s are "
+	    "counted, not logged)", w->name, status, peer, why,
+	    WEBHOOK_LOG_INTERVAL);
+	g_hash_table_replace(wh->logged, peer, g_memdup2(&now, sizeof now));
+}
+
+static const struct conf_webhook *
+webhook_find(struct webhooks *wh, const char *path)
+{
+	guint i;
+
+	for (i = 0; path != NULL && i < wh->conf->webhooks->len; i++) {
+		const struct conf_webhook *w = wh->conf->webhooks->pdata[i];
+
+		if (strcmp(w->path, path) == 0)
+			return w;
+	}
+	return NULL;
+}
+
+static void
+webhook_done(void *arg, const struct intake_result *res)
+{
+	struct webhook_post *p = arg;
+	struct webhooks *wh = p->wh;
+
+	p->failed |= !res->ok;
+	if (--p->waiting > 0)
+		return;
+	wh->pending--;
+	if (!p->failed)
+		webhook_answer(wh, p->req, p->w->name, 200, "recorded");
+	else {
+		/* The service sends it again, with the same token maybe. */
+		if (p->token != NULL)
+			webhook_replay_forget(wh->replay, p->token);
+		webhook_answer(wh, p->req, p->w->name, 503,
+		    "not recorded, try again later");
+	}
+	g_free(p->token);
+	g_free(p);
+}
+
+static const struct {
+	int		 status;
+	const char	*reason;
+} webhook_refusals[] = {
+	[WEBHOOK_OK] = { 200, "OK" },
+	[WEBHOOK_MALFORMED] = { 400, "malformed body" },
+	[WEBHOOK_SIGNATURE] = { 401, "signature does not verify" },
+	[WEBHOOK_EXPIRED] = { 401, "timestamp too old" },
+	[WEBHOOK_REPLAYED] = { 403, "token already used" },
+	[WEBHOOK_CREDENTIALS] = { 401, "wrong credentials" },
+};
+
+/*
+ * The events of a post worth recording, as bodies (of char *) with their
+ * ids in *ids; NULL and *why_r if one is not the kind's JSON.  The check
+ * is cheap next to the commit; it lets a malformed body get 400 now
+ * rather than a retry for ever.
+ */
+static GPtrArray *
+webhook_events(const struct conf_webhook *w, const char *body, size_t len,
+    GPtrArray **ids, char **why_r)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GPtrArray) parts = webhook_split(w->kind, body, len, &error);
+	GPtrArray *keep;
+	guint i;
+
+	if (parts == NULL) {
+		*why_r = g_strdup(error->message);
+		return NULL;
+	}
+	keep = g_ptr_array_new_with_free_func(g_free);
+	*ids = g_ptr_array_new_with_free_func(g_free);
+	for (i = 0; i < parts->len; i++) {
+		const char *part = parts->pdata[i];
+		char *id = NULL;
+		struct report *rp = webhook_parse(w->kind, part, strlen(part),
+		    &id, &error);
+
+		if (rp == NULL) {
+			*why_r = g_strdup(error->message);
+			g_clear_pointer(&keep, g_ptr_array_unref);
+			g_clear_pointer(ids, g_ptr_array_unref);
+			return NULL;
+		}
+		if (rp->kind != REPORT_NONE) {
+			g_ptr_array_add(keep, g_strdup(part));
+			g_ptr_array_add(*ids, id);
+		} else
+			g_free(id);
+		report_free(&rp);
+	}
+	return keep;
+}
+
+/* Authenticated: each event to record goes to intake; 200 once all are. */
+static void
+webhook_take(struct webhooks *wh, struct evhttp_request *req,
+    const struct conf_webhook *w, char *body, size_t len, char *token)
+{
+	g_autoptr(GPtrArray) ids = NULL;
+	g_autofree char *why = NULL;
+	GPtrArray *events = webhook_events(w, body, len, &ids, &why);
+	struct webhook_post *p;
+	guint i;
+
+	g_free(body);
+	if (events == NULL || events->len == 0) {
+		if (events == NULL)
+			webhook_log_refusal(wh, req, w, 400, why);
+		webhook_answer(wh, req, w->name, events == NULL ? 400 : 200,
+		    events == NULL ? "malformed body" : "ignored");
+		if (events != NULL)
+			g_ptr_array_unref(events);
+		g_free(token);
+		return;
+	}
+	p = g_new0(struct webhook_post, 1);
+	p->wh = wh;
+	p->req = req;
+	p->w = w;
+	p->token = token;
+	p->waiting = events->len;
+	wh->pending++;
+	wh->serial++;
+	for (i = 0; i < events->len; i++) {
+		g_autofree char *name = g_strdup_printf("webhook %s#%"
+		    G_GUINT64_FORMAT " event %s", w->name, wh->serial,
+		    (char *)ids->pdata[i]);
+		char *ev = g_steal_pointer(&events->pdata[i]);
+
+		intake_submit_webhook(wh->intake, w->kind, ev, strlen(ev),
+		    webhook_kind_name(w->kind), name, webhook_done, p);
+	}
+	g_ptr_array_unref(events);
+}
+
+static const struct webhook_headers *
+webhook_headers_of(struct evhttp_request *req, struct webhook_headers *h)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+
+	h->authorization = evhttp_find_header(in, "Authorization");
+	h->signature = evhttp_find_header(in,
+	    "X-Twilio-Email-Event-Webhook-Signature");
+	h->timestamp = evhttp_find_header(in,
+	    "X-Twilio-Email-Event-Webhook-Timestamp");
+	return h;
+}
+
+static void
+webhook_request(struct evhttp_request *req, void *arg)
+{
+	struct webhooks *wh = arg;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	const struct conf_webhook *w = webhook_find(wh, path);
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	g_autofree char *why = NULL;
+	struct webhook_headers h;
+	enum webhook_refusal r;
+	size_t len;
+	char *body, *token;
+
+	if (w == NULL) {
+		webhook_answer(wh, req, "none", 404, "no such webhook");
+		return;
+	}
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		webhook_answer(wh, req, w->name, 405, "POST only");
+		return;
+	}
+	if (wh->pending >= (guint)wh->conf->max_requests) {
+		webhook_log_refusal(wh, req, w, 503, "max_requests posts wait "
+		    "for their commit");
+		webhook_answer(wh, req, w->name, 503, "busy, try again later");
+		return;
+	}
+	len = evbuffer_get_length(in);
+	body = g_malloc(len + 1);
+	evbuffer_remove(in, body, len);
+	body[len] = '\0';
+	r = webhook_auth(w, wh->replay, webhook_headers_of(req, &h), body, len,
+	    g_get_real_time() / G_USEC_PER_SEC, &token, &why);
+	if (r != WEBHOOK_OK) {
+		webhook_log_refusal(wh, req, w, webhook_refusals[r].status, why);
+		if (r == WEBHOOK_CREDENTIALS)
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			    "WWW-Authenticate", "Basic realm=\"rebound\"");
+		webhook_answer(wh, req, w->name, webhook_refusals[r].status,
+		    webhook_refusals[r].reason);
+		g_free(body);
+		return;
+	}
+	webhook_take(wh, req, w, body, len, token);
+}
+
+static int
+webhook_accept(void *arg, int fd, const char *spec, GError **error)
+{
+	struct webhooks *wh = arg;
+
+	/* Non-blocking: the listener accepts until EAGAIN. */
+	if (evutil_make_socket_nonblocking(fd) != 0 ||
+	    evutil_make_socket_closeonexec(fd) != 0 || listen(fd, 128) != 0 ||
+	    evhttp_accept_socket_with_handle(wh->http, fd) == NULL) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+		    "%s: cannot listen", spec);
+		evutil_closesocket(fd);
+		return 0;
+	}
+	return 1;
+}
+
+struct webhooks *
+webhooks_new(struct event_base *base, const struct conf_http *conf,
+    const struct conf_lmtp *sockets, struct intake *intake, GError **error)
+{
+	struct webhooks *wh = g_new0(struct webhooks, 1);
+
+	wh->conf = conf;
+	wh->intake = intake;
+	wh->replay = webhook_replay_new();
+	wh->counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    g_free);
+	wh->logged = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+	    g_free);
+	wh->http = evhttp_new(base);
+	evhttp_set_gencb(wh->http, webhook_request, wh);
+	evhttp_set_max_body_size(wh->http, (ev_ssize_t)conf->max_body);
+	evhttp_set_max_headers_size(wh->http, (ev_ssize_t)conf->max_header);
+	evhttp_set_timeout(wh->http, conf->read_timeout);
+	evhttp_set_allowed_methods(wh->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
+	if (!listen_open(conf->listen, sockets, webhook_accept, wh, error)) {
+		webhooks_free(&wh);
+		return NULL;
+	}
+	g_info("http: listening on %s for %u webhook%s", conf->listen,
+	    conf->webhooks->len, conf->webhooks->len == 1 ? "" : "s");
+	return wh;
+}
+
+void
+webhooks_metrics(struct webhooks *wh, struct evbuffer *out)
+{
+	GHashTableIter iter;
+	gpointer key, value;
+
+	evbuffer_add_printf(out, "# HELP rebound_webhook_requests_total "
+	    "Posts to the webhooks, by webhook and status answered.\n"
+	    "# TYPE rebound_webhook_requests_total counter\n");
+	g_hash_table_iter_init(&iter, wh->counts);
+	while (g_hash_table_iter_next(&iter, &key, &value)) {
+		g_auto(GStrv) ab = g_strsplit(key, " ", 2);
+
+		evbuffer_add_printf(out, "rebound_webhook_requests_total"
+		    "{webhook=\"%s\",status=\"%s\"} %" G_GUINT64_FORMAT "\n",
+		    ab[0], ab[1], *(guint64 *)value);
+	}
+	evbuffer_add_printf(out, "# HELP rebound_webhook_pending Posts waiting "
+	    "for their commit (bounded by [http] max_requests).\n"
+	    "# TYPE rebound_webhook_pending gauge\nrebound_webhook_pending %u\n",
+	    wh->pending);
+}
+
+guint
+webhooks_pending(struct webhooks *wh)
+{
+	return wh->pending;
+}
+
+void
+webhooks_free(struct webhooks **whp)
+{
+	struct webhooks *wh = *whp;
+
+	if (wh == NULL)
+		return;
+	if (wh->http != NULL)
+		evhttp_free(wh->http);
+	webhook_replay_free(&wh->replay);
+	g_hash_table_destroy(wh->counts);
+	g_hash_table_destroy(wh->logged);
+	g_free(wh);
+	*whp = NULL;
+}

@@ -1,0 +1,46 @@
+/*
+ * webhook_int.h: what webhook.c and webhook_auth.c share.
+ */
+#ifndef REBOUND_WEBHOOK_INT_H
+#define REBOUND_WEBHOOK_INT_H
+
+#include <glib.h>
+
+#include "conf.h"
+
+/* Why a post was refused before anything of it was recorded. */
+enum webhook_refusal {
+	WEBHOOK_OK,
+	WEBHOOK_MALFORMED,	/* 400: not the kind's JSON */
+	WEBHOOK_SIGNATURE,	/* 401: signature does not verify */
+	WEBHOOK_EXPIRED,	/* 401: signed too long ago (or ahead) */
+	WEBHOOK_REPLAYED,	/* 403: a token already used */
+	WEBHOOK_CREDENTIALS	/* 401: wrong HTTP Basic user or password */
+};
+
+/* The request headers authentication reads (NULL: absent). */
+struct webhook_headers {
+	const char	*authorization;		/* HTTP Basic */
+	const char	*signature;		/* SendGrid's, and ... */
+	const char	*timestamp;		/* ... the time it signed */
+};
+
+/* Mailgun's tokens seen within max_age: a replay is refused. */
+struct webhook_replay;
+
+struct webhook_replay *webhook_replay_new(void);
+void		 webhook_replay_forget(struct webhook_replay *,
+		    const char *token);
+void		 webhook_replay_free(struct webhook_replay **);
+
+/*
+ * Authenticate a post to endpoint w at time now, with its headers; *token_r (owned, or
+ * NULL) is the replay token it used, to forget if it is not recorded
+ * (so that the service's retry is taken).  *why_r says what failed.
+ */
+enum webhook_refusal webhook_auth(const struct conf_webhook *w,
+		    struct webhook_replay *, const struct webhook_headers *,
+		    const char *body, size_t len, gint64 now, char **token_r,
+		    char **why_r);
+
+#endif
