@@ -13,11 +13,10 @@
 #
 # dma writes no delay notice, and gives up on a temporary failure only
 # when the queue file is older than MAX_TIMEOUT, five days compiled in.
-# So that a test sees that bounce, mta_start also runs an expirer: a
-# queued message still there after 40 s has its files dated six days
-# back and the queue flushed (sendmail -q); the delivery process retries,
-# fails again and writes dma's own "Could not deliver for the last
-# 432000 seconds. Giving up." (mta_expire does it at once.)
+# So that a test sees that bounce, mta_kick (below) dates a queued
+# message still there after 40 s six days back and flushes the queue
+# (sendmail -q); the delivery process retries, fails again and writes
+# dma's own "Could not deliver for the last 432000 seconds. Giving up."
 
 . "$top_srcdir/tests/mta/root.sh"
 
@@ -54,8 +53,6 @@ mta_start() {
 	python3 "$top_srcdir/tests/mta/dma-mbox.py" \
 	    "$dma_root/var/mail/benchbox" "$dma_root$dma_bouncedir" &
 	dma_mover=$!
-	dma_expirer &
-	dma_expirer_pid=$!
 	dma_moving() { [ -e "$dma_root$dma_bouncedir/.mover" ]; }
 	wait_until "dma's mbox mover to start" dma_moving
 }
@@ -70,31 +67,27 @@ mta_send() {
 	chroot "$dma_root" /usr/sbin/sendmail -f "$1" "$2" <"$3"
 }
 
-mta_expire() {
-	touch -d '6 days ago' "$dma_root"/var/spool/dma/[MQ]*
-	chroot "$dma_root" /usr/sbin/sendmail -q
+# mta_kick (run.sh, while it waits for the bounces), every 5 s: the
+# messages queued 40 s ago and not yet aged are dated back past dma's
+# five days (compiled in), so that it gives up and writes its bounce.
+mta_kick() {
+	mta_due 5 || return 0
+	de_old=$(find "$dma_root/var/spool/dma" -name '[MQ]*' \
+	    -newermt '-5 days' ! -newermt '-40 seconds')
+	if [ -n "$de_old" ]; then
+		touch -d '6 days ago' $de_old
+		chroot "$dma_root" /usr/sbin/sendmail -q
+	fi
+	return 0
 }
 
-# dma_expirer: every 5 s, the messages queued 40 s ago and not yet aged.
-dma_expirer() {
-	while :; do
-		de_old=$(find "$dma_root/var/spool/dma" -name '[MQ]*' \
-		    -newermt '-5 days' ! -newermt '-40 seconds')
-		if [ -n "$de_old" ]; then
-			touch -d '6 days ago' $de_old
-			chroot "$dma_root" /usr/sbin/sendmail -q
-		fi
-		sleep 5
-	done
-}
-
-# mta_stop: the mover and the expirer, then every dma process left in the root (those
+# mta_stop: the mover, then every dma process left in the root (those
 # still retrying a temporary failure).
 mta_stop() {
-	for p in $dma_mover $dma_expirer_pid; do
+	for p in $dma_mover; do
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	dma_mover= dma_expirer_pid=
+	dma_mover=
 	mta_root_kill "$dma_root"
 }

@@ -4,7 +4,6 @@
 # unknown local user bounces only so, over SMTP it is refused at RCPT.
 mta_packages="opensmtpd"
 mta_pid=
-mta_runner=
 
 mta_setup() {
 	mta_root=$1 mta_port=$2
@@ -34,13 +33,14 @@ mta_start() {
 	chroot "$mta_root" smtpd -d -f /etc/smtpd-test.conf >"$mta_root.log" 2>&1 &
 	mta_pid=$!
 	wait_until "smtpd to accept on $mta_port" smtp_ready "$mta_port" || return 1
-	# OpenSMTPD's own retries back off for minutes: a queue run every
-	# 5 s instead, as Exim's -q10s and Postfix's queue_run_delay do.
-	( while kill -0 "$mta_pid" 2>/dev/null; do
-		chroot "$mta_root" smtpctl schedule all >/dev/null 2>&1
-		sleep 5
-	done ) &
-	mta_runner=$!
+}
+
+# mta_kick (run.sh, while it waits for the bounces): OpenSMTPD's own
+# retries back off for minutes, so a queue run every 5 s instead, as
+# Exim's -q10s and Postfix's queue_run_delay do.
+mta_kick() {
+	mta_due 5 && chroot "$mta_root" smtpctl schedule all >/dev/null 2>&1
+	return 0
 }
 
 mta_send() {
@@ -52,8 +52,6 @@ mta_send() {
 }
 
 mta_stop() {
-	[ -n "$mta_runner" ] && kill "$mta_runner" 2>/dev/null && wait "$mta_runner"
-	mta_runner=
 	[ -n "$mta_pid" ] && kill -TERM "$mta_pid" 2>/dev/null && wait "$mta_pid"
 	mta_pid=
 }

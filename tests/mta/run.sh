@@ -112,8 +112,19 @@ index() {
 		echo "$f ${id:-unknown} $kind" >>"$1/index"
 	done
 }
+# mta_due SECONDS: true once SECONDS have passed since it was last true
+# (first call true): the pace of an MTA's optional mta_kick, which runs
+# its queue where the MTA's own retries wait for minutes.  Called from
+# all_final, so the kick rides on the wait for the bounces, not a timer.
+mta_due_at=0
+mta_due() {
+	md_now=$(date +%s)
+	[ "$md_now" -ge "$mta_due_at" ] || return 1
+	mta_due_at=$((md_now + $1))
+}
 # all_final DIR MAILDIR: every scenario sent has its final bounce.
 all_final() {
+	command -v mta_kick >/dev/null && mta_kick
 	index "$1" "$2"
 	[ "$(awk '$3 == "final" { print $2 }' "$1/index" | sort -u |
 	    grep -cxFf "$1/sent")" -ge "$(wc -l <"$1/sent")" ]
