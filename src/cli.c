@@ -64,10 +64,8 @@ cli_store(struct cli_db *d, enum store_mode mode)
 
 	if (!cli_conf(&d->conf, d->config))
 		return NULL;
-	if (d->db != NULL) {
-		g_free(d->conf.store.path);
-		d->conf.store.path = g_strdup(d->db);
-	}
+	if (d->db != NULL)
+		conf_store_set(&d->conf.store, d->db);
 	if ((s = store_open(&d->conf.store, mode, &error)) == NULL) {
 		g_printerr("rebound: %s\n", error->message);
 		return NULL;

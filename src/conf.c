@@ -30,6 +30,42 @@ conf_set_path(struct conf *c, const char *key, const char *value,
 	return 1;
 }
 
+/* [store] url: libpq's URI form only, so that --db tells them apart. */
+static int
+conf_set_url(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	if (!g_str_has_prefix(value, "postgresql://") &&
+	    !g_str_has_prefix(value, "postgres://")) {
+		g_set_error(error, G_KEY_FILE_ERROR,
+		    G_KEY_FILE_ERROR_INVALID_VALUE, "url: want "
+		    "postgresql://..., not %s", value);
+		return 0;
+	}
+	g_free(c->store.url);
+	c->store.url = g_strdup(value);
+	return 1;
+}
+
+const char *
+conf_store_where(const struct conf_store *c)
+{
+	return c->url != NULL ? c->url : c->path;
+}
+
+void
+conf_store_set(struct conf_store *c, const char *where)
+{
+	g_clear_pointer(&c->url, g_free);
+	if (g_str_has_prefix(where, "postgresql://") ||
+	    g_str_has_prefix(where, "postgres://"))
+		c->url = g_strdup(where);
+	else {
+		g_free(c->path);
+		c->path = g_strdup(where);
+	}
+}
+
 static int
 conf_set_sync(struct conf *c, const char *key, const char *value,
     GError **error)
@@ -309,6 +345,7 @@ conf_set_user(struct conf *c, const char *key, const char *value,
 
 static const struct conf_key conf_keys[] = {
 	{ "store", "path", conf_set_path },
+	{ "store", "url", conf_set_url },
 	{ "store", "synchronous", conf_set_sync },
 	{ "store", "busy_timeout", conf_set_busy },
 	{ "store", "batch", conf_set_batch },
@@ -402,6 +439,7 @@ conf_clear(struct conf *c)
 {
 	g_free(c->file);
 	g_free(c->store.path);
+	g_free(c->store.url);
 	g_free(c->maildir.path);
 	g_free(c->maildir.other);
 	g_free(c->maildir.done);

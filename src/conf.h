@@ -42,7 +42,8 @@ enum conf_dating {
 
 /* [store]: the database. */
 struct conf_store {
-	char		*path;		/* path */
+	char		*path;		/* path: a SQLite file */
+	char		*url;		/* url: postgresql://..., or NULL */
 	int		 sync_full;	/* synchronous = full|normal */
 	int		 busy_timeout;	/* busy_timeout, milliseconds */
 	int		 batch;		/* batch, messages per commit */
@@ -166,5 +167,10 @@ GArray	*conf_bool_keys(void);
 const char *conf_hook_kind_name(enum conf_hook_kind);
 char	*conf_hook_types(const struct conf_hook *);
 void	 conf_hook_free(struct conf_hook *);
+
+/* The database [store] names: its url, else its path. */
+const char	*conf_store_where(const struct conf_store *);
+/* A --db: a postgresql:// URI is a url, anything else a path. */
+void		 conf_store_set(struct conf_store *, const char *where);
 
 #endif

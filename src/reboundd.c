@@ -185,7 +185,7 @@ daemon_notify_ready(struct daemon *d)
 {
 	g_autofree char *state = g_strdup_printf("READY=1\nSTATUS=running: "
 	    "%s%s%s", d->maildir ? "maildir " : "", d->lmtp ? "lmtp " : "",
-	    d->conf.store.path);
+	    conf_store_where(&d->conf.store));
 	gint64 usec = notify_watchdog_usec();
 	struct timeval tv = { usec / 2 / G_USEC_PER_SEC,
 	    usec / 2 % G_USEC_PER_SEC };
@@ -481,7 +481,7 @@ main(int argc, char **argv)
 	http_global_init();
 	if (daemon_events(&d) && daemon_start(&d)) {
 		g_info("reboundd %s: started, database %s", PACKAGE_VERSION,
-		    d.conf.store.path);
+		    conf_store_where(&d.conf.store));
 		event_base_dispatch(d.base);
 		g_info("reboundd: stopped");
 	} else

@@ -113,28 +113,28 @@ store_set_event_delay(struct store *s, gint64 seconds)
 
 /* ?1 .. ?13: the columns of EVENTS_COLUMNS. */
 static void
-events_bind(sqlite3_stmt *st, const struct revent *ev)
+events_bind(struct db_stmt *st, const struct revent *ev)
 {
 	const char *text[] = { ev->address, ev->list, ev->state,
 	    ev->previous, ev->reason, ev->class, ev->status, ev->confidence,
 	    ev->evidence, ev->digest };
 	guint i;
 
-	sqlite3_bind_text(st, 1, ev->type, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, ev->time);
+	db_bind_text(st, 1, ev->type);
+	db_bind_int64(st, 2, ev->time);
 	for (i = 0; i < G_N_ELEMENTS(text); i++)
 		store_bind_filter(st, 3 + i, text[i]);
 	if (ev->incident != 0)
-		sqlite3_bind_int64(st, 13, ev->incident);
+		db_bind_int64(st, 13, ev->incident);
 }
 
 /* The columns id, EVENTS_COLUMNS of a row. */
 static void
-events_row(sqlite3_stmt *st, struct revent *ev)
+events_row(struct db_stmt *st, struct revent *ev)
 {
-	ev->id = sqlite3_column_int64(st, 0);
+	ev->id = db_column_int64(st, 0);
 	ev->type = store_column_text(st, 1);
-	ev->time = sqlite3_column_int64(st, 2);
+	ev->time = db_column_int64(st, 2);
 	ev->address = store_column_text(st, 3);
 	ev->list = store_column_text(st, 4);
 	ev->state = store_column_text(st, 5);
@@ -145,7 +145,7 @@ events_row(sqlite3_stmt *st, struct revent *ev)
 	ev->confidence = store_column_text(st, 10);
 	ev->evidence = store_column_text(st, 11);
 	ev->digest = store_column_text(st, 12);
-	ev->incident = sqlite3_column_int64(st, 13);
+	ev->incident = db_column_int64(st, 13);
 }
 
 /*
@@ -157,14 +157,14 @@ store_event_add(struct store *s, const struct revent *ev, gint64 due,
     GError **error)
 {
 	int pending = due > ev->time;
-	sqlite3_stmt *st = store_stmt(s, events_sql[pending ?
+	struct db_stmt *st = store_stmt(s, events_sql[pending ?
 	    EVENTS_ADD_PENDING : EVENTS_ADD], error);
 
 	if (st == NULL)
 		return 0;
 	events_bind(st, ev);
 	if (pending)
-		sqlite3_bind_int64(st, 14, due);
+		db_bind_int64(st, 14, due);
 	return store_step(s, st, error, "recording an event");
 }
 
@@ -172,15 +172,15 @@ store_event_add(struct store *s, const struct revent *ev, gint64 due,
 static int
 events_due(struct store *s, gint64 now, int *due_r, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, events_sql[EVENTS_DUE], error);
+	struct db_stmt *st = store_stmt(s, events_sql[EVENTS_DUE], error);
 	int rc;
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, now);
-	rc = sqlite3_step(st);
-	*due_r = rc == SQLITE_ROW;
-	return store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
+	db_bind_int64(st, 1, now);
+	rc = db_step(st);
+	*due_r = rc == DB_ROW;
+	return store_rows_end(s, st, rc == DB_ROW ? DB_DONE : rc,
 	    error, "reading pending events");
 }
 
@@ -188,17 +188,17 @@ events_due(struct store *s, gint64 now, int *due_r, GError **error)
 static int
 events_move(struct store *s, gint64 now, guint *n_r, GError **error)
 {
-	sqlite3_stmt *publish = store_stmt(s, events_sql[EVENTS_PUBLISH],
+	struct db_stmt *publish = store_stmt(s, events_sql[EVENTS_PUBLISH],
 	    error);
-	sqlite3_stmt *drop = store_stmt(s, events_sql[EVENTS_PUBLISHED], error);
+	struct db_stmt *drop = store_stmt(s, events_sql[EVENTS_PUBLISHED], error);
 
 	if (publish == NULL || drop == NULL)
 		return 0;
-	sqlite3_bind_int64(publish, 1, now);
+	db_bind_int64(publish, 1, now);
 	if (!store_step(s, publish, error, "publishing events"))
 		return 0;
-	*n_r = (guint)sqlite3_changes(s->db);
-	sqlite3_bind_int64(drop, 1, now);
+	*n_r = (guint)db_changes(s->db);
+	db_bind_int64(drop, 1, now);
 	return store_step(s, drop, error, "publishing events");
 }
 
@@ -210,7 +210,7 @@ int
 store_events_publish(struct store *s, gint64 now, guint *published_r,
     GError **error)
 {
-	int due, own = sqlite3_get_autocommit(s->db);
+	int due, own = !db_in_transaction(s->db);
 
 	*published_r = 0;
 	if (!events_due(s, now, &due, error))
@@ -238,20 +238,20 @@ store_events(struct store *s, gint64 after_id, gint64 since_time,
     const char *type, int limit, store_event_fn *fn, void *data,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, events_sql[EVENTS_LIST], error);
+	struct db_stmt *st = store_stmt(s, events_sql[EVENTS_LIST], error);
 	struct revent ev;
 	int rc;
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, after_id);
-	sqlite3_bind_int64(st, 2, since_time);
+	db_bind_int64(st, 1, after_id);
+	db_bind_int64(st, 2, since_time);
 	store_bind_filter(st, 3, type);
-	sqlite3_bind_int(st, 4, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_limit(st, 4, limit);
+	while ((rc = db_step(st)) == DB_ROW) {
 		events_row(st, &ev);
 		if (!fn(&ev, data)) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
@@ -262,13 +262,13 @@ store_events(struct store *s, gint64 after_id, gint64 since_time,
 gint64
 store_events_last(struct store *s)
 {
-	sqlite3_stmt *st = store_stmt(s, events_sql[EVENTS_LAST], NULL);
+	struct db_stmt *st = store_stmt(s, events_sql[EVENTS_LAST], NULL);
 	gint64 last = -1;
 
 	if (st == NULL)
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		last = sqlite3_column_int64(st, 0);
+	if (db_step(st) == DB_ROW)
+		last = db_column_int64(st, 0);
 	store_done(st);
 	return last;
 }
@@ -277,18 +277,18 @@ store_events_last(struct store *s)
 static char *
 events_state(struct store *s, const char *address, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, events_sql[EVENTS_STATE], error);
+	struct db_stmt *st = store_stmt(s, events_sql[EVENTS_STATE], error);
 	char *state;
 	int rc;
 
 	if (st == NULL)
 		return NULL;
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	state = g_strdup(rc == SQLITE_ROW ? store_column_text(st, 0) :
+	db_bind_text(st, 1, address);
+	rc = db_step(st);
+	state = g_strdup(rc == DB_ROW ? store_column_text(st, 0) :
 	    policy_state_name(STATE_ALIVE));
 	store_done(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+	if (rc == DB_ROW || rc == DB_DONE)
 		return state;
 	g_free(state);
 	store_error(s, error, "reading an address's state");
@@ -305,9 +305,9 @@ static int
 events_unpend(struct store *s, const char *address, char **previous_r,
     gint64 keep_at, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, events_sql[EVENTS_PENDING_DEAD],
+	struct db_stmt *st = store_stmt(s, events_sql[EVENTS_PENDING_DEAD],
 	    error);
-	sqlite3_stmt *drop = store_stmt(s, events_sql[EVENTS_DROP_PENDING],
+	struct db_stmt *drop = store_stmt(s, events_sql[EVENTS_DROP_PENDING],
 	    error);
 	g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(gint64));
 	gint64 id;
@@ -316,10 +316,10 @@ events_unpend(struct store *s, const char *address, char **previous_r,
 
 	if (st == NULL || drop == NULL)
 		return 0;
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		if (keep_at != 0 && sqlite3_column_int64(st, 2) == keep_at)
+	db_bind_text(st, 1, address);
+	while ((rc = db_step(st)) == DB_ROW) {
+		id = db_column_int64(st, 0);
+		if (keep_at != 0 && db_column_int64(st, 2) == keep_at)
 			continue;
 		if (ids->len == 0 && store_column_text(st, 1) != NULL) {
 			g_free(*previous_r);
@@ -330,7 +330,7 @@ events_unpend(struct store *s, const char *address, char **previous_r,
 	if (!store_rows_end(s, st, rc, error, "reading pending events"))
 		return 0;
 	for (i = 0; i < ids->len; i++) {
-		sqlite3_bind_int64(drop, 1, g_array_index(ids, gint64, i));
+		db_bind_int64(drop, 1, g_array_index(ids, gint64, i));
 		if (!store_step(s, drop, error, "dropping a pending event"))
 			return 0;
 	}
@@ -342,19 +342,19 @@ events_unpend(struct store *s, const char *address, char **previous_r,
  * evidence, time, message and list.  They stay in st's row: the caller
  * calls store_done(st) when it has used them.
  */
-static sqlite3_stmt *
+static struct db_stmt *
 events_cause(struct store *s, gint64 outcome, struct revent *ev,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, events_sql[EVENTS_CAUSE], error);
+	struct db_stmt *st = store_stmt(s, events_sql[EVENTS_CAUSE], error);
 	int rc;
 
 	if (st == NULL)
 		return NULL;
-	sqlite3_bind_int64(st, 1, outcome);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+	db_bind_int64(st, 1, outcome);
+	if ((rc = db_step(st)) != DB_ROW) {
 		store_done(st);
-		if (rc == SQLITE_DONE)
+		if (rc == DB_DONE)
 			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
 			    "event: no outcome %" G_GINT64_FORMAT, outcome);
 		else
@@ -366,7 +366,7 @@ events_cause(struct store *s, gint64 outcome, struct revent *ev,
 	ev->status = store_column_text(st, 2);
 	ev->confidence = store_column_text(st, 3);
 	ev->evidence = store_column_text(st, 4);
-	ev->time = sqlite3_column_int64(st, 5);
+	ev->time = db_column_int64(st, 5);
 	ev->digest = store_column_text(st, 6);
 	ev->list = store_column_text(st, 7);
 	return st;
@@ -384,7 +384,7 @@ events_add_caused(struct store *s, struct revent *ev, gint64 outcome,
 	struct store_events *e = events_of(s);
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC, due;
 	g_autofree char *list = NULL;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int ok;
 
 	ev->time = now;
@@ -415,7 +415,7 @@ events_recause(struct store *s, const char *address, gint64 outcome,
 {
 	struct revent ev = { 0 };
 	g_autofree char *before = NULL;
-	sqlite3_stmt *st = events_cause(s, outcome, &ev, error);
+	struct db_stmt *st = events_cause(s, outcome, &ev, error);
 	gint64 at;
 
 	if (st == NULL)

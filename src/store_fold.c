@@ -13,7 +13,6 @@
 
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "guard.h"
 #include "policy.h"
@@ -56,7 +55,7 @@ store_put_address(struct store *s, const char *address,
     struct policy_state *ps, gint64 first, gint64 last, const char *reason,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, fold_sql[FOLD_PUT_ADDRESS], error);
+	struct db_stmt *st = store_stmt(s, fold_sql[FOLD_PUT_ADDRESS], error);
 	g_autofree char *days = NULL;
 
 	if (st == NULL)
@@ -65,14 +64,14 @@ store_put_address(struct store *s, const char *address,
 	store_bind_text(st, 1, address);
 	store_bind_text(st, 2, policy_state_name(ps->state));
 	store_bind_text(st, 3, ps->state_reason);
-	sqlite3_bind_int(st, 4, ps->hard);
-	sqlite3_bind_int(st, 5, ps->soft);
-	sqlite3_bind_text(st, 6, days, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 7, ps->complaints);
-	sqlite3_bind_int64(st, 8, first);
-	sqlite3_bind_int64(st, 9, last);
+	db_bind_int(st, 4, ps->hard);
+	db_bind_int(st, 5, ps->soft);
+	db_bind_text(st, 6, days);
+	db_bind_int(st, 7, ps->complaints);
+	db_bind_int64(st, 8, first);
+	db_bind_int64(st, 9, last);
 	store_bind_text(st, 10, reason);
-	sqlite3_bind_int(st, 11, ps->suspect_day);
+	db_bind_int(st, 11, ps->suspect_day);
 	return store_step(s, st, error, "updating an address");
 }
 
@@ -96,15 +95,15 @@ int
 store_probe_expiries(struct store *s, const char *address, GArray *a,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, fold_sql[FOLD_EXPIRED_OF], error);
+	struct db_stmt *st = store_stmt(s, fold_sql[FOLD_EXPIRED_OF], error);
 	struct store_expiry e;
 	int rc;
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		e.at = sqlite3_column_int64(st, 0);
+	db_bind_text(st, 1, address);
+	while ((rc = db_step(st)) == DB_ROW) {
+		e.at = db_column_int64(st, 0);
 		e.why = g_strdup(store_column_text(st, 1));
 		g_array_append_val(a, e);
 	}
@@ -115,21 +114,21 @@ store_probe_expiries(struct store *s, const char *address, GArray *a,
 int
 store_probe_expiries_all(struct store *s, GHashTable *h, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, fold_sql[FOLD_EXPIRED_ALL], error);
+	struct db_stmt *st = store_stmt(s, fold_sql[FOLD_EXPIRED_ALL], error);
 	struct store_expiry e;
 	GArray *a;
 	int rc;
 
 	if (st == NULL)
 		return 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		const char *address = store_column_text(st, 0);
 
 		if ((a = g_hash_table_lookup(h, address)) == NULL) {
 			a = store_expiries_new();
 			g_hash_table_insert(h, g_strdup(address), a);
 		}
-		e.at = sqlite3_column_int64(st, 1);
+		e.at = db_column_int64(st, 1);
 		e.why = g_strdup(store_column_text(st, 2));
 		g_array_append_val(a, e);
 	}
@@ -260,7 +259,7 @@ int
 store_replay(struct store *s, const char *address, const char *why,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, fold_sql[FOLD_REPLAY], error);
+	struct db_stmt *st = store_stmt(s, fold_sql[FOLD_REPLAY], error);
 	g_autoptr(GArray) expiries = store_expiries_new();
 	struct store_fold f;
 	gint64 gone;
@@ -269,14 +268,14 @@ store_replay(struct store *s, const char *address, const char *why,
 	if (st == NULL || !store_probe_expiries(s, address, expiries, error))
 		return 0;
 	store_fold_init(&f, expiries);
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	db_bind_text(st, 1, address);
+	while ((rc = db_step(st)) == DB_ROW)
 		store_fold(&f, &s->policy, store_column_text(st, 0),
 		    store_column_text(st, 1), store_column_text(st, 3),
 		    store_held(store_column_text(st, 4)),
-		    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 5),
-		    sqlite3_column_int64(st, 6));
-	if (rc == SQLITE_DONE)
+		    db_column_int64(st, 2), db_column_int64(st, 5),
+		    db_column_int64(st, 6));
+	if (rc == DB_DONE)
 		store_fold_expiries(&f, &s->policy, G_MAXINT64);
 	if (!store_rows_end(s, st, rc, error, "reading an address's history") ||
 	    !store_events_change(s, address, NULL, f.n ?

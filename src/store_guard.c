@@ -7,7 +7,6 @@
 
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "guard.h"
 #include "policy.h"
@@ -143,14 +142,14 @@ store_incident_event(struct store *s, const struct guard_incident *inc,
 static int
 store_hold(struct store *s, gint64 incident, gint64 outcome, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_HOLD], error);
+	struct db_stmt *st = store_stmt(s, guard_sql[STORE_HOLD], error);
 	int rc;
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, incident);
-	sqlite3_bind_int64(st, 2, outcome);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, incident);
+	db_bind_int64(st, 2, outcome);
+	while ((rc = db_step(st)) == DB_ROW) {
 		store_stale(s, store_column_text(st, 0), store_replay);
 		s->held++;
 	}
@@ -162,21 +161,21 @@ static int
 store_incident_grow(struct store *s, const struct guard_incident *inc,
     int *open_r, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENT_GROW], error);
+	struct db_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENT_GROW], error);
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, inc->id);
-	sqlite3_bind_int64(st, 2, inc->first);
-	sqlite3_bind_int64(st, 3, inc->last);
-	sqlite3_bind_int64(st, 4, g_hash_table_size(inc->addresses));
-	sqlite3_bind_int64(st, 5, inc->outcomes);
-	sqlite3_bind_int64(st, 6, inc->opened);
-	sqlite3_bind_int64(st, 7, inc->closed);
+	db_bind_int64(st, 1, inc->id);
+	db_bind_int64(st, 2, inc->first);
+	db_bind_int64(st, 3, inc->last);
+	db_bind_int64(st, 4, g_hash_table_size(inc->addresses));
+	db_bind_int64(st, 5, inc->outcomes);
+	db_bind_int64(st, 6, inc->opened);
+	db_bind_int64(st, 7, inc->closed);
 	store_bind_text(st, 8, inc->sample);
 	if (!store_step(s, st, error, "updating an incident"))
 		return 0;
-	*open_r = sqlite3_changes(s->db) > 0;
+	*open_r = db_changes(s->db) > 0;
 	return 1;
 }
 
@@ -185,7 +184,7 @@ store_guard_opened(struct guard_incident *inc, const GArray *earlier,
     void *data)
 {
 	struct store *s = data;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	GError *error = NULL;
 	guint i;
 
@@ -193,15 +192,15 @@ store_guard_opened(struct guard_incident *inc, const GArray *earlier,
 		goto fail;
 	store_bind_text(st, 1, guard_kind_name(inc->kind));
 	store_bind_text(st, 2, inc->group);
-	sqlite3_bind_int64(st, 3, inc->opened);
-	sqlite3_bind_int64(st, 4, inc->first);
-	sqlite3_bind_int64(st, 5, inc->last);
-	sqlite3_bind_int64(st, 6, g_hash_table_size(inc->addresses));
-	sqlite3_bind_int64(st, 7, inc->outcomes);
+	db_bind_int64(st, 3, inc->opened);
+	db_bind_int64(st, 4, inc->first);
+	db_bind_int64(st, 5, inc->last);
+	db_bind_int64(st, 6, g_hash_table_size(inc->addresses));
+	db_bind_int64(st, 7, inc->outcomes);
 	store_bind_text(st, 8, inc->sample);
 	if (!store_step(s, st, &error, "opening an incident"))
 		goto fail;
-	inc->id = sqlite3_last_insert_rowid(s->db);
+	inc->id = db_last_id(s->db);
 	s->opened++;
 	for (i = 0; i < earlier->len; i++)
 		if (!store_hold(s, inc->id, g_array_index(earlier, gint64, i),
@@ -220,17 +219,17 @@ static void
 store_guard_closed(const struct guard_incident *inc, void *data)
 {
 	struct store *s = data;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	GError *error = NULL;
 
 	if ((st = store_stmt(s, guard_sql[STORE_INCIDENT_CLOSE],
 	    &error)) == NULL)
 		goto fail;
-	sqlite3_bind_int64(st, 1, inc->id);
-	sqlite3_bind_int64(st, 2, inc->closed);
+	db_bind_int64(st, 1, inc->id);
+	db_bind_int64(st, 2, inc->closed);
 	if (!store_step(s, st, &error, "closing an incident"))
 		goto fail;
-	if (sqlite3_changes(s->db) == 0)
+	if (db_changes(s->db) == 0)
 		return;
 	if (!store_incident_event(s, inc, REVENT_INCIDENT_CLOSED, GUARD_CLOSED,
 	    inc->closed, &error))
@@ -274,7 +273,7 @@ store_guard_kind(const char *name)
 static int
 store_guard_load(struct store *s, GError **error)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	struct guard_hit h = { 0 };
 	int rc;
 
@@ -284,24 +283,24 @@ store_guard_load(struct store *s, GError **error)
 	if ((st = store_stmt(s, guard_sql[STORE_INCIDENTS_KEPT],
 	    error)) == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, s->policy.guard.late);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		guard_adopt(s->guard, sqlite3_column_int64(st, 0),
+	db_bind_int64(st, 1, s->policy.guard.late);
+	while ((rc = db_step(st)) == DB_ROW)
+		guard_adopt(s->guard, db_column_int64(st, 0),
 		    store_guard_kind(store_column_text(st, 1)),
-		    store_column_text(st, 2), sqlite3_column_int64(st, 3),
-		    sqlite3_column_int64(st, 4),
-		    sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6));
+		    store_column_text(st, 2), db_column_int64(st, 3),
+		    db_column_int64(st, 4),
+		    db_column_int64(st, 5), db_column_int64(st, 6));
 	if (!store_rows_end(s, st, rc, error, "reading open incidents") ||
 	    (st = store_stmt(s, guard_sql[STORE_GUARD_RESTORE], error)) == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, s->policy.guard.baseline);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		h.outcome = sqlite3_column_int64(st, 0);
+	db_bind_int64(st, 1, s->policy.guard.baseline);
+	while ((rc = db_step(st)) == DB_ROW) {
+		h.outcome = db_column_int64(st, 0);
 		h.address = store_column_text(st, 1);
 		h.provider = store_column_text(st, 2);
-		h.at = sqlite3_column_int64(st, 3);
+		h.at = db_column_int64(st, 3);
 		h.diagnostic = store_column_text(st, 4);
-		h.incident = sqlite3_column_int64(st, 5);
+		h.incident = db_column_int64(st, 5);
 		guard_restore(s->guard, &h);
 	}
 	return store_rows_end(s, st, rc, error, "reading recent outcomes");
@@ -379,23 +378,23 @@ store_set_incident_fn(struct store *s, store_incident_fn *fn, void *data)
 
 /* The incidents of st (STORE_INCIDENT_COLUMNS), to fn. */
 static int
-store_incident_rows(struct store *s, sqlite3_stmt *st, store_incident_fn *fn,
+store_incident_rows(struct store *s, struct db_stmt *st, store_incident_fn *fn,
     void *data, GError **error)
 {
 	struct store_incident i;
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		i.id = sqlite3_column_int64(st, 0);
+	while ((rc = db_step(st)) == DB_ROW) {
+		i.id = db_column_int64(st, 0);
 		i.kind = store_guard_kind(store_column_text(st, 1));
 		i.group = store_column_text(st, 2);
-		i.opened = sqlite3_column_int64(st, 3);
-		i.first = sqlite3_column_int64(st, 4);
-		i.last = sqlite3_column_int64(st, 5);
-		i.closed = sqlite3_column_int64(st, 6);
+		i.opened = db_column_int64(st, 3);
+		i.first = db_column_int64(st, 4);
+		i.last = db_column_int64(st, 5);
+		i.closed = db_column_int64(st, 6);
 		i.state = MAX(store_held(store_column_text(st, 7)), GUARD_OPEN);
-		i.addresses = sqlite3_column_int64(st, 8);
-		i.outcomes = sqlite3_column_int64(st, 9);
+		i.addresses = db_column_int64(st, 8);
+		i.outcomes = db_column_int64(st, 9);
 		i.sample = store_column_text(st, 10);
 		fn(&i, data);
 	}
@@ -407,7 +406,7 @@ int
 store_incidents(struct store *s, store_incident_fn *fn, void *data,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENTS], error);
+	struct db_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENTS], error);
 
 	return st != NULL && store_incident_rows(s, st, fn, data, error);
 }
@@ -417,11 +416,11 @@ int
 store_incident(struct store *s, gint64 id, store_incident_fn *fn,
     void *data, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENT], error);
+	struct db_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENT], error);
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	return store_incident_rows(s, st, fn, data, error);
 }
 
@@ -437,18 +436,18 @@ store_incident_decide(struct store *s, gint64 id, enum guard_state decided,
 {
 	const char *state = guard_state_names[decided];
 	g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func(g_free);
-	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENT_DECIDE],
+	struct db_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENT_DECIDE],
 	    error);
 	guint i;
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	store_bind_text(st, 2, state);
-	sqlite3_bind_int64(st, 3, now);
+	db_bind_int64(st, 3, now);
 	if (!store_step(s, st, error, "deciding an incident"))
 		return 0;
-	*found_r = sqlite3_changes(s->db) > 0;
+	*found_r = db_changes(s->db) > 0;
 	if (!*found_r || !store_addresses_of(s,
 	    guard_sql[STORE_INCIDENT_ADDRESSES], id, addresses, error))
 		return !*found_r;

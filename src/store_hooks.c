@@ -115,12 +115,12 @@ static const char *const hook_sql[] = {
 
 /* One integer from a statement's first row (0 when there is none). */
 static int
-hook_int(struct store *s, sqlite3_stmt *st, gint64 *out, GError **error)
+hook_int(struct store *s, struct db_stmt *st, gint64 *out, GError **error)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	return store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
+	*out = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+	return store_rows_end(s, st, rc == DB_ROW ? DB_DONE : rc,
 	    error, "reading the hooks' state");
 }
 
@@ -139,24 +139,24 @@ store_delivery_state(const char *name)
 
 /* Give each row of st (HOOK_COLUMNS) to fn until it returns 0. */
 static int
-hook_rows(struct store *s, sqlite3_stmt *st, store_delivery_fn *fn,
+hook_rows(struct store *s, struct db_stmt *st, store_delivery_fn *fn,
     void *arg, GError **error)
 {
 	struct store_delivery d;
 	struct revent ev;
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		memset(&ev, 0, sizeof ev);
 		d.hook = store_column_text(st, 0);
-		d.event = ev.id = sqlite3_column_int64(st, 1);
+		d.event = ev.id = db_column_int64(st, 1);
 		d.state = store_delivery_state(store_column_text(st, 2));
-		d.attempts = sqlite3_column_int(st, 3);
-		d.queued = sqlite3_column_int64(st, 4);
-		d.next_try = sqlite3_column_int64(st, 5);
+		d.attempts = db_column_int(st, 3);
+		d.queued = db_column_int64(st, 4);
+		d.next_try = db_column_int64(st, 5);
 		d.last_error = store_column_text(st, 6);
 		ev.type = store_column_text(st, 7);
-		ev.time = sqlite3_column_int64(st, 8);
+		ev.time = db_column_int64(st, 8);
 		ev.address = store_column_text(st, 9);
 		ev.list = store_column_text(st, 10);
 		ev.state = store_column_text(st, 11);
@@ -167,14 +167,14 @@ hook_rows(struct store *s, sqlite3_stmt *st, store_delivery_fn *fn,
 		ev.confidence = store_column_text(st, 16);
 		ev.evidence = store_column_text(st, 17);
 		ev.digest = store_column_text(st, 18);
-		ev.incident = sqlite3_column_int64(st, 19);
+		ev.incident = db_column_int64(st, 19);
 		d.ev = &ev;
 		if (!fn(&d, arg)) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		store_error(s, error, "reading the hooks' deliveries");
 		store_done(st);
 		return 0;
@@ -187,7 +187,7 @@ hook_rows(struct store *s, sqlite3_stmt *st, store_delivery_fn *fn,
 int
 store_hook_start(struct store *s, const char *hook, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, hook_sql[HOOK_START], error);
+	struct db_stmt *st = store_stmt(s, hook_sql[HOOK_START], error);
 
 	if (st == NULL)
 		return 0;
@@ -205,7 +205,7 @@ int
 store_hook_queue(struct store *s, const char *hook, const char *types,
     gint64 now, guint *queued_r, GError **error)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	gint64 newest, cursor;
 
 	*queued_r = 0;
@@ -225,22 +225,22 @@ store_hook_queue(struct store *s, const char *hook, const char *types,
 		goto fail;
 	store_bind_filter(st, 1, hook);
 	store_bind_filter(st, 2, types);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, newest);
+	db_bind_int64(st, 3, now);
+	db_bind_int64(st, 4, newest);
 	if (!store_step(s, st, error, "queueing events for a hook"))
 		goto fail;
-	*queued_r = (guint)sqlite3_changes(s->db);
+	*queued_r = (guint)db_changes(s->db);
 	if ((st = store_stmt(s, hook_sql[HOOK_MOVE], error)) == NULL)
 		goto fail;
 	store_bind_filter(st, 1, hook);
-	sqlite3_bind_int64(st, 2, newest);
+	db_bind_int64(st, 2, newest);
 	if (!store_step(s, st, error, "moving a hook's cursor") ||
 	    !store_exec(s, "COMMIT", error))
 		goto fail;
 	return 1;
 fail:
 	*queued_r = 0;
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	db_rollback(s->db);
 	return 0;
 }
 
@@ -249,13 +249,13 @@ int
 store_hook_due(struct store *s, const char *hook, gint64 now, int limit,
     store_delivery_fn *fn, void *arg, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, hook_sql[HOOK_DUE], error);
+	struct db_stmt *st = store_stmt(s, hook_sql[HOOK_DUE], error);
 
 	if (st == NULL)
 		return 0;
 	store_bind_filter(st, 1, hook);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int(st, 3, limit);
+	db_bind_int64(st, 2, now);
+	db_bind_limit(st, 3, limit);
 	return hook_rows(s, st, fn, arg, error);
 }
 
@@ -264,15 +264,15 @@ static int
 hook_change(struct store *s, enum hook_stmt i, const char *hook,
     gint64 event, gint64 *a, const char *b, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, hook_sql[i], error);
+	struct db_stmt *st = store_stmt(s, hook_sql[i], error);
 	int n = 3;
 
 	if (st == NULL)
 		return 0;
 	store_bind_filter(st, 1, hook);
-	sqlite3_bind_int64(st, 2, event);
+	db_bind_int64(st, 2, event);
 	if (a != NULL)
-		sqlite3_bind_int64(st, n++, *a);
+		db_bind_int64(st, n++, *a);
 	if (b != NULL)
 		store_bind_filter(st, n, b);
 	return store_step(s, st, error, "recording a hook's delivery");
@@ -283,13 +283,13 @@ static int
 hook_do(struct store *s, enum hook_stmt i, const char *hook, gint64 *a,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, hook_sql[i], error);
+	struct db_stmt *st = store_stmt(s, hook_sql[i], error);
 
 	if (st == NULL)
 		return 0;
 	store_bind_filter(st, 1, hook);
 	if (a != NULL)
-		sqlite3_bind_int64(st, 2, *a);
+		db_bind_int64(st, 2, *a);
 	return store_step(s, st, error, "recording a hook's state");
 }
 
@@ -311,7 +311,7 @@ store_hook_delivered(struct store *s, const char *hook, gint64 event,
 	    hook_change(s, HOOK_DELIVERED, hook, event, NULL, NULL, error) &&
 	    store_exec(s, "COMMIT", error))
 		return 1;
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	db_rollback(s->db);
 	return 0;
 }
 
@@ -334,17 +334,17 @@ int
 store_hook_backlog(struct store *s, const char *hook, gint64 *pending_r,
     gint64 *oldest_r, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, hook_sql[HOOK_BACKLOG], error);
+	struct db_stmt *st = store_stmt(s, hook_sql[HOOK_BACKLOG], error);
 	int rc;
 
 	if (st == NULL)
 		return 0;
 	store_bind_filter(st, 1, hook);
-	rc = sqlite3_step(st);
-	*pending_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	*oldest_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+	rc = db_step(st);
+	*pending_r = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+	*oldest_r = rc == DB_ROW ? db_column_int64(st, 1) : 0;
 	store_done(st);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return store_error(s, error, "counting a hook's backlog");
 	return 1;
 }
@@ -354,7 +354,7 @@ int
 store_hook_list_failed(struct store *s, store_delivery_fn *fn, void *arg,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, hook_sql[HOOK_LIST_FAILED], error);
+	struct db_stmt *st = store_stmt(s, hook_sql[HOOK_LIST_FAILED], error);
 
 	if (st == NULL)
 		return 0;
@@ -366,17 +366,17 @@ int
 store_hook_requeue(struct store *s, gint64 event, const char *hook,
     gint64 now, guint *requeued_r, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, hook_sql[HOOK_REQUEUE], error);
+	struct db_stmt *st = store_stmt(s, hook_sql[HOOK_REQUEUE], error);
 
 	*requeued_r = 0;
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, event);
+	db_bind_int64(st, 1, event);
 	store_bind_filter(st, 2, hook);
-	sqlite3_bind_int64(st, 3, now);
+	db_bind_int64(st, 3, now);
 	if (!store_step(s, st, error, "re-queueing a delivery"))
 		return 0;
-	*requeued_r = (guint)sqlite3_changes(s->db);
+	*requeued_r = (guint)db_changes(s->db);
 	return 1;
 }
 
@@ -385,7 +385,7 @@ int
 store_hook_limit(struct store *s, const char *hook, gint64 now,
     int *paused_r, gint64 *actions_r, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, hook_sql[HOOK_LIMIT], error);
+	struct db_stmt *st = store_stmt(s, hook_sql[HOOK_LIMIT], error);
 	int rc;
 
 	*paused_r = 0;
@@ -393,13 +393,13 @@ store_hook_limit(struct store *s, const char *hook, gint64 now,
 	if (st == NULL)
 		return 0;
 	store_bind_filter(st, 1, hook);
-	sqlite3_bind_int64(st, 2, now);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*paused_r = sqlite3_column_int(st, 0) > 0;
-		*actions_r = sqlite3_column_int64(st, 1);
+	db_bind_int64(st, 2, now);
+	if ((rc = db_step(st)) == DB_ROW) {
+		*paused_r = db_column_int(st, 0) > 0;
+		*actions_r = db_column_int64(st, 1);
 	}
 	store_done(st);
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return store_error(s, error, "reading a hook's actions");
 	return 1;
 }
@@ -427,24 +427,24 @@ int
 store_hook_pause(struct store *s, const char *hook, gint64 now,
     gint64 actions, GError **error)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (!store_exec(s, "BEGIN IMMEDIATE", error))
 		return 0;
 	if ((st = store_stmt(s, hook_sql[HOOK_PAUSE], error)) == NULL)
 		goto fail;
 	store_bind_filter(st, 1, hook);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, actions);
+	db_bind_int64(st, 2, now);
+	db_bind_int64(st, 3, actions);
 	if (!store_step(s, st, error, "pausing a hook"))
 		goto fail;
-	if (sqlite3_changes(s->db) > 0 &&
+	if (db_changes(s->db) > 0 &&
 	    !hook_pause_event(s, REVENT_HOOK_PAUSED, hook, now, error))
 		goto fail;
 	if (store_exec(s, "COMMIT", error))
 		return 1;
 fail:
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	db_rollback(s->db);
 	return 0;
 }
 
@@ -453,16 +453,16 @@ static int
 hook_paused(struct store *s, const char *hook, GPtrArray *names,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, hook_sql[HOOK_PAUSED], error);
+	struct db_stmt *st = store_stmt(s, hook_sql[HOOK_PAUSED], error);
 	int rc;
 
 	if (st == NULL)
 		return 0;
 	store_bind_filter(st, 1, hook);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == DB_ROW)
 		g_ptr_array_add(names, g_strdup(store_column_text(st, 0)));
 	store_done(st);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_error(s, error, "reading the paused hooks");
 	return 1;
 }
@@ -497,7 +497,7 @@ store_hook_resume(struct store *s, const char *hook, gint64 now,
 		return 1;
 	}
 fail:
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	db_rollback(s->db);
 done:
 	g_ptr_array_free(names, TRUE);
 	return 0;

@@ -21,8 +21,7 @@
 #define REBOUND_STORE_INT_H
 
 #include <glib.h>
-#include <sqlite3.h>
-
+#include "db.h"
 #include "guard.h"
 #include "policy.h"
 #include "store.h"
@@ -48,7 +47,7 @@ struct store_expiry {
 };
 
 struct store {
-	sqlite3		*db;
+	struct db	*db;		/* SQLite or PostgreSQL (db.h) */
 	char		*path;
 	struct policy	 policy;
 	GHashTable	*stmts;		/* SQL text -> statement, prepared on
@@ -70,16 +69,16 @@ int			 store_error(struct store *, GError **,
 			    const char *what);
 int			 store_exec(struct store *, const char *sql,
 			    GError **);
-sqlite3_stmt		*store_stmt(struct store *, const char *sql,
+struct db_stmt		*store_stmt(struct store *, const char *sql,
 			    GError **);
-void			 store_done(sqlite3_stmt *);
-void			 store_bind_text(sqlite3_stmt *, int, const char *);
-void			 store_bind_filter(sqlite3_stmt *, int,
+void			 store_done(struct db_stmt *);
+void			 store_bind_text(struct db_stmt *, int, const char *);
+void			 store_bind_filter(struct db_stmt *, int,
 			    const char *);
-const char		*store_column_text(sqlite3_stmt *, int);
-int			 store_step(struct store *, sqlite3_stmt *, GError **,
+const char		*store_column_text(struct db_stmt *, int);
+int			 store_step(struct store *, struct db_stmt *, GError **,
 			    const char *what);
-int			 store_rows_end(struct store *, sqlite3_stmt *, int rc,
+int			 store_rows_end(struct store *, struct db_stmt *, int rc,
 			    GError **, const char *what);
 int			 store_count(struct store *, const char *sql,
 			    const char *text, gint64 number, gint64 *n_r,

@@ -156,7 +156,7 @@ store_probe_check(struct store *s, const char *token, const char *named,
     gint64 *probe_r, char **address_r, GError **error)
 {
 	const char *secret = probes_of(s)->secret;
-	sqlite3_stmt *st = store_stmt(s, probes_sql[PROBES_GET], error);
+	struct db_stmt *st = store_stmt(s, probes_sql[PROBES_GET], error);
 	g_autofree char *address = NULL, *state = NULL;
 	gint64 id, t, created = -1;
 	int rc;
@@ -165,13 +165,13 @@ store_probe_check(struct store *s, const char *token, const char *named,
 		return -1;
 	if (!probe_token_parse(token, &id, &t))
 		return PROBE_FORGED_BAD;
-	sqlite3_bind_int64(st, 1, id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, id);
+	if ((rc = db_step(st)) == DB_ROW) {
 		address = g_strdup(store_column_text(st, 0));
-		created = sqlite3_column_int64(st, 1);
+		created = db_column_int64(st, 1);
 		state = g_strdup(store_column_text(st, 2));
 	}
-	if (!store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc, error,
+	if (!store_rows_end(s, st, rc == DB_ROW ? DB_DONE : rc, error,
 	    "reading a probe"))
 		return -1;
 	if (!probe_token_verify(secret, token, named))
@@ -191,18 +191,18 @@ int
 store_probe_bounced(struct store *s, gint64 probe, gint64 outcome, gint64 at,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, probes_sql[PROBES_BOUNCED], error);
+	struct db_stmt *st = store_stmt(s, probes_sql[PROBES_BOUNCED], error);
 	g_autofree char *why = g_strdup_printf("its bounce, outcome %"
 	    G_GINT64_FORMAT, outcome);
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, probe);
-	sqlite3_bind_int64(st, 2, at);
-	sqlite3_bind_text(st, 3, why, -1, SQLITE_STATIC);
+	db_bind_int64(st, 1, probe);
+	db_bind_int64(st, 2, at);
+	db_bind_text(st, 3, why);
 	if (!store_step(s, st, error, "deciding a probe"))
 		return 0;
-	if (sqlite3_changes(s->db) > 0)
+	if (db_changes(s->db) > 0)
 		g_info("probe %" G_GINT64_FORMAT ": bounced: its address is "
 		    "dead", probe);
 	return 1;
@@ -213,16 +213,16 @@ int
 store_probe_forged(struct store *s, const struct store_meta *m,
     const char *named, int check, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, probes_sql[PROBES_FORGED], error);
+	struct db_stmt *st = store_stmt(s, probes_sql[PROBES_FORGED], error);
 	const char *why = probe_check_name(check);
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, m->received);
-	sqlite3_bind_text(st, 2, named, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, m->probe_token, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, why, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, m->digest, -1, SQLITE_STATIC);
+	db_bind_int64(st, 1, m->received);
+	db_bind_text(st, 2, named);
+	db_bind_text(st, 3, m->probe_token);
+	db_bind_text(st, 4, why);
+	db_bind_text(st, 5, m->digest);
 	if (!store_step(s, st, error, "recording a forged bounce"))
 		return 0;
 	probes_of(s)->forged++;
@@ -233,25 +233,25 @@ store_probe_forged(struct store *s, const struct store_meta *m,
 
 /* Each row of st (PROBES_COLUMNS) to fn, until it returns 0. */
 static int
-probes_rows(struct store *s, sqlite3_stmt *st, store_probe_fn *fn,
+probes_rows(struct store *s, struct db_stmt *st, store_probe_fn *fn,
     void *data, GError **error)
 {
 	struct store_probe p;
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		p.id = sqlite3_column_int64(st, 0);
+	while ((rc = db_step(st)) == DB_ROW) {
+		p.id = db_column_int64(st, 0);
 		p.address = store_column_text(st, 1);
-		p.created = sqlite3_column_int64(st, 2);
+		p.created = db_column_int64(st, 2);
 		p.state = store_column_text(st, 3);
-		p.attempts = sqlite3_column_int(st, 4);
-		p.sent = sqlite3_column_int64(st, 5);
-		p.decided = sqlite3_column_int64(st, 6);
+		p.attempts = db_column_int(st, 4);
+		p.sent = db_column_int64(st, 5);
+		p.decided = db_column_int64(st, 6);
 		p.why = store_column_text(st, 7);
 		p.last_error = store_column_text(st, 8);
 		p.list = store_column_text(st, 9);
 		if (!fn(&p, data)) {
-			rc = SQLITE_DONE;
+			rc = DB_DONE;
 			break;
 		}
 	}
@@ -267,20 +267,20 @@ int
 store_probe_make(struct store *s, gint64 now, int wait, gint64 delay,
     guint *made_r, GError **error)
 {
-	sqlite3_stmt *drop = store_stmt(s, probes_sql[PROBES_DROP_STALE],
+	struct db_stmt *drop = store_stmt(s, probes_sql[PROBES_DROP_STALE],
 	    error);
-	sqlite3_stmt *make = store_stmt(s, probes_sql[PROBES_MAKE], error);
+	struct db_stmt *make = store_stmt(s, probes_sql[PROBES_MAKE], error);
 
 	*made_r = 0;
 	if (drop == NULL || make == NULL ||
 	    !store_step(s, drop, error, "dropping stale probes"))
 		return 0;
-	sqlite3_bind_int64(make, 1, now);
-	sqlite3_bind_int(make, 2, wait);
-	sqlite3_bind_int64(make, 3, delay);
+	db_bind_int64(make, 1, now);
+	db_bind_int(make, 2, wait);
+	db_bind_int64(make, 3, delay);
 	if (!store_step(s, make, error, "recording probes"))
 		return 0;
-	*made_r = (guint)sqlite3_changes(s->db);
+	*made_r = (guint)db_changes(s->db);
 	return 1;
 }
 
@@ -289,12 +289,12 @@ int
 store_probe_due(struct store *s, gint64 now, int limit, store_probe_fn *fn,
     void *data, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, probes_sql[PROBES_DUE], error);
+	struct db_stmt *st = store_stmt(s, probes_sql[PROBES_DUE], error);
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, limit);
+	db_bind_int64(st, 1, now);
+	db_bind_limit(st, 2, limit);
 	return probes_rows(s, st, fn, data, error);
 }
 
@@ -302,14 +302,14 @@ static int
 probes_update(struct store *s, enum probes_stmt i, gint64 id, gint64 t,
     const char *text, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, probes_sql[i], error);
+	struct db_stmt *st = store_stmt(s, probes_sql[i], error);
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, t);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, t);
 	if (text != NULL)
-		sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+		db_bind_text(st, 3, text);
 	return store_step(s, st, error, "updating a probe");
 }
 
@@ -331,15 +331,15 @@ int
 store_probe_sent_since(struct store *s, gint64 since, gint64 *n_r,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, probes_sql[PROBES_SENT_SINCE], error);
+	struct db_stmt *st = store_stmt(s, probes_sql[PROBES_SENT_SINCE], error);
 	int rc;
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, since);
-	rc = sqlite3_step(st);
-	*n_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	return store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
+	db_bind_int64(st, 1, since);
+	rc = db_step(st);
+	*n_r = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+	return store_rows_end(s, st, rc == DB_ROW ? DB_DONE : rc,
 	    error, "counting probes");
 }
 
@@ -392,14 +392,14 @@ int
 store_probe_expire(struct store *s, gint64 now, int wait, store_probe_fn *fn,
     void *data, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, probes_sql[PROBES_RUN_OUT], error);
+	struct db_stmt *st = store_stmt(s, probes_sql[PROBES_RUN_OUT], error);
 	g_autoptr(GPtrArray) run_out = g_ptr_array_new_with_free_func(
 	    probes_collected_free);
 	guint i;
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, now - wait);
+	db_bind_int64(st, 1, now - wait);
 	if (!probes_rows(s, st, probes_collect, run_out, error))
 		return 0;
 	if (run_out->len == 0)
@@ -423,11 +423,11 @@ int
 store_probe_last(struct store *s, const char *address, store_probe_fn *fn,
     void *data, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, probes_sql[PROBES_LAST], error);
+	struct db_stmt *st = store_stmt(s, probes_sql[PROBES_LAST], error);
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, address);
 	return probes_rows(s, st, fn, data, error);
 }
 
@@ -435,20 +435,20 @@ int
 store_probe_counts(struct store *s, struct store_probe_counts *c,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, probes_sql[PROBES_COUNTS], error);
+	struct db_stmt *st = store_stmt(s, probes_sql[PROBES_COUNTS], error);
 	int rc;
 
 	memset(c, 0, sizeof *c);
 	if (st == NULL)
 		return 0;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		c->waiting = sqlite3_column_int64(st, 0);
-		c->sent = sqlite3_column_int64(st, 1);
-		c->bounced = sqlite3_column_int64(st, 2);
-		c->expired = sqlite3_column_int64(st, 3);
-		c->forged = sqlite3_column_int64(st, 4);
+	if ((rc = db_step(st)) == DB_ROW) {
+		c->waiting = db_column_int64(st, 0);
+		c->sent = db_column_int64(st, 1);
+		c->bounced = db_column_int64(st, 2);
+		c->expired = db_column_int64(st, 3);
+		c->forged = db_column_int64(st, 4);
 	}
-	return store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
+	return store_rows_end(s, st, rc == DB_ROW ? DB_DONE : rc,
 	    error, "counting probes");
 }
 
@@ -457,15 +457,15 @@ int
 store_probe_forged_of(struct store *s, const char *address, gint64 *n_r,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, probes_sql[PROBES_FORGED_OF], error);
+	struct db_stmt *st = store_stmt(s, probes_sql[PROBES_FORGED_OF], error);
 	int rc;
 
 	*n_r = 0;
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*n_r = sqlite3_column_int64(st, 0);
-	return store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
+	db_bind_text(st, 1, address);
+	if ((rc = db_step(st)) == DB_ROW)
+		*n_r = db_column_int64(st, 0);
+	return store_rows_end(s, st, rc == DB_ROW ? DB_DONE : rc,
 	    error, "counting forged bounces");
 }

@@ -8,7 +8,6 @@
 
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "guard.h"
 #include "policy.h"
@@ -128,17 +127,17 @@ static int
 store_address_rows(struct store *s, enum store_prune_stmt which,
     store_removed_fn *fn, void *data, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, prune_sql[which], error);
+	struct db_stmt *st = store_stmt(s, prune_sql[which], error);
 	struct store_removed r = { 0 };
 	int rc;
 
 	if (st == NULL)
 		return 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		r.address = store_column_text(st, 0);
 		r.state = store_column_text(st, 1);
 		r.reason = store_column_text(st, 2);
-		r.last_seen = sqlite3_column_int64(st, 3);
+		r.last_seen = db_column_int64(st, 3);
 		fn(&r, data);
 	}
 	return store_rows_end(s, st, rc, error, "listing addresses");
@@ -220,7 +219,7 @@ static int
 store_replay_all(struct store *s, const struct policy *p, GHashTable *held,
     GHashTable *current, GPtrArray *changes, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, prune_sql[STORE_REPLAY_ALL], error);
+	struct db_stmt *st = store_stmt(s, prune_sql[STORE_REPLAY_ALL], error);
 	g_autoptr(GHashTable) expiries = g_hash_table_new_full(g_str_hash,
 	    g_str_equal, g_free, (GDestroyNotify)g_array_unref);
 	g_autofree char *address = NULL;
@@ -230,7 +229,7 @@ store_replay_all(struct store *s, const struct policy *p, GHashTable *held,
 	if (st == NULL || !store_probe_expiries_all(s, expiries, error))
 		return 0;
 	store_fold_init(&f, NULL);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		const char *row = store_column_text(st, 0);
 
 		if (address == NULL || strcmp(address, row) != 0) {
@@ -247,10 +246,10 @@ store_replay_all(struct store *s, const struct policy *p, GHashTable *held,
 		store_fold(&f, p, store_column_text(st, 1),
 		    store_column_text(st, 2), store_column_text(st, 4),
 		    store_replay_held(store_column_text(st, 5), held,
-		    sqlite3_column_int64(st, 6)), sqlite3_column_int64(st, 3),
-		    0, sqlite3_column_int64(st, 7));
+		    db_column_int64(st, 6)), db_column_int64(st, 3),
+		    0, db_column_int64(st, 7));
 	}
-	if (rc == SQLITE_DONE && address != NULL) {
+	if (rc == DB_DONE && address != NULL) {
 		store_fold_expiries(&f, p, G_MAXINT64);
 		store_settle(current, changes, address, &f);
 	}
@@ -291,7 +290,7 @@ store_replay_guard(struct store *s, const struct policy *p,
 	};
 	struct guard *g;
 	struct guard_hit h = { 0 };
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if (!p->guard.enabled)
@@ -299,11 +298,11 @@ store_replay_guard(struct store *s, const struct policy *p,
 	if ((st = store_stmt(s, prune_sql[STORE_GUARD_ALL], error)) == NULL)
 		return 0;
 	g = guard_new(&p->guard, &calls, held);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		h.outcome = sqlite3_column_int64(st, 0);
+	while ((rc = db_step(st)) == DB_ROW) {
+		h.outcome = db_column_int64(st, 0);
 		h.address = store_column_text(st, 1);
 		h.provider = store_column_text(st, 2);
-		h.at = sqlite3_column_int64(st, 3);
+		h.at = db_column_int64(st, 3);
 		h.diagnostic = store_column_text(st, 4);
 		if (guard_hard(g, &h) != NULL)
 			g_hash_table_add(held, GSIZE_TO_POINTER(h.outcome));
@@ -333,7 +332,9 @@ store_prune_changes(struct store *s, const struct policy *p,
 	ok = store_removed(s, store_removed_load, current, error) &&
 	    store_replay_guard(s, p, held, error) &&
 	    store_replay_all(s, p, held, current, changes, error);
-	sqlite3_exec(s->db, ok ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+	if (ok)
+		ok = db_commit(s->db, error);
+	db_rollback(s->db);
 	if (!ok)
 		return 0;
 	g_hash_table_iter_init(&iter, current);

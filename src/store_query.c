@@ -7,7 +7,6 @@
 
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "store.h"
 #include "store_int.h"
@@ -98,9 +97,9 @@ static const struct {
 
 /* The columns of STORE_OUTCOME_COLUMNS, for a callback. */
 static void
-store_outcome_row(sqlite3_stmt *st, struct store_outcome *o)
+store_outcome_row(struct db_stmt *st, struct store_outcome *o)
 {
-	o->at = sqlite3_column_int64(st, 0);
+	o->at = db_column_int64(st, 0);
 	o->address = store_column_text(st, 1);
 	o->class = store_column_text(st, 2);
 	o->reason = store_column_text(st, 3);
@@ -111,19 +110,19 @@ store_outcome_row(sqlite3_stmt *st, struct store_outcome *o)
 	o->list = store_column_text(st, 8);
 	o->source = store_column_text(st, 9);
 	o->confidence = store_column_text(st, 10);
-	o->incident = sqlite3_column_int64(st, 11);
+	o->incident = db_column_int64(st, 11);
 	o->bounce = store_column_text(st, 12);
 }
 
 /* Each row of st, which has STORE_OUTCOME_COLUMNS, to fn. */
 static int
-store_outcomes(struct store *s, sqlite3_stmt *st, store_outcome_fn *fn,
+store_outcomes(struct store *s, struct db_stmt *st, store_outcome_fn *fn,
     void *data, GError **error)
 {
 	struct store_outcome o;
 	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		store_outcome_row(st, &o);
 		fn(&o, data);
 	}
@@ -135,16 +134,16 @@ int
 store_list(struct store *s, const struct store_filter *f,
     store_outcome_fn *fn, void *data, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, query_sql[STORE_LIST], error);
+	struct db_stmt *st = store_stmt(s, query_sql[STORE_LIST], error);
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, f->since);
+	db_bind_int64(st, 1, f->since);
 	store_bind_filter(st, 2, f->class);
 	store_bind_filter(st, 3, f->reason);
 	store_bind_filter(st, 4, f->domain);
 	store_bind_filter(st, 5, f->list);
-	sqlite3_bind_int(st, 6, f->limit);	/* -1: no limit */
+	db_bind_limit(st, 6, f->limit);	/* -1: no limit */
 	return store_outcomes(s, st, fn, data, error);
 }
 
@@ -153,27 +152,27 @@ int
 store_address(struct store *s, const char *address, struct store_address *r,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, query_sql[STORE_ADDRESS], error);
+	struct db_stmt *st = store_stmt(s, query_sql[STORE_ADDRESS], error);
 	int rc;
 
 	memset(r, 0, sizeof *r);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_text(st, 1, address);
+	if ((rc = db_step(st)) == DB_ROW) {
 		r->address = g_strdup(address);
 		r->state = g_strdup(store_column_text(st, 0));
 		r->state_reason = g_strdup(store_column_text(st, 1));
-		r->hard = sqlite3_column_int64(st, 2);
-		r->soft = sqlite3_column_int64(st, 3);
-		r->complaints = sqlite3_column_int64(st, 4);
-		r->first_seen = sqlite3_column_int64(st, 5);
-		r->last_seen = sqlite3_column_int64(st, 6);
+		r->hard = db_column_int64(st, 2);
+		r->soft = db_column_int64(st, 3);
+		r->complaints = db_column_int64(st, 4);
+		r->first_seen = db_column_int64(st, 5);
+		r->last_seen = db_column_int64(st, 6);
 		store_done(st);
 		return 1;
 	}
 	store_done(st);
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return 0;
 	store_error(s, error, "reading");
 	return -1;
@@ -196,13 +195,13 @@ store_address_clear(struct store_address *r)
 char *
 store_address_near(struct store *s, const char *address)
 {
-	sqlite3_stmt *st = store_stmt(s, query_sql[STORE_ADDRESS_NOCASE], NULL);
+	struct db_stmt *st = store_stmt(s, query_sql[STORE_ADDRESS_NOCASE], NULL);
 	char *near = NULL;
 
 	if (st == NULL)
 		return NULL;
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	db_bind_text(st, 1, address);
+	if (db_step(st) == DB_ROW)
 		near = g_strdup(store_column_text(st, 0));
 	store_done(st);
 	return near;
@@ -213,11 +212,11 @@ int
 store_history(struct store *s, const char *address, store_outcome_fn *fn,
     void *data, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, query_sql[STORE_HISTORY], error);
+	struct db_stmt *st = store_stmt(s, query_sql[STORE_HISTORY], error);
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, address);
 	return store_outcomes(s, st, fn, data, error);
 }
 
@@ -229,21 +228,21 @@ store_history(struct store *s, const char *address, store_outcome_fn *fn,
  * day, plus the end of the day cut: whichever part is shorter.
  */
 static void
-store_stats_bind(sqlite3_stmt *st, gint64 since)
+store_stats_bind(struct db_stmt *st, gint64 since)
 {
 	gint64 day = since / 86400, into = since % 86400;
 
 	if (since < 86400 || into >= 86400 / 2) {
 		day = since < 86400 ? 1 : day + (into != 0);
-		sqlite3_bind_int64(st, 1, day);
-		sqlite3_bind_int64(st, 2, since);
-		sqlite3_bind_int64(st, 3, day * 86400);
-		sqlite3_bind_int(st, 4, 1);
+		db_bind_int64(st, 1, day);
+		db_bind_int64(st, 2, since);
+		db_bind_int64(st, 3, day * 86400);
+		db_bind_int(st, 4, 1);
 	} else {
-		sqlite3_bind_int64(st, 1, day);
-		sqlite3_bind_int64(st, 2, day * 86400);
-		sqlite3_bind_int64(st, 3, since);
-		sqlite3_bind_int(st, 4, -1);
+		db_bind_int64(st, 1, day);
+		db_bind_int64(st, 2, day * 86400);
+		db_bind_int64(st, 3, since);
+		db_bind_int(st, 4, -1);
 	}
 }
 
@@ -256,7 +255,7 @@ int
 store_stats(struct store *s, gint64 since, store_count_fn *fn, void *data,
     GError **error)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	guint i;
 	int rc;
 
@@ -265,10 +264,10 @@ store_stats(struct store *s, gint64 since, store_count_fn *fn, void *data,
 		    error)) == NULL)
 			return 0;
 		store_stats_bind(st, since);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		while ((rc = db_step(st)) == DB_ROW)
 			fn(store_stats_groups[i].group,
 			    store_column_text(st, 0),
-			    sqlite3_column_int64(st, 1), data);
+			    db_column_int64(st, 1), data);
 		if (!store_rows_end(s, st, rc, error, "reading"))
 			return 0;
 	}

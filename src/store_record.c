@@ -13,7 +13,6 @@
  */
 #include "config.h"
 
-#include <sqlite3.h>
 
 #include "guard.h"
 #include "policy.h"
@@ -52,12 +51,12 @@ static int
 store_add_message(struct store *s, const struct store_meta *m,
     const struct report *rp, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, record_sql[STORE_ADD_MESSAGE], error);
+	struct db_stmt *st = store_stmt(s, record_sql[STORE_ADD_MESSAGE], error);
 
 	if (st == NULL)
 		return 0;
 	store_bind_text(st, 1, m->digest);
-	sqlite3_bind_int64(st, 2, m->received);
+	db_bind_int64(st, 2, m->received);
 	store_bind_text(st, 3, m->source);
 	store_bind_text(st, 4, m->envelope_to);
 	store_bind_text(st, 5, m->subscriber);
@@ -76,34 +75,34 @@ store_add_message(struct store *s, const struct store_meta *m,
 }
 
 static int
-store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
+store_add_outcome(struct store *s, gint64 message, guint idx,
     const char *address, const char *provider, gint64 probe,
     const struct store_meta *m, const struct recipient *r, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, record_sql[STORE_ADD_OUTCOME], error);
+	struct db_stmt *st = store_stmt(s, record_sql[STORE_ADD_OUTCOME], error);
 
 	if (st == NULL)
 		return 0;
-	sqlite3_bind_int64(st, 1, message);
-	sqlite3_bind_int(st, 2, (int)idx);
+	db_bind_int64(st, 1, message);
+	db_bind_int(st, 2, (int)idx);
 	store_bind_text(st, 3, address);
 	store_bind_text(st, 4, r->final != NULL ? r->final : r->address);
 	store_bind_text(st, 5, r->original);
-	sqlite3_bind_int64(st, 6, m->at);
+	db_bind_int64(st, 6, m->at);
 	store_bind_text(st, 7, report_class_name(r->class));
 	store_bind_text(st, 8, report_reason_name(r->reason));
-	sqlite3_bind_int(st, 9, r->hard);
+	db_bind_int(st, 9, r->hard);
 	store_bind_text(st, 10, r->action);
 	store_bind_text(st, 11, r->status);
 	if (r->replycode != 0)
-		sqlite3_bind_int(st, 12, r->replycode);
+		db_bind_int(st, 12, r->replycode);
 	store_bind_text(st, 13, r->diagnostic);
 	store_bind_text(st, 14, r->remote_mta);
 	store_bind_text(st, 15, r->decided);
 	store_bind_text(st, 16, report_confidence_name(r->confidence));
 	store_bind_text(st, 17, provider);
 	if (probe != 0)
-		sqlite3_bind_int64(st, 18, probe);
+		db_bind_int64(st, 18, probe);
 	return store_step(s, st, error, "recording an outcome");
 }
 
@@ -120,7 +119,7 @@ store_update(struct store *s, const char *address, const char *class,
     const char *reason, enum confidence confidence, gint64 at,
     gint64 outcome, GError **error)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	struct policy_state ps;
 	enum policy_addr_state previous;
 	gint64 first = at, last = at;
@@ -130,26 +129,26 @@ store_update(struct store *s, const char *address, const char *class,
 		return 1;
 	if ((st = store_stmt(s, record_sql[STORE_GET_ADDRESS], error)) == NULL)
 		return 0;
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
-	    sqlite3_column_int64(st, 7) > at) {
+	db_bind_text(st, 1, address);
+	if ((rc = db_step(st)) == DB_ROW &&
+	    db_column_int64(st, 7) > at) {
 		store_done(st);
 		store_stale(s, address, store_replay);
 		return 1;
 	}
-	policy_state_init(&ps, rc == SQLITE_ROW ? store_column_text(st, 4) :
+	policy_state_init(&ps, rc == DB_ROW ? store_column_text(st, 4) :
 	    NULL);
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_ROW) {
 		policy_state_parse(store_column_text(st, 0), &ps.state);
 		ps.state_reason = g_strdup(store_column_text(st, 1));
-		ps.hard = sqlite3_column_int(st, 2);
-		ps.soft = sqlite3_column_int(st, 3);
-		ps.complaints = sqlite3_column_int(st, 5);
-		first = sqlite3_column_int64(st, 6);
-		ps.suspect_day = sqlite3_column_int(st, 8);
+		ps.hard = db_column_int(st, 2);
+		ps.soft = db_column_int(st, 3);
+		ps.complaints = db_column_int(st, 5);
+		first = db_column_int64(st, 6);
+		ps.suspect_day = db_column_int(st, 8);
 	}
 	store_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	if (rc != DB_ROW && rc != DB_DONE) {
 		policy_state_clear(&ps);
 		return store_error(s, error, "reading an address");
 	}
@@ -168,7 +167,7 @@ store_update(struct store *s, const char *address, const char *class,
  * bounce the policy counts as the probe's answer.
  */
 static int
-store_add_one(struct store *s, sqlite3_int64 message, guint idx,
+store_add_one(struct store *s, gint64 message, guint idx,
     const char *address, gint64 probe, const struct store_meta *m,
     const struct recipient *r, GError **error)
 {
@@ -183,7 +182,7 @@ store_add_one(struct store *s, sqlite3_int64 message, guint idx,
 	if (!store_add_outcome(s, message, idx, address, provider, probe, m,
 	    r, error))
 		return 0;
-	outcome = sqlite3_last_insert_rowid(s->db);
+	outcome = db_last_id(s->db);
 	if (r->class == CLASS_HARD) {
 		h.outcome = outcome;
 		h.address = address;
@@ -211,7 +210,7 @@ store_add_one(struct store *s, sqlite3_int64 message, guint idx,
  * recorded as forged and never counted.
  */
 static int
-store_add_probed(struct store *s, sqlite3_int64 message, guint idx,
+store_add_probed(struct store *s, gint64 message, guint idx,
     const struct store_meta *m, const struct recipient *r, GError **error)
 {
 	g_autofree char *address = NULL;
@@ -232,17 +231,17 @@ int
 store_add(struct store *s, const struct store_meta *m,
     const struct report *rp, int *added_r, GError **error)
 {
-	sqlite3_int64 message;
+	gint64 message;
 	const char *address;
 	guint i;
 
 	*added_r = 0;
 	if (!store_add_message(s, m, rp, error))
 		return 0;
-	if (sqlite3_changes(s->db) == 0)
+	if (db_changes(s->db) == 0)
 		return 1;	/* the same bytes again: recorded once */
 	*added_r = 1;
-	message = sqlite3_last_insert_rowid(s->db);
+	message = db_last_id(s->db);
 	for (i = 0; i < rp->recipients->len; i++) {
 		const struct recipient *r = rp->recipients->pdata[i];
 

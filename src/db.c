@@ -1,0 +1,246 @@
+/*
+ * db.c: the engine seam (db.h).  It finds the engine that owns a name
+ * (a postgresql:// URI is PostgreSQL's, anything else a SQLite path),
+ * hands each call to it, and keeps what is the same on every engine:
+ * transactions and the migrations' loop.  The SQL itself is the
+ * store's; the few places where the dialects differ are each engine's
+ * (db_sqlite.c, db_pg.c) or its migration files (sql/pg/).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "db.h"
+
+/* Every engine built in, asked in order: the last owns what is left. */
+static const struct db_engine *const db_engines[] = {
+	&db_pg,
+	&db_sqlite,
+};
+
+/* Whether where names a server (libpq's URI forms) rather than a file. */
+int
+db_is_url(const char *where)
+{
+	return g_str_has_prefix(where, "postgresql://") ||
+	    g_str_has_prefix(where, "postgres://");
+}
+
+struct db *
+db_open(const char *where, const struct db_options *o, GError **error)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(db_engines); i++)
+		if (db_engines[i]->owns(where))
+			return db_engines[i]->open(where, o, error);
+	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+	    "%s: no engine for this database", where);
+	return NULL;
+}
+
+void
+db_close(struct db **dbp)
+{
+	if (*dbp == NULL)
+		return;
+	(*dbp)->engine->close(*dbp);
+	*dbp = NULL;
+}
+
+const char *
+db_engine_name(struct db *db)
+{
+	return db->engine->name;
+}
+
+const char *
+db_errmsg(struct db *db)
+{
+	return db->engine->errmsg(db);
+}
+
+int
+db_exec(struct db *db, const char *sql, GError **error)
+{
+	return db->engine->exec(db, sql, error);
+}
+
+int
+db_begin(struct db *db, GError **error)
+{
+	return db_exec(db, db->engine->begin_sql, error);
+}
+
+int
+db_commit(struct db *db, GError **error)
+{
+	return db_exec(db, "COMMIT", error);
+}
+
+/* Roll back the transaction open, if one is: never fails. */
+void
+db_rollback(struct db *db)
+{
+	if (db->engine->in_transaction(db))
+		db_exec(db, "ROLLBACK", NULL);
+}
+
+int
+db_in_transaction(struct db *db)
+{
+	return db->engine->in_transaction(db);
+}
+
+/* Refuse a version this build cannot use as it is. */
+static int
+db_check_version(struct db *db, int version, int target, int readonly,
+    GError **error)
+{
+	if (version > target) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+		    "%s: database version %d is newer than this rebound "
+		    "understands (%d): upgrade rebound", db->name, version,
+		    target);
+		return 0;
+	}
+	if (version < target && readonly) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+		    "%s: database version %d needs migrating to %d: open it "
+		    "once for writing (rebound import, or reboundd)", db->name,
+		    version, target);
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Bring the schema from the version it has to target, in one
+ * transaction, with the engine's migrations (sql.h); refuse a newer
+ * one, and any change when readonly.  The version is read again under
+ * the engine's lock, so that of two writers opening an empty database
+ * at once, one migrates and the other finds it done.
+ */
+int
+db_migrate(struct db *db, int target, int readonly, GError **error)
+{
+	int version, v;
+
+	if (!db->engine->version(db, &version, error) ||
+	    !db_check_version(db, version, target, readonly, error))
+		return 0;
+	if (version == target)
+		return 1;
+	if (!db_begin(db, error))
+		return 0;
+	if ((db->engine->lock_sql != NULL &&
+	    !db_exec(db, db->engine->lock_sql, error)) ||
+	    !db->engine->version(db, &version, error) ||
+	    !db_check_version(db, version, target, readonly, error))
+		goto fail;
+	for (v = version; v < target; v++)
+		if (!db_exec(db, db->engine->migrations[v], error))
+			goto fail;
+	if (db->engine->set_version(db, target, error) &&
+	    db_commit(db, error))
+		return 1;
+fail:
+	db_rollback(db);
+	return 0;
+}
+
+struct db_stmt *
+db_prepare(struct db *db, const char *sql, GError **error)
+{
+	return db->engine->prepare(db, sql, error);
+}
+
+void
+db_finalize(struct db_stmt *st)
+{
+	if (st != NULL)
+		st->db->engine->finalize(st);
+}
+
+void
+db_bind_int64(struct db_stmt *st, int i, gint64 value)
+{
+	st->db->engine->bind_int64(st, i, value);
+}
+
+void
+db_bind_int(struct db_stmt *st, int i, int value)
+{
+	st->db->engine->bind_int64(st, i, value);
+}
+
+/* Text, or NULL: a NULL that is text (for "?N IS NULL" filters). */
+void
+db_bind_text(struct db_stmt *st, int i, const char *value)
+{
+	st->db->engine->bind_text(st, i, value);
+}
+
+void
+db_bind_null(struct db_stmt *st, int i)
+{
+	st->db->engine->bind_null(st, i);
+}
+
+/* A LIMIT: negative is none, which the dialects say differently. */
+void
+db_bind_limit(struct db_stmt *st, int i, gint64 n)
+{
+	if (n < 0 && st->db->engine->limit_null)
+		st->db->engine->bind_null(st, i);
+	else
+		st->db->engine->bind_int64(st, i, n);
+}
+
+int
+db_step(struct db_stmt *st)
+{
+	return st->db->engine->step(st);
+}
+
+void
+db_reset(struct db_stmt *st)
+{
+	st->db->engine->reset(st);
+}
+
+int
+db_column_null(struct db_stmt *st, int col)
+{
+	return st->db->engine->column_null(st, col);
+}
+
+gint64
+db_column_int64(struct db_stmt *st, int col)
+{
+	return st->db->engine->column_int64(st, col);
+}
+
+int
+db_column_int(struct db_stmt *st, int col)
+{
+	return (int)st->db->engine->column_int64(st, col);
+}
+
+const char *
+db_column_text(struct db_stmt *st, int col)
+{
+	return st->db->engine->column_text(st, col);
+}
+
+gint64
+db_changes(struct db *db)
+{
+	return db->changes;
+}
+
+gint64
+db_last_id(struct db *db)
+{
+	return db->engine->last_id(db);
+}

@@ -1,0 +1,471 @@
+/*
+ * db_pg.c: the PostgreSQL engine of the store (db.h), through libpq: a
+ * database is a postgresql:// URI.  The store's statements are
+ * SQLite's text with "?" and "?N" parameters: each is rewritten once to
+ * "$N" and prepared on the server at its first step, with the types its
+ * first binding gave (an integer is int8, a text or a text NULL is text,
+ * an unbound parameter is left for the server to infer); a later
+ * binding with other types runs unprepared.  Values travel as text.
+ *
+ * Every session sets synchronous_commit on, whatever the server's
+ * default: COMMIT returns once the server has the transaction on disk,
+ * and the daemon acknowledges mail only then.  The schema version is
+ * the one row of rebound_schema; migrating takes an advisory lock, so
+ * that of several daemons starting at once one migrates.
+ *
+ * Built without libpq (configure --without-postgresql), the engine
+ * still owns postgresql:// names, and says it is not built in.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "sql.h"
+
+#ifdef HAVE_LIBPQ
+#include <libpq-fe.h>
+
+#define DB_PG_INT8	20	/* pg_type.oid of int8 */
+#define DB_PG_TEXT	25	/* and of text */
+
+struct db_pg {
+	struct db	 db;		/* first: what db.c sees */
+	PGconn		*conn;
+	char		*error;		/* the last statement's */
+	guint		 nprepared;	/* names the next statement */
+};
+
+struct db_pg_stmt {
+	struct db_stmt	 st;		/* first */
+	char		*sql;		/* with $N */
+	int		 nparams;
+	char		**values;	/* owned; NULL: a NULL */
+	Oid		*types;		/* of this binding */
+	Oid		*prepared_types; /* of the prepared one */
+	char		*name;		/* once prepared */
+	PGresult	*res;
+	int		 row;		/* the one the columns read */
+};
+
+#define DB_PG(d)	((struct db_pg *)(d))
+#define DB_PG_STMT(s)	((struct db_pg_stmt *)(s))
+
+static int
+db_pg_owns(const char *where)
+{
+	return db_is_url(where);
+}
+
+static const char *
+db_pg_errmsg(struct db *db)
+{
+	struct db_pg *d = DB_PG(db);
+
+	if (d->error != NULL)
+		return d->error;
+	return PQerrorMessage(d->conn);
+}
+
+/* Keep what went wrong, on one line, for db_errmsg(). */
+static void
+db_pg_set_error(struct db_pg *d, const char *msg)
+{
+	g_free(d->error);
+	d->error = g_strstrip(g_strdelimit(g_strdup(msg), "\n", ' '));
+}
+
+/* A result that is an error keeps its message; 0 unless it succeeded. */
+static int
+db_pg_result_ok(struct db_pg *d, PGresult *res)
+{
+	ExecStatusType status = PQresultStatus(res);
+
+	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+		g_clear_pointer(&d->error, g_free);
+		return 1;
+	}
+	db_pg_set_error(d, res != NULL ? PQresultErrorMessage(res) :
+	    PQerrorMessage(d->conn));
+	return 0;
+}
+
+static int
+db_pg_exec(struct db *db, const char *sql, GError **error)
+{
+	struct db_pg *d = DB_PG(db);
+	PGresult *res = PQexec(d->conn, sql);
+	int ok = db_pg_result_ok(d, res);
+
+	if (ok)
+		db->changes = g_ascii_strtoll(PQcmdTuples(res), NULL, 10);
+	else
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s",
+		    db->name, d->error);
+	PQclear(res);
+	return ok;
+}
+
+/* Notices (a table that already exists...) are not the user's business. */
+static void
+db_pg_notice(void *arg, const char *message)
+{
+}
+
+static void
+db_pg_close(struct db *db)
+{
+	struct db_pg *d = DB_PG(db);
+
+	PQfinish(d->conn);
+	g_free(d->error);
+	g_free(db->name);
+	g_free(d);
+}
+
+static struct db *
+db_pg_open(const char *uri, const struct db_options *o, GError **error)
+{
+	struct db_pg *d = g_new0(struct db_pg, 1);
+
+	d->db.engine = &db_pg;
+	d->db.name = g_strdup(uri);
+	d->conn = PQconnectdb(uri);
+	if (PQstatus(d->conn) != CONNECTION_OK) {
+		db_pg_set_error(d, PQerrorMessage(d->conn));
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+		    "%s: cannot connect: %s", uri, d->error);
+		db_pg_close(&d->db);
+		return NULL;
+	}
+	PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
+	if (!db_pg_exec(&d->db, "SET synchronous_commit = on", error) ||
+	    (o->readonly && !db_pg_exec(&d->db,
+	    "SET default_transaction_read_only = on", error))) {
+		db_pg_close(&d->db);
+		return NULL;
+	}
+	return &d->db;
+}
+
+/*
+ * SQLite's parameters in PostgreSQL's form: "?N" is "$N", a bare "?"
+ * the one after the highest so far.  Quoted text and comments are left
+ * as they are.
+ */
+static char *
+db_pg_params(const char *sql, int *nparams_r)
+{
+	GString *out = g_string_sized_new(strlen(sql) + 16);
+	const char *p = sql;
+	int n = 0, i;
+	char quote;
+
+	while (*p != '\0') {
+		if (*p == '\'' || *p == '"') {
+			quote = *p;
+			do
+				g_string_append_c(out, *p++);
+			while (*p != '\0' && *p != quote);
+			if (*p != '\0')
+				g_string_append_c(out, *p++);
+		} else if (p[0] == '-' && p[1] == '-') {
+			while (*p != '\0' && *p != '\n')
+				g_string_append_c(out, *p++);
+		} else if (*p == '?') {
+			p++;
+			if (g_ascii_isdigit(*p)) {
+				i = (int)strtol(p, (char **)&p, 10);
+			} else
+				i = n + 1;
+			n = MAX(n, i);
+			g_string_append_printf(out, "$%d", i);
+		} else
+			g_string_append_c(out, *p++);
+	}
+	*nparams_r = n;
+	return g_string_free(out, FALSE);
+}
+
+static struct db_stmt *
+db_pg_prepare(struct db *db, const char *sql, GError **error)
+{
+	struct db_pg_stmt *s = g_new0(struct db_pg_stmt, 1);
+
+	s->st.db = db;
+	s->sql = db_pg_params(sql, &s->nparams);
+	s->values = g_new0(char *, s->nparams + 1);
+	s->types = g_new0(Oid, s->nparams + 1);
+	return &s->st;
+}
+
+static void
+db_pg_reset(struct db_stmt *st)
+{
+	struct db_pg_stmt *s = DB_PG_STMT(st);
+	int i;
+
+	g_clear_pointer(&s->res, PQclear);
+	for (i = 0; i < s->nparams; i++) {
+		g_clear_pointer(&s->values[i], g_free);
+		s->types[i] = 0;
+	}
+}
+
+static void
+db_pg_finalize(struct db_stmt *st)
+{
+	struct db_pg_stmt *s = DB_PG_STMT(st);
+	g_autofree char *sql = NULL;
+	PGresult *res;
+
+	db_pg_reset(st);
+	if (s->name != NULL && PQstatus(DB_PG(st->db)->conn) == CONNECTION_OK) {
+		sql = g_strdup_printf("DEALLOCATE %s", s->name);
+		res = PQexec(DB_PG(st->db)->conn, sql);
+		PQclear(res);
+	}
+	g_free(s->sql);
+	g_free(s->values);
+	g_free(s->types);
+	g_free(s->prepared_types);
+	g_free(s->name);
+	g_free(s);
+}
+
+static void
+db_pg_bind(struct db_stmt *st, int i, char *value, Oid type)
+{
+	struct db_pg_stmt *s = DB_PG_STMT(st);
+
+	if (i < 1 || i > s->nparams) {
+		g_free(value);
+		return;
+	}
+	g_free(s->values[i - 1]);
+	s->values[i - 1] = value;
+	s->types[i - 1] = type;
+}
+
+static void
+db_pg_bind_int64(struct db_stmt *st, int i, gint64 value)
+{
+	db_pg_bind(st, i, g_strdup_printf("%" G_GINT64_FORMAT, value),
+	    DB_PG_INT8);
+}
+
+static void
+db_pg_bind_text(struct db_stmt *st, int i, const char *value)
+{
+	db_pg_bind(st, i, g_strdup(value), DB_PG_TEXT);
+}
+
+static void
+db_pg_bind_null(struct db_stmt *st, int i)
+{
+	db_pg_bind(st, i, NULL, 0);
+}
+
+/* Prepare on the server with this binding's types, once. */
+static int
+db_pg_prepare_now(struct db_pg *d, struct db_pg_stmt *s)
+{
+	PGresult *res;
+	int ok;
+
+	s->name = g_strdup_printf("r%u", ++d->nprepared);
+	res = PQprepare(d->conn, s->name, s->sql, s->nparams, s->types);
+	ok = db_pg_result_ok(d, res);
+	PQclear(res);
+	if (!ok) {
+		g_clear_pointer(&s->name, g_free);
+		return 0;
+	}
+	s->prepared_types = g_memdup2(s->types, sizeof(Oid) *
+	    (s->nparams + 1));
+	return 1;
+}
+
+static PGresult *
+db_pg_run(struct db_pg *d, struct db_pg_stmt *s)
+{
+	const char *const *values = (const char *const *)s->values;
+
+	if (s->name == NULL && !db_pg_prepare_now(d, s))
+		return NULL;
+	if (memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) == 0)
+		return PQexecPrepared(d->conn, s->name, s->nparams, values,
+		    NULL, NULL, 0);
+	return PQexecParams(d->conn, s->sql, s->nparams, s->types, values,
+	    NULL, NULL, 0);
+}
+
+static int
+db_pg_step(struct db_stmt *st)
+{
+	struct db_pg *d = DB_PG(st->db);
+	struct db_pg_stmt *s = DB_PG_STMT(st);
+
+	if (s->res != NULL)
+		return ++s->row < PQntuples(s->res) ? DB_ROW : DB_DONE;
+	s->res = db_pg_run(d, s);
+	if (s->res == NULL || !db_pg_result_ok(d, s->res)) {
+		g_clear_pointer(&s->res, PQclear);
+		return DB_ERROR;
+	}
+	if (strncmp(PQcmdStatus(s->res), "SELECT", 6) != 0)
+		st->db->changes = g_ascii_strtoll(PQcmdTuples(s->res), NULL,
+		    10);
+	s->row = 0;
+	return PQntuples(s->res) > 0 ? DB_ROW : DB_DONE;
+}
+
+static int
+db_pg_column_null(struct db_stmt *st, int col)
+{
+	struct db_pg_stmt *s = DB_PG_STMT(st);
+
+	return s->res == NULL || PQgetisnull(s->res, s->row, col);
+}
+
+static const char *
+db_pg_column_text(struct db_stmt *st, int col)
+{
+	struct db_pg_stmt *s = DB_PG_STMT(st);
+
+	if (db_pg_column_null(st, col))
+		return NULL;
+	return PQgetvalue(s->res, s->row, col);
+}
+
+/* A number as SQLite gives it: a boolean is 1 or 0, NULL is 0. */
+static gint64
+db_pg_column_int64(struct db_stmt *st, int col)
+{
+	const char *v = db_pg_column_text(st, col);
+
+	if (v == NULL)
+		return 0;
+	if (strcmp(v, "t") == 0)
+		return 1;
+	return g_ascii_strtoll(v, NULL, 10);
+}
+
+/* The id the last INSERT into a table with an identity column made. */
+static gint64
+db_pg_last_id(struct db *db)
+{
+	PGresult *res = PQexec(DB_PG(db)->conn, "SELECT lastval()");
+	gint64 id = 0;
+
+	if (db_pg_result_ok(DB_PG(db), res) && PQntuples(res) == 1)
+		id = g_ascii_strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return id;
+}
+
+static int
+db_pg_in_transaction(struct db *db)
+{
+	return PQtransactionStatus(DB_PG(db)->conn) != PQTRANS_IDLE;
+}
+
+/* The version: 0 for an empty schema, refused for another's tables. */
+static int
+db_pg_version(struct db *db, int *version, GError **error)
+{
+	PGresult *res = PQexec(DB_PG(db)->conn,
+	    "SELECT (SELECT count(*) FROM pg_tables "
+	    "WHERE schemaname = current_schema()), "
+	    "to_regclass('rebound_schema') IS NOT NULL");
+	int ok = db_pg_result_ok(DB_PG(db), res) && PQntuples(res) == 1;
+	int tables = ok ? atoi(PQgetvalue(res, 0, 0)) : 0;
+	int ours = ok && strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+
+	PQclear(res);
+	if (ok && !ours && tables > 0)
+		db_pg_set_error(DB_PG(db), "its schema has tables of another "
+		    "application");
+	if (!ok || (!ours && tables > 0)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+		    "%s: not a rebound database: %s", db->name,
+		    db_pg_errmsg(db));
+		return 0;
+	}
+	*version = 0;
+	if (!ours)
+		return 1;
+	res = PQexec(DB_PG(db)->conn, "SELECT max(version) FROM rebound_schema");
+	if ((ok = db_pg_result_ok(DB_PG(db), res) && PQntuples(res) == 1))
+		*version = atoi(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (!ok)
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+		    "%s: not a rebound database: %s", db->name,
+		    db_pg_errmsg(db));
+	return ok;
+}
+
+static int
+db_pg_set_version(struct db *db, int version, GError **error)
+{
+	g_autofree char *sql = g_strdup_printf(
+	    "CREATE TABLE IF NOT EXISTS rebound_schema (version integer "
+	    "NOT NULL); DELETE FROM rebound_schema; "
+	    "INSERT INTO rebound_schema VALUES (%d)", version);
+
+	return db_pg_exec(db, sql, error);
+}
+
+const struct db_engine db_pg = {
+	.name = "postgresql",
+	.owns = db_pg_owns,
+	.open = db_pg_open,
+	.close = db_pg_close,
+	.errmsg = db_pg_errmsg,
+	.exec = db_pg_exec,
+	.prepare = db_pg_prepare,
+	.finalize = db_pg_finalize,
+	.bind_int64 = db_pg_bind_int64,
+	.bind_text = db_pg_bind_text,
+	.bind_null = db_pg_bind_null,
+	.step = db_pg_step,
+	.reset = db_pg_reset,
+	.column_null = db_pg_column_null,
+	.column_int64 = db_pg_column_int64,
+	.column_text = db_pg_column_text,
+	.last_id = db_pg_last_id,
+	.in_transaction = db_pg_in_transaction,
+	.version = db_pg_version,
+	.set_version = db_pg_set_version,
+	.begin_sql = "BEGIN",
+	/* One migrator at a time: the key is "rebound" in ASCII. */
+	.lock_sql = "SELECT pg_advisory_xact_lock(x'7265626f756e64'::bigint)",
+	.limit_null = 1,
+	.migrations = sql_migrations_pg,
+};
+
+#else /* !HAVE_LIBPQ */
+
+static int
+db_pg_owns(const char *where)
+{
+	return db_is_url(where);
+}
+
+static struct db *
+db_pg_open(const char *uri, const struct db_options *o, GError **error)
+{
+	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+	    "%s: this rebound was built without PostgreSQL "
+	    "(configure --without-postgresql)", uri);
+	return NULL;
+}
+
+const struct db_engine db_pg = {
+	.name = "postgresql",
+	.owns = db_pg_owns,
+	.open = db_pg_open,
+};
+#endif
