@@ -9,10 +9,17 @@ want="gcc make libc6-dev autoconf automake libtool pkg-config
 libgmime-3.0-dev libevent-dev libsqlite3-dev libcurl4-openssl-dev libpsl-dev sqlite3
 libjson-glib-dev libssl-dev
 groff-base"
+# The PostgreSQL store ([store] url): libpq, unless configure
+# --without-postgresql.
+want="$want libpq-dev"
 [ "${1:-build}" = test ] && want="$want valgrind postfix swaks time perl"
 # tests/hooks.sh: python3 for the receivers (and contrib/webhook-receiver.py);
 # tests/mailman3.sh: a real Mailman 3 core; tests/mlmmj.sh: mlmmj.
 [ "${1:-build}" = test ] && want="$want python3 mailman3 mlmmj"
+# tests/engine-pg.sh, tests/test_db (tests/pg-lib.sh): a private
+# PostgreSQL server per test, Debian's binaries run directly (the
+# package's own cluster is not started: policy-rc.d below).
+[ "${1:-build}" = test ] && want="$want postgresql-15"
 # tests/sandbox.sh: systemd-analyze (not in a base image); strace for it,
 # tests/crash.sh and tests/fsync-order.sh.
 [ "${1:-build}" = test ] && want="$want systemd strace"

@@ -60,12 +60,15 @@ CREATE TABLE addresses (
 );
 CREATE INDEX addresses_by_state ON addresses (state);
 
--- SQLite's, as the store's statements use them: instr(), a sum of
--- comparisons (true counts 1), and COLLATE NOCASE (ICU's case-blind
--- comparison).
+-- SQLite's, as the store's statements use them: instr(), date(T,
+-- 'unixepoch') (the UTC day of a Unix time), a sum of comparisons (true
+-- counts 1), and COLLATE NOCASE (ICU's case-blind comparison).
 CREATE FUNCTION instr(haystack text, needle text) RETURNS integer
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 	RETURN strpos(haystack, needle);
+CREATE FUNCTION date(t bigint, unixepoch text) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	RETURN to_char(to_timestamp(t) AT TIME ZONE 'UTC', 'YYYY-MM-DD');
 CREATE FUNCTION rebound_sum_bool(acc bigint, b boolean) RETURNS bigint
 	LANGUAGE sql IMMUTABLE PARALLEL SAFE
 	RETURN acc + CASE WHEN b THEN 1 ELSE 0 END;

@@ -6,6 +6,11 @@
  * first binding gave (an integer is int8, a text or a text NULL is text,
  * an unbound parameter is left for the server to infer); a later
  * binding with other types runs unprepared.  Values travel as text.
+ * SQLite's two conflict clauses are said PostgreSQL's way: INSERT OR
+ * IGNORE is ON CONFLICT DO NOTHING, and INSERT OR REPLACE INTO t (...)
+ * updates every column named on a conflict with t's primary key (t_pkey,
+ * PostgreSQL's name for it), which is what REPLACE does where, as in
+ * the store, no other unique key can conflict.
  *
  * Every session sets synchronous_commit on, whatever the server's
  * default: COMMIT returns once the server has the transaction on disk,
@@ -188,13 +193,60 @@ db_pg_params(const char *sql, int *nparams_r)
 	return g_string_free(out, FALSE);
 }
 
+/* ON CONFLICT ... DO UPDATE SET each column of "T (c, ...)" */
+static void
+db_pg_replace(GString *out, const char *target)
+{
+	g_autofree char *table = NULL;
+	g_auto(GStrv) columns = NULL;
+	g_autofree char *list = NULL;
+	const char *open = strchr(target, '('), *close;
+	int i;
+
+	if (open == NULL || (close = strchr(open, ')')) == NULL)
+		return;
+	table = g_strstrip(g_strndup(target, open - target));
+	list = g_strndup(open + 1, close - open - 1);
+	columns = g_strsplit(list, ",", -1);
+	g_string_append_printf(out, " ON CONFLICT ON CONSTRAINT %s_pkey "
+	    "DO UPDATE SET ", table);
+	for (i = 0; columns[i] != NULL; i++) {
+		g_strstrip(columns[i]);
+		g_string_append_printf(out, "%s%s = EXCLUDED.%s",
+		    i > 0 ? ", " : "", columns[i], columns[i]);
+	}
+}
+
+/* The statement in PostgreSQL's words. */
+static char *
+db_pg_dialect(const char *sql, int *nparams_r)
+{
+	static const char ignore[] = "INSERT OR IGNORE INTO ";
+	static const char replace[] = "INSERT OR REPLACE INTO ";
+	g_autofree char *body = NULL, *params = NULL;
+	GString *out;
+
+	if (g_str_has_prefix(sql, ignore) || g_str_has_prefix(sql, replace)) {
+		body = g_strconcat("INSERT INTO ", sql + (sql[10] == 'I' ?
+		    sizeof ignore - 1 : sizeof replace - 1), NULL);
+		params = db_pg_params(body, nparams_r);
+		out = g_string_new(params);
+		if (sql[10] == 'I')
+			g_string_append(out, " ON CONFLICT DO NOTHING");
+		else
+			db_pg_replace(out, sql + sizeof replace - 1);
+		return g_string_free(out, FALSE);
+	}
+	return db_pg_params(sql, nparams_r);
+}
+
 static struct db_stmt *
 db_pg_prepare(struct db *db, const char *sql, GError **error)
 {
 	struct db_pg_stmt *s = g_new0(struct db_pg_stmt, 1);
 
 	s->st.db = db;
-	s->sql = db_pg_params(sql, &s->nparams);
+	s->sql = db_pg_dialect(sql, &s->nparams);
 	s->values = g_new0(char *, s->nparams + 1);
 	s->types = g_new0(Oid, s->nparams + 1);
 	return &s->st;

@@ -29,7 +29,7 @@
 	"SELECT " select ", sum(n) FROM (" \
 	"SELECT " key ", n FROM " table " WHERE day >= ?1 " \
 	"UNION ALL SELECT " raw ", ?4 FROM outcomes " \
-	"WHERE at >= ?2 AND at < ?3) " rest
+	"WHERE at >= ?2 AND at < ?3) AS cut " rest
 
 #define STORE_DOMAIN(address) \
 	"substr(" address ", instr(" address ", '@') + 1)"

@@ -1,0 +1,90 @@
+# engines-lib.sh: the commands of rebound on one engine, the engine a
+# parameter (sourced by engine-sqlite.sh and engine-pg.sh, not run).
+# ENGINE=sqlite: a file; ENGINE=pg: a private PostgreSQL (pg-lib.sh).
+# Each command's output is checked for what an operator looks at; on
+# PostgreSQL it must also be, byte for byte, what the same command
+# prints on a SQLite file fed the same mail.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/pg-lib.sh"
+[ "$ENGINE" = pg ] && pg_skip_unless
+scratch
+data="$top_srcdir/tests/data"
+if [ "$ENGINE" = pg ]; then
+	pg_start || { echo "Bail out! private PostgreSQL did not start"; exit 1; }
+	db=$PG_URL
+else
+	db="$tmp/db"
+fi
+ref="$tmp/ref.db"
+R() { "$REBOUND" "$@" --db "$db"; }
+Rref() { "$REBOUND" "$@" --db "$ref"; }
+# same NAME ARGS...: the command prints on this engine what it prints
+# on SQLite (trivially so when the engine is SQLite).
+same() {
+	s_name=$1
+	shift
+	R "$@" >"$tmp/got" 2>&1
+	Rref "$@" >"$tmp/want" 2>&1
+	if grep '^rebound' "$tmp/want" | grep -qv 'did you mean'; then
+		not_ok "$ENGINE: $s_name: an error on SQLite"
+		head -3 "$tmp/want" | sed 's/^/# /'
+	elif cmp -s "$tmp/got" "$tmp/want"; then
+		ok "$ENGINE: $s_name: as on SQLite"
+	else
+		not_ok "$ENGINE: $s_name: as on SQLite"
+		diff "$tmp/want" "$tmp/got" | head -5 | sed 's/^/# /'
+	fi
+}
+
+R import "$data"/*.eml >"$tmp/out" 2>&1
+is "$ENGINE: import exits 0" "$?" 0
+Rref import "$data"/*.eml >/dev/null 2>&1
+check "$ENGINE: import says what it recorded" grep -q ' recorded' "$tmp/out"
+R import "$data"/*.eml >"$tmp/out" 2>&1
+check "$ENGINE: importing again records nothing" grep -q ' 0 recorded' "$tmp/out"
+Rref import "$data"/*.eml >/dev/null 2>&1
+
+R list >"$tmp/out"
+check "$ENGINE: list names the Postfix sample's recipient" \
+    grep -q 'Alice.Nobody@example.org.*hard.*userunknown.*5.1.1' "$tmp/out"
+same "list" list
+same "list --class hard --limit 5" list --class hard --limit 5
+same "list --domain" list --domain example.net
+R show Alice.Nobody@example.org >"$tmp/out"
+check "$ENGINE: show gives the address's history" grep -q userunknown "$tmp/out"
+same "show" show Alice.Nobody@example.org
+R show alice.nobody@EXAMPLE.org >"$tmp/out" 2>&1
+check "$ENGINE: show, another case: the near match offered" \
+    grep -q 'did you mean Alice.Nobody@example.org' "$tmp/out"
+same "show, another case" show alice.nobody@EXAMPLE.org
+R stats >"$tmp/out"
+check "$ENGINE: stats counts hard outcomes" grep -q '^class.hard' "$tmp/out"
+same "stats" stats
+same "stats --since" stats --since 2026-01-01
+R prune >"$tmp/out"
+check "$ENGINE: prune lists a dead address" grep -q 'Alice.Nobody@example.org' "$tmp/out"
+same "prune" prune
+same "prune --suspect" prune --suspect
+R prune --dry-run --policy guard.enabled=no >"$tmp/dry" 2>&1
+is "$ENGINE: prune --dry-run exits 0" "$?" 0
+same "prune --dry-run --policy" prune --dry-run --policy guard.enabled=no
+R prune >"$tmp/after"
+check "$ENGINE: prune --dry-run changes nothing" cmp -s "$tmp/out" "$tmp/after"
+same "incidents" incidents
+same "events" events
+same "events --type address.dead" events --type address.dead
+
+R forget Alice.Nobody@example.org >"$tmp/out" 2>&1
+is "$ENGINE: forget exits 0" "$?" 0
+Rref forget Alice.Nobody@example.org >/dev/null 2>&1
+R show Alice.Nobody@example.org >"$tmp/out" 2>&1
+check "$ENGINE: forgotten: show knows it no more" \
+    sh -c "! grep -q userunknown '$tmp/out'"
+same "events after forget" events
+R expire --older-than 2025-06-01 >"$tmp/out" 2>&1
+is "$ENGINE: expire exits 0" "$?" 0
+Rref expire --older-than 2025-06-01 >/dev/null 2>&1
+same "list after expire" list
+same "stats after expire" stats
+same "prune after expire" prune
+done_testing

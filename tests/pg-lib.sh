@@ -1,0 +1,74 @@
+# pg-lib.sh: a private PostgreSQL for a test (sourced after lib.sh and
+# scratch, not run).
+#
+# pg_start: initdb a cluster in $tmp/pg/data and start it with its unix
+# socket in $tmp/pg and no TCP (listen_addresses ''), then create the
+# database "rebound"; PG_URL is then its libpq URI.  Never the system's
+# cluster: Debian's binaries are run directly, not its pg_ctlcluster.
+# PostgreSQL refuses to run as root: as root, the cluster runs as
+# nobody (setpriv), in a directory chowned to it; nothing outside $tmp
+# changes.  Waits on pg_isready, never a sleep.  Stopped at exit.
+# pg_stop / pg_restart: stop it (fast), start it again on the same data.
+# pg_skip_unless: skip the whole test (exit 77) without PostgreSQL 15+
+# or a rebound built without it.
+# psql_q SQL: one query's result, unaligned, on the test's database.
+
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+
+pg_skip_unless() {
+	if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then
+		echo "1..0 # SKIP no PostgreSQL server binaries (postgresql-15)"
+		exit 77
+	fi
+	if "$REBOUND" list --db 'postgresql:///none?host=/nonexistent' 2>&1 |
+	    grep -q 'without PostgreSQL'; then
+		echo "1..0 # SKIP rebound built --without-postgresql"
+		exit 77
+	fi
+}
+
+pg_as() {
+	if [ "$(id -u)" -eq 0 ]; then
+		setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"
+	else
+		"$@"
+	fi
+}
+
+pg_ready() { "$pg_bin/pg_isready" -q -h "$tmp/pg" -d postgres -U rebound; }
+
+pg_run() {
+	pg_as "$pg_bin/pg_ctl" -D "$tmp/pg/data" -l "$tmp/pg/log" -W \
+	    -o "-c listen_addresses='' -k $tmp/pg -c shared_buffers=32MB -c max_connections=40" \
+	    start >/dev/null || return 1
+	wait_until "PostgreSQL to accept on $tmp/pg" pg_ready
+}
+
+pg_start() {
+	mkdir "$tmp/pg"
+	if [ "$(id -u)" -eq 0 ]; then
+		chmod 755 "$tmp"
+		chown nobody:nogroup "$tmp/pg"
+	fi
+	pg_as "$pg_bin/initdb" -D "$tmp/pg/data" -U rebound -A trust \
+	    -E UTF8 --locale=C --no-sync >"$tmp/pg/initdb.log" 2>&1 ||
+	    { cat "$tmp/pg/initdb.log" >&2; return 1; }
+	trap 'pg_stop; rm -rf "$tmp"' EXIT
+	trap 'exit 1' INT TERM
+	pg_run || return 1
+	"$pg_bin/createdb" -h "$tmp/pg" -U rebound rebound || return 1
+	PG_URL="postgresql:///rebound?host=$tmp/pg&user=rebound"
+}
+
+pg_stop() {
+	[ -f "$tmp/pg/data/postmaster.pid" ] || return 0
+	pg_as "$pg_bin/pg_ctl" -D "$tmp/pg/data" -m fast -w stop >/dev/null
+}
+
+pg_restart() {
+	pg_stop && pg_run
+}
+
+psql_q() {
+	"$pg_bin/psql" -X -A -t -q -h "$tmp/pg" -U rebound -d rebound -c "$1"
+}
