@@ -1,0 +1,253 @@
+/*
+ * test_db.c: the store's engine seam (db.h) on one engine: SQLite in a
+ * temporary file, or the PostgreSQL that REBOUND_TEST_DB names (a
+ * postgresql:// URI: tests/db-pg.sh starts a private one).  The same
+ * calls must give the same answers on both: parameters in SQLite's
+ * forms, types, rows, changes, ids, the conflict clauses, LIMIT, a
+ * rollback, an error, and the migrations from empty.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include "db.h"
+#include "sql.h"
+
+static struct db *db;
+
+static struct db_stmt *
+prepare(const char *sql)
+{
+	g_autoptr(GError) error = NULL;
+	struct db_stmt *st = db_prepare(db, sql, &error);
+
+	g_assert_no_error(error);
+	g_assert_nonnull(st);
+	return st;
+}
+
+/* The one text value a statement gives, after binds of a and b. */
+static char *
+text_of(const char *sql, const char *a, gint64 b)
+{
+	struct db_stmt *st = prepare(sql);
+	char *v;
+
+	db_bind_text(st, 1, a);
+	db_bind_int64(st, 2, b);
+	g_assert_cmpint(db_step(st), ==, DB_ROW);
+	v = g_strdup(db_column_text(st, 0));
+	g_assert_cmpint(db_step(st), ==, DB_DONE);
+	db_finalize(st);
+	return v;
+}
+
+static void
+exec(const char *sql)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(db_exec(db, sql, &error));
+	g_assert_no_error(error);
+}
+
+/* ?N and ? as SQLite numbers them; a "?" in quotes is no parameter. */
+static void
+test_params(void)
+{
+	g_autofree char *a = text_of("SELECT ?1 || '?' || ?2 || ?1", "x", 7);
+	g_autofree char *b = text_of("SELECT ? || '-' || ?", "it's", 12);
+
+	g_assert_cmpstr(a, ==, "x?7x");
+	g_assert_cmpstr(b, ==, "it's-12");
+}
+
+/* Numbers past 32 bits, text as given, a text NULL for a filter. */
+static void
+test_types(void)
+{
+	struct db_stmt *st = prepare("SELECT ?1, ?2, ?3 IS NULL, ?4 IS NULL, "
+	    "?5");
+
+	db_bind_int64(st, 1, G_GINT64_CONSTANT(-9007199254740993));
+	db_bind_text(st, 2, "Zoë \"quoted\" 'too'");
+	db_bind_text(st, 3, NULL);
+	db_bind_text(st, 4, "x");
+	g_assert_cmpint(db_step(st), ==, DB_ROW);
+	g_assert_cmpint(db_column_int64(st, 0), ==,
+	    G_GINT64_CONSTANT(-9007199254740993));
+	g_assert_cmpstr(db_column_text(st, 1), ==, "Zoë \"quoted\" 'too'");
+	g_assert_cmpint(db_column_int(st, 2), ==, 1);
+	g_assert_cmpint(db_column_int(st, 3), ==, 0);
+	g_assert_true(db_column_null(st, 4));	/* unbound */
+	g_assert_null(db_column_text(st, 4));
+	db_reset(st);
+	db_finalize(st);
+}
+
+/* Rows in order, DONE, and again after a reset with new bindings. */
+static void
+test_rows(void)
+{
+	struct db_stmt *st;
+	int round, n;
+
+	exec("INSERT INTO hook_cursors (hook, last_event) VALUES "
+	    "('rows-a', 1), ('rows-b', 2), ('rows-c', 3)");
+	st = prepare("SELECT hook FROM hook_cursors WHERE hook LIKE 'rows-%' "
+	    "AND last_event >= ? ORDER BY hook LIMIT ?");
+	for (round = 0; round < 2; round++) {
+		db_bind_int64(st, 1, round + 1);
+		db_bind_limit(st, 2, -1);
+		for (n = 0; db_step(st) == DB_ROW; n++)
+			g_assert_cmpint(db_column_text(st, 0)[5], ==,
+			    'a' + round + n);
+		g_assert_cmpint(n, ==, 3 - round);
+		db_reset(st);
+	}
+	db_bind_int64(st, 1, 0);
+	db_bind_limit(st, 2, 1);
+	g_assert_cmpint(db_step(st), ==, DB_ROW);
+	g_assert_cmpint(db_step(st), ==, DB_DONE);
+	db_finalize(st);
+}
+
+/* Rows changed; INSERT OR IGNORE and OR REPLACE as SQLite has them. */
+static void
+test_changes(void)
+{
+	struct db_stmt *st;
+
+	exec("INSERT INTO hook_cursors (hook, last_event) VALUES "
+	    "('chg-a', 1), ('chg-b', 1)");
+	st = prepare("UPDATE hook_cursors SET last_event = ?1 "
+	    "WHERE hook LIKE 'chg-%'");
+	db_bind_int64(st, 1, 5);
+	g_assert_cmpint(db_step(st), ==, DB_DONE);
+	g_assert_cmpint(db_changes(db), ==, 2);
+	db_finalize(st);
+	st = prepare("INSERT OR IGNORE INTO hook_cursors (hook, last_event) "
+	    "VALUES (?, ?)");
+	db_bind_text(st, 1, "chg-a");
+	db_bind_int64(st, 2, 9);
+	g_assert_cmpint(db_step(st), ==, DB_DONE);
+	g_assert_cmpint(db_changes(db), ==, 0);
+	db_finalize(st);
+	st = prepare("INSERT OR REPLACE INTO hook_cursors (hook, last_event) "
+	    "VALUES (?, ?)");
+	db_bind_text(st, 1, "chg-a");
+	db_bind_int64(st, 2, 9);
+	g_assert_cmpint(db_step(st), ==, DB_DONE);
+	db_finalize(st);
+	g_autofree char *v = text_of("SELECT CAST(last_event AS TEXT) FROM "
+	    "hook_cursors WHERE hook = ?1 AND ?2 = 0", "chg-a", 0);
+	g_assert_cmpstr(v, ==, "9");
+}
+
+/* The id an insert made, growing. */
+static void
+test_last_id(void)
+{
+	gint64 first, second;
+
+	exec("INSERT INTO incidents (kind, grp, opened, first, last, state, "
+	    "addresses, outcomes) VALUES ('domain', 'a.example', 1, 1, 1, "
+	    "'open', 1, 1)");
+	first = db_last_id(db);
+	exec("INSERT INTO incidents (kind, grp, opened, first, last, state, "
+	    "addresses, outcomes) VALUES ('domain', 'b.example', 1, 1, 1, "
+	    "'open', 1, 1)");
+	second = db_last_id(db);
+	g_assert_cmpint(first, >, 0);
+	g_assert_cmpint(second, ==, first + 1);
+}
+
+/* A rollback leaves nothing; the transaction is seen open, then not. */
+static void
+test_rollback(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *n = NULL;
+
+	g_assert_false(db_in_transaction(db));
+	g_assert_true(db_begin(db, &error));
+	g_assert_true(db_in_transaction(db));
+	exec("INSERT INTO hook_cursors (hook, last_event) VALUES ('rb', 1)");
+	db_rollback(db);
+	g_assert_false(db_in_transaction(db));
+	n = text_of("SELECT CAST(count(*) AS TEXT) FROM hook_cursors "
+	    "WHERE hook = ?1 AND ?2 = 0", "rb", 0);
+	g_assert_cmpstr(n, ==, "0");
+}
+
+/* A bad statement is an error with a message, and the next one runs. */
+static void
+test_error(void)
+{
+	g_autoptr(GError) error = NULL;
+	struct db_stmt *st = db_prepare(db, "SELECT nosuchcolumn FROM "
+	    "hook_cursors", &error);
+	g_autofree char *v = NULL;
+
+	/* SQLite says so at prepare, PostgreSQL at the first step. */
+	if (st != NULL) {
+		g_assert_cmpint(db_step(st), ==, DB_ERROR);
+		db_reset(st);
+		db_finalize(st);
+	}
+	g_assert_nonnull(strstr(db_errmsg(db), "nosuchcolumn"));
+	v = text_of("SELECT ?1 || ?2", "still", 1);
+	g_assert_cmpstr(v, ==, "still1");
+}
+
+/* From empty to this build's version, once; a newer one refused. */
+static void
+test_migrate(void)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_assert_true(db_migrate(db, sql_version, 0, &error));
+	g_assert_no_error(error);
+	g_assert_false(db_migrate(db, sql_version - 1, 0, &error));
+	g_assert_nonnull(strstr(error->message, "newer"));
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *dir = NULL, *path = NULL;
+	const char *url = g_getenv("REBOUND_TEST_DB");
+	struct db_options o = { .sync_full = 0, .busy_timeout = 1000 };
+	int rc;
+
+	g_test_init(&argc, &argv, NULL);
+	dir = g_dir_make_tmp("test_db.XXXXXX", &error);
+	g_assert_no_error(error);
+	path = g_build_filename(dir, "db", NULL);
+	db = db_open(url != NULL ? url : path, &o, &error);
+	g_assert_no_error(error);
+	g_assert_true(db_migrate(db, sql_version, 0, &error));
+	g_assert_no_error(error);
+	g_test_message("engine: %s", db_engine_name(db));
+	g_test_add_func("/db/params", test_params);
+	g_test_add_func("/db/types", test_types);
+	g_test_add_func("/db/rows", test_rows);
+	g_test_add_func("/db/changes", test_changes);
+	g_test_add_func("/db/last_id", test_last_id);
+	g_test_add_func("/db/rollback", test_rollback);
+	g_test_add_func("/db/error", test_error);
+	g_test_add_func("/db/migrate", test_migrate);
+	rc = g_test_run();
+	db_close(&db);
+	g_unlink(path);
+	g_autofree char *wal = g_strconcat(path, "-wal", NULL);
+	g_autofree char *shm = g_strconcat(path, "-shm", NULL);
+	g_unlink(wal);
+	g_unlink(shm);
+	g_rmdir(dir);
+	return rc;
+}
