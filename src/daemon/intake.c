@@ -322,6 +322,23 @@ intake_send(struct intake *in)
 	g_async_queue_push(in->to_write, b);
 }
 
+/*
+ * The database failed (PostgreSQL gone, a SQLite file locked or full)
+ * or works again: said once each way, and kept for /healthz.
+ */
+static void
+intake_store_changed(struct intake *in, struct intake_batch *b)
+{
+	in->stats.store_failing = !b->ok;
+	g_free(in->stats.store_error);
+	in->stats.store_error = g_strdup(b->error);
+	if (b->ok)
+		g_message("store: transactions commit again");
+	else
+		g_warning("store: transactions fail, mail is refused with 451 "
+		    "until they commit again: %s", b->error);
+}
+
 /* A batch is back from the writer: its messages are done, either way. */
 static void
 intake_written(struct intake *in, struct intake_batch *b)
@@ -334,6 +351,8 @@ intake_written(struct intake *in, struct intake_batch *b)
 	in->stats.incidents_open = b->incidents_open;
 	in->stats.incidents_opened = b->incidents_opened;
 	in->stats.outcomes_held = b->held;
+	if (b->ok != !in->stats.store_failing)
+		intake_store_changed(in, b);
 	for (i = 0; i < b->jobs->len; i++) {
 		struct intake_job *job = g_ptr_array_index(b->jobs, i);
 
@@ -745,6 +764,7 @@ intake_free(struct intake **inp)
 	g_ptr_array_unref(in->finished);
 	g_hash_table_destroy(in->stats.messages);
 	g_hash_table_destroy(in->stats.recipients);
+	g_free(in->stats.store_error);
 	g_hash_table_destroy(in->held);
 	g_free(in);
 	*inp = NULL;

@@ -11,7 +11,8 @@
  *                  hook its events pending, how long the oldest has
  *                  waited, its deliveries by result, and whether
  *                  max_actions_per_hour paused it
- *   GET /healthz   "ok"
+ *   GET /healthz   "ok", or 503 and why while the database's transactions
+ *                  fail (mail is refused with 451 meanwhile)
  * Anything else is 404.  Only counters are read; nothing here changes.
  */
 #include "config.h"
@@ -163,6 +164,9 @@ metrics_page(struct metrics *m, struct evbuffer *out)
 	metrics_one(out, "rebound_commit_failures_total", "counter",
 	    "Transactions that failed (their messages were not acknowledged).",
 	    (double)st->commit_failures);
+	metrics_one(out, "rebound_store_up", "gauge", "1 while transactions "
+	    "commit, 0 from a failed one (database unreachable, locked, full) "
+	    "to the next that commits.", st->store_failing ? 0 : 1);
 	metrics_one(out, "rebound_commit_seconds_total", "counter",
 	    "Time spent committing.", st->commit_seconds);
 	metrics_one(out, "rebound_incidents_open", "gauge",
@@ -188,6 +192,22 @@ metrics_page(struct metrics *m, struct evbuffer *out)
 		webhooks_metrics(m->webhooks, out);
 }
 
+/* Healthy unless the database fails: then mail is not being taken. */
+static void
+metrics_health(struct metrics *m, struct evhttp_request *req,
+    struct evbuffer *out)
+{
+	const struct intake_stats *st = intake_stats(m->intake);
+
+	if (!st->store_failing) {
+		evbuffer_add_printf(out, "ok\n");
+		evhttp_send_reply(req, 200, "OK", out);
+		return;
+	}
+	evbuffer_add_printf(out, "store failing: %s\n", st->store_error);
+	evhttp_send_reply(req, 503, "Service Unavailable", out);
+}
+
 static void
 metrics_request(struct evhttp_request *req, void *arg)
 {
@@ -203,8 +223,7 @@ metrics_request(struct evhttp_request *req, void *arg)
 		    "Content-Type", "text/plain; version=0.0.4");
 		evhttp_send_reply(req, 200, "OK", out);
 	} else if (strcmp(path, "/healthz") == 0) {
-		evbuffer_add_printf(out, "ok\n");
-		evhttp_send_reply(req, 200, "OK", out);
+		metrics_health(m, req, out);
 	} else
 		evhttp_send_error(req, 404, "Not found");
 	evbuffer_free(out);

@@ -18,6 +18,13 @@
  * the one row of rebound_schema; migrating takes an advisory lock, so
  * that of several daemons starting at once one migrates.
  *
+ * A connection that broke (the server restarted, the network went) is
+ * made again before the next statement, at most once per backoff: one
+ * second after the failure, doubling to DB_PG_BACKOFF_MAX.  Until then
+ * every statement fails at once, so that the daemon answers 451 and the
+ * sender retries; the statements are prepared again on the new session.
+ * A transaction the break cut is lost whole, as a rollback.
+ *
  * Built without libpq (configure --without-postgresql), the engine
  * still owns postgresql:// names, and says it is not built in.
  */
@@ -34,12 +41,16 @@
 
 #define DB_PG_INT8	20	/* pg_type.oid of int8 */
 #define DB_PG_TEXT	25	/* and of text */
+#define DB_PG_BACKOFF_MAX (30 * G_USEC_PER_SEC)
 
 struct db_pg {
 	struct db	 db;		/* first: what db.c sees */
 	PGconn		*conn;
 	char		*error;		/* the last statement's */
 	guint		 nprepared;	/* names the next statement */
+	guint		 session;	/* grows with each reconnection */
+	gint64		 backoff;	/* microseconds; 0: connected */
+	gint64		 retry_at;	/* monotonic time of the next try */
 };
 
 struct db_pg_stmt {
@@ -50,6 +61,7 @@ struct db_pg_stmt {
 	Oid		*types;		/* of this binding */
 	Oid		*prepared_types; /* of the prepared one */
 	char		*name;		/* once prepared */
+	guint		 session;	/* the one it was prepared on */
 	PGresult	*res;
 	int		 row;		/* the one the columns read */
 };
@@ -82,6 +94,12 @@ db_pg_set_error(struct db_pg *d, const char *msg)
 }
 
 /* A result that is an error keeps its message; 0 unless it succeeded. */
+/* Notices (a table that already exists...) are not the user's business. */
+static void
+db_pg_notice(void *arg, const char *message)
+{
+}
+
 static int
 db_pg_result_ok(struct db_pg *d, PGresult *res)
 {
@@ -96,12 +114,56 @@ db_pg_result_ok(struct db_pg *d, PGresult *res)
 	return 0;
 }
 
+/* What every session sets (db_pg.c's comment). */
+static int
+db_pg_session(struct db_pg *d)
+{
+	PGresult *res;
+	int ok;
+
+	PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
+	res = PQexec(d->conn, "SET synchronous_commit = on");
+	ok = db_pg_result_ok(d, res);
+	PQclear(res);
+	return ok;
+}
+
+/* Connected, or connected again when the backoff allows: 0 if not. */
+static int
+db_pg_alive(struct db_pg *d)
+{
+	gint64 now;
+
+	if (PQstatus(d->conn) == CONNECTION_OK)
+		return 1;
+	now = g_get_monotonic_time();
+	if (d->backoff > 0 && now < d->retry_at) {
+		g_free(d->error);
+		d->error = g_strdup_printf("server unreachable, next try in "
+		    "%" G_GINT64_FORMAT " s", (d->retry_at - now) /
+		    G_USEC_PER_SEC + 1);
+		return 0;
+	}
+	PQreset(d->conn);
+	if (PQstatus(d->conn) == CONNECTION_OK && db_pg_session(d)) {
+		d->session++;
+		d->backoff = 0;
+		g_message("%s: connected again", d->db.name);
+		return 1;
+	}
+	db_pg_set_error(d, PQerrorMessage(d->conn));
+	d->backoff = d->backoff == 0 ? G_USEC_PER_SEC :
+	    MIN(d->backoff * 2, DB_PG_BACKOFF_MAX);
+	d->retry_at = now + d->backoff;
+	return 0;
+}
+
 static int
 db_pg_exec(struct db *db, const char *sql, GError **error)
 {
 	struct db_pg *d = DB_PG(db);
-	PGresult *res = PQexec(d->conn, sql);
-	int ok = db_pg_result_ok(d, res);
+	PGresult *res = db_pg_alive(d) ? PQexec(d->conn, sql) : NULL;
+	int ok = res != NULL && db_pg_result_ok(d, res);
 
 	if (ok)
 		db->changes = g_ascii_strtoll(PQcmdTuples(res), NULL, 10);
@@ -112,11 +174,6 @@ db_pg_exec(struct db *db, const char *sql, GError **error)
 	return ok;
 }
 
-/* Notices (a table that already exists...) are not the user's business. */
-static void
-db_pg_notice(void *arg, const char *message)
-{
-}
 
 static void
 db_pg_close(struct db *db)
@@ -144,9 +201,13 @@ db_pg_open(const char *uri, const struct db_options *o, GError **error)
 		db_pg_close(&d->db);
 		return NULL;
 	}
-	PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
-	if (!db_pg_exec(&d->db, "SET synchronous_commit = on", error) ||
-	    (o->readonly && !db_pg_exec(&d->db,
+	if (!db_pg_session(d)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s",
+		    uri, d->error);
+		db_pg_close(&d->db);
+		return NULL;
+	}
+	if ((o->readonly && !db_pg_exec(&d->db,
 	    "SET default_transaction_read_only = on", error))) {
 		db_pg_close(&d->db);
 		return NULL;
@@ -273,7 +334,8 @@ db_pg_finalize(struct db_stmt *st)
 	PGresult *res;
 
 	db_pg_reset(st);
-	if (s->name != NULL && PQstatus(DB_PG(st->db)->conn) == CONNECTION_OK) {
+	if (s->name != NULL && s->session == DB_PG(st->db)->session &&
+	    PQstatus(DB_PG(st->db)->conn) == CONNECTION_OK) {
 		sql = g_strdup_printf("DEALLOCATE %s", s->name);
 		res = PQexec(DB_PG(st->db)->conn, sql);
 		PQclear(res);
@@ -327,6 +389,7 @@ db_pg_prepare_now(struct db_pg *d, struct db_pg_stmt *s)
 	int ok;
 
 	s->name = g_strdup_printf("r%u", ++d->nprepared);
+	s->session = d->session;
 	res = PQprepare(d->conn, s->name, s->sql, s->nparams, s->types);
 	ok = db_pg_result_ok(d, res);
 	PQclear(res);
@@ -343,14 +406,23 @@ static PGresult *
 db_pg_run(struct db_pg *d, struct db_pg_stmt *s)
 {
 	const char *const *values = (const char *const *)s->values;
+	PGresult *res;
 
+	if (!db_pg_alive(d))
+		return NULL;
+	if (s->name != NULL && s->session != d->session)
+		g_clear_pointer(&s->name, g_free);	/* a new session's */
 	if (s->name == NULL && !db_pg_prepare_now(d, s))
 		return NULL;
 	if (memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) == 0)
-		return PQexecPrepared(d->conn, s->name, s->nparams, values,
+		res = PQexecPrepared(d->conn, s->name, s->nparams, values,
 		    NULL, NULL, 0);
-	return PQexecParams(d->conn, s->sql, s->nparams, s->types, values,
-	    NULL, NULL, 0);
+	else
+		res = PQexecParams(d->conn, s->sql, s->nparams, s->types,
+		    values, NULL, NULL, 0);
+	if (res == NULL)
+		db_pg_set_error(d, PQerrorMessage(d->conn));
+	return res;
 }
 
 static int
@@ -420,7 +492,15 @@ db_pg_last_id(struct db *db)
 static int
 db_pg_in_transaction(struct db *db)
 {
-	return PQtransactionStatus(DB_PG(db)->conn) != PQTRANS_IDLE;
+	/* A broken connection's (PQTRANS_UNKNOWN) is gone with it. */
+	switch (PQtransactionStatus(DB_PG(db)->conn)) {
+	case PQTRANS_ACTIVE:
+	case PQTRANS_INTRANS:
+	case PQTRANS_INERROR:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 /* The version: 0 for an empty schema, refused for another's tables. */
