@@ -1,7 +1,8 @@
 #!/bin/sh
 # daemon.sh: reboundd on a maildir, as an operator runs it: start-up scan,
 # new arrivals, non-bounces kept aside, exactly once, a burst, a locked
-# database (nothing acknowledged, recovery without a restart), reload on
+# database (nothing acknowledged, recovery without a restart), a second
+# reboundd on the same file refused, reload on
 # SIGHUP, configuration errors, and a clean stop on SIGTERM.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 : "${REBOUNDD:=$top_builddir/src/reboundd}"
@@ -25,14 +26,7 @@ listen = $port
 listen = unix:$tmp/lmtp.sock
 CONF
 # http PATH: GET it from the metrics listener; the status line, then the body.
-http() {
-	perl -MIO::Socket::INET -e '
-		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]") or die;
-		print $s "GET $ARGV[1] HTTP/1.0\r\n\r\n";
-		my $r = join("", <$s>); $r =~ s/\r//g;
-		my ($head, $body) = split(/\n\n/, $r, 2);
-		print((split(/\n/, $head))[0], "\n", $body);' "$port" "$1"
-}
+http() { http_get "$port" "$1"; }
 
 files_in() { ls "$1" 2>/dev/null | wc -l | tr -d ' '; }
 is_n() { [ "$(eval "$1")" = "$2" ]; }
@@ -75,6 +69,13 @@ check "metrics: backlog" grep -q '^rebound_backlog 0$' "$tmp/metrics"
 is "healthz" "$(http /healthz | tail -1)" ok
 http /nothing | head -1 | grep -q ' 404 '
 is "other paths: 404" "$?" 0
+
+# One reboundd a SQLite file: each would keep half a burst in its guard.
+printf '[store]\npath = %s\n[lmtp]\nlisten = unix:%s/lmtp2.sock\n' "$tmp/db" "$tmp" >"$tmp/conf2"
+"$REBOUNDD" --config "$tmp/conf2" --foreground 2>"$tmp/log2"
+is "a second reboundd on the file: refused, exit 70" "$?" 70
+check "... naming the first one's pid" grep -q "another reboundd (pid $pid) has this database" "$tmp/log2"
+check "... and PostgreSQL for several" grep -q 'several daemons need PostgreSQL' "$tmp/log2"
 
 # New arrivals, and the same bytes twice: recorded once, both moved.
 deliver new1 "$data/exim-mailbox-full.eml"

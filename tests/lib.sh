@@ -136,6 +136,17 @@ scratch() {
 # maps terabytes of shadow memory: no memory limit or RSS bound applies.
 asan_build() { ldd "$1" 2>/dev/null | grep -q libasan; }
 
+# http_get PORT PATH: GET PATH from reboundd's metrics listener on
+# 127.0.0.1:PORT; the status line, then the body.
+http_get() {
+	perl -MIO::Socket::INET -e '
+		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]") or die;
+		print $s "GET $ARGV[1] HTTP/1.0\r\n\r\n";
+		my $r = join("", <$s>); $r =~ s/\r//g;
+		my ($head, $body) = split(/\n\n/, $r, 2);
+		print((split(/\n/, $head))[0], "\n", $body);' "$1" "$2"
+}
+
 # free_port: a TCP port of 127.0.0.1 that nothing listens on just now.
 free_port() {
 	perl -MIO::Socket::INET -e \

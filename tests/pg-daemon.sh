@@ -4,7 +4,8 @@
 # recipient gets 451 4.3.0, /healthz says 503 and rebound_store_up 0,
 # and it takes mail again by itself once PostgreSQL is back; a restart
 # of PostgreSQL in the middle of a load loses no acknowledged message
-# and records none twice.
+# and records none twice, and a webhook gets each event once.  A second
+# reboundd on the same database is refused, for now (README).
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/pg-lib.sh"
 . "$top_srcdir/tests/hooks-lib.sh"
@@ -12,6 +13,11 @@
 pg_skip_unless
 scratch
 pg_start || { echo "Bail out! private PostgreSQL did not start"; exit 1; }
+mkdir "$tmp/web"
+python3 "$top_srcdir/tests/hook-receiver.py" "$tmp/web" webhook 's3cret' &
+web_pid=$!
+trap 'kill $web_pid $pid 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
+wait_until "the receiver listens" test -f "$tmp/web/port"
 port=$(free_port)
 cat >"$tmp/conf" <<CONF
 [store]
@@ -25,15 +31,16 @@ listen = $port
 listen = unix:$tmp/lmtp.sock
 [guard]
 enabled = no
+[events]
+delay = 0
+[hook web]
+kind = webhook
+url = http://127.0.0.1:$(cat "$tmp/web/port")/rebound
+secret = s3cret
+max_actions_per_hour = 1000
+types = all
 CONF
-http() {
-	perl -MIO::Socket::INET -e '
-		my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$ARGV[0]") or die;
-		print $s "GET $ARGV[1] HTTP/1.0\r\n\r\n";
-		my $r = join("", <$s>); $r =~ s/\r//g;
-		my ($head, $body) = split(/\n\n/, $r, 2);
-		print((split(/\n/, $head))[0], "\n", $body);' "$port" "$1"
-}
+http() { http_get "$port" "$1"; }
 # send N: bounce number N over LMTP; its reply to the recipient.
 send() {
 	hard_bounce "user$1@d$(( $1 % 7 )).example" "$1" >"$tmp/m.$1"
@@ -100,6 +107,22 @@ for i in $acked; do
 	    missing=$((missing + 1))
 done
 is "load: every message acknowledged 250 is there" "$missing" 0
+# The hook: each event once, in the end, across the restart.
+events=$(psql_q 'select count(*) from events')
+delivered() {
+	[ "$(awk '$4 == "ok" && $5 == 200' "$tmp/web/log" | wc -l)" -ge "$events" ]
+}
+wait_for "webhook: every event delivered ($events)" delivered
+is "webhook: none twice" \
+    "$(awk '$4 == "ok" && $5 == 200 { print $1 }' "$tmp/web/log" | sort | uniq -d | wc -l)" 0
+
+# A second daemon on the same database: refused, saying why.
+sed "s|unix:$tmp/lmtp.sock|unix:$tmp/lmtp2.sock|; s|^listen = $port|listen = $(free_port)|" \
+    "$tmp/conf" >"$tmp/conf2"
+"$REBOUNDD" --config "$tmp/conf2" --foreground 2>"$tmp/log2"
+is "a second reboundd on the database: refused" "$?" 70
+check "... saying another reboundd uses it" grep -q 'another reboundd uses this database' "$tmp/log2"
+
 kill -TERM $pid
 wait $pid
 is "reboundd stops with 0" "$?" 0

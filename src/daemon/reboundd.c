@@ -316,7 +316,7 @@ daemon_start(struct daemon *d)
 	if (!daemon_listen(d) || !daemon_drop_privileges(&d->conf))
 		return 0;
 	d->store = store_open(&d->conf.store, STORE_WRITE, &error);
-	if (d->store == NULL) {
+	if (d->store == NULL || !store_claim(d->store, &error)) {
 		g_critical("%s", error->message);
 		return 0;
 	}

@@ -149,6 +149,17 @@ fail:
 	return 0;
 }
 
+/*
+ * The database is this process's alone among the daemons, for as long
+ * as it is open: a second reboundd on it is refused (README, "Several
+ * daemons").
+ */
+int
+db_claim(struct db *db, GError **error)
+{
+	return db->engine->claim(db, error);
+}
+
 struct db_stmt *
 db_prepare(struct db *db, const char *sql, GError **error)
 {

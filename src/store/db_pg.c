@@ -12,6 +12,8 @@
  * PostgreSQL's name for it), which is what REPLACE does where, as in
  * the store, no other unique key can conflict.
  *
+ * A write transaction (db_begin()) takes an advisory lock first, so that
+ * writers go one at a time on PostgreSQL as on SQLite.
  * Every session sets synchronous_commit on, whatever the server's
  * default: COMMIT returns once the server has the transaction on disk,
  * and the daemon acknowledges mail only then.  The schema version is
@@ -42,6 +44,8 @@
 #define DB_PG_INT8	20	/* pg_type.oid of int8 */
 #define DB_PG_TEXT	25	/* and of text */
 #define DB_PG_BACKOFF_MAX (30 * G_USEC_PER_SEC)
+/* The daemon's session lock: "reboundd" in ASCII. */
+#define DB_PG_CLAIM_SQL	"SELECT pg_try_advisory_lock(x'7265626f756e6464'::bigint)"
 
 struct db_pg {
 	struct db	 db;		/* first: what db.c sees */
@@ -51,6 +55,8 @@ struct db_pg {
 	guint		 session;	/* grows with each reconnection */
 	gint64		 backoff;	/* microseconds; 0: connected */
 	gint64		 retry_at;	/* monotonic time of the next try */
+	int		 claimed;	/* holds the daemon's lock (claim) */
+	int		 unlocked;	/* came back without it */
 };
 
 struct db_pg_stmt {
@@ -128,30 +134,59 @@ db_pg_session(struct db_pg *d)
 	return ok;
 }
 
-/* Connected, or connected again when the backoff allows: 0 if not. */
+/* Take the daemon's lock on this session: 0 if another holds it. */
+static int
+db_pg_lock(struct db_pg *d)
+{
+	PGresult *res = PQexec(d->conn, DB_PG_CLAIM_SQL);
+	int ok = db_pg_result_ok(d, res) && PQntuples(res) == 1 &&
+	    strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && !ok)
+		db_pg_set_error(d, "another reboundd uses this database: "
+		    "several daemons on one PostgreSQL are not supported yet");
+	PQclear(res);
+	return ok;
+}
+
+/*
+ * Connected, or connected again when the backoff allows: 0 if not.  A
+ * daemon's session that came back without its lock (another daemon
+ * took it meanwhile) is not used until it has it again.
+ */
 static int
 db_pg_alive(struct db_pg *d)
 {
 	gint64 now;
+	int fresh = 0;
 
-	if (PQstatus(d->conn) == CONNECTION_OK)
+	if (PQstatus(d->conn) == CONNECTION_OK && !d->unlocked)
 		return 1;
 	now = g_get_monotonic_time();
 	if (d->backoff > 0 && now < d->retry_at) {
 		g_free(d->error);
-		d->error = g_strdup_printf("server unreachable, next try in "
-		    "%" G_GINT64_FORMAT " s", (d->retry_at - now) /
+		d->error = g_strdup_printf("%s, next try in %" G_GINT64_FORMAT
+		    " s", d->unlocked ? "another reboundd has the database" :
+		    "server unreachable", (d->retry_at - now) /
 		    G_USEC_PER_SEC + 1);
 		return 0;
 	}
-	PQreset(d->conn);
-	if (PQstatus(d->conn) == CONNECTION_OK && db_pg_session(d)) {
-		d->session++;
+	if (PQstatus(d->conn) != CONNECTION_OK) {
+		PQreset(d->conn);
+		fresh = PQstatus(d->conn) == CONNECTION_OK && db_pg_session(d);
+		if (!fresh)
+			db_pg_set_error(d, PQerrorMessage(d->conn));
+		else
+			d->session++;
+		d->unlocked = fresh && d->claimed;
+	}
+	if (d->unlocked && db_pg_lock(d))
+		d->unlocked = 0;
+	if (PQstatus(d->conn) == CONNECTION_OK && !d->unlocked) {
 		d->backoff = 0;
 		g_message("%s: connected again", d->db.name);
 		return 1;
 	}
-	db_pg_set_error(d, PQerrorMessage(d->conn));
 	d->backoff = d->backoff == 0 ? G_USEC_PER_SEC :
 	    MIN(d->backoff * 2, DB_PG_BACKOFF_MAX);
 	d->retry_at = now + d->backoff;
@@ -550,6 +585,25 @@ db_pg_set_version(struct db *db, int version, GError **error)
 	return db_pg_exec(db, sql, error);
 }
 
+/*
+ * One daemon a database, until several can share one (README): a
+ * session-level advisory lock, which PostgreSQL drops when the session
+ * ends, however the daemon died.
+ */
+static int
+db_pg_claim(struct db *db, GError **error)
+{
+	struct db_pg *d = DB_PG(db);
+
+	if (!db_pg_lock(d)) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST, "%s: %s",
+		    db->name, d->error);
+		return 0;
+	}
+	d->claimed = 1;
+	return 1;
+}
+
 const struct db_engine db_pg = {
 	.name = "postgresql",
 	.owns = db_pg_owns,
@@ -571,7 +625,13 @@ const struct db_engine db_pg = {
 	.in_transaction = db_pg_in_transaction,
 	.version = db_pg_version,
 	.set_version = db_pg_set_version,
-	.begin_sql = "BEGIN",
+	.claim = db_pg_claim,
+	/*
+	 * Writers one at a time, as SQLite's BEGIN IMMEDIATE has them: the
+	 * store reads an address's row and writes what follows from it,
+	 * and the guard counts what is committed.
+	 */
+	.begin_sql = "BEGIN; SELECT pg_advisory_xact_lock(x'7265626f756e6477'::bigint)",
 	/* One migrator at a time: the key is "rebound" in ASCII. */
 	.lock_sql = "SELECT pg_advisory_xact_lock(x'7265626f756e64'::bigint)",
 	.limit_null = 1,

@@ -8,7 +8,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -18,6 +22,7 @@
 struct db_sqlite {
 	struct db	 db;		/* first: what db.c sees */
 	sqlite3		*handle;
+	int		 claim_fd;	/* PATH-reboundd, locked; or -1 */
 };
 
 struct db_sqlite_stmt {
@@ -118,6 +123,8 @@ db_sqlite_reopen_immutable(struct db_sqlite *d, GError **error)
 static void
 db_sqlite_close(struct db *db)
 {
+	if (DB_SQLITE(db)->claim_fd >= 0)
+		close(DB_SQLITE(db)->claim_fd);
 	sqlite3_close(DB_SQLITE(db)->handle);
 	g_free(db->name);
 	g_free(db);
@@ -131,6 +138,7 @@ db_sqlite_open(const char *path, const struct db_options *o, GError **error)
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 
 	d->db.engine = &db_sqlite;
+	d->claim_fd = -1;
 	d->db.name = g_strdup(path);
 	if (sqlite3_open_v2(path, &d->handle, flags | SQLITE_OPEN_NOMUTEX,
 	    NULL) != SQLITE_OK) {
@@ -272,6 +280,42 @@ db_sqlite_set_version(struct db *db, int version, GError **error)
 	return db_sqlite_exec(db, sql, error);
 }
 
+/*
+ * One daemon a file: each keeps the incident guard's recent outcomes in
+ * memory, and two would each count half a burst.  The claim is an
+ * flock() on PATH-reboundd, beside the -wal file, held while open (not
+ * on the database file itself: closing any other descriptor of it
+ * would drop SQLite's own locks), with the holder's pid in it.
+ */
+static int
+db_sqlite_claim(struct db *db, GError **error)
+{
+	g_autofree char *path = g_strconcat(db->name, "-reboundd", NULL);
+	g_autofree char *pid = NULL, *holder = NULL;
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
+		    "%s: %s", path, g_strerror(errno));
+		return 0;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		g_file_get_contents(path, &holder, NULL, NULL);
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST, "%s: "
+		    "another reboundd (pid %s) has this database: one reboundd "
+		    "a SQLite file; several daemons need PostgreSQL ([store] "
+		    "url)", db->name, holder != NULL && *holder != '\0' ?
+		    g_strstrip(holder) : "unknown");
+		close(fd);
+		return 0;
+	}
+	pid = g_strdup_printf("%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || write(fd, pid, strlen(pid)) < 0)
+		g_debug("%s: %s", path, g_strerror(errno));
+	DB_SQLITE(db)->claim_fd = fd;
+	return 1;
+}
+
 const struct db_engine db_sqlite = {
 	.name = "sqlite",
 	.owns = db_sqlite_owns,
@@ -293,6 +337,7 @@ const struct db_engine db_sqlite = {
 	.in_transaction = db_sqlite_in_transaction,
 	.version = db_sqlite_version,
 	.set_version = db_sqlite_set_version,
+	.claim = db_sqlite_claim,
 	.begin_sql = "BEGIN IMMEDIATE",	/* the lock, too */
 	.limit_null = 0,
 	.migrations = sql_migrations,

@@ -142,6 +142,12 @@ store_open(const struct conf_store *c, enum store_mode mode, GError **error)
 	return s;
 }
 
+int
+store_claim(struct store *s, GError **error)
+{
+	return db_claim(s->db, error);
+}
+
 void
 store_close(struct store **sp)
 {

@@ -52,6 +52,12 @@ struct store;
 struct store	*store_open(const struct conf_store *, enum store_mode,
 		    GError **);
 void		 store_close(struct store **);
+/*
+ * reboundd's: the database is this daemon's alone while it is open; 0
+ * with why if another reboundd has it (one daemon a database, SQLite
+ * file or PostgreSQL, for now: README, "Several daemons").
+ */
+int		 store_claim(struct store *, GError **);
 
 int		 store_begin(struct store *, GError **);
 int		 store_add(struct store *, const struct store_meta *,

@@ -219,7 +219,7 @@ store_hook_queue(struct store *s, const char *hook, const char *types,
 		return 0;
 	if (newest <= cursor)
 		return 1;
-	if (!store_exec(s, "BEGIN IMMEDIATE", error))
+	if (!store_begin(s, error))
 		return 0;
 	if ((st = store_stmt(s, hook_sql[HOOK_QUEUE], error)) == NULL)
 		goto fail;
@@ -235,7 +235,7 @@ store_hook_queue(struct store *s, const char *hook, const char *types,
 	store_bind_filter(st, 1, hook);
 	db_bind_int64(st, 2, newest);
 	if (!store_step(s, st, error, "moving a hook's cursor") ||
-	    !store_exec(s, "COMMIT", error))
+	    !db_commit(s->db, error))
 		goto fail;
 	return 1;
 fail:
@@ -304,12 +304,12 @@ store_hook_delivered(struct store *s, const char *hook, gint64 event,
 	if (acted == 0)
 		return hook_change(s, HOOK_DELIVERED, hook, event, NULL, NULL,
 		    error);
-	if (!store_exec(s, "BEGIN IMMEDIATE", error))
+	if (!store_begin(s, error))
 		return 0;
 	if (hook_change(s, HOOK_ACTED, hook, event, &acted, NULL, error) &&
 	    hook_do(s, HOOK_FORGET_ACTIONS, hook, &acted, error) &&
 	    hook_change(s, HOOK_DELIVERED, hook, event, NULL, NULL, error) &&
-	    store_exec(s, "COMMIT", error))
+	    db_commit(s->db, error))
 		return 1;
 	db_rollback(s->db);
 	return 0;
@@ -429,7 +429,7 @@ store_hook_pause(struct store *s, const char *hook, gint64 now,
 {
 	struct db_stmt *st;
 
-	if (!store_exec(s, "BEGIN IMMEDIATE", error))
+	if (!store_begin(s, error))
 		return 0;
 	if ((st = store_stmt(s, hook_sql[HOOK_PAUSE], error)) == NULL)
 		goto fail;
@@ -441,7 +441,7 @@ store_hook_pause(struct store *s, const char *hook, gint64 now,
 	if (db_changes(s->db) > 0 &&
 	    !hook_pause_event(s, REVENT_HOOK_PAUSED, hook, now, error))
 		goto fail;
-	if (store_exec(s, "COMMIT", error))
+	if (db_commit(s->db, error))
 		return 1;
 fail:
 	db_rollback(s->db);
@@ -480,7 +480,7 @@ store_hook_resume(struct store *s, const char *hook, gint64 now,
 	guint i;
 
 	*names_r = NULL;
-	if (!store_exec(s, "BEGIN IMMEDIATE", error))
+	if (!store_begin(s, error))
 		goto done;
 	if (!hook_paused(s, hook, names, error))
 		goto fail;
@@ -490,7 +490,7 @@ store_hook_resume(struct store *s, const char *hook, gint64 now,
 		    error) || !hook_pause_event(s, REVENT_HOOK_RESUMED,
 		    names->pdata[i], now, error))
 			goto fail;
-	if (store_exec(s, "COMMIT", error)) {
+	if (db_commit(s->db, error)) {
 		g_ptr_array_add(names, NULL);
 		g_ptr_array_set_free_func(names, NULL);
 		*names_r = (char **)g_ptr_array_free(names, FALSE);
