@@ -2,7 +2,7 @@
 # lmtp-replay.pl: deliver a directory of bounces over LMTP, in order, as
 # one MTA connection delivering a queue.
 #
-#   perl lmtp-replay.pl SOCKET DIR
+#   perl lmtp-replay.pl SOCKET[,SOCKET...] DIR
 #
 # Sends every file of DIR (of DIR/new when there is one), in the order
 # of their names, over one session on the unix socket SOCKET: for each,
@@ -12,20 +12,26 @@
 # in that order.  A 4xx reply is retried (after 0.1 s, at most 100
 # times), as an MTA would; a 5xx, or a connection lost, stops it.
 # Prints "sent N, accepted N, retried N" and exits 0 when every file
-# was accepted.  Perl core modules only.
+# was accepted.  Given several sockets (several reboundd on one
+# database), it opens a session on each and deals the files out in
+# turn, the first to the first, the second to the second...: still one
+# at a time, in order.  Perl core modules only.
 use strict;
 use warnings;
 use IO::Socket::UNIX;
 
 my ($path, $dir) = @ARGV;
-die "usage: lmtp-replay.pl SOCKET DIR\n" unless defined $dir;
+die "usage: lmtp-replay.pl SOCKET[,SOCKET...] DIR\n" unless defined $dir;
 $dir = "$dir/new" if -d "$dir/new";
 opendir(my $dh, $dir) or die "lmtp-replay.pl: $dir: $!\n";
 my @files = sort grep { !/^\./ && -f "$dir/$_" } readdir($dh);
 closedir $dh;
 
-my $s = IO::Socket::UNIX->new(Peer => $path)
-    or die "lmtp-replay.pl: connect $path: $!\n";
+my @sessions = map {
+	IO::Socket::UNIX->new(Peer => $_)
+	    or die "lmtp-replay.pl: connect $_: $!\n"
+} split(/,/, $path);
+my $s;		# the session of the file being sent
 
 # One reply, its continuation lines too: (code, last line).
 sub reply {
@@ -59,11 +65,15 @@ sub deliver {
 	return $code;
 }
 
-my ($code, $line) = reply();
-die "lmtp-replay.pl: greeting: $line\n" if $code ne '220';
-command('LHLO replay.example.org', qr/^250$/);
+for (@sessions) {
+	$s = $_;
+	my ($code, $line) = reply();
+	die "lmtp-replay.pl: greeting: $line\n" if $code ne '220';
+	command('LHLO replay.example.org', qr/^250$/);
+}
 my ($sent, $accepted, $retried) = (0, 0, 0);
 for my $f (@files) {
+	$s = $sessions[$sent % @sessions];
 	open(my $in, '<', "$dir/$f") or die "lmtp-replay.pl: $dir/$f: $!\n";
 	my $text = do { local $/; <$in> };
 	close $in;
@@ -81,6 +91,9 @@ for my $f (@files) {
 	}
 	$accepted++;
 }
-command('QUIT', qr/^221$/);
+for (@sessions) {
+	$s = $_;
+	command('QUIT', qr/^221$/);
+}
 print "sent $sent, accepted $accepted, retried $retried\n";
 exit($accepted == @files ? 0 : 1);

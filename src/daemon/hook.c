@@ -397,9 +397,13 @@ hook_poll(struct hooks *hs, struct hook *h, gint64 now)
 {
 	g_autoptr(GError) error = NULL;
 	struct hook_due due = { hs, h };
+	g_autofree char *duty = g_strdup_printf("hook %s", h->conf->name);
 	guint queued;
 	int may;
 
+	/* Another daemon on the database delivers it: not this one. */
+	if (!store_lead(hs->store, duty))
+		return;
 	if (!store_hook_queue(hs->store, h->conf->name, h->types, now,
 	    &queued, &error) ||
 	    (may = hook_may_start(hs, h, now, &error)) < 0 ||

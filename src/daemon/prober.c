@@ -328,6 +328,11 @@ prober_tick(evutil_socket_t fd, short what, void *arg)
 	int ok;
 
 	prober_save_finished(pr);
+	/* Another daemon on the database sends the probes: not this one. */
+	if (!store_lead(pr->store, "probes")) {
+		evtimer_add(pr->tick, &tv);
+		return;
+	}
 	ok = store_probe_expire(pr->store, now, pr->conf.wait, prober_expired,
 	    pr, &error) &&
 	    store_probe_make(pr->store, now, pr->conf.wait, pr->delay, &made,

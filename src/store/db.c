@@ -150,14 +150,25 @@ fail:
 }
 
 /*
- * The database is this process's alone among the daemons, for as long
- * as it is open: a second reboundd on it is refused (README, "Several
- * daemons").
+ * Whether a daemon may run on the database beside others: a SQLite
+ * file is one daemon's alone while it is open (db_sqlite.c), a
+ * PostgreSQL database takes any number (db_pg.c).
  */
 int
 db_claim(struct db *db, GError **error)
 {
 	return db->engine->claim(db, error);
+}
+
+/*
+ * Whether this connection does duty (a hook's deliveries, the probes)
+ * among the daemons on the database, taking it when it is free: see
+ * each engine.
+ */
+int
+db_lead(struct db *db, const char *duty)
+{
+	return db->engine->lead(db, duty);
 }
 
 struct db_stmt *

@@ -64,6 +64,7 @@ struct db_engine {
 	int		 (*version)(struct db *, int *version_r, GError **);
 	int		 (*set_version)(struct db *, int version, GError **);
 	int		 (*claim)(struct db *, GError **);
+	int		 (*lead)(struct db *, const char *duty);
 	const char	*lock_sql;	/* inside begin_sql: one migrator */
 	const char	*begin_sql;	/* a write transaction */
 	int		 limit_null;	/* LIMIT NULL, not -1, is no limit */
@@ -84,6 +85,7 @@ int		 db_in_transaction(struct db *);
 int		 db_migrate(struct db *, int target, int readonly,
 		    GError **);
 int		 db_claim(struct db *, GError **);
+int		 db_lead(struct db *, const char *duty);
 struct db_stmt	*db_prepare(struct db *, const char *sql, GError **);
 void		 db_finalize(struct db_stmt *);
 void		 db_bind_int64(struct db_stmt *, int, gint64);

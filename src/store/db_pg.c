@@ -44,8 +44,6 @@
 #define DB_PG_INT8	20	/* pg_type.oid of int8 */
 #define DB_PG_TEXT	25	/* and of text */
 #define DB_PG_BACKOFF_MAX (30 * G_USEC_PER_SEC)
-/* The daemon's session lock: "reboundd" in ASCII. */
-#define DB_PG_CLAIM_SQL	"SELECT pg_try_advisory_lock(x'7265626f756e6464'::bigint)"
 
 struct db_pg {
 	struct db	 db;		/* first: what db.c sees */
@@ -55,8 +53,7 @@ struct db_pg {
 	guint		 session;	/* grows with each reconnection */
 	gint64		 backoff;	/* microseconds; 0: connected */
 	gint64		 retry_at;	/* monotonic time of the next try */
-	int		 claimed;	/* holds the daemon's lock (claim) */
-	int		 unlocked;	/* came back without it */
+	GHashTable	*duties;	/* duty -> session it was taken on */
 };
 
 struct db_pg_stmt {
@@ -134,59 +131,30 @@ db_pg_session(struct db_pg *d)
 	return ok;
 }
 
-/* Take the daemon's lock on this session: 0 if another holds it. */
-static int
-db_pg_lock(struct db_pg *d)
-{
-	PGresult *res = PQexec(d->conn, DB_PG_CLAIM_SQL);
-	int ok = db_pg_result_ok(d, res) && PQntuples(res) == 1 &&
-	    strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && !ok)
-		db_pg_set_error(d, "another reboundd uses this database: "
-		    "several daemons on one PostgreSQL are not supported yet");
-	PQclear(res);
-	return ok;
-}
-
-/*
- * Connected, or connected again when the backoff allows: 0 if not.  A
- * daemon's session that came back without its lock (another daemon
- * took it meanwhile) is not used until it has it again.
- */
+/* Connected, or connected again when the backoff allows: 0 if not. */
 static int
 db_pg_alive(struct db_pg *d)
 {
 	gint64 now;
-	int fresh = 0;
 
-	if (PQstatus(d->conn) == CONNECTION_OK && !d->unlocked)
+	if (PQstatus(d->conn) == CONNECTION_OK)
 		return 1;
 	now = g_get_monotonic_time();
 	if (d->backoff > 0 && now < d->retry_at) {
 		g_free(d->error);
-		d->error = g_strdup_printf("%s, next try in %" G_GINT64_FORMAT
-		    " s", d->unlocked ? "another reboundd has the database" :
-		    "server unreachable", (d->retry_at - now) /
+		d->error = g_strdup_printf("server unreachable, next try in "
+		    "%" G_GINT64_FORMAT " s", (d->retry_at - now) /
 		    G_USEC_PER_SEC + 1);
 		return 0;
 	}
-	if (PQstatus(d->conn) != CONNECTION_OK) {
-		PQreset(d->conn);
-		fresh = PQstatus(d->conn) == CONNECTION_OK && db_pg_session(d);
-		if (!fresh)
-			db_pg_set_error(d, PQerrorMessage(d->conn));
-		else
-			d->session++;
-		d->unlocked = fresh && d->claimed;
-	}
-	if (d->unlocked && db_pg_lock(d))
-		d->unlocked = 0;
-	if (PQstatus(d->conn) == CONNECTION_OK && !d->unlocked) {
+	PQreset(d->conn);
+	if (PQstatus(d->conn) == CONNECTION_OK && db_pg_session(d)) {
+		d->session++;
 		d->backoff = 0;
 		g_message("%s: connected again", d->db.name);
 		return 1;
 	}
+	db_pg_set_error(d, PQerrorMessage(d->conn));
 	d->backoff = d->backoff == 0 ? G_USEC_PER_SEC :
 	    MIN(d->backoff * 2, DB_PG_BACKOFF_MAX);
 	d->retry_at = now + d->backoff;
@@ -216,6 +184,8 @@ db_pg_close(struct db *db)
 	struct db_pg *d = DB_PG(db);
 
 	PQfinish(d->conn);
+	if (d->duties != NULL)
+		g_hash_table_destroy(d->duties);
 	g_free(d->error);
 	g_free(db->name);
 	g_free(d);
@@ -586,22 +556,51 @@ db_pg_set_version(struct db *db, int version, GError **error)
 }
 
 /*
- * One daemon a database, until several can share one (README): a
- * session-level advisory lock, which PostgreSQL drops when the session
- * ends, however the daemon died.
+ * Any number of daemons on one database: writers go one at a time
+ * (begin_sql), the store rebuilds the guard when another has written
+ * (store_begin()), and each duty is one daemon's (db_pg_lead()).
  */
 static int
 db_pg_claim(struct db *db, GError **error)
 {
-	struct db_pg *d = DB_PG(db);
-
-	if (!db_pg_lock(d)) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_EXIST, "%s: %s",
-		    db->name, d->error);
-		return 0;
-	}
-	d->claimed = 1;
 	return 1;
+}
+
+/*
+ * A duty (a hook's deliveries, the probes) is done by one daemon of
+ * those on the database: the one whose session holds its advisory lock
+ * (keyed by the duty's name).  The others try to take it each time they
+ * would do it, and have it as soon as the holder's session ends: its
+ * daemon stopped, died, or lost the server.  A lock taken on a session
+ * that has ended since is taken again.
+ */
+static int
+db_pg_lead(struct db *db, const char *duty)
+{
+	struct db_pg *d = DB_PG(db);
+	gpointer session;
+	const char *values[1] = { duty };
+	PGresult *res;
+	int ok;
+
+	if (d->duties == NULL)
+		d->duties = g_hash_table_new_full(g_str_hash, g_str_equal,
+		    g_free, NULL);
+	if (g_hash_table_lookup_extended(d->duties, duty, NULL, &session) &&
+	    GPOINTER_TO_UINT(session) == d->session &&
+	    PQstatus(d->conn) == CONNECTION_OK)
+		return 1;
+	if (!db_pg_alive(d))
+		return 0;
+	res = PQexecParams(d->conn, "SELECT pg_try_advisory_lock("
+	    "x'72656264'::int, hashtext($1))", 1, NULL, values, NULL, NULL, 0);
+	ok = db_pg_result_ok(d, res) && PQntuples(res) == 1 &&
+	    strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (ok)
+		g_hash_table_insert(d->duties, g_strdup(duty),
+		    GUINT_TO_POINTER(d->session));
+	return ok;
 }
 
 const struct db_engine db_pg = {
@@ -626,6 +625,7 @@ const struct db_engine db_pg = {
 	.version = db_pg_version,
 	.set_version = db_pg_set_version,
 	.claim = db_pg_claim,
+	.lead = db_pg_lead,
 	/*
 	 * Writers one at a time, as SQLite's BEGIN IMMEDIATE has them: the
 	 * store reads an address's row and writes what follows from it,

@@ -316,6 +316,13 @@ db_sqlite_claim(struct db *db, GError **error)
 	return 1;
 }
 
+/* One daemon a file (claim): it does every duty. */
+static int
+db_sqlite_lead(struct db *db, const char *duty)
+{
+	return 1;
+}
+
 const struct db_engine db_sqlite = {
 	.name = "sqlite",
 	.owns = db_sqlite_owns,
@@ -338,6 +345,7 @@ const struct db_engine db_sqlite = {
 	.version = db_sqlite_version,
 	.set_version = db_sqlite_set_version,
 	.claim = db_sqlite_claim,
+	.lead = db_sqlite_lead,
 	.begin_sql = "BEGIN IMMEDIATE",	/* the lock, too */
 	.limit_null = 0,
 	.migrations = sql_migrations,

@@ -38,6 +38,13 @@
 /* The schema version this build makes: that of the last sql/NNN-*.sql. */
 #define STORE_VERSION	sql_version
 
+/*
+ * The newest outcome: writers go one at a time, so another writer has
+ * recorded outcomes since this one's last commit when it has grown.
+ */
+static const char store_newest_sql[] =
+    "SELECT coalesce(max(id), 0) FROM outcomes";
+
 /* Set *error from the database's last error, prefixed with what failed. */
 int
 store_error(struct store *s, GError **error, const char *what)
@@ -130,6 +137,7 @@ store_open(const struct conf_store *c, enum store_mode mode, GError **error)
 		return NULL;
 	s = g_new0(struct store, 1);
 	s->path = g_strdup(where);
+	s->newest = -1;
 	s->stmts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 	    store_finalize);
 	s->stale = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -146,6 +154,12 @@ int
 store_claim(struct store *s, GError **error)
 {
 	return db_claim(s->db, error);
+}
+
+int
+store_lead(struct store *s, const char *duty)
+{
+	return db_lead(s->db, duty);
 }
 
 void
@@ -169,10 +183,35 @@ store_close(struct store **sp)
 	*sp = NULL;
 }
 
+/* The id of the newest outcome, in *id_r. */
+static int
+store_newest(struct store *s, gint64 *id_r, GError **error)
+{
+	return store_count(s, store_newest_sql, NULL, 0, id_r, error);
+}
+
+/*
+ * A write transaction.  When another writer has recorded outcomes
+ * since this one's last commit (a second reboundd on PostgreSQL, a
+ * "rebound import" beside the daemon), the guard's memory is rebuilt
+ * from the database on next use, as after a restart, so that it counts
+ * every writer's outcomes.  Writers go one at a time on either engine.
+ */
 int
 store_begin(struct store *s, GError **error)
 {
-	return db_begin(s->db, error);
+	gint64 newest;
+
+	if (!db_begin(s->db, error))
+		return 0;
+	if (!store_newest(s, &newest, error)) {
+		db_rollback(s->db);
+		return 0;
+	}
+	if (newest != s->newest)
+		guard_free(&s->guard);
+	s->newest = newest;
+	return 1;
 }
 
 /*
@@ -205,8 +244,13 @@ store_replay_stale(struct store *s, GError **error)
 int
 store_commit(struct store *s, GError **error)
 {
-	if (store_replay_stale(s, error) && db_commit(s->db, error))
+	gint64 newest;
+
+	if (store_replay_stale(s, error) && store_newest(s, &newest, error) &&
+	    db_commit(s->db, error)) {
+		s->newest = newest;
 		return 1;
+	}
 	store_rollback(s);
 	return 0;
 }

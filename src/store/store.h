@@ -53,11 +53,18 @@ struct store	*store_open(const struct conf_store *, enum store_mode,
 		    GError **);
 void		 store_close(struct store **);
 /*
- * reboundd's: the database is this daemon's alone while it is open; 0
- * with why if another reboundd has it (one daemon a database, SQLite
- * file or PostgreSQL, for now: README, "Several daemons").
+ * reboundd's: whether it may run on this database beside others.  A
+ * SQLite file is one daemon's alone while open (0 with why if another
+ * has it); PostgreSQL takes any number (README, "Several daemons").
  */
 int		 store_claim(struct store *, GError **);
+/*
+ * Whether this daemon does duty (NAME: "hook NAME", "probes") among the
+ * daemons on the database, taking it when no other does: always on
+ * SQLite; on PostgreSQL one daemon at a time, the next one taking over
+ * when it stops or dies.
+ */
+int		 store_lead(struct store *, const char *duty);
 
 int		 store_begin(struct store *, GError **);
 int		 store_add(struct store *, const struct store_meta *,

@@ -49,6 +49,7 @@ struct store_expiry {
 struct store {
 	struct db	*db;		/* SQLite or PostgreSQL (db.h) */
 	char		*path;
+	gint64		 newest;	/* outcome, after our last commit */
 	struct policy	 policy;
 	GHashTable	*stmts;		/* SQL text -> statement, prepared on
 					   first use */

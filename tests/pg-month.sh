@@ -1,0 +1,78 @@
+#!/bin/sh
+# pg-month.sh: issue 25's "done when".  A month of bounces (gen-month.pl,
+# as tests/replay.sh has it: a large provider's burst, a hosting
+# provider's burst across its customers' domains, a corporate clean-up)
+# is fed over LMTP, in time order, once to one reboundd on a SQLite
+# file, and once split between two reboundd on one private PostgreSQL,
+# a message to each in turn.  Both end with the same "rebound prune",
+# "rebound incidents" and "rebound events": the two daemons' guard
+# counts both halves of each burst, and opens one incident for it.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/pg-lib.sh"
+: "${REBOUNDD:=$top_builddir/src/reboundd}"
+pg_skip_unless
+scratch
+pg_start || { echo "Bail out! private PostgreSQL did not start"; exit 1; }
+month=$tmp/month
+perl "$top_srcdir/tests/gen-month.pl" --out "$month" --hostco --oldcorp \
+    --seed "${REPLAY_SEED:-1}" >"$tmp/gen" 2>&1
+is "gen-month.pl writes the month" "$?" 0
+n=$(ls "$month/new" | wc -l | tr -d ' ')
+diag "$n messages"
+
+# conf NAME STORE: a daemon's settings, its socket $tmp/NAME.sock.
+conf() {
+	printf '[store]\n%s\nsynchronous = normal\n[lmtp]\nlisten = unix:%s/%s.sock\n[intake]\ndating = date\n[events]\ndelay = 0\n' \
+	    "$2" "$tmp" "$1" >"$tmp/$1.conf"
+}
+conf one "path = $tmp/one.db"
+sed -i "s|$tmp/one.sock|$tmp/lmtp.sock|" "$tmp/one.conf"
+lmtp_replay "$tmp/one.conf" "$tmp/one.db" "$month" "$n" "in time order"
+
+conf a "url = $PG_URL"
+conf b "url = $PG_URL"
+"$REBOUNDD" --config "$tmp/a.conf" --foreground 2>"$tmp/a.log" &
+pid_a=$!
+"$REBOUNDD" --config "$tmp/b.conf" --foreground 2>"$tmp/b.log" &
+pid_b=$!
+trap 'kill $pid_a $pid_b 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
+both_up() {
+	{ started "$tmp/a.log" || ! kill -0 $pid_a; } &&
+	    { started "$tmp/b.log" || ! kill -0 $pid_b; }
+}
+wait_until "both reboundd to start or exit" both_up
+check "two reboundd start on one PostgreSQL" sh -c \
+    "grep -q 'started, database' '$tmp/a.log' && grep -q 'started, database' '$tmp/b.log'"
+start=$(date +%s%N)
+perl "$top_srcdir/tests/lmtp-replay.pl" "$tmp/a.sock,$tmp/b.sock" "$month" \
+    >"$tmp/sent" 2>&1
+is "two daemons: every message accepted, each to one in turn" "$?" 0
+diag "two daemons: $(cat "$tmp/sent") in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+is "two daemons: all $n messages recorded" "$(psql_q 'select count(*) from messages')" "$n"
+kill -TERM $pid_a $pid_b
+wait $pid_a; rc_a=$?
+wait $pid_b; rc_b=$?
+is "two daemons: both stop with 0" "$rc_a $rc_b" "0 0"
+
+# same WHAT ARGS...: the command says the same of both databases.
+# SAME_FILTER, a sed script, first takes out what differs between any
+# two runs (the wall-clock time of the events a replay made).
+same() {
+	s_what=$1
+	shift
+	"$REBOUND" "$@" --db "$tmp/one.db" 2>&1 | sed "${SAME_FILTER:-}" >"$tmp/want"
+	"$REBOUND" "$@" --db "$PG_URL" 2>&1 | sed "${SAME_FILTER:-}" >"$tmp/got"
+	if [ -s "$tmp/want" ] && cmp -s "$tmp/want" "$tmp/got"; then
+		ok "$s_what: as one daemon on SQLite ($(wc -l <"$tmp/want" | tr -d ' ') lines)"
+	else
+		not_ok "$s_what: as one daemon on SQLite"
+		diff "$tmp/want" "$tmp/got" | head -6 | sed 's/^/# /'
+	fi
+}
+same "prune" prune
+same "incidents" incidents --format csv
+# A replay's event is dated when it was made, not by the bounce.
+SAME_FILTER='/"replay"/s/^\("[0-9]*","[^"]*",\)"[^"]*"/\1"NOW"/' \
+    same "events, a replay's dated now" events --format csv
+same "stats" stats
+done_testing
