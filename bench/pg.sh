@@ -1,0 +1,105 @@
+#!/bin/sh
+# pg.sh: how fast reboundd records bounces over LMTP into PostgreSQL,
+# beside a SQLite file, with one daemon and with two (issue 25), in one
+# run on this machine.
+#
+# Each daemon runs in a temporary directory with the default [intake]
+# settings and a unix LMTP socket; the client is bench/lmtp-client.c
+# (built here with cc -O2, as bench/lmtp.sh builds it): N distinct real
+# bounces (../shared/corpus/postfix, each with its own X-Bench line) on
+# SESSIONS sessions.
+#   1. one reboundd on a SQLite file (synchronous = full);
+#   2. one reboundd on a private PostgreSQL 15 (tests/pg-lib.sh: initdb
+#      in the temporary directory, a unix socket, no TCP, fsync and
+#      synchronous_commit on, as shipped);
+#   3. two reboundd on that PostgreSQL, a client each with half the
+#      sessions and half the messages, at once: the rate is all the
+#      messages over the time until the slower client is done.
+# A SQLite file takes one daemon (a second is refused), so there is no
+# "two on SQLite".
+# Goals (issue 25): one daemon on PostgreSQL >= 0.5 of SQLite's rate; two
+# daemons >= 1.6 x one.
+#
+# Usage: bench/pg.sh [--write]    (--write adds a row to RESULTS.md)
+# Environment: N=5000, SESSIONS=16, REBOUNDD (default src/reboundd).
+set -eu
+
+. "$(dirname "$0")/lib.sh"
+bench_args "$@"
+reboundd=${REBOUNDD:-$top/src/reboundd}
+n=${N:-5000}
+sessions=${SESSIONS:-16}
+set -- "$corpus"/postfix/*.eml
+[ -f "$1" ] || die "no bounces at $corpus/postfix (set REBOUND_CORPUS)"
+[ -x "$reboundd" ] || die "no $reboundd: build first"
+
+# The tests' private PostgreSQL (its wait_until, its pg_start).
+top_srcdir=$top
+REBOUND=$top/src/rebound
+set +u
+. "$top/tests/lib.sh"
+. "$top/tests/pg-lib.sh"
+set -u
+[ -n "$pg_bin" ] || die "no PostgreSQL server binaries (apt-get install postgresql-15)"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rebound-pg.XXXXXX")
+pids=
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	pg_stop || true
+	rm -rf "$tmp"
+}
+pg_start >/dev/null || die "private PostgreSQL did not start"
+trap cleanup EXIT		# after pg_start, which sets its own
+trap 'exit 130' INT TERM
+
+client_bin=$here/lmtp-client
+# shellcheck disable=SC2046  # pkg-config's words are meant to split
+cc -O2 -o "$client_bin" "$here/lmtp-client.c" $(pkg-config --cflags --libs glib-2.0) ||
+	die "cannot build $client_bin"
+field() { echo "$2" | awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
+
+# daemon NAME STORE-LINE: start a reboundd on $tmp/NAME.sock; its pid.
+daemon() {
+	printf '[store]\n%s\n[lmtp]\nlisten = unix:%s/%s.sock\n' "$2" "$tmp" "$1" \
+	    >"$tmp/$1.conf"
+	"$reboundd" --config "$tmp/$1.conf" --foreground >/dev/null \
+	    2>"$tmp/$1.log" &
+	pids="$pids $!"
+	wait_until "reboundd $1 to start" started "$tmp/$1.log" ||
+	    die "reboundd $1 did not start: $(tail -1 "$tmp/$1.log")"
+}
+# run NAME MESSAGES SESSIONS: the client on NAME's socket; its line.
+run() {
+	"$client_bin" --socket "$tmp/$1.sock" --rcpt bounces@lists.example.org \
+	    --sessions "$3" --messages "$2" "$corpus"/postfix/*.eml
+}
+
+daemon sqlite "path = $tmp/rebound.db"
+one_sqlite=$(field rate "$(run sqlite "$n" "$sessions")")
+daemon pg1 "url = $PG_URL"
+one_pg=$(field rate "$(run pg1 "$n" "$sessions")")
+daemon pg2 "url = $PG_URL"
+start=$(date +%s%N)
+run pg1 $((n / 2)) $((sessions / 2)) >"$tmp/c1" &
+c1=$!
+run pg2 $((n / 2)) $((sessions / 2)) >"$tmp/c2" &
+c2=$!
+wait $c1 $c2
+two_pg=$(awk -v n=$((n / 2 * 2)) -v t=$(( $(date +%s%N) - start )) \
+    'BEGIN { printf "%.0f", n / (t / 1e9) }')
+recorded=$(psql_q 'select count(*) from messages')
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+echo "SQLite, one daemon:      $one_sqlite msg/s"
+echo "PostgreSQL, one daemon:  $one_pg msg/s ($(ratio "$one_pg" "$one_sqlite") x SQLite; goal >= 0.5)"
+echo "PostgreSQL, two daemons: $two_pg msg/s ($(ratio "$two_pg" "$one_pg") x one; goal >= 1.6)"
+echo "PostgreSQL: $recorded messages recorded of $((n + n / 2 * 2)) sent"
+if [ $write -eq 1 ]; then
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	printf '| %s | %s | %s, load %s | %s / %s | %s | %s | %s | %s | %s |\n' \
+	    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(bench_commit)" "$(bench_machine)" \
+	    "$load" "$n" "$sessions" "$one_sqlite" "$one_pg" \
+	    "$(ratio "$one_pg" "$one_sqlite")" "$two_pg" \
+	    "$(ratio "$two_pg" "$one_pg")" >>"$here/RESULTS.md"
+fi
