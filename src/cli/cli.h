@@ -89,6 +89,9 @@ extern const struct cmd_entry cmd_explain_entry;
 /* cmd_events.c */
 extern const struct cmd_entry cmd_events_entry;
 
+/* cmd_migrate.c */
+extern const struct cmd_entry cmd_migrate_entry;
+
 /* cmd_hooks.c: rebound events --failed, retry ID, resume. */
 extern const struct cmd_entry cmd_hooks_entry;
 

@@ -39,6 +39,7 @@ static const struct cmd_entry *const rebound_commands[] = {
 	&cmd_explain_entry,
 	&cmd_hooks_entry,
 	&cmd_events_entry,
+	&cmd_migrate_entry,
 };
 
 static void

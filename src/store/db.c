@@ -219,6 +219,13 @@ db_bind_limit(struct db_stmt *st, int i, gint64 n)
 		st->db->engine->bind_int64(st, i, n);
 }
 
+/* A value of the column's own type, given as text (a copy's). */
+void
+db_bind_value(struct db_stmt *st, int i, const char *value)
+{
+	st->db->engine->bind_value(st, i, value);
+}
+
 int
 db_step(struct db_stmt *st)
 {
@@ -253,6 +260,26 @@ const char *
 db_column_text(struct db_stmt *st, int col)
 {
 	return st->db->engine->column_text(st, col);
+}
+
+/* After a row: the columns of the statement. */
+int
+db_column_count(struct db_stmt *st)
+{
+	return st->db->engine->column_count(st);
+}
+
+const char *
+db_column_name(struct db_stmt *st, int col)
+{
+	return st->db->engine->column_name(st, col);
+}
+
+/* Rows were copied into table with their ids: the next ids follow. */
+int
+db_copied(struct db *db, const char *table, GError **error)
+{
+	return db->engine->copied(db, table, error);
 }
 
 gint64

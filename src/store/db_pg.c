@@ -386,6 +386,13 @@ db_pg_bind_null(struct db_stmt *st, int i)
 	db_pg_bind(st, i, NULL, 0);
 }
 
+/* Of no type: the server takes it as the column's (a copy's values). */
+static void
+db_pg_bind_value(struct db_stmt *st, int i, const char *value)
+{
+	db_pg_bind(st, i, g_strdup(value), 0);
+}
+
 /* Prepare on the server with this binding's types, once. */
 static int
 db_pg_prepare_now(struct db_pg *d, struct db_pg_stmt *s)
@@ -479,6 +486,31 @@ db_pg_column_int64(struct db_stmt *st, int col)
 	if (strcmp(v, "t") == 0)
 		return 1;
 	return g_ascii_strtoll(v, NULL, 10);
+}
+
+static int
+db_pg_column_count(struct db_stmt *st)
+{
+	struct db_pg_stmt *s = DB_PG_STMT(st);
+
+	return s->res != NULL ? PQnfields(s->res) : 0;
+}
+
+static const char *
+db_pg_column_name(struct db_stmt *st, int col)
+{
+	return PQfname(DB_PG_STMT(st)->res, col);
+}
+
+/* Rows came with their ids: the identity goes on after the largest. */
+static int
+db_pg_copied(struct db *db, const char *table, GError **error)
+{
+	g_autofree char *sql = g_strdup_printf("SELECT setval("
+	    "pg_get_serial_sequence('%s', 'id'), max(id)) FROM %s "
+	    "HAVING max(id) IS NOT NULL", table, table);
+
+	return db_pg_exec(db, sql, error);
 }
 
 /* The id the last INSERT into a table with an identity column made. */
@@ -615,11 +647,15 @@ const struct db_engine db_pg = {
 	.bind_int64 = db_pg_bind_int64,
 	.bind_text = db_pg_bind_text,
 	.bind_null = db_pg_bind_null,
+	.bind_value = db_pg_bind_value,
 	.step = db_pg_step,
 	.reset = db_pg_reset,
 	.column_null = db_pg_column_null,
 	.column_int64 = db_pg_column_int64,
 	.column_text = db_pg_column_text,
+	.column_count = db_pg_column_count,
+	.column_name = db_pg_column_name,
+	.copied = db_pg_copied,
 	.last_id = db_pg_last_id,
 	.in_transaction = db_pg_in_transaction,
 	.version = db_pg_version,

@@ -204,6 +204,13 @@ db_sqlite_bind_null(struct db_stmt *st, int i)
 	sqlite3_bind_null(DB_SQLITE_STMT(st), i);
 }
 
+/* The column's affinity makes the text a number where it is one. */
+static void
+db_sqlite_bind_value(struct db_stmt *st, int i, const char *value)
+{
+	db_sqlite_bind_text(st, i, value);
+}
+
 static int
 db_sqlite_step(struct db_stmt *st)
 {
@@ -240,6 +247,25 @@ static const char *
 db_sqlite_column_text(struct db_stmt *st, int col)
 {
 	return (const char *)sqlite3_column_text(DB_SQLITE_STMT(st), col);
+}
+
+static int
+db_sqlite_column_count(struct db_stmt *st)
+{
+	return sqlite3_column_count(DB_SQLITE_STMT(st));
+}
+
+static const char *
+db_sqlite_column_name(struct db_stmt *st, int col)
+{
+	return sqlite3_column_name(DB_SQLITE_STMT(st), col);
+}
+
+/* A rowid goes on from the largest: nothing to do. */
+static int
+db_sqlite_copied(struct db *db, const char *table, GError **error)
+{
+	return 1;
 }
 
 static gint64
@@ -335,11 +361,15 @@ const struct db_engine db_sqlite = {
 	.bind_int64 = db_sqlite_bind_int64,
 	.bind_text = db_sqlite_bind_text,
 	.bind_null = db_sqlite_bind_null,
+	.bind_value = db_sqlite_bind_value,
 	.step = db_sqlite_step,
 	.reset = db_sqlite_reset,
 	.column_null = db_sqlite_column_null,
 	.column_int64 = db_sqlite_column_int64,
 	.column_text = db_sqlite_column_text,
+	.column_count = db_sqlite_column_count,
+	.column_name = db_sqlite_column_name,
+	.copied = db_sqlite_copied,
 	.last_id = db_sqlite_last_id,
 	.in_transaction = db_sqlite_in_transaction,
 	.version = db_sqlite_version,

@@ -82,6 +82,17 @@ void		 store_guard_counts(struct store *, guint *open_r,
 		    guint64 *opened_r, guint64 *held_r);
 
 /*
+ * "rebound migrate" (store_copy.c): every row of from, a SQLite file,
+ * into to, an empty database (PostgreSQL) of the same version, in one
+ * transaction; fn is told each table's rows copied and counted in to,
+ * and a difference fails the copy.
+ */
+typedef void	 store_copy_fn(const char *table, gint64 copied,
+		    gint64 there, void *);
+int		 store_copy(struct store *from, struct store *to,
+		    store_copy_fn *, void *, GError **);
+
+/*
  * The questions.  Rows come to a callback and are valid only during the
  * call; text columns may be NULL.
  */
