@@ -10,6 +10,10 @@
  *   kind = mailgun
  *   path = /mailgun
  *   signing_key = key-...
+ *
+ * A key that takes a list (topic_arn, cert_hosts) takes its items
+ * separated by commas or blanks, on one line or on several lines of
+ * the same key.
  */
 #include "config.h"
 
@@ -17,12 +21,14 @@
 #include <string.h>
 
 #include "conf_int.h"
+#include "vocab.h"
 
 #define CONF_HTTP_MAX_BODY	(1024 * 1024)
 #define CONF_HTTP_MAX_HEADER	8192
 #define CONF_HTTP_READ_TIMEOUT	30
 #define CONF_HTTP_MAX_REQUESTS	64
 #define CONF_WEBHOOK_MAX_AGE	300	/* Mailgun's timestamp, seconds */
+#define CONF_WEBHOOK_CERT_HOSTS	"sns.*.amazonaws.com"	/* SNS's regions */
 
 static int
 conf_webhook_invalid(GError **error, const char *fmt, ...)
@@ -93,6 +99,9 @@ conf_webhook_free(struct conf_webhook *w)
 	g_free(w->user);
 	g_free(w->password);
 	g_free(w->public_key);
+	g_strfreev(w->topic_arns);
+	g_strfreev(w->cert_hosts);
+	g_free(w->ca_file);
 	g_free(w);
 }
 
@@ -186,6 +195,77 @@ conf_webhook_max_age(struct conf_webhook *w, const char *value,
 	return conf_duration(value, 1, 86400, &w->max_age, error);
 }
 
+/* Append the items of value (commas or blanks between them) to *list. */
+static void
+conf_webhook_append(char ***list, const char *value)
+{
+	g_auto(GStrv) items = g_strsplit_set(value, ", \t", -1);
+	GPtrArray *all = g_ptr_array_new();
+	guint i;
+
+	for (i = 0; *list != NULL && (*list)[i] != NULL; i++)
+		g_ptr_array_add(all, (*list)[i]);
+	for (i = 0; items[i] != NULL; i++)
+		if (*items[i] != '\0')
+			g_ptr_array_add(all, g_strdup(items[i]));
+	g_ptr_array_add(all, NULL);
+	g_free(*list);
+	*list = (char **)g_ptr_array_free(all, FALSE);
+}
+
+/* An SNS topic's ARN: arn:PARTITION:sns:REGION:ACCOUNT:NAME. */
+static int
+conf_webhook_topic_arn(struct conf_webhook *w, const char *value,
+    GError **error)
+{
+	g_auto(GStrv) items = g_strsplit_set(value, ", \t", -1);
+	guint i;
+
+	for (i = 0; items[i] != NULL; i++)
+		if (*items[i] != '\0' && (!g_str_has_prefix(items[i], "arn:") ||
+		    strstr(items[i], ":sns:") == NULL))
+			return conf_webhook_invalid(error, "'%s' is not an SNS "
+			    "topic's ARN (arn:aws:sns:REGION:ACCOUNT:TOPIC)",
+			    items[i]);
+	conf_webhook_append(&w->topic_arns, value);
+	return 1;
+}
+
+/* Host patterns: letters, digits, '-', '.', and '*' for one label. */
+static int
+conf_webhook_cert_hosts(struct conf_webhook *w, const char *value,
+    GError **error)
+{
+	const char *ok = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-.*";
+	g_auto(GStrv) items = g_strsplit_set(value, ", \t", -1);
+	guint i;
+
+	for (i = 0; items[i] != NULL; i++)
+		if (items[i][strspn(items[i], ok)] != '\0')
+			return conf_webhook_invalid(error, "'%s' is not a host "
+			    "pattern such as sns.*.amazonaws.com", items[i]);
+	conf_webhook_append(&w->cert_hosts, value);
+	return 1;
+}
+
+static int
+conf_webhook_ca_file(struct conf_webhook *w, const char *value,
+    GError **error)
+{
+	if (!g_file_test(value, G_FILE_TEST_IS_REGULAR))
+		return conf_webhook_invalid(error, "'%s' is not a file (a PEM "
+		    "bundle of CA certificates)", value);
+	return conf_set_string(&w->ca_file, value);
+}
+
+static int
+conf_webhook_confirm(struct conf_webhook *w, const char *value,
+    GError **error)
+{
+	return vocab_bool(value, &w->confirm_subscription, error);
+}
+
 /* The keys of [webhook NAME]; kind is read first. */
 static const struct {
 	const char	*key;
@@ -198,7 +278,38 @@ static const struct {
 	{ "user", conf_webhook_user },
 	{ "password", conf_webhook_password },
 	{ "max_age", conf_webhook_max_age },
+	{ "topic_arn", conf_webhook_topic_arn },
+	{ "cert_hosts", conf_webhook_cert_hosts },
+	{ "ca_file", conf_webhook_ca_file },
+	{ "confirm_subscription", conf_webhook_confirm },
 };
+
+/*
+ * Every value key has in group, in order: GKeyFile keeps a key given on
+ * several lines, but its lookup answers the last only.
+ */
+static GStrv
+conf_webhook_values(GKeyFile *kf, const char *group, const char *key)
+{
+	g_autofree char *text = g_key_file_to_data(kf, NULL, NULL);
+	g_autofree char *head = g_strdup_printf("[%s]", group);
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	GPtrArray *out = g_ptr_array_new();
+	size_t klen = strlen(key);
+	int in = 0;
+	guint i;
+
+	for (i = 0; lines[i] != NULL; i++) {
+		if (lines[i][0] == '[')
+			in = strcmp(lines[i], head) == 0;
+		else if (in && strncmp(lines[i], key, klen) == 0 &&
+		    lines[i][klen] == '=')
+			g_ptr_array_add(out, g_strstrip(g_strcompress(
+			    lines[i] + klen + 1)));
+	}
+	g_ptr_array_add(out, NULL);
+	return (GStrv)g_ptr_array_free(out, FALSE);
+}
 
 static int
 conf_webhook_key(struct conf_webhook *w, GKeyFile *kf, const char *group,
@@ -206,13 +317,22 @@ conf_webhook_key(struct conf_webhook *w, GKeyFile *kf, const char *group,
 {
 	g_autofree char *value = NULL;
 	g_autoptr(GError) err = NULL;
-	guint i;
+	g_auto(GStrv) values = NULL;
+	guint i, j;
 
 	for (i = 0; i < G_N_ELEMENTS(conf_webhook_keys); i++)
 		if (strcmp(conf_webhook_keys[i].key, key) == 0)
 			break;
 	if (i == G_N_ELEMENTS(conf_webhook_keys))
 		return conf_webhook_invalid(error, "unknown key");
+	/* A list takes each of its lines. */
+	if (strcmp(key, "topic_arn") == 0 || strcmp(key, "cert_hosts") == 0) {
+		values = conf_webhook_values(kf, group, key);
+		for (j = 0; values[j] != NULL; j++)
+			if (!conf_webhook_keys[i].set(w, values[j], error))
+				return 0;
+		return 1;
+	}
 	value = g_key_file_get_string(kf, group, key, &err);
 	if (err != NULL) {
 		g_propagate_error(error, g_steal_pointer(&err));
@@ -230,6 +350,8 @@ conf_webhook_missing(const struct conf_webhook *w)
 		return w->signing_key == NULL ? "signing_key" : NULL;
 	case WEBHOOK_SENDGRID:
 		return w->public_key == NULL ? "public_key" : NULL;
+	case WEBHOOK_SES:
+		return w->topic_arns == NULL ? "topic_arn" : NULL;
 	case WEBHOOK_POSTMARK:
 	case WEBHOOK_SPARKPOST:	/* HTTP Basic: they sign nothing */
 		break;
@@ -288,11 +410,16 @@ conf_webhook_group(struct conf *c, GKeyFile *kf, const char *group,
 		goto fail;
 	for (i = 0; keys[i] != NULL; i++) {
 		*key_r = keys[i];
+		/* A key on several lines is read once, all its lines. */
 		if (strcmp(keys[i], "kind") != 0 &&
+		    !g_strv_contains((const char *const *)keys + i + 1,
+		    keys[i]) &&
 		    !conf_webhook_key(w, kf, group, keys[i], error))
 			goto fail;
 	}
 	*key_r = NULL;
+	if (w->kind == WEBHOOK_SES && w->cert_hosts == NULL)
+		conf_webhook_append(&w->cert_hosts, CONF_WEBHOOK_CERT_HOSTS);
 	if ((bad = conf_webhook_check(c, w)) != NULL) {
 		conf_webhook_invalid(error, "%s", bad);
 		goto fail;
