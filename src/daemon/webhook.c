@@ -92,23 +92,27 @@ webhook_peer(struct evhttp_request *req)
 	return g_strdup(host != NULL && *host != '\0' ? host : "local");
 }
 
-/* Log a refusal, once per source and interval: a flood is counted only. */
+/*
+ * Log a refusal, once per source, status and interval: a flood is
+ * counted only, and a forged post does not hide a misconfigured one.
+ */
 static void
 webhook_log_refusal(struct webhooks *wh, struct evhttp_request *req,
     const struct conf_webhook *w, int status, const char *why)
 {
-	char *peer = webhook_peer(req);
+	g_autofree char *peer = webhook_peer(req);
+	char *key = g_strdup_printf("%s %d", peer, status);
 	gint64 now = g_get_monotonic_time() / G_USEC_PER_SEC;
-	gint64 *last = g_hash_table_lookup(wh->logged, peer);
+	gint64 *last = g_hash_table_lookup(wh->logged, key);
 
 	if (last != NULL && now - *last < WEBHOOK_LOG_INTERVAL) {
-		g_free(peer);
+		g_free(key);
 		return;
 	}
-	g_warning("webhook %s: %d to %s: %s (more from it within %d s are "
-	    "counted, not logged)", w->name, status, peer, why,
+	g_warning("webhook %s: %d to %s: %s (more %ds from it within %d s are "
+	    "counted, not logged)", w->name, status, peer, why, status,
 	    WEBHOOK_LOG_INTERVAL);
-	g_hash_table_replace(wh->logged, peer, g_memdup2(&now, sizeof now));
+	g_hash_table_replace(wh->logged, key, g_memdup2(&now, sizeof now));
 }
 
 static const struct conf_webhook *
