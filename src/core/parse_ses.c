@@ -34,6 +34,7 @@
 #include "json_read.h"
 #include "parse_int.h"
 #include "parse_ses.h"
+#include "phrases.h"
 #include "status.h"
 
 /* Each type rebound records: where its recipients are, what they become. */
@@ -151,6 +152,7 @@ ses_failure(struct recipient *r, JsonObject *e, JsonObject *d)
 	if (diag != NULL && *diag != '\0') {
 		r->diagnostic = g_strdup(diag);
 		r->remote_diagnostic = g_ascii_strncasecmp(diag, "smtp;", 5) == 0;
+		r->command = phrases_find("smtp-command", diag, NULL);
 	}
 	report_set(&r->remote_mta, json_read_string(d, "remoteMtaIp"));
 	parse_dsn_complete(r);
