@@ -9,13 +9,15 @@
 # as "Verifying the signatures of Amazon SNS messages" says
 # (docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html),
 # SignatureVersion 1 and 2, with a key whose certificate a private CA the
-# test makes has signed; tests/sns-server.py serves that certificate over
+# test makes has signed (or an intermediate of it, left out as SNS leaves
+# its own out); tests/sns-server.py serves that certificate over
 # HTTPS (localhost, a certificate of the same CA), which reboundd trusts
 # through ca_file and cert_hosts.
 # Asserted: a signed bounce is recorded with the right verdicts, each
 # recipient once, under source ses; a complaint, a delivery, the
 # event-publishing form; a bad signature, a changed message, a wrong
-# topic, a certificate URL on another host or over http, raw message
+# topic, a self-signed certificate, a certificate URL on another host or
+# over http, raw message
 # delivery, malformed JSON, an unknown SignatureVersion: the right status
 # and nothing recorded; the certificate is fetched once; a
 # SubscriptionConfirmation is confirmed (the server sees the GET) or,
@@ -44,6 +46,17 @@ ssl req -newkey rsa:2048 -nodes -keyout "$tmp/sns.key" -out "$tmp/sns.csr" -subj
 ssl x509 -req -in "$tmp/sns.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" \
     -CAcreateserial -days 2 -out "$tmp/www/SimpleNotificationService-test.pem"
 ssl genrsa -out "$tmp/other.key" 2048
+# As SNS serves its own: a certificate of an intermediate CA, without it.
+ssl req -newkey rsa:2048 -nodes -keyout "$tmp/int.key" -out "$tmp/int.csr" -subj "/CN=rebound test intermediate"
+printf 'basicConstraints = critical, CA:true\nkeyUsage = keyCertSign\n' >"$tmp/int.ext"
+ssl x509 -req -in "$tmp/int.csr" -CA "$tmp/ca.pem" -CAkey "$tmp/ca.key" \
+    -CAcreateserial -days 2 -extfile "$tmp/int.ext" -out "$tmp/int.pem"
+ssl req -newkey rsa:2048 -nodes -keyout "$tmp/leaf.key" -out "$tmp/leaf.csr" -subj "/CN=sns.amazonaws.com"
+ssl x509 -req -in "$tmp/leaf.csr" -CA "$tmp/int.pem" -CAkey "$tmp/int.key" \
+    -CAcreateserial -days 2 -out "$tmp/www/SimpleNotificationService-leaf.pem"
+# A certificate of no CA at all.
+ssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/self.key" \
+    -out "$tmp/www/SimpleNotificationService-self.pem" -days 2 -subj "/CN=sns.amazonaws.com"
 check "the test's CA signed the SNS certificate" \
     openssl verify -CAfile "$tmp/ca.pem" "$tmp/www/SimpleNotificationService-test.pem"
 
@@ -67,6 +80,9 @@ sign 1 "$data/ses-bounce.json" >"$tmp/saved.json"
 is "parse --format-in ses: a row per bounced recipient" \
     "$(cut -f 3,5,6,7,9 "$tmp/parse" | tail -n +2)" \
     "$(printf '5.1.1\tuserunknown\t1\tursula@example.org\tdsn\n5.2.2\tmailboxfull\t0\tvictor@example.net\tdsn')"
+"$REBOUND" parse --format-in ses --format json "$tmp/saved.json" >"$tmp/parse"
+check "parse: SES's type is kept as evidence beside what decided" \
+    grep -q '"decided_by":"status 5.1.1 (remote)","category":"ses:permanent/general"' "$tmp/parse"
 "$REBOUND" parse --format-in ses --format json "$data/ses-event-noemail.json" >"$tmp/parse"
 check "parse: SES's subtype decides when nothing else says" \
     grep -q '"reason":"userunknown","hard":1,"confidence":"weak","decided_by":"category ses:permanent/noemail"' "$tmp/parse"
@@ -144,6 +160,10 @@ is "NoEmail and no diagnostic: SES's subtype decides" \
 sign 1 "$data/ses-open.json" >"$tmp/open.json"
 is "an open: 200, recorded nowhere" "$(post "$tmp/open.json")$(outcomes_of zack@example.com)" 2000
 is "the certificate was fetched once" "$(grep -c 'SimpleNotificationService-test.pem' "$tmp/www/requests.log")" 1
+sed 's/ursula@example.org/leaf@example.org/' "$data/ses-bounce.json" | \
+    sign 2 - "$tmp/leaf.key" "" "https://localhost:$sport/SimpleNotificationService-leaf.pem" >"$tmp/leaf.json"
+is "a certificate served without its intermediate, as SNS does: 200" "$(post "$tmp/leaf.json")" 200
+is "... and recorded" "$(outcomes_of leaf@example.org)" 1
 
 n=$(messages)
 # A refusal is logged once a minute per source and status: the first
@@ -164,6 +184,9 @@ is "the certificate URL on another host: 403" "$(post "$tmp/host.json")" 403
 sed 's/ursula@example.org/u6@example.org/' "$data/ses-bounce.json" | \
     sign 1 - "" "" "http://localhost:$sport/SimpleNotificationService-test.pem" >"$tmp/http.json"
 is "the certificate URL over http: 403" "$(post "$tmp/http.json")" 403
+sed 's/ursula@example.org/u7@example.org/' "$data/ses-bounce.json" | \
+    sign 1 - "$tmp/self.key" "" "https://localhost:$sport/SimpleNotificationService-self.pem" >"$tmp/self.json"
+is "a self-signed certificate: 401" "$(post "$tmp/self.json")" 401
 printf '{"Type": "Notification", "MessageId": ' >"$tmp/broken.json"
 is "malformed JSON: 400" "$(post "$tmp/broken.json")" 400
 sed 's/"SignatureVersion": "1"/"SignatureVersion": "3"/' "$tmp/forged.json" >"$tmp/v3.json"
@@ -203,7 +226,7 @@ check "prune lists no bigmail.example reader" sh -c "! grep -q bigmail.example '
 check "prune still lists ursula (an ordinary dead address)" grep -qx 'ursula@example.org' "$tmp/prune"
 
 python3 -c 'import urllib.request,sys; print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1]).read().decode())' "$mport" >"$tmp/metrics"
-check "/metrics counts the 401s" grep -q 'rebound_webhook_requests_total{webhook="ses",status="401"} 3' "$tmp/metrics"
+check "/metrics counts the 401s" grep -q 'rebound_webhook_requests_total{webhook="ses",status="401"} 4' "$tmp/metrics"
 check "/metrics counts the 403s" grep -q 'rebound_webhook_requests_total{webhook="ses",status="403"} 4' "$tmp/metrics"
 
 kill -TERM "$pid"
