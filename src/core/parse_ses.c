@@ -131,9 +131,9 @@ ses_mail(struct report *rp, JsonObject *mail)
 
 /* "ses:permanent/general": SES's own judgement, lower case. */
 static char *
-ses_category(const char *what, const char *type, const char *subtype)
+ses_category(const char *type, const char *subtype)
 {
-	g_autofree char *s = g_strdup_printf("ses:%s/%s", what ? what : type,
+	g_autofree char *s = g_strdup_printf("ses:%s/%s", type ? type : "",
 	    subtype ? subtype : "");
 
 	return g_ascii_strdown(s, -1);
@@ -174,17 +174,17 @@ ses_recipient(struct report *rp, const struct ses_type *t, JsonObject *d,
 	r->address = addr_normalise(to);
 	if (strcmp(t->name, "Bounce") == 0) {
 		ses_failure(r, o, d);
-		r->category = ses_category(NULL, json_read_string(d,
-		    "bounceType"), json_read_string(d, "bounceSubType"));
+		r->category = ses_category(json_read_string(d, "bounceType"),
+		    json_read_string(d, "bounceSubType"));
 	} else if (strcmp(t->name, "DeliveryDelay") == 0) {
 		ses_failure(r, o, d);
-		r->category = ses_category("delay", NULL,
+		r->category = ses_category("delay",
 		    json_read_string(d, "delayType"));
 	} else if (strcmp(t->name, "Delivery") == 0) {
 		report_set(&r->diagnostic, json_read_string(d, "smtpResponse"));
 		report_set(&r->remote_mta, json_read_string(d, "remoteMtaIp"));
 	} else if (rp->kind == REPORT_DSN)	/* suppressed, not complained */
-		r->category = ses_category("complaint", NULL,
+		r->category = ses_category("complaint",
 		    json_read_string(d, "complaintSubType"));
 	if (r->action == NULL)
 		r->action = g_strdup(t->action);
@@ -259,26 +259,38 @@ parse_ses_each(JsonNode *node)
 	return parts;
 }
 
+/*
+ * What names n's event: its feedbackId (a delay's: its time, and the
+ * message, as SES sends several for one), else its message's id.
+ */
+static char *
+ses_event_base(JsonObject *n, const struct ses_type *t)
+{
+	const char *msg = json_read_string(json_read_object(n, "mail"),
+	    "messageId");
+	const char *own = NULL;
+
+	if (t != NULL && t->id != NULL)
+		own = json_read_string(json_read_object(n, t->object), t->id);
+	if (own != NULL && msg != NULL && strcmp(t->id, "timestamp") == 0)
+		return g_strdup_printf("%s %s", own, msg);
+	return g_strdup(own != NULL ? own : msg);
+}
+
 char *
 parse_ses_event_id(JsonObject *n)
 {
 	const struct ses_type *t = ses_type_of(n);
 	JsonArray *list = ses_list(n, t);
-	const char *type = ses_type_name(n), *base = NULL, *to;
+	const char *type = ses_type_name(n), *to;
+	g_autofree char *base = ses_event_base(n, t);
 	GString *id;
 	guint i;
 
-	if (t != NULL && t->id != NULL)
-		base = json_read_string(json_read_object(n, t->object), t->id);
-	if (type == NULL || (base == NULL && (base = json_read_string(
-	    json_read_object(n, "mail"), "messageId")) == NULL))
+	if (type == NULL || base == NULL)
 		return NULL;
 	id = g_string_new(NULL);
 	g_string_printf(id, "%s %s", type, base);
-	/* A delay is one of several for the same message: its time too. */
-	if (t != NULL && t->id != NULL && strcmp(t->id, "timestamp") == 0)
-		g_string_append_printf(id, " %s", json_read_string(
-		    json_read_object(n, "mail"), "messageId") ?: "");
 	for (i = 0; list != NULL && i < json_array_get_length(list); i++)
 		if ((to = ses_address(list, i)) != NULL)
 			g_string_append_printf(id, "%s%s", i ? "," : " ", to);

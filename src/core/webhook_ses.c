@@ -237,13 +237,14 @@ webhook_ses_parse(const char *body, size_t len, char **event_id_r,
 	if ((p = webhook_ses_inner(body, len, &n, &type, error)) == NULL)
 		return NULL;
 	rp = report_new();
-	rp->reporting_mta = g_strdup("amazonses.com");
 	if (type != NULL && strcmp(type, "Notification") != 0) {
+		/* A confirmation: kind none, nothing to record. */
+		rp->reporting_mta = g_strdup("amazonses.com");
 		*event_id_r = g_strdup_printf("%s %s", type,
-		    json_read_string(n, "MessageId") ?: "");
-		return rp;	/* kind none: nothing to record */
+		    json_read_string(n, "MessageId") != NULL ?
+		    json_read_string(n, "MessageId") : "-");
+		return rp;
 	}
-	g_clear_pointer(&rp->reporting_mta, g_free);
 	if (!parse_ses_notification(rp, n) ||
 	    (*event_id_r = parse_ses_event_id(n)) == NULL) {
 		report_free(&rp);
