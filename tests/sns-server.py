@@ -4,15 +4,17 @@ HTTPS with a certificate of the test's own CA.
 
   sns-server.py DIR CERT KEY
 
-Serves the files of DIR (the signing certificate); answers the
-SubscribeURL's GET (/?Action=ConfirmSubscription...) with 200; every
-request line goes to DIR/requests.log as it comes.  It listens on a
+Serves the files of DIR (the signing certificate), and /slow/NAME as
+NAME once DIR/release exists (a fetch that hangs until the test says);
+answers the SubscribeURL's GET (/?Action=ConfirmSubscription...) with
+200; every request line goes to DIR/requests.log as it comes.  It listens on a
 free port of 127.0.0.1 and writes the port to DIR/port once it does.
 """
 import http.server
 import os
 import ssl
 import sys
+import time
 
 root, cert, key = sys.argv[1:4]
 
@@ -22,7 +24,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(os.path.join(root, "requests.log"), "a") as log:
             log.write("GET %s\n" % self.path)
         name = os.path.join(root, os.path.basename(self.path))
-        if self.path.startswith("/?Action=ConfirmSubscription"):
+        if self.path.startswith("/slow/"):
+            while not os.path.exists(os.path.join(root, "release")):
+                time.sleep(0.05)
+            body = open(name, "rb").read()
+        elif self.path.startswith("/?Action=ConfirmSubscription"):
             body = b"<ConfirmSubscriptionResponse/>"
         elif "/" not in self.path[1:] and os.path.isfile(name):
             body = open(name, "rb").read()

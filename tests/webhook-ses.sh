@@ -22,7 +22,8 @@
 # and nothing recorded; the certificate is fetched once; a
 # SubscriptionConfirmation is confirmed (the server sees the GET) or,
 # with confirm_subscription = no, only logged; a burst of 5.1.1 from one
-# domain opens an incident and removes nobody; "rebound parse
+# domain opens an incident and removes nobody; SIGTERM while a post
+# waits for its certificate finishes it first; "rebound parse
 # --format-in ses" reads a saved body.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 : "${REBOUNDD:=$top_builddir/src/reboundd}"
@@ -229,7 +230,20 @@ python3 -c 'import urllib.request,sys; print(urllib.request.urlopen("http://127.
 check "/metrics counts the 401s" grep -q 'rebound_webhook_requests_total{webhook="ses",status="401"} 4' "$tmp/metrics"
 check "/metrics counts the 403s" grep -q 'rebound_webhook_requests_total{webhook="ses",status="403"} 4' "$tmp/metrics"
 
+# SIGTERM while a post waits for its certificate: the post is finished
+# (recorded, answered 200) before reboundd exits.
+sed -e 's/ursula@example.org/late@example.org/' -e 's/feedback-000001/feedback-late/' \
+    "$data/ses-bounce.json" | sign 2 - "" "" \
+    "https://localhost:$sport/slow/SimpleNotificationService-test.pem" >"$tmp/late.json"
+post "$tmp/late.json" >"$tmp/late" &
+late=$!
+wait_until "reboundd to fetch the slow certificate" grep -q 'GET /slow/' "$tmp/www/requests.log"
 kill -TERM "$pid"
+wait_until "reboundd to start stopping" grep -q 'stop: signal' "$tmp/log"
+touch "$tmp/www/release"
+wait "$late"
+is "the post that waited is answered 200" "$(cat "$tmp/late")" 200
 wait "$pid"
 is "reboundd stops with 0" "$?" 0
+is "... having recorded it" "$(outcomes_of late@example.org)" 1
 done_testing

@@ -97,20 +97,6 @@ webhook_sns_certs_new(struct event_base *base, GError **error)
 	return sc;
 }
 
-void
-webhook_sns_certs_free(struct webhook_sns_certs **scp)
-{
-	struct webhook_sns_certs *sc = *scp;
-
-	if (sc == NULL)
-		return;
-	/* Abandons the fetches: their posts are never answered. */
-	http_free(&sc->http);
-	g_hash_table_destroy(sc->certs);
-	g_free(sc);
-	*scp = NULL;
-}
-
 /* Whether host is pattern, where '*' stands for one label. */
 static int
 sns_host_matches(const char *pattern, const char *host)
@@ -426,4 +412,29 @@ webhook_sns_confirm(struct webhook_sns_certs *sc, const struct conf_webhook *w,
 	rq.ca_file = w->ca_file;
 	http_send(sc->http, &rq, sns_confirmed, g_strdup_printf("webhook %s: "
 	    "topic %s", w->name, m->topic_arn));
+}
+
+void
+webhook_sns_certs_free(struct webhook_sns_certs **scp)
+{
+	struct webhook_sns_certs *sc = *scp;
+	GHashTableIter it;
+	gpointer value;
+	guint i;
+
+	if (sc == NULL)
+		return;
+	/* The fetches end unheard; the posts waiting for them get 503. */
+	http_free(&sc->http);
+	g_hash_table_iter_init(&it, sc->certs);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		GPtrArray *waiting = ((struct sns_cert *)value)->waiting;
+
+		for (i = 0; waiting != NULL && i < waiting->len; i++)
+			sns_finish(waiting->pdata[i], NULL, WEBHOOK_UNAVAILABLE,
+			    "reboundd is stopping");
+	}
+	g_hash_table_destroy(sc->certs);
+	g_free(sc);
+	*scp = NULL;
 }
