@@ -14,12 +14,13 @@
 # HTTPS (localhost, a certificate of the same CA), which reboundd trusts
 # through ca_file and cert_hosts.
 # Asserted: a signed bounce is recorded with the right verdicts, each
-# recipient once, under source ses; a complaint, a delivery, the
-# event-publishing form; a bad signature, a changed message, a wrong
+# recipient once, under source ses; a complaint, a delivery (which
+# clears a suspect), the event-publishing form; a bad signature, a changed message, a wrong
 # topic, a self-signed certificate, a certificate URL on another host or
 # over http, raw message
-# delivery, malformed JSON, an unknown SignatureVersion: the right status
-# and nothing recorded; the certificate is fetched once; a
+# delivery, malformed JSON, an unknown SignatureVersion, a certificate
+# URL that answers 404 (401) or a host that does not answer (503): the
+# right status and nothing recorded; the certificate is fetched once; a
 # SubscriptionConfirmation is confirmed (the server sees the GET) or,
 # with confirm_subscription = no, only logged; a burst of 5.1.1 from one
 # domain opens an incident and removes nobody; SIGTERM while a post
@@ -158,6 +159,12 @@ is "event publishing (eventType): 200" "$(post "$tmp/event.json")" 200
 is "NoEmail and no diagnostic: SES's subtype decides" \
     "$(q "select reason || ' ' || decided from outcomes where address = 'yolanda@example.org'")" \
     "userunknown category ses:permanent/noemail"
+state() { "$REBOUND" show --db "$tmp/db" "$1" | sed -n 's/^state: //p'; }
+is "... a weak sign: yolanda is a suspect" "$(state yolanda@example.org)" "suspect (hard bounce of weak confidence, to be confirmed: userunknown)"
+sed -e 's/xavier@example.com/yolanda@example.org/g' -e 's/delivery-message-000001/delivery-message-000002/' \
+    "$data/ses-delivery.json" | sign 2 - >"$tmp/d2.json"
+is "a delivery to yolanda: 200" "$(post "$tmp/d2.json")" 200
+is "the delivery cleared the suspect" "$(state yolanda@example.org)" alive
 sign 1 "$data/ses-open.json" >"$tmp/open.json"
 is "an open: 200, recorded nowhere" "$(post "$tmp/open.json")$(outcomes_of zack@example.com)" 2000
 is "the certificate was fetched once" "$(grep -c 'SimpleNotificationService-test.pem' "$tmp/www/requests.log")" 1
@@ -238,6 +245,22 @@ sed -e 's/ursula@example.org/late@example.org/' -e 's/feedback-000001/feedback-l
 post "$tmp/late.json" >"$tmp/late" &
 late=$!
 wait_until "reboundd to fetch the slow certificate" grep -q 'GET /slow/' "$tmp/www/requests.log"
+# The certificate's host: a 404 is a refusal (401), and the URL is not
+# fetched again for a minute; no answer at all is SNS's to retry (503).
+n=$(messages)
+for i in 1 2; do
+	sed "s/ursula@example.org/nf$i@example.org/" "$data/ses-bounce.json" | \
+	    sign 1 - "" "" "https://localhost:$sport/SimpleNotificationService-gone.pem" >"$tmp/gone.json"
+	post "$tmp/gone.json" >>"$tmp/gone"
+done
+is "a certificate URL that answers 404: 401, twice" "$(cat "$tmp/gone" | tr '\n' ' ')" "401 401 "
+is "... fetched once" "$(grep -c 'SimpleNotificationService-gone.pem' "$tmp/www/requests.log")" 1
+sed 's/ursula@example.org/dead@example.org/' "$data/ses-bounce.json" | \
+    sign 1 - "" "" "https://localhost:$(free_port)/SimpleNotificationService-test.pem" >"$tmp/dead.json"
+is "a certificate host that does not answer: 503 (SNS retries)" "$(post "$tmp/dead.json")" 503
+check "... logged" grep -q "webhook ses: 503 to 127.0.0.1: SNS message .*: certificate https://localhost:[0-9]*/SimpleNotificationService-test.pem: " "$tmp/log"
+is "nothing of them was recorded" "$(messages)" "$n"
+
 kill -TERM "$pid"
 wait_until "reboundd to start stopping" grep -q 'stop: signal' "$tmp/log"
 touch "$tmp/www/release"
