@@ -15,12 +15,12 @@
 # through ca_file and cert_hosts.
 # Asserted: a signed bounce is recorded with the right verdicts, each
 # recipient once, under source ses; a complaint, a delivery (which
-# clears a suspect), the event-publishing form; a bad signature, a changed message, a wrong
-# topic, a self-signed certificate, a certificate URL on another host or
-# over http, raw message
-# delivery, malformed JSON, an unknown SignatureVersion, a certificate
-# URL that answers 404 (401) or a host that does not answer (503): the
-# right status and nothing recorded; the certificate is fetched once; a
+# clears a suspect), the event-publishing form; a bad signature, a
+# changed message, a wrong topic, a self-signed certificate, a
+# certificate URL on another host or over http, raw message delivery,
+# malformed JSON, an unknown SignatureVersion, a certificate URL that
+# answers 404 (401) or a host that does not answer (503): the right
+# status and nothing recorded; the certificate is fetched once; a
 # SubscriptionConfirmation is confirmed (the server sees the GET) or,
 # with confirm_subscription = no, only logged; a burst of 5.1.1 from one
 # domain opens an incident and removes nobody; SIGTERM while a post
