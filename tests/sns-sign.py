@@ -4,9 +4,11 @@ by the test's key, on stdout.
 
   sns-sign.py KEY VERSION CERTURL TOPIC Notification MESSAGEFILE [ID]
   sns-sign.py KEY VERSION CERTURL TOPIC SubscriptionConfirmation SUBSCRIBEURL [ID]
+  sns-sign.py KEY VERSION CERTURL TOPIC UnsubscribeConfirmation SUBSCRIBEURL [ID]
 
-The envelope follows "HTTP/HTTPS notification JSON format" and
-"HTTP/HTTPS subscription confirmation JSON format" (SNS developer guide,
+The envelope follows "HTTP/HTTPS notification JSON format",
+"HTTP/HTTPS subscription confirmation JSON format" and "HTTP/HTTPS
+unsubscribe confirmation JSON format" (SNS developer guide,
 docs.aws.amazon.com/sns/latest/dg/); the string to sign follows
 "Verifying the signatures of Amazon SNS messages": each field's name and
 value on a line of their own, Message, MessageId, Subject (when present),
@@ -27,6 +29,7 @@ FIELDS = {
     "SubscriptionConfirmation": ["Message", "MessageId", "SubscribeURL",
                                  "Timestamp", "Token", "TopicArn", "Type"],
 }
+FIELDS["UnsubscribeConfirmation"] = FIELDS["SubscriptionConfirmation"]
 
 
 def main():

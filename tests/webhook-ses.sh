@@ -217,6 +217,10 @@ check "the SubscribeURL was fetched" grep -q "GET /?Action=ConfirmSubscription&T
 wait_until "the confirmation to be logged" grep -q "topic $topic: subscription confirmed" "$tmp/log"
 mtoken=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Token"])' "$tmp/sub-manual.json")
 check "the one not to confirm was not fetched" sh -c "! grep -q 'Token=$mtoken' '$tmp/www/requests.log'"
+python3 "$top_srcdir/tests/sns-sign.py" "$tmp/sns.key" 1 "$cert" "$topic" \
+    UnsubscribeConfirmation "$sub" unsub-0001 >"$tmp/unsub.json"
+is "an UnsubscribeConfirmation: 200" "$(post "$tmp/unsub.json")" 200
+check "... logged for a person" grep -q "webhook ses: SNS says the subscription to $topic was removed" "$tmp/log"
 
 # A burst: 25 addresses of one domain, 5.1.1 each within minutes, as
 # mail would bring them: an incident opens, nobody is removed.
