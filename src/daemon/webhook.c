@@ -10,9 +10,9 @@
  * commit get 503 (the service retries).  A request that fails
  * authentication gets 401 (403 for a replayed token, an SNS topic not
  * ours, a certificate URL off cert_hosts, a raw delivery) and records
- * nothing; it is logged once a minute per source address.  An SES post
- * waits for SNS's certificate (webhook_sns.c) before it is read, and
- * counts among max_requests meanwhile.
+ * nothing; it is logged once a minute per source address and status.
+ * An SES post waits for SNS's certificate (webhook_sns.c) before it is
+ * read, and counts among max_requests meanwhile.
  */
 #include "config.h"
 
@@ -35,10 +35,11 @@ struct webhooks {
 	struct evhttp	*http;
 	struct webhook_replay *replay;
 	struct webhook_sns_certs *sns;	/* SNS's certificates */
-	guint		 pending;	/* posts waiting for their commit */
+	guint		 pending;	/* posts waiting for their commit,
+					   or for SNS's certificate */
 	guint64		 serial;	/* names posts in the log */
 	GHashTable	*counts;	/* "name status" -> guint64 * */
-	GHashTable	*logged;	/* source address -> gint64 *: when */
+	GHashTable	*logged;	/* "address status" -> gint64 *: when */
 };
 
 /* One post waiting for intake's callback. */
