@@ -192,6 +192,12 @@ is "the certificate URL on another host: 403" "$(post "$tmp/host.json")" 403
 sed 's/ursula@example.org/u6@example.org/' "$data/ses-bounce.json" | \
     sign 1 - "" "" "http://localhost:$sport/SimpleNotificationService-test.pem" >"$tmp/http.json"
 is "the certificate URL over http: 403" "$(post "$tmp/http.json")" 403
+# cert_hosts' '*' is one label: never two, never a suffix of another name.
+for host in sns.s3.us-east-1.amazonaws.com sns.us-east-1.amazonaws.com.evil.example; do
+	sed 's/ursula@example.org/u8@example.org/' "$data/ses-bounce.json" | \
+	    sign 1 - "" "" "https://$host/SimpleNotificationService-test.pem" >"$tmp/star.json"
+	is "the certificate URL on $host: 403" "$(post "$tmp/star.json")" 403
+done
 sed 's/ursula@example.org/u7@example.org/' "$data/ses-bounce.json" | \
     sign 1 - "$tmp/self.key" "" "https://localhost:$sport/SimpleNotificationService-self.pem" >"$tmp/self.json"
 is "a self-signed certificate: 401" "$(post "$tmp/self.json")" 401
@@ -200,6 +206,9 @@ is "malformed JSON: 400" "$(post "$tmp/broken.json")" 400
 sed 's/"SignatureVersion": "1"/"SignatureVersion": "3"/' "$tmp/forged.json" >"$tmp/v3.json"
 is "SignatureVersion 3: 401" "$(post "$tmp/v3.json")" 401
 is "nothing refused was recorded" "$(messages)" "$n"
+sed -e 's/ursula@example.org/other@example.org/' -e 's/feedback-000001/feedback-other/' \
+    "$data/ses-bounce.json" | sign 2 - "" arn:aws:sns:us-east-1:123456789012:another >"$tmp/another.json"
+is "a topic of the second topic_arn line: 200" "$(post "$tmp/another.json")" 200
 
 # SubscriptionConfirmation: confirmed through SubscribeURL, or logged.
 sub="https://localhost:$sport/?Action=ConfirmSubscription&TopicArn=$topic"
@@ -239,7 +248,7 @@ check "prune still lists ursula (an ordinary dead address)" grep -qx 'ursula@exa
 
 python3 -c 'import urllib.request,sys; print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1]).read().decode())' "$mport" >"$tmp/metrics"
 check "/metrics counts the 401s" grep -q 'rebound_webhook_requests_total{webhook="ses",status="401"} 4' "$tmp/metrics"
-check "/metrics counts the 403s" grep -q 'rebound_webhook_requests_total{webhook="ses",status="403"} 4' "$tmp/metrics"
+check "/metrics counts the 403s" grep -q 'rebound_webhook_requests_total{webhook="ses",status="403"} 6' "$tmp/metrics"
 
 # SIGTERM while a post waits for its certificate: the post is finished
 # (recorded, answered 200) before reboundd exits.
