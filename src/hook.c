@@ -66,14 +66,28 @@ struct hooks {
 	int		 max_age, connect_timeout, timeout;
 };
 
-typedef void	 hook_kind_fn(struct hook_job *);
-
-/* What each kind does with an event: conf.h's enum conf_hook_kind. */
-static hook_kind_fn *const hook_kinds[] = {
-	[CONF_HOOK_WEBHOOK] = hook_webhook,
-	[CONF_HOOK_MAILMAN3] = hook_mailman3,
-	[CONF_HOOK_LISTMONK] = hook_listmonk,
+/* Every kind's delivery: one line a hook_*.c file. */
+static const struct hook_backend *const hook_backends[] = {
+	&hook_webhook_backend,
+	&hook_mailman3_backend,
+	&hook_listmonk_backend,
 };
+G_STATIC_ASSERT(G_N_ELEMENTS(hook_backends) == CONF_HOOK_KINDS);
+
+/* Start job j as its hook's kind delivers. */
+static void
+hook_deliver(struct hook_job *j)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(hook_backends); i++)
+		if (hook_backends[i]->kind == j->conf->kind) {
+			hook_backends[i]->deliver(j);
+			return;
+		}
+	g_error("hook %s: kind %d has no delivery", j->conf->name,
+	    (int)j->conf->kind);
+}
 
 static void
 hook_job_free(struct hook_job *j)
@@ -343,7 +357,7 @@ hook_start(const struct store_delivery *d, void *arg)
 		hook_finish(j, HOOK_DELIVERED, "dry run");
 		return 1;
 	}
-	hook_kinds[h->conf->kind](j);
+	hook_deliver(j);
 	return 1;
 }
 

@@ -28,7 +28,7 @@ hook_listmonk_type(const char *type)
 	return "hard";
 }
 
-void
+static void
 hook_listmonk(struct hook_job *j)
 {
 	g_autoptr(GString) body = g_string_new("{");
@@ -48,3 +48,7 @@ hook_listmonk(struct hook_job *j)
 	hook_request(j, "POST", url, "Content-Type: application/json",
 	    body->str, NULL, NULL);
 }
+
+const struct hook_backend hook_listmonk_backend = {
+	.kind = CONF_HOOK_LISTMONK, .deliver = hook_listmonk,
+};
