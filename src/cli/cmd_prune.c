@@ -55,17 +55,6 @@ prune_plain(const char *format)
 	return output_is_plain(format);
 }
 
-static struct output *
-prune_output(const char *cmd, const char *format, const char *const *columns)
-{
-	g_autoptr(GError) error = NULL;
-	struct output *o = output_new(format, columns, &error);
-
-	if (o == NULL)
-		g_printerr("rebound %s: %s\n", cmd, error->message);
-	return o;
-}
-
 /* Rows of prune: the address alone when plain. */
 struct prune_print {
 	struct output	*out;
@@ -125,7 +114,7 @@ prune_run(struct store *s, const struct policy *p, int suspects,
 	g_autoptr(GError) error = NULL;
 	int ok;
 
-	if ((pp.out = prune_output("prune", format, columns)) == NULL)
+	if ((pp.out = cli_output("prune", format, columns)) == NULL)
 		return CLI_EXIT_USAGE;
 	if (suspects)
 		ok = store_suspects(s, prune_row, &pp, &error);
