@@ -172,16 +172,14 @@ store_event_add(struct store *s, const struct revent *ev, gint64 due,
 static int
 events_due(struct store *s, gint64 now, int *due_r, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, events_sql[EVENTS_DUE], error);
-	int rc;
+	const struct store_arg args[] = { STORE_INT(now) };
+	gint64 one;
 
-	if (st == NULL)
+	if (!store_number(s, events_sql[EVENTS_DUE], STORE_ARGS(args), &one,
+	    error, "reading pending events"))
 		return 0;
-	sqlite3_bind_int64(st, 1, now);
-	rc = sqlite3_step(st);
-	*due_r = rc == SQLITE_ROW;
-	return store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
-	    error, "reading pending events");
+	*due_r = one != 0;
+	return 1;
 }
 
 /* Move the events due at now, in (due, id) order; *n_r: how many. */

@@ -267,18 +267,15 @@ int
 store_probe_make(struct store *s, gint64 now, int wait, gint64 delay,
     guint *made_r, GError **error)
 {
-	sqlite3_stmt *drop = store_stmt(s, probes_sql[PROBES_DROP_STALE],
-	    error);
-	sqlite3_stmt *make = store_stmt(s, probes_sql[PROBES_MAKE], error);
+	const struct store_arg args[] = {
+		STORE_INT(now), STORE_INT(wait), STORE_INT(delay)
+	};
 
 	*made_r = 0;
-	if (drop == NULL || make == NULL ||
-	    !store_step(s, drop, error, "dropping stale probes"))
-		return 0;
-	sqlite3_bind_int64(make, 1, now);
-	sqlite3_bind_int(make, 2, wait);
-	sqlite3_bind_int64(make, 3, delay);
-	if (!store_step(s, make, error, "recording probes"))
+	if (!store_run(s, probes_sql[PROBES_DROP_STALE], NULL, 0, error,
+	    "dropping stale probes") ||
+	    !store_run(s, probes_sql[PROBES_MAKE], STORE_ARGS(args), error,
+	    "recording probes"))
 		return 0;
 	*made_r = (guint)sqlite3_changes(s->db);
 	return 1;
@@ -331,16 +328,10 @@ int
 store_probe_sent_since(struct store *s, gint64 since, gint64 *n_r,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, probes_sql[PROBES_SENT_SINCE], error);
-	int rc;
+	const struct store_arg args[] = { STORE_INT(since) };
 
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, since);
-	rc = sqlite3_step(st);
-	*n_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	return store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
-	    error, "counting probes");
+	return store_number(s, probes_sql[PROBES_SENT_SINCE], STORE_ARGS(args),
+	    n_r, error, "counting probes");
 }
 
 static int
