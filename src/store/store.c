@@ -209,6 +209,22 @@ store_rows(struct store *s, const char *sql, const struct store_arg *args,
 	return store_rows_end(s, st, rc, error, what);
 }
 
+static int
+store_string_row(sqlite3_stmt *st, void *arg)
+{
+	g_ptr_array_add(arg, g_strdup(store_column_text(st, 0)));
+	return 1;
+}
+
+/* The first column of each row of sql, copied into strings. */
+int
+store_strings(struct store *s, const char *sql, const struct store_arg *args,
+    size_t n, GPtrArray *strings, GError **error, const char *what)
+{
+	return store_rows(s, sql, args, n, store_string_row, strings, error,
+	    what);
+}
+
 /* The first column of sql's first row, as a number; 0 when no row. */
 int
 store_number(struct store *s, const char *sql, const struct store_arg *args,
@@ -506,15 +522,10 @@ int
 store_addresses_of(struct store *s, const char *sql, gint64 number,
     GPtrArray *addresses, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, sql, error);
-	int rc;
+	const struct store_arg args[] = { STORE_INT(number) };
 
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, number);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		g_ptr_array_add(addresses, g_strdup(store_column_text(st, 0)));
-	return store_rows_end(s, st, rc, error, "finding addresses to replay");
+	return store_strings(s, sql, STORE_ARGS(args), addresses, error,
+	    "finding addresses to replay");
 }
 
 /*

@@ -181,26 +181,35 @@ store_incident_grow(struct store *s, const struct guard_incident *inc,
 	return 1;
 }
 
+/* Incident inc opened or closed: its event, then the caller told. */
+static void
+store_incident_publish(struct store *s, const struct guard_incident *inc,
+    enum revent_type type, enum guard_state state, gint64 time)
+{
+	GError *error = NULL;
+
+	if (store_incident_event(s, inc, type, state, time, &error))
+		store_incident_notify(s, inc, state);
+	else
+		store_guard_failed(s, error);
+}
+
 static void
 store_guard_opened(struct guard_incident *inc, const GArray *earlier,
     void *data)
 {
 	struct store *s = data;
-	sqlite3_stmt *st;
+	const struct store_arg args[] = {
+		STORE_OPT(guard_kind_name(inc->kind)), STORE_OPT(inc->group),
+		STORE_INT(inc->opened), STORE_INT(inc->first),
+		STORE_INT(inc->last), STORE_INT(g_hash_table_size(inc->addresses)),
+		STORE_INT(inc->outcomes), STORE_OPT(inc->sample),
+	};
 	GError *error = NULL;
 	guint i;
 
-	if ((st = store_stmt(s, guard_sql[STORE_INCIDENT_ADD], &error)) == NULL)
-		goto fail;
-	store_bind_text(st, 1, guard_kind_name(inc->kind));
-	store_bind_text(st, 2, inc->group);
-	sqlite3_bind_int64(st, 3, inc->opened);
-	sqlite3_bind_int64(st, 4, inc->first);
-	sqlite3_bind_int64(st, 5, inc->last);
-	sqlite3_bind_int64(st, 6, g_hash_table_size(inc->addresses));
-	sqlite3_bind_int64(st, 7, inc->outcomes);
-	store_bind_text(st, 8, inc->sample);
-	if (!store_step(s, st, &error, "opening an incident"))
+	if (!store_run(s, guard_sql[STORE_INCIDENT_ADD], STORE_ARGS(args),
+	    &error, "opening an incident"))
 		goto fail;
 	inc->id = sqlite3_last_insert_rowid(s->db);
 	s->opened++;
@@ -208,10 +217,8 @@ store_guard_opened(struct guard_incident *inc, const GArray *earlier,
 		if (!store_hold(s, inc->id, g_array_index(earlier, gint64, i),
 		    &error))
 			goto fail;
-	if (!store_incident_event(s, inc, REVENT_INCIDENT_OPENED, GUARD_OPEN,
-	    inc->opened, &error))
-		goto fail;
-	store_incident_notify(s, inc, GUARD_OPEN);
+	store_incident_publish(s, inc, REVENT_INCIDENT_OPENED, GUARD_OPEN,
+	    inc->opened);
 	return;
 fail:
 	store_guard_failed(s, error);
@@ -221,25 +228,17 @@ static void
 store_guard_closed(const struct guard_incident *inc, void *data)
 {
 	struct store *s = data;
-	sqlite3_stmt *st;
+	const struct store_arg args[] = {
+		STORE_INT(inc->id), STORE_INT(inc->closed)
+	};
 	GError *error = NULL;
 
-	if ((st = store_stmt(s, guard_sql[STORE_INCIDENT_CLOSE],
-	    &error)) == NULL)
-		goto fail;
-	sqlite3_bind_int64(st, 1, inc->id);
-	sqlite3_bind_int64(st, 2, inc->closed);
-	if (!store_step(s, st, &error, "closing an incident"))
-		goto fail;
-	if (sqlite3_changes(s->db) == 0)
-		return;
-	if (!store_incident_event(s, inc, REVENT_INCIDENT_CLOSED, GUARD_CLOSED,
-	    inc->closed, &error))
-		goto fail;
-	store_incident_notify(s, inc, GUARD_CLOSED);
-	return;
-fail:
-	store_guard_failed(s, error);
+	if (!store_run(s, guard_sql[STORE_INCIDENT_CLOSE], STORE_ARGS(args),
+	    &error, "closing an incident"))
+		store_guard_failed(s, error);
+	else if (sqlite3_changes(s->db) > 0)
+		store_incident_publish(s, inc, REVENT_INCIDENT_CLOSED,
+		    GUARD_CLOSED, inc->closed);
 }
 
 /* A bounce that came late: what the incident holds anew. */
@@ -397,17 +396,11 @@ store_set_incident_fn(struct store *s, store_incident_fn *fn, void *data)
 	s->incident_data = data;
 }
 
-/* Where store_incident_row() sends each incident. */
-struct store_incident_to {
-	store_incident_fn	*fn;
-	void			*data;
-};
-
 /* One row (STORE_INCIDENT_COLUMNS), to the caller's fn. */
 static int
 store_incident_row(sqlite3_stmt *st, void *arg)
 {
-	struct store_incident_to *to = arg;
+	struct store_to *to = arg;
 	struct store_incident i;
 
 	i.id = sqlite3_column_int64(st, 0);
@@ -421,7 +414,7 @@ store_incident_row(sqlite3_stmt *st, void *arg)
 	i.addresses = sqlite3_column_int64(st, 8);
 	i.outcomes = sqlite3_column_int64(st, 9);
 	i.sample = store_column_text(st, 10);
-	to->fn(&i, to->data);
+	to->fn.incident(&i, to->data);
 	return 1;
 }
 
@@ -430,7 +423,7 @@ int
 store_incidents(struct store *s, store_incident_fn *fn, void *data,
     GError **error)
 {
-	struct store_incident_to to = { fn, data };
+	struct store_to to = { .fn.incident = fn, .data = data };
 
 	return store_rows(s, guard_sql[STORE_INCIDENTS], NULL, 0,
 	    store_incident_row, &to, error, "reading incidents");
@@ -441,7 +434,7 @@ int
 store_incident(struct store *s, gint64 id, store_incident_fn *fn,
     void *data, GError **error)
 {
-	struct store_incident_to to = { fn, data };
+	struct store_to to = { .fn.incident = fn, .data = data };
 	const struct store_arg args[] = { STORE_INT(id) };
 
 	return store_rows(s, guard_sql[STORE_INCIDENT], STORE_ARGS(args),

@@ -440,18 +440,10 @@ static int
 hook_paused(struct store *s, const char *hook, GPtrArray *names,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, hook_sql[HOOK_PAUSED], error);
-	int rc;
+	const struct store_arg args[] = { STORE_TEXT(hook) };
 
-	if (st == NULL)
-		return 0;
-	store_bind_filter(st, 1, hook);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		g_ptr_array_add(names, g_strdup(store_column_text(st, 0)));
-	store_done(st);
-	if (rc != SQLITE_DONE)
-		return store_error(s, error, "reading the paused hooks");
-	return 1;
+	return store_strings(s, hook_sql[HOOK_PAUSED], STORE_ARGS(args), names,
+	    error, "reading the paused hooks");
 }
 
 /*

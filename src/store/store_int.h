@@ -89,6 +89,17 @@ struct store_arg {
 /* One row of a statement (store_rows()); 0 stops the loop. */
 typedef int store_row_fn(sqlite3_stmt *, void *);
 
+/* A caller's callback and its data, as a store_row_fn passes rows on. */
+struct store_to {
+	union {
+		store_incident_fn	*incident;
+		store_outcome_fn	*outcome;
+		store_event_fn		*event;
+		store_probe_fn		*probe;
+	} fn;
+	void		*data;
+};
+
 int			 store_error(struct store *, GError **,
 			    const char *what);
 int			 store_exec(struct store *, const char *sql,
@@ -103,6 +114,9 @@ int			 store_run(struct store *, const char *sql,
 int			 store_rows(struct store *, const char *sql,
 			    const struct store_arg *, size_t, store_row_fn *,
 			    void *, GError **, const char *what);
+int			 store_strings(struct store *, const char *sql,
+			    const struct store_arg *, size_t, GPtrArray *,
+			    GError **, const char *what);
 int			 store_number(struct store *, const char *sql,
 			    const struct store_arg *, size_t, gint64 *,
 			    GError **, const char *what);
