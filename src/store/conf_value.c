@@ -21,6 +21,15 @@ conf_set_string(char **slot, const char *value)
 	return 1;
 }
 
+/* A string setting that cannot be empty: a key, a password. */
+int
+conf_set_nonempty(char **slot, const char *value, GError **error)
+{
+	if (*value == '\0')
+		return conf_invalid(error, "empty");
+	return conf_set_string(slot, value);
+}
+
 /* "30s", "5m", "1h", "3d", or plain seconds. */
 int
 conf_duration(const char *value, int min, int max, int *out, GError **error)

@@ -125,9 +125,7 @@ static int
 conf_webhook_signing_key(struct conf_webhook *w, const char *value,
     GError **error)
 {
-	if (*value == '\0')
-		return conf_invalid(error, "empty");
-	return conf_set_string(&w->signing_key, value);
+	return conf_set_nonempty(&w->signing_key, value, error);
 }
 
 /* SendGrid's verification key: PEM, or base64 as its console shows it. */
@@ -159,9 +157,7 @@ static int
 conf_webhook_password(struct conf_webhook *w, const char *value,
     GError **error)
 {
-	if (*value == '\0')
-		return conf_invalid(error, "empty");
-	return conf_set_string(&w->password, value);
+	return conf_set_nonempty(&w->password, value, error);
 }
 
 static int
