@@ -172,9 +172,9 @@ hook_url(const struct hook_job *j, const char *path)
 int
 hook_acts(const struct hook_job *j)
 {
-	return j->address != NULL &&
-	    (strcmp(j->type, revent_type_name(REVENT_ADDRESS_DEAD)) == 0 ||
-	    strcmp(j->type, revent_type_name(REVENT_ADDRESS_COMPLAINED)) == 0);
+	return j->address != NULL && j->known &&
+	    (j->revent_type == REVENT_ADDRESS_DEAD ||
+	    j->revent_type == REVENT_ADDRESS_COMPLAINED);
 }
 
 static void hook_done(const struct http_response *, void *);
@@ -318,6 +318,7 @@ hook_job_new(struct hooks *hs, struct hook *h, const struct store_delivery *d)
 	j->attempts = d->attempts;
 	j->queued = d->queued;
 	j->type = g_strdup(d->ev->type ? d->ev->type : "");
+	j->known = revent_type_parse(j->type, &j->revent_type);
 	j->address = g_strdup(d->ev->address);
 	j->list = g_strdup(d->ev->list);
 	j->json = g_string_new(NULL);

@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "http.h"
+#include "revent.h"
 
 enum hook_result { HOOK_DELIVERED, HOOK_RETRY, HOOK_FAILED };
 
@@ -24,6 +25,8 @@ struct hook_job {
 	int		 attempts;	/* before this one */
 	gint64		 queued;
 	char		*type;
+	int		 known;		/* type is one of revent_type */
+	enum revent_type revent_type;	/* if known */
 	char		*address;
 	char		*list;
 	GString		*json;		/* revent_json() */
