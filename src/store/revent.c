@@ -53,10 +53,9 @@ revent_type_parse(const char *name, enum revent_type *type_r)
 {
 	int i = vocab_find(revent_type_names, REVENT_NTYPES, name);
 
-	if (i < 0)
-		return 0;
-	*type_r = (enum revent_type)i;
-	return 1;
+	if (i >= 0)
+		*type_r = (enum revent_type)i;
+	return i >= 0;
 }
 
 int
