@@ -173,10 +173,10 @@ prune_check(int argc, char **argv, int dry_run, int suspects, int probing,
 	else if (overrides != NULL && !dry_run)
 		g_printerr("rebound prune: --policy needs --dry-run (change "
 		    "the config to apply a policy)\n");
-	else if (!cli_policy(&scratch, overrides, &error))
-		g_printerr("rebound prune: %s\n", error->message);
-	else
+	else if (cli_policy(&scratch, overrides, &error))
 		return 1;
+	else
+		g_printerr("rebound prune: %s\n", error->message);
 	return 0;
 }
 

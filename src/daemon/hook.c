@@ -47,7 +47,6 @@
 /* One [hook NAME], kept by name across reloads. */
 struct hook {
 	struct conf_hook *conf;
-	char		*types;		/* conf's, a comma list, or NULL */
 	int		 removed;	/* gone from the configuration */
 	GHashTable	*inflight;	/* gint64 * event -> struct hook_job * */
 	gint64		 pending, oldest_queued;
@@ -105,7 +104,6 @@ hook_free(struct hook *h)
 {
 	g_hash_table_destroy(h->inflight);
 	conf_hook_free(h->conf);
-	g_free(h->types);
 	g_free(h);
 }
 
@@ -411,11 +409,12 @@ static void
 hook_poll(struct hooks *hs, struct hook *h, gint64 now)
 {
 	g_autoptr(GError) error = NULL;
+	g_autofree char *types = conf_hook_types(h->conf);
 	struct hook_due due = { hs, h };
 	guint queued;
 	int may;
 
-	if (!store_hook_queue(hs->store, h->conf->name, h->types, now,
+	if (!store_hook_queue(hs->store, h->conf->name, types, now,
 	    &queued, &error) ||
 	    (may = hook_may_start(hs, h, now, &error)) < 0 ||
 	    (may && !store_hook_due(hs->store, h->conf->name, now,
@@ -494,8 +493,6 @@ hooks_configure(struct hooks *hs, struct conf_hooks *c)
 		/* A copy: the caller's conf is cleared after a reload. */
 		h->conf = g_ptr_array_steal_index(c->list, i--);
 		h->removed = 0;
-		g_free(h->types);
-		h->types = conf_hook_types(h->conf);
 		if (!store_hook_start(hs->store, ch->name, &error)) {
 			g_warning("hook %s: %s", ch->name, error->message);
 			g_clear_error(&error);
