@@ -15,10 +15,12 @@ value on a line of their own, Message, MessageId, Subject (when present),
 Timestamp, TopicArn, Type for a notification, Message, MessageId,
 SubscribeURL, Timestamp, Token, TopicArn, Type for a confirmation.
 VERSION 1 signs with SHA1withRSA, 2 with SHA256withRSA (openssl).
-MESSAGEFILE "-" reads stdin; its text becomes the Message string.
+MESSAGEFILE "-" reads stdin; its text becomes the Message string.  With
+SNS_SUBJECT in the environment, a notification has that Subject.
 """
 import base64
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -41,6 +43,8 @@ def main():
     if kind == "Notification":
         env["Message"] = (sys.stdin.read() if what == "-"
                           else open(what).read())
+        if os.environ.get("SNS_SUBJECT"):
+            env["Subject"] = os.environ["SNS_SUBJECT"]
         env["UnsubscribeURL"] = cert_url.rsplit("/", 1)[0] + \
             "/?Action=Unsubscribe&SubscriptionArn=" + topic + ":1"
     else:

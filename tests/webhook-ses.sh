@@ -149,8 +149,9 @@ sign 2 "$data/ses-bounce.json" >"$tmp/bounce2.json"
 is "... and SNS's retry, signed anew (version 2): 200" "$(post "$tmp/bounce2.json")" 200
 is "each recipient counts once" "$(outcomes_of ursula@example.org)$(outcomes_of victor@example.net)" 11
 
-sign 2 "$data/ses-complaint.json" >"$tmp/complaint.json"
-is "a complaint (version 2): 200" "$(post "$tmp/complaint.json")" 200
+SNS_SUBJECT="Amazon SES Email Event Notification" sign 2 "$data/ses-complaint.json" >"$tmp/complaint.json"
+check "the complaint's envelope has a Subject, which the signature covers" grep -q '"Subject": "Amazon SES' "$tmp/complaint.json"
+is "a complaint (version 2, with a Subject): 200" "$(post "$tmp/complaint.json")" 200
 is "it is a complaint" "$(q "select class from outcomes where address = 'wendy@example.com'")" complaint
 is "a delivery: 200" "$(post "$(sign 1 "$data/ses-delivery.json" >"$tmp/d.json"; echo "$tmp/d.json")")" 200
 is "it is a delivery" "$(q "select class from outcomes where address = 'xavier@example.com'")" delivered
