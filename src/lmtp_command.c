@@ -14,7 +14,6 @@
 #include <event2/bufferevent.h>
 #include <event2/util.h>
 
-#include "lmtp.h"
 #include "lmtp_int.h"
 
 struct lmtp_command {
@@ -182,7 +181,7 @@ lmtp_cmd_data(struct lmtp_session *s, const char *args)
 		return;
 	}
 	/* SIZE= is the client's word: reserve for it only what is free. */
-	if (lmtp_buffered(l) + hint > l->conf->max_buffered)
+	if (lmtp_held(l) + hint > l->conf->max_buffered)
 		hint = 0;
 	s->tx.text = g_string_sized_new(hint > 0 ? hint + 1 : 8192);
 	evtimer_add(s->data_deadline, &tv);
