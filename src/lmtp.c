@@ -50,6 +50,7 @@
 #include "listen.h"
 #include "lmtp.h"
 #include "lmtp_int.h"
+#include "log.h"
 
 /*
  * The connection is over.  A session waiting for its commit cannot be
@@ -152,7 +153,7 @@ lmtp_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_ERROR)
-		g_debug("%s: %s", s->name,
+		log_debug("%s: %s", s->name,
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	lmtp_session_close(s);
 }
@@ -189,7 +190,7 @@ lmtp_session_new(struct lmtp *l, evutil_socket_t fd)
 	bufferevent_set_timeouts(bev, &tv, &tv);
 	bufferevent_setwatermark(bev, EV_READ, 0, LMTP_INPUT_MAX);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
-	g_debug("%s: connected", s->name);
+	log_debug("%s: connected", s->name);
 	if (g_hash_table_size(l->sessions) > (guint)l->conf->max_sessions) {
 		g_warning("%s: refused: too many sessions (max_sessions %d)",
 		    s->name, l->conf->max_sessions);
@@ -299,7 +300,7 @@ lmtp_new(struct event_base *base, struct intake *intake,
 		return NULL;
 	}
 	l->base = base;
-	l->intake = intake;
+	lmtp_set_intake(l, intake);
 	l->conf = conf;
 	l->listeners = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)evconnlistener_free);
@@ -320,6 +321,8 @@ void
 lmtp_set_intake(struct lmtp *l, struct intake *intake)
 {
 	l->intake = intake;
+	/* Read at every line of DATA: no lookup by name each time. */
+	l->held = intake != NULL ? intake_held_at(intake, LMTP_SOURCE) : NULL;
 }
 
 /* A session not made by accept(): a fuzzer's or a test's socketpair. */

@@ -15,6 +15,7 @@
 #include <event2/util.h>
 
 #include "lmtp_int.h"
+#include "log.h"
 
 struct lmtp_command {
 	const char	*verb;
@@ -269,7 +270,7 @@ lmtp_command(struct lmtp_session *s, const char *line, size_t len)
 		/* Its start only; the logger escapes what is in it. */
 		g_autofree char *shown = g_strndup(line, MIN(len, 64));
 
-		g_debug("%s: unknown command: %s", s->name, shown);
+		log_debug("%s: unknown command: %s", s->name, shown);
 		lmtp_reply(s, LMTP_R_UNKNOWN, NULL);
 		return;
 	}
@@ -298,7 +299,7 @@ lmtp_line_input(struct lmtp_session *s, const char *buf, size_t len)
 		n--;
 	if (s->discard || n > LMTP_LINE_MAX) {
 		s->discard = 0;
-		g_debug("%s: command line too long", s->name);
+		log_debug("%s: command line too long", s->name);
 		lmtp_reply(s, LMTP_R_TOOLONG, NULL);
 	} else
 		lmtp_command(s, buf, n);

@@ -14,17 +14,19 @@
 #include <event2/util.h>
 
 #include "lmtp_int.h"
+#include "log.h"
 
 /* After the final dot: one reply per accepted recipient (RFC 2033 4.2). */
 static void
 lmtp_reply_rcpts(struct lmtp_session *s, enum lmtp_reply r)
 {
+	/* An address came on a command line: it fits, with its brackets. */
+	char rcpt[LMTP_LINE_MAX + 3];
 	guint i;
 
 	for (i = 0; i < s->tx.rcpts->len; i++) {
-		g_autofree char *rcpt = g_strdup_printf("<%s>",
+		g_snprintf(rcpt, sizeof rcpt, "<%s>",
 		    (char *)g_ptr_array_index(s->tx.rcpts, i));
-
 		lmtp_reply(s, r, rcpt);
 	}
 }
@@ -49,7 +51,7 @@ lmtp_done(void *arg, const struct intake_result *res)
 	evtimer_del(s->late);
 	if (!s->late_sent) {
 		lmtp_reply_rcpts(s, r);
-		g_debug("%s: %s, %d to %u recipient%s", s->name,
+		log_debug("%s: %s, %d to %u recipient%s", s->name,
 		    res->ok ? "recorded" : "not recorded", lmtp_reply_code(r),
 		    s->tx.rcpts->len, s->tx.rcpts->len == 1 ? "" : "s");
 	}
@@ -145,7 +147,7 @@ lmtp_data_end(struct lmtp_session *s)
 		lmtp_data_refuse(s);
 		return;
 	}
-	g_debug("%s: received %zu bytes for %u recipient%s", s->name, tx->size,
+	log_debug("%s: received %zu bytes for %u recipient%s", s->name, tx->size,
 	    tx->rcpts->len, tx->rcpts->len == 1 ? "" : "s");
 	/* Nothing more is read until the replies are out (see lmtp_done). */
 	lmtp_enter_state(s, LMTP_COMMIT);

@@ -95,6 +95,7 @@ struct lmtp_session {
 struct lmtp {
 	struct event_base *base;
 	struct intake	*intake;
+	const gsize	*held;		/* intake's count of our bytes, or NULL */
 	const struct conf_lmtp *conf;
 	char		*other;		/* maildir for mail that is not a bounce */
 	GPtrArray	*listeners;	/* of struct evconnlistener * */

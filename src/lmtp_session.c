@@ -13,6 +13,7 @@
 #include <event2/util.h>
 
 #include "lmtp_int.h"
+#include "log.h"
 
 static const char *lmtp_state_names[] = {
 	"CONNECTED", "READY", "MAIL", "RCPT", "DATA", "COMMIT", "LATE", "CLOSING",
@@ -23,7 +24,7 @@ G_STATIC_ASSERT(G_N_ELEMENTS(lmtp_state_names) == LMTP_GONE + 1);
 void
 lmtp_enter_state(struct lmtp_session *s, enum lmtp_state state)
 {
-	g_debug("%s: %s -> %s", s->name, lmtp_state_names[s->state],
+	log_debug("%s: %s -> %s", s->name, lmtp_state_names[s->state],
 	    lmtp_state_names[state]);
 	s->state = state;
 }
@@ -41,8 +42,7 @@ lmtp_state_name(enum lmtp_state state)
 guint64
 lmtp_held(struct lmtp *l)
 {
-	return l->receiving +
-	    (l->intake != NULL ? intake_held(l->intake, LMTP_SOURCE) : 0);
+	return l->receiving + (l->held != NULL ? *l->held : 0);
 }
 
 /* Waiting for intake's commit: intake will call the session back. */
@@ -56,7 +56,7 @@ lmtp_committing(const struct lmtp_session *s)
 void
 lmtp_session_free(struct lmtp_session *s)
 {
-	g_debug("%s: closed", s->name);
+	log_debug("%s: closed", s->name);
 	if (s->lmtp != NULL)
 		g_hash_table_remove(s->lmtp->sessions, s);
 	if (s->bev != NULL)
@@ -147,7 +147,7 @@ lmtp_reply(struct lmtp_session *s, enum lmtp_reply r, const char *arg)
 	const struct lmtp_reply_text *t = &lmtp_replies[r];
 
 	if (t->code >= 400)
-		g_debug("%s: %d %s %s%s%s", s->name, t->code, t->status,
+		log_debug("%s: %d %s %s%s%s", s->name, t->code, t->status,
 		    arg ? arg : "", arg ? " " : "", t->text);
 	lmtp_reply_line(s, t->code, ' ', t->status, arg, t->text);
 }

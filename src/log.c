@@ -70,6 +70,20 @@ log_escape(const char *s, gssize len)
 	return g_string_free(out, FALSE);
 }
 
+/* Debug lines are wanted: G_MESSAGES_DEBUG, read once. */
+int
+log_debugging(void)
+{
+	static gsize once;
+	static int on;
+
+	if (g_once_init_enter(&once)) {
+		on = g_getenv("G_MESSAGES_DEBUG") != NULL;
+		g_once_init_leave(&once, 1);
+	}
+	return on;
+}
+
 /*
  * Every line to stderr (GLib would send info lines to stdout), or to the
  * journal; debug lines only with G_MESSAGES_DEBUG.  The MESSAGE field
@@ -79,12 +93,13 @@ static GLogWriterOutput
 log_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
     gpointer to)
 {
-	g_autofree GLogField *safe = g_memdup2(fields, n * sizeof *fields);
+	g_autofree GLogField *safe = NULL;
 	g_autofree char *message = NULL, *line = NULL;
 	gsize i;
 
-	if ((level & G_LOG_LEVEL_DEBUG) && g_getenv("G_MESSAGES_DEBUG") == NULL)
+	if ((level & G_LOG_LEVEL_DEBUG) && !log_debugging())
 		return G_LOG_WRITER_HANDLED;
+	safe = g_memdup2(fields, n * sizeof *fields);
 	for (i = 0; i < n; i++)
 		if (message == NULL && strcmp(safe[i].key, "MESSAGE") == 0) {
 			message = log_escape(safe[i].value, safe[i].length);
