@@ -20,6 +20,9 @@
 
 #include "log.h"
 
+/* A byte that stands for itself, whatever follows: printable ASCII. */
+#define LOG_PLAIN(b)	((b) >= 0x20 && (b) < 0x7f && (b) != '\\')
+
 /* A character that must not reach a terminal or a log reader raw. */
 static int
 log_unsafe(gunichar c)
@@ -55,6 +58,13 @@ log_escape(const char *s, gssize len)
 	gunichar c;
 
 	for (; s < end; s = next) {
+		/* Most of a line is printable ASCII: copied a run at a time. */
+		for (next = s; next < end && LOG_PLAIN(*next); next++)
+			;
+		if (next > s) {
+			g_string_append_len(out, s, next - s);
+			continue;
+		}
 		c = g_utf8_get_char_validated(s, end - s);
 		if (c == (gunichar)-1 || c == (gunichar)-2) {
 			next = s + 1;		/* not UTF-8 (or a NUL) */
