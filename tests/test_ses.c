@@ -1,11 +1,12 @@
 /*
  * test_ses.c: Amazon SES notifications read as JSON (parse_ses.c), as
  * mail and through SNS (webhook_ses.c).  The cases a scan for "key":
- * got wrong: a key's name as another member's string value, an escaped
- * quote and a \u escape, a ']' inside a string, an object of the same
- * name nested in a recipient; then SNS's string to sign, to the letter
- * of "Verifying the signatures of Amazon SNS messages", and a post split
- * into one event a recipient, each with its own id.
+ * got wrong (each fails with the strstr reader this replaced): a key's
+ * name as another member's string value, an escaped quote in a
+ * delivery's address, a \u escape, a ']' inside a string, an object of
+ * the same name nested in a recipient; then SNS's string to sign, to
+ * the letter of "Verifying the signatures of Amazon SNS messages", and a
+ * post split into one event a recipient, each with its own id.
  */
 #include "config.h"
 
@@ -96,6 +97,22 @@ test_nested(void)
 	g_assert_cmpstr(nth(rp, 0)->address, ==, "cy@example.org");
 	g_assert_cmpstr(nth(rp, 0)->status, ==, "5.1.1");
 	g_assert_cmpstr(rp->orig_subject, ==, "notificationType");
+	report_free(&rp);
+}
+
+/* A delivery's recipients are strings: a quoted local part's quotes. */
+static void
+test_escaped_quote(void)
+{
+	struct report *rp = mail("{\"notificationType\":\"Delivery\","
+	    "\"delivery\":{\"recipients\":[\"\\\"j d\\\"@example.org\","
+	    "\"k@example.org\"],\"smtpResponse\":\"250 ok\"},"
+	    "\"mail\":{\"messageId\":\"m9\"}}");
+
+	g_assert_cmpuint(rp->recipients->len, ==, 2);
+	g_assert_cmpstr(nth(rp, 0)->address, ==, "\"j d\"@example.org");
+	g_assert_cmpstr(nth(rp, 0)->action, ==, "delivered");
+	g_assert_cmpstr(nth(rp, 1)->address, ==, "k@example.org");
 	report_free(&rp);
 }
 
@@ -251,6 +268,7 @@ main(int argc, char **argv)
 	g_test_add_func("/ses/mail/key-in-value", test_key_in_value);
 	g_test_add_func("/ses/mail/escapes", test_escapes);
 	g_test_add_func("/ses/mail/nested", test_nested);
+	g_test_add_func("/ses/mail/escaped-quote", test_escaped_quote);
 	g_test_add_func("/ses/mail/envelope", test_mail_envelope);
 	g_test_add_func("/ses/mail/not-ses", test_not_ses);
 	g_test_add_func("/ses/sns/string-to-sign", test_string_to_sign);
