@@ -193,8 +193,10 @@ is "the certificate URL on another host: 403" "$(post "$tmp/host.json")" 403
 sed 's/ursula@example.org/u6@example.org/' "$data/ses-bounce.json" | \
     sign 1 - "" "" "http://localhost:$sport/SimpleNotificationService-test.pem" >"$tmp/http.json"
 is "the certificate URL over http: 403" "$(post "$tmp/http.json")" 403
-# cert_hosts' '*' is one label: never two, never a suffix of another name.
-for host in sns.s3.us-east-1.amazonaws.com sns.us-east-1.amazonaws.com.evil.example; do
+# cert_hosts' '*' is one label: never two, never a suffix of another name,
+# never an S3 endpoint's (a bucket named "sns" is anyone's).
+for host in sns.s3.us-east-1.amazonaws.com sns.us-east-1.amazonaws.com.evil.example \
+    sns.s3.amazonaws.com sns.s3-us-west-2.amazonaws.com; do
 	sed 's/ursula@example.org/u8@example.org/' "$data/ses-bounce.json" | \
 	    sign 1 - "" "" "https://$host/SimpleNotificationService-test.pem" >"$tmp/star.json"
 	is "the certificate URL on $host: 403" "$(post "$tmp/star.json")" 403
@@ -249,7 +251,7 @@ check "prune still lists ursula (an ordinary dead address)" grep -qx 'ursula@exa
 
 python3 -c 'import urllib.request,sys; print(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1]).read().decode())' "$mport" >"$tmp/metrics"
 check "/metrics counts the 401s" grep -q 'rebound_webhook_requests_total{webhook="ses",status="401"} 4' "$tmp/metrics"
-check "/metrics counts the 403s" grep -q 'rebound_webhook_requests_total{webhook="ses",status="403"} 6' "$tmp/metrics"
+check "/metrics counts the 403s" grep -q 'rebound_webhook_requests_total{webhook="ses",status="403"} 8' "$tmp/metrics"
 
 # SIGTERM while a post waits for its certificate: the post is finished
 # (recorded, answered 200) before reboundd exits.

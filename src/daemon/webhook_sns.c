@@ -97,6 +97,19 @@ webhook_sns_certs_new(struct event_base *base, GError **error)
 	return sc;
 }
 
+/*
+ * Whether a host's label may stand for '*': any but an S3 endpoint's.
+ * S3 serves anyone's bucket at BUCKET.s3.amazonaws.com and, in older
+ * regions, BUCKET.s3-REGION.amazonaws.com, so whoever owns a bucket
+ * named "sns" could otherwise serve a certificate under
+ * sns.*.amazonaws.com.  No AWS region's name begins with "s3".
+ */
+static int
+sns_label_matches(const char *label)
+{
+	return label[0] != '\0' && g_ascii_strncasecmp(label, "s3", 2) != 0;
+}
+
 /* Whether host is pattern, where '*' stands for one label. */
 static int
 sns_host_matches(const char *pattern, const char *host)
@@ -107,10 +120,11 @@ sns_host_matches(const char *pattern, const char *host)
 
 	if (g_strv_length(p) != g_strv_length(h))
 		return 0;
-	for (i = 0; p[i] != NULL; i++)
-		if (h[i][0] == '\0' || (strcmp(p[i], "*") != 0 &&
-		    g_ascii_strcasecmp(p[i], h[i]) != 0))
+	for (i = 0; p[i] != NULL; i++) {
+		if (strcmp(p[i], "*") == 0 ? !sns_label_matches(h[i]) :
+		    g_ascii_strcasecmp(p[i], h[i]) != 0)
 			return 0;
+	}
 	return 1;
 }
 
