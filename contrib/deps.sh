@@ -16,6 +16,9 @@ want="$want libpq-dev"
 # tests/hooks.sh: python3 for the receivers (and contrib/webhook-receiver.py);
 # tests/mailman3.sh: a real Mailman 3 core; tests/mlmmj.sh: mlmmj.
 [ "${1:-build}" = test ] && want="$want python3 mailman3 mlmmj"
+# tests/webhooks.sh and tests/webhook-ses.sh: the openssl command makes
+# the test's keys, its private CA and certificates, and signs the posts.
+[ "${1:-build}" = test ] && want="$want openssl"
 # tests/engine-pg.sh, tests/test_db (tests/pg-lib.sh): a private
 # PostgreSQL server per test, Debian's binaries run directly (the
 # package's own cluster is not started: policy-rc.d below).

@@ -16,6 +16,7 @@
 
 /* [hook NAME] kind: who receives the events (conf_hook.c). */
 enum conf_hook_kind { CONF_HOOK_WEBHOOK, CONF_HOOK_MAILMAN3, CONF_HOOK_LISTMONK };
+#define CONF_HOOK_KINDS	(CONF_HOOK_LISTMONK + 1)
 /* [hook NAME] action: what a list manager does to a dead address. */
 enum conf_hook_action { CONF_HOOK_REMOVE, CONF_HOOK_DISABLE };
 
@@ -98,6 +99,13 @@ struct conf_webhook {
 	char		*password;	/* password (Postmark) */
 	int		 max_age;	/* max_age, seconds: the oldest
 					   signed timestamp taken */
+	char		**topic_arns;	/* topic_arn (SES): the SNS topics
+					   taken, NULL-ended */
+	char		**cert_hosts;	/* cert_hosts (SES): host patterns
+					   of SigningCertURL, SubscribeURL */
+	char		*ca_file;	/* ca_file (SES): the CAs trusted
+					   instead of the system's */
+	int		 confirm_subscription;	/* confirm_subscription (SES) */
 };
 
 /* [http]: the webhook listener, and its [webhook NAME] groups. */

@@ -90,24 +90,27 @@ store_expiries_new(void)
 	return a;
 }
 
+/* A probe that ran out (at, why), into the GArray arg. */
+static int
+store_expiry_row(struct db_stmt *st, void *arg)
+{
+	struct store_expiry e = {
+		db_column_int64(st, 0), g_strdup(store_column_text(st, 1))
+	};
+
+	g_array_append_val((GArray *)arg, e);
+	return 1;
+}
+
 /* The probes of address that ran out, oldest first, into a. */
 int
 store_probe_expiries(struct store *s, const char *address, GArray *a,
     GError **error)
 {
-	struct db_stmt *st = store_stmt(s, fold_sql[FOLD_EXPIRED_OF], error);
-	struct store_expiry e;
-	int rc;
+	const struct store_arg args[] = { STORE_TEXT(address) };
 
-	if (st == NULL)
-		return 0;
-	db_bind_text(st, 1, address);
-	while ((rc = db_step(st)) == DB_ROW) {
-		e.at = db_column_int64(st, 0);
-		e.why = g_strdup(store_column_text(st, 1));
-		g_array_append_val(a, e);
-	}
-	return store_rows_end(s, st, rc, error, "reading probes");
+	return store_rows(s, fold_sql[FOLD_EXPIRED_OF], STORE_ARGS(args),
+	    store_expiry_row, a, error, "reading probes");
 }
 
 /* Every address's probes that ran out: address -> GArray, into h. */
