@@ -74,6 +74,24 @@ same "incidents" incidents
 same "events" events
 same "events --type address.dead" events --type address.dead
 
+# events --follow: what comes after it started (on PostgreSQL, told by
+# the commit that published it: LISTEN/NOTIFY).
+"$REBOUND" events --follow --db "$db" >"$tmp/follow" 2>"$tmp/follow.err" &
+fpid=$!
+printed() { [ "$(wc -l <"$tmp/follow")" -ge "$(R events | wc -l)" ]; }
+wait_until "events --follow to print what is there" printed
+printf '[events]\ndelay = 0\n' >"$tmp/now.conf"
+sed 's/Alice.Nobody@Example.ORG/follow.me@example.org/g' \
+    "$data/postfix-user-unknown.eml" >"$tmp/follow.eml"
+"$REBOUND" import --config "$tmp/now.conf" --db "$db" "$tmp/follow.eml" >/dev/null 2>&1
+Rref import --config "$tmp/now.conf" "$tmp/follow.eml" >/dev/null 2>&1
+wait_for "$ENGINE: events --follow prints an event published after it started" \
+    grep -q 'follow.me@example.org' "$tmp/follow"
+kill -INT $fpid
+wait $fpid
+is "$ENGINE: events --follow: SIGINT ends it, exit 0" "$?" 0
+is "$ENGINE: events --follow: nothing on stderr" "$(cat "$tmp/follow.err")" ""
+
 R forget Alice.Nobody@example.org >"$tmp/out" 2>&1
 is "$ENGINE: forget exits 0" "$?" 0
 Rref forget Alice.Nobody@example.org >/dev/null 2>&1

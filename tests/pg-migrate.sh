@@ -59,13 +59,14 @@ same "incidents" incidents
 # Both go on: a new message's outcome and events after the copied ones.
 printf '[events]\ndelay = 0\n' >"$tmp/conf"
 new="$tmp/new.eml"
-sed 's/Alice.Nobody@example.org/zed.new@example.org/g; s/^Message-ID: <\(.*\)>/Message-ID: <new.\1>/' \
+sed 's/Alice.Nobody@Example.ORG/zed.new@example.org/g' \
     "$data/postfix-user-unknown.eml" >"$new"
 "$REBOUND" import --config "$tmp/conf" --db "$db" "$new" >/dev/null 2>&1
 "$REBOUND" import --config "$tmp/conf" --db "$PG_URL" "$new" >"$tmp/out" 2>&1
 is "after the copy, an import into PostgreSQL exits 0" "$?" 0
 same "list after a new import" list
 same "events after a new import: ids go on" events
+check "... the new one's event among them" grep -q 'zed.new@example.org' "$tmp/got"
 
 "$REBOUND" migrate --from "$db" --to "$PG_URL" >"$tmp/out" 2>&1
 is "into a database that is not empty: exit 3" "$?" 3

@@ -5,8 +5,10 @@
  *
  * --since takes an event id (the events after it: a consumer passes the
  * last one it handled) or a time (30m, 7d, a date, RFC 3339).  --follow
- * then polls the database every EVENTS_POLL_MS for newer ones, as a
- * reader beside reboundd, flushing each line; it ends with exit 0 on
+ * then reads newer ones as a reader beside reboundd, flushing each line:
+ * on PostgreSQL as soon as the commit that published them says so
+ * (LISTEN/NOTIFY), at least every EVENTS_POLL_MS; on SQLite every
+ * EVENTS_POLL_MS.  It ends with exit 0 on
  * SIGINT or SIGTERM, or when its reader goes away (EPIPE).
  */
 #include "config.h"
@@ -200,7 +202,7 @@ events_run(struct events_cmd *c)
 	ok = events_read(c, &error);
 	while (ok && c->follow && !events_stopped && c->write_errno == 0 &&
 	    events_flush(c)) {
-		g_usleep(EVENTS_POLL_MS * 1000);
+		store_events_wait(c->store, EVENTS_POLL_MS);
 		ok = events_stopped || events_read(c, &error);
 	}
 	output_finish(&c->csv);

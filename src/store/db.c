@@ -171,6 +171,23 @@ db_lead(struct db *db, const char *duty)
 	return db->engine->lead(db, duty);
 }
 
+/*
+ * Tell those who wait on channel, when the transaction open commits;
+ * db_wait() returns when told, or after ms.  SQLite tells no one: its
+ * readers wait out ms and look.
+ */
+int
+db_notify(struct db *db, const char *channel, GError **error)
+{
+	return db->engine->notify(db, channel, error);
+}
+
+void
+db_wait(struct db *db, const char *channel, int ms)
+{
+	db->engine->wait(db, channel, ms);
+}
+
 struct db_stmt *
 db_prepare(struct db *db, const char *sql, GError **error)
 {

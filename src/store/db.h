@@ -69,6 +69,8 @@ struct db_engine {
 	int		 (*set_version)(struct db *, int version, GError **);
 	int		 (*claim)(struct db *, GError **);
 	int		 (*lead)(struct db *, const char *duty);
+	int		 (*notify)(struct db *, const char *channel, GError **);
+	void		 (*wait)(struct db *, const char *channel, int ms);
 	const char	*lock_sql;	/* inside begin_sql: one migrator */
 	const char	*begin_sql;	/* a write transaction */
 	int		 limit_null;	/* LIMIT NULL, not -1, is no limit */
@@ -90,6 +92,8 @@ int		 db_migrate(struct db *, int target, int readonly,
 		    GError **);
 int		 db_claim(struct db *, GError **);
 int		 db_lead(struct db *, const char *duty);
+int		 db_notify(struct db *, const char *channel, GError **);
+void		 db_wait(struct db *, const char *channel, int ms);
 struct db_stmt	*db_prepare(struct db *, const char *sql, GError **);
 void		 db_finalize(struct db_stmt *);
 void		 db_bind_int64(struct db_stmt *, int, gint64);

@@ -32,6 +32,7 @@
  */
 #include "config.h"
 
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,7 @@ struct db_pg {
 	gint64		 backoff;	/* microseconds; 0: connected */
 	gint64		 retry_at;	/* monotonic time of the next try */
 	GHashTable	*duties;	/* duty -> session it was taken on */
+	guint		 listening;	/* session that LISTENs, + 1; 0: none */
 };
 
 struct db_pg_stmt {
@@ -635,6 +637,50 @@ db_pg_lead(struct db *db, const char *duty)
 	return ok;
 }
 
+/* NOTIFY: PostgreSQL sends it at the COMMIT of the transaction. */
+static int
+db_pg_notify(struct db *db, const char *channel, GError **error)
+{
+	g_autofree char *sql = g_strdup_printf("NOTIFY %s", channel);
+
+	return db_pg_exec(db, sql, error);
+}
+
+/*
+ * Until a NOTIFY on channel comes, or ms pass: LISTEN once a session,
+ * then wait on the connection's socket.  One channel a connection.
+ */
+static void
+db_pg_wait(struct db *db, const char *channel, int ms)
+{
+	struct db_pg *d = DB_PG(db);
+	g_autofree char *sql = NULL;
+	struct pollfd pfd;
+	PGnotify *n;
+
+	if (d->listening != d->session + 1) {
+		sql = g_strdup_printf("LISTEN %s", channel);
+		if (!db_pg_exec(db, sql, NULL)) {
+			g_usleep((gulong)ms * 1000);
+			return;
+		}
+		d->listening = d->session + 1;
+	}
+	pfd.fd = PQsocket(d->conn);
+	pfd.events = POLLIN;
+	if (pfd.fd < 0 || !PQconsumeInput(d->conn)) {
+		g_usleep((gulong)ms * 1000);	/* broken: the next read says */
+		return;
+	}
+	if ((n = PQnotifies(d->conn)) != NULL)
+		PQfreemem(n);
+	else
+		poll(&pfd, 1, ms);
+	PQconsumeInput(d->conn);
+	while ((n = PQnotifies(d->conn)) != NULL)
+		PQfreemem(n);
+}
+
 const struct db_engine db_pg = {
 	.name = "postgresql",
 	.owns = db_pg_owns,
@@ -662,6 +708,8 @@ const struct db_engine db_pg = {
 	.set_version = db_pg_set_version,
 	.claim = db_pg_claim,
 	.lead = db_pg_lead,
+	.notify = db_pg_notify,
+	.wait = db_pg_wait,
 	/*
 	 * Writers one at a time, as SQLite's BEGIN IMMEDIATE has them: the
 	 * store reads an address's row and writes what follows from it,

@@ -349,6 +349,18 @@ db_sqlite_lead(struct db *db, const char *duty)
 	return 1;
 }
 
+static int
+db_sqlite_notify(struct db *db, const char *channel, GError **error)
+{
+	return 1;
+}
+
+static void
+db_sqlite_wait(struct db *db, const char *channel, int ms)
+{
+	g_usleep((gulong)ms * 1000);
+}
+
 const struct db_engine db_sqlite = {
 	.name = "sqlite",
 	.owns = db_sqlite_owns,
@@ -376,6 +388,8 @@ const struct db_engine db_sqlite = {
 	.set_version = db_sqlite_set_version,
 	.claim = db_sqlite_claim,
 	.lead = db_sqlite_lead,
+	.notify = db_sqlite_notify,
+	.wait = db_sqlite_wait,
 	.begin_sql = "BEGIN IMMEDIATE",	/* the lock, too */
 	.limit_null = 0,
 	.migrations = sql_migrations,

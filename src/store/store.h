@@ -201,6 +201,8 @@ int	 store_events_publish(struct store *, gint64 now,
 int	 store_events(struct store *, gint64 after_id, gint64 since_time,
 	    const char *type, int limit, store_event_fn *, void *, GError **);
 gint64	 store_events_last(struct store *);
+/* Until new events may be there (PostgreSQL tells), or ms pass. */
+void	 store_events_wait(struct store *, int ms);
 void	 store_set_event_delay(struct store *, gint64 seconds);
 
 /*

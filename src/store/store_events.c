@@ -28,6 +28,9 @@
 #include "revent.h"
 #include "store_int.h"
 
+/* What the commit that published events says on PostgreSQL. */
+#define STORE_EVENTS_CHANNEL	"rebound_events"
+
 #define STORE_EVENT_DELAY	3600	/* seconds address.dead waits */
 
 /* The event columns but id, in the order store_events_bind() binds. */
@@ -169,7 +172,8 @@ store_event_add(struct store *s, const struct revent *ev, gint64 due,
 	events_bind(st, ev);
 	if (pending)
 		db_bind_int64(st, 14, due);
-	return store_step(s, st, error, "recording an event");
+	return store_step(s, st, error, "recording an event") &&
+	    (pending || db_notify(s->db, STORE_EVENTS_CHANNEL, error));
 }
 
 /* Is any pending event due at now?  A read, so that idle is cheap. */
@@ -201,13 +205,24 @@ events_move(struct store *s, gint64 now, guint *n_r, GError **error)
 		return 0;
 	*n_r = (guint)db_changes(s->db);
 	db_bind_int64(drop, 1, now);
-	return store_step(s, drop, error, "publishing events");
+	return store_step(s, drop, error, "publishing events") &&
+	    (*n_r == 0 || db_notify(s->db, STORE_EVENTS_CHANNEL, error));
 }
 
 /*
  * Publish the pending events due at now, in one transaction of their
  * own, or in the caller's if one is open.
  */
+/*
+ * Until events may have been published, or ms pass: on PostgreSQL the
+ * COMMIT that published some tells (LISTEN/NOTIFY); on SQLite ms pass.
+ */
+void
+store_events_wait(struct store *s, int ms)
+{
+	db_wait(s->db, STORE_EVENTS_CHANNEL, ms);
+}
+
 int
 store_events_publish(struct store *s, gint64 now, guint *published_r,
     GError **error)
