@@ -45,6 +45,11 @@ char	*hook_url(const struct hook_job *, const char *path);
 int	 hook_acts(const struct hook_job *);
 
 void	 hook_webhook(struct hook_job *);
+
+/* hook_mailman3.c: its answers read (pure, for tests/test_hook_mailman3) */
+char	*hook_mailman3_member_id(const char *body, gsize len);
+char	*hook_mailman3_list_id(const char *body, gsize len);
+
 void	 hook_mailman3(struct hook_job *);
 void	 hook_listmonk(struct hook_job *);
 
