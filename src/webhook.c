@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -121,6 +122,25 @@ webhook_find(struct webhooks *wh, const char *path)
 	return NULL;
 }
 
+/*
+ * A test's stop point, in debug builds only (configure --enable-debug):
+ * with REBOUND_TEST_STOP_AFTER_COMMIT set, the daemon stops itself
+ * (SIGSTOP) once a post's events are committed and before it answers,
+ * so that tests/webhook-once.sh can SIGKILL it at that very point.  A
+ * release build has no such stop, whatever its environment.
+ */
+static void
+webhook_test_stop(const char *name)
+{
+#ifdef REBOUND_TEST_HOOKS
+	if (g_getenv("REBOUND_TEST_STOP_AFTER_COMMIT") == NULL)
+		return;
+	g_warning("webhook %s: committed, stopping before the answer "
+	    "(REBOUND_TEST_STOP_AFTER_COMMIT)", name);
+	raise(SIGSTOP);
+#endif
+}
+
 static void
 webhook_done(void *arg, const struct intake_result *res)
 {
@@ -131,9 +151,10 @@ webhook_done(void *arg, const struct intake_result *res)
 	if (--p->waiting > 0)
 		return;
 	wh->pending--;
-	if (!p->failed)
+	if (!p->failed) {
+		webhook_test_stop(p->w->name);
 		webhook_answer(wh, p->req, p->w->name, 200, "recorded");
-	else {
+	} else {
 		/* The service sends it again, with the same token maybe. */
 		if (p->token != NULL)
 			webhook_replay_forget(wh->replay, p->token);
