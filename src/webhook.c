@@ -4,10 +4,11 @@
  * from the Internet (through a TLS proxy), the metrics from inside.
  *
  * Limits, each answered and counted (rebound_webhook_requests_total):
- * a body over max_body_size or headers over max_header_size get 413
- * from evhttp itself; a request not read within read_timeout has its
- * connection closed; more than max_requests posts waiting for their
- * commit get 503 (the service retries).  A request that fails
+ * a body over max_body_size gets 413 and headers over max_header_size
+ * 400, from evhttp itself; a request not read within read_timeout gets
+ * 408, and a connection over max_connections 503 (webhook_conn.c); more
+ * than max_requests posts waiting for their commit get 503 (the service
+ * retries).  A request that fails
  * authentication gets 401 (403 for a replayed token) and records
  * nothing; it is logged once a minute per source address.
  */
@@ -31,6 +32,7 @@ struct webhooks {
 	const struct conf_http *conf;
 	struct intake	*intake;
 	struct evhttp	*http;
+	struct webhook_conns *conns;	/* its connections' deadlines */
 	struct webhook_replay *replay;
 	guint		 pending;	/* posts waiting for their commit */
 	guint64		 serial;	/* names posts in the log */
@@ -48,7 +50,7 @@ struct webhook_post {
 	int		 failed;	/* one of them could not be */
 };
 
-static void
+void
 webhook_count(struct webhooks *wh, const char *name, int status)
 {
 	char *key = g_strdup_printf("%s %d", name, status);
@@ -89,23 +91,35 @@ webhook_peer(struct evhttp_request *req)
 	return g_strdup(host != NULL && *host != '\0' ? host : "local");
 }
 
-/* Log a refusal, once per source and interval: a flood is counted only. */
+/*
+ * Log a refusal, once per source and interval: a flood is counted only.
+ * name is the webhook's, or "none" before its path is known.
+ */
+void
+webhook_log_source(struct webhooks *wh, const char *source, const char *name,
+    int status, const char *why)
+{
+	g_autofree char *peer = g_strdup(source != NULL && *source != '\0' ?
+	    source : "local");
+	gint64 now = g_get_monotonic_time() / G_USEC_PER_SEC;
+	gint64 *last = g_hash_table_lookup(wh->logged, peer);
+
+	if (last != NULL && now - *last < WEBHOOK_LOG_INTERVAL)
+		return;
+	g_warning("webhook %s: %d to %s: %s (more from it within %d s are "
+	    "counted, not logged)", name, status, peer, why,
+	    WEBHOOK_LOG_INTERVAL);
+	g_hash_table_replace(wh->logged, g_steal_pointer(&peer),
+	    g_memdup2(&now, sizeof now));
+}
+
 static void
 webhook_log_refusal(struct webhooks *wh, struct evhttp_request *req,
     const struct conf_webhook *w, int status, const char *why)
 {
-	char *peer = webhook_peer(req);
-	gint64 now = g_get_monotonic_time() / G_USEC_PER_SEC;
-	gint64 *last = g_hash_table_lookup(wh->logged, peer);
+	g_autofree char *peer = webhook_peer(req);
 
-	if (last != NULL && now - *last < WEBHOOK_LOG_INTERVAL) {
-		g_free(peer);
-		return;
-	}
-	g_warning("webhook %s: %d to %s: %s (more from it within %d s are "
-	    "counted, not logged)", w->name, status, peer, why,
-	    WEBHOOK_LOG_INTERVAL);
-	g_hash_table_replace(wh->logged, peer, g_memdup2(&now, sizeof now));
+	webhook_log_source(wh, peer, w->name, status, why);
 }
 
 static const struct conf_webhook *
@@ -288,6 +302,7 @@ webhook_request(struct evhttp_request *req, void *arg)
 	size_t len;
 	char *body, *token;
 
+	webhook_conns_in_hand(wh->conns, req);
 	if (w == NULL) {
 		webhook_answer(wh, req, "none", 404, "no such webhook");
 		return;
@@ -355,7 +370,7 @@ webhooks_new(struct event_base *base, const struct conf_http *conf,
 	evhttp_set_gencb(wh->http, webhook_request, wh);
 	evhttp_set_max_body_size(wh->http, (ev_ssize_t)conf->max_body);
 	evhttp_set_max_headers_size(wh->http, (ev_ssize_t)conf->max_header);
-	evhttp_set_timeout(wh->http, conf->read_timeout);
+	wh->conns = webhook_conns_new(wh, base, wh->http, conf);
 	evhttp_set_allowed_methods(wh->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
 	if (!listen_open(conf->listen, sockets, webhook_accept, wh, error)) {
 		webhooks_free(&wh);
@@ -387,6 +402,10 @@ webhooks_metrics(struct webhooks *wh, struct evbuffer *out)
 	    "for their commit (bounded by [http] max_requests).\n"
 	    "# TYPE rebound_webhook_pending gauge\nrebound_webhook_pending %u\n",
 	    wh->pending);
+	evbuffer_add_printf(out, "# HELP rebound_webhook_connections "
+	    "Connections open to the listener (bounded by [http] "
+	    "max_connections).\n# TYPE rebound_webhook_connections gauge\n"
+	    "rebound_webhook_connections %u\n", webhook_conns_open(wh->conns));
 }
 
 guint
@@ -403,7 +422,8 @@ webhooks_free(struct webhooks **whp)
 	if (wh == NULL)
 		return;
 	if (wh->http != NULL)
-		evhttp_free(wh->http);
+		evhttp_free(wh->http);	/* closes the connections first */
+	webhook_conns_free(&wh->conns);
 	webhook_replay_free(&wh->replay);
 	g_hash_table_destroy(wh->counts);
 	g_hash_table_destroy(wh->logged);
