@@ -2,7 +2,7 @@
 -- Later changes are the numbered migrations beside it (002-*.sql ...),
 -- applied in order by store.c; a database is never changed by hand.
 -- A new migration is a new file, numbered next: the build embeds every
--- sql/NNN-*.sql and the schema version is the last number (src/sql2c.awk).
+-- sql/NNN-*.sql and the schema version is the last number (src/store/sql2c.awk).
 
 -- One row per returned message, however many recipients it names.
 CREATE TABLE messages (

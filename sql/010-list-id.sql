@@ -1,7 +1,7 @@
 -- 010-list-id.sql: a message's list is the list it came from, by its
 -- RFC 2919 list id (issue 20): the returned message's List-Id, else the
 -- list a list manager's bounce address names (NAME-bounces@DOMAIN is
--- NAME.DOMAIN, src/listid.c).  Until now "list" held the VERP address's
+-- NAME.DOMAIN, src/core/listid.c).  Until now "list" held the VERP address's
 -- prefix ("bounces", "news") before the List-Id, and a List-Id's whole
 -- value ("News <news.lists.example.org>"): neither is what a list
 -- manager calls its list.  The address a bounce came back to is now

@@ -46,7 +46,7 @@ for f in mbox mbox-cr; do
 	is "$f: both messages read" "$(cat "$tmp/reasons")" "userunknown mailboxfull "
 done
 
-cp "$top_srcdir/src/rebound.1" "$tmp/man"
+cp "$top_srcdir/src/man/rebound.1" "$tmp/man"
 check "man page rebound(1) exists" grep -q '^\.TH REBOUND 1' "$tmp/man"
 if command -v groff >/dev/null; then
 	groff -man -Tutf8 -ww -z "$tmp/man" 2>"$tmp/err"

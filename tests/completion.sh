@@ -64,7 +64,7 @@ is "rebound prune --policy <TAB>: the policy keys of prune --help" \
     "$(complete_line 'rebound prune --policy ' | tr ' ' '\n' | sed 's/=.*//' | words)" "$keys"
 is "rebound events --type a<TAB>: the event types of rebound(1)" \
     "$(complete_line 'rebound events --type a')" \
-    "$(sed -n 's/^\.BR* \(address\.[a-z]*\).*/\1/p' "$top_srcdir/src/rebound.1" | words)"
+    "$(sed -n 's/^\.BR* \(address\.[a-z]*\).*/\1/p' "$top_srcdir/src/man/rebound.1" | words)"
 is "rebound incidents <TAB>" "$(complete_line 'rebound incidents ')" close
 is "rebound prune --policy confirm_hard=<TAB>" \
     "$(complete_line 'rebound prune --policy confirm_hard=')" "likely none weak"
@@ -72,11 +72,11 @@ is "rebound prune --policy confirm_hard=<TAB>" \
 # Reasons: the taxonomy of rebound(1), which the tables use.
 man_reasons=$(awk '/^\.SH REASONS/ { r = 1; next } /^\.(SH|PP)/ { r = 0 }
     r && /^\.B / { sub(/^\.B /, ""); gsub(/ , /, " "); print }' \
-    "$top_srcdir/src/rebound.1" | tr ' ' '\n' | words)
+    "$top_srcdir/src/man/rebound.1" | tr ' ' '\n' | words)
 got=$(complete_line 'rebound list --reason ' | words)
 is "rebound list --reason <TAB>: the REASONS of rebound(1)" "$got" "$man_reasons"
-tab_reasons=$({ awk -F'\t' '!/^#/ && NF >= 2 { print $2 }' "$top_srcdir/src/status.tab"
-    sed -n 's/^\[[a-z]* \([a-z]*\)\]$/\1/p' "$top_srcdir/src/phrases.tab"; } | words)
+tab_reasons=$({ awk -F'\t' '!/^#/ && NF >= 2 { print $2 }' "$top_srcdir/src/core/status.tab"
+    sed -n 's/^\[[a-z]* \([a-z]*\)\]$/\1/p' "$top_srcdir/src/core/phrases.tab"; } | words)
 missing=$(for r in $tab_reasons; do
 	case " $got " in *" $r "*) ;; *) echo "$r" ;; esac
 done | words)

@@ -54,6 +54,24 @@ is "libcore calls nothing of libstore or libdaemon" \
 is "libstore calls nothing of libdaemon" \
     "$(comm -12 "$tmp/daemon" "$tmp/store.u" | tr '\n' ' ')" ""
 
+# The folders are the layers: each library is made of its folder's C
+# files (and the tables generated beside them), and of nothing else;
+# reboundd.c, the daemon's main, is the one program beside its library.
+members() { ar t "$(archive "$1")" | sed "s/^$1_la-//; s/\.o$//" | sort; }
+sources() {
+	{ ls "$top_srcdir/src/$1" | sed -n '/^reboundd\.c$/d; s/\.c$//p'
+	  ls "$src/$1" | sed -n 's/\(_tab\|sql_migrations\)\.c$/&/p' |
+	      sed 's/\.c$//'; } | sort -u
+}
+for pair in libcore:core libstore:store libdaemon:daemon; do
+	lib=${pair%%:*} dir=${pair#*:}
+	sources "$dir" >"$tmp/$dir.src"
+	members "$lib" >"$tmp/$dir.obj"
+	is "$lib is src/$dir/, file for file" \
+	    "$(diff "$tmp/$dir.src" "$tmp/$dir.obj" | sed -n 's/^[<>] //p' |
+	    tr '\n' ' ')" ""
+done
+
 # The parser's programs carry neither library.
 for prog in tests/test_parse tests/fuzz/replay_parse; do
 	check "$prog is built" test -x "$top_builddir/$prog"

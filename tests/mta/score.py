@@ -39,7 +39,7 @@ def load_scenarios(path):
 
 
 def specific(status):
-    """Whether src/status.tab gives the code a reason of its own."""
+    """Whether src/core/status.tab gives the code a reason of its own."""
     if not STATUS_TAB:
         path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                             "..", "..", "src", "status.tab")
