@@ -1,0 +1,122 @@
+#!/bin/sh
+# webhook.sh: how fast reboundd records webhook events, beside LMTP's
+# messages, on the same machine, in one run, into one database.
+#
+# reboundd runs in a temporary directory with synchronous=full, the
+# default [intake] settings, a unix LMTP socket and an [http] listener
+# on 127.0.0.1 with a Postmark and a Mailgun endpoint.  In turn:
+#   1. LMTP: bench/lmtp-client.c sends N distinct real bounces (those of
+#      ../shared/corpus/postfix, each with its own "X-Bench:" line) on
+#      K sessions, as bench/lmtp.sh does;
+#   2. Postmark: bench/http-client.c posts N distinct hard bounces
+#      (bench/webhook-postmark.json, its "Bounce webhook" body, a new ID
+#      and address each) over K keep-alive connections, with HTTP Basic
+#      credentials;
+#   3. Mailgun: the same with bench/webhook-mailgun.json (its "failed"
+#      event), each signed (HMAC-SHA256, a fresh token each), so that
+#      the signature check and the replay cache are in the time.
+# Each client is one process polling all its connections.  Rates are
+# events (messages) per second from the first byte to the last answer;
+# p99 is the 99th percentile of one event's time, from its first byte to
+# its answer (the 250 after the final dot; the 200, sent only after the
+# commit).  Every event must be recorded.
+# Goal (issue 24): a webhook event at least at LMTP's rate per message.
+#
+# Usage: bench/webhook.sh [--write]    (--write adds a row to RESULTS.md)
+# Environment: N=10000, K=16 (sessions and connections), REBOUNDD
+# (default src/reboundd, built if missing), REBOUND_CORPUS.
+set -eu
+
+. "$(dirname "$0")/lib.sh"
+
+reboundd=${REBOUNDD:-$top/src/reboundd}
+n=${N:-10000}
+k=${K:-16}
+bench_args "$@"
+
+set -- "$corpus"/postfix/*.eml
+[ -f "$1" ] || die "no bounces at $corpus/postfix (set REBOUND_CORPUS)"
+for tool in sqlite3 cc pkg-config python3; do
+	command -v "$tool" >/dev/null || die "needs $tool"
+done
+[ -x "$reboundd" ] || make -C "$top" -j2 >/dev/null || die "cannot build $reboundd"
+for c in lmtp-client http-client; do
+	# shellcheck disable=SC2046  # pkg-config's words are meant to split
+	cc -O2 -o "$here/$c" "$here/$c.c" $(pkg-config --cflags --libs glib-2.0) ||
+	    die "cannot build $here/$c"
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/rebound-webhook.XXXXXX")
+rpid=
+cleanup() {
+	[ -z "$rpid" ] || { kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null; } || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+field() { echo "$2" | awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+key=key-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+pw=$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')
+db=$work/rebound.db
+cat >"$work/rebound.conf" <<CONF
+[store]
+path = $db
+synchronous = full
+
+[lmtp]
+listen = unix:$work/rebound.sock
+
+[http]
+listen = 127.0.0.1:$port
+
+[webhook pm]
+kind = postmark
+path = /postmark
+user = bench
+password = $pw
+
+[webhook mg]
+kind = mailgun
+path = /mailgun
+signing_key = $key
+CONF
+# Its log (a few lines an event) goes to a file, as to the journal.
+"$reboundd" --config "$work/rebound.conf" --foreground 2>"$work/reboundd.log" &
+rpid=$!
+i=0
+until grep -q 'http: listening' "$work/reboundd.log" 2>/dev/null && [ -S "$work/rebound.sock" ]; do
+	kill -0 "$rpid" 2>/dev/null && [ $i -lt 300 ] ||
+	    { cat "$work/reboundd.log" >&2; die "reboundd did not start"; }
+	sleep 0.1
+	i=$((i + 1))
+done
+recorded() { sqlite3 -cmd '.timeout 10000' "$db" "select count(*) from messages where source = '$1'"; }
+
+lmtp=$("$here/lmtp-client" --socket "$work/rebound.sock" --rcpt bounces@bounces.test \
+    --sessions "$k" --messages "$n" "$@") || die "lmtp-client: $lmtp"
+pm=$("$here/http-client" --port "$port" --path /postmark --basic "bench:$pw" \
+    --connections "$k" --requests "$n" "$here/webhook-postmark.json") ||
+    die "http-client, postmark: $pm"
+mg=$("$here/http-client" --port "$port" --path /mailgun --mailgun "$key" \
+    --connections "$k" --requests "$n" "$here/webhook-mailgun.json") ||
+    die "http-client, mailgun: $mg"
+kill "$rpid"
+wait "$rpid" || die "reboundd exited $? on SIGTERM"
+rpid=
+for s in postmark mailgun; do
+	got=$(recorded $s)
+	[ "$got" = "$n" ] || die "reboundd recorded ${got:-no} $s events, not $n"
+done
+
+lr=$(field rate "$lmtp"); lp=$(field p99_ms "$lmtp")
+pr=$(field rate "$pm"); pp=$(field p99_ms "$pm")
+mr=$(field rate "$mg"); mp=$(field p99_ms "$mg")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+pratio=$(ratio "$pr" "$lr"); mratio=$(ratio "$mr" "$lr")
+cat <<EOF
+reboundd, synchronous=full, [intake] defaults; $n events each on $k sessions/connections
+LMTP, distinct bounces      $(printf '%6s msg/s   p99 %6s ms' "$lr" "$lp")
+Postmark, HTTP Basic        $(printf '%6s req/s   p99 %6s ms' "$pr" "$pp")  / LMTP: $pratio (goal >= 1: $(verdict "$pratio" 1))
+Mailgun, HMAC signed        $(printf '%6s req/s   p99 %6s ms' "$mr" "$mp")  / LMTP: $mratio (goal >= 1: $(verdict "$mratio" 1))
