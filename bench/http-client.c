@@ -5,9 +5,10 @@
  * multiplexed with poll(), so that the client takes little of the CPU
  * the server under test needs.
  *
- * Event i is the template with every "@N@" replaced by i and "@TAG@" by
+ * Event i is the template with every "@N@" replaced by i, "@TAG@" by
  * the run's tag (pid and time), so no two events of a run, nor of two
- * runs, have the same id.  With --mailgun KEY, "@TIMESTAMP@", "@TOKEN@"
+ * runs, have the same id, and "@A@" by i modulo --addresses A (default
+ * 4: as many addresses as lmtp-client's four samples have).  With --mailgun KEY, "@TIMESTAMP@", "@TOKEN@"
  * and "@SIGNATURE@" are filled as Mailgun signs ("Securing Webhooks":
  * hex HMAC-SHA256 of timestamp and token, keyed with the signing key),
  * a fresh token each; with --basic USER:PASSWORD an Authorization header
@@ -24,7 +25,8 @@
  * the run with status 1.
  *
  * Usage: http-client --port P --path PATH [--basic USER:PASSWORD |
- *            --mailgun KEY] --connections K --requests N TEMPLATE.json
+ *            --mailgun KEY] --connections K --requests N [--addresses A]
+ *            TEMPLATE.json
  * Build: cc -O2 -o http-client http-client.c $(pkg-config --cflags --libs glib-2.0)
  */
 
@@ -61,6 +63,7 @@ struct client {
 	char		*mailgun;	/* signing key or NULL */
 	int		 nconns;
 	long		 requests;
+	long		 addresses;	/* @A@ is i modulo this */
 	GPtrArray	*wire;		/* of GString *: each request, built */
 	struct conn	*conns;
 	long		 next, done, errors;
@@ -109,8 +112,10 @@ request_build(const struct client *c, const char *template, long i,
 {
 	GString *body = g_string_new(template), *req;
 	g_autofree char *n = g_strdup_printf("%ld", i);
+	g_autofree char *addr = g_strdup_printf("%ld", i % c->addresses);
 
 	replace(body, "@N@", n);
+	replace(body, "@A@", addr);
 	replace(body, "@TAG@", tag);
 	if (c->mailgun != NULL)
 		sign_mailgun(body, c->mailgun, i, tag);
@@ -279,7 +284,7 @@ latency_ms(const struct client *c, double p)
 int
 main(int argc, char **argv)
 {
-	struct client c = { .nconns = 1, .requests = 1000 };
+	struct client c = { .nconns = 1, .requests = 1000, .addresses = 4 };
 	g_autofree char *template = NULL, *basic = NULL;
 	char tag[64];
 	double secs;
@@ -300,14 +305,16 @@ main(int argc, char **argv)
 			c.nconns = atoi(argv[a + 1]);
 		else if (strcmp(argv[a], "--requests") == 0)
 			c.requests = atol(argv[a + 1]);
+		else if (strcmp(argv[a], "--addresses") == 0)
+			c.addresses = atol(argv[a + 1]);
 		else
 			client_die("unknown option %s", argv[a]);
 	}
 	if (a != argc - 1 || c.port <= 0 || c.path == NULL || c.nconns < 1 ||
-	    c.requests < 1)
+	    c.requests < 1 || c.addresses < 1)
 		client_die("usage: http-client --port P --path PATH [--basic "
 		    "USER:PASSWORD | --mailgun KEY] --connections K "
-		    "--requests N TEMPLATE.json");
+		    "--requests N [--addresses A] TEMPLATE.json");
 	if (!g_file_get_contents(argv[a], &template, NULL, NULL))
 		client_die("cannot read %s", argv[a]);
 	if (basic != NULL)
