@@ -11,7 +11,8 @@
 #   - a keep-alive connection left idle after its answer: closed at
 #     read_timeout, with no 408 (no request had begun);
 #   - connections over max_connections: 503 at once, while those open
-#     are held; a post is taken again once they are gone.
+#     are held; a post is taken again once they are gone;
+#   - evhttp's interim "100 Continue" is not counted as an answer.
 # (max_requests, posts waiting for their commit, is tests/webhooks.sh's.)
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 : "${REBOUNDD:=$top_builddir/src/reboundd}"
@@ -88,11 +89,14 @@ is "a slowloris trickling its body: 408" "$(python3 "$slow" "$port" body)" 408
 fine "after a slow body"
 is "an idle keep-alive connection: answered, then closed without a 408" \
     "$(python3 "$slow" "$port" idle /mg)" "400 then closed"
+is "Expect: 100-continue: the interim answer, then the post's own" \
+    "$(python3 "$slow" "$port" expect /mg)" "100 then 400"
 is "every good post was recorded" "$(q 'select count(*) from messages')" "$recorded"
 metrics >"$tmp/metrics"
 check "/metrics counts the 413" grep -q '^rebound_webhook_requests_total{webhook="none",status="413"} 1$' "$tmp/metrics"
 check "/metrics counts the 400" grep -q '^rebound_webhook_requests_total{webhook="none",status="400"} 1$' "$tmp/metrics"
 check "/metrics counts the two 408s" grep -q '^rebound_webhook_requests_total{webhook="none",status="408"} 2$' "$tmp/metrics"
+check "/metrics counts no interim 100" sh -c "! grep -q 'status=\"100\"' '$tmp/metrics'"
 check "/metrics counts the posts recorded" grep -q "^rebound_webhook_requests_total{webhook=\"mg\",status=\"200\"} $recorded\$" "$tmp/metrics"
 stop
 

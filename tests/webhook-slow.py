@@ -11,6 +11,9 @@ with no answer, or "open" when nothing happened within 60 s.
   webhook-slow.py PORT idle PATH  one complete keep-alive post to PATH
                                   (answered), then nothing: what comes
                                   after its answer
+  webhook-slow.py PORT expect PATH  a post of "{}" with "Expect:
+                                  100-continue": the body only after the
+                                  interim answer; prints both statuses
   webhook-slow.py PORT hold N     open N connections that each send the
                                   start of a request line, print
                                   "held", and keep them until stdin ends
@@ -88,6 +91,15 @@ def main():
             pass
         # The first answer's own body may follow its status line.
         print(first, "then", "408" if b"HTTP/1.1 408" in rest else "closed")
+    elif what == "expect":
+        s.sendall(b"POST " + sys.argv[3].encode() + b" HTTP/1.1\r\n"
+                  b"Host: x\r\nContent-Length: 2\r\n"
+                  b"Expect: 100-continue\r\n\r\n")
+        s.settimeout(60)
+        interim = s.recv(4096)
+        s.sendall(b"{}")
+        final = answer(s, time.time() + 60)
+        print(interim.split(b" ")[1].decode(), "then", final)
     elif what == "hold":
         socks = [s] + [socket.create_connection(("127.0.0.1", port))
                        for _ in range(int(sys.argv[3]) - 1)]

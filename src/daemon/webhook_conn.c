@@ -78,7 +78,8 @@ webhook_conn_arm(struct webhook_conn *c)
 	struct timeval tv = { c->conns->conf->read_timeout, 0 };
 
 	c->in_hand = 0;
-	c->begun = 0;
+	/* A pipelining client may have sent its next request already. */
+	c->begun = evbuffer_get_length(bufferevent_get_input(c->bev)) > 0;
 	evtimer_add(c->deadline, &tv);
 }
 
@@ -183,7 +184,11 @@ webhook_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 		c->begun = 1;
 }
 
-/* The start of an answer that evhttp wrote on its own: count it. */
+/*
+ * The start of an answer that evhttp wrote on its own: count it, and let
+ * it be sent (evhttp closes the connection after it).  Its "100
+ * Continue" to a client that asked is no answer.
+ */
 static void
 webhook_conn_output(struct evbuffer *buf, const struct evbuffer_cb_info *info,
     void *arg)
@@ -196,8 +201,11 @@ webhook_conn_output(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 	    evbuffer_copyout(buf, line, sizeof line - 1) < 12)
 		return;
 	line[sizeof line - 1] = '\0';
-	if (sscanf(line, "HTTP/1.%*d %3d", &status) == 1)
-		webhook_count(c->conns->wh, "none", status);
+	if (sscanf(line, "HTTP/1.%*d %3d", &status) != 1 || status < 200)
+		return;
+	webhook_count(c->conns->wh, "none", status);
+	c->in_hand = 1;
+	evtimer_del(c->deadline);
 }
 
 static void
@@ -250,7 +258,6 @@ webhook_conn_adopt_one(struct webhook_conns *cs, struct bufferevent *bev)
 		return;
 	}
 	webhook_conn_arm(c);
-	c->begun = evbuffer_get_length(bufferevent_get_input(bev)) > 0;
 }
 
 static void
