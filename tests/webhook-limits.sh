@@ -41,6 +41,10 @@ signing_key = $key
 CONF
 }
 conf "read_timeout = 1" >"$tmp/conf"
+conf "max_connections = 0" >"$tmp/bad.conf"
+"$REBOUNDD" --config "$tmp/bad.conf" --check-config >/dev/null 2>"$tmp/err"
+is "max_connections = 0 is refused: exit 78" "$?" 78
+check "naming file, line and key" grep -q "bad.conf:9: \[http\] max_connections: '0' is not a number from 1 to 100000" "$tmp/err"
 n=0
 # post: a new Mailgun event, signed; the status answered.
 post() {
