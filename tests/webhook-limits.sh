@@ -6,7 +6,7 @@
 #   - headers over max_header_size: 400 (libevent 2.1's evhttp answers
 #     400 for it; it has no 431);
 #   - a slowloris trickling its headers, or its body, a byte at a time:
-#     408 at read_timeout (1 s here), though each byte comes well within
+#     408 at read_timeout (2 s here), though each byte comes well within
 #     evhttp's idle timeout;
 #   - a keep-alive connection left idle after its answer: closed at
 #     read_timeout, with no 408 (no request had begun);
@@ -40,7 +40,7 @@ path = /mg
 signing_key = $key
 CONF
 }
-conf "read_timeout = 1" >"$tmp/conf"
+conf "read_timeout = 2" >"$tmp/conf"
 conf "max_connections = 0" >"$tmp/bad.conf"
 "$REBOUNDD" --config "$tmp/bad.conf" --check-config >/dev/null 2>"$tmp/err"
 is "max_connections = 0 is refused: exit 78" "$?" 78
