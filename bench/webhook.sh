@@ -22,7 +22,9 @@
 # Rates are events (messages) per second from the first byte to the last
 # answer; p99 is the 99th percentile of one event's time, from its first
 # byte to its answer (the 250 after the final dot; the 200, sent only
-# after the commit).  Every event must be recorded.
+# after the commit).  Every event must be recorded.  reboundd's CPU time
+# (all its threads, from /proc) per event of each client is printed too:
+# unlike the rates, the load of a shared machine hardly moves it.
 # Goal (issue 24): a webhook event at least at LMTP's rate per message.
 #
 # Usage: bench/webhook.sh [--write]    (--write adds a row to RESULTS.md)
@@ -100,6 +102,12 @@ until grep -q 'http: listening' "$work/reboundd.log" 2>/dev/null && [ -S "$work/
 done
 recorded() { sqlite3 -cmd '.timeout 10000' "$db" "select count(*) from messages where source = '$1'"; }
 
+# ticks: reboundd's CPU time so far (all threads, user and system), in
+# clock ticks; cpu_us TICKS: microseconds of it per event of a client.
+ticks() { awk '{ print $14 + $15 }' "/proc/$rpid/stat"; }
+hz=$(getconf CLK_TCK)
+cpu_us() { awk -v t="$1" -v hz="$hz" -v e=$((n * rounds)) 'BEGIN { printf "%.0f", t * 1e6 / hz / e }'; }
+lt=0 pt=0 mt=0
 # median FILE FIELD: the median round's FIELD (its rate's round).
 median() {
 	sort -n -k 8 "$1" | awk -v k="$2" -v m=$(((rounds + 1) / 2)) 'NR == m {
@@ -108,16 +116,21 @@ median() {
 : >"$work/lmtp"; : >"$work/pm"; : >"$work/mg"
 r=0
 while [ $r -lt "$rounds" ]; do
+	t0=$(ticks)
 	"$here/lmtp-client" --socket "$work/rebound.sock" --rcpt bounces@bounces.test \
 	    --sessions "$k" --messages "$n" "$@" >>"$work/lmtp" || die "lmtp-client failed"
+	t1=$(ticks)
 	"$here/http-client" --port "$port" --path /postmark --basic "bench:$pw" \
 	    --connections "$k" --requests "$n" --addresses "$addresses" \
 	    "$here/webhook-postmark.json" \
 	    >>"$work/pm" || die "http-client, postmark, failed"
+	t2=$(ticks)
 	"$here/http-client" --port "$port" --path /mailgun --mailgun "$key" \
 	    --connections "$k" --requests "$n" --addresses "$addresses" \
 	    "$here/webhook-mailgun.json" \
 	    >>"$work/mg" || die "http-client, mailgun, failed"
+	t3=$(ticks)
+	lt=$((lt + t1 - t0)) pt=$((pt + t2 - t1)) mt=$((mt + t3 - t2))
 	r=$((r + 1))
 done
 kill "$rpid"
@@ -134,9 +147,10 @@ pr=$(median "$work/pm" rate); pp=$(median "$work/pm" p99_ms)
 mr=$(median "$work/mg" rate); mp=$(median "$work/mg" p99_ms)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 pratio=$(ratio "$pr" "$lr"); mratio=$(ratio "$mr" "$lr")
+lc=$(cpu_us "$lt"); pc=$(cpu_us "$pt"); mc=$(cpu_us "$mt")
 cat <<EOF
 reboundd, synchronous=full, [intake] defaults; $n events each on $k sessions/connections, median of $rounds rounds
 rounds (msg/s, req/s): LMTP $(field rate "$(cat "$work/lmtp")" | tr '\n' ' ')/ Postmark $(field rate "$(cat "$work/pm")" | tr '\n' ' ')/ Mailgun $(field rate "$(cat "$work/mg")" | tr '\n' ' ')
-LMTP, distinct bounces      $(printf '%6s msg/s   p99 %6s ms' "$lr" "$lp")
-Postmark, HTTP Basic        $(printf '%6s req/s   p99 %6s ms' "$pr" "$pp")  / LMTP: $pratio (goal >= 1: $(verdict "$pratio" 1))
-Mailgun, HMAC signed        $(printf '%6s req/s   p99 %6s ms' "$mr" "$mp")  / LMTP: $mratio (goal >= 1: $(verdict "$mratio" 1))
+LMTP, distinct bounces      $(printf '%6s msg/s   p99 %6s ms   reboundd CPU %4s us/event' "$lr" "$lp" "$lc")
+Postmark, HTTP Basic        $(printf '%6s req/s   p99 %6s ms   reboundd CPU %4s us/event' "$pr" "$pp" "$pc")  / LMTP: $pratio (goal >= 1: $(verdict "$pratio" 1))
+Mailgun, HMAC signed        $(printf '%6s req/s   p99 %6s ms   reboundd CPU %4s us/event' "$mr" "$mp" "$mc")  / LMTP: $mratio (goal >= 1: $(verdict "$mratio" 1))
