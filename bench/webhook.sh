@@ -154,3 +154,11 @@ rounds (msg/s, req/s): LMTP $(field rate "$(cat "$work/lmtp")" | tr '\n' ' ')/ P
 LMTP, distinct bounces      $(printf '%6s msg/s   p99 %6s ms   reboundd CPU %4s us/event' "$lr" "$lp" "$lc")
 Postmark, HTTP Basic        $(printf '%6s req/s   p99 %6s ms   reboundd CPU %4s us/event' "$pr" "$pp" "$pc")  / LMTP: $pratio (goal >= 1: $(verdict "$pratio" 1))
 Mailgun, HMAC signed        $(printf '%6s req/s   p99 %6s ms   reboundd CPU %4s us/event' "$mr" "$mp" "$mc")  / LMTP: $mratio (goal >= 1: $(verdict "$mratio" 1))
+EOF
+[ $write -eq 1 ] || exit 0
+printf '| %s | %s | %s, load %s | %s / %s | %s / %s / %s | %s / %s / %s | %s / %s / %s | %s / %s |\n' \
+    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(bench_commit)" "$(bench_machine)" \
+    "$(cut -d' ' -f1 /proc/loadavg)" "$n x $rounds" "$k" "$lr" "$lp" "$lc" \
+    "$pr" "$pp" "$pc" "$mr" "$mp" "$mc" "$pratio" "$mratio" \
+    | bench_row "## reboundd webhooks beside LMTP"
+echo "wrote $here/RESULTS.md"
