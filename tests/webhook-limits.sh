@@ -3,8 +3,9 @@
 # answered with its status, counted in /metrics and logged, and the
 # daemon fine after each (a signed Mailgun post is still recorded):
 #   - a body over max_body_size: 413;
-#   - headers over max_header_size: 400 (libevent 2.1's evhttp answers
-#     400 for it; it has no 431);
+#   - headers over max_header_size: 431, whether the head comes at once
+#     or a line at a time (evhttp itself would answer 400), while a head
+#     just under it is read;
 #   - a slowloris trickling its headers, or its body, a byte at a time:
 #     408 at read_timeout (2 s here), though each byte comes well within
 #     evhttp's idle timeout;
@@ -83,8 +84,13 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d["event-data"]["pa
 is "a body over max_body_size: 413" \
     "$(python3 "$top_srcdir/tests/webhook-post.py" "$port" /mg "$tmp/big.json" mailgun "$key" now abc)" 413
 fine "after a 413"
-is "headers over max_header_size: 400" "$(python3 "$slow" "$port" bighead)" 400
-fine "after a 400"
+is "headers over max_header_size, at once: 431" "$(python3 "$slow" "$port" bighead)" 431
+check "the 431 is logged with its source" \
+    grep -q 'webhook none: 431 to 127.0.0.1: headers over max_header_size' "$tmp/log"
+fine "after a 431"
+is "headers over max_header_size, a line at a time: 431" "$(python3 "$slow" "$port" headlines)" 431
+is "a head just under max_header_size is read (400: no signature)" \
+    "$(python3 "$slow" "$port" bighead 3900)" 400
 is "a slowloris trickling its headers: 408" "$(python3 "$slow" "$port" headers)" 408
 check "the 408 is logged with its source" \
     grep -q 'webhook none: 408 to 127.0.0.1: request not read within read_timeout' "$tmp/log"
@@ -98,7 +104,7 @@ is "Expect: 100-continue: the interim answer, then the post's own" \
 is "every good post was recorded" "$(q 'select count(*) from messages')" "$recorded"
 metrics >"$tmp/metrics"
 check "/metrics counts the 413" grep -q '^rebound_webhook_requests_total{webhook="none",status="413"} 1$' "$tmp/metrics"
-check "/metrics counts the 400" grep -q '^rebound_webhook_requests_total{webhook="none",status="400"} 1$' "$tmp/metrics"
+check "/metrics counts the two 431s" grep -q '^rebound_webhook_requests_total{webhook="none",status="431"} 2$' "$tmp/metrics"
 check "/metrics counts the two 408s" grep -q '^rebound_webhook_requests_total{webhook="none",status="408"} 2$' "$tmp/metrics"
 check "/metrics counts no interim 100" sh -c "! grep -q 'status=\"100\"' '$tmp/metrics'"
 check "/metrics counts the posts recorded" grep -q "^rebound_webhook_requests_total{webhook=\"mg\",status=\"200\"} $recorded\$" "$tmp/metrics"

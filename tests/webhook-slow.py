@@ -5,9 +5,12 @@ with no answer, or "open" when nothing happened within 60 s.
 
   webhook-slow.py PORT headers    a slowloris: the request line, then a
                                   header byte every 0.1 s, never ending
+  webhook-slow.py PORT headlines  header lines of 500 bytes, one every
+                                  0.1 s, never ending
   webhook-slow.py PORT body       the whole head (Content-Length: 4096),
                                   then a body byte every 0.1 s
-  webhook-slow.py PORT bighead    one header of 10,000 bytes
+  webhook-slow.py PORT bighead [N] one header of N bytes (10,000), the
+                                  request sent whole at once
   webhook-slow.py PORT idle PATH  one complete keep-alive post to PATH
                                   (answered), then nothing: what comes
                                   after its answer
@@ -67,12 +70,16 @@ def main():
     s = socket.create_connection(("127.0.0.1", port))
     if what == "headers":
         print(trickle(s, b"POST /mg HTTP/1.1\r\nHost: x\r\nX-Slow: ", b"a"))
+    elif what == "headlines":
+        print(trickle(s, b"POST /mg HTTP/1.1\r\nHost: x\r\n",
+                      b"X-Line: " + b"b" * 490 + b"\r\n"))
     elif what == "body":
         print(trickle(s, b"POST /mg HTTP/1.1\r\nHost: x\r\n"
                       b"Content-Type: application/json\r\n"
                       b"Content-Length: 4096\r\n\r\n{", b" "))
     elif what == "bighead":
-        s.sendall(b"POST /mg HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 10000
+        pad = int(sys.argv[3]) if len(sys.argv) > 3 else 10000
+        s.sendall(b"POST /mg HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * pad
                   + b"\r\nContent-Length: 2\r\n\r\n{}")
         print(answer(s, time.time() + 60))
     elif what == "idle":

@@ -4,13 +4,13 @@
  * from the Internet (through a TLS proxy), the metrics from inside.
  *
  * Limits, each answered and counted (rebound_webhook_requests_total):
- * a body over max_body_size gets 413 and headers over max_header_size
- * 400, from evhttp itself; a request not read within read_timeout gets
- * 408, and a connection over max_connections 503 (webhook_conn.c); more
+ * a body over max_body_size gets 413 from evhttp itself; headers over
+ * max_header_size get 431, a request not read within read_timeout 408,
+ * and a connection over max_connections 503 (webhook_conn.c); more
  * than max_requests posts waiting for their commit get 503 (the service
  * retries).  A request that fails
  * authentication gets 401 (403 for a replayed token) and records
- * nothing; it is logged once a minute per source address.
+ * nothing; it is logged once a minute per source address and status.
  */
 #include "config.h"
 
@@ -26,7 +26,8 @@
 #include "webhook.h"
 #include "webhook_int.h"
 
-#define WEBHOOK_LOG_INTERVAL	60	/* seconds between logs per source */
+#define WEBHOOK_LOG_INTERVAL	60	/* seconds between logs per source
+					   and status */
 
 struct webhooks {
 	const struct conf_http *conf;
@@ -92,24 +93,26 @@ webhook_peer(struct evhttp_request *req)
 }
 
 /*
- * Log a refusal, once per source and interval: a flood is counted only.
+ * Log a refusal, once per source, status and interval: a flood is
+ * counted only.
  * name is the webhook's, or "none" before its path is known.
  */
 void
 webhook_log_source(struct webhooks *wh, const char *source, const char *name,
     int status, const char *why)
 {
-	g_autofree char *peer = g_strdup(source != NULL && *source != '\0' ?
-	    source : "local");
+	const char *peer = source != NULL && *source != '\0' ? source :
+	    "local";
+	g_autofree char *key = g_strdup_printf("%s %d", peer, status);
 	gint64 now = g_get_monotonic_time() / G_USEC_PER_SEC;
-	gint64 *last = g_hash_table_lookup(wh->logged, peer);
+	gint64 *last = g_hash_table_lookup(wh->logged, key);
 
 	if (last != NULL && now - *last < WEBHOOK_LOG_INTERVAL)
 		return;
-	g_warning("webhook %s: %d to %s: %s (more from it within %d s are "
-	    "counted, not logged)", name, status, peer, why,
+	g_warning("webhook %s: %d to %s: %s (more %ds from it within %d s "
+	    "are counted, not logged)", name, status, peer, why, status,
 	    WEBHOOK_LOG_INTERVAL);
-	g_hash_table_replace(wh->logged, g_steal_pointer(&peer),
+	g_hash_table_replace(wh->logged, g_steal_pointer(&key),
 	    g_memdup2(&now, sizeof now));
 }
 
@@ -302,7 +305,17 @@ webhook_request(struct evhttp_request *req, void *arg)
 	size_t len;
 	char *body, *token;
 
-	webhook_conns_in_hand(wh->conns, req);
+	if (!webhook_conns_in_hand(wh->conns, req)) {
+		g_autofree char *peer = webhook_peer(req);
+
+		webhook_log_source(wh, peer, "none", 431, "headers over "
+		    "max_header_size");
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		webhook_answer(wh, req, "none", 431,
+		    "Request Header Fields Too Large");
+		return;
+	}
 	if (w == NULL) {
 		webhook_answer(wh, req, "none", 404, "no such webhook");
 		return;
@@ -369,7 +382,6 @@ webhooks_new(struct event_base *base, const struct conf_http *conf,
 	wh->http = evhttp_new(base);
 	evhttp_set_gencb(wh->http, webhook_request, wh);
 	evhttp_set_max_body_size(wh->http, (ev_ssize_t)conf->max_body);
-	evhttp_set_max_headers_size(wh->http, (ev_ssize_t)conf->max_header);
 	wh->conns = webhook_conns_new(wh, base, wh->http, conf);
 	evhttp_set_allowed_methods(wh->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
 	if (!listen_open(conf->listen, sockets, webhook_accept, wh, error)) {

@@ -1,8 +1,8 @@
 /*
  * webhook_conn.c: the connections of the [http] listener, watched where
- * evhttp (libevent 2.1) does not: a total time to read each request, a
- * bound on the connections open at once, and a count of the answers
- * evhttp gives on its own.
+ * evhttp (libevent 2.1) does not: a total time to read each request,
+ * the size of its head, a bound on the connections open at once, and a
+ * count of the answers evhttp gives on its own.
  *
  * evhttp's timeout is an idle timeout: it starts again with each byte,
  * so a client that sends a byte a second (a slowloris) is never cut
@@ -10,12 +10,14 @@
  * accept, or from the answer before, to the request complete in hand.
  * A request begun and not complete by then is answered 408 and the
  * connection closed; an idle keep-alive connection is closed quietly.
+ * A head (request line and headers) over max_header_size is answered
+ * 431 (evhttp would say 400; its own limit is set beyond this one).
  * Over max_connections, a new connection is answered 503 and closed at
  * once.  A refused connection is drained a moment after its answer so
- * that the client reads the answer, not a reset.  evhttp's own answers (413 for a body over max_body_size, 400
- * for headers over max_header_size or a malformed request, 501 for a
- * method it does not take) are read off the connection's output and
- * counted under webhook "none": the path is not known by then.
+ * that the client reads the answer, not a reset.  evhttp's own answers
+ * (413 for a body over max_body_size, 400 for a malformed request, 501
+ * for a method it does not take) are read off the connection's output
+ * and counted under webhook "none": the path is not known by then.
  *
  * evhttp makes a connection without telling its owner; it only asks
  * for the bufferevent to use (evhttp_set_bevcb()).  The connection is
@@ -39,6 +41,10 @@
 
 /* How long a refused connection is read and discarded before closing. */
 #define WEBHOOK_DRAIN_SECONDS	2
+/* evhttp's own limit on the head lies this far beyond max_header_size,
+   so that the count here always sees a head too large first (a read
+   takes at most 16 KiB before it is seen). */
+#define WEBHOOK_HEAD_SLACK	(64 * 1024)
 
 struct webhook_conns {
 	struct webhooks	*wh;
@@ -70,6 +76,10 @@ struct webhook_conn {
 	struct event	*deadline;
 	int		 in_hand;	/* its request is complete, being answered */
 	int		 begun;		/* a byte of the next request has come */
+	gsize		 head;		/* bytes of its head so far */
+	gsize		 line;		/* bytes of the head's line so far */
+	int		 head_done;	/* its empty line has come */
+	int		 too_big;	/* its head is over max_header_size */
 };
 
 static void
@@ -80,6 +90,10 @@ webhook_conn_arm(struct webhook_conn *c)
 	c->in_hand = 0;
 	/* A pipelining client may have sent its next request already. */
 	c->begun = evbuffer_get_length(bufferevent_get_input(c->bev)) > 0;
+	c->head = 0;
+	c->line = 1;		/* an empty line first does not end a head */
+	c->head_done = 0;
+	c->too_big = 0;
 	evtimer_add(c->deadline, &tv);
 }
 
@@ -159,7 +173,11 @@ webhook_conn_refuse(struct webhook_conn *c, int status, const char *reason,
 	webhook_drain(c->conns, fd);
 }
 
-/* read_timeout is up: 408 if a request has begun, else just close. */
+/*
+ * read_timeout is up: 408 if a request has begun, else just close.  Or
+ * its head went over max_header_size (the input callback made this run
+ * at once): 431.
+ */
 static void
 webhook_conn_late(evutil_socket_t fd, short what, void *arg)
 {
@@ -167,21 +185,60 @@ webhook_conn_late(evutil_socket_t fd, short what, void *arg)
 
 	if (c->in_hand)
 		return;
-	if (c->begun)
+	if (c->too_big)
+		webhook_conn_refuse(c, 431, "Request Header Fields Too Large",
+		    "headers over max_header_size");
+	else if (c->begun)
 		webhook_conn_refuse(c, 408, "Request Timeout", "request not "
 		    "read within read_timeout");
 	evhttp_connection_free(c->evcon);	/* webhook_conn_closed() */
 }
 
-/* Bytes came: a request has begun. */
+/*
+ * Count the head's bytes up to its empty line (a line of nothing but
+ * CR, ended by LF, as evhttp reads it); over max_header_size, the
+ * request is refused as soon as the loop comes back here.
+ */
+static void
+webhook_conn_head(struct webhook_conn *c, const char *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && !c->head_done; i++) {
+		c->head++;
+		if (p[i] == '\n') {
+			c->head_done = c->line == 0;
+			c->line = 0;
+		} else if (p[i] != '\r')
+			c->line++;
+	}
+	if (!c->head_done && !c->too_big &&
+	    c->head > c->conns->conf->max_header) {
+		c->too_big = 1;
+		event_active(c->deadline, EV_TIMEOUT, 1);
+	}
+}
+
+/* Bytes came: a request has begun; its head is counted. */
 static void
 webhook_conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
     void *arg)
 {
 	struct webhook_conn *c = arg;
+	struct evbuffer_iovec vec[8];
+	struct evbuffer_ptr at;
+	int i, n;
 
-	if (info->n_added > 0)
-		c->begun = 1;
+	if (info->n_added == 0)
+		return;
+	c->begun = 1;
+	if (c->head_done || c->too_big || evbuffer_ptr_set(buf, &at,
+	    evbuffer_get_length(buf) - info->n_added, EVBUFFER_PTR_SET) != 0)
+		return;
+	n = evbuffer_peek(buf, (ev_ssize_t)info->n_added, &at, vec,
+	    G_N_ELEMENTS(vec));
+	for (i = 0; i < MIN(n, (int)G_N_ELEMENTS(vec)); i++)
+		webhook_conn_head(c, vec[i].iov_base, vec[i].iov_len);
 }
 
 /*
@@ -305,6 +362,8 @@ webhook_conns_new(struct webhooks *wh, struct event_base *base,
 	cs->open = g_hash_table_new_full(NULL, NULL, NULL, webhook_conn_free);
 	cs->fresh = g_ptr_array_new();
 	cs->adopt = event_new(base, -1, 0, webhook_conn_adopt, cs);
+	evhttp_set_max_headers_size(http, (ev_ssize_t)(conf->max_header +
+	    WEBHOOK_HEAD_SLACK));
 	cs->draining = g_hash_table_new_full(NULL, NULL, webhook_drain_free,
 	    NULL);
 	evhttp_set_bevcb(http, webhook_conn_bev, cs);
@@ -325,18 +384,23 @@ webhook_conn_sent(struct evhttp_request *req, void *arg)
 		webhook_conn_arm(c);
 }
 
-/* req is complete and in hand: no deadline while it is answered. */
-void
+/*
+ * req is complete and in hand: no deadline while it is answered.  0 if
+ * its head was over max_header_size (it came whole before the refusal
+ * could run): the caller answers 431.
+ */
+int
 webhook_conns_in_hand(struct webhook_conns *cs, struct evhttp_request *req)
 {
 	struct webhook_conn *c = g_hash_table_lookup(cs->open,
 	    evhttp_request_get_connection(req));
 
 	if (c == NULL)
-		return;
+		return 1;
 	c->in_hand = 1;
 	evtimer_del(c->deadline);
 	evhttp_request_set_on_complete_cb(req, webhook_conn_sent, cs);
+	return !c->too_big;
 }
 
 guint

@@ -58,7 +58,7 @@ struct webhook_conns;
 
 struct webhook_conns *webhook_conns_new(struct webhooks *, struct event_base *,
 		    struct evhttp *, const struct conf_http *);
-void		 webhook_conns_in_hand(struct webhook_conns *,
+int		 webhook_conns_in_hand(struct webhook_conns *,
 		    struct evhttp_request *);
 guint		 webhook_conns_open(struct webhook_conns *);
 void		 webhook_conns_free(struct webhook_conns **);
