@@ -114,11 +114,15 @@ webhook_drain_read(evutil_socket_t fd, short what, void *arg)
 	gint64 left = d->until - g_get_monotonic_time();
 	struct timeval tv;
 	char buf[4096];
-	ssize_t n;
+	ssize_t n = 0;
+	int i;
 
-	while ((n = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0)
+	/* A bounded turn: a client that sends fast cannot hold the loop. */
+	for (i = 0; i < 16 && (n = recv(fd, buf, sizeof buf, MSG_DONTWAIT)) > 0;
+	    i++)
 		;
-	if (n < 0 && (errno == EAGAIN || errno == EINTR) && left > 0) {
+	if ((i == 16 || (n < 0 && (errno == EAGAIN || errno == EINTR))) &&
+	    left > 0) {
 		tv.tv_sec = left / G_USEC_PER_SEC;
 		tv.tv_usec = left % G_USEC_PER_SEC;
 		event_add(d->ev, &tv);
@@ -127,13 +131,18 @@ webhook_drain_read(evutil_socket_t fd, short what, void *arg)
 	g_hash_table_remove(d->conns->draining, d);
 }
 
-/* Keep the socket (a copy of fd: evhttp closes its own) to drain it. */
+/*
+ * Keep the socket (a copy of fd: evhttp closes its own) to drain it; as
+ * many at once as max_connections, so that a flood of refused
+ * connections holds no more descriptors than the open ones may.
+ */
 static void
 webhook_drain(struct webhook_conns *cs, evutil_socket_t fd)
 {
 	struct webhook_drain *d;
 
-	if (fd < 0 || (fd = dup(fd)) < 0)
+	if (fd < 0 || g_hash_table_size(cs->draining) >=
+	    (guint)cs->conf->max_connections || (fd = dup(fd)) < 0)
 		return;
 	shutdown(fd, SHUT_WR);
 	d = g_new0(struct webhook_drain, 1);
