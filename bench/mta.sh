@@ -19,7 +19,7 @@ for a in "$@"; do
 done
 if [ -z "$mtas" ]; then
 	for f in "$top"/tests/mta/*.sh; do
-		case $(basename "$f") in run.sh|roots.sh) continue ;; esac
+		case $(basename "$f") in run.sh|root.sh) continue ;; esac
 		mtas="$mtas $(basename "$f" .sh)"
 	done
 fi

@@ -5,9 +5,12 @@
 # probe-mailman3.sh use it.
 #
 # mailman3_skip: exits 0 with a SKIP unless mailman3 and python3 are here.
-# mailman3_start: the instance in $tmp/mailman, started (mpid);
-# mailman3_ready waits for its REST API (a test); stop_mailman stops it.  rest METHOD PATH [NAME=VALUE...] prints the status, then the
-# body; status prints the status alone (the body in $tmp/rest).
+# mailman3_start: the instance in $tmp/mailman, started (mpid): it sends
+# to the SMTP port mm_smtp (default 9: nothing), runs the runners named
+# in runners_on besides REST, and takes the lines of mm_mta in [mta].
+# mailman3_ready waits for its REST API (a test); stop_mailman stops it.
+# rest METHOD PATH [NAME=VALUE...] prints the status, then the body;
+# status prints the status alone (the body in $tmp/rest).
 master=/usr/lib/mailman3/bin/master
 mailman3_skip() {
 	if [ ! -x "$master" ] || ! command -v python3 >/dev/null; then
@@ -47,13 +50,15 @@ workers: 1
 incoming: mailman.mta.null.NullMTA
 outgoing: mailman.mta.deliver.deliver
 smtp_host: 127.0.0.1
-smtp_port: 9
+smtp_port: ${mm_smtp:-9}
 lmtp_host: 127.0.0.1
 lmtp_port: $mm_lmtp
+${mm_mta:-}
 CFG
-		# REST only: every other runner off.
+		# REST and runners_on: every other runner off.
 		for r in archive bounces command in out pipeline retry task virgin \
 		    digest nntp lmtp; do
+			case " ${runners_on:-} " in *" $r "*) continue ;; esac
 			printf '\n[runner.%s]\nstart: no\n' "$r"
 		done
 	} >"$mm/mailman.cfg"

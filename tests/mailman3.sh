@@ -29,16 +29,10 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/hooks-lib.sh"
 : "${REBOUNDD:=$top_builddir/src/reboundd}"
-master=/usr/lib/mailman3/bin/master
-if [ ! -x "$master" ] || ! command -v python3 >/dev/null; then
-	echo "1..0 # SKIP mailman3 is not installed (contrib/deps.sh test installs it)"
-	exit 0
-fi
+. "$top_srcdir/tests/mailman3-lib.sh"
+mailman3_skip
 . "$top_srcdir/tests/postfix-lib.sh"
 scratch
-mm="$tmp/mailman"
-mkdir -p "$mm"
-rest_port=$(free_port) mm_lmtp=$(free_port)
 
 # The private Postfix: Mailman submits to its smtpd on mx_port; mail to
 # d0.example ... d9.example goes to "their server", a second smtpd on
@@ -84,89 +78,13 @@ MASTER
 		pf_stop
 	fi
 fi
-# Each run its own password: a 401 then means another instance's port.
-pass=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
-{
-	cat <<CFG
-[mailman]
-layout: test
-site_owner: postmaster@example.org
-
-[paths.test]
-var_dir: $mm/var
-bin_dir: /usr/lib/mailman3/bin
-
-[database]
-class: mailman.database.sqlite.SQLiteDatabase
-url: sqlite:///\$DATA_DIR/mailman.db
-
-[webservice]
-hostname: 127.0.0.1
-port: $rest_port
-api_version: 3.1
-admin_user: restadmin
-admin_pass: $pass
-workers: 1
-
-[mta]
-incoming: mailman.mta.null.NullMTA
-outgoing: mailman.mta.deliver.deliver
-smtp_host: 127.0.0.1
-smtp_port: $mm_smtp
-lmtp_host: 127.0.0.1
-lmtp_port: $mm_lmtp
 # Mailman's own VERP, every post (its schema.cfg): the envelope sender
 # of a copy to ann@example.com is news-bounces+ann=example.com@...
-verp_delivery_interval: 1
-verp_personalized_deliveries: yes
-CFG
-	# REST, and with Postfix the runners that take a post and send it:
-	# every other runner off.
-	for r in archive bounces command in out pipeline retry task virgin \
-	    digest nntp lmtp; do
-		case " $runners_on " in *" $r "*) continue ;; esac
-		printf '\n[runner.%s]\nstart: no\n' "$r"
-	done
-} >"$mm/mailman.cfg"
-setsid "$master" -C "$mm/mailman.cfg" >"$mm/master.out" 2>&1 </dev/null &
-mpid=$!
-# Stop: SIGTERM to the master (SIGINT restarts), then its whole group.
-stop_mailman() {
-	kill -TERM "$mpid" 2>/dev/null
-	WAIT_SECONDS=30 wait_until "Mailman to stop" sh -c "! kill -0 $mpid"
-	kill -KILL -- "-$mpid" 2>/dev/null
-}
+mm_mta='verp_delivery_interval: 1
+verp_personalized_deliveries: yes'
+mailman3_start
 trap 'kill $pid $pf_pid 2>/dev/null; stop_mailman; [ -n "$runners_on" ] && pf_stop; rm -rf "$tmp"' EXIT INT TERM
-
-# rest METHOD PATH [NAME=VALUE...]: the status, then the body.
-rest() {
-	python3 - "http://127.0.0.1:$rest_port/3.1" "$pass" "$@" <<'PY'
-import base64, sys, urllib.error, urllib.parse, urllib.request
-root, password, method, path = sys.argv[1:5]
-data = urllib.parse.urlencode([tuple(a.split("=", 1)) for a in sys.argv[5:]])
-body = None
-if method == "GET" and data:
-    path += "?" + data
-elif data:
-    body = data.encode()
-req = urllib.request.Request(root + "/" + path, data=body, method=method)
-req.add_header("Authorization", "Basic " + base64.b64encode(
-    ("restadmin:" + password).encode()).decode())
-try:
-    r = urllib.request.urlopen(req, timeout=30)
-    print(r.status)
-    print(r.read().decode())
-except urllib.error.HTTPError as e:
-    print(e.code)
-    print(e.read().decode())
-except OSError as e:
-    print(0)
-    print(e)
-PY
-}
-status() { rest "$@" >"$tmp/rest"; head -1 "$tmp/rest"; }
-rest_up() { [ "$(status GET system/versions)" = 200 ]; }
-WAIT_SECONDS=${WAIT_SECONDS:-120} wait_for "Mailman's REST API answers" rest_up
+mailman3_ready
 
 is "a domain" "$(status POST domains mail_host=lists.example.org)" 201
 is "a list" "$(status POST lists fqdn_listname=news@lists.example.org)" 201

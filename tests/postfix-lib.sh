@@ -6,9 +6,12 @@
 # at once never meet.  Needs root, postfix and a user nobody.
 #
 # pf_usable: whether it can run here.
-# pf_init: the directories, $cf/main.cf's common part (a test appends
-#   its own lines) and MAIL_CONFIG, so that sendmail, postqueue and
-#   postconf read it.  Sets pf, cf, spool and plog.
+# pf_dirs DIR: Postfix's directories under DIR and the part of its
+#   main.cf every private instance shares (tests/mta/postfix.sh too).
+#   Sets pf, cf, spool and plog.
+# pf_init: pf_dirs $tmp/postfix, main.cf's common part for a test (which
+#   appends its own lines; nothing leaves it) and MAIL_CONFIG, so that
+#   sendmail, postqueue and postconf read it.
 # pf_services: the unix services of master.cf, none chrooted (a test
 #   prints its own smtpd lines before them).
 # pf_start FUNCTION: start it; FUNCTION writes master.cf and what else
@@ -34,9 +37,8 @@ system_master() {
 	    tr -d ' '
 }
 
-pf_init() {
-	chmod 0755 "$tmp"	# Postfix's users (postfix, nobody) reach inside
-	pf="$tmp/postfix"
+pf_dirs() {
+	pf=$1
 	cf="$pf/etc"
 	spool="$pf/spool"
 	plog="$pf/maillog"
@@ -68,9 +70,16 @@ mynetworks = 127.0.0.0/8
 alias_maps =
 alias_database =
 biff = no
+smtp_tls_security_level = none
+MAIN
+}
+
+pf_init() {
+	chmod 0755 "$tmp"	# Postfix's users (postfix, nobody) reach inside
+	pf_dirs "$tmp/postfix"
+	cat >>"$cf/main.cf" <<MAIN
 default_transport = error:5.7.1 nothing leaves this test
 relay_transport = error:5.7.1 nothing leaves this test
-smtp_tls_security_level = none
 delay_warning_time = 0
 MAIN
 	MAIL_CONFIG="$cf"

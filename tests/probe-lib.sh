@@ -1,7 +1,8 @@
 # probe-lib.sh: what tests/probe.sh and tests/probe-mailman3.sh share
 # (sourced after lib.sh and scratch): a scripted remote mail server, a
 # private Postfix that is both the probes' relay and the bounce domain's
-# MTA, and hand-written Postfix DSNs.
+# MTA (tests/postfix-lib.sh's), and hand-written Postfix DSNs.
+. "$top_srcdir/tests/postfix-lib.sh"
 #
 # probe_peer DIR [ARGS...]: tests/probe-peer.py in DIR (its spool DIR,
 # its port in DIR/port), started in the background; PEER_PID is its pid.
@@ -80,100 +81,43 @@ List-Id: News <news.lists.test>
 DSN
 }
 
-# probe_postfix DIR PEERPORT: a private Postfix in DIR (its own
-# configuration, queue and data directories, its smtpd on a free port
-# of 127.0.0.1, PF_PORT) that relays for 127.0.0.0/8 to remote.test
+# probe_postfix PEERPORT: a private Postfix (pf_init: in $tmp/postfix,
+# its smtpd on a free port of 127.0.0.1, PF_PORT) that relays for 127.0.0.0/8 to remote.test
 # through the peer on PEERPORT, and delivers mail to lists.test's
 # bounces, bounces+anything@lists.test, over LMTP to PF_SOCK (in its
 # queue, for reboundd): what contrib/postfix.md sets up for probes.
 # Returns non-zero, having printed its log, if it did not start.
 probe_postfix() {
-	pf=$1
-	cf="$pf/etc"
-	spool="$pf/spool"
-	plog="$pf/maillog"
+	pf_init
 	PF_SOCK="$spool/private/rebound-lmtp"
-	mkdir -p "$cf" "$spool" "$pf/data"
-	chown postfix "$pf/data"
-	chmod 0700 "$pf/data"
-	meta=$(postconf -d -h meta_directory)
-	for f in postfix-files postfix-files.d dynamicmaps.cf dynamicmaps.cf.d; do
-		[ -e "$meta/$f" ] && cp -R "$meta/$f" "$cf/"
-	done
 	printf '%s\n' '/^bounces(\+.*)?@lists\.test$/ OK' >"$cf/mailboxes.regexp"
-	printf '%s\n' "/@remote\\.test\$/ smtp:[127.0.0.1]:$2" >"$cf/transport.regexp"
-	cat >"$cf/main.cf" <<MAIN
-$(for p in daemon_directory shlib_directory command_directory; do
-	echo "$p = $(postconf -d -h "$p")"; done)
-compatibility_level = 3.6
-meta_directory = $cf
-queue_directory = $spool
-data_directory = $pf/data
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $plog
-maillog_file_prefixes = $pf
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
+	printf '%s\n' "/@remote\\.test\$/ smtp:[127.0.0.1]:$1" >"$cf/transport.regexp"
+	cat >>"$cf/main.cf" <<MAIN
 myhostname = mx.lists.test
 mydomain = lists.test
 mydestination = \$myhostname, localhost
-mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
-biff = no
-default_transport = error:5.7.1 nothing leaves this test
-relay_transport = error:5.7.1 nothing leaves this test
-smtp_tls_security_level = none
-delay_warning_time = 0
 recipient_delimiter = +
 virtual_mailbox_domains = lists.test
 virtual_mailbox_maps = regexp:$cf/mailboxes.regexp
 virtual_transport = lmtp:unix:private/rebound-lmtp
 transport_maps = regexp:$cf/transport.regexp
 MAIN
-	export MAIL_CONFIG="$cf"
-	for attempt in 1 2 3 4 5; do
-		PF_PORT=$(free_port)
-		{
-			echo "127.0.0.1:$PF_PORT inet n - n - - smtpd"
-			for s in "pickup unix n - n 60 1 pickup" \
-			    "cleanup unix n - n - 0 cleanup" \
-			    "qmgr unix n - n 300 1 qmgr" \
-			    "rewrite unix - - n - - trivial-rewrite" \
-			    "bounce unix - - n - 0 bounce" \
-			    "defer unix - - n - 0 bounce" \
-			    "trace unix - - n - 0 bounce" \
-			    "verify unix - - n - 1 verify" \
-			    "flush unix n - n 1000? 0 flush" \
-			    "proxymap unix - - n - - proxymap" \
-			    "smtp unix - - n - - smtp" \
-			    "relay unix - - n - - smtp" \
-			    "showq unix n - n - - showq" \
-			    "error unix - - n - - error" \
-			    "retry unix - - n - - error" \
-			    "discard unix - - n - - discard" \
-			    "virtual unix - n n - - virtual" \
-			    "lmtp unix - - n - - lmtp" \
-			    "anvil unix - - n - 1 anvil" \
-			    "scache unix - - n - 1 scache" \
-			    "postlog unix-dgram n - n - 1 postlogd"; do
-				echo "$s"
-			done
-		} >"$cf/master.cf"
-		: >"$plog"
-		postfix -c "$cf" check >"$pf/start" 2>&1 &&
-		    postfix -c "$cf" start >>"$pf/start" 2>&1 && return 0
-		grep -q "Address already in use" "$pf/start" "$plog" || break
-		probe_postfix_stop
-	done
-	sed 's/^/#   /' "$pf/start" "$plog"
+	pf_start probe_postfix_ports && return 0
+	sed 's/^/#   /' "$tmp/postfix-start" "$plog"
 	return 1
 }
 
+# master.cf: the smtpd on a free port, PF_PORT, and the services.
+probe_postfix_ports() {
+	PF_PORT=$(free_port)
+	{
+		echo "127.0.0.1:$PF_PORT inet n - n - - smtpd"
+		pf_services
+	} >"$cf/master.cf"
+}
+
 probe_postfix_stop() {
-	[ -f "$spool/pid/master.pid" ] && postfix -c "$cf" stop >/dev/null 2>&1
-	rm -f "$spool/pid/master.pid"
+	pf_stop
 }
 
 # smtp_answers HOST:PORT: a server there greets with 220.

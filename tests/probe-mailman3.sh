@@ -44,7 +44,7 @@ member() {
 
 probe_peer "$tmp/remote" --dead dead
 pids="$pids $PEER_PID"
-probe_postfix "$tmp/postfix" "$(cat "$tmp/remote/port")"
+probe_postfix "$(cat "$tmp/remote/port")"
 is "a private postfix starts" "$?" 0
 wait_for "its smtpd answers" smtp_answers "127.0.0.1:$PF_PORT"
 

@@ -162,6 +162,17 @@ test_refusals(void)
 		{ "[hook l]\nkind = listmonk\ntypes = all\n", ":3: [hook l] types: a listmonk hook acts on address.dead,address.complained only, not on all" },
 		{ "[hook w]\nkind = webhook\ntypes = hook.paused,address.gone\n", ":3: [hook w] types: 'address.gone' is not an event type (address.dead, " },
 		{ "[hook w]\nkind = webhook\nmax_actions_per_hour = -1\n", ":3: [hook w] max_actions_per_hour: '-1' is not a number from 0 (no limit) to 1000000" },
+		/* [hook NAME] and [webhook NAME]: one reader, the key named. */
+		{ "[hook a b]\nkind = webhook\n", ":1: [hook a b]: 'a b' is not a hook name" },
+		{ "[hook x]\nurl = http://a\n", ":0: [hook x] kind: missing (webhook, mailman3 or listmonk)" },
+		{ "[hook x]\nkind = webhook\nurl = http://a\nsecret = s\nbogus = 1\n", ":5: [hook x] bogus: unknown key" },
+		{ "[hook x]\nkind = webhook\nurl = http://a\n", ":1: [hook x]: secret: missing (a webhook hook needs one)" },
+		{ "[hook x]\nkind = webhook\nurl = http://a\nsecret = s\n[hook x ]\nkind = webhook\nurl = http://a\nsecret = s\n", ":5: [hook x ]: hook x twice" },
+		{ "[webhook m]\npath = /m\n", ":0: [webhook m] kind: missing (mailgun, postmark, sparkpost or sendgrid)" },
+		{ "[webhook m]\nkind = mailgun\npath = /m\nsigning_key = k\nzzz = 1\n", ":5: [webhook m] zzz: unknown key" },
+		{ "[webhook m]\nkind = mailgun\npath = /m\nsigning_key =\n", ":4: [webhook m] signing_key: empty" },
+		{ "[webhook m]\nkind = mailgun\npath = /m\nsigning_key = k\n[webhook n]\nkind = mailgun\npath = /m\nsigning_key = k\n", ":5: [webhook n]: path: another webhook has it" },
+		{ "[webhook m]\nkind = postmark\npath = /m\nuser = \xff\n", ":4: [webhook m] user: Key file contains" },
 		/* A probe nobody can answer, or anyone could, is refused. */
 		{ "[probe]\nrelay = smtp://127.0.0.1:25\naddress = b+probe-{token}@l.example\nfrom = l@l.example\n", "[probe] relay is set but not secret" },
 		{ "[probe]\nrelay = smtp://127.0.0.1:25\nsecret = 0123456789abcdef\naddress = bounces@l.example\nfrom = l@l.example\n", "[probe] relay is set but not address" },

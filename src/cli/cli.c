@@ -137,3 +137,23 @@ cli_time(gint64 t)
 
 	return dt ? g_date_time_format(dt, "%Y-%m-%d %H:%M:%S") : g_strdup("");
 }
+
+/* output_new() for command cmd ("list"): NULL once it said why. */
+struct output *
+cli_output(const char *cmd, const char *format, const char *const *columns)
+{
+	g_autoptr(GError) error = NULL;
+	struct output *o = output_new(format, columns, &error);
+
+	if (o == NULL)
+		g_printerr("rebound %s: %s\n", cmd, error->message);
+	return o;
+}
+
+/* Say command cmd's database error; the exit status it gives. */
+int
+cli_failed(const char *cmd, const GError *error)
+{
+	g_printerr("rebound %s: %s\n", cmd, error->message);
+	return CLI_EXIT_DB;
+}

@@ -63,6 +63,9 @@ void		 cli_db_clear(struct cli_db *);
 int		 cli_policy(struct policy *, char **specs, GError **);
 int		 cli_since(const char *spec, gint64 now, gint64 *cutoff_r);
 char		*cli_time(gint64 t);
+struct output	*cli_output(const char *cmd, const char *format,
+		    const char *const *columns);
+int		 cli_failed(const char *cmd, const GError *);
 
 /* cmd_mail.c: rebound-mail's commands (cmd_parse.c, cmd_import.c). */
 extern const struct cmd_entry cmd_parse_entry;

@@ -64,10 +64,8 @@ hooks_failed(struct cli_db *d)
 	struct store *s;
 	int ok;
 
-	if ((out = output_new(d->format, hooks_columns, &error)) == NULL) {
-		g_printerr("rebound events: %s\n", error->message);
+	if ((out = cli_output("events", d->format, hooks_columns)) == NULL)
 		return CLI_EXIT_USAGE;
-	}
 	if ((s = cli_store(d, STORE_READ)) == NULL) {
 		output_finish(&out);
 		return CLI_EXIT_DB;
@@ -75,11 +73,7 @@ hooks_failed(struct cli_db *d)
 	ok = store_hook_list_failed(s, hooks_failed_row, out, &error);
 	output_finish(&out);
 	store_close(&s);
-	if (!ok) {
-		g_printerr("rebound events: %s\n", error->message);
-		return CLI_EXIT_DB;
-	}
-	return CLI_EXIT_OK;
+	return ok ? CLI_EXIT_OK : cli_failed("events", error);
 }
 
 static int

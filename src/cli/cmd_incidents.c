@@ -56,17 +56,11 @@ incidents_list(struct store *s, const char *format)
 	struct output *out;
 	int ok;
 
-	if ((out = output_new(format, columns, &error)) == NULL) {
-		g_printerr("rebound incidents: %s\n", error->message);
+	if ((out = cli_output("incidents", format, columns)) == NULL)
 		return CLI_EXIT_USAGE;
-	}
 	ok = store_incidents(s, incidents_row, out, &error);
 	output_finish(&out);
-	if (!ok) {
-		g_printerr("rebound incidents: %s\n", error->message);
-		return CLI_EXIT_DB;
-	}
-	return CLI_EXIT_OK;
+	return ok ? CLI_EXIT_OK : cli_failed("incidents", error);
 }
 
 /* close ID: one transaction, reported once committed. */

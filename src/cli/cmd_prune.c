@@ -55,17 +55,6 @@ prune_plain(const char *format)
 	return output_is_plain(format);
 }
 
-static struct output *
-prune_output(const char *cmd, const char *format, const char *const *columns)
-{
-	g_autoptr(GError) error = NULL;
-	struct output *o = output_new(format, columns, &error);
-
-	if (o == NULL)
-		g_printerr("rebound %s: %s\n", cmd, error->message);
-	return o;
-}
-
 /* Rows of prune: the address alone when plain. */
 struct prune_print {
 	struct output	*out;
@@ -125,7 +114,7 @@ prune_run(struct store *s, const struct policy *p, int suspects,
 	g_autoptr(GError) error = NULL;
 	int ok;
 
-	if ((pp.out = prune_output("prune", format, columns)) == NULL)
+	if ((pp.out = cli_output("prune", format, columns)) == NULL)
 		return CLI_EXIT_USAGE;
 	if (suspects)
 		ok = store_suspects(s, prune_row, &pp, &error);
@@ -135,11 +124,7 @@ prune_run(struct store *s, const struct policy *p, int suspects,
 		ok = store_prune(s, p, p != NULL ? prune_change_row : prune_row,
 		    &pp, &error);
 	output_finish(&pp.out);
-	if (!ok) {
-		g_printerr("rebound prune: %s\n", error->message);
-		return CLI_EXIT_DB;
-	}
-	return CLI_EXIT_OK;
+	return ok ? CLI_EXIT_OK : cli_failed("prune", error);
 }
 
 /* rebound prune --help: what it prints, and the keys --policy takes. */
@@ -167,6 +152,34 @@ prune_help(void)
 	    "each counted by its own time, as the daemon met them.", keys);
 }
 
+/* Whether prune's options go together; if not, it says why. */
+static int
+prune_check(int argc, char **argv, int dry_run, int suspects, int probing,
+    char **overrides)
+{
+	g_autoptr(GError) error = NULL;
+	struct policy scratch;
+
+	policy_defaults(&scratch);
+	if (argc > 1)
+		g_printerr("rebound prune: unexpected argument '%s' (see "
+		    "--help)\n", argv[1]);
+	else if ((suspects || probing) && dry_run)
+		g_printerr("rebound prune: --%s lists the addresses as "
+		    "they are; it takes no --dry-run\n", suspects ? "suspect" :
+		    "probing");
+	else if (suspects && probing)
+		g_printerr("rebound prune: --suspect or --probing, not both\n");
+	else if (overrides != NULL && !dry_run)
+		g_printerr("rebound prune: --policy needs --dry-run (change "
+		    "the config to apply a policy)\n");
+	else if (cli_policy(&scratch, overrides, &error))
+		return 1;
+	else
+		g_printerr("rebound prune: %s\n", error->message);
+	return 0;
+}
+
 static int
 cmd_prune(int argc, char **argv)
 {
@@ -189,36 +202,16 @@ cmd_prune(int argc, char **argv)
 		  "List the addresses waiting for their probe instead", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
-	g_autoptr(GError) error = NULL;
-	struct policy scratch, policy;
+	g_autofree char *help = prune_help();
+	struct policy policy;
 	struct store *s;
 	int rc;
 
-	g_autofree char *help = prune_help();
-
 	if (!cli_options(&argc, &argv, &cmd_prune_entry, help, entries))
 		return CLI_EXIT_USAGE;
-	rc = CLI_EXIT_USAGE;
-	policy_defaults(&scratch);
-	if (argc > 1)
-		g_printerr("rebound prune: unexpected argument '%s' (see "
-		    "--help)\n", argv[1]);
-	else if ((suspects || probing) && dry_run)
-		g_printerr("rebound prune: --%s lists the addresses as "
-		    "they are; it takes no --dry-run\n", suspects ? "suspect" :
-		    "probing");
-	else if (suspects && probing)
-		g_printerr("rebound prune: --suspect or --probing, not both\n");
-	else if (overrides != NULL && !dry_run)
-		g_printerr("rebound prune: --policy needs --dry-run (change "
-		    "the config to apply a policy)\n");
-	else if (!cli_policy(&scratch, overrides, &error))
-		g_printerr("rebound prune: %s\n", error->message);
-	else
-		rc = CLI_EXIT_OK;
-	if (rc != CLI_EXIT_OK) {
+	if (!prune_check(argc, argv, dry_run, suspects, probing, overrides)) {
 		cli_db_clear(&d);
-		return rc;
+		return CLI_EXIT_USAGE;
 	}
 	if ((s = cli_store(&d, STORE_READ)) == NULL) {
 		cli_db_clear(&d);

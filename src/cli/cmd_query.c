@@ -90,12 +90,18 @@ query_args(const char *cmd, int argc, char **argv, int wanted)
 	return 0;
 }
 
-/* Report a database error; the exit status it gives. */
+/*
+ * How list, show and stats begin: their options, then wanted arguments
+ * after the name and --format checked before any database is opened.
+ */
 static int
-query_failed(const char *cmd, const GError *error)
+query_start(int *argc, char ***argv, const struct cmd_entry *e,
+    const char *description, const GOptionEntry *entries,
+    const struct cli_db *d, int wanted)
 {
-	g_printerr("rebound %s: %s\n", cmd, error->message);
-	return CLI_EXIT_DB;
+	return cli_options(argc, argv, e, description, entries) &&
+	    query_args(e->name, *argc, *argv, wanted) &&
+	    query_format(e->name, d->format);
 }
 
 /* list */
@@ -180,13 +186,11 @@ list_run(struct store *s, const char *format, const struct list_filter *f,
 	struct output *out;
 	int ok;
 
-	if ((out = output_new(format, columns, &error)) == NULL) {
-		g_printerr("rebound list: %s\n", error->message);
+	if ((out = cli_output("list", format, columns)) == NULL)
 		return CLI_EXIT_USAGE;
-	}
 	ok = store_list(s, &sf, list_row, out, &error);
 	output_finish(&out);
-	return ok ? CLI_EXIT_OK : query_failed("list", error);
+	return ok ? CLI_EXIT_OK : cli_failed("list", error);
 }
 
 static int
@@ -222,12 +226,11 @@ cmd_list(int argc, char **argv)
 	gint64 cutoff;
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, &cmd_list_entry,
+	if (!query_start(&argc, &argv, &cmd_list_entry,
 	    "Prints one row per recorded outcome: time (UTC), address, class,\n"
 	    "reason, status, reply code, list and diagnostic.  The filters\n"
-	    "combine: every one given must match.", entries) ||
-	    !query_args("list", argc, argv, 0) ||
-	    !query_format("list", d.format) || !list_check(&f, &cutoff))
+	    "combine: every one given must match.", entries, &d, 0) ||
+	    !list_check(&f, &cutoff))
 		goto done;
 	if ((s = cli_store(&d, STORE_READ)) == NULL) {
 		rc = CLI_EXIT_DB;
@@ -398,16 +401,14 @@ show_rows(struct show *sh)
 
 	sh->csv = output_format_parse(sh->format, &f, NULL) &&
 	    f == OUTPUT_CSV;
-	if ((sh->out = output_new(sh->format, columns + !sh->csv,
-	    &error)) == NULL) {
-		g_printerr("rebound show: %s\n", error->message);
+	if ((sh->out = cli_output("show", sh->format,
+	    columns + !sh->csv)) == NULL)
 		return CLI_EXIT_USAGE;
-	}
 	if (!sh->csv)
 		show_summary(sh);
 	ok = store_history(sh->store, sh->address, show_row, sh, &error);
 	output_finish(&sh->out);
-	return ok ? CLI_EXIT_OK : query_failed("show", error);
+	return ok ? CLI_EXIT_OK : cli_failed("show", error);
 }
 
 static void
@@ -470,7 +471,7 @@ show_json(struct show *sh)
 		fwrite(j->str, 1, j->len, stdout);
 	g_string_free(j, TRUE);
 	sh->json = NULL;
-	return ok ? CLI_EXIT_OK : query_failed("show", error);
+	return ok ? CLI_EXIT_OK : cli_failed("show", error);
 }
 
 /* No row: name the address that differs only in case, if there is one. */
@@ -498,7 +499,7 @@ show_run(struct show *sh)
 
 	if ((rc = store_address(sh->store, sh->address, &sh->row,
 	    &error)) < 0)
-		return query_failed("show", error);
+		return cli_failed("show", error);
 	if (rc == 0) {
 		show_missing(sh);
 		return CLI_EXIT_INPUT;
@@ -523,14 +524,12 @@ cmd_show(int argc, char **argv)
 	struct show sh = { 0 };
 	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, &cmd_show_entry,
+	if (!query_start(&argc, &argv, &cmd_show_entry,
 	    "Prints the address's state (alive, suspect, probing, dead or\n"
 	    "complained, and why; a probing address's probe),\n"
 	    "its counts, then every outcome recorded for it, newest first,\n"
 	    "with the evidence that decided each.  The domain of ADDRESS may\n"
-	    "be in any case; the local part must match.", entries) ||
-	    !query_args("show", argc, argv, 1) ||
-	    !query_format("show", d.format))
+	    "be in any case; the local part must match.", entries, &d, 1))
 		goto done;
 	if ((sh.address = addr_normalise(argv[1])) == NULL) {
 		g_printerr("rebound show: empty ADDRESS\n");
@@ -569,13 +568,11 @@ stats_run(struct store *s, const char *format, gint64 cutoff)
 	struct output *out;
 	int ok;
 
-	if ((out = output_new(format, columns, &error)) == NULL) {
-		g_printerr("rebound stats: %s\n", error->message);
+	if ((out = cli_output("stats", format, columns)) == NULL)
 		return CLI_EXIT_USAGE;
-	}
 	ok = store_stats(s, cutoff, stats_row, out, &error);
 	output_finish(&out);
-	return ok ? CLI_EXIT_OK : query_failed("stats", error);
+	return ok ? CLI_EXIT_OK : cli_failed("stats", error);
 }
 
 static int
@@ -583,6 +580,9 @@ cmd_stats(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
 	g_autofree char *since = NULL;
+	struct store *s = NULL;
+	gint64 cutoff;
+	int rc = CLI_EXIT_USAGE;
 	GOptionEntry entries[] = {
 		{ "since", 's', 0, G_OPTION_ARG_STRING, &since,
 		  "Only outcomes since WHEN: 7d, 12h, 30m, 2w ago or a date "
@@ -591,17 +591,11 @@ cmd_stats(int argc, char **argv)
 		CLI_FORMAT_ENTRY(&d),
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
-	struct store *s = NULL;
-	gint64 cutoff;
-	int rc = CLI_EXIT_USAGE;
 
-	if (!cli_options(&argc, &argv, &cmd_stats_entry,
+	if (!query_start(&argc, &argv, &cmd_stats_entry,
 	    "Counts outcomes by class, by reason, by receiving domain (the 20\n"
 	    "with most outcomes) and by day (UTC), one row each: group, key,\n"
-	    "count.", entries) ||
-	    !query_args("stats", argc, argv, 0) ||
-	    !query_format("stats", d.format) ||
-	    !query_since("stats", since, &cutoff))
+	    "count.", entries, &d, 0) || !query_since("stats", since, &cutoff))
 		goto done;
 	if ((s = cli_store(&d, STORE_READ)) == NULL) {
 		rc = CLI_EXIT_DB;

@@ -47,7 +47,6 @@
 /* One [hook NAME], kept by name across reloads. */
 struct hook {
 	struct conf_hook *conf;
-	char		*types;		/* conf's, a comma list, or NULL */
 	int		 removed;	/* gone from the configuration */
 	GHashTable	*inflight;	/* gint64 * event -> struct hook_job * */
 	gint64		 pending, oldest_queued;
@@ -66,14 +65,28 @@ struct hooks {
 	int		 max_age, connect_timeout, timeout;
 };
 
-typedef void	 hook_kind_fn(struct hook_job *);
-
-/* What each kind does with an event: conf.h's enum conf_hook_kind. */
-static hook_kind_fn *const hook_kinds[] = {
-	[CONF_HOOK_WEBHOOK] = hook_webhook,
-	[CONF_HOOK_MAILMAN3] = hook_mailman3,
-	[CONF_HOOK_LISTMONK] = hook_listmonk,
+/* Every kind's delivery: one line a hook_*.c file. */
+static const struct hook_backend *const hook_backends[] = {
+	&hook_webhook_backend,
+	&hook_mailman3_backend,
+	&hook_listmonk_backend,
 };
+G_STATIC_ASSERT(G_N_ELEMENTS(hook_backends) == CONF_HOOK_KINDS);
+
+/* Start job j as its hook's kind delivers. */
+static void
+hook_deliver(struct hook_job *j)
+{
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(hook_backends); i++)
+		if (hook_backends[i]->kind == j->conf->kind) {
+			hook_backends[i]->deliver(j);
+			return;
+		}
+	g_error("hook %s: kind %d has no delivery", j->conf->name,
+	    (int)j->conf->kind);
+}
 
 static void
 hook_job_free(struct hook_job *j)
@@ -91,7 +104,6 @@ hook_free(struct hook *h)
 {
 	g_hash_table_destroy(h->inflight);
 	conf_hook_free(h->conf);
-	g_free(h->types);
 	g_free(h);
 }
 
@@ -158,9 +170,9 @@ hook_url(const struct hook_job *j, const char *path)
 int
 hook_acts(const struct hook_job *j)
 {
-	return j->address != NULL &&
-	    (strcmp(j->type, revent_type_name(REVENT_ADDRESS_DEAD)) == 0 ||
-	    strcmp(j->type, revent_type_name(REVENT_ADDRESS_COMPLAINED)) == 0);
+	return j->address != NULL && j->known &&
+	    (j->revent_type == REVENT_ADDRESS_DEAD ||
+	    j->revent_type == REVENT_ADDRESS_COMPLAINED);
 }
 
 static void hook_done(const struct http_response *, void *);
@@ -304,6 +316,7 @@ hook_job_new(struct hooks *hs, struct hook *h, const struct store_delivery *d)
 	j->attempts = d->attempts;
 	j->queued = d->queued;
 	j->type = g_strdup(d->ev->type ? d->ev->type : "");
+	j->known = revent_type_parse(j->type, &j->revent_type);
 	j->address = g_strdup(d->ev->address);
 	j->list = g_strdup(d->ev->list);
 	j->json = g_string_new(NULL);
@@ -343,7 +356,7 @@ hook_start(const struct store_delivery *d, void *arg)
 		hook_finish(j, HOOK_DELIVERED, "dry run");
 		return 1;
 	}
-	hook_kinds[h->conf->kind](j);
+	hook_deliver(j);
 	return 1;
 }
 
@@ -396,11 +409,12 @@ static void
 hook_poll(struct hooks *hs, struct hook *h, gint64 now)
 {
 	g_autoptr(GError) error = NULL;
+	g_autofree char *types = conf_hook_types(h->conf);
 	struct hook_due due = { hs, h };
 	guint queued;
 	int may;
 
-	if (!store_hook_queue(hs->store, h->conf->name, h->types, now,
+	if (!store_hook_queue(hs->store, h->conf->name, types, now,
 	    &queued, &error) ||
 	    (may = hook_may_start(hs, h, now, &error)) < 0 ||
 	    (may && !store_hook_due(hs->store, h->conf->name, now,
@@ -479,8 +493,6 @@ hooks_configure(struct hooks *hs, struct conf_hooks *c)
 		/* A copy: the caller's conf is cleared after a reload. */
 		h->conf = g_ptr_array_steal_index(c->list, i--);
 		h->removed = 0;
-		g_free(h->types);
-		h->types = conf_hook_types(h->conf);
 		if (!store_hook_start(hs->store, ch->name, &error)) {
 			g_warning("hook %s: %s", ch->name, error->message);
 			g_clear_error(&error);

@@ -13,22 +13,18 @@
  */
 #include "config.h"
 
-#include <string.h>
-
 #include "hook_int.h"
 #include "json.h"
 #include "revent.h"
 
 /* listmonk's bounce type for an event type hook_acts() on. */
 static const char *
-hook_listmonk_type(const char *type)
+hook_listmonk_type(enum revent_type type)
 {
-	if (strcmp(type, revent_type_name(REVENT_ADDRESS_COMPLAINED)) == 0)
-		return "complaint";
-	return "hard";
+	return type == REVENT_ADDRESS_COMPLAINED ? "complaint" : "hard";
 }
 
-void
+static void
 hook_listmonk(struct hook_job *j)
 {
 	g_autoptr(GString) body = g_string_new("{");
@@ -42,9 +38,13 @@ hook_listmonk(struct hook_job *j)
 	j->action = 1;
 	json_member(body, "email", j->address);
 	json_member(body, "source", "rebound");
-	json_member(body, "type", hook_listmonk_type(j->type));
+	json_member(body, "type", hook_listmonk_type(j->revent_type));
 	json_member(body, "meta", j->json->str);
 	g_string_append_c(body, '}');
 	hook_request(j, "POST", url, "Content-Type: application/json",
 	    body->str, NULL, NULL);
 }
+
+const struct hook_backend hook_listmonk_backend = {
+	.kind = CONF_HOOK_LISTMONK, .deliver = hook_listmonk,
+};

@@ -195,7 +195,7 @@ hook_mailman3_list(const struct http_response *r, void *arg)
 	hook_mailman3_find(j, list_id != NULL ? list_id : j->list);
 }
 
-void
+static void
 hook_mailman3(struct hook_job *j)
 {
 	g_autofree char *list = NULL, *path = NULL, *url = NULL;
@@ -210,3 +210,7 @@ hook_mailman3(struct hook_job *j)
 	url = hook_url(j, path);
 	hook_request(j, "GET", url, NULL, NULL, NULL, hook_mailman3_list);
 }
+
+const struct hook_backend hook_mailman3_backend = {
+	.kind = CONF_HOOK_MAILMAN3, .deliver = hook_mailman3,
+};

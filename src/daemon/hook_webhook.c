@@ -34,7 +34,7 @@ hook_webhook_sign(const char *secret, const char *timestamp, const GString *body
 	return hex;
 }
 
-void
+static void
 hook_webhook(struct hook_job *j)
 {
 	g_autofree char *ts = g_strdup_printf("%" G_GINT64_FORMAT,
@@ -52,3 +52,7 @@ hook_webhook(struct hook_job *j)
 	hook_request(j, "POST", j->conf->url, "Content-Type: application/json",
 	    j->json->str, headers, NULL);
 }
+
+const struct hook_backend hook_webhook_backend = {
+	.kind = CONF_HOOK_WEBHOOK, .deliver = hook_webhook,
+};

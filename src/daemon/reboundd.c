@@ -307,14 +307,12 @@ daemon_warn_forgery(const struct conf *c)
 	}
 }
 
+/* The store and its settings, then the group commit in front of it. */
 static int
-daemon_start(struct daemon *d)
+daemon_start_store(struct daemon *d)
 {
 	g_autoptr(GError) error = NULL;
 
-	daemon_raise_nofile(&d->conf);
-	if (!daemon_listen(d) || !daemon_drop_privileges(&d->conf))
-		return 0;
 	d->store = store_open(&d->conf.store, STORE_WRITE, &error);
 	if (d->store == NULL) {
 		g_critical("%s", error->message);
@@ -331,20 +329,15 @@ daemon_start(struct daemon *d)
 	}
 	if (d->lmtp != NULL)
 		lmtp_set_intake(d->lmtp, d->intake);
-	/* Before hooks_new(), which takes the hooks out of conf. */
-	daemon_warn_forgery(&d->conf);
-	/* Before the sources: a new hook starts after the newest event. */
-	if (d->conf.hooks.list->len > 0 && (d->hooks = hooks_new(d->base,
-	    &d->conf.hooks, &d->conf.store, &error)) == NULL) {
-		g_critical("hooks: %s", error->message);
-		return 0;
-	}
-	if ((d->prober = prober_new(d->base, &d->conf.probe, &d->conf.policy,
-	    &d->conf.store, d->conf.events.delay, &error)) == NULL &&
-	    error != NULL) {
-		g_critical("probe: %s", error->message);
-		return 0;
-	}
+	return 1;
+}
+
+/* The sources besides LMTP (listening already), then /metrics. */
+static int
+daemon_start_sources(struct daemon *d)
+{
+	g_autoptr(GError) error = NULL;
+
 	if (d->conf.maildir.path != NULL && (d->maildir = maildir_new(d->base,
 	    d->intake, &d->conf.maildir, &error)) == NULL) {
 		g_critical("maildir: %s", error->message);
@@ -371,7 +364,33 @@ daemon_start(struct daemon *d)
 		metrics_set_prober(d->metrics, d->prober);
 		metrics_set_webhooks(d->metrics, d->webhooks);
 	}
-	return daemon_notify_ready(d);
+	return 1;
+}
+
+static int
+daemon_start(struct daemon *d)
+{
+	g_autoptr(GError) error = NULL;
+
+	daemon_raise_nofile(&d->conf);
+	if (!daemon_listen(d) || !daemon_drop_privileges(&d->conf) ||
+	    !daemon_start_store(d))
+		return 0;
+	/* Before hooks_new(), which takes the hooks out of conf. */
+	daemon_warn_forgery(&d->conf);
+	/* Before the sources: a new hook starts after the newest event. */
+	if (d->conf.hooks.list->len > 0 && (d->hooks = hooks_new(d->base,
+	    &d->conf.hooks, &d->conf.store, &error)) == NULL) {
+		g_critical("hooks: %s", error->message);
+		return 0;
+	}
+	if ((d->prober = prober_new(d->base, &d->conf.probe, &d->conf.policy,
+	    &d->conf.store, d->conf.events.delay, &error)) == NULL &&
+	    error != NULL) {
+		g_critical("probe: %s", error->message);
+		return 0;
+	}
+	return daemon_start_sources(d) && daemon_notify_ready(d);
 }
 
 /*
@@ -426,6 +445,29 @@ daemon_free(struct daemon *d)
 	g_free(d->config_file);
 }
 
+/* Start, run until a signal stops it, stop: the exit status. */
+static int
+daemon_run(struct daemon *d)
+{
+	int rc = EXIT_SUCCESS;
+
+	parse_init();
+	classify_init();
+	http_global_init();
+	if (daemon_events(d) && daemon_start(d)) {
+		g_info("reboundd %s: started, database %s", PACKAGE_VERSION,
+		    d->conf.store.path);
+		event_base_dispatch(d->base);
+		g_info("reboundd: stopped");
+	} else
+		rc = EXIT_SOFTWARE;
+	daemon_free(d);
+	http_global_cleanup();
+	classify_shutdown();
+	parse_shutdown();
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -446,7 +488,6 @@ main(int argc, char **argv)
 	g_autoptr(GOptionContext) ctx = g_option_context_new(
 	    "- record returned mail from a maildir and over LMTP");
 	g_autoptr(GError) error = NULL;
-	int rc = EXIT_SUCCESS;
 
 	setlocale(LC_ALL, "");
 	/* Log time stamps without a stat of /etc/localtime for every line. */
@@ -476,19 +517,5 @@ main(int argc, char **argv)
 		g_printerr("reboundd: daemon: %s\n", g_strerror(errno));
 		return EXIT_SOFTWARE;
 	}
-	parse_init();
-	classify_init();
-	http_global_init();
-	if (daemon_events(&d) && daemon_start(&d)) {
-		g_info("reboundd %s: started, database %s", PACKAGE_VERSION,
-		    d.conf.store.path);
-		event_base_dispatch(d.base);
-		g_info("reboundd: stopped");
-	} else
-		rc = EXIT_SOFTWARE;
-	daemon_free(&d);
-	http_global_cleanup();
-	classify_shutdown();
-	parse_shutdown();
-	return rc;
+	return daemon_run(&d);
 }

@@ -16,6 +16,7 @@
 
 /* [hook NAME] kind: who receives the events (conf_hook.c). */
 enum conf_hook_kind { CONF_HOOK_WEBHOOK, CONF_HOOK_MAILMAN3, CONF_HOOK_LISTMONK };
+#define CONF_HOOK_KINDS	(CONF_HOOK_LISTMONK + 1)
 /* [hook NAME] action: what a list manager does to a dead address. */
 enum conf_hook_action { CONF_HOOK_REMOVE, CONF_HOOK_DISABLE };
 

@@ -14,7 +14,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,50 +25,47 @@
 #define CONF_HOOK_ACTIONS	"address.dead,address.complained"
 #define CONF_HOOK_MAX_ACTIONS	100	/* max_actions_per_hour */
 
-static const char *const conf_hook_kind_names[] = {
-	[CONF_HOOK_WEBHOOK] = "webhook",
-	[CONF_HOOK_MAILMAN3] = "mailman3",
-	[CONF_HOOK_LISTMONK] = "listmonk",
-};
-
-/* What each kind takes and needs, in the order of the names. */
+/*
+ * Each kind as the configuration knows it, one line a kind: what it
+ * takes by default and at most, what it cannot go without.  How it
+ * delivers is reboundd's (hook_int.h's struct hook_backend, in the
+ * kind's hook_*.c): the rebound command reads these without it.
+ */
 static const struct {
+	const char	*name;
 	const char	*types;		/* by default, and at most; NULL: any */
 	int		 secret;	/* needs a secret */
 	int		 login;		/* needs user and password */
-} conf_hook_kinds[G_N_ELEMENTS(conf_hook_kind_names)] = {
-	[CONF_HOOK_WEBHOOK] = { NULL, 1, 0 },
-	[CONF_HOOK_MAILMAN3] = { CONF_HOOK_ACTIONS, 0, 1 },
-	[CONF_HOOK_LISTMONK] = { CONF_HOOK_ACTIONS, 0, 1 },
+} conf_hook_kinds[] = {
+	[CONF_HOOK_WEBHOOK] = { "webhook", NULL, 1, 0 },
+	[CONF_HOOK_MAILMAN3] = { "mailman3", CONF_HOOK_ACTIONS, 0, 1 },
+	[CONF_HOOK_LISTMONK] = { "listmonk", CONF_HOOK_ACTIONS, 0, 1 },
 };
+G_STATIC_ASSERT(G_N_ELEMENTS(conf_hook_kinds) == CONF_HOOK_KINDS);
 
 static const char *const conf_hook_action_names[] = {
 	[CONF_HOOK_REMOVE] = "remove",
 	[CONF_HOOK_DISABLE] = "disable",
 };
 
-static int conf_hook_invalid(GError **, const char *, ...) G_GNUC_PRINTF(2, 3);
-
-static int
-conf_hook_invalid(GError **error, const char *fmt, ...)
+/* The kinds' names, in the order of the enum, for vocab.h. */
+static void
+conf_hook_kind_names(const char **names)
 {
-	g_autofree char *msg = NULL;
-	va_list ap;
+	size_t i;
 
-	va_start(ap, fmt);
-	msg = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	g_set_error_literal(error, G_KEY_FILE_ERROR,
-	    G_KEY_FILE_ERROR_INVALID_VALUE, msg);
-	return 0;
+	for (i = 0; i < CONF_HOOK_KINDS; i++)
+		names[i] = conf_hook_kinds[i].name;
 }
 
 /* "webhook, mailman3 or listmonk", from the table. */
 static char *
 conf_hook_kind_list(void)
 {
-	return vocab_join(conf_hook_kind_names,
-	    G_N_ELEMENTS(conf_hook_kind_names), "or");
+	const char *names[CONF_HOOK_KINDS];
+
+	conf_hook_kind_names(names);
+	return vocab_join(names, CONF_HOOK_KINDS, "or");
 }
 
 /* One of names[0..n) into *slot (an enum), or an error listing them. */
@@ -85,14 +81,22 @@ conf_hook_word(const char *const *names, size_t n, const char *value,
 		return 1;
 	}
 	known = vocab_join(names, n, "or");
-	return conf_hook_invalid(error, "'%s' is not %s", value, known);
+	return conf_invalid(error, "'%s' is not %s", value, known);
 }
 
+static int conf_hook_set_types(struct conf_hook *, const char *, GError **);
+
+/* The kind, and the types it takes by default (kind is read first). */
 static int
 conf_hook_kind(struct conf_hook *h, const char *value, GError **error)
 {
-	return conf_hook_word(conf_hook_kind_names,
-	    G_N_ELEMENTS(conf_hook_kind_names), value, &h->kind, error);
+	const char *names[CONF_HOOK_KINDS];
+
+	conf_hook_kind_names(names);
+	if (!conf_hook_word(names, CONF_HOOK_KINDS, value, &h->kind, error))
+		return 0;
+	return conf_hook_set_types(h, conf_hook_kinds[h->kind].types ?
+	    conf_hook_kinds[h->kind].types : "", error);
 }
 
 /* http:// or https://, with a host: anything else is a typo. */
@@ -105,7 +109,7 @@ conf_hook_url(struct conf_hook *h, const char *value, GError **error)
 	    *g_uri_get_host(uri) == '\0' ||
 	    (g_ascii_strcasecmp(g_uri_get_scheme(uri), "http") != 0 &&
 	    g_ascii_strcasecmp(g_uri_get_scheme(uri), "https") != 0))
-		return conf_hook_invalid(error,
+		return conf_invalid(error,
 		    "'%s' is not an http:// or https:// URL", value);
 	g_free(h->url);
 	h->url = g_strdup(value);
@@ -146,7 +150,7 @@ conf_hook_type_ok(const struct conf_hook *h, const char *t, GError **error)
 
 	if (!revent_type_known(t)) {
 		known = revent_type_list();
-		return conf_hook_invalid(error, "'%s' is not an event type "
+		return conf_invalid(error, "'%s' is not an event type "
 		    "(%s)", t, known);
 	}
 	if (only == NULL)
@@ -155,8 +159,8 @@ conf_hook_type_ok(const struct conf_hook *h, const char *t, GError **error)
 	list = g_strdup_printf(",%s,", only);
 	if (strstr(list, comma) != NULL)
 		return 1;
-	return conf_hook_invalid(error, "a %s hook acts on %s only, not on %s",
-	    conf_hook_kind_names[h->kind], only, t);
+	return conf_invalid(error, "a %s hook acts on %s only, not on %s",
+	    conf_hook_kinds[h->kind].name, only, t);
 }
 
 /*
@@ -186,8 +190,8 @@ conf_hook_set_types(struct conf_hook *h, const char *value, GError **error)
 	if (out->len == 0) {
 		g_ptr_array_free(out, TRUE);
 		if (conf_hook_kinds[h->kind].types != NULL)
-			return conf_hook_invalid(error, "a %s hook acts on %s "
-			    "only, not on all", conf_hook_kind_names[h->kind],
+			return conf_invalid(error, "a %s hook acts on %s "
+			    "only, not on all", conf_hook_kinds[h->kind].name,
 			    CONF_HOOK_ACTIONS);
 		return 1;
 	}
@@ -203,7 +207,7 @@ conf_hook_max_actions(struct conf_hook *h, const char *value, GError **error)
 	guint64 n;
 
 	if (!g_ascii_string_to_unsigned(value, 10, 0, 1000000, &n, NULL))
-		return conf_hook_invalid(error, "'%s' is not a number from 0 "
+		return conf_invalid(error, "'%s' is not a number from 0 "
 		    "(no limit) to 1000000", value);
 	h->max_actions = (int)n;
 	return 1;
@@ -261,7 +265,7 @@ conf_hook_free(struct conf_hook *h)
 const char *
 conf_hook_kind_name(enum conf_hook_kind kind)
 {
-	return conf_hook_kind_names[kind];
+	return conf_hook_kinds[kind].name;
 }
 
 /*
@@ -304,28 +308,41 @@ conf_hook_missing(const struct conf_hook *h)
 }
 
 static int
-conf_hook_key(struct conf_hook *h, GKeyFile *kf, const char *group,
-    const char *key, GError **error)
+conf_hook_set(void *item, const char *key, const char *value, GError **error)
 {
-	g_autofree char *value = NULL;
-	g_autoptr(GError) err = NULL;
 	guint i;
 
-	for (i = 0; i < G_N_ELEMENTS(conf_hook_keys); i++)
-		if (strcmp(conf_hook_keys[i].key, key) == 0)
-			break;
-	if (i == G_N_ELEMENTS(conf_hook_keys))
-		return conf_hook_invalid(error, "unknown key");
-	/* Bad UTF-8 gives NULL, a bad escape a value and an error. */
-	value = g_key_file_get_string(kf, group, key, &err);
-	if (err != NULL) {
-		g_propagate_error(error, g_steal_pointer(&err));
-		return 0;
+	for (i = 0; i < G_N_ELEMENTS(conf_hook_keys); i++) {
+		if (strcmp(conf_hook_keys[i].key, key) != 0)
+			continue;
+		if (conf_hook_keys[i].set == NULL)
+			return vocab_bool(value, G_STRUCT_MEMBER_P(item,
+			    conf_hook_keys[i].offset), error);
+		return conf_hook_keys[i].set(item, value, error);
 	}
-	if (conf_hook_keys[i].set == NULL)
-		return vocab_bool(value, G_STRUCT_MEMBER_P(h,
-		    conf_hook_keys[i].offset), error);
-	return conf_hook_keys[i].set(h, g_strstrip(value), error);
+	return conf_invalid(error, "unknown key");
+}
+
+static const struct conf_group conf_hook_reader = {
+	conf_hook_set, conf_hook_kind_list
+};
+
+/* Whether h has what its kind needs, and a name of its own. */
+static int
+conf_hook_check(const struct conf *c, const struct conf_hook *h,
+    GError **error)
+{
+	const char *missing = conf_hook_missing(h);
+	guint i;
+
+	if (missing != NULL)
+		return conf_invalid(error, "%s: missing (a %s hook needs one)",
+		    missing, conf_hook_kinds[h->kind].name);
+	for (i = 0; i < c->hooks.list->len; i++)
+		if (strcmp(((struct conf_hook *)c->hooks.list->pdata[i])->name,
+		    h->name) == 0)
+			return conf_invalid(error, "hook %s twice", h->name);
+	return 1;
 }
 
 /*
@@ -336,56 +353,19 @@ int
 conf_hook_group(struct conf *c, GKeyFile *kf, const char *group,
     const char **key_r, GError **error)
 {
-	g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
 	struct conf_hook *h = g_new0(struct conf_hook, 1);
-	const char *missing;
-	guint i;
 
 	*key_r = NULL;
 	h->max_actions = CONF_HOOK_MAX_ACTIONS;
 	h->name = g_strstrip(g_strdup(group + strlen("hook")));
-	if (!conf_hook_name_ok(h->name)) {
-		conf_hook_invalid(error, "'%s' is not a hook name (letters, "
+	if (!conf_hook_name_ok(h->name))
+		conf_invalid(error, "'%s' is not a hook name (letters, "
 		    "digits, '-', '_', '.')", h->name);
-		goto fail;
+	else if (conf_group_read(&conf_hook_reader, h, kf, group, key_r,
+	    error) && conf_hook_check(c, h, error)) {
+		g_ptr_array_add(c->hooks.list, h);
+		return 1;
 	}
-	*key_r = "kind";
-	if (!g_key_file_has_key(kf, group, "kind", NULL)) {
-		g_autofree char *known = conf_hook_kind_list();
-
-		conf_hook_invalid(error, "missing (%s)", known);
-		goto fail;
-	}
-	if (!conf_hook_key(h, kf, group, "kind", error) ||
-	    !conf_hook_set_types(h, conf_hook_kinds[h->kind].types ?
-	    conf_hook_kinds[h->kind].types : "", error))
-		goto fail;
-	for (i = 0; keys[i] != NULL; i++) {
-		*key_r = keys[i];
-		if (strcmp(keys[i], "kind") != 0 &&
-		    !conf_hook_key(h, kf, group, keys[i], error))
-			goto fail;
-	}
-	if ((missing = conf_hook_missing(h)) != NULL) {
-		*key_r = NULL;
-		g_set_error(error, G_KEY_FILE_ERROR,
-		    G_KEY_FILE_ERROR_INVALID_VALUE, "%s: missing (a %s hook "
-		    "needs one)", missing, conf_hook_kind_names[h->kind]);
-		goto fail;
-	}
-	*key_r = NULL;
-	for (i = 0; i < c->hooks.list->len; i++)
-		if (strcmp(((struct conf_hook *)c->hooks.list->pdata[i])->name,
-		    h->name) == 0) {
-			conf_hook_invalid(error, "hook %s twice", h->name);
-			goto fail;
-		}
-	g_ptr_array_add(c->hooks.list, h);
-	return 1;
-fail:
-	/* keys[] is freed on return: keep the name the caller reports. */
-	if (*key_r != NULL)
-		*key_r = g_intern_string(*key_r);
 	conf_hook_free(h);
 	return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * conf_int.h: what conf.c and its section readers (conf_hook.c,
- * conf_probe.c) share, and nothing outside them sees, grouped by the
- * file that defines it.
+ * conf_probe.c, conf_webhook.c) share, and nothing outside them sees,
+ * grouped by the file that defines it.
  */
 #ifndef REBOUND_CONF_INT_H
 #define REBOUND_CONF_INT_H
@@ -11,9 +11,25 @@
 #include "conf.h"
 
 /* conf_value.c */
+/*
+ * How a [KIND NAME] group is read (conf_group_read()): set reads one
+ * key's value into the item, or fails (conf_invalid(), "unknown key"
+ * for a key it does not know); kinds is "a, b or c", for a group
+ * without a kind.
+ */
+struct conf_group {
+	int		(*set)(void *item, const char *key, const char *value,
+			    GError **);
+	char		*(*kinds)(void);
+};
+
 int	 conf_set_string(char **slot, const char *value);
+int	 conf_set_nonempty(char **slot, const char *value, GError **);
 int	 conf_duration(const char *value, int min, int max, int *out,
 	    GError **);
+int	 conf_invalid(GError **, const char *, ...) G_GNUC_PRINTF(2, 3);
+int	 conf_group_read(const struct conf_group *, void *item, GKeyFile *,
+	    const char *group, const char **key_r, GError **);
 
 /* conf_hook.c */
 void	 conf_hook_defaults(struct conf *);

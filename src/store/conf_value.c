@@ -1,8 +1,12 @@
 /*
  * conf_value.c: how one value of rebound.conf is read, for every
- * section's reader alike (conf.c, conf_hook.c, conf_probe.c).
+ * section's reader alike (conf.c, conf_hook.c, conf_probe.c,
+ * conf_webhook.c), and the one reader of a [KIND NAME] group.
  */
 #include "config.h"
+
+#include <stdarg.h>
+#include <string.h>
 
 #include <glib.h>
 
@@ -15,6 +19,15 @@ conf_set_string(char **slot, const char *value)
 	g_free(*slot);
 	*slot = *value != '\0' ? g_strdup(value) : NULL;
 	return 1;
+}
+
+/* A string setting that cannot be empty: a key, a password. */
+int
+conf_set_nonempty(char **slot, const char *value, GError **error)
+{
+	if (*value == '\0')
+		return conf_invalid(error, "empty");
+	return conf_set_string(slot, value);
 }
 
 /* "30s", "5m", "1h", "3d", or plain seconds. */
@@ -39,5 +52,68 @@ conf_duration(const char *value, int min, int max, int *out, GError **error)
 		return 0;
 	}
 	*out = (int)(n * unit);
+	return 1;
+}
+
+/* An invalid value: 0, and error says why (conf.c adds where). */
+int
+conf_invalid(GError **error, const char *fmt, ...)
+{
+	g_autofree char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	g_set_error_literal(error, G_KEY_FILE_ERROR,
+	    G_KEY_FILE_ERROR_INVALID_VALUE, msg);
+	return 0;
+}
+
+static int
+conf_group_key(const struct conf_group *g, void *item, GKeyFile *kf,
+    const char *group, const char *key, GError **error)
+{
+	g_autofree char *value = NULL;
+	g_autoptr(GError) err = NULL;
+
+	/* Bad UTF-8 gives NULL, a bad escape a value and an error. */
+	value = g_key_file_get_string(kf, group, key, &err);
+	if (err != NULL) {
+		g_propagate_error(error, g_steal_pointer(&err));
+		return 0;
+	}
+	return g->set(item, key, g_strstrip(value), error);
+}
+
+/*
+ * Read the keys of group ("hook NAME", "webhook NAME") into item with
+ * g: kind first, which the others may depend on, then the others in
+ * any order.  On error, *key_r is the key at fault.
+ */
+int
+conf_group_read(const struct conf_group *g, void *item, GKeyFile *kf,
+    const char *group, const char **key_r, GError **error)
+{
+	g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
+	guint i;
+
+	*key_r = "kind";
+	if (!g_key_file_has_key(kf, group, "kind", NULL)) {
+		g_autofree char *known = g->kinds();
+
+		return conf_invalid(error, "missing (%s)", known);
+	}
+	if (!conf_group_key(g, item, kf, group, "kind", error))
+		return 0;
+	for (i = 0; keys[i] != NULL; i++) {
+		if (strcmp(keys[i], "kind") == 0 ||
+		    conf_group_key(g, item, kf, group, keys[i], error))
+			continue;
+		/* keys[] is freed on return: keep the name reported. */
+		*key_r = g_intern_string(keys[i]);
+		return 0;
+	}
+	*key_r = NULL;
 	return 1;
 }

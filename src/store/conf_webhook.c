@@ -13,7 +13,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <string.h>
 
 #include "conf_int.h"
@@ -26,25 +25,11 @@
 #define CONF_WEBHOOK_MAX_AGE	300	/* Mailgun's timestamp, seconds */
 
 static int
-conf_webhook_invalid(GError **error, const char *fmt, ...)
-{
-	va_list ap;
-	g_autofree char *msg = NULL;
-
-	va_start(ap, fmt);
-	msg = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	g_set_error_literal(error, G_KEY_FILE_ERROR,
-	    G_KEY_FILE_ERROR_INVALID_VALUE, msg);
-	return 0;
-}
-
-static int
 conf_http_number(const char *value, guint64 min, guint64 max, guint64 *out,
     GError **error)
 {
 	if (!g_ascii_string_to_unsigned(value, 10, min, max, out, NULL))
-		return conf_webhook_invalid(error, "'%s' is not a number from "
+		return conf_invalid(error, "'%s' is not a number from "
 		    "%" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT, value, min, max);
 	return 1;
 }
@@ -59,7 +44,7 @@ conf_http_set(struct conf *c, const char *key, const char *value,
 
 	if (strcmp(key, "listen") == 0) {
 		if (strrchr(value, ':') == NULL)
-			return conf_webhook_invalid(error, "'%s' is not "
+			return conf_invalid(error, "'%s' is not "
 			    "host:port", value);
 		return conf_set_string(&c->http.listen, value);
 	}
@@ -130,7 +115,7 @@ conf_webhook_kind(struct conf_webhook *w, const char *value, GError **error)
 	if (webhook_kind_parse(value, &w->kind))
 		return 1;
 	known = webhook_kind_list();
-	return conf_webhook_invalid(error, "'%s' is not %s", value, known);
+	return conf_invalid(error, "'%s' is not %s", value, known);
 }
 
 /* An absolute path of its own: the service posts there. */
@@ -138,7 +123,7 @@ static int
 conf_webhook_path(struct conf_webhook *w, const char *value, GError **error)
 {
 	if (value[0] != '/' || strpbrk(value, "?# \t") != NULL)
-		return conf_webhook_invalid(error, "'%s' is not a path such "
+		return conf_invalid(error, "'%s' is not a path such "
 		    "as /mailgun", value);
 	return conf_set_string(&w->path, value);
 }
@@ -147,9 +132,7 @@ static int
 conf_webhook_signing_key(struct conf_webhook *w, const char *value,
     GError **error)
 {
-	if (*value == '\0')
-		return conf_webhook_invalid(error, "empty");
-	return conf_set_string(&w->signing_key, value);
+	return conf_set_nonempty(&w->signing_key, value, error);
 }
 
 /* SendGrid's verification key: PEM, or base64 as its console shows it. */
@@ -162,7 +145,7 @@ conf_webhook_public_key(struct conf_webhook *w, const char *value,
 
 	if (!g_str_has_prefix(value, "-----BEGIN") &&
 	    ((der = g_base64_decode(value, &len)) == NULL || len < 32))
-		return conf_webhook_invalid(error, "not a PEM public key nor "
+		return conf_invalid(error, "not a PEM public key nor "
 		    "base64 DER");
 	return conf_set_string(&w->public_key, value);
 }
@@ -172,7 +155,7 @@ static int
 conf_webhook_user(struct conf_webhook *w, const char *value, GError **error)
 {
 	if (*value == '\0' || strchr(value, ':') != NULL)
-		return conf_webhook_invalid(error, "'%s' is not a user name "
+		return conf_invalid(error, "'%s' is not a user name "
 		    "(not empty, no ':')", value);
 	return conf_set_string(&w->user, value);
 }
@@ -181,9 +164,7 @@ static int
 conf_webhook_password(struct conf_webhook *w, const char *value,
     GError **error)
 {
-	if (*value == '\0')
-		return conf_webhook_invalid(error, "empty");
-	return conf_set_string(&w->password, value);
+	return conf_set_nonempty(&w->password, value, error);
 }
 
 static int
@@ -208,25 +189,20 @@ static const struct {
 };
 
 static int
-conf_webhook_key(struct conf_webhook *w, GKeyFile *kf, const char *group,
-    const char *key, GError **error)
+conf_webhook_set(void *item, const char *key, const char *value,
+    GError **error)
 {
-	g_autofree char *value = NULL;
-	g_autoptr(GError) err = NULL;
 	guint i;
 
 	for (i = 0; i < G_N_ELEMENTS(conf_webhook_keys); i++)
 		if (strcmp(conf_webhook_keys[i].key, key) == 0)
-			break;
-	if (i == G_N_ELEMENTS(conf_webhook_keys))
-		return conf_webhook_invalid(error, "unknown key");
-	value = g_key_file_get_string(kf, group, key, &err);
-	if (err != NULL) {
-		g_propagate_error(error, g_steal_pointer(&err));
-		return 0;
-	}
-	return conf_webhook_keys[i].set(w, g_strstrip(value), error);
+			return conf_webhook_keys[i].set(item, value, error);
+	return conf_invalid(error, "unknown key");
 }
+
+static const struct conf_group conf_webhook_reader = {
+	conf_webhook_set, webhook_kind_list
+};
 
 /* The credential key w's kind cannot go without, or NULL. */
 static const char *
@@ -277,39 +253,18 @@ int
 conf_webhook_group(struct conf *c, GKeyFile *kf, const char *group,
     const char **key_r, GError **error)
 {
-	g_auto(GStrv) keys = g_key_file_get_keys(kf, group, NULL, NULL);
 	struct conf_webhook *w = g_new0(struct conf_webhook, 1);
 	g_autofree char *bad = NULL;
-	guint i;
 
-	*key_r = "kind";
 	w->name = g_strstrip(g_strdup(group + strlen("webhook")));
 	w->max_age = CONF_WEBHOOK_MAX_AGE;
-	if (!g_key_file_has_key(kf, group, "kind", NULL)) {
-		g_autofree char *known = webhook_kind_list();
-
-		conf_webhook_invalid(error, "missing (%s)", known);
-		goto fail;
-	}
-	if (!conf_webhook_key(w, kf, group, "kind", error))
-		goto fail;
-	for (i = 0; keys[i] != NULL; i++) {
-		*key_r = keys[i];
-		if (strcmp(keys[i], "kind") != 0 &&
-		    !conf_webhook_key(w, kf, group, keys[i], error))
-			goto fail;
-	}
-	*key_r = NULL;
-	if ((bad = conf_webhook_check(c, w)) != NULL) {
-		conf_webhook_invalid(error, "%s", bad);
-		goto fail;
+	if (!conf_group_read(&conf_webhook_reader, w, kf, group, key_r,
+	    error) || (bad = conf_webhook_check(c, w)) != NULL) {
+		if (bad != NULL)
+			conf_invalid(error, "%s", bad);
+		conf_webhook_free(w);
+		return 0;
 	}
 	g_ptr_array_add(c->http.webhooks, w);
 	return 1;
-fail:
-	/* keys[] is freed on return: keep the name the caller reports. */
-	if (*key_r != NULL)
-		*key_r = g_intern_string(*key_r);
-	conf_webhook_free(w);
-	return 0;
 }

@@ -9,11 +9,26 @@
 
 #include "json.h"
 
+/* The letter RFC 8259 escapes c with after a backslash, or 0. */
+static char
+json_letter(unsigned char c)
+{
+	switch (c) {
+	case '"': return '"';
+	case '\\': return '\\';
+	case '\n': return 'n';
+	case '\t': return 't';
+	case '\r': return 'r';
+	}
+	return 0;
+}
+
 void
 json_string(GString *out, const char *s)
 {
 	g_autofree char *valid = NULL;
 	const unsigned char *p;
+	char letter;
 
 	if (s == NULL) {
 		g_string_append(out, "null");
@@ -23,28 +38,13 @@ json_string(GString *out, const char *s)
 		s = valid = g_utf8_make_valid(s, -1);
 	g_string_append_c(out, '"');
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		switch (*p) {
-		case '"':
-			g_string_append(out, "\\\"");
-			break;
-		case '\\':
-			g_string_append(out, "\\\\");
-			break;
-		case '\n':
-			g_string_append(out, "\\n");
-			break;
-		case '\t':
-			g_string_append(out, "\\t");
-			break;
-		case '\r':
-			g_string_append(out, "\\r");
-			break;
-		default:
-			if (*p < 0x20)
-				g_string_append_printf(out, "\\u%04x", *p);
-			else
-				g_string_append_c(out, (char)*p);
-		}
+		if ((letter = json_letter(*p)) != 0) {
+			g_string_append_c(out, '\\');
+			g_string_append_c(out, letter);
+		} else if (*p < 0x20)
+			g_string_append_printf(out, "\\u%04x", *p);
+		else
+			g_string_append_c(out, (char)*p);
 	}
 	g_string_append_c(out, '"');
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "revent.h"
+#include "vocab.h"
 #include "json.h"
 
 /* NULL-ended, for revent_type_list(). */
@@ -48,14 +49,21 @@ revent_type_name(enum revent_type t)
 }
 
 int
+revent_type_parse(const char *name, enum revent_type *type_r)
+{
+	int i = vocab_find(revent_type_names, REVENT_NTYPES, name);
+
+	if (i >= 0)
+		*type_r = (enum revent_type)i;
+	return i >= 0;
+}
+
+int
 revent_type_known(const char *name)
 {
-	guint i;
+	enum revent_type type;
 
-	for (i = 0; i < REVENT_NTYPES; i++)
-		if (strcmp(name, revent_type_names[i]) == 0)
-			return 1;
-	return 0;
+	return revent_type_parse(name, &type);
 }
 
 /* "address.dead, ..., hook.resumed", for a message; g_free'd. */

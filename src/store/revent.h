@@ -64,6 +64,9 @@ struct revent_values {
 
 const char		*revent_type_name(enum revent_type);
 int			 revent_type_known(const char *name);
+/* The type name names: 0 if none. */
+int			 revent_type_parse(const char *name,
+			    enum revent_type *);
 char			*revent_type_list(void);
 const char		*revent_type_of_state(const char *state);
 char			*revent_list_id(const char *list);

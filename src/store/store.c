@@ -155,6 +155,94 @@ store_done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
+/* sql prepared (store_stmt()), its ?1 ... ?n bound to args[0 .. n). */
+sqlite3_stmt *
+store_bound(struct store *s, const char *sql, const struct store_arg *args,
+    size_t n, GError **error)
+{
+	sqlite3_stmt *st = store_stmt(s, sql, error);
+	size_t i;
+
+	for (i = 0; st != NULL && i < n; i++) {
+		const struct store_arg *a = &args[i];
+
+		if (a->type == STORE_ARG_INT)
+			sqlite3_bind_int64(st, (int)i + 1, a->n);
+		else if (a->type == STORE_ARG_NONZERO && a->n != 0)
+			sqlite3_bind_int64(st, (int)i + 1, a->n);
+		else if (a->type == STORE_ARG_TEXT)
+			store_bind_filter(st, (int)i + 1, a->text);
+		else if (a->type == STORE_ARG_OPT)
+			store_bind_text(st, (int)i + 1, a->text);
+	}
+	return st;
+}
+
+/* sql with args, stepped once: a statement that changes rows. */
+int
+store_run(struct store *s, const char *sql, const struct store_arg *args,
+    size_t n, GError **error, const char *what)
+{
+	sqlite3_stmt *st = store_bound(s, sql, args, n, error);
+
+	return st != NULL && store_step(s, st, error, what);
+}
+
+/*
+ * sql with args, each row it gives to fn until fn returns 0; then reset.
+ * 0 with *error (naming what) if a step failed.
+ */
+int
+store_rows(struct store *s, const char *sql, const struct store_arg *args,
+    size_t n, store_row_fn *fn, void *arg, GError **error, const char *what)
+{
+	sqlite3_stmt *st = store_bound(s, sql, args, n, error);
+	int rc;
+
+	if (st == NULL)
+		return 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (!fn(st, arg)) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	return store_rows_end(s, st, rc, error, what);
+}
+
+static int
+store_string_row(sqlite3_stmt *st, void *arg)
+{
+	g_ptr_array_add(arg, g_strdup(store_column_text(st, 0)));
+	return 1;
+}
+
+/* The first column of each row of sql, copied into strings. */
+int
+store_strings(struct store *s, const char *sql, const struct store_arg *args,
+    size_t n, GPtrArray *strings, GError **error, const char *what)
+{
+	return store_rows(s, sql, args, n, store_string_row, strings, error,
+	    what);
+}
+
+/* The first column of sql's first row, as a number; 0 when no row. */
+int
+store_number(struct store *s, const char *sql, const struct store_arg *args,
+    size_t n, gint64 *out, GError **error, const char *what)
+{
+	sqlite3_stmt *st = store_bound(s, sql, args, n, error);
+	int rc;
+
+	*out = 0;
+	if (st == NULL)
+		return 0;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = SQLITE_DONE;
+	}
+	return store_rows_end(s, st, rc, error, what);
+}
+
 /* Pragmas of a writer: WAL, and how hard a commit waits for the disk. */
 static int
 store_pragmas(struct store *s, const struct conf_store *c,
@@ -434,15 +522,10 @@ int
 store_addresses_of(struct store *s, const char *sql, gint64 number,
     GPtrArray *addresses, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, sql, error);
-	int rc;
+	const struct store_arg args[] = { STORE_INT(number) };
 
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, number);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		g_ptr_array_add(addresses, g_strdup(store_column_text(st, 0)));
-	return store_rows_end(s, st, rc, error, "finding addresses to replay");
+	return store_strings(s, sql, STORE_ARGS(args), addresses, error,
+	    "finding addresses to replay");
 }
 
 /*

@@ -128,24 +128,28 @@ events_bind(sqlite3_stmt *st, const struct revent *ev)
 		sqlite3_bind_int64(st, 13, ev->incident);
 }
 
-/* The columns id, EVENTS_COLUMNS of a row. */
-static void
-events_row(sqlite3_stmt *st, struct revent *ev)
+/* A row (id, EVENTS_COLUMNS), to the caller's fn. */
+static int
+events_row(sqlite3_stmt *st, void *arg)
 {
-	ev->id = sqlite3_column_int64(st, 0);
-	ev->type = store_column_text(st, 1);
-	ev->time = sqlite3_column_int64(st, 2);
-	ev->address = store_column_text(st, 3);
-	ev->list = store_column_text(st, 4);
-	ev->state = store_column_text(st, 5);
-	ev->previous = store_column_text(st, 6);
-	ev->reason = store_column_text(st, 7);
-	ev->class = store_column_text(st, 8);
-	ev->status = store_column_text(st, 9);
-	ev->confidence = store_column_text(st, 10);
-	ev->evidence = store_column_text(st, 11);
-	ev->digest = store_column_text(st, 12);
-	ev->incident = sqlite3_column_int64(st, 13);
+	struct store_to *to = arg;
+	struct revent ev;
+
+	ev.id = sqlite3_column_int64(st, 0);
+	ev.type = store_column_text(st, 1);
+	ev.time = sqlite3_column_int64(st, 2);
+	ev.address = store_column_text(st, 3);
+	ev.list = store_column_text(st, 4);
+	ev.state = store_column_text(st, 5);
+	ev.previous = store_column_text(st, 6);
+	ev.reason = store_column_text(st, 7);
+	ev.class = store_column_text(st, 8);
+	ev.status = store_column_text(st, 9);
+	ev.confidence = store_column_text(st, 10);
+	ev.evidence = store_column_text(st, 11);
+	ev.digest = store_column_text(st, 12);
+	ev.incident = sqlite3_column_int64(st, 13);
+	return to->fn.event(&ev, to->data);
 }
 
 /*
@@ -172,16 +176,14 @@ store_event_add(struct store *s, const struct revent *ev, gint64 due,
 static int
 events_due(struct store *s, gint64 now, int *due_r, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, events_sql[EVENTS_DUE], error);
-	int rc;
+	const struct store_arg args[] = { STORE_INT(now) };
+	gint64 one;
 
-	if (st == NULL)
+	if (!store_number(s, events_sql[EVENTS_DUE], STORE_ARGS(args), &one,
+	    error, "reading pending events"))
 		return 0;
-	sqlite3_bind_int64(st, 1, now);
-	rc = sqlite3_step(st);
-	*due_r = rc == SQLITE_ROW;
-	return store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
-	    error, "reading pending events");
+	*due_r = one != 0;
+	return 1;
 }
 
 /* Move the events due at now, in (due, id) order; *n_r: how many. */
@@ -238,24 +240,14 @@ store_events(struct store *s, gint64 after_id, gint64 since_time,
     const char *type, int limit, store_event_fn *fn, void *data,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, events_sql[EVENTS_LIST], error);
-	struct revent ev;
-	int rc;
+	const struct store_arg args[] = {
+		STORE_INT(after_id), STORE_INT(since_time), STORE_TEXT(type),
+		STORE_INT(limit)
+	};
+	struct store_to to = { .fn.event = fn, .data = data };
 
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, after_id);
-	sqlite3_bind_int64(st, 2, since_time);
-	store_bind_filter(st, 3, type);
-	sqlite3_bind_int(st, 4, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		events_row(st, &ev);
-		if (!fn(&ev, data)) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	return store_rows_end(s, st, rc, error, "reading events");
+	return store_rows(s, events_sql[EVENTS_LIST], STORE_ARGS(args),
+	    events_row, &to, error, "reading events");
 }
 
 /* The highest published id (0: none yet), or -1 on an error. */

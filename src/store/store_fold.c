@@ -91,24 +91,27 @@ store_expiries_new(void)
 	return a;
 }
 
+/* A probe that ran out (at, why), into the GArray arg. */
+static int
+store_expiry_row(sqlite3_stmt *st, void *arg)
+{
+	struct store_expiry e = {
+		sqlite3_column_int64(st, 0), g_strdup(store_column_text(st, 1))
+	};
+
+	g_array_append_val((GArray *)arg, e);
+	return 1;
+}
+
 /* The probes of address that ran out, oldest first, into a. */
 int
 store_probe_expiries(struct store *s, const char *address, GArray *a,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, fold_sql[FOLD_EXPIRED_OF], error);
-	struct store_expiry e;
-	int rc;
+	const struct store_arg args[] = { STORE_TEXT(address) };
 
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		e.at = sqlite3_column_int64(st, 0);
-		e.why = g_strdup(store_column_text(st, 1));
-		g_array_append_val(a, e);
-	}
-	return store_rows_end(s, st, rc, error, "reading probes");
+	return store_rows(s, fold_sql[FOLD_EXPIRED_OF], STORE_ARGS(args),
+	    store_expiry_row, a, error, "reading probes");
 }
 
 /* Every address's probes that ran out: address -> GArray, into h. */

@@ -139,22 +139,27 @@ store_incident_event(struct store *s, const struct guard_incident *inc,
 	return store_event_add(s, &ev, time, error);
 }
 
+/* A held outcome's address: replayed before commit. */
+static int
+store_hold_row(sqlite3_stmt *st, void *arg)
+{
+	struct store *s = arg;
+
+	store_stale(s, store_column_text(st, 0), store_replay);
+	s->held++;
+	return 1;
+}
+
 /* Hold one outcome; its address is replayed before commit. */
 static int
 store_hold(struct store *s, gint64 incident, gint64 outcome, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_HOLD], error);
-	int rc;
+	const struct store_arg args[] = {
+		STORE_INT(incident), STORE_INT(outcome)
+	};
 
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, incident);
-	sqlite3_bind_int64(st, 2, outcome);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_stale(s, store_column_text(st, 0), store_replay);
-		s->held++;
-	}
-	return store_rows_end(s, st, rc, error, "holding an outcome");
+	return store_rows(s, guard_sql[STORE_HOLD], STORE_ARGS(args),
+	    store_hold_row, s, error, "holding an outcome");
 }
 
 /* The incident's row as it grew; 0 rows: an operator decided it. */
@@ -162,22 +167,31 @@ static int
 store_incident_grow(struct store *s, const struct guard_incident *inc,
     int *open_r, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENT_GROW], error);
+	const struct store_arg args[] = {
+		STORE_INT(inc->id), STORE_INT(inc->first), STORE_INT(inc->last),
+		STORE_INT(g_hash_table_size(inc->addresses)),
+		STORE_INT(inc->outcomes), STORE_INT(inc->opened),
+		STORE_INT(inc->closed), STORE_OPT(inc->sample),
+	};
 
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, inc->id);
-	sqlite3_bind_int64(st, 2, inc->first);
-	sqlite3_bind_int64(st, 3, inc->last);
-	sqlite3_bind_int64(st, 4, g_hash_table_size(inc->addresses));
-	sqlite3_bind_int64(st, 5, inc->outcomes);
-	sqlite3_bind_int64(st, 6, inc->opened);
-	sqlite3_bind_int64(st, 7, inc->closed);
-	store_bind_text(st, 8, inc->sample);
-	if (!store_step(s, st, error, "updating an incident"))
+	if (!store_run(s, guard_sql[STORE_INCIDENT_GROW], STORE_ARGS(args),
+	    error, "updating an incident"))
 		return 0;
 	*open_r = sqlite3_changes(s->db) > 0;
 	return 1;
+}
+
+/* Incident inc opened or closed: its event, then the caller told. */
+static void
+store_incident_publish(struct store *s, const struct guard_incident *inc,
+    enum revent_type type, enum guard_state state, gint64 time)
+{
+	GError *error = NULL;
+
+	if (store_incident_event(s, inc, type, state, time, &error))
+		store_incident_notify(s, inc, state);
+	else
+		store_guard_failed(s, error);
 }
 
 static void
@@ -185,21 +199,17 @@ store_guard_opened(struct guard_incident *inc, const GArray *earlier,
     void *data)
 {
 	struct store *s = data;
-	sqlite3_stmt *st;
+	const struct store_arg args[] = {
+		STORE_OPT(guard_kind_name(inc->kind)), STORE_OPT(inc->group),
+		STORE_INT(inc->opened), STORE_INT(inc->first),
+		STORE_INT(inc->last), STORE_INT(g_hash_table_size(inc->addresses)),
+		STORE_INT(inc->outcomes), STORE_OPT(inc->sample),
+	};
 	GError *error = NULL;
 	guint i;
 
-	if ((st = store_stmt(s, guard_sql[STORE_INCIDENT_ADD], &error)) == NULL)
-		goto fail;
-	store_bind_text(st, 1, guard_kind_name(inc->kind));
-	store_bind_text(st, 2, inc->group);
-	sqlite3_bind_int64(st, 3, inc->opened);
-	sqlite3_bind_int64(st, 4, inc->first);
-	sqlite3_bind_int64(st, 5, inc->last);
-	sqlite3_bind_int64(st, 6, g_hash_table_size(inc->addresses));
-	sqlite3_bind_int64(st, 7, inc->outcomes);
-	store_bind_text(st, 8, inc->sample);
-	if (!store_step(s, st, &error, "opening an incident"))
+	if (!store_run(s, guard_sql[STORE_INCIDENT_ADD], STORE_ARGS(args),
+	    &error, "opening an incident"))
 		goto fail;
 	inc->id = sqlite3_last_insert_rowid(s->db);
 	s->opened++;
@@ -207,10 +217,8 @@ store_guard_opened(struct guard_incident *inc, const GArray *earlier,
 		if (!store_hold(s, inc->id, g_array_index(earlier, gint64, i),
 		    &error))
 			goto fail;
-	if (!store_incident_event(s, inc, REVENT_INCIDENT_OPENED, GUARD_OPEN,
-	    inc->opened, &error))
-		goto fail;
-	store_incident_notify(s, inc, GUARD_OPEN);
+	store_incident_publish(s, inc, REVENT_INCIDENT_OPENED, GUARD_OPEN,
+	    inc->opened);
 	return;
 fail:
 	store_guard_failed(s, error);
@@ -220,25 +228,17 @@ static void
 store_guard_closed(const struct guard_incident *inc, void *data)
 {
 	struct store *s = data;
-	sqlite3_stmt *st;
+	const struct store_arg args[] = {
+		STORE_INT(inc->id), STORE_INT(inc->closed)
+	};
 	GError *error = NULL;
 
-	if ((st = store_stmt(s, guard_sql[STORE_INCIDENT_CLOSE],
-	    &error)) == NULL)
-		goto fail;
-	sqlite3_bind_int64(st, 1, inc->id);
-	sqlite3_bind_int64(st, 2, inc->closed);
-	if (!store_step(s, st, &error, "closing an incident"))
-		goto fail;
-	if (sqlite3_changes(s->db) == 0)
-		return;
-	if (!store_incident_event(s, inc, REVENT_INCIDENT_CLOSED, GUARD_CLOSED,
-	    inc->closed, &error))
-		goto fail;
-	store_incident_notify(s, inc, GUARD_CLOSED);
-	return;
-fail:
-	store_guard_failed(s, error);
+	if (!store_run(s, guard_sql[STORE_INCIDENT_CLOSE], STORE_ARGS(args),
+	    &error, "closing an incident"))
+		store_guard_failed(s, error);
+	else if (sqlite3_changes(s->db) > 0)
+		store_incident_publish(s, inc, REVENT_INCIDENT_CLOSED,
+		    GUARD_CLOSED, inc->closed);
 }
 
 /* A bounce that came late: what the incident holds anew. */
@@ -270,41 +270,60 @@ store_guard_kind(const char *name)
 	return i < 0 ? GUARD_DOMAIN : (enum guard_kind)i;
 }
 
+/* The columns outcome, address, provider, at, diagnostic of a row. */
+void
+store_guard_hit_row(sqlite3_stmt *st, struct guard_hit *h)
+{
+	h->outcome = sqlite3_column_int64(st, 0);
+	h->address = store_column_text(st, 1);
+	h->provider = store_column_text(st, 2);
+	h->at = sqlite3_column_int64(st, 3);
+	h->diagnostic = store_column_text(st, 4);
+}
+
+/* An incident the guard still keeps open. */
+static int
+store_guard_adopt(sqlite3_stmt *st, void *arg)
+{
+	struct store *s = arg;
+
+	guard_adopt(s->guard, sqlite3_column_int64(st, 0),
+	    store_guard_kind(store_column_text(st, 1)),
+	    store_column_text(st, 2), sqlite3_column_int64(st, 3),
+	    sqlite3_column_int64(st, 4),
+	    sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6));
+	return 1;
+}
+
+/* A recent hard outcome, and the incident that holds it (or 0). */
+static int
+store_guard_restore(sqlite3_stmt *st, void *arg)
+{
+	struct store *s = arg;
+	struct guard_hit h = { 0 };
+
+	store_guard_hit_row(st, &h);
+	h.incident = sqlite3_column_int64(st, 5);
+	guard_restore(s->guard, &h);
+	return 1;
+}
+
 /* The guard as the database left it: open incidents, recent outcomes. */
 static int
 store_guard_load(struct store *s, GError **error)
 {
-	sqlite3_stmt *st;
-	struct guard_hit h = { 0 };
-	int rc;
+	const struct store_arg late[] = { STORE_INT(s->policy.guard.late) };
+	const struct store_arg baseline[] = {
+		STORE_INT(s->policy.guard.baseline)
+	};
 
 	if (s->guard != NULL)
 		return 1;
 	s->guard = guard_new(&s->policy.guard, &store_guard_calls, s);
-	if ((st = store_stmt(s, guard_sql[STORE_INCIDENTS_KEPT],
-	    error)) == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, s->policy.guard.late);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		guard_adopt(s->guard, sqlite3_column_int64(st, 0),
-		    store_guard_kind(store_column_text(st, 1)),
-		    store_column_text(st, 2), sqlite3_column_int64(st, 3),
-		    sqlite3_column_int64(st, 4),
-		    sqlite3_column_int64(st, 5), sqlite3_column_int64(st, 6));
-	if (!store_rows_end(s, st, rc, error, "reading open incidents") ||
-	    (st = store_stmt(s, guard_sql[STORE_GUARD_RESTORE], error)) == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, s->policy.guard.baseline);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		h.outcome = sqlite3_column_int64(st, 0);
-		h.address = store_column_text(st, 1);
-		h.provider = store_column_text(st, 2);
-		h.at = sqlite3_column_int64(st, 3);
-		h.diagnostic = store_column_text(st, 4);
-		h.incident = sqlite3_column_int64(st, 5);
-		guard_restore(s->guard, &h);
-	}
-	return store_rows_end(s, st, rc, error, "reading recent outcomes");
+	return store_rows(s, guard_sql[STORE_INCIDENTS_KEPT], STORE_ARGS(late),
+	    store_guard_adopt, s, error, "reading open incidents") &&
+	    store_rows(s, guard_sql[STORE_GUARD_RESTORE], STORE_ARGS(baseline),
+	    store_guard_restore, s, error, "reading recent outcomes");
 }
 
 /* The guard's errors, if its calls had any, as the caller's. */
@@ -377,29 +396,26 @@ store_set_incident_fn(struct store *s, store_incident_fn *fn, void *data)
 	s->incident_data = data;
 }
 
-/* The incidents of st (STORE_INCIDENT_COLUMNS), to fn. */
+/* One row (STORE_INCIDENT_COLUMNS), to the caller's fn. */
 static int
-store_incident_rows(struct store *s, sqlite3_stmt *st, store_incident_fn *fn,
-    void *data, GError **error)
+store_incident_row(sqlite3_stmt *st, void *arg)
 {
+	struct store_to *to = arg;
 	struct store_incident i;
-	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		i.id = sqlite3_column_int64(st, 0);
-		i.kind = store_guard_kind(store_column_text(st, 1));
-		i.group = store_column_text(st, 2);
-		i.opened = sqlite3_column_int64(st, 3);
-		i.first = sqlite3_column_int64(st, 4);
-		i.last = sqlite3_column_int64(st, 5);
-		i.closed = sqlite3_column_int64(st, 6);
-		i.state = MAX(store_held(store_column_text(st, 7)), GUARD_OPEN);
-		i.addresses = sqlite3_column_int64(st, 8);
-		i.outcomes = sqlite3_column_int64(st, 9);
-		i.sample = store_column_text(st, 10);
-		fn(&i, data);
-	}
-	return store_rows_end(s, st, rc, error, "reading incidents");
+	i.id = sqlite3_column_int64(st, 0);
+	i.kind = store_guard_kind(store_column_text(st, 1));
+	i.group = store_column_text(st, 2);
+	i.opened = sqlite3_column_int64(st, 3);
+	i.first = sqlite3_column_int64(st, 4);
+	i.last = sqlite3_column_int64(st, 5);
+	i.closed = sqlite3_column_int64(st, 6);
+	i.state = MAX(store_held(store_column_text(st, 7)), GUARD_OPEN);
+	i.addresses = sqlite3_column_int64(st, 8);
+	i.outcomes = sqlite3_column_int64(st, 9);
+	i.sample = store_column_text(st, 10);
+	to->fn.incident(&i, to->data);
+	return 1;
 }
 
 /* Every incident, oldest first. */
@@ -407,9 +423,10 @@ int
 store_incidents(struct store *s, store_incident_fn *fn, void *data,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENTS], error);
+	struct store_to to = { .fn.incident = fn, .data = data };
 
-	return st != NULL && store_incident_rows(s, st, fn, data, error);
+	return store_rows(s, guard_sql[STORE_INCIDENTS], NULL, 0,
+	    store_incident_row, &to, error, "reading incidents");
 }
 
 /* Incident id, if there is one, to fn. */
@@ -417,12 +434,11 @@ int
 store_incident(struct store *s, gint64 id, store_incident_fn *fn,
     void *data, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENT], error);
+	struct store_to to = { .fn.incident = fn, .data = data };
+	const struct store_arg args[] = { STORE_INT(id) };
 
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, id);
-	return store_incident_rows(s, st, fn, data, error);
+	return store_rows(s, guard_sql[STORE_INCIDENT], STORE_ARGS(args),
+	    store_incident_row, &to, error, "reading incidents");
 }
 
 /*
@@ -437,16 +453,13 @@ store_incident_decide(struct store *s, gint64 id, enum guard_state decided,
 {
 	const char *state = guard_state_names[decided];
 	g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func(g_free);
-	sqlite3_stmt *st = store_stmt(s, guard_sql[STORE_INCIDENT_DECIDE],
-	    error);
+	const struct store_arg args[] = {
+		STORE_INT(id), STORE_OPT(state), STORE_INT(now)
+	};
 	guint i;
 
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, id);
-	store_bind_text(st, 2, state);
-	sqlite3_bind_int64(st, 3, now);
-	if (!store_step(s, st, error, "deciding an incident"))
+	if (!store_run(s, guard_sql[STORE_INCIDENT_DECIDE], STORE_ARGS(args),
+	    error, "deciding an incident"))
 		return 0;
 	*found_r = sqlite3_changes(s->db) > 0;
 	if (!*found_r || !store_addresses_of(s,

@@ -113,17 +113,6 @@ static const char *const hook_sql[] = {
 	[HOOK_RESET_ACTIONS] = "DELETE FROM hook_actions WHERE hook = ?1",
 };
 
-/* One integer from a statement's first row (0 when there is none). */
-static int
-hook_int(struct store *s, sqlite3_stmt *st, gint64 *out, GError **error)
-{
-	int rc = sqlite3_step(st);
-
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	return store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
-	    error, "reading the hooks' state");
-}
-
 /* A delivery's state as stored (the schema allows no other). */
 static enum store_delivery_state
 store_delivery_state(const char *name)
@@ -195,6 +184,33 @@ store_hook_start(struct store *s, const char *hook, GError **error)
 	return store_step(s, st, error, "starting a hook");
 }
 
+/* The events after hook's cursor up to newest, queued in one transaction. */
+static int
+hook_queue_new(struct store *s, const char *hook, const char *types,
+    gint64 now, gint64 newest, guint *queued_r, GError **error)
+{
+	const struct store_arg queue[] = {
+		STORE_TEXT(hook), STORE_TEXT(types), STORE_INT(now),
+		STORE_INT(newest)
+	};
+	const struct store_arg move[] = { STORE_TEXT(hook), STORE_INT(newest) };
+
+	if (!store_exec(s, "BEGIN IMMEDIATE", error))
+		return 0;
+	if (!store_run(s, hook_sql[HOOK_QUEUE], STORE_ARGS(queue), error,
+	    "queueing events for a hook"))
+		goto fail;
+	*queued_r = (guint)sqlite3_changes(s->db);
+	if (!store_run(s, hook_sql[HOOK_MOVE], STORE_ARGS(move), error,
+	    "moving a hook's cursor") || !store_exec(s, "COMMIT", error))
+		goto fail;
+	return 1;
+fail:
+	*queued_r = 0;
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return 0;
+}
+
 /*
  * Hand hook the events after its cursor, up to the newest: a pending
  * delivery each (of the types it takes), and the cursor moved, in one
@@ -205,43 +221,18 @@ int
 store_hook_queue(struct store *s, const char *hook, const char *types,
     gint64 now, guint *queued_r, GError **error)
 {
-	sqlite3_stmt *st;
+	const struct store_arg name[] = { STORE_TEXT(hook) };
 	gint64 newest, cursor;
 
 	*queued_r = 0;
-	if ((st = store_stmt(s, hook_sql[HOOK_NEWEST], error)) == NULL ||
-	    !hook_int(s, st, &newest, error))
-		return 0;
-	if ((st = store_stmt(s, hook_sql[HOOK_CURSOR], error)) == NULL)
-		return 0;
-	store_bind_filter(st, 1, hook);
-	if (!hook_int(s, st, &cursor, error))
+	if (!store_number(s, hook_sql[HOOK_NEWEST], NULL, 0, &newest, error,
+	    "reading the hooks' state") ||
+	    !store_number(s, hook_sql[HOOK_CURSOR], STORE_ARGS(name), &cursor,
+	    error, "reading the hooks' state"))
 		return 0;
 	if (newest <= cursor)
 		return 1;
-	if (!store_exec(s, "BEGIN IMMEDIATE", error))
-		return 0;
-	if ((st = store_stmt(s, hook_sql[HOOK_QUEUE], error)) == NULL)
-		goto fail;
-	store_bind_filter(st, 1, hook);
-	store_bind_filter(st, 2, types);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, newest);
-	if (!store_step(s, st, error, "queueing events for a hook"))
-		goto fail;
-	*queued_r = (guint)sqlite3_changes(s->db);
-	if ((st = store_stmt(s, hook_sql[HOOK_MOVE], error)) == NULL)
-		goto fail;
-	store_bind_filter(st, 1, hook);
-	sqlite3_bind_int64(st, 2, newest);
-	if (!store_step(s, st, error, "moving a hook's cursor") ||
-	    !store_exec(s, "COMMIT", error))
-		goto fail;
-	return 1;
-fail:
-	*queued_r = 0;
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	return 0;
+	return hook_queue_new(s, hook, types, now, newest, queued_r, error);
 }
 
 /* hook's deliveries that may be tried now, oldest first, at most limit. */
@@ -366,15 +357,13 @@ int
 store_hook_requeue(struct store *s, gint64 event, const char *hook,
     gint64 now, guint *requeued_r, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, hook_sql[HOOK_REQUEUE], error);
+	const struct store_arg args[] = {
+		STORE_INT(event), STORE_TEXT(hook), STORE_INT(now)
+	};
 
 	*requeued_r = 0;
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, event);
-	store_bind_filter(st, 2, hook);
-	sqlite3_bind_int64(st, 3, now);
-	if (!store_step(s, st, error, "re-queueing a delivery"))
+	if (!store_run(s, hook_sql[HOOK_REQUEUE], STORE_ARGS(args), error,
+	    "re-queueing a delivery"))
 		return 0;
 	*requeued_r = (guint)sqlite3_changes(s->db);
 	return 1;
@@ -427,16 +416,14 @@ int
 store_hook_pause(struct store *s, const char *hook, gint64 now,
     gint64 actions, GError **error)
 {
-	sqlite3_stmt *st;
+	const struct store_arg args[] = {
+		STORE_TEXT(hook), STORE_INT(now), STORE_INT(actions)
+	};
 
 	if (!store_exec(s, "BEGIN IMMEDIATE", error))
 		return 0;
-	if ((st = store_stmt(s, hook_sql[HOOK_PAUSE], error)) == NULL)
-		goto fail;
-	store_bind_filter(st, 1, hook);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, actions);
-	if (!store_step(s, st, error, "pausing a hook"))
+	if (!store_run(s, hook_sql[HOOK_PAUSE], STORE_ARGS(args), error,
+	    "pausing a hook"))
 		goto fail;
 	if (sqlite3_changes(s->db) > 0 &&
 	    !hook_pause_event(s, REVENT_HOOK_PAUSED, hook, now, error))
@@ -453,18 +440,10 @@ static int
 hook_paused(struct store *s, const char *hook, GPtrArray *names,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, hook_sql[HOOK_PAUSED], error);
-	int rc;
+	const struct store_arg args[] = { STORE_TEXT(hook) };
 
-	if (st == NULL)
-		return 0;
-	store_bind_filter(st, 1, hook);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		g_ptr_array_add(names, g_strdup(store_column_text(st, 0)));
-	store_done(st);
-	if (rc != SQLITE_DONE)
-		return store_error(s, error, "reading the paused hooks");
-	return 1;
+	return store_strings(s, hook_sql[HOOK_PAUSED], STORE_ARGS(args), names,
+	    error, "reading the paused hooks");
 }
 
 /*

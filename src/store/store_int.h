@@ -5,7 +5,9 @@
  * of prepared statements, and calls no other file of the store: what
  * it must do for one (free its part, replay the stale addresses before
  * commit) that file registers.  Each other file keeps its own SQL, as
- * data, and asks store_stmt() for it:
+ * data, and runs it one way: store_run() (a change) or store_rows()
+ * (rows to a callback) with its values as an array of struct store_arg,
+ * or store_bound() and its own steps:
  *  - store_record.c: a message and its outcomes recorded, each address
  *    brought one step further (add, update);
  *  - store_fold.c: an address's whole history folded into its row
@@ -66,12 +68,58 @@ struct store {
 };
 
 /* store.c */
+/*
+ * A value for a statement's ?N (store_bound()): STORE_INT(n),
+ * STORE_NONZERO(n) (0 is NULL), STORE_TEXT(t) (NULL is NULL: a filter's
+ * "?N IS NULL" lets every row by) and STORE_OPT(t) (NULL and "" are
+ * NULL: a field that may be missing).  STORE_ARGS(a) passes an array.
+ */
+struct store_arg {
+	enum { STORE_ARG_INT, STORE_ARG_NONZERO, STORE_ARG_TEXT,
+	    STORE_ARG_OPT } type;
+	gint64		 n;
+	const char	*text;
+};
+#define STORE_INT(v)		{ STORE_ARG_INT, (v), NULL }
+#define STORE_NONZERO(v)	{ STORE_ARG_NONZERO, (v), NULL }
+#define STORE_TEXT(v)		{ STORE_ARG_TEXT, 0, (v) }
+#define STORE_OPT(v)		{ STORE_ARG_OPT, 0, (v) }
+#define STORE_ARGS(a)		(a), G_N_ELEMENTS(a)
+
+/* One row of a statement (store_rows()); 0 stops the loop. */
+typedef int store_row_fn(sqlite3_stmt *, void *);
+
+/* A caller's callback and its data, as a store_row_fn passes rows on. */
+struct store_to {
+	union {
+		store_incident_fn	*incident;
+		store_outcome_fn	*outcome;
+		store_event_fn		*event;
+		store_probe_fn		*probe;
+	} fn;
+	void		*data;
+};
+
 int			 store_error(struct store *, GError **,
 			    const char *what);
 int			 store_exec(struct store *, const char *sql,
 			    GError **);
 sqlite3_stmt		*store_stmt(struct store *, const char *sql,
 			    GError **);
+sqlite3_stmt		*store_bound(struct store *, const char *sql,
+			    const struct store_arg *, size_t, GError **);
+int			 store_run(struct store *, const char *sql,
+			    const struct store_arg *, size_t, GError **,
+			    const char *what);
+int			 store_rows(struct store *, const char *sql,
+			    const struct store_arg *, size_t, store_row_fn *,
+			    void *, GError **, const char *what);
+int			 store_strings(struct store *, const char *sql,
+			    const struct store_arg *, size_t, GPtrArray *,
+			    GError **, const char *what);
+int			 store_number(struct store *, const char *sql,
+			    const struct store_arg *, size_t, gint64 *,
+			    GError **, const char *what);
 void			 store_done(sqlite3_stmt *);
 void			 store_bind_text(sqlite3_stmt *, int, const char *);
 void			 store_bind_filter(sqlite3_stmt *, int,
@@ -127,6 +175,8 @@ int			 store_probe_expiries_all(struct store *,
 			    GHashTable *, GError **);
 
 /* store_guard.c */
+void			 store_guard_hit_row(sqlite3_stmt *,
+			    struct guard_hit *);
 int			 store_guard_hard(struct store *,
 			    const struct guard_hit *, int *held_r, GError **);
 

@@ -231,31 +231,35 @@ store_probe_forged(struct store *s, const struct store_meta *m,
 	return 1;
 }
 
-/* Each row of st (PROBES_COLUMNS) to fn, until it returns 0. */
+/* One row (PROBES_COLUMNS), to the caller's fn. */
 static int
-probes_rows(struct store *s, sqlite3_stmt *st, store_probe_fn *fn,
-    void *data, GError **error)
+probes_row(sqlite3_stmt *st, void *arg)
 {
+	struct store_to *to = arg;
 	struct store_probe p;
-	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		p.id = sqlite3_column_int64(st, 0);
-		p.address = store_column_text(st, 1);
-		p.created = sqlite3_column_int64(st, 2);
-		p.state = store_column_text(st, 3);
-		p.attempts = sqlite3_column_int(st, 4);
-		p.sent = sqlite3_column_int64(st, 5);
-		p.decided = sqlite3_column_int64(st, 6);
-		p.why = store_column_text(st, 7);
-		p.last_error = store_column_text(st, 8);
-		p.list = store_column_text(st, 9);
-		if (!fn(&p, data)) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	return store_rows_end(s, st, rc, error, "reading probes");
+	p.id = sqlite3_column_int64(st, 0);
+	p.address = store_column_text(st, 1);
+	p.created = sqlite3_column_int64(st, 2);
+	p.state = store_column_text(st, 3);
+	p.attempts = sqlite3_column_int(st, 4);
+	p.sent = sqlite3_column_int64(st, 5);
+	p.decided = sqlite3_column_int64(st, 6);
+	p.why = store_column_text(st, 7);
+	p.last_error = store_column_text(st, 8);
+	p.list = store_column_text(st, 9);
+	return to->fn.probe(&p, to->data);
+}
+
+/* Each row of sql with args (PROBES_COLUMNS) to fn, until it returns 0. */
+static int
+probes_rows(struct store *s, const char *sql, const struct store_arg *args,
+    size_t n, store_probe_fn *fn, void *data, GError **error)
+{
+	struct store_to to = { .fn.probe = fn, .data = data };
+
+	return store_rows(s, sql, args, n, probes_row, &to, error,
+	    "reading probes");
 }
 
 /*
@@ -267,18 +271,15 @@ int
 store_probe_make(struct store *s, gint64 now, int wait, gint64 delay,
     guint *made_r, GError **error)
 {
-	sqlite3_stmt *drop = store_stmt(s, probes_sql[PROBES_DROP_STALE],
-	    error);
-	sqlite3_stmt *make = store_stmt(s, probes_sql[PROBES_MAKE], error);
+	const struct store_arg args[] = {
+		STORE_INT(now), STORE_INT(wait), STORE_INT(delay)
+	};
 
 	*made_r = 0;
-	if (drop == NULL || make == NULL ||
-	    !store_step(s, drop, error, "dropping stale probes"))
-		return 0;
-	sqlite3_bind_int64(make, 1, now);
-	sqlite3_bind_int(make, 2, wait);
-	sqlite3_bind_int64(make, 3, delay);
-	if (!store_step(s, make, error, "recording probes"))
+	if (!store_run(s, probes_sql[PROBES_DROP_STALE], NULL, 0, error,
+	    "dropping stale probes") ||
+	    !store_run(s, probes_sql[PROBES_MAKE], STORE_ARGS(args), error,
+	    "recording probes"))
 		return 0;
 	*made_r = (guint)sqlite3_changes(s->db);
 	return 1;
@@ -289,13 +290,10 @@ int
 store_probe_due(struct store *s, gint64 now, int limit, store_probe_fn *fn,
     void *data, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, probes_sql[PROBES_DUE], error);
+	const struct store_arg args[] = { STORE_INT(now), STORE_INT(limit) };
 
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, limit);
-	return probes_rows(s, st, fn, data, error);
+	return probes_rows(s, probes_sql[PROBES_DUE], STORE_ARGS(args), fn,
+	    data, error);
 }
 
 static int
@@ -331,16 +329,10 @@ int
 store_probe_sent_since(struct store *s, gint64 since, gint64 *n_r,
     GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, probes_sql[PROBES_SENT_SINCE], error);
-	int rc;
+	const struct store_arg args[] = { STORE_INT(since) };
 
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, since);
-	rc = sqlite3_step(st);
-	*n_r = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	return store_rows_end(s, st, rc == SQLITE_ROW ? SQLITE_DONE : rc,
-	    error, "counting probes");
+	return store_number(s, probes_sql[PROBES_SENT_SINCE], STORE_ARGS(args),
+	    n_r, error, "counting probes");
 }
 
 static int
@@ -392,15 +384,13 @@ int
 store_probe_expire(struct store *s, gint64 now, int wait, store_probe_fn *fn,
     void *data, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, probes_sql[PROBES_RUN_OUT], error);
+	const struct store_arg args[] = { STORE_INT(now - wait) };
 	g_autoptr(GPtrArray) run_out = g_ptr_array_new_with_free_func(
 	    probes_collected_free);
 	guint i;
 
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, now - wait);
-	if (!probes_rows(s, st, probes_collect, run_out, error))
+	if (!probes_rows(s, probes_sql[PROBES_RUN_OUT], STORE_ARGS(args),
+	    probes_collect, run_out, error))
 		return 0;
 	if (run_out->len == 0)
 		return 1;
@@ -423,12 +413,10 @@ int
 store_probe_last(struct store *s, const char *address, store_probe_fn *fn,
     void *data, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, probes_sql[PROBES_LAST], error);
+	const struct store_arg args[] = { STORE_TEXT(address) };
 
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	return probes_rows(s, st, fn, data, error);
+	return probes_rows(s, probes_sql[PROBES_LAST], STORE_ARGS(args), fn,
+	    data, error);
 }
 
 int

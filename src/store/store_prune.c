@@ -300,11 +300,7 @@ store_replay_guard(struct store *s, const struct policy *p,
 		return 0;
 	g = guard_new(&p->guard, &calls, held);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		h.outcome = sqlite3_column_int64(st, 0);
-		h.address = store_column_text(st, 1);
-		h.provider = store_column_text(st, 2);
-		h.at = sqlite3_column_int64(st, 3);
-		h.diagnostic = store_column_text(st, 4);
+		store_guard_hit_row(st, &h);
 		if (guard_hard(g, &h) != NULL)
 			g_hash_table_add(held, GSIZE_TO_POINTER(h.outcome));
 	}

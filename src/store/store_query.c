@@ -96,38 +96,28 @@ static const struct {
 	{ "day", STORE_STATS_DAY },
 };
 
-/* The columns of STORE_OUTCOME_COLUMNS, for a callback. */
-static void
-store_outcome_row(sqlite3_stmt *st, struct store_outcome *o)
-{
-	o->at = sqlite3_column_int64(st, 0);
-	o->address = store_column_text(st, 1);
-	o->class = store_column_text(st, 2);
-	o->reason = store_column_text(st, 3);
-	o->status = store_column_text(st, 4);
-	o->replycode = store_column_text(st, 5);
-	o->diagnostic = store_column_text(st, 6);
-	o->decided = store_column_text(st, 7);
-	o->list = store_column_text(st, 8);
-	o->source = store_column_text(st, 9);
-	o->confidence = store_column_text(st, 10);
-	o->incident = sqlite3_column_int64(st, 11);
-	o->bounce = store_column_text(st, 12);
-}
-
-/* Each row of st, which has STORE_OUTCOME_COLUMNS, to fn. */
+/* A row (STORE_OUTCOME_COLUMNS), to the caller's fn. */
 static int
-store_outcomes(struct store *s, sqlite3_stmt *st, store_outcome_fn *fn,
-    void *data, GError **error)
+store_outcome_row(sqlite3_stmt *st, void *arg)
 {
+	struct store_to *to = arg;
 	struct store_outcome o;
-	int rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_outcome_row(st, &o);
-		fn(&o, data);
-	}
-	return store_rows_end(s, st, rc, error, "reading outcomes");
+	o.at = sqlite3_column_int64(st, 0);
+	o.address = store_column_text(st, 1);
+	o.class = store_column_text(st, 2);
+	o.reason = store_column_text(st, 3);
+	o.status = store_column_text(st, 4);
+	o.replycode = store_column_text(st, 5);
+	o.diagnostic = store_column_text(st, 6);
+	o.decided = store_column_text(st, 7);
+	o.list = store_column_text(st, 8);
+	o.source = store_column_text(st, 9);
+	o.confidence = store_column_text(st, 10);
+	o.incident = sqlite3_column_int64(st, 11);
+	o.bounce = store_column_text(st, 12);
+	to->fn.outcome(&o, to->data);
+	return 1;
 }
 
 /* Outcomes newest first, as f lets them by. */
@@ -135,17 +125,15 @@ int
 store_list(struct store *s, const struct store_filter *f,
     store_outcome_fn *fn, void *data, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, query_sql[STORE_LIST], error);
+	const struct store_arg args[] = {
+		STORE_INT(f->since), STORE_TEXT(f->class), STORE_TEXT(f->reason),
+		STORE_TEXT(f->domain), STORE_TEXT(f->list),
+		STORE_INT(f->limit),	/* -1: no limit */
+	};
+	struct store_to to = { .fn.outcome = fn, .data = data };
 
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, f->since);
-	store_bind_filter(st, 2, f->class);
-	store_bind_filter(st, 3, f->reason);
-	store_bind_filter(st, 4, f->domain);
-	store_bind_filter(st, 5, f->list);
-	sqlite3_bind_int(st, 6, f->limit);	/* -1: no limit */
-	return store_outcomes(s, st, fn, data, error);
+	return store_rows(s, query_sql[STORE_LIST], STORE_ARGS(args),
+	    store_outcome_row, &to, error, "reading outcomes");
 }
 
 /* The row of address: 1 found, 0 not there, -1 error. */
@@ -213,12 +201,11 @@ int
 store_history(struct store *s, const char *address, store_outcome_fn *fn,
     void *data, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, query_sql[STORE_HISTORY], error);
+	const struct store_arg args[] = { STORE_TEXT(address) };
+	struct store_to to = { .fn.outcome = fn, .data = data };
 
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_text(st, 1, address, -1, SQLITE_STATIC);
-	return store_outcomes(s, st, fn, data, error);
+	return store_rows(s, query_sql[STORE_HISTORY], STORE_ARGS(args),
+	    store_outcome_row, &to, error, "reading outcomes");
 }
 
 /*

@@ -52,27 +52,19 @@ static int
 store_add_message(struct store *s, const struct store_meta *m,
     const struct report *rp, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, record_sql[STORE_ADD_MESSAGE], error);
+	const struct store_arg args[] = {
+		STORE_OPT(m->digest), STORE_INT(m->received),
+		STORE_OPT(m->source), STORE_OPT(m->envelope_to),
+		STORE_OPT(m->subscriber), STORE_OPT(m->list),
+		STORE_OPT(report_kind_name(rp->kind)), STORE_OPT(rp->subject),
+		STORE_OPT(rp->from), STORE_OPT(rp->orig_message_id),
+		STORE_OPT(rp->orig_subject), STORE_OPT(rp->orig_list_id),
+		STORE_OPT(rp->reporting_mta), STORE_OPT(rp->arrival_date),
+		STORE_OPT(m->bounce), STORE_OPT(m->list_address),
+	};
 
-	if (st == NULL)
-		return 0;
-	store_bind_text(st, 1, m->digest);
-	sqlite3_bind_int64(st, 2, m->received);
-	store_bind_text(st, 3, m->source);
-	store_bind_text(st, 4, m->envelope_to);
-	store_bind_text(st, 5, m->subscriber);
-	store_bind_text(st, 6, m->list);
-	store_bind_text(st, 7, report_kind_name(rp->kind));
-	store_bind_text(st, 8, rp->subject);
-	store_bind_text(st, 9, rp->from);
-	store_bind_text(st, 10, rp->orig_message_id);
-	store_bind_text(st, 11, rp->orig_subject);
-	store_bind_text(st, 12, rp->orig_list_id);
-	store_bind_text(st, 13, rp->reporting_mta);
-	store_bind_text(st, 14, rp->arrival_date);
-	store_bind_text(st, 15, m->bounce);
-	store_bind_text(st, 16, m->list_address);
-	return store_step(s, st, error, "recording a message");
+	return store_run(s, record_sql[STORE_ADD_MESSAGE], STORE_ARGS(args),
+	    error, "recording a message");
 }
 
 static int
@@ -80,31 +72,21 @@ store_add_outcome(struct store *s, sqlite3_int64 message, guint idx,
     const char *address, const char *provider, gint64 probe,
     const struct store_meta *m, const struct recipient *r, GError **error)
 {
-	sqlite3_stmt *st = store_stmt(s, record_sql[STORE_ADD_OUTCOME], error);
+	const struct store_arg args[] = {
+		STORE_INT(message), STORE_INT(idx), STORE_OPT(address),
+		STORE_OPT(r->final != NULL ? r->final : r->address),
+		STORE_OPT(r->original), STORE_INT(m->at),
+		STORE_OPT(report_class_name(r->class)),
+		STORE_OPT(report_reason_name(r->reason)), STORE_INT(r->hard),
+		STORE_OPT(r->action), STORE_OPT(r->status),
+		STORE_NONZERO(r->replycode), STORE_OPT(r->diagnostic),
+		STORE_OPT(r->remote_mta), STORE_OPT(r->decided),
+		STORE_OPT(report_confidence_name(r->confidence)),
+		STORE_OPT(provider), STORE_NONZERO(probe),
+	};
 
-	if (st == NULL)
-		return 0;
-	sqlite3_bind_int64(st, 1, message);
-	sqlite3_bind_int(st, 2, (int)idx);
-	store_bind_text(st, 3, address);
-	store_bind_text(st, 4, r->final != NULL ? r->final : r->address);
-	store_bind_text(st, 5, r->original);
-	sqlite3_bind_int64(st, 6, m->at);
-	store_bind_text(st, 7, report_class_name(r->class));
-	store_bind_text(st, 8, report_reason_name(r->reason));
-	sqlite3_bind_int(st, 9, r->hard);
-	store_bind_text(st, 10, r->action);
-	store_bind_text(st, 11, r->status);
-	if (r->replycode != 0)
-		sqlite3_bind_int(st, 12, r->replycode);
-	store_bind_text(st, 13, r->diagnostic);
-	store_bind_text(st, 14, r->remote_mta);
-	store_bind_text(st, 15, r->decided);
-	store_bind_text(st, 16, report_confidence_name(r->confidence));
-	store_bind_text(st, 17, provider);
-	if (probe != 0)
-		sqlite3_bind_int64(st, 18, probe);
-	return store_step(s, st, error, "recording an outcome");
+	return store_run(s, record_sql[STORE_ADD_OUTCOME], STORE_ARGS(args),
+	    error, "recording an outcome");
 }
 
 /*

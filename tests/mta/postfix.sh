@@ -4,19 +4,17 @@
 # directories under ROOT, started with "postfix -c", no chroot needed.
 # Mail to lists.example.org is submitted with sendmail (an unknown local
 # user bounces only so: over SMTP Postfix refuses it at RCPT).
+# tests/postfix-lib.sh writes what every private instance shares.
+. "$top_srcdir/tests/postfix-lib.sh"
 mta_packages=
 mta_cf=
 
 mta_setup() {
 	mta_root=$1 mta_port=$2
-	mta_cf=$1/etc spool=$1/spool
-	mkdir -p "$mta_cf" "$spool" "$1/data" "$4" "$1/vmail"
+	pf_dirs "$1"
+	mta_cf=$cf
+	mkdir -p "$4" "$1/vmail"
 	chmod 0755 "$1"
-	chown postfix "$1/data"
-	meta=$(postconf -d -h meta_directory)
-	for f in postfix-files postfix-files.d dynamicmaps.cf dynamicmaps.cf.d; do
-		[ -e "$meta/$f" ] && cp -R "$meta/$f" "$mta_cf/"
-	done
 	vuid=$(id -u nobody) vgid=$(id -g nobody)
 	# local-quota's mailbox file is at virtual_mailbox_limit.
 	head -c 99990 /dev/zero | tr '\0' x >"$1/vmail/quota"
@@ -26,28 +24,10 @@ mta_setup() {
 	    "local-quota@lists.example.org ${1#/}/vmail/quota" >"$mta_cf/mailboxes"
 	awk -v p="$3" '{ print $1 "\tsmtp:[" $2 "]:" p }' "$PEER_ROUTES" \
 	    >"$mta_cf/transport"
-	cat >"$mta_cf/main.cf" <<MAIN
-$(for p in daemon_directory shlib_directory command_directory; do
-	echo "$p = $(postconf -d -h "$p")"
-done)
-compatibility_level = 3.6
-meta_directory = $mta_cf
-queue_directory = $spool
-data_directory = $1/data
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $1/maillog
-maillog_file_prefixes = $1
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
+	cat >>"$mta_cf/main.cf" <<MAIN
 myhostname = mx.lists.example.org
 mydomain = lists.example.org
 mydestination =
-mynetworks = 127.0.0.0/8
-alias_maps =
-alias_database =
-biff = no
-smtp_tls_security_level = none
 relayhost = [127.0.0.1]:$3
 transport_maps = texthash:$mta_cf/transport
 virtual_mailbox_domains = lists.example.org
@@ -72,31 +52,10 @@ smtp_data_init_timeout = 10s
 smtp_data_xfer_timeout = 10s
 smtp_data_done_timeout = 10s
 MAIN
-	cat >"$mta_cf/master.cf" <<MASTER
-127.0.0.1:$2 inet n - n - - smtpd
-pickup    unix  n - n 60   1 pickup
-cleanup   unix  n - n -    0 cleanup
-qmgr      unix  n - n 300  1 qmgr
-rewrite   unix  - - n -    - trivial-rewrite
-bounce    unix  - - n -    0 bounce
-defer     unix  - - n -    0 bounce
-trace     unix  - - n -    0 bounce
-verify    unix  - - n -    1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n -    - proxymap
-smtp      unix  - - n -    - smtp
-relay     unix  - - n -    - smtp
-showq     unix  n - n -    - showq
-error     unix  - - n -    - error
-retry     unix  - - n -    - error
-discard   unix  - - n -    - discard
-local     unix  - n n -    - local
-virtual   unix  - n n -    - virtual
-lmtp      unix  - - n -    - lmtp
-anvil     unix  - - n -    1 anvil
-scache    unix  - - n -    1 scache
-postlog   unix-dgram n - n - 1 postlogd
-MASTER
+	{
+		echo "127.0.0.1:$2 inet n - n - - smtpd"
+		pf_services
+	} >"$mta_cf/master.cf"
 	postfix -c "$mta_cf" check
 }
 

@@ -1,4 +1,5 @@
-# root.sh: a Debian 12 root per MTA (sourced by the MTA bench, not run).
+# root.sh: a Debian 12 root per MTA (sourced by tests/mta/run.sh and the
+# MTA files, not run).
 #
 # Debian installs one mail-transport-agent at a time, so each MTA of the
 # bench lives in a root of its own under the test's directory, run with

@@ -16,7 +16,7 @@
 # private instances on loopback, the machine's mail system is untouched.
 . "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 mta_dir=$top_srcdir/tests/mta
-. "$mta_dir/roots.sh"
+. "$mta_dir/root.sh"
 : "${PYTHON:=python3}"
 
 regen= only= wait=300 markdown= keep= out=
@@ -138,7 +138,7 @@ run_mta() {
 	mkdir -p "$run_d/msg" "$run_d/out"
 	. "$mta_dir/$run_m.sh" || return 1
 	if [ -n "$mta_packages" ]; then
-		roots_make "$run_root" $mta_packages || { echo "$run_m: no root" >&2; return 1; }
+		mta_root "$run_root" $mta_packages || { echo "$run_m: no root" >&2; return 1; }
 	else
 		mkdir -p "$run_root"
 	fi
