@@ -158,7 +158,8 @@ EOF
 [ $write -eq 1 ] || exit 0
 printf '| %s | %s | %s, load %s | %s / %s | %s / %s / %s | %s / %s / %s | %s / %s / %s | %s / %s |\n' \
     "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(bench_commit)" "$(bench_machine)" \
-    "$(cut -d' ' -f1 /proc/loadavg)" "$n x $rounds" "$k" "$lr" "$lp" "$lc" \
+    "$(cut -d' ' -f1 /proc/loadavg)" "$n x $rounds" "$k, $addresses addresses" \
+    "$lr" "$lp" "$lc" \
     "$pr" "$pp" "$pc" "$mr" "$mp" "$mc" "$pratio" "$mratio" \
     | bench_row "## reboundd webhooks beside LMTP"
 echo "wrote $here/RESULTS.md"
