@@ -292,6 +292,19 @@ webhook_headers_of(struct evhttp_request *req, struct webhook_headers *h)
 	return h;
 }
 
+/* A head over max_header_size that came whole in one read. */
+static void
+webhook_head_too_big(struct webhooks *wh, struct evhttp_request *req)
+{
+	g_autofree char *peer = webhook_peer(req);
+
+	webhook_log_source(wh, peer, "none", 431, "headers over "
+	    "max_header_size");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
+	    "close");
+	webhook_answer(wh, req, "none", 431, "Request Header Fields Too Large");
+}
+
 static void
 webhook_request(struct evhttp_request *req, void *arg)
 {
@@ -306,14 +319,7 @@ webhook_request(struct evhttp_request *req, void *arg)
 	char *body, *token;
 
 	if (!webhook_conns_in_hand(wh->conns, req)) {
-		g_autofree char *peer = webhook_peer(req);
-
-		webhook_log_source(wh, peer, "none", 431, "headers over "
-		    "max_header_size");
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Connection", "close");
-		webhook_answer(wh, req, "none", 431,
-		    "Request Header Fields Too Large");
+		webhook_head_too_big(wh, req);
 		return;
 	}
 	if (w == NULL) {
