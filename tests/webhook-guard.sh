@@ -4,14 +4,15 @@
 # directory says "550 5.1.1" for eight live subscribers in a minute,
 # reported by Mailgun (the body of tests/data/webhooks'
 # mailgun-failed-permanent.json, one event each, answered by
-# mx1..mx3.bigmail.example); sgmail.example's says it for five, in one
-# SendGrid batch (its "Event Webhook Reference" bounce event, signed
-# with the test's EC key; SendGrid names no host, so the group is the
-# recipients' domain).  With [guard] min_addresses = 3: an incident
-# opens for each, naming the provider or domain; every reader's bounce
-# is held, none is listed by prune and no address.dead waits for a list
-# manager; an ordinary dead address at another domain, posted the same
-# way, is still removed.
+# mx1..mx3.bigmail.example), then for three more in a SendGrid batch
+# (its "Event Webhook Reference" bounce event, signed with the test's
+# EC key), which names no host: bigmail.example being a provider's own
+# domain, they join its incident; sgmail.example's directory says it
+# for five, in one SendGrid batch: the group is their domain.  With
+# [guard] min_addresses = 3: two incidents, naming the provider and the
+# domain; every reader's bounce is held, none is listed by prune and no
+# address.dead waits for a list manager; an ordinary dead address at
+# another domain, posted the same way, is still removed.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 : "${REBOUNDD:=$top_builddir/src/reboundd}"
 : "${REBOUND:=$top_builddir/src/rebound}"
@@ -64,28 +65,36 @@ is "the burst, eight Mailgun posts: all 200" "$st" "200 200 200 200 200 200 200 
 wait_for "the daemon logs the incident's opening" \
     grep -q 'incident 1 opened: provider bigmail.example' "$tmp/log"
 
-# Five readers of sgmail.example in one SendGrid batch.
-python3 - "$data/sendgrid-batch.json" >"$tmp/sg.json" <<'PY'
+# sendgrid DOMAIN FIRST LAST: a SendGrid batch of bounces for readers
+# FIRST to LAST at DOMAIN; the status.
+sendgrid() {
+	python3 - "$data/sendgrid-batch.json" "$@" >"$tmp/sg.json" <<'PY'
 import json, sys
 bounce = json.load(open(sys.argv[1]))[0]
 out = []
-for i in range(1, 6):
+for i in range(int(sys.argv[3]), int(sys.argv[4]) + 1):
     e = dict(bounce)
-    e["email"] = "reader%d@sgmail.example" % i
-    e["sg_event_id"] = "burst-sg-%d" % i
+    e["email"] = "reader%d@%s" % (i, sys.argv[2])
+    e["sg_event_id"] = "burst-%s-%d" % (sys.argv[2], i)
     out.append(e)
 print(json.dumps(out))
 PY
-is "the SendGrid burst, one batch: 200" \
-    "$(python3 "$post" "$port" /sg "$tmp/sg.json" sendgrid "$tmp/sg.pem" now)" 200
+	python3 "$post" "$port" /sg "$tmp/sg.json" sendgrid "$tmp/sg.pem" now
+}
+is "three more bigmail.example readers, by SendGrid: 200" \
+    "$(sendgrid bigmail.example 9 11)" 200
+is "held by the provider's incident though SendGrid names no host" \
+    "$(q "select count(*) from outcomes where address like 'reader%@bigmail.example' and incident = 1")" 11
+is "the SendGrid burst at sgmail.example, one batch: 200" \
+    "$(sendgrid sgmail.example 1 5)" 200
 wait_for "the daemon logs the second incident's opening" \
     grep -q 'incident 2 opened: domain sgmail.example' "$tmp/log"
 
-is "thirteen readers recorded, each hard 5.1.1" \
-    "$(q "select count(distinct address) from outcomes where address like 'reader%' and status = '5.1.1' and class = 'hard'")" 13
+is "sixteen readers recorded, each hard 5.1.1" \
+    "$(q "select count(distinct address) from outcomes where address like 'reader%' and status = '5.1.1' and class = 'hard'")" 16
 is "two incidents" "$(q 'select count(*) from incidents')" 2
 is "every reader's bounce is held" \
-    "$(q "select count(*) from outcomes where address like 'reader%' and incident is not null")" 13
+    "$(q "select count(*) from outcomes where address like 'reader%' and incident is not null")" 16
 "$REBOUND" prune --config "$tmp/conf" >"$tmp/prune" 2>&1
 check "prune lists the ordinary dead address" grep -qx 'gone@small.example' "$tmp/prune"
 check "prune lists no reader" sh -c "! grep -q '^reader' '$tmp/prune'"
