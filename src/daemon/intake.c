@@ -715,6 +715,12 @@ intake_held(struct intake *in, const char *source)
 	return n != NULL ? *n : 0;
 }
 
+const gsize *
+intake_held_at(struct intake *in, const char *source)
+{
+	return intake_held_count(in, source);
+}
+
 guint
 intake_pending(struct intake *in)
 {

@@ -82,6 +82,11 @@ void		 intake_flush(struct intake *);
 void		 intake_set_policy(struct intake *, const struct policy *);
 guint		 intake_pending(struct intake *);
 gsize		 intake_held(struct intake *, const char *source);
+/*
+ * Where intake_held() of source is counted, for a caller that reads it
+ * at every line (LMTP's DATA); valid until intake_free().
+ */
+const gsize	*intake_held_at(struct intake *, const char *source);
 const struct intake_stats *intake_stats(struct intake *);
 void		 intake_free(struct intake **);
 

@@ -27,9 +27,10 @@
  * MTA tries again later.  A DATA phase longer than [lmtp] data_timeout
  * (a client dripping bytes) gets 421 4.4.2 and the session is closed.
  *
- * This file owns the listeners and each session's life and input;
- * lmtp_command.c runs the commands, lmtp_data.c the replies, the text
- * and its commit (lmtp_int.h).
+ * This file owns the listeners and each session's connection and
+ * input; lmtp_command.c runs the commands, lmtp_data.c the text and its
+ * commit, both on lmtp_session.c (the session's state, transaction and
+ * replies) below them (lmtp_int.h).
  */
 #include "config.h"
 
@@ -49,54 +50,7 @@
 #include "listen.h"
 #include "lmtp.h"
 #include "lmtp_int.h"
-
-static const char *lmtp_state_names[] = {
-	"CONNECTED", "READY", "MAIL", "RCPT", "DATA", "COMMIT", "LATE", "CLOSING",
-	"GONE"
-};
-G_STATIC_ASSERT(G_N_ELEMENTS(lmtp_state_names) == LMTP_GONE + 1);
-
-void
-lmtp_enter_state(struct lmtp_session *s, enum lmtp_state state)
-{
-	g_debug("%s: %s -> %s", s->name, lmtp_state_names[s->state],
-	    lmtp_state_names[state]);
-	s->state = state;
-}
-
-/*
- * Bytes of messages held for LMTP: the text sessions in DATA keep, and
- * what they handed to intake that it has not parsed (and freed) yet.
- */
-guint64
-lmtp_buffered(struct lmtp *l)
-{
-	return l->receiving +
-	    (l->intake != NULL ? intake_held(l->intake, LMTP_SOURCE) : 0);
-}
-
-/* Waiting for intake's commit: intake will call the session back. */
-int
-lmtp_committing(const struct lmtp_session *s)
-{
-	return s->state == LMTP_COMMIT || s->state == LMTP_LATE;
-}
-
-/* The one teardown of a session. */
-void
-lmtp_session_free(struct lmtp_session *s)
-{
-	g_debug("%s: closed", s->name);
-	if (s->lmtp != NULL)
-		g_hash_table_remove(s->lmtp->sessions, s);
-	if (s->bev != NULL)
-		bufferevent_free(s->bev);
-	event_free(s->late);
-	event_free(s->data_deadline);
-	lmtp_tx_reset(s);
-	g_ptr_array_unref(s->tx.rcpts);
-	g_free(s);
-}
+#include "log.h"
 
 /*
  * The connection is over.  A session waiting for its commit cannot be
@@ -118,14 +72,6 @@ lmtp_session_close(struct lmtp_session *s)
 	lmtp_enter_state(s, LMTP_GONE);
 }
 
-/* Read nothing more; the write callback closes once the reply is out. */
-void
-lmtp_session_closing(struct lmtp_session *s)
-{
-	lmtp_enter_state(s, LMTP_CLOSING);
-	bufferevent_disable(s->bev, EV_READ);
-}
-
 /* Not while a commit or the client's reading of replies is awaited. */
 static int
 lmtp_session_reading(struct lmtp_session *s)
@@ -137,8 +83,15 @@ lmtp_session_reading(struct lmtp_session *s)
 	    LMTP_OUTPUT_MAX;
 }
 
+/* lmtp.h's name for it: the session files below do not include lmtp.h. */
+guint64
+lmtp_buffered(struct lmtp *l)
+{
+	return lmtp_held(l);
+}
+
 /* Everything complete in the input, in order (PIPELINING). */
-void
+static void
 lmtp_session_input(struct lmtp_session *s)
 {
 	struct evbuffer *in = bufferevent_get_input(s->bev);
@@ -185,7 +138,7 @@ lmtp_event_cb(struct bufferevent *bev, short what, void *arg)
 
 	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING)) {
 		g_info("%s: idle timeout in %s", s->name,
-		    lmtp_state_names[s->state]);
+		    lmtp_state_name(s->state));
 		lmtp_reply(s, LMTP_R_IDLE, NULL);
 		lmtp_session_closing(s);
 		return;
@@ -200,7 +153,7 @@ lmtp_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_ERROR)
-		g_debug("%s: %s", s->name,
+		log_debug("%s: %s", s->name,
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	lmtp_session_close(s);
 }
@@ -237,7 +190,7 @@ lmtp_session_new(struct lmtp *l, evutil_socket_t fd)
 	bufferevent_set_timeouts(bev, &tv, &tv);
 	bufferevent_setwatermark(bev, EV_READ, 0, LMTP_INPUT_MAX);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
-	g_debug("%s: connected", s->name);
+	log_debug("%s: connected", s->name);
 	if (g_hash_table_size(l->sessions) > (guint)l->conf->max_sessions) {
 		g_warning("%s: refused: too many sessions (max_sessions %d)",
 		    s->name, l->conf->max_sessions);
@@ -347,7 +300,7 @@ lmtp_new(struct event_base *base, struct intake *intake,
 		return NULL;
 	}
 	l->base = base;
-	l->intake = intake;
+	lmtp_set_intake(l, intake);
 	l->conf = conf;
 	l->listeners = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)evconnlistener_free);
@@ -368,6 +321,8 @@ void
 lmtp_set_intake(struct lmtp *l, struct intake *intake)
 {
 	l->intake = intake;
+	/* Read at every line of DATA: no lookup by name each time. */
+	l->held = intake != NULL ? intake_held_at(intake, LMTP_SOURCE) : NULL;
 }
 
 /* A session not made by accept(): a fuzzer's or a test's socketpair. */

@@ -14,8 +14,8 @@
 #include <event2/bufferevent.h>
 #include <event2/util.h>
 
-#include "lmtp.h"
 #include "lmtp_int.h"
+#include "log.h"
 
 struct lmtp_command {
 	const char	*verb;
@@ -182,7 +182,7 @@ lmtp_cmd_data(struct lmtp_session *s, const char *args)
 		return;
 	}
 	/* SIZE= is the client's word: reserve for it only what is free. */
-	if (lmtp_buffered(l) + hint > l->conf->max_buffered)
+	if (lmtp_held(l) + hint > l->conf->max_buffered)
 		hint = 0;
 	s->tx.text = g_string_sized_new(hint > 0 ? hint + 1 : 8192);
 	evtimer_add(s->data_deadline, &tv);
@@ -270,7 +270,7 @@ lmtp_command(struct lmtp_session *s, const char *line, size_t len)
 		/* Its start only; the logger escapes what is in it. */
 		g_autofree char *shown = g_strndup(line, MIN(len, 64));
 
-		g_debug("%s: unknown command: %s", s->name, shown);
+		log_debug("%s: unknown command: %s", s->name, shown);
 		lmtp_reply(s, LMTP_R_UNKNOWN, NULL);
 		return;
 	}
@@ -299,7 +299,7 @@ lmtp_line_input(struct lmtp_session *s, const char *buf, size_t len)
 		n--;
 	if (s->discard || n > LMTP_LINE_MAX) {
 		s->discard = 0;
-		g_debug("%s: command line too long", s->name);
+		log_debug("%s: command line too long", s->name);
 		lmtp_reply(s, LMTP_R_TOOLONG, NULL);
 	} else
 		lmtp_command(s, buf, n);

@@ -1,9 +1,10 @@
 /*
  * lmtp_int.h: what the files of the LMTP server share, and nothing
- * outside them sees, grouped by the file that defines it: lmtp.c (the
- * listeners and the sessions' lifecycle and input), lmtp_command.c (the
- * commands of the session's state machine), lmtp_data.c (the replies,
- * the message text and its commit).
+ * outside them sees, grouped by the file that defines it, from the
+ * bottom up: lmtp_session.c (a session's state, transaction, teardown
+ * and replies), lmtp_command.c (the commands of its state machine),
+ * lmtp_data.c (the message text and its commit); lmtp.c, on top, owns
+ * the listeners and feeds each session its input.
  */
 #ifndef REBOUND_LMTP_INT_H
 #define REBOUND_LMTP_INT_H
@@ -12,7 +13,8 @@
 
 #include <event2/event.h>
 
-#include "lmtp.h"
+#include "conf.h"
+#include "intake.h"
 
 #define LMTP_LINE_MAX	2000		/* a command line, without its CRLF */
 #define LMTP_CHUNK	65536		/* DATA: longer lines are taken in pieces */
@@ -93,6 +95,7 @@ struct lmtp_session {
 struct lmtp {
 	struct event_base *base;
 	struct intake	*intake;
+	const gsize	*held;		/* intake's count of our bytes, or NULL */
 	const struct conf_lmtp *conf;
 	char		*other;		/* maildir for mail that is not a bounce */
 	GPtrArray	*listeners;	/* of struct evconnlistener * */
@@ -103,23 +106,26 @@ struct lmtp {
 	int		 stopped;
 };
 
-/* lmtp.c */
+/* lmtp_session.c */
+const char	*lmtp_state_name(enum lmtp_state);
 void		 lmtp_enter_state(struct lmtp_session *, enum lmtp_state);
 int		 lmtp_committing(const struct lmtp_session *);
+guint64		 lmtp_held(struct lmtp *);
+guint64		 lmtp_size_limit(const struct lmtp *);
 void		 lmtp_session_free(struct lmtp_session *);
 void		 lmtp_session_closing(struct lmtp_session *);
-void		 lmtp_session_input(struct lmtp_session *);
+int		 lmtp_reply_code(enum lmtp_reply);
+void		 lmtp_reply(struct lmtp_session *, enum lmtp_reply,
+		    const char *arg);
+void		 lmtp_reply_lhlo(struct lmtp_session *);
+void		 lmtp_tx_drop(struct lmtp_session *);
+void		 lmtp_tx_reset(struct lmtp_session *);
 
 /* lmtp_command.c */
 size_t		 lmtp_line_input(struct lmtp_session *, const char *buf,
 		    size_t len);
 
 /* lmtp_data.c */
-guint64		 lmtp_size_limit(const struct lmtp *);
-void		 lmtp_reply(struct lmtp_session *, enum lmtp_reply,
-		    const char *arg);
-void		 lmtp_reply_lhlo(struct lmtp_session *);
-void		 lmtp_tx_reset(struct lmtp_session *);
 void		 lmtp_late_cb(evutil_socket_t, short, void *);
 void		 lmtp_data_timeout_cb(evutil_socket_t, short, void *);
 size_t		 lmtp_data_input(struct lmtp_session *, const char *buf,

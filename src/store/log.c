@@ -20,6 +20,9 @@
 
 #include "log.h"
 
+/* A byte that stands for itself, whatever follows: printable ASCII. */
+#define LOG_PLAIN(b)	((b) >= 0x20 && (b) < 0x7f && (b) != '\\')
+
 /* A character that must not reach a terminal or a log reader raw. */
 static int
 log_unsafe(gunichar c)
@@ -55,6 +58,13 @@ log_escape(const char *s, gssize len)
 	gunichar c;
 
 	for (; s < end; s = next) {
+		/* Most of a line is printable ASCII: copied a run at a time. */
+		for (next = s; next < end && LOG_PLAIN(*next); next++)
+			;
+		if (next > s) {
+			g_string_append_len(out, s, next - s);
+			continue;
+		}
 		c = g_utf8_get_char_validated(s, end - s);
 		if (c == (gunichar)-1 || c == (gunichar)-2) {
 			next = s + 1;		/* not UTF-8 (or a NUL) */
@@ -70,6 +80,20 @@ log_escape(const char *s, gssize len)
 	return g_string_free(out, FALSE);
 }
 
+/* Debug lines are wanted: G_MESSAGES_DEBUG, read once. */
+int
+log_debugging(void)
+{
+	static gsize once;
+	static int on;
+
+	if (g_once_init_enter(&once)) {
+		on = g_getenv("G_MESSAGES_DEBUG") != NULL;
+		g_once_init_leave(&once, 1);
+	}
+	return on;
+}
+
 /*
  * Every line to stderr (GLib would send info lines to stdout), or to the
  * journal; debug lines only with G_MESSAGES_DEBUG.  The MESSAGE field
@@ -79,12 +103,13 @@ static GLogWriterOutput
 log_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
     gpointer to)
 {
-	g_autofree GLogField *safe = g_memdup2(fields, n * sizeof *fields);
+	g_autofree GLogField *safe = NULL;
 	g_autofree char *message = NULL, *line = NULL;
 	gsize i;
 
-	if ((level & G_LOG_LEVEL_DEBUG) && g_getenv("G_MESSAGES_DEBUG") == NULL)
+	if ((level & G_LOG_LEVEL_DEBUG) && !log_debugging())
 		return G_LOG_WRITER_HANDLED;
+	safe = g_memdup2(fields, n * sizeof *fields);
 	for (i = 0; i < n; i++)
 		if (message == NULL && strcmp(safe[i].key, "MESSAGE") == 0) {
 			message = log_escape(safe[i].value, safe[i].length);
