@@ -21,7 +21,9 @@ while [ $i -le 25 ]; do
 	i=$((i + 1))
 done
 "$REBOUND" import --db "$db" "$tmp/burst" >/dev/null 2>&1
-is "the source has an incident" "$(sqlite3 "$db" 'select count(*) from incidents')" 1
+incidents=$(sqlite3 "$db" 'select count(*) from incidents')
+check "the source has incidents ($incidents), the burst's among them" \
+    [ "$(sqlite3 "$db" "select count(*) from incidents where grp = 'bigmail.example'")" -eq 1 ]
 
 "$REBOUND" migrate --from "$db" >/dev/null 2>"$tmp/err"
 is "no --to: a usage error" "$?" 2
