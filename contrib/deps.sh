@@ -13,6 +13,9 @@ groff-base"
 # tests/hooks.sh: python3 for the receivers (and contrib/webhook-receiver.py);
 # tests/mailman3.sh: a real Mailman 3 core; tests/mlmmj.sh: mlmmj.
 [ "${1:-build}" = test ] && want="$want python3 mailman3 mlmmj"
+# tests/webhooks.sh and tests/webhook-ses.sh: the openssl command makes
+# the test's keys, its private CA and certificates, and signs the posts.
+[ "${1:-build}" = test ] && want="$want openssl"
 # tests/sandbox.sh: systemd-analyze (not in a base image); strace for it,
 # tests/crash.sh and tests/fsync-order.sh.
 [ "${1:-build}" = test ] && want="$want systemd strace"

@@ -168,7 +168,13 @@ test_refusals(void)
 		{ "[hook x]\nkind = webhook\nurl = http://a\nsecret = s\nbogus = 1\n", ":5: [hook x] bogus: unknown key" },
 		{ "[hook x]\nkind = webhook\nurl = http://a\n", ":1: [hook x]: secret: missing (a webhook hook needs one)" },
 		{ "[hook x]\nkind = webhook\nurl = http://a\nsecret = s\n[hook x ]\nkind = webhook\nurl = http://a\nsecret = s\n", ":5: [hook x ]: hook x twice" },
-		{ "[webhook m]\npath = /m\n", ":0: [webhook m] kind: missing (mailgun, postmark, sparkpost or sendgrid)" },
+		{ "[webhook m]\npath = /m\n", ":0: [webhook m] kind: missing (mailgun, postmark, sparkpost, sendgrid or ses)" },
+		/*
+		 * SES's lists are read after the group, each of their lines:
+		 * the key and the bad item named (the line, the key's first).
+		 */
+		{ "[webhook s]\nkind = ses\npath = /s\ntopic_arn = arn:aws:sns:us-east-1:1:t\ntopic_arn = nope\n", ":4: [webhook s] topic_arn: 'nope' is not an SNS topic's ARN" },
+		{ "[webhook s]\nkind = ses\npath = /s\n", ":1: [webhook s]: topic_arn: missing (a ses webhook needs one)" },
 		{ "[webhook m]\nkind = mailgun\npath = /m\nsigning_key = k\nzzz = 1\n", ":5: [webhook m] zzz: unknown key" },
 		{ "[webhook m]\nkind = mailgun\npath = /m\nsigning_key =\n", ":4: [webhook m] signing_key: empty" },
 		{ "[webhook m]\nkind = mailgun\npath = /m\nsigning_key = k\n[webhook n]\nkind = mailgun\npath = /m\nsigning_key = k\n", ":5: [webhook n]: path: another webhook has it" },

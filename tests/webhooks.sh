@@ -66,10 +66,10 @@ CONF
 
 # Configuration: a kind not built is refused, as is a mailgun endpoint
 # without its key, with file, line and key.
-printf '[http]\nlisten = 127.0.0.1:%s\n[webhook sg]\nkind = ses\npath = /sg\n' "$port" >"$tmp/bad1.conf"
+printf '[http]\nlisten = 127.0.0.1:%s\n[webhook sg]\nkind = sesame\npath = /sg\n' "$port" >"$tmp/bad1.conf"
 "$REBOUNDD" --config "$tmp/bad1.conf" --check-config >/dev/null 2>"$tmp/err"; rc=$?
 is "config: an unknown kind exits 78" "$rc" 78
-check "config: the kind at fault is named" grep -q "bad1.conf:4: \[webhook sg\] kind: 'ses' is not mailgun, postmark, sparkpost or sendgrid" "$tmp/err"
+check "config: the kind at fault is named" grep -q "bad1.conf:4: \[webhook sg\] kind: 'sesame' is not mailgun, postmark, sparkpost, sendgrid or ses" "$tmp/err"
 printf '[http]\nlisten = 127.0.0.1:%s\n[webhook mg]\nkind = mailgun\npath = /mg\n' "$port" >"$tmp/bad2.conf"
 "$REBOUNDD" --config "$tmp/bad2.conf" --check-config >/dev/null 2>"$tmp/err"; rc=$?
 is "config: mailgun without signing_key exits 78" "$rc" 78

@@ -112,6 +112,7 @@ json_recipient(GString *out, guint index, struct recipient *r)
 	json_member_int(out, "hard", r->hard);
 	json_member(out, "confidence", report_confidence_name(r->confidence));
 	json_member(out, "decided_by", r->decided);
+	json_member(out, "category", r->category);
 	json_member(out, "remote_mta", r->remote_mta);
 	json_member(out, "diagnostic", r->diagnostic);
 	json_member(out, "last_attempt", r->last_attempt);

@@ -438,17 +438,23 @@ classify_report_words(struct report *rp, char **decided)
 
 /*
  * The reason the sending MTA's own category of the failure gives
- * (status.tab), or REASON_UNDEFINED.
+ * (status.tab), or REASON_UNDEFINED.  A weak one (a sending service's
+ * type, such as SES's bounceSubType) counts only after the diagnostic's
+ * words: *weak_r says so.
  */
 static enum report_reason
-classify_category(const struct recipient *r)
+classify_category(const struct recipient *r, int *weak_r)
 {
 	struct code_entry *e;
 
+	*weak_r = 0;
 	if (r->category == NULL)
 		return REASON_UNDEFINED;
 	e = g_hash_table_lookup(classify_codes, r->category);
-	return e != NULL ? e->reason : REASON_UNDEFINED;
+	if (e == NULL)
+		return REASON_UNDEFINED;
+	*weak_r = e->weak;
+	return e->reason;
 }
 
 /*
@@ -471,7 +477,7 @@ classify_failure(struct report *rp, struct recipient *r)
 	enum report_reason reason, text_reason, category;
 	int weak = 0, delayed = classify_action_is(r, "delayed");
 	int transient = status_class(r->status) == 4, doubted = 0, by_remote;
-	int said, caused = 0;
+	int said, caused = 0, weak_category;
 	enum confidence text_confidence = CONFIDENCE_LIKELY;
 
 	r->confidence = CONFIDENCE_LIKELY;
@@ -506,12 +512,18 @@ classify_failure(struct report *rp, struct recipient *r)
 		if (classify_by_status(r, reason, text_reason, &text_decided,
 		    doubted, by_remote && !said, said))
 			r->confidence = text_confidence;
-	} else if ((category = classify_category(r)) != REASON_UNDEFINED)
+	} else if ((category = classify_category(r, &weak_category)) !=
+	    REASON_UNDEFINED && !weak_category)
 		classify_set(r, category, g_strdup_printf("category %s",
 		    r->category));
 	else if (text_reason != REASON_UNDEFINED) {
 		classify_set(r, text_reason, g_steal_pointer(&text_decided));
 		r->confidence = text_confidence;
+	} else if (category != REASON_UNDEFINED) {
+		/* The service's word alone: a sign, not a certainty. */
+		r->confidence = CONFIDENCE_WEAK;
+		classify_set(r, category, g_strdup_printf("category %s",
+		    r->category));
 	} else if (r->local_program)
 		classify_set(r, REASON_MAILERERROR,
 		    g_strdup("diagnostic-type x-unix"));

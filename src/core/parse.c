@@ -723,7 +723,7 @@ parse_decide(struct report *rp, struct parse_walk *w, GMimeMessage *msg,
     const char *raw, size_t rawlen)
 {
 	g_autofree char *body = NULL;
-	int bounced;
+	int bounced, ses = 0;
 
 	parse_dsn_in_text(rp, w, rp->text);
 	if (rp->recipients->len == 0 && !w->has_arf)
@@ -734,7 +734,7 @@ parse_decide(struct report *rp, struct parse_walk *w, GMimeMessage *msg,
 		rp->kind = REPORT_DSN;
 	else if (w->has_arf)
 		rp->kind = REPORT_ARF;
-	else if (parse_ses(rp, rp->text) || parse_complaint(rp) ||
+	else if ((ses = parse_ses(rp, rp->text)) || parse_complaint(rp) ||
 	    parse_list_refusal(rp, msg))
 		;
 	else {
@@ -756,7 +756,9 @@ parse_decide(struct report *rp, struct parse_walk *w, GMimeMessage *msg,
 	}
 	parse_fill_addresses(rp);
 	parse_recipients(rp);
-	parse_prose(rp);
+	/* SES's text is its JSON, no prose: each recipient has its own. */
+	if (!ses)
+		parse_prose(rp);
 	parse_challenge(rp);
 }
 

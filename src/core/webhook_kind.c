@@ -13,6 +13,7 @@ static const char *const webhook_kind_names[] = {
 	[WEBHOOK_POSTMARK] = "postmark",
 	[WEBHOOK_SPARKPOST] = "sparkpost",
 	[WEBHOOK_SENDGRID] = "sendgrid",
+	[WEBHOOK_SES] = "ses",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(webhook_kind_names) == WEBHOOK_KIND_COUNT);
 

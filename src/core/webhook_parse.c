@@ -45,14 +45,16 @@
  * delayed one (classified from reason or response; bounce_classification
  * kept as the category), spamreport a complaint, delivered a delivery;
  * the rest (processed, dropped, open, click, ...) REPORT_NONE.
+ *
+ * Amazon SES posts through SNS, one notification a post, in SNS's
+ * envelope: webhook_ses.c reads it, parse_ses.c what SES says.
  */
 #include "config.h"
 
 #include <string.h>
 
-#include <json-glib/json-glib.h>
-
 #include "addr.h"
+#include "json_read.h"
 #include "parse_int.h"
 #include "status.h"
 #include "webhook_parse.h"
@@ -64,66 +66,6 @@ webhook_invalid(GError **error, const char *what)
 {
 	g_set_error(error, WEBHOOK_PARSE_ERROR, 0, "%s", what);
 	return 0;
-}
-
-/* The body's top object, or NULL and an error. */
-static JsonParser *
-webhook_load(const char *body, size_t len, JsonObject **top, GError **error)
-{
-	JsonParser *p = json_parser_new_immutable();
-	JsonNode *root;
-
-	if (len > G_MAXSSIZE || !json_parser_load_from_data(p, body,
-	    (gssize)len, error)) {
-		g_object_unref(p);
-		return NULL;
-	}
-	root = json_parser_get_root(p);
-	if (root == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
-		webhook_invalid(error, "not a JSON object");
-		g_object_unref(p);
-		return NULL;
-	}
-	*top = json_node_get_object(root);
-	return p;
-}
-
-/* A member of o that is an object, or NULL. */
-static JsonObject *
-webhook_object(JsonObject *o, const char *name)
-{
-	JsonNode *n;
-
-	if (o == NULL || (n = json_object_get_member(o, name)) == NULL ||
-	    !JSON_NODE_HOLDS_OBJECT(n))
-		return NULL;
-	return json_node_get_object(n);
-}
-
-/* A member of o that is a string, or NULL (a number is not a string). */
-static const char *
-webhook_string(JsonObject *o, const char *name)
-{
-	JsonNode *n;
-
-	if (o == NULL || (n = json_object_get_member(o, name)) == NULL ||
-	    !JSON_NODE_HOLDS_VALUE(n) ||
-	    json_node_get_value_type(n) != G_TYPE_STRING)
-		return NULL;
-	return json_node_get_string(n);
-}
-
-/* A member of o that is an integer, or 0. */
-static gint64
-webhook_int(JsonObject *o, const char *name)
-{
-	JsonNode *n;
-
-	if (o == NULL || (n = json_object_get_member(o, name)) == NULL ||
-	    !JSON_NODE_HOLDS_VALUE(n) ||
-	    json_node_get_value_type(n) != G_TYPE_INT64)
-		return 0;
-	return json_node_get_int(n);
 }
 
 void
@@ -142,17 +84,17 @@ webhook_mailgun_signature(const char *body, size_t len,
 	JsonObject *top, *s;
 
 	memset(sig, 0, sizeof *sig);
-	if ((p = webhook_load(body, len, &top, error)) == NULL)
+	if ((p = json_read_load(body, len, &top, error)) == NULL)
 		return 0;
-	s = webhook_object(top, "signature");
-	if (webhook_string(s, "timestamp") == NULL ||
-	    webhook_string(s, "token") == NULL ||
-	    webhook_string(s, "signature") == NULL)
+	s = json_read_object(top, "signature");
+	if (json_read_string(s, "timestamp") == NULL ||
+	    json_read_string(s, "token") == NULL ||
+	    json_read_string(s, "signature") == NULL)
 		return webhook_invalid(error, "no \"signature\" object with "
 		    "timestamp, token and signature");
-	sig->timestamp = g_strdup(webhook_string(s, "timestamp"));
-	sig->token = g_strdup(webhook_string(s, "token"));
-	sig->signature = g_strdup(webhook_string(s, "signature"));
+	sig->timestamp = g_strdup(json_read_string(s, "timestamp"));
+	sig->token = g_strdup(json_read_string(s, "token"));
+	sig->signature = g_strdup(json_read_string(s, "signature"));
 	return 1;
 }
 
@@ -160,25 +102,25 @@ webhook_mailgun_signature(const char *body, size_t len,
 static void
 webhook_mailgun_headers(struct report *rp, JsonObject *ev)
 {
-	JsonObject *h = webhook_object(webhook_object(ev, "message"),
+	JsonObject *h = json_read_object(json_read_object(ev, "message"),
 	    "headers");
 
-	report_set(&rp->orig_message_id, webhook_string(h, "message-id"));
-	report_set(&rp->orig_from, webhook_string(h, "from"));
-	report_set(&rp->orig_to, webhook_string(h, "to"));
-	report_set(&rp->orig_subject, webhook_string(h, "subject"));
+	report_set(&rp->orig_message_id, json_read_string(h, "message-id"));
+	report_set(&rp->orig_from, json_read_string(h, "from"));
+	report_set(&rp->orig_to, json_read_string(h, "to"));
+	report_set(&rp->orig_subject, json_read_string(h, "subject"));
 }
 
 /* delivery-status: the remote server's reply, as a DSN would give it. */
 static void
 webhook_mailgun_status(struct recipient *r, JsonObject *ds)
 {
-	const char *msg = webhook_string(ds, "message");
-	const char *desc = webhook_string(ds, "description");
-	gint64 code = webhook_int(ds, "code");
+	const char *msg = json_read_string(ds, "message");
+	const char *desc = json_read_string(ds, "description");
+	gint64 code = json_read_int(ds, "code");
 	const char *text = msg != NULL && *msg != '\0' ? msg : desc;
 
-	report_set(&r->remote_mta, webhook_string(ds, "mx-host"));
+	report_set(&r->remote_mta, json_read_string(ds, "mx-host"));
 	if (code >= 200 && code <= 599)
 		r->replycode = (int)code;
 	if (text == NULL || *text == '\0')
@@ -219,41 +161,41 @@ webhook_mailgun_category(struct recipient *r, const char *severity,
 static void
 webhook_mailgun_event(struct report *rp, JsonObject *ev, const char *event)
 {
-	const char *severity = webhook_string(ev, "severity");
-	const char *reason = webhook_string(ev, "reason");
+	const char *severity = json_read_string(ev, "severity");
+	const char *reason = json_read_string(ev, "reason");
 	struct recipient *r;
 
 	if (strcmp(event, "failed") == 0) {
 		rp->kind = REPORT_DSN;
-		r = webhook_recipient(rp, webhook_string(ev, "recipient"),
+		r = webhook_recipient(rp, json_read_string(ev, "recipient"),
 		    severity != NULL &&
 		    strcmp(severity, "temporary") == 0 ? "delayed" : "failed");
 		if (r == NULL)
 			return;
-		webhook_mailgun_status(r, webhook_object(ev, "delivery-status"));
+		webhook_mailgun_status(r, json_read_object(ev, "delivery-status"));
 		webhook_mailgun_category(r, severity, reason);
 		parse_dsn_complete(r);
 	} else if (strcmp(event, "complained") == 0) {
 		rp->kind = REPORT_ARF;
 		rp->feedback_type = g_strdup("abuse");
-		webhook_recipient(rp, webhook_string(ev, "recipient"),
+		webhook_recipient(rp, json_read_string(ev, "recipient"),
 		    "failed");
 	} else if (strcmp(event, "delivered") == 0) {
 		rp->kind = REPORT_DSN;
-		r = webhook_recipient(rp, webhook_string(ev, "recipient"),
+		r = webhook_recipient(rp, json_read_string(ev, "recipient"),
 		    "delivered");
 		if (r != NULL)
 			webhook_mailgun_status(r,
-			    webhook_object(ev, "delivery-status"));
+			    json_read_object(ev, "delivery-status"));
 	}
 }
 
 static struct report *
 webhook_parse_mailgun(JsonObject *top, char **event_id_r, GError **error)
 {
-	JsonObject *ev = webhook_object(top, "event-data");
-	const char *event = webhook_string(ev, "event");
-	const char *id = webhook_string(ev, "id");
+	JsonObject *ev = json_read_object(top, "event-data");
+	const char *event = json_read_string(ev, "event");
+	const char *id = json_read_string(ev, "id");
 	struct report *rp;
 
 	if (event == NULL || id == NULL) {
@@ -280,8 +222,8 @@ static char *
 webhook_postmark_id(JsonObject *o)
 {
 	JsonNode *n = json_object_get_member(o, "ID");
-	const char *msg = webhook_string(o, "MessageID");
-	const char *to = webhook_string(o, "Recipient");
+	const char *msg = json_read_string(o, "MessageID");
+	const char *to = json_read_string(o, "Recipient");
 
 	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n))
 		return msg != NULL && to != NULL ?
@@ -296,12 +238,12 @@ webhook_postmark_id(JsonObject *o)
 static void
 webhook_postmark_bounce(struct report *rp, JsonObject *o)
 {
-	const char *type = webhook_string(o, "Type");
-	const char *details = webhook_string(o, "Details");
+	const char *type = json_read_string(o, "Type");
+	const char *details = json_read_string(o, "Details");
 	struct recipient *r;
 
 	rp->kind = REPORT_DSN;
-	r = webhook_recipient(rp, webhook_string(o, "Email"),
+	r = webhook_recipient(rp, json_read_string(o, "Email"),
 	    type != NULL && strcmp(type, "Transient") == 0 ? "delayed" :
 	    "failed");
 	if (r == NULL)
@@ -316,7 +258,7 @@ webhook_postmark_bounce(struct report *rp, JsonObject *o)
 static struct report *
 webhook_parse_postmark(JsonObject *top, char **event_id_r, GError **error)
 {
-	const char *type = webhook_string(top, "RecordType");
+	const char *type = json_read_string(top, "RecordType");
 	char *id = webhook_postmark_id(top);
 	struct report *rp;
 
@@ -328,18 +270,18 @@ webhook_parse_postmark(JsonObject *top, char **event_id_r, GError **error)
 	}
 	rp = report_new();
 	rp->reporting_mta = g_strdup("postmark");
-	report_set(&rp->orig_message_id, webhook_string(top, "MessageID"));
-	report_set(&rp->orig_subject, webhook_string(top, "Subject"));
+	report_set(&rp->orig_message_id, json_read_string(top, "MessageID"));
+	report_set(&rp->orig_subject, json_read_string(top, "Subject"));
 	if (strcmp(type, "Bounce") == 0)
 		webhook_postmark_bounce(rp, top);
 	else if (strcmp(type, "SpamComplaint") == 0) {
 		rp->kind = REPORT_ARF;
 		rp->feedback_type = g_strdup("abuse");
-		webhook_recipient(rp, webhook_string(top, "Email"),
+		webhook_recipient(rp, json_read_string(top, "Email"),
 		    "failed");
 	} else if (strcmp(type, "Delivery") == 0) {
 		rp->kind = REPORT_DSN;
-		webhook_recipient(rp, webhook_string(top, "Recipient"),
+		webhook_recipient(rp, json_read_string(top, "Recipient"),
 		    "delivered");
 	}
 	if (rp->recipients->len == 0)
@@ -353,7 +295,7 @@ webhook_parse_postmark(JsonObject *top, char **event_id_r, GError **error)
 static JsonObject *
 webhook_sparkpost_event(JsonObject *top)
 {
-	JsonObject *msys = webhook_object(top, "msys");
+	JsonObject *msys = json_read_object(top, "msys");
 	GList *members, *l;
 	JsonObject *ev = NULL;
 
@@ -361,7 +303,7 @@ webhook_sparkpost_event(JsonObject *top)
 		return NULL;
 	members = json_object_get_members(msys);
 	for (l = members; l != NULL && ev == NULL; l = l->next)
-		ev = webhook_object(msys, l->data);
+		ev = json_read_object(msys, l->data);
 	g_list_free(members);
 	return ev;
 }
@@ -370,16 +312,16 @@ static void
 webhook_sparkpost_failed(struct report *rp, JsonObject *ev,
     const char *action)
 {
-	const char *reason = webhook_string(ev, "raw_reason");
-	const char *class = webhook_string(ev, "bounce_class");
+	const char *reason = json_read_string(ev, "raw_reason");
+	const char *class = json_read_string(ev, "bounce_class");
 	struct recipient *r;
 
 	rp->kind = REPORT_DSN;
-	r = webhook_recipient(rp, webhook_string(ev, "rcpt_to"), action);
+	r = webhook_recipient(rp, json_read_string(ev, "rcpt_to"), action);
 	if (r == NULL)
 		return;
 	if (reason == NULL)
-		reason = webhook_string(ev, "reason");
+		reason = json_read_string(ev, "reason");
 	if (reason != NULL && *reason != '\0')
 		r->diagnostic = g_strdup_printf("smtp; %s", reason);
 	if (class != NULL)
@@ -391,8 +333,8 @@ static struct report *
 webhook_parse_sparkpost(JsonObject *top, char **event_id_r, GError **error)
 {
 	JsonObject *ev = webhook_sparkpost_event(top);
-	const char *type = webhook_string(ev, "type");
-	const char *id = webhook_string(ev, "event_id");
+	const char *type = json_read_string(ev, "type");
+	const char *id = json_read_string(ev, "event_id");
 	struct report *rp;
 
 	if (type == NULL || id == NULL) {
@@ -402,8 +344,8 @@ webhook_parse_sparkpost(JsonObject *top, char **event_id_r, GError **error)
 	}
 	rp = report_new();
 	rp->reporting_mta = g_strdup("sparkpost");
-	report_set(&rp->orig_message_id, webhook_string(ev, "message_id"));
-	report_set(&rp->orig_subject, webhook_string(ev, "subject"));
+	report_set(&rp->orig_message_id, json_read_string(ev, "message_id"));
+	report_set(&rp->orig_subject, json_read_string(ev, "subject"));
 	if (strcmp(type, "bounce") == 0 || strcmp(type, "out_of_band") == 0)
 		webhook_sparkpost_failed(rp, ev, "failed");
 	else if (strcmp(type, "delay") == 0)
@@ -411,10 +353,10 @@ webhook_parse_sparkpost(JsonObject *top, char **event_id_r, GError **error)
 	else if (strcmp(type, "spam_complaint") == 0) {
 		rp->kind = REPORT_ARF;
 		rp->feedback_type = g_strdup("abuse");
-		webhook_recipient(rp, webhook_string(ev, "rcpt_to"), "failed");
+		webhook_recipient(rp, json_read_string(ev, "rcpt_to"), "failed");
 	} else if (strcmp(type, "delivery") == 0) {
 		rp->kind = REPORT_DSN;
-		webhook_recipient(rp, webhook_string(ev, "rcpt_to"),
+		webhook_recipient(rp, json_read_string(ev, "rcpt_to"),
 		    "delivered");
 	}
 	if (rp->recipients->len == 0)
@@ -426,9 +368,9 @@ webhook_parse_sparkpost(JsonObject *top, char **event_id_r, GError **error)
 static struct report *
 webhook_parse_sendgrid(JsonObject *ev, char **event_id_r, GError **error)
 {
-	const char *event = webhook_string(ev, "event");
-	const char *id = webhook_string(ev, "sg_event_id");
-	const char *to = webhook_string(ev, "email");
+	const char *event = json_read_string(ev, "event");
+	const char *id = json_read_string(ev, "sg_event_id");
+	const char *to = json_read_string(ev, "email");
 	const char *text, *class;
 	struct recipient *r = NULL;
 	struct report *rp;
@@ -439,7 +381,7 @@ webhook_parse_sendgrid(JsonObject *ev, char **event_id_r, GError **error)
 	}
 	rp = report_new();
 	rp->reporting_mta = g_strdup("sendgrid");
-	report_set(&rp->orig_message_id, webhook_string(ev, "smtp-id"));
+	report_set(&rp->orig_message_id, json_read_string(ev, "smtp-id"));
 	if (strcmp(event, "bounce") == 0 || strcmp(event, "deferred") == 0) {
 		rp->kind = REPORT_DSN;
 		r = webhook_recipient(rp, to, strcmp(event, "bounce") == 0 ?
@@ -453,14 +395,14 @@ webhook_parse_sendgrid(JsonObject *ev, char **event_id_r, GError **error)
 		webhook_recipient(rp, to, "delivered");
 	}
 	if (r != NULL) {
-		text = webhook_string(ev, "reason");
+		text = json_read_string(ev, "reason");
 		if (text == NULL)
-			text = webhook_string(ev, "response");
+			text = json_read_string(ev, "response");
 		if (text != NULL && *text != '\0')
 			r->diagnostic = g_strdup_printf("smtp; %s", text);
-		if (webhook_string(ev, "status") != NULL)
-			status_parse(webhook_string(ev, "status"), r->status);
-		if ((class = webhook_string(ev, "bounce_classification")) != NULL)
+		if (json_read_string(ev, "status") != NULL)
+			status_parse(json_read_string(ev, "status"), r->status);
+		if ((class = json_read_string(ev, "bounce_classification")) != NULL)
 			r->category = g_ascii_strdown(class, -1);
 		parse_dsn_complete(r);
 	}
@@ -474,12 +416,16 @@ GPtrArray *
 webhook_split(enum webhook_kind kind, const char *body, size_t len,
     GError **error)
 {
-	g_autoptr(JsonParser) p = json_parser_new_immutable();
-	GPtrArray *parts = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(JsonParser) p = NULL;
+	GPtrArray *parts;
 	JsonNode *root;
 	JsonArray *a;
 	guint i;
 
+	if (kind == WEBHOOK_SES)	/* one event a recipient */
+		return webhook_ses_split(body, len, error);
+	p = json_parser_new_immutable();
+	parts = g_ptr_array_new_with_free_func(g_free);
 	if (kind != WEBHOOK_SPARKPOST && kind != WEBHOOK_SENDGRID) {
 		g_ptr_array_add(parts, g_strndup(body, len));
 		return parts;
@@ -507,7 +453,9 @@ webhook_parse(enum webhook_kind kind, const char *body, size_t len,
 	JsonObject *top;
 
 	*event_id_r = NULL;
-	if ((p = webhook_load(body, len, &top, error)) == NULL)
+	if (kind == WEBHOOK_SES)
+		return webhook_ses_parse(body, len, event_id_r, error);
+	if ((p = json_read_load(body, len, &top, error)) == NULL)
 		return NULL;
 	switch (kind) {
 	case WEBHOOK_MAILGUN:
@@ -518,6 +466,8 @@ webhook_parse(enum webhook_kind kind, const char *body, size_t len,
 		return webhook_parse_sparkpost(top, event_id_r, error);
 	case WEBHOOK_SENDGRID:
 		return webhook_parse_sendgrid(top, event_id_r, error);
+	case WEBHOOK_SES:
+		break;
 	}
 	webhook_invalid(error, "unknown kind");
 	return NULL;

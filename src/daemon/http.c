@@ -6,6 +6,9 @@
  * blocks, and no thread is made (names are resolved by curl's own
  * threaded resolver where it has one).
  *
+ * A request may be held to https, and to the CAs of a file of its own
+ * (the SNS certificates of an SES webhook); the peer is always verified.
+ *
  * Every request has a connection and a total timeout and ends in one
  * call of its callback: with the HTTP status, or with status 0 and why
  * there was none (refused, timed out, closed mid-response).  Only http
@@ -214,7 +217,10 @@ http_options(struct http_call *c, const struct http_request *rq)
 	const char *const *hdr;
 
 	curl_easy_setopt(e, CURLOPT_URL, rq->url);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR,
+	    rq->https_only ? "https" : "http,https");
+	if (rq->ca_file != NULL)
+		curl_easy_setopt(e, CURLOPT_CAINFO, rq->ca_file);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "rebound/" PACKAGE_VERSION);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)rq->connect_timeout);

@@ -20,6 +20,9 @@ struct http_request {
 	const char	*password;
 	int		 connect_timeout;	/* seconds */
 	int		 timeout;		/* seconds, the whole request */
+	int		 https_only;	/* refuse http:// */
+	const char	*ca_file;	/* the CAs trusted instead of the
+					   system's, or NULL */
 };
 
 struct http_response {

@@ -148,6 +148,7 @@ daemon_check_stopped(evutil_socket_t fd, short what, void *arg)
 	struct timeval tv = { 0, 100000 };
 	guint busy = (d->lmtp ? lmtp_sessions(d->lmtp) : 0) +
 	    (d->maildir ? maildir_pending(d->maildir) : 0) +
+	    (d->webhooks ? webhooks_pending(d->webhooks) : 0) +
 	    intake_pending(d->intake);
 
 	if (busy > 0 && g_get_monotonic_time() < d->stop_deadline) {

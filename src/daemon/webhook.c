@@ -8,8 +8,11 @@
  * from evhttp itself; a request not read within read_timeout has its
  * connection closed; more than max_requests posts waiting for their
  * commit get 503 (the service retries).  A request that fails
- * authentication gets 401 (403 for a replayed token) and records
- * nothing; it is logged once a minute per source address.
+ * authentication gets 401 (403 for a replayed token, an SNS topic not
+ * ours, a certificate URL off cert_hosts, a raw delivery) and records
+ * nothing; it is logged once a minute per source address and status.
+ * An SES post waits for SNS's certificate (webhook_sns.c) before it is
+ * read, and counts among max_requests meanwhile.
  */
 #include "config.h"
 
@@ -31,10 +34,12 @@ struct webhooks {
 	struct intake	*intake;
 	struct evhttp	*http;
 	struct webhook_replay *replay;
-	guint		 pending;	/* posts waiting for their commit */
+	struct webhook_sns_certs *sns;	/* SNS's certificates */
+	guint		 pending;	/* posts waiting for their commit,
+					   or for SNS's certificate */
 	guint64		 serial;	/* names posts in the log */
 	GHashTable	*counts;	/* "name status" -> guint64 * */
-	GHashTable	*logged;	/* source address -> gint64 *: when */
+	GHashTable	*logged;	/* "address status" -> gint64 *: when */
 };
 
 /* One post waiting for intake's callback. */
@@ -88,23 +93,27 @@ webhook_peer(struct evhttp_request *req)
 	return g_strdup(host != NULL && *host != '\0' ? host : "local");
 }
 
-/* Log a refusal, once per source and interval: a flood is counted only. */
+/*
+ * Log a refusal, once per source, status and interval: a flood is
+ * counted only, and a forged post does not hide a misconfigured one.
+ */
 static void
 webhook_log_refusal(struct webhooks *wh, struct evhttp_request *req,
     const struct conf_webhook *w, int status, const char *why)
 {
-	char *peer = webhook_peer(req);
+	g_autofree char *peer = webhook_peer(req);
+	char *key = g_strdup_printf("%s %d", peer, status);
 	gint64 now = g_get_monotonic_time() / G_USEC_PER_SEC;
-	gint64 *last = g_hash_table_lookup(wh->logged, peer);
+	gint64 *last = g_hash_table_lookup(wh->logged, key);
 
 	if (last != NULL && now - *last < WEBHOOK_LOG_INTERVAL) {
-		g_free(peer);
+		g_free(key);
 		return;
 	}
-	g_warning("webhook %s: %d to %s: %s (more from it within %d s are "
-	    "counted, not logged)", w->name, status, peer, why,
+	g_warning("webhook %s: %d to %s: %s (more %ds from it within %d s are "
+	    "counted, not logged)", w->name, status, peer, why, status,
 	    WEBHOOK_LOG_INTERVAL);
-	g_hash_table_replace(wh->logged, peer, g_memdup2(&now, sizeof now));
+	g_hash_table_replace(wh->logged, key, g_memdup2(&now, sizeof now));
 }
 
 static const struct conf_webhook *
@@ -154,6 +163,20 @@ static const struct {
 	[WEBHOOK_EXPIRED] = { 401, "timestamp too old" },
 	[WEBHOOK_REPLAYED] = { 403, "token already used" },
 	[WEBHOOK_CREDENTIALS] = { 401, "wrong credentials" },
+	[WEBHOOK_TOPIC] = { 403, "topic not allowed" },
+	[WEBHOOK_CERT_URL] = { 403, "certificate URL not allowed" },
+	[WEBHOOK_RAW] = { 403, "raw message delivery is not signed" },
+	[WEBHOOK_UNAVAILABLE] = { 503, "signing certificate unavailable, "
+	    "try again later" },
+};
+
+/* An SES post waiting for SNS's certificate. */
+struct webhook_ses_post {
+	struct webhooks	*wh;
+	struct evhttp_request *req;
+	const struct conf_webhook *w;
+	char		*body;
+	size_t		 len;
 };
 
 /*
@@ -241,6 +264,64 @@ webhook_take(struct webhooks *wh, struct evhttp_request *req,
 	g_ptr_array_unref(events);
 }
 
+static void
+webhook_refuse(struct webhooks *wh, struct evhttp_request *req,
+    const struct conf_webhook *w, enum webhook_refusal r, const char *why)
+{
+	webhook_log_refusal(wh, req, w, webhook_refusals[r].status, why);
+	if (r == WEBHOOK_CREDENTIALS)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "WWW-Authenticate", "Basic realm=\"rebound\"");
+	webhook_answer(wh, req, w->name, webhook_refusals[r].status,
+	    webhook_refusals[r].reason);
+}
+
+/* SNS's message verified, or not: what its Type asks. */
+static void
+webhook_ses_checked(enum webhook_refusal r, const char *why,
+    const struct webhook_sns *m, void *arg)
+{
+	struct webhook_ses_post *sp = arg;
+	struct webhooks *wh = sp->wh;
+
+	wh->pending--;
+	if (r != WEBHOOK_OK) {
+		webhook_refuse(wh, sp->req, sp->w, r, why);
+		g_free(sp->body);
+	} else if (strcmp(m->type, "Notification") == 0)
+		webhook_take(wh, sp->req, sp->w, sp->body, sp->len, NULL);
+	else {
+		if (strcmp(m->type, "SubscriptionConfirmation") == 0)
+			webhook_sns_confirm(wh->sns, sp->w, m);
+		else
+			g_warning("webhook %s: SNS says the subscription to %s "
+			    "was removed: no more SES notifications come",
+			    sp->w->name, m->topic_arn);
+		webhook_answer(wh, sp->req, sp->w->name, 200, "OK");
+		g_free(sp->body);
+	}
+	g_free(sp);
+}
+
+static void
+webhook_ses_start(struct webhooks *wh, struct evhttp_request *req,
+    const struct conf_webhook *w, char *body, size_t len)
+{
+	struct webhook_ses_post *sp = g_new0(struct webhook_ses_post, 1);
+	const char *raw = evhttp_find_header(evhttp_request_get_input_headers(
+	    req), "x-amz-sns-rawdelivery");
+
+	sp->wh = wh;
+	sp->req = req;
+	sp->w = w;
+	sp->body = body;
+	sp->len = len;
+	wh->pending++;
+	webhook_sns_verify(wh->sns, w, body, len,
+	    raw != NULL && g_ascii_strcasecmp(raw, "true") == 0,
+	    webhook_ses_checked, sp);
+}
+
 static const struct webhook_headers *
 webhook_headers_of(struct evhttp_request *req, struct webhook_headers *h)
 {
@@ -285,15 +366,14 @@ webhook_request(struct evhttp_request *req, void *arg)
 	body = g_malloc(len + 1);
 	evbuffer_remove(in, body, len);
 	body[len] = '\0';
+	if (w->kind == WEBHOOK_SES) {
+		webhook_ses_start(wh, req, w, body, len);
+		return;
+	}
 	r = webhook_auth(w, wh->replay, webhook_headers_of(req, &h), body, len,
 	    g_get_real_time() / G_USEC_PER_SEC, &token, &why);
 	if (r != WEBHOOK_OK) {
-		webhook_log_refusal(wh, req, w, webhook_refusals[r].status, why);
-		if (r == WEBHOOK_CREDENTIALS)
-			evhttp_add_header(evhttp_request_get_output_headers(req),
-			    "WWW-Authenticate", "Basic realm=\"rebound\"");
-		webhook_answer(wh, req, w->name, webhook_refusals[r].status,
-		    webhook_refusals[r].reason);
+		webhook_refuse(wh, req, w, r, why);
 		g_free(body);
 		return;
 	}
@@ -330,6 +410,10 @@ webhooks_new(struct event_base *base, const struct conf_http *conf,
 	    g_free);
 	wh->logged = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    g_free);
+	if ((wh->sns = webhook_sns_certs_new(base, error)) == NULL) {
+		webhooks_free(&wh);
+		return NULL;
+	}
 	wh->http = evhttp_new(base);
 	evhttp_set_gencb(wh->http, webhook_request, wh);
 	evhttp_set_max_body_size(wh->http, (ev_ssize_t)conf->max_body);
@@ -381,6 +465,8 @@ webhooks_free(struct webhooks **whp)
 
 	if (wh == NULL)
 		return;
+	/* The fetches first: their callbacks answer evhttp's requests. */
+	webhook_sns_certs_free(&wh->sns);
 	if (wh->http != NULL)
 		evhttp_free(wh->http);
 	webhook_replay_free(&wh->replay);

@@ -247,6 +247,8 @@ webhook_auth(const struct conf_webhook *w, struct webhook_replay *r,
 		return webhook_auth_basic(w, h->authorization, why_r);
 	case WEBHOOK_SENDGRID:
 		return webhook_auth_sendgrid(w, h, body, len, now, why_r);
+	case WEBHOOK_SES:	/* a certificate to fetch: webhook_sns.c */
+		break;
 	}
 	*why_r = g_strdup("unknown kind");
 	return WEBHOOK_MALFORMED;

@@ -1,12 +1,15 @@
 /*
- * webhook_int.h: what webhook.c and webhook_auth.c share.
+ * webhook_int.h: what webhook.c, webhook_auth.c and webhook_sns.c share.
  */
 #ifndef REBOUND_WEBHOOK_INT_H
 #define REBOUND_WEBHOOK_INT_H
 
+#include <event2/event.h>
+
 #include <glib.h>
 
 #include "conf.h"
+#include "webhook_parse.h"
 
 /* Why a post was refused before anything of it was recorded. */
 enum webhook_refusal {
@@ -15,7 +18,11 @@ enum webhook_refusal {
 	WEBHOOK_SIGNATURE,	/* 401: signature does not verify */
 	WEBHOOK_EXPIRED,	/* 401: signed too long ago (or ahead) */
 	WEBHOOK_REPLAYED,	/* 403: a token already used */
-	WEBHOOK_CREDENTIALS	/* 401: wrong HTTP Basic user or password */
+	WEBHOOK_CREDENTIALS,	/* 401: wrong HTTP Basic user or password */
+	WEBHOOK_TOPIC,		/* 403: an SNS topic not in topic_arn */
+	WEBHOOK_CERT_URL,	/* 403: SigningCertURL not https on cert_hosts */
+	WEBHOOK_RAW,		/* 403: SES without SNS's envelope */
+	WEBHOOK_UNAVAILABLE	/* 503: the certificate could not be had */
 };
 
 /* The request headers authentication reads (NULL: absent). */
@@ -42,5 +49,29 @@ enum webhook_refusal webhook_auth(const struct conf_webhook *w,
 		    struct webhook_replay *, const struct webhook_headers *,
 		    const char *body, size_t len, gint64 now, char **token_r,
 		    char **why_r);
+
+/* webhook_sns.c: SNS's signature, once its certificate is fetched. */
+struct webhook_sns_certs;
+
+/* r, why (NULL if r is WEBHOOK_OK), and the message read. */
+typedef void	 webhook_sns_done_fn(enum webhook_refusal r, const char *why,
+		    const struct webhook_sns *, void *arg);
+
+struct webhook_sns_certs *webhook_sns_certs_new(struct event_base *,
+		    GError **);
+void		 webhook_sns_certs_free(struct webhook_sns_certs **);
+/*
+ * Check a post to the ses endpoint w (raw: SNS said it is a raw
+ * delivery); done is called once, from the loop or before this returns.
+ */
+void		 webhook_sns_verify(struct webhook_sns_certs *,
+		    const struct conf_webhook *w, const char *body, size_t len,
+		    int raw, webhook_sns_done_fn *done, void *arg);
+/* A verified SubscriptionConfirmation: confirm it, or log how to. */
+void		 webhook_sns_confirm(struct webhook_sns_certs *,
+		    const struct conf_webhook *, const struct webhook_sns *);
+/* Whether url is https on a host of w's cert_hosts; else *why_r. */
+int		 webhook_sns_url_allowed(const struct conf_webhook *w,
+		    const char *url, char **why_r);
 
 #endif

@@ -98,6 +98,13 @@ struct conf_webhook {
 	char		*password;	/* password (Postmark) */
 	int		 max_age;	/* max_age, seconds: the oldest
 					   signed timestamp taken */
+	char		**topic_arns;	/* topic_arn (SES): the SNS topics
+					   taken, NULL-ended */
+	char		**cert_hosts;	/* cert_hosts (SES): host patterns
+					   of SigningCertURL, SubscribeURL */
+	char		*ca_file;	/* ca_file (SES): the CAs trusted
+					   instead of the system's */
+	int		 confirm_subscription;	/* confirm_subscription (SES) */
 };
 
 /* [http]: the webhook listener, and its [webhook NAME] groups. */
