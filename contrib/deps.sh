@@ -35,6 +35,9 @@ groff-base"
 # installed by apt in Debian roots of their own, by tests/mta/root.sh,
 # with debootstrap and zstd above.)
 [ "${1:-build}" = test ] && want="$want nodejs"
+# tests/webhook-proxy.sh: README's TLS reverse proxy lines for the
+# webhook listener, run as private instances of nginx and Caddy.
+[ "${1:-build}" = test ] && want="$want nginx-light caddy"
 
 missing=
 for p in $want; do

@@ -129,7 +129,8 @@ probe_dsn dead@remote.test bounces@lists.test >"$tmp/dead.eml"
 lmtp "$tmp/dead.eml" bounces@lists.test
 is "probing first" "$(state dead@remote.test)" probing
 wait_for "Postfix's own DSN of the probe comes back: dead" state_is dead@remote.test dead
-check "Postfix bounced the probe to its token" \
+# Postfix logs the delivery once reboundd has answered it: wait for it.
+wait_for "Postfix bounced the probe to its token" \
     grep -q "to=<bounces+probe-2-.*@lists.test>.*status=sent" "$tmp/postfix/maillog"
 is "the reason is the probe's bounce" \
     "$(sqlite3 "$tmp/db" "select state_reason from addresses where address='dead@remote.test'")" \

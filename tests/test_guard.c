@@ -241,6 +241,30 @@ test_providers(void)
 	seen_clear(&s);
 }
 
+/*
+ * No host known (a sending service's webhook): a domain that is a
+ * provider's own counts as that provider, one never seen as a provider
+ * as itself.
+ */
+static void
+test_no_host(void)
+{
+	struct guard_conf c = { 0 };
+	struct seen s;
+	struct guard *g = new_guard(&s, &c);
+	int i;
+
+	for (i = 1; i <= 21; i++)
+		hit(g, i, "bigmail.example", "bigmail.example", T0 + i * 30);
+	g_assert_cmpint(s.opened, ==, 1);
+	g_assert_nonnull(hit(g, 50, "bigmail.example", NULL, T0 + 1000));
+	g_assert_cmpint(s.opened, ==, 1);
+	/* A domain no provider answered for: its own group, not held. */
+	g_assert_null(hit(g, 51, "quiet.example", NULL, T0 + 1001));
+	guard_free(&g);
+	seen_clear(&s);
+}
+
 /* A burst: 40 addresses a minute apart, among a quiet domain's bounces. */
 #define BURST_N	60
 
@@ -490,6 +514,7 @@ main(int argc, char **argv)
 	g_test_add_func("/guard/baseline", test_baseline);
 	g_test_add_func("/guard/midnight", test_close_across_midnight);
 	g_test_add_func("/guard/providers", test_providers);
+	g_test_add_func("/guard/no_host", test_no_host);
 	g_test_add_func("/guard/late_any_order", test_late_any_order);
 	g_test_add_func("/guard/late_opens_earlier", test_late_opens_earlier);
 	g_test_add_func("/guard/late_after_close", test_late_after_close);

@@ -15,11 +15,17 @@ P-256 with SHA-256 over the timestamp then the body, by the openssl
 command with the test's key, in two headers.  "basic" sends HTTP Basic
 credentials, as Postmark does with the
 user and password of its webhook URL.  TIMESTAMP "now" is the clock's; FILE "-" reads stdin (sent as is).
+With TLS_NAME and TLS_CA set in the environment, the post goes over TLS
+to 127.0.0.1:PORT as to TLS_NAME, trusting the CA file TLS_CA only (a
+reverse proxy in front of reboundd, tests/webhook-proxy.sh).
 """
 import base64
 import hashlib
 import hmac
 import http.client
+import os
+import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -32,6 +38,23 @@ def sign_mailgun(body, key, timestamp, token):
                    hashlib.sha256).hexdigest()
     return (body.replace("@TIMESTAMP@", timestamp)
             .replace("@TOKEN@", token).replace("@SIGNATURE@", mac))
+
+
+class LoopbackTLS(http.client.HTTPSConnection):
+    """HTTPS to 127.0.0.1, checked as the name it was made with."""
+
+    def connect(self):
+        sock = socket.create_connection(("127.0.0.1", self.port),
+                                        self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+def connection(port):
+    if os.environ.get("TLS_NAME"):
+        ctx = ssl.create_default_context(cafile=os.environ["TLS_CA"])
+        return LoopbackTLS(os.environ["TLS_NAME"], int(port), timeout=60,
+                           context=ctx)
+    return http.client.HTTPConnection("127.0.0.1", int(port), timeout=60)
 
 
 def main():
@@ -51,7 +74,7 @@ def main():
     if len(sys.argv) > 4 and sys.argv[4] == "basic":
         pair = (sys.argv[5] + ":" + sys.argv[6]).encode()
         headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
-    conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=60)
+    conn = connection(port)
     try:
         conn.request("POST", path, body.encode(), headers)
         print(conn.getresponse().status)

@@ -4,7 +4,9 @@
  *
  * Each hard outcome belongs to two groups: its recipient's domain, and
  * the provider that answered (the registered domain of the receiving
- * host), so that a provider hosting many domains counts as one.  For
+ * host), so that a provider hosting many domains counts as one; with no
+ * host known (a sending service's webhook), a domain that is a
+ * provider's own counts as that provider (guard_pick()).  For
  * each group the guard keeps the hard outcomes of the last window and a
  * count per window-long slot of the baseline period before.  An incident
  * opens when, within window, more than min_addresses distinct addresses
@@ -707,6 +709,30 @@ guard_cross(struct guard *g, struct guard_group *gr, gint64 t,
 }
 
 /*
+ * The groups of h: its provider's, and its domain's unless the same (a
+ * provider's own domain, bigmail.example's MX at bigmail.example, is one
+ * group: the provider's).  With no host known (a sending service's
+ * webhook names none), a domain that is a provider's own is that
+ * provider, so that a burst reported partly by mail or one service and
+ * partly by another is one.
+ */
+static void
+guard_pick(struct guard *g, const struct guard_hit *h, const char *domain,
+    struct guard_group **grs)
+{
+	const char *provider = h->provider;
+
+	if (provider == NULL && domain != NULL &&
+	    g_hash_table_contains(g->groups[GUARD_PROVIDER], domain))
+		provider = domain;
+	if (provider != NULL)
+		grs[GUARD_PROVIDER] = guard_group(g, GUARD_PROVIDER, provider);
+	if (domain != NULL && (provider == NULL ||
+	    g_ascii_strcasecmp(provider, domain) != 0))
+		grs[GUARD_DOMAIN] = guard_group(g, GUARD_DOMAIN, domain);
+}
+
+/*
  * Feed h to its groups (its provider, its domain unless the same): the
  * incident that holds it, or NULL.  A burst opens one incident, the
  * provider's when both cross, so that one provider's bad hour is one
@@ -726,14 +752,7 @@ guard_groups(struct guard *g, const struct guard_hit *h, int evaluate)
 
 	if (h->at > g->now)
 		g->now = h->at;
-	/* A provider's own domain (bigmail.example's MX at bigmail.example)
-	   is one group: the provider's. */
-	if (h->provider != NULL)
-		grs[GUARD_PROVIDER] = guard_group(g, GUARD_PROVIDER,
-		    h->provider);
-	if (domain != NULL && (h->provider == NULL ||
-	    g_ascii_strcasecmp(h->provider, domain) != 0))
-		grs[GUARD_DOMAIN] = guard_group(g, GUARD_DOMAIN, domain);
+	guard_pick(g, h, domain, grs);
 	if (evaluate)
 		inc = guard_cover(g, grs, h);
 	else

@@ -61,8 +61,10 @@ struct hook_backend {
 
 /* hook_webhook.c */
 extern const struct hook_backend hook_webhook_backend;
-/* hook_mailman3.c */
+/* hook_mailman3.c; its answers read (pure, for tests/test_hook_mailman3) */
 extern const struct hook_backend hook_mailman3_backend;
+char	*hook_mailman3_member_id(const char *body, gsize len);
+char	*hook_mailman3_list_id(const char *body, gsize len);
 /* hook_listmonk.c */
 extern const struct hook_backend hook_listmonk_backend;
 

@@ -19,34 +19,87 @@
  * one an incident holds, is never touched.  A member removed or
  * disabled is an action (max_actions_per_hour); a member already gone
  * or not found is not.  ../shared/recipes/mailman3.md has the answers
- * this follows.
+ * this follows.  Its answers are read with json-glib: a display name
+ * that says "member_id", an escaped character or a nested object of
+ * the same name cannot be mistaken for the field.
  */
 #include "config.h"
 
-#include <string.h>
+#include <json-glib/json-glib.h>
 
 #include "hook_int.h"
 #include "log.h"
 
+/* The top object of a JSON answer, or NULL (logged by the caller). */
+static JsonParser *
+hook_mailman3_load(const char *body, gsize len, JsonObject **top)
+{
+	JsonParser *p = json_parser_new_immutable();
+	JsonNode *root;
+
+	if (body == NULL || len > G_MAXSSIZE ||
+	    !json_parser_load_from_data(p, body, (gssize)len, NULL) ||
+	    (root = json_parser_get_root(p)) == NULL ||
+	    !JSON_NODE_HOLDS_OBJECT(root)) {
+		g_object_unref(p);
+		return NULL;
+	}
+	*top = json_node_get_object(root);
+	return p;
+}
+
 /*
- * The string value of "key" in a JSON answer, or NULL.  Enough for
- * Mailman's member_id (hex digits, never escaped): no JSON parser for
- * one field.
+ * A member of o that is a string (or, as API 3.0 gives member_id, an
+ * integer), as a new string, or NULL.
  */
 static char *
-hook_mailman3_field(const char *json, const char *key)
+hook_mailman3_string(JsonObject *o, const char *name)
 {
-	g_autofree char *quoted = g_strdup_printf("\"%s\"", key);
-	const char *p = strstr(json, quoted), *end;
+	JsonNode *n = json_object_get_member(o, name);
 
-	if (p == NULL)
+	if (n == NULL || !JSON_NODE_HOLDS_VALUE(n))
 		return NULL;
-	p += strlen(quoted);
-	while (*p == ' ' || *p == ':')
-		p++;
-	if (*p++ != '"' || (end = strchr(p, '"')) == NULL)
+	if (json_node_get_value_type(n) == G_TYPE_STRING)
+		return g_strdup(json_node_get_string(n));
+	if (json_node_get_value_type(n) == G_TYPE_INT64)
+		return g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(n));
+	return NULL;
+}
+
+/*
+ * The member_id of the first of "entries" in a members/find answer
+ * ({"total_size": 1, "entries": [{..., "member_id": "..."}]}), or NULL:
+ * no entries (not a member), or not Mailman's JSON.
+ */
+char *
+hook_mailman3_member_id(const char *body, gsize len)
+{
+	g_autoptr(JsonParser) p = NULL;
+	JsonObject *top;
+	JsonArray *entries;
+	JsonNode *n, *first;
+
+	if ((p = hook_mailman3_load(body, len, &top)) == NULL ||
+	    (n = json_object_get_member(top, "entries")) == NULL ||
+	    !JSON_NODE_HOLDS_ARRAY(n))
 		return NULL;
-	return g_strndup(p, end - p);
+	entries = json_node_get_array(n);
+	if (json_array_get_length(entries) == 0 ||
+	    !JSON_NODE_HOLDS_OBJECT(first = json_array_get_element(entries, 0)))
+		return NULL;
+	return hook_mailman3_string(json_node_get_object(first), "member_id");
+}
+
+/* The list_id of a lists/L answer (its top object), or NULL. */
+char *
+hook_mailman3_list_id(const char *body, gsize len)
+{
+	g_autoptr(JsonParser) p = NULL;
+	JsonObject *top;
+
+	if ((p = hook_mailman3_load(body, len, &top)) == NULL)
+		return NULL;
+	return hook_mailman3_string(top, "list_id");
 }
 
 /* DELETE or PATCH answered. */
@@ -80,24 +133,25 @@ static void
 hook_mailman3_found(const struct http_response *r, void *arg)
 {
 	struct hook_job *j = arg;
-	g_autofree char *id = NULL, *url = NULL, *path = NULL;
+	g_autofree char *id = NULL, *url = NULL, *path = NULL, *seg = NULL;
 
 	if (!hook_answer(j, r, "members/find"))
 		return;
-	if ((id = hook_mailman3_field(r->body, "member_id")) == NULL) {
+	if ((id = hook_mailman3_member_id(r->body, r->len)) == NULL) {
 		hook_finish(j, HOOK_DELIVERED, "not a member of the list: "
 		    "nothing to do");
 		return;
 	}
 	j->action = 1;
+	seg = g_uri_escape_string(id, NULL, FALSE);
 	if (j->conf->action == CONF_HOOK_REMOVE) {
-		path = g_strdup_printf("members/%s", id);
+		path = g_strdup_printf("members/%s", seg);
 		url = hook_url(j, path);
 		hook_request(j, "DELETE", url, "Content-Type: "
 		    "application/x-www-form-urlencoded", "pre_approved=true",
 		    NULL, hook_mailman3_acted);
 	} else {
-		path = g_strdup_printf("members/%s/preferences", id);
+		path = g_strdup_printf("members/%s/preferences", seg);
 		url = hook_url(j, path);
 		hook_request(j, "PATCH", url, "Content-Type: "
 		    "application/x-www-form-urlencoded",
@@ -137,7 +191,7 @@ hook_mailman3_list(const struct http_response *r, void *arg)
 	}
 	if (!hook_answer(j, r, "lists"))
 		return;
-	list_id = hook_mailman3_field(r->body, "list_id");
+	list_id = hook_mailman3_list_id(r->body, r->len);
 	hook_mailman3_find(j, list_id != NULL ? list_id : j->list);
 }
 

@@ -4,18 +4,20 @@
  * from the Internet (through a TLS proxy), the metrics from inside.
  *
  * Limits, each answered and counted (rebound_webhook_requests_total):
- * a body over max_body_size or headers over max_header_size get 413
- * from evhttp itself; a request not read within read_timeout has its
- * connection closed; more than max_requests posts waiting for their
- * commit get 503 (the service retries).  A request that fails
- * authentication gets 401 (403 for a replayed token, an SNS topic not
- * ours, a certificate URL off cert_hosts, a raw delivery) and records
- * nothing; it is logged once a minute per source address and status.
- * An SES post waits for SNS's certificate (webhook_sns.c) before it is
- * read, and counts among max_requests meanwhile.
+ * a body over max_body_size gets 413 from evhttp itself; headers over
+ * max_header_size get 431, a request not read within read_timeout 408,
+ * and a connection over max_connections 503 (webhook_conn.c); more
+ * than max_requests posts waiting for their commit get 503 (the service
+ * retries).  A request that fails authentication gets 401 (403 for a
+ * replayed token, an SNS topic not ours, a certificate URL off
+ * cert_hosts, a raw delivery) and records nothing; it is logged once a
+ * minute per source address and status.  An SES post waits for SNS's
+ * certificate (webhook_sns.c) before it is read, and counts among
+ * max_requests meanwhile.
  */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -27,12 +29,14 @@
 #include "webhook.h"
 #include "webhook_int.h"
 
-#define WEBHOOK_LOG_INTERVAL	60	/* seconds between logs per source */
+#define WEBHOOK_LOG_INTERVAL	60	/* seconds between logs per source
+					   and status */
 
 struct webhooks {
 	const struct conf_http *conf;
 	struct intake	*intake;
 	struct evhttp	*http;
+	struct webhook_conns *conns;	/* its connections' deadlines */
 	struct webhook_replay *replay;
 	struct webhook_sns_certs *sns;	/* SNS's certificates */
 	guint		 pending;	/* posts waiting for their commit,
@@ -52,7 +56,7 @@ struct webhook_post {
 	int		 failed;	/* one of them could not be */
 };
 
-static void
+void
 webhook_count(struct webhooks *wh, const char *name, int status)
 {
 	char *key = g_strdup_printf("%s %d", name, status);
@@ -96,24 +100,34 @@ webhook_peer(struct evhttp_request *req)
 /*
  * Log a refusal, once per source, status and interval: a flood is
  * counted only, and a forged post does not hide a misconfigured one.
+ * name is the webhook's, or "none" before its path is known.
  */
+void
+webhook_log_source(struct webhooks *wh, const char *source, const char *name,
+    int status, const char *why)
+{
+	const char *peer = source != NULL && *source != '\0' ? source :
+	    "local";
+	g_autofree char *key = g_strdup_printf("%s %d", peer, status);
+	gint64 now = g_get_monotonic_time() / G_USEC_PER_SEC;
+	gint64 *last = g_hash_table_lookup(wh->logged, key);
+
+	if (last != NULL && now - *last < WEBHOOK_LOG_INTERVAL)
+		return;
+	g_warning("webhook %s: %d to %s: %s (more %ds from it within %d s "
+	    "are counted, not logged)", name, status, peer, why, status,
+	    WEBHOOK_LOG_INTERVAL);
+	g_hash_table_replace(wh->logged, g_steal_pointer(&key),
+	    g_memdup2(&now, sizeof now));
+}
+
 static void
 webhook_log_refusal(struct webhooks *wh, struct evhttp_request *req,
     const struct conf_webhook *w, int status, const char *why)
 {
 	g_autofree char *peer = webhook_peer(req);
-	char *key = g_strdup_printf("%s %d", peer, status);
-	gint64 now = g_get_monotonic_time() / G_USEC_PER_SEC;
-	gint64 *last = g_hash_table_lookup(wh->logged, key);
 
-	if (last != NULL && now - *last < WEBHOOK_LOG_INTERVAL) {
-		g_free(key);
-		return;
-	}
-	g_warning("webhook %s: %d to %s: %s (more %ds from it within %d s are "
-	    "counted, not logged)", w->name, status, peer, why, status,
-	    WEBHOOK_LOG_INTERVAL);
-	g_hash_table_replace(wh->logged, key, g_memdup2(&now, sizeof now));
+	webhook_log_source(wh, peer, w->name, status, why);
 }
 
 static const struct conf_webhook *
@@ -130,6 +144,25 @@ webhook_find(struct webhooks *wh, const char *path)
 	return NULL;
 }
 
+/*
+ * A test's stop point, in debug builds only (configure --enable-debug):
+ * with REBOUND_TEST_STOP_AFTER_COMMIT set, the daemon stops itself
+ * (SIGSTOP) once a post's events are committed and before it answers,
+ * so that tests/webhook-once.sh can SIGKILL it at that very point.  A
+ * release build has no such stop, whatever its environment.
+ */
+static void
+webhook_test_stop(const char *name)
+{
+#ifdef REBOUND_TEST_HOOKS
+	if (g_getenv("REBOUND_TEST_STOP_AFTER_COMMIT") == NULL)
+		return;
+	g_warning("webhook %s: committed, stopping before the answer "
+	    "(REBOUND_TEST_STOP_AFTER_COMMIT)", name);
+	raise(SIGSTOP);
+#endif
+}
+
 static void
 webhook_done(void *arg, const struct intake_result *res)
 {
@@ -140,9 +173,10 @@ webhook_done(void *arg, const struct intake_result *res)
 	if (--p->waiting > 0)
 		return;
 	wh->pending--;
-	if (!p->failed)
+	if (!p->failed) {
+		webhook_test_stop(p->w->name);
 		webhook_answer(wh, p->req, p->w->name, 200, "recorded");
-	else {
+	} else {
 		/* The service sends it again, with the same token maybe. */
 		if (p->token != NULL)
 			webhook_replay_forget(wh->replay, p->token);
@@ -335,6 +369,19 @@ webhook_headers_of(struct evhttp_request *req, struct webhook_headers *h)
 	return h;
 }
 
+/* A head over max_header_size that came whole in one read. */
+static void
+webhook_head_too_big(struct webhooks *wh, struct evhttp_request *req)
+{
+	g_autofree char *peer = webhook_peer(req);
+
+	webhook_log_source(wh, peer, "none", 431, "headers over "
+	    "max_header_size");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
+	    "close");
+	webhook_answer(wh, req, "none", 431, "Request Header Fields Too Large");
+}
+
 static void
 webhook_request(struct evhttp_request *req, void *arg)
 {
@@ -348,6 +395,10 @@ webhook_request(struct evhttp_request *req, void *arg)
 	size_t len;
 	char *body, *token;
 
+	if (!webhook_conns_in_hand(wh->conns, req)) {
+		webhook_head_too_big(wh, req);
+		return;
+	}
 	if (w == NULL) {
 		webhook_answer(wh, req, "none", 404, "no such webhook");
 		return;
@@ -417,8 +468,7 @@ webhooks_new(struct event_base *base, const struct conf_http *conf,
 	wh->http = evhttp_new(base);
 	evhttp_set_gencb(wh->http, webhook_request, wh);
 	evhttp_set_max_body_size(wh->http, (ev_ssize_t)conf->max_body);
-	evhttp_set_max_headers_size(wh->http, (ev_ssize_t)conf->max_header);
-	evhttp_set_timeout(wh->http, conf->read_timeout);
+	wh->conns = webhook_conns_new(wh, base, wh->http, conf);
 	evhttp_set_allowed_methods(wh->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
 	if (!listen_open(conf->listen, sockets, webhook_accept, wh, error)) {
 		webhooks_free(&wh);
@@ -450,6 +500,10 @@ webhooks_metrics(struct webhooks *wh, struct evbuffer *out)
 	    "for their commit (bounded by [http] max_requests).\n"
 	    "# TYPE rebound_webhook_pending gauge\nrebound_webhook_pending %u\n",
 	    wh->pending);
+	evbuffer_add_printf(out, "# HELP rebound_webhook_connections "
+	    "Connections open to the listener (bounded by [http] "
+	    "max_connections).\n# TYPE rebound_webhook_connections gauge\n"
+	    "rebound_webhook_connections %u\n", webhook_conns_open(wh->conns));
 }
 
 guint
@@ -468,7 +522,8 @@ webhooks_free(struct webhooks **whp)
 	/* The fetches first: their callbacks answer evhttp's requests. */
 	webhook_sns_certs_free(&wh->sns);
 	if (wh->http != NULL)
-		evhttp_free(wh->http);
+		evhttp_free(wh->http);	/* closes the connections first */
+	webhook_conns_free(&wh->conns);
 	webhook_replay_free(&wh->replay);
 	g_hash_table_destroy(wh->counts);
 	g_hash_table_destroy(wh->logged);

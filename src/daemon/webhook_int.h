@@ -1,15 +1,19 @@
 /*
- * webhook_int.h: what webhook.c, webhook_auth.c and webhook_sns.c share.
+ * webhook_int.h: what webhook.c, webhook_auth.c, webhook_sns.c and
+ * webhook_conn.c share.
  */
 #ifndef REBOUND_WEBHOOK_INT_H
 #define REBOUND_WEBHOOK_INT_H
 
 #include <event2/event.h>
+#include <event2/http.h>
 
 #include <glib.h>
 
 #include "conf.h"
 #include "webhook_parse.h"
+
+struct webhooks;
 
 /* Why a post was refused before anything of it was recorded. */
 enum webhook_refusal {
@@ -49,6 +53,21 @@ enum webhook_refusal webhook_auth(const struct conf_webhook *w,
 		    struct webhook_replay *, const struct webhook_headers *,
 		    const char *body, size_t len, gint64 now, char **token_r,
 		    char **why_r);
+
+/* webhook.c */
+void		 webhook_count(struct webhooks *, const char *name, int status);
+void		 webhook_log_source(struct webhooks *, const char *source,
+		    const char *name, int status, const char *why);
+
+/* webhook_conn.c: each connection's deadline, and their number. */
+struct webhook_conns;
+
+struct webhook_conns *webhook_conns_new(struct webhooks *, struct event_base *,
+		    struct evhttp *, const struct conf_http *);
+int		 webhook_conns_in_hand(struct webhook_conns *,
+		    struct evhttp_request *);
+guint		 webhook_conns_open(struct webhook_conns *);
+void		 webhook_conns_free(struct webhook_conns **);
 
 /* webhook_sns.c: SNS's signature, once its certificate is fetched. */
 struct webhook_sns_certs;

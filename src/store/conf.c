@@ -350,6 +350,7 @@ static const struct conf_key conf_keys[] = {
 	{ "http", "max_header_size", conf_http_set },
 	{ "http", "read_timeout", conf_http_set },
 	{ "http", "max_requests", conf_http_set },
+	{ "http", "max_connections", conf_http_set },
 	{ "daemon", "user", conf_set_user },
 	{ "hooks", "max_age", conf_hooks_set },
 	{ "hooks", "connect_timeout", conf_hooks_set },

@@ -111,9 +111,10 @@ struct conf_webhook {
 struct conf_http {
 	char		*listen;	/* listen: host:port, or NULL */
 	guint64		 max_body;	/* max_body_size, bytes: 413 */
-	guint		 max_header;	/* max_header_size, bytes: 413 */
+	guint		 max_header;	/* max_header_size, bytes: 431 */
 	int		 read_timeout;	/* read_timeout, seconds: 408 */
 	int		 max_requests;	/* max_requests at once: 503 */
+	int		 max_connections; /* max_connections open: 503 */
 	GPtrArray	*webhooks;	/* of struct conf_webhook * */
 };
 

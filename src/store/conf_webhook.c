@@ -26,6 +26,7 @@
 #define CONF_HTTP_MAX_HEADER	8192
 #define CONF_HTTP_READ_TIMEOUT	30
 #define CONF_HTTP_MAX_REQUESTS	64
+#define CONF_HTTP_MAX_CONNECTIONS 256
 #define CONF_WEBHOOK_MAX_AGE	300	/* Mailgun's timestamp, seconds */
 #define CONF_WEBHOOK_CERT_HOSTS	"sns.*.amazonaws.com"	/* SNS's regions */
 #define CONF_WEBHOOK_SEPARATORS	", \t"	/* between a list's items */
@@ -40,7 +41,8 @@ conf_http_number(const char *value, guint64 min, guint64 max, guint64 *out,
 	return 1;
 }
 
-/* [http]: listen, max_body_size, max_header_size, read_timeout, max_requests. */
+/* [http]: listen, max_body_size, max_header_size, read_timeout,
+   max_requests, max_connections. */
 int
 conf_http_set(struct conf *c, const char *key, const char *value,
     GError **error)
@@ -59,14 +61,18 @@ conf_http_set(struct conf *c, const char *key, const char *value,
 	if (strcmp(key, "max_body_size") == 0)
 		return conf_http_number(value, 1024, 1 << 30, &c->http.max_body,
 		    error);
-	if (!conf_http_number(value, strcmp(key, "max_requests") == 0 ? 1 :
-	    1024, strcmp(key, "max_requests") == 0 ? 100000 : 1 << 20, &n,
-	    error))
+	if (strcmp(key, "max_header_size") == 0) {
+		if (!conf_http_number(value, 1024, 1 << 20, &n, error))
+			return 0;
+		c->http.max_header = (guint)n;
+		return 1;
+	}
+	if (!conf_http_number(value, 1, 100000, &n, error))
 		return 0;
 	if (strcmp(key, "max_requests") == 0)
 		c->http.max_requests = (int)n;
 	else
-		c->http.max_header = (guint)n;
+		c->http.max_connections = (int)n;
 	return 1;
 }
 
@@ -98,6 +104,7 @@ conf_http_defaults(struct conf *c)
 	c->http.max_header = CONF_HTTP_MAX_HEADER;
 	c->http.read_timeout = CONF_HTTP_READ_TIMEOUT;
 	c->http.max_requests = CONF_HTTP_MAX_REQUESTS;
+	c->http.max_connections = CONF_HTTP_MAX_CONNECTIONS;
 	c->http.webhooks = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)conf_webhook_free);
 }
