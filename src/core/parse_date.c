@@ -20,7 +20,6 @@
 
 #include <gmime/gmime.h>
 
-#include "parse.h"
 #include "parse_int.h"
 
 #define PARSE_DATE_MAX	998	/* an RFC 5322 line; longer is not a date */

@@ -20,7 +20,6 @@
 
 #include <string.h>
 
-#include "parse.h"
 #include "parse_int.h"
 #include "status.h"
 

@@ -1,12 +1,16 @@
 /*
  * webhook_kind.c: the names of the webhook kinds, apart from their
  * parsers, so that reading rebound.conf pulls in no parser (and, for
- * the "rebound" program, no GMime: tests/layers.sh).
+ * the "rebound" program, no GMime: tests/layers.sh).  The readers'
+ * error domain is here too, below them both (webhook_parse.c and
+ * webhook_ses.c).
  */
 #include "config.h"
 
 #include "vocab.h"
-#include "webhook_parse.h"
+#include "webhook_kind.h"
+
+G_DEFINE_QUARK(rebound-webhook-parse-error-quark, webhook_parse_error)
 
 static const char *const webhook_kind_names[] = {
 	[WEBHOOK_MAILGUN] = "mailgun",

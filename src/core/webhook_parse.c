@@ -59,8 +59,6 @@
 #include "status.h"
 #include "webhook_parse.h"
 
-G_DEFINE_QUARK(rebound-webhook-parse-error-quark, webhook_parse_error)
-
 static int
 webhook_invalid(GError **error, const char *what)
 {

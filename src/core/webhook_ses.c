@@ -23,7 +23,8 @@
 
 #include "json_read.h"
 #include "parse_ses.h"
-#include "webhook_parse.h"
+#include "webhook_kind.h"
+#include "webhook_ses.h"
 
 static int
 webhook_ses_invalid(GError **error, int code, const char *what)

@@ -56,7 +56,7 @@ struct webhook_post {
 	int		 failed;	/* one of them could not be */
 };
 
-void
+static void
 webhook_count(struct webhooks *wh, const char *name, int status)
 {
 	char *key = g_strdup_printf("%s %d", name, status);
@@ -102,7 +102,7 @@ webhook_peer(struct evhttp_request *req)
  * counted only, and a forged post does not hide a misconfigured one.
  * name is the webhook's, or "none" before its path is known.
  */
-void
+static void
 webhook_log_source(struct webhooks *wh, const char *source, const char *name,
     int status, const char *why)
 {
@@ -128,6 +128,18 @@ webhook_log_refusal(struct webhooks *wh, struct evhttp_request *req,
 	g_autofree char *peer = webhook_peer(req);
 
 	webhook_log_source(wh, peer, w->name, status, why);
+}
+
+/* webhook_conn.c answered a connection before its path was known. */
+static void
+webhook_conn_answered(int status, const char *source, const char *why,
+    void *arg)
+{
+	struct webhooks *wh = arg;
+
+	if (why != NULL)
+		webhook_log_source(wh, source, "none", status, why);
+	webhook_count(wh, "none", status);
 }
 
 static const struct conf_webhook *
@@ -468,7 +480,8 @@ webhooks_new(struct event_base *base, const struct conf_http *conf,
 	wh->http = evhttp_new(base);
 	evhttp_set_gencb(wh->http, webhook_request, wh);
 	evhttp_set_max_body_size(wh->http, (ev_ssize_t)conf->max_body);
-	wh->conns = webhook_conns_new(wh, base, wh->http, conf);
+	wh->conns = webhook_conns_new(base, wh->http, conf,
+	    webhook_conn_answered, wh);
 	evhttp_set_allowed_methods(wh->http, EVHTTP_REQ_POST | EVHTTP_REQ_GET);
 	if (!listen_open(conf->listen, sockets, webhook_accept, wh, error)) {
 		webhooks_free(&wh);

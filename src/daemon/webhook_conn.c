@@ -18,6 +18,8 @@
  * (413 for a body over max_body_size, 400 for a malformed request, 501
  * for a method it does not take) are read off the connection's output
  * and counted under webhook "none": the path is not known by then.
+ * The count and the log are the listener's (webhook.c, above): it is
+ * called back with each answer, and nothing of it is called here.
  *
  * evhttp makes a connection without telling its owner; it only asks
  * for the bufferevent to use (evhttp_set_bevcb()).  The connection is
@@ -47,7 +49,8 @@
 #define WEBHOOK_HEAD_SLACK	(64 * 1024)
 
 struct webhook_conns {
-	struct webhooks	*wh;
+	webhook_conns_answered_fn *answered;	/* the listener's count and log */
+	void		*arg;
 	struct event_base *base;
 	const struct conf_http *conf;
 	GHashTable	*open;		/* evhttp_connection -> webhook_conn */
@@ -173,8 +176,7 @@ webhook_conn_refuse(struct webhook_conn *c, int status, const char *reason,
 	ev_uint16_t port = 0;
 
 	evhttp_connection_get_peer(c->evcon, &host, &port);
-	webhook_log_source(c->conns->wh, host, "none", status, why);
-	webhook_count(c->conns->wh, "none", status);
+	c->conns->answered(status, host, why, c->conns->arg);
 	if (fd >= 0 && send(fd, answer, strlen(answer), MSG_NOSIGNAL |
 	    MSG_DONTWAIT) < 0)
 		g_debug("http: %s: %d not sent: %s", host ? host : "?", status,
@@ -269,7 +271,7 @@ webhook_conn_output(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 	line[sizeof line - 1] = '\0';
 	if (sscanf(line, "HTTP/1.%*d %3d", &status) != 1 || status < 200)
 		return;
-	webhook_count(c->conns->wh, "none", status);
+	c->conns->answered(status, NULL, NULL, c->conns->arg);
 	c->in_hand = 1;
 	evtimer_del(c->deadline);
 }
@@ -360,12 +362,14 @@ webhook_conn_bev(struct event_base *base, void *arg)
 }
 
 struct webhook_conns *
-webhook_conns_new(struct webhooks *wh, struct event_base *base,
-    struct evhttp *http, const struct conf_http *conf)
+webhook_conns_new(struct event_base *base, struct evhttp *http,
+    const struct conf_http *conf, webhook_conns_answered_fn *answered,
+    void *arg)
 {
 	struct webhook_conns *cs = g_new0(struct webhook_conns, 1);
 
-	cs->wh = wh;
+	cs->answered = answered;
+	cs->arg = arg;
 	cs->base = base;
 	cs->conf = conf;
 	cs->open = g_hash_table_new_full(NULL, NULL, NULL, webhook_conn_free);

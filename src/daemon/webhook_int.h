@@ -13,8 +13,6 @@
 #include "conf.h"
 #include "webhook_parse.h"
 
-struct webhooks;
-
 /* Why a post was refused before anything of it was recorded. */
 enum webhook_refusal {
 	WEBHOOK_OK,
@@ -54,16 +52,20 @@ enum webhook_refusal webhook_auth(const struct conf_webhook *w,
 		    const char *body, size_t len, gint64 now, char **token_r,
 		    char **why_r);
 
-/* webhook.c */
-void		 webhook_count(struct webhooks *, const char *name, int status);
-void		 webhook_log_source(struct webhooks *, const char *source,
-		    const char *name, int status, const char *why);
-
 /* webhook_conn.c: each connection's deadline, and their number. */
 struct webhook_conns;
 
-struct webhook_conns *webhook_conns_new(struct webhooks *, struct event_base *,
-		    struct evhttp *, const struct conf_http *);
+/*
+ * A connection was answered status before its request was in hand, by
+ * webhook_conn.c itself or by evhttp: counted by the listener; why
+ * (NULL when only counted) for its log, with the peer's source.
+ */
+typedef void	 webhook_conns_answered_fn(int status, const char *source,
+		    const char *why, void *arg);
+
+struct webhook_conns *webhook_conns_new(struct event_base *, struct evhttp *,
+		    const struct conf_http *, webhook_conns_answered_fn *,
+		    void *arg);
 int		 webhook_conns_in_hand(struct webhook_conns *,
 		    struct evhttp_request *);
 guint		 webhook_conns_open(struct webhook_conns *);

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conf.h"
 #include "conf_int.h"
 #include "revent.h"
 #include "vocab.h"

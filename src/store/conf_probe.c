@@ -12,7 +12,6 @@
 
 #include <string.h>
 
-#include "conf.h"
 #include "conf_int.h"
 #include "probe.h"
 
