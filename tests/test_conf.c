@@ -666,6 +666,30 @@ test_policy_keys(void)
 	g_assert_false(policy_state_parse("daed", &state));
 }
 
+/* [store] url as logs show it: never its password. */
+static void
+test_store_shown(void)
+{
+	static const struct { const char *where, *shown; } cases[] = {
+		{ "/var/lib/rebound/rebound.db", "/var/lib/rebound/rebound.db" },
+		{ "postgresql://db.example.org/rebound",
+		  "postgresql://db.example.org/rebound" },
+		{ "postgresql://rebound:s3cr@t@db.example.org:5432/rebound",
+		  "postgresql://rebound:***@db.example.org:5432/rebound" },
+		{ "postgresql://rebound@db/rebound?password=x&sslmode=require",
+		  "postgresql://rebound@db/rebound?password=***&sslmode=require" },
+		{ "postgresql:///rebound?host=/run/postgresql&password=x",
+		  "postgresql:///rebound?host=/run/postgresql&password=***" },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *got = conf_store_shown(cases[i].where);
+
+		g_assert_cmpstr(got, ==, cases[i].shown);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -684,5 +708,6 @@ main(int argc, char **argv)
 	g_test_add_func("/policy/confirm", test_policy_confirm);
 	g_test_add_func("/policy/confirm-refused", test_policy_confirm_refused);
 	g_test_add_func("/policy/keys", test_policy_keys);
+	g_test_add_func("/store/shown", test_store_shown);
 	return g_test_run();
 }

@@ -184,9 +184,11 @@ daemon_stop(evutil_socket_t fd, short what, void *arg)
 static int
 daemon_notify_ready(struct daemon *d)
 {
+	g_autofree char *shown = conf_store_shown(
+	    conf_store_where(&d->conf.store));
 	g_autofree char *state = g_strdup_printf("READY=1\nSTATUS=running: "
 	    "%s%s%s", d->maildir ? "maildir " : "", d->lmtp ? "lmtp " : "",
-	    conf_store_where(&d->conf.store));
+	    shown);
 	gint64 usec = notify_watchdog_usec();
 	struct timeval tv = { usec / 2 / G_USEC_PER_SEC,
 	    usec / 2 % G_USEC_PER_SEC };
@@ -456,8 +458,11 @@ daemon_run(struct daemon *d)
 	classify_init();
 	http_global_init();
 	if (daemon_events(d) && daemon_start(d)) {
-		g_info("reboundd %s: started, database %s", PACKAGE_VERSION,
+		g_autofree char *shown = conf_store_shown(
 		    conf_store_where(&d->conf.store));
+
+		g_info("reboundd %s: started, database %s", PACKAGE_VERSION,
+		    shown);
 		event_base_dispatch(d->base);
 		g_info("reboundd: stopped");
 	} else

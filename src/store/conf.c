@@ -53,6 +53,41 @@ conf_store_where(const struct conf_store *c)
 	return c->url != NULL ? c->url : c->path;
 }
 
+/* "***" for what p holds up to the first of stop, then the rest. */
+static void
+conf_mask(GString *s, const char *p, const char *stop)
+{
+	g_string_append(s, "***");
+	g_string_append(s, p + strcspn(p, stop));
+}
+
+char *
+conf_store_shown(const char *where)
+{
+	const char *auth = strstr(where, "://"), *end, *at, *colon, *pw;
+	GString *s;
+
+	if (auth == NULL)
+		return g_strdup(where);
+	auth += 3;
+	end = auth + strcspn(auth, "/?");
+	at = g_strrstr_len(auth, end - auth, "@");
+	colon = at != NULL ? memchr(auth, ':', at - auth) : NULL;
+	s = g_string_new_len(where, colon != NULL ? colon + 1 - where :
+	    (gssize)strlen(where));
+	if (colon != NULL) {
+		g_string_append(s, "***");
+		g_string_append(s, at);
+	}
+	if ((pw = strstr(s->str, "password=")) != NULL) {
+		g_autofree char *rest = g_strdup(pw + 9);
+
+		g_string_truncate(s, pw + 9 - s->str);
+		conf_mask(s, rest, "&");
+	}
+	return g_string_free(s, FALSE);
+}
+
 void
 conf_store_set(struct conf_store *c, const char *where)
 {

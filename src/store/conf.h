@@ -179,6 +179,8 @@ void	 conf_hook_free(struct conf_hook *);
 
 /* The database [store] names: its url, else its path. */
 const char	*conf_store_where(const struct conf_store *);
+/* where as logs and messages show it: a URI's password as "***". */
+char		*conf_store_shown(const char *where);
 /* A --db: a postgresql:// URI is a url, anything else a path. */
 void		 conf_store_set(struct conf_store *, const char *where);
 

@@ -24,6 +24,7 @@ enum db_rc { DB_ERROR = -1, DB_DONE = 0, DB_ROW = 1 };
 
 /* How to open: what SQLite needs; PostgreSQL reads only readonly. */
 struct db_options {
+	const char	*shown;		/* the name for messages (no password) */
 	int		 readonly;	/* no writes, no migration */
 	int		 sync_full;	/* SQLite: synchronous = FULL */
 	int		 busy_timeout;	/* SQLite: milliseconds */

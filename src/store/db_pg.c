@@ -199,18 +199,18 @@ db_pg_open(const char *uri, const struct db_options *o, GError **error)
 	struct db_pg *d = g_new0(struct db_pg, 1);
 
 	d->db.engine = &db_pg;
-	d->db.name = g_strdup(uri);
+	d->db.name = g_strdup(o->shown != NULL ? o->shown : uri);
 	d->conn = PQconnectdb(uri);
 	if (PQstatus(d->conn) != CONNECTION_OK) {
 		db_pg_set_error(d, PQerrorMessage(d->conn));
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
-		    "%s: cannot connect: %s", uri, d->error);
+		    "%s: cannot connect: %s", d->db.name, d->error);
 		db_pg_close(&d->db);
 		return NULL;
 	}
 	if (!db_pg_session(d)) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s",
-		    uri, d->error);
+		    d->db.name, d->error);
 		db_pg_close(&d->db);
 		return NULL;
 	}

@@ -216,7 +216,9 @@ struct store *
 store_open(const struct conf_store *c, enum store_mode mode, GError **error)
 {
 	const char *where = conf_store_where(c);
+	g_autofree char *shown = conf_store_shown(where);
 	struct db_options o = {
+		.shown = shown,
 		.readonly = mode == STORE_READ,
 		.sync_full = c->sync_full,
 		.busy_timeout = c->busy_timeout,
@@ -226,7 +228,7 @@ store_open(const struct conf_store *c, enum store_mode mode, GError **error)
 	if (!db_is_url(where) && !store_check_file(where, mode, error))
 		return NULL;
 	s = g_new0(struct store, 1);
-	s->path = g_strdup(where);
+	s->path = g_strdup(shown);
 	s->newest = -1;
 	s->stmts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 	    store_finalize);
