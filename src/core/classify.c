@@ -264,23 +264,37 @@ classify_is_cause(enum report_reason reason)
 	    reason == REASON_REQUIREPTR;
 }
 
-struct cause {
+/* The first diagnostic phrase in the text whose reason passes test. */
+struct classify_found {
+	int		(*test)(enum report_reason);
 	enum report_reason reason;
 	const char	*phrase;
 };
 
 static int
-classify_first_cause(void *arg, const char *label, const char *phrase,
+classify_found_one(void *arg, const char *label, const char *phrase,
     size_t end)
 {
-	struct cause *c = arg;
+	struct classify_found *f = arg;
 	enum report_reason reason = classify_reason(label);
 
-	if (!classify_is_cause(reason))
+	if (!f->test(reason))
 		return 1;
-	c->reason = reason;
-	c->phrase = phrase;
+	f->reason = reason;
+	f->phrase = phrase;
 	return 0;
+}
+
+/* That phrase's reason, REASON_UNDEFINED if none; *phrase_r the phrase. */
+static enum report_reason
+classify_first(const char *clean, int (*test)(enum report_reason),
+    const char **phrase_r)
+{
+	struct classify_found f = { test, REASON_UNDEFINED, NULL };
+
+	phrases_each("diagnostic", clean, classify_found_one, &f);
+	*phrase_r = f.phrase;
+	return f.reason;
 }
 
 /*
@@ -292,13 +306,14 @@ classify_first_cause(void *arg, const char *label, const char *phrase,
 static enum report_reason
 classify_expiry_cause(const char *clean, const char **phrase_r)
 {
-	struct cause c = { REASON_UNDEFINED, NULL };
+	const char *phrase;
+	enum report_reason reason;
 
-	phrases_each("diagnostic", clean, classify_first_cause, &c);
-	if (c.reason == REASON_UNDEFINED)
+	reason = classify_first(clean, classify_is_cause, &phrase);
+	if (reason == REASON_UNDEFINED)
 		return REASON_UNDEFINED;
-	*phrase_r = c.phrase;
-	return c.reason == REASON_HOSTUNKNOWN ? REASON_NETWORKERROR : c.reason;
+	*phrase_r = phrase;
+	return reason == REASON_HOSTUNKNOWN ? REASON_NETWORKERROR : reason;
 }
 
 /*
@@ -623,24 +638,12 @@ classify_filtering_reporter(struct report *rp, struct recipient *r)
 	    phrase));
 }
 
-struct alive_words {
-	enum report_reason reason;
-	const char	*phrase;
-};
-
+/* Reasons that say the mailbox exists: disabled, full, out of disk. */
 static int
-classify_alive_word(void *arg, const char *label, const char *phrase,
-    size_t end)
+classify_is_alive(enum report_reason reason)
 {
-	struct alive_words *found = arg;
-	enum report_reason reason = classify_reason(label);
-
-	if (reason != REASON_SUSPEND && reason != REASON_MAILBOXFULL &&
-	    reason != REASON_SYSTEMFULL)
-		return 1;
-	found->reason = reason;
-	found->phrase = phrase;
-	return 0;
+	return reason == REASON_SUSPEND || reason == REASON_MAILBOXFULL ||
+	    reason == REASON_SYSTEMFULL;
 }
 
 /*
@@ -654,18 +657,19 @@ static void
 classify_alive_prose(struct report *rp, struct recipient *r)
 {
 	g_autofree char *clean = NULL;
-	struct alive_words found = { REASON_UNDEFINED, NULL };
+	const char *phrase;
+	enum report_reason reason;
 
 	if (!classify_is_dead(r->reason) || rp->recipients->len != 1 ||
 	    rp->text == NULL)
 		return;
 	clean = classify_report_prose(rp, NULL);
-	phrases_each("diagnostic", clean, classify_alive_word, &found);
-	if (found.reason == REASON_UNDEFINED)
+	reason = classify_first(clean, classify_is_alive, &phrase);
+	if (reason == REASON_UNDEFINED)
 		return;
 	r->confidence = CONFIDENCE_WEAK;
-	classify_set(r, found.reason, g_strdup_printf("%s; reporter \"%s\" says "
-	    "the mailbox exists", r->decided, found.phrase));
+	classify_set(r, reason, g_strdup_printf("%s; reporter \"%s\" says "
+	    "the mailbox exists", r->decided, phrase));
 }
 
 /*

@@ -12,6 +12,14 @@
 
 G_DEFINE_QUARK(rebound-webhook-parse-error-quark, webhook_parse_error)
 
+int
+webhook_parse_fail(GError **error, enum webhook_parse_error code,
+    const char *what)
+{
+	g_set_error_literal(error, WEBHOOK_PARSE_ERROR, code, what);
+	return 0;
+}
+
 static const char *const webhook_kind_names[] = {
 	[WEBHOOK_MAILGUN] = "mailgun",
 	[WEBHOOK_POSTMARK] = "postmark",

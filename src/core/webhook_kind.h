@@ -24,6 +24,9 @@ enum webhook_parse_error {
 	WEBHOOK_PARSE_RAW	/* SES's JSON without SNS's envelope */
 };
 
+/* Sets error (code, what) and returns 0. */
+int		 webhook_parse_fail(GError **, enum webhook_parse_error,
+		    const char *what);
 const char	*webhook_kind_name(enum webhook_kind);
 int		 webhook_kind_parse(const char *, enum webhook_kind *);
 /* "mailgun" (or a longer list as kinds come): for messages. */

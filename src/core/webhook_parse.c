@@ -62,8 +62,7 @@
 static int
 webhook_invalid(GError **error, const char *what)
 {
-	g_set_error(error, WEBHOOK_PARSE_ERROR, 0, "%s", what);
-	return 0;
+	return webhook_parse_fail(error, WEBHOOK_PARSE_INVALID, what);
 }
 
 void

@@ -26,13 +26,6 @@
 #include "webhook_kind.h"
 #include "webhook_ses.h"
 
-static int
-webhook_ses_invalid(GError **error, int code, const char *what)
-{
-	g_set_error_literal(error, WEBHOOK_PARSE_ERROR, code, what);
-	return 0;
-}
-
 void
 webhook_sns_clear(struct webhook_sns *m)
 {
@@ -91,20 +84,20 @@ webhook_sns_check(struct webhook_sns *m, JsonObject *o, GError **error)
 {
 	if (m->type == NULL && (json_read_string(o, "notificationType") ||
 	    json_read_string(o, "eventType")))
-		return webhook_ses_invalid(error, WEBHOOK_PARSE_RAW, "SES's "
+		return webhook_parse_fail(error, WEBHOOK_PARSE_RAW, "SES's "
 		    "notification without SNS's envelope (raw message "
 		    "delivery): nothing signs it");
 	if (m->type == NULL || m->message_id == NULL || m->topic_arn == NULL ||
 	    m->message == NULL || m->timestamp == NULL ||
 	    m->signature_version == NULL || m->signature == NULL ||
 	    m->signing_cert_url == NULL)
-		return webhook_ses_invalid(error, WEBHOOK_PARSE_INVALID, "not "
+		return webhook_parse_fail(error, WEBHOOK_PARSE_INVALID, "not "
 		    "an SNS message: no Type, MessageId, TopicArn, Message, "
 		    "Timestamp, SignatureVersion, Signature and "
 		    "SigningCertURL");
 	if (webhook_sns_is_confirmation(m->type) &&
 	    (m->token == NULL || m->subscribe_url == NULL))
-		return webhook_ses_invalid(error, WEBHOOK_PARSE_INVALID,
+		return webhook_parse_fail(error, WEBHOOK_PARSE_INVALID,
 		    "a confirmation without Token and SubscribeURL");
 	return 1;
 }
@@ -184,7 +177,7 @@ webhook_ses_inner(const char *body, size_t len, JsonObject **n,
 	}
 	if ((message = json_read_string(top, "Message")) == NULL ||
 	    (p = json_read_load(message, strlen(message), n, NULL)) == NULL) {
-		webhook_ses_invalid(error, WEBHOOK_PARSE_INVALID, "the SNS "
+		webhook_parse_fail(error, WEBHOOK_PARSE_INVALID, "the SNS "
 		    "Message is not SES's JSON");
 		return NULL;
 	}
@@ -218,7 +211,7 @@ webhook_ses_split(const char *body, size_t len, GError **error)
 	if (text == NULL || !json_parser_load_from_data(p, text, tlen, NULL) ||
 	    (root = json_parser_get_root(p)) == NULL ||
 	    !JSON_NODE_HOLDS_OBJECT(root)) {
-		webhook_ses_invalid(error, WEBHOOK_PARSE_INVALID, "the SNS "
+		webhook_parse_fail(error, WEBHOOK_PARSE_INVALID, "the SNS "
 		    "Message is not SES's JSON");
 		return NULL;
 	}
@@ -249,7 +242,7 @@ webhook_ses_parse(const char *body, size_t len, char **event_id_r,
 	if (!parse_ses_notification(rp, n) ||
 	    (*event_id_r = parse_ses_event_id(n)) == NULL) {
 		report_free(&rp);
-		webhook_ses_invalid(error, WEBHOOK_PARSE_INVALID, "not an SES "
+		webhook_parse_fail(error, WEBHOOK_PARSE_INVALID, "not an SES "
 		    "notification: no notificationType or eventType, or no "
 		    "feedbackId nor mail.messageId");
 		return NULL;

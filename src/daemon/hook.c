@@ -288,20 +288,13 @@ hook_finish(struct hook_job *j, enum hook_result res, const char *why)
 	hooks_kick(hs);
 }
 
-/* Record the results the writer's lock kept out of the database. */
-static void
-hook_save_finished(struct hooks *hs, struct hook *h)
+/* A result the writer's lock kept out of the database: gone once saved. */
+static gboolean
+hook_save_finished(gpointer key, gpointer value, gpointer arg)
 {
-	GHashTableIter iter;
-	gpointer value;
+	struct hook_job *j = value;
 
-	g_hash_table_iter_init(&iter, h->inflight);
-	while (g_hash_table_iter_next(&iter, NULL, &value)) {
-		struct hook_job *j = value;
-
-		if (j->finished && hook_save(hs, j))
-			g_hash_table_iter_remove(&iter);
-	}
+	return j->finished && hook_save(arg, j);
 }
 
 static struct hook_job *
@@ -445,7 +438,8 @@ hooks_tick(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < hs->hooks->len; i++) {
 		struct hook *h = hs->hooks->pdata[i];
 
-		hook_save_finished(hs, h);
+		g_hash_table_foreach_remove(h->inflight, hook_save_finished,
+		    hs);
 		if (!h->removed)
 			hook_poll(hs, h, now);
 	}

@@ -19,7 +19,8 @@
 
 #include "listen.h"
 
-static int
+/* Sets error to "spec: what: errno's text" and returns 0. */
+int
 listen_fail(GError **error, const char *spec, const char *what, int err)
 {
 	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err),

@@ -12,6 +12,7 @@
 typedef int	(*listen_fd_fn)(void *arg, int fd, const char *spec,
 		    GError **error);
 
+int	 listen_fail(GError **, const char *spec, const char *what, int err);
 int	 listen_open(const char *spec, const struct conf_lmtp *, listen_fd_fn,
 	    void *arg, GError **);
 

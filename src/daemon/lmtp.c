@@ -243,14 +243,6 @@ lmtp_resume_cb(evutil_socket_t fd, short what, void *arg)
 		lmtp_listeners_enable(l, 1);
 }
 
-static int
-lmtp_fail(GError **error, const char *spec, const char *what, int err)
-{
-	g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err),
-	    "%s: %s: %s", spec, what, g_strerror(err));
-	return 0;
-}
-
 /* Accept on fd, bound; listen() too unless backlog < 0.  Takes fd. */
 static int
 lmtp_listen_fd(struct lmtp *l, int fd, int backlog, const char *spec,
@@ -261,13 +253,13 @@ lmtp_listen_fd(struct lmtp *l, int fd, int backlog, const char *spec,
 	if (evutil_make_socket_nonblocking(fd) != 0 ||
 	    evutil_make_socket_closeonexec(fd) != 0) {
 		close(fd);
-		return lmtp_fail(error, spec, "fcntl", errno);
+		return listen_fail(error, spec, "fcntl", errno);
 	}
 	lev = evconnlistener_new(l->base, lmtp_accept_cb, l,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, backlog, fd);
 	if (lev == NULL) {
 		close(fd);
-		return lmtp_fail(error, spec, "listen", errno);
+		return listen_fail(error, spec, "listen", errno);
 	}
 	evconnlistener_set_error_cb(lev, lmtp_accept_error_cb);
 	g_ptr_array_add(l->listeners, lev);

@@ -263,20 +263,13 @@ prober_expired(const struct store_probe *p, void *arg)
 	return 1;
 }
 
-/* Answers the writer's lock kept out of the database, recorded now. */
-static void
-prober_save_finished(struct prober *pr)
+/* An answer the writer's lock kept out of the database: gone once saved. */
+static gboolean
+prober_save_finished(gpointer key, gpointer value, gpointer arg)
 {
-	GHashTableIter iter;
-	gpointer value;
+	struct prober_job *j = value;
 
-	g_hash_table_iter_init(&iter, pr->inflight);
-	while (g_hash_table_iter_next(&iter, NULL, &value)) {
-		struct prober_job *j = value;
-
-		if (j->finished && prober_save(pr, j))
-			g_hash_table_iter_remove(&iter);
-	}
+	return j->finished && prober_save(arg, j);
 }
 
 /*
@@ -327,7 +320,7 @@ prober_tick(evutil_socket_t fd, short what, void *arg)
 	guint made = 0;
 	int ok;
 
-	prober_save_finished(pr);
+	g_hash_table_foreach_remove(pr->inflight, prober_save_finished, pr);
 	/* Another daemon on the database sends the probes: not this one. */
 	if (!store_lead(pr->store, "probes")) {
 		evtimer_add(pr->tick, &tv);

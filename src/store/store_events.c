@@ -131,6 +131,28 @@ events_bind(struct db_stmt *st, const struct revent *ev)
 		db_bind_int64(st, 13, ev->incident);
 }
 
+/*
+ * An event but its id, from EVENTS_COLUMNS at column c on: events_row()
+ * and store_hooks.c's deliveries read the same columns.
+ */
+void
+store_event_columns(struct db_stmt *st, int c, struct revent *ev)
+{
+	/* The texts between time and incident, in EVENTS_COLUMNS' order. */
+	const char **texts[] = {
+		&ev->address, &ev->list, &ev->state, &ev->previous,
+		&ev->reason, &ev->class, &ev->status, &ev->confidence,
+		&ev->evidence, &ev->digest,
+	};
+	guint i;
+
+	ev->type = store_column_text(st, c);
+	ev->time = db_column_int64(st, c + 1);
+	for (i = 0; i < G_N_ELEMENTS(texts); i++)
+		*texts[i] = store_column_text(st, c + 2 + i);
+	ev->incident = db_column_int64(st, c + 2 + i);
+}
+
 /* A row (id, EVENTS_COLUMNS), to the caller's fn. */
 static int
 events_row(struct db_stmt *st, void *arg)
@@ -139,19 +161,7 @@ events_row(struct db_stmt *st, void *arg)
 	struct revent ev;
 
 	ev.id = db_column_int64(st, 0);
-	ev.type = store_column_text(st, 1);
-	ev.time = db_column_int64(st, 2);
-	ev.address = store_column_text(st, 3);
-	ev.list = store_column_text(st, 4);
-	ev.state = store_column_text(st, 5);
-	ev.previous = store_column_text(st, 6);
-	ev.reason = store_column_text(st, 7);
-	ev.class = store_column_text(st, 8);
-	ev.status = store_column_text(st, 9);
-	ev.confidence = store_column_text(st, 10);
-	ev.evidence = store_column_text(st, 11);
-	ev.digest = store_column_text(st, 12);
-	ev.incident = db_column_int64(st, 13);
+	store_event_columns(st, 1, &ev);
 	return to->fn.event(&ev, to->data);
 }
 

@@ -144,19 +144,7 @@ hook_rows(struct store *s, struct db_stmt *st, store_delivery_fn *fn,
 		d.queued = db_column_int64(st, 4);
 		d.next_try = db_column_int64(st, 5);
 		d.last_error = store_column_text(st, 6);
-		ev.type = store_column_text(st, 7);
-		ev.time = db_column_int64(st, 8);
-		ev.address = store_column_text(st, 9);
-		ev.list = store_column_text(st, 10);
-		ev.state = store_column_text(st, 11);
-		ev.previous = store_column_text(st, 12);
-		ev.reason = store_column_text(st, 13);
-		ev.class = store_column_text(st, 14);
-		ev.status = store_column_text(st, 15);
-		ev.confidence = store_column_text(st, 16);
-		ev.evidence = store_column_text(st, 17);
-		ev.digest = store_column_text(st, 18);
-		ev.incident = db_column_int64(st, 19);
+		store_event_columns(st, 7, &ev);
 		d.ev = &ev;
 		if (!fn(&d, arg)) {
 			rc = DB_DONE;

@@ -185,6 +185,9 @@ int			 store_guard_hard(struct store *,
 			    const struct guard_hit *, int *held_r, GError **);
 
 /* store_events.c */
+struct revent;
+void			 store_event_columns(struct db_stmt *, int,
+			    struct revent *);
 int			 store_events_change(struct store *,
 			    const char *address, const char *previous,
 			    const char *state, gint64 outcome, const char *why,
