@@ -162,18 +162,23 @@ list_row(const struct store_outcome *o, void *data)
 	g_autofree char *time = cli_time(o->at);
 	const char *row[] = { time, o->address, o->class, o->reason,
 	    o->status, o->replycode, o->confidence, o->list, o->diagnostic,
-	    NULL };
+	    o->node, NULL };
 
 	output_row(out, row);
 }
 
+/*
+ * The node that recorded an outcome is for programs (csv, json): the
+ * table and plain lines an operator reads and pipes stay as they were.
+ */
 static int
 list_run(struct store *s, const char *format, const struct list_filter *f,
     gint64 cutoff)
 {
-	static const char *const columns[] = { "time", "address", "class",
-	    "reason", "status", "#replycode", "confidence", "list",
-	    "diagnostic", NULL };
+	const char *columns[] = { "time", "address", "class", "reason",
+	    "status", "#replycode", "confidence", "list", "diagnostic",
+	    "node", NULL };
+	enum output_format of;
 	/* Domains are stored lower-cased (addr.c), in UTF-8 as well. */
 	g_autofree char *domain = f->domain ? g_utf8_strdown(f->domain, -1) :
 	    NULL;
@@ -186,6 +191,9 @@ list_run(struct store *s, const char *format, const struct list_filter *f,
 	struct output *out;
 	int ok;
 
+	if (!output_format_parse(format, &of, NULL) ||
+	    (of != OUTPUT_CSV && of != OUTPUT_JSON))
+		columns[G_N_ELEMENTS(columns) - 2] = NULL;
 	if ((out = cli_output("list", format, columns)) == NULL)
 		return CLI_EXIT_USAGE;
 	ok = store_list(s, &sf, list_row, out, &error);
@@ -379,7 +387,7 @@ show_row(const struct store_outcome *o, void *data)
 	const char *row[] = { sh->address, time, o->class, o->reason,
 	    o->status, o->replycode, meaning, o->diagnostic, o->decided,
 	    o->confidence, o->list, o->bounce, o->source, show_held(sh, o),
-	    NULL };
+	    o->node, NULL };
 
 	output_row(sh->out, row + !sh->csv);
 }
@@ -394,7 +402,7 @@ show_rows(struct show *sh)
 	static const char *const columns[] = { "address", "time", "class",
 	    "reason", "status", "#replycode", "meaning", "diagnostic",
 	    "decided", "confidence", "list", "bounce_address", "source",
-	    "held", NULL };
+	    "held", "node", NULL };
 	g_autoptr(GError) error = NULL;
 	enum output_format f;
 	int ok;
@@ -438,6 +446,7 @@ show_json_outcome(const struct store_outcome *o, void *data)
 	json_member(j, "bounce_address", o->bounce);
 	json_member(j, "source", o->source);
 	json_member(j, "held", show_held(sh, o));
+	json_member(j, "node", o->node);
 	g_string_append_c(j, '}');
 }
 

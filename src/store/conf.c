@@ -47,6 +47,31 @@ conf_set_url(struct conf *c, const char *key, const char *value,
 	return 1;
 }
 
+/*
+ * [store] node: the name each outcome records as the one that took it.
+ * Shown in one column of list and show: one line, printable, short.
+ */
+static int
+conf_set_node(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	const char *p;
+
+	for (p = value; *p != '\0'; p++)
+		if (!g_ascii_isgraph(*p))
+			break;
+	if (*value == '\0' || *p != '\0' || p - value > CONF_NODE_MAX) {
+		g_set_error(error, G_KEY_FILE_ERROR,
+		    G_KEY_FILE_ERROR_INVALID_VALUE, "want a name of 1 "
+		    "to %d printable characters, no space, not '%s'",
+		    CONF_NODE_MAX, value);
+		return 0;
+	}
+	g_free(c->store.node);
+	c->store.node = g_strdup(value);
+	return 1;
+}
+
 const char *
 conf_store_where(const struct conf_store *c)
 {
@@ -384,6 +409,7 @@ static const struct conf_key conf_keys[] = {
 	{ "store", "synchronous", conf_set_sync },
 	{ "store", "busy_timeout", conf_set_busy },
 	{ "store", "batch", conf_set_batch },
+	{ "store", "node", conf_set_node },
 	{ "policy", NULL, conf_set_policy },	/* policy_keys.c's keys */
 	{ "verp", "delimiter", conf_set_verp },
 	{ "verp", "equals", conf_set_verp },
@@ -448,6 +474,7 @@ conf_defaults(struct conf *c)
 	c->store.sync_full = 1;
 	c->store.busy_timeout = 5000;
 	c->store.batch = 5000;
+	c->store.node = g_strdup(g_get_host_name());
 	policy_defaults(&c->policy);
 	verp_defaults(&c->verp);
 	parse_limits_defaults(&c->limits);
@@ -476,6 +503,7 @@ conf_clear(struct conf *c)
 	g_free(c->file);
 	g_free(c->store.path);
 	g_free(c->store.url);
+	g_free(c->store.node);
 	g_free(c->maildir.path);
 	g_free(c->maildir.other);
 	g_free(c->maildir.done);

@@ -13,6 +13,8 @@
 #include "webhook_parse.h"
 
 #define CONF_DB_DEFAULT	"/var/lib/rebound/rebound.db"
+/* [store] node: at most this long (a host name's limit, RFC 1035). */
+#define CONF_NODE_MAX	255
 
 /* [hook NAME] kind: who receives the events (conf_hook.c). */
 enum conf_hook_kind { CONF_HOOK_WEBHOOK, CONF_HOOK_MAILMAN3, CONF_HOOK_LISTMONK };
@@ -48,6 +50,8 @@ struct conf_store {
 	int		 sync_full;	/* synchronous = full|normal */
 	int		 busy_timeout;	/* busy_timeout, milliseconds */
 	int		 batch;		/* batch, messages per commit */
+	char		*node;		/* node: who records, in each outcome
+					   (default the host name) */
 };
 
 /* [lmtp]: reboundd's LMTP server. */

@@ -229,6 +229,7 @@ store_open(const struct conf_store *c, enum store_mode mode, GError **error)
 		return NULL;
 	s = g_new0(struct store, 1);
 	s->path = g_strdup(shown);
+	s->node = g_strdup(c->node != NULL ? c->node : g_get_host_name());
 	s->newest = -1;
 	s->stmts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 	    store_finalize);
@@ -271,6 +272,7 @@ store_close(struct store **sp)
 	guard_free(&s->guard);
 	g_clear_error(&s->guard_error);
 	g_free(s->path);
+	g_free(s->node);
 	g_free(s);
 	*sp = NULL;
 }

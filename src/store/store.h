@@ -112,6 +112,8 @@ struct store_outcome {
 	const char	*confidence;	/* certain, likely, weak; NULL: older */
 	gint64		 incident;	/* the incident holding it, or 0 */
 	const char	*bounce;	/* the bounce address, or NULL */
+	const char	*node;		/* [store] node of who recorded it;
+					   NULL: before version 12 */
 };
 typedef void	 store_outcome_fn(const struct store_outcome *, void *);
 

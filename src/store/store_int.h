@@ -52,6 +52,7 @@ struct store_expiry {
 struct store {
 	struct db	*db;		/* SQLite or PostgreSQL (db.h) */
 	char		*path;
+	char		*node;		/* [store] node: each outcome's */
 	gint64		 newest;	/* outcome, after our last commit */
 	struct policy	 policy;
 	GHashTable	*stmts;		/* SQL text -> statement, prepared on

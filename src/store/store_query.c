@@ -15,7 +15,7 @@
 #define STORE_OUTCOME_COLUMNS \
 	"o.at, o.address, o.class, o.reason, o.status, o.replycode, " \
 	"o.diagnostic, o.decided, m.list, m.source, o.confidence, " \
-	"o.incident, m.bounce_address " \
+	"o.incident, m.bounce_address, o.node " \
 	"FROM outcomes o JOIN messages m ON m.id = o.message "
 
 /*
@@ -115,6 +115,7 @@ store_outcome_row(struct db_stmt *st, void *arg)
 	o.confidence = store_column_text(st, 10);
 	o.incident = db_column_int64(st, 11);
 	o.bounce = store_column_text(st, 12);
+	o.node = store_column_text(st, 13);
 	to->fn.outcome(&o, to->data);
 	return 1;
 }

@@ -39,8 +39,8 @@ static const char *const record_sql[STORE_RECORD_NSTMT] = {
 	[STORE_ADD_OUTCOME] =
 	    "INSERT INTO outcomes (message, idx, address, recipient, "
 	    "original, at, class, reason, hard, action, status, replycode, "
-	    "diagnostic, remote_mta, decided, confidence, provider, probe) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "diagnostic, remote_mta, decided, confidence, provider, probe, "
+	    "node) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STORE_GET_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
 	    "first_seen, last_seen, suspect_day FROM addresses "
@@ -81,7 +81,7 @@ store_add_outcome(struct store *s, gint64 message, guint idx,
 		STORE_NONZERO(r->replycode), STORE_OPT(r->diagnostic),
 		STORE_OPT(r->remote_mta), STORE_OPT(r->decided),
 		STORE_OPT(report_confidence_name(r->confidence)),
-		STORE_OPT(provider), STORE_NONZERO(probe),
+		STORE_OPT(provider), STORE_NONZERO(probe), STORE_OPT(s->node),
 	};
 
 	return store_run(s, record_sql[STORE_ADD_OUTCOME], STORE_ARGS(args),
