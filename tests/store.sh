@@ -173,6 +173,43 @@ is "010: a generic bounce address is no list" "$(listed bounces)" ""
 check "010: show says the list and the bounce address apart" grep -q \
     '"list":"news.lists.example.org","bounce_address":"bounces@lists.example.org"' "$tmp/show"
 
+# 012-node.sql: each outcome records the node that took it, [store] node
+# or the host name; rows from before it have none, shown empty.
+is "012: an import records the host name as its node" \
+    "$(q "select distinct coalesce(node, '-') from outcomes")" "$(uname -n)"
+ls "$top_srcdir"/sql/[0-9][0-9][0-9]-*.sql | head -n 11 | xargs cat |
+    sqlite3 "$tmp/v11.db"
+sqlite3 "$tmp/v11.db" "pragma user_version = 11;
+    insert into messages (id, digest, received, source, kind) values (1, 'o', 0, 'import', 'dsn');
+    insert into outcomes (message, idx, address, at, class, reason, hard) values
+    (1, 0, 'Alice.Nobody@example.org', 86400 * 20000, 'hard', 'userunknown', 1)"
+printf '[store]\nnode = mx2.example\n' >"$tmp/node.conf"
+"$REBOUND" import --config "$tmp/node.conf" --db "$tmp/v11.db" \
+    "$data/postfix-user-unknown.eml" >/dev/null 2>&1
+is "012: migrated from version 11" "$(sqlite3 "$tmp/v11.db" 'pragma user_version')" "$latest"
+is "012: the old outcome has no node, the new one [store] node's" \
+    "$(sqlite3 "$tmp/v11.db" "select coalesce(node, '-') from outcomes order by id")" \
+    "-
+mx2.example"
+"$REBOUND" list --db "$tmp/v11.db" --format csv | tr -d '\r' | sed 's/.*,//; s/^$/(empty)/' >"$tmp/list"
+is "012: list --format csv: a node column last, empty for the old outcome" \
+    "$(cat "$tmp/list")" '"node"
+"mx2.example"
+(empty)'
+"$REBOUND" list --db "$tmp/v11.db" --format json >"$tmp/list"
+check "012: list --format json: the node" grep -q '"node":"mx2.example"}' "$tmp/list"
+check "012: list --format json: null for the old outcome" grep -q '"node":null}' "$tmp/list"
+is "012: list's plain lines as before, without the node" \
+    "$("$REBOUND" list --db "$tmp/v11.db" --format plain | awk -F'\t' '{ print NF }' | sort -u)" 9
+"$REBOUND" show --db "$tmp/v11.db" --format plain Alice.Nobody@example.org >"$tmp/show"
+is "012: show's history ends with each outcome's node" \
+    "$(grep '^20' "$tmp/show" | awk -F'\t' '{ print $1 " " $NF }')" \
+    "2026-03-10 09:14:27 mx2.example
+2024-10-04 00:00:00 "
+"$REBOUND" show --db "$tmp/v11.db" --format json Alice.Nobody@example.org >"$tmp/show"
+check "012: show --format json: each outcome's node" sh -c \
+    "grep -q '\"node\":\"mx2.example\"}' '$tmp/show' && grep -q '\"node\":null}' '$tmp/show'"
+
 # A newer database is refused and left alone.
 sqlite3 "$tmp/new.db" "create table t(x); pragma user_version = 99"
 "$REBOUND" import --db "$tmp/new.db" "$data" >/dev/null 2>"$tmp/err"; rc=$?

@@ -33,7 +33,8 @@ static void
 test_defaults_and_overrides(void)
 {
 	g_autofree char *path = write_conf("# comment\n[store]\n"
-	    "path = /tmp/x.db\nsynchronous = normal\n\n[policy]\n"
+	    "path = /tmp/x.db\nsynchronous = normal\nnode = mx2.example\n"
+	    "\n[policy]\n"
 	    "soft_threshold = 3\nsoft_window = 10d\n[verp]\ndelimiter = -\n"
 	    "[limits]\nrecipients = 50\nheader_bytes = 4096\n");
 	g_autoptr(GError) error = NULL;
@@ -41,10 +42,12 @@ test_defaults_and_overrides(void)
 
 	conf_defaults(&c);
 	g_assert_cmpint(c.policy.hard_threshold, ==, 1);
+	g_assert_cmpstr(c.store.node, ==, g_get_host_name());
 	g_assert_true(conf_load(&c, path, &error));
 	g_assert_no_error(error);
 	g_assert_cmpstr(c.store.path, ==, "/tmp/x.db");
 	g_assert_cmpint(c.store.sync_full, ==, 0);
+	g_assert_cmpstr(c.store.node, ==, "mx2.example");
 	g_assert_cmpint(c.policy.soft_threshold, ==, 3);
 	g_assert_cmpint(c.policy.soft_window, ==, 10);
 	g_assert_cmpint(c.policy.soft_stale, ==, 7);
@@ -143,6 +146,7 @@ test_refusals(void)
 		{ "[policy]\n\nsoft_window = soon\n", ":3: [policy] soft_window: policy soft_window: 'soon' is not a number of days" },
 		{ "[store]\nsynchronous = sometimes\n", ":2: [store] synchronous: 'sometimes' is not full or normal" },
 		{ "[store]\nbatch = 0\n", ":2: [store] batch: '0' is not a number from 1" },
+		{ "[store]\nnode = mx 2\n", ":2: [store] node: want a name of 1 to 255 printable characters, no space, not 'mx 2'" },
 		{ "[intake]\ndating = sent\n", ":2: [intake] dating: 'sent' is not bounce, arrival or date" },
 		{ "[guard]\nlate = soon\n", ":2: [guard] late: guard late: 'soon' is not a duration" },
 		{ "[maildir]\ndone = ../elsewhere\n", ":2: [maildir] done: not cur, delete or a folder: '../elsewhere' is not a folder name" },
