@@ -57,6 +57,16 @@ R show alice.nobody@EXAMPLE.org >"$tmp/out" 2>&1
 check "$ENGINE: show, another case: the near match offered" \
     grep -q 'did you mean Alice.Nobody@example.org' "$tmp/out"
 same "show, another case" show alice.nobody@EXAMPLE.org
+# Each outcome names the node that took it: [store] node, by default the
+# host name (the CLI's own when it imports).
+R show --format plain Alice.Nobody@example.org >"$tmp/out"
+is "$ENGINE: show: each outcome's node, the host name, last" \
+    "$(grep '^20' "$tmp/out" | awk -F'\t' '{ print $NF }' | sort -u)" "$(uname -n)"
+R list --format json --limit 1 >"$tmp/out"
+check "$ENGINE: list --format json names the node" \
+    grep -q "\"node\":\"$(uname -n)\"}" "$tmp/out"
+same "list --format csv" list --format csv
+same "show --format json" show --format json Alice.Nobody@example.org
 R stats >"$tmp/out"
 check "$ENGINE: stats counts hard outcomes" grep -q '^class.hard' "$tmp/out"
 same "stats" stats
@@ -80,13 +90,16 @@ same "events --type address.dead" events --type address.dead
 fpid=$!
 printed() { [ "$(wc -l <"$tmp/follow")" -ge "$(R events | wc -l)" ]; }
 wait_until "events --follow to print what is there" printed
-printf '[events]\ndelay = 0\n' >"$tmp/now.conf"
+printf '[store]\nnode = engine.test\n[events]\ndelay = 0\n' >"$tmp/now.conf"
 sed 's/Alice.Nobody@Example.ORG/follow.me@example.org/g' \
     "$data/postfix-user-unknown.eml" >"$tmp/follow.eml"
 "$REBOUND" import --config "$tmp/now.conf" --db "$db" "$tmp/follow.eml" >/dev/null 2>&1
 Rref import --config "$tmp/now.conf" "$tmp/follow.eml" >/dev/null 2>&1
 wait_for "$ENGINE: events --follow prints an event published after it started" \
     grep -q 'follow.me@example.org' "$tmp/follow"
+R show --format csv follow.me@example.org >"$tmp/out"
+check "$ENGINE: an import records its configuration's [store] node" \
+    grep -q '"engine.test"' "$tmp/out"
 kill -INT $fpid
 wait $fpid
 is "$ENGINE: events --follow: SIGINT ends it, exit 0" "$?" 0
