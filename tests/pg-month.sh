@@ -29,8 +29,11 @@ conf one "path = $tmp/one.db"
 sed -i "s|$tmp/one.sock|$tmp/lmtp.sock|" "$tmp/one.conf"
 lmtp_replay "$tmp/one.conf" "$tmp/one.db" "$month" "$n" "in time order"
 
-conf a "url = $PG_URL"
-conf b "url = $PG_URL"
+# Each its own [store] node, which every outcome it records carries.
+conf a "url = $PG_URL
+node = a.test"
+conf b "url = $PG_URL
+node = b.test"
 "$REBOUNDD" --config "$tmp/a.conf" --foreground 2>"$tmp/a.log" &
 pid_a=$!
 "$REBOUNDD" --config "$tmp/b.conf" --foreground 2>"$tmp/b.log" &
@@ -53,6 +56,17 @@ kill -TERM $pid_a $pid_b
 wait $pid_a; rc_a=$?
 wait $pid_b; rc_b=$?
 is "two daemons: both stop with 0" "$rc_a $rc_b" "0 0"
+# lmtp-replay.pl deals the files in turn, one at a time, each acknowledged
+# after its commit: the k-th message recorded (by id) went to a when k is
+# even, to b when odd, and its outcomes name that daemon's node.
+is "two daemons: each outcome carries the node of the daemon that took it" \
+    "$(psql_q "select count(*) from outcomes o join (select id,
+	row_number() over (order by id) - 1 as k from messages) m
+	on m.id = o.message where o.node is distinct from
+	case when m.k % 2 = 0 then 'a.test' else 'b.test' end")" 0
+is "two daemons: list --format csv shows both nodes" \
+    "$("$REBOUND" list --db "$PG_URL" --format csv | tr -d '\r' |
+	sed 's/.*,//' | sort -u | tr '\n' ' ')" '"a.test" "b.test" "node" '
 
 # same WHAT ARGS...: the command says the same of both databases.
 # SAME_FILTER, a sed script, first takes out what differs between any
