@@ -84,7 +84,7 @@ fi
 rb list --format csv >"$tmp/out"; rc=$?
 is "list --format csv exits 0" "$rc" 0
 is "list --format csv has a header line" "$(head -n 1 "$tmp/out")" \
-    "$(printf '"time","address","class","reason","status","replycode","confidence","list","diagnostic"\r')"
+    "$(printf '"time","address","class","reason","status","replycode","confidence","list","diagnostic","node"\r')"
 is "list --format csv has a line per outcome" \
     "$(($(wc -l <"$tmp/out") - 1))" "$want_rows"
 # Empty values (no status, no list) once crashed the table format.

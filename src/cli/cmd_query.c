@@ -236,7 +236,8 @@ cmd_list(int argc, char **argv)
 
 	if (!query_start(&argc, &argv, &cmd_list_entry,
 	    "Prints one row per recorded outcome: time (UTC), address, class,\n"
-	    "reason, status, reply code, list and diagnostic.  The filters\n"
+	    "reason, status, reply code, list and diagnostic, and with\n"
+	    "--format csv or json the node that took it.  The filters\n"
 	    "combine: every one given must match.", entries, &d, 0) ||
 	    !list_check(&f, &cutoff))
 		goto done;
