@@ -34,6 +34,10 @@ conf a "url = $PG_URL
 node = a.test"
 conf b "url = $PG_URL
 node = b.test"
+port_a=$(free_port)
+port_b=$(free_port)
+printf '[metrics]\nlisten = %s\n' "$port_a" >>"$tmp/a.conf"
+printf '[metrics]\nlisten = %s\n' "$port_b" >>"$tmp/b.conf"
 "$REBOUNDD" --config "$tmp/a.conf" --foreground 2>"$tmp/a.log" &
 pid_a=$!
 "$REBOUNDD" --config "$tmp/b.conf" --foreground 2>"$tmp/b.log" &
@@ -52,6 +56,18 @@ perl "$top_srcdir/tests/lmtp-replay.pl" "$tmp/a.sock,$tmp/b.sock" "$month" \
 is "two daemons: every message accepted, each to one in turn" "$?" 0
 diag "two daemons: $(cat "$tmp/sent") in $(( ($(date +%s%N) - start) / 1000000 )) ms"
 is "two daemons: all $n messages recorded" "$(psql_q 'select count(*) from messages')" "$n"
+# metric PORT NAME: a daemon's counter.
+metric() { http_get "$1" /metrics | sed -n "s/^$2 //p"; }
+# Each daemon's guard is fed the other's outcomes as it takes the
+# write lock, never read back whole: the two guards decide alike.
+for d in a b; do
+	eval p=\$port_$d
+	c=$(metric "$p" rebound_guard_catchups_total)
+	r=$(metric "$p" rebound_guard_rebuilds_total)
+	diag "daemon $d: guard fed the other's outcomes $c times, read whole $r"
+	check "daemon $d: fed the other's outcomes" test "${c:-0}" -gt 0
+	is "daemon $d: guard never read back whole" "$r" 0
+done
 kill -TERM $pid_a $pid_b
 wait $pid_a; rc_a=$?
 wait $pid_b; rc_b=$?

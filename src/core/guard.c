@@ -866,3 +866,20 @@ guard_open_count(const struct guard *g)
 			n++;
 	return n;
 }
+
+/*
+ * The caller's id of the incident that holds outcome: 0 for none, -1
+ * for one no longer kept.  The store checks with it that a guard fed
+ * another writer's outcomes decided as that writer's did.
+ */
+gint64
+guard_holder(const struct guard *g, gint64 outcome)
+{
+	gint64 key = guard_held_by(g, outcome);
+	const struct guard_incident *inc;
+
+	if (key <= 0)
+		return key;
+	inc = guard_kept(g, key, 0);
+	return inc != NULL ? inc->id : -1;
+}

@@ -114,5 +114,6 @@ void		 guard_adopt(struct guard *, gint64 id, enum guard_kind,
 void		 guard_drop(struct guard *, struct guard_incident *);
 void		 guard_tick(struct guard *, gint64 now);
 guint		 guard_open_count(const struct guard *);
+gint64		 guard_holder(const struct guard *, gint64 outcome);
 
 #endif

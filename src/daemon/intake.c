@@ -80,6 +80,7 @@ struct intake_batch {
 	double		 seconds;
 	guint		 incidents_open;	/* the guard's, after it */
 	guint64		 incidents_opened, held;
+	guint64		 guard_catchups, guard_rebuilds;
 };
 
 /*
@@ -267,6 +268,7 @@ intake_write_batch(struct intake *in, struct intake_batch *b)
 		b->error = g_strdup(error->message);
 	store_guard_counts(store, &b->incidents_open, &b->incidents_opened,
 	    &b->held);
+	store_guard_syncs(store, &b->guard_catchups, &b->guard_rebuilds);
 	b->seconds = (g_get_monotonic_time() - start) / 1e6;
 }
 
@@ -351,6 +353,8 @@ intake_written(struct intake *in, struct intake_batch *b)
 	in->stats.incidents_open = b->incidents_open;
 	in->stats.incidents_opened = b->incidents_opened;
 	in->stats.outcomes_held = b->held;
+	in->stats.guard_catchups = b->guard_catchups;
+	in->stats.guard_rebuilds = b->guard_rebuilds;
 	if (b->ok != !in->stats.store_failing)
 		intake_store_changed(in, b);
 	for (i = 0; i < b->jobs->len; i++) {

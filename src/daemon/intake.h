@@ -58,6 +58,8 @@ struct intake_stats {
 	guint		 incidents_open;	/* the incident guard's */
 	guint64		 incidents_opened;	/* since start */
 	guint64		 outcomes_held;		/* since start */
+	guint64		 guard_catchups;	/* since start */
+	guint64		 guard_rebuilds;	/* since start */
 	int		 store_failing;	/* the last transaction failed */
 	char		*store_error;	/* and why, else NULL */
 };

@@ -177,6 +177,13 @@ metrics_page(struct metrics *m, struct evbuffer *out)
 	metrics_one(out, "rebound_outcomes_held_total", "counter",
 	    "Hard outcomes held by an incident since start (counted as soft)",
 	    (double)st->outcomes_held);
+	metrics_one(out, "rebound_guard_catchups_total", "counter",
+	    "Transactions that fed the guard another writer's outcomes "
+	    "(several reboundd on one PostgreSQL)",
+	    (double)st->guard_catchups);
+	metrics_one(out, "rebound_guard_rebuilds_total", "counter",
+	    "Transactions that read the guard back whole from the database "
+	    "after another writer's outcomes", (double)st->guard_rebuilds);
 	metrics_one(out, "rebound_lmtp_sessions", "gauge",
 	    "LMTP sessions open.", m->lmtp ? (double)lmtp_sessions(m->lmtp) : 0);
 	metrics_one(out, "rebound_lmtp_buffered_bytes", "gauge",

@@ -287,9 +287,9 @@ store_newest(struct store *s, gint64 *id_r, GError **error)
 /*
  * A write transaction.  When another writer has recorded outcomes
  * since this one's last commit (a second reboundd on PostgreSQL, a
- * "rebound import" beside the daemon), the guard's memory is rebuilt
- * from the database on next use, as after a restart, so that it counts
- * every writer's outcomes.  Writers go one at a time on either engine.
+ * "rebound import" beside the daemon), the guard is brought up to date
+ * with them (store_guard_sync()), so that it counts every writer's
+ * outcomes.  Writers go one at a time on either engine.
  */
 int
 store_begin(struct store *s, GError **error)
@@ -302,8 +302,12 @@ store_begin(struct store *s, GError **error)
 		db_rollback(s->db);
 		return 0;
 	}
-	if (newest != s->newest)
-		guard_free(&s->guard);
+	if (newest != s->newest) {
+		if (!store_guard_sync(s, newest, error)) {
+			store_rollback(s);
+			return 0;
+		}
+	}
 	s->newest = newest;
 	return 1;
 }

@@ -15,6 +15,13 @@
 #include "store_int.h"
 #include "vocab.h"
 
+/*
+ * Past so many outcomes recorded by another writer, the guard is read
+ * back whole rather than fed them (store_guard_sync()): the baseline's
+ * last period is then cheaper to read than the gap.
+ */
+#define STORE_GUARD_GAP	20000
+
 /* The columns of an incident, in struct store_incident's order. */
 #define STORE_INCIDENT_COLUMNS \
 	"id, kind, grp, opened, first, last, closed, state, addresses, " \
@@ -31,6 +38,7 @@ enum store_guard_stmt {
 	STORE_INCIDENT,
 	STORE_INCIDENT_DECIDE,
 	STORE_INCIDENT_ADDRESSES,
+	STORE_GUARD_SINCE,
 	STORE_GUARD_NSTMT
 };
 
@@ -73,6 +81,11 @@ static const char *const guard_sql[STORE_GUARD_NSTMT] = {
 	    "WHERE id = ?1",
 	[STORE_INCIDENT_ADDRESSES] =
 	    "SELECT DISTINCT address FROM outcomes WHERE incident = ?1",
+	/* Another writer's, in the order it fed them to its guard. */
+	[STORE_GUARD_SINCE] =
+	    "SELECT id, address, provider, at, diagnostic, "
+	    "coalesce(incident, 0) FROM outcomes WHERE class = 'hard' "
+	    "AND id > ?1 AND id <= ?2 ORDER BY id",
 };
 
 /*
@@ -207,6 +220,11 @@ store_guard_opened(struct guard_incident *inc, const GArray *earlier,
 	GError *error = NULL;
 	guint i;
 
+	if (s->syncing) {	/* the other writer opened it: its id */
+		inc->id = s->sync_incident;
+		s->sync_differs |= inc->id == 0;
+		return;
+	}
 	if (!store_run(s, guard_sql[STORE_INCIDENT_ADD], STORE_ARGS(args),
 	    &error, "opening an incident"))
 		goto fail;
@@ -232,6 +250,8 @@ store_guard_closed(const struct guard_incident *inc, void *data)
 	};
 	GError *error = NULL;
 
+	if (s->syncing)		/* closed by the other writer */
+		return;
 	if (!store_run(s, guard_sql[STORE_INCIDENT_CLOSE], STORE_ARGS(args),
 	    &error, "closing an incident"))
 		store_guard_failed(s, error);
@@ -249,6 +269,8 @@ store_guard_grown(const struct guard_incident *inc, const GArray *added,
 	GError *error = NULL;
 	guint i;
 
+	if (s->syncing)		/* held by the other writer */
+		return;
 	for (i = 0; i < added->len; i++)
 		if (!store_hold(s, inc->id, g_array_index(added, gint64, i),
 		    &error)) {
@@ -323,6 +345,89 @@ store_guard_load(struct store *s, GError **error)
 	    store_guard_adopt, s, error, "reading open incidents") &&
 	    store_rows(s, guard_sql[STORE_GUARD_RESTORE], STORE_ARGS(baseline),
 	    store_guard_restore, s, error, "reading recent outcomes");
+}
+
+/* One of another writer's hard outcomes, and what holds it now. */
+static int
+store_guard_feed(struct db_stmt *st, void *arg)
+{
+	struct store *s = arg;
+	struct guard_hit h = { 0 };
+	gint64 fed[2];
+
+	store_guard_hit_row(st, &h);
+	s->sync_incident = db_column_int64(st, 5);
+	guard_hard(s->guard, &h);
+	fed[0] = h.outcome;
+	fed[1] = s->sync_incident;
+	g_array_append_vals(s->sync_fed, fed, 2);
+	return 1;
+}
+
+/*
+ * Whether the guard holds each outcome fed (pairs of outcome and
+ * incident) where the other writer's guard left it.
+ */
+static int
+store_guard_agrees(struct store *s, const GArray *fed)
+{
+	guint i;
+
+	for (i = 0; i + 1 < fed->len && !s->sync_differs; i += 2)
+		if (guard_holder(s->guard, g_array_index(fed, gint64, i)) !=
+		    g_array_index(fed, gint64, i + 1))
+			s->sync_differs = 1;
+	return !s->sync_differs;
+}
+
+/*
+ * Another writer recorded outcomes since our last commit, up to newest
+ * (writers go one at a time: we hold the write lock).  Its guard saw
+ * the hard ones in id order from where ours stands, and decided as
+ * ours will when fed the same (guard.c is pure), so ours is fed them
+ * in that order, its calls writing nothing: what they would write is
+ * there.  Should ours not hold each where the other's left it (an
+ * operator decided an incident meanwhile, a guard read back at another
+ * moment), or the gap be too large to be worth it, the guard is read
+ * back whole from the database on next use, as after a restart.
+ */
+int
+store_guard_sync(struct store *s, gint64 newest, GError **error)
+{
+	const struct store_arg args[] = {
+		STORE_INT(s->newest), STORE_INT(newest)
+	};
+	g_autoptr(GArray) fed = NULL;
+	int ok;
+
+	if (s->guard == NULL)
+		return 1;	/* read whole on first use anyway */
+	if (newest < s->newest || newest - s->newest > STORE_GUARD_GAP) {
+		guard_free(&s->guard);
+		s->rebuilds++;
+		return 1;
+	}
+	fed = s->sync_fed = g_array_new(FALSE, FALSE, sizeof(gint64));
+	s->syncing = 1;
+	s->sync_differs = 0;
+	ok = store_rows(s, guard_sql[STORE_GUARD_SINCE], STORE_ARGS(args),
+	    store_guard_feed, s, error, "reading another writer's outcomes");
+	s->syncing = 0;
+	s->sync_fed = NULL;
+	if (ok && store_guard_agrees(s, fed)) {
+		s->catchups++;
+		return 1;
+	}
+	guard_free(&s->guard);
+	s->rebuilds++;
+	return ok;
+}
+
+void
+store_guard_syncs(struct store *s, guint64 *catchups_r, guint64 *rebuilds_r)
+{
+	*catchups_r = s->catchups;
+	*rebuilds_r = s->rebuilds;
 }
 
 /* The guard's errors, if its calls had any, as the caller's. */

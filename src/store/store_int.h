@@ -64,6 +64,13 @@ struct store {
 	void		*incident_data;
 	guint64		 held;		/* outcomes held since opened */
 	guint64		 opened;	/* incidents opened since then */
+	guint64		 catchups;	/* another writer's outcomes fed */
+	guint64		 rebuilds;	/* the guard read back whole */
+	int		 syncing;	/* feeding them: the guard's calls
+					   write nothing */
+	gint64		 sync_incident;	/* what holds the one being fed */
+	int		 sync_differs;	/* the guard decided otherwise */
+	GArray		*sync_fed;	/* outcome, incident: as fed */
 	store_replay_fn	*replay;	/* what replays stale before commit */
 	void		*parts[STORE_NPARTS];
 	GDestroyNotify	 part_free[STORE_NPARTS];
@@ -184,6 +191,8 @@ void			 store_guard_hit_row(struct db_stmt *,
 			    struct guard_hit *);
 int			 store_guard_hard(struct store *,
 			    const struct guard_hit *, int *held_r, GError **);
+int			 store_guard_sync(struct store *, gint64 newest,
+			    GError **);
 
 /* store_events.c */
 struct revent;
