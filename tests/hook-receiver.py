@@ -21,6 +21,8 @@ of timestamp "." body under SECRET, "version": 1.  Logs
   the first time for an address starting "slow": 200 after
       SLOW_SECONDS, longer than hooks.sh's [hooks] timeout (logged
       "late"),
+  while DIR/hold exists: nothing, the request held (logged "held" at
+      once: a receiver that hangs), then 503 once DIR/hold is gone,
   200 otherwise.
 
 listmonk: listmonk is not packaged for Debian, so this stands in for
@@ -144,7 +146,13 @@ class Receiver(http.server.BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
-        if os.path.exists(os.path.join(directory, "down")):
+        hold = os.path.join(directory, "hold")
+        if os.path.exists(hold):
+            log(line + " held")
+            while os.path.exists(hold):
+                time.sleep(0.05)
+            status = 503
+        elif os.path.exists(os.path.join(directory, "down")):
             status = 503
         elif address.startswith("refused") and \
                 not os.path.exists(os.path.join(directory, "accept")):

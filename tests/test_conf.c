@@ -215,7 +215,7 @@ static void
 test_hooks(void)
 {
 	g_autofree char *path = write_conf("[hooks]\nmax_age = 5m\n"
-	    "timeout = 1h\n[hook web]\nkind = webhook\n"
+	    "timeout = 1h\nlease = 2m\n[hook web]\nkind = webhook\n"
 	    "url = https://example.org/h\nsecret = s\n[hook mm]\n"
 	    "kind = mailman3\nurl = http://127.0.0.1:8001/3.1\nuser = u\n"
 	    "password = p\naction = disable\ndry_run = yes\n[hook lm]\n"
@@ -228,10 +228,12 @@ test_hooks(void)
 	conf_defaults(&c);
 	g_assert_cmpint(c.hooks.max_age, ==, 3 * 86400);
 	g_assert_cmpint(c.hooks.connect_timeout, ==, 10);
+	g_assert_cmpint(c.hooks.lease, ==, 60);
 	g_assert_true(conf_load(&c, path, &error));
 	g_assert_no_error(error);
 	g_assert_cmpint(c.hooks.max_age, ==, 300);
 	g_assert_cmpint(c.hooks.timeout, ==, 3600);
+	g_assert_cmpint(c.hooks.lease, ==, 120);
 	g_assert_cmpuint(c.hooks.list->len, ==, 3);
 	h = c.hooks.list->pdata[0];
 	g_assert_cmpstr(h->name, ==, "web");
@@ -508,7 +510,7 @@ test_hook_types(void)
 		g_assert_cmpstr(h->name, ==, cases[i].hook);
 		g_assert_true(store_hook_queue(s, h->name, types, ev.time + 1,
 		    &queued, &error));
-		g_assert_true(store_hook_due(s, h->name, ev.time + 1, 100,
+		g_assert_true(store_hook_due(s, h->name, ev.time + 1, 60, 0, 100,
 		    hook_due_type, got, &error));
 		g_assert_no_error(error);
 		g_test_message("hook %s, types %s: %s", h->name,

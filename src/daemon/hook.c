@@ -20,6 +20,11 @@
  * Jobs in flight at a stop are abandoned: their rows are still pending
  * and go again after the restart.
  *
+ * On PostgreSQL every daemon on the database delivers: each leases the
+ * deliveries it starts for [hooks] lease (store_hook_due), so it asks
+ * for no more than it may start now; one that dies or hangs has them
+ * taken over by the others once its leases run out.
+ *
  * The brake, [hook NAME] max_actions_per_hour: a parser bug or a burst
  * the incident guard missed must not unsubscribe thousands in an hour.
  * A delivery that acted on a list is counted in the database; no job
@@ -62,7 +67,7 @@ struct hooks {
 	struct event	*tick;
 	GPtrArray	*hooks;		/* of struct hook * */
 	GPtrArray	*retired;	/* of struct conf_hook *: jobs may use */
-	int		 max_age, connect_timeout, timeout;
+	int		 max_age, connect_timeout, timeout, lease;
 };
 
 /* Every kind's delivery: one line a hook_*.c file. */
@@ -245,13 +250,14 @@ hook_save(struct hooks *hs, struct hook_job *j)
 	int ok;
 
 	if (j->result == HOOK_DELIVERED)
-		ok = store_hook_delivered(hs->store, name, j->event, j->acted,
-		    &error);
+		ok = store_hook_delivered(hs->store, name, j->event, j->lease,
+		    j->acted, &error);
 	else if (j->result == HOOK_RETRY)
-		ok = store_hook_retry(hs->store, name, j->event, j->next_try,
-		    j->why, &error);
+		ok = store_hook_retry(hs->store, name, j->event, j->lease,
+		    j->next_try, j->why, &error);
 	else
-		ok = store_hook_failed(hs->store, name, j->event, j->why, &error);
+		ok = store_hook_failed(hs->store, name, j->event, j->lease,
+		    j->why, &error);
 	if (!ok)
 		g_debug("hook %s: event %" G_GINT64_FORMAT ": %s (will record "
 		    "it again)", name, j->event, error->message);
@@ -308,6 +314,7 @@ hook_job_new(struct hooks *hs, struct hook *h, const struct store_delivery *d)
 	j->event = d->event;
 	j->attempts = d->attempts;
 	j->queued = d->queued;
+	j->lease = d->next_try;
 	j->type = g_strdup(d->ev->type ? d->ev->type : "");
 	j->known = revent_type_parse(j->type, &j->revent_type);
 	j->address = g_strdup(d->ev->address);
@@ -397,6 +404,22 @@ hook_may_start(struct hooks *hs, struct hook *h, gint64 now,
 	return 0;
 }
 
+/*
+ * How many more jobs h may start now: no more deliveries are asked for
+ * (on PostgreSQL one leased but not started would wait for its lease
+ * to run out).
+ */
+static int
+hook_room(struct hook *h)
+{
+	int inflight = (int)g_hash_table_size(h->inflight);
+	gint64 room = HOOK_INFLIGHT - inflight;
+
+	if (!h->conf->dry_run && h->conf->max_actions > 0)
+		room = MIN(room, h->conf->max_actions - h->actions - inflight);
+	return room > 0 ? (int)room : 0;
+}
+
 /* Hand hook h its new events, start what is due, count its backlog. */
 static void
 hook_poll(struct hooks *hs, struct hook *h, gint64 now)
@@ -404,19 +427,15 @@ hook_poll(struct hooks *hs, struct hook *h, gint64 now)
 	g_autoptr(GError) error = NULL;
 	g_autofree char *types = conf_hook_types(h->conf);
 	struct hook_due due = { hs, h };
-	g_autofree char *duty = g_strdup_printf("hook %s", h->conf->name);
 	guint queued;
 	int may;
 
-	/* Another daemon on the database delivers it: not this one. */
-	if (!store_lead(hs->store, duty))
-		return;
 	if (!store_hook_queue(hs->store, h->conf->name, types, now,
 	    &queued, &error) ||
 	    (may = hook_may_start(hs, h, now, &error)) < 0 ||
-	    (may && !store_hook_due(hs->store, h->conf->name, now,
-	    (int)g_hash_table_size(h->inflight) + HOOK_INFLIGHT, hook_start,
-	    &due, &error)) ||
+	    (may && hook_room(h) > 0 && !store_hook_due(hs->store,
+	    h->conf->name, now, hs->lease, g_hash_table_size(h->inflight),
+	    hook_room(h), hook_start, &due, &error)) ||
 	    !store_hook_backlog(hs->store, h->conf->name, &h->pending,
 	    &h->oldest_queued, &error)) {
 		/* The writer holds the database: next time. */
@@ -476,6 +495,7 @@ hooks_configure(struct hooks *hs, struct conf_hooks *c)
 	hs->max_age = c->max_age;
 	hs->connect_timeout = c->connect_timeout;
 	hs->timeout = c->timeout;
+	hs->lease = c->lease;
 	for (i = 0; i < hs->hooks->len; i++)
 		((struct hook *)hs->hooks->pdata[i])->removed = 1;
 	for (i = 0; i < c->list->len; i++) {

@@ -24,6 +24,7 @@ struct hook_job {
 	gint64		 event;
 	int		 attempts;	/* before this one */
 	gint64		 queued;
+	gint64		 lease;		/* its next_try as given: the lease */
 	char		*type;
 	int		 known;		/* type is one of revent_type */
 	enum revent_type revent_type;	/* if known */

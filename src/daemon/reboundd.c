@@ -90,6 +90,7 @@ daemon_reload_hooks(struct daemon *d, struct conf *fresh)
 	d->conf.hooks.max_age = fresh->hooks.max_age;
 	d->conf.hooks.connect_timeout = fresh->hooks.connect_timeout;
 	d->conf.hooks.timeout = fresh->hooks.timeout;
+	d->conf.hooks.lease = fresh->hooks.lease;
 	if (d->hooks != NULL) {
 		hooks_reload(d->hooks, &fresh->hooks);
 		return;

@@ -453,6 +453,7 @@ static const struct conf_key conf_keys[] = {
 	{ "hooks", "max_age", conf_hooks_set },
 	{ "hooks", "connect_timeout", conf_hooks_set },
 	{ "hooks", "timeout", conf_hooks_set },
+	{ "hooks", "lease", conf_hooks_set },
 	{ "probe", "relay", conf_probe_set },
 	{ "probe", "user", conf_probe_set },
 	{ "probe", "password", conf_probe_set },

@@ -135,6 +135,7 @@ struct conf_hooks {
 	int		 max_age;	/* max_age, seconds */
 	int		 connect_timeout; /* connect_timeout, seconds */
 	int		 timeout;	/* timeout, seconds */
+	int		 lease;		/* lease, seconds (PostgreSQL) */
 };
 
 /* [daemon]. */

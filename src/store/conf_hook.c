@@ -369,7 +369,7 @@ conf_hook_group(struct conf *c, GKeyFile *kf, const char *group,
 	return 0;
 }
 
-/* [hooks]: max_age, connect_timeout, timeout. */
+/* [hooks]: max_age, connect_timeout, timeout, lease. */
 int
 conf_hooks_set(struct conf *c, const char *key, const char *value,
     GError **error)
@@ -380,6 +380,8 @@ conf_hooks_set(struct conf *c, const char *key, const char *value,
 	if (strcmp(key, "connect_timeout") == 0)
 		return conf_duration(value, 1, 300, &c->hooks.connect_timeout,
 		    error);
+	if (strcmp(key, "lease") == 0)
+		return conf_duration(value, 1, 86400, &c->hooks.lease, error);
 	return conf_duration(value, 1, 3600, &c->hooks.timeout, error);
 }
 
@@ -391,4 +393,5 @@ conf_hook_defaults(struct conf *c)
 	c->hooks.max_age = 3 * 86400;
 	c->hooks.connect_timeout = 10;
 	c->hooks.timeout = 30;
+	c->hooks.lease = 60;
 }

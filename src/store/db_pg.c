@@ -592,7 +592,8 @@ db_pg_set_version(struct db *db, int version, GError **error)
 /*
  * Any number of daemons on one database: writers go one at a time
  * (begin_sql), the store rebuilds the guard when another has written
- * (store_begin()), and each duty is one daemon's (db_pg_lead()).
+ * (store_begin()), each duty is one daemon's (db_pg_lead()), and the
+ * hooks' deliveries are leased row by row (store_hooks.c).
  */
 static int
 db_pg_claim(struct db *db, GError **error)
@@ -601,7 +602,7 @@ db_pg_claim(struct db *db, GError **error)
 }
 
 /*
- * A duty (a hook's deliveries, the probes) is done by one daemon of
+ * A duty (the probes) is done by one daemon of
  * those on the database: the one whose session holds its advisory lock
  * (keyed by the duty's name).  The others try to take it each time they
  * would do it, and have it as soon as the holder's session ends: its

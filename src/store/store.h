@@ -219,7 +219,13 @@ void	 store_set_event_delay(struct store *, gint64 seconds);
  * address has no earlier one pending; the result of an attempt is
  * recorded by store_hook_delivered() (the row goes), store_hook_retry()
  * or store_hook_failed() (parked for the operator, who may
- * store_hook_requeue() it).  A delivery that was an action on a list
+ * store_hook_requeue() it).  On PostgreSQL, where several daemons
+ * share the deliveries, store_hook_due() leases those it gives for
+ * lease seconds (their next_try moves to the lease's end, so the others
+ * skip them until it runs out: room at most, besides the busy ones the
+ * caller has in flight, which SQLite gives again); each result names the delivery's
+ * next_try as given (leased: the lease), and is not recorded when
+ * another daemon has leased the delivery since.  A delivery that was an action on a list
  * (acted: its time) counts towards the hook's max_actions_per_hour:
  * store_hook_limit() says whether the hook is paused and how many it
  * took in the last hour, store_hook_pause() pauses it, with a
@@ -236,7 +242,7 @@ struct store_delivery {
 	enum store_delivery_state state;
 	int		 attempts;
 	gint64		 queued;	/* handed over, Unix time */
-	gint64		 next_try;
+	gint64		 next_try;	/* leased: the lease's end */
 	const char	*last_error;	/* NULL: none yet */
 	const struct revent *ev;		/* the event itself */
 };
@@ -246,13 +252,14 @@ int	 store_hook_start(struct store *, const char *hook, GError **);
 int	 store_hook_queue(struct store *, const char *hook, const char *types,
 	    gint64 now, guint *queued_r, GError **);
 int	 store_hook_due(struct store *, const char *hook, gint64 now,
-	    int limit, store_delivery_fn *, void *, GError **);
+	    int lease, guint busy, int room, store_delivery_fn *, void *,
+	    GError **);
 int	 store_hook_delivered(struct store *, const char *hook, gint64 event,
-	    gint64 acted, GError **);
+	    gint64 lease, gint64 acted, GError **);
 int	 store_hook_retry(struct store *, const char *hook, gint64 event,
-	    gint64 next_try, const char *why, GError **);
+	    gint64 lease, gint64 next_try, const char *why, GError **);
 int	 store_hook_failed(struct store *, const char *hook, gint64 event,
-	    const char *why, GError **);
+	    gint64 lease, const char *why, GError **);
 int	 store_hook_backlog(struct store *, const char *hook,
 	    gint64 *pending_r, gint64 *oldest_r, GError **);
 int	 store_hook_list_failed(struct store *, store_delivery_fn *, void *,

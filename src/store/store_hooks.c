@@ -9,6 +9,18 @@
  * SIGKILL leaves at worst a delivery that happened but is still
  * pending: it is sent again (at least once, never lost).
  *
+ * On PostgreSQL several daemons share a hook's deliveries: each takes
+ * a batch of due ones in one statement (HOOK_CLAIM: SELECT ... FOR
+ * UPDATE SKIP LOCKED, so that two never take the same row) and leases
+ * them by moving their next_try to the lease's end, so that the others
+ * skip them until then: a daemon that died or hangs has its deliveries
+ * taken over once the lease runs out.  A result is recorded only while
+ * next_try is still the one the daemon was given (the lease is its
+ * own): one that comes back after the lease was taken over changes
+ * nothing.  A leased delivery is still pending, so a later event for
+ * its address waits as on SQLite: order per address holds.  SQLite has
+ * one daemon a file: nothing is leased, next_try is simply as read.
+ *
  * A delivery that was an action on a list is recorded in hook_actions
  * in the same transaction as its end, and a hook paused by its
  * max_actions_per_hour is a row of hook_pauses written with its
@@ -23,13 +35,21 @@
 #include "store_int.h"
 #include "vocab.h"
 
-/* The columns of a delivery and its event, as store_hook_row() reads them. */
-#define HOOK_COLUMNS \
+/* The columns of a delivery d and its event e, as hook_rows() reads them. */
+#define HOOK_SELECT \
 	"d.hook, d.event, d.state, d.attempts, d.queued, d.next_try, " \
 	"d.last_error, e.type, e.time, e.address, e.list, e.state, " \
 	"e.previous, e.reason, e.class, e.status, e.confidence, e.evidence, " \
-	"e.digest, e.incident FROM hook_deliveries d " \
+	"e.digest, e.incident "
+#define HOOK_COLUMNS HOOK_SELECT "FROM hook_deliveries d " \
 	"LEFT JOIN events e ON e.id = d.event "
+
+/* Due, and no earlier event for the same address still pending. */
+#define HOOK_DUE_WHERE \
+	"WHERE d.hook = ?1 AND d.state = 'pending' AND d.next_try <= ?2 " \
+	"AND NOT EXISTS (SELECT 1 FROM hook_deliveries p " \
+	"WHERE p.hook = ?1 AND p.state = 'pending' " \
+	"AND p.address = d.address AND p.event < d.event) "
 
 enum hook_stmt {
 	HOOK_START,
@@ -38,6 +58,7 @@ enum hook_stmt {
 	HOOK_QUEUE,
 	HOOK_MOVE,
 	HOOK_DUE,
+	HOOK_CLAIM,
 	HOOK_DELIVERED,
 	HOOK_RETRY,
 	HOOK_FAILED,
@@ -66,24 +87,33 @@ static const char *const hook_sql[] = {
 	    "WHERE id > (SELECT last_event FROM hook_cursors WHERE hook = ?1) "
 	    "AND id <= ?4 AND (?2 IS NULL OR "
 	    "instr(',' || ?2 || ',', ',' || type || ',') > 0)",
+	/* Never back: another daemon may have moved it further meanwhile. */
 	[HOOK_MOVE] =
-	    "UPDATE hook_cursors SET last_event = ?2 WHERE hook = ?1",
-	/* Due, and no earlier event for the same address still pending. */
+	    "UPDATE hook_cursors SET last_event = ?2 "
+	    "WHERE hook = ?1 AND last_event < ?2",
 	[HOOK_DUE] =
-	    "SELECT " HOOK_COLUMNS
-	    "WHERE d.hook = ?1 AND d.state = 'pending' AND d.next_try <= ?2 "
-	    "AND NOT EXISTS (SELECT 1 FROM hook_deliveries p "
-	    "WHERE p.hook = ?1 AND p.state = 'pending' "
-	    "AND p.address = d.address AND p.event < d.event) "
-	    "ORDER BY d.event LIMIT ?3",
+	    "SELECT " HOOK_COLUMNS HOOK_DUE_WHERE "ORDER BY d.event LIMIT ?3",
+	/* PostgreSQL's: lease what is due, until ?4. */
+	[HOOK_CLAIM] =
+	    "WITH c AS (SELECT d.hook, d.event FROM hook_deliveries d "
+	    HOOK_DUE_WHERE "ORDER BY d.event LIMIT ?3 "
+	    "FOR UPDATE SKIP LOCKED), "
+	    "u AS (UPDATE hook_deliveries l SET next_try = ?4 FROM c "
+	    "WHERE l.hook = c.hook AND l.event = c.event RETURNING l.*) "
+	    "SELECT " HOOK_SELECT "FROM u d "
+	    "LEFT JOIN events e ON e.id = d.event ORDER BY d.event",
+	/* Each result: only while the delivery is as given (?last). */
 	[HOOK_DELIVERED] =
-	    "DELETE FROM hook_deliveries WHERE hook = ?1 AND event = ?2",
+	    "DELETE FROM hook_deliveries WHERE hook = ?1 AND event = ?2 "
+	    "AND next_try = ?3",
 	[HOOK_RETRY] =
 	    "UPDATE hook_deliveries SET attempts = attempts + 1, "
-	    "next_try = ?3, last_error = ?4 WHERE hook = ?1 AND event = ?2",
+	    "next_try = ?3, last_error = ?4 WHERE hook = ?1 AND event = ?2 "
+	    "AND next_try = ?5",
 	[HOOK_FAILED] =
 	    "UPDATE hook_deliveries SET attempts = attempts + 1, "
-	    "state = 'failed', last_error = ?3 WHERE hook = ?1 AND event = ?2",
+	    "state = 'failed', last_error = ?3 WHERE hook = ?1 AND event = ?2 "
+	    "AND next_try = ?4",
 	[HOOK_BACKLOG] =
 	    "SELECT count(*), coalesce(min(queued), 0) FROM hook_deliveries "
 	    "WHERE hook = ?1 AND state = 'pending'",
@@ -223,25 +253,47 @@ store_hook_queue(struct store *s, const char *hook, const char *types,
 	return hook_queue_new(s, hook, types, now, newest, queued_r, error);
 }
 
-/* hook's deliveries that may be tried now, oldest first, at most limit. */
-int
-store_hook_due(struct store *s, const char *hook, gint64 now, int limit,
-    store_delivery_fn *fn, void *arg, GError **error)
+/* Whether the deliveries are shared by several daemons, and so leased. */
+static int
+hook_leases(struct store *s)
 {
-	struct db_stmt *st = store_stmt(s, hook_sql[HOOK_DUE], error);
+	return strcmp(db_engine_name(s->db), "postgresql") == 0;
+}
 
+/*
+ * hook's deliveries that may be tried now, oldest first: room new ones
+ * at most.  On SQLite the busy ones the caller has in flight are due
+ * and given again (it skips them); on PostgreSQL they are leased, and
+ * those given are leased to this daemon for lease seconds (a statement
+ * of its own, committed before fn sees them).
+ */
+int
+store_hook_due(struct store *s, const char *hook, gint64 now, int lease,
+    guint busy, int room, store_delivery_fn *fn, void *arg,
+    GError **error)
+{
+	int claim = hook_leases(s);
+	int limit = claim ? room : (int)busy + room;
+	struct db_stmt *st;
+
+	st = store_stmt(s, hook_sql[claim ? HOOK_CLAIM : HOOK_DUE], error);
 	if (st == NULL)
 		return 0;
 	store_bind_filter(st, 1, hook);
 	db_bind_int64(st, 2, now);
 	db_bind_limit(st, 3, limit);
+	if (claim)
+		db_bind_int64(st, 4, now + lease);
 	return hook_rows(s, st, fn, arg, error);
 }
 
-/* One change to one delivery: stmt with ?1 hook, ?2 event, then a, b. */
+/*
+ * One change to one delivery: stmt with ?1 hook, ?2 event, then a, b,
+ * then lease (the next_try the delivery must still have), when given.
+ */
 static int
 hook_change(struct store *s, enum hook_stmt i, const char *hook,
-    gint64 event, gint64 *a, const char *b, GError **error)
+    gint64 event, gint64 *a, const char *b, gint64 *lease, GError **error)
 {
 	struct db_stmt *st = store_stmt(s, hook_sql[i], error);
 	int n = 3;
@@ -253,7 +305,9 @@ hook_change(struct store *s, enum hook_stmt i, const char *hook,
 	if (a != NULL)
 		db_bind_int64(st, n++, *a);
 	if (b != NULL)
-		store_bind_filter(st, n, b);
+		store_bind_filter(st, n++, b);
+	if (lease != NULL)
+		db_bind_int64(st, n, *lease);
 	return store_step(s, st, error, "recording a hook's delivery");
 }
 
@@ -278,17 +332,17 @@ hook_do(struct store *s, enum hook_stmt i, const char *hook, gint64 *a,
  */
 int
 store_hook_delivered(struct store *s, const char *hook, gint64 event,
-    gint64 acted, GError **error)
+    gint64 lease, gint64 acted, GError **error)
 {
 	if (acted == 0)
-		return hook_change(s, HOOK_DELIVERED, hook, event, NULL, NULL,
-		    error);
+		return hook_change(s, HOOK_DELIVERED, hook, event, &lease,
+		    NULL, NULL, error);
 	if (!store_begin(s, error))
 		return 0;
-	if (hook_change(s, HOOK_ACTED, hook, event, &acted, NULL, error) &&
-	    hook_do(s, HOOK_FORGET_ACTIONS, hook, &acted, error) &&
-	    hook_change(s, HOOK_DELIVERED, hook, event, NULL, NULL, error) &&
-	    db_commit(s->db, error))
+	if (hook_change(s, HOOK_ACTED, hook, event, &acted, NULL, NULL,
+	    error) && hook_do(s, HOOK_FORGET_ACTIONS, hook, &acted, error) &&
+	    hook_change(s, HOOK_DELIVERED, hook, event, &lease, NULL, NULL,
+	    error) && db_commit(s->db, error))
 		return 1;
 	db_rollback(s->db);
 	return 0;
@@ -296,16 +350,18 @@ store_hook_delivered(struct store *s, const char *hook, gint64 event,
 
 int
 store_hook_retry(struct store *s, const char *hook, gint64 event,
-    gint64 next_try, const char *why, GError **error)
+    gint64 lease, gint64 next_try, const char *why, GError **error)
 {
-	return hook_change(s, HOOK_RETRY, hook, event, &next_try, why, error);
+	return hook_change(s, HOOK_RETRY, hook, event, &next_try, why, &lease,
+	    error);
 }
 
 int
 store_hook_failed(struct store *s, const char *hook, gint64 event,
-    const char *why, GError **error)
+    gint64 lease, const char *why, GError **error)
 {
-	return hook_change(s, HOOK_FAILED, hook, event, NULL, why, error);
+	return hook_change(s, HOOK_FAILED, hook, event, NULL, why, &lease,
+	    error);
 }
 
 /* How many of hook's deliveries are pending, and since when the oldest. */
