@@ -288,7 +288,7 @@ store_newest(struct store *s, gint64 *id_r, GError **error)
  * A write transaction.  When another writer has recorded outcomes
  * since this one's last commit (a second reboundd on PostgreSQL, a
  * "rebound import" beside the daemon), the guard is brought up to date
- * with them (store_guard_sync()), so that it counts every writer's
+ * with them (s->sync, store_guard.c's), so that it counts every writer's
  * outcomes.  Writers go one at a time on either engine.
  */
 int
@@ -302,8 +302,8 @@ store_begin(struct store *s, GError **error)
 		db_rollback(s->db);
 		return 0;
 	}
-	if (newest != s->newest) {
-		if (!store_guard_sync(s, newest, error)) {
+	if (newest != s->newest && s->sync != NULL) {
+		if (!s->sync(s, newest, error)) {
 			store_rollback(s);
 			return 0;
 		}

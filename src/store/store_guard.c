@@ -22,6 +22,8 @@
  */
 #define STORE_GUARD_GAP	20000
 
+static store_sync_fn store_guard_sync;
+
 /* The columns of an incident, in struct store_incident's order. */
 #define STORE_INCIDENT_COLUMNS \
 	"id, kind, grp, opened, first, last, closed, state, addresses, " \
@@ -341,6 +343,7 @@ store_guard_load(struct store *s, GError **error)
 	if (s->guard != NULL)
 		return 1;
 	s->guard = guard_new(&s->policy.guard, &store_guard_calls, s);
+	s->sync = store_guard_sync;
 	return store_rows(s, guard_sql[STORE_INCIDENTS_KEPT], STORE_ARGS(late),
 	    store_guard_adopt, s, error, "reading open incidents") &&
 	    store_rows(s, guard_sql[STORE_GUARD_RESTORE], STORE_ARGS(baseline),
@@ -391,7 +394,7 @@ store_guard_agrees(struct store *s, const GArray *fed)
  * moment), or the gap be too large to be worth it, the guard is read
  * back whole from the database on next use, as after a restart.
  */
-int
+static int
 store_guard_sync(struct store *s, gint64 newest, GError **error)
 {
 	const struct store_arg args[] = {

@@ -40,6 +40,9 @@ enum store_part {
 	STORE_NPARTS
 };
 
+/* What brings the guard up to date with another writer's outcomes, up
+   to newest (store_guard.c's, registered when it loads the guard). */
+typedef int store_sync_fn(struct store *, gint64 newest, GError **);
 typedef int store_replay_fn(struct store *, const char *address,
     const char *why, GError **);
 
@@ -72,6 +75,8 @@ struct store {
 	int		 sync_differs;	/* the guard decided otherwise */
 	GArray		*sync_fed;	/* outcome, incident: as fed */
 	store_replay_fn	*replay;	/* what replays stale before commit */
+	store_sync_fn	*sync;		/* what feeds the guard another
+					   writer's outcomes at begin */
 	void		*parts[STORE_NPARTS];
 	GDestroyNotify	 part_free[STORE_NPARTS];
 };
@@ -191,8 +196,6 @@ void			 store_guard_hit_row(struct db_stmt *,
 			    struct guard_hit *);
 int			 store_guard_hard(struct store *,
 			    const struct guard_hit *, int *held_r, GError **);
-int			 store_guard_sync(struct store *, gint64 newest,
-			    GError **);
 
 /* store_events.c */
 struct revent;
