@@ -147,7 +147,7 @@ is "full mailbox: mailboxfull, soft, status 5.2.2" "$(outcome full@full.test)" \
 # Postfix writes its own words about the file as the Diagnostic-Code of a
 # full mailbox; its Status 5.2.2 decides.
 is "full mailbox: decided by the status, not the delivery agent's words" \
-    "$(sqlite3 "$tmp/db" "select decided from outcomes where address='full@full.test'")" \
+    "$(sqlite3 "$tmp/db" "select decided from history where address='full@full.test'")" \
     "status 5.2.2 (reporter)"
 is "full mailbox: the mailbox is as it was" "$(wc -c <"$pf/vmail/full")" 99990
 

@@ -77,7 +77,8 @@ static const char *const events_sql[EVENTS_NSTMT] = {
 	[EVENTS_STATE] =
 	    "SELECT state FROM addresses WHERE address = ?1",
 	[EVENTS_CAUSE] =
-	    "SELECT o.reason, o.class, o.status, o.confidence, o.decided, "
+	    "SELECT o.reason, o.class, o.status, o.confidence, "
+	    STORE_TEMPLATE("o", "decided_text") ", "
 	    "o.at, m.digest, m.list FROM outcomes o "
 	    "JOIN messages m ON m.id = o.message WHERE o.id = ?1",
 	[EVENTS_PENDING_DEAD] =

@@ -103,6 +103,19 @@ struct store_arg {
 #define STORE_LIMIT(v)		{ STORE_ARG_LIMIT, (v), NULL }
 #define STORE_ARGS(a)		(a), G_N_ELEMENTS(a)
 
+/*
+ * A text kept once in texts (sql/013-texts.sql), read back by the id
+ * that outcome o holds in column: STORE_TEMPLATE for a diagnostic or
+ * evidence, whose odd id is a template with o's recipient put back for
+ * each 0x01; STORE_TEXT_OF for any other.
+ */
+#define STORE_TEMPLATE(o, column) \
+	"(SELECT CASE WHEN " o "." column " % 2 = 1 THEN replace(text, " \
+	"'\001', " o ".recipient) ELSE text END FROM texts " \
+	"WHERE id = " o "." column " / 2)"
+#define STORE_TEXT_OF(column) \
+	"(SELECT text FROM texts WHERE id = " column ")"
+
 /* One row of a statement (store_rows()); 0 stops the loop. */
 typedef int store_row_fn(struct db_stmt *, void *);
 

@@ -14,7 +14,8 @@
 /* The columns list and show print, in struct store_outcome's order. */
 #define STORE_OUTCOME_COLUMNS \
 	"o.at, o.address, o.class, o.reason, o.status, o.replycode, " \
-	"o.diagnostic, o.decided, m.list, m.source, o.confidence, " \
+	STORE_TEMPLATE("o", "diagnostic_text") ", " \
+	STORE_TEMPLATE("o", "decided_text") ", m.list, m.source, o.confidence, " \
 	"o.incident, m.bounce_address, o.node " \
 	"FROM outcomes o JOIN messages m ON m.id = o.message "
 

@@ -13,6 +13,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 
 #include "guard.h"
 #include "policy.h"
@@ -23,34 +25,82 @@
 #include "vocab.h"
 
 enum store_record_stmt {
+	STORE_ADD_TEXTS,
 	STORE_ADD_MESSAGE,
 	STORE_ADD_OUTCOME,
 	STORE_GET_ADDRESS,
 	STORE_RECORD_NSTMT
 };
 
+/* The id of a text the same statement has added (STORE_ADD_TEXTS). */
+#define RECORD_TEXT	"(SELECT id FROM texts WHERE text = ?)"
+/* A diagnostic or evidence: id * 2, + 1 when it is a template. */
+#define RECORD_TEMPLATE	"(SELECT id * 2 + ? FROM texts WHERE text = ?)"
+
 static const char *const record_sql[STORE_RECORD_NSTMT] = {
+	/* Writers take turns (db_begin()): NOT EXISTS keeps a text once. */
+	[STORE_ADD_TEXTS] =
+	    "INSERT INTO texts (text) SELECT DISTINCT column1 FROM "
+	    "(VALUES (?), (?), (?), (?), (?)) AS v WHERE column1 IS NOT NULL "
+	    "AND NOT EXISTS (SELECT 1 FROM texts WHERE text = v.column1)",
 	[STORE_ADD_MESSAGE] =
 	    "INSERT OR IGNORE INTO messages (digest, received, source, "
-	    "envelope_to, subscriber, list, kind, subject, sender, "
-	    "returned_id, returned_subject, list_id, reporting_mta, "
-	    "arrival_date, bounce_address, list_address) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "envelope_to, subscriber, list, kind, subject_text, sender_text, "
+	    "returned_id, returned_subject_text, list_id_text, "
+	    "reporting_mta_text, arrival_date, bounce_address, list_address) "
+	    "VALUES (?,?,?,?,?,?,?," RECORD_TEXT "," RECORD_TEXT ",?,"
+	    RECORD_TEXT "," RECORD_TEXT "," RECORD_TEXT ",?,?,?)",
 	[STORE_ADD_OUTCOME] =
 	    "INSERT INTO outcomes (message, idx, address, recipient, "
 	    "original, at, class, reason, hard, action, status, replycode, "
-	    "diagnostic, remote_mta, decided, confidence, provider, probe, "
-	    "node) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "diagnostic_text, remote_mta_text, decided_text, confidence, "
+	    "provider, probe, node) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,"
+	    RECORD_TEMPLATE "," RECORD_TEXT "," RECORD_TEMPLATE ",?,?,?,?)",
 	[STORE_GET_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
 	    "first_seen, last_seen, suspect_day FROM addresses "
 	    "WHERE address = ?",
 };
 
+/* Each of texts (NULL or "": none) in texts, added if it is new. */
+static int
+store_add_texts(struct store *s, const char *const texts[5],
+    GError **error)
+{
+	const struct store_arg args[] = {
+		STORE_OPT(texts[0]), STORE_OPT(texts[1]), STORE_OPT(texts[2]),
+		STORE_OPT(texts[3]), STORE_OPT(texts[4]),
+	};
+
+	return store_run(s, record_sql[STORE_ADD_TEXTS], STORE_ARGS(args),
+	    error, "recording a text");
+}
+
+/*
+ * text as it is kept: with each who replaced by 0x01 (*templated_r 1)
+ * when it names who and holds no 0x01 of its own; as SQL's replace()
+ * does it in sql/013-texts.sql, and STORE_TEMPLATE undoes it.
+ */
+static char *
+store_template(const char *text, const char *who, int *templated_r)
+{
+	g_auto(GStrv) parts = NULL;
+
+	*templated_r = 0;
+	if (text == NULL || who == NULL || *who == '\0' ||
+	    strstr(text, who) == NULL || strchr(text, '\001') != NULL)
+		return g_strdup(text);
+	*templated_r = 1;
+	parts = g_strsplit(text, who, -1);
+	return g_strjoinv("\001", parts);
+}
+
 static int
 store_add_message(struct store *s, const struct store_meta *m,
     const struct report *rp, GError **error)
 {
+	const char *const texts[5] = { rp->subject, rp->from,
+	    rp->orig_subject, rp->orig_list_id, rp->reporting_mta };
 	const struct store_arg args[] = {
 		STORE_OPT(m->digest), STORE_INT(m->received),
 		STORE_OPT(m->source), STORE_OPT(m->envelope_to),
@@ -62,7 +112,7 @@ store_add_message(struct store *s, const struct store_meta *m,
 		STORE_OPT(m->bounce), STORE_OPT(m->list_address),
 	};
 
-	return store_run(s, record_sql[STORE_ADD_MESSAGE], STORE_ARGS(args),
+	return store_add_texts(s, texts, error) && store_run(s, record_sql[STORE_ADD_MESSAGE], STORE_ARGS(args),
 	    error, "recording a message");
 }
 
@@ -71,20 +121,28 @@ store_add_outcome(struct store *s, gint64 message, guint idx,
     const char *address, const char *provider, gint64 probe,
     const struct store_meta *m, const struct recipient *r, GError **error)
 {
+	const char *recipient = r->final != NULL ? r->final : r->address;
+	int diag_t, decided_t;
+	g_autofree char *diagnostic = store_template(r->diagnostic,
+	    recipient, &diag_t);
+	g_autofree char *decided = store_template(r->decided, recipient,
+	    &decided_t);
+	const char *const texts[5] = { diagnostic, r->remote_mta, decided };
 	const struct store_arg args[] = {
 		STORE_INT(message), STORE_INT(idx), STORE_OPT(address),
-		STORE_OPT(r->final != NULL ? r->final : r->address),
-		STORE_OPT(r->original), STORE_INT(m->at),
+		STORE_OPT(recipient), STORE_OPT(r->original), STORE_INT(m->at),
 		STORE_OPT(report_class_name(r->class)),
 		STORE_OPT(report_reason_name(r->reason)), STORE_INT(r->hard),
 		STORE_OPT(r->action), STORE_OPT(r->status),
-		STORE_NONZERO(r->replycode), STORE_OPT(r->diagnostic),
-		STORE_OPT(r->remote_mta), STORE_OPT(r->decided),
+		STORE_NONZERO(r->replycode), STORE_INT(diag_t),
+		STORE_OPT(diagnostic), STORE_OPT(r->remote_mta),
+		STORE_INT(decided_t), STORE_OPT(decided),
 		STORE_OPT(report_confidence_name(r->confidence)),
 		STORE_OPT(provider), STORE_NONZERO(probe), STORE_OPT(s->node),
 	};
 
-	return store_run(s, record_sql[STORE_ADD_OUTCOME], STORE_ARGS(args),
+	return store_add_texts(s, texts, error) &&
+	    store_run(s, record_sql[STORE_ADD_OUTCOME], STORE_ARGS(args),
 	    error, "recording an outcome");
 }
 
