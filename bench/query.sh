@@ -14,6 +14,8 @@
 # QUERY_DB=PATH keeps the database there, and uses it as it is when it
 # is there already (ten million outcomes take half an hour to write):
 # that is how two builds are timed on the same database.
+# REAL=N instead imports N real-format bounces, a month of them
+# (bench/gen-real.pl), to weigh what an outcome costs on disk.
 set -eu
 
 . "$(dirname "$0")/lib.sh"
@@ -28,6 +30,12 @@ db=${QUERY_DB:-$work/db}
 
 if [ -s "$db" ]; then
 	echo "using $db as it is"
+elif [ -n "${REAL:-}" ]; then
+	perl "$top/bench/gen-real.pl" "$rebound" "$REAL" "$work/mail"
+	printf '[store]\npath = %s\nsynchronous = full\n' "$db" >"$work/conf"
+	"$rebound" import --config "$work/conf" "$work/mail" >/dev/null
+	sqlite3 "$db" 'pragma wal_checkpoint(truncate)' >/dev/null
+	rm -rf "$work/mail"
 else
 # An empty database with the schema, made by rebound itself.
 printf 'From: a@example.org\nSubject: x\n\nx\n' >"$work/seed.eml"

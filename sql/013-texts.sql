@@ -1,18 +1,22 @@
 -- 013-texts.sql: each repeated text stored once (issue 22, point 10).
--- A diagnostic, the evidence that decided, the remote MTA, and a
--- message's subject, sender, returned subject, List-Id and reporting MTA
--- were text in every row, most of them the same again; they are now rows
--- of texts, and the outcome or message holds the text's id.  A
--- diagnostic or evidence that names the outcome's own recipient ("550
+-- What a message or an outcome said in words was text in every row,
+-- most of it the same again: an outcome's action, diagnostic, evidence
+-- and remote MTA, a message's source, kind, envelope recipient, bounce
+-- and list addresses, list, subject, sender, returned subject, List-Id
+-- and reporting MTA.  Each is now a row of texts, and the outcome or
+-- message holds its id (the column's name + "_text").
+-- A diagnostic or evidence that names the outcome's own recipient ("550
 -- 5.1.1 <bob@example.org>: Recipient address rejected") is kept as a
 -- template, the recipient replaced by the byte 0x01, so that one text
--- serves every recipient; such a column holds id * 2 + 1, any other id *
--- 2 (a text that holds a 0x01 of its own is never a template); the
--- other columns hold the id.  The
--- store puts the recipient back on reading (store_int.h: STORE_TEMPLATE):
--- what rebound prints is the same bytes as before.
--- The texts are looked up by their value (texts_by_text) only when an
--- outcome is written; reading goes by id.
+-- serves every recipient: such a column holds id * 2 + 1, another id * 2
+-- (a text that holds a 0x01 of its own is never a template); the other
+-- columns hold the id.  The store puts the recipient back on reading
+-- (src/store/store_int.h: STORE_TEMPLATE): what rebound prints is the
+-- same bytes as before.
+-- An outcome's recipient, the Final-Recipient as reported, is NULL when
+-- it is the address itself, as it nearly always is.
+-- texts is searched by value (texts_by_text) only when a row is written;
+-- reading goes by id.  The list's index holds ids, not the text again.
 
 CREATE TABLE texts (
 	id	INTEGER PRIMARY KEY,
@@ -20,38 +24,53 @@ CREATE TABLE texts (
 );
 CREATE UNIQUE INDEX texts_by_text ON texts (text);
 
--- The history view names the old columns: made again below.
+-- The view names the old columns: made again below.
 DROP VIEW history;
+DROP INDEX messages_by_list;
 
+ALTER TABLE outcomes ADD COLUMN action_text INTEGER;
 ALTER TABLE outcomes ADD COLUMN diagnostic_text INTEGER;
 ALTER TABLE outcomes ADD COLUMN decided_text INTEGER;
 ALTER TABLE outcomes ADD COLUMN remote_mta_text INTEGER;
+ALTER TABLE messages ADD COLUMN source_text INTEGER;
+ALTER TABLE messages ADD COLUMN kind_text INTEGER;
+ALTER TABLE messages ADD COLUMN envelope_to_text INTEGER;
+ALTER TABLE messages ADD COLUMN bounce_address_text INTEGER;
+ALTER TABLE messages ADD COLUMN list_address_text INTEGER;
+ALTER TABLE messages ADD COLUMN list_text INTEGER;
 ALTER TABLE messages ADD COLUMN subject_text INTEGER;
 ALTER TABLE messages ADD COLUMN sender_text INTEGER;
 ALTER TABLE messages ADD COLUMN returned_subject_text INTEGER;
 ALTER TABLE messages ADD COLUMN list_id_text INTEGER;
 ALTER TABLE messages ADD COLUMN reporting_mta_text INTEGER;
 
--- Which diagnostics and evidence become templates.
+-- Which diagnostics and evidence become templates, and as what.
 CREATE TEMP TABLE templated AS
 	SELECT id, CASE WHEN recipient <> '' AND
 	    instr(diagnostic, recipient) > 0 AND
-	    instr(diagnostic, char(1)) = 0 THEN 1 ELSE 0 END AS diagnostic,
+	    instr(diagnostic, char(1)) = 0 THEN 1 ELSE 0 END AS diagnostic_t,
 	    CASE WHEN recipient <> '' AND instr(decided, recipient) > 0 AND
-	    instr(decided, char(1)) = 0 THEN 1 ELSE 0 END AS decided
+	    instr(decided, char(1)) = 0 THEN 1 ELSE 0 END AS decided_t,
+	    diagnostic, decided, recipient
 	FROM outcomes;
-CREATE TEMP VIEW outcome_texts AS
-	SELECT o.id, CASE WHEN t.diagnostic = 1 THEN
-	    replace(o.diagnostic, o.recipient, char(1)) ELSE o.diagnostic END
-	    AS diagnostic, t.diagnostic AS diagnostic_t,
-	    CASE WHEN t.decided = 1 THEN replace(o.decided, o.recipient, char(1))
-	    ELSE o.decided END AS decided, t.decided AS decided_t
-	FROM outcomes o JOIN templated t ON t.id = o.id;
+UPDATE templated SET diagnostic = replace(diagnostic, recipient, char(1))
+WHERE diagnostic_t = 1;
+UPDATE templated SET decided = replace(decided, recipient, char(1))
+WHERE decided_t = 1;
 
 INSERT INTO texts (text)
-	SELECT diagnostic FROM outcome_texts WHERE diagnostic IS NOT NULL
-	UNION SELECT decided FROM outcome_texts WHERE decided IS NOT NULL
+	SELECT diagnostic FROM templated WHERE diagnostic IS NOT NULL
+	UNION SELECT decided FROM templated WHERE decided IS NOT NULL
+	UNION SELECT action FROM outcomes WHERE action IS NOT NULL
 	UNION SELECT remote_mta FROM outcomes WHERE remote_mta IS NOT NULL
+	UNION SELECT source FROM messages
+	UNION SELECT kind FROM messages
+	UNION SELECT envelope_to FROM messages WHERE envelope_to IS NOT NULL
+	UNION SELECT bounce_address FROM messages
+	    WHERE bounce_address IS NOT NULL
+	UNION SELECT list_address FROM messages
+	    WHERE list_address IS NOT NULL
+	UNION SELECT list FROM messages WHERE list IS NOT NULL
 	UNION SELECT subject FROM messages WHERE subject IS NOT NULL
 	UNION SELECT sender FROM messages WHERE sender IS NOT NULL
 	UNION SELECT returned_subject FROM messages
@@ -61,13 +80,24 @@ INSERT INTO texts (text)
 	    WHERE reporting_mta IS NOT NULL;
 
 UPDATE outcomes SET
-	diagnostic_text = (SELECT x.id * 2 + v.diagnostic_t FROM outcome_texts v
-	    JOIN texts x ON x.text = v.diagnostic WHERE v.id = outcomes.id),
-	decided_text = (SELECT x.id * 2 + v.decided_t FROM outcome_texts v
-	    JOIN texts x ON x.text = v.decided WHERE v.id = outcomes.id),
+	diagnostic_text = (SELECT x.id * 2 + t.diagnostic_t FROM templated t
+	    JOIN texts x ON x.text = t.diagnostic WHERE t.id = outcomes.id),
+	decided_text = (SELECT x.id * 2 + t.decided_t FROM templated t
+	    JOIN texts x ON x.text = t.decided WHERE t.id = outcomes.id),
+	action_text = (SELECT id FROM texts WHERE text = outcomes.action),
 	remote_mta_text = (SELECT id FROM texts
 	    WHERE text = outcomes.remote_mta);
+UPDATE outcomes SET recipient = NULL WHERE recipient = address;
 UPDATE messages SET
+	source_text = (SELECT id FROM texts WHERE text = messages.source),
+	kind_text = (SELECT id FROM texts WHERE text = messages.kind),
+	envelope_to_text = (SELECT id FROM texts
+	    WHERE text = messages.envelope_to),
+	bounce_address_text = (SELECT id FROM texts
+	    WHERE text = messages.bounce_address),
+	list_address_text = (SELECT id FROM texts
+	    WHERE text = messages.list_address),
+	list_text = (SELECT id FROM texts WHERE text = messages.list),
 	subject_text = (SELECT id FROM texts WHERE text = messages.subject),
 	sender_text = (SELECT id FROM texts WHERE text = messages.sender),
 	returned_subject_text = (SELECT id FROM texts
@@ -75,29 +105,39 @@ UPDATE messages SET
 	list_id_text = (SELECT id FROM texts WHERE text = messages.list_id),
 	reporting_mta_text = (SELECT id FROM texts
 	    WHERE text = messages.reporting_mta);
-DROP VIEW outcome_texts;
 DROP TABLE templated;
 
+ALTER TABLE outcomes DROP COLUMN action;
 ALTER TABLE outcomes DROP COLUMN diagnostic;
 ALTER TABLE outcomes DROP COLUMN decided;
 ALTER TABLE outcomes DROP COLUMN remote_mta;
+ALTER TABLE messages DROP COLUMN source;
+ALTER TABLE messages DROP COLUMN kind;
+ALTER TABLE messages DROP COLUMN envelope_to;
+ALTER TABLE messages DROP COLUMN bounce_address;
+ALTER TABLE messages DROP COLUMN list_address;
+ALTER TABLE messages DROP COLUMN list;
 ALTER TABLE messages DROP COLUMN subject;
 ALTER TABLE messages DROP COLUMN sender;
 ALTER TABLE messages DROP COLUMN returned_subject;
 ALTER TABLE messages DROP COLUMN list_id;
 ALTER TABLE messages DROP COLUMN reporting_mta;
 
+CREATE INDEX messages_by_list ON messages (list_text);
+
 -- Every outcome with the message it came from, newest first.
 CREATE VIEW history AS
 	SELECT o.address, datetime(o.at, 'unixepoch') AS time, o.class,
 	    o.reason, o.status, o.replycode,
-	    (SELECT CASE WHEN o.diagnostic_text % 2 = 1 THEN
-		replace(text, char(1), o.recipient) ELSE text END
+	    (SELECT CASE WHEN o.diagnostic_text % 2 = 1 THEN replace(text,
+		char(1), coalesce(o.recipient, o.address)) ELSE text END
 	    FROM texts WHERE id = o.diagnostic_text / 2) AS diagnostic,
-	    (SELECT CASE WHEN o.decided_text % 2 = 1 THEN
-		replace(text, char(1), o.recipient) ELSE text END
+	    (SELECT CASE WHEN o.decided_text % 2 = 1 THEN replace(text,
+		char(1), coalesce(o.recipient, o.address)) ELSE text END
 	    FROM texts WHERE id = o.decided_text / 2) AS decided,
-	    m.list, (SELECT text FROM texts WHERE id = m.subject_text)
-	    AS subject, m.source, m.digest
+	    (SELECT text FROM texts WHERE id = m.list_text) AS list,
+	    (SELECT text FROM texts WHERE id = m.subject_text) AS subject,
+	    (SELECT text FROM texts WHERE id = m.source_text) AS source,
+	    m.digest
 	FROM outcomes o JOIN messages m ON m.id = o.message
 	ORDER BY o.at DESC;

@@ -106,12 +106,13 @@ struct store_arg {
 /*
  * A text kept once in texts (sql/013-texts.sql), read back by the id
  * that outcome o holds in column: STORE_TEMPLATE for a diagnostic or
- * evidence, whose odd id is a template with o's recipient put back for
- * each 0x01; STORE_TEXT_OF for any other.
+ * evidence, whose odd id is a template with o's recipient (NULL: its
+ * address) put back for each 0x01; STORE_TEXT_OF for any other.
  */
 #define STORE_TEMPLATE(o, column) \
 	"(SELECT CASE WHEN " o "." column " % 2 = 1 THEN replace(text, " \
-	"'\001', " o ".recipient) ELSE text END FROM texts " \
+	"'\001', coalesce(" o ".recipient, " o ".address)) ELSE text END " \
+	"FROM texts " \
 	"WHERE id = " o "." column " / 2)"
 #define STORE_TEXT_OF(column) \
 	"(SELECT text FROM texts WHERE id = " column ")"

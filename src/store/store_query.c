@@ -15,8 +15,10 @@
 #define STORE_OUTCOME_COLUMNS \
 	"o.at, o.address, o.class, o.reason, o.status, o.replycode, " \
 	STORE_TEMPLATE("o", "diagnostic_text") ", " \
-	STORE_TEMPLATE("o", "decided_text") ", m.list, m.source, o.confidence, " \
-	"o.incident, m.bounce_address, o.node " \
+	STORE_TEMPLATE("o", "decided_text") ", " \
+	STORE_TEXT_OF("m.list_text") ", " STORE_TEXT_OF("m.source_text") ", " \
+	"o.confidence, o.incident, " STORE_TEXT_OF("m.bounce_address_text") \
+	", o.node " \
 	"FROM outcomes o JOIN messages m ON m.id = o.message "
 
 /*
@@ -60,7 +62,8 @@ static const char *const query_sql[STORE_QUERY_NSTMT] = {
 	    "AND (?2 IS NULL OR o.class = ?2) "
 	    "AND (?3 IS NULL OR o.reason = ?3) "
 	    "AND (?4 IS NULL OR lower(" STORE_DOMAIN("o.address") ") = ?4) "
-	    "AND (?5 IS NULL OR m.list = ?5) "
+	    "AND (?5 IS NULL OR m.list_text = "
+	    "(SELECT id FROM texts WHERE text = ?5)) "
 	    "ORDER BY o.at DESC, o.id DESC LIMIT ?6",
 	[STORE_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, complaints, first_seen, "

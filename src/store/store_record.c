@@ -32,6 +32,8 @@ enum store_record_stmt {
 	STORE_RECORD_NSTMT
 };
 
+/* The most texts a row adds at once (STORE_ADD_TEXTS), a message's. */
+#define RECORD_NTEXTS	11
 /* The id of a text the same statement has added (STORE_ADD_TEXTS). */
 #define RECORD_TEXT	"(SELECT id FROM texts WHERE text = ?)"
 /* A diagnostic or evidence: id * 2, + 1 when it is a template. */
@@ -41,21 +43,25 @@ static const char *const record_sql[STORE_RECORD_NSTMT] = {
 	/* Writers take turns (db_begin()): NOT EXISTS keeps a text once. */
 	[STORE_ADD_TEXTS] =
 	    "INSERT INTO texts (text) SELECT DISTINCT column1 FROM "
-	    "(VALUES (?), (?), (?), (?), (?)) AS v WHERE column1 IS NOT NULL "
+	    "(VALUES (?), (?), (?), (?), (?), (?), (?), (?), (?), (?), (?)) "
+	    "AS v WHERE column1 IS NOT NULL "
 	    "AND NOT EXISTS (SELECT 1 FROM texts WHERE text = v.column1)",
 	[STORE_ADD_MESSAGE] =
-	    "INSERT OR IGNORE INTO messages (digest, received, source, "
-	    "envelope_to, subscriber, list, kind, subject_text, sender_text, "
-	    "returned_id, returned_subject_text, list_id_text, "
-	    "reporting_mta_text, arrival_date, bounce_address, list_address) "
-	    "VALUES (?,?,?,?,?,?,?," RECORD_TEXT "," RECORD_TEXT ",?,"
-	    RECORD_TEXT "," RECORD_TEXT "," RECORD_TEXT ",?,?,?)",
+	    "INSERT OR IGNORE INTO messages (digest, received, source_text, "
+	    "envelope_to_text, subscriber, list_text, kind_text, "
+	    "subject_text, sender_text, returned_id, returned_subject_text, "
+	    "list_id_text, reporting_mta_text, arrival_date, "
+	    "bounce_address_text, list_address_text) VALUES (?,?,"
+	    RECORD_TEXT "," RECORD_TEXT ",?," RECORD_TEXT "," RECORD_TEXT ","
+	    RECORD_TEXT "," RECORD_TEXT ",?," RECORD_TEXT "," RECORD_TEXT ","
+	    RECORD_TEXT ",?," RECORD_TEXT "," RECORD_TEXT ")",
 	[STORE_ADD_OUTCOME] =
 	    "INSERT INTO outcomes (message, idx, address, recipient, "
-	    "original, at, class, reason, hard, action, status, replycode, "
-	    "diagnostic_text, remote_mta_text, decided_text, confidence, "
-	    "provider, probe, node) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,"
-	    RECORD_TEMPLATE "," RECORD_TEXT "," RECORD_TEMPLATE ",?,?,?,?)",
+	    "original, at, class, reason, hard, action_text, status, "
+	    "replycode, diagnostic_text, remote_mta_text, decided_text, "
+	    "confidence, provider, probe, node) VALUES (?,?,?,?,?,?,?,?,?,"
+	    RECORD_TEXT ",?,?," RECORD_TEMPLATE "," RECORD_TEXT ","
+	    RECORD_TEMPLATE ",?,?,?,?)",
 	[STORE_GET_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
 	    "first_seen, last_seen, suspect_day FROM addresses "
@@ -64,12 +70,14 @@ static const char *const record_sql[STORE_RECORD_NSTMT] = {
 
 /* Each of texts (NULL or "": none) in texts, added if it is new. */
 static int
-store_add_texts(struct store *s, const char *const texts[5],
+store_add_texts(struct store *s, const char *const texts[RECORD_NTEXTS],
     GError **error)
 {
-	const struct store_arg args[] = {
+	const struct store_arg args[RECORD_NTEXTS] = {
 		STORE_OPT(texts[0]), STORE_OPT(texts[1]), STORE_OPT(texts[2]),
-		STORE_OPT(texts[3]), STORE_OPT(texts[4]),
+		STORE_OPT(texts[3]), STORE_OPT(texts[4]), STORE_OPT(texts[5]),
+		STORE_OPT(texts[6]), STORE_OPT(texts[7]), STORE_OPT(texts[8]),
+		STORE_OPT(texts[9]), STORE_OPT(texts[10]),
 	};
 
 	return store_run(s, record_sql[STORE_ADD_TEXTS], STORE_ARGS(args),
@@ -99,8 +107,10 @@ static int
 store_add_message(struct store *s, const struct store_meta *m,
     const struct report *rp, GError **error)
 {
-	const char *const texts[5] = { rp->subject, rp->from,
-	    rp->orig_subject, rp->orig_list_id, rp->reporting_mta };
+	const char *const texts[RECORD_NTEXTS] = { m->source, m->envelope_to,
+	    m->list, report_kind_name(rp->kind), rp->subject, rp->from,
+	    rp->orig_subject, rp->orig_list_id, rp->reporting_mta, m->bounce,
+	    m->list_address };
 	const struct store_arg args[] = {
 		STORE_OPT(m->digest), STORE_INT(m->received),
 		STORE_OPT(m->source), STORE_OPT(m->envelope_to),
@@ -127,10 +137,12 @@ store_add_outcome(struct store *s, gint64 message, guint idx,
 	    recipient, &diag_t);
 	g_autofree char *decided = store_template(r->decided, recipient,
 	    &decided_t);
-	const char *const texts[5] = { diagnostic, r->remote_mta, decided };
+	const char *const texts[RECORD_NTEXTS] = { r->action, diagnostic,
+	    r->remote_mta, decided };
 	const struct store_arg args[] = {
 		STORE_INT(message), STORE_INT(idx), STORE_OPT(address),
-		STORE_OPT(recipient), STORE_OPT(r->original), STORE_INT(m->at),
+		STORE_OPT(g_strcmp0(recipient, address) == 0 ? NULL : recipient),
+		STORE_OPT(r->original), STORE_INT(m->at),
 		STORE_OPT(report_class_name(r->class)),
 		STORE_OPT(report_reason_name(r->reason)), STORE_INT(r->hard),
 		STORE_OPT(r->action), STORE_OPT(r->status),
