@@ -44,9 +44,12 @@ now=$(date +%s)
 sqlite3 "$db" <<SQL
 PRAGMA synchronous = OFF;
 BEGIN;
+INSERT OR IGNORE INTO texts (text) VALUES ('bench'), ('dsn');
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $outcomes / 2)
-INSERT INTO messages (digest, received, source, kind)
-SELECT printf('%064x', i), $now - (i % 90) * 86400, 'bench', 'dsn' FROM n;
+INSERT INTO messages (digest, received, source_text, kind_text)
+SELECT printf('%064x', i), $now - (i % 90) * 86400,
+    (SELECT id FROM texts WHERE text = 'bench'),
+    (SELECT id FROM texts WHERE text = 'dsn') FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $outcomes)
 INSERT INTO outcomes (message, idx, address, at, class, reason, hard, status)
 SELECT 1 + (i - 1) / 2, (i - 1) % 2, printf('user%d@d%d.example', i % 100000, i % 997),

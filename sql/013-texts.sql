@@ -45,12 +45,20 @@ ALTER TABLE messages ADD COLUMN list_id_text INTEGER;
 ALTER TABLE messages ADD COLUMN reporting_mta_text INTEGER;
 
 -- Which diagnostics and evidence become templates, and as what.
-CREATE TEMP TABLE templated AS
+CREATE TEMP TABLE templated (
+	id		INTEGER PRIMARY KEY,
+	diagnostic_t	INTEGER NOT NULL,
+	decided_t	INTEGER NOT NULL,
+	diagnostic	TEXT,
+	decided		TEXT,
+	recipient	TEXT
+);
+INSERT INTO templated
 	SELECT id, CASE WHEN recipient <> '' AND
 	    instr(diagnostic, recipient) > 0 AND
-	    instr(diagnostic, char(1)) = 0 THEN 1 ELSE 0 END AS diagnostic_t,
+	    instr(diagnostic, char(1)) = 0 THEN 1 ELSE 0 END,
 	    CASE WHEN recipient <> '' AND instr(decided, recipient) > 0 AND
-	    instr(decided, char(1)) = 0 THEN 1 ELSE 0 END AS decided_t,
+	    instr(decided, char(1)) = 0 THEN 1 ELSE 0 END,
 	    diagnostic, decided, recipient
 	FROM outcomes;
 UPDATE templated SET diagnostic = replace(diagnostic, recipient, char(1))

@@ -82,10 +82,8 @@ static const char *const guard_sql[STORE_GUARD_NSTMT] = {
 	[STORE_INCIDENT_DECIDE] =
 	    "UPDATE incidents SET state = ?2, closed = coalesce(closed, ?3) "
 	    "WHERE id = ?1",
-	/* In the order they were held, on either engine. */
 	[STORE_INCIDENT_ADDRESSES] =
-	    "SELECT address FROM outcomes WHERE incident = ?1 "
-	    "GROUP BY address ORDER BY min(id)",
+	    "SELECT DISTINCT address FROM outcomes WHERE incident = ?1",
 	/* Another writer's, in the order it fed them to its guard. */
 	[STORE_GUARD_SINCE] =
 	    "SELECT id, address, provider, at, "

@@ -25,105 +25,140 @@
 #include "vocab.h"
 
 enum store_record_stmt {
-	STORE_ADD_TEXTS,
 	STORE_ADD_MESSAGE,
 	STORE_ADD_OUTCOME,
 	STORE_GET_ADDRESS,
 	STORE_RECORD_NSTMT
 };
 
-/* The most texts a row adds at once (STORE_ADD_TEXTS), a message's. */
-#define RECORD_NTEXTS	11
-/* The id of a text the same statement has added (STORE_ADD_TEXTS). */
-#define RECORD_TEXT	"(SELECT id FROM texts WHERE text = ?)"
-/* A diagnostic or evidence: id * 2, + 1 when it is a template. */
-#define RECORD_TEMPLATE	"(SELECT id * 2 + ? FROM texts WHERE text = ?)"
-
+/* Each *_text column holds an id of texts (store_texts.c). */
 static const char *const record_sql[STORE_RECORD_NSTMT] = {
-	/* Writers take turns (db_begin()): NOT EXISTS keeps a text once. */
-	[STORE_ADD_TEXTS] =
-	    "INSERT INTO texts (text) SELECT DISTINCT column1 FROM "
-	    "(VALUES (?), (?), (?), (?), (?), (?), (?), (?), (?), (?), (?)) "
-	    "AS v WHERE column1 IS NOT NULL "
-	    "AND NOT EXISTS (SELECT 1 FROM texts WHERE text = v.column1)",
 	[STORE_ADD_MESSAGE] =
 	    "INSERT OR IGNORE INTO messages (digest, received, source_text, "
 	    "envelope_to_text, subscriber, list_text, kind_text, "
 	    "subject_text, sender_text, returned_id, returned_subject_text, "
 	    "list_id_text, reporting_mta_text, arrival_date, "
-	    "bounce_address_text, list_address_text) VALUES (?,?,"
-	    RECORD_TEXT "," RECORD_TEXT ",?," RECORD_TEXT "," RECORD_TEXT ","
-	    RECORD_TEXT "," RECORD_TEXT ",?," RECORD_TEXT "," RECORD_TEXT ","
-	    RECORD_TEXT ",?," RECORD_TEXT "," RECORD_TEXT ")",
+	    "bounce_address_text, list_address_text) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STORE_ADD_OUTCOME] =
 	    "INSERT INTO outcomes (message, idx, address, recipient, "
 	    "original, at, class, reason, hard, action_text, status, "
 	    "replycode, diagnostic_text, remote_mta_text, decided_text, "
-	    "confidence, provider, probe, node) VALUES (?,?,?,?,?,?,?,?,?,"
-	    RECORD_TEXT ",?,?," RECORD_TEMPLATE "," RECORD_TEXT ","
-	    RECORD_TEMPLATE ",?,?,?,?)",
+	    "confidence, provider, probe, node) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STORE_GET_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
 	    "first_seen, last_seen, suspect_day FROM addresses "
 	    "WHERE address = ?",
 };
 
-/* Each of texts (NULL or "": none) in texts, added if it is new. */
+/* The ids of n texts, in ids (0: none). */
 static int
-store_add_texts(struct store *s, const char *const texts[RECORD_NTEXTS],
-    GError **error)
+store_text_ids(struct store *s, const char *const *texts, gint64 *ids,
+    size_t n, GError **error)
 {
-	const struct store_arg args[RECORD_NTEXTS] = {
-		STORE_OPT(texts[0]), STORE_OPT(texts[1]), STORE_OPT(texts[2]),
-		STORE_OPT(texts[3]), STORE_OPT(texts[4]), STORE_OPT(texts[5]),
-		STORE_OPT(texts[6]), STORE_OPT(texts[7]), STORE_OPT(texts[8]),
-		STORE_OPT(texts[9]), STORE_OPT(texts[10]),
-	};
+	size_t i;
 
-	return store_run(s, record_sql[STORE_ADD_TEXTS], STORE_ARGS(args),
-	    error, "recording a text");
+	for (i = 0; i < n; i++)
+		if (!store_text_id(s, texts[i], &ids[i], error))
+			return 0;
+	return 1;
 }
 
 /*
- * text as it is kept: with each who replaced by 0x01 (*templated_r 1)
- * when it names who and holds no 0x01 of its own; as SQL's replace()
- * does it in sql/013-texts.sql, and STORE_TEMPLATE undoes it.
+ * The id a diagnostic or evidence is kept under: as a template, with
+ * each who replaced by 0x01 (id * 2 + 1), when it names who and holds
+ * no 0x01 of its own, else as it is (id * 2); 0 for none.  As SQL's
+ * replace() does it in sql/013-texts.sql; store_query.c undoes it.
  */
-static char *
-store_template(const char *text, const char *who, int *templated_r)
+static int
+store_template_id(struct store *s, const char *text, const char *who,
+    gint64 *id_r, GError **error)
 {
 	g_auto(GStrv) parts = NULL;
+	g_autofree char *template = NULL;
+	int templated = 0;
 
-	*templated_r = 0;
-	if (text == NULL || who == NULL || *who == '\0' ||
-	    strstr(text, who) == NULL || strchr(text, '\001') != NULL)
-		return g_strdup(text);
-	*templated_r = 1;
-	parts = g_strsplit(text, who, -1);
-	return g_strjoinv("\001", parts);
+	if (text != NULL && who != NULL && *who != '\0' &&
+	    strstr(text, who) != NULL && strchr(text, '\001') == NULL) {
+		parts = g_strsplit(text, who, -1);
+		text = template = g_strjoinv("\001", parts);
+		templated = 1;
+	}
+	if (!store_text_id(s, text, id_r, error))
+		return 0;
+	if (*id_r != 0)
+		*id_r = *id_r * 2 + templated;
+	return 1;
+}
+
+enum { MSG_SOURCE, MSG_ENVELOPE, MSG_LIST, MSG_KIND, MSG_SUBJECT, MSG_FROM,
+	MSG_RSUBJECT, MSG_LIST_ID, MSG_REPORTING, MSG_BOUNCE, MSG_LIST_ADDRESS,
+	MSG_NTEXTS };
+
+/* The message's row, its texts' ids in t. */
+static int
+store_put_message(struct store *s, const struct store_meta *m,
+    const struct report *rp, const gint64 t[MSG_NTEXTS], GError **error)
+{
+	const struct store_arg args[] = {
+		STORE_OPT(m->digest), STORE_INT(m->received),
+		STORE_NONZERO(t[MSG_SOURCE]), STORE_NONZERO(t[MSG_ENVELOPE]),
+		STORE_OPT(m->subscriber), STORE_NONZERO(t[MSG_LIST]),
+		STORE_NONZERO(t[MSG_KIND]), STORE_NONZERO(t[MSG_SUBJECT]),
+		STORE_NONZERO(t[MSG_FROM]), STORE_OPT(rp->orig_message_id),
+		STORE_NONZERO(t[MSG_RSUBJECT]), STORE_NONZERO(t[MSG_LIST_ID]),
+		STORE_NONZERO(t[MSG_REPORTING]), STORE_OPT(rp->arrival_date),
+		STORE_NONZERO(t[MSG_BOUNCE]), STORE_NONZERO(t[MSG_LIST_ADDRESS]),
+	};
+
+	return store_run(s, record_sql[STORE_ADD_MESSAGE], STORE_ARGS(args),
+	    error, "recording a message");
 }
 
 static int
 store_add_message(struct store *s, const struct store_meta *m,
     const struct report *rp, GError **error)
 {
-	const char *const texts[RECORD_NTEXTS] = { m->source, m->envelope_to,
+	const char *const texts[MSG_NTEXTS] = { m->source, m->envelope_to,
 	    m->list, report_kind_name(rp->kind), rp->subject, rp->from,
 	    rp->orig_subject, rp->orig_list_id, rp->reporting_mta, m->bounce,
 	    m->list_address };
+	gint64 t[MSG_NTEXTS];
+
+	return store_text_ids(s, texts, t, MSG_NTEXTS, error) &&
+	    store_put_message(s, m, rp, t, error);
+}
+
+/* An outcome's texts, as ids (0: none). */
+struct record_texts {
+	gint64		 action, diagnostic, remote_mta, decided;
+};
+
+/* The outcome's row, its texts' ids in t. */
+static int
+store_put_outcome(struct store *s, gint64 message, guint idx,
+    const char *address, const char *provider, gint64 probe,
+    const struct store_meta *m, const struct recipient *r,
+    const struct record_texts *t, GError **error)
+{
+	const char *recipient = r->final != NULL ? r->final : r->address;
 	const struct store_arg args[] = {
-		STORE_OPT(m->digest), STORE_INT(m->received),
-		STORE_OPT(m->source), STORE_OPT(m->envelope_to),
-		STORE_OPT(m->subscriber), STORE_OPT(m->list),
-		STORE_OPT(report_kind_name(rp->kind)), STORE_OPT(rp->subject),
-		STORE_OPT(rp->from), STORE_OPT(rp->orig_message_id),
-		STORE_OPT(rp->orig_subject), STORE_OPT(rp->orig_list_id),
-		STORE_OPT(rp->reporting_mta), STORE_OPT(rp->arrival_date),
-		STORE_OPT(m->bounce), STORE_OPT(m->list_address),
+		STORE_INT(message), STORE_INT(idx), STORE_OPT(address),
+		/* NULL: the address itself, as it nearly always is */
+		STORE_OPT(g_strcmp0(recipient, address) == 0 ? NULL : recipient),
+		STORE_OPT(r->original), STORE_INT(m->at),
+		STORE_OPT(report_class_name(r->class)),
+		STORE_OPT(report_reason_name(r->reason)), STORE_INT(r->hard),
+		STORE_NONZERO(t->action), STORE_OPT(r->status),
+		STORE_NONZERO(r->replycode), STORE_NONZERO(t->diagnostic),
+		STORE_NONZERO(t->remote_mta), STORE_NONZERO(t->decided),
+		STORE_OPT(report_confidence_name(r->confidence)),
+		STORE_OPT(provider), STORE_NONZERO(probe), STORE_OPT(s->node),
 	};
 
-	return store_add_texts(s, texts, error) && store_run(s, record_sql[STORE_ADD_MESSAGE], STORE_ARGS(args),
-	    error, "recording a message");
+	return store_run(s, record_sql[STORE_ADD_OUTCOME], STORE_ARGS(args),
+	    error, "recording an outcome");
 }
 
 static int
@@ -132,30 +167,16 @@ store_add_outcome(struct store *s, gint64 message, guint idx,
     const struct store_meta *m, const struct recipient *r, GError **error)
 {
 	const char *recipient = r->final != NULL ? r->final : r->address;
-	int diag_t, decided_t;
-	g_autofree char *diagnostic = store_template(r->diagnostic,
-	    recipient, &diag_t);
-	g_autofree char *decided = store_template(r->decided, recipient,
-	    &decided_t);
-	const char *const texts[RECORD_NTEXTS] = { r->action, diagnostic,
-	    r->remote_mta, decided };
-	const struct store_arg args[] = {
-		STORE_INT(message), STORE_INT(idx), STORE_OPT(address),
-		STORE_OPT(g_strcmp0(recipient, address) == 0 ? NULL : recipient),
-		STORE_OPT(r->original), STORE_INT(m->at),
-		STORE_OPT(report_class_name(r->class)),
-		STORE_OPT(report_reason_name(r->reason)), STORE_INT(r->hard),
-		STORE_OPT(r->action), STORE_OPT(r->status),
-		STORE_NONZERO(r->replycode), STORE_INT(diag_t),
-		STORE_OPT(diagnostic), STORE_OPT(r->remote_mta),
-		STORE_INT(decided_t), STORE_OPT(decided),
-		STORE_OPT(report_confidence_name(r->confidence)),
-		STORE_OPT(provider), STORE_NONZERO(probe), STORE_OPT(s->node),
-	};
+	struct record_texts t;
 
-	return store_add_texts(s, texts, error) &&
-	    store_run(s, record_sql[STORE_ADD_OUTCOME], STORE_ARGS(args),
-	    error, "recording an outcome");
+	if (!store_text_id(s, r->action, &t.action, error) ||
+	    !store_template_id(s, r->diagnostic, recipient, &t.diagnostic,
+	    error) ||
+	    !store_text_id(s, r->remote_mta, &t.remote_mta, error) ||
+	    !store_template_id(s, r->decided, recipient, &t.decided, error))
+		return 0;
+	return store_put_outcome(s, message, idx, address, provider, probe,
+	    m, r, &t, error);
 }
 
 /*
