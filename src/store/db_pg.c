@@ -285,24 +285,33 @@ db_pg_replace(GString *out, const char *target)
 	}
 }
 
-/* The statement in PostgreSQL's words. */
+/*
+ * The statement in PostgreSQL's words.  The conflict clause goes before
+ * a RETURNING clause, which both engines read alike.
+ */
 static char *
 db_pg_dialect(const char *sql, int *nparams_r)
 {
 	static const char ignore[] = "INSERT OR IGNORE INTO ";
 	static const char replace[] = "INSERT OR REPLACE INTO ";
 	g_autofree char *body = NULL, *params = NULL;
+	const char *returning;
 	GString *out;
+	gsize at;
 
 	if (g_str_has_prefix(sql, ignore) || g_str_has_prefix(sql, replace)) {
 		body = g_strconcat("INSERT INTO ", sql + (sql[10] == 'I' ?
 		    sizeof ignore - 1 : sizeof replace - 1), NULL);
 		params = db_pg_params(body, nparams_r);
 		out = g_string_new(params);
+		returning = strstr(params, " RETURNING ");
+		at = returning != NULL ? (gsize)(returning - params) : out->len;
+		g_string_truncate(out, at);
 		if (sql[10] == 'I')
 			g_string_append(out, " ON CONFLICT DO NOTHING");
 		else
 			db_pg_replace(out, sql + sizeof replace - 1);
+		g_string_append(out, params + at);
 		return g_string_free(out, FALSE);
 	}
 	return db_pg_params(sql, nparams_r);
