@@ -210,15 +210,38 @@ is "012: show's history ends with each outcome's node" \
 check "012: show --format json: each outcome's node" sh -c \
     "grep -q '\"node\":\"mx2.example\"}' '$tmp/show' && grep -q '\"node\":null}' '$tmp/show'"
 
-# 013-texts.sql: texts kept once, a diagnostic or evidence that names
-# its recipient as a template.  Every sample recorded by this build,
-# then the same rows as version 12 held them, migrated: what list and
-# show print is the same bytes, and the texts are shared.
-"$REBOUND" import --db "$tmp/t13.db" "$data"/*.eml "$data"/mta/*/* >/dev/null 2>&1
+# 013-leased-by.sql: each hook delivery names the node that leased or
+# last tried it; rows from before it have none, shown empty.
 ls "$top_srcdir"/sql/[0-9][0-9][0-9]-*.sql | head -n 12 | xargs cat |
     sqlite3 "$tmp/v12.db"
 sqlite3 "$tmp/v12.db" "pragma user_version = 12;
-    attach '$tmp/t13.db' as n;
+    insert into events (id, type, time, address) values (7, 'address.dead', 0, 'gone@d1.example');
+    insert into hook_deliveries (hook, event, address, state, queued, attempts, next_try, last_error)
+    values ('web', 7, 'gone@d1.example', 'failed', 0, 1, 0, 'HTTP 400'),
+    ('mm', 7, 'gone@d1.example', 'pending', 0, 0, 0, NULL)"
+"$REBOUND" import --db "$tmp/v12.db" "$data/postfix-user-unknown.eml" >/dev/null 2>&1
+is "013: migrated from version 12" "$(sqlite3 "$tmp/v12.db" 'pragma user_version')" "$latest"
+is "013: the old deliveries are kept, leased by none" \
+    "$(sqlite3 "$tmp/v12.db" "select hook || ' ' || state || ' ' || coalesce(leased_by, '-') from hook_deliveries order by hook")" \
+    "mm pending -
+web failed -"
+"$REBOUND" events --failed --db "$tmp/v12.db" --format csv | tr -d '\r' >"$tmp/failed"
+is "013: events --failed --format csv: a node column last, empty" \
+    "$(sed 's/.*,//; s/^$/(empty)/' "$tmp/failed")" '"node"
+(empty)'
+is "013: events --pending: the queued one, its next try, no node" \
+    "$("$REBOUND" events --pending --db "$tmp/v12.db" --format plain | cut -f1,2,8,10)" \
+    "7	mm	1970-01-01 00:00:00	"
+
+# 014-texts.sql: texts kept once, a diagnostic or evidence that names
+# its recipient as a template.  Every sample recorded by this build,
+# then the same rows as version 13 held them, migrated: what list and
+# show print is the same bytes, and the texts are shared.
+"$REBOUND" import --db "$tmp/t14.db" "$data"/*.eml "$data"/mta/*/* >/dev/null 2>&1
+ls "$top_srcdir"/sql/[0-9][0-9][0-9]-*.sql | head -n 13 | xargs cat |
+    sqlite3 "$tmp/v13.db"
+sqlite3 "$tmp/v13.db" "pragma user_version = 13;
+    attach '$tmp/t14.db' as n;
     insert into incidents select * from n.incidents;
     create temp view x as select id, text from n.texts;
     insert into messages select m.id, digest, received,
@@ -236,34 +259,34 @@ sqlite3 "$tmp/v12.db" "pragma user_version = 12;
 	(select case when decided_text % 2 = 1 then replace(text, char(1), coalesce(recipient, address)) else text end from x where id = decided_text / 2),
 	confidence, provider, incident, probe, node from n.outcomes o;
     insert into addresses select * from n.addresses"
-sqlite3 "$tmp/v12.db" 'select count(*) from outcomes where diagnostic is not null' >"$tmp/v12.diag"
+sqlite3 "$tmp/v13.db" 'select count(*) from outcomes where diagnostic is not null' >"$tmp/v13.diag"
 # An import of a message recorded already migrates and adds nothing.
-"$REBOUND" import --db "$tmp/v12.db" "$data/postfix-user-unknown.eml" >/dev/null 2>&1
-is "013: migrated from version 12" "$(sqlite3 "$tmp/v12.db" 'pragma user_version')" "$latest"
-is "013: integrity" "$(sqlite3 "$tmp/v12.db" 'pragma integrity_check')" ok
-is "013: no diagnostic lost" "$(sqlite3 "$tmp/v12.db" 'select count(*) from outcomes where diagnostic_text is not null')" "$(cat "$tmp/v12.diag")"
-check "013: some diagnostics kept as templates" test \
-    "$(sqlite3 "$tmp/v12.db" 'select count(*) from outcomes where diagnostic_text % 2 = 1')" -gt 10
+"$REBOUND" import --db "$tmp/v13.db" "$data/postfix-user-unknown.eml" >/dev/null 2>&1
+is "014: migrated from version 13" "$(sqlite3 "$tmp/v13.db" 'pragma user_version')" "$latest"
+is "014: integrity" "$(sqlite3 "$tmp/v13.db" 'pragma integrity_check')" ok
+is "014: no diagnostic lost" "$(sqlite3 "$tmp/v13.db" 'select count(*) from outcomes where diagnostic_text is not null')" "$(cat "$tmp/v13.diag")"
+check "014: some diagnostics kept as templates" test \
+    "$(sqlite3 "$tmp/v13.db" 'select count(*) from outcomes where diagnostic_text % 2 = 1')" -gt 10
 for f in json csv plain; do
-	"$REBOUND" list --db "$tmp/t13.db" --format $f >"$tmp/list.new"
-	"$REBOUND" list --db "$tmp/v12.db" --format $f >"$tmp/list.old"
-	check "013: list --format $f the same bytes after the migration" \
+	"$REBOUND" list --db "$tmp/t14.db" --format $f >"$tmp/list.new"
+	"$REBOUND" list --db "$tmp/v13.db" --format $f >"$tmp/list.old"
+	check "014: list --format $f the same bytes after the migration" \
 	    cmp -s "$tmp/list.new" "$tmp/list.old"
 done
-sqlite3 "$tmp/t13.db" 'select distinct address from outcomes order by address' |
+sqlite3 "$tmp/t14.db" 'select distinct address from outcomes order by address' |
 while read -r a; do
-	"$REBOUND" show --db "$tmp/t13.db" --format json "$a"
+	"$REBOUND" show --db "$tmp/t14.db" --format json "$a"
 done >"$tmp/show.new"
-sqlite3 "$tmp/v12.db" 'select distinct address from outcomes order by address' |
+sqlite3 "$tmp/v13.db" 'select distinct address from outcomes order by address' |
 while read -r a; do
-	"$REBOUND" show --db "$tmp/v12.db" --format json "$a"
+	"$REBOUND" show --db "$tmp/v13.db" --format json "$a"
 done >"$tmp/show.old"
-check "013: show of every address the same bytes after the migration" \
+check "014: show of every address the same bytes after the migration" \
     cmp -s "$tmp/show.new" "$tmp/show.old"
-is "013: the samples' texts kept once" \
-    "$(sqlite3 "$tmp/t13.db" 'select count(*) - count(distinct text) from texts')" 0
-is "013: forget leaves no text that names the address" \
-    "$("$REBOUND" forget --db "$tmp/t13.db" Alice.Nobody@example.org >/dev/null; sqlite3 "$tmp/t13.db" "select count(*) from texts where text like '%alice.nobody@example.org%'")" 0
+is "014: the samples' texts kept once" \
+    "$(sqlite3 "$tmp/t14.db" 'select count(*) - count(distinct text) from texts')" 0
+is "014: forget leaves no text that names the address" \
+    "$("$REBOUND" forget --db "$tmp/t14.db" Alice.Nobody@example.org >/dev/null; sqlite3 "$tmp/t14.db" "select count(*) from texts where text like '%alice.nobody@example.org%'")" 0
 
 # A newer database is refused and left alone.
 sqlite3 "$tmp/new.db" "create table t(x); pragma user_version = 99"

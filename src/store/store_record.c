@@ -39,13 +39,13 @@ static const char *const record_sql[STORE_RECORD_NSTMT] = {
 	    "subject_text, sender_text, returned_id, returned_subject_text, "
 	    "list_id_text, reporting_mta_text, arrival_date, "
 	    "bounce_address_text, list_address_text) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
 	[STORE_ADD_OUTCOME] =
 	    "INSERT INTO outcomes (message, idx, address, recipient, "
 	    "original, at, class, reason, hard, action_text, status, "
 	    "replycode, diagnostic_text, remote_mta_text, decided_text, "
 	    "confidence, provider, probe, node) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
 	[STORE_GET_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
 	    "first_seen, last_seen, suspect_day FROM addresses "
@@ -69,7 +69,7 @@ store_text_ids(struct store *s, const char *const *texts, gint64 *ids,
  * The id a diagnostic or evidence is kept under: as a template, with
  * each who replaced by 0x01 (id * 2 + 1), when it names who and holds
  * no 0x01 of its own, else as it is (id * 2); 0 for none.  As SQL's
- * replace() does it in sql/013-texts.sql; store_query.c undoes it.
+ * replace() does it in sql/014-texts.sql; store_query.c undoes it.
  */
 static int
 store_template_id(struct store *s, const char *text, const char *who,
@@ -96,10 +96,16 @@ enum { MSG_SOURCE, MSG_ENVELOPE, MSG_LIST, MSG_KIND, MSG_SUBJECT, MSG_FROM,
 	MSG_RSUBJECT, MSG_LIST_ID, MSG_REPORTING, MSG_BOUNCE, MSG_LIST_ADDRESS,
 	MSG_NTEXTS };
 
-/* The message's row, its texts' ids in t. */
+/*
+ * The message's row, its texts' ids in t, its id in *id_r: 0 when the
+ * same bytes were recorded before.  The id comes back with the INSERT
+ * (RETURNING), not asked for after it: on PostgreSQL that is one round
+ * trip less.
+ */
 static int
 store_put_message(struct store *s, const struct store_meta *m,
-    const struct report *rp, const gint64 t[MSG_NTEXTS], GError **error)
+    const struct report *rp, const gint64 t[MSG_NTEXTS], gint64 *id_r,
+    GError **error)
 {
 	const struct store_arg args[] = {
 		STORE_OPT(m->digest), STORE_INT(m->received),
@@ -112,13 +118,13 @@ store_put_message(struct store *s, const struct store_meta *m,
 		STORE_NONZERO(t[MSG_BOUNCE]), STORE_NONZERO(t[MSG_LIST_ADDRESS]),
 	};
 
-	return store_run(s, record_sql[STORE_ADD_MESSAGE], STORE_ARGS(args),
-	    error, "recording a message");
+	return store_number(s, record_sql[STORE_ADD_MESSAGE], STORE_ARGS(args),
+	    id_r, error, "recording a message");
 }
 
 static int
 store_add_message(struct store *s, const struct store_meta *m,
-    const struct report *rp, GError **error)
+    const struct report *rp, gint64 *id_r, GError **error)
 {
 	const char *const texts[MSG_NTEXTS] = { m->source, m->envelope_to,
 	    m->list, report_kind_name(rp->kind), rp->subject, rp->from,
@@ -127,7 +133,7 @@ store_add_message(struct store *s, const struct store_meta *m,
 	gint64 t[MSG_NTEXTS];
 
 	return store_text_ids(s, texts, t, MSG_NTEXTS, error) &&
-	    store_put_message(s, m, rp, t, error);
+	    store_put_message(s, m, rp, t, id_r, error);
 }
 
 /* An outcome's texts, as ids (0: none). */
@@ -135,12 +141,12 @@ struct record_texts {
 	gint64		 action, diagnostic, remote_mta, decided;
 };
 
-/* The outcome's row, its texts' ids in t. */
+/* The outcome's row, its texts' ids in t, its id in *id_r. */
 static int
 store_put_outcome(struct store *s, gint64 message, guint idx,
     const char *address, const char *provider, gint64 probe,
     const struct store_meta *m, const struct recipient *r,
-    const struct record_texts *t, GError **error)
+    const struct record_texts *t, gint64 *id_r, GError **error)
 {
 	const char *recipient = r->final != NULL ? r->final : r->address;
 	const struct store_arg args[] = {
@@ -157,14 +163,15 @@ store_put_outcome(struct store *s, gint64 message, guint idx,
 		STORE_OPT(provider), STORE_NONZERO(probe), STORE_OPT(s->node),
 	};
 
-	return store_run(s, record_sql[STORE_ADD_OUTCOME], STORE_ARGS(args),
-	    error, "recording an outcome");
+	return store_number(s, record_sql[STORE_ADD_OUTCOME], STORE_ARGS(args),
+	    id_r, error, "recording an outcome");
 }
 
 static int
 store_add_outcome(struct store *s, gint64 message, guint idx,
     const char *address, const char *provider, gint64 probe,
-    const struct store_meta *m, const struct recipient *r, GError **error)
+    const struct store_meta *m, const struct recipient *r, gint64 *id_r,
+    GError **error)
 {
 	const char *recipient = r->final != NULL ? r->final : r->address;
 	struct record_texts t;
@@ -176,7 +183,7 @@ store_add_outcome(struct store *s, gint64 message, guint idx,
 	    !store_template_id(s, r->decided, recipient, &t.decided, error))
 		return 0;
 	return store_put_outcome(s, message, idx, address, provider, probe,
-	    m, r, &t, error);
+	    m, r, &t, id_r, error);
 }
 
 /*
@@ -253,9 +260,8 @@ store_add_one(struct store *s, gint64 message, guint idx,
 	int held = 0;
 
 	if (!store_add_outcome(s, message, idx, address, provider, probe, m,
-	    r, error))
+	    r, &outcome, error))
 		return 0;
-	outcome = db_last_id(s->db);
 	if (r->class == CLASS_HARD) {
 		h.outcome = outcome;
 		h.address = address;
@@ -309,12 +315,11 @@ store_add(struct store *s, const struct store_meta *m,
 	guint i;
 
 	*added_r = 0;
-	if (!store_add_message(s, m, rp, error))
+	if (!store_add_message(s, m, rp, &message, error))
 		return 0;
-	if (db_changes(s->db) == 0)
+	if (message == 0)
 		return 1;	/* the same bytes again: recorded once */
 	*added_r = 1;
-	message = db_last_id(s->db);
 	for (i = 0; i < rp->recipients->len; i++) {
 		const struct recipient *r = rp->recipients->pdata[i];
 
