@@ -1,4 +1,4 @@
--- 013-texts.sql: each repeated text stored once (issue 22, point 10).
+-- 014-texts.sql: each repeated text stored once (issue 22, point 10).
 -- What a message or an outcome said in words was text in every row,
 -- most of it the same again: an outcome's action, diagnostic, evidence
 -- and remote MTA, a message's source, kind, envelope recipient, bounce

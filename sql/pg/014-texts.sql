@@ -1,4 +1,4 @@
--- 013-texts.sql (PostgreSQL): sql/013-texts.sql in PostgreSQL's words:
+-- 014-texts.sql (PostgreSQL): sql/014-texts.sql in PostgreSQL's words:
 -- an identity id, chr(1) for char(1), and texts found through a hash
 -- index (a btree entry holds at most 2,704 bytes; writers take turns, so
 -- the store's NOT EXISTS keeps each text once).

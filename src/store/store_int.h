@@ -106,7 +106,7 @@ struct store_arg {
 #define STORE_ARGS(a)		(a), G_N_ELEMENTS(a)
 
 /*
- * A text kept once in texts (sql/013-texts.sql), read back by the id
+ * A text kept once in texts (sql/014-texts.sql), read back by the id
  * that outcome o holds in column: STORE_TEMPLATE for a diagnostic or
  * evidence, whose odd id is a template with o's recipient (NULL: its
  * address) put back for each 0x01; STORE_TEXT_OF for any other.

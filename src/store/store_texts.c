@@ -1,5 +1,5 @@
 /*
- * store_texts.c: the texts table (sql/013-texts.sql), each text once: the
+ * store_texts.c: the texts table (sql/014-texts.sql), each text once: the
  * id a message or an outcome holds for one of its texts, the text added
  * when it is new.  The ids found are kept until the transaction ends
  * (store_texts_forget()), while this writer alone can change texts: a
