@@ -38,17 +38,29 @@ struct phrase {
 #define IS_WORD(c)	(g_ascii_isalnum(c))
 
 /*
- * A state is the offset of its row in rows: the lowest phrase index
- * ending there (or NONE) in its first cell, then for each class of
- * byte the offset of the next state's row.  Offsets rather than state
- * numbers spare a multiplication at every byte, and the best phrase
- * lies beside the transitions, often in the same cache line (the
- * "diagnostic" table is larger than the cache).  A state's row is where
- * the trie made it, a phrase's states one after the other: measured,
- * that scans faster than breadth-first order, and faster than a flag in
- * each transition in place of the best phrase's cell.
+ * A state is the offset of its cells in cells: first the lowest phrase
+ * index ending there (or NONE), then how it moves on a class of byte.
+ * The states near the root, where a scan spends most of its bytes, are
+ * dense: a cell per class, the next state's offset, one load a byte.
+ * Deeper states, nearly all on the way through one phrase, are sparse:
+ * their failure state, then their trie edges alone, each a class in the
+ * top byte and the child's offset below; a class with no edge goes on
+ * from the failure state, shallower, ending at a dense one.  The dense
+ * rows for every state of the "diagnostic" table took 5.6 MB, more than
+ * the cache, and each byte of a scan waited on memory; the sparse ones
+ * take a few hundred kB.  Each byte still moves the scan to the state a
+ * full automaton would, so it reads each byte once, never backtracks,
+ * and follows at most as many failure links as it has read bytes.
  */
 #define CELL_BEST	0		/* the cell of the best phrase */
+#define CELL_EDGES	1		/* a sparse state's count of edges */
+#define CELL_FAIL	2		/* a sparse state's failure state */
+#define CELL_EDGE0	3		/* a sparse state's first edge */
+#define CELL_ROW	1		/* + class: a dense state's move */
+#define DENSE		G_MAXUINT	/* CELL_EDGES of a dense state */
+#define DENSE_DEPTH	1		/* states this near the root are dense */
+#define EDGE_SHIFT	24		/* an edge: class << 24 | child */
+#define EDGE_CHILD	((1u << EDGE_SHIFT) - 1)
 #define CLASS_OTHER	1		/* the class of bytes no phrase has */
 
 /* An edge of the trie, in the list of its parent's. */
@@ -61,12 +73,13 @@ struct edge {
 struct automaton {
 	GPtrArray	*phrases;	/* of struct phrase *, in file order */
 	guint8		 class[256];	/* byte -> alphabet class: its cell */
-	guint		 nclass;	/* cells of a row, CELL_BEST included */
-	GArray		*rows;		/* of guint, a row per state */
-	/* The trie (build only): its edges, a state's first, its best. */
+	guint		 nclass;	/* classes, CELL_BEST's 0 included */
+	guint		*cells;		/* the states, the root at 0 */
+	/* The trie (build only): its edges, a state's first, best, depth. */
 	GArray		*edges;		/* of struct edge */
 	GArray		*first;		/* state -> its first edge */
 	GArray		*best;		/* state -> its phrase, or NONE */
+	GArray		*depth;		/* state -> its depth */
 };
 
 /*
@@ -120,19 +133,19 @@ automaton_free(gpointer p)
 	struct automaton *a = p;
 
 	g_ptr_array_unref(a->phrases);
-	if (a->rows != NULL)
-		g_array_free(a->rows, TRUE);
+	g_free(a->cells);
 	g_free(a);
 }
 
-/* A new state of the trie: its number (rows come with automaton_links). */
+/* A new state of the trie: its number (cells come with automaton_links). */
 static guint
-automaton_new_state(struct automaton *a)
+automaton_new_state(struct automaton *a, guint depth)
 {
 	guint none = PHRASE_NONE;
 
 	g_array_append_val(a->first, none);
 	g_array_append_val(a->best, none);
+	g_array_append_val(a->depth, depth);
 	return a->first->len - 1;
 }
 
@@ -174,7 +187,8 @@ automaton_child(struct automaton *a, guint s, guint c)
 		if (g_array_index(a->edges, struct edge, i).class == c)
 			return g_array_index(a->edges, struct edge, i).child;
 	e.class = c;
-	e.child = automaton_new_state(a);
+	e.child = automaton_new_state(a,
+	    g_array_index(a->depth, guint, s) + 1);
 	e.next = g_array_index(a->first, guint, s);
 	g_array_index(a->first, guint, s) = a->edges->len;
 	g_array_append_val(a->edges, e);
@@ -188,7 +202,7 @@ automaton_trie(struct automaton *a)
 	const guint8 *p;
 	guint i, s;
 
-	automaton_new_state(a);
+	automaton_new_state(a, 0);
 	for (i = 0; i < a->phrases->len; i++) {
 		struct phrase *ph = g_ptr_array_index(a->phrases, i);
 
@@ -200,59 +214,131 @@ automaton_trie(struct automaton *a)
 	}
 }
 
+/* The state a scan in state s moves to on class c. */
+static inline guint
+automaton_step(const guint *cells, guint s, guint c)
+{
+	const guint *e, *end;
+
+	for (;;) {
+		if (G_LIKELY(cells[s + CELL_EDGES] == DENSE))
+			return cells[s + CELL_ROW + c];
+		e = cells + s + CELL_EDGE0;
+		for (end = e + cells[s + CELL_EDGES]; e < end; e++)
+			if (*e >> EDGE_SHIFT == c)
+				return *e & EDGE_CHILD;
+		s = cells[s + CELL_FAIL];
+	}
+}
+
+static guint
+automaton_nedges(struct automaton *a, guint s)
+{
+	guint i, n = 0;
+
+	for (i = g_array_index(a->first, guint, s); i != PHRASE_NONE;
+	    i = g_array_index(a->edges, struct edge, i).next)
+		n++;
+	return n;
+}
+
+static gboolean
+automaton_dense(struct automaton *a, guint s)
+{
+	return g_array_index(a->depth, guint, s) <= DENSE_DEPTH;
+}
+
 /*
- * Breadth first from the trie: failure links, full transitions, best
- * match per state, written as rows.  Every cell of every state is
- * written, thousands of states for the "diagnostic" table at every
- * start: plain arrays, a row copied whole from the failure state's
- * before the trie's own children go in, and a queue of one slot per
- * state (each is queued once, by its parent in the trie).  A state's
- * best phrase is settled when it is queued, from its failure state's,
- * shallower and so queued and written before.
+ * Each trie state's offset in cells: the dense ones first, together,
+ * then the others in the trie's order, a phrase's states one after the
+ * other.  Returns the count of cells.
+ */
+static guint
+automaton_place(struct automaton *a, guint *at)
+{
+	guint nstate = a->first->len, s, n = 0;
+	int dense;
+
+	for (dense = 1; dense >= 0; dense--)
+		for (s = 0; s < nstate; s++) {
+			if (automaton_dense(a, s) != dense)
+				continue;
+			at[s] = n;
+			n += dense ? CELL_ROW + a->nclass :
+			    CELL_EDGE0 + automaton_nedges(a, s);
+		}
+	g_assert(n <= EDGE_CHILD);
+	return n;
+}
+
+/*
+ * A state's own cells, as its parent queues it: its best phrase (its
+ * own, else its failure state's, shallower and so written before), and
+ * a dense state's mark or a sparse state's edge count and failure.
+ */
+static void
+automaton_head(struct automaton *a, guint t, guint at, guint fail)
+{
+	guint *cells = a->cells, best = g_array_index(a->best, guint, t);
+
+	cells[at + CELL_BEST] = best != PHRASE_NONE || t == 0 ? best :
+	    cells[fail + CELL_BEST];
+	if (automaton_dense(a, t))
+		cells[at + CELL_EDGES] = DENSE;
+	else {
+		cells[at + CELL_EDGES] = automaton_nedges(a, t);
+		cells[at + CELL_FAIL] = fail;
+	}
+}
+
+/*
+ * Breadth first from the trie: failure links, best match per state,
+ * and each state's moves.  A dense row starts as a copy of its failure
+ * state's (dense too, being shallower, and written before) and then
+ * takes the trie's own children; a sparse state takes its children
+ * alone.  A child's failure state is where its parent's failure state
+ * moves on the child's class.
  */
 static void
 automaton_links(struct automaton *a)
 {
 	const struct edge *edges = (const struct edge *)(void *)a->edges->data;
 	const guint *first = (const guint *)(void *)a->first->data;
-	const guint *best = (const guint *)(void *)a->best->data;
-	guint n = a->nclass, nstate = a->first->len;
+	guint nstate = a->first->len, n = a->nclass;
 	guint *queue = g_new(guint, nstate);	/* trie states */
-	guint *fail = g_new(guint, nstate);	/* by queue index: a row */
-	guint *rows, head = 0, tail = 1, i, s, c, t, f, ns, nt;
+	guint *fail = g_new(guint, nstate);	/* trie state -> fail's cells */
+	guint *at = g_new(guint, nstate);	/* trie state -> its cells */
+	guint head = 0, tail = 1, i, k, s, c, t, o;
 
-	g_assert(nstate <= G_MAXUINT / n);
-	a->rows = g_array_sized_new(FALSE, FALSE, sizeof(guint), nstate * n);
-	g_array_set_size(a->rows, nstate * n);
-	rows = (guint *)(void *)a->rows->data;
+	a->cells = g_new(guint, automaton_place(a, at));
 	queue[0] = 0;
 	fail[0] = 0;
-	rows[CELL_BEST] = best[0];
+	automaton_head(a, 0, 0, 0);
+	for (c = CLASS_OTHER; c < n; c++)	/* class 0 is CELL_EDGES */
+		a->cells[CELL_ROW + c] = 0;
 	while (head < tail) {
-		s = queue[head];
-		ns = s * n;
-		f = fail[head++];
-		/* Where the trie has no child, as the failure state goes. */
-		if (ns == 0)
-			memset(rows + CLASS_OTHER, 0,
-			    (n - CLASS_OTHER) * sizeof *rows);
-		else
-			memcpy(rows + ns + CLASS_OTHER, rows + f + CLASS_OTHER,
-			    (n - CLASS_OTHER) * sizeof *rows);
-		for (i = first[s]; i != PHRASE_NONE; i = edges[i].next) {
+		s = queue[head++];
+		o = at[s];
+		if (s != 0 && automaton_dense(a, s))
+			memcpy(a->cells + o + CELL_ROW + CLASS_OTHER,
+			    a->cells + fail[s] + CELL_ROW + CLASS_OTHER,
+			    (n - CLASS_OTHER) * sizeof *a->cells);
+		for (k = 0, i = first[s]; i != PHRASE_NONE; i = edges[i].next) {
 			c = edges[i].class;
 			t = edges[i].child;
-			nt = t * n;
-			fail[tail] = ns == 0 ? 0 : rows[f + c];
-			/* A phrase ending here beats the shorter ones it contains. */
-			rows[nt + CELL_BEST] = best[t] != PHRASE_NONE ? best[t] :
-			    rows[fail[tail] + CELL_BEST];
+			fail[t] = s == 0 ? 0 : automaton_step(a->cells, fail[s], c);
+			automaton_head(a, t, at[t], fail[t]);
+			if (automaton_dense(a, s))
+				a->cells[o + CELL_ROW + c] = at[t];
+			else
+				a->cells[o + CELL_EDGE0 + k++] =
+				    c << EDGE_SHIFT | at[t];
 			queue[tail++] = t;
-			rows[ns + c] = nt;
 		}
 	}
 	g_free(queue);
 	g_free(fail);
+	g_free(at);
 }
 
 static void
@@ -262,12 +348,14 @@ automaton_build(struct automaton *a)
 	a->edges = g_array_new(FALSE, FALSE, sizeof(struct edge));
 	a->first = g_array_new(FALSE, FALSE, sizeof(guint));
 	a->best = g_array_new(FALSE, FALSE, sizeof(guint));
+	a->depth = g_array_new(FALSE, FALSE, sizeof(guint));
 	automaton_trie(a);
 	automaton_links(a);
 	g_array_free(a->edges, TRUE);
 	g_array_free(a->first, TRUE);
 	g_array_free(a->best, TRUE);
-	a->edges = a->first = a->best = NULL;
+	g_array_free(a->depth, TRUE);
+	a->edges = a->first = a->best = a->depth = NULL;
 }
 
 static struct automaton *
@@ -389,7 +477,7 @@ phrases_run(struct automaton *a, const char *text, phrases_each_fn each,
     void *arg)
 {
 	/* In locals: each may write memory, so a->... would be read anew. */
-	const guint *rows = (const guint *)a->rows->data;
+	const guint *cells = a->cells;
 	const guint8 *class = a->class;
 	guint mark = class[WORD_MARK];
 	const guint8 *p;
@@ -401,16 +489,16 @@ phrases_run(struct automaton *a, const char *text, phrases_each_fn each,
 		if (kind & prev & KIND_SPACE)
 			continue;
 		if (kind & ~prev & KIND_WORD)	/* a word starts */
-			s = rows[s + mark];
+			s = automaton_step(cells, s, mark);
 		prev = kind;
-		s = rows[s + class[c]];
-		if (G_LIKELY(rows[s + CELL_BEST] == PHRASE_NONE))
+		s = automaton_step(cells, s, class[c]);
+		if (G_LIKELY(cells[s + CELL_BEST] == PHRASE_NONE))
 			continue;
-		if (rows[s + CELL_BEST] < best)
-			best = rows[s + CELL_BEST];
+		if (cells[s + CELL_BEST] < best)
+			best = cells[s + CELL_BEST];
 		if (each == NULL)
 			continue;
-		ph = g_ptr_array_index(a->phrases, rows[s + CELL_BEST]);
+		ph = g_ptr_array_index(a->phrases, cells[s + CELL_BEST]);
 		if (!each(arg, ph->label, ph->text,
 		    (const char *)p + 1 - text))
 			break;
