@@ -86,19 +86,27 @@ struct edge {
 	guint	next;		/* the parent's next edge, or PHRASE_NONE */
 };
 
+/* A state of the trie. */
+struct trie_state {
+	guint	first;		/* its first edge, or PHRASE_NONE */
+	guint	best;		/* its phrase, or PHRASE_NONE */
+	guint	depth;
+	guint	via;		/* the class that led to it */
+};
+
 struct automaton {
 	GPtrArray	*phrases;	/* of struct phrase *, in file order */
 	guint8		 class[256];	/* byte -> alphabet class: its cell */
 	guint8		 kind[256];	/* class -> KIND_* */
 	guint		 nclass;	/* classes, CELL_EDGES's 0 included */
 	guint		*cells;		/* the states, the root at 0 */
-	/* The trie (build only): its edges, a state's first, best, depth. */
+	/* The trie (build only). */
 	GArray		*edges;		/* of struct edge */
-	GArray		*first;		/* state -> its first edge */
-	GArray		*best;		/* state -> its phrase, or NONE */
-	GArray		*depth;		/* state -> its depth */
-	GArray		*via;		/* state -> the class that led to it */
+	GArray		*states;	/* of struct trie_state */
 };
+
+#define TRIE(a, name, s)	g_array_index((a)->states, struct trie_state, (s)).name
+#define EDGE(a, i)		g_array_index((a)->edges, struct edge, (i))
 
 /*
  * Built once, by the first phrases_init() (g_once: worker threads may
@@ -151,13 +159,10 @@ automaton_free(gpointer p)
 static guint
 automaton_new_state(struct automaton *a, guint depth, guint via)
 {
-	guint none = PHRASE_NONE;
+	struct trie_state t = { PHRASE_NONE, PHRASE_NONE, depth, via };
 
-	g_array_append_val(a->first, none);
-	g_array_append_val(a->best, none);
-	g_array_append_val(a->depth, depth);
-	g_array_append_val(a->via, via);
-	return a->first->len - 1;
+	g_array_append_val(a->states, t);
+	return a->states->len - 1;
 }
 
 static void
@@ -197,15 +202,15 @@ automaton_child(struct automaton *a, guint s, guint c)
 	struct edge e;
 	guint i;
 
-	for (i = g_array_index(a->first, guint, s); i != PHRASE_NONE;
+	for (i = TRIE(a, first, s); i != PHRASE_NONE;
 	    i = g_array_index(a->edges, struct edge, i).next)
 		if (g_array_index(a->edges, struct edge, i).class == c)
 			return g_array_index(a->edges, struct edge, i).child;
 	e.class = c;
 	e.child = automaton_new_state(a,
-	    g_array_index(a->depth, guint, s) + 1, c);
-	e.next = g_array_index(a->first, guint, s);
-	g_array_index(a->first, guint, s) = a->edges->len;
+	    TRIE(a, depth, s) + 1, c);
+	e.next = TRIE(a, first, s);
+	TRIE(a, first, s) = a->edges->len;
 	g_array_append_val(a->edges, e);
 	return e.child;
 }
@@ -224,8 +229,8 @@ automaton_trie(struct automaton *a)
 		s = 0;
 		for (p = (const guint8 *)ph->keys; *p != '\0'; p++)
 			s = automaton_child(a, s, a->class[*p]);
-		if (g_array_index(a->best, guint, s) == PHRASE_NONE)
-			g_array_index(a->best, guint, s) = i;
+		if (TRIE(a, best, s) == PHRASE_NONE)
+			TRIE(a, best, s) = i;
 	}
 }
 
@@ -246,8 +251,6 @@ automaton_step(const guint *cells, guint s, guint c)
 	}
 }
 
-#define TRIE(a, name, s)	g_array_index((a)->name, guint, (s))
-#define EDGE(a, i)		g_array_index((a)->edges, struct edge, (i))
 
 /* The trie's child of s by class c, or PHRASE_NONE. */
 static guint
@@ -265,26 +268,31 @@ automaton_goto(struct automaton *a, guint s, guint c)
  * Failure links over the trie, breadth first: the longest proper suffix
  * of a state's keys that is a state too.  A state's best phrase becomes
  * its own, else its failure state's (shallower, so settled before).
+ * Most searches end at the root, whose children (dozens) are looked up
+ * in a table rather than in their list.
  */
 static void
 automaton_fail(struct automaton *a, guint *fail)
 {
-	guint *queue = g_new(guint, a->first->len);
-	guint head = 0, tail = 1, i, s, t, f, g;
+	guint *queue = g_new(guint, a->states->len), root[256];
+	guint head = 0, tail = 1, i, s, t, f, g, c;
 
+	for (c = 0; c < 256; c++)
+		root[c] = automaton_goto(a, 0, c);
 	queue[0] = 0;
 	fail[0] = 0;
 	while (head < tail) {
 		s = queue[head++];
 		for (i = TRIE(a, first, s); i != PHRASE_NONE;
 		    i = EDGE(a, i).next) {
+			c = EDGE(a, i).class;
 			t = EDGE(a, i).child;
-			for (f = fail[s]; s != 0 && f != 0 &&
-			    automaton_goto(a, f, EDGE(a, i).class) ==
-			    PHRASE_NONE; f = fail[f])
+			g = PHRASE_NONE;
+			for (f = fail[s]; s != 0 && f != 0 && (g =
+			    automaton_goto(a, f, c)) == PHRASE_NONE; f = fail[f])
 				;
-			g = s == 0 ? PHRASE_NONE :
-			    automaton_goto(a, f, EDGE(a, i).class);
+			if (s != 0 && f == 0)
+				g = root[c];
 			fail[t] = g != PHRASE_NONE ? g : 0;
 			if (TRIE(a, best, t) == PHRASE_NONE)
 				TRIE(a, best, t) = TRIE(a, best, fail[t]);
@@ -329,7 +337,7 @@ automaton_count(void *arg, guint class, guint to)
 }
 
 /* The root after a word's byte: numbered after the trie's states. */
-#define ROOT_WORD(a)	((a)->first->len)
+#define ROOT_WORD(a)	((a)->states->len)
 
 static gboolean
 automaton_dense(struct automaton *a, guint s)
@@ -443,7 +451,7 @@ automaton_state(struct automaton *a, const guint *at, const guint *fail,
 static void
 automaton_links(struct automaton *a)
 {
-	guint nstate = a->first->len, s;
+	guint nstate = a->states->len, s;
 	guint *fail = g_new(guint, nstate);	/* trie state -> its failure */
 	guint *at = g_new(guint, nstate + 1);	/* state -> its offset */
 
@@ -462,18 +470,12 @@ automaton_build(struct automaton *a)
 {
 	automaton_alphabet(a);
 	a->edges = g_array_new(FALSE, FALSE, sizeof(struct edge));
-	a->first = g_array_new(FALSE, FALSE, sizeof(guint));
-	a->best = g_array_new(FALSE, FALSE, sizeof(guint));
-	a->depth = g_array_new(FALSE, FALSE, sizeof(guint));
-	a->via = g_array_new(FALSE, FALSE, sizeof(guint));
+	a->states = g_array_new(FALSE, FALSE, sizeof(struct trie_state));
 	automaton_trie(a);
 	automaton_links(a);
 	g_array_free(a->edges, TRUE);
-	g_array_free(a->first, TRUE);
-	g_array_free(a->best, TRUE);
-	g_array_free(a->depth, TRUE);
-	g_array_free(a->via, TRUE);
-	a->edges = a->first = a->best = a->depth = a->via = NULL;
+	g_array_free(a->states, TRUE);
+	a->edges = a->states = NULL;
 }
 
 static struct automaton *
