@@ -8,12 +8,13 @@
  * in the file wins, so the file is ordered by trust.
  *
  * Each section is compiled once into an Aho-Corasick automaton over a
- * small alphabet (the bytes phrases use; every other byte is one class),
- * so matching reads each byte of the text once and never backtracks,
- * whatever a hostile bounce contains.  ASCII letters fold to lower case;
- * runs of white space (including line ends) count as one space.  A
- * phrase matches from the start of a word ("locked" is not found in
- * "blocked"), and may end inside one ("block" finds "blocked").
+ * small alphabet (the bytes phrases use; every other byte is one of two
+ * classes, a word's or not), so matching reads each byte of the text
+ * once and never backtracks, whatever a hostile bounce contains.  ASCII
+ * letters fold to lower case; runs of white space (including line ends)
+ * count as one space.  A phrase matches from the start of a word
+ * ("locked" is not found in "blocked"), and may end inside one ("block"
+ * finds "blocked").
  */
 #include "config.h"
 
