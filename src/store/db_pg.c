@@ -40,7 +40,7 @@
 #include "sql.h"
 
 #ifdef HAVE_LIBPQ
-#include <libpq-fe.h>
+#include "pq.h"
 
 #define DB_PG_INT8	20	/* pg_type.oid of int8 */
 #define DB_PG_TEXT	25	/* and of text */
@@ -87,7 +87,7 @@ db_pg_errmsg(struct db *db)
 
 	if (d->error != NULL)
 		return d->error;
-	return PQerrorMessage(d->conn);
+	return pq.PQerrorMessage(d->conn);
 }
 
 /* Keep what went wrong, on one line, for db_errmsg(). */
@@ -108,14 +108,14 @@ db_pg_notice(void *arg, const char *message)
 static int
 db_pg_result_ok(struct db_pg *d, PGresult *res)
 {
-	ExecStatusType status = PQresultStatus(res);
+	ExecStatusType status = pq.PQresultStatus(res);
 
 	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
 		g_clear_pointer(&d->error, g_free);
 		return 1;
 	}
-	db_pg_set_error(d, res != NULL ? PQresultErrorMessage(res) :
-	    PQerrorMessage(d->conn));
+	db_pg_set_error(d, res != NULL ? pq.PQresultErrorMessage(res) :
+	    pq.PQerrorMessage(d->conn));
 	return 0;
 }
 
@@ -126,10 +126,10 @@ db_pg_session(struct db_pg *d)
 	PGresult *res;
 	int ok;
 
-	PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
-	res = PQexec(d->conn, "SET synchronous_commit = on");
+	pq.PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
+	res = pq.PQexec(d->conn, "SET synchronous_commit = on");
 	ok = db_pg_result_ok(d, res);
-	PQclear(res);
+	pq.PQclear(res);
 	return ok;
 }
 
@@ -139,7 +139,7 @@ db_pg_alive(struct db_pg *d)
 {
 	gint64 now;
 
-	if (PQstatus(d->conn) == CONNECTION_OK)
+	if (pq.PQstatus(d->conn) == CONNECTION_OK)
 		return 1;
 	now = g_get_monotonic_time();
 	if (d->backoff > 0 && now < d->retry_at) {
@@ -149,14 +149,14 @@ db_pg_alive(struct db_pg *d)
 		    G_USEC_PER_SEC + 1);
 		return 0;
 	}
-	PQreset(d->conn);
-	if (PQstatus(d->conn) == CONNECTION_OK && db_pg_session(d)) {
+	pq.PQreset(d->conn);
+	if (pq.PQstatus(d->conn) == CONNECTION_OK && db_pg_session(d)) {
 		d->session++;
 		d->backoff = 0;
 		g_message("%s: connected again", d->db.name);
 		return 1;
 	}
-	db_pg_set_error(d, PQerrorMessage(d->conn));
+	db_pg_set_error(d, pq.PQerrorMessage(d->conn));
 	d->backoff = d->backoff == 0 ? G_USEC_PER_SEC :
 	    MIN(d->backoff * 2, DB_PG_BACKOFF_MAX);
 	d->retry_at = now + d->backoff;
@@ -167,15 +167,15 @@ static int
 db_pg_exec(struct db *db, const char *sql, GError **error)
 {
 	struct db_pg *d = DB_PG(db);
-	PGresult *res = db_pg_alive(d) ? PQexec(d->conn, sql) : NULL;
+	PGresult *res = db_pg_alive(d) ? pq.PQexec(d->conn, sql) : NULL;
 	int ok = res != NULL && db_pg_result_ok(d, res);
 
 	if (ok)
-		db->changes = g_ascii_strtoll(PQcmdTuples(res), NULL, 10);
+		db->changes = g_ascii_strtoll(pq.PQcmdTuples(res), NULL, 10);
 	else
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s",
 		    db->name, d->error);
-	PQclear(res);
+	pq.PQclear(res);
 	return ok;
 }
 
@@ -185,7 +185,7 @@ db_pg_close(struct db *db)
 {
 	struct db_pg *d = DB_PG(db);
 
-	PQfinish(d->conn);
+	pq.PQfinish(d->conn);
 	if (d->duties != NULL)
 		g_hash_table_destroy(d->duties);
 	g_free(d->error);
@@ -196,13 +196,16 @@ db_pg_close(struct db *db)
 static struct db *
 db_pg_open(const char *uri, const struct db_options *o, GError **error)
 {
-	struct db_pg *d = g_new0(struct db_pg, 1);
+	struct db_pg *d;
 
+	if (!pq_load(error))
+		return NULL;
+	d = g_new0(struct db_pg, 1);
 	d->db.engine = &db_pg;
 	d->db.name = g_strdup(o->shown != NULL ? o->shown : uri);
-	d->conn = PQconnectdb(uri);
-	if (PQstatus(d->conn) != CONNECTION_OK) {
-		db_pg_set_error(d, PQerrorMessage(d->conn));
+	d->conn = pq.PQconnectdb(uri);
+	if (pq.PQstatus(d->conn) != CONNECTION_OK) {
+		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
 		    "%s: cannot connect: %s", d->db.name, d->error);
 		db_pg_close(&d->db);
@@ -326,7 +329,7 @@ db_pg_reset(struct db_stmt *st)
 	struct db_pg_stmt *s = DB_PG_STMT(st);
 	int i;
 
-	g_clear_pointer(&s->res, PQclear);
+	g_clear_pointer(&s->res, pq.PQclear);
 	for (i = 0; i < s->nparams; i++) {
 		g_clear_pointer(&s->values[i], g_free);
 		s->types[i] = 0;
@@ -342,10 +345,10 @@ db_pg_finalize(struct db_stmt *st)
 
 	db_pg_reset(st);
 	if (s->name != NULL && s->session == DB_PG(st->db)->session &&
-	    PQstatus(DB_PG(st->db)->conn) == CONNECTION_OK) {
+	    pq.PQstatus(DB_PG(st->db)->conn) == CONNECTION_OK) {
 		sql = g_strdup_printf("DEALLOCATE %s", s->name);
-		res = PQexec(DB_PG(st->db)->conn, sql);
-		PQclear(res);
+		res = pq.PQexec(DB_PG(st->db)->conn, sql);
+		pq.PQclear(res);
 	}
 	g_free(s->sql);
 	g_free(s->values);
@@ -404,9 +407,9 @@ db_pg_prepare_now(struct db_pg *d, struct db_pg_stmt *s)
 
 	s->name = g_strdup_printf("r%u", ++d->nprepared);
 	s->session = d->session;
-	res = PQprepare(d->conn, s->name, s->sql, s->nparams, s->types);
+	res = pq.PQprepare(d->conn, s->name, s->sql, s->nparams, s->types);
 	ok = db_pg_result_ok(d, res);
-	PQclear(res);
+	pq.PQclear(res);
 	if (!ok) {
 		g_clear_pointer(&s->name, g_free);
 		return 0;
@@ -429,13 +432,13 @@ db_pg_run(struct db_pg *d, struct db_pg_stmt *s)
 	if (s->name == NULL && !db_pg_prepare_now(d, s))
 		return NULL;
 	if (memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) == 0)
-		res = PQexecPrepared(d->conn, s->name, s->nparams, values,
+		res = pq.PQexecPrepared(d->conn, s->name, s->nparams, values,
 		    NULL, NULL, 0);
 	else
-		res = PQexecParams(d->conn, s->sql, s->nparams, s->types,
+		res = pq.PQexecParams(d->conn, s->sql, s->nparams, s->types,
 		    values, NULL, NULL, 0);
 	if (res == NULL)
-		db_pg_set_error(d, PQerrorMessage(d->conn));
+		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
 	return res;
 }
 
@@ -446,17 +449,17 @@ db_pg_step(struct db_stmt *st)
 	struct db_pg_stmt *s = DB_PG_STMT(st);
 
 	if (s->res != NULL)
-		return ++s->row < PQntuples(s->res) ? DB_ROW : DB_DONE;
+		return ++s->row < pq.PQntuples(s->res) ? DB_ROW : DB_DONE;
 	s->res = db_pg_run(d, s);
 	if (s->res == NULL || !db_pg_result_ok(d, s->res)) {
-		g_clear_pointer(&s->res, PQclear);
+		g_clear_pointer(&s->res, pq.PQclear);
 		return DB_ERROR;
 	}
-	if (strncmp(PQcmdStatus(s->res), "SELECT", 6) != 0)
-		st->db->changes = g_ascii_strtoll(PQcmdTuples(s->res), NULL,
+	if (strncmp(pq.PQcmdStatus(s->res), "SELECT", 6) != 0)
+		st->db->changes = g_ascii_strtoll(pq.PQcmdTuples(s->res), NULL,
 		    10);
 	s->row = 0;
-	return PQntuples(s->res) > 0 ? DB_ROW : DB_DONE;
+	return pq.PQntuples(s->res) > 0 ? DB_ROW : DB_DONE;
 }
 
 static int
@@ -464,7 +467,7 @@ db_pg_column_null(struct db_stmt *st, int col)
 {
 	struct db_pg_stmt *s = DB_PG_STMT(st);
 
-	return s->res == NULL || PQgetisnull(s->res, s->row, col);
+	return s->res == NULL || pq.PQgetisnull(s->res, s->row, col);
 }
 
 static const char *
@@ -474,7 +477,7 @@ db_pg_column_text(struct db_stmt *st, int col)
 
 	if (db_pg_column_null(st, col))
 		return NULL;
-	return PQgetvalue(s->res, s->row, col);
+	return pq.PQgetvalue(s->res, s->row, col);
 }
 
 /* A number as SQLite gives it: a boolean is 1 or 0, NULL is 0. */
@@ -495,13 +498,13 @@ db_pg_column_count(struct db_stmt *st)
 {
 	struct db_pg_stmt *s = DB_PG_STMT(st);
 
-	return s->res != NULL ? PQnfields(s->res) : 0;
+	return s->res != NULL ? pq.PQnfields(s->res) : 0;
 }
 
 static const char *
 db_pg_column_name(struct db_stmt *st, int col)
 {
-	return PQfname(DB_PG_STMT(st)->res, col);
+	return pq.PQfname(DB_PG_STMT(st)->res, col);
 }
 
 /* Rows came with their ids: the identity goes on after the largest. */
@@ -519,12 +522,12 @@ db_pg_copied(struct db *db, const char *table, GError **error)
 static gint64
 db_pg_last_id(struct db *db)
 {
-	PGresult *res = PQexec(DB_PG(db)->conn, "SELECT lastval()");
+	PGresult *res = pq.PQexec(DB_PG(db)->conn, "SELECT lastval()");
 	gint64 id = 0;
 
-	if (db_pg_result_ok(DB_PG(db), res) && PQntuples(res) == 1)
-		id = g_ascii_strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
+	if (db_pg_result_ok(DB_PG(db), res) && pq.PQntuples(res) == 1)
+		id = g_ascii_strtoll(pq.PQgetvalue(res, 0, 0), NULL, 10);
+	pq.PQclear(res);
 	return id;
 }
 
@@ -532,7 +535,7 @@ static int
 db_pg_in_transaction(struct db *db)
 {
 	/* A broken connection's (PQTRANS_UNKNOWN) is gone with it. */
-	switch (PQtransactionStatus(DB_PG(db)->conn)) {
+	switch (pq.PQtransactionStatus(DB_PG(db)->conn)) {
 	case PQTRANS_ACTIVE:
 	case PQTRANS_INTRANS:
 	case PQTRANS_INERROR:
@@ -546,15 +549,15 @@ db_pg_in_transaction(struct db *db)
 static int
 db_pg_version(struct db *db, int *version, GError **error)
 {
-	PGresult *res = PQexec(DB_PG(db)->conn,
+	PGresult *res = pq.PQexec(DB_PG(db)->conn,
 	    "SELECT (SELECT count(*) FROM pg_tables "
 	    "WHERE schemaname = current_schema()), "
 	    "to_regclass('rebound_schema') IS NOT NULL");
-	int ok = db_pg_result_ok(DB_PG(db), res) && PQntuples(res) == 1;
-	int tables = ok ? atoi(PQgetvalue(res, 0, 0)) : 0;
-	int ours = ok && strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	int ok = db_pg_result_ok(DB_PG(db), res) && pq.PQntuples(res) == 1;
+	int tables = ok ? atoi(pq.PQgetvalue(res, 0, 0)) : 0;
+	int ours = ok && strcmp(pq.PQgetvalue(res, 0, 1), "t") == 0;
 
-	PQclear(res);
+	pq.PQclear(res);
 	if (ok && !ours && tables > 0)
 		db_pg_set_error(DB_PG(db), "its schema has tables of another "
 		    "application");
@@ -567,10 +570,10 @@ db_pg_version(struct db *db, int *version, GError **error)
 	*version = 0;
 	if (!ours)
 		return 1;
-	res = PQexec(DB_PG(db)->conn, "SELECT max(version) FROM rebound_schema");
-	if ((ok = db_pg_result_ok(DB_PG(db), res) && PQntuples(res) == 1))
-		*version = atoi(PQgetvalue(res, 0, 0));
-	PQclear(res);
+	res = pq.PQexec(DB_PG(db)->conn, "SELECT max(version) FROM rebound_schema");
+	if ((ok = db_pg_result_ok(DB_PG(db), res) && pq.PQntuples(res) == 1))
+		*version = atoi(pq.PQgetvalue(res, 0, 0));
+	pq.PQclear(res);
 	if (!ok)
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
 		    "%s: not a rebound database: %s", db->name,
@@ -623,15 +626,15 @@ db_pg_lead(struct db *db, const char *duty)
 		    g_free, NULL);
 	if (g_hash_table_lookup_extended(d->duties, duty, NULL, &session) &&
 	    GPOINTER_TO_UINT(session) == d->session &&
-	    PQstatus(d->conn) == CONNECTION_OK)
+	    pq.PQstatus(d->conn) == CONNECTION_OK)
 		return 1;
 	if (!db_pg_alive(d))
 		return 0;
-	res = PQexecParams(d->conn, "SELECT pg_try_advisory_lock("
+	res = pq.PQexecParams(d->conn, "SELECT pg_try_advisory_lock("
 	    "x'72656264'::int, hashtext($1))", 1, NULL, values, NULL, NULL, 0);
-	ok = db_pg_result_ok(d, res) && PQntuples(res) == 1 &&
-	    strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
+	ok = db_pg_result_ok(d, res) && pq.PQntuples(res) == 1 &&
+	    strcmp(pq.PQgetvalue(res, 0, 0), "t") == 0;
+	pq.PQclear(res);
 	if (ok)
 		g_hash_table_insert(d->duties, g_strdup(duty),
 		    GUINT_TO_POINTER(d->session));
@@ -667,19 +670,19 @@ db_pg_wait(struct db *db, const char *channel, int ms)
 		}
 		d->listening = d->session + 1;
 	}
-	pfd.fd = PQsocket(d->conn);
+	pfd.fd = pq.PQsocket(d->conn);
 	pfd.events = POLLIN;
-	if (pfd.fd < 0 || !PQconsumeInput(d->conn)) {
+	if (pfd.fd < 0 || !pq.PQconsumeInput(d->conn)) {
 		g_usleep((gulong)ms * 1000);	/* broken: the next read says */
 		return;
 	}
-	if ((n = PQnotifies(d->conn)) != NULL)
-		PQfreemem(n);
+	if ((n = pq.PQnotifies(d->conn)) != NULL)
+		pq.PQfreemem(n);
 	else
 		poll(&pfd, 1, ms);
-	PQconsumeInput(d->conn);
-	while ((n = PQnotifies(d->conn)) != NULL)
-		PQfreemem(n);
+	pq.PQconsumeInput(d->conn);
+	while ((n = pq.PQnotifies(d->conn)) != NULL)
+		pq.PQfreemem(n);
 }
 
 const struct db_engine db_pg = {
