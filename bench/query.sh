@@ -16,9 +16,16 @@
 # minutes for ten million here), where index pages written one row at a
 # time grew worse than linearly above a million.
 #
-# Usage: bench/query.sh [--write]    (--write adds a row to RESULTS.md)
+# list --limit 100 and prune --dry-run (every address's history replayed
+# through the policy) are timed too.  QUERY_PG=DIR times the same on a
+# private PostgreSQL in DIR loaded with the same rows (bench/query-pg.sh),
+# the two engines taking turns run by run.
+#
+# Usage: bench/query.sh [--write]    (--write adds a row to RESULTS.md;
+# with QUERY_PG a row an engine, to their own section)
 # QUERY_DB=PATH keeps the database there, and uses it as it is when it
-# is there already: that is how two builds are timed on the same database.
+# is there already: that is how two builds are timed on the same
+# database.  QUERY_PG=DIR keeps the cluster likewise.
 set -eu
 
 . "$(dirname "$0")/lib.sh"
@@ -71,23 +78,57 @@ fi
 rows=$(sqlite3 "$db" 'select count(*) from outcomes')
 bytes=$(stat -c %s "$db")
 
-# median_ms COMMAND...: the median wall time of ROUNDS runs, in ms.
+[ -z "${QUERY_PG:-}" ] || . "$here/query-pg.sh"
+
+# one_us FILE COMMAND...: add one run's wall time, in us, to FILE.
+one_us() {
+	f=$1
+	shift
+	s=$(date +%s%N)
+	"$@" >/dev/null
+	echo $(( ($(date +%s%N) - s) / 1000 )) >>"$f"
+}
+# median_ms: the median of the times on stdin, in ms; "-" for none.
 median_ms() {
+	sort -n | awk '{ a[NR] = $1 }
+	    END { if (NR == 0) print "-"; else printf "%.1f", a[int((NR + 1) / 2)] / 1000 }'
+}
+# paired ARGS...: ROUNDS runs of "rebound ARGS --db DB", the engines
+# taking turns (SQLite, then PostgreSQL with QUERY_PG): "SQLITE PG",
+# the median ms of each.
+paired() {
+	: >"$work/sqlite.us"
+	: >"$work/pg.us"
 	i=0
 	while [ $i -lt "$rounds" ]; do
-		s=$(date +%s%N)
-		"$@" >/dev/null
-		echo $(( ($(date +%s%N) - s) / 1000 ))
+		one_us "$work/sqlite.us" "$rebound" "$@" --db "$db"
+		[ -z "${PG_URL:-}" ] ||
+		    one_us "$work/pg.us" "$rebound" "$@" --db "$PG_URL"
 		i=$((i + 1))
-	done | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] / 1000 }'
+	done
+	echo "$(median_ms <"$work/sqlite.us") $(median_ms <"$work/pg.us")"
 }
-show=$(median_ms "$rebound" show --db "$db" user4242@d254.example)
-prune=$(median_ms "$rebound" prune --db "$db" --format plain)
-stats=$(median_ms "$rebound" stats --db "$db" --since 30d --format plain)
+# shellcheck disable=SC2046  # "SQLITE PG", two words
+set -- $(paired show user4242@d254.example); show=$1 show_pg=$2
+set -- $(paired list --limit 100); list=$1 list_pg=$2
+set -- $(paired prune --format plain); prune=$1 prune_pg=$2
+set -- $(paired prune --dry-run --format plain); dry=$1 dry_pg=$2
+set -- $(paired stats --since 30d --format plain); stats=$1 stats_pg=$2
 machine=$(bench_machine)
 echo "database: $rows outcomes, $bytes bytes ($((bytes / rows)) bytes/outcome)"
 echo "show: $show ms   prune: $prune ms   stats --since 30d: $stats ms (median of $rounds, whole process)"
-if [ "$write" -eq 1 ]; then
+echo "list --limit 100: $list ms   prune --dry-run: $dry ms"
+[ -z "${PG_URL:-}" ] ||
+    echo "PostgreSQL: show: $show_pg ms   list --limit 100: $list_pg ms   prune: $prune_pg ms   prune --dry-run: $dry_pg ms   stats --since 30d: $stats_pg ms"
+if [ "$write" -eq 1 ] && [ -n "${PG_URL:-}" ]; then
+	for e in "SQLite $show $list $prune $dry $stats" \
+	    "PostgreSQL $show_pg $list_pg $prune_pg $dry_pg $stats_pg"; do
+		# shellcheck disable=SC2086  # the words are the row's cells
+		printf '| %s | %s | %s | %s | %s | %s ms | %s ms | %s ms | %s ms | %s ms |\n' \
+		    "$(date -u +%Y-%m-%d)" "$(bench_commit)" "$machine" "$rows" $e |
+		    bench_row "## rebound show, list, prune, stats: SQLite beside PostgreSQL"
+	done
+elif [ "$write" -eq 1 ]; then
 	printf '| %s | %s | %s | %s ms | %s ms | %s ms |\n' \
 	    "$(date -u +%Y-%m-%d)" "$machine" "$rows" "$show" "$prune" "$stats" | bench_row "## rebound show"
 fi
