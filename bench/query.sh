@@ -12,9 +12,9 @@
 #
 # The rows go in with the indexes of outcomes and addresses dropped and
 # a large page cache, and the indexes are made again from their own SQL
-# at the end: one sort each, so the time grows with OUTCOMES (about two
-# minutes for ten million here), where index pages written one row at a
-# time grew worse than linearly above a million.
+# at the end: one sort each, so the time grows with OUTCOMES (under five
+# minutes for ten million on 2 loaded CPUs), where index pages written
+# one row at a time grew worse than linearly above a million.
 #
 # list --limit 100 and prune --dry-run (every address's history replayed
 # through the policy) are timed too.  QUERY_PG=DIR times the same on a
