@@ -2,10 +2,12 @@
  * db_pg.c: the PostgreSQL engine of the store (db.h), through libpq: a
  * database is a postgresql:// URI.  The store's statements are
  * SQLite's text with "?" and "?N" parameters: each is rewritten once to
- * "$N" and prepared on the server at its first step, with the types its
- * first binding gave (an integer is int8, a text or a text NULL is text,
- * an unbound parameter is left for the server to infer); a later
- * binding with other types runs unprepared.  Values travel as text.
+ * "$N".  Its first step runs it unprepared (one round trip: the
+ * commands of "rebound" run most statements once); a second prepares it
+ * on the server, with the types its binding gave (an integer is int8, a
+ * text or a text NULL is text, an unbound parameter is left for the
+ * server to infer), and a later binding with other types runs
+ * unprepared.  Values travel as text.
  * SQLite's two conflict clauses are said PostgreSQL's way: INSERT OR
  * IGNORE is ON CONFLICT DO NOTHING, and INSERT OR REPLACE INTO t (...)
  * updates every column named on a conflict with t's primary key (t_pkey,
@@ -15,7 +17,7 @@
  * A write transaction (db_begin()) takes an advisory lock first, so that
  * writers go one at a time on PostgreSQL as on SQLite.
  * Every session sets synchronous_commit on, whatever the server's
- * default: COMMIT returns once the server has the transaction on disk,
+ * default (and a read-only store's, default_transaction_read_only): COMMIT returns once the server has the transaction on disk,
  * and the daemon acknowledges mail only then.  The schema version is
  * the one row of rebound_schema; migrating takes an advisory lock, so
  * that of several daemons starting at once one migrates.
@@ -56,6 +58,7 @@ struct db_pg {
 	gint64		 retry_at;	/* monotonic time of the next try */
 	GHashTable	*duties;	/* duty -> session it was taken on */
 	guint		 listening;	/* session that LISTENs, + 1; 0: none */
+	int		 readonly;
 };
 
 struct db_pg_stmt {
@@ -66,6 +69,7 @@ struct db_pg_stmt {
 	Oid		*types;		/* of this binding */
 	Oid		*prepared_types; /* of the prepared one */
 	char		*name;		/* once prepared */
+	guint		 runs;		/* the steps that ran it */
 	guint		 session;	/* the one it was prepared on */
 	PGresult	*res;
 	int		 row;		/* the one the columns read */
@@ -127,7 +131,9 @@ db_pg_session(struct db_pg *d)
 	int ok;
 
 	pq.PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
-	res = pq.PQexec(d->conn, "SET synchronous_commit = on");
+	res = pq.PQexec(d->conn, d->readonly ? "SET synchronous_commit = on; "
+	    "SET default_transaction_read_only = on" :
+	    "SET synchronous_commit = on");
 	ok = db_pg_result_ok(d, res);
 	pq.PQclear(res);
 	return ok;
@@ -203,6 +209,7 @@ db_pg_open(const char *uri, const struct db_options *o, GError **error)
 	d = g_new0(struct db_pg, 1);
 	d->db.engine = &db_pg;
 	d->db.name = g_strdup(o->shown != NULL ? o->shown : uri);
+	d->readonly = o->readonly;
 	d->conn = pq.PQconnectdb(uri);
 	if (pq.PQstatus(d->conn) != CONNECTION_OK) {
 		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
@@ -214,11 +221,6 @@ db_pg_open(const char *uri, const struct db_options *o, GError **error)
 	if (!db_pg_session(d)) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s",
 		    d->db.name, d->error);
-		db_pg_close(&d->db);
-		return NULL;
-	}
-	if ((o->readonly && !db_pg_exec(&d->db,
-	    "SET default_transaction_read_only = on", error))) {
 		db_pg_close(&d->db);
 		return NULL;
 	}
@@ -429,9 +431,10 @@ db_pg_run(struct db_pg *d, struct db_pg_stmt *s)
 		return NULL;
 	if (s->name != NULL && s->session != d->session)
 		g_clear_pointer(&s->name, g_free);	/* a new session's */
-	if (s->name == NULL && !db_pg_prepare_now(d, s))
+	if (s->name == NULL && s->runs++ > 0 && !db_pg_prepare_now(d, s))
 		return NULL;
-	if (memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) == 0)
+	if (s->name != NULL &&
+	    memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) == 0)
 		res = pq.PQexecPrepared(d->conn, s->name, s->nparams, values,
 		    NULL, NULL, 0);
 	else
