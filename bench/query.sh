@@ -17,7 +17,7 @@
 # one row at a time grew worse than linearly above a million.
 #
 # list --limit 100 and prune --dry-run (every address's history replayed
-# through the policy) are timed too.  QUERY_PG=DIR times the same on a
+# through the policy: DRY_ROUNDS runs, default 1) are timed too.  QUERY_PG=DIR times the same on a
 # private PostgreSQL in DIR loaded with the same rows (bench/query-pg.sh),
 # the two engines taking turns run by run.
 #
@@ -32,6 +32,7 @@ set -eu
 bench_args "$@"
 rebound=${REBOUND:-$top/src/rebound}
 rounds=${ROUNDS:-5}
+dry_rounds=${DRY_ROUNDS:-1}
 outcomes=${OUTCOMES:-1000000}
 [ -n "${REBOUND:-}" ] || make -C "$top" -s >/dev/null
 work=$(mktemp -d "${TMPDIR:-/tmp}/rebound-query.XXXXXX")
@@ -93,14 +94,16 @@ median_ms() {
 	sort -n | awk '{ a[NR] = $1 }
 	    END { if (NR == 0) print "-"; else printf "%.1f", a[int((NR + 1) / 2)] / 1000 }'
 }
-# paired ARGS...: ROUNDS runs of "rebound ARGS --db DB", the engines
+# paired N ARGS...: N runs of "rebound ARGS --db DB", the engines
 # taking turns (SQLite, then PostgreSQL with QUERY_PG): "SQLITE PG",
 # the median ms of each.
 paired() {
+	n=$1
+	shift
 	: >"$work/sqlite.us"
 	: >"$work/pg.us"
 	i=0
-	while [ $i -lt "$rounds" ]; do
+	while [ $i -lt "$n" ]; do
 		one_us "$work/sqlite.us" "$rebound" "$@" --db "$db"
 		[ -z "${PG_URL:-}" ] ||
 		    one_us "$work/pg.us" "$rebound" "$@" --db "$PG_URL"
@@ -109,15 +112,15 @@ paired() {
 	echo "$(median_ms <"$work/sqlite.us") $(median_ms <"$work/pg.us")"
 }
 # shellcheck disable=SC2046  # "SQLITE PG", two words
-set -- $(paired show user4242@d254.example); show=$1 show_pg=$2
-set -- $(paired list --limit 100); list=$1 list_pg=$2
-set -- $(paired prune --format plain); prune=$1 prune_pg=$2
-set -- $(paired prune --dry-run --format plain); dry=$1 dry_pg=$2
-set -- $(paired stats --since 30d --format plain); stats=$1 stats_pg=$2
+set -- $(paired "$rounds" show user4242@d254.example); show=$1 show_pg=$2
+set -- $(paired "$rounds" list --limit 100); list=$1 list_pg=$2
+set -- $(paired "$rounds" prune --format plain); prune=$1 prune_pg=$2
+set -- $(paired "$dry_rounds" prune --dry-run --format plain); dry=$1 dry_pg=$2
+set -- $(paired "$rounds" stats --since 30d --format plain); stats=$1 stats_pg=$2
 machine=$(bench_machine)
 echo "database: $rows outcomes, $bytes bytes ($((bytes / rows)) bytes/outcome)"
 echo "show: $show ms   prune: $prune ms   stats --since 30d: $stats ms (median of $rounds, whole process)"
-echo "list --limit 100: $list ms   prune --dry-run: $dry ms"
+echo "list --limit 100: $list ms   prune --dry-run: $dry ms (median of $dry_rounds)"
 [ -z "${PG_URL:-}" ] ||
     echo "PostgreSQL: show: $show_pg ms   list --limit 100: $list_pg ms   prune: $prune_pg ms   prune --dry-run: $dry_pg ms   stats --since 30d: $stats_pg ms"
 if [ "$write" -eq 1 ] && [ -n "${PG_URL:-}" ]; then
