@@ -548,17 +548,41 @@ db_pg_in_transaction(struct db *db)
 	}
 }
 
-/* The version: 0 for an empty schema, refused for another's tables. */
+/* The version rebound_schema holds, if it is there. */
+static int
+db_pg_schema_version(struct db_pg *d, int *version)
+{
+	PGresult *res = pq.PQexec(d->conn,
+	    "SELECT max(version) FROM rebound_schema");
+	int ok = db_pg_result_ok(d, res) && pq.PQntuples(res) == 1;
+
+	if (ok)
+		*version = atoi(pq.PQgetvalue(res, 0, 0));
+	pq.PQclear(res);
+	return ok;
+}
+
+/*
+ * The version: 0 for an empty schema, refused for another's tables.
+ * Outside a transaction, where a failed query costs nothing, the usual
+ * case is tried first: one query.
+ */
 static int
 db_pg_version(struct db *db, int *version, GError **error)
 {
-	PGresult *res = pq.PQexec(DB_PG(db)->conn,
+	PGresult *res;
+	int ok, tables, ours;
+
+	if (pq.PQtransactionStatus(DB_PG(db)->conn) == PQTRANS_IDLE &&
+	    db_pg_schema_version(DB_PG(db), version))
+		return 1;
+	res = pq.PQexec(DB_PG(db)->conn,
 	    "SELECT (SELECT count(*) FROM pg_tables "
 	    "WHERE schemaname = current_schema()), "
 	    "to_regclass('rebound_schema') IS NOT NULL");
-	int ok = db_pg_result_ok(DB_PG(db), res) && pq.PQntuples(res) == 1;
-	int tables = ok ? atoi(pq.PQgetvalue(res, 0, 0)) : 0;
-	int ours = ok && strcmp(pq.PQgetvalue(res, 0, 1), "t") == 0;
+	ok = db_pg_result_ok(DB_PG(db), res) && pq.PQntuples(res) == 1;
+	tables = ok ? atoi(pq.PQgetvalue(res, 0, 0)) : 0;
+	ours = ok && strcmp(pq.PQgetvalue(res, 0, 1), "t") == 0;
 
 	pq.PQclear(res);
 	if (ok && !ours && tables > 0)
@@ -573,11 +597,7 @@ db_pg_version(struct db *db, int *version, GError **error)
 	*version = 0;
 	if (!ours)
 		return 1;
-	res = pq.PQexec(DB_PG(db)->conn, "SELECT max(version) FROM rebound_schema");
-	if ((ok = db_pg_result_ok(DB_PG(db), res) && pq.PQntuples(res) == 1))
-		*version = atoi(pq.PQgetvalue(res, 0, 0));
-	pq.PQclear(res);
-	if (!ok)
+	if (!(ok = db_pg_schema_version(DB_PG(db), version)))
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
 		    "%s: not a rebound database: %s", db->name,
 		    db_pg_errmsg(db));
