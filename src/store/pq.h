@@ -14,12 +14,13 @@
 /* The libpq functions the store calls. */
 #define PQ_FUNCTIONS(X) \
 	X(PQclear) X(PQcmdStatus) X(PQcmdTuples) X(PQconnectdb) \
-	X(PQconsumeInput) X(PQerrorMessage) X(PQexec) X(PQexecParams) \
-	X(PQexecPrepared) X(PQfinish) X(PQfname) X(PQfreemem) \
-	X(PQgetisnull) X(PQgetvalue) X(PQnfields) X(PQnotifies) \
-	X(PQntuples) X(PQprepare) X(PQreset) X(PQresultErrorMessage) \
-	X(PQresultStatus) X(PQsetNoticeProcessor) X(PQsocket) X(PQstatus) \
-	X(PQtransactionStatus)
+	X(PQconsumeInput) X(PQenterPipelineMode) X(PQerrorMessage) \
+	X(PQexec) X(PQexecParams) X(PQexecPrepared) X(PQexitPipelineMode) \
+	X(PQfinish) X(PQfname) X(PQfreemem) X(PQgetResult) X(PQgetisnull) \
+	X(PQgetvalue) X(PQnfields) X(PQnotifies) X(PQntuples) \
+	X(PQpipelineSync) X(PQprepare) X(PQreset) X(PQresultErrorMessage) \
+	X(PQresultStatus) X(PQsendQueryParams) X(PQsendQueryPrepared) \
+	X(PQsetNoticeProcessor) X(PQsocket) X(PQstatus) X(PQtransactionStatus)
 
 #define PQ_MEMBER(f) __typeof__(f) *f;
 struct pq_api {
