@@ -378,8 +378,19 @@ show_held(struct show *sh, const struct store_outcome *o)
 	return sh->held_text;
 }
 
+/*
+ * An outcome's columns, in the rows and in --format json's history;
+ * '#': a number.  The address is for csv only: rows of several runs
+ * can then be joined.
+ */
+static const char *const show_columns[] = { "address", "time", "class",
+    "reason", "status", "#replycode", "meaning", "diagnostic",
+    "decided", "confidence", "list", "bounce_address", "source",
+    "held", "node", NULL };
+
+/* One outcome: a row of the output, or an object of the JSON history. */
 static void
-show_row(const struct store_outcome *o, void *data)
+show_outcome(const struct store_outcome *o, void *data)
 {
 	struct show *sh = data;
 	g_autofree char *time = cli_time(o->at);
@@ -390,20 +401,19 @@ show_row(const struct store_outcome *o, void *data)
 	    o->confidence, o->list, o->bounce, o->source, show_held(sh, o),
 	    o->node, NULL };
 
-	output_row(sh->out, row + !sh->csv);
+	if (sh->json == NULL) {
+		output_row(sh->out, row + !sh->csv);
+		return;
+	}
+	g_string_append(sh->json, sh->n++ == 0 ? "\n{" : ",\n{");
+	json_members(sh->json, show_columns + 1, row + 1);
+	g_string_append_c(sh->json, '}');
 }
 
-/*
- * The history through output.c.  csv is for programs: no summary, and
- * an address column first so that rows of several runs can be joined.
- */
+/* The history through output.c; csv: no summary. */
 static int
 show_rows(struct show *sh)
 {
-	static const char *const columns[] = { "address", "time", "class",
-	    "reason", "status", "#replycode", "meaning", "diagnostic",
-	    "decided", "confidence", "list", "bounce_address", "source",
-	    "held", "node", NULL };
 	g_autoptr(GError) error = NULL;
 	enum output_format f;
 	int ok;
@@ -411,44 +421,13 @@ show_rows(struct show *sh)
 	sh->csv = output_format_parse(sh->format, &f, NULL) &&
 	    f == OUTPUT_CSV;
 	if ((sh->out = cli_output("show", sh->format,
-	    columns + !sh->csv)) == NULL)
+	    show_columns + !sh->csv)) == NULL)
 		return CLI_EXIT_USAGE;
 	if (!sh->csv)
 		show_summary(sh);
-	ok = store_history(sh->store, sh->address, show_row, sh, &error);
+	ok = store_history(sh->store, sh->address, show_outcome, sh, &error);
 	output_finish(&sh->out);
 	return ok ? CLI_EXIT_OK : cli_failed("show", error);
-}
-
-static void
-show_json_outcome(const struct store_outcome *o, void *data)
-{
-	struct show *sh = data;
-	GString *j = sh->json;
-	g_autofree char *time = cli_time(o->at);
-	g_autofree char *meaning = explain_brief(o->status, o->replycode ?
-	    (int)g_ascii_strtoll(o->replycode, NULL, 10) : 0);
-
-	g_string_append(j, sh->n++ == 0 ? "\n{" : ",\n{");
-	json_member(j, "time", time);
-	json_member(j, "class", o->class);
-	json_member(j, "reason", o->reason);
-	json_member(j, "status", o->status);
-	if (o->replycode == NULL)
-		json_member(j, "replycode", NULL);
-	else
-		json_member_int(j, "replycode",
-		    g_ascii_strtoll(o->replycode, NULL, 10));
-	json_member(j, "meaning", meaning);
-	json_member(j, "diagnostic", o->diagnostic);
-	json_member(j, "decided", o->decided);
-	json_member(j, "confidence", o->confidence);
-	json_member(j, "list", o->list);
-	json_member(j, "bounce_address", o->bounce);
-	json_member(j, "source", o->source);
-	json_member(j, "held", show_held(sh, o));
-	json_member(j, "node", o->node);
-	g_string_append_c(j, '}');
 }
 
 /* One object, the history an array in it: built whole, then printed. */
@@ -474,7 +453,7 @@ show_json(struct show *sh)
 	json_member(j, "last_seen", last);
 	g_string_append(j, ",\"history\":[");
 	sh->json = j;
-	ok = store_history(sh->store, sh->address, show_json_outcome, sh,
+	ok = store_history(sh->store, sh->address, show_outcome, sh,
 	    &error);
 	g_string_append(j, sh->n > 0 ? "\n]}\n" : "]}\n");
 	if (ok)
