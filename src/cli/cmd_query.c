@@ -104,25 +104,15 @@ query_start(int *argc, char ***argv, const struct cmd_entry *e,
 	    query_format(e->name, d->format);
 }
 
-/* list */
+/* list: the filters as typed, owned by cmd_list(). */
 struct list_filter {
-	char	*since;
-	char	*class;
-	char	*reason;
-	char	*domain;
-	char	*list;
-	int	 limit;
+	const char	*since;
+	const char	*class;
+	const char	*reason;
+	const char	*domain;
+	const char	*list;
+	int		 limit;
 };
-
-static void
-list_filter_clear(struct list_filter *f)
-{
-	g_free(f->since);
-	g_free(f->class);
-	g_free(f->reason);
-	g_free(f->domain);
-	g_free(f->list);
-}
 
 static int
 list_check(struct list_filter *f, gint64 *cutoff_r)
@@ -205,26 +195,29 @@ static int
 cmd_list(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
-	struct list_filter f = { .limit = G_MININT };
+	struct list_filter f;
+	g_autofree char *since = NULL, *class = NULL, *reason = NULL;
+	g_autofree char *domain = NULL, *list = NULL;
+	int limit = G_MININT;
 	g_autofree char *classes = report_class_list();
 	g_autofree char *class_help = g_strdup_printf("Only this class: %s",
 	    classes);
 	GOptionEntry entries[] = {
-		{ "since", 's', 0, G_OPTION_ARG_STRING, &f.since,
+		{ "since", 's', 0, G_OPTION_ARG_STRING, &since,
 		  "Only outcomes since WHEN: 7d, 12h, 30m, 2w ago or a date "
 		  "YYYY-MM-DD (default: all)", "WHEN" },
-		{ "class", 'C', 0, G_OPTION_ARG_STRING, &f.class,
+		{ "class", 'C', 0, G_OPTION_ARG_STRING, &class,
 		  class_help, "CLASS" },
-		{ "reason", 'r', 0, G_OPTION_ARG_STRING, &f.reason,
+		{ "reason", 'r', 0, G_OPTION_ARG_STRING, &reason,
 		  "Only this reason (userunknown, mailboxfull, ...)",
 		  "REASON" },
-		{ "domain", 'D', 0, G_OPTION_ARG_STRING, &f.domain,
+		{ "domain", 'D', 0, G_OPTION_ARG_STRING, &domain,
 		  "Only addresses at this domain (any case)", "DOMAIN" },
-		{ "list", 'l', 0, G_OPTION_ARG_STRING, &f.list,
+		{ "list", 'l', 0, G_OPTION_ARG_STRING, &list,
 		  "Only bounces of mail from this list: its list id "
 		  "(news.lists.example.org) or address (news@lists.example.org)",
 		  "LIST" },
-		{ "limit", 'n', 0, G_OPTION_ARG_INT, &f.limit,
+		{ "limit", 'n', 0, G_OPTION_ARG_INT, &limit,
 		  "At most N outcomes (default: all)", "N" },
 		CLI_DB_ENTRIES(&d),
 		CLI_FORMAT_ENTRY(&d),
@@ -238,8 +231,10 @@ cmd_list(int argc, char **argv)
 	    "Prints one row per recorded outcome: time (UTC), address, class,\n"
 	    "reason, status, reply code, list and diagnostic, and with\n"
 	    "--format csv or json the node that took it.  The filters\n"
-	    "combine: every one given must match.", entries, &d, 0) ||
-	    !list_check(&f, &cutoff))
+	    "combine: every one given must match.", entries, &d, 0))
+		goto done;
+	f = (struct list_filter){ since, class, reason, domain, list, limit };
+	if (!list_check(&f, &cutoff))
 		goto done;
 	if ((s = cli_store(&d, STORE_READ)) == NULL) {
 		rc = CLI_EXIT_DB;
@@ -248,7 +243,6 @@ cmd_list(int argc, char **argv)
 	rc = list_run(s, d.format, &f, cutoff);
 done:
 	store_close(&s);
-	list_filter_clear(&f);
 	cli_db_clear(&d);
 	return rc;
 }
