@@ -16,7 +16,11 @@
 #      sessions and half the messages, at once: the rate is all the
 #      messages over the time until the slower client is done.
 # A SQLite file takes one daemon (a second is refused), so there is no
-# "two on SQLite".
+# "two on SQLite".  For the two daemons it prints the CPU each kind of
+# process took per message (from /proc: the daemons, PostgreSQL's
+# processes, the clients) beside what the machine's CPUs gave over the
+# run, so that one can see whether the CPUs, not the lock the writers
+# take in turn, are the limit.
 # Goals (issue 25): one daemon on PostgreSQL >= 0.5 of SQLite's rate; two
 # daemons >= 1.6 x one.
 #
@@ -59,6 +63,26 @@ cc -O2 -o "$client_bin" "$here/lmtp-client.c" $(pkg-config --cflags --libs glib-
 	die "cannot build $client_bin"
 field() { echo "$2" | awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }'; }
 
+# cpu PID...: the CPU ticks (user + system) the processes took so far.
+cpu() {
+	for p in "$@"; do cat "/proc/$p/stat" 2>/dev/null; done |
+	    sed 's/^.*) //' | awk '{ t += $12 + $13 } END { print t + 0 }'
+}
+# pg_pids: the private PostgreSQL's processes (its postmaster's children).
+pg_pids() {
+	pm=$(head -1 "$tmp/pg/data/postmaster.pid")
+	echo "$pm"
+	for s in /proc/[0-9]*/stat; do
+		sed 's/^.*) //' "$s" 2>/dev/null | awk -v pm="$pm" -v f="$s" \
+		    '$2 == pm { split(f, a, "/"); print a[3] }'
+	done
+}
+# children FILE: the CPU ticks of the children this shell has waited
+# for, as "times" (run by this shell, not a subshell) wrote to FILE.
+children() {
+	tail -1 "$1" | awk '{ for (i = 1; i <= 2; i++) {
+		split($i, a, "m"); t += a[1] * 60 + a[2] } print int(t * 100) }'
+}
 # daemon NAME STORE-LINE: start a reboundd on $tmp/NAME.sock; its pid.
 daemon() {
 	printf '[store]\n%s\n[lmtp]\nlisten = unix:%s/%s.sock\n' "$2" "$tmp" "$1" \
@@ -80,13 +104,26 @@ one_sqlite=$(field rate "$(run sqlite "$n" "$sessions")")
 daemon pg1 "url = $PG_URL"
 one_pg=$(field rate "$(run pg1 "$n" "$sessions")")
 daemon pg2 "url = $PG_URL"
+daemon_pids=$(echo "$pids" | awk '{ print $(NF - 1), $NF }')
+# shellcheck disable=SC2086  # the pids are meant to split
+cpu0_d=$(cpu $daemon_pids)
+# shellcheck disable=SC2046
+cpu0_pg=$(cpu $(pg_pids))
+times >"$tmp/times0"
 start=$(date +%s%N)
 run pg1 $((n / 2)) $((sessions / 2)) >"$tmp/c1" &
 c1=$!
 run pg2 $((n / 2)) $((sessions / 2)) >"$tmp/c2" &
 c2=$!
 wait $c1 $c2
-two_pg=$(awk -v n=$((n / 2 * 2)) -v t=$(( $(date +%s%N) - start )) \
+wall=$(( $(date +%s%N) - start ))
+times >"$tmp/times1"	# before the reads below add theirs
+cpu_c=$(( $(children "$tmp/times1") - $(children "$tmp/times0") ))
+# shellcheck disable=SC2086
+cpu_d=$(( $(cpu $daemon_pids) - cpu0_d ))
+# shellcheck disable=SC2046
+cpu_pg=$(( $(cpu $(pg_pids)) - cpu0_pg ))
+two_pg=$(awk -v n=$((n / 2 * 2)) -v t=$wall \
     'BEGIN { printf "%.0f", n / (t / 1e9) }')
 recorded=$(psql_q 'select count(*) from messages')
 
@@ -95,6 +132,14 @@ echo "SQLite, one daemon:      $one_sqlite msg/s"
 echo "PostgreSQL, one daemon:  $one_pg msg/s ($(ratio "$one_pg" "$one_sqlite") x SQLite; goal >= 0.5)"
 echo "PostgreSQL, two daemons: $two_pg msg/s ($(ratio "$two_pg" "$one_pg") x one; goal >= 1.6)"
 echo "PostgreSQL: $recorded messages recorded of $((n + n / 2 * 2)) sent"
+# CPU ms per message, two daemons: ticks are 10 ms.
+awk -v n=$((n / 2 * 2)) -v d="$cpu_d" -v pg="$cpu_pg" -v c="$cpu_c" \
+    -v wall="$wall" -v ncpu="$(nproc)" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
+	printf "two daemons, CPU ms per message: reboundd %.2f, PostgreSQL %.2f, clients %.2f, together %.2f\n",
+	    d * 10 / n, pg * 10 / n, c * 10 / n, (d + pg + c) * 10 / n
+	printf "  the machine'"'"'s %d CPUs gave %.2f ms per message over the run (load %s: shared with others)\n",
+	    ncpu, ncpu * wall / 1e6 / n, load
+}'
 if [ $write -eq 1 ]; then
 	load=$(cut -d' ' -f1 /proc/loadavg)
 	printf '| %s | %s | %s, load %s | %s / %s | %s | %s | %s | %s | %s |\n' \

@@ -18,13 +18,19 @@ fi
 ref="$tmp/ref.db"
 R() { "$REBOUND" "$@" --db "$db"; }
 Rref() { "$REBOUND" "$@" --db "$ref"; }
+# unclock: an event a replay caused (reason "replay") is dated when it
+# was published, by the clock, which ticks between the two imports: its
+# time is left out of the comparison (an outcome's event has its date).
+unclock() {
+	sed 's/"time":"[^"]*"\(,.*"reason":"replay"\)/"time":-\1/'
+}
 # same NAME ARGS...: the command prints on this engine what it prints
 # on SQLite (trivially so when the engine is SQLite).
 same() {
 	s_name=$1
 	shift
-	R "$@" >"$tmp/got" 2>&1
-	Rref "$@" >"$tmp/want" 2>&1
+	R "$@" 2>&1 | unclock >"$tmp/got"
+	Rref "$@" 2>&1 | unclock >"$tmp/want"
 	if grep '^rebound' "$tmp/want" | grep -qv 'did you mean'; then
 		not_ok "$ENGINE: $s_name: an error on SQLite"
 		head -3 "$tmp/want" | sed 's/^/# /'

@@ -84,6 +84,7 @@ mport=$(free_port)
 cat >"$tmp/conf" <<CONF
 [store]
 path = $tmp/db
+node = mx1.example
 [lmtp]
 listen = unix:$tmp/lmtp.sock
 [events]
@@ -220,6 +221,8 @@ is "metrics: another not" "$(metric 'rebound_hook_paused{hook="lm"}')" 0
 "$REBOUND" events --failed --db "$tmp/db" --format plain | grep -v '	auth	' >"$tmp/failed"
 check "events --failed: event, hook, address and error" \
     grep -q "^[0-9]*	web	address.dead	refused1@example.com	news.lists.example.org	1	.*HTTP 400" "$tmp/failed"
+is "events --failed: the node that tried it last" \
+    "$(awk -F'\t' '{ print $NF }' "$tmp/failed")" mx1.example
 id=$(cut -f1 "$tmp/failed")
 touch "$web/accept"
 "$REBOUND" events retry "$id" --db "$tmp/db" >/dev/null

@@ -4,7 +4,10 @@
 # reaches the receiver once; a daemon that hangs (SIGSTOP: its session
 # stays alive) holding a lease has that delivery taken over by the
 # other once the lease has run out, not before, and its late result
-# changes nothing.
+# changes nothing; so has one killed (SIGKILL).  Each delivery names
+# the node that leased it ("rebound events --pending"); one stopped
+# cleanly (SIGTERM) gives its leases back, and the other sends them at
+# once, long before they would have run out.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/pg-lib.sh"
 . "$top_srcdir/tests/hooks-lib.sh"
@@ -16,6 +19,7 @@ conf() {
 	cat <<CONF
 [store]
 url = $PG_URL
+node = $3
 [metrics]
 listen = $2
 [lmtp]
@@ -24,9 +28,9 @@ $(pg_hooks_conf $lease)
 CONF
 }
 port1=$(free_port)
-conf 1 "$port1" >"$tmp/conf1"
+conf 1 "$port1" one >"$tmp/conf1"
 port2=$(free_port)
-conf 2 "$port2" >"$tmp/conf2"
+conf 2 "$port2" two >"$tmp/conf2"
 "$REBOUNDD" --config "$tmp/conf1" --foreground 2>"$tmp/log1" &
 pid1=$!
 "$REBOUNDD" --config "$tmp/conf2" --foreground 2>"$tmp/log2" &
@@ -108,9 +112,63 @@ is "... the hung daemon's late 503 made no delivery pending again" \
 is "... each event exactly once" "$(oks | sort | uniq -d | wc -l)" 0
 is "... the taken-over event once" "$(oks | grep -cx "$id")" 1
 
-kill -TERM $pid1 $pid2
+
+# held_by_first ADDRESS N: with the second daemon stopped and the
+# receiver holding requests, a bounce to the first, which leases its
+# delivery and sends it: id is its event, until_ its lease's end.
+held_by_first() {
+	kill -STOP $pid2
+	touch "$tmp/web/hold"
+	send 1 "$1" "$2" || return 1
+	wait_until "$1's event held by the receiver" \
+	    grep -q " $1 .* held\$" "$tmp/web/log" || return 1
+	id=$(awk -v a="$1" '$2 == a && $NF == "held" { print $1 }' "$tmp/web/log")
+	until_=$(psql_q "select next_try from hook_deliveries where event = $id")
+}
+
+# The first daemon is killed holding a lease: the second takes it over
+# once it has run out, not before.
+check "a bounce to the first daemon, its delivery held" \
+    held_by_first killed@d1.example 102
+is "... leased by the first daemon's node" \
+    "$(psql_q "select leased_by from hook_deliveries where event = $id")" one
+"$REBOUND" events --pending --db "$PG_URL" --format plain >"$tmp/pending"
+check "events --pending: the delivery and the node that holds it" \
+    grep -q "^$id	web	address.dead	killed@d1.example	.*	one\$" "$tmp/pending"
+kill -KILL $pid1
+wait $pid1
+rm "$tmp/web/hold"
+kill -CONT $pid2
+wait_for "the second daemon takes the killed one's delivery over" got
+now=$(date +%s)
+check "... not before the lease ran out ($now >= $until_)" [ "$now" -ge "$until_" ]
+
+# The first daemon again, with leases of ten minutes, stopped cleanly
+# holding one: it gives the lease back as it stops, and the second
+# sends the delivery at once.
+lease=600
+conf 1 "$port1" one >"$tmp/conf1"
+"$REBOUNDD" --config "$tmp/conf1" --foreground 2>>"$tmp/log1" &
+pid1=$!
+wait_until "reboundd 1 to start again" logged 2 'started, database' "$tmp/log1"
+check "a bounce to the restarted first daemon, its delivery held" \
+    held_by_first stopped@d1.example 103
+check "... leased for ten minutes" [ "${until_:-0}" -ge "$(( $(date +%s) + 500 ))" ]
+kill -TERM $pid1
 wait $pid1
 is "the first reboundd stops with 0" "$?" 0
+check "... saying it gave its lease back" \
+    grep -q "hooks: stop: 1 deliveries in flight abandoned, still pending; 1 leases given back" "$tmp/log1"
+check "... due at once" [ "$(psql_q "select next_try from hook_deliveries where event = $id")" -lt "$until_" ]
+rm "$tmp/web/hold"
+kill -CONT $pid2
+wait_for "the second daemon sends it" got
+now=$(date +%s)
+check "... long before the lease would have run out ($now < $until_)" [ "$now" -lt "$until_" ]
+is "... each event exactly once" "$(oks | sort | uniq -d | wc -l)" 0
+is "... nothing left pending" "$(psql_q 'select count(*) from hook_deliveries')" 0
+
+kill -TERM $pid2
 wait $pid2
 is "the second reboundd stops with 0" "$?" 0
 done_testing

@@ -221,6 +221,29 @@ is "012: show's history ends with each outcome's node" \
 check "012: show --format json: each outcome's node" sh -c \
     "grep -q '\"node\":\"mx2.example\"}' '$tmp/show' && grep -q '\"node\":null}' '$tmp/show'"
 
+# 013-leased-by.sql: each hook delivery names the node that leased or
+# last tried it; rows from before it have none, shown empty.
+ls "$top_srcdir"/sql/[0-9][0-9][0-9]-*.sql | head -n 12 | xargs cat |
+    sqlite3 "$tmp/v12.db"
+sqlite3 "$tmp/v12.db" "pragma user_version = 12;
+    insert into events (id, type, time, address) values (7, 'address.dead', 0, 'gone@d1.example');
+    insert into hook_deliveries (hook, event, address, state, queued, attempts, next_try, last_error)
+    values ('web', 7, 'gone@d1.example', 'failed', 0, 1, 0, 'HTTP 400'),
+    ('mm', 7, 'gone@d1.example', 'pending', 0, 0, 0, NULL)"
+"$REBOUND" import --db "$tmp/v12.db" "$data/postfix-user-unknown.eml" >/dev/null 2>&1
+is "013: migrated from version 12" "$(sqlite3 "$tmp/v12.db" 'pragma user_version')" "$latest"
+is "013: the old deliveries are kept, leased by none" \
+    "$(sqlite3 "$tmp/v12.db" "select hook || ' ' || state || ' ' || coalesce(leased_by, '-') from hook_deliveries order by hook")" \
+    "mm pending -
+web failed -"
+"$REBOUND" events --failed --db "$tmp/v12.db" --format csv | tr -d '\r' >"$tmp/failed"
+is "013: events --failed --format csv: a node column last, empty" \
+    "$(sed 's/.*,//; s/^$/(empty)/' "$tmp/failed")" '"node"
+(empty)'
+is "013: events --pending: the queued one, its next try, no node" \
+    "$("$REBOUND" events --pending --db "$tmp/v12.db" --format plain | cut -f1,2,8,10)" \
+    "7	mm	1970-01-01 00:00:00	"
+
 # A newer database is refused and left alone.
 sqlite3 "$tmp/new.db" "create table t(x); pragma user_version = 99"
 "$REBOUND" import --db "$tmp/new.db" "$data" >/dev/null 2>"$tmp/err"; rc=$?

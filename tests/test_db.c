@@ -4,7 +4,8 @@
  * postgresql:// URI: tests/db-pg.sh starts a private one).  The same
  * calls must give the same answers on both: parameters in SQLite's
  * forms, types, rows, changes, ids, the conflict clauses, LIMIT, a
- * rollback, an error, and the migrations from empty.
+ * rollback, an error, writes sent without waiting (db_send), and the
+ * migrations from empty.
  */
 #include "config.h"
 
@@ -203,6 +204,60 @@ test_error(void)
 	g_assert_cmpstr(v, ==, "still1");
 }
 
+/* hook_cursors' row (hook, n) by st, sent with no answer waited for. */
+static int
+send_cursor(struct db_stmt *st, const char *hook, gint64 n)
+{
+	int rc;
+
+	db_bind_text(st, 1, hook);
+	db_bind_int64(st, 2, n);
+	rc = db_send(st);
+	db_reset(st);
+	return rc;
+}
+
+/*
+ * Writes sent in a transaction are made in order, seen by the next
+ * statement and committed with it; one that fails fails what follows
+ * (at the latest the commit), and a rollback leaves none of them.
+ */
+static void
+test_send(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *n = NULL, *after = NULL;
+	struct db_stmt *st = prepare("INSERT INTO hook_cursors (hook, "
+	    "last_event) VALUES (?1, ?2)");
+
+	/* One statement, sent again and again: the first prepares it. */
+	g_assert_true(db_begin(db, &error));
+	g_assert_cmpint(send_cursor(st, "s1", 1), ==, DB_DONE);
+	g_assert_cmpint(send_cursor(st, "s2", 2), ==, DB_DONE);
+	g_assert_cmpint(send_cursor(st, "s3", 3), ==, DB_DONE);
+	n = text_of("SELECT CAST(sum(last_event) AS TEXT) FROM hook_cursors "
+	    "WHERE hook LIKE ?1 AND ?2 = 0", "s_", 0);
+	g_assert_cmpstr(n, ==, "6");
+	g_assert_cmpint(send_cursor(st, "s4", 4), ==, DB_DONE);
+	g_assert_true(db_commit(db, &error));
+	g_assert_no_error(error);
+	g_assert_false(db_in_transaction(db));
+
+	/* s1 again breaks the key: SQLite says so at once, PostgreSQL at
+	 * the commit it went along with. */
+	g_assert_true(db_begin(db, &error));
+	if (send_cursor(st, "s1", 9) != DB_ERROR) {
+		g_assert_false(db_commit(db, &error));
+		g_assert_nonnull(error);
+	}
+	db_rollback(db);
+	g_assert_false(db_in_transaction(db));
+	after = text_of("SELECT CAST(sum(last_event) AS TEXT) FROM hook_cursors "
+	    "WHERE hook LIKE ?1 AND ?2 = 0", "s_", 0);
+	g_assert_cmpstr(after, ==, "10");
+	db_finalize(st);
+}
+
 /* From empty to this build's version, once; a newer one refused. */
 static void
 test_migrate(void)
@@ -240,6 +295,7 @@ main(int argc, char **argv)
 	g_test_add_func("/db/last_id", test_last_id);
 	g_test_add_func("/db/rollback", test_rollback);
 	g_test_add_func("/db/error", test_error);
+	g_test_add_func("/db/send", test_send);
 	g_test_add_func("/db/migrate", test_migrate);
 	rc = g_test_run();
 	db_close(&db);

@@ -4,7 +4,10 @@
  * paused (store_hooks.c):
  *
  *   rebound events --failed [--format F]     the parked ones: event,
- *                                             hook, attempts, error
+ *                                             hook, attempts, error, node
+ *   rebound events --pending [--format F]    the queue: event, hook,
+ *                                             attempts, next try (a
+ *                                             lease's end), node
  *   rebound events retry ID [--hook NAME]    pending again: reboundd
  *                                             sends it on its next poll
  *   rebound events resume [--hook NAME]      the paused hooks (or that
@@ -29,48 +32,59 @@ static int	 cmd_hooks(int, char **);
 static int	 cmd_hooks_wanted(int, char **);
 const struct cmd_entry cmd_hooks_entry = {
 	.name = "events", .run = cmd_hooks,
-	.usage = "--failed | retry ID | resume - "
-	    "deliveries to hooks refused for good, hooks paused",
+	.usage = "--failed | --pending | retry ID | resume - "
+	    "deliveries to hooks refused for good or queued, hooks paused",
 	.match = cmd_hooks_wanted,
 };
 
+/* The node: who leased or last tried the delivery ([store] node). */
 static const char *const hooks_columns[] = {
 	"#event", "hook", "type", "address", "list", "#attempts", "queued",
-	"error", NULL
+	"error", "node", NULL
+};
+/* next: when it may go, or on PostgreSQL when its lease runs out. */
+static const char *const hooks_pending_columns[] = {
+	"#event", "hook", "type", "address", "list", "#attempts", "queued",
+	"next", "error", "node", NULL
 };
 
-/* One parked delivery, as a row. */
+/* One delivery, as a row: with its next try when it is pending. */
 static int
-hooks_failed_row(const struct store_delivery *d, void *arg)
+hooks_row(const struct store_delivery *d, void *arg)
 {
 	struct output *out = arg;
 	g_autofree char *event = g_strdup_printf("%" G_GINT64_FORMAT, d->event);
 	g_autofree char *attempts = g_strdup_printf("%d", d->attempts);
 	g_autofree char *queued = cli_time(d->queued);
+	g_autofree char *next = cli_time(d->next_try);
 	const char *row[] = {
 		event, d->hook, d->ev->type, d->ev->address, d->ev->list,
-		attempts, queued, d->last_error, NULL
+		attempts, queued, next, d->last_error, d->leased_by, NULL
 	};
 
+	if (d->state == DELIVERY_FAILED)
+		memmove(&row[7], &row[8], 3 * sizeof row[0]);
 	output_row(out, row);
 	return 1;
 }
 
+/* The deliveries in state: failed (parked) or pending (the queue). */
 static int
-hooks_failed(struct cli_db *d)
+hooks_list(struct cli_db *d, enum store_delivery_state state)
 {
 	g_autoptr(GError) error = NULL;
 	struct output *out;
 	struct store *s;
 	int ok;
 
-	if ((out = cli_output("events", d->format, hooks_columns)) == NULL)
+	if ((out = cli_output("events", d->format, state == DELIVERY_FAILED ?
+	    hooks_columns : hooks_pending_columns)) == NULL)
 		return CLI_EXIT_USAGE;
 	if ((s = cli_store(d, STORE_READ)) == NULL) {
 		output_finish(&out);
 		return CLI_EXIT_DB;
 	}
-	ok = store_hook_list_failed(s, hooks_failed_row, out, &error);
+	ok = store_hook_list(s, state, hooks_row, out, &error);
 	output_finish(&out);
 	store_close(&s);
 	return ok ? CLI_EXIT_OK : cli_failed("events", error);
@@ -153,7 +167,8 @@ cmd_hooks_wanted(int argc, char **argv)
 	    strcmp(argv[1], "resume") == 0))
 		return 1;
 	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--failed") == 0)
+		if (strcmp(argv[i], "--failed") == 0 ||
+		    strcmp(argv[i], "--pending") == 0)
 			return 1;
 	return 0;
 }
@@ -166,11 +181,14 @@ static int
 cmd_hooks(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
-	gboolean failed = FALSE;
+	gboolean failed = FALSE, pending = FALSE;
 	char *hook = NULL;
 	GOptionEntry entries[] = {
 		{ "failed", 0, 0, G_OPTION_ARG_NONE, &failed,
 		  "List the deliveries to hooks parked as failed", NULL },
+		{ "pending", 0, 0, G_OPTION_ARG_NONE, &pending,
+		  "List the deliveries to hooks queued, and who holds them",
+		  NULL },
 		{ "hook", 0, 0, G_OPTION_ARG_STRING, &hook,
 		  "retry, resume: only the delivery to, or the pause of, this "
 		  "hook", "NAME" },
@@ -182,20 +200,25 @@ cmd_hooks(int argc, char **argv)
 
 	if (!cli_options(&argc, &argv, &cmd_hooks_entry,
 	    "--failed lists the deliveries a hook refused for good (a 4xx\n"
-	    "answer, or [hooks] max_age passed): event, hook, attempts and\n"
-	    "the last error.  retry ID makes them pending again; reboundd\n"
+	    "answer, or [hooks] max_age passed): event, hook, attempts, the\n"
+	    "last error and the node that tried it last.  --pending lists\n"
+	    "the queue: the next try (on PostgreSQL, while a daemon holds\n"
+	    "a delivery, its lease's end) and the node that took it last.\n"
+	    "retry ID makes failed ones pending again; reboundd\n"
 	    "sends them on its next poll.  resume lets the hooks that\n"
 	    "max_actions_per_hour paused (or the one --hook names) deliver\n"
 	    "again, with a new hour's allowance.", entries))
 		goto done;
-	if (failed && argc == 1)
-		rc = hooks_failed(&d);
-	else if (!failed && argc == 3 && strcmp(argv[1], "retry") == 0)
+	if (failed + pending == 1 && argc == 1)
+		rc = hooks_list(&d, failed ? DELIVERY_FAILED : DELIVERY_PENDING);
+	else if (!failed && !pending && argc == 3 && strcmp(argv[1], "retry") == 0)
 		rc = hooks_retry(&d, argv[2], hook);
-	else if (!failed && argc == 2 && strcmp(argv[1], "resume") == 0)
+	else if (!failed && !pending && argc == 2 &&
+	    strcmp(argv[1], "resume") == 0)
 		rc = hooks_resume(&d, hook);
 	else
-		g_printerr("rebound events: give --failed, retry ID or resume "
+		g_printerr("rebound events: give --failed, --pending, retry ID "
+		    "or resume "
 		    "(see --help)\n");
 done:
 	g_free(hook);

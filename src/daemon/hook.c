@@ -18,7 +18,8 @@
  *     4 s ... at most an hour, and parked once [hooks] max_age has
  *     passed since the event was handed over.
  * Jobs in flight at a stop are abandoned: their rows are still pending
- * and go again after the restart.
+ * and go again after the restart; on PostgreSQL their leases are given
+ * back, so that another daemon sends them at once.
  *
  * On PostgreSQL every daemon on the database delivers: each leases the
  * deliveries it starts for [hooks] lease (store_hook_due), so it asks
@@ -592,22 +593,57 @@ hooks_stats(struct hooks *hs, hook_stats_fn *fn, void *arg)
 	}
 }
 
-/* Stop: what is in flight is abandoned, still pending in the database. */
+/*
+ * Stop: the requests in flight are abandoned (their rows still
+ * pending), the results not yet recorded are tried once more, and the
+ * leases of the rest given back in one transaction (PostgreSQL), so
+ * that another daemon sends them now, not once the leases run out.
+ */
+static void
+hooks_give_back(struct hooks *hs)
+{
+	g_autoptr(GError) error = NULL;
+	GArray *leases = g_array_new(FALSE, FALSE, sizeof(struct store_lease));
+	GHashTableIter iter;
+	gpointer job;
+	guint i, released;
+
+	http_free(&hs->http);
+	for (i = 0; hs->hooks != NULL && i < hs->hooks->len; i++) {
+		struct hook *h = hs->hooks->pdata[i];
+
+		g_hash_table_foreach_remove(h->inflight, hook_save_finished,
+		    hs);
+		g_hash_table_iter_init(&iter, h->inflight);
+		while (g_hash_table_iter_next(&iter, NULL, &job)) {
+			struct hook_job *j = job;
+			struct store_lease l = { j->conf->name, j->event,
+			    j->lease };
+
+			g_array_append_val(leases, l);
+		}
+	}
+	if (leases->len > 0 && hs->store != NULL &&
+	    !store_hook_release(hs->store, (struct store_lease *)leases->data,
+	    leases->len, g_get_real_time() / G_USEC_PER_SEC, &released,
+	    &error))
+		g_warning("hooks: stop: %u deliveries in flight abandoned, "
+		    "their leases kept until they run out: %s", leases->len,
+		    error->message);
+	else if (leases->len > 0)
+		g_info("hooks: stop: %u deliveries in flight abandoned, still "
+		    "pending; %u leases given back", leases->len, released);
+	g_array_free(leases, TRUE);
+}
+
 void
 hooks_free(struct hooks **hsp)
 {
 	struct hooks *hs = *hsp;
-	guint i, n = 0;
 
 	if (hs == NULL)
 		return;
-	for (i = 0; hs->hooks != NULL && i < hs->hooks->len; i++)
-		n += g_hash_table_size(
-		    ((struct hook *)hs->hooks->pdata[i])->inflight);
-	if (n > 0)
-		g_info("hooks: stop: %u deliveries in flight abandoned (they "
-		    "go again after a restart)", n);
-	http_free(&hs->http);
+	hooks_give_back(hs);
 	if (hs->tick != NULL)
 		event_free(hs->tick);
 	g_ptr_array_free(hs->hooks, TRUE);

@@ -249,6 +249,15 @@ db_step(struct db_stmt *st)
 	return st->db->engine->step(st);
 }
 
+/* A write the caller waits for no answer of (db.h): DB_DONE or DB_ERROR. */
+int
+db_send(struct db_stmt *st)
+{
+	if (st->db->engine->send == NULL)
+		return db_step(st) == DB_ERROR ? DB_ERROR : DB_DONE;
+	return st->db->engine->send(st);
+}
+
 void
 db_reset(struct db_stmt *st)
 {

@@ -10,7 +10,10 @@
  * DB_DONE (DB_ROW gives a row whose columns are valid until the next
  * step or reset), then db_reset(), which also clears the bindings (an
  * unbound parameter is NULL).  db_changes() and db_last_id() are those
- * of the last statement stepped on the connection.
+ * of the last statement stepped on the connection.  db_send() steps a
+ * write whose rows and changes the caller never reads: an engine may
+ * send it now and read its answer with the next statement's, which
+ * then fails if it failed (PostgreSQL's pipeline: db_pg.c).
  *
  * Each engine is one struct db_engine in its own file and one line of
  * db.c's list: db_open() asks each in turn whether the name is its own.
@@ -57,6 +60,7 @@ struct db_engine {
 	void		 (*bind_null)(struct db_stmt *, int);
 	void		 (*bind_value)(struct db_stmt *, int, const char *);
 	int		 (*step)(struct db_stmt *);
+	int		 (*send)(struct db_stmt *);	/* NULL: step */
 	void		 (*reset)(struct db_stmt *);
 	int		 (*column_null)(struct db_stmt *, int);
 	gint64		 (*column_int64)(struct db_stmt *, int);
@@ -104,6 +108,7 @@ void		 db_bind_null(struct db_stmt *, int);
 void		 db_bind_limit(struct db_stmt *, int, gint64);
 void		 db_bind_value(struct db_stmt *, int, const char *);
 int		 db_step(struct db_stmt *);
+int		 db_send(struct db_stmt *);
 void		 db_reset(struct db_stmt *);
 int		 db_column_null(struct db_stmt *, int);
 gint64		 db_column_int64(struct db_stmt *, int);

@@ -20,6 +20,14 @@
  * the one row of rebound_schema; migrating takes an advisory lock, so
  * that of several daemons starting at once one migrates.
  *
+ * A write whose answer the store does not wait for (db_send(): an
+ * address's new row) goes out, inside a transaction, in libpq's
+ * pipeline mode, and its answer is read with the next statement's (or
+ * the COMMIT's): one round trip for both, and the writers' lock held
+ * that much less.  A failure fails that next statement; the transaction
+ * is lost whole, as after any error.  Outside a transaction a sent
+ * statement runs at once: nothing is committed later than it seems.
+ *
  * A connection that broke (the server restarted, the network went) is
  * made again before the next statement, at most once per backoff: one
  * second after the failure, doubling to DB_PG_BACKOFF_MAX.  Until then
@@ -56,6 +64,7 @@ struct db_pg {
 	gint64		 retry_at;	/* monotonic time of the next try */
 	GHashTable	*duties;	/* duty -> session it was taken on */
 	guint		 listening;	/* session that LISTENs, + 1; 0: none */
+	guint		 sent;		/* statements in the pipeline, unread */
 };
 
 struct db_pg_stmt {
@@ -150,6 +159,7 @@ db_pg_alive(struct db_pg *d)
 		return 0;
 	}
 	PQreset(d->conn);
+	d->sent = 0;
 	if (PQstatus(d->conn) == CONNECTION_OK && db_pg_session(d)) {
 		d->session++;
 		d->backoff = 0;
@@ -163,11 +173,111 @@ db_pg_alive(struct db_pg *d)
 	return 0;
 }
 
+/*
+ * Read the answers of the statements in the pipeline, then, when own_r
+ * is given, that of the one sent last (into *own_r, unless one before it
+ * failed), then the sync's; leave pipeline mode.  0 if one failed.
+ */
+static int
+db_pg_collect(struct db_pg *d, PGresult **own_r)
+{
+	guint i, n = d->sent + (own_r != NULL);
+	PGresult *res;
+	int ok = 1;
+
+	for (i = 0; i < n; i++)
+		while ((res = PQgetResult(d->conn)) != NULL) {
+			if (i == d->sent && ok && *own_r == NULL)
+				*own_r = res;
+			else {
+				if (ok && i < d->sent)
+					ok = db_pg_result_ok(d, res);
+				PQclear(res);
+			}
+		}
+	d->sent = 0;
+	res = PQgetResult(d->conn);
+	if (PQresultStatus(res) != PGRES_PIPELINE_SYNC && ok) {
+		db_pg_set_error(d, PQerrorMessage(d->conn));
+		ok = 0;
+	}
+	PQclear(res);
+	if (!PQexitPipelineMode(d->conn) && ok) {
+		db_pg_set_error(d, PQerrorMessage(d->conn));
+		ok = 0;
+	}
+	if (!ok && own_r != NULL)
+		g_clear_pointer(own_r, PQclear);
+	return ok;
+}
+
+/* The answers of the statements in the pipeline, read: 0 if one failed. */
+static int
+db_pg_flush(struct db_pg *d)
+{
+	if (d->sent == 0)
+		return 1;
+	if (!PQpipelineSync(d->conn))
+		db_pg_set_error(d, PQerrorMessage(d->conn));
+	return db_pg_collect(d, NULL);
+}
+
+/*
+ * Statement s (or, when NULL, sql without parameters) sent after those
+ * in the pipeline, and all their answers read: its result, or NULL if
+ * it or one before it failed.
+ */
+static PGresult *
+db_pg_along(struct db_pg *d, struct db_pg_stmt *s, const char *sql)
+{
+	PGresult *res = NULL;
+	int sent;
+
+	if (s == NULL)
+		sent = PQsendQueryParams(d->conn, sql, 0, NULL, NULL, NULL,
+		    NULL, 0);
+	else if (memcmp(s->types, s->prepared_types,
+	    sizeof(Oid) * s->nparams) == 0)
+		sent = PQsendQueryPrepared(d->conn, s->name, s->nparams,
+		    (const char *const *)s->values, NULL, NULL, 0);
+	else
+		sent = PQsendQueryParams(d->conn, s->sql, s->nparams, s->types,
+		    (const char *const *)s->values, NULL, NULL, 0);
+	if (!sent || !PQpipelineSync(d->conn)) {
+		db_pg_set_error(d, PQerrorMessage(d->conn));
+		if (sent)
+			d->sent++;	/* its answer is read, and dropped */
+		db_pg_collect(d, NULL);
+		return NULL;
+	}
+	if (!db_pg_collect(d, &res) || res == NULL) {
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+/*
+ * sql, after the statements in the pipeline: along with them, unless it
+ * is several or a ROLLBACK (which must run even when one of them failed).
+ */
+static PGresult *
+db_pg_exec_sql(struct db_pg *d, const char *sql)
+{
+	int rollback = strcmp(sql, "ROLLBACK") == 0;
+
+	if (d->sent > 0 && !rollback && strchr(sql, ';') == NULL)
+		return db_pg_along(d, NULL, sql);
+	if (!db_pg_flush(d) && !rollback)
+		return NULL;
+	return PQexec(d->conn, sql);
+}
+
 static int
 db_pg_exec(struct db *db, const char *sql, GError **error)
 {
 	struct db_pg *d = DB_PG(db);
-	PGresult *res = db_pg_alive(d) ? PQexec(d->conn, sql) : NULL;
+	PGresult *res = db_pg_alive(d) ? db_pg_exec_sql(d, sql) : NULL;
 	int ok = res != NULL && db_pg_result_ok(d, res);
 
 	if (ok)
@@ -285,24 +395,33 @@ db_pg_replace(GString *out, const char *target)
 	}
 }
 
-/* The statement in PostgreSQL's words. */
+/*
+ * The statement in PostgreSQL's words.  The conflict clause goes before
+ * a RETURNING clause, which both engines read alike.
+ */
 static char *
 db_pg_dialect(const char *sql, int *nparams_r)
 {
 	static const char ignore[] = "INSERT OR IGNORE INTO ";
 	static const char replace[] = "INSERT OR REPLACE INTO ";
 	g_autofree char *body = NULL, *params = NULL;
+	const char *returning;
 	GString *out;
+	gsize at;
 
 	if (g_str_has_prefix(sql, ignore) || g_str_has_prefix(sql, replace)) {
 		body = g_strconcat("INSERT INTO ", sql + (sql[10] == 'I' ?
 		    sizeof ignore - 1 : sizeof replace - 1), NULL);
 		params = db_pg_params(body, nparams_r);
 		out = g_string_new(params);
+		returning = strstr(params, " RETURNING ");
+		at = returning != NULL ? (gsize)(returning - params) : out->len;
+		g_string_truncate(out, at);
 		if (sql[10] == 'I')
 			g_string_append(out, " ON CONFLICT DO NOTHING");
 		else
 			db_pg_replace(out, sql + sizeof replace - 1);
+		g_string_append(out, params + at);
 		return g_string_free(out, FALSE);
 	}
 	return db_pg_params(sql, nparams_r);
@@ -426,8 +545,10 @@ db_pg_run(struct db_pg *d, struct db_pg_stmt *s)
 		return NULL;
 	if (s->name != NULL && s->session != d->session)
 		g_clear_pointer(&s->name, g_free);	/* a new session's */
-	if (s->name == NULL && !db_pg_prepare_now(d, s))
+	if (s->name == NULL && (!db_pg_flush(d) || !db_pg_prepare_now(d, s)))
 		return NULL;
+	if (d->sent > 0)
+		return db_pg_along(d, s, NULL);
 	if (memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) == 0)
 		res = PQexecPrepared(d->conn, s->name, s->nparams, values,
 		    NULL, NULL, 0);
@@ -457,6 +578,40 @@ db_pg_step(struct db_stmt *st)
 		    10);
 	s->row = 0;
 	return PQntuples(s->res) > 0 ? DB_ROW : DB_DONE;
+}
+
+/*
+ * Send s, a write whose answer nobody waits for, into the pipeline: it
+ * is read with the next statement's.  Outside a transaction, a step.
+ */
+static int
+db_pg_send(struct db_stmt *st)
+{
+	struct db_pg *d = DB_PG(st->db);
+	struct db_pg_stmt *s = DB_PG_STMT(st);
+	int sent;
+
+	if (!db_pg_alive(d))
+		return DB_ERROR;
+	if (s->name != NULL && s->session != d->session)
+		g_clear_pointer(&s->name, g_free);
+	if ((d->sent == 0 && PQtransactionStatus(d->conn) != PQTRANS_INTRANS) ||
+	    s->name == NULL ||
+	    memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) != 0)
+		return db_pg_step(st) == DB_ERROR ? DB_ERROR : DB_DONE;
+	if (d->sent == 0 && !PQenterPipelineMode(d->conn)) {
+		db_pg_set_error(d, PQerrorMessage(d->conn));
+		return DB_ERROR;
+	}
+	sent = PQsendQueryPrepared(d->conn, s->name, s->nparams,
+	    (const char *const *)s->values, NULL, NULL, 0);
+	if (!sent) {
+		db_pg_set_error(d, PQerrorMessage(d->conn));
+		db_pg_flush(d);
+		return DB_ERROR;
+	}
+	d->sent++;
+	return DB_DONE;
 }
 
 static int
@@ -519,7 +674,7 @@ db_pg_copied(struct db *db, const char *table, GError **error)
 static gint64
 db_pg_last_id(struct db *db)
 {
-	PGresult *res = PQexec(DB_PG(db)->conn, "SELECT lastval()");
+	PGresult *res = db_pg_exec_sql(DB_PG(db), "SELECT lastval()");
 	gint64 id = 0;
 
 	if (db_pg_result_ok(DB_PG(db), res) && PQntuples(res) == 1)
@@ -532,6 +687,7 @@ static int
 db_pg_in_transaction(struct db *db)
 {
 	/* A broken connection's (PQTRANS_UNKNOWN) is gone with it. */
+	db_pg_flush(DB_PG(db));
 	switch (PQtransactionStatus(DB_PG(db)->conn)) {
 	case PQTRANS_ACTIVE:
 	case PQTRANS_INTRANS:
@@ -696,6 +852,7 @@ const struct db_engine db_pg = {
 	.bind_null = db_pg_bind_null,
 	.bind_value = db_pg_bind_value,
 	.step = db_pg_step,
+	.send = db_pg_send,
 	.reset = db_pg_reset,
 	.column_null = db_pg_column_null,
 	.column_int64 = db_pg_column_int64,

@@ -225,7 +225,11 @@ void	 store_set_event_delay(struct store *, gint64 seconds);
  * skip them until it runs out: room at most, besides the busy ones the
  * caller has in flight, which SQLite gives again); each result names the delivery's
  * next_try as given (leased: the lease), and is not recorded when
- * another daemon has leased the delivery since.  A delivery that was an action on a list
+ * another daemon has leased the delivery since; each records the
+ * [store] node that leased or tried it (leased_by), and at a stop
+ * store_hook_release() gives back the leases of what is left in
+ * flight, due at once.  store_hook_list() lists the deliveries pending
+ * or failed.  A delivery that was an action on a list
  * (acted: its time) counts towards the hook's max_actions_per_hour:
  * store_hook_limit() says whether the hook is paused and how many it
  * took in the last hour, store_hook_pause() pauses it, with a
@@ -244,9 +248,16 @@ struct store_delivery {
 	gint64		 queued;	/* handed over, Unix time */
 	gint64		 next_try;	/* leased: the lease's end */
 	const char	*last_error;	/* NULL: none yet */
+	const char	*leased_by;	/* [store] node that took it last */
 	const struct revent *ev;		/* the event itself */
 };
 typedef int	 store_delivery_fn(const struct store_delivery *, void *);
+/* A delivery a daemon leased and gives back at a stop. */
+struct store_lease {
+	const char	*hook;
+	gint64		 event;
+	gint64		 lease;		/* its next_try as given */
+};
 
 int	 store_hook_start(struct store *, const char *hook, GError **);
 int	 store_hook_queue(struct store *, const char *hook, const char *types,
@@ -262,8 +273,10 @@ int	 store_hook_failed(struct store *, const char *hook, gint64 event,
 	    gint64 lease, const char *why, GError **);
 int	 store_hook_backlog(struct store *, const char *hook,
 	    gint64 *pending_r, gint64 *oldest_r, GError **);
-int	 store_hook_list_failed(struct store *, store_delivery_fn *, void *,
-	    GError **);
+int	 store_hook_release(struct store *, const struct store_lease *,
+	    guint n, gint64 now, guint *released_r, GError **);
+int	 store_hook_list(struct store *, enum store_delivery_state,
+	    store_delivery_fn *, void *, GError **);
 int	 store_hook_requeue(struct store *, gint64 event, const char *hook,
 	    gint64 now, guint *requeued_r, GError **);
 int	 store_hook_limit(struct store *, const char *hook, gint64 now,

@@ -49,7 +49,11 @@ static const char *const fold_sql[FOLD_NSTMT] = {
 	    "ORDER BY address, decided, id",
 };
 
-/* The row of address as ps, first and last say, written over. */
+/*
+ * The row of address as ps, first and last say, written over.  Nothing
+ * waits for its answer (db_send(): on PostgreSQL it goes along with the
+ * next statement); a failure fails the next one.
+ */
 int
 store_put_address(struct store *s, const char *address,
     struct policy_state *ps, gint64 first, gint64 last, const char *reason,
@@ -57,6 +61,7 @@ store_put_address(struct store *s, const char *address,
 {
 	struct db_stmt *st = store_stmt(s, fold_sql[FOLD_PUT_ADDRESS], error);
 	g_autofree char *days = NULL;
+	int rc;
 
 	if (st == NULL)
 		return 0;
@@ -72,7 +77,9 @@ store_put_address(struct store *s, const char *address,
 	db_bind_int64(st, 9, last);
 	store_bind_text(st, 10, reason);
 	db_bind_int(st, 11, ps->suspect_day);
-	return store_step(s, st, error, "updating an address");
+	rc = db_send(st);
+	store_done(st);
+	return rc != DB_ERROR || store_error(s, error, "updating an address");
 }
 
 static void

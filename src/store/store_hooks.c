@@ -38,7 +38,7 @@
 /* The columns of a delivery d and its event e, as hook_rows() reads them. */
 #define HOOK_SELECT \
 	"d.hook, d.event, d.state, d.attempts, d.queued, d.next_try, " \
-	"d.last_error, e.type, e.time, e.address, e.list, e.state, " \
+	"d.last_error, d.leased_by, e.type, e.time, e.address, e.list, e.state, " \
 	"e.previous, e.reason, e.class, e.status, e.confidence, e.evidence, " \
 	"e.digest, e.incident "
 #define HOOK_COLUMNS HOOK_SELECT "FROM hook_deliveries d " \
@@ -62,8 +62,9 @@ enum hook_stmt {
 	HOOK_DELIVERED,
 	HOOK_RETRY,
 	HOOK_FAILED,
+	HOOK_RELEASE,
 	HOOK_BACKLOG,
-	HOOK_LIST_FAILED,
+	HOOK_LIST,
 	HOOK_REQUEUE,
 	HOOK_ACTED,
 	HOOK_FORGET_ACTIONS,
@@ -98,7 +99,8 @@ static const char *const hook_sql[] = {
 	    "WITH c AS (SELECT d.hook, d.event FROM hook_deliveries d "
 	    HOOK_DUE_WHERE "ORDER BY d.event LIMIT ?3 "
 	    "FOR UPDATE SKIP LOCKED), "
-	    "u AS (UPDATE hook_deliveries l SET next_try = ?4 FROM c "
+	    "u AS (UPDATE hook_deliveries l SET next_try = ?4, leased_by = ?5 "
+	    "FROM c "
 	    "WHERE l.hook = c.hook AND l.event = c.event RETURNING l.*) "
 	    "SELECT " HOOK_SELECT "FROM u d "
 	    "LEFT JOIN events e ON e.id = d.event ORDER BY d.event",
@@ -108,18 +110,22 @@ static const char *const hook_sql[] = {
 	    "AND next_try = ?3",
 	[HOOK_RETRY] =
 	    "UPDATE hook_deliveries SET attempts = attempts + 1, "
-	    "next_try = ?3, last_error = ?4 WHERE hook = ?1 AND event = ?2 "
-	    "AND next_try = ?5",
+	    "next_try = ?3, last_error = ?4, leased_by = ?6 "
+	    "WHERE hook = ?1 AND event = ?2 AND next_try = ?5",
 	[HOOK_FAILED] =
 	    "UPDATE hook_deliveries SET attempts = attempts + 1, "
-	    "state = 'failed', last_error = ?3 WHERE hook = ?1 AND event = ?2 "
-	    "AND next_try = ?4",
+	    "state = 'failed', last_error = ?3, leased_by = ?5 "
+	    "WHERE hook = ?1 AND event = ?2 AND next_try = ?4",
+	/* A lease given back at a stop: due at once (?3, now). */
+	[HOOK_RELEASE] =
+	    "UPDATE hook_deliveries SET next_try = ?3 WHERE hook = ?1 "
+	    "AND event = ?2 AND next_try = ?4 AND state = 'pending'",
 	[HOOK_BACKLOG] =
 	    "SELECT count(*), coalesce(min(queued), 0) FROM hook_deliveries "
 	    "WHERE hook = ?1 AND state = 'pending'",
-	[HOOK_LIST_FAILED] =
+	[HOOK_LIST] =
 	    "SELECT " HOOK_COLUMNS
-	    "WHERE d.state = 'failed' ORDER BY d.event, d.hook",
+	    "WHERE d.state = ?1 ORDER BY d.event, d.hook",
 	[HOOK_REQUEUE] =
 	    "UPDATE hook_deliveries SET state = 'pending', attempts = 0, "
 	    "queued = ?3, next_try = ?3, last_error = NULL "
@@ -143,15 +149,17 @@ static const char *const hook_sql[] = {
 	[HOOK_RESET_ACTIONS] = "DELETE FROM hook_actions WHERE hook = ?1",
 };
 
-/* A delivery's state as stored (the schema allows no other). */
+/* A delivery's states as stored (the schema allows no other). */
+static const char *const delivery_states[] = {
+	[DELIVERY_PENDING] = "pending",
+	[DELIVERY_FAILED] = "failed",
+};
+
 static enum store_delivery_state
 store_delivery_state(const char *name)
 {
-	static const char *const names[] = {
-		[DELIVERY_PENDING] = "pending",
-		[DELIVERY_FAILED] = "failed",
-	};
-	int i = vocab_find(names, G_N_ELEMENTS(names), name);
+	int i = vocab_find(delivery_states, G_N_ELEMENTS(delivery_states),
+	    name);
 
 	return i < 0 ? DELIVERY_PENDING : (enum store_delivery_state)i;
 }
@@ -174,7 +182,8 @@ hook_rows(struct store *s, struct db_stmt *st, store_delivery_fn *fn,
 		d.queued = db_column_int64(st, 4);
 		d.next_try = db_column_int64(st, 5);
 		d.last_error = store_column_text(st, 6);
-		store_event_columns(st, 7, &ev);
+		d.leased_by = store_column_text(st, 7);
+		store_event_columns(st, 8, &ev);
 		d.ev = &ev;
 		if (!fn(&d, arg)) {
 			rc = DB_DONE;
@@ -282,14 +291,17 @@ store_hook_due(struct store *s, const char *hook, gint64 now, int lease,
 	store_bind_filter(st, 1, hook);
 	db_bind_int64(st, 2, now);
 	db_bind_limit(st, 3, limit);
-	if (claim)
+	if (claim) {
 		db_bind_int64(st, 4, now + lease);
+		store_bind_filter(st, 5, s->node);
+	}
 	return hook_rows(s, st, fn, arg, error);
 }
 
 /*
  * One change to one delivery: stmt with ?1 hook, ?2 event, then a, b,
- * then lease (the next_try the delivery must still have), when given.
+ * then lease (the next_try the delivery must still have), when given,
+ * and then the node that tried it (HOOK_RETRY and HOOK_FAILED).
  */
 static int
 hook_change(struct store *s, enum hook_stmt i, const char *hook,
@@ -307,7 +319,9 @@ hook_change(struct store *s, enum hook_stmt i, const char *hook,
 	if (b != NULL)
 		store_bind_filter(st, n++, b);
 	if (lease != NULL)
-		db_bind_int64(st, n, *lease);
+		db_bind_int64(st, n++, *lease);
+	if (i == HOOK_RETRY || i == HOOK_FAILED)
+		store_bind_filter(st, n, s->node);
 	return store_step(s, st, error, "recording a hook's delivery");
 }
 
@@ -384,15 +398,52 @@ store_hook_backlog(struct store *s, const char *hook, gint64 *pending_r,
 	return 1;
 }
 
-/* The deliveries parked as failed, of every hook, oldest event first. */
+/*
+ * A stop gives back the leases of the deliveries left in flight, in one
+ * transaction: each is due at once, so that another daemon takes it
+ * now rather than when the lease runs out.  Only one still as given
+ * (n leases) goes back; on SQLite nothing is leased.  *released_r: how
+ * many went back.
+ */
 int
-store_hook_list_failed(struct store *s, store_delivery_fn *fn, void *arg,
-    GError **error)
+store_hook_release(struct store *s, const struct store_lease *leases,
+    guint n, gint64 now, guint *released_r, GError **error)
 {
-	struct db_stmt *st = store_stmt(s, hook_sql[HOOK_LIST_FAILED], error);
+	int ok = 1;
+	guint i;
+
+	*released_r = 0;
+	if (!hook_leases(s) || n == 0)
+		return 1;
+	if (!store_begin(s, error))
+		return 0;
+	for (i = 0; ok && i < n; i++) {
+		const struct store_arg args[] = {
+			STORE_TEXT(leases[i].hook), STORE_INT(leases[i].event),
+			STORE_INT(now), STORE_INT(leases[i].lease)
+		};
+
+		ok = store_run(s, hook_sql[HOOK_RELEASE], STORE_ARGS(args),
+		    error, "giving a hook's lease back");
+		*released_r += ok ? (guint)db_changes(s->db) : 0;
+	}
+	if (ok && db_commit(s->db, error))
+		return 1;
+	*released_r = 0;
+	db_rollback(s->db);
+	return 0;
+}
+
+/* The deliveries in state, of every hook, oldest event first. */
+int
+store_hook_list(struct store *s, enum store_delivery_state state,
+    store_delivery_fn *fn, void *arg, GError **error)
+{
+	struct db_stmt *st = store_stmt(s, hook_sql[HOOK_LIST], error);
 
 	if (st == NULL)
 		return 0;
+	store_bind_filter(st, 1, delivery_states[state]);
 	return hook_rows(s, st, fn, arg, error);
 }
 

@@ -35,21 +35,27 @@ static const char *const record_sql[STORE_RECORD_NSTMT] = {
 	    "envelope_to, subscriber, list, kind, subject, sender, "
 	    "returned_id, returned_subject, list_id, reporting_mta, "
 	    "arrival_date, bounce_address, list_address) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
 	[STORE_ADD_OUTCOME] =
 	    "INSERT INTO outcomes (message, idx, address, recipient, "
 	    "original, at, class, reason, hard, action, status, replycode, "
 	    "diagnostic, remote_mta, decided, confidence, provider, probe, "
-	    "node) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	    "node) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+	    "RETURNING id",
 	[STORE_GET_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
 	    "first_seen, last_seen, suspect_day FROM addresses "
 	    "WHERE address = ?",
 };
 
+/*
+ * The message's row, its id in *id_r: 0 when the same bytes were
+ * recorded before.  The id comes back with the INSERT (RETURNING), not
+ * asked for after it: on PostgreSQL that is one round trip less.
+ */
 static int
 store_add_message(struct store *s, const struct store_meta *m,
-    const struct report *rp, GError **error)
+    const struct report *rp, gint64 *id_r, GError **error)
 {
 	const struct store_arg args[] = {
 		STORE_OPT(m->digest), STORE_INT(m->received),
@@ -62,14 +68,16 @@ store_add_message(struct store *s, const struct store_meta *m,
 		STORE_OPT(m->bounce), STORE_OPT(m->list_address),
 	};
 
-	return store_run(s, record_sql[STORE_ADD_MESSAGE], STORE_ARGS(args),
-	    error, "recording a message");
+	return store_number(s, record_sql[STORE_ADD_MESSAGE], STORE_ARGS(args),
+	    id_r, error, "recording a message");
 }
 
+/* The outcome's row, its id in *id_r. */
 static int
 store_add_outcome(struct store *s, gint64 message, guint idx,
     const char *address, const char *provider, gint64 probe,
-    const struct store_meta *m, const struct recipient *r, GError **error)
+    const struct store_meta *m, const struct recipient *r, gint64 *id_r,
+    GError **error)
 {
 	const struct store_arg args[] = {
 		STORE_INT(message), STORE_INT(idx), STORE_OPT(address),
@@ -84,8 +92,8 @@ store_add_outcome(struct store *s, gint64 message, guint idx,
 		STORE_OPT(provider), STORE_NONZERO(probe), STORE_OPT(s->node),
 	};
 
-	return store_run(s, record_sql[STORE_ADD_OUTCOME], STORE_ARGS(args),
-	    error, "recording an outcome");
+	return store_number(s, record_sql[STORE_ADD_OUTCOME], STORE_ARGS(args),
+	    id_r, error, "recording an outcome");
 }
 
 /*
@@ -162,9 +170,8 @@ store_add_one(struct store *s, gint64 message, guint idx,
 	int held = 0;
 
 	if (!store_add_outcome(s, message, idx, address, provider, probe, m,
-	    r, error))
+	    r, &outcome, error))
 		return 0;
-	outcome = db_last_id(s->db);
 	if (r->class == CLASS_HARD) {
 		h.outcome = outcome;
 		h.address = address;
@@ -218,12 +225,11 @@ store_add(struct store *s, const struct store_meta *m,
 	guint i;
 
 	*added_r = 0;
-	if (!store_add_message(s, m, rp, error))
+	if (!store_add_message(s, m, rp, &message, error))
 		return 0;
-	if (db_changes(s->db) == 0)
+	if (message == 0)
 		return 1;	/* the same bytes again: recorded once */
 	*added_r = 1;
-	message = db_last_id(s->db);
 	for (i = 0; i < rp->recipients->len; i++) {
 		const struct recipient *r = rp->recipients->pdata[i];
 
