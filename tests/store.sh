@@ -26,8 +26,8 @@ is "schema version" "$(q 'pragma user_version')" "$latest"
 # 12 is the schema it always was (tests/schema/sqlite-012.sql, from a
 # file migrated before), and a fresh file the one schema_sql makes, the
 # way the tests below make older versions.
-schema_sql sqlite 12 | sqlite3 "$tmp/v12.db"
-sqlite3 "$tmp/v12.db" .schema >"$tmp/schema"
+schema_sql sqlite 12 | sqlite3 "$tmp/golden12.db"
+sqlite3 "$tmp/golden12.db" .schema >"$tmp/schema"
 check "version 12: the schema it always was" \
     cmp -s "$tmp/schema" "$top_srcdir/tests/schema/sqlite-012.sql"
 schema_sql sqlite | sqlite3 "$tmp/vlatest.db"
@@ -223,8 +223,7 @@ check "012: show --format json: each outcome's node" sh -c \
 
 # 013-leased-by.sql: each hook delivery names the node that leased or
 # last tried it; rows from before it have none, shown empty.
-ls "$top_srcdir"/sql/[0-9][0-9][0-9]-*.sql | head -n 12 | xargs cat |
-    sqlite3 "$tmp/v12.db"
+schema_sql sqlite 12 | sqlite3 "$tmp/v12.db"
 sqlite3 "$tmp/v12.db" "pragma user_version = 12;
     insert into events (id, type, time, address) values (7, 'address.dead', 0, 'gone@d1.example');
     insert into hook_deliveries (hook, event, address, state, queued, attempts, next_try, last_error)
