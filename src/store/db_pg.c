@@ -2,10 +2,12 @@
  * db_pg.c: the PostgreSQL engine of the store (db.h), through libpq: a
  * database is a postgresql:// URI.  The store's statements are
  * SQLite's text with "?" and "?N" parameters: each is rewritten once to
- * "$N" and prepared on the server at its first step, with the types its
- * first binding gave (an integer is int8, a text or a text NULL is text,
- * an unbound parameter is left for the server to infer); a later
- * binding with other types runs unprepared.  Values travel as text.
+ * "$N".  Its first step runs it unprepared (one round trip: the
+ * commands of "rebound" run most statements once); a second prepares it
+ * on the server, with the types its binding gave (an integer is int8, a
+ * text or a text NULL is text, an unbound parameter is left for the
+ * server to infer), and a later binding with other types runs
+ * unprepared.  Values travel as text.
  * SQLite's two conflict clauses are said PostgreSQL's way: INSERT OR
  * IGNORE is ON CONFLICT DO NOTHING, and INSERT OR REPLACE INTO t (...)
  * updates every column named on a conflict with t's primary key (t_pkey,
@@ -15,8 +17,9 @@
  * A write transaction (db_begin()) takes an advisory lock first, so that
  * writers go one at a time on PostgreSQL as on SQLite.
  * Every session sets synchronous_commit on, whatever the server's
- * default: COMMIT returns once the server has the transaction on disk,
- * and the daemon acknowledges mail only then.  The schema version is
+ * default (and a read-only store's default_transaction_read_only):
+ * COMMIT returns once the server has the transaction on disk, and the
+ * daemon acknowledges mail only then.  The schema version is
  * the one row of rebound_schema; migrating takes an advisory lock, so
  * that of several daemons starting at once one migrates.
  *
@@ -48,7 +51,7 @@
 #include "sql.h"
 
 #ifdef HAVE_LIBPQ
-#include <libpq-fe.h>
+#include "pq.h"
 
 #define DB_PG_INT8	20	/* pg_type.oid of int8 */
 #define DB_PG_TEXT	25	/* and of text */
@@ -65,6 +68,7 @@ struct db_pg {
 	GHashTable	*duties;	/* duty -> session it was taken on */
 	guint		 listening;	/* session that LISTENs, + 1; 0: none */
 	guint		 sent;		/* statements in the pipeline, unread */
+	int		 readonly;
 };
 
 struct db_pg_stmt {
@@ -75,6 +79,7 @@ struct db_pg_stmt {
 	Oid		*types;		/* of this binding */
 	Oid		*prepared_types; /* of the prepared one */
 	char		*name;		/* once prepared */
+	guint		 runs;		/* the steps that ran it */
 	guint		 session;	/* the one it was prepared on */
 	PGresult	*res;
 	int		 row;		/* the one the columns read */
@@ -96,7 +101,7 @@ db_pg_errmsg(struct db *db)
 
 	if (d->error != NULL)
 		return d->error;
-	return PQerrorMessage(d->conn);
+	return pq.PQerrorMessage(d->conn);
 }
 
 /* Keep what went wrong, on one line, for db_errmsg(). */
@@ -117,14 +122,14 @@ db_pg_notice(void *arg, const char *message)
 static int
 db_pg_result_ok(struct db_pg *d, PGresult *res)
 {
-	ExecStatusType status = PQresultStatus(res);
+	ExecStatusType status = pq.PQresultStatus(res);
 
 	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
 		g_clear_pointer(&d->error, g_free);
 		return 1;
 	}
-	db_pg_set_error(d, res != NULL ? PQresultErrorMessage(res) :
-	    PQerrorMessage(d->conn));
+	db_pg_set_error(d, res != NULL ? pq.PQresultErrorMessage(res) :
+	    pq.PQerrorMessage(d->conn));
 	return 0;
 }
 
@@ -135,10 +140,12 @@ db_pg_session(struct db_pg *d)
 	PGresult *res;
 	int ok;
 
-	PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
-	res = PQexec(d->conn, "SET synchronous_commit = on");
+	pq.PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
+	res = pq.PQexec(d->conn, d->readonly ? "SET synchronous_commit = on; "
+	    "SET default_transaction_read_only = on" :
+	    "SET synchronous_commit = on");
 	ok = db_pg_result_ok(d, res);
-	PQclear(res);
+	pq.PQclear(res);
 	return ok;
 }
 
@@ -148,7 +155,7 @@ db_pg_alive(struct db_pg *d)
 {
 	gint64 now;
 
-	if (PQstatus(d->conn) == CONNECTION_OK)
+	if (pq.PQstatus(d->conn) == CONNECTION_OK)
 		return 1;
 	now = g_get_monotonic_time();
 	if (d->backoff > 0 && now < d->retry_at) {
@@ -158,15 +165,15 @@ db_pg_alive(struct db_pg *d)
 		    G_USEC_PER_SEC + 1);
 		return 0;
 	}
-	PQreset(d->conn);
+	pq.PQreset(d->conn);
 	d->sent = 0;
-	if (PQstatus(d->conn) == CONNECTION_OK && db_pg_session(d)) {
+	if (pq.PQstatus(d->conn) == CONNECTION_OK && db_pg_session(d)) {
 		d->session++;
 		d->backoff = 0;
 		g_message("%s: connected again", d->db.name);
 		return 1;
 	}
-	db_pg_set_error(d, PQerrorMessage(d->conn));
+	db_pg_set_error(d, pq.PQerrorMessage(d->conn));
 	d->backoff = d->backoff == 0 ? G_USEC_PER_SEC :
 	    MIN(d->backoff * 2, DB_PG_BACKOFF_MAX);
 	d->retry_at = now + d->backoff;
@@ -186,28 +193,28 @@ db_pg_collect(struct db_pg *d, PGresult **own_r)
 	int ok = 1;
 
 	for (i = 0; i < n; i++)
-		while ((res = PQgetResult(d->conn)) != NULL) {
+		while ((res = pq.PQgetResult(d->conn)) != NULL) {
 			if (i == d->sent && ok && *own_r == NULL)
 				*own_r = res;
 			else {
 				if (ok && i < d->sent)
 					ok = db_pg_result_ok(d, res);
-				PQclear(res);
+				pq.PQclear(res);
 			}
 		}
 	d->sent = 0;
-	res = PQgetResult(d->conn);
-	if (PQresultStatus(res) != PGRES_PIPELINE_SYNC && ok) {
-		db_pg_set_error(d, PQerrorMessage(d->conn));
+	res = pq.PQgetResult(d->conn);
+	if (pq.PQresultStatus(res) != PGRES_PIPELINE_SYNC && ok) {
+		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
 		ok = 0;
 	}
-	PQclear(res);
-	if (!PQexitPipelineMode(d->conn) && ok) {
-		db_pg_set_error(d, PQerrorMessage(d->conn));
+	pq.PQclear(res);
+	if (!pq.PQexitPipelineMode(d->conn) && ok) {
+		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
 		ok = 0;
 	}
 	if (!ok && own_r != NULL)
-		g_clear_pointer(own_r, PQclear);
+		g_clear_pointer(own_r, pq.PQclear);
 	return ok;
 }
 
@@ -217,8 +224,8 @@ db_pg_flush(struct db_pg *d)
 {
 	if (d->sent == 0)
 		return 1;
-	if (!PQpipelineSync(d->conn))
-		db_pg_set_error(d, PQerrorMessage(d->conn));
+	if (!pq.PQpipelineSync(d->conn))
+		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
 	return db_pg_collect(d, NULL);
 }
 
@@ -234,24 +241,24 @@ db_pg_along(struct db_pg *d, struct db_pg_stmt *s, const char *sql)
 	int sent;
 
 	if (s == NULL)
-		sent = PQsendQueryParams(d->conn, sql, 0, NULL, NULL, NULL,
+		sent = pq.PQsendQueryParams(d->conn, sql, 0, NULL, NULL, NULL,
 		    NULL, 0);
-	else if (memcmp(s->types, s->prepared_types,
+	else if (s->name != NULL && memcmp(s->types, s->prepared_types,
 	    sizeof(Oid) * s->nparams) == 0)
-		sent = PQsendQueryPrepared(d->conn, s->name, s->nparams,
+		sent = pq.PQsendQueryPrepared(d->conn, s->name, s->nparams,
 		    (const char *const *)s->values, NULL, NULL, 0);
 	else
-		sent = PQsendQueryParams(d->conn, s->sql, s->nparams, s->types,
+		sent = pq.PQsendQueryParams(d->conn, s->sql, s->nparams, s->types,
 		    (const char *const *)s->values, NULL, NULL, 0);
-	if (!sent || !PQpipelineSync(d->conn)) {
-		db_pg_set_error(d, PQerrorMessage(d->conn));
+	if (!sent || !pq.PQpipelineSync(d->conn)) {
+		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
 		if (sent)
 			d->sent++;	/* its answer is read, and dropped */
 		db_pg_collect(d, NULL);
 		return NULL;
 	}
 	if (!db_pg_collect(d, &res) || res == NULL) {
-		PQclear(res);
+		pq.PQclear(res);
 		return NULL;
 	}
 	return res;
@@ -270,7 +277,7 @@ db_pg_exec_sql(struct db_pg *d, const char *sql)
 		return db_pg_along(d, NULL, sql);
 	if (!db_pg_flush(d) && !rollback)
 		return NULL;
-	return PQexec(d->conn, sql);
+	return pq.PQexec(d->conn, sql);
 }
 
 static int
@@ -281,11 +288,11 @@ db_pg_exec(struct db *db, const char *sql, GError **error)
 	int ok = res != NULL && db_pg_result_ok(d, res);
 
 	if (ok)
-		db->changes = g_ascii_strtoll(PQcmdTuples(res), NULL, 10);
+		db->changes = g_ascii_strtoll(pq.PQcmdTuples(res), NULL, 10);
 	else
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s",
 		    db->name, d->error);
-	PQclear(res);
+	pq.PQclear(res);
 	return ok;
 }
 
@@ -295,7 +302,7 @@ db_pg_close(struct db *db)
 {
 	struct db_pg *d = DB_PG(db);
 
-	PQfinish(d->conn);
+	pq.PQfinish(d->conn);
 	if (d->duties != NULL)
 		g_hash_table_destroy(d->duties);
 	g_free(d->error);
@@ -306,13 +313,17 @@ db_pg_close(struct db *db)
 static struct db *
 db_pg_open(const char *uri, const struct db_options *o, GError **error)
 {
-	struct db_pg *d = g_new0(struct db_pg, 1);
+	struct db_pg *d;
 
+	if (!pq_load(error))
+		return NULL;
+	d = g_new0(struct db_pg, 1);
 	d->db.engine = &db_pg;
 	d->db.name = g_strdup(o->shown != NULL ? o->shown : uri);
-	d->conn = PQconnectdb(uri);
-	if (PQstatus(d->conn) != CONNECTION_OK) {
-		db_pg_set_error(d, PQerrorMessage(d->conn));
+	d->readonly = o->readonly;
+	d->conn = pq.PQconnectdb(uri);
+	if (pq.PQstatus(d->conn) != CONNECTION_OK) {
+		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
 		    "%s: cannot connect: %s", d->db.name, d->error);
 		db_pg_close(&d->db);
@@ -321,11 +332,6 @@ db_pg_open(const char *uri, const struct db_options *o, GError **error)
 	if (!db_pg_session(d)) {
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s",
 		    d->db.name, d->error);
-		db_pg_close(&d->db);
-		return NULL;
-	}
-	if ((o->readonly && !db_pg_exec(&d->db,
-	    "SET default_transaction_read_only = on", error))) {
 		db_pg_close(&d->db);
 		return NULL;
 	}
@@ -445,7 +451,7 @@ db_pg_reset(struct db_stmt *st)
 	struct db_pg_stmt *s = DB_PG_STMT(st);
 	int i;
 
-	g_clear_pointer(&s->res, PQclear);
+	g_clear_pointer(&s->res, pq.PQclear);
 	for (i = 0; i < s->nparams; i++) {
 		g_clear_pointer(&s->values[i], g_free);
 		s->types[i] = 0;
@@ -461,10 +467,10 @@ db_pg_finalize(struct db_stmt *st)
 
 	db_pg_reset(st);
 	if (s->name != NULL && s->session == DB_PG(st->db)->session &&
-	    PQstatus(DB_PG(st->db)->conn) == CONNECTION_OK) {
+	    pq.PQstatus(DB_PG(st->db)->conn) == CONNECTION_OK) {
 		sql = g_strdup_printf("DEALLOCATE %s", s->name);
-		res = PQexec(DB_PG(st->db)->conn, sql);
-		PQclear(res);
+		res = pq.PQexec(DB_PG(st->db)->conn, sql);
+		pq.PQclear(res);
 	}
 	g_free(s->sql);
 	g_free(s->values);
@@ -523,9 +529,9 @@ db_pg_prepare_now(struct db_pg *d, struct db_pg_stmt *s)
 
 	s->name = g_strdup_printf("r%u", ++d->nprepared);
 	s->session = d->session;
-	res = PQprepare(d->conn, s->name, s->sql, s->nparams, s->types);
+	res = pq.PQprepare(d->conn, s->name, s->sql, s->nparams, s->types);
 	ok = db_pg_result_ok(d, res);
-	PQclear(res);
+	pq.PQclear(res);
 	if (!ok) {
 		g_clear_pointer(&s->name, g_free);
 		return 0;
@@ -545,18 +551,20 @@ db_pg_run(struct db_pg *d, struct db_pg_stmt *s)
 		return NULL;
 	if (s->name != NULL && s->session != d->session)
 		g_clear_pointer(&s->name, g_free);	/* a new session's */
-	if (s->name == NULL && (!db_pg_flush(d) || !db_pg_prepare_now(d, s)))
+	if (s->name == NULL && s->runs++ > 0 &&
+	    (!db_pg_flush(d) || !db_pg_prepare_now(d, s)))
 		return NULL;
 	if (d->sent > 0)
 		return db_pg_along(d, s, NULL);
-	if (memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) == 0)
-		res = PQexecPrepared(d->conn, s->name, s->nparams, values,
+	if (s->name != NULL &&
+	    memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) == 0)
+		res = pq.PQexecPrepared(d->conn, s->name, s->nparams, values,
 		    NULL, NULL, 0);
 	else
-		res = PQexecParams(d->conn, s->sql, s->nparams, s->types,
+		res = pq.PQexecParams(d->conn, s->sql, s->nparams, s->types,
 		    values, NULL, NULL, 0);
 	if (res == NULL)
-		db_pg_set_error(d, PQerrorMessage(d->conn));
+		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
 	return res;
 }
 
@@ -567,17 +575,17 @@ db_pg_step(struct db_stmt *st)
 	struct db_pg_stmt *s = DB_PG_STMT(st);
 
 	if (s->res != NULL)
-		return ++s->row < PQntuples(s->res) ? DB_ROW : DB_DONE;
+		return ++s->row < pq.PQntuples(s->res) ? DB_ROW : DB_DONE;
 	s->res = db_pg_run(d, s);
 	if (s->res == NULL || !db_pg_result_ok(d, s->res)) {
-		g_clear_pointer(&s->res, PQclear);
+		g_clear_pointer(&s->res, pq.PQclear);
 		return DB_ERROR;
 	}
-	if (strncmp(PQcmdStatus(s->res), "SELECT", 6) != 0)
-		st->db->changes = g_ascii_strtoll(PQcmdTuples(s->res), NULL,
+	if (strncmp(pq.PQcmdStatus(s->res), "SELECT", 6) != 0)
+		st->db->changes = g_ascii_strtoll(pq.PQcmdTuples(s->res), NULL,
 		    10);
 	s->row = 0;
-	return PQntuples(s->res) > 0 ? DB_ROW : DB_DONE;
+	return pq.PQntuples(s->res) > 0 ? DB_ROW : DB_DONE;
 }
 
 /*
@@ -595,18 +603,18 @@ db_pg_send(struct db_stmt *st)
 		return DB_ERROR;
 	if (s->name != NULL && s->session != d->session)
 		g_clear_pointer(&s->name, g_free);
-	if ((d->sent == 0 && PQtransactionStatus(d->conn) != PQTRANS_INTRANS) ||
+	if ((d->sent == 0 && pq.PQtransactionStatus(d->conn) != PQTRANS_INTRANS) ||
 	    s->name == NULL ||
 	    memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) != 0)
 		return db_pg_step(st) == DB_ERROR ? DB_ERROR : DB_DONE;
-	if (d->sent == 0 && !PQenterPipelineMode(d->conn)) {
-		db_pg_set_error(d, PQerrorMessage(d->conn));
+	if (d->sent == 0 && !pq.PQenterPipelineMode(d->conn)) {
+		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
 		return DB_ERROR;
 	}
-	sent = PQsendQueryPrepared(d->conn, s->name, s->nparams,
+	sent = pq.PQsendQueryPrepared(d->conn, s->name, s->nparams,
 	    (const char *const *)s->values, NULL, NULL, 0);
 	if (!sent) {
-		db_pg_set_error(d, PQerrorMessage(d->conn));
+		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
 		db_pg_flush(d);
 		return DB_ERROR;
 	}
@@ -619,7 +627,7 @@ db_pg_column_null(struct db_stmt *st, int col)
 {
 	struct db_pg_stmt *s = DB_PG_STMT(st);
 
-	return s->res == NULL || PQgetisnull(s->res, s->row, col);
+	return s->res == NULL || pq.PQgetisnull(s->res, s->row, col);
 }
 
 static const char *
@@ -629,7 +637,7 @@ db_pg_column_text(struct db_stmt *st, int col)
 
 	if (db_pg_column_null(st, col))
 		return NULL;
-	return PQgetvalue(s->res, s->row, col);
+	return pq.PQgetvalue(s->res, s->row, col);
 }
 
 /* A number as SQLite gives it: a boolean is 1 or 0, NULL is 0. */
@@ -650,13 +658,13 @@ db_pg_column_count(struct db_stmt *st)
 {
 	struct db_pg_stmt *s = DB_PG_STMT(st);
 
-	return s->res != NULL ? PQnfields(s->res) : 0;
+	return s->res != NULL ? pq.PQnfields(s->res) : 0;
 }
 
 static const char *
 db_pg_column_name(struct db_stmt *st, int col)
 {
-	return PQfname(DB_PG_STMT(st)->res, col);
+	return pq.PQfname(DB_PG_STMT(st)->res, col);
 }
 
 /* Rows came with their ids: the identity goes on after the largest. */
@@ -677,9 +685,9 @@ db_pg_last_id(struct db *db)
 	PGresult *res = db_pg_exec_sql(DB_PG(db), "SELECT lastval()");
 	gint64 id = 0;
 
-	if (db_pg_result_ok(DB_PG(db), res) && PQntuples(res) == 1)
-		id = g_ascii_strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
+	if (db_pg_result_ok(DB_PG(db), res) && pq.PQntuples(res) == 1)
+		id = g_ascii_strtoll(pq.PQgetvalue(res, 0, 0), NULL, 10);
+	pq.PQclear(res);
 	return id;
 }
 
@@ -688,7 +696,7 @@ db_pg_in_transaction(struct db *db)
 {
 	/* A broken connection's (PQTRANS_UNKNOWN) is gone with it. */
 	db_pg_flush(DB_PG(db));
-	switch (PQtransactionStatus(DB_PG(db)->conn)) {
+	switch (pq.PQtransactionStatus(DB_PG(db)->conn)) {
 	case PQTRANS_ACTIVE:
 	case PQTRANS_INTRANS:
 	case PQTRANS_INERROR:
@@ -698,19 +706,43 @@ db_pg_in_transaction(struct db *db)
 	}
 }
 
-/* The version: 0 for an empty schema, refused for another's tables. */
+/* The version rebound_schema holds, if it is there. */
+static int
+db_pg_schema_version(struct db_pg *d, int *version)
+{
+	PGresult *res = pq.PQexec(d->conn,
+	    "SELECT max(version) FROM rebound_schema");
+	int ok = db_pg_result_ok(d, res) && pq.PQntuples(res) == 1;
+
+	if (ok)
+		*version = atoi(pq.PQgetvalue(res, 0, 0));
+	pq.PQclear(res);
+	return ok;
+}
+
+/*
+ * The version: 0 for an empty schema, refused for another's tables.
+ * Outside a transaction, where a failed query costs nothing, the usual
+ * case is tried first: one query.
+ */
 static int
 db_pg_version(struct db *db, int *version, GError **error)
 {
-	PGresult *res = PQexec(DB_PG(db)->conn,
+	PGresult *res;
+	int ok, tables, ours;
+
+	if (pq.PQtransactionStatus(DB_PG(db)->conn) == PQTRANS_IDLE &&
+	    db_pg_schema_version(DB_PG(db), version))
+		return 1;
+	res = pq.PQexec(DB_PG(db)->conn,
 	    "SELECT (SELECT count(*) FROM pg_tables "
 	    "WHERE schemaname = current_schema()), "
 	    "to_regclass('rebound_schema') IS NOT NULL");
-	int ok = db_pg_result_ok(DB_PG(db), res) && PQntuples(res) == 1;
-	int tables = ok ? atoi(PQgetvalue(res, 0, 0)) : 0;
-	int ours = ok && strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	ok = db_pg_result_ok(DB_PG(db), res) && pq.PQntuples(res) == 1;
+	tables = ok ? atoi(pq.PQgetvalue(res, 0, 0)) : 0;
+	ours = ok && strcmp(pq.PQgetvalue(res, 0, 1), "t") == 0;
 
-	PQclear(res);
+	pq.PQclear(res);
 	if (ok && !ours && tables > 0)
 		db_pg_set_error(DB_PG(db), "its schema has tables of another "
 		    "application");
@@ -723,11 +755,7 @@ db_pg_version(struct db *db, int *version, GError **error)
 	*version = 0;
 	if (!ours)
 		return 1;
-	res = PQexec(DB_PG(db)->conn, "SELECT max(version) FROM rebound_schema");
-	if ((ok = db_pg_result_ok(DB_PG(db), res) && PQntuples(res) == 1))
-		*version = atoi(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	if (!ok)
+	if (!(ok = db_pg_schema_version(DB_PG(db), version)))
 		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
 		    "%s: not a rebound database: %s", db->name,
 		    db_pg_errmsg(db));
@@ -779,15 +807,15 @@ db_pg_lead(struct db *db, const char *duty)
 		    g_free, NULL);
 	if (g_hash_table_lookup_extended(d->duties, duty, NULL, &session) &&
 	    GPOINTER_TO_UINT(session) == d->session &&
-	    PQstatus(d->conn) == CONNECTION_OK)
+	    pq.PQstatus(d->conn) == CONNECTION_OK)
 		return 1;
 	if (!db_pg_alive(d))
 		return 0;
-	res = PQexecParams(d->conn, "SELECT pg_try_advisory_lock("
+	res = pq.PQexecParams(d->conn, "SELECT pg_try_advisory_lock("
 	    "x'72656264'::int, hashtext($1))", 1, NULL, values, NULL, NULL, 0);
-	ok = db_pg_result_ok(d, res) && PQntuples(res) == 1 &&
-	    strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
+	ok = db_pg_result_ok(d, res) && pq.PQntuples(res) == 1 &&
+	    strcmp(pq.PQgetvalue(res, 0, 0), "t") == 0;
+	pq.PQclear(res);
 	if (ok)
 		g_hash_table_insert(d->duties, g_strdup(duty),
 		    GUINT_TO_POINTER(d->session));
@@ -823,19 +851,19 @@ db_pg_wait(struct db *db, const char *channel, int ms)
 		}
 		d->listening = d->session + 1;
 	}
-	pfd.fd = PQsocket(d->conn);
+	pfd.fd = pq.PQsocket(d->conn);
 	pfd.events = POLLIN;
-	if (pfd.fd < 0 || !PQconsumeInput(d->conn)) {
+	if (pfd.fd < 0 || !pq.PQconsumeInput(d->conn)) {
 		g_usleep((gulong)ms * 1000);	/* broken: the next read says */
 		return;
 	}
-	if ((n = PQnotifies(d->conn)) != NULL)
-		PQfreemem(n);
+	if ((n = pq.PQnotifies(d->conn)) != NULL)
+		pq.PQfreemem(n);
 	else
 		poll(&pfd, 1, ms);
-	PQconsumeInput(d->conn);
-	while ((n = PQnotifies(d->conn)) != NULL)
-		PQfreemem(n);
+	pq.PQconsumeInput(d->conn);
+	while ((n = pq.PQnotifies(d->conn)) != NULL)
+		pq.PQfreemem(n);
 }
 
 const struct db_engine db_pg = {
