@@ -60,3 +60,25 @@ CREATE TABLE addresses (
 	last_reason	TEXT
 ) WITHOUT ROWID;
 CREATE INDEX addresses_by_state ON addresses (state);
+
+--@ postgresql
+-- PostgreSQL's tables are the ones above, in its types (sql2c.awk: times
+-- and ids bigint, an id an identity column).  Then the few functions of
+-- SQLite that the store's shared statements use, so that they are
+-- written once: instr(), date(T, 'unixepoch') (the UTC day of a Unix
+-- time), a sum of comparisons (true counts 1), and COLLATE NOCASE (ICU's
+-- case-blind comparison).
+CREATE FUNCTION instr(haystack text, needle text) RETURNS integer
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	RETURN strpos(haystack, needle);
+CREATE FUNCTION date(t bigint, unixepoch text) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	RETURN to_char(to_timestamp(t) AT TIME ZONE 'UTC', 'YYYY-MM-DD');
+CREATE FUNCTION rebound_sum_bool(acc bigint, b boolean) RETURNS bigint
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+	RETURN acc + CASE WHEN b THEN 1 ELSE 0 END;
+CREATE AGGREGATE sum(boolean) (SFUNC = rebound_sum_bool, STYPE = bigint,
+	INITCOND = '0');
+CREATE COLLATION nocase (provider = icu, locale = 'und-u-ks-level2',
+	deterministic = false);
+--@ both

@@ -10,6 +10,10 @@
 ALTER TABLE messages ADD COLUMN bounce_address TEXT;	-- VERP address without the subscriber, else envelope_to
 ALTER TABLE messages ADD COLUMN list_address TEXT;	-- the list's NAME@DOMAIN, when known
 
+-- What follows converts rows recorded under the old meaning of "list".
+-- A PostgreSQL store begins at this schema or later, with no such rows:
+-- SQLite's alone.
+--@ sqlite
 -- Rows recorded before: the bounce address of a VERP row from its
 -- envelope recipient (the old "list" was its prefix, "-bounces" cut),
 -- and of any other the envelope recipient itself.
@@ -51,3 +55,4 @@ WHERE list IS NULL AND list_address IS NOT NULL;
 UPDATE events_pending SET list = (SELECT m.list FROM messages m
 	WHERE m.digest = events_pending.digest)
 WHERE digest IS NOT NULL;
+--@ both

@@ -8,6 +8,13 @@
 : "${top_builddir:=$top_srcdir}"
 : "${REBOUND:=$top_builddir/src/rebound}"
 : "${REBOUND_CORPUS:=$top_srcdir/../shared/corpus}"
+# schema_sql ENGINE N: the SQL that makes schema version N (all without
+# N) on ENGINE (sqlite or postgresql), as the build embeds it (sql2c.awk).
+schema_sql() {
+	"${AWK:-awk}" -v engine="$1" -v upto="$2" \
+	    -f "$top_srcdir/src/store/sql2c.awk" \
+	    "$top_srcdir"/sql/[0-9][0-9][0-9]-*.sql
+}
 tap_n=0
 tap_failed=0
 

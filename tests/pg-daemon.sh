@@ -8,15 +8,8 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/pg-lib.sh"
 . "$top_srcdir/tests/hooks-lib.sh"
-: "${REBOUNDD:=$top_builddir/src/reboundd}"
-pg_skip_unless
-scratch
-pg_start || { echo "Bail out! private PostgreSQL did not start"; exit 1; }
-mkdir "$tmp/web"
-python3 "$top_srcdir/tests/hook-receiver.py" "$tmp/web" webhook 's3cret' &
-web_pid=$!
+pg_hooks_start
 trap 'kill $web_pid $pid 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
-wait_until "the receiver listens" test -f "$tmp/web/port"
 port=$(free_port)
 cat >"$tmp/conf" <<CONF
 [store]
@@ -28,18 +21,7 @@ delay = 5
 listen = $port
 [lmtp]
 listen = unix:$tmp/lmtp.sock
-[guard]
-enabled = no
-[events]
-delay = 0
-[hooks]
-lease = 5s
-[hook web]
-kind = webhook
-url = http://127.0.0.1:$(cat "$tmp/web/port")/rebound
-secret = s3cret
-max_actions_per_hour = 1000
-types = all
+$(pg_hooks_conf 5s)
 CONF
 http() { http_get "$port" "$1"; }
 # send N: bounce number N over LMTP; its reply to the recipient.

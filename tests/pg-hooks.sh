@@ -11,15 +11,8 @@
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/pg-lib.sh"
 . "$top_srcdir/tests/hooks-lib.sh"
-: "${REBOUNDD:=$top_builddir/src/reboundd}"
-pg_skip_unless
-scratch
-pg_start || { echo "Bail out! private PostgreSQL did not start"; exit 1; }
-mkdir "$tmp/web"
-python3 "$top_srcdir/tests/hook-receiver.py" "$tmp/web" webhook 's3cret' &
-web_pid=$!
+pg_hooks_start
 trap 'kill -CONT $pid1 $pid2 2>/dev/null; kill $web_pid $pid1 $pid2 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
-wait_until "the receiver listens" test -f "$tmp/web/port"
 lease=3
 # conf N: daemon N's configuration, its own LMTP socket and metrics port.
 conf() {
@@ -31,18 +24,7 @@ node = $3
 listen = $2
 [lmtp]
 listen = unix:$tmp/lmtp$1.sock
-[guard]
-enabled = no
-[events]
-delay = 0
-[hooks]
-lease = $lease
-[hook web]
-kind = webhook
-url = http://127.0.0.1:$(cat "$tmp/web/port")/rebound
-secret = s3cret
-max_actions_per_hour = 1000
-types = all
+$(pg_hooks_conf $lease)
 CONF
 }
 port1=$(free_port)

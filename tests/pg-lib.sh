@@ -72,3 +72,39 @@ pg_restart() {
 psql_q() {
 	"$pg_bin/psql" -X -A -t -q -h "$tmp/pg" -U rebound -d rebound -c "$1"
 }
+
+# pg_hooks_start: what a test of reboundd on PostgreSQL with a webhook
+# does first: skip without PostgreSQL (pg_skip_unless), scratch, start
+# a private one (pg_start) and tests/hook-receiver.py in $tmp/web
+# (web_pid; secret s3cret), wait until it listens, and stop both at exit
+# until the test sets a trap of its own.  REBOUNDD: the daemon.
+# pg_hooks_conf LEASE: the configuration's sections from [guard] on: no
+# guard, events at once, hooks leased for LEASE, the receiver's webhook.
+pg_hooks_start() {
+	: "${REBOUNDD:=$top_builddir/src/reboundd}"
+	pg_skip_unless
+	scratch
+	pg_start || { echo "Bail out! private PostgreSQL did not start"; exit 1; }
+	mkdir "$tmp/web"
+	python3 "$top_srcdir/tests/hook-receiver.py" "$tmp/web" webhook 's3cret' &
+	web_pid=$!
+	trap 'kill $web_pid 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
+	wait_until "the receiver listens" test -f "$tmp/web/port"
+}
+
+pg_hooks_conf() {
+	cat <<CONF
+[guard]
+enabled = no
+[events]
+delay = 0
+[hooks]
+lease = $1
+[hook web]
+kind = webhook
+url = http://127.0.0.1:$(cat "$tmp/web/port")/rebound
+secret = s3cret
+max_actions_per_hour = 1000
+types = all
+CONF
+}

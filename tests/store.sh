@@ -22,6 +22,19 @@ is "WAL mode" "$(q 'pragma journal_mode')" wal
 # The schema version is the number of the last sql/NNN-*.sql.
 latest=$(ls "$top_srcdir"/sql/[0-9][0-9][0-9]-*.sql | wc -l | tr -d ' ')
 is "schema version" "$(q 'pragma user_version')" "$latest"
+# The migrations are written once for both engines (sql2c.awk): version
+# 12 is the schema it always was (tests/schema/sqlite-012.sql, from a
+# file migrated before), and a fresh file the one schema_sql makes, the
+# way the tests below make older versions.
+schema_sql sqlite 12 | sqlite3 "$tmp/golden12.db"
+sqlite3 "$tmp/golden12.db" .schema >"$tmp/schema"
+check "version 12: the schema it always was" \
+    cmp -s "$tmp/schema" "$top_srcdir/tests/schema/sqlite-012.sql"
+schema_sql sqlite | sqlite3 "$tmp/vlatest.db"
+sqlite3 "$tmp/vlatest.db" .schema >"$tmp/want"
+q .schema >"$tmp/schema"
+check "a fresh file: the schema schema_sql makes" \
+    cmp -s "$tmp/schema" "$tmp/want"
 is "hard row for the Postfix sample" \
     "$(q "select reason||' '||hard||' '||status from outcomes where address='Alice.Nobody@example.org' limit 1")" \
     "userunknown 1 5.1.1"
@@ -83,7 +96,7 @@ is "the outcome keeps its confidence" \
     "$(q "select confidence from outcomes where address='carol@example.com'")" likely
 
 # Migration from the first schema (001-schema.sql alone is version 1).
-sqlite3 "$tmp/old.db" <"$top_srcdir/sql/001-schema.sql"
+schema_sql sqlite 1 | sqlite3 "$tmp/old.db"
 sqlite3 "$tmp/old.db" "pragma user_version = 1"
 "$REBOUND" import --db "$tmp/old.db" "$data/postfix-user-unknown.eml" >/dev/null 2>&1; rc=$?
 is "an older database is migrated" "$rc" 0
@@ -126,7 +139,7 @@ check "an outcome is not changed in place" grep -q "not changed" "$tmp/err"
 is "the removed addresses are in a partial index" \
     "$(q "explain query plan select * from prune" | grep -c addresses_removed)" 1
 
-sqlite3 "$tmp/v1.db" <"$top_srcdir/sql/001-schema.sql"
+schema_sql sqlite 1 | sqlite3 "$tmp/v1.db"
 sqlite3 "$tmp/v1.db" "pragma user_version = 1;
     insert into messages (id, digest, received, source, kind) values (1, 'x', 0, 'import', 'dsn');
     insert into outcomes (message, idx, address, at, class, reason, hard) values
@@ -139,8 +152,7 @@ is "... by day" "$(sqlite3 "$tmp/v1.db" "select n from outcomes_per_day where da
 # 010-list-id.sql: rows recorded before it held the VERP prefix, or a
 # List-Id's whole value, as their list; after it, the list id, and the
 # bounce address apart.
-before010=$(ls "$top_srcdir"/sql/[0-9][0-9][0-9]-*.sql | head -n 9)
-cat $before010 | sqlite3 "$tmp/v9.db"
+schema_sql sqlite 9 | sqlite3 "$tmp/v9.db"
 sqlite3 "$tmp/v9.db" "pragma user_version = 9;
     insert into messages (digest, received, source, envelope_to, subscriber, list, kind, list_id) values
     ('g', 0, 'lmtp', 'bounces+gone=d1.example@lists.example.org', 'gone@d1.example', 'bounces', 'dsn', 'News <news.lists.example.org>'),
@@ -177,8 +189,7 @@ check "010: show says the list and the bounce address apart" grep -q \
 # or the host name; rows from before it have none, shown empty.
 is "012: an import records the host name as its node" \
     "$(q "select distinct coalesce(node, '-') from outcomes")" "$(uname -n)"
-ls "$top_srcdir"/sql/[0-9][0-9][0-9]-*.sql | head -n 11 | xargs cat |
-    sqlite3 "$tmp/v11.db"
+schema_sql sqlite 11 | sqlite3 "$tmp/v11.db"
 sqlite3 "$tmp/v11.db" "pragma user_version = 11;
     insert into messages (id, digest, received, source, kind) values (1, 'o', 0, 'import', 'dsn');
     insert into outcomes (message, idx, address, at, class, reason, hard) values
@@ -212,8 +223,7 @@ check "012: show --format json: each outcome's node" sh -c \
 
 # 013-leased-by.sql: each hook delivery names the node that leased or
 # last tried it; rows from before it have none, shown empty.
-ls "$top_srcdir"/sql/[0-9][0-9][0-9]-*.sql | head -n 12 | xargs cat |
-    sqlite3 "$tmp/v12.db"
+schema_sql sqlite 12 | sqlite3 "$tmp/v12.db"
 sqlite3 "$tmp/v12.db" "pragma user_version = 12;
     insert into events (id, type, time, address) values (7, 'address.dead', 0, 'gone@d1.example');
     insert into hook_deliveries (hook, event, address, state, queued, attempts, next_try, last_error)

@@ -242,9 +242,9 @@ test_providers(void)
 }
 
 /*
- * No host known (a sending service's webhook): a domain that is a
- * provider's own counts as that provider, one never seen as a provider
- * as itself.
+ * No host known (a sending service's webhook): a large provider's domain
+ * counts as that provider (providers.tab: gmail.com's mail goes to
+ * google.com), one not listed as itself.
  */
 static void
 test_no_host(void)
@@ -255,14 +255,65 @@ test_no_host(void)
 	int i;
 
 	for (i = 1; i <= 21; i++)
-		hit(g, i, "bigmail.example", "bigmail.example", T0 + i * 30);
+		hit(g, i, "gmail.com", "google.com", T0 + i * 30);
 	g_assert_cmpint(s.opened, ==, 1);
-	g_assert_nonnull(hit(g, 50, "bigmail.example", NULL, T0 + 1000));
+	g_assert_nonnull(hit(g, 50, "gmail.com", NULL, T0 + 1000));
+	g_assert_nonnull(hit(g, 51, "GoogleMail.com", NULL, T0 + 1001));
 	g_assert_cmpint(s.opened, ==, 1);
-	/* A domain no provider answered for: its own group, not held. */
-	g_assert_null(hit(g, 51, "quiet.example", NULL, T0 + 1001));
+	/* A domain not listed: its own group, not held. */
+	g_assert_null(hit(g, 52, "quiet.example", NULL, T0 + 1002));
 	guard_free(&g);
 	seen_clear(&s);
+}
+
+/*
+ * The incident a burst of outcomes with no host opens at domain, on a
+ * guard that first saw provider answer for another domain a week before
+ * (or nothing, provider NULL): "KIND GROUP", or "" for none.
+ */
+static char *
+no_host_burst(const char *domain, const char *provider)
+{
+	struct guard_conf c = { 0 };
+	struct seen s;
+	struct guard *g = new_guard(&s, &c);
+	struct guard_incident *inc = NULL;
+	char *got;
+	int i;
+
+	if (provider != NULL)
+		hit(g, 1000, "customer.example", provider, T0 - 7 * 86400);
+	for (i = 1; i <= 25; i++)
+		inc = hit(g, i, domain, NULL, T0 + i * 30);
+	got = inc == NULL ? g_strdup("") : g_strdup_printf("%d %s",
+	    (int)inc->kind, inc->group);
+	guard_free(&g);
+	seen_clear(&s);
+	return got;
+}
+
+/*
+ * With no host, the groups follow from the outcome and providers.tab,
+ * whatever groups the guard saw before: another daemon, or this one
+ * after a restart or an import in another order, opens the same
+ * incident.
+ */
+static void
+test_no_host_any_order(void)
+{
+	g_autofree char *fresh = no_host_burst("bigmail.example", NULL);
+	g_autofree char *seen = no_host_burst("bigmail.example",
+	    "bigmail.example");
+	g_autofree char *listed = no_host_burst("gmail.com", NULL);
+	g_autofree char *listed_seen = no_host_burst("gmail.com",
+	    "gmail.com");
+	g_autofree char *want_listed = g_strdup_printf("%d google.com",
+	    GUARD_PROVIDER);
+
+	g_assert_cmpstr(fresh, !=, "");
+	g_assert_cmpstr(seen, ==, fresh);
+	g_assert_cmpstr(listed, ==, want_listed);
+	g_assert_cmpstr(listed_seen, ==, want_listed);
 }
 
 /* A burst: 40 addresses a minute apart, among a quiet domain's bounces. */
@@ -515,6 +566,7 @@ main(int argc, char **argv)
 	g_test_add_func("/guard/midnight", test_close_across_midnight);
 	g_test_add_func("/guard/providers", test_providers);
 	g_test_add_func("/guard/no_host", test_no_host);
+	g_test_add_func("/guard/no_host_any_order", test_no_host_any_order);
 	g_test_add_func("/guard/late_any_order", test_late_any_order);
 	g_test_add_func("/guard/late_opens_earlier", test_late_opens_earlier);
 	g_test_add_func("/guard/late_after_close", test_late_after_close);

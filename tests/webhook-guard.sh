@@ -1,13 +1,14 @@
 #!/bin/sh
 # webhook-guard.sh: a burst of hard bounces that comes by webhook meets
-# the incident guard as mail does (tests/guard.sh).  bigmail.example's
+# the incident guard as mail does (tests/guard.sh).  gmail.com's
 # directory says "550 5.1.1" for eight live subscribers in a minute,
 # reported by Mailgun (the body of tests/data/webhooks'
 # mailgun-failed-permanent.json, one event each, answered by
-# mx1..mx3.bigmail.example), then for three more in a SendGrid batch
-# (its "Event Webhook Reference" bounce event, signed with the test's
-# EC key), which names no host: bigmail.example being a provider's own
-# domain, they join its incident; sgmail.example's directory says it
+# alt1..alt3.gmail-smtp-in.l.google.com: provider google.com), then for
+# three more in a SendGrid batch (its "Event Webhook Reference" bounce
+# event, signed with the test's EC key), which names no host: gmail.com
+# being google.com's by src/core/providers.tab, they join its incident,
+# whatever the daemon saw before; sgmail.example's directory says it
 # for five, in one SendGrid batch: the group is their domain.  With
 # [guard] min_addresses = 3: two incidents, naming the provider and the
 # domain; every reader's bounce is held, none is listed by prune and no
@@ -59,11 +60,11 @@ is "an ordinary dead address, posted: 200" \
     "$(mailgun gone@small.example mx.small.example small0001)" 200
 st=
 for i in 1 2 3 4 5 6 7 8; do
-	st="$st$(mailgun "reader$i@bigmail.example" "mx$((i % 3 + 1)).bigmail.example" "burst000$i") "
+	st="$st$(mailgun "reader$i@gmail.com" "alt$((i % 3 + 1)).gmail-smtp-in.l.google.com" "burst000$i") "
 done
 is "the burst, eight Mailgun posts: all 200" "$st" "200 200 200 200 200 200 200 200 "
 wait_for "the daemon logs the incident's opening" \
-    grep -q 'incident 1 opened: provider bigmail.example' "$tmp/log"
+    grep -q 'incident 1 opened: provider google.com' "$tmp/log"
 
 # sendgrid DOMAIN FIRST LAST: a SendGrid batch of bounces for readers
 # FIRST to LAST at DOMAIN; the status.
@@ -81,10 +82,10 @@ print(json.dumps(out))
 PY
 	python3 "$post" "$port" /sg "$tmp/sg.json" sendgrid "$tmp/sg.pem" now
 }
-is "three more bigmail.example readers, by SendGrid: 200" \
-    "$(sendgrid bigmail.example 9 11)" 200
+is "three more gmail.com readers, by SendGrid: 200" \
+    "$(sendgrid gmail.com 9 11)" 200
 is "held by the provider's incident though SendGrid names no host" \
-    "$(q "select count(*) from outcomes where address like 'reader%@bigmail.example' and incident = 1")" 11
+    "$(q "select count(*) from outcomes where address like 'reader%@gmail.com' and incident = 1")" 11
 is "the SendGrid burst at sgmail.example, one batch: 200" \
     "$(sendgrid sgmail.example 1 5)" 200
 wait_for "the daemon logs the second incident's opening" \

@@ -5,8 +5,8 @@
  * Each hard outcome belongs to two groups: its recipient's domain, and
  * the provider that answered (the registered domain of the receiving
  * host), so that a provider hosting many domains counts as one; with no
- * host known (a sending service's webhook), a domain that is a
- * provider's own counts as that provider (guard_pick()).  For
+ * host known (a sending service's webhook), a large provider's domain
+ * counts as that provider (providers.tab, guard_pick()).  For
  * each group the guard keeps the hard outcomes of the last window and a
  * count per window-long slot of the baseline period before.  An incident
  * opens when, within window, more than min_addresses distinct addresses
@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "guard.h"
+#include "provider.h"
 
 /* A hard outcome of a group, kept for the window and the late time. */
 struct guard_rec {
@@ -712,9 +713,18 @@ guard_cross(struct guard *g, struct guard_group *gr, gint64 t,
  * The groups of h: its provider's, and its domain's unless the same (a
  * provider's own domain, bigmail.example's MX at bigmail.example, is one
  * group: the provider's).  With no host known (a sending service's
- * webhook names none), a domain that is a provider's own is that
- * provider, so that a burst reported partly by mail or one service and
- * partly by another is one.
+ * webhook names none), the provider whose hosts receive the domain's
+ * mail by providers.tab, so that a burst at gmail.com reported partly by
+ * mail (answered by google.com) and partly by a service is one; a
+ * domain not listed is its own group.
+ * Only the outcome and the table decide, never which groups this guard
+ * happens to hold: two daemons on one database, one daemon before and
+ * after a restart, an import in another order must all put an outcome
+ * in the same group, or one burst opens two incidents, or none.  (The
+ * groups held, or the outcomes stored, are each host's history: whether
+ * bigmail.example had been seen answering for itself would decide.)  A
+ * provider not listed has a burst reported both ways split in two; a
+ * line in providers.tab mends that.
  */
 static void
 guard_pick(struct guard *g, const struct guard_hit *h, const char *domain,
@@ -722,9 +732,8 @@ guard_pick(struct guard *g, const struct guard_hit *h, const char *domain,
 {
 	const char *provider = h->provider;
 
-	if (provider == NULL && domain != NULL &&
-	    g_hash_table_contains(g->groups[GUARD_PROVIDER], domain))
-		provider = domain;
+	if (provider == NULL && domain != NULL)
+		provider = provider_of_domain(domain);
 	if (provider != NULL)
 		grs[GUARD_PROVIDER] = guard_group(g, GUARD_PROVIDER, provider);
 	if (domain != NULL && (provider == NULL ||

@@ -9,6 +9,8 @@
  * one the reporting MTA names in its diagnostic: Postfix's "host
  * mx1.bigmail.example[192.0.2.1] said:", Exim's "host
  * mx1.bigmail.example [192.0.2.1]:".  An address literal names no one.
+ * With no host at all, a large mailbox provider's domain is known to be
+ * its (providers.tab).
  */
 #include "config.h"
 
@@ -17,6 +19,8 @@
 #include <libpsl.h>
 
 #include "provider.h"
+
+extern const char providers_tab[];
 
 static const psl_ctx_t *
 provider_psl(void)
@@ -112,4 +116,35 @@ provider_of(const char *remote_mta, const char *diagnostic)
 	lower = g_ascii_strdown(host, -1);
 	domain = psl_registrable_domain(provider_psl(), lower);
 	return domain != NULL ? g_strdup(domain) : NULL;
+}
+
+/* providers.tab, DOMAIN to PROVIDER; built once, never freed. */
+static GHashTable *
+provider_table(void)
+{
+	static GHashTable *table;
+
+	if (g_once_init_enter(&table)) {
+		GHashTable *t = g_hash_table_new(g_str_hash, g_str_equal);
+		char **lines = g_strsplit(providers_tab, "\n", -1);
+		char **l, *tab;
+
+		for (l = lines; *l != NULL; l++)
+			if ((tab = strchr(*l, '\t')) != NULL) {
+				*tab = '\0';
+				g_hash_table_insert(t, *l, tab + 1);
+			} else
+				g_free(*l);	/* the empty last */
+		g_free(lines);	/* the other strings are the table's */
+		g_once_init_leave(&table, t);
+	}
+	return table;
+}
+
+const char *
+provider_of_domain(const char *domain)
+{
+	g_autofree char *lower = g_ascii_strdown(domain, -1);
+
+	return g_hash_table_lookup(provider_table(), lower);
 }

@@ -8,5 +8,7 @@
 
 /* The registered domain of the receiving host, or NULL; g_free() it. */
 char	*provider_of(const char *remote_mta, const char *diagnostic);
+/* Whose hosts receive domain's mail (providers.tab), or NULL. */
+const char *provider_of_domain(const char *domain);
 
 #endif

@@ -4,7 +4,7 @@
  * hands each call to it, and keeps what is the same on every engine:
  * transactions and the migrations' loop.  The SQL itself is the
  * store's; the few places where the dialects differ are each engine's
- * (db_sqlite.c, db_pg.c) or its migration files (sql/pg/).
+ * (db_sqlite.c, db_pg.c) or its text in the migrations (sql2c.awk).
  */
 #include "config.h"
 

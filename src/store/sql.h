@@ -10,8 +10,8 @@
 
 /*
  * [i] brings a database from version i to i + 1 (001 creates it): on
- * SQLite, and on PostgreSQL (sql/pg/NNN-*.sql where the dialects
- * differ, else the same).
+ * SQLite, and on PostgreSQL (the same files, translated by sql2c.awk,
+ * with PostgreSQL's own text where the dialects differ).
  */
 extern const char *const sql_migrations[];
 extern const char *const sql_migrations_pg[];
