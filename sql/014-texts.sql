@@ -22,7 +22,13 @@ CREATE TABLE texts (
 	id	INTEGER PRIMARY KEY,
 	text	TEXT NOT NULL
 );
+--@ sqlite
 CREATE UNIQUE INDEX texts_by_text ON texts (text);
+--@ postgresql
+-- A btree entry holds at most 2,704 bytes; writers take turns, so the
+-- store's look-up before an insert keeps each text once.
+CREATE INDEX texts_by_text ON texts USING hash (text);
+--@ both
 
 -- The view names the old columns: made again below.
 DROP VIEW history;
@@ -44,6 +50,13 @@ ALTER TABLE messages ADD COLUMN returned_subject_text INTEGER;
 ALTER TABLE messages ADD COLUMN list_id_text INTEGER;
 ALTER TABLE messages ADD COLUMN reporting_mta_text INTEGER;
 
+-- The byte that stands for the recipient in a template.
+--@ sqlite
+CREATE TEMP TABLE placeholder AS SELECT char(1) AS c;
+--@ postgresql
+CREATE TEMP TABLE placeholder AS SELECT chr(1) AS c;
+--@ both
+
 -- Which diagnostics and evidence become templates, and as what.
 CREATE TEMP TABLE templated (
 	id		INTEGER PRIMARY KEY,
@@ -56,14 +69,14 @@ CREATE TEMP TABLE templated (
 INSERT INTO templated
 	SELECT id, CASE WHEN recipient <> '' AND
 	    instr(diagnostic, recipient) > 0 AND
-	    instr(diagnostic, char(1)) = 0 THEN 1 ELSE 0 END,
+	    instr(diagnostic, (SELECT c FROM placeholder)) = 0 THEN 1 ELSE 0 END,
 	    CASE WHEN recipient <> '' AND instr(decided, recipient) > 0 AND
-	    instr(decided, char(1)) = 0 THEN 1 ELSE 0 END,
+	    instr(decided, (SELECT c FROM placeholder)) = 0 THEN 1 ELSE 0 END,
 	    diagnostic, decided, recipient
 	FROM outcomes;
-UPDATE templated SET diagnostic = replace(diagnostic, recipient, char(1))
+UPDATE templated SET diagnostic = replace(diagnostic, recipient, (SELECT c FROM placeholder))
 WHERE diagnostic_t = 1;
-UPDATE templated SET decided = replace(decided, recipient, char(1))
+UPDATE templated SET decided = replace(decided, recipient, (SELECT c FROM placeholder))
 WHERE decided_t = 1;
 
 INSERT INTO texts (text)
@@ -114,6 +127,7 @@ UPDATE messages SET
 	reporting_mta_text = (SELECT id FROM texts
 	    WHERE text = messages.reporting_mta);
 DROP TABLE templated;
+DROP TABLE placeholder;
 
 ALTER TABLE outcomes DROP COLUMN action;
 ALTER TABLE outcomes DROP COLUMN diagnostic;
@@ -134,6 +148,7 @@ ALTER TABLE messages DROP COLUMN reporting_mta;
 CREATE INDEX messages_by_list ON messages (list_text);
 
 -- Every outcome with the message it came from, newest first.
+--@ sqlite
 CREATE VIEW history AS
 	SELECT o.address, datetime(o.at, 'unixepoch') AS time, o.class,
 	    o.reason, o.status, o.replycode,
@@ -149,3 +164,20 @@ CREATE VIEW history AS
 	    m.digest
 	FROM outcomes o JOIN messages m ON m.id = o.message
 	ORDER BY o.at DESC;
+--@ postgresql
+CREATE VIEW history AS
+	SELECT o.address, to_timestamp(o.at) AS time, o.class,
+	    o.reason, o.status, o.replycode,
+	    (SELECT CASE WHEN o.diagnostic_text % 2 = 1 THEN replace(text,
+		chr(1), coalesce(o.recipient, o.address)) ELSE text END
+	    FROM texts WHERE id = o.diagnostic_text / 2) AS diagnostic,
+	    (SELECT CASE WHEN o.decided_text % 2 = 1 THEN replace(text,
+		chr(1), coalesce(o.recipient, o.address)) ELSE text END
+	    FROM texts WHERE id = o.decided_text / 2) AS decided,
+	    (SELECT text FROM texts WHERE id = m.list_text) AS list,
+	    (SELECT text FROM texts WHERE id = m.subject_text) AS subject,
+	    (SELECT text FROM texts WHERE id = m.source_text) AS source,
+	    m.digest
+	FROM outcomes o JOIN messages m ON m.id = o.message
+	ORDER BY o.at DESC;
+--@ both

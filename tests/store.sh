@@ -248,8 +248,7 @@ is "013: events --pending: the queued one, its next try, no node" \
 # then the same rows as version 13 held them, migrated: what list and
 # show print is the same bytes, and the texts are shared.
 "$REBOUND" import --db "$tmp/t14.db" "$data"/*.eml "$data"/mta/*/* >/dev/null 2>&1
-ls "$top_srcdir"/sql/[0-9][0-9][0-9]-*.sql | head -n 13 | xargs cat |
-    sqlite3 "$tmp/v13.db"
+schema_sql sqlite 13 | sqlite3 "$tmp/v13.db"
 sqlite3 "$tmp/v13.db" "pragma user_version = 13;
     attach '$tmp/t14.db' as n;
     insert into incidents select * from n.incidents;
