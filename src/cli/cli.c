@@ -31,6 +31,19 @@ cli_options(int *argc, char ***argv, const struct cmd_entry *e,
 	return 1;
 }
 
+/* cli_options() for a command whose only options are --config and --db. */
+int
+cli_db_options(int *argc, char ***argv, const struct cmd_entry *e,
+    const char *description, struct cli_db *d)
+{
+	GOptionEntry entries[] = {
+		CLI_DB_ENTRIES(d),
+		{ NULL, 0, 0, 0, NULL, NULL, NULL }
+	};
+
+	return cli_options(argc, argv, e, description, entries);
+}
+
 /*
  * Load the configuration into c: file (--config), else the system file
  * if there is one, else the defaults (c->file stays NULL).  Errors are

@@ -57,6 +57,9 @@ struct cmd_entry {
 
 int		 cli_options(int *argc, char ***argv, const struct cmd_entry *,
 		    const char *description, const GOptionEntry *entries);
+int		 cli_db_options(int *argc, char ***argv,
+		    const struct cmd_entry *, const char *description,
+		    struct cli_db *);
 int		 cli_conf(struct conf *, const char *file);
 struct store	*cli_store(struct cli_db *, enum store_mode);
 void		 cli_db_clear(struct cli_db *);

@@ -456,20 +456,16 @@ int
 cmd_import(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
-	GOptionEntry entries[] = {
-		CLI_DB_ENTRIES(&d),
-		{ NULL, 0, 0, 0, NULL, NULL, NULL }
-	};
 	g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func(g_free);
 	struct import im = { 0 };
 	int i, rc = CLI_EXIT_OK;
 
-	if (!cli_options(&argc, &argv, &cmd_import_entry,
+	if (!cli_db_options(&argc, &argv, &cmd_import_entry,
 	    "Parses each message file, directory, maildir or mbox file and\n"
 	    "records every outcome in the database, in the order of the\n"
 	    "bounces' dates (Date, else the DSN's, else Received, else a\n"
 	    "file's mtime), whatever the order of the files.  A message\n"
-	    "recorded before (same bytes) is not recorded again.", entries))
+	    "recorded before (same bytes) is not recorded again.", &d))
 		return CLI_EXIT_USAGE;
 	if (argc < 2) {
 		g_printerr("rebound import: no PATH given (see --help)\n");

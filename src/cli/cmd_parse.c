@@ -120,28 +120,28 @@ json_recipient(GString *out, guint index, struct recipient *r)
 	g_string_append_c(out, '}');
 }
 
+/* A message's members, then those of the message it returns. */
+static const char *const json_report_names[] = { "file", "path", "kind",
+    "subject", "from", "reporting_mta", "arrival_date", "envelope_id",
+    "feedback_type", NULL };
+static const char *const json_returned_names[] = { "message_id",
+    "subject", "from", "to", "list_id", NULL };
+
 static void
 json_report(GString *out, const char *file, struct report *rp, guint first)
 {
 	g_autofree char *base = g_path_get_basename(file);
+	const char *message[] = { base, file, report_kind_name(rp->kind),
+	    rp->subject, rp->from, rp->reporting_mta, rp->arrival_date,
+	    rp->envelope_id, rp->feedback_type, NULL };
+	const char *returned[] = { rp->orig_message_id, rp->orig_subject,
+	    rp->orig_from, rp->orig_to, rp->orig_list_id, NULL };
 	guint i;
 
 	g_string_append_c(out, '{');
-	json_member(out, "file", base);
-	json_member(out, "path", file);
-	json_member(out, "kind", report_kind_name(rp->kind));
-	json_member(out, "subject", rp->subject);
-	json_member(out, "from", rp->from);
-	json_member(out, "reporting_mta", rp->reporting_mta);
-	json_member(out, "arrival_date", rp->arrival_date);
-	json_member(out, "envelope_id", rp->envelope_id);
-	json_member(out, "feedback_type", rp->feedback_type);
+	json_members(out, json_report_names, message);
 	g_string_append(out, ",\"returned\":{");
-	json_member(out, "message_id", rp->orig_message_id);
-	json_member(out, "subject", rp->orig_subject);
-	json_member(out, "from", rp->orig_from);
-	json_member(out, "to", rp->orig_to);
-	json_member(out, "list_id", rp->orig_list_id);
+	json_members(out, json_returned_names, returned);
 	g_string_append(out, "},\"recipients\":[");
 	for (i = 0; i < rp->recipients->len; i++) {
 		if (i > 0)

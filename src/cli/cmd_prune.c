@@ -280,19 +280,15 @@ static int
 cmd_forget(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
-	GOptionEntry entries[] = {
-		CLI_DB_ENTRIES(&d),
-		{ NULL, 0, 0, 0, NULL, NULL, NULL }
-	};
 	g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func(g_free);
 	struct store *s;
 	char *address;
 	int i, nothing = 0, rc;
 
-	if (!cli_options(&argc, &argv, &cmd_forget_entry,
+	if (!cli_db_options(&argc, &argv, &cmd_forget_entry,
 	    "Deletes every outcome of each ADDRESS, the messages that name\n"
 	    "no other address, and its state: for a person who subscribes\n"
-	    "again or asks to be erased.", entries))
+	    "again or asks to be erased.", &d))
 		return CLI_EXIT_USAGE;
 	for (i = 1; i < argc; i++) {
 		if ((address = addr_normalise(argv[i])) == NULL) {

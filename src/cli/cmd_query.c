@@ -104,25 +104,15 @@ query_start(int *argc, char ***argv, const struct cmd_entry *e,
 	    query_format(e->name, d->format);
 }
 
-/* list */
+/* list: the filters as typed, owned by cmd_list(). */
 struct list_filter {
-	char	*since;
-	char	*class;
-	char	*reason;
-	char	*domain;
-	char	*list;
-	int	 limit;
+	const char	*since;
+	const char	*class;
+	const char	*reason;
+	const char	*domain;
+	const char	*list;
+	int		 limit;
 };
-
-static void
-list_filter_clear(struct list_filter *f)
-{
-	g_free(f->since);
-	g_free(f->class);
-	g_free(f->reason);
-	g_free(f->domain);
-	g_free(f->list);
-}
 
 static int
 list_check(struct list_filter *f, gint64 *cutoff_r)
@@ -205,26 +195,29 @@ static int
 cmd_list(int argc, char **argv)
 {
 	struct cli_db d = { 0 };
-	struct list_filter f = { .limit = G_MININT };
+	struct list_filter f;
+	g_autofree char *since = NULL, *class = NULL, *reason = NULL;
+	g_autofree char *domain = NULL, *list = NULL;
+	int limit = G_MININT;
 	g_autofree char *classes = report_class_list();
 	g_autofree char *class_help = g_strdup_printf("Only this class: %s",
 	    classes);
 	GOptionEntry entries[] = {
-		{ "since", 's', 0, G_OPTION_ARG_STRING, &f.since,
+		{ "since", 's', 0, G_OPTION_ARG_STRING, &since,
 		  "Only outcomes since WHEN: 7d, 12h, 30m, 2w ago or a date "
 		  "YYYY-MM-DD (default: all)", "WHEN" },
-		{ "class", 'C', 0, G_OPTION_ARG_STRING, &f.class,
+		{ "class", 'C', 0, G_OPTION_ARG_STRING, &class,
 		  class_help, "CLASS" },
-		{ "reason", 'r', 0, G_OPTION_ARG_STRING, &f.reason,
+		{ "reason", 'r', 0, G_OPTION_ARG_STRING, &reason,
 		  "Only this reason (userunknown, mailboxfull, ...)",
 		  "REASON" },
-		{ "domain", 'D', 0, G_OPTION_ARG_STRING, &f.domain,
+		{ "domain", 'D', 0, G_OPTION_ARG_STRING, &domain,
 		  "Only addresses at this domain (any case)", "DOMAIN" },
-		{ "list", 'l', 0, G_OPTION_ARG_STRING, &f.list,
+		{ "list", 'l', 0, G_OPTION_ARG_STRING, &list,
 		  "Only bounces of mail from this list: its list id "
 		  "(news.lists.example.org) or address (news@lists.example.org)",
 		  "LIST" },
-		{ "limit", 'n', 0, G_OPTION_ARG_INT, &f.limit,
+		{ "limit", 'n', 0, G_OPTION_ARG_INT, &limit,
 		  "At most N outcomes (default: all)", "N" },
 		CLI_DB_ENTRIES(&d),
 		CLI_FORMAT_ENTRY(&d),
@@ -238,8 +231,10 @@ cmd_list(int argc, char **argv)
 	    "Prints one row per recorded outcome: time (UTC), address, class,\n"
 	    "reason, status, reply code, list and diagnostic, and with\n"
 	    "--format csv or json the node that took it.  The filters\n"
-	    "combine: every one given must match.", entries, &d, 0) ||
-	    !list_check(&f, &cutoff))
+	    "combine: every one given must match.", entries, &d, 0))
+		goto done;
+	f = (struct list_filter){ since, class, reason, domain, list, limit };
+	if (!list_check(&f, &cutoff))
 		goto done;
 	if ((s = cli_store(&d, STORE_READ)) == NULL) {
 		rc = CLI_EXIT_DB;
@@ -248,7 +243,6 @@ cmd_list(int argc, char **argv)
 	rc = list_run(s, d.format, &f, cutoff);
 done:
 	store_close(&s);
-	list_filter_clear(&f);
 	cli_db_clear(&d);
 	return rc;
 }
@@ -378,8 +372,19 @@ show_held(struct show *sh, const struct store_outcome *o)
 	return sh->held_text;
 }
 
+/*
+ * An outcome's columns, in the rows and in --format json's history;
+ * '#': a number.  The address is for csv only: rows of several runs
+ * can then be joined.
+ */
+static const char *const show_columns[] = { "address", "time", "class",
+    "reason", "status", "#replycode", "meaning", "diagnostic",
+    "decided", "confidence", "list", "bounce_address", "source",
+    "held", "node", NULL };
+
+/* One outcome: a row of the output, or an object of the JSON history. */
 static void
-show_row(const struct store_outcome *o, void *data)
+show_outcome(const struct store_outcome *o, void *data)
 {
 	struct show *sh = data;
 	g_autofree char *time = cli_time(o->at);
@@ -390,20 +395,19 @@ show_row(const struct store_outcome *o, void *data)
 	    o->confidence, o->list, o->bounce, o->source, show_held(sh, o),
 	    o->node, NULL };
 
-	output_row(sh->out, row + !sh->csv);
+	if (sh->json == NULL) {
+		output_row(sh->out, row + !sh->csv);
+		return;
+	}
+	g_string_append(sh->json, sh->n++ == 0 ? "\n{" : ",\n{");
+	json_members(sh->json, show_columns + 1, row + 1);
+	g_string_append_c(sh->json, '}');
 }
 
-/*
- * The history through output.c.  csv is for programs: no summary, and
- * an address column first so that rows of several runs can be joined.
- */
+/* The history through output.c; csv: no summary. */
 static int
 show_rows(struct show *sh)
 {
-	static const char *const columns[] = { "address", "time", "class",
-	    "reason", "status", "#replycode", "meaning", "diagnostic",
-	    "decided", "confidence", "list", "bounce_address", "source",
-	    "held", "node", NULL };
 	g_autoptr(GError) error = NULL;
 	enum output_format f;
 	int ok;
@@ -411,44 +415,13 @@ show_rows(struct show *sh)
 	sh->csv = output_format_parse(sh->format, &f, NULL) &&
 	    f == OUTPUT_CSV;
 	if ((sh->out = cli_output("show", sh->format,
-	    columns + !sh->csv)) == NULL)
+	    show_columns + !sh->csv)) == NULL)
 		return CLI_EXIT_USAGE;
 	if (!sh->csv)
 		show_summary(sh);
-	ok = store_history(sh->store, sh->address, show_row, sh, &error);
+	ok = store_history(sh->store, sh->address, show_outcome, sh, &error);
 	output_finish(&sh->out);
 	return ok ? CLI_EXIT_OK : cli_failed("show", error);
-}
-
-static void
-show_json_outcome(const struct store_outcome *o, void *data)
-{
-	struct show *sh = data;
-	GString *j = sh->json;
-	g_autofree char *time = cli_time(o->at);
-	g_autofree char *meaning = explain_brief(o->status, o->replycode ?
-	    (int)g_ascii_strtoll(o->replycode, NULL, 10) : 0);
-
-	g_string_append(j, sh->n++ == 0 ? "\n{" : ",\n{");
-	json_member(j, "time", time);
-	json_member(j, "class", o->class);
-	json_member(j, "reason", o->reason);
-	json_member(j, "status", o->status);
-	if (o->replycode == NULL)
-		json_member(j, "replycode", NULL);
-	else
-		json_member_int(j, "replycode",
-		    g_ascii_strtoll(o->replycode, NULL, 10));
-	json_member(j, "meaning", meaning);
-	json_member(j, "diagnostic", o->diagnostic);
-	json_member(j, "decided", o->decided);
-	json_member(j, "confidence", o->confidence);
-	json_member(j, "list", o->list);
-	json_member(j, "bounce_address", o->bounce);
-	json_member(j, "source", o->source);
-	json_member(j, "held", show_held(sh, o));
-	json_member(j, "node", o->node);
-	g_string_append_c(j, '}');
 }
 
 /* One object, the history an array in it: built whole, then printed. */
@@ -474,7 +447,7 @@ show_json(struct show *sh)
 	json_member(j, "last_seen", last);
 	g_string_append(j, ",\"history\":[");
 	sh->json = j;
-	ok = store_history(sh->store, sh->address, show_json_outcome, sh,
+	ok = store_history(sh->store, sh->address, show_outcome, sh,
 	    &error);
 	g_string_append(j, sh->n > 0 ? "\n]}\n" : "]}\n");
 	if (ok)

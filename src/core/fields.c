@@ -18,15 +18,12 @@
 
 #define FIELD_NAME_MAX 76
 
-static void
-field_free(gpointer p)
-{
-	struct field *f = p;
-
-	g_free(f->name);
-	g_free(f->value);
-	g_free(f);
-}
+/* The field being read: its name still in the buffer, its value apart. */
+struct field_open {
+	const char	*name;		/* NULL: none open */
+	size_t		 namelen;
+	int		 group;
+};
 
 /* Length of the line at p and, in *next, where the following one starts. */
 static size_t
@@ -88,14 +85,23 @@ fields_append(GString *value, const char *p, size_t n)
 	g_string_append_len(value, p, n);
 }
 
+/* One allocation holds the field and both its strings: one g_free. */
 static void
-fields_finish(GPtrArray *fields, struct field **cur, GString *value)
+fields_finish(GPtrArray *fields, struct field_open *cur, GString *value)
 {
-	if (*cur == NULL)
+	struct field *f;
+
+	if (cur->name == NULL)
 		return;
-	(*cur)->value = g_strndup(value->str, value->len);
-	g_ptr_array_add(fields, *cur);
-	*cur = NULL;
+	f = g_malloc(sizeof(*f) + cur->namelen + 1 + value->len + 1);
+	f->name = (char *)(f + 1);
+	memcpy(f->name, cur->name, cur->namelen);
+	f->name[cur->namelen] = '\0';
+	f->value = f->name + cur->namelen + 1;
+	memcpy(f->value, value->str, value->len + 1);
+	f->group = cur->group;
+	g_ptr_array_add(fields, f);
+	cur->name = NULL;
 	g_string_truncate(value, 0);
 }
 
@@ -117,10 +123,10 @@ static GPtrArray *
 fields_parse_some(const char *buf, size_t len, int headers_only,
     const char *const *only)
 {
-	GPtrArray *fields = g_ptr_array_new_with_free_func(field_free);
+	GPtrArray *fields = g_ptr_array_new_with_free_func(g_free);
 	GString *value = g_string_new(NULL);
 	const char *p = buf, *end, *next;
-	struct field *cur = NULL;
+	struct field_open cur = { NULL, 0, 0 };
 	int group = 0, seen = 0;
 	size_t n, namelen;
 
@@ -135,16 +141,16 @@ fields_parse_some(const char *buf, size_t len, int headers_only,
 			if (seen)
 				group++;
 			seen = 0;
-		} else if ((*p == ' ' || *p == '\t') && cur != NULL)
+		} else if ((*p == ' ' || *p == '\t') && cur.name != NULL)
 			fields_append(value, p, n);
 		else if ((namelen = fields_name(p, n)) > 0) {
 			fields_finish(fields, &cur, value);
 			seen = 1;
 			if (only != NULL && !fields_wanted(only, p, namelen))
 				continue;	/* its continuation lines too */
-			cur = g_new0(struct field, 1);
-			cur->name = g_strndup(p, namelen);
-			cur->group = group;
+			cur.name = p;
+			cur.namelen = namelen;
+			cur.group = group;
 			fields_append(value, p + namelen + 1, n - namelen - 1);
 		} else
 			fields_finish(fields, &cur, value);

@@ -52,8 +52,6 @@ struct maildir_file {
 	char		*name;
 };
 
-static void maildir_scan(struct maildir *);
-
 static void
 maildir_sync(const char *dir)
 {
@@ -214,9 +212,11 @@ maildir_scan_step(evutil_socket_t fd, short what, void *arg)
 	g_clear_pointer(&md->scanning, g_dir_close);
 }
 
+/* Read new/ from its start: at start-up, on a retry, on an overflow. */
 static void
-maildir_scan(struct maildir *md)
+maildir_scan_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct maildir *md = arg;
 	g_autoptr(GError) error = NULL;
 
 	if (md->scanning != NULL)
@@ -226,12 +226,6 @@ maildir_scan(struct maildir *md)
 		return;
 	}
 	event_active(md->scan_step, EV_WRITE, 0);
-}
-
-static void
-maildir_retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	maildir_scan(arg);
 }
 
 /* inotify events: one struct inotify_event after another, each sized. */
@@ -250,7 +244,7 @@ maildir_watch_cb(evutil_socket_t fd, short what, void *arg)
 			if (ev->mask & IN_Q_OVERFLOW) {
 				g_warning("maildir: inotify queue overflow: "
 				    "rescanning %s", md->new_dir);
-				maildir_scan(md);
+				maildir_scan_cb(-1, 0, md);
 			} else if (ev->len > 0 && !md->stopped)
 				maildir_submit(md, ev->name);
 		}
@@ -278,7 +272,7 @@ maildir_new(struct event_base *base, struct intake *intake,
 	md->other_new = g_build_filename(other, "new", NULL);
 	md->inflight = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    NULL);
-	md->retry = evtimer_new(base, maildir_retry_cb, md);
+	md->retry = evtimer_new(base, maildir_scan_cb, md);
 	md->sync = event_new(base, -1, 0, maildir_sync_cb, md);
 	md->scan_step = event_new(base, -1, 0, maildir_scan_step, md);
 	md->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -299,7 +293,7 @@ maildir_new(struct event_base *base, struct intake *intake,
 		return NULL;
 	}
 	g_info("maildir: watching %s", md->new_dir);
-	maildir_scan(md);
+	maildir_scan_cb(-1, 0, md);
 	return md;
 }
 

@@ -73,3 +73,25 @@ json_member_int(GString *out, const char *name, long long value)
 	json_name(out, name);
 	g_string_append_printf(out, "%lld", value);
 }
+
+/*
+ * One member a name of the NULL-ended names, with the value of the same
+ * index: a name that starts with '#' is a number written as text, bare
+ * in the output (null when NULL), as revent.c's table and the store's
+ * rows hold them.
+ */
+void
+json_members(GString *out, const char *const *names,
+    const char *const *values)
+{
+	guint i;
+
+	for (i = 0; names[i] != NULL; i++) {
+		if (names[i][0] != '#' || values[i] == NULL)
+			json_member(out, names[i] + (names[i][0] == '#'),
+			    values[i]);
+		else
+			json_member_int(out, names[i] + 1,
+			    g_ascii_strtoll(values[i], NULL, 10));
+	}
+}

@@ -152,20 +152,11 @@ void
 revent_json(const struct revent *ev, GString *out)
 {
 	struct revent_values r;
-	const char *name;
-	guint i;
 
 	revent_values(ev, &r);
 	g_string_append_c(out, '{');
 	json_member_int(out, "version", REVENT_VERSION);
-	for (i = 0; i < REVENT_NFIELDS; i++) {
-		name = revent_columns_table[i];
-		if (name[0] != '#' || r.v[i] == NULL)
-			json_member(out, name + (name[0] == '#'), r.v[i]);
-		else
-			json_member_int(out, name + 1,
-			    g_ascii_strtoll(r.v[i], NULL, 10));
-	}
+	json_members(out, revent_columns_table, r.v);
 	g_string_append_c(out, '}');
 }
 

@@ -89,44 +89,44 @@ static const char *const prune_sql[STORE_PRUNE_NSTMT] = {
 	    "DELETE FROM probes WHERE address = ?1",
 };
 
-/* A difference between the addresses table and a replay. */
-struct store_change {
-	char	 change;
-	char	*address;
-	char	*state;
-	char	*reason;
-	gint64	 last_seen;
-};
-static struct store_change *
+/* Copy s to *end, where the next text then goes; NULL stays NULL. */
+static const char *
+store_change_put(char **end, const char *s)
+{
+	char *at = *end;
+
+	if (s == NULL)
+		return NULL;
+	*end = g_stpcpy(at, s) + 1;
+	return at;
+}
+
+/*
+ * A difference between the addresses table and a replay, as fn gets it:
+ * one allocation holds the row and its texts, and g_free() frees it.
+ */
+static struct store_removed *
 store_change_new(char change, const char *address, const char *state,
     const char *reason, gint64 last_seen)
 {
-	struct store_change *c = g_new0(struct store_change, 1);
+	size_t len = strlen(address) + (state ? strlen(state) : 0) +
+	    (reason ? strlen(reason) : 0) + 3;
+	struct store_removed *c = g_malloc(sizeof(*c) + len);
+	char *end = (char *)(c + 1);
 
 	c->change = change;
-	c->address = g_strdup(address);
-	c->state = g_strdup(state);
-	c->reason = g_strdup(reason);
+	c->address = store_change_put(&end, address);
+	c->state = store_change_put(&end, state);
+	c->reason = store_change_put(&end, reason);
 	c->last_seen = last_seen;
 	return c;
-}
-
-static void
-store_change_free(gpointer p)
-{
-	struct store_change *c = p;
-
-	g_free(c->address);
-	g_free(c->state);
-	g_free(c->reason);
-	g_free(c);
 }
 
 static int
 store_change_cmp(gconstpointer a, gconstpointer b)
 {
-	const struct store_change *ca = *(struct store_change *const *)a;
-	const struct store_change *cb = *(struct store_change *const *)b;
+	const struct store_removed *ca = *(struct store_removed *const *)a;
+	const struct store_removed *cb = *(struct store_removed *const *)b;
 
 	return strcmp(ca->address, cb->address);
 }
@@ -192,10 +192,10 @@ static void
 store_removed_load(const struct store_removed *r, void *data)
 {
 	GHashTable *current = data;
-	struct store_change *c = store_change_new('-', r->address, r->state,
+	struct store_removed *c = store_change_new('-', r->address, r->state,
 	    r->reason, r->last_seen);
 
-	g_hash_table_replace(current, c->address, c);
+	g_hash_table_replace(current, (char *)c->address, c);
 }
 
 /* One address replayed: compare its new state with the current one. */
@@ -333,7 +333,7 @@ store_prune_changes(struct store *s, const struct policy *p,
     GPtrArray *changes, GError **error)
 {
 	g_autoptr(GHashTable) current = g_hash_table_new_full(g_str_hash,
-	    g_str_equal, NULL, store_change_free);
+	    g_str_equal, NULL, g_free);
 	g_autoptr(GHashTable) held = g_hash_table_new(g_direct_hash,
 	    g_direct_equal);
 	GHashTableIter iter;
@@ -369,24 +369,15 @@ store_prune(struct store *s, const struct policy *p, store_removed_fn *fn,
     void *data, GError **error)
 {
 	g_autoptr(GPtrArray) changes = NULL;
-	struct store_removed r;
 	guint i;
 
 	if (p == NULL)
 		return store_removed(s, fn, data, error);
-	changes = g_ptr_array_new_with_free_func(store_change_free);
+	changes = g_ptr_array_new_with_free_func(g_free);
 	if (!store_prune_changes(s, p, changes, error))
 		return 0;
-	for (i = 0; i < changes->len; i++) {
-		const struct store_change *c = g_ptr_array_index(changes, i);
-
-		r.change = c->change;
-		r.address = c->address;
-		r.state = c->state;
-		r.reason = c->reason;
-		r.last_seen = c->last_seen;
-		fn(&r, data);
-	}
+	for (i = 0; i < changes->len; i++)
+		fn(g_ptr_array_index(changes, i), data);
 	return 1;
 }
 
