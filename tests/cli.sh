@@ -53,4 +53,15 @@ if command -v groff >/dev/null; then
 	is "man page renders without warnings" "$(cat "$tmp/err")" ""
 fi
 
+# A control character in a stored value prints as a space, wherever it
+# is in the value (prune's plain output is read by list managers).
+"$REBOUND" import --db "$tmp/cc.db" "$top_srcdir/tests/data/"*.eml >/dev/null 2>&1
+sqlite3 "$tmp/cc.db" "INSERT INTO addresses (address, state, state_reason,
+    hard, soft, soft_days, complaints, first_seen, last_seen, last_reason)
+    VALUES (char(1) || 'a' || char(9) || char(127) || 'b' || char(10) ||
+    '@cc.example' || char(27), 'dead', 'x', 1, 0, '', 0, 1, 1, 'x')"
+is "prune prints control characters as spaces" \
+    "$("$REBOUND" prune --db "$tmp/cc.db" --format plain | grep '@cc\.example')" \
+    " a  b @cc.example "
+
 done_testing

@@ -120,6 +120,8 @@ prune_run(struct store *s, const struct policy *p, int suspects,
 		ok = store_suspects(s, prune_row, &pp, &error);
 	else if (probing)
 		ok = store_probing(s, prune_row, &pp, &error);
+	else if (p == NULL && pp.plain)
+		ok = store_removed_addresses(s, prune_row, &pp, &error);
 	else
 		ok = store_prune(s, p, p != NULL ? prune_change_row : prune_row,
 		    &pp, &error);

@@ -47,9 +47,11 @@ struct guard_rec {
 	gint64	 outcome;
 	gint64	 at;
 	guint64	 serial;	/* ties: in the order they came */
-	char	*address;
-	char	*diagnostic;	/* its first 200 bytes, for a sample */
+	const char *address;	/* in text[] */
+	const char *diagnostic;	/* its first 200 bytes, for a sample: in
+				   text[] after the address, or NULL */
 	int	 counted;	/* in the baseline slots */
+	char	 text[];	/* one allocation: freed by g_free() */
 };
 
 /* Hard outcomes not held, per window-long slot. */
@@ -81,16 +83,6 @@ struct guard {
 	gint64			 keys;		/* the last incident key */
 	guint64			 serial;	/* the last guard_rec's */
 };
-
-static void
-guard_rec_free(gpointer p)
-{
-	struct guard_rec *r = p;
-
-	g_free(r->address);
-	g_free(r->diagnostic);
-	g_free(r);
-}
 
 static void
 guard_incident_free(struct guard_incident *inc)
@@ -162,7 +154,7 @@ guard_group(struct guard *g, enum guard_kind kind, const char *name)
 	gr = g_new0(struct guard_group, 1);
 	gr->kind = kind;
 	gr->name = g_strdup(name);
-	gr->recent = g_sequence_new(guard_rec_free);
+	gr->recent = g_sequence_new(g_free);
 	gr->win = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	    g_free);
 	g_hash_table_insert(g->groups[kind], gr->name, gr);
@@ -317,13 +309,16 @@ static void
 guard_remember(struct guard *g, struct guard_group *gr,
     const struct guard_hit *h, int counted)
 {
-	struct guard_rec *r = g_new0(struct guard_rec, 1);
+	size_t alen = strlen(h->address) + 1;
+	size_t dlen = h->diagnostic != NULL ? strnlen(h->diagnostic, 200) : 0;
+	struct guard_rec *r = g_malloc0(sizeof(*r) + alen + dlen + 1);
 
 	r->outcome = h->outcome;
 	r->at = h->at;
 	r->serial = ++g->serial;
-	r->address = g_strdup(h->address);
-	r->diagnostic = g_strndup(h->diagnostic, 200);
+	r->address = memcpy(r->text, h->address, alen);
+	if (h->diagnostic != NULL)
+		r->diagnostic = memcpy(r->text + alen, h->diagnostic, dlen);
 	r->counted = counted;
 	g_sequence_insert_sorted(gr->recent, r, guard_rec_cmp, NULL);
 	if (guard_in_win(g, gr, r->at))

@@ -166,6 +166,8 @@ int	 store_stats(struct store *, gint64 since, store_count_fn *, void *,
 	    GError **);
 int	 store_prune(struct store *, const struct policy *,
 	    store_removed_fn *, void *, GError **);
+int	 store_removed_addresses(struct store *, store_removed_fn *, void *,
+	    GError **);
 int	 store_suspects(struct store *, store_removed_fn *, void *,
 	    GError **);
 int	 store_incidents(struct store *, store_incident_fn *, void *,

@@ -25,6 +25,7 @@
 
 enum store_prune_stmt {
 	STORE_REMOVED,
+	STORE_REMOVED_ADDRESSES,
 	STORE_SUSPECTS,
 	STORE_REPLAY_ALL,
 	STORE_GUARD_ALL,
@@ -44,6 +45,14 @@ static const char *const prune_sql[STORE_PRUNE_NSTMT] = {
 	/* The partial index addresses_removed holds these rows, in order. */
 	[STORE_REMOVED] =
 	    "SELECT address, state, state_reason, last_seen FROM addresses "
+	    "WHERE state IN ('dead', 'complained') ORDER BY address",
+	/*
+	 * The same, the address alone (a NULL is no work to send or read):
+	 * on PostgreSQL, turning the other columns into text and reading
+	 * them back took half the time of a plain prune.
+	 */
+	[STORE_REMOVED_ADDRESSES] =
+	    "SELECT address, NULL, NULL, NULL FROM addresses "
 	    "WHERE state IN ('dead', 'complained') ORDER BY address",
 	/* The partial index addresses_suspect holds these. */
 	[STORE_SUSPECTS] =
@@ -136,7 +145,7 @@ store_change_cmp(gconstpointer a, gconstpointer b)
 	return strcmp(ca->address, cb->address);
 }
 
-/* Each address row of which (STORE_REMOVED, STORE_SUSPECTS), to fn. */
+/* Each address row of which (STORE_REMOVED, STORE_SUSPECTS...), to fn. */
 static int
 store_address_rows(struct store *s, enum store_prune_stmt which,
     store_removed_fn *fn, void *data, GError **error)
@@ -163,6 +172,14 @@ store_removed(struct store *s, store_removed_fn *fn, void *data,
     GError **error)
 {
 	return store_address_rows(s, STORE_REMOVED, fn, data, error);
+}
+
+/* What store_prune() lists without a policy, the address alone. */
+int
+store_removed_addresses(struct store *s, store_removed_fn *fn, void *data,
+    GError **error)
+{
+	return store_address_rows(s, STORE_REMOVED_ADDRESSES, fn, data, error);
 }
 
 /* The suspects: a hard bounce each, waiting for a second to confirm it. */
