@@ -57,7 +57,8 @@ query_pg_load() {
 	done
 	psql_q "SET maintenance_work_mem = '1GB'; $remake
 	    SELECT setval(pg_get_serial_sequence('messages', 'id'), max(id)) FROM messages;
-	    SELECT setval(pg_get_serial_sequence('outcomes', 'id'), max(id)) FROM outcomes;" >/dev/null
+	    SELECT setval(pg_get_serial_sequence('outcomes', 'id'), max(id)) FROM outcomes;
+	    SELECT setval(pg_get_serial_sequence('texts', 'id'), max(id)) FROM texts;" >/dev/null
 	"$pg_bin/vacuumdb" -q -z -h "$tmp/pg" -U rebound rebound
 }
 

@@ -26,6 +26,8 @@
 # QUERY_DB=PATH keeps the database there, and uses it as it is when it
 # is there already: that is how two builds are timed on the same
 # database.  QUERY_PG=DIR keeps the cluster likewise.
+# REAL=N instead imports N real-format bounces, a month of them
+# (bench/gen-real.pl), to weigh what an outcome costs on disk.
 set -eu
 
 . "$(dirname "$0")/lib.sh"
@@ -41,6 +43,12 @@ db=${QUERY_DB:-$work/db}
 
 if [ -s "$db" ]; then
 	echo "using $db as it is"
+elif [ -n "${REAL:-}" ]; then
+	perl "$top/bench/gen-real.pl" "$rebound" "$REAL" "$work/mail"
+	printf '[store]\npath = %s\nsynchronous = full\n' "$db" >"$work/conf"
+	"$rebound" import --config "$work/conf" "$work/mail" >/dev/null
+	sqlite3 "$db" 'pragma wal_checkpoint(truncate)' >/dev/null
+	rm -rf "$work/mail"
 else
 # An empty database with the schema, made by rebound itself.
 printf 'From: a@example.org\nSubject: x\n\nx\n' >"$work/seed.eml"
@@ -54,9 +62,12 @@ PRAGMA synchronous = OFF;
 PRAGMA cache_size = -1000000;
 BEGIN;
 $drop
+INSERT OR IGNORE INTO texts (text) VALUES ('bench'), ('dsn');
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $outcomes / 2)
-INSERT INTO messages (digest, received, source, kind)
-SELECT printf('%064x', i), $now - (i % 90) * 86400, 'bench', 'dsn' FROM n;
+INSERT INTO messages (digest, received, source_text, kind_text)
+SELECT printf('%064x', i), $now - (i % 90) * 86400,
+    (SELECT id FROM texts WHERE text = 'bench'),
+    (SELECT id FROM texts WHERE text = 'dsn') FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $outcomes)
 INSERT INTO outcomes (message, idx, address, at, class, reason, hard, status)
 SELECT 1 + (i - 1) / 2, (i - 1) % 2, printf('user%d@d%d.example', i % 100000, i % 997),

@@ -100,7 +100,7 @@ until grep -q 'http: listening' "$work/reboundd.log" 2>/dev/null && [ -S "$work/
 	sleep 0.1
 	i=$((i + 1))
 done
-recorded() { sqlite3 -cmd '.timeout 10000' "$db" "select count(*) from messages where source = '$1'"; }
+recorded() { sqlite3 -cmd '.timeout 10000' "$db" "select count(*) from messages where (select text from texts where id = source_text) = '$1'"; }
 
 # ticks: reboundd's CPU time so far (all threads, user and system), in
 # clock ticks; cpu_us TICKS: microseconds of it per event of a client.

@@ -44,7 +44,7 @@ snapshot() {
 	[ -f "$tmp/db-wal" ] && cp "$tmp/db-wal" "$tmp/snap/db-wal"
 	sqlite3 "$tmp/snap/db" "select digest from messages" >"$tmp/digests"
 	sqlite3 "$tmp/snap/db" \
-	    "select envelope_to from messages where source = 'lmtp'" >"$tmp/envelopes"
+	    "select (select text from texts where id = envelope_to_text) from messages where (select text from texts where id = source_text) = 'lmtp'" >"$tmp/envelopes"
 }
 # sums DIR...: "digest path" of every file in them.
 sums() { find "$@" -type f -exec sha256sum {} + 2>/dev/null; }
@@ -130,7 +130,7 @@ is "integrity_check" "$(q 'pragma integrity_check')" ok
 lmtp_keys ack "$tmp/lmtp.log" | sort >"$tmp/acked"
 acked=$(wc -l <"$tmp/acked")
 is "no message got a 250 twice" "$(uniq -d "$tmp/acked" | wc -l)" 0
-q "select envelope_to from messages where source = 'lmtp'" | sort >"$tmp/found"
+q "select (select text from texts where id = envelope_to_text) from messages where (select text from texts where id = source_text) = 'lmtp'" | sort >"$tmp/found"
 is "LMTP: every message that got a 250 is in the database, once" \
     "$(comm -23 "$tmp/acked" "$tmp/found" | wc -l) missing, $(uniq -d \
     "$tmp/found" | wc -l) twice" "0 missing, 0 twice"
@@ -153,7 +153,7 @@ is "every file delivered is in cur/ (a bounce) or .NotBounce/ (not one)" \
     "$(comm -3 "$tmp/want" "$tmp/files" | wc -l) out of place of $drops" \
     "0 out of place of $drops"
 sums "$md/cur" "$md/.NotBounce/new" >"$tmp/moved"
-q "select digest from messages where source = 'maildir'" >"$tmp/digests"
+q "select digest from messages where (select text from texts where id = source_text) = 'maildir'" >"$tmp/digests"
 is "maildir: every file moved is recorded" \
     "$(missing "$tmp/digests" "$tmp/moved" | wc -l)" 0
 awk '$1 == "drop" && $3 !~ /0$/ { print $3 "-a@example.org"; print $3 "-b@example.org" }' \

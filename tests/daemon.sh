@@ -54,7 +54,7 @@ pid=$!
 wait_for "start-up scan: the bounce moves to cur/" test -f "$md/cur/early1:2,S"
 wait_for "start-up scan: a non-bounce goes to .NotBounce/new" test -f "$md/.NotBounce/new/early2"
 is "the bounce is recorded" "$(q "select reason from outcomes where address='Alice.Nobody@example.org'")" userunknown
-is "the non-bounce is recorded as such" "$(q "select kind from messages where source='maildir' and kind='none'")" none
+is "the non-bounce is recorded as such" "$(q "select (select text from texts where id = kind_text) from messages where (select text from texts where id = source_text)='maildir' and (select text from texts where id = kind_text)='none'")" none
 check "the log says what happened to which message" grep -q "maildir early1: recorded .*userunknown (hard)" "$tmp/log"
 
 # Metrics on loopback, for Prometheus.
@@ -99,7 +99,7 @@ burst() {
 # A burst of 5,000 distinct bounces while running.
 burst "$md" b 5000
 WAIT_SECONDS=60 wait_for "a burst of 5,000 leaves new/" is_n 'files_in "$md/new"' 0
-is "a burst of 5,000: all recorded" "$(q "select count(*) from messages where source='maildir'")" 5003
+is "a burst of 5,000: all recorded" "$(q "select count(*) from messages where (select text from texts where id = source_text)='maildir'")" 5003
 is "a burst of 5,000: all in cur/" "$(files_in "$md/cur")" 5003
 
 # Another writer holds the database: nothing is moved while it does, and
@@ -152,7 +152,7 @@ burst "$md" d 500
 WAIT_SECONDS=60 wait_for "backlog and arrivals during the scan leave new/" \
     is_n 'files_in "$md/new"' 0
 is "backlog and arrivals: each recorded once" \
-    "$(q "select count(*) from messages where source='maildir'")" 8504
+    "$(q "select count(*) from messages where (select text from texts where id = source_text)='maildir'")" 8504
 
 # SIGHUP: a broken file is reported and the running settings kept.
 cp "$tmp/conf" "$tmp/conf.good"
@@ -256,7 +256,7 @@ if command -v swaks >/dev/null; then
 	    grep -q "no commit within 1 s: 451 to 2 recipients" "$tmp/slow.log"
 	# The commit is still waiting for the lock, on its own thread.
 	is "reply timeout: not recorded yet" \
-	    "$(sqlite3 "$tmp/slow.db" "select count(*) from messages where source='lmtp'")" 0
+	    "$(sqlite3 "$tmp/slow.db" "select count(*) from messages where (select text from texts where id = source_text)='lmtp'")" 0
 	start=$(date +%s%N)
 	swaks --protocol LMTP --socket "$tmp/slow.sock" --quit-after LHLO \
 	    >"$tmp/swaks-other" 2>&1
@@ -273,7 +273,7 @@ if command -v swaks >/dev/null; then
 	is "reply timeout: the retry gets 250 per recipient" \
 	    "$(grep -c '^<-  250 2.0.0 ' "$tmp/swaks-retry")" 2
 	is "reply timeout: recorded once" \
-	    "$(sqlite3 "$tmp/slow.db" "select count(*) from messages where source='lmtp'")" 1
+	    "$(sqlite3 "$tmp/slow.db" "select count(*) from messages where (select text from texts where id = source_text)='lmtp'")" 1
 	# A non-bounce that cannot be kept is not acknowledged.
 	swaks --protocol LMTP --socket "$tmp/slow.sock" --from 'person@example.com' \
 	    --to 'list-bounces@lists.example.net' --data "$data/not-bounce.eml" \
@@ -282,7 +282,7 @@ if command -v swaks >/dev/null; then
 	check "not a bounce, cannot be kept: logged" \
 	    grep -q "lmtp#.*: not recorded: not a bounce, and not kept: $tmp/notadir/keep" "$tmp/slow.log"
 	is "not a bounce, cannot be kept: nothing recorded" \
-	    "$(sqlite3 "$tmp/slow.db" "select count(*) from messages where kind='none'")" 0
+	    "$(sqlite3 "$tmp/slow.db" "select count(*) from messages where (select text from texts where id = kind_text)='none'")" 0
 	kill -TERM $spid; wait $spid
 	is "reply timeout: a clean stop" "$?" 0
 else

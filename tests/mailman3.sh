@@ -297,7 +297,7 @@ wait_for "Mailman's VERP: gone@d0.example is removed from weekly" \
 is "... its list is weekly's list id" "$(dead_event gone@d0.example)" \
     '"list":"weekly.lists.example.org"'
 is "... the bounce address is kept apart" \
-    "$(sqlite3 "$tmp/pf.db" "select bounce_address from messages where subscriber = 'gone@d0.example'")" \
+    "$(sqlite3 "$tmp/pf.db" "select (select text from texts where id = bounce_address_text) from messages where subscriber = 'gone@d0.example'")" \
     weekly-bounces@lists.example.org
 if in_list weekly gone@d0.example; then not_ok "gone@d0.example left weekly"; else ok "gone@d0.example left weekly"; fi
 wait_for "the peer takes the copy to ok@d0.example" grep -q \

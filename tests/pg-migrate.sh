@@ -33,7 +33,7 @@ check "it names each table with its rows, copied and there" \
     grep -q '^outcomes  *[1-9][0-9]* rows copied, [1-9][0-9]* there$' "$tmp/out"
 is "... the same count on both sides of every table" \
     "$(awk '/rows copied/ && $2 != $5' "$tmp/out" | wc -l)" 0
-check "... and the total" grep -q '^copied [0-9]* rows of 12 tables from ' "$tmp/out"
+check "... and the total" grep -q '^copied [0-9]* rows of 13 tables from ' "$tmp/out"
 is "the messages are there" "$(psql_q 'select count(*) from messages')" \
     "$(sqlite3 "$db" 'select count(*) from messages')"
 # Without statistics the planner took a prune of many addresses for few.

@@ -61,9 +61,18 @@ check "a fresh store: the schema schema_sql makes" \
 n=$first_pg
 while [ "$n" -le "$latest" ]; do
 	at "$n" "v$n"
-	psql_db "v$n" -c "INSERT INTO messages (digest, received, source,
+	# From version 14 on a message's words are ids of texts.
+	message="INSERT INTO messages (digest, received, source,
 	    envelope_to, kind, subject) VALUES ('old$n', 1730000000, 'lmtp',
-	    'bounces@lists.example.org', 'dsn', 'Undelivered $n');
+	    'bounces@lists.example.org', 'dsn', 'Undelivered $n');"
+	[ "$n" -lt 14 ] || message="INSERT INTO texts (text) VALUES ('lmtp'),
+	    ('bounces@lists.example.org'), ('dsn'), ('Undelivered $n');
+	INSERT INTO messages (digest, received, source_text, envelope_to_text,
+	    kind_text, subject_text) SELECT 'old$n', 1730000000, s.id, e.id,
+	    k.id, u.id FROM texts s, texts e, texts k, texts u WHERE
+	    s.text = 'lmtp' AND e.text = 'bounces@lists.example.org' AND
+	    k.text = 'dsn' AND u.text = 'Undelivered $n';"
+	psql_db "v$n" -c "$message
 	INSERT INTO outcomes (message, idx, address, recipient, at, class,
 	    reason, hard, status, confidence) SELECT id, 0,
 	    'old$n@example.org', 'old$n@example.org', 1730000000, 'hard',

@@ -124,10 +124,10 @@ check "show: suspect, a likely hard bounce waiting for confirmation" \
     grep -q 'state: suspect' "$tmp/show"
 check "show: hard, status 5.1.1" grep -q "hard.*userunknown.*5\.1\.1" "$tmp/show"
 is "the VERP subscriber is decoded from the envelope" \
-    "$(sqlite3 "$tmp/db" "select subscriber from messages where envelope_to like 'bounces+nosuchuser=%'")" \
+    "$(sqlite3 "$tmp/db" "select subscriber from messages where (select text from texts where id = envelope_to_text) like 'bounces+nosuchuser=%'")" \
     nosuchuser@localhost
 is "the envelope recipient is kept" \
-    "$(sqlite3 "$tmp/db" "select envelope_to from messages where subscriber='nosuchuser@localhost'")" \
+    "$(sqlite3 "$tmp/db" "select (select text from texts where id = envelope_to_text) from messages where subscriber='nosuchuser@localhost'")" \
     "bounces+nosuchuser=localhost@bounces.test"
 wait_for "the second bounce too" recorded "nobody-here-$$@localhost"
 wait_for "postfix logs status=sent (250 ...) for the bounce delivery" \
@@ -147,7 +147,7 @@ is "full mailbox: mailboxfull, soft, status 5.2.2" "$(outcome full@full.test)" \
 # Postfix writes its own words about the file as the Diagnostic-Code of a
 # full mailbox; its Status 5.2.2 decides.
 is "full mailbox: decided by the status, not the delivery agent's words" \
-    "$(sqlite3 "$tmp/db" "select decided from outcomes where address='full@full.test'")" \
+    "$(sqlite3 "$tmp/db" "select decided from history where address='full@full.test'")" \
     "status 5.2.2 (reporter)"
 is "full mailbox: the mailbox is as it was" "$(wc -c <"$pf/vmail/full")" 99990
 

@@ -15,7 +15,7 @@ is "import exits 0" "$rc" 0
 want=$("$REBOUND" parse "$data"/*.eml | awk -F'\t' 'NR > 1 && $2 != "-" && $7 != ""' | wc -l)
 is "one outcome per row of rebound parse" "$(q 'select count(*) from outcomes')" "$want"
 is "a complaint nobody is named for: no outcome, the message kept" \
-    "$(q "select count(*) from messages m where m.kind = 'arf' and not exists (select 1 from outcomes o where o.message = m.id)")" 1
+    "$(q "select count(*) from messages m where (select text from texts where id = m.kind_text) = 'arf' and not exists (select 1 from outcomes o where o.message = m.id)")" 1
 check "summary names what was recorded" grep -q "recorded" "$tmp/out"
 is "integrity" "$(q 'pragma integrity_check')" ok
 is "WAL mode" "$(q 'pragma journal_mode')" wal
@@ -44,7 +44,7 @@ is "three complainers in one report, complainer@ in two: four complaints" \
     "$(q "select count(*) from outcomes where reason='feedback' and address in ('complainer@example.net', 'Second.Reader@example.net', 'third@example.net')")" 4
 none=$("$REBOUND" parse "$data"/*.eml | awk -F'\t' 'NR > 1 && $2 == "-"' | wc -l)
 is "not-bounce messages are recorded, with no outcome" \
-    "$(q "select count(*) from messages m where kind='none' and not exists (select 1 from outcomes o where o.message=m.id)")" "$none"
+    "$(q "select count(*) from messages m where (select text from texts where id = m.kind_text)='none' and not exists (select 1 from outcomes o where o.message=m.id)")" "$none"
 
 # The same bytes again add nothing.
 before=$(q 'select count(*) from messages')
@@ -79,7 +79,7 @@ is "VERP subscriber is the outcome's address" \
 # The list is what its bounce address names: NAME-bounces@DOMAIN is the
 # list id NAME.DOMAIN; the bounce address is kept apart.
 is "VERP list: the list id the bounce address names" \
-    "$(q "select list||' '||list_address||' '||bounce_address from messages where subscriber='carol@example.com'")" \
+    "$(q "select (select text from texts where id = list_text)||' '||(select text from texts where id = list_address_text)||' '||(select text from texts where id = bounce_address_text) from messages where subscriber='carol@example.com'")" \
     "news.lists.example.net news@lists.example.net news-bounces@lists.example.net"
 is "dated by the bounce" "$(q "select datetime(at,'unixepoch') from outcomes where address='carol@example.com'")" \
     "2026-11-02 10:00:00"
@@ -165,7 +165,7 @@ sqlite3 "$tmp/v9.db" "pragma user_version = 9;
 "$REBOUND" import --db "$tmp/v9.db" "$tmp/verp.eml" >/dev/null 2>&1
 is "010: migrated" "$(sqlite3 "$tmp/v9.db" 'pragma user_version')" "$latest"
 is "010: each old row's list id, list address and bounce address" \
-    "$(sqlite3 "$tmp/v9.db" "select digest||' '||coalesce(list,'-')||' '||coalesce(list_address,'-')||' '||coalesce(bounce_address,'-') from messages where length(digest) = 1 order by digest")" \
+    "$(sqlite3 "$tmp/v9.db" "select digest||' '||coalesce((select text from texts where id = list_text),'-')||' '||coalesce((select text from texts where id = list_address_text),'-')||' '||coalesce((select text from texts where id = bounce_address_text),'-') from messages where length(digest) = 1 order by digest")" \
     "b - - bounces@lists.example.org
 g news.lists.example.org - bounces@lists.example.org
 m news.lists.example.org news@lists.example.org news-bounces@lists.example.org
@@ -242,6 +242,60 @@ is "013: events --failed --format csv: a node column last, empty" \
 is "013: events --pending: the queued one, its next try, no node" \
     "$("$REBOUND" events --pending --db "$tmp/v12.db" --format plain | cut -f1,2,8,10)" \
     "7	mm	1970-01-01 00:00:00	"
+
+# 014-texts.sql: texts kept once, a diagnostic or evidence that names
+# its recipient as a template.  Every sample recorded by this build,
+# then the same rows as version 13 held them, migrated: what list and
+# show print is the same bytes, and the texts are shared.
+"$REBOUND" import --db "$tmp/t14.db" "$data"/*.eml "$data"/mta/*/* >/dev/null 2>&1
+schema_sql sqlite 13 | sqlite3 "$tmp/v13.db"
+sqlite3 "$tmp/v13.db" "pragma user_version = 13;
+    attach '$tmp/t14.db' as n;
+    insert into incidents select * from n.incidents;
+    create temp view x as select id, text from n.texts;
+    insert into messages select m.id, digest, received,
+	(select text from x where id = source_text), (select text from x where id = envelope_to_text),
+	subscriber, (select text from x where id = list_text), (select text from x where id = kind_text),
+	(select text from x where id = subject_text), (select text from x where id = sender_text),
+	returned_id, (select text from x where id = returned_subject_text),
+	(select text from x where id = list_id_text), (select text from x where id = reporting_mta_text),
+	arrival_date, (select text from x where id = bounce_address_text),
+	(select text from x where id = list_address_text) from n.messages m;
+    insert into outcomes select o.id, message, idx, address, coalesce(recipient, address), original,
+	at, class, reason, hard, (select text from x where id = action_text), status, replycode,
+	(select case when diagnostic_text % 2 = 1 then replace(text, char(1), coalesce(recipient, address)) else text end from x where id = diagnostic_text / 2),
+	(select text from x where id = remote_mta_text),
+	(select case when decided_text % 2 = 1 then replace(text, char(1), coalesce(recipient, address)) else text end from x where id = decided_text / 2),
+	confidence, provider, incident, probe, node from n.outcomes o;
+    insert into addresses select * from n.addresses"
+sqlite3 "$tmp/v13.db" 'select count(*) from outcomes where diagnostic is not null' >"$tmp/v13.diag"
+# An import of a message recorded already migrates and adds nothing.
+"$REBOUND" import --db "$tmp/v13.db" "$data/postfix-user-unknown.eml" >/dev/null 2>&1
+is "014: migrated from version 13" "$(sqlite3 "$tmp/v13.db" 'pragma user_version')" "$latest"
+is "014: integrity" "$(sqlite3 "$tmp/v13.db" 'pragma integrity_check')" ok
+is "014: no diagnostic lost" "$(sqlite3 "$tmp/v13.db" 'select count(*) from outcomes where diagnostic_text is not null')" "$(cat "$tmp/v13.diag")"
+check "014: some diagnostics kept as templates" test \
+    "$(sqlite3 "$tmp/v13.db" 'select count(*) from outcomes where diagnostic_text % 2 = 1')" -gt 10
+for f in json csv plain; do
+	"$REBOUND" list --db "$tmp/t14.db" --format $f >"$tmp/list.new"
+	"$REBOUND" list --db "$tmp/v13.db" --format $f >"$tmp/list.old"
+	check "014: list --format $f the same bytes after the migration" \
+	    cmp -s "$tmp/list.new" "$tmp/list.old"
+done
+sqlite3 "$tmp/t14.db" 'select distinct address from outcomes order by address' |
+while read -r a; do
+	"$REBOUND" show --db "$tmp/t14.db" --format json "$a"
+done >"$tmp/show.new"
+sqlite3 "$tmp/v13.db" 'select distinct address from outcomes order by address' |
+while read -r a; do
+	"$REBOUND" show --db "$tmp/v13.db" --format json "$a"
+done >"$tmp/show.old"
+check "014: show of every address the same bytes after the migration" \
+    cmp -s "$tmp/show.new" "$tmp/show.old"
+is "014: the samples' texts kept once" \
+    "$(sqlite3 "$tmp/t14.db" 'select count(*) - count(distinct text) from texts')" 0
+is "014: forget leaves no text that names the address" \
+    "$("$REBOUND" forget --db "$tmp/t14.db" Alice.Nobody@example.org >/dev/null; sqlite3 "$tmp/t14.db" "select count(*) from texts where text like '%alice.nobody@example.org%'")" 0
 
 # A newer database is refused and left alone.
 sqlite3 "$tmp/new.db" "create table t(x); pragma user_version = 99"

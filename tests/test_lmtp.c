@@ -407,9 +407,12 @@ check_message(struct fixture *f, const char *bytes, const char *envelope_to,
 	sqlite3_stmt *stmt;
 
 	digest_message(bytes, strlen(bytes), digest);
+	/* The words are ids of texts (sql/014-texts.sql). */
 	g_assert_cmpint(sqlite3_prepare_v2(db, "SELECT digest, "
-	    "source, envelope_to, subscriber, kind FROM messages", -1, &stmt,
-	    NULL), ==, SQLITE_OK);
+	    "(SELECT text FROM texts WHERE id = source_text), "
+	    "(SELECT text FROM texts WHERE id = envelope_to_text), subscriber, "
+	    "(SELECT text FROM texts WHERE id = kind_text) FROM messages", -1,
+	    &stmt, NULL), ==, SQLITE_OK);
 	g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_ROW);
 	g_assert_cmpstr((const char *)sqlite3_column_text(stmt, 0), ==, digest);
 	g_assert_cmpstr((const char *)sqlite3_column_text(stmt, 1), ==, "lmtp");

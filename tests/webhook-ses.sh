@@ -138,11 +138,11 @@ outcomes_of() { q "select count(*) from outcomes where address = '$1'"; }
 sign 1 "$data/ses-bounce.json" >"$tmp/bounce.json"
 is "a bounce signed with SignatureVersion 1: 200" "$(post "$tmp/bounce.json")" 200
 is "ursula: hard, userunknown, from the remote's reply" \
-    "$(q "select class || ' ' || reason || ' ' || decided from outcomes where address = 'ursula@example.org'")" \
+    "$(q "select class || ' ' || reason || ' ' || decided from history where address = 'ursula@example.org'")" \
     "hard userunknown status 5.1.1 (remote)"
 is "victor: soft, mailboxfull" "$(q "select class || ' ' || reason from outcomes where address = 'victor@example.net'")" "soft mailboxfull"
-is "one message a recipient, under source ses" "$(q "select count(*) || ' ' || group_concat(distinct source) from messages")" "2 ses"
-is "the list is the notification's List-Id" "$(q "select distinct list from outcomes o join messages m on o.message = m.id where o.address = 'ursula@example.org'")" \
+is "one message a recipient, under source ses" "$(q "select count(*) || ' ' || group_concat(distinct (select text from texts where id = source_text)) from messages")" "2 ses"
+is "the list is the notification's List-Id" "$(q "select distinct list from history where address = 'ursula@example.org'")" \
     "news.lists.example.com"
 is "the same bounce again: 200" "$(post "$tmp/bounce.json")" 200
 sign 2 "$data/ses-bounce.json" >"$tmp/bounce2.json"
@@ -158,7 +158,7 @@ is "it is a delivery" "$(q "select class from outcomes where address = 'xavier@e
 sign 1 "$data/ses-event-noemail.json" >"$tmp/event.json"
 is "event publishing (eventType): 200" "$(post "$tmp/event.json")" 200
 is "NoEmail and no diagnostic: SES's subtype decides" \
-    "$(q "select reason || ' ' || decided from outcomes where address = 'yolanda@example.org'")" \
+    "$(q "select reason || ' ' || decided from history where address = 'yolanda@example.org'")" \
     "userunknown category ses:permanent/noemail"
 state() { "$REBOUND" show --db "$tmp/db" "$1" | sed -n 's/^state: //p'; }
 is "... a weak sign: yolanda is a suspect" "$(state yolanda@example.org)" "suspect (hard bounce of weak confidence, to be confirmed: userunknown)"

@@ -108,11 +108,11 @@ outcomes_of() { q "select count(*) from outcomes where address = '$1'"; }
 
 is "valid permanent failure: 200" "$(post "$data/mailgun-failed-permanent.json")" 200
 is "it is recorded once" "$(messages)" 1
-is "under its source, mailgun" "$(q 'select source from messages')" mailgun
+is "under its source, mailgun" "$(q 'select (select text from texts where id = source_text) from messages')" mailgun
 "$REBOUND" show --db "$tmp/db" alice@example.org >"$tmp/show" 2>&1
 check "rebound show: alice is userunknown" grep -q "userunknown" "$tmp/show"
 is "the verdict is hard" "$(q "select class from outcomes where address = 'alice@example.org'")" hard
-is "from the remote server's reply" "$(q "select status || ' ' || replycode || ' ' || remote_mta from outcomes where address = 'alice@example.org'")" "5.1.1 550 mx.example.org"
+is "from the remote server's reply" "$(q "select status || ' ' || replycode || ' ' || (select text from texts where id = remote_mta_text) from outcomes where address = 'alice@example.org'")" "5.1.1 550 mx.example.org"
 
 is "the same event again (a new signature): 200" "$(post "$data/mailgun-failed-permanent.json")" 200
 is "the same event counts once" "$(outcomes_of alice@example.org)" 1
@@ -200,7 +200,7 @@ is "postmark: no credentials: 401" "$(python3 "$top_srcdir/tests/webhook-post.py
 is "postmark: nothing refused was recorded" "$(messages)" "$n"
 is "postmark: a hard bounce: 200" "$(pm bounce-hard)" 200
 is "postmark: it is hard, userunknown" "$(q "select class || ' ' || reason from outcomes where address = 'grace@example.org'")" "hard userunknown"
-is "postmark: under its source" "$(q "select distinct m.source from messages m join outcomes o on o.message = m.id where o.address = 'grace@example.org'")" postmark
+is "postmark: under its source" "$(q "select distinct (select text from texts where id = m.source_text) from messages m join outcomes o on o.message = m.id where o.address = 'grace@example.org'")" postmark
 is "postmark: the same bounce again: 200" "$(pm bounce-hard)" 200
 is "postmark: it counts once" "$(outcomes_of grace@example.org)" 1
 is "postmark: a spam complaint: 200" "$(pm spam-complaint)" 200

@@ -234,6 +234,7 @@ store_open(const struct conf_store *c, enum store_mode mode, GError **error)
 	s->stmts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 	    store_finalize);
 	s->stale = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	s->texts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	policy_defaults(&s->policy);
 	if ((s->db = db_open(where, &o, error)) == NULL ||
 	    !db_migrate(s->db, STORE_VERSION, o.readonly, error)) {
@@ -269,6 +270,7 @@ store_close(struct store **sp)
 			s->part_free[i](s->parts[i]);
 	db_close(&s->db);
 	g_hash_table_destroy(s->stale);
+	g_hash_table_destroy(s->texts);
 	guard_free(&s->guard);
 	g_clear_error(&s->guard_error);
 	g_free(s->path);
@@ -346,6 +348,7 @@ store_commit(struct store *s, GError **error)
 
 	if (store_replay_stale(s, error) && store_newest(s, &newest, error) &&
 	    db_commit(s->db, error)) {
+		store_texts_forget(s);
 		s->newest = newest;
 		return 1;
 	}
@@ -367,6 +370,7 @@ void
 store_rollback(struct store *s)
 {
 	g_hash_table_remove_all(s->stale);
+	store_texts_forget(s);
 	/* What the guard decided in the transaction is gone with it. */
 	guard_free(&s->guard);
 	g_clear_error(&s->guard_error);
@@ -391,6 +395,18 @@ const char *
 store_column_text(struct db_stmt *st, int col)
 {
 	return db_column_text(st, col);
+}
+
+/* The first column of a bound statement's one row, to free; reset it. */
+char *
+store_first_text(struct db_stmt *st)
+{
+	char *text = NULL;
+
+	if (db_step(st) == DB_ROW)
+		text = g_strdup(store_column_text(st, 0));
+	store_done(st);
+	return text;
 }
 
 /* Step a statement that changes rows or returns at most one; reset it. */

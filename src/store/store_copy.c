@@ -25,6 +25,7 @@ static const struct store_copy_table {
 	const char	*name;
 	int		 has_id;
 } copy_tables[] = {
+	{ "texts", 1 },
 	{ "messages", 1 },
 	{ "incidents", 1 },
 	{ "probes", 1 },

@@ -71,8 +71,9 @@ static const char *const guard_sql[STORE_GUARD_NSTMT] = {
 	    "ORDER BY id",
 	/* From the newest hard outcome back: an archive's time, or now. */
 	[STORE_GUARD_RESTORE] =
-	    "SELECT id, address, provider, at, diagnostic, incident "
-	    "FROM outcomes WHERE class = 'hard' AND at >= (SELECT max(at) "
+	    "SELECT id, address, provider, at, "
+	    STORE_TEMPLATE("o", "diagnostic_text") ", incident "
+	    "FROM outcomes o WHERE class = 'hard' AND at >= (SELECT max(at) "
 	    "FROM outcomes WHERE class = 'hard') - ?1 ORDER BY at, id",
 	[STORE_INCIDENTS] =
 	    "SELECT " STORE_INCIDENT_COLUMNS "ORDER BY id",
@@ -85,8 +86,9 @@ static const char *const guard_sql[STORE_GUARD_NSTMT] = {
 	    "SELECT DISTINCT address FROM outcomes WHERE incident = ?1",
 	/* Another writer's, in the order it fed them to its guard. */
 	[STORE_GUARD_SINCE] =
-	    "SELECT id, address, provider, at, diagnostic, "
-	    "coalesce(incident, 0) FROM outcomes WHERE class = 'hard' "
+	    "SELECT id, address, provider, at, "
+	    STORE_TEMPLATE("o", "diagnostic_text") ", "
+	    "coalesce(incident, 0) FROM outcomes o WHERE class = 'hard' "
 	    "AND id > ?1 AND id <= ?2 ORDER BY id",
 };
 

@@ -61,6 +61,8 @@ struct store {
 	GHashTable	*stmts;		/* SQL text -> statement, prepared on
 					   first use */
 	GHashTable	*stale;		/* addresses to replay before commit */
+	GHashTable	*texts;		/* text -> id, this transaction's
+					   (store_texts.c) */
 	struct guard	*guard;		/* NULL until the first hard outcome */
 	GError		*guard_error;	/* a write the guard's calls failed */
 	store_incident_fn *incident_fn;	/* told of openings and closings */
@@ -103,6 +105,20 @@ struct store_arg {
 #define STORE_LIMIT(v)		{ STORE_ARG_LIMIT, (v), NULL }
 #define STORE_ARGS(a)		(a), G_N_ELEMENTS(a)
 
+/*
+ * A text kept once in texts (sql/014-texts.sql), read back by the id
+ * that outcome o holds in column: STORE_TEMPLATE for a diagnostic or
+ * evidence, whose odd id is a template with o's recipient (NULL: its
+ * address) put back for each 0x01; STORE_TEXT_OF for any other.
+ */
+#define STORE_TEMPLATE(o, column) \
+	"(SELECT CASE WHEN " o "." column " % 2 = 1 THEN replace(text, " \
+	"'\001', coalesce(" o ".recipient, " o ".address)) ELSE text END " \
+	"FROM texts " \
+	"WHERE id = " o "." column " / 2)"
+#define STORE_TEXT_OF(column) \
+	"(SELECT text FROM texts WHERE id = " column ")"
+
 /* One row of a statement (store_rows()); 0 stops the loop. */
 typedef int store_row_fn(struct db_stmt *, void *);
 
@@ -142,6 +158,7 @@ void			 store_bind_text(struct db_stmt *, int, const char *);
 void			 store_bind_filter(struct db_stmt *, int,
 			    const char *);
 const char		*store_column_text(struct db_stmt *, int);
+char			*store_first_text(struct db_stmt *);
 int			 store_step(struct store *, struct db_stmt *, GError **,
 			    const char *what);
 int			 store_rows_end(struct store *, struct db_stmt *, int rc,
@@ -155,6 +172,12 @@ void			*store_part(struct store *, enum store_part,
 			    void *(*make)(void), GDestroyNotify);
 void			 store_stale(struct store *, const char *address,
 			    store_replay_fn *);
+
+/* store_texts.c */
+int			 store_text_id(struct store *, const char *text,
+			    gint64 *id_r, GError **);
+char			*store_text_read(struct store *, gint64 id);
+void			 store_texts_forget(struct store *);
 
 /* store_fold.c */
 /* An address's history folded through the policy, oldest first. */

@@ -62,7 +62,8 @@ static const char *const probes_sql[PROBES_NSTMT] = {
 	 */
 	[PROBES_MAKE] =
 	    "INSERT INTO probes (address, list, created, next_try) "
-	    "SELECT a.address, (SELECT m.list FROM outcomes o JOIN messages m "
+	    "SELECT a.address, (SELECT " STORE_TEXT_OF("m.list_text") " "
+	    "FROM outcomes o JOIN messages m "
 	    "ON m.id = o.message WHERE o.address = a.address "
 	    "ORDER BY o.at DESC, o.id DESC LIMIT 1), ?1, ?1 FROM addresses a "
 	    "WHERE a.state = 'probing' AND a.last_seen <= ?1 - ?3 "

@@ -30,6 +30,7 @@ enum store_prune_stmt {
 	STORE_REPLAY_ALL,
 	STORE_GUARD_ALL,
 	STORE_FORGET_COUNT,
+	STORE_FORGET_TEXTS,
 	STORE_FORGET_MESSAGES,
 	STORE_FORGET_OUTCOMES,
 	STORE_EXPIRE_ADDRESSES,
@@ -63,11 +64,24 @@ static const char *const prune_sql[STORE_PRUNE_NSTMT] = {
 	    "ORDER BY o.address, o.at, o.id",
 	/* In the order they were recorded, as the store fed its guard. */
 	[STORE_GUARD_ALL] =
-	    "SELECT o.id, o.address, o.provider, o.at, o.diagnostic, "
+	    "SELECT o.id, o.address, o.provider, o.at, "
+	    STORE_TEMPLATE("o", "diagnostic_text") ", "
 	    STORE_HELD_STATE " FROM outcomes o WHERE o.class = 'hard' "
 	    "ORDER BY o.id",
 	[STORE_FORGET_COUNT] =
 	    "SELECT count(*) FROM outcomes WHERE address = ?1",
+	/*
+	 * Its texts that still name it (not made templates: another case,
+	 * another form) and that no other address's outcome uses.  Rare,
+	 * so the scan of outcomes for other users is rare too.
+	 */
+	[STORE_FORGET_TEXTS] =
+	    "DELETE FROM texts WHERE id IN (SELECT diagnostic_text / 2 "
+	    "FROM outcomes WHERE address = ?1 UNION SELECT decided_text / 2 "
+	    "FROM outcomes WHERE address = ?1) "
+	    "AND instr(lower(text), lower(?1)) > 0 AND NOT EXISTS (SELECT 1 "
+	    "FROM outcomes o WHERE o.address <> ?1 AND (o.diagnostic_text / 2 "
+	    "= texts.id OR o.decided_text / 2 = texts.id))",
 	[STORE_FORGET_MESSAGES] =
 	    "DELETE FROM messages WHERE id IN (SELECT message FROM outcomes "
 	    "WHERE address = ?1) AND NOT EXISTS (SELECT 1 FROM outcomes o "
@@ -404,6 +418,7 @@ store_forget(struct store *s, const char *address, gint64 *outcomes_r,
 	    policy_state_name(STATE_ALIVE), 0, "forget", error) ||
 	    !prune_count(s, STORE_FORGET_COUNT, address, 0, outcomes_r,
 	    error) ||
+	    !prune_count(s, STORE_FORGET_TEXTS, address, 0, &n, error) ||
 	    !prune_count(s, STORE_FORGET_MESSAGES, address, 0, &n, error) ||
 	    !prune_count(s, STORE_FORGET_OUTCOMES, address, 0, &n, error) ||
 	    !prune_count(s, STORE_FORGET_PROBES, address, 0, &n, error) ||

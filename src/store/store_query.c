@@ -11,11 +11,16 @@
 #include "store.h"
 #include "store_int.h"
 
-/* The columns list and show print, in struct store_outcome's order. */
+/*
+ * The columns list and show print, in struct store_outcome's order, then
+ * the recipient a template names; the texts by their ids (sql/013-*.sql),
+ * which store_outcome_row() reads once each per command (query_text()).
+ */
 #define STORE_OUTCOME_COLUMNS \
 	"o.at, o.address, o.class, o.reason, o.status, o.replycode, " \
-	"o.diagnostic, o.decided, m.list, m.source, o.confidence, " \
-	"o.incident, m.bounce_address, o.node " \
+	"o.diagnostic_text, o.decided_text, m.list_text, m.source_text, " \
+	"o.confidence, o.incident, m.bounce_address_text, o.node, " \
+	"coalesce(o.recipient, o.address) " \
 	"FROM outcomes o JOIN messages m ON m.id = o.message "
 
 /*
@@ -59,7 +64,8 @@ static const char *const query_sql[STORE_QUERY_NSTMT] = {
 	    "AND (?2 IS NULL OR o.class = ?2) "
 	    "AND (?3 IS NULL OR o.reason = ?3) "
 	    "AND (?4 IS NULL OR lower(" STORE_DOMAIN("o.address") ") = ?4) "
-	    "AND (?5 IS NULL OR m.list = ?5) "
+	    "AND (?5 IS NULL OR m.list_text = "
+	    "(SELECT id FROM texts WHERE text = ?5)) "
 	    "ORDER BY o.at DESC, o.id DESC LIMIT ?6",
 	[STORE_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, complaints, first_seen, "
@@ -95,12 +101,66 @@ static const struct {
 	{ "day", STORE_STATS_DAY },
 };
 
+/* The caller's fn, and the texts read so far: id -> text (NULL: none). */
+struct query_rows {
+	struct store_to	 to;
+	struct store	*store;
+	GHashTable	*texts;
+};
+
+/* The text of id, read from texts the first time. */
+static const char *
+query_text(struct query_rows *q, gint64 id)
+{
+	char *text;
+	gpointer found;
+
+	if (g_hash_table_lookup_extended(q->texts, &id, NULL, &found))
+		return found;
+	text = store_text_read(q->store, id);
+	g_hash_table_insert(q->texts, g_memdup2(&id, sizeof id), text);
+	return text;
+}
+
+/* The text column col names; NULL when it names none. */
+static const char *
+query_column_text(struct query_rows *q, struct db_stmt *st, int col)
+{
+	return db_column_null(st, col) ? NULL :
+	    query_text(q, db_column_int64(st, col));
+}
+
+/*
+ * A diagnostic or evidence (column col): a template's 0x01 made
+ * recipient again, in *made_r to free; the text as it is else.
+ */
+static const char *
+query_template(struct query_rows *q, struct db_stmt *st, int col,
+    const char *recipient, char **made_r)
+{
+	gint64 v;
+	const char *text;
+	g_auto(GStrv) parts = NULL;
+
+	*made_r = NULL;
+	if (db_column_null(st, col))
+		return NULL;
+	v = db_column_int64(st, col);
+	if ((text = query_text(q, v / 2)) == NULL || v % 2 == 0)
+		return text;
+	parts = g_strsplit(text, "\001", -1);
+	return *made_r = g_strjoinv(recipient, parts);
+}
+
 /* A row (STORE_OUTCOME_COLUMNS), to the caller's fn. */
 static int
 store_outcome_row(struct db_stmt *st, void *arg)
 {
-	struct store_to *to = arg;
+	struct query_rows *q = arg;
+	struct store_to *to = &q->to;
 	struct store_outcome o;
+	const char *recipient = store_column_text(st, 14);
+	g_autofree char *diagnostic = NULL, *decided = NULL;
 
 	o.at = db_column_int64(st, 0);
 	o.address = store_column_text(st, 1);
@@ -108,16 +168,34 @@ store_outcome_row(struct db_stmt *st, void *arg)
 	o.reason = store_column_text(st, 3);
 	o.status = store_column_text(st, 4);
 	o.replycode = store_column_text(st, 5);
-	o.diagnostic = store_column_text(st, 6);
-	o.decided = store_column_text(st, 7);
-	o.list = store_column_text(st, 8);
-	o.source = store_column_text(st, 9);
+	o.diagnostic = query_template(q, st, 6, recipient, &diagnostic);
+	o.decided = query_template(q, st, 7, recipient, &decided);
+	o.list = query_column_text(q, st, 8);
+	o.source = query_column_text(q, st, 9);
 	o.confidence = store_column_text(st, 10);
 	o.incident = db_column_int64(st, 11);
-	o.bounce = store_column_text(st, 12);
+	o.bounce = query_column_text(q, st, 12);
 	o.node = store_column_text(st, 13);
 	to->fn.outcome(&o, to->data);
 	return 1;
+}
+
+/* The outcomes sql gives (STORE_OUTCOME_COLUMNS), each to fn. */
+static int
+query_outcomes(struct store *s, const char *sql, const struct store_arg *args,
+    size_t nargs, store_outcome_fn *fn, void *data, GError **error)
+{
+	struct query_rows q = {
+		.to = { .fn.outcome = fn, .data = data }, .store = s,
+		.texts = g_hash_table_new_full(g_int64_hash, g_int64_equal,
+		    g_free, g_free),
+	};
+	int ok;
+
+	ok = store_rows(s, sql, args, nargs, store_outcome_row, &q, error,
+	    "reading outcomes");
+	g_hash_table_destroy(q.texts);
+	return ok;
 }
 
 /* Outcomes newest first, as f lets them by. */
@@ -130,10 +208,9 @@ store_list(struct store *s, const struct store_filter *f,
 		STORE_TEXT(f->domain), STORE_TEXT(f->list),
 		STORE_LIMIT(f->limit),	/* -1: no limit */
 	};
-	struct store_to to = { .fn.outcome = fn, .data = data };
 
-	return store_rows(s, query_sql[STORE_LIST], STORE_ARGS(args),
-	    store_outcome_row, &to, error, "reading outcomes");
+	return query_outcomes(s, query_sql[STORE_LIST], args,
+	    G_N_ELEMENTS(args), fn, data, error);
 }
 
 /* The row of address: 1 found, 0 not there, -1 error. */
@@ -185,15 +262,11 @@ char *
 store_address_near(struct store *s, const char *address)
 {
 	struct db_stmt *st = store_stmt(s, query_sql[STORE_ADDRESS_NOCASE], NULL);
-	char *near = NULL;
 
 	if (st == NULL)
 		return NULL;
 	db_bind_text(st, 1, address);
-	if (db_step(st) == DB_ROW)
-		near = g_strdup(store_column_text(st, 0));
-	store_done(st);
-	return near;
+	return store_first_text(st);
 }
 
 /* Every outcome of address, newest first. */
@@ -202,10 +275,9 @@ store_history(struct store *s, const char *address, store_outcome_fn *fn,
     void *data, GError **error)
 {
 	const struct store_arg args[] = { STORE_TEXT(address) };
-	struct store_to to = { .fn.outcome = fn, .data = data };
 
-	return store_rows(s, query_sql[STORE_HISTORY], STORE_ARGS(args),
-	    store_outcome_row, &to, error, "reading outcomes");
+	return query_outcomes(s, query_sql[STORE_HISTORY], STORE_ARGS(args),
+	    fn, data, error);
 }
 
 /*

@@ -13,6 +13,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 
 #include "guard.h"
 #include "policy.h"
@@ -29,71 +31,159 @@ enum store_record_stmt {
 	STORE_RECORD_NSTMT
 };
 
+/* Each *_text column holds an id of texts (store_texts.c). */
 static const char *const record_sql[STORE_RECORD_NSTMT] = {
 	[STORE_ADD_MESSAGE] =
-	    "INSERT OR IGNORE INTO messages (digest, received, source, "
-	    "envelope_to, subscriber, list, kind, subject, sender, "
-	    "returned_id, returned_subject, list_id, reporting_mta, "
-	    "arrival_date, bounce_address, list_address) "
+	    "INSERT OR IGNORE INTO messages (digest, received, source_text, "
+	    "envelope_to_text, subscriber, list_text, kind_text, "
+	    "subject_text, sender_text, returned_id, returned_subject_text, "
+	    "list_id_text, reporting_mta_text, arrival_date, "
+	    "bounce_address_text, list_address_text) "
 	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
 	[STORE_ADD_OUTCOME] =
 	    "INSERT INTO outcomes (message, idx, address, recipient, "
-	    "original, at, class, reason, hard, action, status, replycode, "
-	    "diagnostic, remote_mta, decided, confidence, provider, probe, "
-	    "node) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-	    "RETURNING id",
+	    "original, at, class, reason, hard, action_text, status, "
+	    "replycode, diagnostic_text, remote_mta_text, decided_text, "
+	    "confidence, provider, probe, node) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
 	[STORE_GET_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
 	    "first_seen, last_seen, suspect_day FROM addresses "
 	    "WHERE address = ?",
 };
 
+/* The ids of n texts, in ids (0: none). */
+static int
+store_text_ids(struct store *s, const char *const *texts, gint64 *ids,
+    size_t n, GError **error)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!store_text_id(s, texts[i], &ids[i], error))
+			return 0;
+	return 1;
+}
+
 /*
- * The message's row, its id in *id_r: 0 when the same bytes were
- * recorded before.  The id comes back with the INSERT (RETURNING), not
- * asked for after it: on PostgreSQL that is one round trip less.
+ * The id a diagnostic or evidence is kept under: as a template, with
+ * each who replaced by 0x01 (id * 2 + 1), when it names who and holds
+ * no 0x01 of its own, else as it is (id * 2); 0 for none.  As SQL's
+ * replace() does it in sql/014-texts.sql; store_query.c undoes it.
  */
 static int
-store_add_message(struct store *s, const struct store_meta *m,
-    const struct report *rp, gint64 *id_r, GError **error)
+store_template_id(struct store *s, const char *text, const char *who,
+    gint64 *id_r, GError **error)
+{
+	g_auto(GStrv) parts = NULL;
+	g_autofree char *template = NULL;
+	int templated = 0;
+
+	if (text != NULL && who != NULL && *who != '\0' &&
+	    strstr(text, who) != NULL && strchr(text, '\001') == NULL) {
+		parts = g_strsplit(text, who, -1);
+		text = template = g_strjoinv("\001", parts);
+		templated = 1;
+	}
+	if (!store_text_id(s, text, id_r, error))
+		return 0;
+	if (*id_r != 0)
+		*id_r = *id_r * 2 + templated;
+	return 1;
+}
+
+enum { MSG_SOURCE, MSG_ENVELOPE, MSG_LIST, MSG_KIND, MSG_SUBJECT, MSG_FROM,
+	MSG_RSUBJECT, MSG_LIST_ID, MSG_REPORTING, MSG_BOUNCE, MSG_LIST_ADDRESS,
+	MSG_NTEXTS };
+
+/*
+ * The message's row, its texts' ids in t, its id in *id_r: 0 when the
+ * same bytes were recorded before.  The id comes back with the INSERT
+ * (RETURNING), not asked for after it: on PostgreSQL that is one round
+ * trip less.
+ */
+static int
+store_put_message(struct store *s, const struct store_meta *m,
+    const struct report *rp, const gint64 t[MSG_NTEXTS], gint64 *id_r,
+    GError **error)
 {
 	const struct store_arg args[] = {
 		STORE_OPT(m->digest), STORE_INT(m->received),
-		STORE_OPT(m->source), STORE_OPT(m->envelope_to),
-		STORE_OPT(m->subscriber), STORE_OPT(m->list),
-		STORE_OPT(report_kind_name(rp->kind)), STORE_OPT(rp->subject),
-		STORE_OPT(rp->from), STORE_OPT(rp->orig_message_id),
-		STORE_OPT(rp->orig_subject), STORE_OPT(rp->orig_list_id),
-		STORE_OPT(rp->reporting_mta), STORE_OPT(rp->arrival_date),
-		STORE_OPT(m->bounce), STORE_OPT(m->list_address),
+		STORE_NONZERO(t[MSG_SOURCE]), STORE_NONZERO(t[MSG_ENVELOPE]),
+		STORE_OPT(m->subscriber), STORE_NONZERO(t[MSG_LIST]),
+		STORE_NONZERO(t[MSG_KIND]), STORE_NONZERO(t[MSG_SUBJECT]),
+		STORE_NONZERO(t[MSG_FROM]), STORE_OPT(rp->orig_message_id),
+		STORE_NONZERO(t[MSG_RSUBJECT]), STORE_NONZERO(t[MSG_LIST_ID]),
+		STORE_NONZERO(t[MSG_REPORTING]), STORE_OPT(rp->arrival_date),
+		STORE_NONZERO(t[MSG_BOUNCE]), STORE_NONZERO(t[MSG_LIST_ADDRESS]),
 	};
 
 	return store_number(s, record_sql[STORE_ADD_MESSAGE], STORE_ARGS(args),
 	    id_r, error, "recording a message");
 }
 
-/* The outcome's row, its id in *id_r. */
 static int
-store_add_outcome(struct store *s, gint64 message, guint idx,
-    const char *address, const char *provider, gint64 probe,
-    const struct store_meta *m, const struct recipient *r, gint64 *id_r,
-    GError **error)
+store_add_message(struct store *s, const struct store_meta *m,
+    const struct report *rp, gint64 *id_r, GError **error)
 {
+	const char *const texts[MSG_NTEXTS] = { m->source, m->envelope_to,
+	    m->list, report_kind_name(rp->kind), rp->subject, rp->from,
+	    rp->orig_subject, rp->orig_list_id, rp->reporting_mta, m->bounce,
+	    m->list_address };
+	gint64 t[MSG_NTEXTS];
+
+	return store_text_ids(s, texts, t, MSG_NTEXTS, error) &&
+	    store_put_message(s, m, rp, t, id_r, error);
+}
+
+/* An outcome's texts, as ids (0: none). */
+struct record_texts {
+	gint64		 action, diagnostic, remote_mta, decided;
+};
+
+/* The outcome's row, its texts' ids in t, its id in *id_r. */
+static int
+store_put_outcome(struct store *s, gint64 message, guint idx,
+    const char *address, const char *provider, gint64 probe,
+    const struct store_meta *m, const struct recipient *r,
+    const struct record_texts *t, gint64 *id_r, GError **error)
+{
+	const char *recipient = r->final != NULL ? r->final : r->address;
 	const struct store_arg args[] = {
 		STORE_INT(message), STORE_INT(idx), STORE_OPT(address),
-		STORE_OPT(r->final != NULL ? r->final : r->address),
+		/* NULL: the address itself, as it nearly always is */
+		STORE_OPT(g_strcmp0(recipient, address) == 0 ? NULL : recipient),
 		STORE_OPT(r->original), STORE_INT(m->at),
 		STORE_OPT(report_class_name(r->class)),
 		STORE_OPT(report_reason_name(r->reason)), STORE_INT(r->hard),
-		STORE_OPT(r->action), STORE_OPT(r->status),
-		STORE_NONZERO(r->replycode), STORE_OPT(r->diagnostic),
-		STORE_OPT(r->remote_mta), STORE_OPT(r->decided),
+		STORE_NONZERO(t->action), STORE_OPT(r->status),
+		STORE_NONZERO(r->replycode), STORE_NONZERO(t->diagnostic),
+		STORE_NONZERO(t->remote_mta), STORE_NONZERO(t->decided),
 		STORE_OPT(report_confidence_name(r->confidence)),
 		STORE_OPT(provider), STORE_NONZERO(probe), STORE_OPT(s->node),
 	};
 
 	return store_number(s, record_sql[STORE_ADD_OUTCOME], STORE_ARGS(args),
 	    id_r, error, "recording an outcome");
+}
+
+static int
+store_add_outcome(struct store *s, gint64 message, guint idx,
+    const char *address, const char *provider, gint64 probe,
+    const struct store_meta *m, const struct recipient *r, gint64 *id_r,
+    GError **error)
+{
+	const char *recipient = r->final != NULL ? r->final : r->address;
+	struct record_texts t;
+
+	if (!store_text_id(s, r->action, &t.action, error) ||
+	    !store_template_id(s, r->diagnostic, recipient, &t.diagnostic,
+	    error) ||
+	    !store_text_id(s, r->remote_mta, &t.remote_mta, error) ||
+	    !store_template_id(s, r->decided, recipient, &t.decided, error))
+		return 0;
+	return store_put_outcome(s, message, idx, address, provider, probe,
+	    m, r, &t, id_r, error);
 }
 
 /*

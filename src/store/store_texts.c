@@ -1,0 +1,90 @@
+/*
+ * store_texts.c: the texts table (sql/014-texts.sql), each text once: the
+ * id a message or an outcome holds for one of its texts, the text added
+ * when it is new.  The ids found are kept until the transaction ends
+ * (store_texts_forget()), while this writer alone can change texts: a
+ * batch of bounces names the same few texts again and again, and asks
+ * the database once for each.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "store.h"
+#include "store_int.h"
+
+static const char texts_find_sql[] = "SELECT id FROM texts WHERE text = ?1";
+static const char texts_add_sql[] = "INSERT INTO texts (text) VALUES (?1)";
+static const char texts_read_sql[] = "SELECT text FROM texts WHERE id = ?1";
+
+/* The id of text in the table, 0 when it is not there; -1: an error. */
+static gint64
+texts_find(struct store *s, const char *text, GError **error)
+{
+	struct db_stmt *st = store_stmt(s, texts_find_sql, error);
+	gint64 id = 0;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	db_bind_text(st, 1, text);
+	if ((rc = db_step(st)) == DB_ROW)
+		id = db_column_int64(st, 0);
+	store_done(st);
+	if (rc != DB_ROW && rc != DB_DONE) {
+		store_error(s, error, "reading a text");
+		return -1;
+	}
+	return id;
+}
+
+/*
+ * *id_r: the id of text, added if it is new; 0 for NULL or "" (what
+ * STORE_OPT() makes NULL).
+ */
+int
+store_text_id(struct store *s, const char *text, gint64 *id_r,
+    GError **error)
+{
+	const struct store_arg args[] = { STORE_TEXT(text) };
+	gpointer found;
+
+	*id_r = 0;
+	if (text == NULL || *text == '\0')
+		return 1;
+	if (g_hash_table_lookup_extended(s->texts, text, NULL, &found)) {
+		*id_r = (gint64)GPOINTER_TO_SIZE(found);
+		return 1;
+	}
+	if ((*id_r = texts_find(s, text, error)) < 0)
+		return 0;
+	if (*id_r == 0) {
+		if (!store_run(s, texts_add_sql, STORE_ARGS(args), error,
+		    "recording a text"))
+			return 0;
+		*id_r = db_last_id(s->db);
+	}
+	if (db_in_transaction(s->db))
+		g_hash_table_insert(s->texts, g_strdup(text),
+		    GSIZE_TO_POINTER((gsize)*id_r));
+	return 1;
+}
+
+/* The text of id, to free; NULL when there is none (or an error). */
+char *
+store_text_read(struct store *s, gint64 id)
+{
+	struct db_stmt *st = store_stmt(s, texts_read_sql, NULL);
+
+	if (st == NULL)
+		return NULL;
+	db_bind_int64(st, 1, id);
+	return store_first_text(st);
+}
+
+/* The transaction ended: another writer may change texts now. */
+void
+store_texts_forget(struct store *s)
+{
+	g_hash_table_remove_all(s->texts);
+}
