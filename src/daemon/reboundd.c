@@ -317,6 +317,13 @@ daemon_start_store(struct daemon *d)
 {
 	g_autoptr(GError) error = NULL;
 
+	/*
+	 * Opening migrates an older schema in place, which on a large
+	 * database takes minutes (sql/014: about 30 s a million outcomes),
+	 * more than systemd's start timeout: ask it to wait an hour.
+	 */
+	notify_send("STATUS=opening the database, migrating it if older\n"
+	    "EXTEND_TIMEOUT_USEC=3600000000");
 	d->store = store_open(&d->conf.store, STORE_WRITE, &error);
 	if (d->store == NULL || !store_claim(d->store, &error)) {
 		g_critical("%s", error->message);
