@@ -348,7 +348,7 @@ store_commit(struct store *s, GError **error)
 
 	if (store_replay_stale(s, error) && store_newest(s, &newest, error) &&
 	    db_commit(s->db, error)) {
-		store_texts_forget(s);
+		g_hash_table_remove_all(s->texts);	/* store_texts.c */
 		s->newest = newest;
 		return 1;
 	}
@@ -370,7 +370,7 @@ void
 store_rollback(struct store *s)
 {
 	g_hash_table_remove_all(s->stale);
-	store_texts_forget(s);
+	g_hash_table_remove_all(s->texts);
 	/* What the guard decided in the transaction is gone with it. */
 	guard_free(&s->guard);
 	g_clear_error(&s->guard_error);

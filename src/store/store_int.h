@@ -177,7 +177,6 @@ void			 store_stale(struct store *, const char *address,
 int			 store_text_id(struct store *, const char *text,
 			    gint64 *id_r, GError **);
 char			*store_text_read(struct store *, gint64 id);
-void			 store_texts_forget(struct store *);
 
 /* store_fold.c */
 /* An address's history folded through the policy, oldest first. */

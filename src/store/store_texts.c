@@ -1,8 +1,9 @@
 /*
  * store_texts.c: the texts table (sql/014-texts.sql), each text once: the
  * id a message or an outcome holds for one of its texts, the text added
- * when it is new.  The ids found are kept until the transaction ends
- * (store_texts_forget()), while this writer alone can change texts: a
+ * when it is new.  The ids found are kept in s->texts until the
+ * transaction ends (store.c empties it at a commit or a rollback), while
+ * this writer alone can change texts: a
  * batch of bounces names the same few texts again and again, and asks
  * the database once for each.
  */
@@ -80,11 +81,4 @@ store_text_read(struct store *s, gint64 id)
 		return NULL;
 	db_bind_int64(st, 1, id);
 	return store_first_text(st);
-}
-
-/* The transaction ended: another writer may change texts now. */
-void
-store_texts_forget(struct store *s)
-{
-	g_hash_table_remove_all(s->texts);
 }
