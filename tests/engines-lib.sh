@@ -124,4 +124,13 @@ Rref expire --older-than 2025-06-01 >/dev/null 2>&1
 same "list after expire" list
 same "stats after expire" stats
 same "prune after expire" prune
+# Q SQL: one query's result on this engine's database.
+Q() {
+	if [ "$ENGINE" = pg ]; then psql_q "$1"; else sqlite3 "$db" "$1"; fi
+}
+is "$ENGINE: expire leaves no text unused" "$(Q "$TEXTS_UNUSED")" 0
+is "$ENGINE: ... and drops none still named" "$(Q "$TEXTS_MISSING")" 0
+is "$ENGINE: ... as many texts as on SQLite" \
+    "$(Q 'select count(*) from texts')" \
+    "$(sqlite3 "$ref" 'select count(*) from texts')"
 done_testing

@@ -15,6 +15,26 @@ schema_sql() {
 	    -f "$top_srcdir/src/store/sql2c.awk" \
 	    "$top_srcdir"/sql/[0-9][0-9][0-9]-*.sql
 }
+# TEXTS_USED: the ids of texts (sql/014-texts.sql) a row names, as u.id;
+# TEXTS_UNUSED and TEXTS_MISSING count the texts no row names and the
+# ids named that are no text (both 0 after an expire).
+TEXTS_USED="SELECT action_text AS id FROM outcomes
+    UNION SELECT diagnostic_text / 2 FROM outcomes
+    UNION SELECT decided_text / 2 FROM outcomes
+    UNION SELECT remote_mta_text FROM outcomes
+    UNION SELECT source_text FROM messages UNION SELECT kind_text FROM messages
+    UNION SELECT envelope_to_text FROM messages
+    UNION SELECT bounce_address_text FROM messages
+    UNION SELECT list_address_text FROM messages
+    UNION SELECT list_text FROM messages UNION SELECT subject_text FROM messages
+    UNION SELECT sender_text FROM messages
+    UNION SELECT returned_subject_text FROM messages
+    UNION SELECT list_id_text FROM messages
+    UNION SELECT reporting_mta_text FROM messages"
+TEXTS_UNUSED="SELECT count(*) FROM texts WHERE NOT EXISTS
+    (SELECT 1 FROM ($TEXTS_USED) u WHERE u.id = texts.id)"
+TEXTS_MISSING="SELECT count(*) FROM ($TEXTS_USED) u
+    WHERE u.id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM texts WHERE id = u.id)"
 tap_n=0
 tap_failed=0
 

@@ -182,6 +182,8 @@ old=$tmp/old.db
 is "(j) the old bounces are listed before expire" \
     "$("$REBOUND" prune --db "$old" | tr '\n' ' ')" \
     "old-hard@example.org old-soft@example.org "
+is "(j) before expire, the old hard bounce's diagnostic is a text" \
+    "$(sqlite3 "$old" "select count(*) from texts where text like '%User unknown%'")" 1
 out=$("$REBOUND" expire --db "$old" --older-than 1d); rc=$?
 is "(j) expire exits 0" "$rc" 0
 is "(j) expire says what it did" "$out" \
@@ -191,6 +193,16 @@ is "(j) the recent bounce stays" "$(sqlite3 "$old" \
     "select address from outcomes")" recent@example.org
 is "(j) expired addresses lose their rows" "$(sqlite3 "$old" \
     "select address from addresses")" recent@example.org
+is "(j) expire drops the texts only expired rows used" "$(sqlite3 "$old" \
+    "select count(*) from texts where text like '%User unknown%'")" 0
+is "(j) ... and the recent bounce's stay" "$(sqlite3 "$old" \
+    "select count(*) from texts where text like '%Mailbox full%'")" 1
+is "(j) ... so no text is left unused" "$(sqlite3 "$old" "$TEXTS_UNUSED")" 0
+is "(j) ... and none still named is gone" \
+    "$(sqlite3 "$old" "$TEXTS_MISSING")" 0
+"$REBOUND" show --db "$old" recent@example.org >"$tmp/out" 2>&1
+check "(j) ... show still prints the recent diagnostic" \
+    grep -q 'Mailbox full' "$tmp/out"
 "$REBOUND" expire --db "$old" --older-than soon 2>"$tmp/err"; rc=$?
 is "(j) expire --older-than soon exits 2" "$rc" 2
 check "(j) ... naming the bad age" grep -q "'soon'" "$tmp/err"

@@ -36,6 +36,7 @@ enum store_prune_stmt {
 	STORE_EXPIRE_ADDRESSES,
 	STORE_EXPIRE_COUNT,
 	STORE_EXPIRE_DELETE,
+	STORE_EXPIRE_TEXTS,
 	STORE_PROBING,
 	STORE_FORGET_PROBES,
 	STORE_PRUNE_NSTMT
@@ -95,6 +96,29 @@ static const char *const prune_sql[STORE_PRUNE_NSTMT] = {
 	    "SELECT count(*) FROM outcomes WHERE message IN (" STORE_EXPIRED ")",
 	[STORE_EXPIRE_DELETE] =
 	    "DELETE FROM messages WHERE id IN (" STORE_EXPIRED ")",
+	/*
+	 * The texts no row names any more, after the delete.  No index
+	 * holds the *_text columns: each EXCEPT reads its column once (a
+	 * NOT EXISTS would read outcomes once per text), and a NULL is no
+	 * id.  The columns are sql/014-texts.sql's.
+	 */
+	[STORE_EXPIRE_TEXTS] =
+	    "DELETE FROM texts WHERE id IN (SELECT id FROM texts "
+	    "EXCEPT SELECT action_text FROM outcomes "
+	    "EXCEPT SELECT diagnostic_text / 2 FROM outcomes "
+	    "EXCEPT SELECT decided_text / 2 FROM outcomes "
+	    "EXCEPT SELECT remote_mta_text FROM outcomes "
+	    "EXCEPT SELECT source_text FROM messages "
+	    "EXCEPT SELECT kind_text FROM messages "
+	    "EXCEPT SELECT envelope_to_text FROM messages "
+	    "EXCEPT SELECT bounce_address_text FROM messages "
+	    "EXCEPT SELECT list_address_text FROM messages "
+	    "EXCEPT SELECT list_text FROM messages "
+	    "EXCEPT SELECT subject_text FROM messages "
+	    "EXCEPT SELECT sender_text FROM messages "
+	    "EXCEPT SELECT returned_subject_text FROM messages "
+	    "EXCEPT SELECT list_id_text FROM messages "
+	    "EXCEPT SELECT reporting_mta_text FROM messages)",
 	/* The partial index addresses_probing holds these. */
 	[STORE_PROBING] =
 	    "SELECT address, state, state_reason, last_seen FROM addresses "
@@ -429,14 +453,16 @@ store_forget(struct store *s, const char *address, gint64 *outcomes_r,
 }
 
 /*
- * Drop the messages (and their outcomes) dated before cutoff and
- * recompute the addresses they named.
+ * Drop the messages (and their outcomes) dated before cutoff, then the
+ * texts no row names any more (else a daily expire leaves the database
+ * growing), and recompute the addresses they named.
  */
 int
 store_expire(struct store *s, gint64 cutoff, gint64 *messages_r,
     gint64 *outcomes_r, guint *addresses_r, GError **error)
 {
 	g_autoptr(GPtrArray) addresses = g_ptr_array_new_with_free_func(g_free);
+	gint64 texts;
 	guint i;
 
 	if (!store_addresses_of(s, prune_sql[STORE_EXPIRE_ADDRESSES], cutoff,
@@ -444,7 +470,8 @@ store_expire(struct store *s, gint64 cutoff, gint64 *messages_r,
 	    !prune_count(s, STORE_EXPIRE_COUNT, NULL, cutoff, outcomes_r,
 	    error) ||
 	    !prune_count(s, STORE_EXPIRE_DELETE, NULL, cutoff, messages_r,
-	    error))
+	    error) ||
+	    !prune_count(s, STORE_EXPIRE_TEXTS, NULL, 0, &texts, error))
 		return 0;
 	for (i = 0; i < addresses->len; i++)
 		if (!store_replay(s, g_ptr_array_index(addresses, i), "expire",
