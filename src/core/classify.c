@@ -92,7 +92,6 @@ classify_init(void)
 	classify_codes = g_hash_table_new_full(g_str_hash, g_str_equal,
 	    g_free, g_free);
 	classify_load();
-	phrases_init();
 	phrases_labels("diagnostic", classify_check_label, "diagnostic");
 	phrases_labels("reply-word", classify_check_label, "reply-word");
 	g_once_init_leave(&classify_ready, 1);
@@ -106,7 +105,6 @@ classify_shutdown(void)
 		g_hash_table_destroy(classify_codes);
 	classify_codes = NULL;
 	classify_ready = 0;
-	phrases_shutdown();
 }
 
 /*

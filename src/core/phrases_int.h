@@ -1,0 +1,60 @@
+/*
+ * phrases_int.h: the phrase automata, as phrases_gen.c builds them from
+ * phrases.tab at compile time and phrases.c reads them.  Plain C, no
+ * GLib: the generator runs on the build machine, which a cross build
+ * leaves without the target's libraries.
+ *
+ * A state is the offset of its cells in its automaton's cells: first
+ * the lowest phrase index ending there (or PHRASES_NONE), then how it
+ * moves on a class of byte.  The word marks and the runs of white space
+ * are in the moves, not in the scan: a state knows what its last byte
+ * was (two roots: after a word's byte, and after anything else), so a
+ * word's first byte moves through the mark at once, and a space after a
+ * space stays put.  The scan is one move a byte.
+ *
+ * The states near the root, where a scan spends most of its bytes, are
+ * dense: a cell per class, the next state's offset, one load a byte.
+ * Deeper states, nearly all on the way through one phrase, are sparse:
+ * their failure state, then their own moves alone, each a class in the
+ * top byte and the next state's offset below; a class with no move of
+ * its own goes on from the failure state, shallower, ending at a dense
+ * one.  Each byte still lands on the state a full automaton would, so
+ * a scan reads each byte once, never backtracks, and follows at most
+ * two failure links for each byte it has read.
+ */
+#ifndef REBOUND_PHRASES_INT_H
+#define REBOUND_PHRASES_INT_H
+
+#include <stdint.h>
+
+#define PHRASES_NONE	0xffffffffu	/* no phrase ends in this state */
+
+#define CELL_BEST	0		/* the cell of the best phrase */
+#define CELL_EDGES	1		/* a sparse state's count of moves */
+#define CELL_FAIL	2		/* a sparse state's failure state */
+#define CELL_EDGE0	3		/* a sparse state's first move */
+#define CELL_ROW	1		/* + class: a dense state's move */
+#define DENSE		0xffffffffu	/* CELL_EDGES of a dense state */
+#define EDGE_SHIFT	24		/* a move: class << 24 | next state */
+#define EDGE_CHILD	((1u << EDGE_SHIFT) - 1)
+
+/* A phrase: its label, and its text lower case, spaces collapsed. */
+struct phrases_phrase {
+	const char	*label;
+	const char	*text;
+};
+
+/* One section of phrases.tab, compiled. */
+struct phrases_automaton {
+	const char			*section;
+	const struct phrases_phrase	*phrases;	/* in file order */
+	uint32_t			 nphrase;
+	const uint32_t			*cells;		/* the root at 0 */
+	uint8_t				 class[256];	/* byte -> its class */
+};
+
+/* Sorted by section (strcmp), for bsearch. */
+extern const struct phrases_automaton phrases_automata[];
+extern const uint32_t phrases_nautomata;
+
+#endif
