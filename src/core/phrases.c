@@ -23,21 +23,20 @@
 #include "phrases.h"
 #include "phrases_int.h"
 
-/* The state a scan in state s moves to on class c. */
+/* The state a scan in state s (a reference) moves to on class c. */
 static inline uint32_t
 phrases_step(const uint32_t *cells, uint32_t s, uint32_t c)
 {
 	const uint32_t *e, *end;
 
-	for (;;) {
-		if (G_LIKELY(cells[s + CELL_EDGES] == DENSE))
-			return cells[s + CELL_ROW + c];
-		e = cells + s + CELL_EDGE0;
-		for (end = e + cells[s + CELL_EDGES]; e < end; e++)
+	while (G_UNLIKELY(s & REF_SPARSE)) {
+		e = cells + (s & REF_OFFSET) + CELL_EDGE0;
+		for (end = e + e[CELL_EDGES - CELL_EDGE0]; e < end; e++)
 			if (*e >> EDGE_SHIFT == c)
 				return *e & EDGE_CHILD;
-		s = cells[s + CELL_FAIL];
+		s = cells[(s & REF_OFFSET) + CELL_FAIL];
 	}
+	return cells[(s & REF_OFFSET) + CELL_ROW + c];
 }
 
 static int
@@ -66,18 +65,18 @@ phrases_run(const struct phrases_automaton *a, const char *text,
 {
 	const uint32_t *cells = a->cells;
 	const uint8_t *class = a->class, *p;
-	uint32_t s = 0, best = PHRASES_NONE;
+	uint32_t s = 0, i, best = PHRASES_NONE;
 	const struct phrases_phrase *ph;
 
 	for (p = (const uint8_t *)text; *p != '\0'; p++) {
 		s = phrases_step(cells, s, class[*p]);
-		if (G_LIKELY(cells[s + CELL_BEST] == PHRASES_NONE))
+		if (G_LIKELY(!(s & REF_BEST)))
 			continue;
-		if (cells[s + CELL_BEST] < best)
-			best = cells[s + CELL_BEST];
+		if ((i = cells[(s & REF_OFFSET) + CELL_BEST]) < best)
+			best = i;
 		if (each == NULL)
 			continue;
-		ph = &a->phrases[cells[s + CELL_BEST]];
+		ph = &a->phrases[i];
 		if (!each(arg, ph->label, ph->text,
 		    (const char *)p + 1 - text))
 			break;

@@ -33,7 +33,7 @@
 
 /* Marks the start of a word, so that "locked" does not match "blocked". */
 #define WORD_MARK	'\001'
-#define DENSE_DEPTH	1		/* states this near the root are dense */
+#define DENSE_DEPTH	2		/* states this near the root are dense */
 
 /* Classes of every automaton (0 is CELL_EDGES); phrases' bytes follow. */
 #define CLASS_OTHER	1		/* a byte no phrase has, not a word's */
@@ -352,6 +352,8 @@ gen_trie(struct automaton *a)
 	gen_new_state(a, 0, CLASS_SPACE);
 	for (i = 0; i < a->nphrase; i++) {
 		s = 0;
+		if (a->phrases[i].keys[0] == '\0')	/* the root ends none */
+			gen_die("[%s]: an empty phrase", a->section);
 		for (p = (const uint8_t *)a->phrases[i].keys; *p != '\0'; p++)
 			s = gen_child(a, s, a->class[*p]);
 		if (a->states[s].best == NONE)
@@ -441,10 +443,18 @@ gen_kind(const struct automaton *a, uint32_t s)
 	return a->kind[a->states[s].via];
 }
 
+/* The phrase state s (a root after a word too) ends. */
+static uint32_t
+gen_best(const struct automaton *a, uint32_t s)
+{
+	return a->states[s == ROOT_WORD(a) ? 0 : s].best;
+}
+
 /*
- * Each state's offset in cells: the dense ones first, together, then
- * the others in the trie's order, a phrase's states one after the
- * other.  Returns the count of cells.
+ * Each state's reference (phrases_int.h): its offset in cells and its
+ * flags.  The dense states come first, together, then the others in
+ * the trie's order, a phrase's states one after the other.  Returns
+ * the count of cells.
  */
 static uint32_t
 gen_place(const struct automaton *a, uint32_t *at)
@@ -456,22 +466,23 @@ gen_place(const struct automaton *a, uint32_t *at)
 		for (s = 0; s <= ROOT_WORD(a); s++) {
 			if (gen_dense(a, s) != dense)
 				continue;
-			at[s] = n;
+			if (n > REF_OFFSET)
+				gen_die("[%s]: too many states", a->section);
+			at[s] = n | (dense ? 0 : REF_SPARSE) |
+			    (gen_best(a, s) != NONE ? REF_BEST : 0);
 			moves = 0;
 			if (!dense)
 				gen_moves(a, s, gen_kind(a, s), s, gen_count,
 				    &moves);
 			n += dense ? CELL_ROW + a->nclass : CELL_EDGE0 + moves;
 		}
-	if (n > EDGE_CHILD)
-		gen_die("[%s]: too many states", a->section);
 	return n;
 }
 
 /* Where moves are written: a dense row, or a sparse state's list. */
 struct gen_out {
 	uint32_t	*cells;
-	const uint32_t	*at;		/* state -> its offset */
+	const uint32_t	*at;		/* state -> its reference */
 	uint32_t	 o;		/* the state's offset */
 	uint32_t	 n;		/* sparse: moves written */
 };
@@ -499,7 +510,7 @@ gen_put_sparse(void *arg, uint32_t class, uint32_t to)
 static void
 gen_root(struct automaton *a, const uint32_t *at, uint32_t r, uint32_t kind)
 {
-	struct gen_out w = { a->cells, at, at[r], 0 };
+	struct gen_out w = { a->cells, at, at[r] & REF_OFFSET, 0 };
 	uint32_t c;
 
 	a->cells[w.o + CELL_BEST] = a->states[0].best;
@@ -519,7 +530,7 @@ static void
 gen_state(struct automaton *a, const uint32_t *at, const uint32_t *fail,
     uint32_t s)
 {
-	struct gen_out w = { a->cells, at, at[s], 0 };
+	struct gen_out w = { a->cells, at, at[s] & REF_OFFSET, 0 };
 	uint32_t kind = gen_kind(a, s), f;
 
 	f = fail[s] != 0 ? at[fail[s]] :
@@ -528,7 +539,7 @@ gen_state(struct automaton *a, const uint32_t *at, const uint32_t *fail,
 	if (gen_dense(a, s)) {
 		a->cells[w.o + CELL_EDGES] = DENSE;
 		memcpy(a->cells + w.o + CELL_ROW + CLASS_OTHER,
-		    a->cells + f + CELL_ROW + CLASS_OTHER,
+		    a->cells + (f & REF_OFFSET) + CELL_ROW + CLASS_OTHER,
 		    (a->nclass - CLASS_OTHER) * sizeof *a->cells);
 		gen_moves(a, s, kind, s, gen_put_dense, &w);
 		return;
@@ -543,7 +554,7 @@ static void
 gen_links(struct automaton *a)
 {
 	uint32_t *fail = malloc(a->nstate * sizeof *fail);
-	uint32_t *at = malloc((a->nstate + 1) * sizeof *at);
+	uint32_t *at = malloc((a->nstate + 1) * sizeof *at);	/* refs */
 	uint32_t s;
 
 	if (fail == NULL || at == NULL)
