@@ -24,7 +24,7 @@
  * inside one ("block" finds "blocked").  Sparse rows keep the tables
  * small: dense rows for every state of "diagnostic" took 5.6 MB.
  */
-#include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,15 +88,9 @@ static struct automaton *gen_sections;
 static size_t gen_nsection, gen_section_cap;
 
 static void
-gen_die(const char *fmt, ...)
+gen_die(const char *where, const char *why)
 {
-	va_list ap;
-
-	fputs("phrases_gen: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "phrases_gen: %s: %s\n", where, why);
 	exit(1);
 }
 
@@ -108,7 +102,7 @@ gen_grow(void *p, size_t *cap, size_t n, size_t size)
 		return p;
 	*cap = *cap == 0 ? 16 : *cap * 2;
 	if ((p = realloc(p, *cap * size)) == NULL)
-		gen_die("out of memory");
+		gen_die("malloc", "out of memory");
 	return p;
 }
 
@@ -118,7 +112,7 @@ gen_strdup(const char *s)
 	char *d = malloc(strlen(s) + 1);
 
 	if (d == NULL)
-		gen_die("out of memory");
+		gen_die("malloc", "out of memory");
 	return strcpy(d, s);
 }
 
@@ -204,7 +198,7 @@ gen_keys(const char *text)
 	size_t n = 0;
 
 	if (out == NULL)
-		gen_die("out of memory");
+		gen_die("malloc", "out of memory");
 	for (p = text; *p != '\0'; p++) {
 		if (gen_isword((uint8_t)*p) &&
 		    (p == text || !gen_isword((uint8_t)p[-1])))
@@ -249,8 +243,7 @@ gen_load(FILE *f, const char *path)
 
 	while (fgets(buf, sizeof buf, f) != NULL) {
 		if (strchr(buf, '\n') == NULL && !feof(f))
-			gen_die("%s: a line longer than %zu bytes", path,
-			    sizeof buf - 2);
+			gen_die(path, "a line too long");
 		line = gen_strip(buf);
 		if (line[0] == '\0' || line[0] == '#')
 			continue;
@@ -265,7 +258,7 @@ gen_load(FILE *f, const char *path)
 			gen_add(a, label, line);
 	}
 	if (ferror(f))
-		gen_die("%s: read error", path);
+		gen_die(path, "read error");
 	free(label);
 }
 
@@ -283,8 +276,8 @@ gen_alphabet(struct automaton *a)
 		for (p = (const uint8_t *)a->phrases[i].keys; *p != '\0'; p++)
 			if (a->class[*p] == 0) {
 				if (a->nclass == 256)	/* a move's class is a byte */
-					gen_die("[%s]: too many bytes",
-					    a->section);
+					gen_die(a->section,
+					    "too many bytes");
 				a->class[*p] = a->nclass++;
 			}
 	for (i = 0; i < 256; i++) {
@@ -353,7 +346,7 @@ gen_trie(struct automaton *a)
 	for (i = 0; i < a->nphrase; i++) {
 		s = 0;
 		if (a->phrases[i].keys[0] == '\0')	/* the root ends none */
-			gen_die("[%s]: an empty phrase", a->section);
+			gen_die(a->section, "an empty phrase");
 		for (p = (const uint8_t *)a->phrases[i].keys; *p != '\0'; p++)
 			s = gen_child(a, s, a->class[*p]);
 		if (a->states[s].best == NONE)
@@ -373,7 +366,7 @@ gen_fail(struct automaton *a, uint32_t *fail)
 	uint32_t head = 0, tail = 1, i, s, t, f, g;
 
 	if (queue == NULL)
-		gen_die("out of memory");
+		gen_die("malloc", "out of memory");
 	queue[0] = 0;
 	fail[0] = 0;
 	while (head < tail) {
@@ -467,7 +460,7 @@ gen_place(const struct automaton *a, uint32_t *at)
 			if (gen_dense(a, s) != dense)
 				continue;
 			if (n > REF_OFFSET)
-				gen_die("[%s]: too many states", a->section);
+				gen_die(a->section, "too many states");
 			at[s] = n | (dense ? 0 : REF_SPARSE) |
 			    (gen_best(a, s) != NONE ? REF_BEST : 0);
 			moves = 0;
@@ -558,11 +551,11 @@ gen_links(struct automaton *a)
 	uint32_t s;
 
 	if (fail == NULL || at == NULL)
-		gen_die("out of memory");
+		gen_die("malloc", "out of memory");
 	gen_fail(a, fail);
 	a->ncell = gen_place(a, at);
 	if ((a->cells = calloc(a->ncell, sizeof *a->cells)) == NULL)
-		gen_die("out of memory");
+		gen_die("malloc", "out of memory");
 	gen_root(a, at, 0, KIND_SPACE);
 	gen_root(a, at, ROOT_WORD(a), KIND_WORD);
 	for (s = 1; s < a->nstate; s++)
@@ -653,9 +646,9 @@ main(int argc, char **argv)
 	size_t k;
 
 	if (argc != 2)
-		gen_die("usage: phrases_gen phrases.tab");
+		gen_die("usage", "phrases_gen phrases.tab");
 	if ((f = fopen(argv[1], "r")) == NULL)
-		gen_die("%s: cannot open", argv[1]);
+		gen_die(argv[1], strerror(errno));
 	gen_load(f, argv[1]);
 	fclose(f);
 	qsort(gen_sections, gen_nsection, sizeof *gen_sections, gen_cmp);
@@ -669,6 +662,6 @@ main(int argc, char **argv)
 	}
 	gen_emit_table();
 	if (fflush(stdout) != 0 || ferror(stdout))
-		gen_die("write error");
+		gen_die("stdout", "write error");
 	return 0;
 }
