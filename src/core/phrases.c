@@ -42,7 +42,8 @@ phrases_step(const uint32_t *cells, uint32_t s, uint32_t c)
 static int
 phrases_cmp(const void *key, const void *a)
 {
-	return strcmp(key, ((const struct phrases_automaton *)a)->section);
+	return strcmp(key, phrases_pool +
+	    ((const struct phrases_automaton *)a)->section);
 }
 
 /* The automaton of section, or NULL. */
@@ -63,7 +64,7 @@ static uint32_t
 phrases_run(const struct phrases_automaton *a, const char *text,
     phrases_each_fn each, void *arg)
 {
-	const uint32_t *cells = a->cells;
+	const uint32_t *cells = phrases_cells + a->cell0;
 	const uint8_t *class = a->class, *p;
 	uint32_t s = 0, i, best = PHRASES_NONE;
 	const struct phrases_phrase *ph;
@@ -76,9 +77,9 @@ phrases_run(const struct phrases_automaton *a, const char *text,
 			best = i;
 		if (each == NULL)
 			continue;
-		ph = &a->phrases[i];
-		if (!each(arg, ph->label, ph->text,
-		    (const char *)p + 1 - text))
+		ph = &phrases_list[a->phrase0 + i];
+		if (!each(arg, phrases_pool + ph->label,
+		    phrases_pool + ph->text, (const char *)p + 1 - text))
 			break;
 	}
 	return best;
@@ -92,14 +93,16 @@ const char *
 phrases_find(const char *section, const char *text, const char **phrase_r)
 {
 	const struct phrases_automaton *a;
+	const struct phrases_phrase *ph;
 	uint32_t best;
 
 	if (text == NULL || (a = phrases_automaton(section)) == NULL ||
 	    (best = phrases_run(a, text, NULL, NULL)) == PHRASES_NONE)
 		return NULL;
+	ph = &phrases_list[a->phrase0 + best];
 	if (phrase_r != NULL)
-		*phrase_r = a->phrases[best].text;
-	return a->phrases[best].label;
+		*phrase_r = phrases_pool + ph->text;
+	return phrases_pool + ph->label;
 }
 
 /* Every place in text where a phrase of section ends, in text order. */
@@ -121,5 +124,5 @@ phrases_labels(const char *section, void (*fn)(void *, const char *),
 	uint32_t i;
 
 	for (i = 0; a != NULL && i < a->nphrase; i++)
-		fn(arg, a->phrases[i].label);
+		fn(arg, phrases_pool + phrases_list[a->phrase0 + i].label);
 }

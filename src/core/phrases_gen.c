@@ -593,43 +593,93 @@ gen_numbers(const uint32_t *v, size_t n)
 	putchar('\n');
 }
 
-static void
-gen_emit(const struct automaton *a, size_t k)
+/*
+ * The strings the tables name, each once, in one array: the tables hold
+ * offsets, not pointers, so that the loader has nothing to relocate in
+ * them at every start of every program.
+ */
+struct gen_string {
+	const char	*s;
+	uint32_t	 at;		/* its offset in phrases_pool */
+};
+static struct gen_string *gen_pool;
+static size_t gen_npool, gen_pool_cap;
+static uint32_t gen_pool_len;
+
+/* The offset of s in the pool, added if new. */
+static uint32_t
+gen_intern(const char *s)
 {
 	size_t i;
 
-	printf("\n/* [%s] */\nstatic const struct phrases_phrase "
-	    "phrases_%zu[] = {\n", a->section, k);
-	for (i = 0; i < a->nphrase; i++) {
-		printf("\t{ ");
-		gen_string(a->phrases[i].label);
-		printf(", ");
-		gen_string(a->phrases[i].text);
-		printf(" },\n");
+	for (i = 0; i < gen_npool; i++)
+		if (strcmp(gen_pool[i].s, s) == 0)
+			return gen_pool[i].at;
+	gen_pool = gen_grow(gen_pool, &gen_pool_cap, gen_npool,
+	    sizeof *gen_pool);
+	gen_pool[gen_npool].s = s;
+	gen_pool[gen_npool].at = gen_pool_len;
+	gen_pool_len += strlen(s) + 1;
+	return gen_pool[gen_npool++].at;
+}
+
+/* Every section's phrases, then every section's cells, one after another. */
+static void
+gen_emit_lists(void)
+{
+	const struct automaton *a;
+	size_t k, i;
+
+	printf("\nconst struct phrases_phrase phrases_list[] = {\n");
+	for (k = 0; k < gen_nsection; k++)
+		for (a = &gen_sections[k], i = 0; i < a->nphrase; i++)
+			printf("\t{ %lu, %lu },\n",
+			    (unsigned long)gen_intern(a->phrases[i].label),
+			    (unsigned long)gen_intern(a->phrases[i].text));
+	printf("};\n\nconst uint32_t phrases_cells[] = {");
+	for (k = 0; k < gen_nsection; k++) {
+		printf("\t/* [%s] */", gen_sections[k].section);
+		gen_numbers(gen_sections[k].cells, gen_sections[k].ncell);
 	}
-	printf("};\nstatic const uint32_t cells_%zu[] = {", k);
-	gen_numbers(a->cells, a->ncell);
 	printf("};\n");
 }
 
 static void
 gen_emit_table(void)
 {
-	uint32_t class[256];
+	const struct automaton *a;
+	uint32_t class[256], phrase0 = 0, cell0 = 0;
 	size_t k, i;
 
 	printf("\nconst struct phrases_automaton phrases_automata[] = {\n");
 	for (k = 0; k < gen_nsection; k++) {
-		printf("{ ");
-		gen_string(gen_sections[k].section);
-		printf(", phrases_%zu, %zu, cells_%zu, {", k,
-		    gen_sections[k].nphrase, k);
+		a = &gen_sections[k];
+		printf("{ %lu, %lu, %lu, %lu, {",
+		    (unsigned long)gen_intern(a->section),
+		    (unsigned long)phrase0, (unsigned long)a->nphrase,
+		    (unsigned long)cell0);
 		for (i = 0; i < 256; i++)
-			class[i] = gen_sections[k].class[i];
+			class[i] = a->class[i];
 		gen_numbers(class, 256);
 		printf("} },\n");
+		phrase0 += a->nphrase;
+		cell0 += a->ncell;
 	}
 	printf("};\nconst uint32_t phrases_nautomata = %zu;\n", gen_nsection);
+}
+
+static void
+gen_emit_pool(void)
+{
+	size_t i;
+
+	printf("\nconst char phrases_pool[] =");
+	for (i = 0; i < gen_npool; i++) {
+		printf("\n\t");
+		gen_string(gen_pool[i].s);
+		printf(" \"\\0\"");
+	}
+	printf(";\n");
 }
 
 static int
@@ -658,9 +708,10 @@ main(int argc, char **argv)
 		gen_alphabet(&gen_sections[k]);
 		gen_trie(&gen_sections[k]);
 		gen_links(&gen_sections[k]);
-		gen_emit(&gen_sections[k], k);
 	}
+	gen_emit_lists();
 	gen_emit_table();
+	gen_emit_pool();
 	if (fflush(stdout) != 0 || ferror(stdout))
 		gen_die("stdout", "write error");
 	return 0;

@@ -44,21 +44,30 @@
 #define REF_BEST	(1u << 22)
 #define REF_OFFSET	(REF_BEST - 1)
 
+/*
+ * The tables hold offsets, not pointers (nothing for the loader to
+ * relocate): a string's in phrases_pool, a section's first phrase in
+ * phrases_list and its first cell in phrases_cells.
+ */
+
 /* A phrase: its label, and its text lower case, spaces collapsed. */
 struct phrases_phrase {
-	const char	*label;
-	const char	*text;
+	uint32_t	label;
+	uint32_t	text;
 };
 
 /* One section of phrases.tab, compiled. */
 struct phrases_automaton {
-	const char			*section;
-	const struct phrases_phrase	*phrases;	/* in file order */
-	uint32_t			 nphrase;
-	const uint32_t			*cells;		/* the root at 0 */
-	uint8_t				 class[256];	/* byte -> its class */
+	uint32_t	section;
+	uint32_t	phrase0;	/* its phrases, in file order */
+	uint32_t	nphrase;
+	uint32_t	cell0;		/* its cells, the root first */
+	uint8_t		class[256];	/* byte -> its class */
 };
 
+extern const char phrases_pool[];
+extern const struct phrases_phrase phrases_list[];
+extern const uint32_t phrases_cells[];
 /* Sorted by section (strcmp), for bsearch. */
 extern const struct phrases_automaton phrases_automata[];
 extern const uint32_t phrases_nautomata;
