@@ -76,8 +76,11 @@ struct db_engine {
 	int		 (*lead)(struct db *, const char *duty);
 	int		 (*notify)(struct db *, const char *channel, GError **);
 	void		 (*wait)(struct db *, const char *channel, int ms);
+	int		 (*retry)(struct db *);	/* NULL: never */
 	const char	*lock_sql;	/* inside begin_sql: one migrator */
 	const char	*begin_sql;	/* a write transaction */
+	const char	*writers_sql;	/* the writers' turn (NULL: begin_sql
+					   took it) */
 	int		 limit_null;	/* LIMIT NULL, not -1, is no limit */
 	const char	*const *migrations;	/* sql.h's, this engine's */
 };
@@ -90,6 +93,8 @@ const char	*db_engine_name(struct db *);
 const char	*db_errmsg(struct db *);
 int		 db_exec(struct db *, const char *sql, GError **);
 int		 db_begin(struct db *, GError **);
+const char	*db_writers_sql(struct db *);
+int		 db_retry(struct db *);
 int		 db_commit(struct db *, GError **);
 void		 db_rollback(struct db *);
 int		 db_in_transaction(struct db *);

@@ -14,8 +14,11 @@
  * PostgreSQL's name for it), which is what REPLACE does where, as in
  * the store, no other unique key can conflict.
  *
- * A write transaction (db_begin()) takes an advisory lock first, so that
- * writers go one at a time on PostgreSQL as on SQLite.
+ * A write transaction (db_begin()) is a plain BEGIN: the writers' turn,
+ * an advisory lock until commit (writers_sql), is the store's to take
+ * when it needs it (store.c's store_lock()), and what comes before it
+ * goes beside the other writers' transactions.  A transaction that
+ * fails on a deadlock or a serialization failure says so (db_retry()).
  * Every session sets synchronous_commit on, whatever the server's
  * default (and a read-only store's default_transaction_read_only):
  * COMMIT returns once the server has the transaction on disk, and the
@@ -61,6 +64,7 @@ struct db_pg {
 	struct db	 db;		/* first: what db.c sees */
 	PGconn		*conn;
 	char		*error;		/* the last statement's */
+	char		 sqlstate[6];	/* and its SQLSTATE, or "" */
 	guint		 nprepared;	/* names the next statement */
 	guint		 session;	/* grows with each reconnection */
 	gint64		 backoff;	/* microseconds; 0: connected */
@@ -110,6 +114,7 @@ db_pg_set_error(struct db_pg *d, const char *msg)
 {
 	g_free(d->error);
 	d->error = g_strstrip(g_strdelimit(g_strdup(msg), "\n", ' '));
+	d->sqlstate[0] = '\0';
 }
 
 /* A result that is an error keeps its message; 0 unless it succeeded. */
@@ -130,7 +135,22 @@ db_pg_result_ok(struct db_pg *d, PGresult *res)
 	}
 	db_pg_set_error(d, res != NULL ? pq.PQresultErrorMessage(res) :
 	    pq.PQerrorMessage(d->conn));
+	if (res != NULL && pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL)
+		g_strlcpy(d->sqlstate, pq.PQresultErrorField(res,
+		    PG_DIAG_SQLSTATE), sizeof d->sqlstate);
 	return 0;
+}
+
+/*
+ * A deadlock (40P01) or a serialization failure (40001): another
+ * writer's doing; the transaction may succeed if run again.
+ */
+static int
+db_pg_retry(struct db *db)
+{
+	const char *state = DB_PG(db)->sqlstate;
+
+	return strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0;
 }
 
 /* What every session sets (db_pg.c's comment). */
@@ -774,8 +794,8 @@ db_pg_set_version(struct db *db, int version, GError **error)
 }
 
 /*
- * Any number of daemons on one database: writers go one at a time
- * (begin_sql), the store rebuilds the guard when another has written
+ * Any number of daemons on one database: writers take turns for what
+ * needs it (writers_sql), the store rebuilds the guard when another has written
  * (store_begin()), each duty is one daemon's (db_pg_lead()), and the
  * hooks' deliveries are leased row by row (store_hooks.c).
  */
@@ -896,12 +916,16 @@ const struct db_engine db_pg = {
 	.lead = db_pg_lead,
 	.notify = db_pg_notify,
 	.wait = db_pg_wait,
+	.retry = db_pg_retry,
+	.begin_sql = "BEGIN",
 	/*
-	 * Writers one at a time, as SQLite's BEGIN IMMEDIATE has them: the
-	 * store reads an address's row and writes what follows from it,
-	 * and the guard counts what is committed.
+	 * The writers' turn, as SQLite's BEGIN IMMEDIATE gives it, but
+	 * taken by the store only where it needs it (store.c's
+	 * store_lock()): it reads an address's row and writes what follows
+	 * from it, the guard counts what is committed, and the outcomes'
+	 * and the events' ids grow in the order of the commits.
 	 */
-	.begin_sql = "BEGIN; SELECT pg_advisory_xact_lock(x'7265626f756e6477'::bigint)",
+	.writers_sql = "SELECT pg_advisory_xact_lock(x'7265626f756e6477'::bigint)",
 	/* One migrator at a time: the key is "rebound" in ASCII. */
 	.lock_sql = "SELECT pg_advisory_xact_lock(x'7265626f756e64'::bigint)",
 	.limit_null = 1,

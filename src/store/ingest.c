@@ -164,31 +164,66 @@ ingest_address(const struct ingest *m)
 	return m->subscriber;
 }
 
+/* The store's view of m, dated by ingest_when(). */
+static void
+ingest_meta(const struct ingest *m, const char *source, gint64 arrived,
+    enum conf_dating dating, gint64 late, struct store_meta *meta)
+{
+	memset(meta, 0, sizeof *meta);
+	meta->received = arrived;
+	meta->at = ingest_when(m, arrived, dating, late);
+	meta->source = source;
+	meta->envelope_to = m->envelope_to;
+	meta->subscriber = m->subscriber;
+	meta->address = ingest_address(m);
+	meta->bounce = m->bounce;
+	meta->list = m->list.id;
+	meta->list_address = m->list.address;
+	meta->probe_token = m->probe_token;
+	memcpy(meta->digest, m->digest, sizeof meta->digest);
+}
+
 /*
  * The store's thread, inside a batch: record the message and its
- * outcomes (once: *added_r is 0 for a digest already stored), dated by
- * ingest_when().
+ * outcomes (once: *added_r is 0 for a digest already stored).
  */
 int
 ingest_record(struct store *store, const struct ingest *m,
     const char *source, gint64 arrived, enum conf_dating dating,
     gint64 late, int *added_r, GError **error)
 {
-	struct store_meta meta = {
-		.received = arrived,
-		.at = ingest_when(m, arrived, dating, late),
-		.source = source,
-		.envelope_to = m->envelope_to,
-		.subscriber = m->subscriber,
-		.address = ingest_address(m),
-		.bounce = m->bounce,
-		.list = m->list.id,
-		.list_address = m->list.address,
-		.probe_token = m->probe_token
-	};
+	struct store_meta meta;
 
-	memcpy(meta.digest, m->digest, sizeof meta.digest);
+	ingest_meta(m, source, arrived, dating, late, &meta);
 	return store_add(store, &meta, m->report, added_r, error);
+}
+
+/*
+ * ingest_record() in its two halves (store_add_message(), then
+ * store_add_outcomes() with the message's id), so that a batch records
+ * all its messages before it takes the writers' turn for their outcomes.
+ */
+int
+ingest_record_message(struct store *store, const struct ingest *m,
+    const char *source, gint64 arrived, enum conf_dating dating,
+    gint64 late, gint64 *message_r, GError **error)
+{
+	struct store_meta meta;
+
+	ingest_meta(m, source, arrived, dating, late, &meta);
+	return store_add_message(store, &meta, m->report, message_r, error);
+}
+
+int
+ingest_record_outcomes(struct store *store, const struct ingest *m,
+    const char *source, gint64 arrived, enum conf_dating dating,
+    gint64 late, gint64 message, int *added_r, GError **error)
+{
+	struct store_meta meta;
+
+	ingest_meta(m, source, arrived, dating, late, &meta);
+	return store_add_outcomes(store, &meta, m->report, message, added_r,
+	    error);
 }
 
 void

@@ -57,6 +57,8 @@ struct store {
 	char		*path;
 	char		*node;		/* [store] node: each outcome's */
 	gint64		 newest;	/* outcome, after our last commit */
+	gint64		 mine;		/* newest outcome of this transaction */
+	int		 locked;	/* the writers' turn is this one's */
 	struct policy	 policy;
 	GHashTable	*stmts;		/* SQL text -> statement, prepared on
 					   first use */

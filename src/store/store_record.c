@@ -10,6 +10,15 @@
  * (sql/004-*.sql) keep counts of outcomes per day in the same
  * transaction as the outcomes, so that stats read a month of days, not
  * a month of outcomes.
+ *
+ * store_add() is in two halves.  The message's row (store_add_message())
+ * goes in without the writers' turn (store_lock()): on PostgreSQL two
+ * daemons record their messages side by side, their digests unique.
+ * Its outcomes (store_add_outcomes()) take the turn: an address's row is
+ * read and written back, the guard fed, events numbered and the
+ * outcomes' ids taken by one writer at a time, in commit order.  The
+ * daemon records a batch's messages first, then their outcomes, so that
+ * its turn is as short as it can be.
  */
 #include "config.h"
 
@@ -87,7 +96,7 @@ store_template_id(struct store *s, const char *text, const char *who,
 	}
 	if (!store_text_id(s, text, id_r, error))
 		return 0;
-	if (*id_r != 0)
+	if (*id_r > 0)
 		*id_r = *id_r * 2 + templated;
 	return 1;
 }
@@ -122,20 +131,6 @@ store_put_message(struct store *s, const struct store_meta *m,
 	    id_r, error, "recording a message");
 }
 
-static int
-store_add_message(struct store *s, const struct store_meta *m,
-    const struct report *rp, gint64 *id_r, GError **error)
-{
-	const char *const texts[MSG_NTEXTS] = { m->source, m->envelope_to,
-	    m->list, report_kind_name(rp->kind), rp->subject, rp->from,
-	    rp->orig_subject, rp->orig_list_id, rp->reporting_mta, m->bounce,
-	    m->list_address };
-	gint64 t[MSG_NTEXTS];
-
-	return store_text_ids(s, texts, t, MSG_NTEXTS, error) &&
-	    store_put_message(s, m, rp, t, id_r, error);
-}
-
 /* An outcome's texts, as ids (0: none). */
 struct record_texts {
 	gint64		 action, diagnostic, remote_mta, decided;
@@ -167,23 +162,34 @@ store_put_outcome(struct store *s, gint64 message, guint idx,
 	    id_r, error, "recording an outcome");
 }
 
+/* The ids of an outcome's texts (-1: new, before the writers' turn). */
+static int
+store_outcome_texts(struct store *s, const struct recipient *r,
+    struct record_texts *t, GError **error)
+{
+	const char *recipient = r->final != NULL ? r->final : r->address;
+
+	return store_text_id(s, r->action, &t->action, error) &&
+	    store_template_id(s, r->diagnostic, recipient, &t->diagnostic,
+	    error) &&
+	    store_text_id(s, r->remote_mta, &t->remote_mta, error) &&
+	    store_template_id(s, r->decided, recipient, &t->decided, error);
+}
+
 static int
 store_add_outcome(struct store *s, gint64 message, guint idx,
     const char *address, const char *provider, gint64 probe,
     const struct store_meta *m, const struct recipient *r, gint64 *id_r,
     GError **error)
 {
-	const char *recipient = r->final != NULL ? r->final : r->address;
 	struct record_texts t;
 
-	if (!store_text_id(s, r->action, &t.action, error) ||
-	    !store_template_id(s, r->diagnostic, recipient, &t.diagnostic,
-	    error) ||
-	    !store_text_id(s, r->remote_mta, &t.remote_mta, error) ||
-	    !store_template_id(s, r->decided, recipient, &t.decided, error))
+	if (!store_outcome_texts(s, r, &t, error) ||
+	    !store_put_outcome(s, message, idx, address, provider, probe, m,
+	    r, &t, id_r, error))
 		return 0;
-	return store_put_outcome(s, message, idx, address, provider, probe,
-	    m, r, &t, id_r, error);
+	s->mine = MAX(s->mine, *id_r);
+	return 1;
 }
 
 /*
@@ -306,19 +312,62 @@ store_add_probed(struct store *s, gint64 message, guint idx,
 	return store_add_one(s, message, idx, address, probe, m, r, error);
 }
 
+/*
+ * The first half of store_add(), which needs not the writers' turn
+ * (store_lock()): the message's row, *message_r its id, 0 when the same
+ * bytes were recorded before (the digest is unique), -1 when one of its
+ * texts is new, as a text is added only in the turn.  Its outcomes'
+ * texts are looked up too (store_texts.c keeps them until commit), so
+ * that the turn, which the other writers wait for, does not.
+ */
 int
-store_add(struct store *s, const struct store_meta *m,
-    const struct report *rp, int *added_r, GError **error)
+store_add_message(struct store *s, const struct store_meta *m,
+    const struct report *rp, gint64 *message_r, GError **error)
 {
-	gint64 message;
+	const char *const texts[MSG_NTEXTS] = { m->source, m->envelope_to,
+	    m->list, report_kind_name(rp->kind), rp->subject, rp->from,
+	    rp->orig_subject, rp->orig_list_id, rp->reporting_mta, m->bounce,
+	    m->list_address };
+	gint64 t[MSG_NTEXTS];
+	struct record_texts rt;
+	guint i;
+
+	*message_r = -1;
+	if (!store_text_ids(s, texts, t, MSG_NTEXTS, error))
+		return 0;
+	for (i = 0; i < MSG_NTEXTS; i++)
+		if (t[i] < 0)
+			break;
+	if (i == MSG_NTEXTS && !store_put_message(s, m, rp, t, message_r,
+	    error))
+		return 0;
+	for (i = 0; *message_r != 0 && !s->locked && i < rp->recipients->len;
+	    i++)
+		if (!store_outcome_texts(s, rp->recipients->pdata[i], &rt,
+		    error))
+			return 0;
+	return 1;
+}
+
+/*
+ * The second half, in the writers' turn: the message's row if it waited
+ * for it (message -1), then its outcomes, each moving its address.
+ */
+int
+store_add_outcomes(struct store *s, const struct store_meta *m,
+    const struct report *rp, gint64 message, int *added_r, GError **error)
+{
 	const char *address;
 	guint i;
 
 	*added_r = 0;
-	if (!store_add_message(s, m, rp, &message, error))
-		return 0;
 	if (message == 0)
 		return 1;	/* the same bytes again: recorded once */
+	if (!store_lock(s, error) ||
+	    (message < 0 && !store_add_message(s, m, rp, &message, error)))
+		return 0;
+	if (message == 0)
+		return 1;
 	*added_r = 1;
 	for (i = 0; i < rp->recipients->len; i++) {
 		const struct recipient *r = rp->recipients->pdata[i];
@@ -334,4 +383,15 @@ store_add(struct store *s, const struct store_meta *m,
 			return 0;
 	}
 	return 1;
+}
+
+int
+store_add(struct store *s, const struct store_meta *m,
+    const struct report *rp, int *added_r, GError **error)
+{
+	gint64 message;
+
+	*added_r = 0;
+	return store_add_message(s, m, rp, &message, error) &&
+	    store_add_outcomes(s, m, rp, message, added_r, error);
 }

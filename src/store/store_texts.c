@@ -5,7 +5,10 @@
  * transaction ends (store.c empties it at a commit or a rollback), while
  * this writer alone can change texts: a
  * batch of bounces names the same few texts again and again, and asks
- * the database once for each.
+ * the database once for each.  A text is added only in the writers'
+ * turn (store_lock()): texts_by_text is not unique on PostgreSQL (a
+ * hash index), and two writers adding one text at once would keep it
+ * twice.  Before it, a text not there yet is -1: its row waits.
  */
 #include "config.h"
 
@@ -41,7 +44,8 @@ texts_find(struct store *s, const char *text, GError **error)
 
 /*
  * *id_r: the id of text, added if it is new; 0 for NULL or "" (what
- * STORE_OPT() makes NULL).
+ * STORE_OPT() makes NULL); -1 when it is new and the transaction has
+ * not the writers' turn yet.
  */
 int
 store_text_id(struct store *s, const char *text, gint64 *id_r,
@@ -59,6 +63,10 @@ store_text_id(struct store *s, const char *text, gint64 *id_r,
 	}
 	if ((*id_r = texts_find(s, text, error)) < 0)
 		return 0;
+	if (*id_r == 0 && !s->locked) {
+		*id_r = -1;
+		return 1;
+	}
 	if (*id_r == 0) {
 		if (!store_run(s, texts_add_sql, STORE_ARGS(args), error,
 		    "recording a text"))
