@@ -280,6 +280,18 @@ db_send(struct db_stmt *st)
 	return st->db->engine->send(st);
 }
 
+/*
+ * A statement whose answer the caller reads at its next db_step(), which
+ * it may start now (db.h): DB_DONE or DB_ERROR.
+ */
+int
+db_pipe(struct db_stmt *st)
+{
+	if (st->db->engine->pipe == NULL)
+		return DB_DONE;
+	return st->db->engine->pipe(st);
+}
+
 void
 db_reset(struct db_stmt *st)
 {

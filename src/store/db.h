@@ -13,7 +13,11 @@
  * of the last statement stepped on the connection.  db_send() steps a
  * write whose rows and changes the caller never reads: an engine may
  * send it now and read its answer with the next statement's, which
- * then fails if it failed (PostgreSQL's pipeline: db_pg.c).
+ * then fails if it failed (PostgreSQL's pipeline: db_pg.c).  db_pipe()
+ * lets an engine start a statement whose answer the caller reads later,
+ * with its next db_step(): it may run then, after the statements between
+ * (SQLite), or go now, its answer read with theirs (PostgreSQL); the
+ * caller pipes only what no statement between depends on.
  *
  * Each engine is one struct db_engine in its own file and one line of
  * db.c's list: db_open() asks each in turn whether the name is its own.
@@ -61,6 +65,7 @@ struct db_engine {
 	void		 (*bind_value)(struct db_stmt *, int, const char *);
 	int		 (*step)(struct db_stmt *);
 	int		 (*send)(struct db_stmt *);	/* NULL: step */
+	int		 (*pipe)(struct db_stmt *);	/* NULL: nothing */
 	void		 (*reset)(struct db_stmt *);
 	int		 (*column_null)(struct db_stmt *, int);
 	gint64		 (*column_int64)(struct db_stmt *, int);
@@ -114,6 +119,7 @@ void		 db_bind_limit(struct db_stmt *, int, gint64);
 void		 db_bind_value(struct db_stmt *, int, const char *);
 int		 db_step(struct db_stmt *);
 int		 db_send(struct db_stmt *);
+int		 db_pipe(struct db_stmt *);
 void		 db_reset(struct db_stmt *);
 int		 db_column_null(struct db_stmt *, int);
 gint64		 db_column_int64(struct db_stmt *, int);

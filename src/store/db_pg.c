@@ -30,7 +30,9 @@
  * address's new row) goes out, inside a transaction, in libpq's
  * pipeline mode, and its answer is read with the next statement's (or
  * the COMMIT's): one round trip for both, and the writers' lock held
- * that much less.  A failure fails that next statement; the transaction
+ * that much less.  One whose answer it reads later (db_pipe(): an
+ * outcome's id, sent before its address's row is read) goes the same
+ * way, its answer kept for its next step.  A failure fails that next statement; the transaction
  * is lost whole, as after any error.  Outside a transaction a sent
  * statement runs at once: nothing is committed later than it seems.
  *
@@ -72,6 +74,8 @@ struct db_pg {
 	GHashTable	*duties;	/* duty -> session it was taken on */
 	guint		 listening;	/* session that LISTENs, + 1; 0: none */
 	guint		 sent;		/* statements in the pipeline, unread */
+	GPtrArray	*kept;		/* each one's statement that keeps its
+					   answer (db_pg_pipe()), or NULL */
 	int		 readonly;
 };
 
@@ -87,6 +91,7 @@ struct db_pg_stmt {
 	guint		 session;	/* the one it was prepared on */
 	PGresult	*res;
 	int		 row;		/* the one the columns read */
+	int		 piped;		/* its answer is in the pipeline */
 };
 
 #define DB_PG(d)	((struct db_pg *)(d))
@@ -169,6 +174,27 @@ db_pg_session(struct db_pg *d)
 	return ok;
 }
 
+/*
+ * The pipeline emptied: each statement that kept its answer has it
+ * (unless ok is 0: then none has), and none is in it any more.
+ */
+static void
+db_pg_unpipe(struct db_pg *d, int ok)
+{
+	struct db_pg_stmt *k;
+	guint i;
+
+	for (i = 0; d->kept != NULL && i < d->kept->len; i++)
+		if ((k = g_ptr_array_index(d->kept, i)) != NULL) {
+			k->piped = 0;
+			if (!ok)
+				g_clear_pointer(&k->res, pq.PQclear);
+		}
+	if (d->kept != NULL)
+		g_ptr_array_set_size(d->kept, 0);
+	d->sent = 0;
+}
+
 /* Connected, or connected again when the backoff allows: 0 if not. */
 static int
 db_pg_alive(struct db_pg *d)
@@ -186,7 +212,7 @@ db_pg_alive(struct db_pg *d)
 		return 0;
 	}
 	pq.PQreset(d->conn);
-	d->sent = 0;
+	db_pg_unpipe(d, 0);
 	if (pq.PQstatus(d->conn) == CONNECTION_OK && db_pg_session(d)) {
 		d->session++;
 		d->backoff = 0;
@@ -198,6 +224,24 @@ db_pg_alive(struct db_pg *d)
 	    MIN(d->backoff * 2, DB_PG_BACKOFF_MAX);
 	d->retry_at = now + d->backoff;
 	return 0;
+}
+
+/* Answer res of statement i in the pipeline: 0 if it failed. */
+static int
+db_pg_answer(struct db_pg *d, guint i, PGresult *res)
+{
+	struct db_pg_stmt *k = g_ptr_array_index(d->kept, i);
+
+	if (!db_pg_result_ok(d, res)) {
+		pq.PQclear(res);
+		return 0;
+	}
+	if (k != NULL && k->res == NULL) {
+		k->res = res;
+		k->row = -1;	/* its first step gives the first row */
+	} else
+		pq.PQclear(res);
+	return 1;
 }
 
 /*
@@ -216,13 +260,11 @@ db_pg_collect(struct db_pg *d, PGresult **own_r)
 		while ((res = pq.PQgetResult(d->conn)) != NULL) {
 			if (i == d->sent && ok && *own_r == NULL)
 				*own_r = res;
-			else {
-				if (ok && i < d->sent)
-					ok = db_pg_result_ok(d, res);
+			else if (ok && i < d->sent)
+				ok = db_pg_answer(d, i, res);
+			else
 				pq.PQclear(res);
-			}
 		}
-	d->sent = 0;
 	res = pq.PQgetResult(d->conn);
 	if (pq.PQresultStatus(res) != PGRES_PIPELINE_SYNC && ok) {
 		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
@@ -233,6 +275,7 @@ db_pg_collect(struct db_pg *d, PGresult **own_r)
 		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
 		ok = 0;
 	}
+	db_pg_unpipe(d, ok);
 	if (!ok && own_r != NULL)
 		g_clear_pointer(own_r, pq.PQclear);
 	return ok;
@@ -272,8 +315,10 @@ db_pg_along(struct db_pg *d, struct db_pg_stmt *s, const char *sql)
 		    (const char *const *)s->values, NULL, NULL, 0);
 	if (!sent || !pq.PQpipelineSync(d->conn)) {
 		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-		if (sent)
-			d->sent++;	/* its answer is read, and dropped */
+		if (sent) {	/* its answer is read, and dropped */
+			g_ptr_array_add(d->kept, NULL);
+			d->sent++;
+		}
 		db_pg_collect(d, NULL);
 		return NULL;
 	}
@@ -323,6 +368,8 @@ db_pg_close(struct db *db)
 	struct db_pg *d = DB_PG(db);
 
 	pq.PQfinish(d->conn);
+	if (d->kept != NULL)
+		g_ptr_array_free(d->kept, TRUE);
 	if (d->duties != NULL)
 		g_hash_table_destroy(d->duties);
 	g_free(d->error);
@@ -341,6 +388,7 @@ db_pg_open(const char *uri, const struct db_options *o, GError **error)
 	d->db.engine = &db_pg;
 	d->db.name = g_strdup(o->shown != NULL ? o->shown : uri);
 	d->readonly = o->readonly;
+	d->kept = g_ptr_array_new();
 	d->conn = pq.PQconnectdb(uri);
 	if (pq.PQstatus(d->conn) != CONNECTION_OK) {
 		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
@@ -471,6 +519,8 @@ db_pg_reset(struct db_stmt *st)
 	struct db_pg_stmt *s = DB_PG_STMT(st);
 	int i;
 
+	if (s->piped)
+		db_pg_flush(DB_PG(st->db));	/* its answer, dropped */
 	g_clear_pointer(&s->res, pq.PQclear);
 	for (i = 0; i < s->nparams; i++) {
 		g_clear_pointer(&s->values[i], g_free);
@@ -594,6 +644,8 @@ db_pg_step(struct db_stmt *st)
 	struct db_pg *d = DB_PG(st->db);
 	struct db_pg_stmt *s = DB_PG_STMT(st);
 
+	if (s->piped && !db_pg_flush(d))
+		return DB_ERROR;
 	if (s->res != NULL)
 		return ++s->row < pq.PQntuples(s->res) ? DB_ROW : DB_DONE;
 	s->res = db_pg_run(d, s);
@@ -609,36 +661,65 @@ db_pg_step(struct db_stmt *st)
 }
 
 /*
- * Send s, a write whose answer nobody waits for, into the pipeline: it
- * is read with the next statement's.  Outside a transaction, a step.
+ * Send s into the pipeline, inside a transaction, once it is prepared:
+ * its answer is read with the next statement's, and kept for s's next
+ * step when keep.  Else (1 on return) it is to be stepped at once.
  */
 static int
-db_pg_send(struct db_stmt *st)
+db_pg_enqueue(struct db_pg *d, struct db_pg_stmt *s, int keep, int *rc_r)
 {
-	struct db_pg *d = DB_PG(st->db);
-	struct db_pg_stmt *s = DB_PG_STMT(st);
-	int sent;
-
-	if (!db_pg_alive(d))
-		return DB_ERROR;
+	*rc_r = DB_DONE;
+	if (!db_pg_alive(d)) {
+		*rc_r = DB_ERROR;
+		return 0;
+	}
 	if (s->name != NULL && s->session != d->session)
 		g_clear_pointer(&s->name, g_free);
 	if ((d->sent == 0 && pq.PQtransactionStatus(d->conn) != PQTRANS_INTRANS) ||
 	    s->name == NULL ||
 	    memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) != 0)
-		return db_pg_step(st) == DB_ERROR ? DB_ERROR : DB_DONE;
-	if (d->sent == 0 && !pq.PQenterPipelineMode(d->conn)) {
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-		return DB_ERROR;
-	}
-	sent = pq.PQsendQueryPrepared(d->conn, s->name, s->nparams,
-	    (const char *const *)s->values, NULL, NULL, 0);
-	if (!sent) {
+		return 1;
+	if ((d->sent == 0 && !pq.PQenterPipelineMode(d->conn)) ||
+	    !pq.PQsendQueryPrepared(d->conn, s->name, s->nparams,
+	    (const char *const *)s->values, NULL, NULL, 0)) {
 		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
 		db_pg_flush(d);
-		return DB_ERROR;
+		*rc_r = DB_ERROR;
+		return 0;
 	}
+	g_ptr_array_add(d->kept, keep ? s : NULL);
+	s->piped = keep;
 	d->sent++;
+	return 0;
+}
+
+/* A write whose answer nobody waits for: db_pg_enqueue(), or a step. */
+static int
+db_pg_send(struct db_stmt *st)
+{
+	int rc;
+
+	if (db_pg_enqueue(DB_PG(st->db), DB_PG_STMT(st), 0, &rc))
+		return db_pg_step(st) == DB_ERROR ? DB_ERROR : DB_DONE;
+	return rc;
+}
+
+/*
+ * A statement whose answer is read later (its next db_step() gives its
+ * first row): sent now, and read with the next statement's; or, when
+ * it cannot be sent, run now and its answer kept.
+ */
+static int
+db_pg_pipe(struct db_stmt *st)
+{
+	struct db_pg_stmt *s = DB_PG_STMT(st);
+	int rc;
+
+	if (!db_pg_enqueue(DB_PG(st->db), s, 1, &rc))
+		return rc;
+	if ((rc = db_pg_step(st)) == DB_ERROR)
+		return DB_ERROR;
+	s->row = -1;
 	return DB_DONE;
 }
 
@@ -901,6 +982,7 @@ const struct db_engine db_pg = {
 	.bind_value = db_pg_bind_value,
 	.step = db_pg_step,
 	.send = db_pg_send,
+	.pipe = db_pg_pipe,
 	.reset = db_pg_reset,
 	.column_null = db_pg_column_null,
 	.column_int64 = db_pg_column_int64,

@@ -179,6 +179,8 @@ void			 store_stale(struct store *, const char *address,
 int			 store_text_id(struct store *, const char *text,
 			    gint64 *id_r, GError **);
 char			*store_text_read(struct store *, gint64 id);
+int			 store_texts_find(struct store *, const char *const *texts,
+			    size_t n, GError **);
 
 /* store_fold.c */
 /* An address's history folded through the policy, oldest first. */
