@@ -143,4 +143,45 @@ is "no event twice" "$(psql_q "select count(*) from (select address, type,
     previous, reason, digest from events group by 1, 2, 3, 4, 5
     having count(*) > 1) d")" 0
 is "one incident for the burst" "$(psql_q "select count(*) from incidents")" 1
+
+# A deadlock: another session holds the outcomes table and then waits
+# for the writers' turn, which the daemon took and holds while it waits
+# for the table.  PostgreSQL cancels the daemon's transaction (the
+# other's waits longer before it looks: deadlock_timeout), and the
+# daemon runs the batch again, which waits its turn and succeeds once
+# the other commits: the sender gets 250, the bounce is recorded once.
+"$REBOUNDD" --config "$tmp/a.conf" --foreground 2>"$tmp/a2.log" &
+pid_a=$!
+a_up() { started "$tmp/a2.log" || ! kill -0 $pid_a; }
+wait_until "reboundd to start again" a_up
+mkfifo "$tmp/sql"
+"$pg_bin/psql" -X -A -t -q -h "$tmp/pg" -U rebound -d rebound \
+    <"$tmp/sql" >"$tmp/sql.out" 2>&1 &
+psql_pid=$!
+exec 3>"$tmp/sql"
+echo "set deadlock_timeout = '30s'; begin; lock table outcomes in share mode; select 'locked';" >&3
+wait_until "the other session to hold outcomes" grep -q locked "$tmp/sql.out"
+{ printf 'Date: 21 Nov 2025 10:00:00 +0000\n'
+  hard_bounce "late@deadlock.example" 1; } >"$tmp/dead.eml"
+perl "$top_srcdir/tests/lmtp-send.pl" "$tmp/a.sock" "$tmp/dead.eml" \
+    news-bounces@lists.example.org >"$tmp/dead.lmtp" 2>&1 &
+send_pid=$!
+waits_for_outcomes() {
+	[ "$(psql_q "select count(*) from pg_stat_activity where
+	    wait_event_type = 'Lock' and query like 'INSERT INTO outcomes%'")" = 1 ]
+}
+wait_until "the daemon to wait for outcomes in its turn" waits_for_outcomes
+echo "select pg_advisory_xact_lock(x'7265626f756e6477'::bigint);" >&3
+wait_until "the daemon to lose the deadlock" grep -q 'lost to another writer' "$tmp/a2.log"
+echo "commit;" >&3
+exec 3>&-
+wait $psql_pid
+wait $send_pid
+is "after a deadlock: the batch run again, the bounce accepted" \
+    "$(sed -n 's/^\(250\).*/\1/p' "$tmp/dead.lmtp" | head -1)" 250
+is "... and recorded once" "$(psql_q "select count(*) from outcomes
+    where address = 'late@deadlock.example'")" 1
+kill -TERM $pid_a
+wait $pid_a
+is "the daemon stops with 0" "$?" 0
 done_testing
