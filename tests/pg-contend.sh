@@ -53,18 +53,7 @@ lmtp_replay "$tmp/one.conf" "$tmp/one.db" "$mail" "$n" "in time order"
 
 conf a "url = $PG_URL"
 conf b "url = $PG_URL"
-"$REBOUNDD" --config "$tmp/a.conf" --foreground 2>"$tmp/a.log" &
-pid_a=$!
-"$REBOUNDD" --config "$tmp/b.conf" --foreground 2>"$tmp/b.log" &
-pid_b=$!
-trap 'kill $pid_a $pid_b 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
-both_up() {
-	{ started "$tmp/a.log" || ! kill -0 $pid_a; } &&
-	    { started "$tmp/b.log" || ! kill -0 $pid_b; }
-}
-wait_until "both reboundd to start or exit" both_up
-check "two reboundd start on one PostgreSQL" sh -c \
-    "grep -q 'started, database' '$tmp/a.log' && grep -q 'started, database' '$tmp/b.log'"
+pg_two_daemons
 # Dealt in turn to four sessions (a, b, a, b), each in time order.
 mkdir "$tmp/s0" "$tmp/s1" "$tmp/s2" "$tmp/s3"
 i=0

@@ -252,24 +252,27 @@ intake_try_batch(struct intake *in, struct intake_batch *b, GError **error)
 	   close as later bounces come. */
 	enum conf_dating dating = in->conf->dating;
 	gint64 late = in->policy->guard.late;
-	g_autofree gint64 *messages = g_new0(gint64, b->jobs->len + 1);
+	guint i, n = b->jobs->len;
+	g_autofree gint64 *messages = g_new0(gint64, n + 1);
+	g_autofree struct store_meta *metas = g_new0(struct store_meta, n + 1);
 	struct intake_job *job;
 	int ok, added;
-	guint i;
 
 	ok = store_begin_shared(store, error);
-	for (i = 0; ok && i < b->jobs->len; i++) {
+	for (i = 0; ok && i < n; i++) {
 		job = g_ptr_array_index(b->jobs, i);
-		ok = ingest_record_message(store, job->msg, job->source,
-		    job->received, dating, late, &messages[i], error);
+		ingest_meta(job->msg, job->source, job->received, dating, late,
+		    &metas[i]);
+		ok = store_add_message(store, &metas[i], job->msg->report,
+		    &messages[i], error);
 	}
 	if (ok && dating != DATING_DATE)
 		ok = store_tick(store, g_get_real_time() / G_USEC_PER_SEC,
 		    error);
-	for (i = 0; ok && i < b->jobs->len; i++) {
+	for (i = 0; ok && i < n; i++) {
 		job = g_ptr_array_index(b->jobs, i);
-		ok = ingest_record_outcomes(store, job->msg, job->source,
-		    job->received, dating, late, messages[i], &added, error);
+		ok = store_add_outcomes(store, &metas[i], job->msg->report,
+		    messages[i], &added, error);
 	}
 	if (ok)
 		return store_commit(store, error);	/* rolls back if not */

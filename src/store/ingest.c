@@ -164,8 +164,12 @@ ingest_address(const struct ingest *m)
 	return m->subscriber;
 }
 
-/* The store's view of m, dated by ingest_when(). */
-static void
+/*
+ * The store's view of m, dated by ingest_when(): for store_add(), or its
+ * two halves (store_add_message(), store_add_outcomes()), which the
+ * daemon calls for a whole batch each.
+ */
+void
 ingest_meta(const struct ingest *m, const char *source, gint64 arrived,
     enum conf_dating dating, gint64 late, struct store_meta *meta)
 {
@@ -196,34 +200,6 @@ ingest_record(struct store *store, const struct ingest *m,
 
 	ingest_meta(m, source, arrived, dating, late, &meta);
 	return store_add(store, &meta, m->report, added_r, error);
-}
-
-/*
- * ingest_record() in its two halves (store_add_message(), then
- * store_add_outcomes() with the message's id), so that a batch records
- * all its messages before it takes the writers' turn for their outcomes.
- */
-int
-ingest_record_message(struct store *store, const struct ingest *m,
-    const char *source, gint64 arrived, enum conf_dating dating,
-    gint64 late, gint64 *message_r, GError **error)
-{
-	struct store_meta meta;
-
-	ingest_meta(m, source, arrived, dating, late, &meta);
-	return store_add_message(store, &meta, m->report, message_r, error);
-}
-
-int
-ingest_record_outcomes(struct store *store, const struct ingest *m,
-    const char *source, gint64 arrived, enum conf_dating dating,
-    gint64 late, gint64 message, int *added_r, GError **error)
-{
-	struct store_meta meta;
-
-	ingest_meta(m, source, arrived, dating, late, &meta);
-	return store_add_outcomes(store, &meta, m->report, message, added_r,
-	    error);
 }
 
 void
