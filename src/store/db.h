@@ -132,6 +132,9 @@ gint64		 db_changes(struct db *);
 gint64		 db_last_id(struct db *);
 int		 db_is_url(const char *where);
 
+/* db_pg_sql.c: sql in PostgreSQL's words, with its count of $N */
+char		*db_pg_dialect(const char *sql, int *nparams_r);
+
 /* db_sqlite.c, db_pg.c */
 extern const struct db_engine db_sqlite;
 extern const struct db_engine db_pg;
