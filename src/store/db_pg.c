@@ -15,7 +15,9 @@
  * Every session sets synchronous_commit on, whatever the server's
  * default (and a read-only store's default_transaction_read_only):
  * COMMIT returns once the server has the transaction on disk, and the
- * daemon acknowledges mail only then.  The schema version is
+ * daemon acknowledges mail only then.  The settings go with the first
+ * statement, the schema version's, in one round trip; sent alone again
+ * if it failed (it and they were one transaction).  The schema version is
  * the one row of rebound_schema; migrating takes an advisory lock, so
  * that of several daemons starting at once one migrates.
  *
@@ -68,6 +70,7 @@ struct db_pg {
 	GHashTable	*duties;	/* duty -> session it was taken on */
 	guint		 listening;	/* session that LISTENs, + 1; 0: none */
 	guint		 sent;		/* statements in the pipeline, unread */
+	int		 unset;		/* the session's settings not sent yet */
 	struct db_pg_stmt *reading;	/* whose cursor is open */
 	int		 readonly;
 };
@@ -146,20 +149,30 @@ db_pg_drain(struct db_pg *d)
 	d->reading = NULL;
 }
 
-/* What every session sets (db_pg.c's comment). */
+/*
+ * What every session sets (db_pg.c's comment), then sql.  A cursor's
+ * rows are all read (db_pg_cursor.c): it is planned as a plain read.
+ */
+static char *
+db_pg_settings(struct db_pg *d, const char *sql)
+{
+	return g_strconcat("SET synchronous_commit = on; "
+	    "SET cursor_tuple_fraction = 1; ", d->readonly ?
+	    "SET default_transaction_read_only = on; " : "", sql, NULL);
+}
+
+/* The session's settings, alone. */
 static int
 db_pg_session(struct db_pg *d)
 {
+	g_autofree char *sql = db_pg_settings(d, "");
 	PGresult *res;
-	int ok;
 
 	pq.PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
-	res = pq.PQexec(d->conn, d->readonly ? "SET synchronous_commit = on; "
-	    "SET default_transaction_read_only = on" :
-	    "SET synchronous_commit = on");
-	ok = db_pg_result_ok(d, res);
+	res = pq.PQexec(d->conn, sql);
+	d->unset = !db_pg_result_ok(d, res);
 	pq.PQclear(res);
-	return ok;
+	return !d->unset;
 }
 
 /* Connected, or connected again when the backoff allows: 0 if not. */
@@ -170,7 +183,7 @@ db_pg_alive(struct db_pg *d)
 
 	db_pg_drain(d);
 	if (pq.PQstatus(d->conn) == CONNECTION_OK)
-		return 1;
+		return !d->unset || db_pg_session(d);
 	now = g_get_monotonic_time();
 	if (d->backoff > 0 && now < d->retry_at) {
 		g_free(d->error);
@@ -344,12 +357,8 @@ db_pg_open(const char *uri, const struct db_options *o, GError **error)
 		db_pg_close(&d->db);
 		return NULL;
 	}
-	if (!db_pg_session(d)) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s",
-		    d->db.name, d->error);
-		db_pg_close(&d->db);
-		return NULL;
-	}
+	pq.PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
+	d->unset = 1;	/* with the first statement (db_pg_schema_version()) */
 	return &d->db;
 }
 
@@ -678,16 +687,18 @@ db_pg_in_transaction(struct db *db)
 	}
 }
 
-/* The version rebound_schema holds, if it is there. */
+/* The version rebound_schema holds, if it is there: the settings first. */
 static int
 db_pg_schema_version(struct db_pg *d, int *version)
 {
-	PGresult *res = pq.PQexec(d->conn,
-	    "SELECT max(version) FROM rebound_schema");
+	static const char sql[] = "SELECT max(version) FROM rebound_schema";
+	g_autofree char *set = d->unset ? db_pg_settings(d, sql) : NULL;
+	PGresult *res = pq.PQexec(d->conn, set != NULL ? set : sql);
 	int ok = db_pg_result_ok(d, res) && pq.PQntuples(res) == 1;
 
 	if (ok)
 		*version = atoi(pq.PQgetvalue(res, 0, 0));
+	d->unset = d->unset && !ok;
 	pq.PQclear(res);
 	return ok;
 }
@@ -706,6 +717,11 @@ db_pg_version(struct db *db, int *version, GError **error)
 	if (pq.PQtransactionStatus(DB_PG(db)->conn) == PQTRANS_IDLE &&
 	    db_pg_schema_version(DB_PG(db), version))
 		return 1;
+	if (DB_PG(db)->unset && !db_pg_session(DB_PG(db))) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s",
+		    db->name, DB_PG(db)->error);
+		return 0;
+	}
 	res = pq.PQexec(DB_PG(db)->conn,
 	    "SELECT (SELECT count(*) FROM pg_tables "
 	    "WHERE schemaname = current_schema()), "
