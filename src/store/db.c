@@ -258,6 +258,14 @@ db_send(struct db_stmt *st)
 	return st->db->engine->send(st);
 }
 
+/* st's rows may be too many to hold at once (db.h). */
+void
+db_many(struct db_stmt *st)
+{
+	if (st->db->engine->many != NULL)
+		st->db->engine->many(st);
+}
+
 void
 db_reset(struct db_stmt *st)
 {

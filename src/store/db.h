@@ -13,7 +13,10 @@
  * of the last statement stepped on the connection.  db_send() steps a
  * write whose rows and changes the caller never reads: an engine may
  * send it now and read its answer with the next statement's, which
- * then fails if it failed (PostgreSQL's pipeline: db_pg.c).
+ * then fails if it failed (PostgreSQL's pipeline: db_pg.c).  db_many()
+ * says that a statement's rows may be too many to hold at once: an
+ * engine that would read them whole reads them in parts as they are
+ * stepped (PostgreSQL's cursor: db_pg_cursor.c).
  *
  * Each engine is one struct db_engine in its own file and one line of
  * db.c's list: db_open() asks each in turn whether the name is its own.
@@ -61,6 +64,7 @@ struct db_engine {
 	void		 (*bind_value)(struct db_stmt *, int, const char *);
 	int		 (*step)(struct db_stmt *);
 	int		 (*send)(struct db_stmt *);	/* NULL: step */
+	void		 (*many)(struct db_stmt *);	/* NULL: nothing */
 	void		 (*reset)(struct db_stmt *);
 	int		 (*column_null)(struct db_stmt *, int);
 	gint64		 (*column_int64)(struct db_stmt *, int);
@@ -109,6 +113,7 @@ void		 db_bind_limit(struct db_stmt *, int, gint64);
 void		 db_bind_value(struct db_stmt *, int, const char *);
 int		 db_step(struct db_stmt *);
 int		 db_send(struct db_stmt *);
+void		 db_many(struct db_stmt *);
 void		 db_reset(struct db_stmt *);
 int		 db_column_null(struct db_stmt *, int);
 gint64		 db_column_int64(struct db_stmt *, int);

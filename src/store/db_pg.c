@@ -8,18 +8,16 @@
  * text or a text NULL is text, an unbound parameter is left for the
  * server to infer), and a later binding with other types runs
  * unprepared.  Values travel as text.
- * SQLite's two conflict clauses are said PostgreSQL's way: INSERT OR
- * IGNORE is ON CONFLICT DO NOTHING, and INSERT OR REPLACE INTO t (...)
- * updates every column named on a conflict with t's primary key (t_pkey,
- * PostgreSQL's name for it), which is what REPLACE does where, as in
- * the store, no other unique key can conflict.
+ * The dialects' differences are db_pg_dialect.c's.
  *
  * A write transaction (db_begin()) takes an advisory lock first, so that
  * writers go one at a time on PostgreSQL as on SQLite.
  * Every session sets synchronous_commit on, whatever the server's
  * default (and a read-only store's default_transaction_read_only):
  * COMMIT returns once the server has the transaction on disk, and the
- * daemon acknowledges mail only then.  The schema version is
+ * daemon acknowledges mail only then.  The settings go with the first
+ * statement, the schema version's, in one round trip; sent alone again
+ * if it failed (it and they were one transaction).  The schema version is
  * the one row of rebound_schema; migrating takes an advisory lock, so
  * that of several daemons starting at once one migrates.
  *
@@ -30,6 +28,9 @@
  * that much less.  A failure fails that next statement; the transaction
  * is lost whole, as after any error.  Outside a transaction a sent
  * statement runs at once: nothing is committed later than it seems.
+ *
+ * A statement the store marks as a big read (db_many()) is read through
+ * a cursor, in chunks (db_pg_cursor.c), outside the pipeline.
  *
  * A connection that broke (the server restarted, the network went) is
  * made again before the next statement, at most once per backoff: one
@@ -51,6 +52,7 @@
 #include "sql.h"
 
 #ifdef HAVE_LIBPQ
+#include "db_pg.h"
 #include "pq.h"
 
 #define DB_PG_INT8	20	/* pg_type.oid of int8 */
@@ -68,6 +70,8 @@ struct db_pg {
 	GHashTable	*duties;	/* duty -> session it was taken on */
 	guint		 listening;	/* session that LISTENs, + 1; 0: none */
 	guint		 sent;		/* statements in the pipeline, unread */
+	int		 unset;		/* the session's settings not sent yet */
+	struct db_pg_stmt *reading;	/* whose cursor is open */
 	int		 readonly;
 };
 
@@ -81,6 +85,8 @@ struct db_pg_stmt {
 	char		*name;		/* once prepared */
 	guint		 runs;		/* the steps that ran it */
 	guint		 session;	/* the one it was prepared on */
+	int		 many;		/* read through a cursor (db_many()) */
+	struct db_pg_cursor *cursor;	/* while it is */
 	PGresult	*res;
 	int		 row;		/* the one the columns read */
 };
@@ -133,20 +139,40 @@ db_pg_result_ok(struct db_pg *d, PGresult *res)
 	return 0;
 }
 
-/* What every session sets (db_pg.c's comment). */
+/* The connection free for another statement: a cursor read to its end. */
+static void
+db_pg_drain(struct db_pg *d)
+{
+	if (d->reading == NULL)
+		return;
+	db_pg_cursor_drain(d->reading->cursor);
+	d->reading = NULL;
+}
+
+/*
+ * What every session sets (db_pg.c's comment), then sql.  A cursor's
+ * rows are all read (db_pg_cursor.c): it is planned as a plain read.
+ */
+static char *
+db_pg_settings(struct db_pg *d, const char *sql)
+{
+	return g_strconcat("SET synchronous_commit = on; "
+	    "SET cursor_tuple_fraction = 1; ", d->readonly ?
+	    "SET default_transaction_read_only = on; " : "", sql, NULL);
+}
+
+/* The session's settings, alone. */
 static int
 db_pg_session(struct db_pg *d)
 {
+	g_autofree char *sql = db_pg_settings(d, "");
 	PGresult *res;
-	int ok;
 
 	pq.PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
-	res = pq.PQexec(d->conn, d->readonly ? "SET synchronous_commit = on; "
-	    "SET default_transaction_read_only = on" :
-	    "SET synchronous_commit = on");
-	ok = db_pg_result_ok(d, res);
+	res = pq.PQexec(d->conn, sql);
+	d->unset = !db_pg_result_ok(d, res);
 	pq.PQclear(res);
-	return ok;
+	return !d->unset;
 }
 
 /* Connected, or connected again when the backoff allows: 0 if not. */
@@ -155,8 +181,9 @@ db_pg_alive(struct db_pg *d)
 {
 	gint64 now;
 
+	db_pg_drain(d);
 	if (pq.PQstatus(d->conn) == CONNECTION_OK)
-		return 1;
+		return !d->unset || db_pg_session(d);
 	now = g_get_monotonic_time();
 	if (d->backoff > 0 && now < d->retry_at) {
 		g_free(d->error);
@@ -222,6 +249,7 @@ db_pg_collect(struct db_pg *d, PGresult **own_r)
 static int
 db_pg_flush(struct db_pg *d)
 {
+	db_pg_drain(d);
 	if (d->sent == 0)
 		return 1;
 	if (!pq.PQpipelineSync(d->conn))
@@ -329,108 +357,9 @@ db_pg_open(const char *uri, const struct db_options *o, GError **error)
 		db_pg_close(&d->db);
 		return NULL;
 	}
-	if (!db_pg_session(d)) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s",
-		    d->db.name, d->error);
-		db_pg_close(&d->db);
-		return NULL;
-	}
+	pq.PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
+	d->unset = 1;	/* with the first statement (db_pg_schema_version()) */
 	return &d->db;
-}
-
-/*
- * SQLite's parameters in PostgreSQL's form: "?N" is "$N", a bare "?"
- * the one after the highest so far.  Quoted text and comments are left
- * as they are.
- */
-static char *
-db_pg_params(const char *sql, int *nparams_r)
-{
-	GString *out = g_string_sized_new(strlen(sql) + 16);
-	const char *p = sql;
-	int n = 0, i;
-	char quote;
-
-	while (*p != '\0') {
-		if (*p == '\'' || *p == '"') {
-			quote = *p;
-			do
-				g_string_append_c(out, *p++);
-			while (*p != '\0' && *p != quote);
-			if (*p != '\0')
-				g_string_append_c(out, *p++);
-		} else if (p[0] == '-' && p[1] == '-') {
-			while (*p != '\0' && *p != '\n')
-				g_string_append_c(out, *p++);
-		} else if (*p == '?') {
-			p++;
-			if (g_ascii_isdigit(*p)) {
-				i = (int)strtol(p, (char **)&p, 10);
-			} else
-				i = n + 1;
-			n = MAX(n, i);
-			g_string_append_printf(out, "$%d", i);
-		} else
-			g_string_append_c(out, *p++);
-	}
-	*nparams_r = n;
-	return g_string_free(out, FALSE);
-}
-
-/* ON CONFLICT ... DO UPDATE SET each column of "T (c, ...)" */
-static void
-db_pg_replace(GString *out, const char *target)
-{
-	g_autofree char *table = NULL;
-	g_auto(GStrv) columns = NULL;
-	g_autofree char *list = NULL;
-	const char *open = strchr(target, '('), *close;
-	int i;
-
-	if (open == NULL || (close = strchr(open, ')')) == NULL)
-		return;
-	table = g_strstrip(g_strndup(target, open - target));
-	list = g_strndup(open + 1, close - open - 1);
-	columns = g_strsplit(list, ",", -1);
-	g_string_append_printf(out, " ON CONFLICT ON CONSTRAINT %s_pkey "
-	    "DO UPDATE SET ", table);
-	for (i = 0; columns[i] != NULL; i++) {
-		g_strstrip(columns[i]);
-		g_string_append_printf(out, "%s%s = EXCLUDED.%s",
-		    i > 0 ? ", " : "", columns[i], columns[i]);
-	}
-}
-
-/*
- * The statement in PostgreSQL's words.  The conflict clause goes before
- * a RETURNING clause, which both engines read alike.
- */
-static char *
-db_pg_dialect(const char *sql, int *nparams_r)
-{
-	static const char ignore[] = "INSERT OR IGNORE INTO ";
-	static const char replace[] = "INSERT OR REPLACE INTO ";
-	g_autofree char *body = NULL, *params = NULL;
-	const char *returning;
-	GString *out;
-	gsize at;
-
-	if (g_str_has_prefix(sql, ignore) || g_str_has_prefix(sql, replace)) {
-		body = g_strconcat("INSERT INTO ", sql + (sql[10] == 'I' ?
-		    sizeof ignore - 1 : sizeof replace - 1), NULL);
-		params = db_pg_params(body, nparams_r);
-		out = g_string_new(params);
-		returning = strstr(params, " RETURNING ");
-		at = returning != NULL ? (gsize)(returning - params) : out->len;
-		g_string_truncate(out, at);
-		if (sql[10] == 'I')
-			g_string_append(out, " ON CONFLICT DO NOTHING");
-		else
-			db_pg_replace(out, sql + sizeof replace - 1);
-		g_string_append(out, params + at);
-		return g_string_free(out, FALSE);
-	}
-	return db_pg_params(sql, nparams_r);
 }
 
 static struct db_stmt *
@@ -451,6 +380,9 @@ db_pg_reset(struct db_stmt *st)
 	struct db_pg_stmt *s = DB_PG_STMT(st);
 	int i;
 
+	if (DB_PG(st->db)->reading == s)
+		DB_PG(st->db)->reading = NULL;
+	g_clear_pointer(&s->cursor, db_pg_cursor_free);
 	g_clear_pointer(&s->res, pq.PQclear);
 	for (i = 0; i < s->nparams; i++) {
 		g_clear_pointer(&s->values[i], g_free);
@@ -466,6 +398,7 @@ db_pg_finalize(struct db_stmt *st)
 	PGresult *res;
 
 	db_pg_reset(st);
+	db_pg_drain(DB_PG(st->db));
 	if (s->name != NULL && s->session == DB_PG(st->db)->session &&
 	    pq.PQstatus(DB_PG(st->db)->conn) == CONNECTION_OK) {
 		sql = g_strdup_printf("DEALLOCATE %s", s->name);
@@ -568,14 +501,62 @@ db_pg_run(struct db_pg *d, struct db_pg_stmt *s)
 	return res;
 }
 
+/* s's rows may be many: read through a cursor. */
+static void
+db_pg_many(struct db_stmt *st)
+{
+	DB_PG_STMT(st)->many = 1;
+}
+
+/* s declared as a cursor, outside the pipeline: 0 if not, -1 if down. */
+static int
+db_pg_declare(struct db_pg *d, struct db_pg_stmt *s)
+{
+	if (!s->many || d->sent > 0)
+		return 0;
+	if (!db_pg_alive(d))
+		return -1;
+	s->cursor = db_pg_cursor_open(d->conn, ++d->nprepared, s->sql,
+	    s->nparams, s->types, (const char *const *)s->values);
+	d->reading = s;
+	return 1;
+}
+
+/* The next row of s's cursor: its next chunk when this one is read. */
+static int
+db_pg_step_cursor(struct db_pg *d, struct db_pg_stmt *s)
+{
+	PGresult *res;
+
+	while ((res = db_pg_cursor_next(s->cursor)) != NULL) {
+		if (!db_pg_result_ok(d, res)) {
+			pq.PQclear(res);
+			return DB_ERROR;
+		}
+		pq.PQclear(s->res);
+		s->res = res;
+		s->row = 0;
+		if (pq.PQntuples(res) > 0)
+			return DB_ROW;
+	}
+	return DB_DONE;
+}
+
 static int
 db_pg_step(struct db_stmt *st)
 {
 	struct db_pg *d = DB_PG(st->db);
 	struct db_pg_stmt *s = DB_PG_STMT(st);
+	int declared;
 
+	if (s->res != NULL && ++s->row < pq.PQntuples(s->res))
+		return DB_ROW;
+	if (s->cursor != NULL)
+		return db_pg_step_cursor(d, s);
 	if (s->res != NULL)
-		return ++s->row < pq.PQntuples(s->res) ? DB_ROW : DB_DONE;
+		return DB_DONE;
+	if ((declared = db_pg_declare(d, s)) != 0)
+		return declared < 0 ? DB_ERROR : db_pg_step_cursor(d, s);
 	s->res = db_pg_run(d, s);
 	if (s->res == NULL || !db_pg_result_ok(d, s->res)) {
 		g_clear_pointer(&s->res, pq.PQclear);
@@ -706,16 +687,18 @@ db_pg_in_transaction(struct db *db)
 	}
 }
 
-/* The version rebound_schema holds, if it is there. */
+/* The version rebound_schema holds, if it is there: the settings first. */
 static int
 db_pg_schema_version(struct db_pg *d, int *version)
 {
-	PGresult *res = pq.PQexec(d->conn,
-	    "SELECT max(version) FROM rebound_schema");
+	static const char sql[] = "SELECT max(version) FROM rebound_schema";
+	g_autofree char *set = d->unset ? db_pg_settings(d, sql) : NULL;
+	PGresult *res = pq.PQexec(d->conn, set != NULL ? set : sql);
 	int ok = db_pg_result_ok(d, res) && pq.PQntuples(res) == 1;
 
 	if (ok)
 		*version = atoi(pq.PQgetvalue(res, 0, 0));
+	d->unset = d->unset && !ok;
 	pq.PQclear(res);
 	return ok;
 }
@@ -734,6 +717,11 @@ db_pg_version(struct db *db, int *version, GError **error)
 	if (pq.PQtransactionStatus(DB_PG(db)->conn) == PQTRANS_IDLE &&
 	    db_pg_schema_version(DB_PG(db), version))
 		return 1;
+	if (DB_PG(db)->unset && !db_pg_session(DB_PG(db))) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s",
+		    db->name, DB_PG(db)->error);
+		return 0;
+	}
 	res = pq.PQexec(DB_PG(db)->conn,
 	    "SELECT (SELECT count(*) FROM pg_tables "
 	    "WHERE schemaname = current_schema()), "
@@ -881,6 +869,7 @@ const struct db_engine db_pg = {
 	.bind_value = db_pg_bind_value,
 	.step = db_pg_step,
 	.send = db_pg_send,
+	.many = db_pg_many,
 	.reset = db_pg_reset,
 	.column_null = db_pg_column_null,
 	.column_int64 = db_pg_column_int64,
