@@ -292,6 +292,14 @@ db_pipe(struct db_stmt *st)
 	return st->db->engine->pipe(st);
 }
 
+/* st's rows may be too many to hold at once (db.h). */
+void
+db_many(struct db_stmt *st)
+{
+	if (st->db->engine->many != NULL)
+		st->db->engine->many(st);
+}
+
 void
 db_reset(struct db_stmt *st)
 {

@@ -17,7 +17,10 @@
  * lets an engine start a statement whose answer the caller reads later,
  * with its next db_step(): it may run then, after the statements between
  * (SQLite), or go now, its answer read with theirs (PostgreSQL); the
- * caller pipes only what no statement between depends on.
+ * caller pipes only what no statement between depends on.  db_many()
+ * says that a statement's rows may be too many to hold at once: an
+ * engine that would read them whole reads them in parts as they are
+ * stepped (PostgreSQL's cursor: db_pg_cursor.c).
  *
  * Each engine is one struct db_engine in its own file and one line of
  * db.c's list: db_open() asks each in turn whether the name is its own.
@@ -66,6 +69,7 @@ struct db_engine {
 	int		 (*step)(struct db_stmt *);
 	int		 (*send)(struct db_stmt *);	/* NULL: step */
 	int		 (*pipe)(struct db_stmt *);	/* NULL: nothing */
+	void		 (*many)(struct db_stmt *);	/* NULL: nothing */
 	void		 (*reset)(struct db_stmt *);
 	int		 (*column_null)(struct db_stmt *, int);
 	gint64		 (*column_int64)(struct db_stmt *, int);
@@ -120,6 +124,7 @@ void		 db_bind_value(struct db_stmt *, int, const char *);
 int		 db_step(struct db_stmt *);
 int		 db_send(struct db_stmt *);
 int		 db_pipe(struct db_stmt *);
+void		 db_many(struct db_stmt *);
 void		 db_reset(struct db_stmt *);
 int		 db_column_null(struct db_stmt *, int);
 gint64		 db_column_int64(struct db_stmt *, int);
@@ -131,9 +136,6 @@ int		 db_copied(struct db *, const char *table, GError **);
 gint64		 db_changes(struct db *);
 gint64		 db_last_id(struct db *);
 int		 db_is_url(const char *where);
-
-/* db_pg_sql.c: sql in PostgreSQL's words, with its count of $N */
-char		*db_pg_dialect(const char *sql, int *nparams_r);
 
 /* db_sqlite.c, db_pg.c */
 extern const struct db_engine db_sqlite;

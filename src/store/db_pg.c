@@ -2,17 +2,13 @@
  * db_pg.c: the PostgreSQL engine of the store (db.h), through libpq: a
  * database is a postgresql:// URI.  The store's statements are
  * SQLite's text with "?" and "?N" parameters: each is rewritten once to
- * "$N" (db_pg_sql.c).  Its first step runs it unprepared (one round trip: the
+ * "$N".  Its first step runs it unprepared (one round trip: the
  * commands of "rebound" run most statements once); a second prepares it
  * on the server, with the types its binding gave (an integer is int8, a
  * text or a text NULL is text, an unbound parameter is left for the
  * server to infer), and a later binding with other types runs
  * unprepared.  Values travel as text.
- * SQLite's two conflict clauses are said PostgreSQL's way, there too:
- * INSERT OR IGNORE is ON CONFLICT DO NOTHING, and INSERT OR REPLACE INTO
- * t (...) updates every column named on a conflict with t's primary key
- * (t_pkey, PostgreSQL's name for it), which is what REPLACE does where,
- * as in the store, no other unique key can conflict.
+ * The dialects' differences are db_pg_dialect.c's.
  *
  * A write transaction (db_begin()) is a plain BEGIN: the writers' turn,
  * an advisory lock until commit (writers_sql), is the store's to take
@@ -22,7 +18,9 @@
  * Every session sets synchronous_commit on, whatever the server's
  * default (and a read-only store's default_transaction_read_only):
  * COMMIT returns once the server has the transaction on disk, and the
- * daemon acknowledges mail only then.  The schema version is
+ * daemon acknowledges mail only then.  The settings go with the first
+ * statement, the schema version's, in one round trip; sent alone again
+ * if it failed (it and they were one transaction).  The schema version is
  * the one row of rebound_schema; migrating takes an advisory lock, so
  * that of several daemons starting at once one migrates.
  *
@@ -32,9 +30,13 @@
  * the COMMIT's): one round trip for both, and the writers' lock held
  * that much less.  One whose answer it reads later (db_pipe(): an
  * outcome's id, sent before its address's row is read) goes the same
- * way, its answer kept for its next step.  A failure fails that next statement; the transaction
+ * way, its answer kept for its next step.  A failure fails that next
+ * statement; the transaction
  * is lost whole, as after any error.  Outside a transaction a sent
  * statement runs at once: nothing is committed later than it seems.
+ *
+ * A statement the store marks as a big read (db_many()) is read through
+ * a cursor, in chunks (db_pg_cursor.c), outside the pipeline.
  *
  * A connection that broke (the server restarted, the network went) is
  * made again before the next statement, at most once per backoff: one
@@ -56,46 +58,13 @@
 #include "sql.h"
 
 #ifdef HAVE_LIBPQ
+#include "db_pg.h"
 #include "pq.h"
 
 #define DB_PG_INT8	20	/* pg_type.oid of int8 */
 #define DB_PG_TEXT	25	/* and of text */
 #define DB_PG_BACKOFF_MAX (30 * G_USEC_PER_SEC)
 
-struct db_pg {
-	struct db	 db;		/* first: what db.c sees */
-	PGconn		*conn;
-	char		*error;		/* the last statement's */
-	char		 sqlstate[6];	/* and its SQLSTATE, or "" */
-	guint		 nprepared;	/* names the next statement */
-	guint		 session;	/* grows with each reconnection */
-	gint64		 backoff;	/* microseconds; 0: connected */
-	gint64		 retry_at;	/* monotonic time of the next try */
-	GHashTable	*duties;	/* duty -> session it was taken on */
-	guint		 listening;	/* session that LISTENs, + 1; 0: none */
-	guint		 sent;		/* statements in the pipeline, unread */
-	GPtrArray	*kept;		/* each one's statement that keeps its
-					   answer (db_pg_pipe()), or NULL */
-	int		 readonly;
-};
-
-struct db_pg_stmt {
-	struct db_stmt	 st;		/* first */
-	char		*sql;		/* with $N */
-	int		 nparams;
-	char		**values;	/* owned; NULL: a NULL */
-	Oid		*types;		/* of this binding */
-	Oid		*prepared_types; /* of the prepared one */
-	char		*name;		/* once prepared */
-	guint		 runs;		/* the steps that ran it */
-	guint		 session;	/* the one it was prepared on */
-	PGresult	*res;
-	int		 row;		/* the one the columns read */
-	int		 piped;		/* its answer is in the pipeline */
-};
-
-#define DB_PG(d)	((struct db_pg *)(d))
-#define DB_PG_STMT(s)	((struct db_pg_stmt *)(s))
 
 static int
 db_pg_owns(const char *where)
@@ -114,7 +83,7 @@ db_pg_errmsg(struct db *db)
 }
 
 /* Keep what went wrong, on one line, for db_errmsg(). */
-static void
+void
 db_pg_set_error(struct db_pg *d, const char *msg)
 {
 	g_free(d->error);
@@ -129,7 +98,7 @@ db_pg_notice(void *arg, const char *message)
 {
 }
 
-static int
+int
 db_pg_result_ok(struct db_pg *d, PGresult *res)
 {
 	ExecStatusType status = pq.PQresultStatus(res);
@@ -158,51 +127,51 @@ db_pg_retry(struct db *db)
 	return strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0;
 }
 
-/* What every session sets (db_pg.c's comment). */
-static int
-db_pg_session(struct db_pg *d)
+/* The connection free for another statement: a cursor read to its end. */
+void
+db_pg_drain(struct db_pg *d)
 {
-	PGresult *res;
-	int ok;
-
-	pq.PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
-	res = pq.PQexec(d->conn, d->readonly ? "SET synchronous_commit = on; "
-	    "SET default_transaction_read_only = on" :
-	    "SET synchronous_commit = on");
-	ok = db_pg_result_ok(d, res);
-	pq.PQclear(res);
-	return ok;
+	if (d->reading == NULL)
+		return;
+	db_pg_cursor_drain(d->reading->cursor);
+	d->reading = NULL;
 }
 
 /*
- * The pipeline emptied: each statement that kept its answer has it
- * (unless ok is 0: then none has), and none is in it any more.
+ * What every session sets (db_pg.c's comment), then sql.  A cursor's
+ * rows are all read (db_pg_cursor.c): it is planned as a plain read.
  */
-static void
-db_pg_unpipe(struct db_pg *d, int ok)
+static char *
+db_pg_settings(struct db_pg *d, const char *sql)
 {
-	struct db_pg_stmt *k;
-	guint i;
+	return g_strconcat("SET synchronous_commit = on; "
+	    "SET cursor_tuple_fraction = 1; ", d->readonly ?
+	    "SET default_transaction_read_only = on; " : "", sql, NULL);
+}
 
-	for (i = 0; d->kept != NULL && i < d->kept->len; i++)
-		if ((k = g_ptr_array_index(d->kept, i)) != NULL) {
-			k->piped = 0;
-			if (!ok)
-				g_clear_pointer(&k->res, pq.PQclear);
-		}
-	if (d->kept != NULL)
-		g_ptr_array_set_size(d->kept, 0);
-	d->sent = 0;
+/* The session's settings, alone. */
+static int
+db_pg_session(struct db_pg *d)
+{
+	g_autofree char *sql = db_pg_settings(d, "");
+	PGresult *res;
+
+	pq.PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
+	res = pq.PQexec(d->conn, sql);
+	d->unset = !db_pg_result_ok(d, res);
+	pq.PQclear(res);
+	return !d->unset;
 }
 
 /* Connected, or connected again when the backoff allows: 0 if not. */
-static int
+int
 db_pg_alive(struct db_pg *d)
 {
 	gint64 now;
 
+	db_pg_drain(d);
 	if (pq.PQstatus(d->conn) == CONNECTION_OK)
-		return 1;
+		return !d->unset || db_pg_session(d);
 	now = g_get_monotonic_time();
 	if (d->backoff > 0 && now < d->retry_at) {
 		g_free(d->error);
@@ -224,109 +193,6 @@ db_pg_alive(struct db_pg *d)
 	    MIN(d->backoff * 2, DB_PG_BACKOFF_MAX);
 	d->retry_at = now + d->backoff;
 	return 0;
-}
-
-/* Answer res of statement i in the pipeline: 0 if it failed. */
-static int
-db_pg_answer(struct db_pg *d, guint i, PGresult *res)
-{
-	struct db_pg_stmt *k = g_ptr_array_index(d->kept, i);
-
-	if (!db_pg_result_ok(d, res)) {
-		pq.PQclear(res);
-		return 0;
-	}
-	if (k != NULL && k->res == NULL) {
-		k->res = res;
-		k->row = -1;	/* its first step gives the first row */
-	} else
-		pq.PQclear(res);
-	return 1;
-}
-
-/*
- * Read the answers of the statements in the pipeline, then, when own_r
- * is given, that of the one sent last (into *own_r, unless one before it
- * failed), then the sync's; leave pipeline mode.  0 if one failed.
- */
-static int
-db_pg_collect(struct db_pg *d, PGresult **own_r)
-{
-	guint i, n = d->sent + (own_r != NULL);
-	PGresult *res;
-	int ok = 1;
-
-	for (i = 0; i < n; i++)
-		while ((res = pq.PQgetResult(d->conn)) != NULL) {
-			if (i == d->sent && ok && *own_r == NULL)
-				*own_r = res;
-			else if (ok && i < d->sent)
-				ok = db_pg_answer(d, i, res);
-			else
-				pq.PQclear(res);
-		}
-	res = pq.PQgetResult(d->conn);
-	if (pq.PQresultStatus(res) != PGRES_PIPELINE_SYNC && ok) {
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-		ok = 0;
-	}
-	pq.PQclear(res);
-	if (!pq.PQexitPipelineMode(d->conn) && ok) {
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-		ok = 0;
-	}
-	db_pg_unpipe(d, ok);
-	if (!ok && own_r != NULL)
-		g_clear_pointer(own_r, pq.PQclear);
-	return ok;
-}
-
-/* The answers of the statements in the pipeline, read: 0 if one failed. */
-static int
-db_pg_flush(struct db_pg *d)
-{
-	if (d->sent == 0)
-		return 1;
-	if (!pq.PQpipelineSync(d->conn))
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-	return db_pg_collect(d, NULL);
-}
-
-/*
- * Statement s (or, when NULL, sql without parameters) sent after those
- * in the pipeline, and all their answers read: its result, or NULL if
- * it or one before it failed.
- */
-static PGresult *
-db_pg_along(struct db_pg *d, struct db_pg_stmt *s, const char *sql)
-{
-	PGresult *res = NULL;
-	int sent;
-
-	if (s == NULL)
-		sent = pq.PQsendQueryParams(d->conn, sql, 0, NULL, NULL, NULL,
-		    NULL, 0);
-	else if (s->name != NULL && memcmp(s->types, s->prepared_types,
-	    sizeof(Oid) * s->nparams) == 0)
-		sent = pq.PQsendQueryPrepared(d->conn, s->name, s->nparams,
-		    (const char *const *)s->values, NULL, NULL, 0);
-	else
-		sent = pq.PQsendQueryParams(d->conn, s->sql, s->nparams, s->types,
-		    (const char *const *)s->values, NULL, NULL, 0);
-	if (!sent || !pq.PQpipelineSync(d->conn)) {
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-		if (sent) {	/* its answer is read, and dropped */
-			g_ptr_array_add(d->kept, NULL);
-			d->sent++;
-		}
-		db_pg_collect(d, NULL);
-		return NULL;
-	}
-	if (!db_pg_collect(d, &res) || res == NULL) {
-		pq.PQclear(res);
-		return NULL;
-	}
-	return res;
 }
 
 /*
@@ -368,8 +234,7 @@ db_pg_close(struct db *db)
 	struct db_pg *d = DB_PG(db);
 
 	pq.PQfinish(d->conn);
-	if (d->kept != NULL)
-		g_ptr_array_free(d->kept, TRUE);
+	g_ptr_array_free(d->kept, TRUE);
 	if (d->duties != NULL)
 		g_hash_table_destroy(d->duties);
 	g_free(d->error);
@@ -397,12 +262,8 @@ db_pg_open(const char *uri, const struct db_options *o, GError **error)
 		db_pg_close(&d->db);
 		return NULL;
 	}
-	if (!db_pg_session(d)) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s",
-		    d->db.name, d->error);
-		db_pg_close(&d->db);
-		return NULL;
-	}
+	pq.PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
+	d->unset = 1;	/* with the first statement (db_pg_schema_version()) */
 	return &d->db;
 }
 
@@ -424,8 +285,11 @@ db_pg_reset(struct db_stmt *st)
 	struct db_pg_stmt *s = DB_PG_STMT(st);
 	int i;
 
+	if (DB_PG(st->db)->reading == s)
+		DB_PG(st->db)->reading = NULL;
 	if (s->piped)
 		db_pg_flush(DB_PG(st->db));	/* its answer, dropped */
+	g_clear_pointer(&s->cursor, db_pg_cursor_free);
 	g_clear_pointer(&s->res, pq.PQclear);
 	for (i = 0; i < s->nparams; i++) {
 		g_clear_pointer(&s->values[i], g_free);
@@ -441,6 +305,7 @@ db_pg_finalize(struct db_stmt *st)
 	PGresult *res;
 
 	db_pg_reset(st);
+	db_pg_drain(DB_PG(st->db));
 	if (s->name != NULL && s->session == DB_PG(st->db)->session &&
 	    pq.PQstatus(DB_PG(st->db)->conn) == CONNECTION_OK) {
 		sql = g_strdup_printf("DEALLOCATE %s", s->name);
@@ -543,16 +408,64 @@ db_pg_run(struct db_pg *d, struct db_pg_stmt *s)
 	return res;
 }
 
+/* s's rows may be many: read through a cursor. */
+static void
+db_pg_many(struct db_stmt *st)
+{
+	DB_PG_STMT(st)->many = 1;
+}
+
+/* s declared as a cursor, outside the pipeline: 0 if not, -1 if down. */
 static int
+db_pg_declare(struct db_pg *d, struct db_pg_stmt *s)
+{
+	if (!s->many || d->sent > 0)
+		return 0;
+	if (!db_pg_alive(d))
+		return -1;
+	s->cursor = db_pg_cursor_open(d->conn, ++d->nprepared, s->sql,
+	    s->nparams, s->types, (const char *const *)s->values);
+	d->reading = s;
+	return 1;
+}
+
+/* The next row of s's cursor: its next chunk when this one is read. */
+static int
+db_pg_step_cursor(struct db_pg *d, struct db_pg_stmt *s)
+{
+	PGresult *res;
+
+	while ((res = db_pg_cursor_next(s->cursor)) != NULL) {
+		if (!db_pg_result_ok(d, res)) {
+			pq.PQclear(res);
+			return DB_ERROR;
+		}
+		pq.PQclear(s->res);
+		s->res = res;
+		s->row = 0;
+		if (pq.PQntuples(res) > 0)
+			return DB_ROW;
+	}
+	return DB_DONE;
+}
+
+int
 db_pg_step(struct db_stmt *st)
 {
 	struct db_pg *d = DB_PG(st->db);
 	struct db_pg_stmt *s = DB_PG_STMT(st);
+	int declared;
 
 	if (s->piped && !db_pg_flush(d))
 		return DB_ERROR;
+	if (s->res != NULL && ++s->row < pq.PQntuples(s->res))
+		return DB_ROW;
+	if (s->cursor != NULL)
+		return db_pg_step_cursor(d, s);
 	if (s->res != NULL)
-		return ++s->row < pq.PQntuples(s->res) ? DB_ROW : DB_DONE;
+		return DB_DONE;
+	if ((declared = db_pg_declare(d, s)) != 0)
+		return declared < 0 ? DB_ERROR : db_pg_step_cursor(d, s);
 	s->res = db_pg_run(d, s);
 	if (s->res == NULL || !db_pg_result_ok(d, s->res)) {
 		g_clear_pointer(&s->res, pq.PQclear);
@@ -563,69 +476,6 @@ db_pg_step(struct db_stmt *st)
 		    10);
 	s->row = 0;
 	return pq.PQntuples(s->res) > 0 ? DB_ROW : DB_DONE;
-}
-
-/*
- * Send s into the pipeline, inside a transaction, once it is prepared:
- * its answer is read with the next statement's, and kept for s's next
- * step when keep.  Else (1 on return) it is to be stepped at once.
- */
-static int
-db_pg_enqueue(struct db_pg *d, struct db_pg_stmt *s, int keep, int *rc_r)
-{
-	*rc_r = DB_DONE;
-	if (!db_pg_alive(d)) {
-		*rc_r = DB_ERROR;
-		return 0;
-	}
-	if (s->name != NULL && s->session != d->session)
-		g_clear_pointer(&s->name, g_free);
-	if ((d->sent == 0 && pq.PQtransactionStatus(d->conn) != PQTRANS_INTRANS) ||
-	    s->name == NULL ||
-	    memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) != 0)
-		return 1;
-	if ((d->sent == 0 && !pq.PQenterPipelineMode(d->conn)) ||
-	    !pq.PQsendQueryPrepared(d->conn, s->name, s->nparams,
-	    (const char *const *)s->values, NULL, NULL, 0)) {
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-		db_pg_flush(d);
-		*rc_r = DB_ERROR;
-		return 0;
-	}
-	g_ptr_array_add(d->kept, keep ? s : NULL);
-	s->piped = keep;
-	d->sent++;
-	return 0;
-}
-
-/* A write whose answer nobody waits for: db_pg_enqueue(), or a step. */
-static int
-db_pg_send(struct db_stmt *st)
-{
-	int rc;
-
-	if (db_pg_enqueue(DB_PG(st->db), DB_PG_STMT(st), 0, &rc))
-		return db_pg_step(st) == DB_ERROR ? DB_ERROR : DB_DONE;
-	return rc;
-}
-
-/*
- * A statement whose answer is read later (its next db_step() gives its
- * first row): sent now, and read with the next statement's; or, when
- * it cannot be sent, run now and its answer kept.
- */
-static int
-db_pg_pipe(struct db_stmt *st)
-{
-	struct db_pg_stmt *s = DB_PG_STMT(st);
-	int rc;
-
-	if (!db_pg_enqueue(DB_PG(st->db), s, 1, &rc))
-		return rc;
-	if ((rc = db_pg_step(st)) == DB_ERROR)
-		return DB_ERROR;
-	s->row = -1;
-	return DB_DONE;
 }
 
 static int
@@ -712,16 +562,18 @@ db_pg_in_transaction(struct db *db)
 	}
 }
 
-/* The version rebound_schema holds, if it is there. */
+/* The version rebound_schema holds, if it is there: the settings first. */
 static int
 db_pg_schema_version(struct db_pg *d, int *version)
 {
-	PGresult *res = pq.PQexec(d->conn,
-	    "SELECT max(version) FROM rebound_schema");
+	static const char sql[] = "SELECT max(version) FROM rebound_schema";
+	g_autofree char *set = d->unset ? db_pg_settings(d, sql) : NULL;
+	PGresult *res = pq.PQexec(d->conn, set != NULL ? set : sql);
 	int ok = db_pg_result_ok(d, res) && pq.PQntuples(res) == 1;
 
 	if (ok)
 		*version = atoi(pq.PQgetvalue(res, 0, 0));
+	d->unset = d->unset && !ok;
 	pq.PQclear(res);
 	return ok;
 }
@@ -740,6 +592,11 @@ db_pg_version(struct db *db, int *version, GError **error)
 	if (pq.PQtransactionStatus(DB_PG(db)->conn) == PQTRANS_IDLE &&
 	    db_pg_schema_version(DB_PG(db), version))
 		return 1;
+	if (DB_PG(db)->unset && !db_pg_session(DB_PG(db))) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s",
+		    db->name, DB_PG(db)->error);
+		return 0;
+	}
 	res = pq.PQexec(DB_PG(db)->conn,
 	    "SELECT (SELECT count(*) FROM pg_tables "
 	    "WHERE schemaname = current_schema()), "
@@ -888,6 +745,7 @@ const struct db_engine db_pg = {
 	.step = db_pg_step,
 	.send = db_pg_send,
 	.pipe = db_pg_pipe,
+	.many = db_pg_many,
 	.reset = db_pg_reset,
 	.column_null = db_pg_column_null,
 	.column_int64 = db_pg_column_int64,

@@ -1,14 +1,19 @@
 /*
- * db_pg_sql.c: the store's statements, written in SQLite's words, in
- * PostgreSQL's (db_pg.c prepares them): its parameters, its conflict
- * clauses.  Text in, text out: no libpq here.
+ * db_pg_dialect.c: the store's statements, written for SQLite, in
+ * PostgreSQL's words (db_pg_dialect()).  Parameters "?" and "?N" are
+ * "$N".  SQLite's two conflict clauses are said PostgreSQL's way: INSERT
+ * OR IGNORE is ON CONFLICT DO NOTHING, and INSERT OR REPLACE INTO t
+ * (...) updates every column named on a conflict with t's primary key
+ * (t_pkey, PostgreSQL's name for it), which is what REPLACE does where,
+ * as in the store, no other unique key can conflict.
  */
 #include "config.h"
 
+#ifdef HAVE_LIBPQ
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db_pg.h"
 
 /*
  * SQLite's parameters in PostgreSQL's form: "?N" is "$N", a bare "?"
@@ -104,3 +109,4 @@ db_pg_dialect(const char *sql, int *nparams_r)
 	}
 	return db_pg_params(sql, nparams_r);
 }
+#endif /* HAVE_LIBPQ */
