@@ -10,8 +10,11 @@
  * unprepared.  Values travel as text.
  * The dialects' differences are db_pg_dialect.c's.
  *
- * A write transaction (db_begin()) takes an advisory lock first, so that
- * writers go one at a time on PostgreSQL as on SQLite.
+ * A write transaction (db_begin()) is a plain BEGIN: the writers' turn,
+ * an advisory lock until commit (writers_sql), is the store's to take
+ * when it needs it (store.c's store_lock()), and what comes before it
+ * goes beside the other writers' transactions.  A transaction that
+ * fails on a deadlock or a serialization failure says so (db_retry()).
  * Every session sets synchronous_commit on, whatever the server's
  * default (and a read-only store's default_transaction_read_only):
  * COMMIT returns once the server has the transaction on disk, and the
@@ -25,7 +28,10 @@
  * address's new row) goes out, inside a transaction, in libpq's
  * pipeline mode, and its answer is read with the next statement's (or
  * the COMMIT's): one round trip for both, and the writers' lock held
- * that much less.  A failure fails that next statement; the transaction
+ * that much less.  One whose answer it reads later (db_pipe(): an
+ * outcome's id, sent before its address's row is read) goes the same
+ * way, its answer kept for its next step.  A failure fails that next
+ * statement; the transaction
  * is lost whole, as after any error.  Outside a transaction a sent
  * statement runs at once: nothing is committed later than it seems.
  *
@@ -59,40 +65,6 @@
 #define DB_PG_TEXT	25	/* and of text */
 #define DB_PG_BACKOFF_MAX (30 * G_USEC_PER_SEC)
 
-struct db_pg {
-	struct db	 db;		/* first: what db.c sees */
-	PGconn		*conn;
-	char		*error;		/* the last statement's */
-	guint		 nprepared;	/* names the next statement */
-	guint		 session;	/* grows with each reconnection */
-	gint64		 backoff;	/* microseconds; 0: connected */
-	gint64		 retry_at;	/* monotonic time of the next try */
-	GHashTable	*duties;	/* duty -> session it was taken on */
-	guint		 listening;	/* session that LISTENs, + 1; 0: none */
-	guint		 sent;		/* statements in the pipeline, unread */
-	int		 unset;		/* the session's settings not sent yet */
-	struct db_pg_stmt *reading;	/* whose cursor is open */
-	int		 readonly;
-};
-
-struct db_pg_stmt {
-	struct db_stmt	 st;		/* first */
-	char		*sql;		/* with $N */
-	int		 nparams;
-	char		**values;	/* owned; NULL: a NULL */
-	Oid		*types;		/* of this binding */
-	Oid		*prepared_types; /* of the prepared one */
-	char		*name;		/* once prepared */
-	guint		 runs;		/* the steps that ran it */
-	guint		 session;	/* the one it was prepared on */
-	int		 many;		/* read through a cursor (db_many()) */
-	struct db_pg_cursor *cursor;	/* while it is */
-	PGresult	*res;
-	int		 row;		/* the one the columns read */
-};
-
-#define DB_PG(d)	((struct db_pg *)(d))
-#define DB_PG_STMT(s)	((struct db_pg_stmt *)(s))
 
 static int
 db_pg_owns(const char *where)
@@ -111,11 +83,12 @@ db_pg_errmsg(struct db *db)
 }
 
 /* Keep what went wrong, on one line, for db_errmsg(). */
-static void
+void
 db_pg_set_error(struct db_pg *d, const char *msg)
 {
 	g_free(d->error);
 	d->error = g_strstrip(g_strdelimit(g_strdup(msg), "\n", ' '));
+	d->sqlstate[0] = '\0';
 }
 
 /* A result that is an error keeps its message; 0 unless it succeeded. */
@@ -125,7 +98,7 @@ db_pg_notice(void *arg, const char *message)
 {
 }
 
-static int
+int
 db_pg_result_ok(struct db_pg *d, PGresult *res)
 {
 	ExecStatusType status = pq.PQresultStatus(res);
@@ -136,11 +109,26 @@ db_pg_result_ok(struct db_pg *d, PGresult *res)
 	}
 	db_pg_set_error(d, res != NULL ? pq.PQresultErrorMessage(res) :
 	    pq.PQerrorMessage(d->conn));
+	if (res != NULL && pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL)
+		g_strlcpy(d->sqlstate, pq.PQresultErrorField(res,
+		    PG_DIAG_SQLSTATE), sizeof d->sqlstate);
 	return 0;
 }
 
+/*
+ * A deadlock (40P01) or a serialization failure (40001): another
+ * writer's doing; the transaction may succeed if run again.
+ */
+static int
+db_pg_retry(struct db *db)
+{
+	const char *state = DB_PG(db)->sqlstate;
+
+	return strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0;
+}
+
 /* The connection free for another statement: a cursor read to its end. */
-static void
+void
 db_pg_drain(struct db_pg *d)
 {
 	if (d->reading == NULL)
@@ -176,7 +164,7 @@ db_pg_session(struct db_pg *d)
 }
 
 /* Connected, or connected again when the backoff allows: 0 if not. */
-static int
+int
 db_pg_alive(struct db_pg *d)
 {
 	gint64 now;
@@ -193,7 +181,7 @@ db_pg_alive(struct db_pg *d)
 		return 0;
 	}
 	pq.PQreset(d->conn);
-	d->sent = 0;
+	db_pg_unpipe(d, 0);
 	if (pq.PQstatus(d->conn) == CONNECTION_OK && db_pg_session(d)) {
 		d->session++;
 		d->backoff = 0;
@@ -205,91 +193,6 @@ db_pg_alive(struct db_pg *d)
 	    MIN(d->backoff * 2, DB_PG_BACKOFF_MAX);
 	d->retry_at = now + d->backoff;
 	return 0;
-}
-
-/*
- * Read the answers of the statements in the pipeline, then, when own_r
- * is given, that of the one sent last (into *own_r, unless one before it
- * failed), then the sync's; leave pipeline mode.  0 if one failed.
- */
-static int
-db_pg_collect(struct db_pg *d, PGresult **own_r)
-{
-	guint i, n = d->sent + (own_r != NULL);
-	PGresult *res;
-	int ok = 1;
-
-	for (i = 0; i < n; i++)
-		while ((res = pq.PQgetResult(d->conn)) != NULL) {
-			if (i == d->sent && ok && *own_r == NULL)
-				*own_r = res;
-			else {
-				if (ok && i < d->sent)
-					ok = db_pg_result_ok(d, res);
-				pq.PQclear(res);
-			}
-		}
-	d->sent = 0;
-	res = pq.PQgetResult(d->conn);
-	if (pq.PQresultStatus(res) != PGRES_PIPELINE_SYNC && ok) {
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-		ok = 0;
-	}
-	pq.PQclear(res);
-	if (!pq.PQexitPipelineMode(d->conn) && ok) {
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-		ok = 0;
-	}
-	if (!ok && own_r != NULL)
-		g_clear_pointer(own_r, pq.PQclear);
-	return ok;
-}
-
-/* The answers of the statements in the pipeline, read: 0 if one failed. */
-static int
-db_pg_flush(struct db_pg *d)
-{
-	db_pg_drain(d);
-	if (d->sent == 0)
-		return 1;
-	if (!pq.PQpipelineSync(d->conn))
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-	return db_pg_collect(d, NULL);
-}
-
-/*
- * Statement s (or, when NULL, sql without parameters) sent after those
- * in the pipeline, and all their answers read: its result, or NULL if
- * it or one before it failed.
- */
-static PGresult *
-db_pg_along(struct db_pg *d, struct db_pg_stmt *s, const char *sql)
-{
-	PGresult *res = NULL;
-	int sent;
-
-	if (s == NULL)
-		sent = pq.PQsendQueryParams(d->conn, sql, 0, NULL, NULL, NULL,
-		    NULL, 0);
-	else if (s->name != NULL && memcmp(s->types, s->prepared_types,
-	    sizeof(Oid) * s->nparams) == 0)
-		sent = pq.PQsendQueryPrepared(d->conn, s->name, s->nparams,
-		    (const char *const *)s->values, NULL, NULL, 0);
-	else
-		sent = pq.PQsendQueryParams(d->conn, s->sql, s->nparams, s->types,
-		    (const char *const *)s->values, NULL, NULL, 0);
-	if (!sent || !pq.PQpipelineSync(d->conn)) {
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-		if (sent)
-			d->sent++;	/* its answer is read, and dropped */
-		db_pg_collect(d, NULL);
-		return NULL;
-	}
-	if (!db_pg_collect(d, &res) || res == NULL) {
-		pq.PQclear(res);
-		return NULL;
-	}
-	return res;
 }
 
 /*
@@ -331,6 +234,7 @@ db_pg_close(struct db *db)
 	struct db_pg *d = DB_PG(db);
 
 	pq.PQfinish(d->conn);
+	g_ptr_array_free(d->kept, TRUE);
 	if (d->duties != NULL)
 		g_hash_table_destroy(d->duties);
 	g_free(d->error);
@@ -349,6 +253,7 @@ db_pg_open(const char *uri, const struct db_options *o, GError **error)
 	d->db.engine = &db_pg;
 	d->db.name = g_strdup(o->shown != NULL ? o->shown : uri);
 	d->readonly = o->readonly;
+	d->kept = g_ptr_array_new();
 	d->conn = pq.PQconnectdb(uri);
 	if (pq.PQstatus(d->conn) != CONNECTION_OK) {
 		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
@@ -382,6 +287,8 @@ db_pg_reset(struct db_stmt *st)
 
 	if (DB_PG(st->db)->reading == s)
 		DB_PG(st->db)->reading = NULL;
+	if (s->piped)
+		db_pg_flush(DB_PG(st->db));	/* its answer, dropped */
 	g_clear_pointer(&s->cursor, db_pg_cursor_free);
 	g_clear_pointer(&s->res, pq.PQclear);
 	for (i = 0; i < s->nparams; i++) {
@@ -542,13 +449,15 @@ db_pg_step_cursor(struct db_pg *d, struct db_pg_stmt *s)
 	return DB_DONE;
 }
 
-static int
+int
 db_pg_step(struct db_stmt *st)
 {
 	struct db_pg *d = DB_PG(st->db);
 	struct db_pg_stmt *s = DB_PG_STMT(st);
 	int declared;
 
+	if (s->piped && !db_pg_flush(d))
+		return DB_ERROR;
 	if (s->res != NULL && ++s->row < pq.PQntuples(s->res))
 		return DB_ROW;
 	if (s->cursor != NULL)
@@ -567,40 +476,6 @@ db_pg_step(struct db_stmt *st)
 		    10);
 	s->row = 0;
 	return pq.PQntuples(s->res) > 0 ? DB_ROW : DB_DONE;
-}
-
-/*
- * Send s, a write whose answer nobody waits for, into the pipeline: it
- * is read with the next statement's.  Outside a transaction, a step.
- */
-static int
-db_pg_send(struct db_stmt *st)
-{
-	struct db_pg *d = DB_PG(st->db);
-	struct db_pg_stmt *s = DB_PG_STMT(st);
-	int sent;
-
-	if (!db_pg_alive(d))
-		return DB_ERROR;
-	if (s->name != NULL && s->session != d->session)
-		g_clear_pointer(&s->name, g_free);
-	if ((d->sent == 0 && pq.PQtransactionStatus(d->conn) != PQTRANS_INTRANS) ||
-	    s->name == NULL ||
-	    memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) != 0)
-		return db_pg_step(st) == DB_ERROR ? DB_ERROR : DB_DONE;
-	if (d->sent == 0 && !pq.PQenterPipelineMode(d->conn)) {
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-		return DB_ERROR;
-	}
-	sent = pq.PQsendQueryPrepared(d->conn, s->name, s->nparams,
-	    (const char *const *)s->values, NULL, NULL, 0);
-	if (!sent) {
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-		db_pg_flush(d);
-		return DB_ERROR;
-	}
-	d->sent++;
-	return DB_DONE;
 }
 
 static int
@@ -762,8 +637,8 @@ db_pg_set_version(struct db *db, int version, GError **error)
 }
 
 /*
- * Any number of daemons on one database: writers go one at a time
- * (begin_sql), the store rebuilds the guard when another has written
+ * Any number of daemons on one database: writers take turns for what
+ * needs it (writers_sql), the store rebuilds the guard when another has written
  * (store_begin()), each duty is one daemon's (db_pg_lead()), and the
  * hooks' deliveries are leased row by row (store_hooks.c).
  */
@@ -869,6 +744,7 @@ const struct db_engine db_pg = {
 	.bind_value = db_pg_bind_value,
 	.step = db_pg_step,
 	.send = db_pg_send,
+	.pipe = db_pg_pipe,
 	.many = db_pg_many,
 	.reset = db_pg_reset,
 	.column_null = db_pg_column_null,
@@ -885,12 +761,16 @@ const struct db_engine db_pg = {
 	.lead = db_pg_lead,
 	.notify = db_pg_notify,
 	.wait = db_pg_wait,
+	.retry = db_pg_retry,
+	.begin_sql = "BEGIN",
 	/*
-	 * Writers one at a time, as SQLite's BEGIN IMMEDIATE has them: the
-	 * store reads an address's row and writes what follows from it,
-	 * and the guard counts what is committed.
+	 * The writers' turn, as SQLite's BEGIN IMMEDIATE gives it, but
+	 * taken by the store only where it needs it (store.c's
+	 * store_lock()): it reads an address's row and writes what follows
+	 * from it, the guard counts what is committed, and the outcomes'
+	 * and the events' ids grow in the order of the commits.
 	 */
-	.begin_sql = "BEGIN; SELECT pg_advisory_xact_lock(x'7265626f756e6477'::bigint)",
+	.writers_sql = "SELECT pg_advisory_xact_lock(x'7265626f756e6477'::bigint)",
 	/* One migrator at a time: the key is "rebound" in ASCII. */
 	.lock_sql = "SELECT pg_advisory_xact_lock(x'7265626f756e64'::bigint)",
 	.limit_null = 1,
