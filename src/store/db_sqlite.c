@@ -28,10 +28,12 @@ struct db_sqlite {
 struct db_sqlite_stmt {
 	struct db_stmt	 st;		/* first */
 	sqlite3_stmt	*handle;
+	GPtrArray	*blobs;		/* this row's blobs as text, or NULL */
 };
 
 #define DB_SQLITE(d)	((struct db_sqlite *)(d))
 #define DB_SQLITE_STMT(s) (((struct db_sqlite_stmt *)(s))->handle)
+#define DB_SQLITE_BLOBS(s) (((struct db_sqlite_stmt *)(s))->blobs)
 
 static int
 db_sqlite_owns(const char *where)
@@ -130,6 +132,33 @@ db_sqlite_close(struct db *db)
 	g_free(db);
 }
 
+/*
+ * unhex(HEX): the bytes HEX spells, NULL if it spells none; built into
+ * SQLite from 3.41 (and PostgreSQL's is sql/015-*.sql's), here for the
+ * older ones.  A message's digest is stored so, 32 bytes.
+ */
+static void
+db_sqlite_unhex(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *hex = (const char *)sqlite3_value_text(argv[0]);
+	int i, n = sqlite3_value_bytes(argv[0]);
+	guchar *b;
+
+	(void)argc;
+	if (hex == NULL || n % 2 != 0)
+		return;
+	b = g_malloc(n / 2 + 1);
+	for (i = 0; i < n; i += 2) {
+		if (!g_ascii_isxdigit(hex[i]) || !g_ascii_isxdigit(hex[i + 1])) {
+			g_free(b);
+			return;
+		}
+		b[i / 2] = g_ascii_xdigit_value(hex[i]) << 4 |
+		    g_ascii_xdigit_value(hex[i + 1]);
+	}
+	sqlite3_result_blob(ctx, b, n / 2, g_free);
+}
+
 static struct db *
 db_sqlite_open(const char *path, const struct db_options *o, GError **error)
 {
@@ -147,8 +176,11 @@ db_sqlite_open(const char *path, const struct db_options *o, GError **error)
 	}
 	sqlite3_busy_timeout(d->handle, o->busy_timeout);
 	sqlite3_extended_result_codes(d->handle, 1);
-	if ((o->readonly && !db_sqlite_reopen_immutable(d, error)) ||
-	    !db_sqlite_pragmas(&d->db, o, error))
+	if (o->readonly && !db_sqlite_reopen_immutable(d, error))
+		goto fail;
+	sqlite3_create_function(d->handle, "unhex", 1, SQLITE_UTF8 |
+	    SQLITE_DETERMINISTIC, NULL, db_sqlite_unhex, NULL, NULL);
+	if (!db_sqlite_pragmas(&d->db, o, error))
 		goto fail;
 	return &d->db;
 fail:
@@ -178,6 +210,8 @@ static void
 db_sqlite_finalize(struct db_stmt *st)
 {
 	sqlite3_finalize(DB_SQLITE_STMT(st));
+	if (DB_SQLITE_BLOBS(st) != NULL)
+		g_ptr_array_free(DB_SQLITE_BLOBS(st), TRUE);
 	g_free(st);
 }
 
@@ -214,7 +248,11 @@ db_sqlite_bind_value(struct db_stmt *st, int i, const char *value)
 static int
 db_sqlite_step(struct db_stmt *st)
 {
-	int rc = sqlite3_step(DB_SQLITE_STMT(st));
+	int rc;
+
+	if (DB_SQLITE_BLOBS(st) != NULL)
+		g_ptr_array_set_size(DB_SQLITE_BLOBS(st), 0);
+	rc = sqlite3_step(DB_SQLITE_STMT(st));
 
 	if (rc == SQLITE_ROW)
 		return DB_ROW;
@@ -243,10 +281,33 @@ db_sqlite_column_int64(struct db_stmt *st, int col)
 	return sqlite3_column_int64(DB_SQLITE_STMT(st), col);
 }
 
+/*
+ * A blob (a message's digest, sql/015-*.sql) reads as PostgreSQL writes
+ * a bytea, \xHEX: what "rebound migrate" copies into one.  The store's
+ * own statements read a digest as lower(hex(...)), never as a blob.
+ */
 static const char *
 db_sqlite_column_text(struct db_stmt *st, int col)
 {
-	return (const char *)sqlite3_column_text(DB_SQLITE_STMT(st), col);
+	sqlite3_stmt *h = DB_SQLITE_STMT(st);
+	const guchar *b;
+	GString *text;
+	char *s;
+	int i, n;
+
+	if (sqlite3_column_type(h, col) != SQLITE_BLOB)
+		return (const char *)sqlite3_column_text(h, col);
+	b = sqlite3_column_blob(h, col);
+	n = sqlite3_column_bytes(h, col);
+	text = g_string_sized_new(2 + 2 * n);
+	g_string_append(text, "\\x");
+	for (i = 0; i < n; i++)
+		g_string_append_printf(text, "%02x", b[i]);
+	if (DB_SQLITE_BLOBS(st) == NULL)
+		DB_SQLITE_BLOBS(st) = g_ptr_array_new_with_free_func(g_free);
+	s = g_string_free(text, FALSE);
+	g_ptr_array_add(DB_SQLITE_BLOBS(st), s);
+	return s;
 }
 
 static int

@@ -79,7 +79,7 @@ static const char *const events_sql[EVENTS_NSTMT] = {
 	[EVENTS_CAUSE] =
 	    "SELECT o.reason, o.class, o.status, o.confidence, "
 	    STORE_TEMPLATE("o", "decided_text") ", "
-	    "o.at, m.digest, " STORE_TEXT_OF("m.list_text") " FROM outcomes o "
+	    "o.at, lower(hex(m.digest)), " STORE_TEXT_OF("m.list_text") " FROM outcomes o "
 	    "JOIN messages m ON m.id = o.message WHERE o.id = ?1",
 	[EVENTS_PENDING_DEAD] =
 	    "SELECT id, previous, time FROM events_pending "

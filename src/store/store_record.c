@@ -39,7 +39,7 @@ static const char *const record_sql[STORE_RECORD_NSTMT] = {
 	    "subject_text, sender_text, returned_id, returned_subject_text, "
 	    "list_id_text, reporting_mta_text, arrival_date, "
 	    "bounce_address_text, list_address_text) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+	    "VALUES (unhex(?),?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
 	[STORE_ADD_OUTCOME] =
 	    "INSERT INTO outcomes (message, idx, address, recipient, "
 	    "original, at, class, reason, hard, action_text, status, "
