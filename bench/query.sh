@@ -65,7 +65,7 @@ $drop
 INSERT OR IGNORE INTO texts (text) VALUES ('bench'), ('dsn');
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $outcomes / 2)
 INSERT INTO messages (digest, received, source_text, kind_text)
-SELECT printf('%064x', i), $now - (i % 90) * 86400,
+SELECT CAST(printf('%032x', i) AS BLOB), $now - (i % 90) * 86400,
     (SELECT id FROM texts WHERE text = 'bench'),
     (SELECT id FROM texts WHERE text = 'dsn') FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $outcomes)

@@ -8,9 +8,16 @@
 -- older ones, and PostgreSQL's hex() and unhex() are defined below.
 -- A digest that is not 64 hex characters (none rebound wrote) is left
 -- as it is.
--- outcomes_by_address held class and reason too, for a replay of an
--- address's history that reads other columns of the row anyway: the
--- address and the time are what it is searched and ordered by.
+-- An outcome's provider (gmail, microsoft, ...: src/core/providers.tab)
+-- is an id of texts (provider_text), as its other words are since
+-- sql/014-texts.sql.
+-- Indexes that held what no query reads from them: outcomes_by_address
+-- held class and reason too, for a replay of an address's history that
+-- reads other columns of the row anyway (the address and the time are
+-- what it is searched and ordered by); addresses_suspect held each
+-- suspect's state_reason, a sentence, for "prune --suspect", which
+-- reads a few rows; messages_by_list is no query's way in (a list is
+-- filtered on the rows outcomes_by_time finds).
 
 DROP VIEW history;
 
@@ -29,8 +36,20 @@ ALTER TABLE messages ALTER COLUMN digest TYPE bytea USING
 	ELSE convert_to(digest, 'UTF8') END;
 --@ both
 
+ALTER TABLE outcomes ADD COLUMN provider_text INTEGER;
+INSERT INTO texts (text)
+	SELECT DISTINCT provider FROM outcomes WHERE provider IS NOT NULL
+	AND NOT EXISTS (SELECT 1 FROM texts WHERE text = outcomes.provider);
+UPDATE outcomes SET provider_text = (SELECT min(id) FROM texts
+	WHERE text = outcomes.provider)
+WHERE provider IS NOT NULL;
+ALTER TABLE outcomes DROP COLUMN provider;
+
 DROP INDEX outcomes_by_address;
 CREATE INDEX outcomes_by_address ON outcomes (address, at);
+DROP INDEX addresses_suspect;
+CREATE INDEX addresses_suspect ON addresses (address) WHERE state = 'suspect';
+DROP INDEX messages_by_list;
 
 -- Every outcome with the message it came from, newest first.
 --@ sqlite

@@ -266,7 +266,7 @@ sqlite3 "$tmp/v13.db" "pragma user_version = 13;
 	(select case when diagnostic_text % 2 = 1 then replace(text, char(1), coalesce(recipient, address)) else text end from x where id = diagnostic_text / 2),
 	(select text from x where id = remote_mta_text),
 	(select case when decided_text % 2 = 1 then replace(text, char(1), coalesce(recipient, address)) else text end from x where id = decided_text / 2),
-	confidence, provider, incident, probe, node from n.outcomes o;
+	confidence, (select text from x where id = provider_text), incident, probe, node from n.outcomes o;
     insert into addresses select * from n.addresses"
 sqlite3 "$tmp/v13.db" 'select count(*) from outcomes where diagnostic is not null' >"$tmp/v13.diag"
 # An import of a message recorded already migrates and adds nothing.
@@ -295,9 +295,10 @@ check "014: show of every address the same bytes after the migration" \
 is "014: the samples' texts kept once" \
     "$(sqlite3 "$tmp/t14.db" 'select count(*) - count(distinct text) from texts')" 0
 # 015-digest-bytes.sql: a message's digest is its 32 bytes, not 64 hex
-# characters.  The same rows as version 14 held them, migrated: list,
-# show, events and the history view print the same bytes, and an import
-# of a message recorded before the migration still finds it.
+# characters, and an outcome's provider an id of texts.  The same rows
+# as version 14 held them, migrated: list, show, events and the history
+# view print the same bytes, and an import of a message recorded before
+# the migration still finds it.
 schema_sql sqlite 14 | sqlite3 "$tmp/v14.db"
 sqlite3 "$tmp/v14.db" "pragma user_version = 14;
     attach '$tmp/t14.db' as n;
@@ -305,7 +306,11 @@ sqlite3 "$tmp/v14.db" "pragma user_version = 14;
     insert into incidents select * from n.incidents;
     insert into messages select * from n.messages;
     update messages set digest = lower(hex(digest));
-    insert into outcomes select * from n.outcomes;
+    insert into outcomes select id, message, idx, address, recipient, original,
+	at, class, reason, hard, status, replycode, confidence,
+	(select text from n.texts where id = provider_text), incident, probe,
+	node, action_text, diagnostic_text, decided_text, remote_mta_text
+	from n.outcomes;
     insert into addresses select * from n.addresses;
     insert into events select * from n.events;
     insert into events_pending select * from n.events_pending"
@@ -334,6 +339,11 @@ while read -r a; do
 done >"$tmp/show.old"
 check "015: show of every address the same bytes after the migration" \
     cmp -s "$tmp/show.new" "$tmp/show.old"
+providers="select o.id || ' ' || t.text from outcomes o join texts t on t.id = o.provider_text order by o.id"
+check "015: some outcomes name their provider" test \
+    "$(sqlite3 "$tmp/t14.db" "$providers" | wc -l)" -gt 5
+is "015: each outcome's provider as before" \
+    "$(sqlite3 "$tmp/v14.db" "$providers")" "$(sqlite3 "$tmp/t14.db" "$providers")"
 check "015: the samples' events name their message" test \
     "$(sqlite3 "$tmp/t14.db" 'select count(*) from events e join messages m on lower(hex(m.digest)) = e.digest')" -gt 0
 

@@ -44,7 +44,7 @@ static const char *const record_sql[STORE_RECORD_NSTMT] = {
 	    "INSERT INTO outcomes (message, idx, address, recipient, "
 	    "original, at, class, reason, hard, action_text, status, "
 	    "replycode, diagnostic_text, remote_mta_text, decided_text, "
-	    "confidence, provider, probe, node) "
+	    "confidence, provider_text, probe, node) "
 	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
 	[STORE_GET_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
@@ -138,13 +138,13 @@ store_add_message(struct store *s, const struct store_meta *m,
 
 /* An outcome's texts, as ids (0: none). */
 struct record_texts {
-	gint64		 action, diagnostic, remote_mta, decided;
+	gint64		 action, diagnostic, remote_mta, decided, provider;
 };
 
 /* The outcome's row, its texts' ids in t, its id in *id_r. */
 static int
 store_put_outcome(struct store *s, gint64 message, guint idx,
-    const char *address, const char *provider, gint64 probe,
+    const char *address, gint64 probe,
     const struct store_meta *m, const struct recipient *r,
     const struct record_texts *t, gint64 *id_r, GError **error)
 {
@@ -160,7 +160,8 @@ store_put_outcome(struct store *s, gint64 message, guint idx,
 		STORE_NONZERO(r->replycode), STORE_NONZERO(t->diagnostic),
 		STORE_NONZERO(t->remote_mta), STORE_NONZERO(t->decided),
 		STORE_OPT(report_confidence_name(r->confidence)),
-		STORE_OPT(provider), STORE_NONZERO(probe), STORE_OPT(s->node),
+		STORE_NONZERO(t->provider), STORE_NONZERO(probe),
+		STORE_OPT(s->node),
 	};
 
 	return store_number(s, record_sql[STORE_ADD_OUTCOME], STORE_ARGS(args),
@@ -180,10 +181,11 @@ store_add_outcome(struct store *s, gint64 message, guint idx,
 	    !store_template_id(s, r->diagnostic, recipient, &t.diagnostic,
 	    error) ||
 	    !store_text_id(s, r->remote_mta, &t.remote_mta, error) ||
-	    !store_template_id(s, r->decided, recipient, &t.decided, error))
+	    !store_template_id(s, r->decided, recipient, &t.decided, error) ||
+	    !store_text_id(s, provider, &t.provider, error))
 		return 0;
-	return store_put_outcome(s, message, idx, address, provider, probe,
-	    m, r, &t, id_r, error);
+	return store_put_outcome(s, message, idx, address, probe, m, r, &t,
+	    id_r, error);
 }
 
 /*
