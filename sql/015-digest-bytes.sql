@@ -6,6 +6,7 @@
 -- rebound prints (events, the history view) is the same hex as before.
 -- SQLite has unhex() from 3.41; db_sqlite.c registers its own for the
 -- older ones, and PostgreSQL's hex() and unhex() are defined below.
+-- The same for the digest an event names (events, events_pending).
 -- A digest that is not 64 hex characters (none rebound wrote) is left
 -- as it is.
 -- An outcome's provider (gmail, microsoft, ...: src/core/providers.tab)
@@ -24,6 +25,10 @@ DROP VIEW history;
 --@ sqlite
 UPDATE messages SET digest = unhex(digest)
 WHERE length(digest) = 64 AND digest NOT GLOB '*[^0-9a-f]*';
+UPDATE events SET digest = unhex(digest)
+WHERE length(digest) = 64 AND digest NOT GLOB '*[^0-9a-f]*';
+UPDATE events_pending SET digest = unhex(digest)
+WHERE length(digest) = 64 AND digest NOT GLOB '*[^0-9a-f]*';
 --@ postgresql
 CREATE FUNCTION hex(b bytea) RETURNS text
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -32,6 +37,12 @@ CREATE FUNCTION unhex(t text) RETURNS bytea
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 	RETURN decode(t, 'hex');
 ALTER TABLE messages ALTER COLUMN digest TYPE bytea USING
+	CASE WHEN digest ~ '^[0-9a-f]{64}$' THEN decode(digest, 'hex')
+	ELSE convert_to(digest, 'UTF8') END;
+ALTER TABLE events ALTER COLUMN digest TYPE bytea USING
+	CASE WHEN digest ~ '^[0-9a-f]{64}$' THEN decode(digest, 'hex')
+	ELSE convert_to(digest, 'UTF8') END;
+ALTER TABLE events_pending ALTER COLUMN digest TYPE bytea USING
 	CASE WHEN digest ~ '^[0-9a-f]{64}$' THEN decode(digest, 'hex')
 	ELSE convert_to(digest, 'UTF8') END;
 --@ both

@@ -136,7 +136,7 @@ is "the reason is the probe's bounce" \
     "$(sqlite3 "$tmp/db" "select state_reason from addresses where address='dead@remote.test'")" \
     "probe bounced: userunknown"
 is "its evidence is the probe's bounce, to the token" \
-    "$(sqlite3 "$tmp/db" "select (select text from texts where id = m.envelope_to_text) like 'bounces+probe-2-%' from events e join messages m on lower(hex(m.digest)) = e.digest where e.type = 'address.dead' and e.address = 'dead@remote.test'")" 1
+    "$(sqlite3 "$tmp/db" "select (select text from texts where id = m.envelope_to_text) like 'bounces+probe-2-%' from events e join messages m on m.digest = e.digest where e.type = 'address.dead' and e.address = 'dead@remote.test'")" 1
 is "the probe's outcome names its probe" \
     "$(sqlite3 "$tmp/db" "select count(*) from outcomes where address='dead@remote.test' and probe = 2")" 1
 wait_for "the hook is called for it" sh -c "[ \"\$(grep -c ' dead@remote.test ' '$tmp/hook/log')\" -ge 1 ]"

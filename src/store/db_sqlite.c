@@ -284,7 +284,8 @@ db_sqlite_column_int64(struct db_stmt *st, int col)
 /*
  * A blob (a message's digest, sql/015-*.sql) reads as PostgreSQL writes
  * a bytea, \xHEX: what "rebound migrate" copies into one.  The store's
- * own statements read a digest as lower(hex(...)), never as a blob.
+ * own statements read a digest in hex (store_int.h: STORE_HEX), never
+ * as a blob.
  */
 static const char *
 db_sqlite_column_text(struct db_stmt *st, int col)

@@ -118,6 +118,12 @@ struct store_arg {
 	"WHERE id = " o "." column " / 2)"
 #define STORE_TEXT_OF(column) \
 	"(SELECT text FROM texts WHERE id = " column ")"
+/*
+ * A digest, stored as its 32 bytes (sql/015-*.sql), in hex as rebound
+ * shows it; NULL stays NULL (SQLite's hex() gives '', PostgreSQL's NULL).
+ */
+#define STORE_HEX(column) \
+	"nullif(lower(hex(" column ")), '')"
 
 /* One row of a statement (store_rows()); 0 stops the loop. */
 typedef int store_row_fn(struct db_stmt *, void *);
