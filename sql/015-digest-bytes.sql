@@ -2,10 +2,11 @@
 -- A message's digest, the SHA-256 of its bytes, was 64 hex characters
 -- in its row and again in its unique index; it is now the 32 bytes
 -- themselves (a blob; bytea on PostgreSQL).  The store writes it with
--- unhex(?) and reads it back with lower(hex(digest)), so that what
+-- unhex(?) and reads it back with hex_lower(digest) (the view with
+-- lower(hex(digest)), which the sqlite3 shell knows), so that what
 -- rebound prints (events, the history view) is the same hex as before.
 -- SQLite has unhex() from 3.41; db_sqlite.c registers its own for the
--- older ones, and PostgreSQL's hex() and unhex() are defined below.
+-- older ones, and hex_lower(); PostgreSQL's are defined below.
 -- The same for the digest an event names (events, events_pending).
 -- A digest that is not 64 hex characters (none rebound wrote) is left
 -- as it is.
@@ -30,12 +31,12 @@ WHERE length(digest) = 64 AND digest NOT GLOB '*[^0-9a-f]*';
 UPDATE events_pending SET digest = unhex(digest)
 WHERE length(digest) = 64 AND digest NOT GLOB '*[^0-9a-f]*';
 --@ postgresql
-CREATE FUNCTION hex(b bytea) RETURNS text
-	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-	RETURN upper(encode(b, 'hex'));
 CREATE FUNCTION unhex(t text) RETURNS bytea
 	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 	RETURN decode(t, 'hex');
+CREATE FUNCTION hex_lower(b bytea) RETURNS text
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+	RETURN nullif(encode(b, 'hex'), '');
 ALTER TABLE messages ALTER COLUMN digest TYPE bytea USING
 	CASE WHEN digest ~ '^[0-9a-f]{64}$' THEN decode(digest, 'hex')
 	ELSE convert_to(digest, 'UTF8') END;
