@@ -12,6 +12,7 @@
 
 #include "conf.h"
 #include "policy.h"
+#include "provider.h"
 #include "revent.h"
 #include "store.h"
 #include "verp.h"
@@ -208,6 +209,56 @@ test_refusals(void)
 		conf_clear(&c);
 		g_unlink(path);
 	}
+}
+
+/*
+ * [guard] providers: the site's lines, in providers.tab's format, come
+ * before its lines; a bad line is refused with its file and line, and
+ * the running table stays.
+ */
+static void
+test_guard_providers(void)
+{
+	g_autofree char *tab = write_conf("# our domains are at Google\n"
+	    "corp.example\tgoogle.com\n\n  Shop.Example   google.com  # too\n"
+	    "gmail.com mail.example\n");
+	g_autofree char *bad = write_conf("corp.example google.com\n"
+	    "lost.example\n");
+	g_autofree char *text = g_strdup_printf("[guard]\nproviders = %s\n",
+	    tab);
+	g_autofree char *path = write_conf(text);
+	g_autofree char *text2 = g_strdup_printf("[guard]\nproviders = %s\n",
+	    bad);
+	g_autofree char *path2 = write_conf(text2);
+	g_autoptr(GError) error = NULL;
+	struct conf c;
+
+	g_assert_null(provider_of_domain("corp.example"));
+	conf_defaults(&c);
+	g_assert_true(conf_load(&c, path, &error));
+	provider_use(c.guard.providers);
+	conf_clear(&c);
+	g_assert_cmpstr(provider_of_domain("corp.example"), ==, "google.com");
+	g_assert_cmpstr(provider_of_domain("shop.example"), ==, "google.com");
+	g_assert_cmpstr(provider_of_domain("gmail.com"), ==, "mail.example");
+	g_assert_cmpstr(provider_of_domain("hotmail.com"), ==, "outlook.com");
+
+	conf_defaults(&c);
+	g_assert_false(conf_load(&c, path2, &error));
+	g_test_message("%s", error->message);
+	g_assert_true(g_str_has_prefix(error->message, path2));
+	g_assert_nonnull(strstr(error->message, ":2: [guard] providers: "));
+	g_assert_nonnull(strstr(error->message, ":2: not \"DOMAIN PROVIDER\""));
+	conf_clear(&c);
+	g_assert_cmpstr(provider_of_domain("corp.example"), ==, "google.com");
+
+	provider_use(NULL);
+	g_assert_null(provider_of_domain("corp.example"));
+	g_assert_cmpstr(provider_of_domain("gmail.com"), ==, "google.com");
+	g_unlink(tab);
+	g_unlink(bad);
+	g_unlink(path);
+	g_unlink(path2);
 }
 
 /* [hook NAME]: each kind's defaults, durations, several hooks. */
@@ -706,6 +757,7 @@ main(int argc, char **argv)
 	g_test_add_func("/conf/maildir-done", test_maildir_done);
 	g_test_add_func("/conf/lmtp-limits", test_lmtp_limits);
 	g_test_add_func("/conf/hooks", test_hooks);
+	g_test_add_func("/conf/guard-providers", test_guard_providers);
 	g_test_add_func("/conf/bools", test_bools);
 	g_test_add_func("/conf/hook-types", test_hook_types);
 	g_test_add_func("/verp/decode", test_verp);

@@ -8,7 +8,9 @@
 # three more in a SendGrid batch (its "Event Webhook Reference" bounce
 # event, signed with the test's EC key), which names no host: gmail.com
 # being google.com's by src/core/providers.tab, they join its incident,
-# whatever the daemon saw before; sgmail.example's directory says it
+# whatever the daemon saw before; two more at corp.example, whose mail
+# Google receives by the site's [guard] providers file, join it too;
+# sgmail.example's directory says it
 # for five, in one SendGrid batch: the group is their domain.  With
 # [guard] min_addresses = 3: two incidents, naming the provider and the
 # domain; every reader's bounce is held, none is listed by prune and no
@@ -31,6 +33,7 @@ path = $tmp/db
 confirm_hard = none
 [guard]
 min_addresses = 3
+providers = $tmp/providers
 [http]
 listen = 127.0.0.1:$port
 [webhook mg]
@@ -42,6 +45,10 @@ kind = sendgrid
 path = /sg
 public_key = $(openssl ec -in "$tmp/sg.pem" -pubout 2>/dev/null | tr -d '\n' | sed 's/-----[A-Z ]*-----//g')
 CONF
+cat >"$tmp/providers" <<'TAB'
+# Our own domains, hosted by Google Workspace.
+corp.example	google.com
+TAB
 "$REBOUNDD" --config "$tmp/conf" --foreground 2>"$tmp/log" &
 pid=$!
 up() { started "$tmp/log" || ! kill -0 "$pid" 2>/dev/null; }
@@ -86,16 +93,20 @@ is "three more gmail.com readers, by SendGrid: 200" \
     "$(sendgrid gmail.com 9 11)" 200
 is "held by the provider's incident though SendGrid names no host" \
     "$(q "select count(*) from outcomes where address like 'reader%@gmail.com' and incident = 1")" 11
+is "two corp.example readers, by SendGrid: 200" \
+    "$(sendgrid corp.example 1 2)" 200
+is "held by google.com's incident by the [guard] providers file" \
+    "$(q "select count(*) from outcomes where address like 'reader%@corp.example' and incident = 1")" 2
 is "the SendGrid burst at sgmail.example, one batch: 200" \
     "$(sendgrid sgmail.example 1 5)" 200
 wait_for "the daemon logs the second incident's opening" \
     grep -q 'incident 2 opened: domain sgmail.example' "$tmp/log"
 
-is "sixteen readers recorded, each hard 5.1.1" \
-    "$(q "select count(distinct address) from outcomes where address like 'reader%' and status = '5.1.1' and class = 'hard'")" 16
+is "eighteen readers recorded, each hard 5.1.1" \
+    "$(q "select count(distinct address) from outcomes where address like 'reader%' and status = '5.1.1' and class = 'hard'")" 18
 is "two incidents" "$(q 'select count(*) from incidents')" 2
 is "every reader's bounce is held" \
-    "$(q "select count(*) from outcomes where address like 'reader%' and incident is not null")" 16
+    "$(q "select count(*) from outcomes where address like 'reader%' and incident is not null")" 18
 "$REBOUND" prune --config "$tmp/conf" >"$tmp/prune" 2>&1
 check "prune lists the ordinary dead address" grep -qx 'gone@small.example' "$tmp/prune"
 check "prune lists no reader" sh -c "! grep -q '^reader' '$tmp/prune'"

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "provider.h"
 
 /*
  * Parse a command's options; on --help GLib prints e's usage, the
@@ -62,6 +63,7 @@ cli_conf(struct conf *c, const char *file)
 		return 0;
 	}
 	conf_settle(c);
+	provider_use(c->guard.providers);
 	return 1;
 }
 

@@ -719,7 +719,8 @@ guard_cross(struct guard *g, struct guard_group *gr, gint64 t,
  * groups held, or the outcomes stored, are each host's history: whether
  * bigmail.example had been seen answering for itself would decide.)  A
  * provider not listed has a burst reported both ways split in two; a
- * line in providers.tab mends that.
+ * line in providers.tab, or in the site's [guard] providers file, mends
+ * that.
  */
 static void
 guard_pick(struct guard *g, const struct guard_hit *h, const char *domain,

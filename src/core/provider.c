@@ -10,7 +10,8 @@
  * mx1.bigmail.example[192.0.2.1] said:", Exim's "host
  * mx1.bigmail.example [192.0.2.1]:".  An address literal names no one.
  * With no host at all, a large mailbox provider's domain is known to be
- * its (providers.tab).
+ * its (providers.tab), and any domain the operator lists in the file
+ * [guard] providers names (the same format; its lines come first).
  */
 #include "config.h"
 
@@ -35,6 +36,20 @@ provider_psl(void)
 		g_once_init_leave(&psl, p);
 	}
 	return psl;
+}
+
+static GHashTable *
+provider_new(void)
+{
+	return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+}
+
+/* g_hash_table_foreach_steal(): a key and value into the table data. */
+static gboolean
+provider_move(gpointer key, gpointer value, gpointer data)
+{
+	g_hash_table_insert(data, key, value);
+	return TRUE;
 }
 
 /* A host name: letters, digits, '-', '.', at least one dot, not all digits. */
@@ -118,6 +133,45 @@ provider_of(const char *remote_mta, const char *diagnostic)
 	return domain != NULL ? g_strdup(domain) : NULL;
 }
 
+/*
+ * Lines of providers.tab's format (DOMAIN PROVIDER, separated by tabs or
+ * spaces; '#' starts a comment) into t, lower case.  A line of another
+ * shape is an error naming file and line, and nothing is added.
+ */
+static int
+provider_read(GHashTable *t, const char *text, const char *file,
+    GError **error)
+{
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	g_autoptr(GHashTable) read = g_hash_table_new_full(g_str_hash,
+	    g_str_equal, g_free, g_free);
+	char *f[3], *line, *save;
+	int i, n;
+
+	for (i = 0; lines[i] != NULL; i++) {
+		if ((line = strchr(lines[i], '#')) != NULL)
+			*line = '\0';
+		n = 0;
+		for (line = strtok_r(lines[i], " \t\r", &save); line != NULL;
+		    line = strtok_r(NULL, " \t\r", &save))
+			if (n < 3)
+				f[n++] = line;
+		if (n == 0)
+			continue;
+		if (n != 2 || !provider_is_name(f[0], strlen(f[0])) ||
+		    !provider_is_name(f[1], strlen(f[1]))) {
+			g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+			    "%s:%d: not \"DOMAIN PROVIDER\", two host names",
+			    file, i + 1);
+			return 0;
+		}
+		g_hash_table_insert(read, g_ascii_strdown(f[0], -1),
+		    g_ascii_strdown(f[1], -1));
+	}
+	g_hash_table_foreach_steal(read, provider_move, t);
+	return 1;
+}
+
 /* providers.tab, DOMAIN to PROVIDER; built once, never freed. */
 static GHashTable *
 provider_table(void)
@@ -125,26 +179,47 @@ provider_table(void)
 	static GHashTable *table;
 
 	if (g_once_init_enter(&table)) {
-		GHashTable *t = g_hash_table_new(g_str_hash, g_str_equal);
-		char **lines = g_strsplit(providers_tab, "\n", -1);
-		char **l, *tab;
+		GHashTable *t = provider_new();
 
-		for (l = lines; *l != NULL; l++)
-			if ((tab = strchr(*l, '\t')) != NULL) {
-				*tab = '\0';
-				g_hash_table_insert(t, *l, tab + 1);
-			} else
-				g_free(*l);	/* the empty last */
-		g_free(lines);	/* the other strings are the table's */
+		if (!provider_read(t, providers_tab, "providers.tab", NULL))
+			g_error("providers.tab does not read");
 		g_once_init_leave(&table, t);
 	}
 	return table;
+}
+
+/* The operator's lines ([guard] providers), before providers.tab's. */
+static GHashTable *provider_site;
+
+GHashTable *
+provider_load(const char *file, GError **error)
+{
+	g_autoptr(GHashTable) t = provider_new();
+	g_autofree char *text = NULL;
+
+	if (!g_file_get_contents(file, &text, NULL, error) ||
+	    !provider_read(t, text, file, error))
+		return NULL;
+	return g_steal_pointer(&t);
+}
+
+void
+provider_use(GHashTable *site)
+{
+	if (site != NULL)
+		g_hash_table_ref(site);
+	if (provider_site != NULL)
+		g_hash_table_unref(provider_site);
+	provider_site = site;
 }
 
 const char *
 provider_of_domain(const char *domain)
 {
 	g_autofree char *lower = g_ascii_strdown(domain, -1);
+	const char *p = NULL;
 
-	return g_hash_table_lookup(provider_table(), lower);
+	if (provider_site != NULL)
+		p = g_hash_table_lookup(provider_site, lower);
+	return p != NULL ? p : g_hash_table_lookup(provider_table(), lower);
 }

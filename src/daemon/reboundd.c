@@ -40,6 +40,7 @@
 #include "notify.h"
 #include "parse.h"
 #include "prober.h"
+#include "provider.h"
 #include "store.h"
 #include "webhook.h"
 
@@ -75,6 +76,7 @@ daemon_load_conf(struct conf *c, const char *file, GError **error)
 	if (file != NULL && !conf_load(c, file, error))
 		return 0;
 	conf_settle(c);
+	provider_use(c->guard.providers);	/* at a reload too */
 	return 1;
 }
 

@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "conf_int.h"
+#include "provider.h"
 
 struct conf_key {
 	const char	*group;
@@ -352,6 +353,21 @@ conf_set_guard(struct conf *c, const char *key, const char *value,
 	return guard_set(&c->policy.guard, key, value, error);
 }
 
+/* [guard] providers: a file of providers.tab's lines, read now. */
+static int
+conf_set_providers(struct conf *c, const char *key, const char *value,
+    GError **error)
+{
+	GHashTable *t = provider_load(value, error);
+
+	if (t == NULL)
+		return 0;
+	if (c->guard.providers != NULL)
+		g_hash_table_unref(c->guard.providers);
+	c->guard.providers = t;
+	return 1;
+}
+
 /* [limits]: what one message may make the parser do. */
 static int
 conf_set_limits(struct conf *c, const char *key, const char *value,
@@ -437,6 +453,7 @@ static const struct conf_key conf_keys[] = {
 	{ "guard", "baseline", conf_set_guard },
 	{ "guard", "quiet", conf_set_guard },
 	{ "guard", "late", conf_set_guard },
+	{ "guard", "providers", conf_set_providers },
 	{ "limits", "recipients", conf_set_limits },
 	{ "limits", "mime_depth", conf_set_limits },
 	{ "limits", "mime_parts", conf_set_limits },
@@ -513,6 +530,8 @@ conf_clear(struct conf *c)
 	g_free(c->lmtp.socket_group);
 	g_free(c->metrics.listen);
 	g_free(c->daemon.user);
+	if (c->guard.providers != NULL)
+		g_hash_table_unref(c->guard.providers);
 	if (c->hooks.list != NULL)
 		g_ptr_array_free(c->hooks.list, TRUE);
 	conf_http_clear(c);

@@ -138,6 +138,12 @@ struct conf_hooks {
 	int		 lease;		/* lease, seconds (PostgreSQL) */
 };
 
+/* [guard]: the keys the policy does not take (those are policy.guard). */
+struct conf_guard {
+	GHashTable	*providers;	/* providers: the site's DOMAIN to
+					   PROVIDER lines, or NULL */
+};
+
 /* [daemon]. */
 struct conf_daemon {
 	char		*user;		/* user: run as, after binding */
@@ -148,6 +154,7 @@ struct conf {
 	char		*file;		/* where it was read from, or NULL */
 	struct conf_store store;
 	struct policy	 policy;	/* [policy], and [guard] in .guard */
+	struct conf_guard guard;	/* [guard] providers */
 	struct verp	 verp;		/* [verp] */
 	struct parse_limits limits;	/* [limits] */
 	struct conf_events events;
