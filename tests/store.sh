@@ -276,20 +276,26 @@ is "014: integrity" "$(sqlite3 "$tmp/v13.db" 'pragma integrity_check')" ok
 is "014: no diagnostic lost" "$(sqlite3 "$tmp/v13.db" 'select count(*) from outcomes where diagnostic_text is not null')" "$(cat "$tmp/v13.diag")"
 check "014: some diagnostics kept as templates" test \
     "$(sqlite3 "$tmp/v13.db" 'select count(*) from outcomes where diagnostic_text % 2 = 1')" -gt 10
-for f in json csv plain; do
-	"$REBOUND" list --db "$tmp/t14.db" --format $f >"$tmp/list.new"
-	"$REBOUND" list --db "$tmp/v13.db" --format $f >"$tmp/list.old"
-	check "014: list --format $f the same bytes after the migration" \
-	    cmp -s "$tmp/list.new" "$tmp/list.old"
-done
-sqlite3 "$tmp/t14.db" 'select distinct address from outcomes order by address' |
-while read -r a; do
-	"$REBOUND" show --db "$tmp/t14.db" --format json "$a"
-done >"$tmp/show.new"
-sqlite3 "$tmp/v13.db" 'select distinct address from outcomes order by address' |
-while read -r a; do
-	"$REBOUND" show --db "$tmp/v13.db" --format json "$a"
-done >"$tmp/show.old"
+# same_bytes N CMD NEW OLD: "rebound CMD" in each format prints the
+# same bytes on the database this build wrote and on the migrated one.
+same_bytes() {
+	for f in json csv plain; do
+		"$REBOUND" $2 --db "$3" --format $f >"$tmp/$2.new"
+		"$REBOUND" $2 --db "$4" --format $f >"$tmp/$2.old"
+		check "$1: $2 --format $f the same bytes after the migration" \
+		    cmp -s "$tmp/$2.new" "$tmp/$2.old"
+	done
+}
+# shows DB: show of every address of DB, in JSON.
+shows() {
+	sqlite3 "$1" 'select distinct address from outcomes order by address' |
+	while read -r a; do
+		"$REBOUND" show --db "$1" --format json "$a"
+	done
+}
+same_bytes 014 list "$tmp/t14.db" "$tmp/v13.db"
+shows "$tmp/t14.db" >"$tmp/show.new"
+shows "$tmp/v13.db" >"$tmp/show.old"
 check "014: show of every address the same bytes after the migration" \
     cmp -s "$tmp/show.new" "$tmp/show.old"
 is "014: the samples' texts kept once" \
@@ -327,20 +333,9 @@ is "015: every event's digest too" \
 is "015: the history view's digests as before" \
     "$(sqlite3 "$tmp/v14.db" 'select digest from history order by digest' | md5sum)" \
     "$(sqlite3 "$tmp/t14.db" 'select digest from history order by digest' | md5sum)"
-for f in json csv plain; do
-	"$REBOUND" list --db "$tmp/t14.db" --format $f >"$tmp/list.new"
-	"$REBOUND" list --db "$tmp/v14.db" --format $f >"$tmp/list.old"
-	check "015: list --format $f the same bytes after the migration" \
-	    cmp -s "$tmp/list.new" "$tmp/list.old"
-	"$REBOUND" events --db "$tmp/t14.db" --format $f >"$tmp/events.new"
-	"$REBOUND" events --db "$tmp/v14.db" --format $f >"$tmp/events.old"
-	check "015: events --format $f the same bytes after the migration" \
-	    cmp -s "$tmp/events.new" "$tmp/events.old"
-done
-sqlite3 "$tmp/v14.db" 'select distinct address from outcomes order by address' |
-while read -r a; do
-	"$REBOUND" show --db "$tmp/v14.db" --format json "$a"
-done >"$tmp/show.old"
+same_bytes 015 list "$tmp/t14.db" "$tmp/v14.db"
+same_bytes 015 events "$tmp/t14.db" "$tmp/v14.db"
+shows "$tmp/v14.db" >"$tmp/show.old"
 check "015: show of every address the same bytes after the migration" \
     cmp -s "$tmp/show.new" "$tmp/show.old"
 sqlite3 "$tmp/v14.db" "insert into events (type, time) values ('incident.opened', 0)"
