@@ -55,6 +55,12 @@ cleanup() {
 }
 pg_start >/dev/null || die "private PostgreSQL did not start"
 trap cleanup EXIT		# after pg_start, which sets its own
+# pg_stat_statements, for the two daemons' wait for the writers' turn
+# (the time of "SELECT pg_advisory_xact_lock(...)" is the wait for it)
+# and the statements they ran per message.
+echo "shared_preload_libraries = 'pg_stat_statements'" >>"$tmp/pg/data/postgresql.conf"
+pg_restart >/dev/null || die "private PostgreSQL did not restart"
+psql_q 'create extension pg_stat_statements' >/dev/null
 trap 'exit 130' INT TERM
 
 client_bin=$here/lmtp-client
@@ -109,6 +115,7 @@ daemon_pids=$(echo "$pids" | awk '{ print $(NF - 1), $NF }')
 cpu0_d=$(cpu $daemon_pids)
 # shellcheck disable=SC2046
 cpu0_pg=$(cpu $(pg_pids))
+psql_q 'select pg_stat_statements_reset()' >/dev/null
 times >"$tmp/times0"
 start=$(date +%s%N)
 run pg1 $((n / 2)) $((sessions / 2)) >"$tmp/c1" &
@@ -126,6 +133,12 @@ cpu_pg=$(( $(cpu $(pg_pids)) - cpu0_pg ))
 two_pg=$(awk -v n=$((n / 2 * 2)) -v t=$wall \
     'BEGIN { printf "%.0f", n / (t / 1e9) }')
 recorded=$(psql_q 'select count(*) from messages')
+# The lock's wait, in seconds, and the round trips (statements the
+# daemons ran, the triggers' aside) of the two daemons' run.
+lockwait=$(psql_q "select coalesce(sum(total_exec_time), 0) / 1000
+    from pg_stat_statements where query like '%pg_advisory_xact_lock%'")
+trips=$(psql_q "select sum(calls) from pg_stat_statements where toplevel
+    and query not like '%pg_stat_statements%'")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "SQLite, one daemon:      $one_sqlite msg/s"
@@ -139,6 +152,10 @@ awk -v n=$((n / 2 * 2)) -v d="$cpu_d" -v pg="$cpu_pg" -v c="$cpu_c" \
 	    d * 10 / n, pg * 10 / n, c * 10 / n, (d + pg + c) * 10 / n
 	printf "  the machine'"'"'s %d CPUs gave %.2f ms per message over the run (load %s: shared with others)\n",
 	    ncpu, ncpu * wall / 1e6 / n, load
+}'
+awk -v n=$((n / 2 * 2)) -v w="$lockwait" -v t="$trips" -v wall="$wall" 'BEGIN {
+	printf "two daemons: %.1f s waiting for the writers\047 turn in %.1f s (%.2f of a daemon on average); %.1f statements per message\n",
+	    w, wall / 1e9, w / (wall / 1e9), t / n
 }'
 if [ $write -eq 1 ]; then
 	load=$(cut -d' ' -f1 /proc/loadavg)

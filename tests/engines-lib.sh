@@ -133,4 +133,20 @@ is "$ENGINE: ... and drops none still named" "$(Q "$TEXTS_MISSING")" 0
 is "$ENGINE: ... as many texts as on SQLite" \
     "$(Q 'select count(*) from texts')" \
     "$(sqlite3 "$ref" 'select count(*) from texts')"
+# More removed addresses than PostgreSQL reads at once (a cursor's
+# chunk: db_pg_cursor.c), made by SQL in both databases: prune and its
+# dry-run print them all, in chunks, the same bytes as on SQLite.
+MANY="WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
+    WHERE i < 25000) INSERT INTO addresses (address, state, state_reason,
+    hard, first_seen, last_seen) SELECT 'many' || i || '@example.com',
+    'dead', 'hard bounce: userunknown', 1, 1700000000 + i, 1700000000 + i
+    FROM n"
+Q "$MANY"
+sqlite3 "$ref" "$MANY"
+is "$ENGINE: prune lists 25,000 addresses more" \
+    "$(R prune --format plain | grep -c '^many')" 25000
+same "prune, 25,000 addresses more" prune --format plain
+same "prune --format json, 25,000 addresses more" prune --format json
+same "prune --dry-run, 25,000 addresses more" \
+    prune --dry-run --policy guard.enabled=no
 done_testing

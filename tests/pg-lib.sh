@@ -69,6 +69,24 @@ pg_restart() {
 	pg_stop && pg_run
 }
 
+# pg_two_daemons: start reboundd on $tmp/a.conf and on $tmp/b.conf
+# (pid_a, pid_b; logs $tmp/a.log, $tmp/b.log), stopped at exit, and
+# check that both started.
+pg_two_daemons() {
+	"$REBOUNDD" --config "$tmp/a.conf" --foreground 2>"$tmp/a.log" &
+	pid_a=$!
+	"$REBOUNDD" --config "$tmp/b.conf" --foreground 2>"$tmp/b.log" &
+	pid_b=$!
+	trap 'kill $pid_a $pid_b 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
+	both_up() {
+		{ started "$tmp/a.log" || ! kill -0 $pid_a; } &&
+		    { started "$tmp/b.log" || ! kill -0 $pid_b; }
+	}
+	wait_until "both reboundd to start or exit" both_up
+	check "two reboundd start on one PostgreSQL" sh -c \
+	    "grep -q 'started, database' '$tmp/a.log' && grep -q 'started, database' '$tmp/b.log'"
+}
+
 psql_q() {
 	"$pg_bin/psql" -X -A -t -q -h "$tmp/pg" -U rebound -d rebound -c "$1"
 }

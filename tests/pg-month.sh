@@ -38,18 +38,7 @@ port_a=$(free_port)
 port_b=$(free_port)
 printf '[metrics]\nlisten = %s\n' "$port_a" >>"$tmp/a.conf"
 printf '[metrics]\nlisten = %s\n' "$port_b" >>"$tmp/b.conf"
-"$REBOUNDD" --config "$tmp/a.conf" --foreground 2>"$tmp/a.log" &
-pid_a=$!
-"$REBOUNDD" --config "$tmp/b.conf" --foreground 2>"$tmp/b.log" &
-pid_b=$!
-trap 'kill $pid_a $pid_b 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
-both_up() {
-	{ started "$tmp/a.log" || ! kill -0 $pid_a; } &&
-	    { started "$tmp/b.log" || ! kill -0 $pid_b; }
-}
-wait_until "both reboundd to start or exit" both_up
-check "two reboundd start on one PostgreSQL" sh -c \
-    "grep -q 'started, database' '$tmp/a.log' && grep -q 'started, database' '$tmp/b.log'"
+pg_two_daemons
 start=$(date +%s%N)
 perl "$top_srcdir/tests/lmtp-replay.pl" "$tmp/a.sock,$tmp/b.sock" "$month" \
     >"$tmp/sent" 2>&1

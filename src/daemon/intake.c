@@ -6,7 +6,8 @@
  * "rebound import" does).  The event loop's thread owns the sources: it
  * gathers parsed messages into the open batch and calls each source
  * back.  One writer thread owns the database: it writes a batch in one
- * transaction (ingest_record() for each message) and commits it.
+ * transaction (each message's row, then, in the writers' turn, their
+ * outcomes: intake_try_batch()) and commits it.
  * Results come back to the loop through queues and an eventfd.
  *
  * One batch is with the writer at a time.  While its commit (and its
@@ -39,6 +40,7 @@
 #include "mda.h"
 
 #define INTAKE_PUBLISH_USEC	G_USEC_PER_SEC	/* idle writer publishes */
+#define INTAKE_TRIES		3	/* a batch that lost to another writer */
 
 struct intake_item {
 	intake_done_fn	 done;
@@ -235,35 +237,68 @@ intake_incident(const struct store_incident *i, void *data)
 		    i->id, guard_kind_name(i->kind), i->group, i->addresses);
 }
 
-/* In the writer: one batch, one transaction, all or nothing. */
+/*
+ * In the writer: one batch, one transaction, all or nothing.  Its
+ * messages first, then, in the writers' turn (store_lock(): on
+ * PostgreSQL the other daemons' batches wait for it), the guard's clock
+ * and the messages' outcomes, so that the turn is short.
+ */
+static int
+intake_try_batch(struct intake *in, struct intake_batch *b, GError **error)
+{
+	struct store *store = in->store;
+	/* Live mail: incidents close by this clock; a replay ([intake]
+	   dating = date) keeps the bounces' own time, and its incidents
+	   close as later bounces come. */
+	enum conf_dating dating = in->conf->dating;
+	gint64 late = in->policy->guard.late;
+	guint i, n = b->jobs->len;
+	g_autofree gint64 *messages = g_new0(gint64, n + 1);
+	g_autofree struct store_meta *metas = g_new0(struct store_meta, n + 1);
+	struct intake_job *job;
+	int ok, added;
+
+	ok = store_begin_shared(store, error);
+	for (i = 0; ok && i < n; i++) {
+		job = g_ptr_array_index(b->jobs, i);
+		ingest_meta(job->msg, job->source, job->received, dating, late,
+		    &metas[i]);
+		ok = store_add_message(store, &metas[i], job->msg->report,
+		    &messages[i], error);
+	}
+	if (ok && dating != DATING_DATE)
+		ok = store_tick(store, g_get_real_time() / G_USEC_PER_SEC,
+		    error);
+	for (i = 0; ok && i < n; i++) {
+		job = g_ptr_array_index(b->jobs, i);
+		ok = store_add_outcomes(store, &metas[i], job->msg->report,
+		    messages[i], &added, error);
+	}
+	if (ok)
+		return store_commit(store, error);	/* rolls back if not */
+	store_rollback(store);
+	return 0;
+}
+
+/*
+ * A batch that lost to another daemon's (a deadlock on PostgreSQL: two
+ * transactions each waiting for a row the other wrote) is run again
+ * whole, up to INTAKE_TRIES times, before its senders are told 451.
+ */
 static void
 intake_write_batch(struct intake *in, struct intake_batch *b)
 {
 	g_autoptr(GError) error = NULL;
 	struct store *store = in->store;
 	gint64 start = g_get_monotonic_time();
-	/* Live mail: incidents close by this clock; a replay ([intake]
-	   dating = date) keeps the bounces' own time, and its incidents
-	   close as later bounces come. */
-	enum conf_dating dating = in->conf->dating;
-	int added;
-	guint i;
+	int tries;
 
-	b->ok = store_begin(store, &error);
-	if (b->ok && dating != DATING_DATE)
-		b->ok = store_tick(store, g_get_real_time() / G_USEC_PER_SEC,
-		    &error);
-	for (i = 0; b->ok && i < b->jobs->len; i++) {
-		struct intake_job *job = g_ptr_array_index(b->jobs, i);
-
-		b->ok = ingest_record(store, job->msg, job->source,
-		    job->received, dating, in->policy->guard.late,
-		    &added, &error);
+	for (tries = 1; !(b->ok = intake_try_batch(in, b, &error)) &&
+	    tries < INTAKE_TRIES && store_retry(store); tries++) {
+		g_info("batch lost to another writer, again: %s",
+		    error->message);
+		g_clear_error(&error);
 	}
-	if (b->ok)
-		b->ok = store_commit(store, &error);	/* rolls back if not */
-	else
-		store_rollback(store);
 	if (!b->ok)
 		b->error = g_strdup(error->message);
 	store_guard_counts(store, &b->incidents_open, &b->incidents_opened,

@@ -72,6 +72,28 @@ db_begin(struct db *db, GError **error)
 	return db_exec(db, db->engine->begin_sql, error);
 }
 
+/*
+ * The statement that gives a write transaction its turn among the
+ * writers, when db_begin() did not already (PostgreSQL: store.c takes
+ * it as late as it can); NULL when it did (SQLite's BEGIN IMMEDIATE).
+ */
+const char *
+db_writers_sql(struct db *db)
+{
+	return db->engine->writers_sql;
+}
+
+/*
+ * Whether the last statement failed only because of another writer (a
+ * deadlock, a serialization failure): the transaction, run again whole,
+ * may succeed.
+ */
+int
+db_retry(struct db *db)
+{
+	return db->engine->retry != NULL && db->engine->retry(db);
+}
+
 int
 db_commit(struct db *db, GError **error)
 {
@@ -256,6 +278,26 @@ db_send(struct db_stmt *st)
 	if (st->db->engine->send == NULL)
 		return db_step(st) == DB_ERROR ? DB_ERROR : DB_DONE;
 	return st->db->engine->send(st);
+}
+
+/*
+ * A statement whose answer the caller reads at its next db_step(), which
+ * it may start now (db.h): DB_DONE or DB_ERROR.
+ */
+int
+db_pipe(struct db_stmt *st)
+{
+	if (st->db->engine->pipe == NULL)
+		return DB_DONE;
+	return st->db->engine->pipe(st);
+}
+
+/* st's rows may be too many to hold at once (db.h). */
+void
+db_many(struct db_stmt *st)
+{
+	if (st->db->engine->many != NULL)
+		st->db->engine->many(st);
 }
 
 void

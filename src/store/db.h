@@ -13,7 +13,14 @@
  * of the last statement stepped on the connection.  db_send() steps a
  * write whose rows and changes the caller never reads: an engine may
  * send it now and read its answer with the next statement's, which
- * then fails if it failed (PostgreSQL's pipeline: db_pg.c).
+ * then fails if it failed (PostgreSQL's pipeline: db_pg.c).  db_pipe()
+ * lets an engine start a statement whose answer the caller reads later,
+ * with its next db_step(): it may run then, after the statements between
+ * (SQLite), or go now, its answer read with theirs (PostgreSQL); the
+ * caller pipes only what no statement between depends on.  db_many()
+ * says that a statement's rows may be too many to hold at once: an
+ * engine that would read them whole reads them in parts as they are
+ * stepped (PostgreSQL's cursor: db_pg_cursor.c).
  *
  * Each engine is one struct db_engine in its own file and one line of
  * db.c's list: db_open() asks each in turn whether the name is its own.
@@ -61,6 +68,8 @@ struct db_engine {
 	void		 (*bind_value)(struct db_stmt *, int, const char *);
 	int		 (*step)(struct db_stmt *);
 	int		 (*send)(struct db_stmt *);	/* NULL: step */
+	int		 (*pipe)(struct db_stmt *);	/* NULL: nothing */
+	void		 (*many)(struct db_stmt *);	/* NULL: nothing */
 	void		 (*reset)(struct db_stmt *);
 	int		 (*column_null)(struct db_stmt *, int);
 	gint64		 (*column_int64)(struct db_stmt *, int);
@@ -76,8 +85,11 @@ struct db_engine {
 	int		 (*lead)(struct db *, const char *duty);
 	int		 (*notify)(struct db *, const char *channel, GError **);
 	void		 (*wait)(struct db *, const char *channel, int ms);
+	int		 (*retry)(struct db *);	/* NULL: never */
 	const char	*lock_sql;	/* inside begin_sql: one migrator */
 	const char	*begin_sql;	/* a write transaction */
+	const char	*writers_sql;	/* the writers' turn (NULL: begin_sql
+					   took it) */
 	int		 limit_null;	/* LIMIT NULL, not -1, is no limit */
 	const char	*const *migrations;	/* sql.h's, this engine's */
 };
@@ -90,6 +102,8 @@ const char	*db_engine_name(struct db *);
 const char	*db_errmsg(struct db *);
 int		 db_exec(struct db *, const char *sql, GError **);
 int		 db_begin(struct db *, GError **);
+const char	*db_writers_sql(struct db *);
+int		 db_retry(struct db *);
 int		 db_commit(struct db *, GError **);
 void		 db_rollback(struct db *);
 int		 db_in_transaction(struct db *);
@@ -109,6 +123,8 @@ void		 db_bind_limit(struct db_stmt *, int, gint64);
 void		 db_bind_value(struct db_stmt *, int, const char *);
 int		 db_step(struct db_stmt *);
 int		 db_send(struct db_stmt *);
+int		 db_pipe(struct db_stmt *);
+void		 db_many(struct db_stmt *);
 void		 db_reset(struct db_stmt *);
 int		 db_column_null(struct db_stmt *, int);
 gint64		 db_column_int64(struct db_stmt *, int);

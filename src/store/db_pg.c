@@ -8,18 +8,19 @@
  * text or a text NULL is text, an unbound parameter is left for the
  * server to infer), and a later binding with other types runs
  * unprepared.  Values travel as text.
- * SQLite's two conflict clauses are said PostgreSQL's way: INSERT OR
- * IGNORE is ON CONFLICT DO NOTHING, and INSERT OR REPLACE INTO t (...)
- * updates every column named on a conflict with t's primary key (t_pkey,
- * PostgreSQL's name for it), which is what REPLACE does where, as in
- * the store, no other unique key can conflict.
+ * The dialects' differences are db_pg_dialect.c's.
  *
- * A write transaction (db_begin()) takes an advisory lock first, so that
- * writers go one at a time on PostgreSQL as on SQLite.
+ * A write transaction (db_begin()) is a plain BEGIN: the writers' turn,
+ * an advisory lock until commit (writers_sql), is the store's to take
+ * when it needs it (store.c's store_lock()), and what comes before it
+ * goes beside the other writers' transactions.  A transaction that
+ * fails on a deadlock or a serialization failure says so (db_retry()).
  * Every session sets synchronous_commit on, whatever the server's
  * default (and a read-only store's default_transaction_read_only):
  * COMMIT returns once the server has the transaction on disk, and the
- * daemon acknowledges mail only then.  The schema version is
+ * daemon acknowledges mail only then.  The settings go with the first
+ * statement, the schema version's, in one round trip; sent alone again
+ * if it failed (it and they were one transaction).  The schema version is
  * the one row of rebound_schema; migrating takes an advisory lock, so
  * that of several daemons starting at once one migrates.
  *
@@ -27,9 +28,15 @@
  * address's new row) goes out, inside a transaction, in libpq's
  * pipeline mode, and its answer is read with the next statement's (or
  * the COMMIT's): one round trip for both, and the writers' lock held
- * that much less.  A failure fails that next statement; the transaction
+ * that much less.  One whose answer it reads later (db_pipe(): an
+ * outcome's id, sent before its address's row is read) goes the same
+ * way, its answer kept for its next step.  A failure fails that next
+ * statement; the transaction
  * is lost whole, as after any error.  Outside a transaction a sent
  * statement runs at once: nothing is committed later than it seems.
+ *
+ * A statement the store marks as a big read (db_many()) is read through
+ * a cursor, in chunks (db_pg_cursor.c), outside the pipeline.
  *
  * A connection that broke (the server restarted, the network went) is
  * made again before the next statement, at most once per backoff: one
@@ -51,42 +58,13 @@
 #include "sql.h"
 
 #ifdef HAVE_LIBPQ
+#include "db_pg.h"
 #include "pq.h"
 
 #define DB_PG_INT8	20	/* pg_type.oid of int8 */
 #define DB_PG_TEXT	25	/* and of text */
 #define DB_PG_BACKOFF_MAX (30 * G_USEC_PER_SEC)
 
-struct db_pg {
-	struct db	 db;		/* first: what db.c sees */
-	PGconn		*conn;
-	char		*error;		/* the last statement's */
-	guint		 nprepared;	/* names the next statement */
-	guint		 session;	/* grows with each reconnection */
-	gint64		 backoff;	/* microseconds; 0: connected */
-	gint64		 retry_at;	/* monotonic time of the next try */
-	GHashTable	*duties;	/* duty -> session it was taken on */
-	guint		 listening;	/* session that LISTENs, + 1; 0: none */
-	guint		 sent;		/* statements in the pipeline, unread */
-	int		 readonly;
-};
-
-struct db_pg_stmt {
-	struct db_stmt	 st;		/* first */
-	char		*sql;		/* with $N */
-	int		 nparams;
-	char		**values;	/* owned; NULL: a NULL */
-	Oid		*types;		/* of this binding */
-	Oid		*prepared_types; /* of the prepared one */
-	char		*name;		/* once prepared */
-	guint		 runs;		/* the steps that ran it */
-	guint		 session;	/* the one it was prepared on */
-	PGresult	*res;
-	int		 row;		/* the one the columns read */
-};
-
-#define DB_PG(d)	((struct db_pg *)(d))
-#define DB_PG_STMT(s)	((struct db_pg_stmt *)(s))
 
 static int
 db_pg_owns(const char *where)
@@ -105,11 +83,12 @@ db_pg_errmsg(struct db *db)
 }
 
 /* Keep what went wrong, on one line, for db_errmsg(). */
-static void
+void
 db_pg_set_error(struct db_pg *d, const char *msg)
 {
 	g_free(d->error);
 	d->error = g_strstrip(g_strdelimit(g_strdup(msg), "\n", ' '));
+	d->sqlstate[0] = '\0';
 }
 
 /* A result that is an error keeps its message; 0 unless it succeeded. */
@@ -119,7 +98,7 @@ db_pg_notice(void *arg, const char *message)
 {
 }
 
-static int
+int
 db_pg_result_ok(struct db_pg *d, PGresult *res)
 {
 	ExecStatusType status = pq.PQresultStatus(res);
@@ -130,33 +109,69 @@ db_pg_result_ok(struct db_pg *d, PGresult *res)
 	}
 	db_pg_set_error(d, res != NULL ? pq.PQresultErrorMessage(res) :
 	    pq.PQerrorMessage(d->conn));
+	if (res != NULL && pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL)
+		g_strlcpy(d->sqlstate, pq.PQresultErrorField(res,
+		    PG_DIAG_SQLSTATE), sizeof d->sqlstate);
 	return 0;
 }
 
-/* What every session sets (db_pg.c's comment). */
+/*
+ * A deadlock (40P01) or a serialization failure (40001): another
+ * writer's doing; the transaction may succeed if run again.
+ */
+static int
+db_pg_retry(struct db *db)
+{
+	const char *state = DB_PG(db)->sqlstate;
+
+	return strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0;
+}
+
+/* The connection free for another statement: a cursor read to its end. */
+void
+db_pg_drain(struct db_pg *d)
+{
+	if (d->reading == NULL)
+		return;
+	db_pg_cursor_drain(d->reading->cursor);
+	d->reading = NULL;
+}
+
+/*
+ * What every session sets (db_pg.c's comment), then sql.  A cursor's
+ * rows are all read (db_pg_cursor.c): it is planned as a plain read.
+ */
+static char *
+db_pg_settings(struct db_pg *d, const char *sql)
+{
+	return g_strconcat("SET synchronous_commit = on; "
+	    "SET cursor_tuple_fraction = 1; ", d->readonly ?
+	    "SET default_transaction_read_only = on; " : "", sql, NULL);
+}
+
+/* The session's settings, alone. */
 static int
 db_pg_session(struct db_pg *d)
 {
+	g_autofree char *sql = db_pg_settings(d, "");
 	PGresult *res;
-	int ok;
 
 	pq.PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
-	res = pq.PQexec(d->conn, d->readonly ? "SET synchronous_commit = on; "
-	    "SET default_transaction_read_only = on" :
-	    "SET synchronous_commit = on");
-	ok = db_pg_result_ok(d, res);
+	res = pq.PQexec(d->conn, sql);
+	d->unset = !db_pg_result_ok(d, res);
 	pq.PQclear(res);
-	return ok;
+	return !d->unset;
 }
 
 /* Connected, or connected again when the backoff allows: 0 if not. */
-static int
+int
 db_pg_alive(struct db_pg *d)
 {
 	gint64 now;
 
+	db_pg_drain(d);
 	if (pq.PQstatus(d->conn) == CONNECTION_OK)
-		return 1;
+		return !d->unset || db_pg_session(d);
 	now = g_get_monotonic_time();
 	if (d->backoff > 0 && now < d->retry_at) {
 		g_free(d->error);
@@ -166,7 +181,7 @@ db_pg_alive(struct db_pg *d)
 		return 0;
 	}
 	pq.PQreset(d->conn);
-	d->sent = 0;
+	db_pg_unpipe(d, 0);
 	if (pq.PQstatus(d->conn) == CONNECTION_OK && db_pg_session(d)) {
 		d->session++;
 		d->backoff = 0;
@@ -178,90 +193,6 @@ db_pg_alive(struct db_pg *d)
 	    MIN(d->backoff * 2, DB_PG_BACKOFF_MAX);
 	d->retry_at = now + d->backoff;
 	return 0;
-}
-
-/*
- * Read the answers of the statements in the pipeline, then, when own_r
- * is given, that of the one sent last (into *own_r, unless one before it
- * failed), then the sync's; leave pipeline mode.  0 if one failed.
- */
-static int
-db_pg_collect(struct db_pg *d, PGresult **own_r)
-{
-	guint i, n = d->sent + (own_r != NULL);
-	PGresult *res;
-	int ok = 1;
-
-	for (i = 0; i < n; i++)
-		while ((res = pq.PQgetResult(d->conn)) != NULL) {
-			if (i == d->sent && ok && *own_r == NULL)
-				*own_r = res;
-			else {
-				if (ok && i < d->sent)
-					ok = db_pg_result_ok(d, res);
-				pq.PQclear(res);
-			}
-		}
-	d->sent = 0;
-	res = pq.PQgetResult(d->conn);
-	if (pq.PQresultStatus(res) != PGRES_PIPELINE_SYNC && ok) {
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-		ok = 0;
-	}
-	pq.PQclear(res);
-	if (!pq.PQexitPipelineMode(d->conn) && ok) {
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-		ok = 0;
-	}
-	if (!ok && own_r != NULL)
-		g_clear_pointer(own_r, pq.PQclear);
-	return ok;
-}
-
-/* The answers of the statements in the pipeline, read: 0 if one failed. */
-static int
-db_pg_flush(struct db_pg *d)
-{
-	if (d->sent == 0)
-		return 1;
-	if (!pq.PQpipelineSync(d->conn))
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-	return db_pg_collect(d, NULL);
-}
-
-/*
- * Statement s (or, when NULL, sql without parameters) sent after those
- * in the pipeline, and all their answers read: its result, or NULL if
- * it or one before it failed.
- */
-static PGresult *
-db_pg_along(struct db_pg *d, struct db_pg_stmt *s, const char *sql)
-{
-	PGresult *res = NULL;
-	int sent;
-
-	if (s == NULL)
-		sent = pq.PQsendQueryParams(d->conn, sql, 0, NULL, NULL, NULL,
-		    NULL, 0);
-	else if (s->name != NULL && memcmp(s->types, s->prepared_types,
-	    sizeof(Oid) * s->nparams) == 0)
-		sent = pq.PQsendQueryPrepared(d->conn, s->name, s->nparams,
-		    (const char *const *)s->values, NULL, NULL, 0);
-	else
-		sent = pq.PQsendQueryParams(d->conn, s->sql, s->nparams, s->types,
-		    (const char *const *)s->values, NULL, NULL, 0);
-	if (!sent || !pq.PQpipelineSync(d->conn)) {
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-		if (sent)
-			d->sent++;	/* its answer is read, and dropped */
-		db_pg_collect(d, NULL);
-		return NULL;
-	}
-	if (!db_pg_collect(d, &res) || res == NULL) {
-		pq.PQclear(res);
-		return NULL;
-	}
-	return res;
 }
 
 /*
@@ -303,6 +234,7 @@ db_pg_close(struct db *db)
 	struct db_pg *d = DB_PG(db);
 
 	pq.PQfinish(d->conn);
+	g_ptr_array_free(d->kept, TRUE);
 	if (d->duties != NULL)
 		g_hash_table_destroy(d->duties);
 	g_free(d->error);
@@ -321,6 +253,7 @@ db_pg_open(const char *uri, const struct db_options *o, GError **error)
 	d->db.engine = &db_pg;
 	d->db.name = g_strdup(o->shown != NULL ? o->shown : uri);
 	d->readonly = o->readonly;
+	d->kept = g_ptr_array_new();
 	d->conn = pq.PQconnectdb(uri);
 	if (pq.PQstatus(d->conn) != CONNECTION_OK) {
 		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
@@ -329,108 +262,9 @@ db_pg_open(const char *uri, const struct db_options *o, GError **error)
 		db_pg_close(&d->db);
 		return NULL;
 	}
-	if (!db_pg_session(d)) {
-		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s",
-		    d->db.name, d->error);
-		db_pg_close(&d->db);
-		return NULL;
-	}
+	pq.PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
+	d->unset = 1;	/* with the first statement (db_pg_schema_version()) */
 	return &d->db;
-}
-
-/*
- * SQLite's parameters in PostgreSQL's form: "?N" is "$N", a bare "?"
- * the one after the highest so far.  Quoted text and comments are left
- * as they are.
- */
-static char *
-db_pg_params(const char *sql, int *nparams_r)
-{
-	GString *out = g_string_sized_new(strlen(sql) + 16);
-	const char *p = sql;
-	int n = 0, i;
-	char quote;
-
-	while (*p != '\0') {
-		if (*p == '\'' || *p == '"') {
-			quote = *p;
-			do
-				g_string_append_c(out, *p++);
-			while (*p != '\0' && *p != quote);
-			if (*p != '\0')
-				g_string_append_c(out, *p++);
-		} else if (p[0] == '-' && p[1] == '-') {
-			while (*p != '\0' && *p != '\n')
-				g_string_append_c(out, *p++);
-		} else if (*p == '?') {
-			p++;
-			if (g_ascii_isdigit(*p)) {
-				i = (int)strtol(p, (char **)&p, 10);
-			} else
-				i = n + 1;
-			n = MAX(n, i);
-			g_string_append_printf(out, "$%d", i);
-		} else
-			g_string_append_c(out, *p++);
-	}
-	*nparams_r = n;
-	return g_string_free(out, FALSE);
-}
-
-/* ON CONFLICT ... DO UPDATE SET each column of "T (c, ...)" */
-static void
-db_pg_replace(GString *out, const char *target)
-{
-	g_autofree char *table = NULL;
-	g_auto(GStrv) columns = NULL;
-	g_autofree char *list = NULL;
-	const char *open = strchr(target, '('), *close;
-	int i;
-
-	if (open == NULL || (close = strchr(open, ')')) == NULL)
-		return;
-	table = g_strstrip(g_strndup(target, open - target));
-	list = g_strndup(open + 1, close - open - 1);
-	columns = g_strsplit(list, ",", -1);
-	g_string_append_printf(out, " ON CONFLICT ON CONSTRAINT %s_pkey "
-	    "DO UPDATE SET ", table);
-	for (i = 0; columns[i] != NULL; i++) {
-		g_strstrip(columns[i]);
-		g_string_append_printf(out, "%s%s = EXCLUDED.%s",
-		    i > 0 ? ", " : "", columns[i], columns[i]);
-	}
-}
-
-/*
- * The statement in PostgreSQL's words.  The conflict clause goes before
- * a RETURNING clause, which both engines read alike.
- */
-static char *
-db_pg_dialect(const char *sql, int *nparams_r)
-{
-	static const char ignore[] = "INSERT OR IGNORE INTO ";
-	static const char replace[] = "INSERT OR REPLACE INTO ";
-	g_autofree char *body = NULL, *params = NULL;
-	const char *returning;
-	GString *out;
-	gsize at;
-
-	if (g_str_has_prefix(sql, ignore) || g_str_has_prefix(sql, replace)) {
-		body = g_strconcat("INSERT INTO ", sql + (sql[10] == 'I' ?
-		    sizeof ignore - 1 : sizeof replace - 1), NULL);
-		params = db_pg_params(body, nparams_r);
-		out = g_string_new(params);
-		returning = strstr(params, " RETURNING ");
-		at = returning != NULL ? (gsize)(returning - params) : out->len;
-		g_string_truncate(out, at);
-		if (sql[10] == 'I')
-			g_string_append(out, " ON CONFLICT DO NOTHING");
-		else
-			db_pg_replace(out, sql + sizeof replace - 1);
-		g_string_append(out, params + at);
-		return g_string_free(out, FALSE);
-	}
-	return db_pg_params(sql, nparams_r);
 }
 
 static struct db_stmt *
@@ -451,6 +285,11 @@ db_pg_reset(struct db_stmt *st)
 	struct db_pg_stmt *s = DB_PG_STMT(st);
 	int i;
 
+	if (DB_PG(st->db)->reading == s)
+		DB_PG(st->db)->reading = NULL;
+	if (s->piped)
+		db_pg_flush(DB_PG(st->db));	/* its answer, dropped */
+	g_clear_pointer(&s->cursor, db_pg_cursor_free);
 	g_clear_pointer(&s->res, pq.PQclear);
 	for (i = 0; i < s->nparams; i++) {
 		g_clear_pointer(&s->values[i], g_free);
@@ -466,6 +305,7 @@ db_pg_finalize(struct db_stmt *st)
 	PGresult *res;
 
 	db_pg_reset(st);
+	db_pg_drain(DB_PG(st->db));
 	if (s->name != NULL && s->session == DB_PG(st->db)->session &&
 	    pq.PQstatus(DB_PG(st->db)->conn) == CONNECTION_OK) {
 		sql = g_strdup_printf("DEALLOCATE %s", s->name);
@@ -568,14 +408,64 @@ db_pg_run(struct db_pg *d, struct db_pg_stmt *s)
 	return res;
 }
 
+/* s's rows may be many: read through a cursor. */
+static void
+db_pg_many(struct db_stmt *st)
+{
+	DB_PG_STMT(st)->many = 1;
+}
+
+/* s declared as a cursor, outside the pipeline: 0 if not, -1 if down. */
 static int
+db_pg_declare(struct db_pg *d, struct db_pg_stmt *s)
+{
+	if (!s->many || d->sent > 0)
+		return 0;
+	if (!db_pg_alive(d))
+		return -1;
+	s->cursor = db_pg_cursor_open(d->conn, ++d->nprepared, s->sql,
+	    s->nparams, s->types, (const char *const *)s->values);
+	d->reading = s;
+	return 1;
+}
+
+/* The next row of s's cursor: its next chunk when this one is read. */
+static int
+db_pg_step_cursor(struct db_pg *d, struct db_pg_stmt *s)
+{
+	PGresult *res;
+
+	while ((res = db_pg_cursor_next(s->cursor)) != NULL) {
+		if (!db_pg_result_ok(d, res)) {
+			pq.PQclear(res);
+			return DB_ERROR;
+		}
+		pq.PQclear(s->res);
+		s->res = res;
+		s->row = 0;
+		if (pq.PQntuples(res) > 0)
+			return DB_ROW;
+	}
+	return DB_DONE;
+}
+
+int
 db_pg_step(struct db_stmt *st)
 {
 	struct db_pg *d = DB_PG(st->db);
 	struct db_pg_stmt *s = DB_PG_STMT(st);
+	int declared;
 
+	if (s->piped && !db_pg_flush(d))
+		return DB_ERROR;
+	if (s->res != NULL && ++s->row < pq.PQntuples(s->res))
+		return DB_ROW;
+	if (s->cursor != NULL)
+		return db_pg_step_cursor(d, s);
 	if (s->res != NULL)
-		return ++s->row < pq.PQntuples(s->res) ? DB_ROW : DB_DONE;
+		return DB_DONE;
+	if ((declared = db_pg_declare(d, s)) != 0)
+		return declared < 0 ? DB_ERROR : db_pg_step_cursor(d, s);
 	s->res = db_pg_run(d, s);
 	if (s->res == NULL || !db_pg_result_ok(d, s->res)) {
 		g_clear_pointer(&s->res, pq.PQclear);
@@ -586,40 +476,6 @@ db_pg_step(struct db_stmt *st)
 		    10);
 	s->row = 0;
 	return pq.PQntuples(s->res) > 0 ? DB_ROW : DB_DONE;
-}
-
-/*
- * Send s, a write whose answer nobody waits for, into the pipeline: it
- * is read with the next statement's.  Outside a transaction, a step.
- */
-static int
-db_pg_send(struct db_stmt *st)
-{
-	struct db_pg *d = DB_PG(st->db);
-	struct db_pg_stmt *s = DB_PG_STMT(st);
-	int sent;
-
-	if (!db_pg_alive(d))
-		return DB_ERROR;
-	if (s->name != NULL && s->session != d->session)
-		g_clear_pointer(&s->name, g_free);
-	if ((d->sent == 0 && pq.PQtransactionStatus(d->conn) != PQTRANS_INTRANS) ||
-	    s->name == NULL ||
-	    memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) != 0)
-		return db_pg_step(st) == DB_ERROR ? DB_ERROR : DB_DONE;
-	if (d->sent == 0 && !pq.PQenterPipelineMode(d->conn)) {
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-		return DB_ERROR;
-	}
-	sent = pq.PQsendQueryPrepared(d->conn, s->name, s->nparams,
-	    (const char *const *)s->values, NULL, NULL, 0);
-	if (!sent) {
-		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-		db_pg_flush(d);
-		return DB_ERROR;
-	}
-	d->sent++;
-	return DB_DONE;
 }
 
 static int
@@ -706,16 +562,18 @@ db_pg_in_transaction(struct db *db)
 	}
 }
 
-/* The version rebound_schema holds, if it is there. */
+/* The version rebound_schema holds, if it is there: the settings first. */
 static int
 db_pg_schema_version(struct db_pg *d, int *version)
 {
-	PGresult *res = pq.PQexec(d->conn,
-	    "SELECT max(version) FROM rebound_schema");
+	static const char sql[] = "SELECT max(version) FROM rebound_schema";
+	g_autofree char *set = d->unset ? db_pg_settings(d, sql) : NULL;
+	PGresult *res = pq.PQexec(d->conn, set != NULL ? set : sql);
 	int ok = db_pg_result_ok(d, res) && pq.PQntuples(res) == 1;
 
 	if (ok)
 		*version = atoi(pq.PQgetvalue(res, 0, 0));
+	d->unset = d->unset && !ok;
 	pq.PQclear(res);
 	return ok;
 }
@@ -734,6 +592,11 @@ db_pg_version(struct db *db, int *version, GError **error)
 	if (pq.PQtransactionStatus(DB_PG(db)->conn) == PQTRANS_IDLE &&
 	    db_pg_schema_version(DB_PG(db), version))
 		return 1;
+	if (DB_PG(db)->unset && !db_pg_session(DB_PG(db))) {
+		g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s",
+		    db->name, DB_PG(db)->error);
+		return 0;
+	}
 	res = pq.PQexec(DB_PG(db)->conn,
 	    "SELECT (SELECT count(*) FROM pg_tables "
 	    "WHERE schemaname = current_schema()), "
@@ -774,8 +637,8 @@ db_pg_set_version(struct db *db, int version, GError **error)
 }
 
 /*
- * Any number of daemons on one database: writers go one at a time
- * (begin_sql), the store rebuilds the guard when another has written
+ * Any number of daemons on one database: writers take turns for what
+ * needs it (writers_sql), the store rebuilds the guard when another has written
  * (store_begin()), each duty is one daemon's (db_pg_lead()), and the
  * hooks' deliveries are leased row by row (store_hooks.c).
  */
@@ -881,6 +744,8 @@ const struct db_engine db_pg = {
 	.bind_value = db_pg_bind_value,
 	.step = db_pg_step,
 	.send = db_pg_send,
+	.pipe = db_pg_pipe,
+	.many = db_pg_many,
 	.reset = db_pg_reset,
 	.column_null = db_pg_column_null,
 	.column_int64 = db_pg_column_int64,
@@ -896,12 +761,16 @@ const struct db_engine db_pg = {
 	.lead = db_pg_lead,
 	.notify = db_pg_notify,
 	.wait = db_pg_wait,
+	.retry = db_pg_retry,
+	.begin_sql = "BEGIN",
 	/*
-	 * Writers one at a time, as SQLite's BEGIN IMMEDIATE has them: the
-	 * store reads an address's row and writes what follows from it,
-	 * and the guard counts what is committed.
+	 * The writers' turn, as SQLite's BEGIN IMMEDIATE gives it, but
+	 * taken by the store only where it needs it (store.c's
+	 * store_lock()): it reads an address's row and writes what follows
+	 * from it, the guard counts what is committed, and the outcomes'
+	 * and the events' ids grow in the order of the commits.
 	 */
-	.begin_sql = "BEGIN; SELECT pg_advisory_xact_lock(x'7265626f756e6477'::bigint)",
+	.writers_sql = "SELECT pg_advisory_xact_lock(x'7265626f756e6477'::bigint)",
 	/* One migrator at a time: the key is "rebound" in ASCII. */
 	.lock_sql = "SELECT pg_advisory_xact_lock(x'7265626f756e64'::bigint)",
 	.limit_null = 1,

@@ -165,29 +165,40 @@ ingest_address(const struct ingest *m)
 }
 
 /*
+ * The store's view of m, dated by ingest_when(): for store_add(), or its
+ * two halves (store_add_message(), store_add_outcomes()), which the
+ * daemon calls for a whole batch each.
+ */
+void
+ingest_meta(const struct ingest *m, const char *source, gint64 arrived,
+    enum conf_dating dating, gint64 late, struct store_meta *meta)
+{
+	memset(meta, 0, sizeof *meta);
+	meta->received = arrived;
+	meta->at = ingest_when(m, arrived, dating, late);
+	meta->source = source;
+	meta->envelope_to = m->envelope_to;
+	meta->subscriber = m->subscriber;
+	meta->address = ingest_address(m);
+	meta->bounce = m->bounce;
+	meta->list = m->list.id;
+	meta->list_address = m->list.address;
+	meta->probe_token = m->probe_token;
+	memcpy(meta->digest, m->digest, sizeof meta->digest);
+}
+
+/*
  * The store's thread, inside a batch: record the message and its
- * outcomes (once: *added_r is 0 for a digest already stored), dated by
- * ingest_when().
+ * outcomes (once: *added_r is 0 for a digest already stored).
  */
 int
 ingest_record(struct store *store, const struct ingest *m,
     const char *source, gint64 arrived, enum conf_dating dating,
     gint64 late, int *added_r, GError **error)
 {
-	struct store_meta meta = {
-		.received = arrived,
-		.at = ingest_when(m, arrived, dating, late),
-		.source = source,
-		.envelope_to = m->envelope_to,
-		.subscriber = m->subscriber,
-		.address = ingest_address(m),
-		.bounce = m->bounce,
-		.list = m->list.id,
-		.list_address = m->list.address,
-		.probe_token = m->probe_token
-	};
+	struct store_meta meta;
 
-	memcpy(meta.digest, m->digest, sizeof meta.digest);
+	ingest_meta(m, source, arrived, dating, late, &meta);
 	return store_add(store, &meta, m->report, added_r, error);
 }
 

@@ -51,6 +51,10 @@ struct ingest	*ingest_parse_webhook(enum webhook_kind, const char *body,
 int		 ingest_record(struct store *, const struct ingest *,
 		    const char *source, gint64 arrived, enum conf_dating,
 		    gint64 late, int *added_r, GError **);
+struct store_meta;
+void		 ingest_meta(const struct ingest *, const char *source,
+		    gint64 arrived, enum conf_dating, gint64 late,
+		    struct store_meta *);
 void		 ingest_free(struct ingest **);
 
 #endif

@@ -17,9 +17,10 @@
 	X(PQconsumeInput) X(PQenterPipelineMode) X(PQerrorMessage) \
 	X(PQexec) X(PQexecParams) X(PQexecPrepared) X(PQexitPipelineMode) \
 	X(PQfinish) X(PQfname) X(PQfreemem) X(PQgetResult) X(PQgetisnull) \
-	X(PQgetvalue) X(PQnfields) X(PQnotifies) X(PQntuples) \
-	X(PQpipelineSync) X(PQprepare) X(PQreset) X(PQresultErrorMessage) \
-	X(PQresultStatus) X(PQsendQueryParams) X(PQsendQueryPrepared) \
+	X(PQgetvalue) X(PQmakeEmptyPGresult) X(PQnfields) X(PQnotifies) X(PQntuples) \
+	X(PQpipelineSync) X(PQprepare) X(PQreset) X(PQresultErrorField) \
+	X(PQresultErrorMessage) \
+	X(PQresultStatus) X(PQsendQuery) X(PQsendQueryParams) X(PQsendQueryPrepared) \
 	X(PQsetNoticeProcessor) X(PQsocket) X(PQstatus) X(PQtransactionStatus)
 
 #define PQ_MEMBER(f) __typeof__(f) *f;

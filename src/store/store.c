@@ -39,8 +39,9 @@
 #define STORE_VERSION	sql_version
 
 /*
- * The newest outcome: writers go one at a time, so another writer has
- * recorded outcomes since this one's last commit when it has grown.
+ * The newest outcome: writers take turns to add outcomes
+ * (store_lock()), so another writer has recorded outcomes since this
+ * one's last commit when it has grown.
  */
 static const char store_newest_sql[] =
     "SELECT coalesce(max(id), 0) FROM outcomes";
@@ -287,31 +288,88 @@ store_newest(struct store *s, gint64 *id_r, GError **error)
 }
 
 /*
- * A write transaction.  When another writer has recorded outcomes
- * since this one's last commit (a second reboundd on PostgreSQL, a
- * "rebound import" beside the daemon), the guard is brought up to date
- * with them (s->sync, store_guard.c's), so that it counts every writer's
- * outcomes.  Writers go one at a time on either engine.
+ * The writers' turn, in a transaction begun without it: after it, this
+ * one alone adds outcomes, moves addresses' states, feeds the guard and
+ * numbers events, until it commits, so that the ids of outcomes and of
+ * events grow in the order the transactions that took them commit (a
+ * reader of events by id never passes one that commits later).  When
+ * another writer has recorded outcomes since this one's last commit
+ * (a second reboundd on PostgreSQL, a "rebound import" beside the
+ * daemon), the guard is brought up to date with them (s->sync,
+ * store_guard.c's), so that it counts every writer's outcomes.  On
+ * PostgreSQL the lock goes in the pipeline with the read of the newest
+ * outcome: one round trip.
+ */
+int
+store_lock(struct store *s, GError **error)
+{
+	const char *sql = db_writers_sql(s->db);
+	struct db_stmt *st = NULL;
+	gint64 newest;
+
+	if (s->locked)
+		return 1;
+	if (sql != NULL && ((st = store_stmt(s, sql, error)) == NULL ||
+	    db_send(st) == DB_ERROR)) {
+		if (st != NULL)
+			store_done(st);
+		return store_error(s, error, "waiting for the writers' turn");
+	}
+	if (sql != NULL)
+		store_done(st);
+	if (!store_newest(s, &newest, error))
+		return 0;
+	if (newest != s->newest && s->sync != NULL && !s->sync(s, newest,
+	    error))
+		return 0;
+	s->newest = newest;
+	s->mine = 0;
+	s->locked = 1;
+	return 1;
+}
+
+/*
+ * A write transaction that has the writers' turn (store_lock()) from
+ * the start: every one but the daemon's batches.
  */
 int
 store_begin(struct store *s, GError **error)
 {
-	gint64 newest;
+	if (!store_begin_shared(s, error))
+		return 0;
+	if (store_lock(s, error))
+		return 1;
+	store_rollback(s);
+	return 0;
+}
 
+/*
+ * A write transaction that takes the writers' turn only when it needs
+ * it: what it does before (store_add_message()) goes beside the other
+ * writers' transactions on PostgreSQL.  On SQLite its BEGIN takes the
+ * turn already.
+ */
+int
+store_begin_shared(struct store *s, GError **error)
+{
+	s->locked = 0;
 	if (!db_begin(s->db, error))
 		return 0;
-	if (!store_newest(s, &newest, error)) {
-		db_rollback(s->db);
-		return 0;
-	}
-	if (newest != s->newest && s->sync != NULL) {
-		if (!s->sync(s, newest, error)) {
-			store_rollback(s);
-			return 0;
-		}
-	}
-	s->newest = newest;
-	return 1;
+	if (db_writers_sql(s->db) != NULL || store_lock(s, error))
+		return 1;
+	store_rollback(s);
+	return 0;
+}
+
+/*
+ * Whether the transaction that failed lost only to another writer (a
+ * deadlock between two PostgreSQL transactions): run again whole, it
+ * may succeed.
+ */
+int
+store_retry(struct store *s)
+{
+	return db_retry(s->db);
 }
 
 /*
@@ -341,15 +399,19 @@ store_replay_stale(struct store *s, GError **error)
 	return 1;
 }
 
+/*
+ * The newest outcome after it is this transaction's own, if it added
+ * any (no one else adds them while it has the writers' turn): no need
+ * to ask.
+ */
 int
 store_commit(struct store *s, GError **error)
 {
-	gint64 newest;
-
-	if (store_replay_stale(s, error) && store_newest(s, &newest, error) &&
-	    db_commit(s->db, error)) {
+	if (store_replay_stale(s, error) && db_commit(s->db, error)) {
 		g_hash_table_remove_all(s->texts);	/* store_texts.c */
-		s->newest = newest;
+		if (s->locked)
+			s->newest = MAX(s->newest, s->mine);
+		s->locked = 0;
 		return 1;
 	}
 	store_rollback(s);
@@ -374,6 +436,7 @@ store_rollback(struct store *s)
 	/* What the guard decided in the transaction is gone with it. */
 	guard_free(&s->guard);
 	g_clear_error(&s->guard_error);
+	s->locked = 0;
 	db_rollback(s->db);
 }
 

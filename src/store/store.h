@@ -67,8 +67,17 @@ int		 store_claim(struct store *, GError **);
 int		 store_lead(struct store *, const char *duty);
 
 int		 store_begin(struct store *, GError **);
+int		 store_begin_shared(struct store *, GError **);
+int		 store_lock(struct store *, GError **);
+int		 store_retry(struct store *);
 int		 store_add(struct store *, const struct store_meta *,
 		    const struct report *, int *added_r, GError **);
+/* store_add() in two halves, the first before the writers' turn. */
+int		 store_add_message(struct store *, const struct store_meta *,
+		    const struct report *, gint64 *message_r, GError **);
+int		 store_add_outcomes(struct store *, const struct store_meta *,
+		    const struct report *, gint64 message, int *added_r,
+		    GError **);
 int		 store_commit(struct store *, GError **);
 void		 store_rollback(struct store *);
 void		 store_set_policy(struct store *, const struct policy *);

@@ -387,7 +387,7 @@ store_guard_agrees(struct store *s, const GArray *fed)
 
 /*
  * Another writer recorded outcomes since our last commit, up to newest
- * (writers go one at a time: we hold the write lock).  Its guard saw
+ * (writers take turns to add outcomes: this is our turn, store_lock()).  Its guard saw
  * the hard ones in id order from where ours stands, and decided as
  * ours will when fed the same (guard.c is pure), so ours is fed them
  * in that order, its calls writing nothing: what they would write is
@@ -483,7 +483,7 @@ store_tick(struct store *s, gint64 now, GError **error)
 {
 	if (!s->policy.guard.enabled)
 		return 1;
-	if (!store_guard_load(s, error))
+	if (!store_lock(s, error) || !store_guard_load(s, error))
 		return 0;
 	guard_tick(s->guard, now);
 	return store_guard_ok(s, error);

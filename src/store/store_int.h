@@ -57,6 +57,8 @@ struct store {
 	char		*path;
 	char		*node;		/* [store] node: each outcome's */
 	gint64		 newest;	/* outcome, after our last commit */
+	gint64		 mine;		/* newest outcome of this transaction */
+	int		 locked;	/* the writers' turn is this one's */
 	struct policy	 policy;
 	GHashTable	*stmts;		/* SQL text -> statement, prepared on
 					   first use */
@@ -184,6 +186,8 @@ void			 store_stale(struct store *, const char *address,
 int			 store_text_id(struct store *, const char *text,
 			    gint64 *id_r, GError **);
 char			*store_text_read(struct store *, gint64 id);
+int			 store_texts_find(struct store *, const char *const *texts,
+			    size_t n, GError **);
 
 /* store_fold.c */
 /* An address's history folded through the policy, oldest first. */

@@ -182,6 +182,7 @@ store_address_rows(struct store *s, enum store_prune_stmt which,
 
 	if (st == NULL)
 		return 0;
+	db_many(st);	/* a million addresses, read in parts */
 	while ((rc = db_step(st)) == DB_ROW) {
 		r.address = store_column_text(st, 0);
 		r.state = store_column_text(st, 1);
@@ -285,6 +286,7 @@ store_replay_all(struct store *s, const struct policy *p, GHashTable *held,
 
 	if (st == NULL || !store_probe_expiries_all(s, expiries, error))
 		return 0;
+	db_many(st);	/* every outcome */
 	store_fold_init(&f, NULL);
 	while ((rc = db_step(st)) == DB_ROW) {
 		const char *row = store_column_text(st, 0);
@@ -354,6 +356,7 @@ store_replay_guard(struct store *s, const struct policy *p,
 		return 1;
 	if ((st = store_stmt(s, prune_sql[STORE_GUARD_ALL], error)) == NULL)
 		return 0;
+	db_many(st);	/* every hard outcome */
 	g = guard_new(&p->guard, &calls, held);
 	while ((rc = db_step(st)) == DB_ROW) {
 		store_guard_hit_row(st, &h);

@@ -10,6 +10,15 @@
  * (sql/004-*.sql) keep counts of outcomes per day in the same
  * transaction as the outcomes, so that stats read a month of days, not
  * a month of outcomes.
+ *
+ * store_add() is in two halves.  The message's row (store_add_message())
+ * goes in without the writers' turn (store_lock()): on PostgreSQL two
+ * daemons record their messages side by side, their digests unique.
+ * Its outcomes (store_add_outcomes()) take the turn: an address's row is
+ * read and written back, the guard fed, events numbered and the
+ * outcomes' ids taken by one writer at a time, in commit order.  The
+ * daemon records a batch's messages first, then their outcomes, so that
+ * its turn is as short as it can be.
  */
 #include "config.h"
 
@@ -66,28 +75,36 @@ store_text_ids(struct store *s, const char *const *texts, gint64 *ids,
 }
 
 /*
- * The id a diagnostic or evidence is kept under: as a template, with
- * each who replaced by 0x01 (id * 2 + 1), when it names who and holds
- * no 0x01 of its own, else as it is (id * 2); 0 for none.  As SQL's
- * replace() does it in sql/014-texts.sql; store_query.c undoes it.
+ * The text a diagnostic or evidence is kept as: a template, with each
+ * who replaced by 0x01 (*templated_r 1), when it names who and holds no
+ * 0x01 of its own, else as it is; to free.  As SQL's replace() does it
+ * in sql/014-texts.sql; store_query.c undoes it.
  */
+static char *
+store_template(const char *text, const char *who, int *templated_r)
+{
+	g_auto(GStrv) parts = NULL;
+
+	*templated_r = 0;
+	if (text == NULL || who == NULL || *who == '\0' ||
+	    strstr(text, who) == NULL || strchr(text, '\001') != NULL)
+		return g_strdup(text);
+	parts = g_strsplit(text, who, -1);
+	*templated_r = 1;
+	return g_strjoinv("\001", parts);
+}
+
+/* The id it is kept under: a template's id * 2 + 1, else id * 2. */
 static int
 store_template_id(struct store *s, const char *text, const char *who,
     gint64 *id_r, GError **error)
 {
-	g_auto(GStrv) parts = NULL;
-	g_autofree char *template = NULL;
-	int templated = 0;
+	int templated;
+	g_autofree char *kept = store_template(text, who, &templated);
 
-	if (text != NULL && who != NULL && *who != '\0' &&
-	    strstr(text, who) != NULL && strchr(text, '\001') == NULL) {
-		parts = g_strsplit(text, who, -1);
-		text = template = g_strjoinv("\001", parts);
-		templated = 1;
-	}
-	if (!store_text_id(s, text, id_r, error))
+	if (!store_text_id(s, kept, id_r, error))
 		return 0;
-	if (*id_r != 0)
+	if (*id_r > 0)
 		*id_r = *id_r * 2 + templated;
 	return 1;
 }
@@ -122,31 +139,20 @@ store_put_message(struct store *s, const struct store_meta *m,
 	    id_r, error, "recording a message");
 }
 
-static int
-store_add_message(struct store *s, const struct store_meta *m,
-    const struct report *rp, gint64 *id_r, GError **error)
-{
-	const char *const texts[MSG_NTEXTS] = { m->source, m->envelope_to,
-	    m->list, report_kind_name(rp->kind), rp->subject, rp->from,
-	    rp->orig_subject, rp->orig_list_id, rp->reporting_mta, m->bounce,
-	    m->list_address };
-	gint64 t[MSG_NTEXTS];
-
-	return store_text_ids(s, texts, t, MSG_NTEXTS, error) &&
-	    store_put_message(s, m, rp, t, id_r, error);
-}
-
 /* An outcome's texts, as ids (0: none). */
 struct record_texts {
 	gint64		 action, diagnostic, remote_mta, decided, provider;
 };
 
-/* The outcome's row, its texts' ids in t, its id in *id_r. */
-static int
+/*
+ * The outcome's row, its texts' ids in t, sent (db_pipe()): its id is
+ * the statement's first row, to read and reset.  NULL on an error.
+ */
+static struct db_stmt *
 store_put_outcome(struct store *s, gint64 message, guint idx,
     const char *address, gint64 probe,
     const struct store_meta *m, const struct recipient *r,
-    const struct record_texts *t, gint64 *id_r, GError **error)
+    const struct record_texts *t, GError **error)
 {
 	const char *recipient = r->final != NULL ? r->final : r->address;
 	const struct store_arg args[] = {
@@ -164,28 +170,101 @@ store_put_outcome(struct store *s, gint64 message, guint idx,
 		STORE_OPT(s->node),
 	};
 
-	return store_number(s, record_sql[STORE_ADD_OUTCOME], STORE_ARGS(args),
-	    id_r, error, "recording an outcome");
+	struct db_stmt *st = store_bound(s, record_sql[STORE_ADD_OUTCOME],
+	    STORE_ARGS(args), error);
+
+	if (st != NULL && db_pipe(st) == DB_ERROR) {
+		store_done(st);
+		store_error(s, error, "recording an outcome");
+		return NULL;
+	}
+	return st;
 }
 
+/* The ids of an outcome's texts (-1: new, before the writers' turn). */
+static int
+store_outcome_texts(struct store *s, const struct recipient *r,
+    struct record_texts *t, GError **error)
+{
+	const char *recipient = r->final != NULL ? r->final : r->address;
+
+	return store_text_id(s, r->action, &t->action, error) &&
+	    store_template_id(s, r->diagnostic, recipient, &t->diagnostic,
+	    error) &&
+	    store_text_id(s, r->remote_mta, &t->remote_mta, error) &&
+	    store_template_id(s, r->decided, recipient, &t->decided, error);
+}
+
+/* An address's row as it was before an outcome: found or not. */
+struct record_addr {
+	int			 rc;		/* DB_ROW: found, DB_DONE */
+	struct policy_state	 ps;
+	gint64			 first, last;	/* seen */
+};
+
+static int
+store_read_address(struct store *s, const char *address,
+    struct record_addr *a, GError **error)
+{
+	struct db_stmt *st = store_stmt(s, record_sql[STORE_GET_ADDRESS],
+	    error);
+
+	if (st == NULL)
+		return 0;
+	db_bind_text(st, 1, address);
+	a->rc = db_step(st);
+	policy_state_init(&a->ps, a->rc == DB_ROW ?
+	    store_column_text(st, 4) : NULL);
+	if (a->rc == DB_ROW) {
+		policy_state_parse(store_column_text(st, 0), &a->ps.state);
+		a->ps.state_reason = g_strdup(store_column_text(st, 1));
+		a->ps.hard = db_column_int(st, 2);
+		a->ps.soft = db_column_int(st, 3);
+		a->ps.complaints = db_column_int(st, 5);
+		a->first = db_column_int64(st, 6);
+		a->last = db_column_int64(st, 7);
+		a->ps.suspect_day = db_column_int(st, 8);
+	}
+	store_done(st);
+	if (a->rc == DB_ROW || a->rc == DB_DONE)
+		return 1;
+	policy_state_clear(&a->ps);
+	return store_error(s, error, "reading an address");
+}
+
+/*
+ * The outcome's row, its id in *id_r, and its address's row as it was,
+ * in a (to clear): on PostgreSQL the INSERT goes in the pipeline with
+ * the address's SELECT, one round trip for both, in the writers' turn.
+ */
 static int
 store_add_outcome(struct store *s, gint64 message, guint idx,
     const char *address, const char *provider, gint64 probe,
-    const struct store_meta *m, const struct recipient *r, gint64 *id_r,
-    GError **error)
+    const struct store_meta *m, const struct recipient *r,
+    struct record_addr *a, gint64 *id_r, GError **error)
 {
-	const char *recipient = r->final != NULL ? r->final : r->address;
 	struct record_texts t;
+	struct db_stmt *st;
+	int rc;
 
-	if (!store_text_id(s, r->action, &t.action, error) ||
-	    !store_template_id(s, r->diagnostic, recipient, &t.diagnostic,
-	    error) ||
-	    !store_text_id(s, r->remote_mta, &t.remote_mta, error) ||
-	    !store_template_id(s, r->decided, recipient, &t.decided, error) ||
-	    !store_text_id(s, provider, &t.provider, error))
+	if (!store_outcome_texts(s, r, &t, error) ||
+	    !store_text_id(s, provider, &t.provider, error) ||
+	    (st = store_put_outcome(s, message, idx, address, probe, m, r, &t,
+	    error)) == NULL)
 		return 0;
-	return store_put_outcome(s, message, idx, address, probe, m, r, &t,
-	    id_r, error);
+	if (!store_read_address(s, address, a, error)) {
+		store_done(st);
+		return 0;
+	}
+	rc = db_step(st);
+	*id_r = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+	store_done(st);
+	if (rc != DB_ROW) {
+		policy_state_clear(&a->ps);
+		return store_error(s, error, "recording an outcome");
+	}
+	s->mine = MAX(s->mine, *id_r);
+	return 1;
 }
 
 /*
@@ -197,73 +276,40 @@ store_add_outcome(struct store *s, gint64 message, guint idx,
  * gives.  A change of state is an event, caused by outcome.
  */
 static int
-store_update(struct store *s, const char *address, const char *class,
-    const char *reason, enum confidence confidence, gint64 at,
-    gint64 outcome, GError **error)
+store_update(struct store *s, const char *address, struct record_addr *a,
+    const char *class, const char *reason, enum confidence confidence,
+    gint64 at, gint64 outcome, GError **error)
 {
-	struct db_stmt *st;
-	struct policy_state ps;
-	enum policy_addr_state previous;
-	gint64 first = at, last = at;
-	int rc, ok;
+	enum policy_addr_state previous = a->ps.state;
 
 	if (g_hash_table_contains(s->stale, address))
 		return 1;
-	if ((st = store_stmt(s, record_sql[STORE_GET_ADDRESS], error)) == NULL)
-		return 0;
-	db_bind_text(st, 1, address);
-	if ((rc = db_step(st)) == DB_ROW &&
-	    db_column_int64(st, 7) > at) {
-		store_done(st);
+	if (a->rc == DB_ROW && a->last > at) {
 		store_stale(s, address, store_replay);
 		return 1;
 	}
-	policy_state_init(&ps, rc == DB_ROW ? store_column_text(st, 4) :
-	    NULL);
-	if (rc == DB_ROW) {
-		policy_state_parse(store_column_text(st, 0), &ps.state);
-		ps.state_reason = g_strdup(store_column_text(st, 1));
-		ps.hard = db_column_int(st, 2);
-		ps.soft = db_column_int(st, 3);
-		ps.complaints = db_column_int(st, 5);
-		first = db_column_int64(st, 6);
-		ps.suspect_day = db_column_int(st, 8);
-	}
-	store_done(st);
-	if (rc != DB_ROW && rc != DB_DONE) {
-		policy_state_clear(&ps);
-		return store_error(s, error, "reading an address");
-	}
-	previous = ps.state;
-	policy_apply(&s->policy, &ps, class, reason, confidence, at);
-	ok = store_events_change(s, address, policy_state_name(previous),
-	    policy_state_name(ps.state), outcome, NULL, error) &&
-	    store_put_address(s, address, &ps, first, last, reason, error);
-	policy_state_clear(&ps);
-	return ok;
+	policy_apply(&s->policy, &a->ps, class, reason, confidence, at);
+	return store_events_change(s, address, policy_state_name(previous),
+	    policy_state_name(a->ps.state), outcome, NULL, error) &&
+	    store_put_address(s, address, &a->ps, a->rc == DB_ROW ? a->first :
+	    at, at, reason, error);
 }
 
 /*
- * One recipient's outcome, as the guard and the policy count it; probe:
- * the probe whose verified bounce it is (0: none), and whose hard
- * bounce the policy counts as the probe's answer.
+ * A recorded outcome, as the guard and the policy count it (the guard
+ * may hold a hard one: it counts as soft); a, its address's row.
  */
 static int
-store_add_one(struct store *s, gint64 message, guint idx,
-    const char *address, gint64 probe, const struct store_meta *m,
-    const struct recipient *r, GError **error)
+store_count_outcome(struct store *s, const char *address,
+    const char *provider, gint64 probe, const struct store_meta *m,
+    const struct recipient *r, struct record_addr *a, gint64 outcome,
+    GError **error)
 {
-	g_autofree char *provider = provider_of(r->remote_mta, r->diagnostic);
 	enum report_class counted = r->class;
-	const char *reason = report_reason_name(r->reason);
 	const char *class;
 	struct guard_hit h = { 0 };
-	gint64 outcome;
 	int held = 0;
 
-	if (!store_add_outcome(s, message, idx, address, provider, probe, m,
-	    r, &outcome, error))
-		return 0;
 	if (r->class == CLASS_HARD) {
 		h.outcome = outcome;
 		h.address = address;
@@ -281,8 +327,32 @@ store_add_one(struct store *s, gint64 message, guint idx,
 			return 0;
 		class = PROBE_CLASS_BOUNCED;
 	}
-	return store_update(s, address, class, reason, r->confidence, m->at,
+	return store_update(s, address, a, class, report_reason_name(r->reason),
+	    r->confidence, m->at, outcome, error);
+}
+
+/*
+ * One recipient's outcome, recorded and counted; probe: the probe whose
+ * verified bounce it is (0: none), and whose hard bounce the policy
+ * counts as the probe's answer.
+ */
+static int
+store_add_one(struct store *s, gint64 message, guint idx,
+    const char *address, gint64 probe, const struct store_meta *m,
+    const struct recipient *r, GError **error)
+{
+	g_autofree char *provider = provider_of(r->remote_mta, r->diagnostic);
+	struct record_addr a;
+	gint64 outcome;
+	int ok;
+
+	if (!store_add_outcome(s, message, idx, address, provider, probe, m,
+	    r, &a, &outcome, error))
+		return 0;
+	ok = store_count_outcome(s, address, provider, probe, m, r, &a,
 	    outcome, error);
+	policy_state_clear(&a.ps);
+	return ok;
 }
 
 /*
@@ -308,19 +378,91 @@ store_add_probed(struct store *s, gint64 message, guint idx,
 	return store_add_one(s, message, idx, address, probe, m, r, error);
 }
 
-int
-store_add(struct store *s, const struct store_meta *m,
-    const struct report *rp, int *added_r, GError **error)
+/*
+ * Before the writers' turn, the message's texts and its outcomes' asked
+ * for together (store_texts_find()): fewer round trips on PostgreSQL.
+ */
+static int
+store_texts_prefetch(struct store *s, const char *const *texts,
+    const struct report *rp, GError **error)
 {
-	gint64 message;
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(g_free);
+	const struct recipient *r;
+	int templated;
+	guint i;
+
+	for (i = 0; i < MSG_NTEXTS; i++)
+		g_ptr_array_add(all, g_strdup(texts[i]));
+	for (i = 0; i < rp->recipients->len; i++) {
+		r = rp->recipients->pdata[i];
+		g_ptr_array_add(all, g_strdup(r->action));
+		g_ptr_array_add(all, g_strdup(r->remote_mta));
+		g_ptr_array_add(all, store_template(r->diagnostic, r->final != NULL ?
+		    r->final : r->address, &templated));
+		g_ptr_array_add(all, store_template(r->decided, r->final != NULL ?
+		    r->final : r->address, &templated));
+	}
+	return store_texts_find(s, (const char *const *)all->pdata, all->len,
+	    error);
+}
+
+/*
+ * The first half of store_add(), which needs not the writers' turn
+ * (store_lock()): the message's row, *message_r its id, 0 when the same
+ * bytes were recorded before (the digest is unique), -1 when one of its
+ * texts is new, as a text is added only in the turn.  Its outcomes'
+ * texts are looked up too (store_texts.c keeps them until commit), so
+ * that the turn, which the other writers wait for, does not.
+ */
+int
+store_add_message(struct store *s, const struct store_meta *m,
+    const struct report *rp, gint64 *message_r, GError **error)
+{
+	const char *const texts[MSG_NTEXTS] = { m->source, m->envelope_to,
+	    m->list, report_kind_name(rp->kind), rp->subject, rp->from,
+	    rp->orig_subject, rp->orig_list_id, rp->reporting_mta, m->bounce,
+	    m->list_address };
+	gint64 t[MSG_NTEXTS];
+	struct record_texts rt;
+	guint i;
+
+	*message_r = -1;
+	if ((!s->locked && !store_texts_prefetch(s, texts, rp, error)) ||
+	    !store_text_ids(s, texts, t, MSG_NTEXTS, error))
+		return 0;
+	for (i = 0; i < MSG_NTEXTS; i++)
+		if (t[i] < 0)
+			break;
+	if (i == MSG_NTEXTS && !store_put_message(s, m, rp, t, message_r,
+	    error))
+		return 0;
+	for (i = 0; *message_r != 0 && !s->locked && i < rp->recipients->len;
+	    i++)
+		if (!store_outcome_texts(s, rp->recipients->pdata[i], &rt,
+		    error))
+			return 0;
+	return 1;
+}
+
+/*
+ * The second half, in the writers' turn: the message's row if it waited
+ * for it (message -1), then its outcomes, each moving its address.
+ */
+int
+store_add_outcomes(struct store *s, const struct store_meta *m,
+    const struct report *rp, gint64 message, int *added_r, GError **error)
+{
 	const char *address;
 	guint i;
 
 	*added_r = 0;
-	if (!store_add_message(s, m, rp, &message, error))
-		return 0;
 	if (message == 0)
 		return 1;	/* the same bytes again: recorded once */
+	if (!store_lock(s, error) ||
+	    (message < 0 && !store_add_message(s, m, rp, &message, error)))
+		return 0;
+	if (message == 0)
+		return 1;
 	*added_r = 1;
 	for (i = 0; i < rp->recipients->len; i++) {
 		const struct recipient *r = rp->recipients->pdata[i];
@@ -336,4 +478,15 @@ store_add(struct store *s, const struct store_meta *m,
 			return 0;
 	}
 	return 1;
+}
+
+int
+store_add(struct store *s, const struct store_meta *m,
+    const struct report *rp, int *added_r, GError **error)
+{
+	gint64 message;
+
+	*added_r = 0;
+	return store_add_message(s, m, rp, &message, error) &&
+	    store_add_outcomes(s, m, rp, message, added_r, error);
 }

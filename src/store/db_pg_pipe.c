@@ -1,0 +1,202 @@
+/*
+ * db_pg_pipe.c: libpq's pipeline for the PostgreSQL engine (db_pg.c):
+ * inside a transaction, a write whose answer the store does not wait
+ * for (db_send()) or reads later (db_pipe()) goes out at once, and its
+ * answer is read with the next statement's: one round trip for them.
+ */
+#include "config.h"
+
+#ifdef HAVE_LIBPQ
+#include <string.h>
+
+#include "db.h"
+#include "db_pg.h"
+#include "pq.h"
+
+/*
+ * The pipeline emptied: each statement that kept its answer has it
+ * (unless ok is 0: then none has), and none is in it any more.
+ */
+void
+db_pg_unpipe(struct db_pg *d, int ok)
+{
+	struct db_pg_stmt *k;
+	guint i;
+
+	for (i = 0; i < d->kept->len; i++)
+		if ((k = g_ptr_array_index(d->kept, i)) != NULL) {
+			k->piped = 0;
+			if (!ok)
+				g_clear_pointer(&k->res, pq.PQclear);
+		}
+	g_ptr_array_set_size(d->kept, 0);
+	d->sent = 0;
+}
+
+/* Answer res of statement i in the pipeline: 0 if it failed. */
+static int
+db_pg_answer(struct db_pg *d, guint i, PGresult *res)
+{
+	struct db_pg_stmt *k = g_ptr_array_index(d->kept, i);
+
+	if (!db_pg_result_ok(d, res)) {
+		pq.PQclear(res);
+		return 0;
+	}
+	if (k != NULL && k->res == NULL) {
+		k->res = res;
+		k->row = -1;	/* its first step gives the first row */
+	} else
+		pq.PQclear(res);
+	return 1;
+}
+
+/*
+ * Read the answers of the statements in the pipeline, then, when own_r
+ * is given, that of the one sent last (into *own_r, unless one before it
+ * failed), then the sync's; leave pipeline mode.  0 if one failed.
+ */
+static int
+db_pg_collect(struct db_pg *d, PGresult **own_r)
+{
+	guint i, n = d->sent + (own_r != NULL);
+	PGresult *res;
+	int ok = 1;
+
+	for (i = 0; i < n; i++)
+		while ((res = pq.PQgetResult(d->conn)) != NULL) {
+			if (i == d->sent && ok && *own_r == NULL)
+				*own_r = res;
+			else if (ok && i < d->sent)
+				ok = db_pg_answer(d, i, res);
+			else
+				pq.PQclear(res);
+		}
+	res = pq.PQgetResult(d->conn);
+	if (pq.PQresultStatus(res) != PGRES_PIPELINE_SYNC && ok) {
+		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
+		ok = 0;
+	}
+	pq.PQclear(res);
+	if (!pq.PQexitPipelineMode(d->conn) && ok) {
+		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
+		ok = 0;
+	}
+	db_pg_unpipe(d, ok);
+	if (!ok && own_r != NULL)
+		g_clear_pointer(own_r, pq.PQclear);
+	return ok;
+}
+
+/* The answers of the statements in the pipeline, read: 0 if one failed. */
+int
+db_pg_flush(struct db_pg *d)
+{
+	db_pg_drain(d);
+	if (d->sent == 0)
+		return 1;
+	if (!pq.PQpipelineSync(d->conn))
+		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
+	return db_pg_collect(d, NULL);
+}
+
+/*
+ * Statement s (or, when NULL, sql without parameters) sent after those
+ * in the pipeline, and all their answers read: its result, or NULL if
+ * it or one before it failed.
+ */
+PGresult *
+db_pg_along(struct db_pg *d, struct db_pg_stmt *s, const char *sql)
+{
+	PGresult *res = NULL;
+	int sent;
+
+	if (s == NULL)
+		sent = pq.PQsendQueryParams(d->conn, sql, 0, NULL, NULL, NULL,
+		    NULL, 0);
+	else if (s->name != NULL && memcmp(s->types, s->prepared_types,
+	    sizeof(Oid) * s->nparams) == 0)
+		sent = pq.PQsendQueryPrepared(d->conn, s->name, s->nparams,
+		    (const char *const *)s->values, NULL, NULL, 0);
+	else
+		sent = pq.PQsendQueryParams(d->conn, s->sql, s->nparams, s->types,
+		    (const char *const *)s->values, NULL, NULL, 0);
+	if (!sent || !pq.PQpipelineSync(d->conn)) {
+		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
+		if (sent) {	/* its answer is read, and dropped */
+			g_ptr_array_add(d->kept, NULL);
+			d->sent++;
+		}
+		db_pg_collect(d, NULL);
+		return NULL;
+	}
+	if (!db_pg_collect(d, &res) || res == NULL) {
+		pq.PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+/*
+ * Send s into the pipeline, inside a transaction, once it is prepared:
+ * its answer is read with the next statement's, and kept for s's next
+ * step when keep.  Else (1 on return) it is to be stepped at once.
+ */
+static int
+db_pg_enqueue(struct db_pg *d, struct db_pg_stmt *s, int keep, int *rc_r)
+{
+	*rc_r = DB_DONE;
+	if (!db_pg_alive(d)) {
+		*rc_r = DB_ERROR;
+		return 0;
+	}
+	if (s->name != NULL && s->session != d->session)
+		g_clear_pointer(&s->name, g_free);
+	if ((d->sent == 0 && pq.PQtransactionStatus(d->conn) != PQTRANS_INTRANS) ||
+	    s->name == NULL ||
+	    memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) != 0)
+		return 1;
+	if ((d->sent == 0 && !pq.PQenterPipelineMode(d->conn)) ||
+	    !pq.PQsendQueryPrepared(d->conn, s->name, s->nparams,
+	    (const char *const *)s->values, NULL, NULL, 0)) {
+		db_pg_set_error(d, pq.PQerrorMessage(d->conn));
+		db_pg_flush(d);
+		*rc_r = DB_ERROR;
+		return 0;
+	}
+	g_ptr_array_add(d->kept, keep ? s : NULL);
+	s->piped = keep;
+	d->sent++;
+	return 0;
+}
+
+/* A write whose answer nobody waits for: db_pg_enqueue(), or a step. */
+int
+db_pg_send(struct db_stmt *st)
+{
+	int rc;
+
+	if (db_pg_enqueue(DB_PG(st->db), DB_PG_STMT(st), 0, &rc))
+		return db_pg_step(st) == DB_ERROR ? DB_ERROR : DB_DONE;
+	return rc;
+}
+
+/*
+ * A statement whose answer is read later (its next db_step() gives its
+ * first row): sent now, and read with the next statement's; or, when
+ * it cannot be sent, run now and its answer kept.
+ */
+int
+db_pg_pipe(struct db_stmt *st)
+{
+	struct db_pg_stmt *s = DB_PG_STMT(st);
+	int rc;
+
+	if (!db_pg_enqueue(DB_PG(st->db), s, 1, &rc))
+		return rc;
+	if ((rc = db_pg_step(st)) == DB_ERROR)
+		return DB_ERROR;
+	s->row = -1;
+	return DB_DONE;
+}
+#endif
