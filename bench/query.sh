@@ -65,7 +65,7 @@ $drop
 INSERT OR IGNORE INTO texts (text) VALUES ('bench'), ('dsn');
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $outcomes / 2)
 INSERT INTO messages (digest, received, source_text, kind_text)
-SELECT printf('%064x', i), $now - (i % 90) * 86400,
+SELECT CAST(printf('%032x', i) AS BLOB), $now - (i % 90) * 86400,
     (SELECT id FROM texts WHERE text = 'bench'),
     (SELECT id FROM texts WHERE text = 'dsn') FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $outcomes)
@@ -88,6 +88,11 @@ SQL
 sqlite3 "$db" 'pragma wal_checkpoint(truncate)' >/dev/null
 fi
 rows=$(sqlite3 "$db" 'select count(*) from outcomes')
+# Whom show asks about: an address of the synthetic rows, else (REAL)
+# the one with the most outcomes.
+who=user4242@d254.example
+[ -z "${REAL:-}" ] || who=$(sqlite3 "$db" 'select address from outcomes
+    group by address order by count(*) desc, address limit 1')
 bytes=$(stat -c %s "$db")
 
 [ -z "${QUERY_PG:-}" ] || . "$here/query-pg.sh"
@@ -123,7 +128,7 @@ paired() {
 	echo "$(median_ms <"$work/sqlite.us") $(median_ms <"$work/pg.us")"
 }
 # shellcheck disable=SC2046  # "SQLITE PG", two words
-set -- $(paired "$rounds" show user4242@d254.example); show=$1 show_pg=$2
+set -- $(paired "$rounds" show "$who"); show=$1 show_pg=$2
 set -- $(paired "$rounds" list --limit 100); list=$1 list_pg=$2
 set -- $(paired "$rounds" prune --format plain); prune=$1 prune_pg=$2
 set -- $(paired "$dry_rounds" prune --dry-run --format plain); dry=$1 dry_pg=$2

@@ -42,7 +42,7 @@ snapshot() {
 	rm -rf "$tmp/snap" && mkdir "$tmp/snap"
 	cp "$tmp/db" "$tmp/snap/db"
 	[ -f "$tmp/db-wal" ] && cp "$tmp/db-wal" "$tmp/snap/db-wal"
-	sqlite3 "$tmp/snap/db" "select digest from messages" >"$tmp/digests"
+	sqlite3 "$tmp/snap/db" "select lower(hex(digest)) from messages" >"$tmp/digests"
 	sqlite3 "$tmp/snap/db" \
 	    "select (select text from texts where id = envelope_to_text) from messages where (select text from texts where id = source_text) = 'lmtp'" >"$tmp/envelopes"
 }
@@ -153,7 +153,7 @@ is "every file delivered is in cur/ (a bounce) or .NotBounce/ (not one)" \
     "$(comm -3 "$tmp/want" "$tmp/files" | wc -l) out of place of $drops" \
     "0 out of place of $drops"
 sums "$md/cur" "$md/.NotBounce/new" >"$tmp/moved"
-q "select digest from messages where (select text from texts where id = source_text) = 'maildir'" >"$tmp/digests"
+q "select lower(hex(digest)) from messages where (select text from texts where id = source_text) = 'maildir'" >"$tmp/digests"
 is "maildir: every file moved is recorded" \
     "$(missing "$tmp/digests" "$tmp/moved" | wc -l)" 0
 awk '$1 == "drop" && $3 !~ /0$/ { print $3 "-a@example.org"; print $3 "-b@example.org" }' \

@@ -43,7 +43,10 @@ if (defined $map_file) {
 	open(my $m, '<', $map_file) or die "$map_file: $!\n";
 	while (<$m>) {
 		my ($name, $key) = split;
-		$key_of_file{$name} = $key if defined $key;
+		next unless defined $key;
+		# A SHA-256 in hex is stored as its 32 bytes (sql/015-*.sql).
+		$key = pack('H*', $key) if $key =~ /^[0-9a-f]{64}$/;
+		$key_of_file{$name} = $key;
 	}
 }
 

@@ -22,6 +22,7 @@ TEXTS_USED="SELECT action_text AS id FROM outcomes
     UNION SELECT diagnostic_text / 2 FROM outcomes
     UNION SELECT decided_text / 2 FROM outcomes
     UNION SELECT remote_mta_text FROM outcomes
+    UNION SELECT provider_text FROM outcomes
     UNION SELECT source_text FROM messages UNION SELECT kind_text FROM messages
     UNION SELECT envelope_to_text FROM messages
     UNION SELECT bounce_address_text FROM messages

@@ -61,14 +61,17 @@ check "a fresh store: the schema schema_sql makes" \
 n=$first_pg
 while [ "$n" -le "$latest" ]; do
 	at "$n" "v$n"
-	# From version 14 on a message's words are ids of texts.
+	# From version 14 on a message's words are ids of texts; from 15
+	# on its digest is the SHA-256's 32 bytes, before 64 hex digits.
+	digest="encode(sha256('old$n'), 'hex')"
+	[ "$n" -lt 15 ] || digest="sha256('old$n')"
 	message="INSERT INTO messages (digest, received, source,
-	    envelope_to, kind, subject) VALUES ('old$n', 1730000000, 'lmtp',
+	    envelope_to, kind, subject) VALUES ($digest, 1730000000, 'lmtp',
 	    'bounces@lists.example.org', 'dsn', 'Undelivered $n');"
 	[ "$n" -lt 14 ] || message="INSERT INTO texts (text) VALUES ('lmtp'),
 	    ('bounces@lists.example.org'), ('dsn'), ('Undelivered $n');
 	INSERT INTO messages (digest, received, source_text, envelope_to_text,
-	    kind_text, subject_text) SELECT 'old$n', 1730000000, s.id, e.id,
+	    kind_text, subject_text) SELECT $digest, 1730000000, s.id, e.id,
 	    k.id, u.id FROM texts s, texts e, texts k, texts u WHERE
 	    s.text = 'lmtp' AND e.text = 'bounces@lists.example.org' AND
 	    k.text = 'dsn' AND u.text = 'Undelivered $n';"
@@ -85,6 +88,9 @@ while [ "$n" -le "$latest" ]; do
 	is "version $n: migrated by an import" "$?" 0
 	is "version $n: now version $latest" \
 	    "$(psql_db "v$n" -c 'SELECT version FROM rebound_schema')" "$latest"
+	is "version $n: the message's digest, its 32 bytes" \
+	    "$(psql_db "v$n" -c "SELECT count(*) FROM messages
+	    WHERE digest = sha256('old$n')")" 1
 	dump "v$n" >"$tmp/got"
 	check "version $n: the schema of a fresh store" \
 	    cmp -s "$tmp/got" "$tmp/fresh"

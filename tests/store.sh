@@ -104,7 +104,7 @@ is "migrated to the latest version" "$(sqlite3 "$tmp/old.db" 'pragma user_versio
 is "migration made the events outbox" \
     "$(sqlite3 "$tmp/old.db" "select count(*) from sqlite_master where name in ('events', 'events_pending')")" 2
 is "migration rebuilt the time index" "$(sqlite3 "$tmp/old.db" "select sql like '%class, reason, address%' from sqlite_master where name='outcomes_by_time'")" 1
-is "migration rebuilt the address index" "$(sqlite3 "$tmp/old.db" "select sql like '%address, at, class, reason%' from sqlite_master where name='outcomes_by_address'")" 1
+is "migration rebuilt the address index" "$(sqlite3 "$tmp/old.db" "select sql like '%(address, at)' from sqlite_master where name='outcomes_by_address'")" 1
 is "migration added the views" "$(sqlite3 "$tmp/old.db" "select count(*) from sqlite_master where type='view'")" 3
 
 # The counts per day (stats reads them) are the outcomes' own, kept by
@@ -253,7 +253,7 @@ sqlite3 "$tmp/v13.db" "pragma user_version = 13;
     attach '$tmp/t14.db' as n;
     insert into incidents select * from n.incidents;
     create temp view x as select id, text from n.texts;
-    insert into messages select m.id, digest, received,
+    insert into messages select m.id, lower(hex(digest)), received,
 	(select text from x where id = source_text), (select text from x where id = envelope_to_text),
 	subscriber, (select text from x where id = list_text), (select text from x where id = kind_text),
 	(select text from x where id = subject_text), (select text from x where id = sender_text),
@@ -266,7 +266,7 @@ sqlite3 "$tmp/v13.db" "pragma user_version = 13;
 	(select case when diagnostic_text % 2 = 1 then replace(text, char(1), coalesce(recipient, address)) else text end from x where id = diagnostic_text / 2),
 	(select text from x where id = remote_mta_text),
 	(select case when decided_text % 2 = 1 then replace(text, char(1), coalesce(recipient, address)) else text end from x where id = decided_text / 2),
-	confidence, provider, incident, probe, node from n.outcomes o;
+	confidence, (select text from x where id = provider_text), incident, probe, node from n.outcomes o;
     insert into addresses select * from n.addresses"
 sqlite3 "$tmp/v13.db" 'select count(*) from outcomes where diagnostic is not null' >"$tmp/v13.diag"
 # An import of a message recorded already migrates and adds nothing.
@@ -276,24 +276,80 @@ is "014: integrity" "$(sqlite3 "$tmp/v13.db" 'pragma integrity_check')" ok
 is "014: no diagnostic lost" "$(sqlite3 "$tmp/v13.db" 'select count(*) from outcomes where diagnostic_text is not null')" "$(cat "$tmp/v13.diag")"
 check "014: some diagnostics kept as templates" test \
     "$(sqlite3 "$tmp/v13.db" 'select count(*) from outcomes where diagnostic_text % 2 = 1')" -gt 10
-for f in json csv plain; do
-	"$REBOUND" list --db "$tmp/t14.db" --format $f >"$tmp/list.new"
-	"$REBOUND" list --db "$tmp/v13.db" --format $f >"$tmp/list.old"
-	check "014: list --format $f the same bytes after the migration" \
-	    cmp -s "$tmp/list.new" "$tmp/list.old"
-done
-sqlite3 "$tmp/t14.db" 'select distinct address from outcomes order by address' |
-while read -r a; do
-	"$REBOUND" show --db "$tmp/t14.db" --format json "$a"
-done >"$tmp/show.new"
-sqlite3 "$tmp/v13.db" 'select distinct address from outcomes order by address' |
-while read -r a; do
-	"$REBOUND" show --db "$tmp/v13.db" --format json "$a"
-done >"$tmp/show.old"
+# same_bytes N CMD NEW OLD: "rebound CMD" in each format prints the
+# same bytes on the database this build wrote and on the migrated one.
+same_bytes() {
+	for f in json csv plain; do
+		"$REBOUND" $2 --db "$3" --format $f >"$tmp/$2.new"
+		"$REBOUND" $2 --db "$4" --format $f >"$tmp/$2.old"
+		check "$1: $2 --format $f the same bytes after the migration" \
+		    cmp -s "$tmp/$2.new" "$tmp/$2.old"
+	done
+}
+# shows DB: show of every address of DB, in JSON.
+shows() {
+	sqlite3 "$1" 'select distinct address from outcomes order by address' |
+	while read -r a; do
+		"$REBOUND" show --db "$1" --format json "$a"
+	done
+}
+same_bytes 014 list "$tmp/t14.db" "$tmp/v13.db"
+shows "$tmp/t14.db" >"$tmp/show.new"
+shows "$tmp/v13.db" >"$tmp/show.old"
 check "014: show of every address the same bytes after the migration" \
     cmp -s "$tmp/show.new" "$tmp/show.old"
 is "014: the samples' texts kept once" \
     "$(sqlite3 "$tmp/t14.db" 'select count(*) - count(distinct text) from texts')" 0
+# 015-digest-bytes.sql: a message's digest is its 32 bytes, not 64 hex
+# characters, and an outcome's provider an id of texts.  The same rows
+# as version 14 held them, migrated: list, show, events and the history
+# view print the same bytes, and an import of a message recorded before
+# the migration still finds it.
+schema_sql sqlite 14 | sqlite3 "$tmp/v14.db"
+sqlite3 "$tmp/v14.db" "pragma user_version = 14;
+    attach '$tmp/t14.db' as n;
+    insert into texts select * from n.texts;
+    insert into incidents select * from n.incidents;
+    insert into messages select * from n.messages;
+    update messages set digest = lower(hex(digest));
+    insert into outcomes select id, message, idx, address, recipient, original,
+	at, class, reason, hard, status, replycode, confidence,
+	(select text from n.texts where id = provider_text), incident, probe,
+	node, action_text, diagnostic_text, decided_text, remote_mta_text
+	from n.outcomes;
+    insert into addresses select * from n.addresses;
+    insert into events select * from n.events;
+    insert into events_pending select * from n.events_pending;
+    update events set digest = lower(hex(digest)) where digest is not null;
+    update events_pending set digest = lower(hex(digest)) where digest is not null"
+"$REBOUND" import --db "$tmp/v14.db" "$data/postfix-user-unknown.eml" >"$tmp/out" 2>&1
+is "015: migrated from version 14" "$(sqlite3 "$tmp/v14.db" 'pragma user_version')" "$latest"
+check "015: a message recorded before is found by its digest" grep -q " 0 recorded" "$tmp/out"
+is "015: integrity" "$(sqlite3 "$tmp/v14.db" 'pragma integrity_check')" ok
+is "015: every digest 32 bytes" \
+    "$(sqlite3 "$tmp/v14.db" "select count(*) from messages where typeof(digest) <> 'blob' or length(digest) <> 32")" 0
+is "015: every event's digest too" \
+    "$(sqlite3 "$tmp/v14.db" "select count(*) from events where typeof(digest) not in ('blob', 'null') or length(digest) <> 32")" 0
+is "015: the history view's digests as before" \
+    "$(sqlite3 "$tmp/v14.db" 'select digest from history order by digest' | md5sum)" \
+    "$(sqlite3 "$tmp/t14.db" 'select digest from history order by digest' | md5sum)"
+same_bytes 015 list "$tmp/t14.db" "$tmp/v14.db"
+same_bytes 015 events "$tmp/t14.db" "$tmp/v14.db"
+shows "$tmp/v14.db" >"$tmp/show.old"
+check "015: show of every address the same bytes after the migration" \
+    cmp -s "$tmp/show.new" "$tmp/show.old"
+sqlite3 "$tmp/v14.db" "insert into events (type, time) values ('incident.opened', 0)"
+"$REBOUND" events --db "$tmp/v14.db" --format json | tail -1 >"$tmp/events.old"
+check "015: an event of no message: its digest null, as before" \
+    grep -q '"incident.opened",.*"digest":null' "$tmp/events.old"
+providers="select o.id || ' ' || t.text from outcomes o join texts t on t.id = o.provider_text order by o.id"
+check "015: some outcomes name their provider" test \
+    "$(sqlite3 "$tmp/t14.db" "$providers" | wc -l)" -gt 5
+is "015: each outcome's provider as before" \
+    "$(sqlite3 "$tmp/v14.db" "$providers")" "$(sqlite3 "$tmp/t14.db" "$providers")"
+check "015: the samples' events name their message" test \
+    "$(sqlite3 "$tmp/t14.db" 'select count(*) from events e join messages m on m.digest = e.digest')" -gt 0
+
 is "014: forget leaves no text that names the address" \
     "$("$REBOUND" forget --db "$tmp/t14.db" Alice.Nobody@example.org >/dev/null; sqlite3 "$tmp/t14.db" "select count(*) from texts where text like '%alice.nobody@example.org%'")" 0
 

@@ -408,7 +408,7 @@ check_message(struct fixture *f, const char *bytes, const char *envelope_to,
 
 	digest_message(bytes, strlen(bytes), digest);
 	/* The words are ids of texts (sql/014-texts.sql). */
-	g_assert_cmpint(sqlite3_prepare_v2(db, "SELECT digest, "
+	g_assert_cmpint(sqlite3_prepare_v2(db, "SELECT lower(hex(digest)), "
 	    "(SELECT text FROM texts WHERE id = source_text), "
 	    "(SELECT text FROM texts WHERE id = envelope_to_text), subscriber, "
 	    "(SELECT text FROM texts WHERE id = kind_text) FROM messages", -1,

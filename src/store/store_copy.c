@@ -116,6 +116,34 @@ copy_check_target(struct store *to, GError **error)
 	return 0;
 }
 
+/*
+ * SELECT each column of table, a blob (a digest: sql/015-*.sql) as the
+ * text PostgreSQL reads as a bytea, \xHEX; NULL on error.
+ */
+static char *
+copy_select_sql(struct store *from, const char *table, GError **error)
+{
+	g_autofree char *all = g_strdup_printf("SELECT * FROM %s", table);
+	struct db_stmt *st = db_prepare(from->db, all, error);
+	GString *sql;
+	const char *c;
+	int i;
+
+	if (st == NULL)
+		return NULL;
+	sql = g_string_new("SELECT ");
+	for (i = 0; i < db_column_count(st); i++) {
+		c = db_column_name(st, i);
+		g_string_append_printf(sql, "%sCASE typeof(\"%s\") WHEN "
+		    "'blob' THEN '\\x' || lower(hex(\"%s\")) ELSE \"%s\" END "
+		    "AS \"%s\"",
+		    i ? ", " : "", c, c, c, c);
+	}
+	db_finalize(st);
+	g_string_append_printf(sql, " FROM %s", table);
+	return g_string_free(sql, FALSE);
+}
+
 /* INSERT INTO table (the source's columns) VALUES (?, ...). */
 static char *
 copy_insert_sql(const char *table, struct db_stmt *src)
@@ -188,15 +216,15 @@ copy_table(struct store *from, struct store *to,
     const struct store_copy_table *t, store_copy_fn *fn, void *arg,
     GError **error)
 {
-	g_autofree char *select = g_strdup_printf("SELECT * FROM %s",
-	    t->name);
+	g_autofree char *select = copy_select_sql(from, t->name, error);
 	g_autofree char *count = g_strdup_printf("SELECT count(*) FROM %s",
 	    t->name);
-	struct db_stmt *src = db_prepare(from->db, select, error);
+	struct db_stmt *src;
 	gint64 copied, there;
 	int ok;
 
-	if (src == NULL)
+	if (select == NULL ||
+	    (src = db_prepare(from->db, select, error)) == NULL)
 		return 0;
 	ok = copy_rows(to, t->name, src, &copied, error);
 	if (!ok && error != NULL && *error == NULL)

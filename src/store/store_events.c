@@ -37,6 +37,10 @@
 #define EVENTS_COLUMNS \
 	"type, time, address, list, state, previous, reason, class, " \
 	"status, confidence, evidence, digest, incident"
+/* The same as read: the digest is 32 bytes, shown in hex (sql/015-*.sql). */
+#define EVENTS_READ \
+	"type, time, address, list, state, previous, reason, class, " \
+	"status, confidence, evidence, " STORE_HEX("digest") ", incident"
 
 enum events_stmt {
 	EVENTS_ADD,
@@ -56,10 +60,10 @@ enum events_stmt {
 static const char *const events_sql[EVENTS_NSTMT] = {
 	[EVENTS_ADD] =
 	    "INSERT INTO events (" EVENTS_COLUMNS ") "
-	    "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+	    "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,unhex(?12),?13)",
 	[EVENTS_ADD_PENDING] =
 	    "INSERT INTO events_pending (due, " EVENTS_COLUMNS ") "
-	    "VALUES (?14,?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+	    "VALUES (?14,?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,unhex(?12),?13)",
 	[EVENTS_DUE] =
 	    "SELECT 1 FROM events_pending WHERE due <= ?1 LIMIT 1",
 	/* Rows are inserted, and so numbered, in the SELECT's order. */
@@ -69,7 +73,7 @@ static const char *const events_sql[EVENTS_NSTMT] = {
 	[EVENTS_PUBLISHED] =
 	    "DELETE FROM events_pending WHERE due <= ?1",
 	[EVENTS_LIST] =
-	    "SELECT id, " EVENTS_COLUMNS " FROM events "
+	    "SELECT id, " EVENTS_READ " FROM events "
 	    "WHERE id > ?1 AND time >= ?2 AND (?3 IS NULL OR type = ?3) "
 	    "ORDER BY id LIMIT ?4",
 	[EVENTS_LAST] =
@@ -79,7 +83,8 @@ static const char *const events_sql[EVENTS_NSTMT] = {
 	[EVENTS_CAUSE] =
 	    "SELECT o.reason, o.class, o.status, o.confidence, "
 	    STORE_TEMPLATE("o", "decided_text") ", "
-	    "o.at, m.digest, " STORE_TEXT_OF("m.list_text") " FROM outcomes o "
+	    "o.at, " STORE_HEX("m.digest") ", " STORE_TEXT_OF("m.list_text")
+	    " FROM outcomes o "
 	    "JOIN messages m ON m.id = o.message WHERE o.id = ?1",
 	[EVENTS_PENDING_DEAD] =
 	    "SELECT id, previous, time FROM events_pending "

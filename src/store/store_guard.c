@@ -71,7 +71,7 @@ static const char *const guard_sql[STORE_GUARD_NSTMT] = {
 	    "ORDER BY id",
 	/* From the newest hard outcome back: an archive's time, or now. */
 	[STORE_GUARD_RESTORE] =
-	    "SELECT id, address, provider, at, "
+	    "SELECT id, address, " STORE_TEXT_OF("o.provider_text") ", at, "
 	    STORE_TEMPLATE("o", "diagnostic_text") ", incident "
 	    "FROM outcomes o WHERE class = 'hard' AND at >= (SELECT max(at) "
 	    "FROM outcomes WHERE class = 'hard') - ?1 ORDER BY at, id",
@@ -86,7 +86,7 @@ static const char *const guard_sql[STORE_GUARD_NSTMT] = {
 	    "SELECT DISTINCT address FROM outcomes WHERE incident = ?1",
 	/* Another writer's, in the order it fed them to its guard. */
 	[STORE_GUARD_SINCE] =
-	    "SELECT id, address, provider, at, "
+	    "SELECT id, address, " STORE_TEXT_OF("o.provider_text") ", at, "
 	    STORE_TEMPLATE("o", "diagnostic_text") ", "
 	    "coalesce(incident, 0) FROM outcomes o WHERE class = 'hard' "
 	    "AND id > ?1 AND id <= ?2 ORDER BY id",

@@ -40,7 +40,7 @@
 	"d.hook, d.event, d.state, d.attempts, d.queued, d.next_try, " \
 	"d.last_error, d.leased_by, e.type, e.time, e.address, e.list, e.state, " \
 	"e.previous, e.reason, e.class, e.status, e.confidence, e.evidence, " \
-	"e.digest, e.incident "
+	STORE_HEX("e.digest") ", e.incident "
 #define HOOK_COLUMNS HOOK_SELECT "FROM hook_deliveries d " \
 	"LEFT JOIN events e ON e.id = d.event "
 

@@ -120,6 +120,13 @@ struct store_arg {
 	"WHERE id = " o "." column " / 2)"
 #define STORE_TEXT_OF(column) \
 	"(SELECT text FROM texts WHERE id = " column ")"
+/*
+ * A digest, stored as its 32 bytes (sql/015-*.sql), in hex as rebound
+ * shows it; NULL stays NULL.  hex_lower() is the engines' own
+ * (db_sqlite.c, sql/015-*.sql).
+ */
+#define STORE_HEX(column) \
+	"hex_lower(" column ")"
 
 /* One row of a statement (store_rows()); 0 stops the loop. */
 typedef int store_row_fn(struct db_stmt *, void *);

@@ -55,7 +55,7 @@ static const char *const prune_sql[STORE_PRUNE_NSTMT] = {
 	[STORE_REMOVED_ADDRESSES] =
 	    "SELECT address, NULL, NULL, NULL FROM addresses "
 	    "WHERE state IN ('dead', 'complained') ORDER BY address",
-	/* The partial index addresses_suspect holds these. */
+	/* The partial index addresses_suspect finds these, in order. */
 	[STORE_SUSPECTS] =
 	    "SELECT address, state, state_reason, last_seen FROM addresses "
 	    "WHERE state = 'suspect' ORDER BY address",
@@ -65,7 +65,8 @@ static const char *const prune_sql[STORE_PRUNE_NSTMT] = {
 	    "ORDER BY o.address, o.at, o.id",
 	/* In the order they were recorded, as the store fed its guard. */
 	[STORE_GUARD_ALL] =
-	    "SELECT o.id, o.address, o.provider, o.at, "
+	    "SELECT o.id, o.address, " STORE_TEXT_OF("o.provider_text") ", "
+	    "o.at, "
 	    STORE_TEMPLATE("o", "diagnostic_text") ", "
 	    STORE_HELD_STATE " FROM outcomes o WHERE o.class = 'hard' "
 	    "ORDER BY o.id",
@@ -108,6 +109,7 @@ static const char *const prune_sql[STORE_PRUNE_NSTMT] = {
 	    "EXCEPT SELECT diagnostic_text / 2 FROM outcomes "
 	    "EXCEPT SELECT decided_text / 2 FROM outcomes "
 	    "EXCEPT SELECT remote_mta_text FROM outcomes "
+	    "EXCEPT SELECT provider_text FROM outcomes "
 	    "EXCEPT SELECT source_text FROM messages "
 	    "EXCEPT SELECT kind_text FROM messages "
 	    "EXCEPT SELECT envelope_to_text FROM messages "

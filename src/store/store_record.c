@@ -48,12 +48,12 @@ static const char *const record_sql[STORE_RECORD_NSTMT] = {
 	    "subject_text, sender_text, returned_id, returned_subject_text, "
 	    "list_id_text, reporting_mta_text, arrival_date, "
 	    "bounce_address_text, list_address_text) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+	    "VALUES (unhex(?),?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
 	[STORE_ADD_OUTCOME] =
 	    "INSERT INTO outcomes (message, idx, address, recipient, "
 	    "original, at, class, reason, hard, action_text, status, "
 	    "replycode, diagnostic_text, remote_mta_text, decided_text, "
-	    "confidence, provider, probe, node) "
+	    "confidence, provider_text, probe, node) "
 	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
 	[STORE_GET_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
@@ -141,7 +141,7 @@ store_put_message(struct store *s, const struct store_meta *m,
 
 /* An outcome's texts, as ids (0: none). */
 struct record_texts {
-	gint64		 action, diagnostic, remote_mta, decided;
+	gint64		 action, diagnostic, remote_mta, decided, provider;
 };
 
 /*
@@ -150,7 +150,7 @@ struct record_texts {
  */
 static struct db_stmt *
 store_put_outcome(struct store *s, gint64 message, guint idx,
-    const char *address, const char *provider, gint64 probe,
+    const char *address, gint64 probe,
     const struct store_meta *m, const struct recipient *r,
     const struct record_texts *t, GError **error)
 {
@@ -166,7 +166,8 @@ store_put_outcome(struct store *s, gint64 message, guint idx,
 		STORE_NONZERO(r->replycode), STORE_NONZERO(t->diagnostic),
 		STORE_NONZERO(t->remote_mta), STORE_NONZERO(t->decided),
 		STORE_OPT(report_confidence_name(r->confidence)),
-		STORE_OPT(provider), STORE_NONZERO(probe), STORE_OPT(s->node),
+		STORE_NONZERO(t->provider), STORE_NONZERO(probe),
+		STORE_OPT(s->node),
 	};
 
 	struct db_stmt *st = store_bound(s, record_sql[STORE_ADD_OUTCOME],
@@ -247,8 +248,9 @@ store_add_outcome(struct store *s, gint64 message, guint idx,
 	int rc;
 
 	if (!store_outcome_texts(s, r, &t, error) ||
-	    (st = store_put_outcome(s, message, idx, address, provider, probe,
-	    m, r, &t, error)) == NULL)
+	    !store_text_id(s, provider, &t.provider, error) ||
+	    (st = store_put_outcome(s, message, idx, address, probe, m, r, &t,
+	    error)) == NULL)
 		return 0;
 	if (!store_read_address(s, address, a, error)) {
 		store_done(st);
