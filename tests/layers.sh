@@ -56,10 +56,11 @@ is "libstore calls nothing of libdaemon" \
 
 # The folders are the layers: each library is made of its folder's C
 # files (and the tables generated beside them), and of nothing else;
-# reboundd.c, the daemon's main, is the one program beside its library.
+# reboundd.c, the daemon's main, is the one program beside its library,
+# with the generators the build runs (*_gen.c, such as phrases_gen.c).
 members() { ar t "$(archive "$1")" | sed "s/^$1_la-//; s/\.o$//" | sort; }
 sources() {
-	{ ls "$top_srcdir/src/$1" | sed -n '/^reboundd\.c$/d; s/\.c$//p'
+	{ ls "$top_srcdir/src/$1" | sed -n '/^reboundd\.c$/d; /_gen\.c$/d; s/\.c$//p'
 	  ls "$src/$1" | sed -n 's/\(_tab\|sql_migrations\)\.c$/&/p' |
 	      sed 's/\.c$//'; } | sort -u
 }

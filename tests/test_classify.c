@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "classify.h"
+#include "phrases.h"
 #include "remote.h"
 #include "report.h"
 
@@ -842,6 +843,26 @@ test_vocabulary(void)
 	g_assert_true(report_reason_is(REASON_BLOCKED, REASON_SENDER));
 }
 
+static void
+check_label(void *section, const char *label)
+{
+	enum report_reason reason;
+
+	if (!report_reason_parse(label, &reason) || reason == REASON_UNDEFINED)
+		g_test_message("phrases.tab: [%s %s]: '%s' is not a reason",
+		    (const char *)section, label, label);
+	g_assert_true(report_reason_parse(label, &reason));
+	g_assert_cmpint(reason, !=, REASON_UNDEFINED);
+}
+
+/* Each label of the sections classify reads is a reason it can give. */
+static void
+test_phrase_labels(void)
+{
+	phrases_labels("diagnostic", check_label, "diagnostic");
+	phrases_labels("reply-word", check_label, "reply-word");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -862,6 +883,7 @@ main(int argc, char **argv)
 	g_test_add_func("/classify/kinds", test_kinds);
 	g_test_add_func("/classify/class", test_class);
 	g_test_add_func("/classify/vocabulary", test_vocabulary);
+	g_test_add_func("/classify/phrase-labels", test_phrase_labels);
 	rc = g_test_run();
 	classify_shutdown();
 	return rc;

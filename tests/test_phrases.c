@@ -87,15 +87,10 @@ test_linear(void)
 int
 main(int argc, char **argv)
 {
-	int rc;
-
 	g_test_init(&argc, &argv, NULL);
-	phrases_init();
 	g_test_add_func("/phrases/match", test_match);
 	g_test_add_func("/phrases/phrase-returned", test_phrase_returned);
 	g_test_add_func("/phrases/words", test_words);
 	g_test_add_func("/phrases/linear", test_linear);
-	rc = g_test_run();
-	phrases_shutdown();
-	return rc;
+	return g_test_run();
 }

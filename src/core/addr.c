@@ -193,9 +193,10 @@ addr_x400_rfc822(const char *value)
 	const char *p, *end;
 	GString *out;
 
-	/* Every address of a report comes here: compare only at an 'r'. */
+	/* Every address of a report comes here: compare only at an 'r'
+	   (tested inline: g_ascii_tolower is a call a byte). */
 	for (p = value; p != NULL && *p != '\0'; p++)
-		if (g_ascii_tolower(*p) == 'r' &&
+		if ((*p == 'r' || *p == 'R') &&
 		    g_ascii_strncasecmp(p, key, sizeof key - 1) == 0)
 			break;
 	if (p == NULL || *p == '\0')

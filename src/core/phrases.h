@@ -1,5 +1,5 @@
 /*
- * phrases.h: the phrase tables (phrases.tab, embedded at build time).
+ * phrases.h: the phrase tables (phrases.tab, compiled at build time).
  */
 #ifndef REBOUND_PHRASES_H
 #define REBOUND_PHRASES_H
@@ -10,8 +10,6 @@
 typedef int	(*phrases_each_fn)(void *arg, const char *label,
 		    const char *phrase, size_t end);
 
-void		 phrases_init(void);
-void		 phrases_shutdown(void);
 const char	*phrases_find(const char *section, const char *text,
 		    const char **phrase_r);
 void		 phrases_each(const char *section, const char *text,
