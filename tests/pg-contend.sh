@@ -116,13 +116,16 @@ same "stats" cat stats
 # Outcomes: the same set, whatever order their ids came in.
 SAME_FILTER='s/,"[^"]*"$//' same "outcomes (but the node)" sort \
     list --format csv
-# Events: outside the burst the same; in it, which addresses died
-# (and came back by the replay when the incident held their bounces)
-# before the crossing depends on the order the bounces came in, as it
-# would for one daemon ([events] delay = 0 publishes them at once), but
-# each one told dead is told alive again.
-SAME_FILTER='/bigmail/d; s/^"[0-9]*",//' \
-    same "events outside the burst" sort events --format csv
+# Events: outside the burst each address's last the same, but for its
+# time and the digest of the bounce that made it: the four sessions
+# race, so an address's later bounce may come first, and then it is
+# that bounce that tells it dead, as it would for one daemon fed them in
+# that order.  In the burst, which addresses died (and came back by the
+# replay when the incident held their bounces) before the crossing
+# depends on the order the bounces came in ([events] delay = 0
+# publishes them at once), but each one told dead is told alive again.
+SAME_FILTER='/bigmail/d; s/^"[0-9]*","\([^"]*\)","[^"]*"/"\1",""/; s/"[0-9a-f]\{64\}"//' \
+    same "events outside the burst, each address's last" last events --format csv
 "$REBOUND" events --db "$PG_URL" --format csv | tr -d '\r' | grep '^"[0-9]*","address.*bigmail' |
     awk -F, '{ last[$4] = $2 } END { for (a in last) print last[a] }' |
     sort -u >"$tmp/last"
