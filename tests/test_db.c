@@ -258,6 +258,72 @@ test_send(void)
 	db_finalize(st);
 }
 
+/* The one integer a statement without parameters gives. */
+static gint64
+int_of(struct db *on, const char *sql)
+{
+	g_autoptr(GError) error = NULL;
+	struct db_stmt *st = db_prepare(on, sql, &error);
+	gint64 v;
+
+	g_assert_no_error(error);
+	g_assert_cmpint(db_step(st), ==, DB_ROW);
+	v = db_column_int64(st, 0);
+	db_finalize(st);
+	return v;
+}
+
+/*
+ * PostgreSQL ends the session in the middle of a transaction whose
+ * writes are in the pipeline (a server shutting down, an administrator's
+ * pg_terminate_backend()): the transaction is lost, and the connection
+ * is made again for what follows, however libpq was left.
+ */
+static void
+test_killed(void)
+{
+	g_autoptr(GError) error = NULL;
+	struct db_options o = { .busy_timeout = 1000 };
+	struct db *other;
+	struct db_stmt *st;
+	g_autofree char *kill = NULL;
+	gint64 pid, n = 0;
+	int tries, ok = 0;
+
+	if (strcmp(db_engine_name(db), "postgresql") != 0) {
+		g_test_skip("PostgreSQL only");
+		return;
+	}
+	other = db_open(g_getenv("REBOUND_TEST_DB"), &o, &error);
+	g_assert_no_error(error);
+	pid = int_of(db, "SELECT pg_backend_pid()");
+	st = prepare("INSERT INTO hook_cursors (hook, last_event) "
+	    "VALUES (?1, ?2)");
+	g_assert_true(db_begin(db, &error));
+	g_assert_cmpint(send_cursor(st, "k1", 1), ==, DB_DONE);
+	g_assert_cmpint(send_cursor(st, "k2", 2), ==, DB_DONE);
+	g_assert_cmpint(send_cursor(st, "k3", 3), ==, DB_DONE);
+	kill = g_strdup_printf("SELECT count(*) FROM (SELECT "
+	    "pg_terminate_backend(%" G_GINT64_FORMAT ")) t", pid);
+	g_assert_cmpint(int_of(other, kill), ==, 1);
+	g_assert_cmpint(send_cursor(st, "k4", 4), !=, DB_ROW);
+	g_assert_false(db_commit(db, &error));
+	g_clear_error(&error);
+	db_rollback(db);
+	/* The first statement after may still meet the old session. */
+	for (tries = 0; tries < 3 && !ok; tries++) {
+		ok = db_exec(db, "SELECT 1", &error);
+		g_test_message("try %d: %s", tries + 1, ok ? "ok" :
+		    error->message);
+		g_clear_error(&error);
+	}
+	g_assert_true(ok);
+	n = int_of(db, "SELECT count(*) FROM hook_cursors WHERE hook LIKE 'k_'");
+	g_assert_cmpint(n, ==, 0);
+	db_finalize(st);
+	db_close(&other);
+}
+
 /* From empty to this build's version, once; a newer one refused. */
 static void
 test_migrate(void)
@@ -296,6 +362,7 @@ main(int argc, char **argv)
 	g_test_add_func("/db/rollback", test_rollback);
 	g_test_add_func("/db/error", test_error);
 	g_test_add_func("/db/send", test_send);
+	g_test_add_func("/db/killed", test_killed);
 	g_test_add_func("/db/migrate", test_migrate);
 	rc = g_test_run();
 	db_close(&db);

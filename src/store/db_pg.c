@@ -163,6 +163,20 @@ db_pg_session(struct db_pg *d)
 	return !d->unset;
 }
 
+/*
+ * A connection libpq still calls up, left where no statement can run:
+ * in pipeline mode with nothing of ours in it.  A server that shut down
+ * (FATAL: terminating connection due to administrator command) in the
+ * middle of a pipeline leaves it so until libpq reads the end of the
+ * socket, which no statement gets to do: it is made again instead.
+ */
+static int
+db_pg_stuck(struct db_pg *d)
+{
+	return d->sent == 0 &&
+	    pq.PQpipelineStatus(d->conn) != PQ_PIPELINE_OFF;
+}
+
 /* Connected, or connected again when the backoff allows: 0 if not. */
 int
 db_pg_alive(struct db_pg *d)
@@ -170,7 +184,7 @@ db_pg_alive(struct db_pg *d)
 	gint64 now;
 
 	db_pg_drain(d);
-	if (pq.PQstatus(d->conn) == CONNECTION_OK)
+	if (pq.PQstatus(d->conn) == CONNECTION_OK && !db_pg_stuck(d))
 		return !d->unset || db_pg_session(d);
 	now = g_get_monotonic_time();
 	if (d->backoff > 0 && now < d->retry_at) {

@@ -18,7 +18,7 @@
 	X(PQexec) X(PQexecParams) X(PQexecPrepared) X(PQexitPipelineMode) \
 	X(PQfinish) X(PQfname) X(PQfreemem) X(PQgetResult) X(PQgetisnull) \
 	X(PQgetvalue) X(PQmakeEmptyPGresult) X(PQnfields) X(PQnotifies) X(PQntuples) \
-	X(PQpipelineSync) X(PQprepare) X(PQreset) X(PQresultErrorField) \
+	X(PQpipelineStatus) X(PQpipelineSync) X(PQprepare) X(PQreset) X(PQresultErrorField) \
 	X(PQresultErrorMessage) \
 	X(PQresultStatus) X(PQsendQuery) X(PQsendQueryParams) X(PQsendQueryPrepared) \
 	X(PQsetNoticeProcessor) X(PQsocket) X(PQstatus) X(PQtransactionStatus)
