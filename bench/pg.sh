@@ -25,7 +25,8 @@
 # daemons >= 1.6 x one.
 #
 # Usage: bench/pg.sh [--write]    (--write adds a row to RESULTS.md)
-# Environment: N=5000, SESSIONS=16, REBOUNDD (default src/reboundd).
+# Environment: N=5000, SESSIONS=16, REBOUNDD (default src/reboundd),
+# PG_STATEMENTS=1 (print one daemon's most called statements).
 set -eu
 
 . "$(dirname "$0")/lib.sh"
@@ -105,10 +106,26 @@ run() {
 	    --sessions "$3" --messages "$2" "$corpus"/postfix/*.eml
 }
 
+# trips: the statements the daemons ran since the last reset (the
+# triggers' aside); top_statements N: the most called, a message each.
+trips() {
+	psql_q "select sum(calls) from pg_stat_statements where toplevel
+	    and query not like '%pg_stat_statements%'"
+}
+top_statements() {
+	psql_q "select round(calls::numeric / $1, 2), left(regexp_replace(query,
+	    '\s+', ' ', 'g'), 90) from pg_stat_statements where toplevel
+	    and query not like '%pg_stat_statements%' order by calls desc
+	    limit 12"
+}
+
 daemon sqlite "path = $tmp/rebound.db"
 one_sqlite=$(field rate "$(run sqlite "$n" "$sessions")")
 daemon pg1 "url = $PG_URL"
+psql_q 'select pg_stat_statements_reset()' >/dev/null
 one_pg=$(field rate "$(run pg1 "$n" "$sessions")")
+one_trips=$(trips)
+[ -z "${PG_STATEMENTS:-}" ] || top_statements "$n"
 daemon pg2 "url = $PG_URL"
 daemon_pids=$(echo "$pids" | awk '{ print $(NF - 1), $NF }')
 # shellcheck disable=SC2086  # the pids are meant to split
@@ -137,12 +154,11 @@ recorded=$(psql_q 'select count(*) from messages')
 # daemons ran, the triggers' aside) of the two daemons' run.
 lockwait=$(psql_q "select coalesce(sum(total_exec_time), 0) / 1000
     from pg_stat_statements where query like '%pg_advisory_xact_lock%'")
-trips=$(psql_q "select sum(calls) from pg_stat_statements where toplevel
-    and query not like '%pg_stat_statements%'")
+trips=$(trips)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "SQLite, one daemon:      $one_sqlite msg/s"
-echo "PostgreSQL, one daemon:  $one_pg msg/s ($(ratio "$one_pg" "$one_sqlite") x SQLite; goal >= 0.5)"
+echo "PostgreSQL, one daemon:  $one_pg msg/s ($(ratio "$one_pg" "$one_sqlite") x SQLite; goal >= 0.5), $(ratio "$one_trips" "$n") statements per message"
 echo "PostgreSQL, two daemons: $two_pg msg/s ($(ratio "$two_pg" "$one_pg") x one; goal >= 1.6)"
 echo "PostgreSQL: $recorded messages recorded of $((n + n / 2 * 2)) sent"
 # CPU ms per message, two daemons: ticks are 10 ms.
