@@ -63,7 +63,6 @@
 
 #define DB_PG_INT8	20	/* pg_type.oid of int8 */
 #define DB_PG_TEXT	25	/* and of text */
-#define DB_PG_BACKOFF_MAX (30 * G_USEC_PER_SEC)
 
 
 static int
@@ -82,38 +81,8 @@ db_pg_errmsg(struct db *db)
 	return pq.PQerrorMessage(d->conn);
 }
 
-/* Keep what went wrong, on one line, for db_errmsg(). */
-void
-db_pg_set_error(struct db_pg *d, const char *msg)
-{
-	g_free(d->error);
-	d->error = g_strstrip(g_strdelimit(g_strdup(msg), "\n", ' '));
-	d->sqlstate[0] = '\0';
-}
 
-/* A result that is an error keeps its message; 0 unless it succeeded. */
-/* Notices (a table that already exists...) are not the user's business. */
-static void
-db_pg_notice(void *arg, const char *message)
-{
-}
 
-int
-db_pg_result_ok(struct db_pg *d, PGresult *res)
-{
-	ExecStatusType status = pq.PQresultStatus(res);
-
-	if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-		g_clear_pointer(&d->error, g_free);
-		return 1;
-	}
-	db_pg_set_error(d, res != NULL ? pq.PQresultErrorMessage(res) :
-	    pq.PQerrorMessage(d->conn));
-	if (res != NULL && pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL)
-		g_strlcpy(d->sqlstate, pq.PQresultErrorField(res,
-		    PG_DIAG_SQLSTATE), sizeof d->sqlstate);
-	return 0;
-}
 
 /*
  * A deadlock (40P01) or a serialization failure (40001): another
@@ -127,87 +96,10 @@ db_pg_retry(struct db *db)
 	return strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0;
 }
 
-/* The connection free for another statement: a cursor read to its end. */
-void
-db_pg_drain(struct db_pg *d)
-{
-	if (d->reading == NULL)
-		return;
-	db_pg_cursor_drain(d->reading->cursor);
-	d->reading = NULL;
-}
 
-/*
- * What every session sets (db_pg.c's comment), then sql.  A cursor's
- * rows are all read (db_pg_cursor.c): it is planned as a plain read.
- */
-static char *
-db_pg_settings(struct db_pg *d, const char *sql)
-{
-	return g_strconcat("SET synchronous_commit = on; "
-	    "SET cursor_tuple_fraction = 1; ", d->readonly ?
-	    "SET default_transaction_read_only = on; " : "", sql, NULL);
-}
 
-/* The session's settings, alone. */
-static int
-db_pg_session(struct db_pg *d)
-{
-	g_autofree char *sql = db_pg_settings(d, "");
-	PGresult *res;
 
-	pq.PQsetNoticeProcessor(d->conn, db_pg_notice, NULL);
-	res = pq.PQexec(d->conn, sql);
-	d->unset = !db_pg_result_ok(d, res);
-	pq.PQclear(res);
-	return !d->unset;
-}
 
-/*
- * A connection libpq still calls up, left where no statement can run:
- * in pipeline mode with nothing of ours in it.  A server that shut down
- * (FATAL: terminating connection due to administrator command) in the
- * middle of a pipeline leaves it so until libpq reads the end of the
- * socket, which no statement gets to do: it is made again instead.
- */
-static int
-db_pg_stuck(struct db_pg *d)
-{
-	return d->sent == 0 &&
-	    pq.PQpipelineStatus(d->conn) != PQ_PIPELINE_OFF;
-}
-
-/* Connected, or connected again when the backoff allows: 0 if not. */
-int
-db_pg_alive(struct db_pg *d)
-{
-	gint64 now;
-
-	db_pg_drain(d);
-	if (pq.PQstatus(d->conn) == CONNECTION_OK && !db_pg_stuck(d))
-		return !d->unset || db_pg_session(d);
-	now = g_get_monotonic_time();
-	if (d->backoff > 0 && now < d->retry_at) {
-		g_free(d->error);
-		d->error = g_strdup_printf("server unreachable, next try in "
-		    "%" G_GINT64_FORMAT " s", (d->retry_at - now) /
-		    G_USEC_PER_SEC + 1);
-		return 0;
-	}
-	pq.PQreset(d->conn);
-	db_pg_unpipe(d, 0);
-	if (pq.PQstatus(d->conn) == CONNECTION_OK && db_pg_session(d)) {
-		d->session++;
-		d->backoff = 0;
-		g_message("%s: connected again", d->db.name);
-		return 1;
-	}
-	db_pg_set_error(d, pq.PQerrorMessage(d->conn));
-	d->backoff = d->backoff == 0 ? G_USEC_PER_SEC :
-	    MIN(d->backoff * 2, DB_PG_BACKOFF_MAX);
-	d->retry_at = now + d->backoff;
-	return 0;
-}
 
 /*
  * sql, after the statements in the pipeline: along with them, unless it
@@ -463,7 +355,7 @@ db_pg_step_cursor(struct db_pg *d, struct db_pg_stmt *s)
 	return DB_DONE;
 }
 
-int
+static int
 db_pg_step(struct db_stmt *st)
 {
 	struct db_pg *d = DB_PG(st->db);
@@ -741,6 +633,36 @@ db_pg_wait(struct db *db, const char *channel, int ms)
 	pq.PQconsumeInput(d->conn);
 	while ((n = pq.PQnotifies(d->conn)) != NULL)
 		pq.PQfreemem(n);
+}
+
+/* A write whose answer nobody waits for: db_pg_enqueue(), or a step. */
+static int
+db_pg_send(struct db_stmt *st)
+{
+	int rc;
+
+	if (db_pg_enqueue(DB_PG(st->db), DB_PG_STMT(st), 0, &rc))
+		return db_pg_step(st) == DB_ERROR ? DB_ERROR : DB_DONE;
+	return rc;
+}
+
+/*
+ * A statement whose answer is read later (its next db_step() gives its
+ * first row): sent now, and read with the next statement's; or, when
+ * it cannot be sent, run now and its answer kept.
+ */
+static int
+db_pg_pipe(struct db_stmt *st)
+{
+	struct db_pg_stmt *s = DB_PG_STMT(st);
+	int rc;
+
+	if (!db_pg_enqueue(DB_PG(st->db), s, 1, &rc))
+		return rc;
+	if ((rc = db_pg_step(st)) == DB_ERROR)
+		return DB_ERROR;
+	s->row = -1;
+	return DB_DONE;
 }
 
 const struct db_engine db_pg = {

@@ -2,7 +2,8 @@
  * db_pg.h: what the files of the PostgreSQL engine share: its
  * connection and statement, a statement in PostgreSQL's dialect
  * (db_pg_dialect.c), a big read in chunks through a cursor
- * (db_pg_cursor.c), libpq's pipeline (db_pg_pipe.c).
+ * (db_pg_cursor.c), libpq's pipeline (db_pg_pipe.c), the session
+ * (db_pg_session.c).
  */
 #ifndef REBOUND_DB_PG_H
 #define REBOUND_DB_PG_H
@@ -53,20 +54,22 @@ struct db_pg_stmt {
 #define DB_PG(d)	((struct db_pg *)(d))
 #define DB_PG_STMT(s)	((struct db_pg_stmt *)(s))
 
-/* db_pg.c */
-int			 db_pg_alive(struct db_pg *);
-void			 db_pg_drain(struct db_pg *);
-int			 db_pg_result_ok(struct db_pg *, PGresult *);
+/* db_pg_session.c */
 void			 db_pg_set_error(struct db_pg *, const char *);
-int			 db_pg_step(struct db_stmt *);
+int			 db_pg_result_ok(struct db_pg *, PGresult *);
+void			 db_pg_notice(void *, const char *);
+char			*db_pg_settings(struct db_pg *, const char *sql);
+int			 db_pg_session(struct db_pg *);
+void			 db_pg_drain(struct db_pg *);
+void			 db_pg_unpipe(struct db_pg *, int ok);
+int			 db_pg_alive(struct db_pg *);
 
 /* db_pg_pipe.c */
-void			 db_pg_unpipe(struct db_pg *, int ok);
 int			 db_pg_flush(struct db_pg *);
 PGresult		*db_pg_along(struct db_pg *, struct db_pg_stmt *,
 			    const char *sql);
-int			 db_pg_send(struct db_stmt *);
-int			 db_pg_pipe(struct db_stmt *);
+int			 db_pg_enqueue(struct db_pg *, struct db_pg_stmt *,
+			    int keep, int *rc_r);
 
 /* db_pg_dialect.c */
 char			*db_pg_dialect(const char *sql, int *nparams_r);

@@ -13,26 +13,6 @@
 #include "db_pg.h"
 #include "pq.h"
 
-/*
- * The pipeline emptied: each statement that kept its answer has it
- * (unless ok is 0: then none has), and none is in it any more.
- */
-void
-db_pg_unpipe(struct db_pg *d, int ok)
-{
-	struct db_pg_stmt *k;
-	guint i;
-
-	for (i = 0; i < d->kept->len; i++)
-		if ((k = g_ptr_array_index(d->kept, i)) != NULL) {
-			k->piped = 0;
-			if (!ok)
-				g_clear_pointer(&k->res, pq.PQclear);
-		}
-	g_ptr_array_set_size(d->kept, 0);
-	d->sent = 0;
-}
-
 /* Answer res of statement i in the pipeline: 0 if it failed. */
 static int
 db_pg_answer(struct db_pg *d, guint i, PGresult *res)
@@ -142,7 +122,7 @@ db_pg_along(struct db_pg *d, struct db_pg_stmt *s, const char *sql)
  * its answer is read with the next statement's, and kept for s's next
  * step when keep.  Else (1 on return) it is to be stepped at once.
  */
-static int
+int
 db_pg_enqueue(struct db_pg *d, struct db_pg_stmt *s, int keep, int *rc_r)
 {
 	*rc_r = DB_DONE;
@@ -170,33 +150,5 @@ db_pg_enqueue(struct db_pg *d, struct db_pg_stmt *s, int keep, int *rc_r)
 	return 0;
 }
 
-/* A write whose answer nobody waits for: db_pg_enqueue(), or a step. */
-int
-db_pg_send(struct db_stmt *st)
-{
-	int rc;
 
-	if (db_pg_enqueue(DB_PG(st->db), DB_PG_STMT(st), 0, &rc))
-		return db_pg_step(st) == DB_ERROR ? DB_ERROR : DB_DONE;
-	return rc;
-}
-
-/*
- * A statement whose answer is read later (its next db_step() gives its
- * first row): sent now, and read with the next statement's; or, when
- * it cannot be sent, run now and its answer kept.
- */
-int
-db_pg_pipe(struct db_stmt *st)
-{
-	struct db_pg_stmt *s = DB_PG_STMT(st);
-	int rc;
-
-	if (!db_pg_enqueue(DB_PG(st->db), s, 1, &rc))
-		return rc;
-	if ((rc = db_pg_step(st)) == DB_ERROR)
-		return DB_ERROR;
-	s->row = -1;
-	return DB_DONE;
-}
 #endif
