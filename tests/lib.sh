@@ -175,8 +175,25 @@ http_get() {
 		print((split(/\n/, $head))[0], "\n", $body);' "$1" "$2"
 }
 
-# free_port: a TCP port of 127.0.0.1 that nothing listens on just now.
+# free_port: a TCP port of 127.0.0.1 that nothing listens on just now,
+# chosen at random below the kernel's ephemeral range: a port from it
+# (what binding port 0 gives) can be taken, before the daemon binds it,
+# as the local end of any client's connection, and a daemon that cannot
+# bind exits at start (the likely cause of webhook-limits.sh's daemon
+# exiting at start in a loaded ASan run of .ci/run).
 free_port() {
-	perl -MIO::Socket::INET -e \
-	    'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1:0")->sockport'
+	perl -MIO::Socket::INET -e '
+	    my $lo = 32768;
+	    if (open(my $f, "<", "/proc/sys/net/ipv4/ip_local_port_range")) {
+		    ($lo) = split(" ", <$f>);
+		    $lo = 32768 if $lo < 11000;
+	    }
+	    for (1 .. 1000) {
+		    my $port = 10000 + int(rand($lo - 10000));
+		    my $s = IO::Socket::INET->new(Listen => 1, ReuseAddr => 1,
+			LocalAddr => "127.0.0.1:$port") or next;
+		    print $port;
+		    exit 0;
+	    }
+	    exit 1'
 }
