@@ -131,17 +131,10 @@ store_rows(struct store *s, const char *sql, const struct store_arg *args,
     size_t n, store_row_fn *fn, void *arg, GError **error, const char *what)
 {
 	struct db_stmt *st = store_bound(s, sql, args, n, error);
-
-	return st != NULL && store_rows_of(s, st, fn, arg, error, what);
-}
-
-/* As store_rows(), st bound already (and maybe sent: db_pipe()). */
-int
-store_rows_of(struct store *s, struct db_stmt *st, store_row_fn *fn,
-    void *arg, GError **error, const char *what)
-{
 	int rc;
 
+	if (st == NULL)
+		return 0;
 	while ((rc = db_step(st)) == DB_ROW)
 		if (!fn(st, arg)) {
 			rc = DB_DONE;
@@ -294,15 +287,6 @@ store_newest(struct store *s, gint64 *id_r, GError **error)
 	return store_count(s, store_newest_sql, NULL, 0, id_r, error);
 }
 
-/* The read of another writer's outcomes, sent and not wanted. */
-static void
-store_unask(struct store *s)
-{
-	if (s->asked != NULL)
-		store_done(s->asked);
-	s->asked = NULL;
-}
-
 /*
  * The writers' turn, in a transaction begun without it: after it, this
  * one alone adds outcomes, moves addresses' states, feeds the guard and
@@ -313,8 +297,8 @@ store_unask(struct store *s)
  * (a second reboundd on PostgreSQL, a "rebound import" beside the
  * daemon), the guard is brought up to date with them (s->sync,
  * store_guard.c's), so that it counts every writer's outcomes.  On
- * PostgreSQL the lock goes in the pipeline with the read of those
- * outcomes (s->ask) and of the newest: one round trip for the three.
+ * PostgreSQL the lock goes in the pipeline with the read of the newest
+ * outcome: one round trip.
  */
 int
 store_lock(struct store *s, GError **error)
@@ -335,17 +319,13 @@ store_lock(struct store *s, GError **error)
 	}
 	if (sql != NULL)
 		store_done(st);
-	if ((sql != NULL && s->ask != NULL && !s->ask(s, error)) ||
-	    !store_newest(s, &newest, error)) {
-		store_unask(s);
+	if (!store_newest(s, &newest, error))
 		return 0;
-	}
 	s->turn_taken = g_get_monotonic_time();
 	s->turn_waited += s->turn_taken - s->turn_asked;
 	if (newest != s->newest && s->sync != NULL && !s->sync(s, newest,
 	    error))
 		return 0;
-	store_unask(s);		/* nothing to catch up with */
 	s->newest = newest;
 	s->mine = 0;
 	s->locked = 1;

@@ -23,7 +23,6 @@
 #define STORE_GUARD_GAP	20000
 
 static store_sync_fn store_guard_sync;
-static store_ask_fn store_guard_ask;
 
 /* The columns of an incident, in struct store_incident's order. */
 #define STORE_INCIDENT_COLUMNS \
@@ -347,7 +346,6 @@ store_guard_load(struct store *s, GError **error)
 		return 1;
 	s->guard = guard_new(&s->policy.guard, &store_guard_calls, s);
 	s->sync = store_guard_sync;
-	s->ask = store_guard_ask;
 	return store_rows(s, guard_sql[STORE_INCIDENTS_KEPT], STORE_ARGS(late),
 	    store_guard_adopt, s, error, "reading open incidents") &&
 	    store_rows(s, guard_sql[STORE_GUARD_RESTORE], STORE_ARGS(baseline),
@@ -405,28 +403,20 @@ store_guard_sync(struct store *s, gint64 newest, GError **error)
 		STORE_INT(s->newest), STORE_INT(newest)
 	};
 	g_autoptr(GArray) fed = NULL;
-	struct db_stmt *st = s->asked;
 	int ok;
 
-	s->asked = NULL;
-	if (s->guard == NULL || newest < s->newest ||
-	    newest - s->newest > STORE_GUARD_GAP) {
-		if (st != NULL)
-			store_done(st);
-		if (s->guard == NULL)
-			return 1;	/* read whole on first use anyway */
+	if (s->guard == NULL)
+		return 1;	/* read whole on first use anyway */
+	if (newest < s->newest || newest - s->newest > STORE_GUARD_GAP) {
 		guard_free(&s->guard);
 		s->rebuilds++;
 		return 1;
 	}
-	if (st == NULL && (st = store_bound(s, guard_sql[STORE_GUARD_SINCE],
-	    STORE_ARGS(args), error)) == NULL)
-		return 0;
 	fed = s->sync_fed = g_array_new(FALSE, FALSE, sizeof(gint64));
 	s->syncing = 1;
 	s->sync_differs = 0;
-	ok = store_rows_of(s, st, store_guard_feed, s, error,
-	    "reading another writer's outcomes");
+	ok = store_rows(s, guard_sql[STORE_GUARD_SINCE], STORE_ARGS(args),
+	    store_guard_feed, s, error, "reading another writer's outcomes");
 	s->syncing = 0;
 	s->sync_fed = NULL;
 	if (ok && store_guard_agrees(s, fed)) {
@@ -436,36 +426,6 @@ store_guard_sync(struct store *s, gint64 newest, GError **error)
 	guard_free(&s->guard);
 	s->rebuilds++;
 	return ok;
-}
-
-/*
- * On PostgreSQL the read above goes in the pipeline with the writers'
- * lock and the newest outcome's (store_lock()), before either is known:
- * with two daemons there is nearly always something to read, and a
- * round trip less in the turn, which the other waits for, pays
- * (bench/RESULTS.md).  Up to the gap past ours, beyond which the guard
- * is read whole instead; no one adds outcomes while we have the turn,
- * so that is up to the newest.
- */
-static int
-store_guard_ask(struct store *s, GError **error)
-{
-	const struct store_arg args[] = {
-		STORE_INT(s->newest), STORE_INT(s->newest + STORE_GUARD_GAP)
-	};
-	struct db_stmt *st;
-
-	if (s->guard == NULL)
-		return 1;
-	if ((st = store_bound(s, guard_sql[STORE_GUARD_SINCE],
-	    STORE_ARGS(args), error)) == NULL)
-		return 0;
-	if (db_pipe(st) == DB_ERROR) {
-		store_done(st);
-		return store_error(s, error, "reading another writer's outcomes");
-	}
-	s->asked = st;
-	return 1;
 }
 
 void

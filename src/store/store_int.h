@@ -43,8 +43,6 @@ enum store_part {
 /* What brings the guard up to date with another writer's outcomes, up
    to newest (store_guard.c's, registered when it loads the guard). */
 typedef int store_sync_fn(struct store *, gint64 newest, GError **);
-/* What sends that read with the writers' lock (store_guard.c's). */
-typedef int store_ask_fn(struct store *, GError **);
 typedef int store_replay_fn(struct store *, const char *address,
     const char *why, GError **);
 
@@ -87,9 +85,6 @@ struct store {
 	store_replay_fn	*replay;	/* what replays stale before commit */
 	store_sync_fn	*sync;		/* what feeds the guard another
 					   writer's outcomes at begin */
-	store_ask_fn	*ask;		/* what asks for them with the lock */
-	struct db_stmt	*asked;		/* that read, sent: its rows to
-					   read, or NULL */
 	void		*parts[STORE_NPARTS];
 	GDestroyNotify	 part_free[STORE_NPARTS];
 };
@@ -165,9 +160,6 @@ int			 store_run(struct store *, const char *sql,
 int			 store_rows(struct store *, const char *sql,
 			    const struct store_arg *, size_t, store_row_fn *,
 			    void *, GError **, const char *what);
-int			 store_rows_of(struct store *, struct db_stmt *,
-			    store_row_fn *, void *, GError **,
-			    const char *what);
 int			 store_strings(struct store *, const char *sql,
 			    const struct store_arg *, size_t, GPtrArray *,
 			    GError **, const char *what);
