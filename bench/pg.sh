@@ -139,6 +139,7 @@ turn() {
 # (cpu_c) took, share (theirs over what the machine's CPUs gave), load,
 # and turn_w and turn_h, the daemons' wait for the writers' turn and
 # their hold of it, ms per message.
+rate= share= turn_w= turn_h=	# set by bout's eval
 bout() {
 	b_n=$1 b_s=$2
 	shift 2
@@ -168,7 +169,7 @@ bout() {
 	cpu_pg=$(( $(cpu $(pg_pids)) - cpu0_pg ))
 	slowest=$(for d in "$@"; do field seconds "$(cat "$tmp/c.$d")"; done |
 	    sort -g | tail -1)
-	# shellcheck disable=SC2046  # WAITED HELD, before and after
+	# shellcheck disable=SC2046,SC2086  # WAITED HELD, before and after
 	set -- $turn0 $(turn "$@")
 	eval "$(awk -v n="$msgs" -v t="$slowest" -v wall="$wall" \
 	    -v ticks=$((cpu_d + cpu_pg + cpu_c)) -v ncpu="$(nproc)" \
@@ -232,7 +233,7 @@ scale() {
 		echo "$s $(col 2) $(col 3) $(col 4) $(col 5) $(col 6) $(col 7) $(col 8) $(col 9) $(col 13) $(col 14) $bounds" |
 		    awk '{ printf "%s sessions: SQLite %s, PG %s, two %s msg/s; PG / SQLite %s, two / one %s (goals 0.5, 1.6); CPU %s / %s / %s; turn %s / %s ms a message, busy %s / %s; two / one at most %s (%s by Amdahl)\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 }'
 		# shellcheck disable=SC2086  # the bounds are meant to split
-		[ $write -eq 0 ] || printf '| %s | %s | %s, load %s | %s / %s x %s | %s | %s | %s | %s | %s | %s / %s / %s | %s / %s | %s / %s | %s / %s |\n' \
+		[ "$write" -eq 0 ] || printf '| %s | %s | %s, load %s | %s / %s x %s | %s | %s | %s | %s | %s | %s / %s / %s | %s / %s | %s / %s | %s / %s |\n' \
 		    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(bench_commit)" \
 		    "$(bench_machine)" "$(col 10)" "$n" "$s" "${PAIRS:-3}" \
 		    "$(col 2)" "$(col 3)" "$(col 5)" "$(col 4)" "$(col 6)" \
@@ -283,7 +284,7 @@ awk -v n="$msgs" -v w="$lockwait" -v t="$trips" -v wall="$wall" 'BEGIN {
 	    w, wall / 1e9, w / (wall / 1e9), t / n
 }'
 echo "two daemons, the writers' turn a message: held $turn_h ms, waited $turn_w ms"
-if [ $write -eq 1 ]; then
+if [ "$write" -eq 1 ]; then
 	printf '| %s | %s | %s, load %s | %s / %s | %s | %s | %s | %s | %s |\n' \
 	    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(bench_commit)" "$(bench_machine)" \
 	    "$load" "$n" "$sessions" "$one_sqlite" "$one_pg" \
