@@ -1,0 +1,138 @@
+#!/bin/sh
+# pg-bouncer.sh: rebound through PgBouncer (Debian's pgbouncer) in
+# session mode, in front of a private PostgreSQL (pg-lib.sh), as
+# README's recipe puts it: reboundd records bounces over LMTP (a 250
+# once the row is in the database), and list, show, prune, stats,
+# incidents and events give the same bytes as directly; events --follow
+# gets an event; a show then an import on one pooled server connection
+# do not see each other's settings.  Behind a pool in transaction mode
+# an import after a show fails as README says, and reboundd refuses to
+# start (db_pg_pool.c).
+#
+# The pooler is private too: its own configuration in the test's
+# directory, a unix socket there and no TCP (listen_addr empty), run as
+# nobody when the test runs as root (pgbouncer refuses root), stopped
+# at exit.  The package's own service is never used.
+. "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
+. "$top_srcdir/tests/pg-lib.sh"
+. "$top_srcdir/tests/hooks-lib.sh"
+: "${REBOUNDD:=$top_builddir/src/reboundd}"
+pg_skip_unless
+bouncer=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+if [ ! -x "$bouncer" ]; then
+	echo "1..0 # SKIP no pgbouncer (apt-get install pgbouncer)"
+	exit 77
+fi
+scratch
+pg_start || { echo "Bail out! private PostgreSQL did not start"; exit 1; }
+
+# Three pools on the one database: rebound (session mode), one (session
+# mode, a single server connection: commands in turn share it) and tx
+# (transaction mode).
+pgb=$tmp/pgb
+mkdir "$pgb"
+[ "$(id -u)" -eq 0 ] && chown nobody:nogroup "$pgb"
+printf '"rebound" ""\n' >"$pgb/users"
+server="host=$tmp/pg dbname=rebound user=rebound"
+cat >"$pgb/pgbouncer.ini" <<INI
+[databases]
+rebound = $server
+one = $server pool_size=1
+tx = $server pool_mode=transaction
+[pgbouncer]
+listen_addr =
+listen_port = 6432
+unix_socket_dir = $pgb
+auth_type = trust
+auth_file = $pgb/users
+pool_mode = session
+default_pool_size = 10
+INI
+pg_as "$bouncer" "$pgb/pgbouncer.ini" >"$pgb/log" 2>&1 &
+pgb_pid=$!
+trap 'kill $pgb_pid $pid 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
+wait_until "pgbouncer to listen" test -S "$pgb/.s.PGSQL.6432"
+# pool NAME: the URI of that pool.
+pool() { echo "postgresql:///$1?host=$pgb&port=6432&user=rebound"; }
+B=$(pool rebound)
+
+# reboundd through the pooler, over LMTP.
+cat >"$tmp/conf" <<CONF
+[store]
+url = $B
+[events]
+delay = 0
+[lmtp]
+listen = unix:$tmp/lmtp.sock
+CONF
+"$REBOUNDD" --config "$tmp/conf" --foreground 2>"$tmp/log" &
+pid=$!
+wait_until "reboundd to start or exit" sh -c \
+    "grep -q 'started, database' '$tmp/log' || ! kill -0 $pid"
+check "session mode: reboundd starts through PgBouncer" started "$tmp/log"
+"$REBOUND" events --follow --db "$B" >"$tmp/follow" 2>"$tmp/follow.err" &
+follow=$!
+trap 'kill $pgb_pid $pid $follow 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
+
+# send N: bounce N over LMTP; the reply to its recipient.
+send() {
+	hard_bounce "user$1@d$(($1 % 3)).example" "$1" >"$tmp/m.$1"
+	perl "$top_srcdir/tests/lmtp-send.pl" "$tmp/lmtp.sock" "$tmp/m.$1" \
+	    "bounces@lists.example.org" 2>/dev/null | grep -v '^221' | tail -1
+}
+acked=0
+for i in 1 2 3 4 5 6; do
+	[ "$(send $i | cut -c1-3)" = 250 ] &&
+	    [ "$(psql_q 'select count(*) from messages')" = $i ] &&
+	    acked=$((acked + 1))
+done
+is "session mode: six bounces, each in the database when acknowledged" "$acked" 6
+wait_for "session mode: events --follow through it prints an event" \
+    grep -q 'user1@d1.example' "$tmp/follow"
+
+# Each command through the pooler and directly: the same bytes.
+# same ARG...: the command's output and exit status, either way.
+same() {
+	"$REBOUND" "$@" --db "$PG_URL" >"$tmp/direct" 2>&1
+	echo "exit $?" >>"$tmp/direct"
+	"$REBOUND" "$@" --db "$B" >"$tmp/pooled" 2>&1
+	echo "exit $?" >>"$tmp/pooled"
+	cmp "$tmp/direct" "$tmp/pooled"
+}
+for cmd in "list" "list --format json" "show user1@d1.example" "prune" \
+    "stats" "incidents" "events"; do
+	check "session mode: $cmd, the same bytes as directly" same $cmd
+done
+
+# A show, then an import, in turn on the one server connection of the
+# pool "one": the import's session is not read-only.
+backend() {
+	"$pg_bin/psql" -X -A -t -q -h "$pgb" -p 6432 -U rebound -d one \
+	    -c 'select pg_backend_pid()'
+}
+before=$(backend)
+hard_bounce turn@d1.example 7 >"$tmp/turn.eml"
+"$REBOUND" show --db "$(pool one)" user1@d1.example >/dev/null
+check "session mode: an import after a show on one server connection" \
+    "$REBOUND" import --db "$(pool one)" "$tmp/turn.eml"
+is "... it is recorded" "$(psql_q "select count(*) from outcomes where address = 'turn@d1.example'")" 1
+is "... both ran on the one server connection" "$(backend)" "$before"
+
+# Transaction mode: what README says, and reboundd refuses it.
+hard_bounce tx@d1.example 8 >"$tmp/tx.eml"
+"$REBOUND" show --db "$(pool tx)" user1@d1.example >/dev/null
+"$REBOUND" import --db "$(pool tx)" "$tmp/tx.eml" >/dev/null 2>"$tmp/tx.err"
+check "transaction mode: an import after a show fails, read-only" \
+    grep -q 'read-only transaction' "$tmp/tx.err"
+printf '[store]\nurl = %s\n[lmtp]\nlisten = unix:%s\n' "$(pool tx)" \
+    "$tmp/lmtp-tx.sock" >"$tmp/tx.conf"
+"$REBOUNDD" --config "$tmp/tx.conf" --foreground 2>"$tmp/tx.log"
+rc=$?
+sed 's/^/# /' "$tmp/tx.log"
+check "transaction mode: reboundd refuses to start" [ "$rc" -ne 0 ]
+check "... and says why" grep -q "pool_mode = transaction" "$tmp/tx.log"
+
+kill -TERM $pid
+wait $pid
+is "session mode: reboundd stops with 0" "$?" 0
+done_testing
