@@ -9,52 +9,20 @@
 # an import after a show fails as README says, and reboundd refuses to
 # start (db_pg_pool.c).
 #
-# The pooler is private too: its own configuration in the test's
-# directory, a unix socket there and no TCP (listen_addr empty), run as
-# nobody when the test runs as root (pgbouncer refuses root), stopped
-# at exit.  The package's own service is never used.
+# The pooler is private too (pg-lib.sh's pgb_start): its configuration
+# and unix socket in the test's directory, no TCP, stopped at exit.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/pg-lib.sh"
 . "$top_srcdir/tests/hooks-lib.sh"
 : "${REBOUNDD:=$top_builddir/src/reboundd}"
 pg_skip_unless
-bouncer=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
-if [ ! -x "$bouncer" ]; then
-	echo "1..0 # SKIP no pgbouncer (apt-get install pgbouncer)"
-	exit 77
-fi
+pgb_skip_unless
 scratch
 pg_start || { echo "Bail out! private PostgreSQL did not start"; exit 1; }
 
-# Three pools on the one database: rebound (session mode), one (session
-# mode, a single server connection: commands in turn share it) and tx
-# (transaction mode).
-pgb=$tmp/pgb
-mkdir "$pgb"
-[ "$(id -u)" -eq 0 ] && chown nobody:nogroup "$pgb"
-printf '"rebound" ""\n' >"$pgb/users"
-server="host=$tmp/pg dbname=rebound user=rebound"
-cat >"$pgb/pgbouncer.ini" <<INI
-[databases]
-rebound = $server
-one = $server pool_size=1
-tx = $server pool_mode=transaction
-[pgbouncer]
-listen_addr =
-listen_port = 6432
-unix_socket_dir = $pgb
-auth_type = trust
-auth_file = $pgb/users
-pool_mode = session
-default_pool_size = 10
-INI
-pg_as "$bouncer" "$pgb/pgbouncer.ini" >"$pgb/log" 2>&1 &
-pgb_pid=$!
+pgb_start
 trap 'kill $pgb_pid $pid 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
-wait_until "pgbouncer to listen" test -S "$pgb/.s.PGSQL.6432"
-# pool NAME: the URI of that pool.
-pool() { echo "postgresql:///$1?host=$pgb&port=6432&user=rebound"; }
-B=$(pool rebound)
+B=$(pgb_url rebound)
 
 # reboundd through the pooler, over LMTP.
 cat >"$tmp/conf" <<CONF
@@ -107,24 +75,24 @@ done
 # A show, then an import, in turn on the one server connection of the
 # pool "one": the import's session is not read-only.
 backend() {
-	"$pg_bin/psql" -X -A -t -q -h "$pgb" -p 6432 -U rebound -d one \
+	"$pg_bin/psql" -X -A -t -q -h "$tmp/pgb" -p 6432 -U rebound -d one \
 	    -c 'select pg_backend_pid()'
 }
 before=$(backend)
 hard_bounce turn@d1.example 7 >"$tmp/turn.eml"
-"$REBOUND" show --db "$(pool one)" user1@d1.example >/dev/null
+"$REBOUND" show --db "$(pgb_url one)" user1@d1.example >/dev/null
 check "session mode: an import after a show on one server connection" \
-    "$REBOUND" import --db "$(pool one)" "$tmp/turn.eml"
+    "$REBOUND" import --db "$(pgb_url one)" "$tmp/turn.eml"
 is "... it is recorded" "$(psql_q "select count(*) from outcomes where address = 'turn@d1.example'")" 1
 is "... both ran on the one server connection" "$(backend)" "$before"
 
 # Transaction mode: what README says, and reboundd refuses it.
 hard_bounce tx@d1.example 8 >"$tmp/tx.eml"
-"$REBOUND" show --db "$(pool tx)" user1@d1.example >/dev/null
-"$REBOUND" import --db "$(pool tx)" "$tmp/tx.eml" >/dev/null 2>"$tmp/tx.err"
+"$REBOUND" show --db "$(pgb_url tx)" user1@d1.example >/dev/null
+"$REBOUND" import --db "$(pgb_url tx)" "$tmp/tx.eml" >/dev/null 2>"$tmp/tx.err"
 check "transaction mode: an import after a show fails, read-only" \
     grep -q 'read-only transaction' "$tmp/tx.err"
-printf '[store]\nurl = %s\n[lmtp]\nlisten = unix:%s\n' "$(pool tx)" \
+printf '[store]\nurl = %s\n[lmtp]\nlisten = unix:%s\n' "$(pgb_url tx)" \
     "$tmp/lmtp-tx.sock" >"$tmp/tx.conf"
 "$REBOUNDD" --config "$tmp/tx.conf" --foreground 2>"$tmp/tx.log"
 rc=$?
