@@ -129,7 +129,8 @@ unlock_db() {
 # the order of their names (tests/lmtp-replay.pl), wait until DB holds N
 # messages, and stop it; tests named "daemon: ...", ORDER saying what
 # order the names are in.  For the replays of a month (replay.sh,
-# order.sh).
+# order.sh).  LR_SOCKETS (default $tmp/lmtp.sock) and LR_OPTS are
+# lmtp-replay.pl's sockets and options.
 lmtp_replay() {
 	"$REBOUNDD" --config "$1" --foreground 2>"$tmp/log" &
 	lr_pid=$!
@@ -138,8 +139,9 @@ lmtp_replay() {
 	check "daemon: reboundd started" started "$tmp/log"
 	started "$tmp/log" || diag "$(tail -3 "$tmp/log")"
 	lr_start=$(date +%s%N)
-	perl "$top_srcdir/tests/lmtp-replay.pl" "$tmp/lmtp.sock" "$3" \
-	    >"$tmp/sent" 2>&1
+	# shellcheck disable=SC2086
+	perl "$top_srcdir/tests/lmtp-replay.pl" ${LR_OPTS:-} \
+	    "${LR_SOCKETS:-$tmp/lmtp.sock}" "$3" >"$tmp/sent" 2>&1
 	is "daemon: every message accepted over LMTP, $5" "$?" 0
 	diag "daemon: $(cat "$tmp/sent") in $(( ($(date +%s%N) - lr_start) / 1000000 )) ms"
 	lr_db=$2 lr_n=$4

@@ -170,3 +170,56 @@ INI
 }
 
 pgb_url() { echo "postgresql:///$1?host=$tmp/pgb&port=6432&user=rebound"; }
+
+# pg_month SEED EXTRA: what pg-month.sh and pg-split.sh start with: skip
+# without PostgreSQL, scratch, a private one, issue 25's month
+# (gen-month.pl --hostco --oldcorp --seed SEED) in $month, $n messages,
+# fed in time order to one reboundd on a SQLite file, $tmp/one.db, the
+# answer the two daemons must give; then $tmp/a.conf and $tmp/b.conf
+# for two daemons on PostgreSQL, nodes a.test and b.test (each its own
+# [store] node, which every outcome it records carries).
+# pg_month_conf NAME STORE: a daemon's settings in $tmp/NAME.conf, its
+# socket $tmp/NAME.sock, with dating = date and EXTRA (more settings,
+# printf's format).
+pg_month() {
+	: "${REBOUNDD:=$top_builddir/src/reboundd}"
+	pg_month_extra=$2
+	pg_skip_unless
+	scratch
+	pg_start || { echo "Bail out! private PostgreSQL did not start"; exit 1; }
+	month=$tmp/month
+	perl "$top_srcdir/tests/gen-month.pl" --out "$month" --hostco \
+	    --oldcorp --seed "$1" >"$tmp/gen" 2>&1
+	is "gen-month.pl writes the month" "$?" 0
+	n=$(ls "$month/new" | wc -l | tr -d ' ')
+	diag "$n messages"
+	pg_month_conf one "path = $tmp/one.db"
+	sed -i "s|$tmp/one.sock|$tmp/lmtp.sock|" "$tmp/one.conf"
+	lmtp_replay "$tmp/one.conf" "$tmp/one.db" "$month" "$n" "in time order"
+	pg_month_conf a "url = $PG_URL
+node = a.test"
+	pg_month_conf b "url = $PG_URL
+node = b.test"
+}
+
+pg_month_conf() {
+	# shellcheck disable=SC2059
+	printf "[store]\n%s\nsynchronous = normal\n[lmtp]\nlisten = unix:%s/%s.sock\n[intake]\ndating = date\n$pg_month_extra" \
+	    "$2" "$tmp" "$1" >"$tmp/$1.conf"
+}
+
+# pg_same WHAT ARGS...: "rebound ARGS" says the same of $tmp/one.db and
+# of PostgreSQL, after SAME_FILTER (a sed script) takes out what differs
+# between any two runs.
+pg_same() {
+	s_what=$1
+	shift
+	"$REBOUND" "$@" --db "$tmp/one.db" 2>&1 | sed "${SAME_FILTER:-}" >"$tmp/want"
+	"$REBOUND" "$@" --db "$PG_URL" 2>&1 | sed "${SAME_FILTER:-}" >"$tmp/got"
+	if [ -s "$tmp/want" ] && cmp -s "$tmp/want" "$tmp/got"; then
+		ok "$s_what: as one daemon on SQLite ($(wc -l <"$tmp/want" | tr -d ' ') lines)"
+	else
+		not_ok "$s_what: as one daemon on SQLite"
+		diff "$tmp/want" "$tmp/got" | head -6 | sed 's/^/# /'
+	fi
+}

@@ -9,31 +9,8 @@
 # counts both halves of each burst, and opens one incident for it.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/pg-lib.sh"
-: "${REBOUNDD:=$top_builddir/src/reboundd}"
-pg_skip_unless
-scratch
-pg_start || { echo "Bail out! private PostgreSQL did not start"; exit 1; }
-month=$tmp/month
-perl "$top_srcdir/tests/gen-month.pl" --out "$month" --hostco --oldcorp \
-    --seed "${REPLAY_SEED:-1}" >"$tmp/gen" 2>&1
-is "gen-month.pl writes the month" "$?" 0
-n=$(ls "$month/new" | wc -l | tr -d ' ')
-diag "$n messages"
+pg_month "${REPLAY_SEED:-1}" '[events]\ndelay = 0\n'
 
-# conf NAME STORE: a daemon's settings, its socket $tmp/NAME.sock.
-conf() {
-	printf '[store]\n%s\nsynchronous = normal\n[lmtp]\nlisten = unix:%s/%s.sock\n[intake]\ndating = date\n[events]\ndelay = 0\n' \
-	    "$2" "$tmp" "$1" >"$tmp/$1.conf"
-}
-conf one "path = $tmp/one.db"
-sed -i "s|$tmp/one.sock|$tmp/lmtp.sock|" "$tmp/one.conf"
-lmtp_replay "$tmp/one.conf" "$tmp/one.db" "$month" "$n" "in time order"
-
-# Each its own [store] node, which every outcome it records carries.
-conf a "url = $PG_URL
-node = a.test"
-conf b "url = $PG_URL
-node = b.test"
 port_a=$(free_port)
 port_b=$(free_port)
 printf '[metrics]\nlisten = %s\n' "$port_a" >>"$tmp/a.conf"
@@ -73,25 +50,10 @@ is "two daemons: list --format csv shows both nodes" \
     "$("$REBOUND" list --db "$PG_URL" --format csv | tr -d '\r' |
 	sed 's/.*,//' | sort -u | tr '\n' ' ')" '"a.test" "b.test" "node" '
 
-# same WHAT ARGS...: the command says the same of both databases.
-# SAME_FILTER, a sed script, first takes out what differs between any
-# two runs (the wall-clock time of the events a replay made).
-same() {
-	s_what=$1
-	shift
-	"$REBOUND" "$@" --db "$tmp/one.db" 2>&1 | sed "${SAME_FILTER:-}" >"$tmp/want"
-	"$REBOUND" "$@" --db "$PG_URL" 2>&1 | sed "${SAME_FILTER:-}" >"$tmp/got"
-	if [ -s "$tmp/want" ] && cmp -s "$tmp/want" "$tmp/got"; then
-		ok "$s_what: as one daemon on SQLite ($(wc -l <"$tmp/want" | tr -d ' ') lines)"
-	else
-		not_ok "$s_what: as one daemon on SQLite"
-		diff "$tmp/want" "$tmp/got" | head -6 | sed 's/^/# /'
-	fi
-}
-same "prune" prune
-same "incidents" incidents --format csv
+pg_same "prune" prune
+pg_same "incidents" incidents --format csv
 # A replay's event is dated when it was made, not by the bounce.
 SAME_FILTER='/"replay"/s/^\("[0-9]*","[^"]*",\)"[^"]*"/\1"NOW"/' \
-    same "events, a replay's dated now" events --format csv
-same "stats" stats
+    pg_same "events, a replay's dated now" events --format csv
+pg_same "stats" stats
 done_testing

@@ -866,10 +866,7 @@ test_phrase_labels(void)
 int
 main(int argc, char **argv)
 {
-	int rc;
-
 	g_test_init(&argc, &argv, NULL);
-	classify_init();
 	g_test_add_func("/classify/dsn", test_dsn_cases);
 	g_test_add_func("/classify/remote-words", test_remote_words);
 	g_test_add_func("/classify/confidence", test_confidence);
@@ -884,7 +881,5 @@ main(int argc, char **argv)
 	g_test_add_func("/classify/class", test_class);
 	g_test_add_func("/classify/vocabulary", test_vocabulary);
 	g_test_add_func("/classify/phrase-labels", test_phrase_labels);
-	rc = g_test_run();
-	classify_shutdown();
-	return rc;
+	return g_test_run();
 }

@@ -96,6 +96,37 @@ test_dating(void)
 	}
 }
 
+/*
+ * [guard] late is the baseline period with [intake] dating = date (an
+ * archive's order says nothing of its times), unless the file sets it.
+ */
+static void
+test_late_settled(void)
+{
+	static const struct { const char *text; gint64 want; } cases[] = {
+		{ "[intake]\ndating = bounce\n", 7 * 3600 },
+		{ "[intake]\ndating = arrival\n", 7 * 3600 },
+		{ "[intake]\ndating = date\n", 30 * 86400 },
+		{ "[intake]\ndating = date\n[guard]\nbaseline = 60d\n",
+		    60 * 86400 },
+		{ "[guard]\nlate = 3h\n[intake]\ndating = date\n", 3 * 3600 },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *path = write_conf(cases[i].text);
+		g_autoptr(GError) error = NULL;
+		struct conf c;
+
+		conf_defaults(&c);
+		g_assert_true(conf_load(&c, path, &error));
+		conf_settle(&c);
+		g_assert_cmpint(c.policy.guard.late, ==, cases[i].want);
+		conf_clear(&c);
+		g_unlink(path);
+	}
+}
+
 /* [lmtp] max_buffered takes bytes past 4 GiB; data_timeout seconds. */
 static void
 test_lmtp_limits(void)
@@ -754,6 +785,7 @@ main(int argc, char **argv)
 	g_test_add_func("/conf/defaults-and-overrides", test_defaults_and_overrides);
 	g_test_add_func("/conf/refusals", test_refusals);
 	g_test_add_func("/conf/dating", test_dating);
+	g_test_add_func("/conf/late-settled", test_late_settled);
 	g_test_add_func("/conf/maildir-done", test_maildir_done);
 	g_test_add_func("/conf/lmtp-limits", test_lmtp_limits);
 	g_test_add_func("/conf/hooks", test_hooks);

@@ -4,8 +4,9 @@
  * postgresql:// URI: tests/db-pg.sh starts a private one).  The same
  * calls must give the same answers on both: parameters in SQLite's
  * forms, types, rows, changes, ids, the conflict clauses, LIMIT, a
- * rollback, an error, writes sent without waiting (db_send), and the
- * migrations from empty.
+ * rollback, an error, writes sent without waiting (db_send), a big read
+ * (db_many: PostgreSQL's cursor) with other statements in its middle,
+ * and the migrations from empty.
  */
 #include "config.h"
 
@@ -184,6 +185,86 @@ test_rollback(void)
 	g_assert_cmpstr(n, ==, "0");
 }
 
+/*
+ * The numbers 1..n, a big read (db_many()): n past the cursor's chunks
+ * of 10,000 on PostgreSQL, and on a chunk's boundary.
+ */
+static struct db_stmt *
+many_rows(void)
+{
+	struct db_stmt *st = prepare("WITH RECURSIVE n(i) AS (SELECT 1 "
+	    "UNION ALL SELECT i + 1 FROM n WHERE i < ?) SELECT i FROM n");
+
+	db_many(st);
+	return st;
+}
+
+/* Steps st k rows on from row 'at' (rows say their own number). */
+static gint64
+many_step(struct db_stmt *st, gint64 at, gint64 k)
+{
+	gint64 i;
+
+	for (i = 0; i < k; i++) {
+		g_assert_cmpint(db_step(st), ==, DB_ROW);
+		g_assert_cmpint(db_column_int64(st, 0), ==, at + i + 1);
+	}
+	return at + k;
+}
+
+static void
+many_whole(gint64 n)
+{
+	struct db_stmt *st = many_rows();
+
+	db_bind_int64(st, 1, n);
+	g_assert_cmpint(many_step(st, 0, n), ==, n);
+	g_assert_cmpint(db_step(st), ==, DB_DONE);
+	db_finalize(st);
+}
+
+/*
+ * A big read gives every row in order, alone or in a transaction; an
+ * other statement in the middle of it, and a read given up early, leave
+ * both it and the connection as they were.
+ */
+static void
+test_many(void)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *n = NULL;
+	struct db_stmt *st;
+	gint64 at;
+
+	many_whole(25001);
+	many_whole(20000);
+	g_assert_true(db_begin(db, &error));
+	many_whole(10001);
+	g_assert_true(db_commit(db, &error));
+
+	st = many_rows();
+	db_bind_int64(st, 1, 35000);
+	at = many_step(st, 0, 12345);
+	exec("INSERT INTO hook_cursors (hook, last_event) VALUES ('many', 1)");
+	at = many_step(st, at, 25000 - at);
+	g_assert_true(db_begin(db, &error));
+	exec("INSERT INTO hook_cursors (hook, last_event) VALUES ('gone', 1)");
+	db_rollback(db);
+	at = many_step(st, at, 35000 - at);
+	g_assert_cmpint(db_step(st), ==, DB_DONE);
+	db_reset(st);
+
+	db_bind_int64(st, 1, 30000);
+	many_step(st, 0, 3);
+	db_reset(st);		/* given up early */
+	db_finalize(st);
+	n = text_of("SELECT min(hook) || CAST(count(*) AS TEXT) FROM "
+	    "hook_cursors WHERE hook IN (?1, 'gone') AND ?2 = 0", "many", 0);
+	g_assert_cmpstr(n, ==, "many1");
+	g_assert_false(db_in_transaction(db));
+	g_assert_no_error(error);
+}
+
 /* A bad statement is an error with a message, and the next one runs. */
 static void
 test_error(void)
@@ -359,6 +440,7 @@ main(int argc, char **argv)
 	g_test_add_func("/db/rollback", test_rollback);
 	g_test_add_func("/db/error", test_error);
 	g_test_add_func("/db/send", test_send);
+	g_test_add_func("/db/many", test_many);
 	if (strcmp(db_engine_name(db), "postgresql") == 0)
 		g_test_add_func("/db/killed", test_killed);
 	g_test_add_func("/db/migrate", test_migrate);

@@ -9,7 +9,6 @@
 
 #include <glib.h>
 
-#include "classify.h"
 #include "ingest.h"
 
 /* The name of a recipient's reason, as the cases write it. */
@@ -123,11 +122,9 @@ main(int argc, char **argv)
 
 	g_test_init(&argc, &argv, NULL);
 	parse_init();
-	classify_init();
 	g_test_add_func("/ingest/envelope", test_envelope);
 	g_test_add_func("/ingest/parse", test_parse);
 	rc = g_test_run();
-	classify_shutdown();
 	parse_shutdown();
 	return rc;
 }

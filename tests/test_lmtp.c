@@ -25,7 +25,6 @@
 #include <event2/event.h>
 #include <sqlite3.h>
 
-#include "classify.h"
 #include "conf.h"
 #include "intake.h"
 #include "lmtp.h"
@@ -1097,12 +1096,10 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	signal(SIGPIPE, SIG_IGN);	/* as reboundd: a gone client is EPIPE */
 	parse_init();
-	classify_init();
 	for (i = 0; i < G_N_ELEMENTS(tests); i++)
 		g_test_add(tests[i].name, struct fixture, tests[i].o,
 		    fixture_setup, tests[i].fn, fixture_teardown);
 	rc = g_test_run();
-	classify_shutdown();
 	parse_shutdown();
 	return rc;
 }

@@ -947,7 +947,6 @@ main(int argc, char **argv)
 
 	g_test_init(&argc, &argv, NULL);
 	parse_init();
-	classify_init();
 	g_test_add_func("/parse/dsn", test_dsn);
 	g_test_add_func("/parse/returned-decoded-once",
 	    test_returned_decoded_once);
@@ -971,7 +970,6 @@ main(int argc, char **argv)
 	g_test_add_func("/parse/heading", test_heading);
 	g_test_add_func("/parse/dates", test_dates);
 	rc = g_test_run();
-	classify_shutdown();
 	parse_shutdown();
 	return rc;
 }

@@ -264,7 +264,6 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	parse_init();
-	classify_init();
 	g_test_add_func("/ses/mail/key-in-value", test_key_in_value);
 	g_test_add_func("/ses/mail/escapes", test_escapes);
 	g_test_add_func("/ses/mail/nested", test_nested);

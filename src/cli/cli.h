@@ -52,7 +52,6 @@ struct cmd_entry {
 	int		(*run)(int argc, char **argv);
 	int		(*match)(int argc, char **argv);
 	int		 mail;		/* runs in rebound-mail (reads mail) */
-	int		 tables;	/* needs the classifier's tables */
 };
 
 int		 cli_options(int *argc, char ***argv, const struct cmd_entry *,

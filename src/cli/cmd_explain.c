@@ -28,7 +28,6 @@ const struct cmd_entry cmd_explain_entry = {
 	.name = "explain", .run = cmd_explain,
 	.usage = "CODE... - what a status or reply code means",
 	.help = "what a status or SMTP reply code means",
-	.tables = 1,
 };
 
 #define EXPLAIN_WIDTH	76	/* columns of the text format */

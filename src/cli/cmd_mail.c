@@ -17,12 +17,12 @@ const struct cmd_entry cmd_parse_entry = {
 	.name = "parse", .run = cmd_parse,
 	.usage = "PATH... - parse returned messages",
 	.help = "parse returned messages and print what they say",
-	.mail = 1, .tables = 1,
+	.mail = 1,
 };
 
 const struct cmd_entry cmd_import_entry = {
 	.name = "import", .run = cmd_import,
 	.usage = "PATH... - record returned messages",
 	.help = "parse messages and record them in the database",
-	.mail = 1, .tables = 1,
+	.mail = 1,
 };

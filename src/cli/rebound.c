@@ -15,7 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "classify.h"
 #include "cli.h"
 #include "log.h"
 
@@ -107,7 +106,6 @@ rebound_run(int argc, char **argv)
 {
 	const struct cmd_entry *e;
 	size_t i;
-	int rc;
 
 	for (i = 0; i < G_N_ELEMENTS(rebound_commands); i++) {
 		e = rebound_commands[i];
@@ -117,12 +115,7 @@ rebound_run(int argc, char **argv)
 		if (e->mail)
 			return rebound_exec_mail(argv);
 		g_set_prgname(argv[0]);
-		if (!e->tables)
-			return e->run(argc, argv);
-		classify_init();
-		rc = e->run(argc, argv);
-		classify_shutdown();
-		return rc;
+		return e->run(argc, argv);
 	}
 	g_printerr("rebound: unknown command '%s'\n", argv[0]);
 	rebound_usage(stderr);

@@ -9,7 +9,6 @@
 #include <locale.h>
 #include <string.h>
 
-#include "classify.h"
 #include "cli.h"
 #include "log.h"
 #include "parse.h"
@@ -32,9 +31,7 @@ main(int argc, char **argv)
 			continue;
 		g_set_prgname(argv[1]);
 		parse_init();
-		classify_init();
 		rc = rebound_mail_commands[i]->run(argc - 1, argv + 1);
-		classify_shutdown();
 		parse_shutdown();
 		return rc;
 	}

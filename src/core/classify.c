@@ -30,38 +30,18 @@
 #include "remote.h"
 #include "status.h"
 
-extern const char status_tab[];
-
-struct code_entry {
-	enum report_reason reason;
-	int		 weak;
-};
-
-/* Built once (g_once: worker threads may race to it), then only read. */
-static gsize classify_ready;
-static GHashTable *classify_codes;	/* code -> struct code_entry * */
-
-static void
-classify_load(void)
+static int
+classify_code_cmp(const void *key, const void *entry)
 {
-	g_auto(GStrv) lines = g_strsplit(status_tab, "\n", -1);
-	struct code_entry *e;
-	guint i;
+	return strcmp(key, ((const struct classify_code *)entry)->code);
+}
 
-	for (i = 0; lines[i] != NULL; i++) {
-		g_auto(GStrv) col = g_strsplit_set(lines[i], " \t", -1);
-		guint n = g_strv_length(col);
-
-		if (n < 2 || col[0][0] == '\0')
-			continue;
-		e = g_new0(struct code_entry, 1);
-		if (!report_reason_parse(col[1], &e->reason) ||
-		    e->reason == REASON_UNDEFINED)
-			g_error("status.tab: %s: '%s' is not a reason", col[0],
-			    col[1]);
-		e->weak = n > 2 && strcmp(col[n - 1], "weak") == 0;
-		g_hash_table_replace(classify_codes, g_strdup(col[0]), e);
-	}
+/* status.tab's line for code (classify_codes is sorted), or NULL. */
+static const struct classify_code *
+classify_find(const char *code)
+{
+	return bsearch(code, classify_codes, classify_ncodes,
+	    sizeof classify_codes[0], classify_code_cmp);
 }
 
 /* The reason a label of phrases.tab names (test_classify checks each). */
@@ -74,27 +54,6 @@ classify_reason(const char *label)
 	return reason;
 }
 
-void
-classify_init(void)
-{
-	if (!g_once_init_enter(&classify_ready))
-		return;
-	classify_codes = g_hash_table_new_full(g_str_hash, g_str_equal,
-	    g_free, g_free);
-	classify_load();
-	g_once_init_leave(&classify_ready, 1);
-}
-
-/* With no other thread left to classify: a later classify_init() rebuilds. */
-void
-classify_shutdown(void)
-{
-	if (classify_codes != NULL)
-		g_hash_table_destroy(classify_codes);
-	classify_codes = NULL;
-	classify_ready = 0;
-}
-
 /*
  * The reason status.tab gives for an enhanced status code (exact, then
  * any class), else for the reply code; REASON_UNDEFINED if neither is
@@ -103,20 +62,19 @@ classify_shutdown(void)
 static enum report_reason
 classify_code(const char *status, int replycode, int *weak_r)
 {
-	struct code_entry *e = NULL;
+	const struct classify_code *e = NULL;
 	char key[STATUS_MAX + 1];
 
-	classify_init();
 	if (status != NULL && status[0] != '\0') {
-		e = g_hash_table_lookup(classify_codes, status);
+		e = classify_find(status);
 		if (e == NULL) {
 			g_snprintf(key, sizeof key, "X%s", status + 1);
-			e = g_hash_table_lookup(classify_codes, key);
+			e = classify_find(key);
 		}
 	}
 	if (e == NULL && replycode != 0) {
 		g_snprintf(key, sizeof key, "%d", replycode);
-		e = g_hash_table_lookup(classify_codes, key);
+		e = classify_find(key);
 	}
 	if (e == NULL)
 		return REASON_UNDEFINED;
@@ -446,12 +404,12 @@ classify_report_words(struct report *rp, char **decided)
 static enum report_reason
 classify_category(const struct recipient *r, int *weak_r)
 {
-	struct code_entry *e;
+	const struct classify_code *e;
 
 	*weak_r = 0;
 	if (r->category == NULL)
 		return REASON_UNDEFINED;
-	e = g_hash_table_lookup(classify_codes, r->category);
+	e = classify_find(r->category);
 	if (e == NULL)
 		return REASON_UNDEFINED;
 	*weak_r = e->weak;
@@ -791,7 +749,6 @@ classify_report(struct report *rp)
 	struct recipient *r;
 	guint i;
 
-	classify_init();
 	for (i = 0; i < rp->recipients->len; i++) {
 		r = g_ptr_array_index(rp->recipients, i);
 		classify_recipient(rp, r);

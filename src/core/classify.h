@@ -8,8 +8,6 @@
 
 #include "report.h"
 
-void	 classify_init(void);
-void	 classify_shutdown(void);
 void	 classify_report(struct report *);
 int	 classify_is_hard(enum report_reason, const char *status,
 	    int replycode, const char *action);

@@ -28,7 +28,6 @@
 
 #include <event2/event.h>
 
-#include "classify.h"
 #include "conf.h"
 #include "hook.h"
 #include "http.h"
@@ -465,7 +464,6 @@ daemon_run(struct daemon *d)
 	int rc = EXIT_SUCCESS;
 
 	parse_init();
-	classify_init();
 	http_global_init();
 	if (daemon_events(d) && daemon_start(d)) {
 		g_autofree char *shown = conf_store_shown(
@@ -479,7 +477,6 @@ daemon_run(struct daemon *d)
 		rc = EXIT_SOFTWARE;
 	daemon_free(d);
 	http_global_cleanup();
-	classify_shutdown();
 	parse_shutdown();
 	return rc;
 }

@@ -350,6 +350,8 @@ static int
 conf_set_guard(struct conf *c, const char *key, const char *value,
     GError **error)
 {
+	if (strcmp(key, "late") == 0)
+		c->guard.late_set = 1;
 	return guard_set(&c->policy.guard, key, value, error);
 }
 
@@ -699,8 +701,12 @@ conf_load(struct conf *c, const char *file, GError **error)
  * [lmtp] other is NotBounce beside the database; [events] delay, how
  * long an address.dead event waits before it is published, is the
  * incident guard's window, so that a burst the guard holds never
- * reaches a list manager (without the guard, no wait).  What the file
- * set stays.
+ * reaches a list manager (without the guard, no wait).  [guard] late
+ * is the baseline period when [intake] dating = date: an archive fed
+ * through the daemon comes in an order that says nothing of its times
+ * (several senders at once, each at its own pace, are days apart in
+ * the archive's time within a second), and a hard bounce later than
+ * late would escape the burst it belongs to.  What the file set stays.
  */
 void
 conf_settle(struct conf *c)
@@ -714,4 +720,7 @@ conf_settle(struct conf *c)
 	if (c->events.delay < 0)
 		c->events.delay = c->policy.guard.enabled ?
 		    c->policy.guard.window : 0;
+	if (!c->guard.late_set && c->intake.dating == DATING_DATE)
+		c->policy.guard.late = MAX(c->policy.guard.late,
+		    c->policy.guard.baseline);
 }

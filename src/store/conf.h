@@ -142,6 +142,7 @@ struct conf_hooks {
 struct conf_guard {
 	GHashTable	*providers;	/* providers: the site's DOMAIN to
 					   PROVIDER lines, or NULL */
+	int		 late_set;	/* late given: conf_settle() keeps it */
 };
 
 /* [daemon]. */

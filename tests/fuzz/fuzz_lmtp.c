@@ -19,7 +19,6 @@
 
 #include <event2/event.h>
 
-#include "classify.h"
 #include "conf.h"
 #include "fuzz.h"
 #include "intake.h"
@@ -85,7 +84,6 @@ fuzz_server_free(void)
 	fuzz_server_stop(&server);
 	event_base_free(server.base);
 	conf_clear(&server.conf);
-	classify_shutdown();
 	parse_shutdown();
 }
 
@@ -95,7 +93,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fuzz_quiet();
 	signal(SIGPIPE, SIG_IGN);	/* as reboundd: a gone peer is EPIPE */
 	parse_init();
-	classify_init();
 	conf_defaults(&server.conf);
 	g_free(server.conf.store.path);
 	server.conf.store.path = g_strdup(":memory:");

@@ -16,7 +16,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	fuzz_quiet();
 	parse_init();
-	classify_init();
 	return 0;
 }
 
