@@ -40,7 +40,7 @@ wait_until "reboundd to start or exit" sh -c \
 check "session mode: reboundd starts through PgBouncer" started "$tmp/log"
 "$REBOUND" events --follow --db "$B" >"$tmp/follow" 2>"$tmp/follow.err" &
 follow=$!
-trap 'kill $pgb_pid $pid $follow 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
+trap 'kill $pgb_pid $pid $follow $tx_pid 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
 
 # send N: bounce N over LMTP; the reply to its recipient.
 send() {
@@ -94,7 +94,12 @@ check "transaction mode: an import after a show fails, read-only" \
     grep -q 'read-only transaction' "$tmp/tx.err"
 printf '[store]\nurl = %s\n[lmtp]\nlisten = unix:%s\n' "$(pgb_url tx)" \
     "$tmp/lmtp-tx.sock" >"$tmp/tx.conf"
-"$REBOUNDD" --config "$tmp/tx.conf" --foreground 2>"$tmp/tx.log"
+"$REBOUNDD" --config "$tmp/tx.conf" --foreground 2>"$tmp/tx.log" &
+tx_pid=$!
+wait_until "reboundd on the pool in transaction mode to fail or start" \
+    grep -q -e CRITICAL -e 'started, database' "$tmp/tx.log"
+grep -q 'started, database' "$tmp/tx.log" && kill $tx_pid
+wait $tx_pid
 rc=$?
 sed 's/^/# /' "$tmp/tx.log"
 check "transaction mode: reboundd refuses to start" [ "$rc" -ne 0 ]
