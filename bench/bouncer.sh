@@ -23,7 +23,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/rebound-bouncer.XXXXXX")
 [ -x "$pgb_bin" ] || die "no pgbouncer (apt-get install pgbouncer)"
 rm -rf "$tmp/pgb"
 pgb_start
-trap 'kill $pgb_pid; pg_stop; rm -rf "$work"' EXIT
+trap 'pgb_stop; pg_stop; rm -rf "$work"' EXIT
 pooled=$(pgb_url rebound)
 
 echo "$(bench_machine), $(bench_commit), load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -21,7 +21,7 @@ scratch
 pg_start || { echo "Bail out! private PostgreSQL did not start"; exit 1; }
 
 pgb_start
-trap 'kill $pgb_pid $pid 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
+trap 'kill $pid 2>/dev/null; pgb_stop; pg_stop; rm -rf "$tmp"' EXIT
 B=$(pgb_url rebound)
 
 # reboundd through the pooler, over LMTP.
@@ -40,7 +40,7 @@ wait_until "reboundd to start or exit" sh -c \
 check "session mode: reboundd starts through PgBouncer" started "$tmp/log"
 "$REBOUND" events --follow --db "$B" >"$tmp/follow" 2>"$tmp/follow.err" &
 follow=$!
-trap 'kill $pgb_pid $pid $follow $tx_pid 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
+trap 'kill $pid $follow $tx_pid 2>/dev/null; pgb_stop; pg_stop; rm -rf "$tmp"' EXIT
 
 # send N: bounce N over LMTP; the reply to its recipient.
 send() {

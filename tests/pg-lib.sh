@@ -134,8 +134,9 @@ CONF
 # empty), never the package's service; as nobody when root (pgbouncer
 # refuses root).  Three pools on the database: rebound (session mode),
 # one (session mode, one server connection: commands in turn share it)
-# and tx (transaction mode).  pgb_pid: its process, for the caller's
-# trap to stop.  pgb_url POOL: a pool's libpq URI.
+# and tx (transaction mode).  Waits until it listens.  pgb_stop: stop it
+# (its pidfile: the process started is pg_as's shell, not pgbouncer),
+# for the caller's trap.  pgb_url POOL: a pool's libpq URI.
 pgb_bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
 
 pgb_skip_unless() {
@@ -163,10 +164,15 @@ auth_type = trust
 auth_file = $tmp/pgb/users
 pool_mode = session
 default_pool_size = 10
+pidfile = $tmp/pgb/pid
 INI
 	pg_as "$pgb_bin" "$tmp/pgb/pgbouncer.ini" >"$tmp/pgb/log" 2>&1 &
-	pgb_pid=$!
 	wait_until "PgBouncer to listen" test -S "$tmp/pgb/.s.PGSQL.6432"
+}
+
+pgb_stop() {
+	[ -s "$tmp/pgb/pid" ] && kill "$(cat "$tmp/pgb/pid")" 2>/dev/null
+	return 0
 }
 
 pgb_url() { echo "postgresql:///$1?host=$tmp/pgb&port=6432&user=rebound"; }
