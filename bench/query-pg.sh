@@ -11,7 +11,8 @@
 # text (COPY), with the triggers off (session_replication_role =
 # replica: the counts per day come as SQLite's triggers kept them) and
 # the indexes that are not keys dropped, made again at the end with one
-# sort each.  The generated rows hold no tab, newline or backslash.
+# sort each.  The generated rows hold no tab, newline or backslash; a
+# blob goes in bytea's hex form (the seed's digest is 32 raw bytes).
 
 top_srcdir=$top
 REBOUND=$rebound
@@ -40,6 +41,15 @@ query_pg_indexes() {
 	    AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)"
 }
 
+# query_pg_values TABLE: its columns as COPY's text reads them: a blob
+# (a digest: bytea on PostgreSQL, sql/015-digest-bytes.sql) in bytea's
+# hex form, its backslash doubled for COPY.
+query_pg_values() {
+	sqlite3 "$db" "SELECT group_concat(printf('CASE typeof(%s) WHEN ''blob''
+	    THEN ''\\\\x'' || hex(%s) ELSE %s END', name, name, name), ', ')
+	    FROM pragma_table_info('$1')"
+}
+
 query_pg_load() {
 	printf 'From: a@example.org\nSubject: x\n\nx\n' >"$tmp/seed.eml"
 	"$rebound" import --db "$PG_URL" "$tmp/seed.eml" >/dev/null
@@ -50,7 +60,7 @@ query_pg_load() {
 	for t in $tables; do
 		cols=$(sqlite3 "$db" "SELECT group_concat(name, ', ') FROM pragma_table_info('$t')")
 		sqlite3 -batch -separator "$(printf '\t')" -nullvalue '\N' "$db" \
-		    "SELECT $cols FROM $t" |
+		    "SELECT $(query_pg_values "$t") FROM $t" |
 		    "$pg_bin/psql" -X -q -v ON_ERROR_STOP=1 -h "$tmp/pg" -U rebound -d rebound \
 		    -c 'SET session_replication_role = replica' \
 		    -c "COPY $t ($cols) FROM STDIN"

@@ -23,6 +23,11 @@ want="$want libpq-dev"
 # PostgreSQL server per test, Debian's binaries run directly (the
 # package's own cluster is not started: policy-rc.d below).
 [ "${1:-build}" = test ] && want="$want postgresql-15"
+# tests/pg-bouncer.sh: a private PgBouncer (its own configuration and
+# unix socket in the test's directory, no TCP) in front of that server.
+# The package's own service is not started (policy-rc.d below), and one
+# running on port 6432 would not be in the test's way.
+[ "${1:-build}" = test ] && want="$want pgbouncer"
 # tests/sandbox.sh: systemd-analyze (not in a base image); strace for it,
 # tests/crash.sh and tests/fsync-order.sh.
 [ "${1:-build}" = test ] && want="$want systemd strace"

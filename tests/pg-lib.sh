@@ -12,6 +12,7 @@
 # pg_skip_unless: skip the whole test (exit 77) without PostgreSQL 15+
 # or a rebound built without it.
 # psql_q SQL: one query's result, unaligned, on the test's database.
+# pgb_start: a private PgBouncer in front of it (pgb_start's comment).
 
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 
@@ -126,6 +127,55 @@ max_actions_per_hour = 1000
 types = all
 CONF
 }
+
+# pgb_start: a private PgBouncer (Debian's pgbouncer; pgb_skip_unless
+# skips the test without it) in front of pg_start's server: its
+# configuration, log and unix socket in $tmp/pgb, no TCP (listen_addr
+# empty), never the package's service; as nobody when root (pgbouncer
+# refuses root).  Three pools on the database: rebound (session mode),
+# one (session mode, one server connection: commands in turn share it)
+# and tx (transaction mode).  Waits until it listens.  pgb_stop: stop it
+# (its pidfile: the process started is pg_as's shell, not pgbouncer),
+# for the caller's trap.  pgb_url POOL: a pool's libpq URI.
+pgb_bin=$(command -v pgbouncer || echo /usr/sbin/pgbouncer)
+
+pgb_skip_unless() {
+	if [ ! -x "$pgb_bin" ]; then
+		echo "1..0 # SKIP no pgbouncer (apt-get install pgbouncer)"
+		exit 77
+	fi
+}
+
+pgb_start() {
+	mkdir "$tmp/pgb"
+	[ "$(id -u)" -ne 0 ] || chown nobody:nogroup "$tmp/pgb"
+	printf '"rebound" ""\n' >"$tmp/pgb/users"
+	server="host=$tmp/pg dbname=rebound user=rebound"
+	cat >"$tmp/pgb/pgbouncer.ini" <<INI
+[databases]
+rebound = $server
+one = $server pool_size=1
+tx = $server pool_mode=transaction
+[pgbouncer]
+listen_addr =
+listen_port = 6432
+unix_socket_dir = $tmp/pgb
+auth_type = trust
+auth_file = $tmp/pgb/users
+pool_mode = session
+default_pool_size = 10
+pidfile = $tmp/pgb/pid
+INI
+	pg_as "$pgb_bin" "$tmp/pgb/pgbouncer.ini" >"$tmp/pgb/log" 2>&1 &
+	wait_until "PgBouncer to listen" test -S "$tmp/pgb/.s.PGSQL.6432"
+}
+
+pgb_stop() {
+	[ -s "$tmp/pgb/pid" ] && kill "$(cat "$tmp/pgb/pid")" 2>/dev/null
+	return 0
+}
+
+pgb_url() { echo "postgresql:///$1?host=$tmp/pgb&port=6432&user=rebound"; }
 
 # pg_month SEED EXTRA: what pg-month.sh and pg-split.sh start with: skip
 # without PostgreSQL, scratch, a private one, issue 25's month

@@ -144,6 +144,7 @@ db_pg_close(struct db *db)
 	if (d->duties != NULL)
 		g_hash_table_destroy(d->duties);
 	g_free(d->error);
+	g_free(d->uri);
 	g_free(db->name);
 	g_free(d);
 }
@@ -159,6 +160,7 @@ db_pg_open(const char *uri, const struct db_options *o, GError **error)
 	d->db.engine = &db_pg;
 	d->db.name = g_strdup(o->shown != NULL ? o->shown : uri);
 	d->readonly = o->readonly;
+	d->uri = g_strdup(uri);
 	d->kept = g_ptr_array_new();
 	d->conn = pq.PQconnectdb(uri);
 	if (pq.PQstatus(d->conn) != CONNECTION_OK) {
@@ -546,12 +548,14 @@ db_pg_set_version(struct db *db, int version, GError **error)
  * Any number of daemons on one database: writers take turns for what
  * needs it (writers_sql), the store rebuilds the guard when another has written
  * (store_begin()), each duty is one daemon's (db_pg_lead()), and the
- * hooks' deliveries are leased row by row (store_hooks.c).
+ * hooks' deliveries are leased row by row (store_hooks.c).  All of that
+ * needs a session of the daemon's own: not one a pooler lends
+ * transaction by transaction (db_pg_pool.c).
  */
 static int
 db_pg_claim(struct db *db, GError **error)
 {
-	return 1;
+	return db_pg_pool_check(DB_PG(db), error);
 }
 
 /*

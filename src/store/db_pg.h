@@ -3,7 +3,7 @@
  * connection and statement, a statement in PostgreSQL's dialect
  * (db_pg_dialect.c), a big read in chunks through a cursor
  * (db_pg_cursor.c), libpq's pipeline (db_pg_pipe.c), the session
- * (db_pg_session.c).
+ * (db_pg_session.c), whether the session is its own (db_pg_pool.c).
  */
 #ifndef REBOUND_DB_PG_H
 #define REBOUND_DB_PG_H
@@ -32,6 +32,7 @@ struct db_pg {
 	int		 unset;		/* the session's settings not sent yet */
 	struct db_pg_stmt *reading;	/* whose cursor is open */
 	int		 readonly;
+	char		*uri;		/* to connect again (db_pg_pool.c) */
 };
 
 struct db_pg_stmt {
@@ -63,6 +64,9 @@ int			 db_pg_session(struct db_pg *);
 void			 db_pg_drain(struct db_pg *);
 void			 db_pg_unpipe(struct db_pg *, int ok);
 int			 db_pg_alive(struct db_pg *);
+
+/* db_pg_pool.c */
+int			 db_pg_pool_check(struct db_pg *, GError **);
 
 /* db_pg_pipe.c */
 int			 db_pg_flush(struct db_pg *);

@@ -17,7 +17,7 @@
 	X(PQconsumeInput) X(PQenterPipelineMode) X(PQerrorMessage) \
 	X(PQexec) X(PQexecParams) X(PQexecPrepared) X(PQexitPipelineMode) \
 	X(PQfinish) X(PQfname) X(PQfreemem) X(PQgetResult) X(PQgetisnull) \
-	X(PQgetvalue) X(PQmakeEmptyPGresult) X(PQnfields) X(PQnotifies) X(PQntuples) \
+	X(PQgetvalue) X(PQisBusy) X(PQmakeEmptyPGresult) X(PQnfields) X(PQnotifies) X(PQntuples) \
 	X(PQpipelineStatus) X(PQpipelineSync) X(PQprepare) X(PQreset) X(PQresultErrorField) \
 	X(PQresultErrorMessage) \
 	X(PQresultStatus) X(PQsendQuery) X(PQsendQueryParams) X(PQsendQueryPrepared) \
