@@ -24,9 +24,24 @@
 # Goals (issue 25): one daemon on PostgreSQL >= 0.5 of SQLite's rate; two
 # daemons >= 1.6 x one.
 #
-# Usage: bench/pg.sh [--write]    (--write adds a row to RESULTS.md)
+# With SCALE="2 4 8" it runs instead, for each number S of sessions a
+# daemon, PAIRS times: one daemon on SQLite, one on PostgreSQL, each
+# with a client of S sessions and N messages, then two on PostgreSQL,
+# each with a client of S sessions and N/2 messages (so the two take
+# twice the sessions: two hosts, each fed as one).  Each run prints its
+# rate, the CPU the bench's processes (daemons, PostgreSQL's, clients)
+# took as a share of the machine's over the run, the load average, and
+# the writers' turn each daemon held and waited for, per message (the
+# daemons' rebound_store_turn_seconds_total).  Where the share is well
+# under 1 the CPUs are not the limit.  Then, per S, the medians of the
+# rates and of the ratios pair by pair, and Amdahl's bound on two
+# daemons from the turn one daemon holds: with a share p of its time in
+# the turn, two take at most 2 / (1 + p) x one (1.6 needs p <= 0.25).
+#
+# Usage: bench/pg.sh [--write]    (--write adds rows to RESULTS.md)
 # Environment: N=5000, SESSIONS=16, REBOUNDD (default src/reboundd),
-# PG_STATEMENTS=1 (print one daemon's most called statements).
+# PG_STATEMENTS=1 (print one daemon's most called statements),
+# SCALE (sessions a daemon, e.g. "2 4 8"), PAIRS=3.
 set -eu
 
 . "$(dirname "$0")/lib.sh"
@@ -90,13 +105,16 @@ children() {
 	tail -1 "$1" | awk '{ for (i = 1; i <= 2; i++) {
 		split($i, a, "m"); t += a[1] * 60 + a[2] } print int(t * 100) }'
 }
-# daemon NAME STORE-LINE: start a reboundd on $tmp/NAME.sock; its pid.
+# daemon NAME STORE-LINE: start a reboundd on $tmp/NAME.sock, its
+# metrics on a free port; sets pid_NAME and port_NAME.
 daemon() {
-	printf '[store]\n%s\n[lmtp]\nlisten = unix:%s/%s.sock\n' "$2" "$tmp" "$1" \
-	    >"$tmp/$1.conf"
+	port=$(free_port)
+	printf '[store]\n%s\n[lmtp]\nlisten = unix:%s/%s.sock\n[metrics]\nlisten = %s\n' \
+	    "$2" "$tmp" "$1" "$port" >"$tmp/$1.conf"
 	"$reboundd" --config "$tmp/$1.conf" --foreground >/dev/null \
 	    2>"$tmp/$1.log" &
 	pids="$pids $!"
+	eval "pid_$1=$! port_$1=$port"
 	wait_until "reboundd $1 to start" started "$tmp/$1.log" ||
 	    die "reboundd $1 did not start: $(tail -1 "$tmp/$1.log")"
 }
@@ -104,6 +122,61 @@ daemon() {
 run() {
 	"$client_bin" --socket "$tmp/$1.sock" --rcpt bounces@lists.example.org \
 	    --sessions "$3" --messages "$2" "$corpus"/postfix/*.eml
+}
+# turn NAME...: the writers' turn the daemons waited for and held so
+# far, in seconds, summed: "WAITED HELD".
+turn() {
+	for d in "$@"; do eval "http_get \$port_$d /metrics"; done | awk '
+	    /^rebound_store_turn_seconds_total\{state="waiting"\}/ { w += $2 }
+	    /^rebound_store_turn_seconds_total\{state="held"\}/ { h += $2 }
+	    END { print w + 0, h + 0 }'
+}
+
+# bout MESSAGES SESSIONS NAME...: a client for each daemon NAME, all at
+# once, each with SESSIONS sessions and its share of MESSAGES.  Sets
+# msgs (sent), rate (msgs over the slowest client's time), wall (ns),
+# the CPU ticks the daemons (cpu_d), PostgreSQL (cpu_pg) and the clients
+# (cpu_c) took, share (theirs over what the machine's CPUs gave), load,
+# and turn_w and turn_h, the daemons' wait for the writers' turn and
+# their hold of it, ms per message.
+rate= share= turn_w= turn_h=	# set by bout's eval
+bout() {
+	b_n=$1 b_s=$2
+	shift 2
+	msgs=$(( b_n / $# * $# ))
+	b_d=
+	for d in "$@"; do eval "b_d=\"\$b_d \$pid_$d\""; done
+	turn0=$(turn "$@")
+	# shellcheck disable=SC2086  # the pids are meant to split
+	cpu0_d=$(cpu $b_d)
+	# shellcheck disable=SC2046
+	cpu0_pg=$(cpu $(pg_pids))
+	times >"$tmp/times0"
+	start=$(date +%s%N)
+	b_c=
+	for d in "$@"; do
+		run "$d" $((b_n / $#)) "$b_s" >"$tmp/c.$d" &
+		b_c="$b_c $!"
+	done
+	for c in $b_c; do wait "$c" || die "a client failed"; done
+	wall=$(( $(date +%s%N) - start ))
+	times >"$tmp/times1"	# before the reads below add theirs
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	cpu_c=$(( $(children "$tmp/times1") - $(children "$tmp/times0") ))
+	# shellcheck disable=SC2086
+	cpu_d=$(( $(cpu $b_d) - cpu0_d ))
+	# shellcheck disable=SC2046
+	cpu_pg=$(( $(cpu $(pg_pids)) - cpu0_pg ))
+	slowest=$(for d in "$@"; do field seconds "$(cat "$tmp/c.$d")"; done |
+	    sort -g | tail -1)
+	# shellcheck disable=SC2046,SC2086  # WAITED HELD, before and after
+	set -- $turn0 $(turn "$@")
+	eval "$(awk -v n="$msgs" -v t="$slowest" -v wall="$wall" \
+	    -v ticks=$((cpu_d + cpu_pg + cpu_c)) -v ncpu="$(nproc)" \
+	    -v w0="$1" -v h0="$2" -v w1="$3" -v h1="$4" 'BEGIN {
+		printf "rate=%.0f share=%.2f ", n / t, ticks * 1e7 / (ncpu * wall)
+		printf "turn_w=%.3f turn_h=%.3f\n", (w1 - w0) * 1000 / n,
+		    (h1 - h0) * 1000 / n }')"
 }
 
 # trips: the statements the daemons ran since the last reset (the
@@ -118,37 +191,75 @@ top_statements() {
 	    and query not like '%pg_stat_statements%' order by calls desc
 	    limit 12"
 }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# median: the median of the numbers on stdin, one a line.
+median() {
+	sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2];
+	    else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# col K: column K of the scale runs' lines of this number of sessions
+# (their lines: S, then a value a column), median below.
+col() { awk -v s="$s" -v k="$1" '$1 == s { print $k }' "$tmp/scale" | median; }
+
+# scale: for each number of sessions a daemon in SCALE, PAIRS rounds of
+# one daemon on SQLite, one on PostgreSQL and two on PostgreSQL; a line
+# each round, then the medians (of the rates, and of the ratios pair by
+# pair) and Amdahl's bound from the turn one daemon on PostgreSQL held.
+scale() {
+	for s in $SCALE; do
+		for p in $(seq "${PAIRS:-3}"); do
+			bout "$n" "$s" sqlite
+			set -- "$rate" "$share" "$load"
+			bout "$n" "$s" pg1
+			set -- "$@" "$rate" "$share" "$load" "$turn_h" "$turn_w"
+			bout "$n" "$s" pg1 pg2
+			set -- "$@" "$rate" "$share" "$load" "$turn_h" "$turn_w"
+			printf '%s sessions, round %s: SQLite %s msg/s (CPU %s of the machine, load %s); PostgreSQL %s (%s, %s; turn held %s ms a message, waited %s); two daemons %s (%s, %s; held %s, waited %s)\n' \
+			    "$s" "$p" "$@"
+			# S sqlite pg two pg/sqlite two/one shares loads held
+			echo "$s $1 $4 $9 $(ratio "$4" "$1") $(ratio "$9" "$4") $2 $5 ${10} $3 $6 ${11} $7 ${12} $8 ${13}" \
+			    >>"$tmp/scale"
+		done
+	done
+	echo "medians (rates; ratios pair by pair; CPU share of the machine: one daemon on SQLite / on PG / two; turn held a message and busy share: one daemon on PG / two):"
+	for s in $SCALE; do
+		# p: the share of one daemon's time in the turn; the turn
+		# caps two daemons at 1 / p x one, and at 2 / (1 + p) if it
+		# never overlapped the rest (Amdahl).
+		set -- "$(col 3)" "$(col 13)" "$(col 4)" "$(col 14)"
+		bounds=$(awk -v r1="$1" -v h1="$2" -v r2="$3" -v h2="$4" 'BEGIN {
+		    p = r1 * h1 / 1000
+		    printf "%.2f %.2f %.2f %.2f", p, r2 * h2 / 1000, 1 / p, 2 / (1 + p) }')
+		echo "$s $(col 2) $(col 3) $(col 4) $(col 5) $(col 6) $(col 7) $(col 8) $(col 9) $(col 13) $(col 14) $bounds" |
+		    awk '{ printf "%s sessions: SQLite %s, PG %s, two %s msg/s; PG / SQLite %s, two / one %s (goals 0.5, 1.6); CPU %s / %s / %s; turn %s / %s ms a message, busy %s / %s; two / one at most %s (%s by Amdahl)\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 }'
+		# shellcheck disable=SC2086  # the bounds are meant to split
+		[ "$write" -eq 0 ] || printf '| %s | %s | %s, load %s | %s / %s x %s | %s | %s | %s | %s | %s | %s / %s / %s | %s / %s | %s / %s | %s / %s |\n' \
+		    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(bench_commit)" \
+		    "$(bench_machine)" "$(col 10)" "$n" "$s" "${PAIRS:-3}" \
+		    "$(col 2)" "$(col 3)" "$(col 5)" "$(col 4)" "$(col 6)" \
+		    "$(col 7)" "$(col 8)" "$(col 9)" "$(col 13)" "$(col 14)" \
+		    $bounds | bench_row "### Two daemons against one, by sessions"
+	done
+}
+
 
 daemon sqlite "path = $tmp/rebound.db"
-one_sqlite=$(field rate "$(run sqlite "$n" "$sessions")")
 daemon pg1 "url = $PG_URL"
-psql_q 'select pg_stat_statements_reset()' >/dev/null
-one_pg=$(field rate "$(run pg1 "$n" "$sessions")")
-one_trips=$(trips)
-[ -z "${PG_STATEMENTS:-}" ] || top_statements "$n"
 daemon pg2 "url = $PG_URL"
-daemon_pids=$(echo "$pids" | awk '{ print $(NF - 1), $NF }')
-# shellcheck disable=SC2086  # the pids are meant to split
-cpu0_d=$(cpu $daemon_pids)
-# shellcheck disable=SC2046
-cpu0_pg=$(cpu $(pg_pids))
+if [ -n "${SCALE:-}" ]; then
+	scale
+	exit 0
+fi
+
+bout "$n" "$sessions" sqlite
+one_sqlite=$rate
 psql_q 'select pg_stat_statements_reset()' >/dev/null
-times >"$tmp/times0"
-start=$(date +%s%N)
-run pg1 $((n / 2)) $((sessions / 2)) >"$tmp/c1" &
-c1=$!
-run pg2 $((n / 2)) $((sessions / 2)) >"$tmp/c2" &
-c2=$!
-wait $c1 $c2
-wall=$(( $(date +%s%N) - start ))
-times >"$tmp/times1"	# before the reads below add theirs
-cpu_c=$(( $(children "$tmp/times1") - $(children "$tmp/times0") ))
-# shellcheck disable=SC2086
-cpu_d=$(( $(cpu $daemon_pids) - cpu0_d ))
-# shellcheck disable=SC2046
-cpu_pg=$(( $(cpu $(pg_pids)) - cpu0_pg ))
-two_pg=$(awk -v n=$((n / 2 * 2)) -v t=$wall \
-    'BEGIN { printf "%.0f", n / (t / 1e9) }')
+bout "$n" "$sessions" pg1
+one_pg=$rate one_trips=$(trips)
+[ -z "${PG_STATEMENTS:-}" ] || top_statements "$n"
+psql_q 'select pg_stat_statements_reset()' >/dev/null
+bout "$n" $((sessions / 2)) pg1 pg2
+two_pg=$rate
 recorded=$(psql_q 'select count(*) from messages')
 # The lock's wait, in seconds, and the round trips (statements the
 # daemons ran, the triggers' aside) of the two daemons' run.
@@ -156,28 +267,28 @@ lockwait=$(psql_q "select coalesce(sum(total_exec_time), 0) / 1000
     from pg_stat_statements where query like '%pg_advisory_xact_lock%'")
 trips=$(trips)
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "SQLite, one daemon:      $one_sqlite msg/s"
 echo "PostgreSQL, one daemon:  $one_pg msg/s ($(ratio "$one_pg" "$one_sqlite") x SQLite; goal >= 0.5), $(ratio "$one_trips" "$n") statements per message"
 echo "PostgreSQL, two daemons: $two_pg msg/s ($(ratio "$two_pg" "$one_pg") x one; goal >= 1.6)"
-echo "PostgreSQL: $recorded messages recorded of $((n + n / 2 * 2)) sent"
+echo "PostgreSQL: $recorded messages recorded of $((n + msgs)) sent"
 # CPU ms per message, two daemons: ticks are 10 ms.
-awk -v n=$((n / 2 * 2)) -v d="$cpu_d" -v pg="$cpu_pg" -v c="$cpu_c" \
-    -v wall="$wall" -v ncpu="$(nproc)" -v load="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN {
+awk -v n="$msgs" -v d="$cpu_d" -v pg="$cpu_pg" -v c="$cpu_c" \
+    -v wall="$wall" -v ncpu="$(nproc)" -v load="$load" 'BEGIN {
 	printf "two daemons, CPU ms per message: reboundd %.2f, PostgreSQL %.2f, clients %.2f, together %.2f\n",
 	    d * 10 / n, pg * 10 / n, c * 10 / n, (d + pg + c) * 10 / n
 	printf "  the machine'"'"'s %d CPUs gave %.2f ms per message over the run (load %s: shared with others)\n",
 	    ncpu, ncpu * wall / 1e6 / n, load
 }'
-awk -v n=$((n / 2 * 2)) -v w="$lockwait" -v t="$trips" -v wall="$wall" 'BEGIN {
+awk -v n="$msgs" -v w="$lockwait" -v t="$trips" -v wall="$wall" 'BEGIN {
 	printf "two daemons: %.1f s waiting for the writers\047 turn in %.1f s (%.2f of a daemon on average); %.1f statements per message\n",
 	    w, wall / 1e9, w / (wall / 1e9), t / n
 }'
-if [ $write -eq 1 ]; then
-	load=$(cut -d' ' -f1 /proc/loadavg)
+echo "two daemons, the writers' turn a message: held $turn_h ms, waited $turn_w ms"
+if [ "$write" -eq 1 ]; then
 	printf '| %s | %s | %s, load %s | %s / %s | %s | %s | %s | %s | %s |\n' \
 	    "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(bench_commit)" "$(bench_machine)" \
 	    "$load" "$n" "$sessions" "$one_sqlite" "$one_pg" \
 	    "$(ratio "$one_pg" "$one_sqlite")" "$two_pg" \
-	    "$(ratio "$two_pg" "$one_pg")" >>"$here/RESULTS.md"
+	    "$(ratio "$two_pg" "$one_pg")" |
+	    bench_row "## PostgreSQL against SQLite over LMTP (issue 25)"
 fi

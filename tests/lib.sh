@@ -132,6 +132,9 @@ unlock_db() {
 # order.sh).  LR_SOCKETS (default $tmp/lmtp.sock) and LR_OPTS are
 # lmtp-replay.pl's sockets and options.
 lmtp_replay() {
+	# Emptied here, not only by the child's redirection, which may come
+	# after lr_up has read a previous replay's "started" in it.
+	: >"$tmp/log"
 	"$REBOUNDD" --config "$1" --foreground 2>"$tmp/log" &
 	lr_pid=$!
 	lr_up() { started "$tmp/log" || ! kill -0 "$lr_pid" 2>/dev/null; }

@@ -33,6 +33,13 @@ for d in a b; do
 	diag "daemon $d: guard fed the other's outcomes $c times, read whole $r"
 	check "daemon $d: fed the other's outcomes" test "${c:-0}" -gt 0
 	is "daemon $d: guard never read back whole" "$r" 0
+	# The writers' turn each waited for and held (reboundd(8), Metrics).
+	w=$(metric "$p" 'rebound_store_turn_seconds_total{state="waiting"}')
+	h=$(metric "$p" 'rebound_store_turn_seconds_total{state="held"}')
+	diag "daemon $d: waited $w s for the writers' turn, held it $h s"
+	check "daemon $d: held the writers' turn some time" \
+	    awk -v h="${h:-0}" 'BEGIN { exit !(h > 0) }'
+	check "daemon $d: says how long it waited for it" test -n "$w"
 done
 kill -TERM $pid_a $pid_b
 wait $pid_a; rc_a=$?

@@ -83,6 +83,7 @@ struct intake_batch {
 	guint		 incidents_open;	/* the guard's, after it */
 	guint64		 incidents_opened, held;
 	guint64		 guard_catchups, guard_rebuilds;
+	double		 turn_waited, turn_held;	/* since start */
 };
 
 /*
@@ -304,6 +305,7 @@ intake_write_batch(struct intake *in, struct intake_batch *b)
 	store_guard_counts(store, &b->incidents_open, &b->incidents_opened,
 	    &b->held);
 	store_guard_syncs(store, &b->guard_catchups, &b->guard_rebuilds);
+	store_turn_seconds(store, &b->turn_waited, &b->turn_held);
 	b->seconds = (g_get_monotonic_time() - start) / 1e6;
 }
 
@@ -390,6 +392,8 @@ intake_written(struct intake *in, struct intake_batch *b)
 	in->stats.outcomes_held = b->held;
 	in->stats.guard_catchups = b->guard_catchups;
 	in->stats.guard_rebuilds = b->guard_rebuilds;
+	in->stats.turn_waited = b->turn_waited;
+	in->stats.turn_held = b->turn_held;
 	if (b->ok != !in->stats.store_failing)
 		intake_store_changed(in, b);
 	for (i = 0; i < b->jobs->len; i++) {

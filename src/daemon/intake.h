@@ -60,6 +60,8 @@ struct intake_stats {
 	guint64		 outcomes_held;		/* since start */
 	guint64		 guard_catchups;	/* since start */
 	guint64		 guard_rebuilds;	/* since start */
+	double		 turn_waited;	/* the writers' turn, seconds */
+	double		 turn_held;	/* since start */
 	int		 store_failing;	/* the last transaction failed */
 	char		*store_error;	/* and why, else NULL */
 };

@@ -149,6 +149,22 @@ metrics_probes(struct metrics *m, struct evbuffer *out)
 	    (double)st.db.waiting);
 }
 
+/*
+ * The writers' turn: with several reboundd on one PostgreSQL the time it
+ * is held, per message, bounds what they take together.
+ */
+static void
+metrics_turn(const struct intake_stats *st, struct evbuffer *out)
+{
+	evbuffer_add_printf(out, "# HELP rebound_store_turn_seconds_total "
+	    "Time the writer waited for the writers' turn (the advisory lock "
+	    "on PostgreSQL, BEGIN IMMEDIATE on SQLite) and held it, to the end "
+	    "of COMMIT.\n# TYPE rebound_store_turn_seconds_total counter\n"
+	    "rebound_store_turn_seconds_total{state=\"waiting\"} %.6g\n"
+	    "rebound_store_turn_seconds_total{state=\"held\"} %.6g\n",
+	    st->turn_waited, st->turn_held);
+}
+
 static void
 metrics_page(struct metrics *m, struct evbuffer *out)
 {
@@ -184,6 +200,7 @@ metrics_page(struct metrics *m, struct evbuffer *out)
 	metrics_one(out, "rebound_guard_rebuilds_total", "counter",
 	    "Transactions that read the guard back whole from the database "
 	    "after another writer's outcomes", (double)st->guard_rebuilds);
+	metrics_turn(st, out);
 	metrics_one(out, "rebound_lmtp_sessions", "gauge",
 	    "LMTP sessions open.", m->lmtp ? (double)lmtp_sessions(m->lmtp) : 0);
 	metrics_one(out, "rebound_lmtp_buffered_bytes", "gauge",

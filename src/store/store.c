@@ -309,6 +309,8 @@ store_lock(struct store *s, GError **error)
 
 	if (s->locked)
 		return 1;
+	if (sql != NULL)
+		s->turn_asked = g_get_monotonic_time();
 	if (sql != NULL && ((st = store_stmt(s, sql, error)) == NULL ||
 	    db_send(st) == DB_ERROR)) {
 		if (st != NULL)
@@ -319,6 +321,8 @@ store_lock(struct store *s, GError **error)
 		store_done(st);
 	if (!store_newest(s, &newest, error))
 		return 0;
+	s->turn_taken = g_get_monotonic_time();
+	s->turn_waited += s->turn_taken - s->turn_asked;
 	if (newest != s->newest && s->sync != NULL && !s->sync(s, newest,
 	    error))
 		return 0;
@@ -326,6 +330,33 @@ store_lock(struct store *s, GError **error)
 	s->mine = 0;
 	s->locked = 1;
 	return 1;
+}
+
+/*
+ * The turn ends with the transaction: on PostgreSQL the lock goes at
+ * the end of COMMIT, after the server has flushed it, so the flush is
+ * in the turn (on SQLite too: the file's lock).
+ */
+static void
+store_turn_end(struct store *s)
+{
+	if (s->locked)
+		s->turn_held += g_get_monotonic_time() - s->turn_taken;
+	s->locked = 0;
+}
+
+/*
+ * What several writers' rates are bounded by: the time a transaction
+ * waits for the writers' turn, from asking (on PostgreSQL the lock's
+ * round trip, the newest outcome's read with it; on SQLite BEGIN
+ * IMMEDIATE) to having it, and the time it holds it, to the end of its
+ * COMMIT or ROLLBACK (the guard's catch-up included).
+ */
+void
+store_turn_seconds(struct store *s, double *waited_r, double *held_r)
+{
+	*waited_r = s->turn_waited / 1e6;
+	*held_r = s->turn_held / 1e6;
 }
 
 /*
@@ -353,6 +384,7 @@ int
 store_begin_shared(struct store *s, GError **error)
 {
 	s->locked = 0;
+	s->turn_asked = g_get_monotonic_time();	/* SQLite's BEGIN */
 	if (!db_begin(s->db, error))
 		return 0;
 	if (db_writers_sql(s->db) != NULL || store_lock(s, error))
@@ -411,7 +443,7 @@ store_commit(struct store *s, GError **error)
 		g_hash_table_remove_all(s->texts);	/* store_texts.c */
 		if (s->locked)
 			s->newest = MAX(s->newest, s->mine);
-		s->locked = 0;
+		store_turn_end(s);
 		return 1;
 	}
 	store_rollback(s);
@@ -436,8 +468,8 @@ store_rollback(struct store *s)
 	/* What the guard decided in the transaction is gone with it. */
 	guard_free(&s->guard);
 	g_clear_error(&s->guard_error);
-	s->locked = 0;
 	db_rollback(s->db);
+	store_turn_end(s);
 }
 
 /* Text, or NULL for an empty one. */

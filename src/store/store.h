@@ -89,6 +89,9 @@ int		 store_tick(struct store *, gint64 now, GError **);
 /* Incidents open now; incidents opened and outcomes held since open. */
 void		 store_guard_counts(struct store *, guint *open_r,
 		    guint64 *opened_r, guint64 *held_r);
+/* Seconds this store waited for the writers' turn, and held it. */
+void		 store_turn_seconds(struct store *, double *waited_r,
+		    double *held_r);
 /* Another writer's outcomes fed to the guard, or the guard read whole. */
 void		 store_guard_syncs(struct store *, guint64 *catchups_r,
 		    guint64 *rebuilds_r);

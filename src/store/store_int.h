@@ -59,6 +59,10 @@ struct store {
 	gint64		 newest;	/* outcome, after our last commit */
 	gint64		 mine;		/* newest outcome of this transaction */
 	int		 locked;	/* the writers' turn is this one's */
+	gint64		 turn_asked;	/* monotonic µs: the turn asked for, */
+	gint64		 turn_taken;	/* and had (store_lock()) */
+	gint64		 turn_waited;	/* µs since open, summed */
+	gint64		 turn_held;
 	struct policy	 policy;
 	GHashTable	*stmts;		/* SQL text -> statement, prepared on
 					   first use */
