@@ -284,6 +284,8 @@ db_pg_prepare_now(struct db_pg *d, struct db_pg_stmt *s)
 		g_clear_pointer(&s->name, g_free);
 		return 0;
 	}
+	/* A statement prepared again on a new session had types before. */
+	g_free(s->prepared_types);
 	s->prepared_types = g_memdup2(s->types, sizeof(Oid) *
 	    (s->nparams + 1));
 	return 1;
