@@ -200,6 +200,19 @@ is "forget before due: only the address not forgotten is pending" \
 is "forget before due: an unseen death or suspect is never told, nor its end" \
     "$(pevents | wc -l | tr -d ' ')" 0
 
+# A provider's bad hour of likely hard bounces: the incident holds them,
+# and no one is told of a suspect, nor of its return to alive (each
+# reader's address.suspect, waiting, is dropped): the incident's own
+# events are all there is.
+bdb=$tmp/burst.db
+for i in $(seq 1 30); do likely "b$i" "reader$i@bigmail.example" 9; done
+"$REBOUND" import --config "$tmp/default.conf" --db "$bdb" "$tmp"/b[0-9]*.eml >/dev/null
+is "a burst of likely hard bounces: one incident" \
+    "$(sqlite3 "$bdb" "select count(*) from incidents")" 1
+is "a burst: no event for a reader, published or waiting" \
+    "$(sqlite3 "$bdb" "select count(*) from (select address from events
+	union all select address from events_pending) where address like 'reader%'")" 0
+
 # A short delay: rebound import publishes what has come due at its end
 # (importing the same file again records nothing, and publishes); a
 # suspect no second bounce overtook is published like a death.
