@@ -13,9 +13,7 @@
 . "$top_srcdir/tests/pg-lib.sh"
 . "$top_srcdir/tests/hooks-lib.sh"
 : "${REBOUNDD:=$top_builddir/src/reboundd}"
-pg_skip_unless
-scratch
-pg_start || { echo "Bail out! private PostgreSQL did not start"; exit 1; }
+pg_test
 data="$top_srcdir/tests/data"
 sock=$tmp/pg
 

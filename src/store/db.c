@@ -1,6 +1,7 @@
 /*
  * db.c: the engine seam (db.h).  It finds the engine that owns a name
- * (a postgresql:// URI is PostgreSQL's, anything else a SQLite path),
+ * (a postgresql:// URI or libpq's key=value is PostgreSQL's, anything
+ * else a SQLite path),
  * hands each call to it, and keeps what is the same on every engine:
  * transactions and the migrations' loop.  The SQL itself is the
  * store's; the few places where the dialects differ are each engine's
