@@ -101,8 +101,9 @@ check "... says who can" grep -q "permission denied.*database's owner can" "$tmp
 "$REBOUND" events --follow --db "$url" >/dev/null 2>&1 &
 follow=$!
 mkfifo "$tmp/fifo"
-exec 3<>"$tmp/fifo"
-"$pg_bin/psql" -X -q -h "$sock" -U rebound -d opdb <&3 >/dev/null 2>&1 &
+"$pg_bin/psql" -X -q -h "$sock" -U rebound -d opdb <"$tmp/fifo" >/dev/null 2>&1 &
+locker=$!
+exec 3>"$tmp/fifo"
 echo 'BEGIN; LOCK TABLE messages;' >&3
 locked() {
 	[ "$("$pg_bin/psql" -X -A -t -h "$sock" -U rebound -d opdb -c "select
@@ -129,6 +130,7 @@ check "... the import's is rebound-mail's" sh -c \
 check "... and no password" hidden "$tmp/ps"
 echo 'ROLLBACK;' >&3
 exec 3>&-
+wait $locker
 wait $mail
 is "... the import goes on once the lock is gone" "$?" 0
 kill $follow
@@ -199,6 +201,14 @@ is "migrate with reboundd running on the file: exit 3" "$?" 3
 check "... saying to stop it first" grep -q 'stop reboundd first' "$tmp/err"
 kill $pid
 wait $pid
+if [ "$(id -u)" -eq 0 ]; then
+	# A copy kept aside, that this user may read but not write.
+	cp "$tmp/cur.db" "$tmp/ro.db"
+	"$pg_bin/createdb" -h "$sock" -U rebound m3
+	pg_as "$REBOUND" migrate --from "$tmp/ro.db" \
+	    --to "postgresql:///m3?host=$sock&user=rebound" >"$tmp/out" 2>&1
+	is "migrate from a file the user may only read: exit 0" "$?" 0
+fi
 # A trigger of the site's on the target drops every other outcome.
 "$REBOUND" expire --older-than 1d --db "$m2" >/dev/null 2>&1
 "$pg_bin/psql" -X -q -h "$sock" -U rebound -d m2 -c "

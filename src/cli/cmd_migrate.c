@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -49,8 +50,10 @@ migrate_open(struct cli_db *d, const char *where, enum store_mode mode)
 
 /*
  * FILE, migrated first if an older rebound made it (as the new reboundd
- * would on starting), and claimed as reboundd claims it: with reboundd
- * running on it, what it records during the copy would be lost.
+ * would on starting) and this user may write it, and claimed as
+ * reboundd claims it: with reboundd running on it, what it records
+ * during the copy would be lost.  A FILE this user may only read (a
+ * copy kept aside) cannot be claimed, nor written by a reboundd.
  */
 static struct store *
 migrate_source(struct cli_db *d, const char *file)
@@ -58,11 +61,12 @@ migrate_source(struct cli_db *d, const char *file)
 	g_autoptr(GError) error = NULL;
 	struct store *s;
 
-	if (!g_file_test(file, G_FILE_TEST_EXISTS))
-		return migrate_open(d, file, STORE_READ);	/* says so */
+	if (access(file, W_OK) != 0)
+		return migrate_open(d, file, STORE_READ);
 	if ((s = migrate_open(d, file, STORE_WRITE)) == NULL)
 		return NULL;
-	if (!store_claim(s, &error)) {
+	if (!store_claim(s, &error) &&
+	    g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_EXIST)) {
 		g_printerr("rebound migrate: stop reboundd first: %s\n",
 		    error->message);
 		store_close(&s);
