@@ -7,7 +7,9 @@
 # server down, an unencoded one), the log, /healthz, /metrics nor ps.
 # What cannot work says so before libpq: a typo in the scheme, quotes,
 # a comment after the URI; a role that may not create the tables says
-# who can.  migrate takes an older file, refuses one that reboundd is
+# who can.  A database not yet migrated: each reading command says so
+# as on an empty SQLite file, a writing one migrates it.  migrate takes
+# an older file and one it may only read, refuses one that reboundd is
 # running on, and a counts mismatch says what to do.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 . "$top_srcdir/tests/pg-lib.sh"
@@ -95,6 +97,25 @@ check "... and made no file" sh -c "! ls -d '$tmp'/postgersql* 2>/dev/null"
     >"$tmp/err" 2>&1
 is "a role that may not create the tables: exit 3" "$?" 3
 check "... says who can" grep -q "permission denied.*database's owner can" "$tmp/err"
+
+# An empty database (not yet migrated): what an empty SQLite file does.
+"$pg_bin/createdb" -h "$sock" -U rebound empty
+: >"$tmp/empty.db"
+for c in list "show a@example.org" stats prune "prune --dry-run" incidents events; do
+	# shellcheck disable=SC2086
+	"$REBOUND" $c --db "$tmp/empty.db" 2>&1 |
+	    sed 's/.*: database version/database version/' >"$tmp/want"
+	# shellcheck disable=SC2086
+	"$REBOUND" $c --db "postgresql:///empty?host=$sock&user=rebound" 2>&1 |
+	    sed 's/.*: database version/database version/' >"$tmp/got"
+	check "$c on an empty database: as on an empty SQLite file" sh -c \
+	    "grep -q 'needs migrating' '$tmp/got' && cmp -s '$tmp/want' '$tmp/got'"
+done
+"$REBOUND" expire --older-than 1d --db "postgresql:///empty?host=$sock&user=rebound" \
+    >/dev/null 2>&1
+is "... a writing command migrates it, as on SQLite" \
+    "$("$pg_bin/psql" -X -A -t -h "$sock" -U rebound -d empty -c 'select version from rebound_schema')" \
+    "$("$pg_bin/psql" -X -A -t -h "$sock" -U rebound -d opdb -c 'select version from rebound_schema')"
 
 # ps: a password given on the command line is blanked in argv.  The
 # import (rebound-mail, in rebound's place) waits on a lock held here.
