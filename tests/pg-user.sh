@@ -200,6 +200,37 @@ check "/healthz and /metrics answered, up and down" sh -c \
 check "... no password in them, up or down" hidden "$tmp/http"
 check "... nor in the log" hidden "$tmp/log"
 
+# Two sites' rebound in one database, each in its schema: each daemon
+# leads its own duties (the probes), though advisory locks are the
+# database's.  No probe is due: the relay is never reached.
+relay=$(free_port)
+cat >"$tmp/x.conf" <<CONF
+[store]
+url = $PG_URL&options=-csearch_path%3Dx
+[lmtp]
+listen = unix:$tmp/x.sock
+[probe]
+relay = smtp://127.0.0.1:$relay
+secret = a secret of the test, $$
+address = probe-{token}@x.test
+from = owner@x.test
+CONF
+sed -e "s|%3Dx|%3Dpublic|; s|x.sock|public.sock|; s|x.test|public.test|g" \
+    "$tmp/x.conf" >"$tmp/public.conf"
+"$REBOUNDD" --config "$tmp/x.conf" --foreground 2>"$tmp/x.log" &
+pid_x=$!
+"$REBOUNDD" --config "$tmp/public.conf" --foreground 2>"$tmp/public.log" &
+pid=$!
+trap 'kill $pid $pid_x 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
+leaders() {
+	psql_q "select count(*) from pg_locks where locktype = 'advisory'
+	    and classid = x'72656264'::int::oid and granted"
+}
+two_leaders() { [ "$(leaders)" = 2 ]; }
+wait_for "two schemas of one database: each daemon leads its probes" two_leaders
+kill $pid $pid_x
+wait $pid $pid_x
+
 # migrate: an older file; a reboundd on it; a mismatch.
 sqlite3 "$tmp/old.db" <"$top_srcdir/tests/schema/sqlite-012.sql" 2>/dev/null
 sqlite3 "$tmp/old.db" "pragma user_version = 12"
