@@ -204,7 +204,7 @@ check "... nor in the log" hidden "$tmp/log"
 # leads its own duties (the probes), though advisory locks are the
 # database's.  No probe is due: the relay is never reached.
 relay=$(free_port)
-cat >"$tmp/x.conf" <<CONF
+cat >"$tmp/a.conf" <<CONF
 [store]
 url = $PG_URL&options=-csearch_path%3Dx
 [lmtp]
@@ -216,20 +216,16 @@ address = probe-{token}@x.test
 from = owner@x.test
 CONF
 sed -e "s|%3Dx|%3Dpublic|; s|x.sock|public.sock|; s|x.test|public.test|g" \
-    "$tmp/x.conf" >"$tmp/public.conf"
-"$REBOUNDD" --config "$tmp/x.conf" --foreground 2>"$tmp/x.log" &
-pid_x=$!
-"$REBOUNDD" --config "$tmp/public.conf" --foreground 2>"$tmp/public.log" &
-pid=$!
-trap 'kill $pid $pid_x 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
+    "$tmp/a.conf" >"$tmp/b.conf"
+pg_two_daemons
 leaders() {
 	psql_q "select count(*) from pg_locks where locktype = 'advisory'
 	    and classid = x'72656264'::int::oid and granted"
 }
 two_leaders() { [ "$(leaders)" = 2 ]; }
 wait_for "two schemas of one database: each daemon leads its probes" two_leaders
-kill $pid $pid_x
-wait $pid $pid_x
+kill $pid_a $pid_b
+wait $pid_a $pid_b
 
 # migrate: an older file; a reboundd on it; a mismatch.
 sqlite3 "$tmp/old.db" <"$top_srcdir/tests/schema/sqlite-012.sql" 2>/dev/null
