@@ -161,9 +161,9 @@ db_migrate_hint(int version, int target, GError **error)
 		return;
 	was = (*error)->message;
 	(*error)->message = g_strdup_printf("%s (while migrating the schema "
-	    "from version %d to %d, which creates tables: the database's "
-	    "owner can, once, with rebound import or reboundd)", was, version,
-	    target);
+	    "from version %d to %d; it creates tables: if this role may "
+	    "not, the database's owner can run it once, with rebound import "
+	    "or reboundd)", was, version, target);
 	g_free(was);
 }
 
