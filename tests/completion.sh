@@ -34,10 +34,13 @@ is "rebound <TAB>: every subcommand of rebound --help" \
 is "rebound ex<TAB>" "$(complete_line 'rebound ex')" "expire explain"
 is "rebound --v<TAB>" "$(complete_line 'rebound --v')" "--version"
 
-# Options: each subcommand's, long and short, as its --help prints them.
+# Options: each subcommand's, long and short, as its --help prints them
+# (events: also those of the deliveries to hooks, events --failed --help).
 for c in $cmds; do
-	want=$("$REBOUND" "$c" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' |
-	    tr -d ',' | words)
+	more=
+	[ "$c" = events ] && more=--failed
+	want=$({ "$REBOUND" "$c" --help; "$REBOUND" "$c" $more --help; } |
+	    grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' | tr -d ',' | words)
 	is "rebound $c -<TAB>: the options of rebound $c --help" \
 	    "$(complete_line "rebound $c -" | words)" "$want"
 done
@@ -66,6 +69,8 @@ is "rebound events --type a<TAB>: the event types of rebound(1)" \
     "$(complete_line 'rebound events --type a')" \
     "$(sed -n 's/^\.BR* \(address\.[a-z]*\).*/\1/p' "$top_srcdir/src/man/rebound.1" | words)"
 is "rebound incidents <TAB>" "$(complete_line 'rebound incidents ')" close
+is "rebound events <TAB>: retry and resume of rebound(1)" \
+    "$(complete_line 'rebound events ')" "resume retry"
 is "rebound prune --policy confirm_hard=<TAB>" \
     "$(complete_line 'rebound prune --policy confirm_hard=')" "likely none weak"
 
