@@ -87,6 +87,22 @@ man_opts=$(sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$top_srcdir/src/man/reboundd.8" |
 is "reboundd(8) OPTIONS are those of reboundd --help" \
     "$("$REBOUNDD" --help | opts)" "$man_opts"
 
+# rebound parse --format-in: the kinds it takes (as its refusal lists
+# them) are those of parse --help, rebound(1)'s SYNOPSIS and its
+# COMMANDS.
+kinds() { tr -c 'a-z\n' ' ' | tr ' ' '\n' | grep -xE "$1" | sort -u | tr '\n' ' '; }
+"$REBOUND" parse --format-in none x 2>"$tmp/err"
+took=$(sed 's/.*(use //' "$tmp/err" | kinds '[a-z]+' | sed 's/\<or //')
+pick=$(echo "$took" | sed 's/ $//; s/ /|/g')
+is "parse --help names every --format-in kind" \
+    "$("$REBOUND" parse --help | grep -- --format-in | kinds "$pick")" "$took"
+sed 's/\\f[IRB]//g; s/\\-/-/g' "$top_srcdir/src/man/rebound.1" >"$tmp/man1"
+is "rebound(1) SYNOPSIS names every --format-in kind" \
+    "$(sed -n '/^\.SH SYNOPSIS/,/^\.SH/p' "$tmp/man1" |
+    sed -n '/--format-in/{n;p;}' | kinds "$pick")" "$took"
+is "rebound(1) COMMANDS names every --format-in kind" \
+    "$(grep '^\.BR --format-in ' "$tmp/man1" | kinds "$pick")" "$took"
+
 # README's rebound parse table: each row's words are the non-empty
 # columns parse prints for that file.
 tab=$(printf '\t')
