@@ -80,6 +80,30 @@ is "every key of rebound.conf(5) is in etc/rebound.conf" "$missing" ""
 "$REBOUNDD" --check-config --config "$example" >/dev/null; rc=$?
 is "etc/rebound.conf as installed is accepted" "$rc" 0
 
+# Each ```ini block of README.md and contrib/postfix.md that sets
+# rebound.conf (not PgBouncer's) is taken by reboundd --check-config as
+# written, after a [store] path in the test's directory; SendGrid's
+# public_key, shown cut short, is a key the test makes.
+pubkey=
+command -v openssl >/dev/null &&
+    pubkey=$(openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null |
+    openssl ec -pubout -outform DER 2>/dev/null | base64 -w0)
+mkdir "$tmp/ini"
+for doc in README.md contrib/postfix.md; do
+	awk -v out="$tmp/ini/${doc##*/}" '
+	    /^```ini$/ { on = 1; f = out ":" NR; next }
+	    /^```$/ { on = 0 } on { print >f }' "$top_srcdir/$doc"
+done
+for f in "$tmp/ini"/*; do
+	grep -q '^\[databases\]' "$f" && continue
+	grep -q '^public_key = .*\.\.\.$' "$f" && [ -z "$pubkey" ] && continue
+	{ printf '[store]\npath = %s/ini.db\n' "$tmp"
+	  sed -e '/^\[store\]$/d' -e "s|^public_key = .*\.\.\.\$|public_key = $pubkey|" "$f"
+	} >"$tmp/conf"
+	"$REBOUNDD" --check-config --config "$tmp/conf" >/dev/null 2>"$tmp/err"
+	is "${f##*/}: the ini block is accepted as written" "$(cat "$tmp/err")" ""
+done
+
 # reboundd(8) OPTIONS and reboundd --help: the same long options.
 opts() { grep -oE -- '--[a-z][a-z-]*' | sort -u | tr '\n' ' '; }
 man_opts=$(sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$top_srcdir/src/man/reboundd.8" |
