@@ -1,6 +1,7 @@
 #!/bin/sh
-# completion.sh: contrib/bash-completion/rebound, sourced in bash, completes a few
-# words as a person types them, and agrees with the program: the
+# completion.sh: contrib/bash-completion/rebound (and reboundd), sourced
+# in bash, completes a few words as a person types them, and agrees with
+# the program: the
 # subcommands of "rebound --help", each subcommand's options of its own
 # --help, the formats and classes its --help names, the policy keys of
 # prune --help, and the reasons of rebound(1) (REASONS, which holds every
@@ -88,6 +89,32 @@ done | words)
 is "... every reason status.tab and phrases.tab give" "$missing" ""
 is "rebound list --reason mail<TAB>" "$(complete_line 'rebound list --reason mail')" \
     "mailboxfull mailererror"
+
+# reboundd: the options of reboundd --help, a file after --config.
+# complete_d LINE: as complete_line, bash's words split at blanks and '='.
+compd=$top_srcdir/contrib/bash-completion/reboundd
+complete_d() {
+	bash -c '
+		. "$0" || exit 1
+		line=${1//=/ = }
+		read -r -a COMP_WORDS <<<"$line"
+		[[ $line == *" " ]] && COMP_WORDS+=("")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_reboundd
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " " | sed "s/ $//"
+	' "$compd" "$1"
+}
+check "bash loads reboundd's and registers it" \
+    bash -c '. "$0" && complete -p reboundd | grep -q "_reboundd reboundd"' "$compd"
+is "reboundd -<TAB>: the options of reboundd --help" "$(complete_d 'reboundd -' | words)" \
+    "$("$top_builddir/src/reboundd" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' |
+    tr -d ',' | words)"
+mkdir "$tmp/etc" && : >"$tmp/etc/rebound.conf"
+is "reboundd --config DIR/r<TAB>: a file" \
+    "$(complete_d "reboundd --config $tmp/etc/r")" "$tmp/etc/rebound.conf"
+is "reboundd --config=DIR/r<TAB>: a file" \
+    "$(complete_d "reboundd --config=$tmp/etc/r")" "$tmp/etc/rebound.conf"
+is "reboundd --ch<TAB>" "$(complete_d 'reboundd --ch')" --check-config
 
 # Files where files go; nothing where an address goes.
 mkdir "$tmp/bounces" && : >"$tmp/bounces/one.eml" && : >"$tmp/bounces/two.eml"
