@@ -1,11 +1,11 @@
 #!/bin/sh
 # completion.sh: contrib/bash-completion/rebound (and reboundd), sourced
 # in bash, completes a few words as a person types them, and agrees with
-# the program: the
-# subcommands of "rebound --help", each subcommand's options of its own
-# --help, the formats and classes its --help names, the policy keys of
-# prune --help, and the reasons of rebound(1) (REASONS, which holds every
-# reason of status.tab and phrases.tab).  Skipped without bash.
+# the program: the subcommands of "rebound --help", each subcommand's
+# options of its own --help, the formats and classes its --help names,
+# the policy keys of prune --help, the reasons of rebound(1) (REASONS,
+# which holds every reason of status.tab and phrases.tab), and the
+# options of reboundd --help.  Skipped without bash.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 command -v bash >/dev/null || { echo "1..0 # SKIP needs bash"; exit 77; }
 scratch
