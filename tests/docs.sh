@@ -2,8 +2,11 @@
 # docs.sh: what README.md and the man pages promise about the program,
 # checked against the program itself: every key of rebound.conf(5) is
 # taken by the parser and shown in etc/rebound.conf, every key the
-# parser takes is documented, the options of reboundd(8) are those of
-# reboundd --help, and README's rebound parse table is what parse prints.
+# parser takes is documented, README's and contrib/postfix.md's
+# rebound.conf blocks are taken as written, the options of reboundd(8)
+# are those of reboundd --help, every option the documents give a
+# command is one it has, and README's rebound parse table is what parse
+# prints.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 scratch
 REBOUNDD=${REBOUNDD:-$top_builddir/src/reboundd}
@@ -110,6 +113,34 @@ man_opts=$(sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$top_srcdir/src/man/reboundd.8" |
     sed 's/\\-/-/g' | opts)
 is "reboundd(8) OPTIONS are those of reboundd --help" \
     "$("$REBOUNDD" --help | opts)" "$man_opts"
+
+# Every "rebound COMMAND ... --OPTION" the documents write (README.md,
+# RELIABILITY.md, contrib/postfix.md, the man pages, up to a backquote,
+# pipe, semicolon or parenthesis) is an option COMMAND --help lists
+# (events: or events --failed --help); every "reboundd ... --OPTION",
+# one of reboundd --help.
+{ cat "$top_srcdir/README.md" "$top_srcdir/RELIABILITY.md" \
+    "$top_srcdir/contrib/postfix.md"
+  sed 's/\\f[BIRP]//g; s/\\-/-/g' "$top_srcdir"/src/man/*.[158]; } >"$tmp/text"
+cmds=$("$REBOUND" --help | awk '/^Commands:/ { c = 1; next } c && !NF { exit }
+    c { print $1 }' | tr '\n' '|' | sed 's/|$//')
+grep -ohE "rebound ($cmds)( [^\`|;)]*)?" "$tmp/text" |
+while read -r _ c rest; do
+	for o in $(echo "$rest" | grep -oE -- '--[a-z][a-z-]*'); do echo "$c $o"; done
+done | sort -u >"$tmp/refs"
+check "the documents name options of rebound's commands" test -s "$tmp/refs"
+unknown=$(while read -r c o; do
+	{ "$REBOUND" "$c" --help
+	  [ "$c" = events ] && "$REBOUND" events --failed --help; } |
+	    grep -q -- "$o[ =]" || echo "rebound $c $o"
+done <"$tmp/refs" | tr '\n' ',')
+is "every rebound COMMAND --OPTION of the documents is in its --help" "$unknown" ""
+"$REBOUNDD" --help >"$tmp/dhelp"
+unknown=$(grep -ohE 'reboundd( [^`|;)]*)?' "$tmp/text" |
+    grep -oE -- '--[a-z][a-z-]*' | sort -u | while read -r o; do
+	grep -q -- "$o[ =]" "$tmp/dhelp" || echo "$o"
+done | tr '\n' ',')
+is "every reboundd --OPTION of the documents is in its --help" "$unknown" ""
 
 # rebound parse --format-in: the kinds it takes (as its refusal lists
 # them) are those of parse --help, rebound(1)'s SYNOPSIS and its
