@@ -142,6 +142,16 @@ unknown=$(grep -ohE 'reboundd( [^`|;)]*)?' "$tmp/text" |
 done | tr '\n' ',')
 is "every reboundd --OPTION of the documents is in its --help" "$unknown" ""
 
+# Every file of the tree the documents name (tests/..., bench/...,
+# contrib/..., sql/...; not a pattern such as sql/NNN-name.sql) is there,
+# in the source (the tarball's too, under distcheck) or, a test program,
+# in the build.
+missing=$(grep -oE '(tests|bench|contrib|sql)/[A-Za-z0-9_./-]+' "$tmp/text" |
+    sed 's/[.,]*$//' | grep -vE '(^|/)(NAME|NNN)[-.]' | sort -u | while read -r f; do
+	[ -e "$top_srcdir/$f" ] || [ -e "$top_builddir/$f" ] || echo "$f"
+done | tr '\n' ',')
+is "every file the documents name is in the tree" "$missing" ""
+
 # rebound parse --format-in: the kinds it takes (as its refusal lists
 # them) are those of parse --help, rebound(1)'s SYNOPSIS and its
 # COMMANDS.
