@@ -69,6 +69,12 @@ is "rebound prune --policy <TAB>: the policy keys of prune --help" \
 is "rebound events --type a<TAB>: the event types of rebound(1)" \
     "$(complete_line 'rebound events --type a')" \
     "$(sed -n 's/^\.BR* \(address\.[a-z]*\).*/\1/p' "$top_srcdir/src/man/rebound.1" | words)"
+# Every type events --type takes, as its refusal lists them.
+types=$("$REBOUND" events --type none. 2>&1 | sed 's/.*(use one of //; s/)$//; s/,/ /g' | words)
+is "rebound events --type <TAB>: every type events takes" \
+    "$(complete_line 'rebound events --type ' | words)" "$types"
+is "... and rebound(1) names each under --type" "$(sed -n '/^\.BR \\-t ", " \\-\\-type/,/^\.TP/p' \
+    "$top_srcdir/src/man/rebound.1" | sed -n 's/^\.BR* \([a-z]*\.[a-z]*\).*/\1/p' | words)" "$types"
 is "rebound incidents <TAB>" "$(complete_line 'rebound incidents ')" close
 is "rebound events <TAB>: retry and resume of rebound(1)" \
     "$(complete_line 'rebound events ')" "resume retry"
