@@ -69,6 +69,9 @@ is "rebound prune --policy <TAB>: the policy keys of prune --help" \
 is "rebound events --type a<TAB>: the event types of rebound(1)" \
     "$(complete_line 'rebound events --type a')" \
     "$(sed -n 's/^\.BR* \(address\.[a-z]*\).*/\1/p' "$top_srcdir/src/man/rebound.1" | words)"
+kinds=$("$REBOUND" parse --format-in none x 2>&1 | sed 's/.*(use //; s/)$//; s/,/ /g; s/ or / /' | words)
+is "rebound parse --format-in <TAB>: every kind parse takes" \
+    "$(complete_line 'rebound parse --format-in ' | words)" "$kinds"
 # Every type events --type takes, as its refusal lists them.
 types=$("$REBOUND" events --type none. 2>&1 | sed 's/.*(use one of //; s/)$//; s/,/ /g' | words)
 is "rebound events --type <TAB>: every type events takes" \
