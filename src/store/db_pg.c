@@ -716,6 +716,9 @@ const struct db_engine db_pg = {
 	/* One migrator at a time: the key is "rebound" in ASCII. */
 	.lock_sql = "SELECT pg_advisory_xact_lock(x'7265626f756e64'::bigint)",
 	.limit_null = 1,
+	.batched = 1,
+	/* An id given is not the identity's: the next one must pass it. */
+	.ids_sql = "SELECT setval(pg_get_serial_sequence(?1, 'id'), ?2)",
 	.migrations = sql_migrations_pg,
 };
 

@@ -319,7 +319,9 @@ store_lock(struct store *s, GError **error)
 	}
 	if (sql != NULL)
 		store_done(st);
-	if (!store_newest(s, &newest, error))
+	/* The batch's addresses, the newest outcome: one round trip. */
+	if (!store_addrs_send(s, error) || !store_newest(s, &newest, error) ||
+	    !store_addrs_read(s, error))
 		return 0;
 	s->turn_taken = g_get_monotonic_time();
 	s->turn_waited += s->turn_taken - s->turn_asked;
@@ -342,6 +344,7 @@ store_turn_end(struct store *s)
 {
 	if (s->locked)
 		s->turn_held += g_get_monotonic_time() - s->turn_taken;
+	store_addrs_end(s);
 	s->locked = 0;
 }
 
@@ -432,6 +435,29 @@ store_replay_stale(struct store *s, GError **error)
 }
 
 /*
+ * Outcomes given their ids (store_record.c): the engine's next default
+ * one set past them (PostgreSQL's identity), sent before the COMMIT.
+ */
+static int
+store_ids_past(struct store *s, GError **error)
+{
+	const struct store_arg args[] = {
+		STORE_TEXT("outcomes"), STORE_INT(s->mine)
+	};
+	struct db_stmt *st;
+	int rc;
+
+	if (db_ids_sql(s->db) == NULL || !s->locked || s->mine == 0)
+		return 1;
+	if ((st = store_bound(s, db_ids_sql(s->db), STORE_ARGS(args),
+	    error)) == NULL)
+		return 0;
+	rc = db_send(st);
+	store_done(st);
+	return rc != DB_ERROR || store_error(s, error, "setting ids");
+}
+
+/*
  * The newest outcome after it is this transaction's own, if it added
  * any (no one else adds them while it has the writers' turn): no need
  * to ask.
@@ -439,7 +465,8 @@ store_replay_stale(struct store *s, GError **error)
 int
 store_commit(struct store *s, GError **error)
 {
-	if (store_replay_stale(s, error) && db_commit(s->db, error)) {
+	if (store_replay_stale(s, error) && store_ids_past(s, error) &&
+	    db_commit(s->db, error)) {
 		g_hash_table_remove_all(s->texts);	/* store_texts.c */
 		if (s->locked)
 			s->newest = MAX(s->newest, s->mine);

@@ -37,6 +37,7 @@
 enum store_part {
 	STORE_PART_EVENTS,		/* store_events.c's */
 	STORE_PART_PROBES,		/* store_probes.c's */
+	STORE_PART_ADDRS,		/* store_addrs.c's */
 	STORE_NPARTS
 };
 
@@ -192,6 +193,27 @@ int			 store_text_id(struct store *, const char *text,
 char			*store_text_read(struct store *, gint64 id);
 int			 store_texts_find(struct store *, const char *const *texts,
 			    size_t n, GError **);
+
+/* store_addrs.c */
+/* An address's row as read: its texts the statement's, or kept. */
+struct store_addr_row {
+	int		 found;		/* 0: no row */
+	const char	*state, *reason, *days;
+	int		 hard, soft, complaints, suspect_day;
+	gint64		 first, last;
+};
+void			 store_addr_row_read(struct db_stmt *, int,
+			    struct store_addr_row *);
+void			 store_addrs_want(struct store *, const char *address);
+int			 store_addrs_send(struct store *, GError **);
+int			 store_addrs_read(struct store *, GError **);
+const struct store_addr_row *store_addrs_get(struct store *,
+			    const char *address);
+void			 store_addrs_put(struct store *, const char *address,
+			    const struct policy_state *, const char *days,
+			    gint64 first, gint64 last);
+void			 store_addrs_forget(struct store *, const char *address);
+void			 store_addrs_end(struct store *);
 
 /* store_fold.c */
 /* An address's history folded through the policy, oldest first. */
