@@ -61,8 +61,6 @@
 #include "db_pg.h"
 #include "pq.h"
 
-#define DB_PG_INT8	20	/* pg_type.oid of int8 */
-#define DB_PG_TEXT	25	/* and of text */
 
 
 static int
@@ -306,8 +304,7 @@ db_pg_run(struct db_pg *d, struct db_pg_stmt *s)
 		return NULL;
 	if (d->sent > 0)
 		return db_pg_along(d, s, NULL);
-	if (s->name != NULL &&
-	    memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) == 0)
+	if (db_pg_fits(s))
 		res = pq.PQexecPrepared(d->conn, s->name, s->nparams, values,
 		    NULL, NULL, 0);
 	else
