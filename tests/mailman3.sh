@@ -184,7 +184,9 @@ suspect() {
 	"$REBOUND" events --db "$tmp/db" --type address.suspect --format plain |
 	    grep -q '	eve@suspect.example	'
 }
-wait_for "eve is suspect" suspect
+# Her address.suspect waits [events] delay like a death: her state first.
+wait_for "eve is suspect" sh -c \
+    "[ \"\$(sqlite3 '$tmp/db' \"select state from addresses where address = 'eve@suspect.example'\")\" = suspect ]"
 for a in $burst; do send hard_bounce "$a"; done
 send hard_bounce fay@elsewhere.example
 wait_for "after the burst: fay, dead at another domain, is removed" grep -q \
@@ -198,6 +200,7 @@ kept=0
 for a in $burst; do member "$a" && kept=$((kept + 1)); done
 is "the burst: all five readers are still members" "$kept" 5
 check "the burst: the hook never touched a reader" sh -c "! grep -q 'hook mailman: .*@bigmail.example' '$tmp/log'"
+check "suspect: eve's address.suspect published, before fay's death" suspect
 check "suspect: eve is still a member" member eve@suspect.example
 is "suspect: eve still gets mail" "$(delivery eve@suspect.example)" enabled
 check "suspect: the hook never touched eve" sh -c "! grep -q 'hook mailman: .*eve@suspect.example' '$tmp/log'"

@@ -162,10 +162,15 @@ done
 is "senders: prune --dry-run under the same policy changes nothing" \
     "$(wc -l <"$tmp/senders.dry" | tr -d ' ')" 0
 
-# A month cut short a minute after its first suspect: some addresses
-# wait for a second bounce.
-cut=$(sqlite3 "$tmp/dated.db" "select min(time) + 60 from events
-    where type = 'address.suspect'")
+# A month cut short a minute after its first suspect (a likely hard
+# bounce no incident holds; its event, overtaken by the address's death
+# within [events] delay, was never published): some addresses wait for
+# a second bounce.
+cut=$(sqlite3 "$tmp/dated.db" "select min(at) + 60 from outcomes o
+    where class = 'hard' and confidence = 'likely' and incident is null
+    and not exists (select 1 from outcomes e where e.address = o.address
+	and e.class = 'hard' and e.incident is null and e.at <= o.at
+	and e.id != o.id)")
 check "the month has a suspect to cut it at" test -n "$cut"
 for mode in dated shuffled; do
 	perl "$top_srcdir/tests/order-shuffle.pl" "$mode" "$seed" "$month" \

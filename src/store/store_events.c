@@ -9,17 +9,22 @@
  * caused by one outcome (its reason, class, status, confidence,
  * evidence, message and list are the event's) or by a command that has
  * none ("forget", "expire").  Most are published at once: they go to
- * the events table and get their id.  address.dead waits the incident
- * guard's window (store_set_event_delay(), default STORE_EVENT_DELAY)
- * in events_pending, so that an incident found in that time can still
- * keep it from a list manager; store_events_publish() moves what is due
- * to events, oldest due first, and only then gives it an id, so that
- * ids grow in the order events become visible.
+ * the events table and get their id.  address.dead and address.suspect,
+ * the changes an incident can still undo, wait the incident guard's
+ * window (store_set_event_delay(), default STORE_EVENT_DELAY) in
+ * events_pending, so that an incident found in that time keeps them
+ * from everyone; store_events_publish() moves what is due to events,
+ * oldest due first, and only then gives it an id, so that ids grow in
+ * the order events become visible.
  *
- * A pending address.dead that a later change overtakes (forget, an
- * incident, a replay under another policy) was never seen by anyone:
- * it is dropped, and the later change is told from the state that was
- * last published (nothing at all when that is the state again).
+ * A pending event that a later change overtakes (a second hard bounce,
+ * a delivery, forget, an incident, a replay under another policy) was
+ * never seen by anyone: it is dropped, and the later change is told
+ * from the state that was last published (nothing at all when that is
+ * the state again).  So an address has at most one pending event, and
+ * what is published within the delay does not depend on the order its
+ * bounces came in: a suspect made dead by a second bounce in that time
+ * is told once, dead, from alive.
  */
 #include "config.h"
 
@@ -31,7 +36,7 @@
 /* What the commit that published events says on PostgreSQL. */
 #define STORE_EVENTS_CHANNEL	"rebound_events"
 
-#define STORE_EVENT_DELAY	3600	/* seconds address.dead waits */
+#define STORE_EVENT_DELAY	3600	/* seconds a waiting event waits */
 
 /* The event columns but id, in the order store_events_bind() binds. */
 #define EVENTS_COLUMNS \
@@ -52,7 +57,7 @@ enum events_stmt {
 	EVENTS_LAST,
 	EVENTS_STATE,
 	EVENTS_CAUSE,
-	EVENTS_PENDING_DEAD,
+	EVENTS_PENDING_OF,
 	EVENTS_DROP_PENDING,
 	EVENTS_NSTMT
 };
@@ -86,15 +91,16 @@ static const char *const events_sql[EVENTS_NSTMT] = {
 	    "o.at, " STORE_HEX("m.digest") ", " STORE_TEXT_OF("m.list_text")
 	    " FROM outcomes o "
 	    "JOIN messages m ON m.id = o.message WHERE o.id = ?1",
-	[EVENTS_PENDING_DEAD] =
+	/* Only the waiting types are ever pending (events_waits()). */
+	[EVENTS_PENDING_OF] =
 	    "SELECT id, previous, time FROM events_pending "
-	    "WHERE address = ?1 AND type = 'address.dead' ORDER BY id",
+	    "WHERE address = ?1 ORDER BY id",
 	[EVENTS_DROP_PENDING] =
 	    "DELETE FROM events_pending WHERE id = ?1",
 };
 
 struct store_events {
-	gint64		 delay;			/* seconds address.dead waits */
+	gint64		 delay;			/* seconds a waiting event waits */
 };
 
 static void *
@@ -319,8 +325,7 @@ events_state(struct store *s, const char *address, GError **error)
 }
 
 /*
- * Drop the address.dead events of address still pending: nobody saw
- * them.  *previous_r becomes the state before the first of them (what
+ * Drop the events of address still pending: nobody saw them.  *previous_r becomes the state before the first of them (what
  * was last published), or stays as it was when there is none.  With
  * keep_at, those caused at that time are kept, and *previous_r stays.
  */
@@ -328,7 +333,7 @@ static int
 events_unpend(struct store *s, const char *address, char **previous_r,
     gint64 keep_at, GError **error)
 {
-	struct db_stmt *st = store_stmt(s, events_sql[EVENTS_PENDING_DEAD],
+	struct db_stmt *st = store_stmt(s, events_sql[EVENTS_PENDING_OF],
 	    error);
 	struct db_stmt *drop = store_stmt(s, events_sql[EVENTS_DROP_PENDING],
 	    error);
@@ -395,9 +400,17 @@ events_cause(struct store *s, gint64 outcome, struct revent *ev,
 	return st;
 }
 
+/* Does an event of type wait the delay: can an incident still undo it? */
+static int
+events_waits(const char *type)
+{
+	return strcmp(type, revent_type_name(REVENT_ADDRESS_DEAD)) == 0 ||
+	    strcmp(type, revent_type_name(REVENT_ADDRESS_SUSPECT)) == 0;
+}
+
 /*
- * Record ev, caused by an outcome (0: by a command, why, now).
- * address.dead waits the delay, from now or from when it happened if
+ * Record ev, caused by an outcome (0: by a command, why, now).  A
+ * waiting type waits the delay, from now or from when it happened if
  * that is later (a bounce dated in the future waits as long).
  */
 static int
@@ -416,8 +429,7 @@ events_add_caused(struct store *s, struct revent *ev, gint64 outcome,
 		return 0;
 	ev->list = list = revent_list_id(ev->list);
 	due = ev->time;
-	if (strcmp(ev->type, revent_type_name(REVENT_ADDRESS_DEAD)) == 0 &&
-	    e->delay > 0)
+	if (events_waits(ev->type) && e->delay > 0)
 		due = MAX(now, ev->time) + e->delay;
 	ok = store_event_add(s, ev, due, error);
 	if (st != NULL)
