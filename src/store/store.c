@@ -319,9 +319,11 @@ store_lock(struct store *s, GError **error)
 	}
 	if (sql != NULL)
 		store_done(st);
-	/* The batch's addresses, the newest outcome: one round trip. */
-	if (!store_addrs_send(s, error) || !store_newest(s, &newest, error) ||
-	    !store_addrs_read(s, error))
+	/* What the turn will read (its addresses), the newest outcome: one
+	   round trip. */
+	if ((s->ahead != NULL && !s->ahead->send(s, error)) ||
+	    !store_newest(s, &newest, error) ||
+	    (s->ahead != NULL && !s->ahead->read(s, error)))
 		return 0;
 	s->turn_taken = g_get_monotonic_time();
 	s->turn_waited += s->turn_taken - s->turn_asked;
@@ -344,7 +346,8 @@ store_turn_end(struct store *s)
 {
 	if (s->locked)
 		s->turn_held += g_get_monotonic_time() - s->turn_taken;
-	store_addrs_end(s);
+	if (s->ahead != NULL)
+		s->ahead->end(s);
 	s->locked = 0;
 }
 

@@ -3,9 +3,9 @@
  * writers' turn is taken, on an engine where each statement waited for
  * is a round trip (PostgreSQL, db_batched()).  store_add_message(),
  * before the turn, names the addresses its outcomes will move
- * (store_addrs_want()); store_lock() sends their SELECT in the pipeline
- * behind the lock (store_addrs_send()) and reads it with the newest
- * outcome (store_addrs_read()).  From then on, to the end of the turn,
+ * (store_addrs_want(), which registers addrs_ahead with the store);
+ * store_lock() sends their SELECT in the pipeline behind the lock
+ * (addrs_send()) and reads it with the newest outcome (addrs_read()).  From then on, to the end of the turn,
  * an address's row is known here as the database holds it: every write
  * of an address goes through store_put_address(), which keeps it here
  * too, or store_address_drop(), which forgets it.  So recording an
@@ -30,6 +30,10 @@ static const char addrs_sql[] =
     "SELECT address, state, state_reason, hard, soft, soft_days, "
     "complaints, first_seen, last_seen, suspect_day FROM addresses "
     "WHERE address = ANY(?1::text[])";
+
+static int	addrs_send(struct store *, GError **);
+static int	addrs_read(struct store *, GError **);
+static void	addrs_end(struct store *);
 
 static void
 store_addr_row_free(gpointer p)
@@ -103,6 +107,10 @@ addrs_keep(struct store *s, const char *address,
 	g_hash_table_replace(addrs_of(s)->rows, g_strdup(address), k);
 }
 
+static const struct store_ahead addrs_ahead = {
+	addrs_send, addrs_read, addrs_end
+};
+
 /* Before the turn: address will be moved in it. */
 void
 store_addrs_want(struct store *s, const char *address)
@@ -111,6 +119,7 @@ store_addrs_want(struct store *s, const char *address)
 
 	if (address == NULL || s->locked || !db_batched(s->db))
 		return;
+	s->ahead = &addrs_ahead;
 	wanted = addrs_of(s)->wanted;
 	if (!g_hash_table_contains(wanted, address))
 		g_hash_table_add(wanted, g_strdup(address));
@@ -145,8 +154,8 @@ addrs_array(GHashTable *wanted)
  * With the turn, behind its lock: the wanted addresses' rows asked
  * for, their answer read with the next statement's (db_pipe()).
  */
-int
-store_addrs_send(struct store *s, GError **error)
+static int
+addrs_send(struct store *s, GError **error)
 {
 	struct store_addrs *a;
 	struct db_stmt *st;
@@ -166,9 +175,9 @@ store_addrs_send(struct store *s, GError **error)
 	return 1;
 }
 
-/* The rows asked for by store_addrs_send(), kept; the others, none. */
-int
-store_addrs_read(struct store *s, GError **error)
+/* The rows asked for by addrs_send(), kept; the others, none. */
+static int
+addrs_read(struct store *s, GError **error)
 {
 	struct store_addrs *a;
 	struct store_addr_row r = { 0 };
@@ -236,8 +245,8 @@ store_addrs_forget(struct store *s, const char *address)
 }
 
 /* The turn is over: what it read is not to be trusted after it. */
-void
-store_addrs_end(struct store *s)
+static void
+addrs_end(struct store *s)
 {
 	struct store_addrs *a = s->parts[STORE_PART_ADDRS];
 

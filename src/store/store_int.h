@@ -41,6 +41,18 @@ enum store_part {
 	STORE_NPARTS
 };
 
+/*
+ * What reads rows with the lock's round trip, for the turn to use
+ * (store_addrs.c's, registered when it is given an address): send
+ * goes out behind the lock, read after the newest outcome's answer,
+ * end when the turn is over.
+ */
+struct store_ahead {
+	int		(*send)(struct store *, GError **);
+	int		(*read)(struct store *, GError **);
+	void		(*end)(struct store *);
+};
+
 /* What brings the guard up to date with another writer's outcomes, up
    to newest (store_guard.c's, registered when it loads the guard). */
 typedef int store_sync_fn(struct store *, gint64 newest, GError **);
@@ -86,6 +98,7 @@ struct store {
 	store_replay_fn	*replay;	/* what replays stale before commit */
 	store_sync_fn	*sync;		/* what feeds the guard another
 					   writer's outcomes at begin */
+	const struct store_ahead *ahead; /* what reads with the lock */
 	void		*parts[STORE_NPARTS];
 	GDestroyNotify	 part_free[STORE_NPARTS];
 };
@@ -205,15 +218,12 @@ struct store_addr_row {
 void			 store_addr_row_read(struct db_stmt *, int,
 			    struct store_addr_row *);
 void			 store_addrs_want(struct store *, const char *address);
-int			 store_addrs_send(struct store *, GError **);
-int			 store_addrs_read(struct store *, GError **);
 const struct store_addr_row *store_addrs_get(struct store *,
 			    const char *address);
 void			 store_addrs_put(struct store *, const char *address,
 			    const struct policy_state *, const char *days,
 			    gint64 first, gint64 last);
 void			 store_addrs_forget(struct store *, const char *address);
-void			 store_addrs_end(struct store *);
 
 /* store_fold.c */
 /* An address's history folded through the policy, oldest first. */
