@@ -207,6 +207,8 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1 && command -v swaks >/dev/n
 	ppid=$!
 	wait_for "as root with user = nobody: starts" started "$tmp/priv.log"
 	is "runs as nobody" "$(awk '/^Uid:/ { print $2 }' /proc/$ppid/status)" "$(id -u nobody)"
+	check "... with nobody's home, where libpq looks for ~/.pgpass" \
+	    grep -q "running as user nobody, home $(getent passwd nobody | cut -d: -f6)\$" "$tmp/priv.log"
 	# Real, effective, saved and file-system ids; root's groups gone.
 	u=$(id -u nobody) g=$(id -g nobody)
 	is "uids all nobody's" "$(awk '/^Uid:/ { print $2, $3, $4, $5 }' /proc/$ppid/status)" "$u $u $u $u"

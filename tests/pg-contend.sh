@@ -15,9 +15,7 @@
 . "$top_srcdir/tests/pg-lib.sh"
 . "$top_srcdir/tests/hooks-lib.sh"
 : "${REBOUNDD:=$top_builddir/src/reboundd}"
-pg_skip_unless
-scratch
-pg_start || { echo "Bail out! private PostgreSQL did not start"; exit 1; }
+pg_test
 mail=$tmp/mail
 mkdir "$mail"
 # at DAY HH:MM KIND ADDRESS: a bounce dated then, its name in time order.

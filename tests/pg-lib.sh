@@ -28,6 +28,14 @@ pg_skip_unless() {
 	fi
 }
 
+# pg_test: what a test of a private PostgreSQL starts with: skip
+# without one (pg_skip_unless), scratch, and pg_start, or bail out.
+pg_test() {
+	pg_skip_unless
+	scratch
+	pg_start || { echo "Bail out! private PostgreSQL did not start"; exit 1; }
+}
+
 pg_as() {
 	if [ "$(id -u)" -eq 0 ]; then
 		setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"

@@ -768,6 +768,15 @@ test_store_shown(void)
 		  "postgresql://rebound@db/rebound?password=***&sslmode=require" },
 		{ "postgresql:///rebound?host=/run/postgresql&password=x",
 		  "postgresql:///rebound?host=/run/postgresql&password=***" },
+		/* Unencoded (refused, conf_store_check()), and still hidden. */
+		{ "postgresql://op:p@ss/w0rd@/opdb?host=/tmp",
+		  "postgresql://op:***@/opdb?host=/tmp" },
+		{ "postgresql://op:se?cr@/opdb?host=/tmp",
+		  "postgresql://op:***@/opdb?host=/tmp" },
+		{ "host=/run/postgresql user=op password=s3cr dbname=rebound",
+		  "host=/run/postgresql user=op password=*** dbname=rebound" },
+		{ "host=/tmp password = 'a b\\' c' dbname=x",
+		  "host=/tmp password = *** dbname=x" },
 	};
 	size_t i;
 
@@ -776,6 +785,31 @@ test_store_shown(void)
 
 		g_assert_cmpstr(got, ==, cases[i].shown);
 	}
+}
+
+/* What [store] url and --db refuse before libpq reads it. */
+static void
+test_store_check(void)
+{
+	static const char *const good[] = {
+		"postgresql://op:p%40ss%2Fw%3F%23%25@/db?host=/tmp",
+		"postgres:///rebound?host=/run/postgresql&sslmode=disable",
+		"host=/run/postgresql dbname=rebound", "service=rebound",
+	};
+	static const char *const bad[] = {
+		"\"postgresql:///rebound\"", "postgersql:///rebound",
+		"postgresql://op:p@ss@/db", "postgresql://op:pw/x@/db",
+		"postgresql://op:100%@/db", "postgresql:///db   # a comment",
+		"/var/lib/rebound/rebound.db",
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(good); i++)
+		g_assert_true(conf_store_check(good[i], 1, NULL));
+	for (i = 0; i < G_N_ELEMENTS(bad); i++)
+		g_assert_false(conf_store_check(bad[i], 1, NULL));
+	g_assert_true(conf_store_check("/var/lib/rebound/rebound.db", 0,
+	    NULL));
 }
 
 int
@@ -799,5 +833,6 @@ main(int argc, char **argv)
 	g_test_add_func("/policy/confirm-refused", test_policy_confirm_refused);
 	g_test_add_func("/policy/keys", test_policy_keys);
 	g_test_add_func("/store/shown", test_store_shown);
+	g_test_add_func("/store/check", test_store_check);
 	return g_test_run();
 }

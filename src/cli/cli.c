@@ -32,6 +32,28 @@ cli_options(int *argc, char ***argv, const struct cmd_entry *e,
 	return 1;
 }
 
+/*
+ * A password in an argument (--db postgresql://user:secret@...) is
+ * copied for the command, then blanked where ps(1) reads it: the
+ * process's own argv, as mysql(1) does.  rebound-mail, which runs in
+ * rebound's place, does so again for its copy.
+ */
+void
+cli_hide_passwords(int argc, char **argv)
+{
+	char *copy;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		copy = g_strdup(argv[i]);
+		conf_store_hide(argv[i]);
+		if (strcmp(copy, argv[i]) == 0)
+			g_free(copy);
+		else
+			argv[i] = copy;	/* for the process's life, as argv */
+	}
+}
+
 /* cli_options() for a command whose only options are --config and --db. */
 int
 cli_db_options(int *argc, char ***argv, const struct cmd_entry *e,

@@ -32,7 +32,8 @@ struct cli_db {
 	  "Read settings from FILE (default " CLI_CONF_FILE ")", \
 	  "FILE" },							\
 	{ "db", 'd', 0, G_OPTION_ARG_FILENAME, &(d)->db,		\
-	  "The database (default: [store] path of the config)", "PATH" }
+	  "The database: a SQLite file, or PostgreSQL's URI or key=value " \
+	  "(default: the config's [store])", "DB" }
 
 #define CLI_FORMAT_ENTRY(d)						\
 	{ "format", 'f', 0, G_OPTION_ARG_STRING, &(d)->format,		\
@@ -54,6 +55,7 @@ struct cmd_entry {
 	int		 mail;		/* runs in rebound-mail (reads mail) */
 };
 
+void		 cli_hide_passwords(int argc, char **argv);
 int		 cli_options(int *argc, char ***argv, const struct cmd_entry *,
 		    const char *description, const GOptionEntry *entries);
 int		 cli_db_options(int *argc, char ***argv,

@@ -2,7 +2,9 @@
  * cmd_migrate.c: "rebound migrate --from FILE --to URL": a SQLite
  * database copied into an empty PostgreSQL one (store_copy()), for a
  * site that goes from one reboundd to several.  Stop reboundd first:
- * what it records during the copy would not be copied.  Each table is
+ * what it records during the copy would not be copied (a reboundd
+ * running on FILE is refused).  A FILE of an older schema is migrated
+ * first.  Each table is
  * printed with its rows copied and counted in the target; any
  * difference, or a target that is not empty, exits 3 and leaves the
  * target as it was (one transaction).
@@ -10,6 +12,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -45,6 +48,32 @@ migrate_open(struct cli_db *d, const char *where, enum store_mode mode)
 	return cli_store(d, mode);
 }
 
+/*
+ * FILE, migrated first if an older rebound made it (as the new reboundd
+ * would on starting) and this user may write it, and claimed as
+ * reboundd claims it: with reboundd running on it, what it records
+ * during the copy would be lost.  A FILE this user may only read (a
+ * copy kept aside) cannot be claimed, nor written by a reboundd.
+ */
+static struct store *
+migrate_source(struct cli_db *d, const char *file)
+{
+	g_autoptr(GError) error = NULL;
+	struct store *s;
+
+	if (access(file, W_OK) != 0)
+		return migrate_open(d, file, STORE_READ);
+	if ((s = migrate_open(d, file, STORE_WRITE)) == NULL)
+		return NULL;
+	if (!store_claim(s, &error) &&
+	    g_error_matches(error, G_FILE_ERROR, G_FILE_ERROR_EXIST)) {
+		g_printerr("rebound migrate: stop reboundd first: %s\n",
+		    error->message);
+		store_close(&s);
+	}
+	return s;
+}
+
 static int
 cmd_migrate(int argc, char **argv)
 {
@@ -69,7 +98,8 @@ cmd_migrate(int argc, char **argv)
 	    "Copies every row of a SQLite database (FILE) into an empty\n"
 	    "PostgreSQL database (URL, a libpq URI), made or migrated to this\n"
 	    "rebound's schema first, in one transaction, and checks each\n"
-	    "table's count.  Stop reboundd first.", entries))
+	    "table's count.  Stop reboundd first.  A FILE of an older\n"
+	    "rebound is migrated to this one's schema first.", entries))
 		goto done;
 	if (from == NULL || to == NULL || argc > 1) {
 		g_printerr("rebound migrate: --from FILE and --to URL, and "
@@ -78,7 +108,7 @@ cmd_migrate(int argc, char **argv)
 	}
 	dst.config = g_strdup(src.config);
 	rc = CLI_EXIT_DB;
-	if ((s = migrate_open(&src, from, STORE_READ)) == NULL ||
+	if ((s = migrate_source(&src, from)) == NULL ||
 	    (t = migrate_open(&dst, to, STORE_WRITE)) == NULL)
 		goto done;
 	if (!store_copy(s, t, migrate_table, &total, &error)) {

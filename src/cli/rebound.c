@@ -127,6 +127,7 @@ main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
 	log_init(LOG_STDERR);
+	cli_hide_passwords(argc, argv);
 	if (argc < 2) {
 		rebound_usage(stderr);
 		return CLI_EXIT_USAGE;

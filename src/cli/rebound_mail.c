@@ -26,6 +26,7 @@ main(int argc, char **argv)
 
 	setlocale(LC_ALL, "");
 	log_init(LOG_STDERR);
+	cli_hide_passwords(argc, argv);
 	for (i = 0; argc > 1 && i < G_N_ELEMENTS(rebound_mail_commands); i++) {
 		if (strcmp(argv[1], rebound_mail_commands[i]->name) != 0)
 			continue;

@@ -206,7 +206,7 @@ daemon_notify_ready(struct daemon *d)
 
 /*
  * Started as root with [daemon] user set: become that user, with its
- * groups, for good.  Called after the listeners are bound (a socket in a
+ * groups and its home, for good.  Called after the listeners are bound (a socket in a
  * root-owned directory, a port below 1024) and before anything else is
  * opened, so that the database and maildir belong to the user.
  */
@@ -233,7 +233,9 @@ daemon_drop_privileges(const struct conf *c)
 		    g_strerror(errno));
 		return 0;
 	}
-	g_info("running as user %s", c->daemon.user);
+	/* libpq finds ~/.pgpass and ~/.pg_service.conf by HOME, as su does. */
+	g_setenv("HOME", pw->pw_dir, TRUE);
+	g_info("running as user %s, home %s", c->daemon.user, pw->pw_dir);
 	return 1;
 }
 

@@ -31,18 +31,13 @@ conf_set_path(struct conf *c, const char *key, const char *value,
 	return 1;
 }
 
-/* [store] url: libpq's URI form only, so that --db tells them apart. */
+/* [store] url: a libpq URI or key=value string (conf_store.c). */
 static int
 conf_set_url(struct conf *c, const char *key, const char *value,
     GError **error)
 {
-	if (!g_str_has_prefix(value, "postgresql://") &&
-	    !g_str_has_prefix(value, "postgres://")) {
-		g_set_error(error, G_KEY_FILE_ERROR,
-		    G_KEY_FILE_ERROR_INVALID_VALUE, "url: want "
-		    "postgresql://..., not %s", value);
+	if (!conf_store_check(value, 1, error))
 		return 0;
-	}
 	g_free(c->store.url);
 	c->store.url = g_strdup(value);
 	return 1;
@@ -71,60 +66,6 @@ conf_set_node(struct conf *c, const char *key, const char *value,
 	g_free(c->store.node);
 	c->store.node = g_strdup(value);
 	return 1;
-}
-
-const char *
-conf_store_where(const struct conf_store *c)
-{
-	return c->url != NULL ? c->url : c->path;
-}
-
-/* "***" for what p holds up to the first of stop, then the rest. */
-static void
-conf_mask(GString *s, const char *p, const char *stop)
-{
-	g_string_append(s, "***");
-	g_string_append(s, p + strcspn(p, stop));
-}
-
-char *
-conf_store_shown(const char *where)
-{
-	const char *auth = strstr(where, "://"), *end, *at, *colon, *pw;
-	GString *s;
-
-	if (auth == NULL)
-		return g_strdup(where);
-	auth += 3;
-	end = auth + strcspn(auth, "/?");
-	at = g_strrstr_len(auth, end - auth, "@");
-	colon = at != NULL ? memchr(auth, ':', at - auth) : NULL;
-	s = g_string_new_len(where, colon != NULL ? colon + 1 - where :
-	    (gssize)strlen(where));
-	if (colon != NULL) {
-		g_string_append(s, "***");
-		g_string_append(s, at);
-	}
-	if ((pw = strstr(s->str, "password=")) != NULL) {
-		g_autofree char *rest = g_strdup(pw + 9);
-
-		g_string_truncate(s, pw + 9 - s->str);
-		conf_mask(s, rest, "&");
-	}
-	return g_string_free(s, FALSE);
-}
-
-void
-conf_store_set(struct conf_store *c, const char *where)
-{
-	g_clear_pointer(&c->url, g_free);
-	if (g_str_has_prefix(where, "postgresql://") ||
-	    g_str_has_prefix(where, "postgres://"))
-		c->url = g_strdup(where);
-	else {
-		g_free(c->path);
-		c->path = g_strdup(where);
-	}
 }
 
 static int

@@ -190,11 +190,14 @@ const char *conf_hook_kind_name(enum conf_hook_kind);
 char	*conf_hook_types(const struct conf_hook *);
 void	 conf_hook_free(struct conf_hook *);
 
-/* The database [store] names: its url, else its path. */
+/* conf_store.c: the database [store] names: its url, else its path. */
 const char	*conf_store_where(const struct conf_store *);
-/* where as logs and messages show it: a URI's password as "***". */
+/* where as logs and messages show it: a password as "***". */
 char		*conf_store_shown(const char *where);
-/* A --db: a postgresql:// URI is a url, anything else a path. */
+/* A password in arg overwritten in place, for ps(1). */
+void		 conf_store_hide(char *arg);
+/* A --db: a postgresql:// URI or key=value is a url, else a path. */
 void		 conf_store_set(struct conf_store *, const char *where);
+int		 conf_store_check(const char *where, int url, GError **);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * db.c: the engine seam (db.h).  It finds the engine that owns a name
- * (a postgresql:// URI is PostgreSQL's, anything else a SQLite path),
+ * (a postgresql:// URI or libpq's key=value is PostgreSQL's, anything
+ * else a SQLite path),
  * hands each call to it, and keeps what is the same on every engine:
  * transactions and the migrations' loop.  The SQL itself is the
  * store's; the few places where the dialects differ are each engine's
@@ -18,12 +19,23 @@ static const struct db_engine *const db_engines[] = {
 	&db_sqlite,
 };
 
-/* Whether where names a server (libpq's URI forms) rather than a file. */
+/*
+ * Whether where names a server rather than a file: libpq's URI forms,
+ * or its key=value form ("host=/run/postgresql dbname=rebound",
+ * "service=rebound"): a word and "=" first.  A file whose name starts
+ * so is written ./NAME.
+ */
 int
 db_is_url(const char *where)
 {
-	return g_str_has_prefix(where, "postgresql://") ||
-	    g_str_has_prefix(where, "postgres://");
+	const char *p = where + strspn(where, " \t");
+	size_t word = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+
+	if (g_str_has_prefix(where, "postgresql://") ||
+	    g_str_has_prefix(where, "postgres://"))
+		return 1;
+	p += word;
+	return word > 0 && p[strspn(p, " \t")] == '=';
 }
 
 struct db *
@@ -149,6 +161,25 @@ db_check_version(struct db *db, int version, int target, int readonly,
 }
 
 /*
+ * A migration that fails for want of a right (a role that may not
+ * CREATE in PostgreSQL's schema) names what it was doing and who can.
+ */
+static void
+db_migrate_hint(int version, int target, GError **error)
+{
+	char *was;
+
+	if (error == NULL || *error == NULL)
+		return;
+	was = (*error)->message;
+	(*error)->message = g_strdup_printf("%s (while migrating the schema "
+	    "from version %d to %d; it creates tables: if this role may "
+	    "not, the database's owner can run it once, with rebound import "
+	    "or reboundd)", was, version, target);
+	g_free(was);
+}
+
+/*
  * Bring the schema from the version it has to target, in one
  * transaction, with the engine's migrations (sql.h); refuse a newer
  * one, and any change when readonly.  The version is read again under
@@ -173,8 +204,10 @@ db_migrate(struct db *db, int target, int readonly, GError **error)
 	    !db_check_version(db, version, target, readonly, error))
 		goto fail;
 	for (v = version; v < target; v++)
-		if (!db_exec(db, db->engine->migrations[v], error))
+		if (!db_exec(db, db->engine->migrations[v], error)) {
+			db_migrate_hint(version, target, error);
 			goto fail;
+		}
 	if (db->engine->set_version(db, target, error) &&
 	    db_commit(db, error))
 		return 1;

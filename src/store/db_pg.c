@@ -1,6 +1,6 @@
 /*
  * db_pg.c: the PostgreSQL engine of the store (db.h), through libpq: a
- * database is a postgresql:// URI.  The store's statements are
+ * database is a libpq URI or key=value string (db_is_url()).  The store's statements are
  * SQLite's text with "?" and "?N" parameters: each is rewritten once to
  * "$N".  Its first step runs it unprepared (one round trip: the
  * commands of "rebound" run most statements once); a second prepares it
@@ -563,7 +563,12 @@ db_pg_claim(struct db *db, GError **error)
  * (keyed by the duty's name).  The others try to take it each time they
  * would do it, and have it as soon as the holder's session ends: its
  * daemon stopped, died, or lost the server.  A lock taken on a session
- * that has ended since is taken again.
+ * that has ended since is taken again.  Advisory locks are the
+ * database's, not a schema's: a rebound in a schema of its own
+ * (options=-csearch_path=...) beside another keys its duties by the
+ * schema too, lest one lead the other's; public keeps the duty's name
+ * alone, as earlier versions did, so that a rolling upgrade still has
+ * one leader.
  */
 static int
 db_pg_lead(struct db *db, const char *duty)
@@ -584,7 +589,9 @@ db_pg_lead(struct db *db, const char *duty)
 	if (!db_pg_alive(d))
 		return 0;
 	res = pq.PQexecParams(d->conn, "SELECT pg_try_advisory_lock("
-	    "x'72656264'::int, hashtext($1))", 1, NULL, values, NULL, NULL, 0);
+	    "x'72656264'::int, hashtext(CASE current_schema() WHEN 'public' "
+	    "THEN $1 ELSE current_schema() || '.' || $1 END))", 1, NULL,
+	    values, NULL, NULL, 0);
 	ok = db_pg_result_ok(d, res) && pq.PQntuples(res) == 1 &&
 	    strcmp(pq.PQgetvalue(res, 0, 0), "t") == 0;
 	pq.PQclear(res);

@@ -226,7 +226,8 @@ store_open(const struct conf_store *c, enum store_mode mode, GError **error)
 	};
 	struct store *s;
 
-	if (!db_is_url(where) && !store_check_file(where, mode, error))
+	if (!conf_store_check(where, 0, error) ||
+	    (!db_is_url(where) && !store_check_file(where, mode, error)))
 		return NULL;
 	s = g_new0(struct store, 1);
 	s->path = g_strdup(shown);

@@ -238,7 +238,9 @@ copy_table(struct store *from, struct store *to,
 		return 1;
 	g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
 	    "%s: %s: %" G_GINT64_FORMAT " rows copied, %" G_GINT64_FORMAT
-	    " there", to->path, t->name, copied, there);
+	    " there: nothing kept (rolled back); something on the target "
+	    "adds or drops rows (a trigger or rule not rebound's?): remove "
+	    "it and run migrate again", to->path, t->name, copied, there);
 	return 0;
 }
 
