@@ -107,6 +107,12 @@ db_ids_sql(struct db *db)
 	return db->engine->ids_sql;
 }
 
+const char *
+db_newest_sql(struct db *db)
+{
+	return db->engine->newest_sql;
+}
+
 /*
  * Whether the last statement failed only because of another writer (a
  * deadlock, a serialization failure): the transaction, run again whole,

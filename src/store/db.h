@@ -96,6 +96,8 @@ struct db_engine {
 					   "= ANY(?::text[])" takes a list */
 	const char	*ids_sql;	/* ?1's ids given past ?2: the next
 					   default one after (NULL: rowid) */
+	const char	*newest_sql;	/* the newest outcome id given, even
+					   if deleted since (NULL: max(id)) */
 	const char	*const *migrations;	/* sql.h's, this engine's */
 };
 
@@ -110,6 +112,7 @@ int		 db_begin(struct db *, GError **);
 const char	*db_writers_sql(struct db *);
 int		 db_batched(struct db *);
 const char	*db_ids_sql(struct db *);
+const char	*db_newest_sql(struct db *);
 int		 db_retry(struct db *);
 int		 db_commit(struct db *, GError **);
 void		 db_rollback(struct db *);

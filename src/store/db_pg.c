@@ -723,6 +723,15 @@ const struct db_engine db_pg = {
 	.batched = 1,
 	/* An id given is not the identity's: the next one must pass it. */
 	.ids_sql = "SELECT setval(pg_get_serial_sequence(?1, 'id'), ?2)",
+	/*
+	 * Ids are given past the newest (store_record.c): past the
+	 * identity's too, which ids_sql keeps at the newest given, so that
+	 * an id forget or expire freed is never given again (another
+	 * daemon's guard reads outcomes by id, past the newest it saw).
+	 */
+	.newest_sql = "SELECT greatest(coalesce(max(id), 0), coalesce("
+	    "pg_sequence_last_value(pg_get_serial_sequence('outcomes', 'id')"
+	    "::regclass), 0)) FROM outcomes",
 	.migrations = sql_migrations_pg,
 };
 

@@ -285,7 +285,10 @@ store_close(struct store **sp)
 static int
 store_newest(struct store *s, gint64 *id_r, GError **error)
 {
-	return store_count(s, store_newest_sql, NULL, 0, id_r, error);
+	const char *sql = db_newest_sql(s->db);
+
+	return store_count(s, sql != NULL ? sql : store_newest_sql, NULL, 0,
+	    id_r, error);
 }
 
 /*
