@@ -41,7 +41,8 @@
 # Usage: bench/pg.sh [--write]    (--write adds rows to RESULTS.md)
 # Environment: N=5000, SESSIONS=16, REBOUNDD (default src/reboundd),
 # PG_STATEMENTS=1 (print one daemon's most called statements),
-# SCALE (sessions a daemon, e.g. "2 4 8"), PAIRS=3.
+# SCALE (sessions a daemon, e.g. "2 4 8"), PAIRS=3, RTT (ms added to
+# each round trip to PostgreSQL, by bench/delay-proxy.py).
 set -eu
 
 . "$(dirname "$0")/lib.sh"
@@ -243,6 +244,24 @@ scale() {
 }
 
 
+# RTT=MS: the daemons reach PostgreSQL through bench/delay-proxy.py,
+# each round trip MS milliseconds longer or more (its timers round up to
+# the millisecond each way), as from another host; the bench prints the
+# round trip it measured.
+if [ -n "${RTT:-}" ]; then
+	mkdir "$tmp/proxy"
+	python3 "$here/delay-proxy.py" "$tmp/proxy/.s.PGSQL.5432" \
+	    "$tmp/pg/.s.PGSQL.5432" "$RTT" &
+	pids="$pids $!"
+	wait_until "the delay proxy" test -S "$tmp/proxy/.s.PGSQL.5432" ||
+	    die "the delay proxy did not start"
+	PG_URL="postgresql:///rebound?host=$tmp/proxy&user=rebound"
+	# What a round trip through it takes: the median of 200 "select 1".
+	for i in $(seq 200); do echo 'select 1;'; done |
+	    "$pg_bin/psql" -X -q -h "$tmp/proxy" -U rebound -d rebound \
+	    -c '\timing on' -f - 2>&1 | awk '/^Time:/ { print $2 }' |
+	    median | awk -v want="$RTT" '{ printf "round trip to PostgreSQL through the proxy: %.2f ms (median of 200; %s ms added)\n", $1, want }'
+fi
 daemon sqlite "path = $tmp/rebound.db"
 daemon pg1 "url = $PG_URL"
 daemon pg2 "url = $PG_URL"

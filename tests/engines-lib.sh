@@ -111,6 +111,18 @@ wait $fpid
 is "$ENGINE: events --follow: SIGINT ends it, exit 0" "$?" 0
 is "$ENGINE: events --follow: nothing on stderr" "$(cat "$tmp/follow.err")" ""
 
+# On PostgreSQL another daemon's guard reads outcomes past the newest id
+# it saw: an id forget frees (here the newest) is never given again.
+newest=$(R show --format csv follow.me@example.org >/dev/null 2>&1 &&
+    [ "$ENGINE" = pg ] && psql_q 'select max(id) from outcomes')
+R forget follow.me@example.org >/dev/null 2>&1
+Rref forget follow.me@example.org >/dev/null 2>&1
+sed 's/Alice.Nobody@Example.ORG/after.forget@example.org/g' \
+    "$data/postfix-user-unknown.eml" >"$tmp/after.eml"
+R import "$tmp/after.eml" >/dev/null 2>&1
+Rref import "$tmp/after.eml" >/dev/null 2>&1
+[ "$ENGINE" = pg ] && check "$ENGINE: the newest outcome forgotten, its id is not given again" \
+    test "$(psql_q 'select max(id) from outcomes')" -gt "$newest"
 R forget Alice.Nobody@example.org >"$tmp/out" 2>&1
 is "$ENGINE: forget exits 0" "$?" 0
 Rref forget Alice.Nobody@example.org >/dev/null 2>&1

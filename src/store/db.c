@@ -95,6 +95,24 @@ db_writers_sql(struct db *db)
 	return db->engine->writers_sql;
 }
 
+int
+db_batched(struct db *db)
+{
+	return db->engine->batched;
+}
+
+const char *
+db_ids_sql(struct db *db)
+{
+	return db->engine->ids_sql;
+}
+
+const char *
+db_newest_sql(struct db *db)
+{
+	return db->engine->newest_sql;
+}
+
 /*
  * Whether the last statement failed only because of another writer (a
  * deadlock, a serialization failure): the transaction, run again whole,

@@ -91,6 +91,13 @@ struct db_engine {
 	const char	*writers_sql;	/* the writers' turn (NULL: begin_sql
 					   took it) */
 	int		 limit_null;	/* LIMIT NULL, not -1, is no limit */
+	int		 batched;	/* each answer waited for a round
+					   trip: rows worth reading at once,
+					   "= ANY(?::text[])" takes a list */
+	const char	*ids_sql;	/* ?1's ids given past ?2: the next
+					   default one after (NULL: rowid) */
+	const char	*newest_sql;	/* the newest outcome id given, even
+					   if deleted since (NULL: max(id)) */
 	const char	*const *migrations;	/* sql.h's, this engine's */
 };
 
@@ -103,6 +110,9 @@ const char	*db_errmsg(struct db *);
 int		 db_exec(struct db *, const char *sql, GError **);
 int		 db_begin(struct db *, GError **);
 const char	*db_writers_sql(struct db *);
+int		 db_batched(struct db *);
+const char	*db_ids_sql(struct db *);
+const char	*db_newest_sql(struct db *);
 int		 db_retry(struct db *);
 int		 db_commit(struct db *, GError **);
 void		 db_rollback(struct db *);

@@ -61,8 +61,6 @@
 #include "db_pg.h"
 #include "pq.h"
 
-#define DB_PG_INT8	20	/* pg_type.oid of int8 */
-#define DB_PG_TEXT	25	/* and of text */
 
 
 static int
@@ -306,8 +304,7 @@ db_pg_run(struct db_pg *d, struct db_pg_stmt *s)
 		return NULL;
 	if (d->sent > 0)
 		return db_pg_along(d, s, NULL);
-	if (s->name != NULL &&
-	    memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) == 0)
+	if (db_pg_fits(s))
 		res = pq.PQexecPrepared(d->conn, s->name, s->nparams, values,
 		    NULL, NULL, 0);
 	else
@@ -723,6 +720,18 @@ const struct db_engine db_pg = {
 	/* One migrator at a time: the key is "rebound" in ASCII. */
 	.lock_sql = "SELECT pg_advisory_xact_lock(x'7265626f756e64'::bigint)",
 	.limit_null = 1,
+	.batched = 1,
+	/* An id given is not the identity's: the next one must pass it. */
+	.ids_sql = "SELECT setval(pg_get_serial_sequence(?1, 'id'), ?2)",
+	/*
+	 * Ids are given past the newest (store_record.c): past the
+	 * identity's too, which ids_sql keeps at the newest given, so that
+	 * an id forget or expire freed is never given again (another
+	 * daemon's guard reads outcomes by id, past the newest it saw).
+	 */
+	.newest_sql = "SELECT greatest(coalesce(max(id), 0), coalesce("
+	    "pg_sequence_last_value(pg_get_serial_sequence('outcomes', 'id')"
+	    "::regclass), 0)) FROM outcomes",
 	.migrations = sql_migrations_pg,
 };
 

@@ -54,6 +54,8 @@ struct db_pg_stmt {
 
 #define DB_PG(d)	((struct db_pg *)(d))
 #define DB_PG_STMT(s)	((struct db_pg_stmt *)(s))
+#define DB_PG_INT8	20	/* pg_type.oid of int8 */
+#define DB_PG_TEXT	25	/* and of text */
 
 /* db_pg_session.c */
 void			 db_pg_set_error(struct db_pg *, const char *);
@@ -70,6 +72,7 @@ int			 db_pg_pool_check(struct db_pg *, GError **);
 
 /* db_pg_pipe.c */
 int			 db_pg_flush(struct db_pg *);
+int			 db_pg_fits(const struct db_pg_stmt *);
 PGresult		*db_pg_along(struct db_pg *, struct db_pg_stmt *,
 			    const char *sql);
 int			 db_pg_enqueue(struct db_pg *, struct db_pg_stmt *,

@@ -13,6 +13,28 @@
 #include "db_pg.h"
 #include "pq.h"
 
+/*
+ * Whether s's values may go to its prepared statement: their types are
+ * those it was prepared with, but for a NULL, which is a value of any
+ * type, and an integer where it was prepared with an unbound one (a
+ * NULL too: the server took the column's type).  An outcome's optional
+ * fields are there or not from one to the next, and each change of
+ * type would cost a round trip outside the pipeline.
+ */
+int
+db_pg_fits(const struct db_pg_stmt *s)
+{
+	int i;
+
+	if (s->name == NULL)
+		return 0;
+	for (i = 0; i < s->nparams; i++)
+		if (s->types[i] != s->prepared_types[i] && s->values[i] != NULL &&
+		    (s->prepared_types[i] != 0 || s->types[i] != DB_PG_INT8))
+			return 0;
+	return 1;
+}
+
 /* Answer res of statement i in the pipeline: 0 if it failed. */
 static int
 db_pg_answer(struct db_pg *d, guint i, PGresult *res)
@@ -94,8 +116,7 @@ db_pg_along(struct db_pg *d, struct db_pg_stmt *s, const char *sql)
 	if (s == NULL)
 		sent = pq.PQsendQueryParams(d->conn, sql, 0, NULL, NULL, NULL,
 		    NULL, 0);
-	else if (s->name != NULL && memcmp(s->types, s->prepared_types,
-	    sizeof(Oid) * s->nparams) == 0)
+	else if (db_pg_fits(s))
 		sent = pq.PQsendQueryPrepared(d->conn, s->name, s->nparams,
 		    (const char *const *)s->values, NULL, NULL, 0);
 	else
@@ -133,8 +154,7 @@ db_pg_enqueue(struct db_pg *d, struct db_pg_stmt *s, int keep, int *rc_r)
 	if (s->name != NULL && s->session != d->session)
 		g_clear_pointer(&s->name, g_free);
 	if ((d->sent == 0 && pq.PQtransactionStatus(d->conn) != PQTRANS_INTRANS) ||
-	    s->name == NULL ||
-	    memcmp(s->types, s->prepared_types, sizeof(Oid) * s->nparams) != 0)
+	    !db_pg_fits(s))
 		return 1;
 	if ((d->sent == 0 && !pq.PQenterPipelineMode(d->conn)) ||
 	    !pq.PQsendQueryPrepared(d->conn, s->name, s->nparams,

@@ -285,7 +285,10 @@ store_close(struct store **sp)
 static int
 store_newest(struct store *s, gint64 *id_r, GError **error)
 {
-	return store_count(s, store_newest_sql, NULL, 0, id_r, error);
+	const char *sql = db_newest_sql(s->db);
+
+	return store_count(s, sql != NULL ? sql : store_newest_sql, NULL, 0,
+	    id_r, error);
 }
 
 /*
@@ -320,7 +323,11 @@ store_lock(struct store *s, GError **error)
 	}
 	if (sql != NULL)
 		store_done(st);
-	if (!store_newest(s, &newest, error))
+	/* What the turn will read (its addresses), the newest outcome: one
+	   round trip. */
+	if ((s->ahead != NULL && !s->ahead->send(s, error)) ||
+	    !store_newest(s, &newest, error) ||
+	    (s->ahead != NULL && !s->ahead->read(s, error)))
 		return 0;
 	s->turn_taken = g_get_monotonic_time();
 	s->turn_waited += s->turn_taken - s->turn_asked;
@@ -343,6 +350,8 @@ store_turn_end(struct store *s)
 {
 	if (s->locked)
 		s->turn_held += g_get_monotonic_time() - s->turn_taken;
+	if (s->ahead != NULL)
+		s->ahead->end(s);
 	s->locked = 0;
 }
 
@@ -433,6 +442,29 @@ store_replay_stale(struct store *s, GError **error)
 }
 
 /*
+ * Outcomes given their ids (store_record.c): the engine's next default
+ * one set past them (PostgreSQL's identity), sent before the COMMIT.
+ */
+static int
+store_ids_past(struct store *s, GError **error)
+{
+	const struct store_arg args[] = {
+		STORE_TEXT("outcomes"), STORE_INT(s->mine)
+	};
+	struct db_stmt *st;
+	int rc;
+
+	if (db_ids_sql(s->db) == NULL || !s->locked || s->mine == 0)
+		return 1;
+	if ((st = store_bound(s, db_ids_sql(s->db), STORE_ARGS(args),
+	    error)) == NULL)
+		return 0;
+	rc = db_send(st);
+	store_done(st);
+	return rc != DB_ERROR || store_error(s, error, "setting ids");
+}
+
+/*
  * The newest outcome after it is this transaction's own, if it added
  * any (no one else adds them while it has the writers' turn): no need
  * to ask.
@@ -440,7 +472,8 @@ store_replay_stale(struct store *s, GError **error)
 int
 store_commit(struct store *s, GError **error)
 {
-	if (store_replay_stale(s, error) && db_commit(s->db, error)) {
+	if (store_replay_stale(s, error) && store_ids_past(s, error) &&
+	    db_commit(s->db, error)) {
 		g_hash_table_remove_all(s->texts);	/* store_texts.c */
 		if (s->locked)
 			s->newest = MAX(s->newest, s->mine);

@@ -77,6 +77,7 @@ store_put_address(struct store *s, const char *address,
 	db_bind_int64(st, 9, last);
 	store_bind_text(st, 10, reason);
 	db_bind_int(st, 11, ps->suspect_day);
+	store_addrs_put(s, address, ps, days, first, last);
 	rc = db_send(st);
 	store_done(st);
 	return rc != DB_ERROR || store_error(s, error, "updating an address");
@@ -305,6 +306,7 @@ int
 store_address_drop(struct store *s, const char *address, gint64 *row_r,
     GError **error)
 {
+	store_addrs_forget(s, address);
 	return store_count(s, fold_sql[FOLD_DELETE_ADDRESS], address, 0,
 	    row_r, error);
 }

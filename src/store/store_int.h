@@ -37,7 +37,20 @@
 enum store_part {
 	STORE_PART_EVENTS,		/* store_events.c's */
 	STORE_PART_PROBES,		/* store_probes.c's */
+	STORE_PART_ADDRS,		/* store_addrs.c's */
 	STORE_NPARTS
+};
+
+/*
+ * What reads rows with the lock's round trip, for the turn to use
+ * (store_addrs.c's, registered when it is given an address): send
+ * goes out behind the lock, read after the newest outcome's answer,
+ * end when the turn is over.
+ */
+struct store_ahead {
+	int		(*send)(struct store *, GError **);
+	int		(*read)(struct store *, GError **);
+	void		(*end)(struct store *);
 };
 
 /* What brings the guard up to date with another writer's outcomes, up
@@ -85,6 +98,7 @@ struct store {
 	store_replay_fn	*replay;	/* what replays stale before commit */
 	store_sync_fn	*sync;		/* what feeds the guard another
 					   writer's outcomes at begin */
+	const struct store_ahead *ahead; /* what reads with the lock */
 	void		*parts[STORE_NPARTS];
 	GDestroyNotify	 part_free[STORE_NPARTS];
 };
@@ -192,6 +206,24 @@ int			 store_text_id(struct store *, const char *text,
 char			*store_text_read(struct store *, gint64 id);
 int			 store_texts_find(struct store *, const char *const *texts,
 			    size_t n, GError **);
+
+/* store_addrs.c */
+/* An address's row as read: its texts the statement's, or kept. */
+struct store_addr_row {
+	int		 found;		/* 0: no row */
+	const char	*state, *reason, *days;
+	int		 hard, soft, complaints, suspect_day;
+	gint64		 first, last;
+};
+void			 store_addr_row_read(struct db_stmt *, int,
+			    struct store_addr_row *);
+void			 store_addrs_want(struct store *, const char *address);
+const struct store_addr_row *store_addrs_get(struct store *,
+			    const char *address);
+void			 store_addrs_put(struct store *, const char *address,
+			    const struct policy_state *, const char *days,
+			    gint64 first, gint64 last);
+void			 store_addrs_forget(struct store *, const char *address);
 
 /* store_fold.c */
 /* An address's history folded through the policy, oldest first. */

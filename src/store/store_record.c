@@ -50,11 +50,11 @@ static const char *const record_sql[STORE_RECORD_NSTMT] = {
 	    "bounce_address_text, list_address_text) "
 	    "VALUES (unhex(?),?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
 	[STORE_ADD_OUTCOME] =
-	    "INSERT INTO outcomes (message, idx, address, recipient, "
+	    "INSERT INTO outcomes (id, message, idx, address, recipient, "
 	    "original, at, class, reason, hard, action_text, status, "
 	    "replycode, diagnostic_text, remote_mta_text, decided_text, "
 	    "confidence, provider_text, probe, node) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[STORE_GET_ADDRESS] =
 	    "SELECT state, state_reason, hard, soft, soft_days, complaints, "
 	    "first_seen, last_seen, suspect_day FROM addresses "
@@ -145,18 +145,19 @@ struct record_texts {
 };
 
 /*
- * The outcome's row, its texts' ids in t, sent (db_pipe()): its id is
- * the statement's first row, to read and reset.  NULL on an error.
+ * The outcome's row, id its id, its texts' ids in t, sent (db_send()):
+ * on PostgreSQL its answer is read with the next statement's.
  */
-static struct db_stmt *
-store_put_outcome(struct store *s, gint64 message, guint idx,
+static int
+store_put_outcome(struct store *s, gint64 id, gint64 message, guint idx,
     const char *address, gint64 probe,
     const struct store_meta *m, const struct recipient *r,
     const struct record_texts *t, GError **error)
 {
 	const char *recipient = r->final != NULL ? r->final : r->address;
 	const struct store_arg args[] = {
-		STORE_INT(message), STORE_INT(idx), STORE_OPT(address),
+		STORE_INT(id), STORE_INT(message), STORE_INT(idx),
+		STORE_OPT(address),
 		/* NULL: the address itself, as it nearly always is */
 		STORE_OPT(g_strcmp0(recipient, address) == 0 ? NULL : recipient),
 		STORE_OPT(r->original), STORE_INT(m->at),
@@ -172,13 +173,13 @@ store_put_outcome(struct store *s, gint64 message, guint idx,
 
 	struct db_stmt *st = store_bound(s, record_sql[STORE_ADD_OUTCOME],
 	    STORE_ARGS(args), error);
+	int rc;
 
-	if (st != NULL && db_pipe(st) == DB_ERROR) {
-		store_done(st);
-		store_error(s, error, "recording an outcome");
-		return NULL;
-	}
-	return st;
+	if (st == NULL)
+		return 0;
+	rc = db_send(st);
+	store_done(st);
+	return rc != DB_ERROR || store_error(s, error, "recording an outcome");
 }
 
 /* The ids of an outcome's texts (-1: new, before the writers' turn). */
@@ -202,40 +203,57 @@ struct record_addr {
 	gint64			 first, last;	/* seen */
 };
 
+/* a, from the row r. */
+static void
+store_address_of(struct record_addr *a, const struct store_addr_row *r)
+{
+	a->rc = r->found ? DB_ROW : DB_DONE;
+	policy_state_init(&a->ps, r->found ? r->days : NULL);
+	if (!r->found)
+		return;
+	policy_state_parse(r->state, &a->ps.state);
+	a->ps.state_reason = g_strdup(r->reason);
+	a->ps.hard = r->hard;
+	a->ps.soft = r->soft;
+	a->ps.complaints = r->complaints;
+	a->first = r->first;
+	a->last = r->last;
+	a->ps.suspect_day = r->suspect_day;
+}
+
+/* Address's row, as the turn read it at its start (store_addrs.c), or
+   asked for now. */
 static int
 store_read_address(struct store *s, const char *address,
     struct record_addr *a, GError **error)
 {
-	struct db_stmt *st = store_stmt(s, record_sql[STORE_GET_ADDRESS],
-	    error);
+	const struct store_addr_row *known = store_addrs_get(s, address);
+	struct store_addr_row r = { 0 };
+	struct db_stmt *st;
+	int rc;
 
-	if (st == NULL)
+	if (known != NULL) {
+		store_address_of(a, known);
+		return 1;
+	}
+	if ((st = store_stmt(s, record_sql[STORE_GET_ADDRESS], error)) == NULL)
 		return 0;
 	db_bind_text(st, 1, address);
-	a->rc = db_step(st);
-	policy_state_init(&a->ps, a->rc == DB_ROW ?
-	    store_column_text(st, 4) : NULL);
-	if (a->rc == DB_ROW) {
-		policy_state_parse(store_column_text(st, 0), &a->ps.state);
-		a->ps.state_reason = g_strdup(store_column_text(st, 1));
-		a->ps.hard = db_column_int(st, 2);
-		a->ps.soft = db_column_int(st, 3);
-		a->ps.complaints = db_column_int(st, 5);
-		a->first = db_column_int64(st, 6);
-		a->last = db_column_int64(st, 7);
-		a->ps.suspect_day = db_column_int(st, 8);
-	}
+	if ((rc = db_step(st)) == DB_ROW)
+		store_addr_row_read(st, 0, &r);
+	if (rc == DB_ROW || rc == DB_DONE)
+		store_address_of(a, &r);
 	store_done(st);
-	if (a->rc == DB_ROW || a->rc == DB_DONE)
-		return 1;
-	policy_state_clear(&a->ps);
-	return store_error(s, error, "reading an address");
+	return rc != DB_ERROR || store_error(s, error, "reading an address");
 }
 
 /*
  * The outcome's row, its id in *id_r, and its address's row as it was,
- * in a (to clear): on PostgreSQL the INSERT goes in the pipeline with
- * the address's SELECT, one round trip for both, in the writers' turn.
+ * in a (to clear).  The id is the one after the newest: in the writers'
+ * turn no one else adds outcomes (SQLite's rowid would be the same), so
+ * the store need not wait for the INSERT's answer to know it.  On
+ * PostgreSQL, where the turn read a's row at its start, the outcome
+ * costs no round trip then.
  */
 static int
 store_add_outcome(struct store *s, gint64 message, guint idx,
@@ -244,26 +262,14 @@ store_add_outcome(struct store *s, gint64 message, guint idx,
     struct record_addr *a, gint64 *id_r, GError **error)
 {
 	struct record_texts t;
-	struct db_stmt *st;
-	int rc;
 
+	*id_r = MAX(s->newest, s->mine) + 1;
 	if (!store_outcome_texts(s, r, &t, error) ||
 	    !store_text_id(s, provider, &t.provider, error) ||
-	    (st = store_put_outcome(s, message, idx, address, probe, m, r, &t,
-	    error)) == NULL)
+	    !store_put_outcome(s, *id_r, message, idx, address, probe, m, r,
+	    &t, error) || !store_read_address(s, address, a, error))
 		return 0;
-	if (!store_read_address(s, address, a, error)) {
-		store_done(st);
-		return 0;
-	}
-	rc = db_step(st);
-	*id_r = rc == DB_ROW ? db_column_int64(st, 0) : 0;
-	store_done(st);
-	if (rc != DB_ROW) {
-		policy_state_clear(&a->ps);
-		return store_error(s, error, "recording an outcome");
-	}
-	s->mine = MAX(s->mine, *id_r);
+	s->mine = *id_r;
 	return 1;
 }
 
@@ -424,6 +430,7 @@ store_add_message(struct store *s, const struct store_meta *m,
 	    m->list_address };
 	gint64 t[MSG_NTEXTS];
 	struct record_texts rt;
+	const struct recipient *r;
 	guint i;
 
 	*message_r = -1;
@@ -437,10 +444,14 @@ store_add_message(struct store *s, const struct store_meta *m,
 	    error))
 		return 0;
 	for (i = 0; *message_r != 0 && !s->locked && i < rp->recipients->len;
-	    i++)
-		if (!store_outcome_texts(s, rp->recipients->pdata[i], &rt,
-		    error))
+	    i++) {
+		r = rp->recipients->pdata[i];
+		if (!store_outcome_texts(s, r, &rt, error))
 			return 0;
+		if (m->probe_token == NULL)
+			store_addrs_want(s, m->address != NULL ? m->address :
+			    r->address);
+	}
 	return 1;
 }
 
