@@ -34,6 +34,6 @@ In another terminal, from $top:
   src/rebound prune --config demo/rebound.conf     # the addresses to remove
   cp tests/data/exim-mailbox-full.eml demo/Maildir/new/another   # more mail
   swaks --protocol LMTP --socket demo/lmtp.sock --from '<>' \\
-      --to bounces@example.org --data tests/data/qmail-no-dsn.eml   # over LMTP
+      --to bounces@example.org --data @tests/data/qmail-no-dsn.eml  # over LMTP
 TEXT
 exec src/reboundd --config demo/rebound.conf --foreground

@@ -1,10 +1,11 @@
 #!/bin/sh
-# completion.sh: contrib/bash-completion/rebound, sourced in bash, completes a few
-# words as a person types them, and agrees with the program: the
-# subcommands of "rebound --help", each subcommand's options of its own
-# --help, the formats and classes its --help names, the policy keys of
-# prune --help, and the reasons of rebound(1) (REASONS, which holds every
-# reason of status.tab and phrases.tab).  Skipped without bash.
+# completion.sh: contrib/bash-completion/rebound (and reboundd), sourced
+# in bash, completes a few words as a person types them, and agrees with
+# the program: the subcommands of "rebound --help", each subcommand's
+# options of its own --help, the formats and classes its --help names,
+# the policy keys of prune --help, the reasons of rebound(1) (REASONS,
+# which holds every reason of status.tab and phrases.tab), and the
+# options of reboundd --help.  Skipped without bash.
 . "${top_srcdir:-$(dirname "$0")/..}/tests/lib.sh"
 command -v bash >/dev/null || { echo "1..0 # SKIP needs bash"; exit 77; }
 scratch
@@ -34,10 +35,13 @@ is "rebound <TAB>: every subcommand of rebound --help" \
 is "rebound ex<TAB>" "$(complete_line 'rebound ex')" "expire explain"
 is "rebound --v<TAB>" "$(complete_line 'rebound --v')" "--version"
 
-# Options: each subcommand's, long and short, as its --help prints them.
+# Options: each subcommand's, long and short, as its --help prints them
+# (events: also those of the deliveries to hooks, events --failed --help).
 for c in $cmds; do
-	want=$("$REBOUND" "$c" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' |
-	    tr -d ',' | words)
+	more=
+	[ "$c" = events ] && more=--failed
+	want=$({ "$REBOUND" "$c" --help; "$REBOUND" "$c" $more --help; } |
+	    grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' | tr -d ',' | words)
 	is "rebound $c -<TAB>: the options of rebound $c --help" \
 	    "$(complete_line "rebound $c -" | words)" "$want"
 done
@@ -65,7 +69,18 @@ is "rebound prune --policy <TAB>: the policy keys of prune --help" \
 is "rebound events --type a<TAB>: the event types of rebound(1)" \
     "$(complete_line 'rebound events --type a')" \
     "$(sed -n 's/^\.BR* \(address\.[a-z]*\).*/\1/p' "$top_srcdir/src/man/rebound.1" | words)"
+kinds=$("$REBOUND" parse --format-in none x 2>&1 | sed 's/.*(use //; s/)$//; s/,/ /g; s/ or / /' | words)
+is "rebound parse --format-in <TAB>: every kind parse takes" \
+    "$(complete_line 'rebound parse --format-in ' | words)" "$kinds"
+# Every type events --type takes, as its refusal lists them.
+types=$("$REBOUND" events --type none. 2>&1 | sed 's/.*(use one of //; s/)$//; s/,/ /g' | words)
+is "rebound events --type <TAB>: every type events takes" \
+    "$(complete_line 'rebound events --type ' | words)" "$types"
+is "... and rebound(1) names each under --type" "$(sed -n '/^\.BR \\-t ", " \\-\\-type/,/^\.TP/p' \
+    "$top_srcdir/src/man/rebound.1" | sed -n 's/^\.BR* \([a-z]*\.[a-z]*\).*/\1/p' | words)" "$types"
 is "rebound incidents <TAB>" "$(complete_line 'rebound incidents ')" close
+is "rebound events <TAB>: retry and resume of rebound(1)" \
+    "$(complete_line 'rebound events ')" "resume retry"
 is "rebound prune --policy confirm_hard=<TAB>" \
     "$(complete_line 'rebound prune --policy confirm_hard=')" "likely none weak"
 
@@ -83,6 +98,32 @@ done | words)
 is "... every reason status.tab and phrases.tab give" "$missing" ""
 is "rebound list --reason mail<TAB>" "$(complete_line 'rebound list --reason mail')" \
     "mailboxfull mailererror"
+
+# reboundd: the options of reboundd --help, a file after --config.
+# complete_d LINE: as complete_line, bash's words split at blanks and '='.
+compd=$top_srcdir/contrib/bash-completion/reboundd
+complete_d() {
+	bash -c '
+		. "$0" || exit 1
+		line=${1//=/ = }
+		read -r -a COMP_WORDS <<<"$line"
+		[[ $line == *" " ]] && COMP_WORDS+=("")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		_reboundd
+		printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " " | sed "s/ $//"
+	' "$compd" "$1"
+}
+check "bash loads reboundd's and registers it" \
+    bash -c '. "$0" && complete -p reboundd | grep -q "_reboundd reboundd"' "$compd"
+is "reboundd -<TAB>: the options of reboundd --help" "$(complete_d 'reboundd -' | words)" \
+    "$("$top_builddir/src/reboundd" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' |
+    tr -d ',' | words)"
+mkdir "$tmp/etc" && : >"$tmp/etc/rebound.conf"
+is "reboundd --config DIR/r<TAB>: a file" \
+    "$(complete_d "reboundd --config $tmp/etc/r")" "$tmp/etc/rebound.conf"
+is "reboundd --config=DIR/r<TAB>: a file" \
+    "$(complete_d "reboundd --config=$tmp/etc/r")" "$tmp/etc/rebound.conf"
+is "reboundd --ch<TAB>" "$(complete_d 'reboundd --ch')" --check-config
 
 # Files where files go; nothing where an address goes.
 mkdir "$tmp/bounces" && : >"$tmp/bounces/one.eml" && : >"$tmp/bounces/two.eml"

@@ -82,6 +82,9 @@ deliver new1 "$data/exim-mailbox-full.eml"
 deliver new2 "$data/exim-mailbox-full.eml"
 wait_for "new arrivals leave new/" is_n 'files_in "$md/new"' 0
 is "the same bytes are recorded once" "$(q "select count(*) from outcomes where reason='mailboxfull'")" 1
+is "the log says which was recorded, which already was" \
+    "$(grep -oE 'maildir new[12]: (already )?recorded' "$tmp/log" | sed 's/new[12]/newN/' | sort | tr '\n' ,)" \
+    "maildir newN: already recorded,maildir newN: recorded,"
 
 # burst DIR PREFIX N: N distinct bounces into DIR/new, each written in
 # tmp/ and renamed, as a delivery agent does.

@@ -220,6 +220,10 @@ test_refusals(void)
 		{ "[probe]\nrelay = smtp://127.0.0.1:25\nsecret = 0123456789abcdef\naddress = bounces@l.example\nfrom = l@l.example\n", "[probe] relay is set but not address" },
 		{ "[probe]\nrelay = smtp://127.0.0.1:25\nsecret = 0123456789abcdef\naddress = b+probe-{token}@l.example\n", "[probe] relay is set but not from" },
 		{ "[probe]\nwhen = sometimes\n", ":2: [probe] when: 'sometimes' is not never, doubtful or always" },
+		/* A comment after a URL is not taken as its fragment. */
+		{ "[probe]\nrelay = smtp://127.0.0.1:25  # the relay\n", ":2: [probe] relay: 'smtp://127.0.0.1:25  # the relay': a URL has no blanks" },
+		{ "[probe]\nrelay = http://127.0.0.1:25\n", ":2: [probe] relay: 'http://127.0.0.1:25' is not an smtp:// or smtps:// URL" },
+		{ "[hook h]\nkind = webhook\nurl = http://127.0.0.1:8001/3.1  # REST\n", ":3: [hook h] url: 'http://127.0.0.1:8001/3.1  # REST': a URL has no blanks" },
 		{ "[probe]\nwait = 0\n", ":2: [probe] wait: '0' is not a duration" },
 		{ "[probe]\nmax_per_hour = 0\n", ":2: [probe] max_per_hour: '0' is not a number from 1" },
 		{ "not an ini file\n", "" },

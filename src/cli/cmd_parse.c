@@ -292,7 +292,7 @@ cmd_parse(int argc, char **argv)
 		  "Output format: tsv (default) or json", "FORMAT" },
 		{ "format-in", 0, 0, G_OPTION_ARG_STRING, &format_in,
 		  "Input: mail (default), or a saved webhook body of mailgun, "
-		  "postmark, sparkpost or sendgrid", "KIND" },
+		  "postmark, sparkpost, sendgrid or ses", "KIND" },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	struct parse_out po = { FORMAT_TSV, 0, 0, 0, NULL };

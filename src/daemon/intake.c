@@ -51,6 +51,7 @@ struct intake_item {
 	guint		 recipients;
 	char		*summary;	/* first recipient: address, reason */
 	int		 ok;
+	int		 again;		/* the same bytes were recorded before */
 	char		*error;		/* why not ok */
 };
 
@@ -195,7 +196,8 @@ intake_report_results(struct intake *in)
 	for (i = 0; i < finished->len; i++) {
 		it = g_ptr_array_index(finished, i);
 		if (it->ok)
-			g_info("%s: recorded %.12s: %s, %u recipient%s%s%s", it->id,
+			g_info("%s: %s %.12s: %s, %u recipient%s%s%s", it->id,
+			    it->again ? "already recorded" : "recorded",
 			    it->digest, report_kind_name(it->kind), it->recipients,
 			    it->recipients == 1 ? "" : "s", it->summary ? ": " : "",
 			    it->summary ? it->summary : "");
@@ -274,6 +276,7 @@ intake_try_batch(struct intake *in, struct intake_batch *b, GError **error)
 		job = g_ptr_array_index(b->jobs, i);
 		ok = store_add_outcomes(store, &metas[i], job->msg->report,
 		    messages[i], &added, error);
+		job->item->again = !added;
 	}
 	if (ok)
 		return store_commit(store, error);	/* rolls back if not */

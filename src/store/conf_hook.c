@@ -102,17 +102,7 @@ conf_hook_kind(struct conf_hook *h, const char *value, GError **error)
 static int
 conf_hook_url(struct conf_hook *h, const char *value, GError **error)
 {
-	g_autoptr(GUri) uri = g_uri_parse(value, G_URI_FLAGS_NONE, NULL);
-
-	if (uri == NULL || g_uri_get_host(uri) == NULL ||
-	    *g_uri_get_host(uri) == '\0' ||
-	    (g_ascii_strcasecmp(g_uri_get_scheme(uri), "http") != 0 &&
-	    g_ascii_strcasecmp(g_uri_get_scheme(uri), "https") != 0))
-		return conf_invalid(error,
-		    "'%s' is not an http:// or https:// URL", value);
-	g_free(h->url);
-	h->url = g_strdup(value);
-	return 1;
+	return conf_set_net_url(&h->url, value, "http", "https", error);
 }
 
 static int

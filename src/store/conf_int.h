@@ -25,6 +25,8 @@ struct conf_group {
 
 int	 conf_set_string(char **slot, const char *value);
 int	 conf_set_nonempty(char **slot, const char *value, GError **);
+int	 conf_set_net_url(char **slot, const char *value, const char *scheme,
+	    const char *scheme2, GError **);
 int	 conf_duration(const char *value, int min, int max, int *out,
 	    GError **);
 int	 conf_invalid(GError **, const char *, ...) G_GNUC_PRINTF(2, 3);

@@ -50,8 +50,10 @@ conf_probe_set(struct conf *c, const char *key, const char *value,
 		p->max_per_hour = (int)n;
 		return 1;
 	}
-	return conf_set_string(strcmp(key, "relay") == 0 ? &p->relay :
-	    strcmp(key, "user") == 0 ? &p->user :
+	if (strcmp(key, "relay") == 0)
+		return conf_set_net_url(&p->relay, value, "smtp", "smtps",
+		    error);
+	return conf_set_string(strcmp(key, "user") == 0 ? &p->user :
 	    strcmp(key, "password") == 0 ? &p->password :
 	    strcmp(key, "address") == 0 ? &p->address :
 	    strcmp(key, "secret") == 0 ? &p->secret :

@@ -30,6 +30,30 @@ conf_set_nonempty(char **slot, const char *value, GError **error)
 	return conf_set_string(slot, value);
 }
 
+/*
+ * A URL of scheme or scheme2 with a host.  A blank is refused apart:
+ * GKeyFile has no comment after a value, and GUri would take one
+ * ("smtp://host:25  # the relay") as the URL's fragment.
+ */
+int
+conf_set_net_url(char **slot, const char *value, const char *scheme,
+    const char *scheme2, GError **error)
+{
+	g_autoptr(GUri) uri = NULL;
+
+	if (strpbrk(value, " \t") != NULL)
+		return conf_invalid(error, "'%s': a URL has no blanks (a "
+		    "comment goes on a line of its own)", value);
+	uri = g_uri_parse(value, G_URI_FLAGS_NONE, NULL);
+	if (uri == NULL || g_uri_get_host(uri) == NULL ||
+	    *g_uri_get_host(uri) == '\0' ||
+	    (g_ascii_strcasecmp(g_uri_get_scheme(uri), scheme) != 0 &&
+	    g_ascii_strcasecmp(g_uri_get_scheme(uri), scheme2) != 0))
+		return conf_invalid(error, "'%s' is not an %s:// or %s:// URL",
+		    value, scheme, scheme2);
+	return conf_set_string(slot, value);
+}
+
 /* "30s", "5m", "1h", "3d", or plain seconds. */
 int
 conf_duration(const char *value, int min, int max, int *out, GError **error)
