@@ -61,9 +61,12 @@ check "reboundd started again, on the same database" started "$tmp/log2"
 is "the service's retry, a new signature on the same event: 200" "$(post)" 200
 is "the event still counts once" "$(outcomes)" 1
 is "one message" "$(q 'select count(*) from messages')" 1
-digest() { sed -n 's/.*webhook mg#1 event .*: recorded \([0-9a-f]*\):.*/\1/p' "$1"; }
+# digest LOG [already ]: the digest logged "recorded" (or "already
+# recorded": the same bytes again) for the event.
+digest() { sed -n "s/.*webhook mg#1 event .*: ${2:-}recorded \([0-9a-f]*\):.*/\1/p" "$1"; }
 check "the first post's digest is logged" test -n "$(digest "$tmp/log")"
-is "the retry is the same message (its digest)" "$(digest "$tmp/log2")" "$(digest "$tmp/log")"
+is "the retry is the same message (its digest), already recorded" \
+    "$(digest "$tmp/log2" 'already ')" "$(digest "$tmp/log")"
 kill -TERM "$pid"
 wait "$pid"
 is "reboundd stops with 0" "$?" 0
