@@ -41,16 +41,23 @@ cli_options(int *argc, char ***argv, const struct cmd_entry *e,
 void
 cli_hide_passwords(int argc, char **argv)
 {
+	/* The copies live as long as argv: held here, where LeakSanitizer
+	   sees them, not only in argv's own memory, which it does not. */
+	static GPtrArray *copies;
 	char *copy;
 	int i;
 
 	for (i = 1; i < argc; i++) {
 		copy = g_strdup(argv[i]);
 		conf_store_hide(argv[i]);
-		if (strcmp(copy, argv[i]) == 0)
+		if (strcmp(copy, argv[i]) == 0) {
 			g_free(copy);
-		else
-			argv[i] = copy;	/* for the process's life, as argv */
+			continue;
+		}
+		if (copies == NULL)
+			copies = g_ptr_array_new();
+		g_ptr_array_add(copies, copy);
+		argv[i] = copy;
 	}
 }
 
