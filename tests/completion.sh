@@ -118,11 +118,11 @@ check "bash loads reboundd's and registers it" \
 is "reboundd -<TAB>: the options of reboundd --help" "$(complete_d 'reboundd -' | words)" \
     "$("$top_builddir/src/reboundd" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z-]+' |
     tr -d ',' | words)"
-mkdir "$tmp/etc" && : >"$tmp/etc/rebound.conf"
+mkdir "$tmp/cfg" && : >"$tmp/cfg/rebound.conf"
 is "reboundd --config DIR/r<TAB>: a file" \
-    "$(complete_d "reboundd --config $tmp/etc/r")" "$tmp/etc/rebound.conf"
+    "$(complete_d "reboundd --config $tmp/cfg/r")" "$tmp/cfg/rebound.conf"
 is "reboundd --config=DIR/r<TAB>: a file" \
-    "$(complete_d "reboundd --config=$tmp/etc/r")" "$tmp/etc/rebound.conf"
+    "$(complete_d "reboundd --config=$tmp/cfg/r")" "$tmp/cfg/rebound.conf"
 is "reboundd --ch<TAB>" "$(complete_d 'reboundd --ch')" --check-config
 
 # Files where files go; nothing where an address goes.
