@@ -206,7 +206,8 @@ daemon_notify_ready(struct daemon *d)
 
 /*
  * Started as root with [daemon] user set: become that user, with its
- * groups and its home, for good.  Called after the listeners are bound (a socket in a
+ * groups and its home, for good.  Called after the listeners are bound
+ * (a socket in a
  * root-owned directory, a port below 1024) and before anything else is
  * opened, so that the database and maildir belong to the user.
  */

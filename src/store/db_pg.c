@@ -1,6 +1,7 @@
 /*
  * db_pg.c: the PostgreSQL engine of the store (db.h), through libpq: a
- * database is a libpq URI or key=value string (db_is_url()).  The store's statements are
+ * database is a libpq URI or key=value string (db_is_url()).  The
+ * store's statements are
  * SQLite's text with "?" and "?N" parameters: each is rewritten once to
  * "$N".  Its first step runs it unprepared (one round trip: the
  * commands of "rebound" run most statements once); a second prepares it

@@ -5,7 +5,8 @@
  * before the turn, names the addresses its outcomes will move
  * (store_addrs_want(), which registers addrs_ahead with the store);
  * store_lock() sends their SELECT in the pipeline behind the lock
- * (addrs_send()) and reads it with the newest outcome (addrs_read()).  From then on, to the end of the turn,
+ * (addrs_send()) and reads it with the newest outcome (addrs_read()).
+ * From then on, to the end of the turn,
  * an address's row is known here as the database holds it: every write
  * of an address goes through store_put_address(), which keeps it here
  * too, or store_address_drop(), which forgets it.  So recording an

@@ -325,7 +325,8 @@ events_state(struct store *s, const char *address, GError **error)
 }
 
 /*
- * Drop the events of address still pending: nobody saw them.  *previous_r becomes the state before the first of them (what
+ * Drop the events of address still pending: nobody saw them.
+ * *previous_r becomes the state before the first of them (what
  * was last published), or stays as it was when there is none.  With
  * keep_at, those caused at that time are kept, and *previous_r stays.
  */
